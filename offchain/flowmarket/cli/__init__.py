@@ -1,0 +1,1 @@
+"""The `flowmarket` command: argument parsing and output; the work is done in services."""

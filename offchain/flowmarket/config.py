@@ -1,0 +1,85 @@
+"""The one settings object. Nothing else in flowmarket reads the environment.
+
+Every setting has an embedded default that makes the local testnet demo work with
+zero set-up (SQLite in the state folder, a Hardhat node the tool starts itself, the
+well-known Hardhat development keys). Each can be overridden by an environment
+variable named `FLOWMARKET_<FIELD>` (upper case).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The first accounts of Hardhat's and anvil's public development mnemonic
+# ("test test ... junk"). They hold ETH only on local dev chains; never use them
+# anywhere else.
+HARDHAT_DEV_KEYS: tuple[str, ...] = (
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdf4074cf0b4",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how to reach them. Paths are absolute."""
+
+    repo_root: Path = REPO_ROOT
+    state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".flowmarket")
+    contracts_dir: Path = field(default_factory=lambda: REPO_ROOT / "contracts")
+    hardhat_dir: Path = field(default_factory=lambda: REPO_ROOT / "hardhat-local")
+    artifacts_dir: Path = field(default_factory=lambda: REPO_ROOT / "build" / "contracts")
+    rpc_url: str = ""
+    database_url: str = ""
+    deployer_key: str = HARDHAT_DEV_KEYS[0]
+    oracle_key: str = HARDHAT_DEV_KEYS[1]
+    guardian_key: str = HARDHAT_DEV_KEYS[2]
+    chain_port: int = 8545
+    tx_timeout_s: float = 60.0
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.state_dir / "deployment.json"
+
+    @property
+    def node_state_file(self) -> Path:
+        return self.state_dir / "node.json"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'flowmarket.sqlite'}"
+
+
+def _coerce(raw: str, current: object) -> object:
+    if isinstance(current, Path):
+        return Path(raw).expanduser().resolve()
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the embedded defaults and `FLOWMARKET_*` variables."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    overrides: dict[str, object] = {}
+    for f in fields(settings):
+        raw = env.get(f"FLOWMARKET_{f.name.upper()}")
+        if raw is not None and raw != "":
+            overrides[f.name] = _coerce(raw, getattr(settings, f.name))
+    return replace(settings, **overrides)
