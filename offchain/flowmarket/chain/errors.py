@@ -1,0 +1,70 @@
+"""Decode revert data into the custom error that caused it, using the contracts' ABIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
+from eth_utils.crypto import keccak
+
+from flowmarket.chain.build import Artifact
+
+# Error(string) and Panic(uint256), the two errors the compiler itself emits.
+BUILTIN_ERRORS: dict[str, tuple[str, list[dict[str, Any]]]] = {
+    "0x08c379a0": ("Error", [{"name": "message", "type": "string"}]),
+    "0x4e487b71": ("Panic", [{"name": "code", "type": "uint256"}]),
+}
+
+
+def _signature_type(entry: dict[str, Any]) -> str:
+    if entry["type"].startswith("tuple"):
+        inner = ",".join(_signature_type(component) for component in entry["components"])
+        return f"({inner}){entry['type'][5:]}"
+    return str(entry["type"])
+
+
+class ErrorDecoder:
+    """Maps 4-byte selectors to the custom errors declared in any known ABI."""
+
+    def __init__(self, artifacts: Iterable[Artifact]) -> None:
+        self._errors: dict[str, tuple[str, list[dict[str, Any]]]] = dict(BUILTIN_ERRORS)
+        for artifact in artifacts:
+            for entry in artifact.abi:
+                if entry.get("type") != "error":
+                    continue
+                types = ",".join(_signature_type(arg) for arg in entry.get("inputs", []))
+                selector = "0x" + keccak(text=f"{entry['name']}({types})")[:4].hex()
+                self._errors[selector] = (entry["name"], entry.get("inputs", []))
+
+    def describe(self, revert_data: str | bytes | None) -> str:
+        """`Name(arg=value, ...)` for known errors, the raw hex otherwise."""
+        if revert_data is None:
+            return "reverted without data"
+        raw = (
+            revert_data
+            if isinstance(revert_data, bytes)
+            else bytes.fromhex(revert_data.removeprefix("0x"))
+        )
+        if len(raw) < 4:
+            return "reverted without data" if not raw else f"reverted with 0x{raw.hex()}"
+        known = self._errors.get("0x" + raw[:4].hex())
+        if known is None:
+            return f"reverted with unknown error 0x{raw.hex()}"
+        name, inputs = known
+        try:
+            values = decode([_signature_type(arg) for arg in inputs], raw[4:])
+        except DecodingError:
+            return f"{name}(<undecodable arguments 0x{raw[4:].hex()}>)"
+        rendered = ", ".join(
+            f"{arg.get('name') or f'arg{i}'}={_render(value)}"
+            for i, (arg, value) in enumerate(zip(inputs, values, strict=True))
+        )
+        return f"{name}({rendered})"
+
+
+def _render(value: object) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
