@@ -1,0 +1,142 @@
+"""Exact money: the one place where solver floats become on-chain integers.
+
+On chain every amount is an integer with 18 decimals (`WAD` = 10^18): prices in
+capacity-token wei per GB, quantities in 10^-18 GB, cash and fees in wei. The
+clearing engine works in floats, so each hour's result is converted here, once,
+under this rounding rule:
+
+1. Prices: each float price is rounded to the nearest wei (ties to even).
+2. Quantities: each participant's trade in a product is rounded to the nearest
+   10^-18 GB; the residual that makes the product's trades not sum to zero
+   (the solver's imbalance, ~1e-9 GB, plus rounding) is split over that
+   product's traders in proportion to |trade| by largest remainders, ties
+   broken by participant id. Every product's integer trades then sum to 0.
+3. Gross cash: v_p = −Σ_k price_k · trade_pk is exact in 10^-36 units, and
+   Σ_p v_p = 0 because every product's trades sum to 0. Each v_p is floored to
+   wei; the R wei the floors lose in total (an integer, since Σ v_p = 0) go one
+   each to the R participants with the largest remainders, ties by id. Gross
+   cash then sums to exactly 0 and each entry is within 1 wei of exact.
+4. Fees: fee_p = floor(traded value_p × fee_bps / 10 000), traded value_p =
+   Σ_k |price_k · trade_pk| in wei (floored). Net cash = gross − fee, so
+   Σ_p net cash + Σ_p fee = 0 exactly: the fees are what the revenue pool gets.
+
+Weekly settlement sums these integers exactly; no float is ever summed on chain.
+Python integers are used throughout because 10^18-scaled products overflow int64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from flowmarket.errors import InvalidInput
+
+WAD = 10**18
+BPS_DENOMINATOR = 10_000
+
+
+def to_wad(value: float) -> int:
+    """A float as an integer with 18 decimals, rounded to nearest (ties to even).
+
+    Exact: `Decimal(value)` is the float's exact binary value, so no decimal
+    string formatting can shift the result.
+    """
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput(f"cannot convert {value!r} to a token amount")
+    return int((Decimal(value) * WAD).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def from_wad(amount: int) -> float:
+    """An 18-decimal integer as a float, for display only."""
+    return amount / WAD
+
+
+@dataclass(frozen=True)
+class HourAmounts:
+    """One cleared hour in integers. Participants and products are keyed by name/id.
+
+    prices: product → wei per GB; trades: participant → product → 10^-18 GB
+    (positive = bought); cash: participant → gross wei (negative = pays);
+    fees: participant → wei ≥ 0; net_cash = cash − fees.
+    """
+
+    prices: dict[str, int]
+    trades: dict[str, dict[str, int]]
+    cash: dict[str, int]
+    fees: dict[str, int]
+    net_cash: dict[str, int]
+    fee_bps: int
+
+    @property
+    def total_fees(self) -> int:
+        return sum(self.fees.values())
+
+
+def hour_amounts(result: Mapping[str, Any], *, fee_bps: int) -> HourAmounts:
+    """Convert a clearing result (the RESULT.json document) under the module's rule."""
+    if not 0 <= fee_bps <= BPS_DENOMINATOR:
+        raise InvalidInput(f"fee_bps: must be between 0 and {BPS_DENOMINATOR}, got {fee_bps}")
+    prices = {product: to_wad(float(price)) for product, price in result["prices"].items()}
+    trades = _balanced_trades(result["participants"])
+    exact = {
+        participant: -sum(prices[product] * qty for product, qty in book.items())
+        for participant, book in trades.items()
+    }
+    cash = _floor_with_largest_remainders(exact, WAD)
+    fees = {
+        participant: (sum(abs(prices[product] * qty) for product, qty in book.items()) // WAD)
+        * fee_bps
+        // BPS_DENOMINATOR
+        for participant, book in trades.items()
+    }
+    net_cash = {participant: cash[participant] - fees[participant] for participant in cash}
+    return HourAmounts(
+        prices=prices, trades=trades, cash=cash, fees=fees, net_cash=net_cash, fee_bps=fee_bps
+    )
+
+
+def _balanced_trades(participants: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    by_product: dict[str, dict[str, int]] = {}
+    for participant in sorted(participants):
+        for product, qty in participants[participant]["trades"].items():
+            by_product.setdefault(product, {})[participant] = to_wad(float(qty))
+    trades: dict[str, dict[str, int]] = {participant: {} for participant in participants}
+    for product, book in by_product.items():
+        for participant, qty in _absorb_residual(book).items():
+            if qty != 0:
+                trades[participant][product] = qty
+    return trades
+
+
+def _absorb_residual(book: dict[str, int]) -> dict[str, int]:
+    """Adjust one product's trades so they sum to zero, in proportion to |trade|."""
+    residual = -sum(book.values())
+    weight = sum(abs(qty) for qty in book.values())
+    if residual == 0 or weight == 0:
+        return dict(book)
+    sign = 1 if residual > 0 else -1
+    shares = {p: abs(residual) * abs(qty) for p, qty in book.items()}
+    base = {p: share // weight for p, share in shares.items()}
+    left = abs(residual) - sum(base.values())
+    by_remainder = sorted(book, key=lambda p: (-(shares[p] % weight), p))
+    for participant in by_remainder[:left]:
+        base[participant] += 1
+    return {p: qty + sign * base[p] for p, qty in book.items()}
+
+
+def _floor_with_largest_remainders(exact: Mapping[str, int], scale: int) -> dict[str, int]:
+    """exact/scale floored, then the lost units handed out by largest remainder.
+
+    Requires Σ exact = 0 (so the lost total is an integer number of units).
+    """
+    total = sum(exact.values())
+    if total != 0:
+        raise ValueError(f"exact amounts must sum to zero, got {total}")
+    floored = {key: value // scale for key, value in exact.items()}
+    lost = -sum(floored.values())
+    by_remainder = sorted(exact, key=lambda key: (-(exact[key] % scale), key))
+    for key in by_remainder[:lost]:
+        floored[key] += 1
+    return floored

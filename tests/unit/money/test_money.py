@@ -1,0 +1,100 @@
+"""The float → integer rule: every hour's cash flows and fees sum to exactly zero."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowmarket.errors import InvalidInput
+from flowmarket.money import WAD, from_wad, hour_amounts, to_wad
+
+
+def test_to_wad_rounds_to_nearest_with_ties_to_even() -> None:
+    assert to_wad(1.5) == 15 * WAD // 10
+    assert to_wad(-2.25) == -225 * WAD // 100
+    assert to_wad(0.1) == 100_000_000_000_000_006  # 0.1 is 0.1000000000000000055511... in binary
+    assert to_wad(2.0**-61) == 0  # 0.43e-18: rounds down
+    assert to_wad(3 * 2.0**-61) == 1  # 1.3e-18
+    assert from_wad(to_wad(12.75)) == 12.75
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_to_wad_rejects_non_finite_values(bad: float) -> None:
+    with pytest.raises(InvalidInput, match="cannot convert"):
+        to_wad(bad)
+
+
+def test_a_simple_trade_pays_seller_exactly_what_buyer_pays_minus_fees() -> None:
+    result = {
+        "prices": {"premium": 6.0},
+        "participants": {
+            "ann": {"trades": {"premium": 2.0}, "cash": -12.0},
+            "bob": {"trades": {"premium": -2.0}, "cash": 12.0},
+        },
+    }
+    amounts = hour_amounts(result, fee_bps=25)
+    assert amounts.cash == {"ann": -12 * WAD, "bob": 12 * WAD}
+    assert amounts.fees == {"ann": 12 * WAD * 25 // 10_000, "bob": 12 * WAD * 25 // 10_000}
+    assert sum(amounts.net_cash.values()) + amounts.total_fees == 0
+
+
+def test_the_solver_imbalance_is_absorbed_in_proportion_to_trade_size() -> None:
+    result = {
+        "prices": {"regular": 3.0},
+        "participants": {
+            "ann": {"trades": {"regular": 3.0 + 3e-9}},
+            "bob": {"trades": {"regular": -1.0}},
+            "cat": {"trades": {"regular": -2.0}},
+        },
+    }
+    amounts = hour_amounts(result, fee_bps=0)
+    trades = {p: book.get("regular", 0) for p, book in amounts.trades.items()}
+    assert sum(trades.values()) == 0
+    # ann's excess 3e-9 GB is split 3:1:2 by size (so ann carries half of it)
+    # (within float representation error of 3 + 3e-9, ~1e-16 GB)
+    assert abs(trades["ann"] - (3 * WAD + 15 * 10**8)) <= 1000
+    assert sum(amounts.cash.values()) == 0
+
+
+def test_fee_rate_outside_zero_to_ten_thousand_bps_is_rejected() -> None:
+    with pytest.raises(InvalidInput, match="fee_bps"):
+        hour_amounts({"prices": {}, "participants": {}}, fee_bps=10_001)
+
+
+participant_names = st.sampled_from(["ann", "bob", "cat", "dan", "eve", "fay"])
+prices = st.floats(min_value=-50, max_value=500, allow_nan=False, allow_infinity=False)
+quantities = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def cleared_hours(draw: st.DrawFn) -> dict[str, object]:
+    products = draw(st.lists(st.sampled_from(["p0", "p1", "p2", "p3"]), min_size=1, unique=True))
+    names = draw(st.lists(participant_names, min_size=2, max_size=6, unique=True))
+    book: dict[str, dict[str, float]] = {name: {} for name in names}
+    for product in products:
+        legs = [draw(quantities) for _ in names[:-1]]
+        noise = draw(st.floats(min_value=-1e-8, max_value=1e-8))
+        legs.append(-sum(legs) + noise)  # balanced up to a solver-sized imbalance
+        for name, qty in zip(names, legs, strict=True):
+            book[name][product] = qty
+    return {
+        "prices": {product: draw(prices) for product in products},
+        "participants": {name: {"trades": trades} for name, trades in book.items()},
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(result=cleared_hours(), fee_bps=st.integers(min_value=0, max_value=10_000))
+def test_every_hour_sums_to_exactly_zero_and_stays_within_a_wei_of_exact(
+    result: dict[str, object], fee_bps: int
+) -> None:
+    amounts = hour_amounts(result, fee_bps=fee_bps)
+    for product in amounts.prices:
+        assert sum(book.get(product, 0) for book in amounts.trades.values()) == 0
+    assert sum(amounts.cash.values()) == 0
+    assert sum(amounts.net_cash.values()) + amounts.total_fees == 0
+    assert all(fee >= 0 for fee in amounts.fees.values())
+    for participant, book in amounts.trades.items():
+        exact = -sum(amounts.prices[k] * q for k, q in book.items())
+        assert abs(amounts.cash[participant] * WAD - exact) < WAD  # within 1 wei
