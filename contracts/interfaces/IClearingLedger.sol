@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IClearingLedger
+/// @notice The hourly public record (market.md §7). For every cleared hour the oracle commits
+/// three Merkle roots and a summary; anyone proves a single price, participant entry or cleared
+/// order against them. Commit gas is constant: nothing scales with products or participants.
+///
+/// Trees are OpenZeppelin `StandardMerkleTree`s (sorted-pair hashing, sorted leaves); every
+/// leaf is `keccak256(bytes.concat(keccak256(abi.encode(...))))` of (see {MarketLeaves}):
+/// - price leaf `(bytes32 productId, int256 price)`: productId = keccak256(bytes(productName)),
+///   price in capacity-token wei per GB (18 decimals). Signed: clearing prices are duals and
+///   may be negative.
+/// - entry leaf `(address participant, int256 cash, uint256 fee, bytes32 tradesHash)`: cash in
+///   wei, negative = pays; fee in wei; tradesHash = keccak256(abi.encode(bytes32[] productIds,
+///   int256[] quantities)), quantities in 18-decimal GB.
+/// - order leaf `(bytes32 orderKey, int256 quantity)`: orderKey = keccak256(bytes(orderId)),
+///   quantity = trade rate in 18-decimal GB per hour.
+/// A tree with no leaves has root bytes32(0), against which nothing verifies.
+interface IClearingLedger {
+    /// @notice Commitment of one cleared hour. Quantities are 18-decimal fixed point:
+    /// welfare, volume and the certificate residuals scaled by 1e18; fees in capacity-token wei.
+    struct HourCommitment {
+        bytes32 ordersRoot;
+        bytes32 pricesRoot;
+        bytes32 entriesRoot;
+        uint256 welfare;
+        uint256 volume;
+        uint256 fees;
+        uint256 maxImbalance;
+        uint256 maxOrderGap;
+    }
+
+    /// @notice Hours must be committed in order: `expected` is the only hour accepted now.
+    error LedgerWrongHour(uint64 hour, uint64 expected);
+    /// @notice The hour has not been committed.
+    error LedgerHourNotCommitted(uint64 hour);
+
+    /// @notice Hour `hour` was committed; the full commitment is in the event for indexers.
+    event HourCommitted(
+        uint64 indexed hour,
+        bytes32 ordersRoot,
+        bytes32 pricesRoot,
+        bytes32 entriesRoot,
+        uint256 welfare,
+        uint256 volume,
+        uint256 fees,
+        uint256 maxImbalance,
+        uint256 maxOrderGap
+    );
+
+    /// @notice Commit hour `hour` (must equal `nextHour()`). Oracle only; not while paused.
+    function commitHour(uint64 hour, HourCommitment calldata c) external;
+
+    /// @notice The first hour index of the ledger; week w covers genesisHour + 168 w ... + 167.
+    function genesisHour() external view returns (uint64);
+    /// @notice The only hour `commitHour` accepts next.
+    function nextHour() external view returns (uint64);
+    function isCommitted(uint64 hour) external view returns (bool);
+    /// @notice The commitment of a committed hour; reverts {LedgerHourNotCommitted} otherwise.
+    function hourCommitment(uint64 hour) external view returns (HourCommitment memory);
+    /// @notice True once all 168 hours of `week` are committed.
+    function isWeekCommitted(uint64 week) external view returns (bool);
+
+    /// @notice True when (productId, price) is a leaf of the hour's prices tree.
+    function verifyPrice(uint64 hour, bytes32 productId, int256 price, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+    /// @notice True when the participant entry is a leaf of the hour's entries tree.
+    function verifyEntry(
+        uint64 hour,
+        address participant,
+        int256 cash,
+        uint256 fee,
+        bytes32 tradesHash,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+    /// @notice True when (orderKey, quantity) is a leaf of the hour's cleared-orders tree.
+    function verifyOrder(uint64 hour, bytes32 orderKey, int256 quantity, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IMarketParameters
+/// @notice Every governed market parameter (market.md §6, §8). The timelock is the only
+/// owner; the pause guardian may pause but never unpause. Every change emits an event.
+interface IMarketParameters {
+    /// @notice Collateral requirement parameters, all in basis points (1e4 = 100 %).
+    /// The oracle computes each participant's requirement off chain from them and posts it
+    /// to the vault: `initialMarginBps` of the value of the current position, plus
+    /// `deviationMarginBps` of the value of the deviation between the current and the
+    /// reported expected position; a warning goes out when excess collateral falls below
+    /// `warningBufferBps` of the requirement.
+    struct CollateralParams {
+        uint16 initialMarginBps;
+        uint16 deviationMarginBps;
+        uint16 warningBufferBps;
+    }
+
+    /// @notice Values a deployment starts with (see `flowmarket deploy --profile`).
+    struct InitialParameters {
+        uint16 feeBps;
+        uint16 holderShareBps;
+        address treasury;
+        CollateralParams collateral;
+        address oracle;
+        address guardian;
+        uint32 challengeWindow;
+        uint32 gracePeriod;
+        uint32 revenueEpochDuration;
+    }
+
+    /// @notice The fee rate exceeds `MAX_FEE_BPS`.
+    error ParametersFeeTooHigh(uint256 feeBps, uint256 maxBps);
+    /// @notice A share in basis points exceeds 10 000.
+    error ParametersShareTooHigh(uint256 shareBps);
+    /// @notice An address parameter was the zero address; `field` names it.
+    error ParametersZeroAddress(string field);
+    /// @notice A duration lies outside [`min`, `max`] seconds; `field` names it.
+    error ParametersDurationOutOfRange(string field, uint256 value, uint256 min, uint256 max);
+    /// @notice Only the owner (the timelock) or the guardian may pause.
+    error ParametersNotPauser(address caller);
+    /// @notice `pause()` while paused, or `unpause()` while not paused.
+    error ParametersPauseUnchanged(bool paused);
+
+    event FeeRateUpdated(uint256 oldFeeBps, uint256 newFeeBps);
+    event RevenueSplitUpdated(uint256 holderShareBps, address indexed treasury);
+    event CollateralParamsUpdated(uint256 initialMarginBps, uint256 deviationMarginBps, uint256 warningBufferBps);
+    event OracleUpdated(address indexed oldOracle, address indexed newOracle);
+    event GuardianUpdated(address indexed oldGuardian, address indexed newGuardian);
+    event ChallengeWindowUpdated(uint256 oldSeconds, uint256 newSeconds);
+    event GracePeriodUpdated(uint256 oldSeconds, uint256 newSeconds);
+    event RevenueEpochDurationUpdated(uint256 oldSeconds, uint256 newSeconds);
+    event MarketPaused(address indexed by);
+    event MarketUnpaused(address indexed by);
+
+    /// @notice Fee on traded value, basis points.
+    function feeBps() external view returns (uint16);
+    /// @notice Share of fees paid to governance-token holders, basis points; the rest goes to the treasury.
+    function holderShareBps() external view returns (uint16);
+    /// @notice Receiver of the treasury share of fees.
+    function treasury() external view returns (address);
+    function collateralParams() external view returns (CollateralParams memory);
+    /// @notice The clearing oracle: the only account that commits hours, requirements and settlement roots.
+    function oracle() external view returns (address);
+    /// @notice May pause the market and delete a settlement root during its challenge window.
+    function guardian() external view returns (address);
+    /// @notice Seconds a posted settlement root waits before it can be executed.
+    function challengeWindow() external view returns (uint32);
+    /// @notice Seconds a participant has to fix a failed settlement pull before seizure.
+    function gracePeriod() external view returns (uint32);
+    /// @notice Minimum seconds between two revenue epoch closes.
+    function revenueEpochDuration() external view returns (uint32);
+    function paused() external view returns (bool);
+
+    function setFeeBps(uint16 newFeeBps) external;
+    function setRevenueSplit(uint16 newHolderShareBps, address newTreasury) external;
+    function setCollateralParams(CollateralParams calldata newParams) external;
+    function setOracle(address newOracle) external;
+    function setGuardian(address newGuardian) external;
+    function setChallengeWindow(uint32 newSeconds) external;
+    function setGracePeriod(uint32 newSeconds) external;
+    function setRevenueEpochDuration(uint32 newSeconds) external;
+    /// @notice Pause every market contract. Owner or guardian.
+    function pause() external;
+    /// @notice Resume the market. Owner (the timelock) only.
+    function unpause() external;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
+import {SettlementMath} from "../libraries/SettlementMath.sol";
+
+/// @title MarketParameters
+/// @notice The governed parameters of the market. Owned by the timelock from construction:
+/// no deployer ever owns them.
+contract MarketParameters is IMarketParameters, Ownable {
+    /// @notice Highest fee governance may set: 10 %.
+    uint16 public constant MAX_FEE_BPS = 1_000;
+    /// @notice Every governed duration (challenge window, grace period, revenue epoch) lies
+    /// within [MIN_DURATION, MAX_DURATION] seconds.
+    uint32 public constant MIN_DURATION = 1;
+    uint32 public constant MAX_DURATION = 90 days;
+
+    uint16 private _feeBps;
+    uint16 private _holderShareBps;
+    address private _treasury;
+    CollateralParams private _collateral;
+    address private _oracle;
+    address private _guardian;
+    uint32 private _challengeWindow;
+    uint32 private _gracePeriod;
+    uint32 private _revenueEpochDuration;
+    bool private _paused;
+
+    constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
+        _setFeeBps(initial.feeBps);
+        _setRevenueSplit(initial.holderShareBps, initial.treasury);
+        _setCollateralParams(initial.collateral);
+        _setOracle(initial.oracle);
+        _setGuardian(initial.guardian);
+        _setChallengeWindow(initial.challengeWindow);
+        _setGracePeriod(initial.gracePeriod);
+        _setRevenueEpochDuration(initial.revenueEpochDuration);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function feeBps() external view returns (uint16) {
+        return _feeBps;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function holderShareBps() external view returns (uint16) {
+        return _holderShareBps;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function collateralParams() external view returns (CollateralParams memory) {
+        return _collateral;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function oracle() external view returns (address) {
+        return _oracle;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function guardian() external view returns (address) {
+        return _guardian;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function challengeWindow() external view returns (uint32) {
+        return _challengeWindow;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function gracePeriod() external view returns (uint32) {
+        return _gracePeriod;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function revenueEpochDuration() external view returns (uint32) {
+        return _revenueEpochDuration;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setFeeBps(uint16 newFeeBps) external onlyOwner {
+        _setFeeBps(newFeeBps);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setRevenueSplit(uint16 newHolderShareBps, address newTreasury) external onlyOwner {
+        _setRevenueSplit(newHolderShareBps, newTreasury);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setCollateralParams(CollateralParams calldata newParams) external onlyOwner {
+        _setCollateralParams(newParams);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setOracle(address newOracle) external onlyOwner {
+        _setOracle(newOracle);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setGuardian(address newGuardian) external onlyOwner {
+        _setGuardian(newGuardian);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setChallengeWindow(uint32 newSeconds) external onlyOwner {
+        _setChallengeWindow(newSeconds);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setGracePeriod(uint32 newSeconds) external onlyOwner {
+        _setGracePeriod(newSeconds);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setRevenueEpochDuration(uint32 newSeconds) external onlyOwner {
+        _setRevenueEpochDuration(newSeconds);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function pause() external {
+        if (msg.sender != owner() && msg.sender != _guardian) {
+            revert ParametersNotPauser(msg.sender);
+        }
+        if (_paused) {
+            revert ParametersPauseUnchanged(true);
+        }
+        _paused = true;
+        emit MarketPaused(msg.sender);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function unpause() external onlyOwner {
+        if (!_paused) {
+            revert ParametersPauseUnchanged(false);
+        }
+        _paused = false;
+        emit MarketUnpaused(msg.sender);
+    }
+
+    function _setFeeBps(uint16 newFeeBps) private {
+        if (newFeeBps > MAX_FEE_BPS) {
+            revert ParametersFeeTooHigh(newFeeBps, MAX_FEE_BPS);
+        }
+        uint16 old = _feeBps;
+        _feeBps = newFeeBps;
+        emit FeeRateUpdated(old, newFeeBps);
+    }
+
+    function _setRevenueSplit(uint16 newHolderShareBps, address newTreasury) private {
+        if (newHolderShareBps > SettlementMath.BPS) {
+            revert ParametersShareTooHigh(newHolderShareBps);
+        }
+        if (newTreasury == address(0)) {
+            revert ParametersZeroAddress("treasury");
+        }
+        _holderShareBps = newHolderShareBps;
+        _treasury = newTreasury;
+        emit RevenueSplitUpdated(newHolderShareBps, newTreasury);
+    }
+
+    function _setCollateralParams(CollateralParams memory newParams) private {
+        if (newParams.initialMarginBps > SettlementMath.BPS) {
+            revert ParametersShareTooHigh(newParams.initialMarginBps);
+        }
+        if (newParams.deviationMarginBps > SettlementMath.BPS) {
+            revert ParametersShareTooHigh(newParams.deviationMarginBps);
+        }
+        if (newParams.warningBufferBps > SettlementMath.BPS) {
+            revert ParametersShareTooHigh(newParams.warningBufferBps);
+        }
+        _collateral = newParams;
+        emit CollateralParamsUpdated(
+            newParams.initialMarginBps, newParams.deviationMarginBps, newParams.warningBufferBps
+        );
+    }
+
+    function _setOracle(address newOracle) private {
+        if (newOracle == address(0)) {
+            revert ParametersZeroAddress("oracle");
+        }
+        address old = _oracle;
+        _oracle = newOracle;
+        emit OracleUpdated(old, newOracle);
+    }
+
+    function _setGuardian(address newGuardian) private {
+        if (newGuardian == address(0)) {
+            revert ParametersZeroAddress("guardian");
+        }
+        address old = _guardian;
+        _guardian = newGuardian;
+        emit GuardianUpdated(old, newGuardian);
+    }
+
+    function _setChallengeWindow(uint32 newSeconds) private {
+        _checkDuration("challengeWindow", newSeconds);
+        uint32 old = _challengeWindow;
+        _challengeWindow = newSeconds;
+        emit ChallengeWindowUpdated(old, newSeconds);
+    }
+
+    function _setGracePeriod(uint32 newSeconds) private {
+        _checkDuration("gracePeriod", newSeconds);
+        uint32 old = _gracePeriod;
+        _gracePeriod = newSeconds;
+        emit GracePeriodUpdated(old, newSeconds);
+    }
+
+    function _setRevenueEpochDuration(uint32 newSeconds) private {
+        _checkDuration("revenueEpochDuration", newSeconds);
+        uint32 old = _revenueEpochDuration;
+        _revenueEpochDuration = newSeconds;
+        emit RevenueEpochDurationUpdated(old, newSeconds);
+    }
+
+    function _checkDuration(string memory field, uint32 value) private pure {
+        if (value < MIN_DURATION || value > MAX_DURATION) {
+            revert ParametersDurationOutOfRange(field, value, MIN_DURATION, MAX_DURATION);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {MarketLeaves} from "../libraries/MarketLeaves.sol";
+
+/// @title LeavesHarness
+/// @notice Test-only: exposes {MarketLeaves} and OpenZeppelin's MerkleProof so the Python
+/// twin (`flowmarket.chain.leaves`, `flowmarket.chain.merkle`) can be checked byte for byte.
+/// Never deployed by `flowmarket deploy`.
+contract LeavesHarness {
+    function priceLeaf(bytes32 productId, int256 price) external pure returns (bytes32) {
+        return MarketLeaves.priceLeaf(productId, price);
+    }
+
+    function entryLeaf(address participant, int256 cash, uint256 fee, bytes32 trades)
+        external
+        pure
+        returns (bytes32)
+    {
+        return MarketLeaves.entryLeaf(participant, cash, fee, trades);
+    }
+
+    function orderLeaf(bytes32 orderKey, int256 quantity) external pure returns (bytes32) {
+        return MarketLeaves.orderLeaf(orderKey, quantity);
+    }
+
+    function settlementLeaf(uint64 week, address participant, int256 amount) external pure returns (bytes32) {
+        return MarketLeaves.settlementLeaf(week, participant, amount);
+    }
+
+    function hashTrades(bytes32[] calldata productIds, int256[] calldata quantities) external pure returns (bytes32) {
+        return MarketLeaves.hashTrades(productIds, quantities);
+    }
+
+    function processProof(bytes32[] calldata proof, bytes32 leaf) external pure returns (bytes32) {
+        return MerkleProof.processProofCalldata(proof, leaf);
+    }
+}
