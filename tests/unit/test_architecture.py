@@ -1,0 +1,60 @@
+"""The layering STYLE.md promises, checked on the source tree itself.
+
+- `api/`, `db/` and `chain/` are adapters that never import each other;
+  `services/` combines them and `cli/` calls services.
+- Nothing outside `config.py` reads the environment.
+- Every subcommand module registered in the CLI exists and builds its parser.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from flowmarket.cli.main import SUBCOMMAND_MODULES, build_parser
+
+PACKAGE = Path(__file__).resolve().parents[2] / "offchain" / "flowmarket"
+ADAPTERS = ("api", "db", "chain")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_adapters_do_not_import_each_other(adapter: str) -> None:
+    others = {f"flowmarket.{other}" for other in ADAPTERS if other != adapter}
+    offenders = []
+    for path in sorted((PACKAGE / adapter).rglob("*.py")):
+        for module in imported_modules(path):
+            if any(module == other or module.startswith(other + ".") for other in others):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert offenders == []
+
+
+def test_only_config_reads_the_environment() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "config.py" and path.parent == PACKAGE:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if "os.environ" in source or "os.getenv" in source or "getenv(" in source:
+            offenders.append(str(path.relative_to(PACKAGE)))
+    assert offenders == []
+
+
+def test_every_registered_subcommand_builds_its_parser() -> None:
+    parser = build_parser()
+    help_text = parser.format_help()
+    for module_name in SUBCOMMAND_MODULES:
+        command = module_name.rsplit(".", 1)[1].replace("_", "-")
+        assert command in help_text, f"{module_name} registered no visible command"
