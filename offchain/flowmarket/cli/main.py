@@ -22,6 +22,7 @@ from flowmarket.errors import MarketError
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.build",
     "flowmarket.cli.chain",
+    "flowmarket.cli.deploy",
 )
 
 

@@ -1,0 +1,158 @@
+"""The Python encoder of every Merkle leaf; its Solidity twin is `MarketLeaves.sol`.
+
+Each leaf is `keccak256(keccak256(abi.encode(...)))`, exactly as OpenZeppelin's
+StandardMerkleTree hashes values, so a leaf can never be mistaken for an inner node.
+All fields are static ABI types, so `abi.encode` is the 32-byte big-endian words
+concatenated (two's complement for signed integers); `trades_hash` has dynamic
+arrays and goes through `eth_abi`. Units: prices in capacity-token wei per GB,
+cash, fees and settlement amounts in wei (negative = the participant pays),
+quantities in 18-decimal GB (per hour for orders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from eth_abi.abi import encode
+from eth_hash.auto import keccak
+from eth_utils.address import is_address, to_canonical_address, to_checksum_address
+
+from flowmarket.chain.merkle import MerkleTree
+from flowmarket.errors import InvalidInput
+
+INT256_MIN = -(2**255)
+INT256_MAX = 2**255 - 1
+UINT256_MAX = 2**256 - 1
+UINT64_MAX = 2**64 - 1
+
+
+def product_id(product_name: str) -> bytes:
+    """keccak256(bytes(productName)): the 32-byte id of a product on chain."""
+    return keccak(product_name.encode("utf-8"))
+
+
+def order_key(order_id: str) -> bytes:
+    """keccak256(bytes(orderId)): the 32-byte key of an order on chain."""
+    return keccak(order_id.encode("utf-8"))
+
+
+def trades_hash(product_ids: Sequence[bytes], quantities: Sequence[int]) -> bytes:
+    """keccak256(abi.encode(bytes32[] productIds, int256[] quantities)); 18-decimal GB."""
+    if len(product_ids) != len(quantities):
+        raise InvalidInput(
+            f"quantities: {len(quantities)} values for {len(product_ids)} product ids"
+        )
+    ids = [_bytes32(f"product_ids[{i}]", p) for i, p in enumerate(product_ids)]
+    qty = [_int256(f"quantities[{i}]", q) for i, q in enumerate(quantities)]
+    return keccak(encode(["bytes32[]", "int256[]"], [ids, qty]))
+
+
+def price_leaf(product: bytes, price: int) -> bytes:
+    """Leaf of `(bytes32 productId, int256 price)`; price in wei per GB, may be negative."""
+    return _leaf(_bytes32("product_id", product), _word_int("price", price))
+
+
+def entry_leaf(participant: str, cash: int, fee: int, trades: bytes) -> bytes:
+    """Leaf of `(address participant, int256 cash, uint256 fee, bytes32 tradesHash)`."""
+    return _leaf(
+        _word_address("participant", participant),
+        _word_int("cash", cash),
+        _word_uint("fee", fee, UINT256_MAX),
+        _bytes32("trades_hash", trades),
+    )
+
+
+def order_leaf(key: bytes, quantity: int) -> bytes:
+    """Leaf of `(bytes32 orderKey, int256 quantity)`; quantity in 18-decimal GB per hour."""
+    return _leaf(_bytes32("order_key", key), _word_int("quantity", quantity))
+
+
+def settlement_leaf(week: int, participant: str, amount: int) -> bytes:
+    """Leaf of `(uint64 week, address participant, int256 amount)`; amount in wei."""
+    return _leaf(
+        _word_uint("week", week, UINT64_MAX),
+        _word_address("participant", participant),
+        _word_int("amount", amount),
+    )
+
+
+@dataclass(frozen=True)
+class SettlementWeek:
+    """A week's settlement tree and the totals `postSettlementRoot` commits to (wei)."""
+
+    week: int
+    amounts: dict[str, int]
+    fees: int
+    tree: MerkleTree
+
+    @property
+    def root(self) -> bytes:
+        return self.tree.root
+
+    @property
+    def total_credits(self) -> int:
+        return sum(a for a in self.amounts.values() if a > 0)
+
+    @property
+    def total_debits(self) -> int:
+        return -sum(a for a in self.amounts.values() if a < 0)
+
+    def proof(self, participant: str) -> list[bytes]:
+        address = to_checksum_address(participant)
+        if address not in self.amounts:
+            raise InvalidInput(f"participant: {address} has no leaf in week {self.week}")
+        return self.tree.proof(settlement_leaf(self.week, address, self.amounts[address]))
+
+
+def settlement_week(week: int, amounts: Iterable[tuple[str, int]], fees: int) -> SettlementWeek:
+    """Build week `week`'s tree: one leaf per participant, amounts summing to −fees."""
+    if fees < 0:
+        raise InvalidInput(f"fees: must be >= 0, got {fees}")
+    merged: dict[str, int] = {}
+    for participant, amount in amounts:
+        address = to_checksum_address(_word_address("participant", participant)[12:])
+        if address in merged:
+            raise InvalidInput(f"participant: {address} appears twice in week {week}")
+        merged[address] = _int256("amount", amount)
+    total = sum(merged.values())
+    if total + fees != 0:
+        raise InvalidInput(
+            f"amounts: week {week} sums to {total} wei, must be -fees = {-fees} (zero after fees)"
+        )
+    tree = MerkleTree.from_leaves(settlement_leaf(week, p, a) for p, a in merged.items())
+    return SettlementWeek(week=week, amounts=merged, fees=fees, tree=tree)
+
+
+def _leaf(*words: bytes) -> bytes:
+    return keccak(keccak(b"".join(words)))
+
+
+def _bytes32(field: str, value: bytes) -> bytes:
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise InvalidInput(f"{field}: must be 32 bytes, got {value!r}")
+    return value
+
+
+def _int256(field: str, value: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"{field}: must be an integer (wei / 1e-18 units), got {value!r}")
+    if not INT256_MIN <= value <= INT256_MAX:
+        raise InvalidInput(f"{field}: {value} is outside int256")
+    return value
+
+
+def _word_int(field: str, value: int) -> bytes:
+    return _int256(field, value).to_bytes(32, "big", signed=True)
+
+
+def _word_uint(field: str, value: int, maximum: int) -> bytes:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
+        raise InvalidInput(f"{field}: must be an integer in [0, {maximum}], got {value!r}")
+    return value.to_bytes(32, "big")
+
+
+def _word_address(field: str, value: str) -> bytes:
+    if not isinstance(value, str) or not is_address(value):
+        raise InvalidInput(f"{field}: not an address: {value!r}")
+    return bytes(12) + to_canonical_address(value)

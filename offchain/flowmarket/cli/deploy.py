@@ -1,0 +1,67 @@
+"""`flowmarket deploy`: deploy and wire every contract in one command."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from flowmarket.chain.build import compile_contracts
+from flowmarket.chain.deploy import PROFILES, deploy_market, get_profile
+from flowmarket.chain.node import running_background_node
+from flowmarket.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "deploy",
+        help="deploy the market contracts, wire roles, hand admin rights to the timelock",
+    )
+    parser.add_argument(
+        "--genesis-hour",
+        type=int,
+        default=None,
+        help="first hour index (unix seconds // 3600) of the ledger; default: the latest block's",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="demo",
+        help="demo: seconds-scale voting, timelock and challenge window; "
+        "production: realistic defaults (default: demo)",
+    )
+    parser.add_argument(
+        "--rpc-url", default=None, help="JSON-RPC URL (default: settings, or the `chain up` node)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def resolve_rpc_url(settings: Settings, explicit: str | None) -> str:
+    """The explicit URL, else FLOWMARKET_RPC_URL, else the `chain up` node, else the port."""
+    if explicit:
+        return explicit
+    if settings.rpc_url:
+        return settings.rpc_url
+    node = running_background_node(settings)
+    if node is not None:
+        return node.rpc_url
+    return f"http://127.0.0.1:{settings.chain_port}"
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    artifacts = compile_contracts(settings).artifacts
+    deployment = deploy_market(
+        settings,
+        artifacts,
+        rpc_url=resolve_rpc_url(settings, args.rpc_url),
+        profile=get_profile(args.profile),
+        genesis_hour=args.genesis_hour,
+    )
+    print(
+        f"deployed flowmarket ({deployment.profile} profile) on chain {deployment.chain_id}, "
+        f"genesis hour {deployment.genesis_hour}"
+    )
+    for name, address in sorted(deployment.addresses.items()):
+        print(f"  {name:<20} {address}")
+    print(f"oracle {deployment.oracle}, guardian {deployment.guardian}; deployer renounced admin")
+    print(f"deployment file: {settings.deployment_file}")
+    return 0
