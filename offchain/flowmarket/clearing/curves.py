@@ -1,0 +1,127 @@
+"""Stage 1: validate an order book and decompose its curves into linear orders (§4).
+
+A curve through points (q_0, p_0) < ... < (q_K, p_K) (quantities increasing,
+prices strictly decreasing, q_0 ≤ 0 ≤ q_K) is split at quantity 0. Every piece
+above 0 is a buying linear order on the portfolio; every piece below 0 is a
+selling one, i.e. a linear order on the negated portfolio with negated prices.
+Summing the pieces' responses gives back the curve exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, OrderBook
+from flowmarket.errors import InvalidOrder
+
+
+def _first_bad(book: OrderBook, bad_orders: IntArray, reason: str) -> None:
+    if bad_orders.size:
+        order_id = book.order_ids[int(bad_orders.min())]
+        raise InvalidOrder(f"order {order_id!r}: {reason}")
+
+
+def validate_book(book: OrderBook) -> None:
+    """Raise `InvalidOrder` naming the first order that breaks a rule of §4."""
+    m = book.n_orders
+    ptr = book.curve_ptr
+    if len(set(book.order_ids)) != m:
+        seen: set[str] = set()
+        for order_id in book.order_ids:
+            if order_id in seen:
+                raise InvalidOrder(f"order {order_id!r}: duplicate order id")
+            seen.add(order_id)
+    counts = np.diff(ptr)
+    _first_bad(book, np.flatnonzero(counts < 2), "curve: needs at least 2 points")
+    owner = np.repeat(np.arange(m), counts)
+    finite = np.isfinite(book.curve_qty) & np.isfinite(book.curve_price)
+    _first_bad(book, owner[~finite], "curve: quantities and prices must be finite numbers")
+    cols = book.portfolios
+    nnz_per_order = np.diff(cols.indptr)
+    _first_bad(book, np.flatnonzero(nnz_per_order == 0), "portfolio: is empty")
+    weight_owner = np.repeat(np.arange(m), nnz_per_order)
+    bad_weight = ~np.isfinite(cols.data) | (cols.data == 0)
+    _first_bad(book, weight_owner[bad_weight], "portfolio: weights must be finite and non-zero")
+    same_curve = owner[1:] == owner[:-1]
+    dq = np.diff(book.curve_qty)
+    dp = np.diff(book.curve_price)
+    _first_bad(
+        book,
+        owner[1:][same_curve & ~(dq > 0)],
+        "curve: quantities must strictly increase from point to point",
+    )
+    _first_bad(
+        book,
+        owner[1:][same_curve & ~(dp < 0)],
+        "curve: price must strictly decrease as quantity increases",
+    )
+    q_first = book.curve_qty[ptr[:-1]]
+    q_last = book.curve_qty[ptr[1:] - 1]
+    _first_bad(
+        book,
+        np.flatnonzero((q_first > 0) | (q_last < 0)),
+        "curve: quantity range must contain 0 (no trade)",
+    )
+
+
+def _pieces(book: OrderBook) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Segments of every curve: (owner, q_a, q_b, p_a, p_b), one row per segment."""
+    n_points = book.curve_qty.size
+    last = book.curve_ptr[1:] - 1
+    start = np.setdiff1d(np.arange(n_points - 1, dtype=np.int64), last, assume_unique=True)
+    owner = np.repeat(np.arange(book.n_orders, dtype=np.int64), np.diff(book.curve_ptr) - 1)
+    q, p = book.curve_qty, book.curve_price
+    return owner, q[start], q[start + 1], p[start], p[start + 1]
+
+
+def decompose(book: OrderBook) -> LinearOrders:
+    """Linear orders of every curve (vectorised); `parent`/`sign` map them back."""
+    owner, qa, qb, pa, pb = _pieces(book)
+    slope = (pa - pb) / (qb - qa)
+    p_zero = pa - slope * (0.0 - qa)  # price at quantity 0 on each segment's line
+    buy = qb > 0
+    sell = qa < 0
+    buy_q0 = np.maximum(qa[buy], 0.0)
+    buy_ph = np.where(qa[buy] >= 0, pa[buy], p_zero[buy])
+    sell_q1 = np.minimum(qb[sell], 0.0)
+    sell_pl = np.where(qb[sell] <= 0, pb[sell], p_zero[sell])  # low end of the selling price
+    parent = np.concatenate([owner[buy], owner[sell]])
+    sign = np.concatenate([np.ones(int(buy.sum())), -np.ones(int(sell.sum()))])
+    p_high = np.concatenate([buy_ph, -sell_pl])
+    p_low = np.concatenate([pb[buy], -pa[sell]])
+    quantity = np.concatenate([qb[buy] - buy_q0, sell_q1 - qa[sell]])
+    order = np.argsort(parent, kind="stable")
+    parent, sign = parent[order], sign[order]
+    weights = sp.csc_array(book.portfolios[:, parent])
+    weights.data *= np.repeat(sign, np.diff(weights.indptr))
+    return LinearOrders(
+        weights=weights,
+        p_high=p_high[order],
+        p_low=p_low[order],
+        q=quantity[order],
+        slope=np.concatenate([slope[buy], slope[sell]])[order],
+        parent=parent,
+        sign=sign,
+    )
+
+
+def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
+    """Each curve evaluated at its portfolio price, independently of `decompose`.
+
+    portfolio_price: (m,) tokens per GB; returns (m,) GB/h, flat beyond the end points.
+    """
+    ptr = book.curve_ptr
+    owner = np.repeat(np.arange(book.n_orders), np.diff(ptr))
+    price = book.curve_price
+    u = portfolio_price[owner]
+    # Index of the first point whose price is <= u within each curve (prices decrease).
+    below = price <= u
+    idx = np.where(below, np.arange(price.size), np.iinfo(np.int64).max)
+    first = np.minimum.reduceat(idx, ptr[:-1])
+    hi = np.clip(first, ptr[:-1] + 1, ptr[1:] - 1)
+    lo = hi - 1
+    frac = (price[lo] - portfolio_price) / (price[lo] - price[hi])
+    frac = np.clip(frac, 0.0, 1.0)
+    qty: FloatArray = book.curve_qty[lo] + frac * (book.curve_qty[hi] - book.curve_qty[lo])
+    return qty

@@ -1,0 +1,198 @@
+"""The JSON contract of `flowmarket clear`: ORDERS.json / PRIOR.json in, RESULT.json out.
+
+ORDERS.json: {"products": [...] (optional catalogue), "orders": [{"id", "participant",
+"portfolio": {product: weight}, "curve": [[quantity, price], ...]}]}.
+PRIOR.json: {"prices": {product: price}}. Without a catalogue the products are
+those named by the orders and the prior, sorted. A product missing from the
+prior has prior price 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from flowmarket.clearing.engine import clear
+from flowmarket.clearing.model import ClearingResult, FloatArray, OrderBook, SolverOptions
+from flowmarket.errors import InvalidInput, InvalidOrder
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidOrder(f"{where}: expected a number, got {value!r}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise InvalidOrder(f"{where}: must be a finite number, got {value!r}")
+    return out
+
+
+def _order_id(raw: Any, index: int) -> str:
+    if not isinstance(raw, Mapping):
+        raise InvalidOrder(f"orders[{index}]: expected an object, got {type(raw).__name__}")
+    order_id = raw.get("id")
+    if not isinstance(order_id, str) or not order_id:
+        raise InvalidOrder(f"orders[{index}]: 'id' must be a non-empty string")
+    return order_id
+
+
+def _curve(raw: Any, where: str) -> list[tuple[float, float]]:
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise InvalidOrder(f"{where}: curve must be a list of [quantity, price] points")
+    points = []
+    for k, point in enumerate(raw):
+        if not isinstance(point, Sequence) or isinstance(point, str) or len(point) != 2:
+            raise InvalidOrder(f"{where}: curve point {k} must be [quantity, price]")
+        points.append(
+            (
+                _number(point[0], f"{where}: curve point {k}"),
+                _number(point[1], f"{where}: curve point {k}"),
+            )
+        )
+    return points
+
+
+def _catalogue(
+    doc: Mapping[str, Any], orders: Sequence[Any], prior: Mapping[str, float]
+) -> tuple[str, ...]:
+    if "products" in doc:
+        names = doc["products"]
+        if (
+            not isinstance(names, Sequence)
+            or isinstance(names, str)
+            or not all(isinstance(p, str) and p for p in names)
+        ):
+            raise InvalidInput("products: must be a list of non-empty product names")
+        if len(set(names)) != len(names):
+            raise InvalidInput("products: duplicate product name")
+        return tuple(names)
+    seen: set[str] = set(prior)
+    for raw in orders:
+        if isinstance(raw, Mapping) and isinstance(raw.get("portfolio"), Mapping):
+            seen.update(str(k) for k in raw["portfolio"])
+    return tuple(sorted(seen))
+
+
+def parse_prior(prior_doc: Mapping[str, Any] | None) -> dict[str, float]:
+    """Prior prices by product from PRIOR.json (empty without one)."""
+    if prior_doc is None:
+        return {}
+    prices = prior_doc.get("prices") if isinstance(prior_doc, Mapping) else None
+    if not isinstance(prices, Mapping):
+        raise InvalidInput("prior: expected an object with a 'prices' object")
+    out: dict[str, float] = {}
+    for name, value in prices.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise InvalidInput(f"prior: price of {name!r} must be a finite number")
+        out[str(name)] = float(value)
+    return out
+
+
+def parse_orders(doc: Mapping[str, Any], prior: Mapping[str, float] | None = None) -> OrderBook:
+    """Validate ORDERS.json into an `OrderBook`; `InvalidOrder` names the order and reason."""
+    orders = doc.get("orders") if isinstance(doc, Mapping) else None
+    if not isinstance(orders, Sequence) or isinstance(orders, str):
+        raise InvalidInput("orders: expected a list of orders")
+    products = _catalogue(doc, orders, prior or {})
+    index = {name: k for k, name in enumerate(products)}
+    ids: list[str] = []
+    participants: dict[str, int] = {}
+    owner: list[int] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    weights: list[float] = []
+    ptr: list[int] = [0]
+    qty: list[float] = []
+    price: list[float] = []
+    for j, raw in enumerate(orders):
+        order_id = _order_id(raw, j)
+        where = f"order {order_id!r}"
+        who = raw.get("participant")
+        if not isinstance(who, str) or not who:
+            raise InvalidOrder(f"{where}: 'participant' must be a non-empty string")
+        portfolio = raw.get("portfolio")
+        if not isinstance(portfolio, Mapping) or not portfolio:
+            raise InvalidOrder(f"{where}: portfolio: must be a non-empty object of weights")
+        for name, weight in portfolio.items():
+            if name not in index:
+                raise InvalidOrder(f"{where}: portfolio: unknown product {name!r}")
+            rows.append(index[name])
+            cols.append(j)
+            weights.append(_number(weight, f"{where}: portfolio weight of {name!r}"))
+        points = _curve(raw.get("curve"), where)
+        qty.extend(p[0] for p in points)
+        price.extend(p[1] for p in points)
+        ptr.append(len(qty))
+        ids.append(order_id)
+        owner.append(participants.setdefault(who, len(participants)))
+    shape = (len(products), len(ids))
+    return OrderBook(
+        products=products,
+        participants=tuple(participants),
+        order_ids=tuple(ids),
+        order_participant=np.asarray(owner, dtype=np.int64),
+        portfolios=sp.csc_array((np.asarray(weights, dtype=np.float64), (rows, cols)), shape=shape),
+        curve_ptr=np.asarray(ptr, dtype=np.int64),
+        curve_qty=np.asarray(qty, dtype=np.float64),
+        curve_price=np.asarray(price, dtype=np.float64),
+    )
+
+
+def _prior_vector(products: Sequence[str], prior: Mapping[str, float]) -> FloatArray:
+    unknown = sorted(set(prior) - set(products))
+    if unknown:
+        raise InvalidInput(f"prior: unknown product {unknown[0]!r}")
+    return np.array([prior.get(name, 0.0) for name in products], dtype=np.float64)
+
+
+def result_document(book: OrderBook, result: ClearingResult) -> dict[str, Any]:
+    """RESULT.json as plain JSON types."""
+    products = book.products
+    trades = result.participant_trades.tocsr()
+    participants: dict[str, Any] = {}
+    for p, name in enumerate(book.participants):
+        lo, hi = trades.indptr[p], trades.indptr[p + 1]
+        row = {
+            products[k]: float(v)
+            for k, v in zip(trades.indices[lo:hi], trades.data[lo:hi], strict=True)
+        }
+        participants[name] = {"trades": row, "cash": float(result.cash[p])}
+    cert = result.certificate
+    return {
+        "prices": {name: float(v) for name, v in zip(products, result.prices, strict=True)},
+        "orders": {
+            oid: {"quantity": float(q)}
+            for oid, q in zip(book.order_ids, result.order_quantity, strict=True)
+        },
+        "participants": participants,
+        "products": {
+            name: {"volume": float(v), "slope": float(s)}
+            for name, v, s in zip(products, result.volume, result.slope, strict=True)
+        },
+        "welfare": float(result.welfare),
+        "certificate": {
+            "max_imbalance": cert.max_imbalance,
+            "max_order_gap": cert.max_order_gap,
+            "duality_gap": cert.duality_gap,
+            "projection_exact": cert.projection_exact,
+        },
+    }
+
+
+def clear_document(
+    orders_doc: Mapping[str, Any],
+    prior_doc: Mapping[str, Any] | None = None,
+    options: SolverOptions | None = None,
+) -> dict[str, Any]:
+    """Clear parsed ORDERS.json (and PRIOR.json) into the RESULT.json dict."""
+    prior = parse_prior(prior_doc)
+    book = parse_orders(orders_doc, prior)
+    result = clear(book, _prior_vector(book.products, prior), options)
+    return result_document(book, result)

@@ -1,0 +1,71 @@
+"""The clearing pipeline on arrays: validate → decompose → solve dual → unique prices → certify.
+
+This is the typed entry point for the oracle (no JSON round trips); the JSON
+contract of `flowmarket clear` is a thin layer over it (`document`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from flowmarket.clearing.certificate import assemble
+from flowmarket.clearing.curves import decompose, validate_book
+from flowmarket.clearing.dual import DualOperators
+from flowmarket.clearing.model import (
+    ClearingResult,
+    FloatArray,
+    OrderBook,
+    SolverOptions,
+    SolverStats,
+)
+from flowmarket.clearing.newton import imbalance_target, solve_dual
+from flowmarket.clearing.prices import unique_prices
+from flowmarket.errors import InvalidInput
+
+
+def clear(
+    book: OrderBook, prior: FloatArray | None = None, options: SolverOptions | None = None
+) -> ClearingResult:
+    """Clear one hour.
+
+    prior: (n,) previous prices in tokens per GB (tie-break and starting point);
+    None means all zeros, so without history the prices closest to 0 are chosen.
+    Raises `InvalidOrder` for a bad order, `ClearingFailed` if Newton stalls.
+    """
+    opts = options or SolverOptions()
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = now - clock
+        clock = now
+
+    start = _prior_array(book, prior)
+    validate_book(book)
+    lin = decompose(book)
+    ops = DualOperators.of(lin)
+    lap("build")
+    solution = solve_dual(lin, ops, start, opts)
+    lap("newton")
+    target = imbalance_target(lin, opts)
+    prices, exact = unique_prices(lin, ops, solution.prices, start, opts, tol_x=target)
+    lap("unique_prices")
+    stats = SolverStats(solution.iterations, solution.cg_iterations, seconds)
+    result = assemble(book, lin, ops, prices, exact, stats)
+    lap("certificate")
+    return result
+
+
+def _prior_array(book: OrderBook, prior: FloatArray | None) -> FloatArray:
+    if prior is None:
+        return np.zeros(book.n_products)
+    arr = np.asarray(prior, dtype=np.float64)
+    if arr.shape != (book.n_products,):
+        raise InvalidInput(f"prior: expected {book.n_products} prices, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidInput("prior: prices must be finite numbers")
+    return arr.copy()

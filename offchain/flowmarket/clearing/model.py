@@ -1,0 +1,142 @@
+"""The engine's frozen inputs and outputs: arrays with documented shapes and units.
+
+Units throughout: quantities are rates in GB per hour of a portfolio (or of a
+product), prices are capacity tokens per GB, cash is capacity tokens per hour
+of delivery. `n` is the number of products, `m` the number of orders (curves),
+`l` the number of linear orders the curves decompose into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """Validated orders of one hour, as arrays.
+
+    products: (n,) product names; participants: (p,) participant names;
+    order_ids: (m,) order ids; order_participant: (m,) index into participants;
+    portfolios: sparse (n, m) CSC, column j = weights of order j (negative = sells);
+    curve_ptr: (m + 1,) order j's points are curve_qty/curve_price[ptr[j]:ptr[j + 1]];
+    curve_qty: GB/h of the portfolio, strictly increasing per curve, range contains 0;
+    curve_price: tokens per GB of the portfolio, strictly decreasing per curve.
+    """
+
+    products: tuple[str, ...]
+    participants: tuple[str, ...]
+    order_ids: tuple[str, ...]
+    order_participant: IntArray
+    portfolios: sp.csc_array
+    curve_ptr: IntArray
+    curve_qty: FloatArray
+    curve_price: FloatArray
+
+    @property
+    def n_products(self) -> int:
+        return len(self.products)
+
+    @property
+    def n_orders(self) -> int:
+        return len(self.order_ids)
+
+
+@dataclass(frozen=True)
+class LinearOrders:
+    """The clearing problem: maximise Σ p_high·x − slope·x²/2, W x = 0, 0 ≤ x ≤ q.
+
+    This is the generic structure the solver consumes; later stages (network
+    flows, §9) add columns to it. weights: sparse (n, l) CSC, column i = w_i;
+    p_high, p_low: (l,) tokens per GB of the column; q: (l,) GB/h, > 0;
+    slope: (l,) = (p_high − p_low)/q, > 0; parent: (l,) index of the order the
+    column comes from; sign: (l,) +1 for a buying segment, −1 for a selling one
+    (the column is then the negated portfolio).
+    """
+
+    weights: sp.csc_array
+    p_high: FloatArray
+    p_low: FloatArray
+    q: FloatArray
+    slope: FloatArray
+    parent: IntArray
+    sign: FloatArray
+
+    @property
+    def n_products(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_linear(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Tolerances of the semismooth Newton dual solver.
+
+    tol: target for max |Σ w_i x_i| relative to max(1, max q_i) (GB/h);
+    max_iter: Newton iterations before `ClearingFailed`;
+    exact_projection_limit: largest group of products with non-unique prices
+    solved by the dense exact projection (bigger groups keep the Newton prices).
+    """
+
+    tol: float = 1e-10
+    max_iter: int = 200
+    cg_max_iter: int = 2000
+    exact_projection_limit: int = 2000
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Optimality certificate of a clearing, every residual in its own unit.
+
+    max_imbalance: max_k |Σ_i w_ki x_i| (GB/h); max_order_gap: max over orders of
+    |quantity − curve(portfolio price)| (GB/h); duality_gap: |dual − primal|
+    objective (tokens/h); projection_exact: the prices are the exact projection
+    of the prior onto the optimal price set (False only past the size limit).
+    """
+
+    max_imbalance: float
+    max_order_gap: float
+    duality_gap: float
+    projection_exact: bool
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """What the solver did: Newton iterations, CG iterations, seconds per stage."""
+
+    iterations: int
+    cg_iterations: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClearingResult:
+    """Outcome of one hour.
+
+    prices: (n,) tokens per GB; order_quantity: (m,) signed GB/h of each order's
+    portfolio; linear_quantity: (l,) GB/h of each linear order; volume: (n,) GB/h
+    bought per product (sum of the positive order trades); slope: (n,) GB/h per
+    token, d(aggregate net demand of k)/d(price of k); participant_trades: sparse
+    (p, n) signed GB/h; cash: (p,) tokens/h, −Σ_k price_k·trade_k (negative = pays);
+    welfare: as-bid welfare, tokens/h.
+    """
+
+    prices: FloatArray
+    order_quantity: FloatArray
+    linear_quantity: FloatArray
+    volume: FloatArray
+    slope: FloatArray
+    participant_trades: sp.csr_array
+    cash: FloatArray
+    welfare: float
+    certificate: Certificate
+    stats: SolverStats

@@ -1,0 +1,36 @@
+"""The part of a price vector that the equalities of strictly-inside orders pin down.
+
+For W_E (n, k), range(W_E W_Eᵀ) = range(W_E). Conjugate gradients on the
+consistent singular system W_E W_Eᵀ v = W_E W_Eᵀ δ started at 0 stays in that
+range and converges to its solution there, i.e. to the orthogonal projection of
+δ onto range(W_E); δ − v is the component along which prices are not unique.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from flowmarket.clearing.model import FloatArray
+
+
+def range_part(w_e: sp.csc_array, delta: FloatArray, max_iter: int) -> FloatArray:
+    """Orthogonal projection (n,) of delta (n,) onto range(w_e), by plain CG."""
+    w_t = sp.csr_array(w_e.T)
+    rhs = w_e @ (w_t @ delta)
+    v = np.zeros_like(delta)
+    res = rhs.copy()
+    direction = res.copy()
+    rr = float(res @ res)
+    stop = (1e-13 * float(np.linalg.norm(rhs))) ** 2
+    for _ in range(max_iter):
+        if rr <= stop or rr == 0.0:
+            break
+        hd = w_e @ (w_t @ direction)
+        alpha = rr / float(direction @ hd)
+        v += alpha * direction
+        res -= alpha * hd
+        rr_new = float(res @ res)
+        direction = res + (rr_new / rr) * direction
+        rr = rr_new
+    return v

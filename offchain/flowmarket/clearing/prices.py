@@ -1,0 +1,172 @@
+"""Stage 3: the unique clearing prices (§5 rule), given converged Newton prices π̂.
+
+With x* fixed, the optimal price set is the polyhedron
+
+    w_i·π = p_high_i − slope_i x_i   (order strictly inside its curve, set E)
+    w_i·π ≥ p_high_i                 (x_i = 0, set Z)
+    w_i·π ≤ p_low_i                  (x_i = q_i, set F)
+
+and the published prices are the Euclidean projection of the prior onto it.
+Equalities group products into components (products linked by orders in E).
+A component is *free* where the prior differs from π̂ along the null space of
+its equalities; only free components move, coupled through the multi-product
+orders of Z ∪ F that touch them:
+
+- a free product with no order in E is a 1-D interval: the prior is clipped to
+  it (vectorised; this covers products whose only orders overlap, and markets
+  with no possible trade);
+- any other group is projected exactly by least-distance programming in the
+  null-space coordinates (`ldp`), up to `exact_projection_limit` products;
+- products with no orders are unconstrained and keep the prior.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from flowmarket.clearing.dual import DualOperators, column_prices, response
+from flowmarket.clearing.ldp import project
+from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, SolverOptions
+from flowmarket.clearing.nullspace import range_part
+
+
+@dataclass(frozen=True)
+class PriceSet:
+    """The optimal price polyhedron around π̂: E equalities and Z ∪ F rows c·π ≤ b."""
+
+    equal: IntArray  # (|E|,) linear orders strictly inside
+    bound: IntArray  # (|Z ∪ F|,) linear orders at an end of their range
+    c: sp.csc_array  # (n, |Z ∪ F|) column j = ±w of bound[j]
+    b: FloatArray  # (|Z ∪ F|,) right-hand sides, tokens per GB
+
+
+def price_set(lin: LinearOrders, ops: DualOperators, prices: FloatArray, tol_x: float) -> PriceSet:
+    """Classify the linear orders at π̂ and build the polyhedron's rows."""
+    x = response(lin, column_prices(ops, prices))
+    zero = x <= tol_x
+    full = (x >= lin.q - tol_x) & ~zero
+    equal = np.flatnonzero(~zero & ~full)
+    bound = np.flatnonzero(zero | full)
+    sign = np.where(zero[bound], -1.0, 1.0)
+    c = sp.csc_array(ops.weights[:, bound])
+    c.data *= np.repeat(sign, np.diff(c.indptr))
+    b = np.where(zero[bound], -lin.p_high[bound], lin.p_low[bound])
+    return PriceSet(equal=equal, bound=bound, c=c, b=b)
+
+
+def _components(w_e: sp.csc_array) -> IntArray:
+    """Component label (n,) of each product in the product–order graph of E."""
+    n, k = w_e.shape
+    pattern = sp.csr_array((np.ones(w_e.nnz), w_e.indices, w_e.indptr), shape=(k, n)).T
+    graph = sp.block_array([[None, pattern], [pattern.T, None]], format="csr")
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels[:n], dtype=np.int64)
+
+
+def _groups(comp: IntArray, free_comp: IntArray, c: sp.csc_array) -> IntArray:
+    """Merge free components linked by a bound row; label (n,) per product, −1 if fixed."""
+    is_free = np.isin(comp, free_comp)
+    relabel = np.full(int(comp.max()) + 1, -1, dtype=np.int64)
+    relabel[free_comp] = np.arange(free_comp.size)
+    coo = c.tocoo()
+    mask = is_free[coo.row]
+    rows = relabel[comp[coo.row[mask]]]
+    cols = coo.col[mask]
+    k, m = free_comp.size, c.shape[1]
+    link = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(k, m))
+    graph = sp.block_array([[None, link], [link.T, None]], format="csr")
+    _, labels = connected_components(graph, directed=False)
+    group = np.full(comp.size, -1, dtype=np.int64)
+    group[is_free] = labels[relabel[comp[is_free]]]
+    return group
+
+
+def _clip_singletons(
+    products: IntArray, ps: PriceSet, prices: FloatArray, prior: FloatArray
+) -> FloatArray:
+    """Clip the prior of lone free products (no E order) to their price interval."""
+    lo = np.full(prices.size, -np.inf)
+    hi = np.full(prices.size, np.inf)
+    coo = ps.c.tocoo()
+    keep = np.isin(coo.row, products)
+    row, col, a = coo.row[keep], coo.col[keep], coo.data[keep]
+    # a·π_k + (rest at π̂) ≤ b  ⇔  a·π_k ≤ b − c_j·π̂ + a·π̂_k
+    rhs = (ps.b - ps.c.T @ prices)[col] + a * prices[row]
+    bound = rhs / a
+    np.minimum.at(hi, row[a > 0], bound[a > 0])
+    np.maximum.at(lo, row[a < 0], bound[a < 0])
+    out = prices.copy()
+    inside = lo[products] <= hi[products]
+    clipped = np.clip(prior[products], lo[products], hi[products])
+    out[products] = np.where(inside, clipped, prices[products])
+    return out
+
+
+def _project_group(
+    products: IntArray, ps: PriceSet, w_e: sp.csc_array, prices: FloatArray, prior: FloatArray
+) -> FloatArray | None:
+    """Exact projection of the prior for one group of free products (dense)."""
+    rows_e = w_e[products].tocsc()
+    eqs = rows_e[:, np.flatnonzero(np.diff(rows_e.indptr))].toarray().T
+    if eqs.size:
+        _, s, vt = np.linalg.svd(eqs, full_matrices=True)
+        rank = int(np.sum(s > max(eqs.shape) * np.finfo(float).eps * s[0]))
+        basis = vt[rank:].T
+    else:
+        basis = np.eye(products.size)
+    c_g = ps.c[products]
+    touching = np.flatnonzero(np.diff(c_g.tocsc().indptr))
+    c_dense = c_g[:, touching].toarray().T @ basis
+    slack = np.maximum(ps.b[touching] - ps.c[:, touching].T @ prices, 0.0)
+    z0 = basis.T @ (prior[products] - prices[products])
+    z = project(z0, c_dense, slack)
+    if z is None:
+        return None
+    out: FloatArray = prices[products] + basis @ z
+    return out
+
+
+def unique_prices(
+    lin: LinearOrders,
+    ops: DualOperators,
+    prices: FloatArray,
+    prior: FloatArray,
+    options: SolverOptions,
+    tol_x: float,
+) -> tuple[FloatArray, bool]:
+    """Projection of the prior onto the optimal price set; (prices (n,), exact?)."""
+    ps = price_set(lin, ops, prices, tol_x)
+    w_e = sp.csc_array(ops.weights[:, ps.equal])
+    comp = _components(w_e)
+    delta = prior - prices
+    free_part = delta - range_part(w_e, delta, options.cg_max_iter)
+    eps = 1e-9 * max(1.0, float(np.max(np.abs(delta), initial=0.0)))
+    free_comp = np.unique(comp[np.abs(free_part) > eps])
+    if free_comp.size == 0:
+        return prices, True
+    group = _groups(comp, free_comp, ps.c)
+    has_equal = np.diff(sp.csr_array(w_e).indptr) > 0
+    sizes = np.bincount(group[group >= 0])
+    lone = np.flatnonzero((group >= 0) & ~has_equal)
+    lone = lone[sizes[group[lone]] == 1]
+    out = _clip_singletons(lone, ps, prices, prior)
+    exact = True
+    rest = np.flatnonzero(group >= 0)
+    rest = rest[~np.isin(rest, lone)]
+    rest = rest[np.argsort(group[rest], kind="stable")]
+    for members in np.split(rest, np.flatnonzero(np.diff(group[rest])) + 1):
+        if members.size == 0:
+            continue
+        if members.size > options.exact_projection_limit:
+            exact = False
+            continue
+        projected = _project_group(members, ps, w_e, prices, prior)
+        if projected is None:
+            exact = False
+        else:
+            out[members] = projected
+    return out, exact
