@@ -121,9 +121,12 @@ def _project_group(
     c_g = ps.c[products]
     touching = np.flatnonzero(np.diff(c_g.tocsc().indptr))
     c_dense = c_g[:, touching].toarray().T @ basis
-    slack = np.maximum(ps.b[touching] - ps.c[:, touching].T @ prices, 0.0)
+    slack = ps.b[touching] - ps.c[:, touching].T @ prices
     z0 = basis.T @ (prior[products] - prices[products])
+    # π̂ may violate a row by rounding; the exact rows first, then π̂'s own slack.
     z = project(z0, c_dense, slack)
+    if z is None:
+        z = project(z0, c_dense, np.maximum(slack, 0.0))
     if z is None:
         return None
     out: FloatArray = prices[products] + basis @ z

@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.build",
     "flowmarket.cli.chain",
     "flowmarket.cli.deploy",
+    "flowmarket.cli.clear",
 )
 
 

@@ -1,0 +1,71 @@
+"""`flowmarket clear`: clear one hour from ORDERS.json (the public verification tool).
+
+Anyone holding a published order set can re-run its clearing:
+
+    flowmarket clear ORDERS.json [--prior PRIOR.json] [--out RESULT.json]
+
+Without --out the RESULT.json document is printed; with it, a short summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from flowmarket.clearing import clear_document
+from flowmarket.config import Settings
+from flowmarket.errors import InvalidInput
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "clear", help="clear an hour's orders: prices, trades, cash flows and a certificate"
+    )
+    parser.add_argument("orders", type=Path, help="ORDERS.json: products and orders")
+    parser.add_argument("--prior", type=Path, help="PRIOR.json: previous prices (tie-break)")
+    parser.add_argument("--out", type=Path, help="write RESULT.json here instead of stdout")
+    parser.set_defaults(handler=run)
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{what} {path}: no such file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{what} {path}: cannot read ({exc.__class__.__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"{what} {path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    orders = _read_json(args.orders, "orders file")
+    if not isinstance(orders, dict):
+        raise InvalidInput(f"orders file {args.orders}: expected a JSON object")
+    prior = None if args.prior is None else _read_json(args.prior, "prior file")
+    if prior is not None and not isinstance(prior, dict):
+        raise InvalidInput(f"prior file {args.prior}: expected a JSON object")
+    result = clear_document(orders, prior)
+    text = json.dumps(result, indent=2, allow_nan=False)
+    if args.out is None:
+        print(text)
+        return 0
+    args.out.write_text(text + "\n", encoding="utf-8")
+    traded = sum(1 for p in result["products"].values() if p["volume"] > 0)
+    cert = result["certificate"]
+    print(
+        f"cleared {len(result['orders'])} orders, {len(result['participants'])} participants: "
+        f"{traded}/{len(result['prices'])} products traded, welfare {result['welfare']:.6g}"
+    )
+    print(
+        f"certificate: max imbalance {cert['max_imbalance']:.3g}, "
+        f"max order gap {cert['max_order_gap']:.3g}, duality gap {cert['duality_gap']:.3g}"
+    )
+    print(f"wrote {args.out}")
+    return 0
