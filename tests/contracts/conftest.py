@@ -1,0 +1,100 @@
+"""Fixtures of the contract tests: one demo deployment per session, reverted after each test.
+
+The session deployment has week 0 fully committed (168 hours), 1 000 capacity tokens
+minted to each participant, and the governance supply spread as deployer 40 %, alice
+30 %, bob 20 %, carol 10 % (dave holds none). `market` snapshots the node before each
+test and reverts it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import solcx
+from market_harness import ACCOUNT_KEYS, PARTICIPANTS, TOKEN, Market, make_clients
+from web3 import Web3
+from web3.contract import Contract
+
+from flowmarket.chain.build import SOLC_SETTINGS, Artifact, ArtifactSet, solc_shim
+from flowmarket.chain.client import ChainClient
+from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.config import Settings
+
+HOURS_PER_WEEK = 168
+GOVERNANCE_SHARES = {"alice": 30, "bob": 20, "carol": 10}
+
+
+@pytest.fixture(scope="session")
+def market_keys(dev_keys: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(ACCOUNT_KEYS, dev_keys, strict=False))
+
+
+@pytest.fixture(scope="session")
+def market_deployment(
+    settings: Settings,
+    compiled: ArtifactSet,
+    rpc_url: str,
+    w3: Web3,
+    market_keys: dict[str, str],
+) -> Deployment:
+    deployment = deploy_market(
+        settings, compiled, rpc_url=rpc_url, profile=get_profile("demo"), write=False
+    )
+    market = Market(
+        w3, compiled, deployment, market_keys, make_clients(rpc_url, market_keys, compiled)
+    )
+    market.commit_hours(HOURS_PER_WEEK)
+    for who in PARTICIPANTS:
+        market.mint(who, 1_000 * TOKEN)
+    supply = int(market.view("GovernanceToken", "totalSupply"))
+    for who, percent in GOVERNANCE_SHARES.items():
+        market.send(
+            "deployer", "GovernanceToken", "transfer", market.address(who), supply * percent // 100
+        )
+    return deployment
+
+
+@pytest.fixture
+def market(
+    market_deployment: Deployment,
+    chain_snapshot: str,
+    compiled: ArtifactSet,
+    rpc_url: str,
+    w3: Web3,
+    market_keys: dict[str, str],
+) -> Iterator[Market]:
+    yield Market(
+        w3, compiled, market_deployment, market_keys, make_clients(rpc_url, market_keys, compiled)
+    )
+
+
+@pytest.fixture(scope="session")
+def leaves_harness(
+    settings: Settings,
+    market_deployment: Deployment,
+    w3: Web3,
+    market_keys: dict[str, str],
+    rpc_url: str,
+) -> Contract:
+    """`contracts/test/LeavesHarness.sol` (test-only, not in the shipped build), deployed."""
+    source = "contracts/test/LeavesHarness.sol"
+    standard_input = {
+        "language": "Solidity",
+        "sources": {source: {"content": (settings.repo_root / source).read_text()}},
+        "settings": SOLC_SETTINGS,
+    }
+    output = solcx.compile_standard(
+        standard_input, base_path=str(settings.repo_root), solc_binary=solc_shim(settings)
+    )
+    compiled = output["contracts"][source]["LeavesHarness"]
+    artifact = Artifact(
+        name="LeavesHarness",
+        source=source,
+        abi=compiled["abi"],
+        bytecode="0x" + compiled["evm"]["bytecode"]["object"],
+        deployed_bytecode="0x" + compiled["evm"]["deployedBytecode"]["object"],
+    )
+    client = ChainClient(rpc_url, market_keys["dave"], artifacts=[artifact])
+    address, _ = client.deploy(artifact)
+    return w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact.abi)

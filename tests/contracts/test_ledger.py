@@ -1,0 +1,110 @@
+"""ClearingLedger: hour commitments, ordering, roles, pause, and proofs built in Python."""
+
+from __future__ import annotations
+
+from market_harness import TOKEN, Market, commitment
+
+from flowmarket.chain import leaves
+from flowmarket.chain.merkle import MerkleTree
+
+HOURS_PER_WEEK = 168
+
+
+def real_commitment(market: Market) -> tuple[tuple[object, ...], dict[str, object]]:
+    """An hour with real trees: 5 prices (one negative), 3 entries, 4 orders."""
+    prices = {leaves.product_id(f"premium/r{i}/h0"): (i - 1) * 10**17 for i in range(5)}
+    alice, bob, carol = (market.address(w) for w in ("alice", "bob", "carol"))
+    ids = list(prices)[:2]
+    entries = [
+        (alice, -3 * TOKEN, 3 * 10**15, leaves.trades_hash(ids, [2 * TOKEN, TOKEN])),
+        (bob, 2 * TOKEN, 2 * 10**15, leaves.trades_hash(ids[:1], [-2 * TOKEN])),
+        (carol, TOKEN - 5 * 10**15, 10**15, leaves.trades_hash(ids[1:], [-TOKEN])),
+    ]
+    orders = {leaves.order_key(f"order-{i}"): (i - 2) * TOKEN for i in range(4)}
+    trees = {
+        "prices": MerkleTree.from_leaves(leaves.price_leaf(p, v) for p, v in prices.items()),
+        "entries": MerkleTree.from_leaves(leaves.entry_leaf(*e) for e in entries),
+        "orders": MerkleTree.from_leaves(leaves.order_leaf(k, q) for k, q in orders.items()),
+    }
+    c = (trees["orders"].root, trees["prices"].root, trees["entries"].root, 1, 2, 6 * 10**15, 0, 0)
+    return c, {"prices": prices, "entries": entries, "orders": orders, "trees": trees}
+
+
+def test_session_ledger_has_week_zero_committed_and_expects_the_next_hour(market: Market) -> None:
+    genesis = market.view("ClearingLedger", "genesisHour")
+    assert market.view("ClearingLedger", "nextHour") == genesis + HOURS_PER_WEEK
+    assert market.view("ClearingLedger", "isWeekCommitted", 0)
+    assert not market.view("ClearingLedger", "isWeekCommitted", 1)
+    assert market.view("ClearingLedger", "isCommitted", genesis)
+    assert not market.view("ClearingLedger", "isCommitted", genesis - 1)
+
+
+def test_commits_the_next_hour_stores_it_and_emits_the_summary(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    receipt = market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
+    [event] = market.events(receipt, "ClearingLedger", "HourCommitted")
+    assert event["hour"] == hour and event["fees"] == 7 * TOKEN
+    assert tuple(market.view("ClearingLedger", "hourCommitment", hour)) == commitment(hour)
+    assert market.view("ClearingLedger", "nextHour") == hour + 1
+
+
+def test_rejects_commit_from_an_account_that_is_not_the_oracle(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    with market.reverts("MarketNotOracle"):
+        market.send("alice", "ClearingLedger", "commitHour", hour, commitment(hour))
+
+
+def test_rejects_skipping_or_repeating_an_hour(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    with market.reverts("LedgerWrongHour"):
+        market.send("oracle", "ClearingLedger", "commitHour", hour + 1, commitment(hour + 1))
+    with market.reverts("LedgerWrongHour"):
+        market.send("oracle", "ClearingLedger", "commitHour", hour - 1, commitment(hour - 1))
+
+
+def test_rejects_commit_while_the_market_is_paused(market: Market) -> None:
+    market.send("guardian", "MarketParameters", "pause")
+    hour = market.view("ClearingLedger", "nextHour")
+    with market.reverts("MarketIsPaused"):
+        market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
+
+
+def test_reading_an_uncommitted_hour_reverts(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    with market.reverts("LedgerHourNotCommitted"):
+        market.clients["alice"].call(
+            market.contract("ClearingLedger").functions.hourCommitment(hour)
+        )
+
+
+def test_verifies_python_proofs_of_prices_entries_and_orders(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    c, data = real_commitment(market)
+    market.send("oracle", "ClearingLedger", "commitHour", hour, c)
+    trees = data["trees"]
+    for product, price in data["prices"].items():  # type: ignore[attr-defined]
+        proof = trees["prices"].proof(leaves.price_leaf(product, price))  # type: ignore[index]
+        assert market.view("ClearingLedger", "verifyPrice", hour, product, price, proof)
+    for entry in data["entries"]:  # type: ignore[attr-defined]
+        proof = trees["entries"].proof(leaves.entry_leaf(*entry))  # type: ignore[index]
+        assert market.view("ClearingLedger", "verifyEntry", hour, *entry, proof)
+    for key, quantity in data["orders"].items():  # type: ignore[attr-defined]
+        proof = trees["orders"].proof(leaves.order_leaf(key, quantity))  # type: ignore[index]
+        assert market.view("ClearingLedger", "verifyOrder", hour, key, quantity, proof)
+
+
+def test_rejects_a_bad_proof_a_wrong_value_and_a_wrong_hour(market: Market) -> None:
+    hour = market.view("ClearingLedger", "nextHour")
+    c, data = real_commitment(market)
+    market.send("oracle", "ClearingLedger", "commitHour", hour, c)
+    product, price = next(iter(data["prices"].items()))  # type: ignore[attr-defined]
+    proof = data["trees"]["prices"].proof(leaves.price_leaf(product, price))  # type: ignore[index]
+    assert not market.view("ClearingLedger", "verifyPrice", hour, product, price + 1, proof)
+    assert not market.view("ClearingLedger", "verifyPrice", hour, product, price, proof[::-1])
+    assert not market.view("ClearingLedger", "verifyPrice", hour - 1, product, price, proof)
+    entry = data["entries"][0]  # type: ignore[index]
+    entry_proof = data["trees"]["entries"].proof(leaves.entry_leaf(*entry))  # type: ignore[index]
+    # An entry proof does not verify a price: the trees are distinct commitments.
+    assert not market.view("ClearingLedger", "verifyPrice", hour, product, price, entry_proof)
+    tampered = (entry[0], entry[1] + 1, *entry[2:])
+    assert not market.view("ClearingLedger", "verifyEntry", hour, *tampered, entry_proof)
