@@ -47,6 +47,16 @@ class Settings:
     guardian_key: str = HARDHAT_DEV_KEYS[2]
     chain_port: int = 8545
     tx_timeout_s: float = 60.0
+    # Participation API (`flowmarket serve`); receipts are signed with oracle_key.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_url: str = ""
+    api_max_open_orders: int = 1000
+    api_max_curve_points: int = 64
+    api_max_portfolio_products: int = 256
+    api_max_body_bytes: int = 65_536
+    api_rate_per_minute: int = 600
+    api_token_lifetime_s: int = 900
 
     @property
     def deployment_file(self) -> Path:
@@ -55,6 +65,10 @@ class Settings:
     @property
     def node_state_file(self) -> Path:
         return self.state_dir / "node.json"
+
+    @property
+    def effective_api_url(self) -> str:
+        return self.api_url or f"http://{self.api_host}:{self.api_port}"
 
     @property
     def effective_database_url(self) -> str:

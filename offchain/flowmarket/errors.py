@@ -49,3 +49,36 @@ class DeploymentMissing(ChainError, FileNotFoundError):
 
 class TransactionReverted(ChainError):
     """A transaction reverted; the message names the decoded custom error when known."""
+
+
+class FieldError(InvalidInput):
+    """One named input field is invalid; `field` is its path (`order.curve[2]`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class Conflict(FieldError):
+    """The request contradicts stored state (a replayed nonce, a cancelled order)."""
+
+
+class NotFound(MarketError, LookupError):
+    """The requested record does not exist (yet); the message says which and why."""
+
+    exit_code = 2
+
+
+class AuthenticationFailed(MarketError, PermissionError):
+    """A login message, a signature or an access token does not authenticate the caller."""
+
+    exit_code = 2
+
+
+class RateLimited(MarketError, RuntimeError):
+    """Too many requests from one address; the message says when to retry."""
+
+
+class ApiUnavailable(MarketError, ConnectionError):
+    """The flowmarket API does not answer (or fails) at the configured URL."""

@@ -23,6 +23,12 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.build",
     "flowmarket.cli.chain",
     "flowmarket.cli.deploy",
+    "flowmarket.cli.db",
+    "flowmarket.cli.serve",
+    "flowmarket.cli.wallet",
+    "flowmarket.cli.order",
+    "flowmarket.cli.positions",
+    "flowmarket.cli.settlement",
     "flowmarket.cli.clear",
 )
 

@@ -1,0 +1,59 @@
+"""The FastAPI application factory. Storage, domain and operator key are parameters,
+so the API runs in tests without a chain; `services.serve` builds them from settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from flowmarket.api.backend import MarketBackend
+from flowmarket.api.context import ApiContext
+from flowmarket.api.errors import install_error_handlers
+from flowmarket.api.limits import ApiLimits, BodySizeLimit
+from flowmarket.api.routes_orders import router as orders_router
+from flowmarket.api.routes_private import auth_router
+from flowmarket.api.routes_private import router as private_router
+from flowmarket.api.routes_public import router as public_router
+from flowmarket.signing import Domain
+
+DESCRIPTION = """
+Participation API of flowmarket. Orders are EIP-712 typed data signed by the
+participant's wallet (domain: name "flowmarket", version "1", the chain id and the
+ClearingLedger address; see `GET /v1/domain`). Every accepted order gets a receipt
+signed by the operator. Private endpoints (`/v1/me/...`) need a bearer token from
+`POST /v1/auth/challenge` + `POST /v1/auth/login` (EIP-4361 sign-in).
+Errors: `{"error", "field", "message"}` with a 4xx status.
+"""
+
+
+def create_app(
+    *,
+    backend: MarketBackend,
+    domain: Domain,
+    operator_key: str,
+    token_secret: bytes,
+    limits: ApiLimits | None = None,
+    clock: Callable[[], float] = time.time,
+    login_domain: str = "flowmarket.local",
+) -> FastAPI:
+    """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens."""
+    limits = limits or ApiLimits()
+    app = FastAPI(title="flowmarket", version="1", description=DESCRIPTION)
+    app.state.context = ApiContext.build(
+        backend=backend,
+        domain=domain,
+        operator_key=operator_key,
+        limits=limits,
+        clock=clock,
+        token_secret=token_secret,
+        login_domain=login_domain,
+    )
+    install_error_handlers(app)
+    app.include_router(public_router)
+    app.include_router(orders_router)
+    app.include_router(auth_router)
+    app.include_router(private_router)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    return app

@@ -1,0 +1,96 @@
+"""What the API needs from storage: a protocol that `services` implements over `db`.
+
+The API never imports `db`; it receives an object with these methods. Methods raise
+`FieldError`, `Conflict` or `NotFound` (from `flowmarket.errors`) for bad requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from flowmarket.api.intake import VerifiedOrder
+from flowmarket.api.schemas import (
+    FillOut,
+    HourOut,
+    OrderOut,
+    PositionOut,
+    ProductOut,
+    ProductResultOut,
+    ProofOut,
+    SettlementOut,
+    TradeOut,
+)
+
+
+class MarketBackend(Protocol):
+    """Storage operations behind the HTTP API."""
+
+    def products(self) -> list[ProductOut]: ...
+
+    def product_names(self) -> set[str]: ...
+
+    def nonce_state(self, participant: str) -> tuple[int, int]:
+        """(min_valid_nonce, next_nonce)."""
+        ...
+
+    def count_open_orders(self, participant: str, open_hour: int) -> int: ...
+
+    def store_order(
+        self,
+        order: VerifiedOrder,
+        *,
+        accepted_at: float,
+        receipt_signature: str,
+        cancel_receipt_signature: str | None,
+        open_hour: int,
+    ) -> tuple[OrderOut, bool, float]:
+        """Store (idempotently); returns (order, duplicate, recorded accepted_at)."""
+        ...
+
+    def order_receipt_signatures(self, order_hash: str) -> tuple[str, str | None]: ...
+
+    def get_order(self, order_hash: str, open_hour: int) -> OrderOut | None: ...
+
+    def cancel_order(
+        self,
+        order_hash: str,
+        *,
+        cancelled_at: float,
+        signature: str,
+        receipt_signature: str,
+        open_hour: int,
+    ) -> OrderOut: ...
+
+    def list_orders(
+        self, participant: str, *, open_hour: int, only_open: bool
+    ) -> list[OrderOut]: ...
+
+    def positions(self, participant: str) -> list[PositionOut]: ...
+
+    def trades(self, participant: str) -> list[TradeOut]: ...
+
+    def fills(self, participant: str) -> list[FillOut]: ...
+
+    def settlement(self, participant: str) -> SettlementOut: ...
+
+    def hour(self, hour: int) -> HourOut:
+        """Raises NotFound when the hour is not cleared."""
+        ...
+
+    def latest_hour(self) -> int | None: ...
+
+    def hour_prices(self, hour: int) -> list[ProductResultOut]: ...
+
+    def hour_certificate(self, hour: int) -> dict[str, Any]: ...
+
+    def hour_orders(self, hour: int) -> dict[str, Any]: ...
+
+    def price_proof(self, hour: int, product: str) -> ProofOut: ...
+
+    def participant_proof(self, hour: int, participant: str) -> ProofOut: ...
+
+    def create_challenge(
+        self, *, nonce: str, address: str, issued_at: int, expires_at: int
+    ) -> None: ...
+
+    def consume_challenge(self, *, nonce: str, address: str, now: float) -> bool: ...

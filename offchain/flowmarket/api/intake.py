@@ -1,0 +1,168 @@
+"""Order intake checks: shape, limits, validity window, domain and signature.
+
+Everything here is pure (no storage): the route gives it the request, the market's
+domain, the limits, the known product names and the clock's current open hour.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from eth_utils.address import to_checksum_address
+
+from flowmarket.api.limits import ApiLimits
+from flowmarket.api.schemas import CancelIn, SignedOrderIn
+from flowmarket.errors import FieldError
+from flowmarket.signing import CancelMessage, Domain, OrderMessage, digest, recover
+
+SECONDS_PER_HOUR = 3600
+
+
+def open_hour(now: float) -> int:
+    """First delivery hour whose bidding window (closing at `h × 3600` s) is still open."""
+    return math.floor(now / SECONDS_PER_HOUR) + 1
+
+
+@dataclass(frozen=True)
+class VerifiedOrder:
+    """An order whose signature recovered to its participant; curve as [[q, p], ...]."""
+
+    order_hash: str
+    participant: str
+    nonce: int
+    from_hour: int
+    until_hour: int
+    portfolio: dict[str, float]
+    curve: list[list[float]]
+    replaces: str | None
+    signature: str
+
+
+def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
+    """Two or more points, quantities strictly increasing, prices strictly decreasing,
+    0 within the quantity range, all finite (the clearing engine's rules)."""
+    if len(curve) < 2:
+        raise FieldError("order.curve", f"needs at least 2 points, got {len(curve)}")
+    if len(curve) > limits.max_curve_points:
+        raise FieldError(
+            "order.curve", f"has {len(curve)} points; the limit is {limits.max_curve_points}"
+        )
+    for k, (quantity, price) in enumerate(curve):
+        if not (math.isfinite(quantity) and math.isfinite(price)):
+            raise FieldError(f"order.curve[{k}]", "quantity and price must be finite")
+    for k in range(1, len(curve)):
+        (q0, p0), (q1, p1) = curve[k - 1], curve[k]
+        if q1 <= q0:
+            raise FieldError(
+                f"order.curve[{k}][0]", f"quantities must strictly increase ({q0} then {q1})"
+            )
+        if p1 >= p0:
+            raise FieldError(
+                f"order.curve[{k}][1]", f"prices must strictly decrease ({p0} then {p1})"
+            )
+    if not curve[0][0] <= 0.0 <= curve[-1][0]:
+        raise FieldError(
+            "order.curve", f"quantity range [{curve[0][0]}, {curve[-1][0]}] must contain 0"
+        )
+
+
+def check_portfolio(portfolio: dict[str, float], *, known: set[str], limits: ApiLimits) -> None:
+    if not portfolio:
+        raise FieldError("order.portfolio", "must name at least one product")
+    if len(portfolio) > limits.max_portfolio_products:
+        raise FieldError(
+            "order.portfolio",
+            f"has {len(portfolio)} products; the limit is {limits.max_portfolio_products}",
+        )
+    for name, weight in portfolio.items():
+        if name not in known:
+            raise FieldError(f"order.portfolio.{name[:64]}", "unknown product")
+        if not math.isfinite(weight) or weight == 0.0:
+            raise FieldError(f"order.portfolio.{name}", "weight must be finite and non-zero")
+
+
+def check_window(from_hour: int, until_hour: int, *, now: float, limits: ApiLimits) -> None:
+    first_open = open_hour(now)
+    if until_hour < from_hour:
+        raise FieldError("order.until_hour", f"{until_hour} is before from_hour {from_hour}")
+    if until_hour < first_open:
+        raise FieldError(
+            "order.until_hour",
+            f"order expired: until_hour {until_hour} is before the open hour {first_open}",
+        )
+    horizon = first_open + limits.max_hours_ahead
+    if from_hour > horizon:
+        raise FieldError(
+            "order.from_hour", f"{from_hour} is more than {limits.max_hours_ahead} hours ahead"
+        )
+    if until_hour > horizon:
+        raise FieldError(
+            "order.until_hour", f"{until_hour} is more than {limits.max_hours_ahead} hours ahead"
+        )
+
+
+def check_domain(chain_id: int, contract: str | None, *, domain: Domain) -> None:
+    if chain_id != domain.chain_id:
+        raise FieldError("chain_id", f"{chain_id} is not this market's chain id {domain.chain_id}")
+    if contract is not None and contract.lower() != domain.verifying_contract.lower():
+        raise FieldError(
+            "verifying_contract",
+            f"{contract} is not this market's ledger {domain.verifying_contract}",
+        )
+
+
+def _recover_checked(domain: Domain, message: OrderMessage | CancelMessage, sig: str) -> None:
+    try:
+        signer = recover(domain, message, bytes.fromhex(sig[2:]))
+    except (ValueError, TypeError) as exc:
+        raise FieldError("signature", f"cannot recover a signer: {exc}") from None
+    if signer.lower() != message.participant.lower():
+        raise FieldError(
+            "signature",
+            f"signed by {signer}, not by participant {message.participant} "
+            "(wrong key, chain id or ledger address?)",
+        )
+
+
+def verify_order(
+    request: SignedOrderIn, *, domain: Domain, known: set[str], limits: ApiLimits, now: float
+) -> VerifiedOrder:
+    """Check an order submission; return it with its id, or raise FieldError."""
+    order = request.order
+    check_domain(request.chain_id, request.verifying_contract, domain=domain)
+    portfolio = {name: float(weight) for name, weight in order.portfolio.items()}
+    curve = [(float(q), float(p)) for q, p in order.curve]
+    check_portfolio(portfolio, known=known, limits=limits)
+    check_curve(curve, limits=limits)
+    check_window(order.from_hour, order.until_hour, now=now, limits=limits)
+    message = OrderMessage(
+        participant=to_checksum_address(order.participant),
+        nonce=order.nonce,
+        from_hour=order.from_hour,
+        until_hour=order.until_hour,
+        portfolio=portfolio,
+        curve=tuple(curve),
+        replaces=order.replaces,
+    )
+    order_hash = digest(domain, message)  # also checks every number's fixed-point form
+    _recover_checked(domain, message, request.signature)
+    return VerifiedOrder(
+        order_hash=order_hash,
+        participant=message.participant,
+        nonce=order.nonce,
+        from_hour=order.from_hour,
+        until_hour=order.until_hour,
+        portfolio=portfolio,
+        curve=[[q, p] for q, p in curve],
+        replaces=order.replaces,
+        signature=request.signature.lower(),
+    )
+
+
+def verify_cancel(request: CancelIn, order_hash: str, *, domain: Domain) -> str:
+    """Check a cancel's domain and signature; return the checksummed participant."""
+    check_domain(request.chain_id, None, domain=domain)
+    message = CancelMessage(to_checksum_address(request.participant), order_hash)
+    _recover_checked(domain, message, request.signature)
+    return message.participant

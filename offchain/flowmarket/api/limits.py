@@ -1,0 +1,111 @@
+"""Configurable request limits, a per-address rate limiter and the body-size guard."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from flowmarket.errors import RateLimited
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    """Limits on what one request or one participant may do."""
+
+    max_open_orders_per_participant: int = 1000
+    max_curve_points: int = 64
+    max_portfolio_products: int = 256
+    max_body_bytes: int = 65_536
+    max_requests_per_minute: int = 600
+    max_hours_ahead: int = 5 * 366 * 24
+    token_lifetime_s: int = 900
+    challenge_lifetime_s: int = 300
+
+
+class RateLimiter:
+    """Sliding one-minute window of request times per key (an address), thread-safe."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        """Count one request for `key`; raise RateLimited beyond the limit."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.setdefault(key.lower(), deque())
+            while hits and hits[0] <= now - 60.0:
+                hits.popleft()
+            if len(hits) >= self._per_minute:
+                retry = 60.0 - (now - hits[0])
+                raise RateLimited(
+                    f"more than {self._per_minute} requests per minute from {key}; "
+                    f"retry in {retry:.0f} s"
+                )
+            hits.append(now)
+
+
+class BodySizeLimit:
+    """ASGI middleware: answer 413 before the app sees a body over `max_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._reject(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send: Send) -> None:
+        payload = (
+            '{"error":"body_too_large","field":"body","message":"body: request body exceeds '
+            f'{self.max_bytes} bytes","errors":[]}}'
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

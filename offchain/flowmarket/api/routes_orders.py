@@ -1,0 +1,180 @@
+"""Submit, replace and cancel signed orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from flowmarket.api.context import ApiContext, Context
+from flowmarket.api.intake import open_hour, verify_cancel, verify_order
+from flowmarket.api.schemas import (
+    HASH_RE,
+    CancelIn,
+    ErrorOut,
+    OrderAccepted,
+    OrderOut,
+    ReceiptOut,
+    SignedOrderIn,
+)
+from flowmarket.errors import Conflict, FieldError, NotFound
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (401, 404, 409, 413, 422, 429)
+}
+OrderHash = Path(pattern=HASH_RE.pattern, description="the order's EIP-712 digest")
+
+
+def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, ReceiptOut | None]:
+    accepted_sig, cancel_sig = context.backend.order_receipt_signatures(order.order_hash)
+    operator = context.operator.address
+    receipt = ReceiptOut(
+        order_hash=order.order_hash,
+        participant=order.participant,
+        nonce=order.nonce,
+        action="accepted",
+        recorded_at=int(order.accepted_at),
+        operator=operator,
+        signature=accepted_sig,
+    )
+    cancel = None
+    if cancel_sig is not None and order.cancelled_at is not None:
+        cancel = receipt.model_copy(
+            update={
+                "action": "cancelled",
+                "recorded_at": int(order.cancelled_at),
+                "signature": cancel_sig,
+            }
+        )
+    return receipt, cancel
+
+
+def _replaced(context: ApiContext, replaces: str, participant: str, hour: int) -> OrderOut:
+    old = context.backend.get_order(replaces, hour)
+    if old is None:
+        raise FieldError("order.replaces", f"unknown order {replaces}")
+    if old.participant != participant:
+        raise FieldError("order.replaces", "belongs to another participant")
+    if old.status != "open":
+        raise Conflict("order.replaces", f"order {replaces} is {old.status}, not open")
+    return old
+
+
+def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
+    now = context.clock()
+    backend = context.backend
+    order = verify_order(
+        body, domain=context.domain, known=backend.product_names(), limits=context.limits, now=now
+    )
+    context.rate_limiter.check(order.participant)
+    hour = open_hour(now)
+    existing = backend.get_order(order.order_hash, hour)
+    if existing is not None:
+        receipt, cancel = _stored_receipts(context, existing)
+        return OrderAccepted(order=existing, receipt=receipt, cancel_receipt=cancel, duplicate=True)
+    min_nonce, _ = backend.nonce_state(order.participant)
+    if order.nonce < min_nonce:
+        raise FieldError(
+            "order.nonce", f"{order.nonce} is below the participant's min valid nonce {min_nonce}"
+        )
+    if (
+        backend.count_open_orders(order.participant, hour)
+        >= context.limits.max_open_orders_per_participant
+    ):
+        raise FieldError(
+            "order",
+            f"participant has {context.limits.max_open_orders_per_participant} open orders, "
+            "the limit; cancel some first",
+        )
+    cancel_receipt = None
+    if order.replaces is not None:
+        old = _replaced(context, order.replaces, order.participant, hour)
+        cancel_receipt = context.receipt(
+            order_hash=old.order_hash,
+            participant=old.participant,
+            nonce=old.nonce,
+            action="cancelled",
+            recorded_at=int(now),
+        )
+    receipt = context.receipt(
+        order_hash=order.order_hash,
+        participant=order.participant,
+        nonce=order.nonce,
+        action="accepted",
+        recorded_at=int(now),
+    )
+    stored, duplicate, _ = backend.store_order(
+        order,
+        accepted_at=now,
+        receipt_signature=receipt.signature,
+        cancel_receipt_signature=cancel_receipt.signature if cancel_receipt else None,
+        open_hour=hour,
+    )
+    if duplicate:
+        receipt, cancel_receipt = _stored_receipts(context, stored)
+    return OrderAccepted(
+        order=stored, receipt=receipt, cancel_receipt=cancel_receipt, duplicate=duplicate
+    )
+
+
+@router.post("", response_model=OrderAccepted, responses=ERRORS, summary="Submit an order")
+def submit_order(body: SignedOrderIn, context: Context) -> OrderAccepted:
+    """Store an EIP-712 signed order and answer with the operator's signed receipt.
+
+    Submitting the same signed order again returns the stored order and receipt
+    (`duplicate: true`). A different order reusing a nonce is refused (409). With
+    `order.replaces` set, the named open order is cancelled in the same transaction.
+    """
+    return _submit(context, body)
+
+
+@router.post(
+    "/{order_hash}/replace",
+    response_model=OrderAccepted,
+    responses=ERRORS,
+    summary="Replace an open order",
+)
+def replace_order(
+    body: SignedOrderIn, context: Context, order_hash: str = OrderHash
+) -> OrderAccepted:
+    """Submit a signed order whose `replaces` field is `order_hash`; atomic cancel + submit."""
+    if body.order.replaces != order_hash.lower():
+        raise FieldError("order.replaces", f"must equal the order being replaced, {order_hash}")
+    return _submit(context, body)
+
+
+@router.post(
+    "/{order_hash}/cancel", response_model=OrderAccepted, responses=ERRORS, summary="Cancel"
+)
+def cancel_order(body: CancelIn, context: Context, order_hash: str = OrderHash) -> OrderAccepted:
+    """Cancel an order with an EIP-712 `Cancel(participant, orderHash)` signature.
+
+    Cancelling an already cancelled order returns its stored cancel receipt.
+    """
+    order_hash = order_hash.lower()
+    participant = verify_cancel(body, order_hash, domain=context.domain)
+    context.rate_limiter.check(participant)
+    now = context.clock()
+    hour = open_hour(now)
+    order = context.backend.get_order(order_hash, hour)
+    if order is None or order.participant != participant:
+        raise NotFound(f"order_hash: no order {order_hash} of {participant}")
+    if order.cancelled_at is None:
+        receipt = context.receipt(
+            order_hash=order_hash,
+            participant=participant,
+            nonce=order.nonce,
+            action="cancelled",
+            recorded_at=int(now),
+        )
+        order = context.backend.cancel_order(
+            order_hash,
+            cancelled_at=now,
+            signature=body.signature.lower(),
+            receipt_signature=receipt.signature,
+            open_hour=hour,
+        )
+    accepted, cancelled = _stored_receipts(context, order)
+    return OrderAccepted(order=order, receipt=accepted, cancel_receipt=cancelled, duplicate=False)

@@ -1,0 +1,259 @@
+"""Request and response bodies of the HTTP API (pydantic), with OpenAPI examples.
+
+Units: quantities GB/h of the order's portfolio, prices capacity tokens per GB,
+cash capacity tokens (negative = pays), hours = hours since the Unix epoch.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+
+ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+SIGNATURE_RE = re.compile(r"^0x[0-9a-fA-F]{130}$")
+MAX_NONCE = 2**63 - 1
+MAX_HOUR = 2**40
+
+Number = StrictFloat | StrictInt
+EXAMPLE_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+EXAMPLE_HASH = "0x" + "ab" * 32
+EXAMPLE_SIGNATURE = "0x" + "11" * 64 + "1b"
+
+
+def _check_hex(value: str, pattern: re.Pattern[str], what: str) -> str:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ValueError(f"must be 0x-prefixed hex ({what})")
+    if not pattern.match(value):
+        digits = len(value) - 2
+        if not all(c in "0123456789abcdefABCDEF" for c in value[2:]):
+            raise ValueError(f"contains non-hex characters; expected {what}")
+        raise ValueError(f"has {digits} hex digits; expected {what}")
+    return value
+
+
+def check_address(value: str) -> str:
+    return _check_hex(value, ADDRESS_RE, "a 20-byte address, 40 hex digits")
+
+
+def check_hash(value: str) -> str:
+    return _check_hex(value, HASH_RE, "a 32-byte hash, 64 hex digits").lower()
+
+
+def check_signature(value: str) -> str:
+    return _check_hex(value, SIGNATURE_RE, "a 65-byte signature, 130 hex digits")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderIn(Strict):
+    """An order as signed (see `flowmarket.signing.typed_data` for the EIP-712 struct)."""
+
+    participant: str = Field(examples=[EXAMPLE_ADDRESS])
+    nonce: Annotated[StrictInt, Field(ge=0, le=MAX_NONCE)]
+    from_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
+    until_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
+    portfolio: dict[str, Number] = Field(
+        description="{product: weight}; negative weight = the order sells that product",
+        examples=[{"premium-eu-rt": 1.0}],
+    )
+    curve: list[tuple[Number, Number]] = Field(
+        description="[[quantity GB/h, price per unit of portfolio], ...], price strictly "
+        "decreasing in quantity, quantity range containing 0",
+        examples=[[[-5.0, 12.0], [10.0, 4.0]]],
+    )
+    replaces: str | None = Field(default=None, description="id of the order this one replaces")
+
+    _participant = field_validator("participant")(check_address)
+
+    @field_validator("replaces")
+    @classmethod
+    def _replaces(cls, value: str | None) -> str | None:
+        return None if value is None else check_hash(value)
+
+
+class SignedOrderIn(Strict):
+    """An order with the participant's EIP-712 signature and the domain it signed for."""
+
+    order: OrderIn
+    chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
+    verifying_contract: str | None = None
+    signature: str = Field(examples=[EXAMPLE_SIGNATURE])
+
+    _signature = field_validator("signature")(check_signature)
+
+    @field_validator("verifying_contract")
+    @classmethod
+    def _contract(cls, value: str | None) -> str | None:
+        return None if value is None else check_address(value)
+
+
+class CancelIn(Strict):
+    """`Cancel(participant, orderHash)` signed by the order's participant."""
+
+    participant: str = Field(examples=[EXAMPLE_ADDRESS])
+    chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
+    signature: str = Field(examples=[EXAMPLE_SIGNATURE])
+
+    _participant = field_validator("participant")(check_address)
+    _signature = field_validator("signature")(check_signature)
+
+
+class ReceiptOut(BaseModel):
+    """The operator's EIP-712 signature over Receipt(orderHash, participant, nonce,
+    action, recordedAt): proof that the order was accepted (or cancelled)."""
+
+    order_hash: str
+    participant: str
+    nonce: int
+    action: str
+    recorded_at: int
+    operator: str
+    signature: str
+
+
+class OrderOut(BaseModel):
+    order_hash: str
+    participant: str
+    nonce: int
+    from_hour: int
+    until_hour: int
+    portfolio: dict[str, float]
+    curve: list[list[float]]
+    replaces: str | None
+    signature: str
+    accepted_at: float
+    cancelled_at: float | None
+    replaced_by: str | None
+    status: str = Field(description="open | cancelled | replaced | expired | invalidated")
+
+
+class OrderAccepted(BaseModel):
+    order: OrderOut
+    receipt: ReceiptOut
+    cancel_receipt: ReceiptOut | None = None
+    duplicate: bool = Field(description="true when this exact signed order was stored before")
+
+
+class DomainOut(BaseModel):
+    name: str
+    version: str
+    chain_id: int
+    verifying_contract: str
+    operator: str
+    open_hour: int = Field(description="first delivery hour whose bidding window is open")
+
+
+class ProductOut(BaseModel):
+    name: str
+    kind: str
+    region: str
+    description: str
+    product_id: str = Field(description="keccak256(bytes(name)), the on-chain identifier")
+
+
+class NonceOut(BaseModel):
+    participant: str
+    min_valid_nonce: int
+    next_nonce: int
+
+
+class ChallengeIn(Strict):
+    address: str = Field(examples=[EXAMPLE_ADDRESS])
+    _address = field_validator("address")(check_address)
+
+
+class ChallengeOut(BaseModel):
+    message: str
+    nonce: str
+    expires_at: int
+
+
+class LoginIn(Strict):
+    message: str = Field(max_length=2000)
+    signature: str
+    _signature = field_validator("signature")(check_signature)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    address: str
+    expires_at: int
+
+
+class ProductResultOut(BaseModel):
+    hour: int
+    product: str
+    price: float
+    volume: float
+    slope: float
+
+
+class CommitmentOut(BaseModel):
+    hour: int
+    orders_root: str
+    prices_root: str
+    positions_root: str
+    commit_tx_hash: str
+    committed_at: float | None
+
+
+class HourOut(BaseModel):
+    hour: int
+    cleared_at: float
+    n_orders: int
+    welfare: float
+    prices: dict[str, float]
+    commitment: CommitmentOut | None
+
+
+class ProofOut(BaseModel):
+    hour: int
+    key: str
+    leaf: str
+    proof: list[str]
+    root: str
+
+
+class PositionOut(BaseModel):
+    product: str
+    quantity: float
+    updated_hour: int
+
+
+class TradeOut(BaseModel):
+    hour: int
+    product: str
+    quantity: float
+    price: float
+    cash: float = Field(description="-price × quantity for this product; negative = pays")
+
+
+class FillOut(BaseModel):
+    hour: int
+    order_hash: str
+    quantity: float
+
+
+class SettlementHourOut(BaseModel):
+    hour: int
+    cash: float
+    accumulated: float
+
+
+class SettlementOut(BaseModel):
+    participant: str
+    accumulated_cash: float
+    hours: list[SettlementHourOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    field: str | None
+    message: str
+    errors: list[dict[str, Any]] = []

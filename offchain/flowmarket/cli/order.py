@@ -1,0 +1,101 @@
+"""`flowmarket order submit|cancel|list`: signed orders through the API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from flowmarket.cli.wallet import add_wallet_arguments, open_client
+from flowmarket.config import Settings
+from flowmarket.errors import FieldError
+
+
+def parse_portfolio(text: str) -> dict[str, float]:
+    """ "premium-eu=1,regular-eu=-0.5" → {product: weight}."""
+    out: dict[str, float] = {}
+    for k, item in enumerate(part for part in text.split(",") if part.strip()):
+        name, sep, weight = item.partition("=")
+        if not sep or not name.strip():
+            raise FieldError(f"--portfolio[{k}]", f"expected PRODUCT=WEIGHT, got {item!r}")
+        try:
+            out[name.strip()] = float(weight)
+        except ValueError:
+            raise FieldError(f"--portfolio[{k}]", f"weight {weight!r} is not a number") from None
+    return out
+
+
+def parse_curve(text: str) -> list[tuple[float, float]]:
+    """ "-5:12,10:4" → [(quantity GB/h, price), ...]."""
+    points = []
+    for k, item in enumerate(part for part in text.split(",") if part.strip()):
+        quantity, sep, price = item.partition(":")
+        try:
+            points.append((float(quantity), float(price)))
+        except ValueError:
+            raise FieldError(f"--curve[{k}]", f"expected QUANTITY:PRICE, got {item!r}") from None
+        if not sep:
+            raise FieldError(f"--curve[{k}]", f"expected QUANTITY:PRICE, got {item!r}")
+    return points
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("order", help="submit, cancel or list your signed orders")
+    commands = parser.add_subparsers(dest="order_command", metavar="ACTION", required=True)
+    submit = commands.add_parser("submit", help="sign and submit an order")
+    submit.add_argument("--portfolio", required=True, help="PRODUCT=WEIGHT,... (negative sells)")
+    submit.add_argument("--curve", required=True, help="QUANTITY:PRICE,... (GB/h : tokens/GB)")
+    submit.add_argument("--from-hour", type=int, help="first delivery hour (default: open hour)")
+    submit.add_argument("--until-hour", type=int, help="last delivery hour (default: from-hour)")
+    submit.add_argument("--nonce", type=int, help="order nonce (default: the next unused)")
+    submit.add_argument("--replaces", help="id of an open order this one replaces")
+    cancel = commands.add_parser("cancel", help="sign and send a cancel")
+    cancel.add_argument("order_hash")
+    listing = commands.add_parser("list", help="your orders (open by default)")
+    listing.add_argument("--all", action="store_true", help="include cancelled and expired")
+    listing.add_argument("--csv", action="store_true", help="print CSV instead of JSON")
+    for sub in (submit, cancel, listing):
+        add_wallet_arguments(sub)
+    submit.set_defaults(handler=run_submit)
+    cancel.set_defaults(handler=run_cancel)
+    listing.set_defaults(handler=run_list)
+
+
+def run_submit(args: argparse.Namespace, settings: Settings) -> int:
+    client = open_client(args, settings)
+    try:
+        from_hour = args.from_hour
+        if from_hour is None:
+            from_hour = client.open_hour()
+        result = client.submit(
+            portfolio=parse_portfolio(args.portfolio),
+            curve=parse_curve(args.curve),
+            from_hour=from_hour,
+            until_hour=args.until_hour if args.until_hour is not None else from_hour,
+            nonce=args.nonce,
+            replaces=args.replaces,
+        )
+    finally:
+        client.close()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def run_cancel(args: argparse.Namespace, settings: Settings) -> int:
+    client = open_client(args, settings)
+    try:
+        result = client.cancel(args.order_hash)
+    finally:
+        client.close()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    client = open_client(args, settings)
+    try:
+        result = client.private("orders", csv=args.csv, status="all" if args.all else "open")
+    finally:
+        client.close()
+    print(result if args.csv else json.dumps(result, indent=2), end="\n" if not args.csv else "")
+    return 0

@@ -1,0 +1,171 @@
+"""SQLModel tables: the catalogue, orders as signed, auth challenges and hourly results.
+
+Units: quantities GB/h, prices capacity tokens per GB, cash capacity tokens, times
+Unix seconds (float), hours = hours since the Unix epoch. Addresses are checksummed.
+Columns the clearing oracle fills later (Merkle roots, proofs, the commit transaction)
+are nullable; the API answers 404 "not yet committed" while they are empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint names so that Alembic migrations match on every backend.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _big(*, nullable: bool = False, index: bool = False, default: int | None = None) -> Any:
+    column = Column(BigInteger, nullable=nullable, index=index)
+    return Field(sa_column=column) if default is None else Field(default, sa_column=column)
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(JSON, nullable=nullable))
+
+
+class Product(SQLModel, table=True):
+    """One tradable product of the catalogue (loaded from a data file)."""
+
+    __tablename__ = "products"
+
+    name: str = Field(primary_key=True, max_length=128)
+    kind: str = Field(default="", max_length=32)
+    region: str = Field(default="", max_length=64)
+    description: str = Field(default="", max_length=512)
+    active: bool = True
+
+
+class Participant(SQLModel, table=True):
+    """A wallet that has traded; min_valid_nonce mirrors the on-chain invalidation."""
+
+    __tablename__ = "participants"
+
+    address: str = Field(primary_key=True, max_length=42)
+    min_valid_nonce: int = _big(default=0)
+
+
+class NonceInvalidation(SQLModel, table=True):
+    """History of `min_valid_nonce` raises, so snapshots of past hours stay exact."""
+
+    __tablename__ = "nonce_invalidations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant: str = Field(max_length=42, index=True)
+    min_nonce: int = _big()
+    recorded_at: float
+    source: str = Field(default="chain", max_length=16)
+
+
+class Order(SQLModel, table=True):
+    """A signed order as accepted, with its cancel (if any) and the operator's receipt."""
+
+    __tablename__ = "orders"
+
+    __table_args__ = (
+        UniqueConstraint("participant", "nonce"),
+        Index("ix_orders_window", "from_hour", "until_hour"),
+    )
+
+    order_hash: str = Field(primary_key=True, max_length=66)
+    participant: str = Field(max_length=42, index=True)
+    nonce: int = _big()
+    from_hour: int = _big()
+    until_hour: int = _big()
+    replaces: str | None = Field(default=None, max_length=66)
+    portfolio: dict[str, float] = _json()
+    curve: list[list[float]] = _json()
+    signature: str = Field(max_length=132)
+    accepted_at: float
+    receipt_signature: str = Field(max_length=132)
+    cancelled_at: float | None = None
+    cancel_signature: str | None = Field(default=None, max_length=132)
+    cancel_receipt_signature: str | None = Field(default=None, max_length=132)
+    replaced_by: str | None = Field(default=None, max_length=66)
+
+
+class AuthChallenge(SQLModel, table=True):
+    """A one-time sign-in nonce issued to an address."""
+
+    __tablename__ = "auth_challenges"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    address: str = Field(max_length=42)
+    issued_at: int = _big()
+    expires_at: int = _big()
+    used: bool = False
+
+
+class HourResult(SQLModel, table=True):
+    """Public summary of one cleared hour and its on-chain commitment (oracle fills)."""
+
+    __tablename__ = "hour_results"
+
+    hour: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    cleared_at: float
+    n_orders: int
+    welfare: float
+    certificate: dict[str, Any] = _json()
+    orders_root: str | None = Field(default=None, max_length=66)
+    prices_root: str | None = Field(default=None, max_length=66)
+    positions_root: str | None = Field(default=None, max_length=66)
+    commit_tx_hash: str | None = Field(default=None, max_length=66)
+    committed_at: float | None = None
+
+
+class HourProduct(SQLModel, table=True):
+    """Per hour and product: price, traded volume, slope of aggregate net demand."""
+
+    __tablename__ = "hour_products"
+
+    hour: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    product: str = Field(primary_key=True, max_length=128)
+    price: float
+    volume: float
+    slope: float
+    leaf: str | None = Field(default=None, max_length=66)
+    merkle_proof: list[str] | None = _json(nullable=True)
+
+
+class HourOrder(SQLModel, table=True):
+    """Per hour and standing order: its trade rate (GB/h of its portfolio)."""
+
+    __tablename__ = "hour_orders"
+
+    hour: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    order_hash: str = Field(primary_key=True, max_length=66)
+    participant: str = Field(max_length=42, index=True)
+    quantity: float
+
+
+class HourParticipant(SQLModel, table=True):
+    """Per hour and participant: trades {product: GB/h} and cash (negative = pays)."""
+
+    __tablename__ = "hour_participants"
+
+    hour: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    participant: str = Field(primary_key=True, max_length=42)
+    trades: dict[str, float] = _json()
+    cash: float
+    leaf: str | None = Field(default=None, max_length=66)
+    merkle_proof: list[str] | None = _json(nullable=True)
+
+
+class Position(SQLModel, table=True):
+    """A participant's accumulated holding of one product after the last clearing."""
+
+    __tablename__ = "positions"
+
+    participant: str = Field(primary_key=True, max_length=42)
+    product: str = Field(primary_key=True, max_length=128)
+    quantity: float
+    updated_hour: int = _big()

@@ -1,0 +1,181 @@
+"""Repository functions for the catalogue, participants' nonces and signed orders.
+
+An order is *standing* for delivery hour h when it was accepted before the bidding
+window of h closed (`h × 3600` Unix seconds), was not cancelled before then, covers h
+(`from_hour ≤ h ≤ until_hour`) and its nonce is not below the participant's
+`min_valid_nonce` as recorded before the close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Update, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
+from flowmarket.errors import Conflict
+
+SECONDS_PER_HOUR = 3600
+
+
+def upsert_products(session: Session, *, products: Iterable[Product]) -> int:
+    """Insert or update catalogue rows; returns how many were written."""
+    count = 0
+    for product in products:
+        session.merge(product)
+        count += 1
+    session.commit()
+    return count
+
+
+def list_products(session: Session, *, active_only: bool = True) -> list[Product]:
+    query = select(Product).order_by(col(Product.name))
+    if active_only:
+        query = query.where(col(Product.active))
+    return list(session.exec(query))
+
+
+def product_names(session: Session) -> set[str]:
+    return set(session.exec(select(Product.name).where(col(Product.active))))
+
+
+def min_valid_nonce(session: Session, *, participant: str, at: float | None = None) -> int:
+    """The participant's lowest valid nonce now, or as recorded before time `at`."""
+    if at is None:
+        row = session.get(Participant, participant)
+        return row.min_valid_nonce if row is not None else 0
+    query = select(func.max(NonceInvalidation.min_nonce)).where(
+        NonceInvalidation.participant == participant, NonceInvalidation.recorded_at < at
+    )
+    value = session.exec(query).one()
+    return int(value) if value is not None else 0
+
+
+def raise_min_nonce(
+    session: Session, *, participant: str, min_nonce: int, recorded_at: float, source: str
+) -> int:
+    """Invalidate every order of `participant` with nonce below `min_nonce` (never lowers)."""
+    row = session.get(Participant, participant) or Participant(address=participant)
+    if min_nonce > row.min_valid_nonce:
+        row.min_valid_nonce = min_nonce
+        session.add(row)
+        session.add(
+            NonceInvalidation(
+                participant=participant, min_nonce=min_nonce, recorded_at=recorded_at, source=source
+            )
+        )
+    session.commit()
+    return row.min_valid_nonce
+
+
+def next_nonce(session: Session, *, participant: str) -> int:
+    """One more than the highest nonce used, and at least `min_valid_nonce`."""
+    used = session.exec(select(func.max(Order.nonce)).where(Order.participant == participant)).one()
+    floor = min_valid_nonce(session, participant=participant)
+    return max(floor, (int(used) + 1) if used is not None else 0)
+
+
+def _cancel_statement(order_hash: str, values: dict[str, Any]) -> Update:
+    return (
+        update(Order)
+        .where(col(Order.order_hash) == order_hash, col(Order.cancelled_at).is_(None))
+        .values(**values)
+    )
+
+
+def insert_order(
+    session: Session, *, order: Order, cancel_values: dict[str, Any] | None = None
+) -> Order:
+    """Store `order`; with `cancel_values`, also cancel the open order it replaces
+    (`order.replaces`), in the same transaction.
+
+    Returns the stored row: the existing one when the identical signed order was
+    stored before. Raises Conflict when the participant already used the nonce or
+    the replaced order is no longer open.
+    """
+    existing = session.get(Order, order.order_hash)
+    if existing is not None:
+        return existing
+    if order.replaces is not None and cancel_values is not None:
+        done = session.connection().execute(_cancel_statement(order.replaces, cancel_values))
+        if done.rowcount != 1:
+            session.rollback()
+            raise Conflict("order.replaces", f"order {order.replaces} is no longer open")
+    session.add(order)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(Order, order.order_hash)
+        if existing is not None:
+            return existing
+        raise Conflict(
+            "order.nonce", f"nonce {order.nonce} was already used by {order.participant}"
+        ) from None
+    session.refresh(order)
+    return order
+
+
+def cancel_order(session: Session, *, order_hash: str, values: dict[str, Any]) -> Order | None:
+    """Cancel the order if it is still uncancelled (first cancel wins); return the row."""
+    session.connection().execute(_cancel_statement(order_hash, values))
+    session.commit()
+    row = session.get(Order, order_hash)
+    if row is not None:
+        session.refresh(row)
+    return row
+
+
+def get_order(session: Session, *, order_hash: str) -> Order | None:
+    return session.get(Order, order_hash)
+
+
+def list_orders(
+    session: Session, *, participant: str, open_from_hour: int | None = None, limit: int = 1000
+) -> list[Order]:
+    """The participant's orders, newest first; only uncancelled ones still covering
+    `open_from_hour` or later when it is given."""
+    query = select(Order).where(Order.participant == participant)
+    if open_from_hour is not None:
+        query = query.where(col(Order.cancelled_at).is_(None), Order.until_hour >= open_from_hour)
+    query = query.order_by(col(Order.accepted_at).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def count_open_orders(session: Session, *, participant: str, open_from_hour: int) -> int:
+    floor = min_valid_nonce(session, participant=participant)
+    query = select(func.count()).where(
+        Order.participant == participant,
+        col(Order.cancelled_at).is_(None),
+        Order.until_hour >= open_from_hour,
+        Order.nonce >= floor,
+    )
+    return int(session.exec(query).one())
+
+
+def standing_orders(session: Session, *, hour: int) -> list[Order]:
+    """The orders standing when the bidding window of `hour` closed, oldest first."""
+    close = float(hour * SECONDS_PER_HOUR)
+    query = (
+        select(Order)
+        .where(
+            Order.accepted_at < close,
+            or_(col(Order.cancelled_at).is_(None), col(Order.cancelled_at) >= close),
+            Order.from_hour <= hour,
+            Order.until_hour >= hour,
+        )
+        .order_by(col(Order.accepted_at), col(Order.order_hash))
+    )
+    rows = list(session.exec(query))
+    floors: dict[str, int] = {}
+    for participant in {row.participant for row in rows}:
+        floors[participant] = min_valid_nonce(session, participant=participant, at=close)
+    return [row for row in rows if row.nonce >= floors[row.participant]]
+
+
+def participants(session: Session, *, addresses: Sequence[str]) -> list[Participant]:
+    query = select(Participant).where(col(Participant.address).in_(addresses))
+    return list(session.exec(query))

@@ -1,0 +1,1 @@
+"""Orchestration: combines `api`, `db`, `chain` and `clearing` into the market's jobs."""

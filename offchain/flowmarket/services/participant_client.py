@@ -1,0 +1,160 @@
+"""The participant's side of the HTTP API: sign with the wallet, call, sign in.
+
+Used by the CLI (`flowmarket order|positions|settlement`) and the load benchmark.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from eth_account.signers.local import LocalAccount
+
+from flowmarket.errors import (
+    ApiUnavailable,
+    AuthenticationFailed,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
+from flowmarket.signing import CancelMessage, Domain, OrderMessage, sign, sign_login
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        body = response.json()
+        message, field = str(body.get("message", body)), body.get("field")
+    except ValueError:
+        message, field = response.text[:300], None
+    status = response.status_code
+    if status == 401:
+        raise AuthenticationFailed(message)
+    if status == 404:
+        raise NotFound(message)
+    if status == 409:
+        raise Conflict(str(field or "request"), message)
+    if status == 429:
+        raise RateLimited(message)
+    if 400 <= status < 500:
+        raise FieldError(str(field), message) if field else InvalidInput(message)
+    raise ApiUnavailable(f"API answered {status}: {message}")
+
+
+class ParticipantClient:
+    """A wallet talking to one API. Methods return the decoded JSON bodies."""
+
+    def __init__(self, base_url: str, account: LocalAccount, *, timeout: float = 30.0) -> None:
+        self.account = account
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+        self._domain: Domain | None = None
+        self._token: str | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"cannot reach {self.http.base_url}: {exc}") from None
+        _raise_for(response)
+        return response
+
+    def domain(self) -> Domain:
+        if self._domain is None:
+            body = self._call("GET", "/v1/domain").json()
+            self._domain = Domain(int(body["chain_id"]), str(body["verifying_contract"]))
+        return self._domain
+
+    def open_hour(self) -> int:
+        """The first delivery hour whose bidding window is still open."""
+        return int(self._call("GET", "/v1/domain").json()["open_hour"])
+
+    def next_nonce(self) -> int:
+        return int(self._call("GET", f"/v1/nonces/{self.account.address}").json()["next_nonce"])
+
+    def signed_order(self, order: OrderMessage) -> dict[str, Any]:
+        """The JSON body of POST /v1/orders for `order`, signed by the wallet."""
+        domain = self.domain()
+        return {
+            "order": {
+                "participant": order.participant,
+                "nonce": order.nonce,
+                "from_hour": order.from_hour,
+                "until_hour": order.until_hour,
+                "portfolio": order.portfolio,
+                "curve": [list(point) for point in order.curve],
+                "replaces": order.replaces,
+            },
+            "chain_id": domain.chain_id,
+            "verifying_contract": domain.verifying_contract,
+            "signature": sign(domain, order, self.account.key.hex()),
+        }
+
+    def submit(
+        self,
+        *,
+        portfolio: dict[str, float],
+        curve: list[tuple[float, float]],
+        from_hour: int,
+        until_hour: int,
+        nonce: int | None = None,
+        replaces: str | None = None,
+    ) -> dict[str, Any]:
+        order = OrderMessage(
+            participant=self.account.address,
+            nonce=self.next_nonce() if nonce is None else nonce,
+            from_hour=from_hour,
+            until_hour=until_hour,
+            portfolio=portfolio,
+            curve=tuple(curve),
+            replaces=replaces,
+        )
+        body: dict[str, Any] = self._call(
+            "POST", "/v1/orders", json=self.signed_order(order)
+        ).json()
+        return body
+
+    def cancel(self, order_hash: str) -> dict[str, Any]:
+        domain = self.domain()
+        message = CancelMessage(self.account.address, order_hash.lower())
+        payload = {
+            "participant": self.account.address,
+            "chain_id": domain.chain_id,
+            "signature": sign(domain, message, self.account.key.hex()),
+        }
+        body: dict[str, Any] = self._call(
+            "POST", f"/v1/orders/{order_hash}/cancel", json=payload
+        ).json()
+        return body
+
+    def login(self) -> str:
+        """Sign in (EIP-4361 challenge + personal_sign) and keep the bearer token."""
+        from flowmarket.signing import parse_login_message
+
+        challenge = self._call(
+            "POST", "/v1/auth/challenge", json={"address": self.account.address}
+        ).json()
+        message = parse_login_message(challenge["message"])
+        if message.address != self.account.address:
+            raise AuthenticationFailed("message: the challenge names another address")
+        signature = sign_login(message, self.account.key.hex())
+        token = self._call(
+            "POST", "/v1/auth/login", json={"message": challenge["message"], "signature": signature}
+        ).json()
+        self._token = str(token["access_token"])
+        return self._token
+
+    def private(self, path: str, *, csv: bool = False, **params: str) -> Any:
+        """GET /v1/me/<path> (signing in first); JSON, or the CSV text with csv=True."""
+        token = self._token or self.login()
+        if csv:
+            params["format"] = "csv"
+        response = self._call(
+            "GET", f"/v1/me/{path}", params=params, headers={"authorization": f"Bearer {token}"}
+        )
+        return response.text if csv else response.json()

@@ -1,0 +1,257 @@
+"""The API's storage backend over `db`: rows in, response models out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.api.intake import VerifiedOrder
+from flowmarket.api.schemas import (
+    FillOut,
+    HourOut,
+    OrderOut,
+    PositionOut,
+    ProductOut,
+    ProductResultOut,
+    ProofOut,
+    SettlementHourOut,
+    SettlementOut,
+    TradeOut,
+)
+from flowmarket.db import auth_repo, orders_repo, results_repo
+from flowmarket.db.models import AuthChallenge, Order
+from flowmarket.errors import NotFound
+from flowmarket.services import published
+from flowmarket.signing import product_id
+
+
+def order_status(row: Order, *, open_hour: int, min_nonce: int) -> str:
+    """open | cancelled | replaced | expired | invalidated."""
+    if row.replaced_by is not None:
+        return "replaced"
+    if row.cancelled_at is not None:
+        return "cancelled"
+    if row.nonce < min_nonce:
+        return "invalidated"
+    if row.until_hour < open_hour:
+        return "expired"
+    return "open"
+
+
+def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
+    return OrderOut(
+        order_hash=row.order_hash,
+        participant=row.participant,
+        nonce=row.nonce,
+        from_hour=row.from_hour,
+        until_hour=row.until_hour,
+        portfolio=row.portfolio,
+        curve=row.curve,
+        replaces=row.replaces,
+        signature=row.signature,
+        accepted_at=row.accepted_at,
+        cancelled_at=row.cancelled_at,
+        replaced_by=row.replaced_by,
+        status=order_status(row, open_hour=open_hour, min_nonce=min_nonce),
+    )
+
+
+class SqlBackend:
+    """Implements `flowmarket.api.backend.MarketBackend` on a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def _out(self, session: Session, row: Order, open_hour: int) -> OrderOut:
+        floor = orders_repo.min_valid_nonce(session, participant=row.participant)
+        return order_out(row, open_hour=open_hour, min_nonce=floor)
+
+    def products(self) -> list[ProductOut]:
+        with self._session() as session:
+            rows = orders_repo.list_products(session)
+        return [
+            ProductOut(
+                name=row.name,
+                kind=row.kind,
+                region=row.region,
+                description=row.description,
+                product_id="0x" + product_id(row.name).hex(),
+            )
+            for row in rows
+        ]
+
+    def product_names(self) -> set[str]:
+        with self._session() as session:
+            return orders_repo.product_names(session)
+
+    def nonce_state(self, participant: str) -> tuple[int, int]:
+        with self._session() as session:
+            return (
+                orders_repo.min_valid_nonce(session, participant=participant),
+                orders_repo.next_nonce(session, participant=participant),
+            )
+
+    def count_open_orders(self, participant: str, open_hour: int) -> int:
+        with self._session() as session:
+            return orders_repo.count_open_orders(
+                session, participant=participant, open_from_hour=open_hour
+            )
+
+    def store_order(
+        self,
+        order: VerifiedOrder,
+        *,
+        accepted_at: float,
+        receipt_signature: str,
+        cancel_receipt_signature: str | None,
+        open_hour: int,
+    ) -> tuple[OrderOut, bool, float]:
+        row = Order(
+            order_hash=order.order_hash,
+            participant=order.participant,
+            nonce=order.nonce,
+            from_hour=order.from_hour,
+            until_hour=order.until_hour,
+            replaces=order.replaces,
+            portfolio=order.portfolio,
+            curve=order.curve,
+            signature=order.signature,
+            accepted_at=accepted_at,
+            receipt_signature=receipt_signature,
+        )
+        cancel_values = None
+        if order.replaces is not None:
+            cancel_values = {
+                "cancelled_at": accepted_at,
+                "replaced_by": order.order_hash,
+                "cancel_signature": order.signature,
+                "cancel_receipt_signature": cancel_receipt_signature,
+            }
+        with self._session() as session:
+            stored = orders_repo.insert_order(session, order=row, cancel_values=cancel_values)
+            duplicate = stored.accepted_at != accepted_at
+            return self._out(session, stored, open_hour), duplicate, stored.accepted_at
+
+    def order_receipt_signatures(self, order_hash: str) -> tuple[str, str | None]:
+        with self._session() as session:
+            row = orders_repo.get_order(session, order_hash=order_hash)
+            if row is None:
+                raise NotFound(f"order_hash: no order {order_hash}")
+            return row.receipt_signature, row.cancel_receipt_signature
+
+    def get_order(self, order_hash: str, open_hour: int) -> OrderOut | None:
+        with self._session() as session:
+            row = orders_repo.get_order(session, order_hash=order_hash)
+            return None if row is None else self._out(session, row, open_hour)
+
+    def cancel_order(
+        self,
+        order_hash: str,
+        *,
+        cancelled_at: float,
+        signature: str,
+        receipt_signature: str,
+        open_hour: int,
+    ) -> OrderOut:
+        with self._session() as session:
+            values = {
+                "cancelled_at": cancelled_at,
+                "cancel_signature": signature,
+                "cancel_receipt_signature": receipt_signature,
+            }
+            row = orders_repo.cancel_order(session, order_hash=order_hash, values=values)
+            if row is None:
+                raise NotFound(f"order_hash: no order {order_hash}")
+            return self._out(session, row, open_hour)
+
+    def list_orders(self, participant: str, *, open_hour: int, only_open: bool) -> list[OrderOut]:
+        with self._session() as session:
+            rows = orders_repo.list_orders(
+                session, participant=participant, open_from_hour=open_hour if only_open else None
+            )
+            floor = orders_repo.min_valid_nonce(session, participant=participant)
+        outs = [order_out(row, open_hour=open_hour, min_nonce=floor) for row in rows]
+        return [out for out in outs if out.status == "open"] if only_open else outs
+
+    def positions(self, participant: str) -> list[PositionOut]:
+        with self._session() as session:
+            rows = results_repo.positions(session, participant=participant)
+        return [
+            PositionOut(product=r.product, quantity=r.quantity, updated_hour=r.updated_hour)
+            for r in rows
+        ]
+
+    def trades(self, participant: str) -> list[TradeOut]:
+        with self._session() as session:
+            return published.trades(session, participant=participant)
+
+    def fills(self, participant: str) -> list[FillOut]:
+        with self._session() as session:
+            rows = results_repo.participant_order_fills(session, participant=participant)
+        return [FillOut(hour=r.hour, order_hash=r.order_hash, quantity=r.quantity) for r in rows]
+
+    def settlement(self, participant: str) -> SettlementOut:
+        with self._session() as session:
+            rows = results_repo.participant_history(session, participant=participant)
+        hours, total = [], 0.0
+        for row in rows:
+            total += row.cash
+            hours.append(SettlementHourOut(hour=row.hour, cash=row.cash, accumulated=total))
+        return SettlementOut(participant=participant, accumulated_cash=total, hours=hours)
+
+    def hour(self, hour: int) -> HourOut:
+        with self._session() as session:
+            return published.hour_summary(session, hour=hour)
+
+    def latest_hour(self) -> int | None:
+        with self._session() as session:
+            return results_repo.latest_hour(session)
+
+    def hour_prices(self, hour: int) -> list[ProductResultOut]:
+        with self._session() as session:
+            published.require_hour(session, hour=hour)
+            rows = results_repo.hour_products(session, hour=hour)
+        return [
+            ProductResultOut(
+                hour=r.hour, product=r.product, price=r.price, volume=r.volume, slope=r.slope
+            )
+            for r in rows
+        ]
+
+    def hour_certificate(self, hour: int) -> dict[str, Any]:
+        with self._session() as session:
+            return dict(published.require_hour(session, hour=hour).certificate)
+
+    def hour_orders(self, hour: int) -> dict[str, Any]:
+        with self._session() as session:
+            published.require_hour(session, hour=hour)
+            return published.order_set(session, hour=hour)
+
+    def price_proof(self, hour: int, product: str) -> ProofOut:
+        with self._session() as session:
+            return published.price_proof(session, hour=hour, product=product)
+
+    def participant_proof(self, hour: int, participant: str) -> ProofOut:
+        with self._session() as session:
+            return published.participant_proof(session, hour=hour, participant=participant)
+
+    def create_challenge(
+        self, *, nonce: str, address: str, issued_at: int, expires_at: int
+    ) -> None:
+        with self._session() as session:
+            auth_repo.purge_expired(session, now=issued_at)
+            auth_repo.create_challenge(
+                session,
+                challenge=AuthChallenge(
+                    nonce=nonce, address=address, issued_at=issued_at, expires_at=expires_at
+                ),
+            )
+
+    def consume_challenge(self, *, nonce: str, address: str, now: float) -> bool:
+        with self._session() as session:
+            return auth_repo.consume_challenge(session, nonce=nonce, address=address, now=now)

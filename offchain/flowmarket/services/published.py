@@ -1,0 +1,124 @@
+"""Read models of cleared hours: summaries, trades, the published order set, proofs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from flowmarket.api.schemas import CommitmentOut, HourOut, ProofOut, TradeOut
+from flowmarket.db import orders_repo, results_repo
+from flowmarket.db.models import HourResult, Order
+from flowmarket.errors import NotFound
+
+
+def require_hour(session: Session, *, hour: int) -> HourResult:
+    row = results_repo.get_hour(session, hour=hour)
+    if row is None:
+        raise NotFound(f"hour: hour {hour} has not been cleared")
+    return row
+
+
+def _commitment(row: HourResult) -> CommitmentOut | None:
+    if row.orders_root is None or row.prices_root is None or row.positions_root is None:
+        return None
+    if row.commit_tx_hash is None:
+        return None
+    return CommitmentOut(
+        hour=row.hour,
+        orders_root=row.orders_root,
+        prices_root=row.prices_root,
+        positions_root=row.positions_root,
+        commit_tx_hash=row.commit_tx_hash,
+        committed_at=row.committed_at,
+    )
+
+
+def hour_summary(session: Session, *, hour: int) -> HourOut:
+    row = require_hour(session, hour=hour)
+    prices = {p.product: p.price for p in results_repo.hour_products(session, hour=hour)}
+    return HourOut(
+        hour=row.hour,
+        cleared_at=row.cleared_at,
+        n_orders=row.n_orders,
+        welfare=row.welfare,
+        prices=prices,
+        commitment=_commitment(row),
+    )
+
+
+def trades(session: Session, *, participant: str) -> list[TradeOut]:
+    """Per cleared hour and product: quantity (GB/h), price and cash (-price × quantity)."""
+    out: list[TradeOut] = []
+    prices: dict[int, dict[str, float]] = {}
+    for entry in results_repo.participant_history(session, participant=participant):
+        if entry.hour not in prices:
+            rows = results_repo.hour_products(session, hour=entry.hour)
+            prices[entry.hour] = {row.product: row.price for row in rows}
+        for product, quantity in sorted(entry.trades.items()):
+            price = prices[entry.hour].get(product, 0.0)
+            out.append(
+                TradeOut(
+                    hour=entry.hour,
+                    product=product,
+                    quantity=quantity,
+                    price=price,
+                    cash=-price * quantity,
+                )
+            )
+    return out
+
+
+def orders_document(rows: Sequence[Order], *, hour: int) -> dict[str, Any]:
+    """The clearing engine's ORDERS.json for standing `rows`, plus what a verifier needs
+    to check each signature (nonce, window, replaces, signature). Products: the sorted
+    union of the portfolios' products."""
+    products = sorted({name for row in rows for name in row.portfolio})
+    return {
+        "hour": hour,
+        "products": products,
+        "orders": [
+            {
+                "id": row.order_hash,
+                "participant": row.participant,
+                "portfolio": row.portfolio,
+                "curve": row.curve,
+                "nonce": row.nonce,
+                "from_hour": row.from_hour,
+                "until_hour": row.until_hour,
+                "replaces": row.replaces,
+                "signature": row.signature,
+            }
+            for row in rows
+        ],
+    }
+
+
+def order_set(session: Session, *, hour: int) -> dict[str, Any]:
+    """The published order set of `hour`: exactly the orders standing at its close."""
+    return orders_document(orders_repo.standing_orders(session, hour=hour), hour=hour)
+
+
+def _proof(
+    hour: int, key: str, leaf: str | None, proof: list[str] | None, root: str | None
+) -> ProofOut:
+    if leaf is None or proof is None or root is None:
+        raise NotFound(f"hour: hour {hour} is cleared but its Merkle proofs are not committed yet")
+    return ProofOut(hour=hour, key=key, leaf=leaf, proof=proof, root=root)
+
+
+def price_proof(session: Session, *, hour: int, product: str) -> ProofOut:
+    row = require_hour(session, hour=hour)
+    entry = results_repo.hour_product(session, hour=hour, product=product)
+    if entry is None:
+        raise NotFound(f"product: no price for {product!r} in hour {hour}")
+    return _proof(hour, product, entry.leaf, entry.merkle_proof, row.prices_root)
+
+
+def participant_proof(session: Session, *, hour: int, participant: str) -> ProofOut:
+    row = require_hour(session, hour=hour)
+    entry = results_repo.hour_participant(session, hour=hour, participant=participant)
+    if entry is None:
+        raise NotFound(f"address: {participant} did not trade in hour {hour}")
+    return _proof(hour, participant, entry.leaf, entry.merkle_proof, row.positions_root)

@@ -1,0 +1,93 @@
+"""Wire the participation API from settings: database, domain, operator key, limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eth_utils.crypto import keccak
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.api.app import create_app
+from flowmarket.api.limits import ApiLimits
+from flowmarket.config import Settings
+from flowmarket.db import orders_repo
+from flowmarket.db.engine import make_engine, upgrade
+from flowmarket.db.models import Product
+from flowmarket.errors import DeploymentMissing, InvalidInput
+from flowmarket.services.participation import SqlBackend
+from flowmarket.signing import Domain
+
+
+def api_limits(settings: Settings) -> ApiLimits:
+    return ApiLimits(
+        max_open_orders_per_participant=settings.api_max_open_orders,
+        max_curve_points=settings.api_max_curve_points,
+        max_portfolio_products=settings.api_max_portfolio_products,
+        max_body_bytes=settings.api_max_body_bytes,
+        max_requests_per_minute=settings.api_rate_per_minute,
+        token_lifetime_s=settings.api_token_lifetime_s,
+    )
+
+
+def load_domain(path: Path) -> Domain:
+    """The EIP-712 domain from the deployment file written by `flowmarket deploy`."""
+    if not path.exists():
+        raise DeploymentMissing(f"{path} not found: run `flowmarket deploy` first")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Domain(int(data["chain_id"]), str(data["addresses"]["ClearingLedger"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{path}: needs chain_id and addresses.ClearingLedger ({exc})") from exc
+
+
+def token_secret(operator_key: str) -> bytes:
+    """HMAC key for access tokens, derived from the operator key (same on every worker)."""
+    return keccak(b"flowmarket-api-token:" + bytes.fromhex(operator_key.removeprefix("0x")))
+
+
+def open_database(url: str) -> Engine:
+    """Engine for `url` with every migration applied."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def _product(raw: Any, index: int) -> Product:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise InvalidInput(f"products[{index}]: needs a non-empty 'name'")
+    if len(raw["name"]) > 128:
+        raise InvalidInput(f"products[{index}].name: longer than 128 characters")
+    fields = {k: str(raw.get(k, "")) for k in ("kind", "region", "description")}
+    return Product(name=raw["name"], active=bool(raw.get("active", True)), **fields)
+
+
+def load_catalogue(engine: Engine, path: Path) -> int:
+    """Load a catalogue file: {"products": [name | {name, kind, region, description}]}."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: cannot read a JSON catalogue ({exc})") from exc
+    items = data.get("products") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise InvalidInput(f"{path}: expected a list of products or {{'products': [...]}}")
+    products = [_product(raw, k) for k, raw in enumerate(items)]
+    with Session(engine) as session:
+        return orders_repo.upsert_products(session, products=products)
+
+
+def build_app(settings: Settings, *, engine: Engine, domain: Domain | None = None) -> FastAPI:
+    """The API over `engine`; the domain comes from the deployment file unless given."""
+    return create_app(
+        backend=SqlBackend(engine),
+        domain=domain or load_domain(settings.deployment_file),
+        operator_key=settings.oracle_key,
+        token_secret=token_secret(settings.oracle_key),
+        limits=api_limits(settings),
+        login_domain=f"{settings.api_host}:{settings.api_port}",
+    )

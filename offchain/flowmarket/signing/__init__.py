@@ -1,0 +1,42 @@
+"""Typed data and signatures shared by the API (verify) and the CLI (sign).
+
+Pure: eth-account and the standard library only, so both sides encode identical bytes.
+"""
+
+from flowmarket.signing.fixed_point import from_fixed, product_id, to_fixed
+from flowmarket.signing.login import (
+    LoginMessage,
+    parse_login_message,
+    recover_login_signer,
+    sign_login,
+)
+from flowmarket.signing.typed_data import (
+    ZERO_HASH,
+    CancelMessage,
+    Domain,
+    OrderMessage,
+    ReceiptMessage,
+    digest,
+    recover,
+    sign,
+    typed_data,
+)
+
+__all__ = [
+    "ZERO_HASH",
+    "CancelMessage",
+    "Domain",
+    "LoginMessage",
+    "OrderMessage",
+    "ReceiptMessage",
+    "digest",
+    "from_fixed",
+    "parse_login_message",
+    "product_id",
+    "recover",
+    "recover_login_signer",
+    "sign",
+    "sign_login",
+    "to_fixed",
+    "typed_data",
+]

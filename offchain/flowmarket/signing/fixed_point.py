@@ -1,0 +1,48 @@
+"""Exact decimal ↔ int256 fixed-point conversion for signed messages (18 decimals).
+
+Quantities (GB/h), prices (capacity tokens per GB) and portfolio weights travel as
+JSON numbers and are signed as `int256` with 18 decimals, the way a contract would
+hold them. A number converts to `round(value × 10¹⁸)` only when that is exact: the
+shortest decimal that reads back as the same float (Python's `repr`, JavaScript's
+`Number.toString`) may have at most 18 digits after the point. Anything else is
+refused, so two encoders can never disagree by a rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from eth_utils.crypto import keccak
+
+from flowmarket.errors import FieldError
+
+DECIMALS = 18
+SCALE = 10**DECIMALS
+INT256_MAX = 2**255 - 1
+INT256_MIN = -(2**255)
+
+
+def to_fixed(value: float, *, field: str) -> int:
+    """Return `value × 10¹⁸` as an exact integer; `field` names the value in errors."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(field, f"must be a number, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(field, "must be a finite number")
+    scaled = Decimal(repr(value)) * SCALE
+    if scaled != scaled.to_integral_value():
+        raise FieldError(field, f"{value!r} has more than {DECIMALS} decimals")
+    result = int(scaled)
+    if not INT256_MIN <= result <= INT256_MAX:
+        raise FieldError(field, f"{value!r} is outside the int256 fixed-point range")
+    return result
+
+
+def from_fixed(value: int) -> float:
+    """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸`."""
+    return float(Decimal(value) / SCALE)
+
+
+def product_id(name: str) -> bytes:
+    """A product's on-chain identifier: `keccak256(bytes(name))` (UTF-8), 32 bytes."""
+    return keccak(text=name)

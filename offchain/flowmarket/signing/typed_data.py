@@ -1,0 +1,189 @@
+"""EIP-712 typed data for orders, cancels and receipts: one encoder for API and CLI.
+
+Domain: `EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)`
+with name "flowmarket", version "1" and the ClearingLedger as verifying contract.
+
+Struct types (their Solidity twins must use these exact strings):
+
+    Order(address participant,uint256 nonce,uint64 fromHour,uint64 untilHour,
+          bytes32 replaces,bytes32[] products,int256[] weights,
+          int256[] curveQuantities,int256[] curvePrices)
+    Cancel(address participant,bytes32 orderHash)
+    Receipt(bytes32 orderHash,address participant,uint256 nonce,string action,
+            uint64 recordedAt)
+
+- `products[k]` is `keccak256(bytes(name))`; the portfolio is listed in ascending
+  order of product name (Python `sorted`, i.e. by code point); `weights[k]` is the
+  weight of `products[k]`.
+- Weights, quantities (GB/h) and prices (capacity tokens per GB of the portfolio)
+  are int256 fixed-point with 18 decimals (see `fixed_point`).
+- `fromHour`/`untilHour` are delivery hours (hours since the Unix epoch), inclusive.
+- `replaces` is the EIP-712 digest of the order this one replaces, or zero.
+- An order's id is its EIP-712 digest (`0x` + 64 hex digits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_typed_data
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from flowmarket.signing.fixed_point import product_id, to_fixed
+
+DOMAIN_NAME = "flowmarket"
+DOMAIN_VERSION = "1"
+ZERO_HASH = "0x" + "00" * 32
+
+ORDER_TYPE_STRING = (
+    "Order(address participant,uint256 nonce,uint64 fromHour,uint64 untilHour,"
+    "bytes32 replaces,bytes32[] products,int256[] weights,"
+    "int256[] curveQuantities,int256[] curvePrices)"
+)
+CANCEL_TYPE_STRING = "Cancel(address participant,bytes32 orderHash)"
+RECEIPT_TYPE_STRING = (
+    "Receipt(bytes32 orderHash,address participant,uint256 nonce,string action,uint64 recordedAt)"
+)
+
+_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+
+def _fields(type_string: str) -> list[dict[str, str]]:
+    inner = type_string[type_string.index("(") + 1 : -1]
+    return [
+        {"name": name, "type": kind}
+        for kind, name in (member.split(" ") for member in inner.split(","))
+    ]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The EIP-712 domain: chain id and the ClearingLedger address."""
+
+    chain_id: int
+    verifying_contract: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.verifying_contract),
+        }
+
+
+@dataclass(frozen=True)
+class OrderMessage:
+    """An order as signed. portfolio: {product: weight}; curve: ((GB/h, price), ...)."""
+
+    participant: str
+    nonce: int
+    from_hour: int
+    until_hour: int
+    portfolio: dict[str, float]
+    curve: tuple[tuple[float, float], ...]
+    replaces: str | None = None
+
+    def struct(self) -> dict[str, Any]:
+        """The EIP-712 message: fixed-point integers, products sorted by name."""
+        names = sorted(self.portfolio)
+        return {
+            "participant": to_checksum_address(self.participant),
+            "nonce": self.nonce,
+            "fromHour": self.from_hour,
+            "untilHour": self.until_hour,
+            "replaces": bytes.fromhex((self.replaces or ZERO_HASH)[2:]),
+            "products": [product_id(name) for name in names],
+            "weights": [
+                to_fixed(self.portfolio[name], field=f"order.portfolio.{name}") for name in names
+            ],
+            "curveQuantities": [
+                to_fixed(q, field=f"order.curve[{k}][0]") for k, (q, _) in enumerate(self.curve)
+            ],
+            "curvePrices": [
+                to_fixed(p, field=f"order.curve[{k}][1]") for k, (_, p) in enumerate(self.curve)
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CancelMessage:
+    """A cancel of one order (by its id) signed by the order's participant."""
+
+    participant: str
+    order_hash: str
+
+    def struct(self) -> dict[str, Any]:
+        return {
+            "participant": to_checksum_address(self.participant),
+            "orderHash": bytes.fromhex(self.order_hash[2:]),
+        }
+
+
+@dataclass(frozen=True)
+class ReceiptMessage:
+    """The operator's acknowledgement: action is "accepted" or "cancelled"."""
+
+    order_hash: str
+    participant: str
+    nonce: int
+    action: str
+    recorded_at: int
+
+    def struct(self) -> dict[str, Any]:
+        return {
+            "orderHash": bytes.fromhex(self.order_hash[2:]),
+            "participant": to_checksum_address(self.participant),
+            "nonce": self.nonce,
+            "action": self.action,
+            "recordedAt": self.recorded_at,
+        }
+
+
+_TYPES = {
+    OrderMessage: ("Order", ORDER_TYPE_STRING),
+    CancelMessage: ("Cancel", CANCEL_TYPE_STRING),
+    ReceiptMessage: ("Receipt", RECEIPT_TYPE_STRING),
+}
+
+Message = OrderMessage | CancelMessage | ReceiptMessage
+
+
+def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
+    """The full EIP-712 document (`eth_signTypedData_v4` input) for `message`."""
+    primary, type_string = _TYPES[type(message)]
+    return {
+        "types": {"EIP712Domain": _DOMAIN_FIELDS, primary: _fields(type_string)},
+        "primaryType": primary,
+        "domain": domain.as_dict(),
+        "message": message.struct(),
+    }
+
+
+def _signable(domain: Domain, message: Message) -> SignableMessage:
+    return encode_typed_data(full_message=typed_data(domain, message))
+
+
+def digest(domain: Domain, message: Message) -> str:
+    """`keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))` as 0x-hex."""
+    signable = _signable(domain, message)
+    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+
+
+def sign(domain: Domain, message: Message, private_key: str) -> str:
+    """65-byte signature r ‖ s ‖ v (v ∈ {27, 28}) as 0x-hex."""
+    signed = Account.sign_message(_signable(domain, message), private_key)
+    return "0x" + bytes(signed.signature).hex()
+
+
+def recover(domain: Domain, message: Message, signature: bytes) -> str:
+    """The checksummed address that produced `signature` over `message`."""
+    return str(Account.recover_message(_signable(domain, message), signature=signature))

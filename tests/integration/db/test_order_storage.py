@@ -1,0 +1,155 @@
+"""Orders, snapshots, nonce invalidation and hourly results on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.db import orders_repo, results_repo
+from flowmarket.db.models import Order, Product
+from flowmarket.errors import Conflict, FieldError
+from flowmarket.services.hourly_clearing import clear_hour, snapshot
+
+HOUR = 500_000
+CLOSE = HOUR * 3600.0
+ALICE = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
+BOB = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"
+
+
+def make_order(
+    tag: str,
+    *,
+    participant: str = ALICE,
+    nonce: int = 1,
+    accepted_at: float = CLOSE - 600,
+    from_hour: int = HOUR,
+    until_hour: int = HOUR + 5,
+    curve: list[list[float]] | None = None,
+    portfolio: dict[str, float] | None = None,
+) -> Order:
+    return Order(
+        order_hash="0x" + tag.encode().hex().ljust(64, "0"),
+        participant=participant,
+        nonce=nonce,
+        from_hour=from_hour,
+        until_hour=until_hour,
+        portfolio=portfolio or {"premium-eu": 1.0},
+        curve=curve or [[0.0, 10.0], [10.0, 0.0]],
+        signature="0x" + "11" * 65,
+        accepted_at=accepted_at,
+        receipt_signature="0x" + "22" * 65,
+    )
+
+
+def store(engine: Engine, *orders: Order) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        for order in orders:
+            orders_repo.insert_order(session, order=order)
+
+
+def test_identical_order_is_stored_once_and_a_reused_nonce_conflicts(engine: Engine) -> None:
+    store(engine, make_order("a"))
+    store(engine, make_order("a", accepted_at=CLOSE - 1))
+    with Session(engine) as session, pytest.raises(Conflict, match="nonce 1"):
+        orders_repo.insert_order(session, order=make_order("b"))
+    with Session(engine) as session:
+        rows = orders_repo.list_orders(session, participant=ALICE)
+    assert [row.accepted_at for row in rows] == [CLOSE - 600]
+
+
+def test_snapshot_holds_exactly_the_orders_standing_at_the_close(engine: Engine) -> None:
+    store(
+        engine,
+        make_order("standing", nonce=1),
+        make_order("late", nonce=2, accepted_at=CLOSE + 1),
+        make_order("cancelled-before", nonce=3),
+        make_order("cancelled-after", nonce=4),
+        make_order("expired", nonce=5, until_hour=HOUR - 1, from_hour=HOUR - 3),
+        make_order("starts-later", nonce=6, from_hour=HOUR + 1),
+        make_order("invalidated-before", participant=BOB, nonce=1),
+        make_order("bob-ok", participant=BOB, nonce=9),
+    )
+    with Session(engine) as session:
+        for tag, when in (("cancelled-before", CLOSE - 1), ("cancelled-after", CLOSE + 5)):
+            orders_repo.cancel_order(
+                session,
+                order_hash="0x" + tag.encode().hex().ljust(64, "0"),
+                values={"cancelled_at": when},
+            )
+        orders_repo.raise_min_nonce(
+            session, participant=BOB, min_nonce=5, recorded_at=CLOSE - 10, source="chain"
+        )
+        orders_repo.raise_min_nonce(
+            session, participant=ALICE, min_nonce=4, recorded_at=CLOSE + 10, source="chain"
+        )
+    ids = {order["id"] for order in snapshot(engine, hour=HOUR)["orders"]}
+    expected = {"standing", "cancelled-after", "bob-ok"}
+    assert ids == {"0x" + tag.encode().hex().ljust(64, "0") for tag in expected}
+    with Session(engine) as session:
+        assert orders_repo.min_valid_nonce(session, participant=ALICE) == 4
+        assert orders_repo.min_valid_nonce(session, participant=ALICE, at=CLOSE) == 0
+
+
+def test_min_valid_nonce_never_decreases(engine: Engine) -> None:
+    with Session(engine) as session:
+        orders_repo.raise_min_nonce(
+            session, participant=ALICE, min_nonce=7, recorded_at=1.0, source="chain"
+        )
+        assert (
+            orders_repo.raise_min_nonce(
+                session, participant=ALICE, min_nonce=3, recorded_at=2.0, source="chain"
+            )
+            == 7
+        )
+        assert orders_repo.next_nonce(session, participant=ALICE) == 7
+
+
+def test_replacing_an_order_that_is_no_longer_open_conflicts(engine: Engine) -> None:
+    store(engine, make_order("old"))
+    old_hash = "0x" + b"old".hex().ljust(64, "0")
+    first = make_order("new-1", nonce=2)
+    first.replaces = old_hash
+    second = make_order("new-2", nonce=3)
+    second.replaces = old_hash
+    with Session(engine) as session:
+        orders_repo.insert_order(session, order=first, cancel_values={"cancelled_at": CLOSE})
+        with pytest.raises(Conflict, match="no longer open"):
+            orders_repo.insert_order(session, order=second, cancel_values={"cancelled_at": CLOSE})
+    with Session(engine) as session:
+        assert (
+            orders_repo.get_order(session, order_hash="0x" + b"new-2".hex().ljust(64, "0")) is None
+        )
+
+
+def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> None:
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name="premium-eu")])
+    store(
+        engine,
+        make_order("buyer", curve=[[0.0, 10.0], [10.0, 0.0]]),
+        make_order("seller", participant=BOB, curve=[[-10.0, 10.0], [0.0, 0.0]]),
+    )
+    with pytest.raises(FieldError, match="not closed"):
+        clear_hour(engine, hour=HOUR, now=CLOSE - 1)
+    cleared = clear_hour(engine, hour=HOUR, now=CLOSE + 1)
+    assert cleared.n_orders == 2
+    assert cleared.prices["premium-eu"] == pytest.approx(5.0, abs=1e-6)
+    with pytest.raises(Conflict, match="already cleared"):
+        clear_hour(engine, hour=HOUR, now=CLOSE + 2)
+    clear_hour(engine, hour=HOUR + 1, now=CLOSE + 3601)
+    with Session(engine) as session:
+        positions = {
+            p.participant: p.quantity for p in results_repo.positions(session, participant=ALICE)
+        }
+        assert positions[ALICE] == pytest.approx(10.0, abs=1e-6)
+        assert results_repo.accumulated_cash(session, participant=ALICE) == pytest.approx(
+            -50.0, abs=1e-5
+        )
+        assert results_repo.accumulated_cash(session, participant=BOB) == pytest.approx(
+            50.0, abs=1e-5
+        )
+        assert results_repo.prices_before(session, hour=HOUR + 2)["premium-eu"] == pytest.approx(
+            5.0, abs=1e-6
+        )
+        assert results_repo.get_hour(session, hour=HOUR + 1) is not None
