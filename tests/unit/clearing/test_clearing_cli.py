@@ -1,0 +1,68 @@
+"""`flowmarket clear` as a user runs it: files in, JSON or a summary out, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowmarket.cli.main import main
+
+DATA = Path(__file__).parents[2] / "data" / "clearing"
+FLOWMARKET = Path(sys.executable).parent / "flowmarket"
+
+
+def test_prints_the_result_json_without_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["clear", str(DATA / "two_products.json")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"prices", "orders", "participants", "products", "welfare", "certificate"}
+    assert result["certificate"]["max_imbalance"] <= 1e-8
+
+
+def test_writes_result_and_prints_a_summary_with_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "result.json"
+    prior = tmp_path / "prior.json"
+    prior.write_text(json.dumps({"prices": {"premium": 6.0, "regular": 7.0}}), encoding="utf-8")
+    code = main(
+        ["clear", str(DATA / "two_products.json"), "--prior", str(prior), "--out", str(out)]
+    )
+    assert code == 0
+    summary = capsys.readouterr().out
+    assert "certificate: max imbalance" in summary
+    assert str(out) in summary
+    assert json.loads(out.read_text(encoding="utf-8"))["prices"]["regular"] == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{", "not valid JSON (line 1"),
+        ("[]", "expected a JSON object"),
+        (
+            '{"orders": [{"id": "x-1", "participant": "x", "portfolio": {"p": 1},'
+            ' "curve": [[0, 1], [1, 2]]}]}',
+            "order 'x-1': curve: price must strictly decrease",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "orders.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    run = subprocess.run(
+        [str(FLOWMARKET), "clear", str(path)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 2
+    assert run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("flowmarket clear: error: ")
+    assert message in lines[0]

@@ -1,0 +1,120 @@
+"""Curves decompose exactly into linear orders; bad orders are rejected with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from flowmarket.clearing import clear_document, parse_orders
+from flowmarket.clearing.curves import curve_quantity, decompose
+from flowmarket.clearing.dual import response
+from flowmarket.clearing.synthetic import random_book
+from flowmarket.errors import InvalidInput, InvalidOrder
+
+
+def test_linear_orders_add_up_to_every_curve_at_any_price() -> None:
+    book = random_book(30, 300, seed=3, max_segments=5)
+    lin = decompose(book)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        prices = rng.uniform(-10.0, 40.0, book.n_products)
+        x = response(lin, lin.weights.T @ prices)
+        total = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders)
+        curve = curve_quantity(book, book.portfolios.T @ prices)
+        np.testing.assert_allclose(total, curve, atol=1e-12, rtol=0)
+
+
+def test_curve_crossing_zero_between_points_is_split_at_zero() -> None:
+    book = parse_orders(
+        {
+            "orders": [
+                {
+                    "id": "o",
+                    "participant": "a",
+                    "portfolio": {"p": 2.0},
+                    "curve": [[-4, 10], [4, 2], [8, 0]],
+                }
+            ]
+        }
+    )
+    lin = decompose(book)
+    # pieces: sell 4 (price 10 → 6), buy 4 (6 → 2), buy 4 (2 → 0)
+    np.testing.assert_allclose(np.sort(lin.q), [4.0, 4.0, 4.0])
+    sells = lin.sign < 0
+    np.testing.assert_allclose(lin.p_high[sells], [-6.0])
+    np.testing.assert_allclose(lin.p_low[sells], [-10.0])
+    assert lin.weights.toarray()[0, sells].tolist() == [-2.0]
+    np.testing.assert_allclose(np.sort(lin.p_high[~sells]), [2.0, 6.0])
+
+
+def base_order(**changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "id": "ann-1",
+        "participant": "ann",
+        "portfolio": {"p": 1.0},
+        "curve": [[-6, 12], [0, 6], [6, 2]],
+    }
+    raw.update(changes)
+    return raw
+
+
+BAD_ORDERS = [
+    (base_order(curve=[[0, 6], [6, 6]]), "price must strictly decrease"),
+    (base_order(curve=[[0, 2], [6, 6]]), "price must strictly decrease"),
+    (base_order(curve=[[1, 6], [6, 2]]), "must contain 0"),
+    (base_order(curve=[[-6, 6], [-1, 2]]), "must contain 0"),
+    (base_order(curve=[[0, 6], [0, 2]]), "strictly increase"),
+    (base_order(curve=[[0, 6]]), "at least 2 points"),
+    (base_order(curve=[[0, float("nan")], [1, 2]]), "finite"),
+    (base_order(curve=[[0, 6], [float("inf"), 2]]), "finite"),
+    (base_order(curve=[[0, "6"], [1, 2]]), "expected a number"),
+    (base_order(curve=[[0, 6, 1], [1, 2]]), "[quantity, price]"),
+    (base_order(curve="steep"), "list of [quantity, price]"),
+    (base_order(portfolio={}), "portfolio"),
+    (base_order(portfolio={"nope": 1.0}), "unknown product 'nope'"),
+    (base_order(portfolio={"p": 0.0}), "non-zero"),
+    (base_order(portfolio={"p": float("nan")}), "finite"),
+    (base_order(portfolio={"p": True}), "expected a number"),
+    (base_order(participant=""), "participant"),
+    (base_order(id=""), "'id'"),
+]
+
+
+@pytest.mark.parametrize(("raw", "reason"), BAD_ORDERS)
+def test_rejects_bad_order_naming_it_and_the_reason(raw: dict[str, Any], reason: str) -> None:
+    doc = {"products": ["p"], "orders": [base_order(id="fine"), raw]}
+    with pytest.raises(InvalidOrder) as caught:
+        clear_document(doc)
+    message = str(caught.value)
+    assert reason in message
+    if raw["id"]:
+        assert "'ann-1'" in message
+    assert caught.value.exit_code == 2
+
+
+def test_rejects_duplicate_order_ids() -> None:
+    doc = {"orders": [base_order(), base_order()]}
+    with pytest.raises(InvalidOrder, match="'ann-1': duplicate order id"):
+        clear_document(doc)
+
+
+@pytest.mark.parametrize(
+    ("doc", "prior", "reason"),
+    [
+        ({"orders": "x"}, None, "orders: expected a list"),
+        ({"products": ["p", "p"], "orders": []}, None, "duplicate product"),
+        ({"products": "p", "orders": []}, None, "products: must be a list"),
+        ({"products": ["p"], "orders": []}, {"prices": {"q": 1.0}}, "unknown product 'q'"),
+        ({"products": ["p"], "orders": []}, {"prices": {"p": float("inf")}}, "finite"),
+        ({"products": ["p"], "orders": []}, {"price": {}}, "'prices'"),
+        ({"orders": [7]}, None, "orders[0]: expected an object"),
+    ],
+)
+def test_rejects_malformed_documents_naming_the_field(
+    doc: dict[str, Any], prior: dict[str, Any] | None, reason: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        clear_document(doc, prior)
+    assert reason in str(caught.value)
