@@ -13,7 +13,9 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.api.limits import ApiLimits
 from flowmarket.api.schemas import CancelIn, SignedOrderIn
-from flowmarket.errors import FieldError
+from flowmarket.clearing import parse_orders
+from flowmarket.clearing.curves import validate_book
+from flowmarket.errors import FieldError, InvalidOrder
 from flowmarket.signing import CancelMessage, Domain, OrderMessage, digest, recover
 
 SECONDS_PER_HOUR = 3600
@@ -65,6 +67,19 @@ def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
         raise FieldError(
             "order.curve", f"quantity range [{curve[0][0]}, {curve[-1][0]}] must contain 0"
         )
+
+
+def check_with_engine(portfolio: dict[str, float], curve: list[tuple[float, float]]) -> None:
+    """Run the clearing engine's own order validation, so intake never accepts an order
+    that clearing would refuse (the checks above only add field names and limits)."""
+    doc = {
+        "products": sorted(portfolio),
+        "orders": [{"id": "order", "participant": "-", "portfolio": portfolio, "curve": curve}],
+    }
+    try:
+        validate_book(parse_orders(doc))
+    except InvalidOrder as exc:
+        raise FieldError("order", str(exc)) from None
 
 
 def check_portfolio(portfolio: dict[str, float], *, known: set[str], limits: ApiLimits) -> None:
@@ -135,6 +150,7 @@ def verify_order(
     curve = [(float(q), float(p)) for q, p in order.curve]
     check_portfolio(portfolio, known=known, limits=limits)
     check_curve(curve, limits=limits)
+    check_with_engine(portfolio, curve)
     check_window(order.from_hour, order.until_hour, now=now, limits=limits)
     message = OrderMessage(
         participant=to_checksum_address(order.participant),

@@ -17,7 +17,8 @@ SIGNATURE_RE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 MAX_NONCE = 2**63 - 1
 MAX_HOUR = 2**40
 
-Number = StrictFloat | StrictInt
+MAX_ABS_INT = 10**30
+Number = StrictFloat | Annotated[StrictInt, Field(ge=-MAX_ABS_INT, le=MAX_ABS_INT)]
 EXAMPLE_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 EXAMPLE_HASH = "0x" + "ab" * 32
 EXAMPLE_SIGNATURE = "0x" + "11" * 64 + "1b"

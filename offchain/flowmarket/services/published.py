@@ -104,7 +104,9 @@ def _proof(
     hour: int, key: str, leaf: str | None, proof: list[str] | None, root: str | None
 ) -> ProofOut:
     if leaf is None or proof is None or root is None:
-        raise NotFound(f"hour: hour {hour} is cleared but its Merkle proofs are not committed yet")
+        raise NotFound(
+            f"hour: hour {hour} is cleared but not yet committed on chain (no Merkle proof)"
+        )
     return ProofOut(hour=hour, key=key, leaf=leaf, proof=proof, root=root)
 
 

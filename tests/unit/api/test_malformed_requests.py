@@ -137,6 +137,11 @@ CASES = [
         mutate=order_field("curve", [[-1.0, 1e300], [1.0, 1.0]]),
     ),
     Case(
+        "integer beyond float range",
+        "order.portfolio.premium-eu",
+        mutate=order_field("portfolio", {"premium-eu": 10**400}),
+    ),
+    Case(
         "non-hex participant",
         "order.participant",
         mutate=order_field("participant", "0x" + "zz" * 20),

@@ -1,0 +1,78 @@
+"""Exact fixed-point conversion and the EIP-4361 sign-in message."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from eth_account import Account
+
+from flowmarket.errors import FieldError
+from flowmarket.signing import (
+    LoginMessage,
+    from_fixed,
+    parse_login_message,
+    recover_login_signer,
+    sign_login,
+    to_fixed,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.1, 10**17),
+        (-5.0, -5 * 10**18),
+        (12.25, 1225 * 10**16),
+        (3, 3 * 10**18),
+        (1e-18, 1),
+        (123456.789, 123456789 * 10**15),
+    ],
+)
+def test_converts_decimals_exactly(value: float, expected: int) -> None:
+    assert to_fixed(value, field="x") == expected
+    assert from_fixed(expected) == float(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (1e-19, "more than 18 decimals"),
+        (1.2345e-15, "more than 18 decimals"),
+        (1e300, "int256"),
+        (math.inf, "finite"),
+        (math.nan, "finite"),
+        (True, "number"),
+    ],
+)
+def test_refuses_values_without_an_exact_fixed_point_form(value: float, reason: str) -> None:
+    with pytest.raises(FieldError, match=reason) as info:
+        to_fixed(value, field="order.curve[0][1]")
+    assert info.value.field == "order.curve[0][1]"
+
+
+KEY = "0x" + "42" * 32
+MESSAGE = LoginMessage(
+    domain="127.0.0.1:8000",
+    address=Account.from_key(KEY).address,
+    uri="https://127.0.0.1:8000/v1/auth/login",
+    chain_id=31337,
+    nonce="a1b2c3d4e5f60718",
+    issued_at=1_800_000_000,
+    expires_at=1_800_000_300,
+)
+
+
+def test_login_message_round_trips_and_recovers_the_wallet() -> None:
+    text = MESSAGE.text()
+    assert text.startswith("127.0.0.1:8000 wants you to sign in with your Ethereum account:\n")
+    assert parse_login_message(text) == MESSAGE
+    signature = bytes.fromhex(sign_login(MESSAGE, KEY)[2:])
+    assert recover_login_signer(text, signature) == MESSAGE.address
+    tampered = text.replace("Chain ID: 31337", "Chain ID: 1")
+    assert recover_login_signer(tampered, signature) != MESSAGE.address
+
+
+def test_rejects_a_message_that_is_not_a_sign_in_message() -> None:
+    with pytest.raises(FieldError, match="message"):
+        parse_login_message(MESSAGE.text() + "\nResources: evil")
