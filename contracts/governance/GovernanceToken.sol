@@ -10,8 +10,9 @@ import {IGovernanceToken} from "../interfaces/IGovernanceToken.sol";
 /// @title GovernanceToken
 /// @notice Fixed supply, minted once at deployment. An account that never called
 /// `delegate` is its own delegate, so every holder's balance votes and is checkpointed
-/// without a delegation transaction. The ERC-6372 clock is the block timestamp, so voting
-/// delay and period are seconds.
+/// without a delegation transaction. The ERC-6372 clock is the block number (OpenZeppelin's
+/// default): gas estimates then take the same checkpoint path as the mined transaction, which
+/// a timestamp clock does not guarantee when two transactions land within one second.
 contract GovernanceToken is IGovernanceToken, ERC20, ERC20Permit, ERC20Votes {
     constructor(address holder, uint256 supply)
         ERC20("flowmarket governance", "FMG")
@@ -27,17 +28,6 @@ contract GovernanceToken is IGovernanceToken, ERC20, ERC20Permit, ERC20Votes {
     function delegates(address account) public view override returns (address) {
         address chosen = super.delegates(account);
         return chosen == address(0) ? account : chosen;
-    }
-
-    /// @notice Timestamp clock (ERC-6372).
-    function clock() public view override returns (uint48) {
-        return uint48(block.timestamp);
-    }
-
-    /// @notice ERC-6372 clock description.
-    // solhint-disable-next-line func-name-mixedcase
-    function CLOCK_MODE() public pure override returns (string memory) {
-        return "mode=timestamp";
     }
 
     function nonces(address owner) public view override(ERC20Permit, Nonces) returns (uint256) {

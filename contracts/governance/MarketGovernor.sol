@@ -13,7 +13,7 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 
 /// @title MarketGovernor
 /// @notice OpenZeppelin Governor for the market DAO (market.md §8): proposals, simple
-/// counting, quorum as a fraction of supply, voting delay and period in seconds (the token's
+/// counting, quorum as a fraction of supply, voting delay and period in blocks (the token's
 /// clock), execution through the timelock. All its errors and events are OpenZeppelin's.
 contract MarketGovernor is
     Governor,

@@ -31,12 +31,13 @@ TOKEN = 10**18
 
 @dataclass(frozen=True)
 class Profile:
-    """Governance and market parameters a deployment starts with. Durations in seconds,
-    amounts in wei, shares in basis points."""
+    """Governance and market parameters a deployment starts with. Voting delay and period
+    in blocks (the governance token's clock), other durations in seconds, amounts in wei,
+    shares in basis points."""
 
     name: str
-    voting_delay_s: int
-    voting_period_s: int
+    voting_delay_blocks: int
+    voting_period_blocks: int
     timelock_delay_s: int
     proposal_threshold: int
     quorum_percent: int
@@ -53,12 +54,12 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    # Seconds-scale governance so a demo (and the tests) walk a proposal through in
+    # Blocks- and seconds-scale governance so a demo (and the tests) walk a proposal through in
     # moments; the spec's 24-hour settlement grace period is kept (tests move time).
     "demo": Profile(
         name="demo",
-        voting_delay_s=1,
-        voting_period_s=300,
+        voting_delay_blocks=1,
+        voting_period_blocks=50,
         timelock_delay_s=60,
         proposal_threshold=0,
         quorum_percent=4,
@@ -73,13 +74,13 @@ PROFILES: dict[str, Profile] = {
         revenue_epoch_s=SECONDS_PER_HOUR,
         deployer_is_supplier=True,
     ),
-    # Defaults in the range of live OpenZeppelin-governor DAOs: 1-day delay, 1-week
-    # vote, 2-day timelock, 4 % quorum, 0.1 % of supply to propose; a 1-day window
+    # Defaults in the range of live OpenZeppelin-governor DAOs: 1-day delay and 1-week
+    # vote (7 200 and 50 400 blocks of 12 s), 2-day timelock, 4 % quorum, 0.1 % of supply to propose; a 1-day window
     # to challenge a settlement root; weekly revenue epochs.
     "production": Profile(
         name="production",
-        voting_delay_s=24 * SECONDS_PER_HOUR,
-        voting_period_s=7 * 24 * SECONDS_PER_HOUR,
+        voting_delay_blocks=7_200,
+        voting_period_blocks=50_400,
         timelock_delay_s=2 * 24 * SECONDS_PER_HOUR,
         proposal_threshold=1_000 * TOKEN,
         quorum_percent=4,
@@ -214,8 +215,8 @@ def _deploy_contracts(
         "MarketGovernor",
         token,
         timelock,
-        profile.voting_delay_s,
-        profile.voting_period_s,
+        profile.voting_delay_blocks,
+        profile.voting_period_blocks,
         profile.proposal_threshold,
         profile.quorum_percent,
     )
