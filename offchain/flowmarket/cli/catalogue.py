@@ -1,0 +1,59 @@
+"""`flowmarket catalogue`: list the products tradable at an hour."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flowmarket.catalogue import (
+    format_hour,
+    hour_of,
+    iter_keys,
+    load_spec,
+    parse_hour_value,
+    product,
+)
+from flowmarket.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "catalogue", help="list the products tradable at an hour"
+    )
+    parser.add_argument(
+        "--hour", metavar="H", help="hours since the epoch or YYYY-MM-DDTHH UTC (default: now)"
+    )
+    parser.add_argument(
+        "--spec",
+        default="demo",
+        metavar="FILE",
+        help="demo, production or a catalogue JSON file (default: demo)",
+    )
+    parser.add_argument(
+        "--region", action="append", metavar="REGION", help="only this region (repeatable)"
+    )
+    parser.add_argument("--count", action="store_true", help="print only the number of products")
+    parser.add_argument(
+        "--json", action="store_true", help="print the products table rows as JSON lines"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    spec = load_spec(args.spec)
+    hour = parse_hour_value(args.hour, "--hour") if args.hour else hour_of(datetime.now(UTC))
+    if args.count:
+        regions = len(args.region) if args.region else len(spec.regions)
+        print(regions * spec.products_per_region())
+        return 0
+    keys = iter_keys(spec, hour, args.region)
+    if args.json:
+        for key in keys:
+            print(json.dumps(product(key).row()))
+        return 0
+    print(f"# catalogue {spec.name} at {format_hour(hour)} UTC (hour {hour})")
+    for key in keys:
+        print(key.name)
+    return 0
