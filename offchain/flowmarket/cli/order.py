@@ -44,7 +44,12 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="order_command", metavar="ACTION", required=True)
     submit = commands.add_parser("submit", help="sign and submit an order")
     submit.add_argument("--portfolio", required=True, help="PRODUCT=WEIGHT,... (negative sells)")
-    submit.add_argument("--curve", required=True, help="QUANTITY:PRICE,... (GB/h : tokens/GB)")
+    submit.add_argument(
+        "--curve",
+        required=True,
+        help="QUANTITY:PRICE,... in GB/h : tokens/GB; write --curve=-5:12,10:4 when it starts "
+        "with a negative quantity",
+    )
     submit.add_argument("--from-hour", type=int, help="first delivery hour (default: open hour)")
     submit.add_argument("--until-hour", type=int, help="last delivery hour (default: from-hour)")
     submit.add_argument("--nonce", type=int, help="order nonce (default: the next unused)")
