@@ -1,0 +1,312 @@
+"""Hypothesis stateful tests against the real contracts on the local node.
+
+Each example starts from an `evm_snapshot` and reverts at its end. A Python model runs
+beside the chain; every rule predicts the contract's answer (success or the named
+custom error) and every invariant compares model and chain:
+
+- capacity-token conservation: the supply equals the sum over every holder, and no
+  rule (except minting, which these machines never do) changes it;
+- settlement sums to zero after fees: debits collected = credits paid + fees, and the
+  settlement contract holds exactly the week's collected-but-unspent funds;
+- a participant is never paid twice: its balance moves by its leaf at most once;
+- collateral is never withdrawn below the requirement.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from market_harness import PARTICIPANTS, TOKEN, Market, make_clients
+
+from flowmarket.chain import leaves
+from flowmarket.errors import TransactionReverted
+
+GRACE_S = 24 * 3600
+CHALLENGE_S = 120
+UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
+HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "guardian")
+CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
+MACHINE_SETTINGS = settings(
+    max_examples=3,
+    stateful_step_count=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+class ChainMachine(RuleBasedStateMachine):
+    """Snapshot on start, revert on teardown; fresh clients so nonces restart."""
+
+    market: ClassVar[Market]
+
+    def __init__(self) -> None:
+        super().__init__()
+        m = self.market
+        self.snapshot = m.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        rpc_url = str(m.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+        m.clients = make_clients(rpc_url, m.keys, m.artifacts)
+        self.supply = int(m.view("CapacityToken", "totalSupply"))
+        self.start = {w: m.balance(w) for w in HOLDERS}
+
+    def teardown(self) -> None:
+        reverted = self.market.w3.provider.make_request("evm_revert", [self.snapshot])  # type: ignore[arg-type]
+        assert reverted["result"] is True
+
+    def outcome(self, who: str, name: str, function: str, *args: Any) -> str:
+        """'ok' or the custom error's name."""
+        try:
+            self.market.send(who, name, function, *args)
+        except TransactionReverted as exc:
+            return str(exc).split(": ", 1)[1].split("(", 1)[0]
+        return "ok"
+
+    @invariant()
+    def capacity_tokens_are_conserved(self) -> None:
+        m = self.market
+        held = sum(m.balance(w) for w in (*HOLDERS, *CONTRACT_HOLDERS))
+        assert m.view("CapacityToken", "totalSupply") == self.supply == held
+
+
+class CollateralMachine(ChainMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.collateral = dict.fromkeys(PARTICIPANTS, 0)
+        self.requirement = dict.fromkeys(PARTICIPANTS, 0)
+
+    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(1, 1_200))
+    def deposit(self, who: str, amount: int) -> None:
+        wei = amount * TOKEN
+        self.market.approve(who, "CollateralVault", wei)
+        expected = "ok" if wei <= self.market.balance(who) else "ERC20InsufficientBalance"
+        assert self.outcome(who, "CollateralVault", "deposit", wei) == expected
+        if expected == "ok":
+            self.collateral[who] += wei
+
+    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(1, 600))
+    def withdraw(self, who: str, amount: int) -> None:
+        wei = amount * TOKEN
+        if wei > self.collateral[who]:
+            expected = "VaultInsufficientCollateral"
+        elif self.collateral[who] - wei < self.requirement[who]:
+            expected = "VaultBelowRequirement"
+        else:
+            expected = "ok"
+        assert self.outcome(who, "CollateralVault", "withdraw", wei) == expected
+        if expected == "ok":
+            self.collateral[who] -= wei
+            address = self.market.address(who)
+            left = self.market.view("CollateralVault", "collateralOf", address)
+            assert left >= self.market.view("CollateralVault", "requirementOf", address)
+
+    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(0, 800))
+    def set_requirement(self, who: str, amount: int) -> None:
+        address = self.market.address(who)
+        self.market.send(
+            "oracle", "CollateralVault", "setRequirements", [address], [amount * TOKEN]
+        )
+        self.requirement[who] = amount * TOKEN
+
+    @rule(
+        sender=st.sampled_from(PARTICIPANTS),
+        to=st.sampled_from(PARTICIPANTS),
+        amount=st.integers(0, 300),
+    )
+    def transfer(self, sender: str, to: str, amount: int) -> None:
+        wei = min(amount * TOKEN, self.market.balance(sender))
+        self.market.send(sender, "CapacityToken", "transfer", self.market.address(to), wei)
+
+    @invariant()
+    def vault_matches_the_model_and_holds_every_deposit(self) -> None:
+        m = self.market
+        for who in PARTICIPANTS:
+            assert m.view("CollateralVault", "collateralOf", m.address(who)) == self.collateral[who]
+        total = sum(self.collateral.values())
+        assert m.view("CollateralVault", "totalCollateral") == total == m.balance("CollateralVault")
+
+
+class SettlementMachine(ChainMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.week: leaves.SettlementWeek | None = None
+        self.status = dict.fromkeys(PARTICIPANTS, UNSETTLED)
+        self.outstanding = dict.fromkeys(PARTICIPANTS, 0)
+        self.grace_end = dict.fromkeys(PARTICIPANTS, 0)
+        self.allowance = dict.fromkeys(PARTICIPANTS, 0)
+        self.collateral = dict.fromkeys(PARTICIPANTS, 0)
+        self.collected = self.paid = 0
+        self.fees_forwarded = False
+
+    @initialize(
+        first=st.lists(st.integers(-400, 400), min_size=3, max_size=3), fees=st.integers(0, 5)
+    )
+    def post_week(self, first: list[int], fees: int) -> None:
+        m = self.market
+        amounts = [a * TOKEN for a in first]
+        amounts.append(-fees * TOKEN - sum(amounts))
+        self.amount = dict(zip(PARTICIPANTS, amounts, strict=True))
+        self.fees = fees * TOKEN
+        week = leaves.settlement_week(
+            0, [(m.address(w), a) for w, a in self.amount.items()], self.fees
+        )
+        m.send(
+            "oracle",
+            "WeeklySettlement",
+            "postSettlementRoot",
+            0,
+            week.root,
+            week.total_credits,
+            week.total_debits,
+            week.fees,
+        )
+        m.advance(CHALLENGE_S)
+        self.week = week
+
+    def available(self) -> int:
+        return self.collected - self.paid - (self.fees if self.fees_forwarded else 0)
+
+    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(0, 1_200))
+    def approve(self, who: str, amount: int) -> None:
+        self.market.approve(who, "WeeklySettlement", amount * TOKEN)
+        self.allowance[who] = amount * TOKEN
+
+    @rule(who=st.sampled_from(PARTICIPANTS))
+    def deposit_collateral(self, who: str) -> None:
+        wei = min(150 * TOKEN, self.market.balance(who))
+        if wei == 0:
+            return
+        self.market.approve(who, "CollateralVault", wei)
+        self.market.send(who, "CollateralVault", "deposit", wei)
+        self.collateral[who] += wei
+
+    @rule(who=st.sampled_from(PARTICIPANTS), caller=st.sampled_from(PARTICIPANTS))
+    def execute(self, who: str, caller: str) -> None:
+        assert self.week is not None
+        m, address, amount = self.market, self.market.address(who), self.amount[who]
+        expected = self.predict_execute(who)
+        got = self.outcome(
+            caller,
+            "WeeklySettlement",
+            "executeSettlement",
+            0,
+            address,
+            amount,
+            self.week.proof(address),
+        )
+        assert got == expected, (who, amount, got, expected)
+        if expected == "ok" and self.status[who] == DEFAULTED and self.outstanding[who] == 0:
+            self.grace_end[who] = m.view("WeeklySettlement", "graceEndsAt", 0, address)
+
+    def predict_execute(self, who: str) -> str:
+        amount, status = self.amount[who], self.status[who]
+        if status == SETTLED:
+            return "SettlementAlreadySettled"
+        if amount >= 0:
+            if amount > self.available():
+                return "SettlementFundsNotCollected"
+            self.paid += amount
+            self.status[who] = SETTLED
+            return "ok"
+        owed = self.outstanding[who] if status == DEFAULTED else -amount
+        balance = self.market.balance(who)
+        if self.allowance[who] >= owed and balance >= owed:
+            self.allowance[who] -= owed
+            self.collected += owed
+            self.outstanding[who] = 0
+            self.status[who] = SETTLED
+            return "ok"
+        if status == DEFAULTED:
+            return "SettlementTransferFailed"
+        self.status[who] = DEFAULTED
+        self.outstanding[who] = owed  # grace_end is read back in `execute`
+        return "ok"
+
+    @rule()
+    def wait_out_the_grace_period(self) -> None:
+        self.market.advance(GRACE_S)
+
+    @rule(who=st.sampled_from(PARTICIPANTS))
+    def seize(self, who: str) -> None:
+        if self.status[who] != DEFAULTED:
+            expected = "SettlementNotDefaulted"
+        elif self.market.now() + 1 < self.grace_end[who]:
+            expected = "SettlementGraceNotOver"
+        else:
+            expected = "ok"
+        assert (
+            self.outcome("dave", "WeeklySettlement", "seize", 0, self.market.address(who))
+            == expected
+        )
+        if expected == "ok":
+            seized = min(self.outstanding[who], self.collateral[who])
+            self.collateral[who] -= seized
+            self.outstanding[who] -= seized
+            self.collected += seized
+            if self.outstanding[who] == 0:
+                self.status[who] = SETTLED
+
+    @rule()
+    def forward_fees(self) -> None:
+        if self.fees_forwarded:
+            expected = "SettlementFeesAlreadyForwarded"
+        elif self.fees > self.available():
+            expected = "SettlementFundsNotCollected"
+        else:
+            expected = "ok"
+        assert self.outcome("dave", "WeeklySettlement", "forwardFees", 0) == expected
+        self.fees_forwarded = self.fees_forwarded or expected == "ok"
+
+    @invariant()
+    def leaf_states_match_the_model(self) -> None:
+        m = self.market
+        for who in PARTICIPANTS:
+            address = m.address(who)
+            assert m.view("WeeklySettlement", "leafStatus", 0, address) == self.status[who]
+            assert m.view("WeeklySettlement", "outstandingOf", 0, address) == self.outstanding[who]
+
+    @invariant()
+    def the_week_holds_exactly_what_it_collected_and_did_not_spend(self) -> None:
+        m = self.market
+        record = m.view("WeeklySettlement", "weekRoot", 0) if self.week else None
+        if record is None:
+            return
+        assert (record[5], record[6]) == (self.collected, self.paid)
+        assert m.balance("WeeklySettlement") == self.available() >= 0
+        assert self.paid <= record[2] and self.collected <= record[3]
+
+    @invariant()
+    def nobody_is_paid_twice_and_all_settled_sums_to_zero_after_fees(self) -> None:
+        if self.week is None:
+            return
+        m = self.market
+        deltas = {w: m.balance(w) - self.start[w] for w in PARTICIPANTS}
+        for who in PARTICIPANTS:
+            if self.amount[who] > 0:
+                paid = self.amount[who] if self.status[who] == SETTLED else 0
+                assert deltas[who] == paid - self.collateral[who]
+        # Participants' net flow (wallet change plus what still sits in the vault) is what
+        # the week paid them minus what it collected from them, pulled or seized.
+        net = sum(deltas.values()) + sum(self.collateral.values())
+        assert net == self.paid - self.collected
+        if all(s == SETTLED for s in self.status.values()) and self.fees_forwarded:
+            assert net == -self.fees
+            assert m.balance("WeeklySettlement") == 0
+            assert m.view("RevenueDistributor", "pendingRevenue") == self.fees
+
+
+def test_collateral_and_conservation_invariants_hold(market: Market) -> None:
+    CollateralMachine.market = market
+    run_state_machine_as_test(CollateralMachine, settings=MACHINE_SETTINGS)
+
+
+def test_settlement_invariants_hold(market: Market) -> None:
+    SettlementMachine.market = market
+    run_state_machine_as_test(SettlementMachine, settings=MACHINE_SETTINGS)
