@@ -11,14 +11,14 @@ from flowmarket.catalogue.hours import format_hour, hour_of, parse_hour, parse_h
 from flowmarket.catalogue.listing import (
     Product,
     iter_keys,
+    keys_for,
     product,
     product_names,
     products_at,
 )
 from flowmarket.catalogue.names import Kind, ProductKey, format_name, parse_name, realtime_name
 from flowmarket.catalogue.rolling import (
-    hedge_by_hour,
-    parse_positions,
+    Holdings,
     predecessor,
     settles_against,
     successor,
@@ -33,20 +33,20 @@ from flowmarket.catalogue.spec import (
 
 __all__ = [
     "CatalogueSpec",
+    "Holdings",
     "Horizons",
     "Kind",
     "Product",
     "ProductKey",
     "format_hour",
     "format_name",
-    "hedge_by_hour",
     "hour_of",
     "iter_keys",
+    "keys_for",
     "load_spec",
     "parse_hour",
     "parse_hour_value",
     "parse_name",
-    "parse_positions",
     "parse_spec",
     "predecessor",
     "product",

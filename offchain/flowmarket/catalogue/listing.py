@@ -107,7 +107,8 @@ def product(key: ProductKey) -> Product:
     return Product(key=key, description=description, delivery_hour_count=hours)
 
 
-def _keys_for(spec: CatalogueSpec, hour: int, region: str, type_: str) -> Iterator[ProductKey]:
+def keys_for(spec: CatalogueSpec, hour: int, region: str, type_: str) -> Iterator[ProductKey]:
+    """Keys listed at `hour` for one region and type: rt, hourly, monthly, annual forwards."""
     h = spec.horizons
     yield ProductKey(Kind.REAL_TIME, region, type_, hour)
     for d in range(hour + 1, hour + h.hourly_window):
@@ -141,7 +142,7 @@ def iter_keys(
     """Keys of the products listed at `hour` (optionally only some regions), lazily."""
     for region in _regions(spec, regions):
         for type_ in spec.types:
-            yield from _keys_for(spec, hour, region, type_)
+            yield from keys_for(spec, hour, region, type_)
 
 
 def products_at(

@@ -11,7 +11,7 @@ participant's real-time exposure in a region and type is the sum of its
 positions in every product whose delivery set contains d, including `rt:…:d`
 itself: the real-time auction only trades deviations from what was bought
 forward. Settling a forward position x at π_rt(d) and buying x back at π_rt(d)
-cancel, so both readings give the same cash flows. `hedge_by_hour` computes
+cancel, so both readings give the same cash flows. `Holdings.held` computes
 that sum; the trade-to-target tool and the demo's agents steer by it.
 """
 
@@ -51,28 +51,55 @@ def settles_against(name: str) -> tuple[str, ...]:
     return tuple(realtime_name(key, int(d)) for d in key.delivery_hours())
 
 
-def parse_positions(positions: Mapping[str, float]) -> dict[str, tuple[ProductKey, float]]:
-    """Positions by product name with their parsed keys; zero positions are dropped."""
-    out: dict[str, tuple[ProductKey, float]] = {}
-    for name, value in positions.items():
-        try:
-            key = parse_name(name)
-        except FieldError as exc:
-            raise FieldError(f"positions.{name}", exc.reason) from exc
-        if value != 0.0:
-            out[name] = (key, float(value))
-    return out
+class Holdings:
+    """A participant's positions grouped for fast exposure queries (GB/h per product).
 
-
-def hedge_by_hour(
-    positions: Mapping[str, tuple[ProductKey, float]], region: str, type_: str, hours: IntArray
-) -> FloatArray:
-    """(len(hours),) GB/h held for each delivery hour: Σ of positions covering it.
-
-    positions: output of `parse_positions`; only products of `region` and `type_` count.
+    `held(region, type, hours)` is Σ of the positions covering each hour: hourly
+    products (rt, fwd-h) by direct lookup, monthly/annual forwards by their masks.
+    Zero positions are dropped; names are validated (`FieldError` names the entry).
     """
-    total = np.zeros(hours.shape, dtype=np.float64)
-    for key, value in positions.values():
-        if key.region == region and key.type == type_:
+
+    def __init__(self, positions: Mapping[str, float]) -> None:
+        self._by_name: dict[str, float] = {}
+        hourly: dict[tuple[str, str], dict[int, float]] = {}
+        self._coarse: dict[tuple[str, str], list[tuple[ProductKey, float]]] = {}
+        for name, value in positions.items():
+            try:
+                key = parse_name(name)
+            except FieldError as exc:
+                raise FieldError(f"positions.{name}", exc.reason) from exc
+            if value == 0.0:
+                continue
+            self._by_name[name] = float(value)
+            group = (key.region, key.type)
+            if key.kind.is_hourly:
+                by_hour = hourly.setdefault(group, {})
+                by_hour[key.start] = by_hour.get(key.start, 0.0) + float(value)
+            else:
+                self._coarse.setdefault(group, []).append((key, float(value)))
+        self._hourly = {
+            group: (
+                np.array(sorted(h), dtype=np.int64),
+                np.array([h[k] for k in sorted(h)], dtype=np.float64),
+            )
+            for group, h in hourly.items()
+        }
+
+    def position(self, name: str) -> float:
+        """The position in one product (0 if none)."""
+        return self._by_name.get(name, 0.0)
+
+    def items(self) -> list[tuple[str, float]]:
+        """Non-zero positions (name, GB/h), in insertion order."""
+        return list(self._by_name.items())
+
+    def held(self, region: str, type_: str, hours: IntArray) -> FloatArray:
+        """(len(hours),) GB/h held for each delivery hour in `region` and `type_`."""
+        total = np.zeros(hours.shape, dtype=np.float64)
+        if (region, type_) in self._hourly:
+            known, values = self._hourly[(region, type_)]
+            idx = np.minimum(np.searchsorted(known, hours), known.size - 1)
+            total += np.where(known[idx] == hours, values[idx], 0.0)
+        for key, value in self._coarse.get((region, type_), []):
             total += value * key.covers(hours)
-    return total
+        return total

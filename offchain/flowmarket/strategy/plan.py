@@ -13,10 +13,11 @@ yet are not traded.
 A product p with own hours O_p and position x_p wants the position
 x*_p = mean over O_p of (target(d) − held(d) + x_p), i.e. it fills the gap the
 other products leave, in the least-squares sense for a product that delivers
-the same rate in all its hours. Its order trades Δ = x*_p − x_p now, along the
-curve of `strategy.curve` with the need-weighted mean valuation of O_p and
-scale mean |need| over O_p. Hours without a row in the needs count as need 0;
-products none of whose own hours have a row get no order.
+the same rate in all its hours (for an hourly product: Δ = target(d) − held(d)).
+Its order trades Δ = x*_p − x_p now along the curve of `strategy.curve`, with
+the need-weighted mean valuation over O_p and scale max(mean |need|, |Δ|).
+Hours without a row in the needs count as need 0; products none of whose own
+hours have a row get no order (positions there are left alone).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from typing import Any
 import numpy as np
 
 from flowmarket.catalogue.hours import IntArray, format_hour, month_start, to_datetime
-from flowmarket.catalogue.listing import iter_keys
+from flowmarket.catalogue.listing import keys_for
 from flowmarket.catalogue.names import Kind, ProductKey
-from flowmarket.catalogue.rolling import hedge_by_hour, parse_positions
+from flowmarket.catalogue.rolling import Holdings
 from flowmarket.catalogue.spec import CatalogueSpec
 from flowmarket.errors import FieldError
 from flowmarket.strategy.curve import CurveParams, target_curve
-from flowmarket.strategy.needs import Needs, Series
+from flowmarket.strategy.needs import FloatArray, Needs, Series
 from flowmarket.strategy.ramp import ramp
 
 _EPS = 1e-9
@@ -42,12 +43,17 @@ _EPS = 1e-9
 
 @dataclass(frozen=True)
 class StrategyParams:
-    """risk_aversion A > 0; capital_cost c ≥ 0 per year; horizon_hours T (None: the catalogue's)."""
+    """risk_aversion A > 0; capital_cost c ≥ 0 per year; horizon_hours T (None: the catalogue's).
+
+    forward_cover scales the need targeted before delivery (1.0: exactly the
+    expected need; a reseller may cover more forward and resell in real time).
+    """
 
     risk_aversion: float
     capital_cost: float
     horizon_hours: int | None = None
     price_band: float = 0.5
+    forward_cover: float = 1.0
 
     def curve(self) -> CurveParams:
         return CurveParams(risk_aversion=self.risk_aversion, price_band=self.price_band)
@@ -91,50 +97,90 @@ def order_id(participant: str, product: str) -> str:
     return f"{participant}/{product}"
 
 
+def _targets_by_hour(
+    series: Series, hours: IntArray, hour: int, horizon: int, params: StrategyParams
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """need, target, valuation and the rows-present mask for `hours` (each (k,))."""
+    need, value, found = series.lookup(hours)
+    share = ramp(hours - hour, horizon, params.capital_cost)
+    cover = np.where(hours > hour, params.forward_cover, 1.0)
+    return need, need * share * cover, value, found
+
+
+def _hourly_targets(
+    region: str,
+    type_: str,
+    series: Series,
+    held: Holdings,
+    spec: CatalogueSpec,
+    hour: int,
+    horizon: int,
+    params: StrategyParams,
+) -> list[Target]:
+    hours = np.arange(hour, hour + spec.horizons.hourly_window, dtype=np.int64)
+    need, target, value, found = _targets_by_hour(series, hours, hour, horizon, params)
+    gap = target - held.held(region, type_, hours)
+    out = []
+    for k in np.flatnonzero(found):
+        d = int(hours[k])
+        kind = Kind.REAL_TIME if d == hour else Kind.HOURLY
+        name = ProductKey(kind, region, type_, d).name
+        out.append(
+            Target(
+                name,
+                1,
+                abs(float(need[k])),
+                float(target[k]),
+                held.position(name),
+                float(gap[k]),
+                float(value[k]),
+            )
+        )
+    return out
+
+
 def _own_hours(key: ProductKey, spec: CatalogueSpec, hour: int) -> IntArray:
     hours = key.delivery_hours()
-    h = spec.horizons
-    if key.kind.is_hourly:
-        return hours
-    keep = hours >= hour + h.hourly_window
-    if key.kind is Kind.ANNUAL and h.monthly_months:
+    keep = hours >= hour + spec.horizons.hourly_window
+    months = spec.horizons.monthly_months
+    if key.kind is Kind.ANNUAL and months:
         now = to_datetime(hour)
-        lo, hi = (
-            month_start(now.year, now.month + 1),
-            month_start(now.year, now.month + 1 + h.monthly_months),
-        )
+        lo = month_start(now.year, now.month + 1)
+        hi = month_start(now.year, now.month + 1 + months)
         keep &= (hours < lo) | (hours >= hi)
-    return hours[keep]
+    out: IntArray = hours[keep]
+    return out
 
 
-def _target(
+def _coarse_target(
     key: ProductKey,
-    own: IntArray,
     series: Series,
-    held: Mapping[str, tuple[ProductKey, float]],
+    held: Holdings,
+    spec: CatalogueSpec,
     hour: int,
     horizon: int,
     params: StrategyParams,
 ) -> Target | None:
-    need, value, found = series.lookup(own)
+    own = _own_hours(key, spec, hour)
+    if own.size == 0:
+        return None
+    need, target, value, found = _targets_by_hour(series, own, hour, horizon, params)
     if not found.any():
         return None
-    position = held[key.name][1] if key.name in held else 0.0
-    share = ramp(own - hour, horizon, params.capital_cost)
-    gap = need * share - hedge_by_hour(held, key.region, key.type, own) + position
+    position = held.position(key.name)
+    gap = target - held.held(key.region, key.type, own) + position
     weights = np.abs(need[found])
-    valuation = float(
+    valuation = (
         np.average(value[found], weights=weights) if weights.sum() > 0 else value[found].mean()
     )
-    wanted = float(gap.mean())
     return Target(
         product=key.name,
         own_hours=int(own.size),
         need=float(np.abs(need).mean()),
-        target=float((need * share).mean()),
+        target=float(target.mean()),
         position=position,
-        trade=wanted - position,
-        valuation=valuation,
+        trade=float(gap.mean()) - position,
+        valuation=float(valuation),
     )
 
 
@@ -142,7 +188,7 @@ def plan_orders(
     needs: Needs,
     spec: CatalogueSpec,
     hour: int,
-    positions: Mapping[str, float],
+    positions: Mapping[str, float] | Holdings,
     params: StrategyParams,
     participant: str,
 ) -> Plan:
@@ -153,35 +199,34 @@ def plan_orders(
     if not participant:
         raise FieldError("participant", "must be a non-empty name")
     horizon = params.horizon_hours or spec.horizons.far_hours
-    held = parse_positions(positions)
+    held = positions if isinstance(positions, Holdings) else Holdings(positions)
     curve = params.curve()
-    orders: list[dict[str, Any]] = []
     targets: list[Target] = []
     for region in spec.regions:
         for type_ in spec.types:
             series = needs.get((region, type_))
             if series is None:
                 continue
-            for key in iter_keys(spec, hour, [region]):
-                if key.type != type_:
-                    continue
-                own = _own_hours(key, spec, hour)
-                target = (
-                    _target(key, own, series, held, hour, horizon, params) if own.size else None
-                )
-                if target is None:
-                    continue
-                scale = max(target.need, abs(target.trade))
-                if scale < _EPS:
-                    continue
-                points = target_curve(target.trade, scale, target.valuation, curve)
-                targets.append(target)
-                orders.append(
-                    {
-                        "id": order_id(participant, key.name),
-                        "participant": participant,
-                        "portfolio": {key.name: 1.0},
-                        "curve": [[q, p] for q, p in points],
-                    }
-                )
-    return Plan(hour=hour, participant=participant, orders=tuple(orders), targets=tuple(targets))
+            targets += _hourly_targets(region, type_, series, held, spec, hour, horizon, params)
+            if spec.horizons.monthly_months or spec.horizons.annual_years:
+                for key in keys_for(spec, hour, region, type_):
+                    if not key.kind.is_hourly:
+                        t = _coarse_target(key, series, held, spec, hour, horizon, params)
+                        targets += [t] if t is not None else []
+    kept: list[Target] = []
+    orders: list[dict[str, Any]] = []
+    for t in targets:
+        scale = max(t.need, abs(t.trade))
+        if scale < _EPS:
+            continue
+        kept.append(t)
+        points = target_curve(t.trade, scale, t.valuation, curve)
+        orders.append(
+            {
+                "id": order_id(participant, t.product),
+                "participant": participant,
+                "portfolio": {t.product: 1.0},
+                "curve": [[q, p] for q, p in points],
+            }
+        )
+    return Plan(hour=hour, participant=participant, orders=tuple(orders), targets=tuple(kept))

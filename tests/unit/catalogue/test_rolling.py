@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from flowmarket.catalogue import (
-    hedge_by_hour,
+    Holdings,
     load_spec,
     parse_name,
-    parse_positions,
     predecessor,
     product_names,
     settles_against,
     successor,
 )
+from flowmarket.errors import FieldError
 
 H = 498710  # 2026-11-22T14 UTC
 
@@ -41,8 +42,8 @@ def test_a_monthly_forward_settles_against_each_realtime_hour_it_covers() -> Non
     )
 
 
-def test_hedge_by_hour_adds_every_position_covering_the_hour() -> None:
-    positions = parse_positions(
+def test_held_adds_every_position_covering_the_hour() -> None:
+    positions = Holdings(
         {
             "rt:eu-west:premium:2026-12-01T09": 1.0,
             "fwd-h:eu-west:premium:2026-12-01T09": 2.0,
@@ -55,5 +56,10 @@ def test_hedge_by_hour_adds_every_position_covering_the_hour() -> None:
     )
     tuesday_9 = parse_name("rt:eu-west:premium:2026-12-01T09").start
     hours = np.array([tuesday_9, tuesday_9 + 1, tuesday_9 + 24], dtype=np.int64)
-    held = hedge_by_hour(positions, "eu-west", "premium", hours)
+    held = positions.held("eu-west", "premium", hours)
     assert held.tolist() == [15.0, 0.0, 12.0]
+
+
+def test_holdings_reject_a_malformed_position_name_naming_it() -> None:
+    with pytest.raises(FieldError, match=r"positions\.rt:eu-west"):
+        Holdings({"rt:eu-west": 1.0})
