@@ -35,6 +35,12 @@ class MarketBackend(Protocol):
 
     def count_open_orders(self, participant: str, open_hour: int) -> int: ...
 
+    def intake_state(
+        self, participant: str, order_hash: str, open_hour: int
+    ) -> tuple[OrderOut | None, int, int]:
+        """(the stored order with this id or None, min_valid_nonce, open orders) at once."""
+        ...
+
     def store_order(
         self,
         order: VerifiedOrder,

@@ -70,23 +70,20 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
     )
     context.rate_limiter.check(order.participant)
     hour = open_hour(now)
-    existing = backend.get_order(order.order_hash, hour)
+    existing, min_nonce, open_count = backend.intake_state(
+        order.participant, order.order_hash, hour
+    )
     if existing is not None:
         receipt, cancel = _stored_receipts(context, existing)
         return OrderAccepted(order=existing, receipt=receipt, cancel_receipt=cancel, duplicate=True)
-    min_nonce, _ = backend.nonce_state(order.participant)
     if order.nonce < min_nonce:
         raise FieldError(
             "order.nonce", f"{order.nonce} is below the participant's min valid nonce {min_nonce}"
         )
-    if (
-        backend.count_open_orders(order.participant, hour)
-        >= context.limits.max_open_orders_per_participant
-    ):
+    limit = context.limits.max_open_orders_per_participant
+    if open_count >= limit:
         raise FieldError(
-            "order",
-            f"participant has {context.limits.max_open_orders_per_participant} open orders, "
-            "the limit; cancel some first",
+            "order", f"participant has {limit} open orders, the limit; cancel some first"
         )
     cancel_receipt = None
     if order.replaces is not None:

@@ -9,7 +9,7 @@ from typing import Any
 import uvicorn
 
 from flowmarket.config import Settings
-from flowmarket.services.serve import build_app, load_catalogue, open_database
+from flowmarket.services.serve import build_app, load_catalogue, load_domain, open_database
 from flowmarket.signing import Domain
 
 
@@ -25,6 +25,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--chain-id", type=int, help="EIP-712 chain id (with --ledger)")
     parser.add_argument("--ledger", help="ClearingLedger address (EIP-712 verifyingContract)")
     parser.add_argument("--products", type=Path, help="load this product catalogue (JSON) first")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (>1 needs the deployment file)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -33,14 +36,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.products is not None:
         count = load_catalogue(engine, args.products)
         print(f"loaded {count} products from {args.products}")
+    host = args.host or settings.api_host
+    port = args.port or settings.api_port
+    if args.workers > 1:
+        if args.chain_id is not None or args.ledger is not None:
+            print(
+                "flowmarket serve: error: --workers > 1 takes the domain from the deployment file"
+            )
+            return 2
+        load_domain(settings.deployment_file)  # fail here, not in every worker
+        uvicorn.run(
+            "flowmarket.services.serve:app_from_settings",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return 0
     domain = None
     if args.chain_id is not None or args.ledger is not None:
         if args.chain_id is None or args.ledger is None:
             print("flowmarket serve: error: --chain-id and --ledger go together")
             return 2
         domain = Domain(args.chain_id, args.ledger)
-    app = build_app(settings, engine=engine, domain=domain)
-    host = args.host or settings.api_host
-    port = args.port or settings.api_port
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(build_app(settings, engine=engine, domain=domain), host=host, port=port)
     return 0

@@ -115,7 +115,6 @@ def insert_order(
         raise Conflict(
             "order.nonce", f"nonce {order.nonce} was already used by {order.participant}"
         ) from None
-    session.refresh(order)
     return order
 
 
@@ -145,8 +144,11 @@ def list_orders(
     return list(session.exec(query))
 
 
-def count_open_orders(session: Session, *, participant: str, open_from_hour: int) -> int:
-    floor = min_valid_nonce(session, participant=participant)
+def count_open_orders(
+    session: Session, *, participant: str, open_from_hour: int, min_nonce: int | None = None
+) -> int:
+    """Uncancelled orders still covering `open_from_hour`, nonce ≥ min valid nonce."""
+    floor = min_valid_nonce(session, participant=participant) if min_nonce is None else min_nonce
     query = select(func.count()).where(
         Order.participant == participant,
         col(Order.cancelled_at).is_(None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,6 +26,8 @@ from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
 from flowmarket.services import published
 from flowmarket.signing import product_id
+
+CATALOGUE_TTL_S = 2.0
 
 
 def order_status(row: Order, *, open_hour: int, min_nonce: int) -> str:
@@ -63,6 +66,7 @@ class SqlBackend:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._names: tuple[float, frozenset[str]] | None = None
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -86,8 +90,12 @@ class SqlBackend:
         ]
 
     def product_names(self) -> set[str]:
-        with self._session() as session:
-            return orders_repo.product_names(session)
+        """Active catalogue names, cached for CATALOGUE_TTL_S seconds."""
+        now = time.monotonic()
+        if self._names is None or now - self._names[0] > CATALOGUE_TTL_S:
+            with self._session() as session:
+                self._names = (now, frozenset(orders_repo.product_names(session)))
+        return set(self._names[1])
 
     def nonce_state(self, participant: str) -> tuple[int, int]:
         with self._session() as session:
@@ -101,6 +109,18 @@ class SqlBackend:
             return orders_repo.count_open_orders(
                 session, participant=participant, open_from_hour=open_hour
             )
+
+    def intake_state(
+        self, participant: str, order_hash: str, open_hour: int
+    ) -> tuple[OrderOut | None, int, int]:
+        with self._session() as session:
+            floor = orders_repo.min_valid_nonce(session, participant=participant)
+            row = orders_repo.get_order(session, order_hash=order_hash)
+            existing = None if row is None else order_out(row, open_hour=open_hour, min_nonce=floor)
+            count = orders_repo.count_open_orders(
+                session, participant=participant, open_from_hour=open_hour, min_nonce=floor
+            )
+            return existing, floor, count
 
     def store_order(
         self,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
-from flowmarket.config import Settings
+from flowmarket.config import Settings, load_settings
 from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
@@ -91,3 +91,11 @@ def build_app(settings: Settings, *, engine: Engine, domain: Domain | None = Non
         limits=api_limits(settings),
         login_domain=f"{settings.api_host}:{settings.api_port}",
     )
+
+
+def app_from_settings() -> FastAPI:
+    """ASGI factory for `uvicorn --factory` workers: everything from `load_settings()`.
+
+    The parent (`flowmarket serve`) has already applied the migrations."""
+    settings = load_settings()
+    return build_app(settings, engine=make_engine(settings.effective_database_url))

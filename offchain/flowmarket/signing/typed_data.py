@@ -27,12 +27,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.datatypes import PrivateKey, Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from flowmarket.signing.fixed_point import product_id, to_fixed
+from flowmarket.signing.struct_hash import (
+    domain_separator,
+    hash_cancel,
+    hash_order,
+    hash_receipt,
+)
 
 DOMAIN_NAME = "flowmarket"
 DOMAIN_VERSION = "1"
@@ -168,22 +174,65 @@ def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
     }
 
 
-def _signable(domain: Domain, message: Message) -> SignableMessage:
-    return encode_typed_data(full_message=typed_data(domain, message))
-
-
-def digest(domain: Domain, message: Message) -> str:
-    """`keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))` as 0x-hex."""
-    signable = _signable(domain, message)
+def reference_digest(domain: Domain, message: Message) -> str:
+    """The digest by eth-account's generic EIP-712 encoder (what wallets compute)."""
+    signable: SignableMessage = encode_typed_data(full_message=typed_data(domain, message))
     return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
 
 
+def _struct_hash(message: Message) -> bytes:
+    if isinstance(message, OrderMessage):
+        return hash_order(
+            ORDER_TYPE_STRING,
+            participant=message.participant,
+            nonce=message.nonce,
+            from_hour=message.from_hour,
+            until_hour=message.until_hour,
+            replaces=message.replaces or ZERO_HASH,
+            portfolio=message.portfolio,
+            curve=message.curve,
+        )
+    if isinstance(message, CancelMessage):
+        return hash_cancel(
+            CANCEL_TYPE_STRING, participant=message.participant, order_hash=message.order_hash
+        )
+    return hash_receipt(
+        RECEIPT_TYPE_STRING,
+        order_hash=message.order_hash,
+        participant=message.participant,
+        nonce=message.nonce,
+        action=message.action,
+        recorded_at=message.recorded_at,
+    )
+
+
+def digest_bytes(domain: Domain, message: Message) -> bytes:
+    """`keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, 32 bytes."""
+    separator = domain_separator(
+        DOMAIN_NAME, DOMAIN_VERSION, domain.chain_id, domain.verifying_contract
+    )
+    return keccak(b"\x19\x01" + separator + _struct_hash(message))
+
+
+def digest(domain: Domain, message: Message) -> str:
+    """The EIP-712 digest as 0x-hex (an order's id)."""
+    return "0x" + digest_bytes(domain, message).hex()
+
+
 def sign(domain: Domain, message: Message, private_key: str) -> str:
-    """65-byte signature r ‖ s ‖ v (v ∈ {27, 28}) as 0x-hex."""
-    signed = Account.sign_message(_signable(domain, message), private_key)
-    return "0x" + bytes(signed.signature).hex()
+    """65-byte signature r ‖ s ‖ v (v ∈ {27, 28}) as 0x-hex, as eth_signTypedData_v4 gives."""
+    key = PrivateKey(bytes.fromhex(private_key.removeprefix("0x")))
+    v, r, s = key.sign_msg_hash(digest_bytes(domain, message)).vrs
+    return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + 27])).hex()
 
 
 def recover(domain: Domain, message: Message, signature: bytes) -> str:
-    """The checksummed address that produced `signature` over `message`."""
-    return str(Account.recover_message(_signable(domain, message), signature=signature))
+    """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28})."""
+    if len(signature) != 65:
+        raise ValueError(f"signature has {len(signature)} bytes, expected 65")
+    v = signature[64] - 27 if signature[64] >= 27 else signature[64]
+    if v not in (0, 1):
+        raise ValueError(f"signature v byte {signature[64]} is not 27 or 28")
+    vrs = (v, int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big"))
+    public_key = Signature(vrs=vrs).recover_public_key_from_msg_hash(digest_bytes(domain, message))
+    return str(public_key.to_checksum_address())

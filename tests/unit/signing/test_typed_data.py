@@ -7,6 +7,8 @@ from eth_abi import encode
 from eth_account import Account
 from eth_account._utils.encode_typed_data.encoding_and_hashing import encode_type
 from eth_utils.crypto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowmarket.signing import (
     CancelMessage,
@@ -22,6 +24,7 @@ from flowmarket.signing.typed_data import (
     CANCEL_TYPE_STRING,
     ORDER_TYPE_STRING,
     RECEIPT_TYPE_STRING,
+    reference_digest,
 )
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
@@ -123,3 +126,60 @@ def test_signature_recovers_the_signer_only_on_the_same_domain() -> None:
     assert recover(Domain(1, DOMAIN.verifying_contract), ORDER, signature) != ALICE
     other_ledger = Domain(DOMAIN.chain_id, "0x" + "12" * 20)
     assert recover(other_ledger, ORDER, signature) != ALICE
+
+
+weights = st.sampled_from([-2.5, -1.0, -0.125, 0.5, 1.0, 3.0, 1e-18, 123456.789])
+points = st.lists(
+    st.tuples(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6)), min_size=1, max_size=6
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nonce=st.integers(0, 2**63 - 1),
+    hours=st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)),
+    portfolio=st.dictionaries(st.text(min_size=1, max_size=12), weights, min_size=1, max_size=4),
+    curve=points,
+    replaces=st.one_of(st.none(), st.binary(min_size=32, max_size=32)),
+    chain_id=st.integers(1, 2**64),
+)
+def test_fast_encoder_matches_eth_account_on_random_orders(
+    nonce: int,
+    hours: tuple[int, int],
+    portfolio: dict[str, float],
+    curve: list[tuple[int, int]],
+    replaces: bytes | None,
+    chain_id: int,
+) -> None:
+    order = OrderMessage(
+        participant=ALICE,
+        nonce=nonce,
+        from_hour=hours[0],
+        until_hour=hours[1],
+        portfolio=portfolio,
+        curve=tuple((q / 1000, p / 8) for q, p in curve),
+        replaces=None if replaces is None else "0x" + replaces.hex(),
+    )
+    domain = Domain(chain_id, "0x" + "ab" * 20)
+    assert digest(domain, order) == reference_digest(domain, order)
+
+
+def test_cancel_and_receipt_digests_match_eth_account() -> None:
+    for message in (
+        CancelMessage(ALICE, "0x" + "cd" * 32),
+        ReceiptMessage("0x" + "cd" * 32, ALICE, 2**70, "cancelled", 1_800_000_000),
+    ):
+        assert digest(DOMAIN, message) == reference_digest(DOMAIN, message)
+
+
+def test_a_wallets_sign_typed_data_signature_recovers() -> None:
+    signed = Account.sign_typed_data(KEY, full_message=typed_data(DOMAIN, ORDER))
+    assert recover(DOMAIN, ORDER, bytes(signed.signature)) == ALICE
+    assert sign(DOMAIN, ORDER, KEY) == "0x" + bytes(signed.signature).hex()
+
+
+def test_recover_refuses_a_bad_v_byte() -> None:
+    signature = bytearray.fromhex(sign(DOMAIN, ORDER, KEY)[2:])
+    signature[64] = 5
+    with pytest.raises(ValueError, match="v byte"):
+        recover(DOMAIN, ORDER, bytes(signature))

@@ -1,0 +1,167 @@
+"""Turn a cleared hour into its on-chain commitment, send it, and read it back.
+
+`build_hour_bundle` is pure: from the clearing result (RESULT.json document) and
+the governed fee rate it derives the exact integer amounts (`flowmarket.money`),
+the three Merkle trees (prices, participant entries, cleared orders) with the
+leaf encoders the contracts verify, and the `HourCommitment` summary. The same
+result always gives the same bundle, so a restarted oracle re-derives identical
+roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import is_address, to_checksum_address
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from flowmarket.chain.client import ChainClient
+from flowmarket.chain.leaves import (
+    entry_leaf,
+    order_key,
+    order_leaf,
+    price_leaf,
+    product_id,
+    trades_hash,
+)
+from flowmarket.chain.merkle import MerkleTree
+from flowmarket.errors import InvalidInput
+from flowmarket.money import HourAmounts, hour_amounts, to_wad
+
+
+@dataclass(frozen=True)
+class HourCommitment:
+    """The `IClearingLedger.HourCommitment` struct; 18-decimal fixed point, fees in wei."""
+
+    orders_root: bytes
+    prices_root: bytes
+    entries_root: bytes
+    welfare: int
+    volume: int
+    fees: int
+    max_imbalance: int
+    max_order_gap: int
+
+    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, int]:
+        return (
+            self.orders_root,
+            self.prices_root,
+            self.entries_root,
+            self.welfare,
+            self.volume,
+            self.fees,
+            self.max_imbalance,
+            self.max_order_gap,
+        )
+
+    def to_json(self) -> dict[str, str]:
+        """Roots as 0x-hex, integers as decimal strings (JSON numbers lose precision)."""
+        return {
+            name: ("0x" + value.hex()) if isinstance(value, bytes) else str(value)
+            for name, value in self.__dict__.items()
+        }
+
+
+@dataclass(frozen=True)
+class HourBundle:
+    """Everything needed to commit hour `hour` and to prove any of its entries."""
+
+    hour: int
+    amounts: HourAmounts
+    order_quantities: dict[str, int]
+    prices_tree: MerkleTree
+    entries_tree: MerkleTree
+    orders_tree: MerkleTree
+    commitment: HourCommitment
+
+    def price_leaf(self, product: str) -> bytes:
+        return price_leaf(product_id(product), self.amounts.prices[product])
+
+    def entry_fields(self, participant: str) -> tuple[str, int, int, bytes]:
+        """(participant, net cash, fee, tradesHash) of the participant's entry leaf."""
+        return entry_fields(self.amounts, participant)
+
+    def entry_leaf(self, participant: str) -> bytes:
+        return entry_leaf(*self.entry_fields(participant))
+
+
+def build_hour_bundle(result: Mapping[str, Any], *, hour: int, fee_bps: int) -> HourBundle:
+    """Derive the integer amounts, trees and summary of a cleared hour."""
+    for participant in result["participants"]:
+        if not is_address(participant):
+            raise InvalidInput(
+                f"participants: {participant!r} is not a wallet address; on chain every "
+                "participant entry is keyed by its 0x address"
+            )
+    checksummed = {to_checksum_address(p): v for p, v in result["participants"].items()}
+    amounts = hour_amounts({**result, "participants": checksummed}, fee_bps=fee_bps)
+    order_quantities = {
+        order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
+    }
+    prices_tree = MerkleTree.from_leaves(
+        price_leaf(product_id(product), price) for product, price in amounts.prices.items()
+    )
+    orders_tree = MerkleTree.from_leaves(
+        order_leaf(order_key(order_id), qty) for order_id, qty in order_quantities.items()
+    )
+    entries_tree = MerkleTree.from_leaves(
+        entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
+    )
+    commitment = _summary(result, amounts, orders_tree.root, prices_tree.root, entries_tree.root)
+    return HourBundle(
+        hour=hour,
+        amounts=amounts,
+        order_quantities=order_quantities,
+        prices_tree=prices_tree,
+        entries_tree=entries_tree,
+        orders_tree=orders_tree,
+        commitment=commitment,
+    )
+
+
+def entry_fields(amounts: HourAmounts, participant: str) -> tuple[str, int, int, bytes]:
+    """(participant, net cash, fee, tradesHash): the fields of a participant's entry leaf.
+    Trades are hashed in ascending product-name order."""
+    book = amounts.trades[participant]
+    products = sorted(book)
+    hashed = trades_hash([product_id(p) for p in products], [book[p] for p in products])
+    return participant, amounts.net_cash[participant], amounts.fees[participant], hashed
+
+
+def _summary(
+    result: Mapping[str, Any],
+    amounts: HourAmounts,
+    orders_root: bytes,
+    prices_root: bytes,
+    entries_root: bytes,
+) -> HourCommitment:
+    certificate = result["certificate"]
+    # As-bid welfare is ≥ 0 at the optimum (no trade is feasible); a float result a
+    # hair below zero is solver noise and is committed as 0.
+    return HourCommitment(
+        orders_root=orders_root,
+        prices_root=prices_root,
+        entries_root=entries_root,
+        welfare=max(0, to_wad(float(result["welfare"]))),
+        volume=sum(to_wad(float(p["volume"])) for p in result["products"].values()),
+        fees=amounts.total_fees,
+        max_imbalance=to_wad(float(certificate["max_imbalance"])),
+        max_order_gap=to_wad(float(certificate["max_order_gap"])),
+    )
+
+
+def commit_bundle(client: ChainClient, ledger: Contract, bundle: HourBundle) -> TxReceipt:
+    """Send `commitHour` as the client's key (the oracle) and wait for the receipt."""
+    return client.transact(
+        ledger.functions.commitHour(bundle.hour, bundle.commitment.as_tuple()),
+        label=f"commitHour({bundle.hour})",
+    )
+
+
+def read_commitment(client: ChainClient, ledger: Contract, hour: int) -> HourCommitment:
+    """The committed hour as stored on chain; `TransactionReverted` if not committed."""
+    raw = client.call(ledger.functions.hourCommitment(hour))
+    return HourCommitment(*raw)
