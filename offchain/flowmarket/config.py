@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,7 +92,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from the embedded defaults and `FLOWMARKET_*` variables."""
     env = os.environ if environ is None else environ
     settings = Settings()
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     for f in fields(settings):
         raw = env.get(f"FLOWMARKET_{f.name.upper()}")
         if raw is not None and raw != "":

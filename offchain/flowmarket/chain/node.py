@@ -197,3 +197,16 @@ def _pid_alive(pid: int) -> bool:
     except ChildProcessError:
         return True
     return reaped == 0
+
+
+def resolve_rpc_url(settings: Settings, explicit: str | None = None) -> str:
+    """The explicit URL, else FLOWMARKET_RPC_URL, else the `chain up` node, else the
+    default port."""
+    if explicit:
+        return explicit
+    if settings.rpc_url:
+        return settings.rpc_url
+    node = running_background_node(settings)
+    if node is not None:
+        return node.rpc_url
+    return f"http://127.0.0.1:{settings.chain_port}"

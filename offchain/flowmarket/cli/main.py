@@ -30,6 +30,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.positions",
     "flowmarket.cli.settlement",
     "flowmarket.cli.clear",
+    "flowmarket.cli.commit",
+    "flowmarket.cli.show_hour",
     "flowmarket.cli.catalogue",
     "flowmarket.cli.strategy",
 )
