@@ -43,8 +43,8 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
         uint256 balance = _collateral[msg.sender] + amount;
         _collateral[msg.sender] = balance;
         _total += amount;
-        _token.safeTransferFrom(msg.sender, address(this), amount);
         emit CollateralDeposited(msg.sender, amount, balance);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @inheritdoc ICollateralVault
@@ -67,8 +67,8 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
         }
         _collateral[msg.sender] = remaining;
         _total -= amount;
-        _token.safeTransfer(msg.sender, amount);
         emit CollateralWithdrawn(msg.sender, amount, remaining);
+        _token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc ICollateralVault
@@ -104,10 +104,10 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
         }
         _collateral[participant] = remaining;
         _total -= seized;
+        emit CollateralSeized(participant, msg.sender, seized, remaining);
         if (seized > 0) {
             _token.safeTransfer(msg.sender, seized);
         }
-        emit CollateralSeized(participant, msg.sender, seized, remaining);
     }
 
     /// @inheritdoc ICollateralVault

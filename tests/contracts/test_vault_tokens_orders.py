@@ -94,3 +94,9 @@ def test_invalidates_orders_below_a_nonce_only_upwards(market: Market) -> None:
     with market.reverts("OrdersNonceNotIncreasing"):
         market.send("carol", "OrderRegistry", "invalidateOrders", 42)
     assert market.view("OrderRegistry", "minNonce", market.address("bob")) == 0
+
+
+def test_role_identifiers_are_the_keccak_of_their_names(market: Market) -> None:
+    keccak = market.w3.keccak
+    assert market.view("CapacityToken", "SUPPLIER_ROLE") == keccak(text="SUPPLIER_ROLE")
+    assert market.view("CollateralVault", "SETTLEMENT_ROLE") == keccak(text="SETTLEMENT_ROLE")

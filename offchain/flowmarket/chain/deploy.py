@@ -75,8 +75,8 @@ PROFILES: dict[str, Profile] = {
         deployer_is_supplier=True,
     ),
     # Defaults in the range of live OpenZeppelin-governor DAOs: 1-day delay and 1-week
-    # vote (7 200 and 50 400 blocks of 12 s), 2-day timelock, 4 % quorum, 0.1 % of supply to propose; a 1-day window
-    # to challenge a settlement root; weekly revenue epochs.
+    # vote (7 200 and 50 400 blocks of 12 s), 2-day timelock, 4 % quorum, 0.1 % of
+    # supply to propose; a 1-day window to challenge a settlement root; weekly epochs.
     "production": Profile(
         name="production",
         voting_delay_blocks=7_200,
