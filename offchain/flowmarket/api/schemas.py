@@ -77,8 +77,35 @@ class OrderIn(Strict):
         return None if value is None else check_hash(value)
 
 
+EXAMPLE_ORDER = {
+    "order": {
+        "participant": "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        "nonce": 1,
+        "from_hour": 500001,
+        "until_hour": 500024,
+        "portfolio": {"premium-eu": 1.0},
+        "curve": [[-5.0, 12.0], [10.0, 4.0]],
+    },
+    "chain_id": 31337,
+    "verifying_contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    "signature": "0x282a3d0464da77dbd36a5b9ec5f62c414af5bb99f533d1a49a46a1a72862d6a6"
+    "2a25c1bc24cd085b65d3790f1b4a9c5212653b227064270415383fb08da079341c",
+}
+EXAMPLE_CANCEL = {
+    "participant": "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+    "chain_id": 31337,
+    "signature": "0x1d4c7335639bec3801c40fbca7a01361a963a0ab027f7aeb0ba2dee4b58b473f"
+    "3ac2eec1d04aa7de72a7ba557fae0647e33c981a6dde1f40e6066bb5ca4a021d1c",
+}
+
+
 class SignedOrderIn(Strict):
-    """An order with the participant's EIP-712 signature and the domain it signed for."""
+    """An order with the participant's EIP-712 signature and the domain it signed for.
+
+    The example is a real signature by Hardhat development account #3 (order id
+    0xa371181e5c82d61fced4f9528181068f27cc623222042c8051e509b157853716)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_ORDER]})
 
     order: OrderIn
     chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
@@ -95,6 +122,8 @@ class SignedOrderIn(Strict):
 
 class CancelIn(Strict):
     """`Cancel(participant, orderHash)` signed by the order's participant."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CANCEL]})
 
     participant: str = Field(examples=[EXAMPLE_ADDRESS])
     chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]

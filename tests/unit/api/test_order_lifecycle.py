@@ -138,3 +138,17 @@ def test_next_nonce_follows_the_highest_used(market: Market) -> None:
     market.submit(alice, nonce=7)
     body = market.client.get(f"/v1/nonces/{alice.address}").json()
     assert body == {"participant": alice.address, "min_valid_nonce": 0, "next_nonce": 8}
+
+
+def test_the_openapi_examples_are_real_signed_requests(market: Market) -> None:
+    from flowmarket.api.schemas import EXAMPLE_CANCEL, EXAMPLE_ORDER
+
+    spec = market.client.get("/openapi.json").json()
+    assert spec["components"]["schemas"]["SignedOrderIn"]["examples"] == [EXAMPLE_ORDER]
+    market.clock.now = 500_000 * 3600.0
+    accepted = market.client.post("/v1/orders", json=EXAMPLE_ORDER)
+    assert accepted.status_code == 200, accepted.text
+    order_hash = accepted.json()["order"]["order_hash"]
+    assert order_hash == "0xa371181e5c82d61fced4f9528181068f27cc623222042c8051e509b157853716"
+    cancelled = market.client.post(f"/v1/orders/{order_hash}/cancel", json=EXAMPLE_CANCEL)
+    assert cancelled.json()["order"]["status"] == "cancelled"
