@@ -7,7 +7,7 @@ from typing import Any
 
 from flowmarket.chain.build import compile_contracts
 from flowmarket.chain.deploy import PROFILES, deploy_market, get_profile
-from flowmarket.chain.node import running_background_node
+from flowmarket.chain.node import resolve_rpc_url
 from flowmarket.config import Settings
 
 
@@ -33,18 +33,6 @@ def register(subparsers: Any) -> None:
         "--rpc-url", default=None, help="JSON-RPC URL (default: settings, or the `chain up` node)"
     )
     parser.set_defaults(handler=run)
-
-
-def resolve_rpc_url(settings: Settings, explicit: str | None) -> str:
-    """The explicit URL, else FLOWMARKET_RPC_URL, else the `chain up` node, else the port."""
-    if explicit:
-        return explicit
-    if settings.rpc_url:
-        return settings.rpc_url
-    node = running_background_node(settings)
-    if node is not None:
-        return node.rpc_url
-    return f"http://127.0.0.1:{settings.chain_port}"
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
