@@ -4,7 +4,7 @@ A participant holding x GB/h of a product, targeting X* with valuation v
 (tokens per GB at the target) and risk aversion A, trading q now at price p,
 maximises the mean-variance value
 
-    v·q − p·q − (A·v / 2N)·(x + q − X*)²        (N: its need, the quantity scale)
+    v·q − p·q − (A·v / 2N)·(x + q − X*)²        (N: the quantity scale, ≈ |X*|)
 
 whose first-order condition is the downward-sloping line
 
@@ -12,7 +12,7 @@ whose first-order condition is the downward-sloping line
 
 At p = v it trades exactly to target; it buys more when p < v, less (or sells)
 when p > v. A is dimensionless: a price A·v away from valuation moves the order
-one whole need N away from its target, so a more risk-averse participant
+a whole N (its target's size) away from that target, so a more risk-averse participant
 (larger A) has a steeper curve in price, i.e. stays tighter to its target.
 
 The curve is drawn over the price band v·(1 ± b) (b = `price_band`). When the
@@ -53,7 +53,8 @@ def target_curve(
 ) -> list[tuple[float, float]]:
     """Points (GB/h, tokens per GB), quantities increasing, prices strictly decreasing.
 
-    delta: target − position (GB/h); scale: need N > 0 (GB/h); valuation: v > 0.
+    delta: target − position (GB/h); scale: N > 0 (GB/h), the target's size or |delta|;
+    valuation: v > 0 (tokens per GB).
     """
     if not scale > 0:
         raise FieldError("scale", f"must be > 0, got {scale!r}")

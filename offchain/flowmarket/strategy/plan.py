@@ -15,7 +15,10 @@ x*_p = mean over O_p of (target(d) − held(d) + x_p), i.e. it fills the gap the
 other products leave, in the least-squares sense for a product that delivers
 the same rate in all its hours (for an hourly product: Δ = target(d) − held(d)).
 Its order trades Δ = x*_p − x_p now along the curve of `strategy.curve`, with
-the need-weighted mean valuation over O_p and scale max(mean |need|, |Δ|).
+the need-weighted mean valuation over O_p and quantity scale max(|target|, |Δ|):
+far from delivery, where the target is a small share of the need, the curve is
+proportionally narrow, so a participant never offers to take on far more than
+the ramp asks of it yet.
 Hours without a row in the needs count as need 0; products none of whose own
 hours have a row get no order (positions there are left alone).
 """
@@ -216,7 +219,7 @@ def plan_orders(
     kept: list[Target] = []
     orders: list[dict[str, Any]] = []
     for t in targets:
-        scale = max(t.need, abs(t.trade))
+        scale = max(abs(t.target), abs(t.trade))
         if scale < _EPS:
             continue
         kept.append(t)
