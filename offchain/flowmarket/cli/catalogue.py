@@ -1,10 +1,15 @@
-"""`flowmarket catalogue`: list the products tradable at an hour."""
+"""`flowmarket catalogue`: list the products tradable at an hour.
+
+`--out FILE` writes {"products": [{name, kind, region, description, active}, ...]},
+the file `flowmarket db products FILE` loads into the API's products table.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flowmarket.catalogue import (
@@ -38,6 +43,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print the products table rows as JSON lines"
     )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the products table file for `db products`"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -49,6 +57,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(regions * spec.products_per_region())
         return 0
     keys = iter_keys(spec, hour, args.region)
+    if args.out is not None:
+        rows = [product(key).row() for key in keys]
+        args.out.write_text(json.dumps({"products": rows}, indent=1) + "\n", encoding="utf-8")
+        print(
+            f"wrote {len(rows)} products of catalogue {spec.name} "
+            f"at {format_hour(hour)} to {args.out}"
+        )
+        return 0
     if args.json:
         for key in keys:
             print(json.dumps(product(key).row()))

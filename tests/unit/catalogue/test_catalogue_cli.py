@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,24 @@ def test_catalogue_command_rejects_an_unknown_region_with_exit_code_2(
 ) -> None:
     assert main(["catalogue", "--region", "mars"]) == 2
     assert "region: 'mars' is not in catalogue 'demo'" in capsys.readouterr().err
+
+
+def test_catalogue_file_loads_into_the_api_products_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlmodel import Session, select
+
+    from flowmarket.db.models import Product
+    from flowmarket.services.serve import load_catalogue, open_database
+
+    out = tmp_path / "products.json"
+    assert main(["catalogue", "--hour", "2026-11-22T14", "--out", str(out)]) == 0
+    assert "wrote 2016 products" in capsys.readouterr().out
+    engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert load_catalogue(engine, out) == 2016
+    with Session(engine) as session:
+        row = session.exec(
+            select(Product).where(Product.name == "rt:us-east:fast:2026-11-22T14")
+        ).one()
+    assert (row.kind, row.region, row.active) == ("real-time", "us-east", True)
+    assert row.description.startswith("fast capacity in us-east, 2026-11-22 14:00 UTC")
