@@ -22,16 +22,22 @@ from flowmarket.clearing.model import FloatArray, LinearOrders
 
 @dataclass(frozen=True)
 class DualOperators:
-    """Precomputed matrices: W (n, l) CSC, Wᵀ (l, n) CSR, W∘W (n, l) CSC for diagonals."""
+    """Precomputed: W (n, l) CSC, Wᵀ (l, n) CSR, W∘W (n, l) CSC, 1/slope (l,) GB/h per token."""
 
     weights: sp.csc_array
     weights_t: sp.csr_array
     weights_sq: sp.csc_array
+    inv_slope: FloatArray
 
     @classmethod
     def of(cls, lin: LinearOrders) -> DualOperators:
         w = lin.weights
-        return cls(weights=w, weights_t=sp.csr_array(w.T), weights_sq=sp.csc_array(w.multiply(w)))
+        return cls(
+            weights=w,
+            weights_t=sp.csr_array(w.T),
+            weights_sq=sp.csc_array(w.multiply(w)),
+            inv_slope=1.0 / lin.slope,
+        )
 
 
 def column_prices(ops: DualOperators, prices: FloatArray) -> FloatArray:

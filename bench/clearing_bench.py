@@ -1,0 +1,151 @@
+"""Benchmark: the clearing engine against OSQP on seeded random order books.
+
+    .venv/bin/python bench/clearing_bench.py --size 1000x10000 --size 10000x100000
+    .venv/bin/python bench/clearing_bench.py --size 100000x1000000 --osqp-limit 1800
+
+Each size is PRODUCTSxORDERS (orders are curves of 1–3 segments; about 1.8 linear
+orders each, see `flowmarket.clearing.synthetic`). For each size the table shows the
+engine's wall time, Newton/CG iterations, certificate residuals and peak traced
+memory (tracemalloc, second run), then OSQP's time with default settings except
+eps_abs = eps_rel = 1e-6, its status and the same residuals of its solution
+(imbalance of its x, order gap at its dual prices), and the speedup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+from dataclasses import dataclass
+
+import numpy as np
+import osqp
+import scipy.sparse as sp
+
+from flowmarket.clearing import clear
+from flowmarket.clearing.curves import curve_quantity, decompose
+from flowmarket.clearing.model import FloatArray, LinearOrders, OrderBook
+from flowmarket.clearing.synthetic import random_book
+
+
+@dataclass(frozen=True)
+class Row:
+    size: str
+    linear: int
+    seconds: float
+    iterations: str
+    imbalance: float
+    order_gap: float
+    peak_mb: float
+    osqp_seconds: float | None
+    osqp_status: str
+    osqp_imbalance: float | None
+    osqp_gap: float | None
+
+
+def _csc32(matrix: sp.sparray) -> sp.csc_matrix:
+    out = sp.csc_matrix(matrix)
+    out.indices = out.indices.astype(np.int32)
+    out.indptr = out.indptr.astype(np.int32)
+    return out
+
+
+def run_osqp(
+    book: OrderBook, lin: LinearOrders, time_limit: float
+) -> tuple[float, str, float, float]:
+    """OSQP with default settings but eps 1e-6: (seconds, status, imbalance, order gap)."""
+    n, n_lin = lin.weights.shape
+    a = sp.vstack([lin.weights, sp.eye_array(n_lin)])
+    lo = np.zeros(n + n_lin)
+    hi = np.concatenate([np.zeros(n), lin.q])
+    start = time.perf_counter()
+    solver = osqp.OSQP()
+    solver.setup(
+        P=_csc32(sp.diags_array(lin.slope)), q=-lin.p_high, A=_csc32(a), l=lo, u=hi,
+        eps_abs=1e-6, eps_rel=1e-6, time_limit=time_limit, verbose=False,
+    )  # fmt: skip
+    result = solver.solve(raise_error=False)
+    seconds = time.perf_counter() - start
+    x = np.clip(np.asarray(result.x), 0.0, lin.q)
+    prices: FloatArray = np.asarray(result.y)[:n]
+    quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders)
+    gap = float(np.max(np.abs(quantity - curve_quantity(book, book.portfolios.T @ prices))))
+    imbalance = float(np.max(np.abs(lin.weights @ x)))
+    status = f"{result.info.status} ({result.info.iter} it)"
+    return seconds, status, imbalance, gap
+
+
+def bench(n_products: int, n_orders: int, seed: int, osqp_limit: float) -> Row:
+    book = random_book(n_products, n_orders, seed)
+    gc.collect()
+    start = time.perf_counter()
+    result = clear(book)
+    seconds = time.perf_counter() - start
+    del result
+    gc.collect()
+    tracemalloc.start()
+    result = clear(book)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    lin = decompose(book)
+    cert, stats = result.certificate, result.stats
+    osqp_row: tuple[float | None, str, float | None, float | None] = (None, "skipped", None, None)
+    if osqp_limit > 0:
+        osqp_row = run_osqp(book, lin, osqp_limit)
+    return Row(
+        size=f"{n_products:,} x {n_orders:,}",
+        linear=lin.n_linear,
+        seconds=seconds,
+        iterations=f"{stats.iterations} / {stats.cg_iterations}",
+        imbalance=cert.max_imbalance,
+        order_gap=cert.max_order_gap,
+        peak_mb=peak / 2**20,
+        osqp_seconds=osqp_row[0],
+        osqp_status=osqp_row[1],
+        osqp_imbalance=osqp_row[2],
+        osqp_gap=osqp_row[3],
+    )
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        "| products x orders | linear orders | engine s | Newton / CG it | imbalance | order gap "
+        "| peak MB | OSQP s | OSQP status | OSQP imbalance | OSQP order gap | speedup |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        speedup = None if r.osqp_seconds is None else r.osqp_seconds / r.seconds
+        print(
+            f"| {r.size} | {r.linear:,} | {r.seconds:.2f} | {r.iterations} | {r.imbalance:.1e} "
+            f"| {r.order_gap:.1e} | {r.peak_mb:.0f} | {_fmt(r.osqp_seconds, '.1f')} "
+            f"| {r.osqp_status} | {_fmt(r.osqp_imbalance, '.1e')} | {_fmt(r.osqp_gap, '.1e')} "
+            f"| {_fmt(speedup, '.0f')}x |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--size", action="append", help="PRODUCTSxORDERS (repeatable), default 1000x10000"
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--osqp-limit", type=float, default=600.0, help="OSQP time limit in s (0 = skip OSQP)"
+    )
+    args = parser.parse_args()
+    rows = []
+    for size in args.size or ["1000x10000"]:
+        n_products, n_orders = (int(part) for part in size.lower().split("x"))
+        rows.append(bench(n_products, n_orders, args.seed, args.osqp_limit))
+        print_table(rows[-1:])
+    print()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
