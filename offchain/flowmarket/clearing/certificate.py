@@ -69,7 +69,7 @@ def assemble(
         shape=(n_part, book.n_orders),
     )
     participant_trades = sp.csr_array(owner @ trades.T)
-    cash = -(participant_trades @ prices)
+    cash = 0.0 - (participant_trades @ prices)
     return ClearingResult(
         prices=prices,
         order_quantity=quantity,

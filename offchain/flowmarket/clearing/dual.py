@@ -40,6 +40,11 @@ class DualOperators:
         )
 
 
+def dot(a: FloatArray, b: FloatArray) -> float:
+    """a·b without BLAS: a threaded ddot stalls badly on a busy machine (measured 14×)."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def column_prices(ops: DualOperators, prices: FloatArray) -> FloatArray:
     """u = Wᵀπ: (l,) tokens per GB of each linear order's column."""
     u: FloatArray = ops.weights_t @ prices

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from flowmarket.clearing.dual import DualOperators, column_prices, response
+from flowmarket.clearing.dual import DualOperators, column_prices, dot, response
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
 from flowmarket.errors import ClearingFailed
 
@@ -54,16 +54,16 @@ def _pcg(
     res = rhs.copy()
     z = precond * res
     direction = z.copy()
-    rz = float(res @ z)
+    rz = dot(res, z)
     for it in range(1, max_iter + 1):
         hd = w_a @ (h_a * (w_at @ direction)) + mu * direction
-        alpha = rz / float(direction @ hd)
+        alpha = rz / dot(direction, hd)
         d += alpha * direction
         res -= alpha * hd
-        if float(np.linalg.norm(res)) <= tol:
+        if dot(res, res) <= tol * tol:
             return d, it
         z = precond * res
-        rz_new = float(res @ z)
+        rz_new = dot(res, z)
         direction *= rz_new / rz
         direction += z
         rz = rz_new
@@ -86,11 +86,11 @@ def _line_search(
     z0 = (lin.p_high - u) * ops.inv_slope
     b = v * ops.inv_slope
     vb = v * b
-    x0v = float(np.clip(z0, 0.0, lin.q) @ v)
+    x0v = dot(np.clip(z0, 0.0, lin.q), v)
     lo, hi, t = 0.0, np.inf, 1.0
     for _ in range(60):
         z = z0 - t * b
-        deriv = d0 - float(np.clip(z, 0.0, lin.q) @ v) + x0v + pull * t * dd
+        deriv = d0 - dot(np.clip(z, 0.0, lin.q), v) + x0v + pull * t * dd
         if abs(deriv) <= 1e-3 * abs(d0):
             return t
         if deriv > 0:
@@ -145,11 +145,11 @@ def solve_dual(
         grad = r - pull * (prices - prior)
         h = np.where((u > lin.p_low) & (u < lin.p_high), ops.inv_slope, 0.0)
         forcing = min(0.1, float(np.sqrt(r_max / r_first)))
-        cg_tol = max(0.1 * target, forcing * float(np.linalg.norm(grad)))
+        cg_tol = max(0.1 * target, forcing * np.sqrt(dot(grad, grad)))
         d, n_cg = _pcg(ops, h, mu, grad, cg_tol, options.cg_max_iter)
         cg_total += n_cg
         v = column_prices(ops, d)
-        t = _line_search(lin, ops, u, v, (-float(grad @ d), pull, float(d @ d)))
+        t = _line_search(lin, ops, u, v, (-dot(grad, d), pull, dot(d, d)))
         prices = prices + t * d
     raise ClearingFailed(
         f"clearing: Newton did not reach imbalance {target:.3g} GB/h in "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from flowmarket.clearing.dual import dot
 from flowmarket.clearing.model import FloatArray
 
 
@@ -21,16 +22,16 @@ def range_part(w_e: sp.csc_array, delta: FloatArray, max_iter: int) -> FloatArra
     v = np.zeros_like(delta)
     res = rhs.copy()
     direction = res.copy()
-    rr = float(res @ res)
-    stop = (1e-13 * float(np.linalg.norm(rhs))) ** 2
+    rr = dot(res, res)
+    stop = 1e-26 * dot(rhs, rhs)
     for _ in range(max_iter):
         if rr <= stop or rr == 0.0:
             break
         hd = w_e @ (w_t @ direction)
-        alpha = rr / float(direction @ hd)
+        alpha = rr / dot(direction, hd)
         v += alpha * direction
         res -= alpha * hd
-        rr_new = float(res @ res)
+        rr_new = dot(res, res)
         direction = res + (rr_new / rr) * direction
         rr = rr_new
     return v

@@ -9,8 +9,9 @@ import pytest
 import scipy.sparse as sp
 from clearing_reference import reference_clearing, reference_projection
 
-from flowmarket.clearing import OrderBook, clear, clear_document, parse_orders
+from flowmarket.clearing import OrderBook, SolverOptions, clear, clear_document, parse_orders
 from flowmarket.clearing.curves import decompose
+from flowmarket.errors import InvalidInput
 
 
 def order(order_id: str, who: str, portfolio: dict[str, float], curve: list[list[float]]) -> Any:
@@ -141,3 +142,30 @@ def test_reference_projection_helper_agrees_with_a_hand_computed_interval() -> N
     x = np.array([5.0, 5.0])
     assert reference_projection(lin, x, np.array([10.0]))[0] == pytest.approx(6.0, abs=1e-8)
     assert sp.issparse(lin.weights)
+
+
+def test_group_past_the_exact_limit_keeps_clearing_prices_and_says_so() -> None:
+    book = parse_orders(
+        {
+            "orders": [
+                order("a-buy", "ann", {"a": 1.0}, [[0, 8], [5, 6]]),
+                order("a-sell", "bob", {"a": 1.0}, [[-5, 4], [0, 2]]),
+                order("b-buy", "ann", {"b": 1.0}, [[0, 8], [5, 6]]),
+                order("b-sell", "bob", {"b": 1.0}, [[-5, 4], [0, 2]]),
+                order("spread", "cat", {"a": 1.0, "b": -1.0}, [[-1, 1], [1, -1]]),
+            ]
+        }
+    )
+    result = clear(book, np.array([10.0, 3.0]), SolverOptions(exact_projection_limit=1))
+    assert not result.certificate.projection_exact
+    assert result.certificate.max_imbalance <= 1e-8
+    assert abs(result.prices[0] - result.prices[1]) <= 1e-8
+    assert 4.0 - 1e-8 <= result.prices[0] <= 6.0 + 1e-8
+
+
+def test_array_api_rejects_a_prior_of_the_wrong_shape() -> None:
+    book = parse_orders(OVERLAP)
+    with pytest.raises(InvalidInput, match="prior: expected 1 prices"):
+        clear(book, np.zeros(3))
+    with pytest.raises(InvalidInput, match="finite"):
+        clear(book, np.array([np.nan]))
