@@ -261,3 +261,15 @@ def test_rejects_execution_of_a_week_without_root_and_while_paused(market: Marke
     market.send("guardian", "MarketParameters", "pause")
     with market.reverts("MarketIsPaused"):
         execute(market, week, "bob")
+
+
+def test_rejects_a_zero_root_and_deleting_a_root_that_was_never_posted(market: Market) -> None:
+    with market.reverts("SettlementZeroRoot"):
+        market.send("oracle", "WeeklySettlement", "postSettlementRoot", 0, bytes(32), 0, 0, 0)
+    with market.reverts("SettlementRootMissing"):
+        market.send("guardian", "WeeklySettlement", "deleteSettlementRoot", 0)
+
+
+def test_rejects_lifting_a_restriction_that_was_never_imposed(market: Market) -> None:
+    with market.reverts("SettlementStillRestricted"):
+        market.send("dave", "WeeklySettlement", "clearRestriction", market.address("bob"))
