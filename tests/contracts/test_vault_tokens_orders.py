@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eth_account import Account
 from market_harness import TOKEN, Market
 
 
@@ -100,3 +101,53 @@ def test_role_identifiers_are_the_keccak_of_their_names(market: Market) -> None:
     keccak = market.w3.keccak
     assert market.view("CapacityToken", "SUPPLIER_ROLE") == keccak(text="SUPPLIER_ROLE")
     assert market.view("CollateralVault", "SETTLEMENT_ROLE") == keccak(text="SETTLEMENT_ROLE")
+
+
+def test_capacity_permit_lets_a_relayer_spend_with_an_off_chain_signature(market: Market) -> None:
+    alice, vault = market.address("alice"), market.deployment.addresses["CollateralVault"]
+    deadline = market.now() + 3600
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {
+            "name": "flowmarket capacity",
+            "version": "1",
+            "chainId": 31337,
+            "verifyingContract": market.deployment.addresses["CapacityToken"],
+        },
+        "message": {
+            "owner": alice,
+            "spender": vault,
+            "value": 5 * TOKEN,
+            "nonce": 0,
+            "deadline": deadline,
+        },
+    }
+    signed = Account.sign_typed_data(market.keys["alice"], full_message=typed)
+    args = (
+        alice,
+        vault,
+        5 * TOKEN,
+        deadline,
+        signed.v,
+        signed.r.to_bytes(32, "big"),
+        signed.s.to_bytes(32, "big"),
+    )
+    market.send("dave", "CapacityToken", "permit", *args)
+    assert market.view("CapacityToken", "allowance", alice, vault) == 5 * TOKEN
+    with market.reverts("ERC2612InvalidSigner"):
+        market.send("dave", "CapacityToken", "permit", *args)  # the nonce was used
