@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         help="turn an expected net-demand CSV into trade-to-target orders",
         description=(
             "Writes one standing order per product whose target rises from 0 (at the "
-            "catalogue's far horizon) to 100%% of expected need at delivery. NEEDS.csv "
+            "catalogue's far horizon) to 100% of expected need at delivery. NEEDS.csv "
             f"columns: {', '.join(COLUMNS)}."
         ),
     )
