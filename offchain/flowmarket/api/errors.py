@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flowmarket.errors import (
@@ -17,6 +18,7 @@ from flowmarket.errors import (
     Conflict,
     FieldError,
     InvalidInput,
+    MarketError,
     NotFound,
     RateLimited,
 )
@@ -63,6 +65,12 @@ def _market(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body(kind, field, str(exc), []), status)
 
 
+def _storage(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or locked: nothing was stored; the client may retry."""
+    message = "storage is temporarily unavailable; nothing was stored, retry later"
+    return JSONResponse(_body("unavailable", None, message, []), 503, {"retry-after": "1"})
+
+
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(
@@ -77,4 +85,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _market)
     app.add_exception_handler(AuthenticationFailed, _market)
     app.add_exception_handler(RateLimited, _market)
+    app.add_exception_handler(MarketError, _market)
+    app.add_exception_handler(OperationalError, _storage)
     app.add_exception_handler(StarletteHTTPException, _http)

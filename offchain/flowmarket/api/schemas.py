@@ -77,7 +77,7 @@ class OrderIn(Strict):
         return None if value is None else check_hash(value)
 
 
-EXAMPLE_ORDER = {
+EXAMPLE_ORDER: dict[str, Any] = {
     "order": {
         "participant": "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
         "nonce": 1,
@@ -91,7 +91,7 @@ EXAMPLE_ORDER = {
     "signature": "0x282a3d0464da77dbd36a5b9ec5f62c414af5bb99f533d1a49a46a1a72862d6a6"
     "2a25c1bc24cd085b65d3790f1b4a9c5212653b227064270415383fb08da079341c",
 }
-EXAMPLE_CANCEL = {
+EXAMPLE_CANCEL: dict[str, Any] = {
     "participant": "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
     "chain_id": 31337,
     "signature": "0x1d4c7335639bec3801c40fbca7a01361a963a0ab027f7aeb0ba2dee4b58b473f"

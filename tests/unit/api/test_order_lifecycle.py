@@ -152,3 +152,25 @@ def test_the_openapi_examples_are_real_signed_requests(market: Market) -> None:
     assert order_hash == "0xa371181e5c82d61fced4f9528181068f27cc623222042c8051e509b157853716"
     cancelled = market.client.post(f"/v1/orders/{order_hash}/cancel", json=EXAMPLE_CANCEL)
     assert cancelled.json()["order"]["status"] == "cancelled"
+
+
+def test_an_unreachable_database_answers_503_not_500(market: Market) -> None:
+    from flowmarket.api.app import create_app
+    from flowmarket.db.engine import make_engine
+    from flowmarket.services.participation import SqlBackend
+
+    broken = make_engine("postgresql://nobody:nothing@127.0.0.1:9/none?connect_timeout=1")
+    app = create_app(
+        backend=SqlBackend(broken),
+        domain=DOMAIN,
+        operator_key=OPERATOR_KEY,
+        token_secret=b"s",
+        clock=market.clock,
+    )
+    from fastapi.testclient import TestClient
+
+    alice = market.wallets[0]
+    with TestClient(app) as client:
+        response = client.post("/v1/orders", json=market.body(alice, market.order(alice)))
+    assert response.status_code == 503
+    assert "nothing was stored" in response.json()["message"]
