@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowmarket.catalogue import (
     Kind,
@@ -132,3 +134,30 @@ def test_horizon_counts_follow_the_formula_for_any_spec() -> None:
         names = product_names(spec, NOW)
         assert len(names) == spec.product_count() == 2 * (24 * days + 48 * (months + years))
         assert all(isinstance(parse_name(n), ProductKey) for n in names)
+
+
+@given(
+    hour=st.integers(min_value=0, max_value=24 * 365 * 200),
+    hod=st.integers(min_value=0, max_value=23),
+    weekend=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_hour_and_pattern_round_trips_through_its_name(
+    hour: int, hod: int, weekend: bool
+) -> None:
+    from flowmarket.catalogue.hours import month_start, to_datetime, year_start
+
+    moment = to_datetime(hour)
+    day_type = "we" if weekend else "wd"
+    keys = [
+        ProductKey(Kind.REAL_TIME, "eu-west", "premium", hour),
+        ProductKey(Kind.HOURLY, "r123", "fast", hour),
+        ProductKey(
+            Kind.MONTHLY, "x", "regular", month_start(moment.year, moment.month), hod, day_type
+        ),
+        ProductKey(Kind.ANNUAL, "x-1", "premium", year_start(moment.year), hod, day_type),
+    ]
+    for key in keys:
+        assert parse_name(key.name) == key
+        hours = key.delivery_hours()
+        assert hours.size >= 1 and key.covers(hours).all()
