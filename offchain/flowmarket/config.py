@@ -58,6 +58,21 @@ class Settings:
     api_max_body_bytes: int = 65_536
     api_rate_per_minute: int = 600
     api_token_lifetime_s: int = 900
+    # Clearing oracle (`flowmarket oracle run`). Hour h's bidding window closes at
+    # oracle_epoch_s + (h - genesis_hour) * oracle_hour_length_s; epoch 0 means
+    # genesis_hour * 3600 for 3600-second hours (the real clock), else the time of the
+    # oracle's first run (stored in the database, so restarts keep the same clock).
+    oracle_hour_length_s: float = 3600.0
+    oracle_epoch_s: float = 0.0
+    oracle_poll_s: float = 0.5
+    oracle_retry_base_s: float = 0.5
+    oracle_retry_max_s: float = 30.0
+    oracle_retry_attempts: int = 0  # 0: retry an unreachable node forever (never skip)
+    # Fault injection for the crash tests only: the oracle process exits with status 137
+    # (as if SIGKILLed) when it reaches this step (after_snapshot, after_solve,
+    # after_send, after_record), in hour oracle_crash_hour (-1: the first hour there).
+    oracle_crash_at: str = ""
+    oracle_crash_hour: int = -1
 
     @property
     def deployment_file(self) -> Path:

@@ -34,6 +34,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.show_hour",
     "flowmarket.cli.catalogue",
     "flowmarket.cli.strategy",
+    "flowmarket.cli.oracle",
+    "flowmarket.cli.status",
 )
 
 

@@ -169,3 +169,8 @@ class Position(SQLModel, table=True):
     product: str = Field(primary_key=True, max_length=128)
     quantity: float
     updated_hour: int = _big()
+
+
+# The clearing oracle's tables live in their own module; importing it here puts them on
+# `metadata` wherever the schema is assembled (migrations, the schema-matches test).
+from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401

@@ -1,0 +1,140 @@
+"""Step 3 of an hour: commit it on chain exactly once.
+
+Before the `commitHour` transaction is broadcast its nonce, hash and signed bytes are
+journaled (step `sent`). After a crash the ledger says what happened:
+
+- `nextHour() > h`: hour h is committed. Its on-chain commitment must equal the one
+  derived again from the journaled result (else `ChainError`: someone committed
+  different roots); the journal moves to `committed`.
+- `nextHour() == h`: not committed. If the node knows the journaled transaction it is
+  awaited; if not, the same signed bytes are broadcast again while their nonce is still
+  unused, else a fresh transaction is signed (and journaled) — never a second one while
+  the first can still land, and the ledger rejects any hour but `nextHour()` anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flowmarket.errors import ChainError
+from flowmarket.services.hour_commitment import HourBundle, build_hour_bundle, read_commitment
+from flowmarket.services.oracle import chain_state, transactions
+from flowmarket.services.oracle.context import OracleContext
+from flowmarket.services.oracle.faults import crash_point
+from flowmarket.services.oracle.journal import COMMITTED, SENT, advance, load
+from flowmarket.services.oracle.transactions import SignedTx
+
+log = logging.getLogger("flowmarket.oracle")
+
+
+def commit_hour(ctx: OracleContext, hour: int) -> None:
+    """Bring hour `hour` from `cleared` or `sent` to `committed`."""
+    with ctx.session() as session:
+        row = load(session, hour)
+        assert row is not None and row.result_doc is not None
+        bundle = build_hour_bundle(row.result_doc, hour=hour, fee_bps=row.fee_bps)
+        step, tx_hash, nonce, raw = row.step, row.tx_hash, row.tx_nonce, row.raw_tx
+    if step == SENT and tx_hash is not None and nonce is not None and raw is not None:
+        previous = SignedTx(f"commitHour({hour})", nonce, tx_hash, raw)
+        if ctx.rpc(lambda: _recover(ctx, bundle, previous), what="recover commit", hour=hour):
+            return
+    ctx.rpc(lambda: _send(ctx, bundle), what="commit", hour=hour)
+
+
+def _recover(ctx: OracleContext, bundle: HourBundle, previous: SignedTx) -> bool:
+    """True when the hour is committed (journal updated); False when it must be sent."""
+    hour, client = bundle.hour, ctx.market.client
+    if transactions.is_known(client, previous.tx_hash):
+        receipt = transactions.find_receipt(client, previous.tx_hash)
+        if receipt is None:
+            transactions.wait_receipt(client, previous.tx_hash, label=previous.label)
+    if _check_committed(ctx, bundle):
+        receipt = transactions.find_receipt(client, previous.tx_hash)
+        _record(
+            ctx, bundle, previous.tx_hash, None if receipt is None else int(receipt["blockNumber"])
+        )
+        log.info("recovered commit", extra={"hour": hour, "step": "commit", "tx": previous.tx_hash})
+        return True
+    if (
+        not transactions.is_known(client, previous.tx_hash)
+        and transactions.mined_nonce(client) <= previous.nonce
+    ):
+        log.info("re-broadcasting journaled commit", extra={"hour": hour, "tx": previous.tx_hash})
+        transactions.broadcast(client, previous)
+        transactions.wait_receipt(client, previous.tx_hash, label=previous.label)
+        if _check_committed(ctx, bundle):
+            receipt = transactions.find_receipt(client, previous.tx_hash)
+            _record(
+                ctx,
+                bundle,
+                previous.tx_hash,
+                None if receipt is None else int(receipt["blockNumber"]),
+            )
+            return True
+    return False
+
+
+def _check_committed(ctx: OracleContext, bundle: HourBundle) -> bool:
+    """True when the ledger has the hour with exactly the bundle's commitment."""
+    next_hour = chain_state.next_hour(ctx)
+    if next_hour <= bundle.hour:
+        return False
+    ledger = ctx.contract("ClearingLedger")
+    on_chain = read_commitment(ctx.market.client, ledger, bundle.hour)
+    if on_chain != bundle.commitment:
+        raise ChainError(
+            f"hour {bundle.hour} is committed on chain with a different commitment than the "
+            f"journaled result gives ({on_chain.to_json()} != {bundle.commitment.to_json()})"
+        )
+    return True
+
+
+def _send(ctx: OracleContext, bundle: HourBundle) -> None:
+    hour, client = bundle.hour, ctx.market.client
+    if _check_committed(ctx, bundle):
+        _record(ctx, bundle, None, None)
+        return
+    expected = chain_state.next_hour(ctx)
+    if expected != hour:
+        raise ChainError(
+            f"the ledger expects hour {expected} next, not {hour}: journal and chain disagree"
+        )
+    ledger = ctx.contract("ClearingLedger")
+    call = ledger.functions.commitHour(hour, bundle.commitment.as_tuple())
+    signed = transactions.sign_call(client, call, label=f"commitHour({hour})")
+    with ctx.session() as session:
+        row = load(session, hour)
+        assert row is not None
+        row.tx_nonce, row.tx_hash, row.raw_tx = signed.nonce, signed.tx_hash, signed.raw
+        advance(session, row, SENT)
+    transactions.broadcast(client, signed)
+    log.info(
+        "commit sent",
+        extra={"hour": hour, "step": "commit", "tx": signed.tx_hash, "nonce": signed.nonce},
+    )
+    crash_point(ctx.settings, "after_send", hour=hour)
+    receipt = transactions.wait_receipt(client, signed.tx_hash, label=signed.label)
+    _record(ctx, bundle, signed.tx_hash, int(receipt["blockNumber"]))
+
+
+def _record(ctx: OracleContext, bundle: HourBundle, tx_hash: str | None, block: int | None) -> None:
+    with ctx.session() as session:
+        row = load(session, bundle.hour)
+        assert row is not None
+        if tx_hash is not None:
+            row.tx_hash = tx_hash
+        row.commit_block = block
+        row.commitment = bundle.commitment.to_json()
+        row.updated_at = time.time()
+        if row.step == SENT:
+            advance(session, row, COMMITTED)
+        else:
+            row.step = COMMITTED
+            session.add(row)
+            session.commit()
+    log.info(
+        "hour committed",
+        extra={"hour": bundle.hour, "step": "commit", "tx": tx_hash, "block": block},
+    )
+    crash_point(ctx.settings, "after_record", hour=bundle.hour)

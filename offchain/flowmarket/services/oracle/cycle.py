@@ -1,0 +1,193 @@
+"""The hourly cycle: for each hour whose bidding window has closed, in order,
+
+    snapshot (+ collateral rules) → solve (store) → commit on chain → publish
+
+each step journaled (see `journal`), then the weekly settlement of every complete
+week. `Oracle.tick` does what is due now and returns; `Oracle.run` loops over ticks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.clearing import clear_document
+from flowmarket.config import Settings
+from flowmarket.db import oracle_repo
+from flowmarket.errors import InvalidInput
+from flowmarket.services.market import Market, connect_market
+from flowmarket.services.oracle import chain_state
+from flowmarket.services.oracle.clock import SECONDS_PER_HOUR, OracleClock
+from flowmarket.services.oracle.commit import commit_hour
+from flowmarket.services.oracle.context import OracleContext
+from flowmarket.services.oracle.faults import check_crash_setting, crash_point
+from flowmarket.services.oracle.journal import (
+    CLEARED,
+    COMMITTED,
+    PUBLISHED,
+    SENT,
+    SNAPSHOTTED,
+    load,
+)
+from flowmarket.services.oracle.publish import publish_hour
+from flowmarket.services.oracle.retry import RetryPolicy, with_retries
+from flowmarket.services.oracle.settlement import DONE, advance_week
+from flowmarket.services.oracle.snapshot import take_snapshot
+from flowmarket.services.oracle.solve import ClearFn, solve_hour
+
+log = logging.getLogger("flowmarket.oracle")
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        settings.oracle_retry_base_s, settings.oracle_retry_max_s, settings.oracle_retry_attempts
+    )
+
+
+def open_clock(settings: Settings, engine: Engine, *, genesis_hour: int, now: float) -> OracleClock:
+    """The clock stored at the first run, or a new one from the settings (and stored)."""
+    length = settings.oracle_hour_length_s
+    with Session(engine, expire_on_commit=False) as session:
+        row = oracle_repo.clock_row(session)
+        if row is not None:
+            if row.genesis_hour != genesis_hour or row.hour_length_s != length:
+                raise InvalidInput(
+                    f"oracle_hour_length_s: this database's oracle runs {row.hour_length_s}-second "
+                    f"hours from genesis hour {row.genesis_hour}; got {length} s and genesis "
+                    f"{genesis_hour} (use a fresh database for another clock)"
+                )
+            return OracleClock(row.genesis_hour, row.epoch_s, row.hour_length_s)
+        epoch = settings.oracle_epoch_s or (
+            float(genesis_hour * SECONDS_PER_HOUR) if length == SECONDS_PER_HOUR else now
+        )
+        clock = OracleClock(genesis_hour, epoch, length)
+        oracle_repo.save_clock(
+            session, genesis_hour=genesis_hour, epoch_s=epoch, hour_length_s=length
+        )
+        return clock
+
+
+def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None) -> Oracle:
+    """Connect to the market as the oracle key (retrying an unreachable node) and open
+    the clock."""
+    check_crash_setting(settings)
+    policy = retry_policy(settings)
+    market: Market = with_retries(
+        lambda: connect_market(settings, key=settings.oracle_key), policy=policy, what="connect"
+    )
+    ledger = market.contract("ClearingLedger")
+    genesis = with_retries(
+        lambda: int(market.client.call(ledger.functions.genesisHour())),
+        policy=policy,
+        what="read genesis",
+    )
+    clock = open_clock(
+        settings, engine, genesis_hour=genesis, now=time.time() if now is None else now
+    )
+    return Oracle(OracleContext(settings, engine, market, clock, policy))
+
+
+@dataclass
+class Oracle:
+    ctx: OracleContext
+    clear_fn: ClearFn = clear_document
+    processed: int = field(default=0)
+
+    def next_hour(self) -> int:
+        """The first hour not yet published: an unfinished journaled hour, or the next one."""
+        with self.ctx.session() as session:
+            unfinished = oracle_repo.unfinished_hours(session, finished=PUBLISHED)
+            if unfinished:
+                return unfinished[0].hour
+            latest = oracle_repo.latest_journal_hour(session)
+        if latest is not None:
+            return latest + 1
+        return self.ctx.rpc(lambda: chain_state.next_hour(self.ctx), what="read next hour")
+
+    def process_hour(self, hour: int) -> None:
+        """Take hour `hour` through every remaining step."""
+        ctx, started = self.ctx, time.monotonic()
+        with ctx.session() as session:
+            row = load(session, hour)
+        if row is None:
+            row = take_snapshot(ctx, hour=hour)
+            log.info(
+                "snapshot",
+                extra={"hour": hour, "step": SNAPSHOTTED, "orders": len(row.engine_doc["orders"])},
+            )
+            crash_point(ctx.settings, "after_snapshot", hour=hour)
+        if row.step == SNAPSHOTTED:
+            with ctx.session() as session:
+                row = load(session, hour)
+                assert row is not None
+                result = solve_hour(session, row, clear_fn=self.clear_fn)
+            log.info("cleared", extra={"hour": hour, "step": CLEARED, "welfare": result["welfare"]})
+            crash_point(ctx.settings, "after_solve", hour=hour)
+        if row.step in (CLEARED, SENT):
+            commit_hour(ctx, hour)
+        with ctx.session() as session:
+            row = load(session, hour)
+            assert row is not None
+        if row.step == COMMITTED:
+            publish_hour(ctx, hour)
+        self.processed += 1
+        log.info(
+            "hour done",
+            extra={
+                "hour": hour,
+                "step": PUBLISHED,
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        )
+
+    def tick(self, now: float | None = None, *, limit: int | None = None) -> int:
+        """Process every hour whose window has closed (at most `limit`), then settle."""
+        now = time.time() if now is None else now
+        done = 0
+        while limit is None or done < limit:
+            hour = self.next_hour()
+            if not self.ctx.clock.is_closed(hour, now):
+                break
+            self.process_hour(hour)
+            done += 1
+        self.settle_weeks()
+        return done
+
+    def complete_weeks(self) -> list[int]:
+        """Weeks whose 168 hours are published and whose settlement is not done."""
+        with self.ctx.session() as session:
+            last = oracle_repo.latest_journal_hour(session, steps=(PUBLISHED,))
+            recorded = {w.week: w.status for w in oracle_repo.open_weeks(session)}
+            latest_week = oracle_repo.latest_week(session)
+        if last is None:
+            return sorted(recorded)
+        clock = self.ctx.clock
+        full = clock.week_of(last) if clock.is_week_end(last) else clock.week_of(last) - 1
+        start = 0 if latest_week is None else latest_week + 1
+        return sorted(set(recorded) | set(range(start, full + 1)))
+
+    def settle_weeks(self) -> dict[int, str]:
+        return {week: advance_week(self.ctx, week) for week in self.complete_weeks()}
+
+    def run(
+        self,
+        *,
+        hours: int | None = None,
+        once: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> int:
+        """Loop over ticks until `hours` hours are processed (or once, or forever)."""
+        while True:
+            left = None if hours is None else hours - self.processed
+            self.tick(limit=left)
+            if once or (hours is not None and self.processed >= hours):
+                return self.processed
+            sleep(self.ctx.settings.oracle_poll_s)
+
+
+__all__ = ["DONE", "Oracle", "open_clock", "open_oracle", "retry_policy"]

@@ -1,0 +1,120 @@
+"""Step 4 of an hour: make the committed hour public and post collateral requirements.
+
+Fills the hour's commitment columns in the database (roots, commit transaction, each
+price's and participant entry's leaf and Merkle proof) that the API serves, writes the
+publication file (`services.publication`), and posts every position holder's new
+requirement to the vault (only those that changed, in one `setRequirements`). Every
+part is idempotent, so a crash in the middle just repeats it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+
+from flowmarket.db import oracle_repo, results_repo
+from flowmarket.money import to_wad
+from flowmarket.services.hour_commitment import HourBundle, build_hour_bundle
+from flowmarket.services.oracle import chain_state, transactions
+from flowmarket.services.oracle.collateral import requirement
+from flowmarket.services.oracle.context import OracleContext
+from flowmarket.services.oracle.journal import PUBLISHED, advance, load
+from flowmarket.services.publication import Publication, write_publication
+
+log = logging.getLogger("flowmarket.oracle")
+
+
+def publish_hour(ctx: OracleContext, hour: int) -> None:
+    """Bring hour `hour` from `committed` to `published`."""
+    with ctx.session() as session:
+        row = load(session, hour)
+        assert row is not None and row.result_doc is not None and row.commitment is not None
+        bundle = build_hour_bundle(row.result_doc, hour=hour, fee_bps=row.fee_bps)
+        tx_hash = row.tx_hash or ""
+        oracle_repo.fill_commitment(
+            session,
+            hour=hour,
+            roots={k: v for k, v in row.commitment.items() if k.endswith("_root")},
+            tx_hash=tx_hash,
+            committed_at=time.time(),
+            price_proofs=_price_proofs(bundle),
+            entry_proofs=_entry_proofs(bundle),
+        )
+        publication = Publication(
+            hour=hour,
+            fee_bps=row.fee_bps,
+            result=row.result_doc,
+            commitment=row.commitment,
+            tx_hash=tx_hash,
+            block_number=row.commit_block or 0,
+        )
+    write_publication(ctx.settings.state_dir, publication)
+    post_requirements(ctx, hour)
+    with ctx.session() as session:
+        row = load(session, hour)
+        assert row is not None
+        advance(session, row, PUBLISHED)
+    log.info("hour published", extra={"hour": hour, "step": "publish"})
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _price_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
+    out = {}
+    for product in bundle.amounts.prices:
+        leaf = bundle.price_leaf(product)
+        out[product] = (_hex(leaf), [_hex(p) for p in bundle.prices_tree.proof(leaf)])
+    return out
+
+
+def _entry_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
+    out = {}
+    for participant in bundle.amounts.trades:
+        leaf = bundle.entry_leaf(participant)
+        out[participant] = (_hex(leaf), [_hex(p) for p in bundle.entries_tree.proof(leaf)])
+    return out
+
+
+def current_requirements(ctx: OracleContext, hour: int) -> dict[str, int]:
+    """Every position holder's requirement (wei) after hour `hour`, valued at its prices."""
+    with ctx.session() as session:
+        holders = oracle_repo.all_position_holders(session)
+        positions = oracle_repo.positions_of(session, participants=holders)
+        expected = oracle_repo.expected_positions(session, participants=holders)
+        prices = {
+            k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour + 1).items()
+        }
+    params = ctx.rpc(
+        lambda: chain_state.collateral_params(ctx), what="read collateral params", hour=hour
+    )
+    return {p: requirement(positions[p], expected[p], prices, params) for p in holders}
+
+
+def post_requirements(ctx: OracleContext, hour: int) -> None:
+    wanted = current_requirements(ctx, hour)
+    posted = {
+        p: ctx.rpc(partial(chain_state.requirement_of, ctx, p), what="read requirement", hour=hour)
+        for p in wanted
+    }
+    changed = sorted(p for p in wanted if wanted[p] != posted[p])
+    if not changed:
+        return
+    vault = ctx.contract("CollateralVault")
+    call = vault.functions.setRequirements(changed, [wanted[p] for p in changed])
+    receipt = ctx.rpc(
+        lambda: transactions.transact(ctx.market.client, call, label="setRequirements"),
+        what="post requirements",
+        hour=hour,
+    )
+    log.info(
+        "requirements posted",
+        extra={
+            "hour": hour,
+            "step": "requirements",
+            "tx": _hex(bytes(receipt["transactionHash"])),
+            "count": len(changed),
+        },
+    )

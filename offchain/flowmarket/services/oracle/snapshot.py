@@ -1,0 +1,120 @@
+"""Step 1 of an hour: snapshot the standing orders and apply the collateral rules.
+
+At the close of hour h the orders standing then (`oracle_repo.standing_orders_at`) are
+read; orders below the participant's on-chain `OrderRegistry.minNonce` are dropped;
+each participant's requirement is computed from its position, its reported expected
+position, last hour's prices and the governed parameters, and compared with its
+collateral in the vault; participants below zero excess or restricted after a seizure
+have their orders cut (`collateral.cut_orders`). The resulting engine document, the
+fee rate and the collateral states are journaled together, so a restart clears exactly
+what the first run would have cleared, whatever the chain or the book did meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from typing import Any
+
+from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.money import to_wad
+from flowmarket.services.oracle import chain_state
+from flowmarket.services.oracle.collateral import (
+    CollateralParams,
+    CollateralState,
+    classify,
+    cut_orders,
+    requirement,
+)
+from flowmarket.services.oracle.context import OracleContext
+from flowmarket.services.oracle.journal import SNAPSHOTTED
+from flowmarket.services.published import orders_document
+
+
+def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
+    """Journal hour `hour`'s snapshot (step `snapshotted`) and return the row."""
+    close = ctx.clock.close_time(hour)
+    with ctx.session() as session:
+        rows = oracle_repo.standing_orders_at(session, hour=hour, close=close)
+        participants = sorted({row.participant for row in rows})
+        positions = oracle_repo.positions_of(session, participants=participants)
+        expected = oracle_repo.expected_positions(session, participants=participants)
+        prices = {k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour).items()}
+    fee = ctx.rpc(lambda: chain_state.fee_bps(ctx), what="read fee", hour=hour)
+    params = ctx.rpc(
+        lambda: chain_state.collateral_params(ctx), what="read collateral params", hour=hour
+    )
+    states = {
+        p: ctx.rpc(
+            partial(chain_state.participant_state, ctx, p), what="read participant", hour=hour
+        )
+        for p in participants
+    }
+    kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
+    dropped = sorted(row.order_hash for row in rows if row not in kept)
+    document = orders_document(kept, hour=hour)
+    collateral = {
+        p: _state(
+            p, positions[p], expected[p], prices, params, states[p].collateral, states[p].restricted
+        )
+        for p in participants
+    }
+    cut = {p: positions[p] for p, state in collateral.items() if state.must_cut}
+    engine_doc, changes = cut_orders(
+        {"products": document["products"], "orders": _engine_orders(document)}, cut=cut
+    )
+    row = OracleHour(
+        hour=hour,
+        step=SNAPSHOTTED,
+        close_time=close,
+        fee_bps=fee,
+        engine_doc=engine_doc,
+        owners={order["id"]: order["participant"] for order in document["orders"]},
+        collateral={
+            "participants": {p: _state_json(s) for p, s in collateral.items()},
+            "cut_orders": changes,
+            "dropped_by_min_nonce": dropped,
+        },
+        updated_at=time.time(),
+    )
+    with ctx.session() as session:
+        session.add(row)
+        session.commit()
+    for state in collateral.values():
+        if state.state != "ok":
+            ctx.alert(
+                f"collateral-{state.state}",
+                f"{state.participant}: collateral {state.collateral} wei, requirement "
+                f"{state.requirement} wei ({state.state})",
+                hour=hour,
+            )
+    return row
+
+
+def _state(
+    participant: str,
+    position: dict[str, float],
+    expected: dict[str, float],
+    prices: dict[str, int],
+    params: CollateralParams,
+    collateral: int,
+    restricted: bool,
+) -> CollateralState:
+    required = requirement(position, expected, prices, params)
+    return classify(
+        participant, collateral=collateral, required=required, params=params, restricted=restricted
+    )
+
+
+def _state_json(state: CollateralState) -> dict[str, str]:
+    return {
+        "collateral": str(state.collateral),
+        "requirement": str(state.requirement),
+        "state": state.state,
+    }
+
+
+def _engine_orders(document: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("id", "participant", "portfolio", "curve")
+    return [{k: order[k] for k in keys} for order in document["orders"]]

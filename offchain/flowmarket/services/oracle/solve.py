@@ -1,0 +1,96 @@
+"""Step 2 of an hour: clear the journaled snapshot and store everything it produced.
+
+This is `services.hourly_clearing.clear_hour`'s storage, in a variant shaped for crash
+safety: `clear_hour` snapshots the book itself and commits its results in its own
+transaction, whereas the oracle must clear exactly the journaled (collateral-cut)
+snapshot and store the results, the participants' exact integer amounts and the
+journal step in ONE transaction. The row shapes and `results_repo.store_hour` (which
+also updates positions) are the same, so the API reads the oracle's hours unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from flowmarket.clearing import clear_document
+from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult
+from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.errors import Conflict
+from flowmarket.services.hour_commitment import build_hour_bundle
+from flowmarket.services.oracle.journal import CLEARED, advance
+
+ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
+
+
+def empty_result() -> dict[str, Any]:
+    return {
+        "prices": {},
+        "orders": {},
+        "participants": {},
+        "products": {},
+        "welfare": 0.0,
+        "certificate": {"max_imbalance": 0.0, "max_order_gap": 0.0, "empty": True},
+    }
+
+
+def solve_hour(
+    session: Session, row: OracleHour, *, clear_fn: ClearFn = clear_document
+) -> dict[str, Any]:
+    """Clear `row`'s engine document with the previous hour's prices as prior, store the
+    results and amounts and move the journal to `cleared`, atomically. Returns RESULT."""
+    hour = row.hour
+    if results_repo.get_hour(session, hour=hour) is not None:
+        raise Conflict(
+            "hour", f"hour {hour} already has stored results but its journal says {row.step!r}"
+        )
+    doc = row.engine_doc
+    products = set(doc["products"])
+    prior = {
+        p: v for p, v in results_repo.prices_before(session, hour=hour).items() if p in products
+    }
+    result = clear_fn(doc, {"prices": prior}) if doc["orders"] else empty_result()
+    bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps)
+    row.result_doc = result
+    advance(session, row, CLEARED, commit=False)
+    session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
+    results_repo.store_hour(session, **_result_rows(hour, result, row.owners))  # commits all
+    return result
+
+
+def _result_rows(hour: int, result: Mapping[str, Any], owners: Mapping[str, str]) -> dict[str, Any]:
+    products = [
+        HourProduct(
+            hour=hour,
+            product=name,
+            price=float(price),
+            volume=float(result["products"][name]["volume"]),
+            slope=float(result["products"][name]["slope"]),
+        )
+        for name, price in result["prices"].items()
+    ]
+    orders = [
+        HourOrder(hour=hour, order_hash=oid, participant=owners[oid], quantity=float(e["quantity"]))
+        for oid, e in result["orders"].items()
+    ]
+    participants = [
+        HourParticipant(
+            hour=hour,
+            participant=who,
+            trades={p: float(q) for p, q in entry["trades"].items()},
+            cash=float(entry["cash"]),
+        )
+        for who, entry in result["participants"].items()
+    ]
+    summary = HourResult(
+        hour=hour,
+        cleared_at=time.time(),
+        n_orders=len(result["orders"]),
+        welfare=float(result["welfare"]),
+        certificate=dict(result["certificate"]),
+    )
+    return {"result": summary, "products": products, "orders": orders, "participants": participants}

@@ -1,0 +1,216 @@
+"""A deployed demo market, a SQLite database and signed orders, for the oracle tests.
+
+`OracleWorld` holds the settings the oracle runs with (a private state folder and
+database, 1-second "hours" whose clock started long ago so many hours are due at once),
+the deployment, and helpers: `place` stores a real EIP-712-signed order as the API
+would, `fund` mints capacity tokens, deposits collateral and approves the settlement
+contract, `advance` moves the chain's clock.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from sqlalchemy import Engine
+from sqlmodel import Session
+from web3 import Web3
+from web3.contract import Contract
+
+from flowmarket.chain.build import ArtifactSet
+from flowmarket.chain.client import ChainClient
+from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
+from flowmarket.config import HARDHAT_DEV_KEYS, Settings
+from flowmarket.db import orders_repo
+from flowmarket.db.models import Order, Product
+from flowmarket.services.serve import open_database
+from flowmarket.signing import Domain, OrderMessage, ReceiptMessage, digest, sign
+
+TOKEN = 10**18
+GENESIS = 1_000
+HOUR_LENGTH = 1.0
+EPOCH_AGO = 100_000.0  # the clock started this long ago: every test hour is already due
+KEYS = {
+    "deployer": HARDHAT_DEV_KEYS[0],
+    "oracle": HARDHAT_DEV_KEYS[1],
+    "alice": HARDHAT_DEV_KEYS[3],
+    "bob": HARDHAT_DEV_KEYS[4],
+    "carol": HARDHAT_DEV_KEYS[5],
+}
+PRODUCTS = ("premium", "regular")
+
+
+def address(who: str) -> str:
+    return str(Account.from_key(KEYS[who]).address)
+
+
+def deploy_state(
+    settings: Settings, compiled: ArtifactSet, rpc_url: str, state: Path
+) -> Deployment:
+    """Deploy the demo profile with genesis hour GENESIS into `state`."""
+    local = replace(settings, state_dir=state, rpc_url=rpc_url)
+    return deploy_market(
+        local, compiled, rpc_url=rpc_url, profile=get_profile("demo"), genesis_hour=GENESIS
+    )
+
+
+@dataclass
+class OracleWorld:
+    settings: Settings
+    engine: Engine
+    w3: Web3
+    compiled: ArtifactSet
+    deployment: Deployment
+    epoch: float
+    nonces: dict[str, int]
+
+    @classmethod
+    def create(
+        cls,
+        base: Settings,
+        deployed: Path,
+        tmp: Path,
+        rpc_url: str,
+        w3: Web3,
+        compiled: ArtifactSet,
+    ) -> OracleWorld:
+        state = tmp / "state"
+        shutil.copytree(deployed, state)
+        epoch = time.time() - EPOCH_AGO
+        settings = replace(
+            base,
+            state_dir=state,
+            rpc_url=rpc_url,
+            database_url=f"sqlite:///{state / 'oracle.sqlite'}",
+            oracle_hour_length_s=HOUR_LENGTH,
+            oracle_epoch_s=epoch,
+            oracle_poll_s=0.05,
+            oracle_retry_base_s=0.05,
+            oracle_retry_max_s=0.2,
+        )
+        engine = open_database(settings.effective_database_url)
+        with Session(engine) as session:
+            orders_repo.upsert_products(session, products=[Product(name=n) for n in PRODUCTS])
+        return cls(settings, engine, w3, compiled, load_deployment(settings), epoch, {})
+
+    def env(self) -> dict[str, str]:
+        """FLOWMARKET_* variables that give a subprocess these settings."""
+        s = self.settings
+        return {
+            "FLOWMARKET_STATE_DIR": str(s.state_dir),
+            "FLOWMARKET_RPC_URL": s.rpc_url,
+            "FLOWMARKET_DATABASE_URL": s.database_url,
+            "FLOWMARKET_ORACLE_EPOCH_S": repr(s.oracle_epoch_s),
+            "FLOWMARKET_ORACLE_POLL_S": "0.05",
+            "FLOWMARKET_ORACLE_RETRY_BASE_S": "0.05",
+            "FLOWMARKET_ORACLE_RETRY_MAX_S": "0.2",
+        }
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.deployment.chain_id, self.deployment.addresses["ClearingLedger"])
+
+    def contract(self, name: str) -> Contract:
+        return self.w3.eth.contract(
+            address=Web3.to_checksum_address(self.deployment.addresses[name]),
+            abi=self.compiled[name].abi,
+        )
+
+    def view(self, name: str, function: str, *args: Any) -> Any:
+        return getattr(self.contract(name).functions, function)(*args).call()
+
+    def send(self, who: str, name: str, function: str, *args: Any) -> None:
+        client = ChainClient(self.settings.rpc_url, KEYS[who], artifacts=self.compiled.values())
+        contract = client.contract(self.compiled[name], self.deployment.addresses[name])
+        client.transact(getattr(contract.functions, function)(*args))
+
+    def fund(self, who: str, *, collateral: int, balance: int = 0, approve: bool = True) -> None:
+        """Mint, deposit `collateral` wei into the vault, and approve settlement pulls."""
+        self.send("deployer", "CapacityToken", "mint", address(who), collateral + balance)
+        if collateral:
+            self.send(
+                who,
+                "CapacityToken",
+                "approve",
+                self.deployment.addresses["CollateralVault"],
+                collateral,
+            )
+            self.send(who, "CollateralVault", "deposit", collateral)
+        if approve:
+            self.send(
+                who,
+                "CapacityToken",
+                "approve",
+                self.deployment.addresses["WeeklySettlement"],
+                2**255,
+            )
+
+    def place(
+        self,
+        who: str,
+        portfolio: dict[str, float],
+        curve: list[tuple[float, float]],
+        *,
+        from_hour: int = GENESIS,
+        until_hour: int = GENESIS + 10_000,
+    ) -> str:
+        """Store a signed order accepted before the clock's epoch; returns its id."""
+        nonce = self.nonces.get(who, 0)
+        self.nonces[who] = nonce + 1
+        message = OrderMessage(
+            participant=address(who),
+            nonce=nonce,
+            from_hour=from_hour,
+            until_hour=until_hour,
+            portfolio=portfolio,
+            curve=tuple(curve),
+        )
+        order_hash = digest(self.domain, message)
+        accepted_at = self.epoch - 1.0
+        receipt = ReceiptMessage(order_hash, address(who), nonce, "accepted", int(accepted_at))
+        row = Order(
+            order_hash=order_hash,
+            participant=address(who),
+            nonce=nonce,
+            from_hour=from_hour,
+            until_hour=until_hour,
+            portfolio=portfolio,
+            curve=[list(p) for p in curve],
+            signature=sign(self.domain, message, KEYS[who]),
+            accepted_at=accepted_at,
+            receipt_signature=sign(self.domain, receipt, self.settings.oracle_key),
+        )
+        with Session(self.engine) as session:
+            orders_repo.insert_order(session, order=row)
+        return order_hash
+
+    def advance(self, seconds: int) -> None:
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    def committed_events(self) -> list[dict[str, Any]]:
+        ledger = self.contract("ClearingLedger")
+        logs = ledger.events.HourCommitted().get_logs(from_block=self.deployment.block_number)
+        return [dict(log["args"]) for log in logs]
+
+    def publication(self, hour: int) -> dict[str, Any]:
+        path = self.settings.state_dir / "hours" / f"{hour}.json"
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+
+def basic_book(world: OracleWorld) -> dict[str, str]:
+    """Alice buys premium, bob sells it, carol sells regular against alice's spread."""
+    return {
+        "a-buy": world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (6.0, 2.0)]),
+        "b-sell": world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)]),
+        "a-spread": world.place(
+            "alice", {"regular": 1.0, "premium": -0.5}, [(-2.0, 3.0), (0.0, 2.0), (4.0, -1.0)]
+        ),
+        "c-sell": world.place("carol", {"regular": 1.0}, [(-5.0, 6.0), (0.0, 0.5)]),
+    }

@@ -1,0 +1,100 @@
+"""The hourly cycle on the session node and SQLite: snapshot → collateral → solve → commit
+→ publish, with prices, proofs and positions served by the API right after the commit."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address, basic_book
+from sqlmodel import Session
+
+from flowmarket.api.app import create_app
+from flowmarket.chain.leaves import product_id
+from flowmarket.db import oracle_repo
+from flowmarket.money import hour_amounts
+from flowmarket.services.hour_commitment import build_hour_bundle
+from flowmarket.services.oracle.collateral import CollateralParams, requirement
+from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.services.participation import SqlBackend
+from flowmarket.services.serve import load_domain, token_secret
+
+
+def api(world: OracleWorld) -> TestClient:
+    app = create_app(
+        backend=SqlBackend(world.engine),
+        domain=load_domain(world.settings.deployment_file),
+        operator_key=world.settings.oracle_key,
+        token_secret=token_secret(world.settings.oracle_key),
+    )
+    return TestClient(app)
+
+
+def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
+    world: OracleWorld,
+) -> None:
+    basic_book(world)
+    for who in ("alice", "bob", "carol"):
+        world.fund(who, collateral=1_000 * TOKEN)
+    oracle = open_oracle(world.settings, world.engine)
+
+    assert oracle.tick(limit=3) == 3
+
+    events = world.committed_events()
+    assert [e["hour"] for e in events] == [GENESIS, GENESIS + 1, GENESIS + 2]
+    assert world.view("ClearingLedger", "nextHour") == GENESIS + 3
+    client = api(world)
+    for hour in (GENESIS, GENESIS + 1, GENESIS + 2):
+        publication = world.publication(hour)
+        bundle = build_hour_bundle(publication["result"], hour=hour, fee_bps=10)
+        assert events[hour - GENESIS]["pricesRoot"] == bundle.commitment.prices_root
+        summary = client.get(f"/v1/hours/{hour}").json()
+        assert summary["commitment"]["prices_root"] == "0x" + bundle.commitment.prices_root.hex()
+        proof = client.get(f"/v1/hours/{hour}/proofs/prices/premium").json()
+        price = bundle.amounts.prices["premium"]
+        assert world.view(
+            "ClearingLedger",
+            "verifyPrice",
+            hour,
+            product_id("premium"),
+            price,
+            [bytes.fromhex(p[2:]) for p in proof["proof"]],
+        )
+        entry = client.get(f"/v1/hours/{hour}/proofs/participants/{address('alice')}").json()
+        fields = bundle.entry_fields(address("alice"))
+        assert world.view(
+            "ClearingLedger",
+            "verifyEntry",
+            hour,
+            *fields,
+            [bytes.fromhex(p[2:]) for p in entry["proof"]],
+        )
+
+
+def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
+    world: OracleWorld,
+) -> None:
+    basic_book(world)
+    for who in ("alice", "bob", "carol"):
+        world.fund(who, collateral=1_000 * TOKEN)
+    world_oracle = open_oracle(world.settings, world.engine)
+    world_oracle.tick(limit=2)
+
+    for hour in (GENESIS, GENESIS + 1):
+        result = world.publication(hour)["result"]
+        amounts = hour_amounts(result, fee_bps=10)
+        assert sum(amounts.net_cash.values()) + amounts.total_fees == 0
+        assert amounts.total_fees > 0
+    with Session(world.engine) as session:
+        totals, fees = oracle_repo.week_totals(session, first_hour=GENESIS, last_hour=GENESIS + 1)
+        positions = oracle_repo.positions_of(session, participants=[address("alice")])
+    assert sum(totals.values()) + fees == 0
+    prices = {
+        k: int(v)
+        for k, v in hour_amounts(
+            world.publication(GENESIS + 1)["result"], fee_bps=10
+        ).prices.items()
+    }
+    expected = requirement(
+        positions[address("alice")], {}, prices, CollateralParams(1_000, 2_000, 2_000)
+    )
+    assert expected > 0
+    assert world.view("CollateralVault", "requirementOf", address("alice")) == expected
