@@ -108,6 +108,24 @@ def _line_search(
 # (bench/): (0.1, 2) took 22 iterations at 10^4 × 10^5 and 28 at 10^5 × 10^6, against
 # 25/31 for (0.1, 1.5) and 30/38 for (1, 1.5) and (0.3, 1.5).
 MU_SCHEDULE: tuple[float, float] = (0.1, 2.0)
+STALL_STEP = 1e-3
+MU_FLOOR = 1e-12  # relative to the mean Hessian diagonal; keeps CG's system well-posed
+
+
+def _hessian_weights(
+    lin: LinearOrders, ops: DualOperators, u: FloatArray, r_max: float
+) -> FloatArray:
+    """1/slope (l,) for the orders in the generalised Jacobian, else 0.
+
+    Strictly inside orders; after a stalled step (t < STALL_STEP) also those within
+    one imbalance of a kink (band = slope·r_max): an order on its kink can absorb
+    the residual, and leaving it out makes the Hessian singular exactly where the
+    last digits have to be won (the line search takes t > 1 if the step is short).
+    """
+    band = lin.slope * r_max
+    near = (u > lin.p_low - band) & (u < lin.p_high + band)
+    h: FloatArray = np.where(near, ops.inv_slope, 0.0)
+    return h
 
 
 def _proximal_weight(progress: float, h_scale: float) -> float:
@@ -127,6 +145,7 @@ def solve_dual(
     cg_total = 0
     r_first = 0.0
     mu = pull = np.inf
+    t = 1.0
     for it in range(options.max_iter + 1):
         u = column_prices(ops, prices)
         r = ops.weights @ response(lin, u)
@@ -139,11 +158,11 @@ def solve_dual(
         # Both weights only shrink: the objective of the line search never gets stiffer,
         # which rules out cycling. The pull toward the prior stays below a tenth of the
         # imbalance, so the iterates still converge to a clearing price.
-        mu = min(mu, _proximal_weight(r_max / r_first, h_scale))
+        mu = max(min(mu, _proximal_weight(r_max / r_first, h_scale)), MU_FLOOR * h_scale)
         spread = max(1.0, float(np.max(np.abs(prices - prior))))
         pull = min(pull, mu, 0.1 * r_max / spread)
         grad = r - pull * (prices - prior)
-        h = np.where((u > lin.p_low) & (u < lin.p_high), ops.inv_slope, 0.0)
+        h = _hessian_weights(lin, ops, u, r_max if t < STALL_STEP else 0.0)
         forcing = min(0.1, float(np.sqrt(r_max / r_first)))
         cg_tol = max(0.1 * target, forcing * np.sqrt(dot(grad, grad)))
         d, n_cg = _pcg(ops, h, mu, grad, cg_tol, options.cg_max_iter)

@@ -169,3 +169,14 @@ def test_array_api_rejects_a_prior_of_the_wrong_shape() -> None:
         clear(book, np.zeros(3))
     with pytest.raises(InvalidInput, match="finite"):
         clear(book, np.array([np.nan]))
+
+
+def test_newton_reaches_the_certificate_on_many_degenerate_books() -> None:
+    # Orders sitting on kinks once stalled Newton at 1e-8 (singular Hessian, t → 0).
+    for seed in range(150):
+        n_products = int(np.random.default_rng(seed).integers(4, 25))
+        book = degenerate_book(n_products, 1000 + seed)
+        prior = np.random.default_rng(seed).uniform(-5, 15, n_products)
+        result = clear(book, prior)
+        assert result.certificate.max_imbalance <= 1e-8, seed
+        assert result.certificate.projection_exact, seed
