@@ -61,6 +61,7 @@ def register(subparsers: Any) -> None:
         "--hour-length", type=float, help="seconds per market hour (default 3600)"
     )
     run_parser.add_argument("--hours", type=int, help="stop after processing this many hours")
+    run_parser.add_argument("--until-hour", type=int, help="stop once this hour is published")
     run_parser.add_argument(
         "--once", action="store_true", help="process what is due now, then stop"
     )
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings.effective_database_url)
     try:
         oracle = open_oracle(settings, engine)
-        processed = oracle.run(hours=args.hours, once=args.once)
+        processed = oracle.run(hours=args.hours, until_hour=args.until_hour, once=args.once)
     finally:
         engine.dispose()
     print(f"processed {processed} hours")

@@ -106,6 +106,7 @@ class OracleWorld:
             "FLOWMARKET_RPC_URL": s.rpc_url,
             "FLOWMARKET_DATABASE_URL": s.database_url,
             "FLOWMARKET_ORACLE_EPOCH_S": repr(s.oracle_epoch_s),
+            "FLOWMARKET_ORACLE_HOUR_LENGTH_S": repr(s.oracle_hour_length_s),
             "FLOWMARKET_ORACLE_POLL_S": "0.05",
             "FLOWMARKET_ORACLE_RETRY_BASE_S": "0.05",
             "FLOWMARKET_ORACLE_RETRY_MAX_S": "0.2",

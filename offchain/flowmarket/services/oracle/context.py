@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -28,12 +28,15 @@ class OracleContext:
     market: Market
     clock: OracleClock
     policy: RetryPolicy
+    _contracts: dict[str, Contract] = field(default_factory=dict, compare=False, repr=False)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     def contract(self, name: str) -> Contract:
-        return self.market.contract(name)
+        if name not in self._contracts:
+            self._contracts[name] = self.market.contract(name)
+        return self._contracts[name]
 
     def rpc(self, fn: Callable[[], T], *, what: str, hour: int | None = None) -> T:
         """Run a chain interaction with back-off; every failed attempt becomes an alert."""

@@ -1,0 +1,138 @@
+"""Crash safety: `flowmarket oracle run` killed at each step and restarted commits every
+hour exactly once, with the roots an uninterrupted run gives, and loses nothing.
+
+The kill is either the fault-injection hook (`FLOWMARKET_ORACLE_CRASH_AT`, which ends
+the process with `os._exit(137)` exactly at the named step) or a real SIGKILL sent
+while the oracle is between sending a commit and recording it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from oracle_harness import GENESIS, TOKEN, OracleWorld, basic_book
+from sqlmodel import Session
+
+from flowmarket.clearing import clear_document
+from flowmarket.db import oracle_repo
+from flowmarket.services.hour_commitment import build_hour_bundle
+from flowmarket.services.oracle.cycle import open_oracle
+
+FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
+LAST = GENESIS + 3
+
+
+def start(world: OracleWorld, *args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [FLOWMARKET, "oracle", "run", *args],
+        env={**os.environ, **world.env(), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run(world: OracleWorld, *args: str, **env: str) -> tuple[int, str]:
+    process = start(world, *args, **env)
+    _, stderr = process.communicate(timeout=300)
+    return process.returncode, stderr
+
+
+def prepare(world: OracleWorld) -> None:
+    basic_book(world)
+    for who in ("alice", "bob", "carol"):
+        world.fund(who, collateral=1_000 * TOKEN)
+
+
+def assert_each_hour_committed_once_with_reproducible_roots(world: OracleWorld) -> None:
+    events = world.committed_events()
+    assert [e["hour"] for e in events] == list(range(GENESIS, LAST + 1))
+    prior: dict[str, float] = {}
+    for event in events:
+        hour = event["hour"]
+        with Session(world.engine) as session:
+            journal = oracle_repo.journal_hour(session, hour=hour)
+        assert journal is not None and journal.step == "published"
+        # An independent re-clearing of the journaled order set reproduces the roots.
+        result = clear_document(journal.engine_doc, {"prices": prior})
+        bundle = build_hour_bundle(result, hour=hour, fee_bps=journal.fee_bps)
+        assert event["ordersRoot"] == bundle.commitment.orders_root
+        assert event["pricesRoot"] == bundle.commitment.prices_root
+        assert event["entriesRoot"] == bundle.commitment.entries_root
+        assert world.publication(hour)["commitment"] == bundle.commitment.to_json()
+        prior = result["prices"]
+
+
+def reference_roots(world: OracleWorld) -> list[tuple[bytes, bytes, bytes]]:
+    return [(e["ordersRoot"], e["pricesRoot"], e["entriesRoot"]) for e in world.committed_events()]
+
+
+@pytest.mark.parametrize("step", ["after_snapshot", "after_solve", "after_send", "after_record"])
+def test_an_oracle_killed_at_a_step_and_restarted_commits_every_hour_exactly_once(
+    world: OracleWorld, step: str
+) -> None:
+    prepare(world)
+
+    code, stderr = run(
+        world,
+        "--until-hour",
+        str(LAST),
+        FLOWMARKET_ORACLE_CRASH_AT=step,
+        FLOWMARKET_ORACLE_CRASH_HOUR=str(GENESIS + 1),
+    )
+    assert code == 137, stderr
+    crash = [json.loads(line) for line in stderr.splitlines() if "fault injection" in line]
+    assert crash and crash[0]["hour"] == GENESIS + 1 and crash[0]["step"] == step
+    committed_before = len(world.committed_events())
+    assert committed_before == (2 if step in ("after_send", "after_record") else 1)
+
+    code, stderr = run(world, "--until-hour", str(LAST))
+    assert code == 0, stderr
+
+    assert_each_hour_committed_once_with_reproducible_roots(world)
+    if step == "after_send":
+        assert any(json.loads(line)["msg"] == "recovered commit" for line in stderr.splitlines())
+
+
+def test_a_sigkilled_oracle_resumes_and_matches_an_uninterrupted_run(
+    world: OracleWorld, deployed: Path, tmp_path: Path
+) -> None:
+    prepare(world)
+    before = world.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    process = start(world, "--until-hour", str(LAST))
+    assert process.stderr is not None
+    for line in process.stderr:
+        record = json.loads(line)
+        if record["msg"] == "commit sent" and record["hour"] == GENESIS + 2:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+
+    code, stderr = run(world, "--until-hour", str(LAST))
+    assert code == 0, stderr
+    assert_each_hour_committed_once_with_reproducible_roots(world)
+    crashed = reference_roots(world)
+
+    # The same book, run without interruption from the same chain state on a new database.
+    world.w3.provider.make_request("evm_revert", [before])  # type: ignore[arg-type]
+    fresh = OracleWorld.create(
+        world.settings,
+        deployed,
+        tmp_path / "fresh",
+        world.settings.rpc_url,
+        world.w3,
+        world.compiled,
+    )
+    try:
+        basic_book(fresh)
+        assert open_oracle(fresh.settings, fresh.engine).tick(limit=LAST - GENESIS + 1) == 4
+        assert reference_roots(fresh) == crashed
+    finally:
+        fresh.engine.dispose()

@@ -1,0 +1,42 @@
+"""Collateral rules in the running cycle: a participant below zero excess keeps only the
+part of its orders that moves it towards balance."""
+
+from __future__ import annotations
+
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address
+from sqlmodel import Session
+
+from flowmarket.db import oracle_repo
+from flowmarket.services.oracle.cycle import open_oracle
+
+
+def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_away(
+    world: OracleWorld,
+) -> None:
+    alice = address("alice")
+    buy = world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (6.0, 2.0)])
+    world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)])
+    sell = world.place(
+        "alice", {"premium": 1.0}, [(-10.0, 25.0), (0.0, 5.0)], from_hour=GENESIS + 1
+    )
+    world.place("carol", {"premium": 1.0}, [(0.0, 30.0), (10.0, 5.0)], from_hour=GENESIS + 1)
+    world.fund("bob", collateral=1_000 * TOKEN)
+    world.fund("carol", collateral=1_000 * TOKEN)  # alice deposits nothing
+    oracle = open_oracle(world.settings, world.engine)
+
+    oracle.tick(limit=2)
+
+    first = world.publication(GENESIS)["result"]["participants"][alice]["trades"]["premium"]
+    assert first > 1.0  # bought while it had no position (requirement 0)
+    assert world.view("CollateralVault", "requirementOf", alice) > 0
+    with Session(world.engine) as session:
+        journal = oracle_repo.journal_hour(session, hour=GENESIS + 1)
+        position = oracle_repo.positions_of(session, participants=[alice])[alice]["premium"]
+        alerts = [a.kind for a in oracle_repo.recent_alerts(session)]
+    assert journal is not None
+    assert journal.collateral["participants"][alice]["state"] == "below"
+    assert journal.collateral["cut_orders"] == {buy: "removed", sell: "clipped"}
+    assert "collateral-below" in alerts
+    second = world.publication(GENESIS + 1)["result"]["participants"][alice]["trades"]["premium"]
+    assert -first - 1e-9 <= second < -0.5  # sold towards balance, never past it
+    assert -1e-9 <= position < first

@@ -1,0 +1,83 @@
+"""A full 168-hour week: the weekly root is the exact sum of the hourly amounts, every leaf
+settles once, a failed pull gets its grace, then seizure and restriction, which the next
+hour's snapshot enforces on the participant's orders."""
+
+from __future__ import annotations
+
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address
+from sqlmodel import Session
+
+from flowmarket.chain.leaves import settlement_week
+from flowmarket.db import oracle_repo
+from flowmarket.money import hour_amounts
+from flowmarket.services.oracle.settlement import DONE, advance_week
+
+HOURS = 168
+GRACE = 24 * 3600
+
+
+def week_zero_from_publications(world: OracleWorld) -> tuple[dict[str, int], int]:
+    totals: dict[str, int] = {}
+    fees = 0
+    for hour in range(GENESIS, GENESIS + HOURS):
+        publication = world.publication(hour)
+        amounts = hour_amounts(publication["result"], fee_bps=publication["fee_bps"])
+        for participant, cash in amounts.net_cash.items():
+            totals[participant] = totals.get(participant, 0) + cash
+        fees += amounts.total_fees
+    return totals, fees
+
+
+def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restricted(
+    world: OracleWorld,
+) -> None:
+    from flowmarket.services.oracle.cycle import open_oracle
+
+    alice, bob, carol = address("alice"), address("bob"), address("carol")
+    world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (3.0, 2.0)])
+    world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)])
+    carol_buy = world.place("carol", {"premium": 1.0}, [(0.0, 11.0), (3.0, 3.0)])
+    world.fund("alice", collateral=100_000 * TOKEN, balance=100_000 * TOKEN)
+    world.fund("bob", collateral=100_000 * TOKEN)
+    world.fund("carol", collateral=100_000 * TOKEN, balance=100_000 * TOKEN, approve=False)
+    oracle = open_oracle(world.settings, world.engine)
+
+    assert oracle.tick(limit=HOURS) == HOURS  # also posts week 0's root
+
+    totals, fees = week_zero_from_publications(world)
+    tree = settlement_week(0, sorted(totals.items()), fees)
+    posted = world.view("WeeklySettlement", "weekRoot", 0)
+    assert posted[0] == tree.root and posted[4] == fees > 0
+    assert totals[carol] < 0 < totals[bob]
+    bob_before = world.view("CapacityToken", "balanceOf", bob)
+    distributor = world.deployment.addresses["RevenueDistributor"]
+    pool_before = world.view("CapacityToken", "balanceOf", distributor)
+
+    world.advance(121)  # past the demo profile's 120 s challenge window
+    assert oracle.settle_weeks() == {0: "executing"}
+    assert world.view("WeeklySettlement", "leafStatus", 0, alice) == 2
+    assert world.view("WeeklySettlement", "leafStatus", 0, carol) == 1  # defaulted: grace
+    assert world.view("WeeklySettlement", "leafStatus", 0, bob) == 0  # waits for carol's money
+    assert not world.view("WeeklySettlement", "isRestricted", carol)
+
+    world.advance(GRACE + 1)
+    assert oracle.settle_weeks() == {0: DONE}
+    assert world.view("WeeklySettlement", "isRestricted", carol)
+    assert world.view("CollateralVault", "collateralOf", carol) == 100_000 * TOKEN + totals[carol]
+    assert world.view("CapacityToken", "balanceOf", bob) == bob_before + totals[bob]
+    assert world.view("CapacityToken", "balanceOf", distributor) == pool_before + fees
+    for participant in (alice, bob, carol):
+        assert world.view("WeeklySettlement", "leafStatus", 0, participant) == 2
+
+    nonce = world.w3.eth.get_transaction_count(address("oracle"))
+    assert advance_week(oracle.ctx, 0) == DONE  # repeating settles nothing twice
+    assert world.w3.eth.get_transaction_count(address("oracle")) == nonce
+    assert oracle.settle_weeks() == {}
+
+    oracle.tick(limit=1)  # hour 168: carol is restricted, her buying is cut
+    with Session(world.engine) as session:
+        journal = oracle_repo.journal_hour(session, hour=GENESIS + HOURS)
+    assert journal is not None
+    assert journal.collateral["participants"][carol]["state"] == "restricted"
+    assert journal.collateral["cut_orders"] == {carol_buy: "removed"}
+    assert carol not in world.publication(GENESIS + HOURS)["result"]["participants"]
