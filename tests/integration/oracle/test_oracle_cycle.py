@@ -98,3 +98,41 @@ def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
     )
     assert expected > 0
     assert world.view("CollateralVault", "requirementOf", address("alice")) == expected
+
+
+def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_transaction(
+    world: OracleWorld,
+) -> None:
+    from flowmarket.services.oracle import transactions
+    from flowmarket.services.oracle.journal import SENT, advance, load
+    from flowmarket.services.oracle.snapshot import take_snapshot
+    from flowmarket.services.oracle.solve import solve_hour
+
+    basic_book(world)
+    oracle = open_oracle(world.settings, world.engine)
+    ctx = oracle.ctx
+    take_snapshot(ctx, hour=GENESIS)
+    with ctx.session() as session:
+        row = load(session, GENESIS)
+        assert row is not None
+        result = solve_hour(session, row)
+    bundle = build_hour_bundle(result, hour=GENESIS, fee_bps=10)
+    call = ctx.contract("ClearingLedger").functions.commitHour(
+        GENESIS, bundle.commitment.as_tuple()
+    )
+    signed = transactions.sign_call(ctx.market.client, call, label="commitHour")
+    with ctx.session() as session:  # what `commit` journals just before it broadcasts
+        row = load(session, GENESIS)
+        assert row is not None
+        row.tx_nonce, row.tx_hash, row.raw_tx = signed.nonce, signed.tx_hash, signed.raw
+        advance(session, row, SENT)
+
+    assert oracle.tick(limit=1) == 1
+
+    ledger = world.contract("ClearingLedger")
+    logs = ledger.events.HourCommitted().get_logs(from_block=world.deployment.block_number)
+    assert len(logs) == 1
+    assert "0x" + bytes(logs[0]["transactionHash"]).hex() == signed.tx_hash
+    with Session(world.engine) as session:
+        journal = oracle_repo.journal_hour(session, hour=GENESIS)
+    assert journal is not None and journal.step == "published" and journal.tx_hash == signed.tx_hash

@@ -34,12 +34,25 @@ def commit_hour(ctx: OracleContext, hour: int) -> None:
         row = load(session, hour)
         assert row is not None and row.result_doc is not None
         bundle = build_hour_bundle(row.result_doc, hour=hour, fee_bps=row.fee_bps)
-        step, tx_hash, nonce, raw = row.step, row.tx_hash, row.tx_nonce, row.raw_tx
-    if step == SENT and tx_hash is not None and nonce is not None and raw is not None:
-        previous = SignedTx(f"commitHour({hour})", nonce, tx_hash, raw)
-        if ctx.rpc(lambda: _recover(ctx, bundle, previous), what="recover commit", hour=hour):
-            return
-    ctx.rpc(lambda: _send(ctx, bundle), what="commit", hour=hour)
+    ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
+
+
+def _attempt(ctx: OracleContext, bundle: HourBundle) -> None:
+    """One try; a retry after a transport failure starts here again, so a transaction
+    journaled by an earlier try is always looked for before another one is signed."""
+    previous = _journaled_tx(ctx, bundle.hour)
+    if previous is not None and _recover(ctx, bundle, previous):
+        return
+    _send(ctx, bundle)
+
+
+def _journaled_tx(ctx: OracleContext, hour: int) -> SignedTx | None:
+    with ctx.session() as session:
+        row = load(session, hour)
+        assert row is not None
+    if row.step != SENT or row.tx_hash is None or row.tx_nonce is None or row.raw_tx is None:
+        return None
+    return SignedTx(f"commitHour({hour})", row.tx_nonce, row.tx_hash, row.raw_tx)
 
 
 def _recover(ctx: OracleContext, bundle: HourBundle, previous: SignedTx) -> bool:
