@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmarket.clearing import clear_document
+from flowmarket.cli.jsonfile import read_json_file
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
 
@@ -29,26 +30,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{what} {path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{what} {path}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"{what} {path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    orders = _read_json(args.orders, "orders file")
+    orders = read_json_file(args.orders, "orders file")
     if not isinstance(orders, dict):
         raise InvalidInput(f"orders file {args.orders}: expected a JSON object")
-    prior = None if args.prior is None else _read_json(args.prior, "prior file")
+    prior = None if args.prior is None else read_json_file(args.prior, "prior file")
     if prior is not None and not isinstance(prior, dict):
         raise InvalidInput(f"prior file {args.prior}: expected a JSON object")
     result = clear_document(orders, prior)
