@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from flowmarket.config import Settings
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.services.oracle.cycle import open_oracle
 from flowmarket.services.oracle.expected import report_expected as record_expected
 from flowmarket.services.oracle.settlement import advance_week
@@ -97,6 +97,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         oracle = open_oracle(settings, engine)
         processed = oracle.run(hours=args.hours, until_hour=args.until_hour, once=args.once)
+    except MarketError as exc:
+        logging.getLogger("flowmarket.oracle").error("oracle stopped", extra={"error": str(exc)})
+        raise
     finally:
         engine.dispose()
     print(f"processed {processed} hours")

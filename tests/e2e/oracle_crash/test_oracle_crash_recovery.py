@@ -59,8 +59,11 @@ def assert_each_hour_committed_once_with_reproducible_roots(world: OracleWorld) 
         with Session(world.engine) as session:
             journal = oracle_repo.journal_hour(session, hour=hour)
         assert journal is not None and journal.step == "published"
-        # An independent re-clearing of the journaled order set reproduces the roots.
-        result = clear_document(journal.engine_doc, {"prices": prior})
+        # A monitor re-clearing the published order set reproduces the committed roots.
+        published = world.settings.state_dir / "hours" / f"{hour}.orders.json"
+        order_set = json.loads(published.read_text())
+        assert order_set["orders"] == journal.engine_doc["orders"]
+        result = clear_document(order_set, {"prices": prior})
         bundle = build_hour_bundle(result, hour=hour, fee_bps=journal.fee_bps)
         assert event["ordersRoot"] == bundle.commitment.orders_root
         assert event["pricesRoot"] == bundle.commitment.prices_root

@@ -14,6 +14,7 @@ from flowmarket.money import hour_amounts
 from flowmarket.services.hour_commitment import build_hour_bundle
 from flowmarket.services.oracle.collateral import CollateralParams, requirement
 from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.services.oracle.expected import report_expected
 from flowmarket.services.participation import SqlBackend
 from flowmarket.services.serve import load_domain, token_secret
 
@@ -58,6 +59,10 @@ def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
             price,
             [bytes.fromhex(p[2:]) for p in proof["proof"]],
         )
+        positions = {
+            p.product: p.quantity for p in SqlBackend(world.engine).positions(address("alice"))
+        }
+        assert positions["premium"] > 0
         entry = client.get(f"/v1/hours/{hour}/proofs/participants/{address('alice')}").json()
         fields = bundle.entry_fields(address("alice"))
         assert world.view(
@@ -75,6 +80,7 @@ def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
     basic_book(world)
     for who in ("alice", "bob", "carol"):
         world.fund(who, collateral=1_000 * TOKEN)
+    report_expected(world.engine, participant=address("alice"), quantities={"premium": 4.0})
     world_oracle = open_oracle(world.settings, world.engine)
     world_oracle.tick(limit=2)
 
@@ -93,9 +99,9 @@ def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
             world.publication(GENESIS + 1)["result"], fee_bps=10
         ).prices.items()
     }
-    expected = requirement(
-        positions[address("alice")], {}, prices, CollateralParams(1_000, 2_000, 2_000)
-    )
+    params = CollateralParams(1_000, 2_000, 2_000)
+    expected = requirement(positions[address("alice")], {"premium": 4.0}, prices, params)
+    assert expected != requirement(positions[address("alice")], {}, prices, params)
     assert expected > 0
     assert world.view("CollateralVault", "requirementOf", address("alice")) == expected
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from flowmarket.clearing import clear_document
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.services.market import Market, connect_market
 from flowmarket.services.oracle import chain_state
 from flowmarket.services.oracle.clock import SECONDS_PER_HOUR, OracleClock
@@ -175,7 +175,17 @@ class Oracle:
         return sorted(set(recorded) | set(range(start, full + 1)))
 
     def settle_weeks(self) -> dict[int, str]:
-        return {week: advance_week(self.ctx, week) for week in self.complete_weeks()}
+        """Advance every complete week's settlement. A week that fails (a root that does
+        not match, a reverted call) is reported and retried next tick; it never stops the
+        hourly cycle."""
+        out: dict[int, str] = {}
+        for week in self.complete_weeks():
+            try:
+                out[week] = advance_week(self.ctx, week)
+            except MarketError as exc:
+                self.ctx.alert("settlement-error", f"week {week}: {exc}")
+                out[week] = "error"
+        return out
 
     def run(
         self,

@@ -9,9 +9,12 @@ part is idempotent, so a crash in the middle just repeats it.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.money import to_wad
@@ -32,6 +35,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
         assert row is not None and row.result_doc is not None and row.commitment is not None
         bundle = build_hour_bundle(row.result_doc, hour=hour, fee_bps=row.fee_bps)
         tx_hash = row.tx_hash or ""
+        engine_doc, collateral = row.engine_doc, row.collateral
         oracle_repo.fill_commitment(
             session,
             hour=hour,
@@ -50,12 +54,29 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
             block_number=row.commit_block or 0,
         )
     write_publication(ctx.settings.state_dir, publication)
+    write_order_set(ctx.settings.state_dir, hour, engine_doc, collateral)
     post_requirements(ctx, hour)
     with ctx.session() as session:
         row = load(session, hour)
         assert row is not None
         advance(session, row, PUBLISHED)
     log.info("hour published", extra={"hour": hour, "step": "publish"})
+
+
+def write_order_set(
+    state_dir: Path, hour: int, engine_doc: dict[str, Any], collateral: dict[str, Any]
+) -> Path:
+    """`hours/<h>.orders.json`: the order set exactly as cleared (after the collateral
+    rules), which `flowmarket clear` re-clears into the committed roots, and the
+    collateral states and cuts that produced it."""
+    path = state_dir / "hours" / f"{hour}.orders.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(
+        json.dumps({**engine_doc, "hour": hour, "collateral": collateral}, indent=1)
+    )
+    temporary.replace(path)
+    return path
 
 
 def _hex(value: bytes) -> str:
