@@ -15,6 +15,26 @@ from flowmarket.clearing.dual import dot
 from flowmarket.clearing.model import FloatArray
 
 
+def free_part(w_e: sp.csc_array, delta: FloatArray, max_iter: int) -> FloatArray:
+    """Orthogonal projection (n,) of delta onto null(w_eᵀ), the non-unique price directions.
+
+    A product with a single-product order strictly inside its curve is pinned
+    (every null vector is 0 there), so only the other products enter the CG,
+    through the equalities that touch them; usually a small system.
+    """
+    single = np.flatnonzero(np.diff(w_e.indptr) == 1)
+    pinned = np.zeros(delta.size, dtype=bool)
+    pinned[w_e.indices[w_e.indptr[single]]] = True
+    rest = np.flatnonzero(~pinned)
+    out = np.zeros_like(delta)
+    if rest.size == 0:
+        return out
+    w_rest = sp.csc_array(w_e[rest])
+    w_rest = sp.csc_array(w_rest[:, np.flatnonzero(np.diff(w_rest.indptr))])
+    out[rest] = delta[rest] - range_part(w_rest, delta[rest], max_iter)
+    return out
+
+
 def range_part(w_e: sp.csc_array, delta: FloatArray, max_iter: int) -> FloatArray:
     """Orthogonal projection (n,) of delta (n,) onto range(w_e), by plain CG."""
     w_t = sp.csr_array(w_e.T)

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 from flowmarket.clearing.dual import DualOperators, column_prices, response
 from flowmarket.clearing.ldp import project
 from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, SolverOptions
-from flowmarket.clearing.nullspace import range_part
+from flowmarket.clearing.nullspace import free_part
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,9 @@ def unique_prices(
     w_e = sp.csc_array(ops.weights[:, ps.equal])
     comp = _components(w_e)
     delta = prior - prices
-    free_part = delta - range_part(w_e, delta, options.cg_max_iter)
+    loose = free_part(w_e, delta, options.cg_max_iter)
     eps = 1e-9 * max(1.0, float(np.max(np.abs(delta), initial=0.0)))
-    free_comp = np.unique(comp[np.abs(free_part) > eps])
+    free_comp = np.unique(comp[np.abs(loose) > eps])
     if free_comp.size == 0:
         return prices, True
     group = _groups(comp, free_comp, ps.c)

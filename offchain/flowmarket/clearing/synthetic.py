@@ -14,8 +14,20 @@ import scipy.sparse as sp
 from flowmarket.clearing.model import OrderBook
 
 
-def random_book(n_products: int, n_orders: int, seed: int, *, max_segments: int = 3) -> OrderBook:
-    """A random book with n_products and n_orders (n_orders ≥ 2 n_products)."""
+def random_book(
+    n_products: int,
+    n_orders: int,
+    seed: int,
+    *,
+    max_segments: int = 3,
+    locality: int | None = None,
+) -> OrderBook:
+    """A random book with n_products and n_orders (n_orders ≥ 2 n_products).
+
+    Portfolio products are uniform over the catalogue, or with `locality` = w
+    within w places after the order's first product (like bundles of
+    neighbouring hours of one region), which keeps sparse factorisations small.
+    """
     if n_orders < 2 * n_products:
         raise ValueError("n_orders must be at least 2 × n_products so every product trades")
     rng = np.random.default_rng(seed)
@@ -26,6 +38,10 @@ def random_book(n_products: int, n_orders: int, seed: int, *, max_segments: int 
     first = np.concatenate([[0], np.cumsum(k)[:-1]])
     rows[first[: 2 * n_products]] = np.arange(2 * n_products) // 2
     cols = np.repeat(np.arange(m), k)
+    if locality is not None:  # other products within `locality` places of the first one
+        offset = rng.integers(1, locality + 1, rows.size)
+        offset[first] = 0
+        rows = (rows[first][cols] + offset) % n_products
     weights = rng.uniform(0.5, 2.0, rows.size)
     weights[rng.random(rows.size) < 0.15] *= -1.0
     weights[first] = np.abs(weights[first])
