@@ -35,6 +35,7 @@ CHALLENGE_S = 120
 UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
 HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "guardian")
 CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
+ACTORS = ("alice", "bob")
 MACHINE_SETTINGS = settings(
     max_examples=3,
     stateful_step_count=12,
@@ -77,12 +78,25 @@ class ChainMachine(RuleBasedStateMachine):
 
 
 class CollateralMachine(ChainMachine):
+    """Two actors, so deposits, requirements and withdrawals collide often."""
+
     def __init__(self) -> None:
         super().__init__()
         self.collateral = dict.fromkeys(PARTICIPANTS, 0)
         self.requirement = dict.fromkeys(PARTICIPANTS, 0)
 
-    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(1, 1_200))
+    @initialize(
+        deposits=st.lists(st.integers(1, 900), min_size=2, max_size=2),
+        requirements=st.lists(st.integers(0, 400), min_size=2, max_size=2),
+    )
+    def fund_the_vault(self, deposits: list[int], requirements: list[int]) -> None:
+        """Start every example with collateral and requirements, so that even a short
+        run of steps withdraws against a real requirement."""
+        for who, amount, requirement in zip(ACTORS, deposits, requirements, strict=True):
+            self.deposit(who, amount)
+            self.set_requirement(who, requirement)
+
+    @rule(who=st.sampled_from(ACTORS), amount=st.integers(1, 1_200))
     def deposit(self, who: str, amount: int) -> None:
         wei = amount * TOKEN
         self.market.approve(who, "CollateralVault", wei)
@@ -91,9 +105,11 @@ class CollateralMachine(ChainMachine):
         if expected == "ok":
             self.collateral[who] += wei
 
-    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(1, 600))
-    def withdraw(self, who: str, amount: int) -> None:
-        wei = amount * TOKEN
+    @rule(who=st.sampled_from(ACTORS), offset=st.integers(-100, 100))
+    def withdraw(self, who: str, offset: int) -> None:
+        # Aim near the edge: the excess over the requirement, give or take 100 tokens.
+        excess = self.collateral[who] - self.requirement[who]
+        wei = max(1, excess + offset * TOKEN)
         if wei > self.collateral[who]:
             expected = "VaultInsufficientCollateral"
         elif self.collateral[who] - wei < self.requirement[who]:
@@ -107,7 +123,7 @@ class CollateralMachine(ChainMachine):
             left = self.market.view("CollateralVault", "collateralOf", address)
             assert left >= self.market.view("CollateralVault", "requirementOf", address)
 
-    @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(0, 800))
+    @rule(who=st.sampled_from(ACTORS), amount=st.integers(0, 400))
     def set_requirement(self, who: str, amount: int) -> None:
         address = self.market.address(who)
         self.market.send(
@@ -116,8 +132,8 @@ class CollateralMachine(ChainMachine):
         self.requirement[who] = amount * TOKEN
 
     @rule(
-        sender=st.sampled_from(PARTICIPANTS),
-        to=st.sampled_from(PARTICIPANTS),
+        sender=st.sampled_from(ACTORS),
+        to=st.sampled_from(ACTORS),
         amount=st.integers(0, 300),
     )
     def transfer(self, sender: str, to: str, amount: int) -> None:
@@ -146,9 +162,20 @@ class SettlementMachine(ChainMachine):
         self.fees_forwarded = False
 
     @initialize(
-        first=st.lists(st.integers(-400, 400), min_size=3, max_size=3), fees=st.integers(0, 5)
+        first=st.lists(st.integers(-400, 400), min_size=3, max_size=3),
+        fees=st.integers(0, 5),
+        allowances=st.lists(st.integers(0, 600), min_size=4, max_size=4),
+        collateral=st.lists(st.booleans(), min_size=4, max_size=4),
     )
-    def post_week(self, first: list[int], fees: int) -> None:
+    def post_week(
+        self, first: list[int], fees: int, allowances: list[int], collateral: list[bool]
+    ) -> None:
+        """Post a random balanced week; give each participant a random allowance and
+        maybe collateral, so short runs already mix pulls, defaults and seizures."""
+        for who, allowance, deposit in zip(PARTICIPANTS, allowances, collateral, strict=True):
+            self.approve(who, allowance)
+            if deposit:
+                self.deposit_collateral(who)
         m = self.market
         amounts = [a * TOKEN for a in first]
         amounts.append(-fees * TOKEN - sum(amounts))
