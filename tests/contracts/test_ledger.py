@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from market_harness import TOKEN, Market, commitment
 
 from flowmarket.chain import leaves
@@ -10,8 +12,32 @@ from flowmarket.chain.merkle import MerkleTree
 HOURS_PER_WEEK = 168
 
 
-def real_commitment(market: Market) -> tuple[tuple[object, ...], dict[str, object]]:
+@dataclass(frozen=True)
+class Hour:
     """An hour with real trees: 5 prices (one negative), 3 entries, 4 orders."""
+
+    prices: dict[bytes, int]
+    entries: list[tuple[str, int, int, bytes]]
+    orders: dict[bytes, int]
+
+    @property
+    def prices_tree(self) -> MerkleTree:
+        return MerkleTree.from_leaves(leaves.price_leaf(p, v) for p, v in self.prices.items())
+
+    @property
+    def entries_tree(self) -> MerkleTree:
+        return MerkleTree.from_leaves(leaves.entry_leaf(*e) for e in self.entries)
+
+    @property
+    def orders_tree(self) -> MerkleTree:
+        return MerkleTree.from_leaves(leaves.order_leaf(k, q) for k, q in self.orders.items())
+
+    def commitment(self) -> tuple[object, ...]:
+        roots = (self.orders_tree.root, self.prices_tree.root, self.entries_tree.root)
+        return (*roots, 1, 2, 6 * 10**15, 0, 0)
+
+
+def real_hour(market: Market) -> Hour:
     prices = {leaves.product_id(f"premium/r{i}/h0"): (i - 1) * 10**17 for i in range(5)}
     alice, bob, carol = (market.address(w) for w in ("alice", "bob", "carol"))
     ids = list(prices)[:2]
@@ -21,13 +47,7 @@ def real_commitment(market: Market) -> tuple[tuple[object, ...], dict[str, objec
         (carol, TOKEN - 5 * 10**15, 10**15, leaves.trades_hash(ids[1:], [-TOKEN])),
     ]
     orders = {leaves.order_key(f"order-{i}"): (i - 2) * TOKEN for i in range(4)}
-    trees = {
-        "prices": MerkleTree.from_leaves(leaves.price_leaf(p, v) for p, v in prices.items()),
-        "entries": MerkleTree.from_leaves(leaves.entry_leaf(*e) for e in entries),
-        "orders": MerkleTree.from_leaves(leaves.order_leaf(k, q) for k, q in orders.items()),
-    }
-    c = (trees["orders"].root, trees["prices"].root, trees["entries"].root, 1, 2, 6 * 10**15, 0, 0)
-    return c, {"prices": prices, "entries": entries, "orders": orders, "trees": trees}
+    return Hour(prices=prices, entries=entries, orders=orders)
 
 
 def test_session_ledger_has_week_zero_committed_and_expects_the_next_hour(market: Market) -> None:
@@ -79,32 +99,32 @@ def test_reading_an_uncommitted_hour_reverts(market: Market) -> None:
 
 def test_verifies_python_proofs_of_prices_entries_and_orders(market: Market) -> None:
     hour = market.view("ClearingLedger", "nextHour")
-    c, data = real_commitment(market)
-    market.send("oracle", "ClearingLedger", "commitHour", hour, c)
-    trees = data["trees"]
-    for product, price in data["prices"].items():  # type: ignore[attr-defined]
-        proof = trees["prices"].proof(leaves.price_leaf(product, price))  # type: ignore[index]
+    data = real_hour(market)
+    market.send("oracle", "ClearingLedger", "commitHour", hour, data.commitment())
+    assert any(price < 0 for price in data.prices.values())
+    for product, price in data.prices.items():
+        proof = data.prices_tree.proof(leaves.price_leaf(product, price))
         assert market.view("ClearingLedger", "verifyPrice", hour, product, price, proof)
-    for entry in data["entries"]:  # type: ignore[attr-defined]
-        proof = trees["entries"].proof(leaves.entry_leaf(*entry))  # type: ignore[index]
+    for entry in data.entries:
+        proof = data.entries_tree.proof(leaves.entry_leaf(*entry))
         assert market.view("ClearingLedger", "verifyEntry", hour, *entry, proof)
-    for key, quantity in data["orders"].items():  # type: ignore[attr-defined]
-        proof = trees["orders"].proof(leaves.order_leaf(key, quantity))  # type: ignore[index]
+    for key, quantity in data.orders.items():
+        proof = data.orders_tree.proof(leaves.order_leaf(key, quantity))
         assert market.view("ClearingLedger", "verifyOrder", hour, key, quantity, proof)
 
 
 def test_rejects_a_bad_proof_a_wrong_value_and_a_wrong_hour(market: Market) -> None:
     hour = market.view("ClearingLedger", "nextHour")
-    c, data = real_commitment(market)
-    market.send("oracle", "ClearingLedger", "commitHour", hour, c)
-    product, price = next(iter(data["prices"].items()))  # type: ignore[attr-defined]
-    proof = data["trees"]["prices"].proof(leaves.price_leaf(product, price))  # type: ignore[index]
+    data = real_hour(market)
+    market.send("oracle", "ClearingLedger", "commitHour", hour, data.commitment())
+    product, price = next(iter(data.prices.items()))
+    proof = data.prices_tree.proof(leaves.price_leaf(product, price))
     assert not market.view("ClearingLedger", "verifyPrice", hour, product, price + 1, proof)
     assert not market.view("ClearingLedger", "verifyPrice", hour, product, price, proof[::-1])
     assert not market.view("ClearingLedger", "verifyPrice", hour - 1, product, price, proof)
-    entry = data["entries"][0]  # type: ignore[index]
-    entry_proof = data["trees"]["entries"].proof(leaves.entry_leaf(*entry))  # type: ignore[index]
+    entry = data.entries[0]
+    entry_proof = data.entries_tree.proof(leaves.entry_leaf(*entry))
     # An entry proof does not verify a price: the trees are distinct commitments.
     assert not market.view("ClearingLedger", "verifyPrice", hour, product, price, entry_proof)
-    tampered = (entry[0], entry[1] + 1, *entry[2:])
+    tampered = (entry[0], entry[1] + 1, entry[2], entry[3])
     assert not market.view("ClearingLedger", "verifyEntry", hour, *tampered, entry_proof)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from market_harness import TOKEN, Market
+from web3.types import TxReceipt
 
 from flowmarket.chain import leaves
 
@@ -36,7 +37,9 @@ def post_week(market: Market, *, wait: bool = True) -> leaves.SettlementWeek:
     return week
 
 
-def execute(market: Market, week: leaves.SettlementWeek, who: str, caller: str = "dave") -> object:
+def execute(
+    market: Market, week: leaves.SettlementWeek, who: str, caller: str = "dave"
+) -> TxReceipt:
     address = market.address(who)
     return market.send(
         caller,
@@ -202,7 +205,7 @@ def test_failed_pull_starts_grace_then_seizure_restricts_until_whole(market: Mar
     market.send("alice", "CollateralVault", "deposit", 150 * TOKEN)
     market.send("oracle", "CollateralVault", "setRequirements", [alice], [80 * TOKEN])
     receipt = execute(market, week, "alice")  # no allowance: the pull fails, nothing reverts
-    [failed] = market.events(receipt, "WeeklySettlement", "SettlementPullFailed")  # type: ignore[arg-type]
+    [failed] = market.events(receipt, "WeeklySettlement", "SettlementPullFailed")
     assert failed["graceEndsAt"] == market.now() + GRACE_S
     assert market.view("WeeklySettlement", "leafStatus", 0, alice) == 1
     assert market.view("WeeklySettlement", "debtOf", alice) == 100 * TOKEN
