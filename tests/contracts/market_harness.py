@@ -18,9 +18,8 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractFunction
 from web3.logs import DISCARD
-from web3.types import TxParams, TxReceipt
+from web3.types import TxReceipt
 
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
@@ -45,26 +44,6 @@ def commitment(hour: int, *, fees: int = 7 * TOKEN) -> tuple[Any, ...]:
         10**6,
         10**7,
     )
-
-
-class PendingEstimate:
-    """Estimates gas against the pending block, where the transaction will be mined.
-
-    Estimating against `latest` (what `ChainClient.transact` does) under-estimates a
-    vote-checkpoint write right after another one: on `latest` the checkpoint of that
-    block is updated in place, in the mined block a new one is pushed (+2 SSTOREs).
-    Measured: estimate 69 812 vs 114 344 used for `delegate` after a `transfer`.
-    """
-
-    def __init__(self, call: ContractFunction) -> None:
-        self._call = call
-        self.fn_name = call.fn_name
-
-    def estimate_gas(self, params: TxParams) -> int:
-        return int(self._call.estimate_gas(params, block_identifier="pending"))
-
-    def build_transaction(self, params: TxParams) -> TxParams:
-        return self._call.build_transaction(params)
 
 
 @dataclass
@@ -92,7 +71,7 @@ class Market:
     def send(self, who: str, name: str, function: str, *args: Any) -> TxReceipt:
         client = self.clients[who]
         contract = client.contract(self.artifacts[name], self.deployment.addresses[name])
-        return client.transact(PendingEstimate(getattr(contract.functions, function)(*args)))
+        return client.transact(getattr(contract.functions, function)(*args))
 
     def events(self, receipt: TxReceipt, name: str, event: str) -> list[dict[str, Any]]:
         handler = getattr(self.contract(name).events, event)()

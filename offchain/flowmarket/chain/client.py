@@ -72,7 +72,9 @@ class ChainClient:
         description = label or getattr(call, "fn_name", "transaction")
         params: TxParams = {"from": self.account.address, "value": Wei(value)}
         try:
-            gas = call.estimate_gas(params)
+            # "pending", not "latest": a call right after another tx of ours must see it
+            # (a delegate after a transfer was under-estimated by 40 % against "latest").
+            gas = call.estimate_gas(params, block_identifier="pending")
         except ContractLogicError as exc:
             raise TransactionReverted(
                 f"{description}: {self.decoder.describe(_revert_data(exc))}"
