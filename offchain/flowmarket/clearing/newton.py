@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from flowmarket.clearing.dual import DualOperators, column_prices, dot, response
+from flowmarket.clearing.dual import DualOperators, column_prices, dot
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
 from flowmarket.errors import ClearingFailed
 
@@ -73,20 +73,21 @@ def _pcg(
 def _line_search(
     lin: LinearOrders,
     ops: DualOperators,
-    u: FloatArray,
+    z0: FloatArray,
+    x0: FloatArray,
     v: FloatArray,
     c: tuple[float, float, float],
-) -> float:
-    """argmin_t ψ(t) = g(π + t d) + μ/2‖π + t d − π₀‖², exact (safeguarded 1-D Newton).
+) -> tuple[float, FloatArray]:
+    """argmin_t ψ(t) = g(π + t d) + ν/2‖π + t d − π₀‖², exact (safeguarded 1-D Newton).
 
-    u = Wᵀπ, v = Wᵀd; c = (ψ'(0), μ, ‖d‖²). With z(t) = (p_high − u − t v)/slope,
-    x(t) = clip(z, 0, q), ψ'(t) = ψ'(0) − (x(t) − x(0))·v + μ t ‖d‖².
+    z0 = (p_high − Wᵀπ)/slope, x0 = clip(z0, 0, q), v = Wᵀd; c = (ψ'(0), ν, ‖d‖²).
+    With z(t) = z0 − t v/slope and x(t) = clip(z(t), 0, q):
+    ψ'(t) = ψ'(0) − (x(t) − x0)·v + ν t ‖d‖². Returns (t, z(t)).
     """
     d0, pull, dd = c
-    z0 = (lin.p_high - u) * ops.inv_slope
     b = v * ops.inv_slope
     vb = v * b
-    x0v = dot(np.clip(z0, 0.0, lin.q), v)
+    x0v = dot(x0, v)
     lo, hi, t = 0.0, np.inf, 1.0
     for _ in range(60):
         z = z0 - t * b
@@ -94,7 +95,7 @@ def _line_search(
         # Short of the minimiser (ψ' ≤ 0, so ψ decreased) a loose test suffices;
         # past it, ψ'(t) must be nearly 0 so that ψ(t) < ψ(0) still holds.
         if -LINE_SEARCH_TOL * abs(d0) <= deriv <= 1e-3 * abs(d0):
-            return t
+            return t, z
         if deriv > 0:
             hi = t
         else:
@@ -103,7 +104,8 @@ def _line_search(
         step = t - deriv / curv if curv > 0 else np.nan
         fallback = 0.5 * (lo + hi) if np.isfinite(hi) else 2.0 * t
         t = step if lo < step < hi else fallback
-    return lo if lo > 0 else t
+    t = lo if lo > 0 else t
+    return t, z0 - t * b
 
 
 # μ = mean Hessian diagonal × min(cap, (‖r‖/‖r₀‖)^power). Measured on seeded books
@@ -116,17 +118,17 @@ MU_FLOOR = 1e-12  # relative to the mean Hessian diagonal; keeps CG's system wel
 
 
 def _hessian_weights(
-    lin: LinearOrders, ops: DualOperators, u: FloatArray, r_max: float
+    lin: LinearOrders, ops: DualOperators, z: FloatArray, band: float
 ) -> FloatArray:
     """1/slope (l,) for the orders in the generalised Jacobian, else 0.
 
-    Strictly inside orders; after a stalled step (t < STALL_STEP) also those within
-    one imbalance of a kink (band = slope·r_max): an order on its kink can absorb
-    the residual, and leaving it out makes the Hessian singular exactly where the
-    last digits have to be won (the line search takes t > 1 if the step is short).
+    z = (p_high − Wᵀπ)/slope. Strictly inside orders (0 < z < q); after a stalled
+    step (t < STALL_STEP) also those within one imbalance of a kink (band = r_max
+    GB/h): an order on its kink can absorb the residual, and leaving it out makes
+    the Hessian singular exactly where the last digits have to be won (the line
+    search takes t > 1 if the step is short).
     """
-    band = lin.slope * r_max
-    near = (u > lin.p_low - band) & (u < lin.p_high + band)
+    near = (z > -band) & (z < lin.q + band)
     h: FloatArray = np.where(near, ops.inv_slope, 0.0)
     return h
 
@@ -135,6 +137,12 @@ def _proximal_weight(progress: float, h_scale: float) -> float:
     """μ (GB/h per token): a share of the mean Hessian diagonal, shrinking with ‖r‖/‖r₀‖."""
     cap, power = MU_SCHEDULE
     return h_scale * min(cap, float(np.power(progress, power)))
+
+
+def _unclipped(lin: LinearOrders, ops: DualOperators, prices: FloatArray) -> FloatArray:
+    """z = (p_high − Wᵀπ)/slope: (l,) GB/h each linear order would trade, unclipped."""
+    z: FloatArray = (lin.p_high - column_prices(ops, prices)) * ops.inv_slope
+    return z
 
 
 def solve_dual(
@@ -149,14 +157,16 @@ def solve_dual(
     r_first = 0.0
     mu = pull = np.inf
     t = 1.0
-    u = column_prices(ops, prices)
+    z = _unclipped(lin, ops, prices)
     for it in range(options.max_iter + 1):
-        r = ops.weights @ response(lin, u)
+        x = np.clip(z, 0.0, lin.q)
+        r = ops.weights @ x
         r_max = float(np.max(np.abs(r), initial=0.0))
         if r_max <= target:
-            # u was updated incrementally (u += t·Wᵀd); confirm with an exact product.
-            u = column_prices(ops, prices)
-            r = ops.weights @ response(lin, u)
+            # z was updated incrementally (z −= t·Wᵀd/slope); confirm exactly.
+            z = _unclipped(lin, ops, prices)
+            x = np.clip(z, 0.0, lin.q)
+            r = ops.weights @ x
             r_max = float(np.max(np.abs(r), initial=0.0))
             if r_max <= target:
                 return DualSolution(prices, it, cg_total, r_max)
@@ -170,15 +180,14 @@ def solve_dual(
         spread = max(1.0, float(np.max(np.abs(prices - prior))))
         pull = min(pull, mu, 0.1 * r_max / spread)
         grad = r - pull * (prices - prior)
-        h = _hessian_weights(lin, ops, u, r_max if t < STALL_STEP else 0.0)
+        h = _hessian_weights(lin, ops, z, r_max if t < STALL_STEP else 0.0)
         forcing = min(0.1, float(np.sqrt(r_max / r_first)))
         cg_tol = max(0.1 * target, forcing * np.sqrt(dot(grad, grad)))
         d, n_cg = _pcg(ops, h, mu, grad, cg_tol, options.cg_max_iter)
         cg_total += n_cg
         v = column_prices(ops, d)
-        t = _line_search(lin, ops, u, v, (-dot(grad, d), pull, dot(d, d)))
+        t, z = _line_search(lin, ops, z, x, v, (-dot(grad, d), pull, dot(d, d)))
         prices = prices + t * d
-        u = u + t * v
     raise ClearingFailed(
         f"clearing: Newton did not reach imbalance {target:.3g} GB/h in "
         f"{options.max_iter} iterations (last {r_max:.3g})"
