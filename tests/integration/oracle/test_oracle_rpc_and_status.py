@@ -71,3 +71,23 @@ def test_status_command_shows_last_cleared_and_committed_hours_and_lag(world: Or
         next(line for line in shown.stdout.splitlines() if line.startswith("lag")).split()[-1]
     )
     assert lag > 90_000  # the test clock's epoch is 100 000 one-second hours ago
+
+
+def test_settling_a_week_that_is_not_complete_is_refused_with_the_reason(
+    world: OracleWorld,
+) -> None:
+    basic_book(world)
+    open_oracle(world.settings, world.engine).tick(limit=1)
+
+    settled = subprocess.run(
+        [FLOWMARKET, "oracle", "settle", "0"],
+        env={**os.environ, **world.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert settled.returncode == 2
+    assert "week 0 (hours 1000-1167) is not complete" in settled.stderr
+    assert "last published hour is 1000" in settled.stderr
+    assert world.view("WeeklySettlement", "weekRoot", 0)[0] == bytes(32)

@@ -28,9 +28,10 @@ from typing import Any
 from flowmarket.chain.leaves import SettlementWeek, settlement_week
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleWeek
-from flowmarket.errors import ChainError, TransactionReverted
+from flowmarket.errors import ChainError, InvalidInput, TransactionReverted
 from flowmarket.services.oracle import chain_state, transactions
 from flowmarket.services.oracle.context import OracleContext
+from flowmarket.services.oracle.journal import PUBLISHED
 
 log = logging.getLogger("flowmarket.oracle")
 UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
@@ -43,6 +44,12 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
         record = oracle_repo.get_week(session, week=week)
         if record is None:
             first, last = ctx.clock.week_hours(week)
+            published = oracle_repo.latest_journal_hour(session, steps=(PUBLISHED,))
+            if week < 0 or published is None or published < last:
+                raise InvalidInput(
+                    f"week: week {week} (hours {first}-{last}) is not complete; the last "
+                    f"published hour is {published}"
+                )
             totals, fees = oracle_repo.week_totals(session, first_hour=first, last_hour=last)
             tree = settlement_week(week, sorted(totals.items()), fees)
             record = OracleWeek(
