@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.dual import DualOperators, column_prices, dot
@@ -42,14 +43,22 @@ def imbalance_target(lin: LinearOrders, options: SolverOptions) -> float:
 
 
 def _pcg(
-    ops: DualOperators, h: FloatArray, mu: float, rhs: FloatArray, tol: float, max_iter: int
+    ops: DualOperators,
+    near: npt.NDArray[np.bool_],
+    mu: float,
+    rhs: FloatArray,
+    tol: float,
+    max_iter: int,
 ) -> tuple[FloatArray, int]:
-    """Solve (W diag(h) Wᵀ + μ I) d = rhs to ‖residual‖₂ ≤ tol; returns (d, iterations)."""
-    active = np.flatnonzero(h)
+    """Solve (W_A diag(1/slope_A) W_Aᵀ + μ I) d = rhs, A = `near`, to ‖residual‖₂ ≤ tol.
+
+    Returns (d (n,), CG iterations); Jacobi preconditioner diag(W_A D_A⁻¹ W_Aᵀ) + μ.
+    """
+    active = np.flatnonzero(near)
     w_a = ops.weights[:, active]
     w_at = sp.csr_array((w_a.data, w_a.indices, w_a.indptr), shape=(active.size, rhs.size))
-    h_a = h[active]
-    precond = 1.0 / (ops.weights_sq @ h + mu)
+    h_a = ops.inv_slope[active]
+    precond = 1.0 / (ops.weights_sq @ (ops.inv_slope * near) + mu)
     d = np.zeros_like(rhs)
     res = rhs.copy()
     z = precond * res
@@ -117,10 +126,8 @@ LINE_SEARCH_TOL = 0.1  # accept t once −tol·|ψ'(0)| ≤ ψ'(t) ≤ 0 (same i
 MU_FLOOR = 1e-12  # relative to the mean Hessian diagonal; keeps CG's system well-posed
 
 
-def _hessian_weights(
-    lin: LinearOrders, ops: DualOperators, z: FloatArray, band: float
-) -> FloatArray:
-    """1/slope (l,) for the orders in the generalised Jacobian, else 0.
+def _jacobian_orders(lin: LinearOrders, z: FloatArray, band: float) -> npt.NDArray[np.bool_]:
+    """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
 
     z = (p_high − Wᵀπ)/slope. Strictly inside orders (0 < z < q); after a stalled
     step (t < STALL_STEP) also those within one imbalance of a kink (band = r_max
@@ -128,9 +135,8 @@ def _hessian_weights(
     the Hessian singular exactly where the last digits have to be won (the line
     search takes t > 1 if the step is short).
     """
-    near = (z > -band) & (z < lin.q + band)
-    h: FloatArray = np.where(near, ops.inv_slope, 0.0)
-    return h
+    near: npt.NDArray[np.bool_] = (z > -band) & (z < lin.q + band)
+    return near
 
 
 def _proximal_weight(progress: float, h_scale: float) -> float:
@@ -180,10 +186,10 @@ def solve_dual(
         spread = max(1.0, float(np.max(np.abs(prices - prior))))
         pull = min(pull, mu, 0.1 * r_max / spread)
         grad = r - pull * (prices - prior)
-        h = _hessian_weights(lin, ops, z, r_max if t < STALL_STEP else 0.0)
+        near = _jacobian_orders(lin, z, r_max if t < STALL_STEP else 0.0)
         forcing = min(0.1, float(np.sqrt(r_max / r_first)))
         cg_tol = max(0.1 * target, forcing * np.sqrt(dot(grad, grad)))
-        d, n_cg = _pcg(ops, h, mu, grad, cg_tol, options.cg_max_iter)
+        d, n_cg = _pcg(ops, near, mu, grad, cg_tol, options.cg_max_iter)
         cg_total += n_cg
         v = column_prices(ops, d)
         t, z = _line_search(lin, ops, z, x, v, (-dot(grad, d), pull, dot(d, d)))
