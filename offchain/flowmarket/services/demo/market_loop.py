@@ -1,0 +1,140 @@
+"""The demo's hours: the cast bids through the API, then the oracle clears, commits on
+chain and publishes; the first week then settles on chain.
+
+Hour h: the virtual clock moves into h's bidding window; every agent sees the catalogue
+listed at h, the last published price of each product and its own positions in
+products not yet delivered (the sum of its published hourly trades, as the API serves
+them) and trades; the clock
+moves to h's close and `Oracle.tick` runs snapshot → collateral → solve → commit →
+publish for h (and posts a week's settlement root once its 168 hours are published).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.agents import MarketView
+from flowmarket.catalogue import CatalogueSpec, Holdings, parse_name, product_names, products_at
+from flowmarket.db import oracle_repo, orders_repo, results_repo
+from flowmarket.db.models import Product
+from flowmarket.errors import ChainError
+from flowmarket.services.demo.api_server import VirtualClock
+from flowmarket.services.demo.events import DemoEvent, EventSink
+from flowmarket.services.demo.traders import TradeCounts, WalletTrader
+from flowmarket.services.oracle.cycle import Oracle
+from flowmarket.services.oracle.settlement import DONE
+
+KEEP_PRICES_HOURS = 48
+SETTLE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class HourStats:
+    """One demo hour: API calls, seconds bidding (all agents) and clearing (the oracle's
+    whole cycle), orders cleared and the fee rate the oracle read from the chain."""
+
+    hour: int
+    calls: TradeCounts
+    bid_s: float
+    clear_s: float
+    orders: int
+    fee_bps: int
+
+
+def load_catalogue(engine: Engine, spec: CatalogueSpec, first: int, last: int) -> int:
+    """Put every product listed at any hour in [first, last] in the API's catalogue table
+    up front (the API caches names for 2 s; a demo hour lasts less)."""
+    rows: dict[str, Product] = {}
+    for hour in range(first, last + 1):
+        for item in products_at(spec, hour):
+            if item.name not in rows:
+                rows[item.name] = Product(**item.row())
+    with Session(engine) as session:
+        return orders_repo.upsert_products(session, products=list(rows.values()))
+
+
+@dataclass
+class MarketLoop:
+    engine: Engine
+    oracle: Oracle
+    spec: CatalogueSpec
+    traders: Sequence[WalletTrader]
+    clock: VirtualClock
+    tolerance: float
+    prices: dict[str, float] = field(default_factory=dict)
+    positions: dict[str, dict[str, float]] = field(default_factory=dict)
+    stats: list[HourStats] = field(default_factory=list)
+
+    def run_hours(self, first: int, count: int, emit: EventSink, phase: str = "market") -> None:
+        for k in range(count):
+            stats = self.hour(first + k)
+            emit(
+                DemoEvent(
+                    phase,
+                    k + 1,
+                    count,
+                    f"hour {stats.hour}: {stats.orders} orders, {stats.calls.calls} API calls, "
+                    f"cleared in {stats.clear_s:.2f} s, fee {stats.fee_bps} bps",
+                )
+            )
+
+    def hour(self, hour: int) -> HourStats:
+        listed = product_names(self.spec, hour)
+        self.clock.bidding(hour)
+        started = time.perf_counter()
+        calls = TradeCounts()
+        for trader in self.traders:
+            holdings = Holdings(self.positions.get(trader.wallet.address, {}))
+            view = MarketView(hour, self.spec, listed, self.prices, holdings)
+            calls.add(trader.trade(view, self.tolerance))
+        bid_s = time.perf_counter() - started
+        self.clock.close(hour)
+        started = time.perf_counter()
+        self.oracle.tick(now=self.clock.now, limit=1)
+        clear_s = time.perf_counter() - started
+        if self.oracle.next_hour() != hour + 1:
+            raise ChainError(f"hour {hour}: the oracle did not publish it")
+        with Session(self.engine) as session:
+            journal = oracle_repo.journal_hour(session, hour=hour)
+            cleared = results_repo.hour_products(session, hour=hour)
+            for trader in self.traders:
+                address = trader.wallet.address
+                entry = results_repo.hour_participant(session, hour=hour, participant=address)
+                held = self.positions.setdefault(address, {})
+                for name, quantity in (entry.trades if entry is not None else {}).items():
+                    held[name] = held.get(name, 0.0) + quantity
+        assert journal is not None
+        self.prices.update({row.product: row.price for row in cleared})
+        self._prune(hour)
+        stats = HourStats(
+            hour, calls, bid_s, clear_s, len(journal.engine_doc["orders"]), journal.fee_bps
+        )
+        self.stats.append(stats)
+        return stats
+
+    def settle_week(self, week: int, advance_chain: float, emit: EventSink) -> str:
+        """Move the chain past the challenge window and settle `week` to the end."""
+        client = self.oracle.ctx.market.client
+        client.w3.provider.make_request("evm_increaseTime", [int(advance_chain)])  # type: ignore[arg-type]
+        client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        status = ""
+        for attempt in range(1, SETTLE_ATTEMPTS + 1):
+            status = self.oracle.settle_weeks().get(week, DONE)
+            emit(DemoEvent("settlement", attempt, SETTLE_ATTEMPTS, f"week {week}: {status}"))
+            if status == DONE:
+                break
+        return status
+
+    def _prune(self, hour: int) -> None:
+        """Forget positions delivered by now and prices older than KEEP_PRICES_HOURS."""
+        for held in self.positions.values():
+            for name in [n for n in held if parse_name(n).period_end() <= hour + 1]:
+                del held[name]
+        old = [n for n in self.prices if parse_name(n).period_end() <= hour - KEEP_PRICES_HOURS]
+        for name in old:
+            del self.prices[name]

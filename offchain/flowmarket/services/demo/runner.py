@@ -1,0 +1,257 @@
+"""`run_demo`: the whole job, in a fresh state folder, on a node it starts and stops.
+
+1. fresh `<state>` (SQLite database, deployment file, wallets, publications, logs);
+2. compile (skipped when unchanged), start a Hardhat node on a free port, deploy the
+   demo profile, fund the cast (`setup`);
+3. the participation API in a thread (`api_server`) and the oracle on the same
+   database (`open_oracle`), both on the demo's virtual clock;
+4. `hours` hours of trading and clearing (`market_loop`); once 168 are published the
+   first week settles on chain (chain time moved past the challenge window);
+5. the DAO changes the fee (`governance`), then `after_hours` more hours;
+6. the summary (`summary`) is written to `<state>/summary.json` and returned.
+
+The node is stopped on the way out, also on an error or Ctrl-C, unless `keep_node`
+(then it runs detached and `FLOWMARKET_STATE_DIR=<state> flowmarket chain down` stops it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from sqlalchemy import Engine
+
+from flowmarket.agents import Population, demo_population
+from flowmarket.catalogue import CatalogueSpec
+from flowmarket.chain.build import ArtifactSet, compile_contracts
+from flowmarket.chain.node import LocalNode, free_port, start_background
+from flowmarket.config import Settings
+from flowmarket.errors import InvalidInput
+from flowmarket.services.demo import summary
+from flowmarket.services.demo.api_server import ApiServer, VirtualClock
+from flowmarket.services.demo.config import HOURS_PER_WEEK, DemoConfig, resolve_catalogue
+from flowmarket.services.demo.events import DemoEvent, EventSink
+from flowmarket.services.demo.gas import gas_by_kind
+from flowmarket.services.demo.governance import FeeChange, change_fee
+from flowmarket.services.demo.market_loop import MarketLoop, load_catalogue
+from flowmarket.services.demo.setup import Cast, deploy, fund_cast
+from flowmarket.services.demo.traders import WalletTrader
+from flowmarket.services.demo.transport import participant_client
+from flowmarket.services.demo.wallets import Wallet, derive_wallets, save_wallets
+from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.services.serve import open_database
+
+MARKER = ".flowmarket-demo"
+# The demo's participants send a week of orders in minutes through their own API.
+DEMO_API_RATE_PER_MINUTE = 10**9
+DEMO_MAX_OPEN_ORDERS = 100_000
+
+
+def fresh_state_dir(path: Path) -> None:
+    """Empty `path` for a new run; refuse a non-empty folder that no demo made."""
+    if path.exists() and any(path.iterdir()) and not (path / MARKER).exists():
+        raise InvalidInput(f"--state-dir: {path} is not empty and not a demo folder; pick another")
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("made by `flowmarket demo`; emptied on every run\n")
+
+
+def demo_settings(settings: Settings, state_dir: Path, rpc_url: str) -> Settings:
+    return replace(
+        settings,
+        state_dir=state_dir,
+        rpc_url=rpc_url,
+        database_url=f"sqlite:///{state_dir / 'flowmarket.sqlite'}",
+        oracle_hour_length_s=3600.0,
+        oracle_epoch_s=0.0,
+        oracle_retry_attempts=3,
+        oracle_crash_at="",
+        api_rate_per_minute=DEMO_API_RATE_PER_MINUTE,
+        api_max_open_orders=DEMO_MAX_OPEN_ORDERS,
+    )
+
+
+@contextmanager
+def demo_node(settings: Settings, keep: bool) -> Iterator[tuple[str, int]]:
+    """(rpc_url, pid) of a node for the run: stopped on exit unless `keep`."""
+    if keep:
+        node, _ = start_background(settings, port=free_port())
+        yield node.rpc_url, node.pid
+        return
+    with LocalNode(settings) as local:
+        assert local.process is not None
+        yield local.rpc_url, local.process.pid
+
+
+def run_demo(
+    settings: Settings, config: DemoConfig, emit: EventSink, *, prepared: bool = False
+) -> dict[str, Any]:
+    """Run the demo (see the module docstring); returns the summary document. With
+    `prepared` the caller has already emptied the state folder (`fresh_state_dir`)."""
+    spec = resolve_catalogue(config.catalogue)
+    if not prepared:
+        fresh_state_dir(config.state_dir)
+    started = time.perf_counter()
+    emit(DemoEvent("setup", 0, 0, "compiling the contracts (skipped when unchanged)"))
+    artifacts = compile_contracts(settings).artifacts
+    base = replace(settings, state_dir=config.state_dir)
+    emit(DemoEvent("setup", 0, 0, "starting a local Hardhat node"))
+    with demo_node(base, config.keep_node) as (rpc_url, pid):
+        local = demo_settings(settings, config.state_dir, rpc_url)
+        document = _run(local, config, spec, artifacts, emit)
+        document["node"] = {"rpc_url": rpc_url, "pid": pid, "kept": config.keep_node}
+    document["timing"]["total_s"] = time.perf_counter() - started
+    path = config.state_dir / "summary.json"
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return document
+
+
+class Laps:
+    """Seconds spent per phase (a phase run twice adds up)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self._mark
+        self._mark = now
+
+
+def _traders(
+    population: Population, wallets: dict[str, Wallet], api: ApiServer, transport: str
+) -> list[WalletTrader]:
+    return [
+        WalletTrader(
+            agent,
+            wallets[agent.name],
+            participant_client(
+                transport,
+                url=api.url,
+                app=api.app,
+                account=Account.from_key(wallets[agent.name].key),
+            ),
+        )
+        for agent in population.agents
+    ]
+
+
+def _run(
+    settings: Settings,
+    config: DemoConfig,
+    spec: CatalogueSpec,
+    artifacts: ArtifactSet,
+    emit: EventSink,
+) -> dict[str, Any]:
+    laps = Laps()
+    emit(DemoEvent("setup", 0, 0, "deploying the market (demo profile)"))
+    deployment = deploy(settings, artifacts, settings.rpc_url)
+    population = demo_population(spec, config.seed, synthetic=config.synthetic)
+    wallets = derive_wallets([a.name for a in population.agents], config.seed)
+    save_wallets(settings.state_dir / "wallets.json", wallets)
+    cast = fund_cast(settings, artifacts, deployment, wallets, settings.rpc_url, emit)
+    engine = open_database(settings.effective_database_url)
+    genesis = deployment.genesis_hour
+    load_catalogue(engine, spec, genesis, genesis + config.hours + config.after_hours)
+    laps("setup")
+    clock = VirtualClock()
+    oracle = open_oracle(settings, engine, now=clock.now)
+    with ApiServer(settings, engine, clock) as api:
+        traders = _traders(population, wallets, api, config.transport)
+        loop = MarketLoop(engine, oracle, spec, traders, clock, config.tolerance)
+        try:
+            settled, change = _market(cast, loop, config, laps, emit)
+        finally:
+            for trader in traders:
+                trader.client.close()
+    emit(DemoEvent("summary", 0, 0, "reading the results back from the chain and the database"))
+    document = _summary(cast, engine, spec, loop, change, settled, config)
+    engine.dispose()
+    laps("summary")
+    document["timing"] = {"phases_s": laps.phases}
+    return document
+
+
+def _market(
+    cast: Cast, loop: MarketLoop, config: DemoConfig, laps: Laps, emit: EventSink
+) -> tuple[str, FeeChange]:
+    """The hours, the first week's settlement, the fee vote and the hours after it;
+    returns the settlement's status and the fee change."""
+    genesis = cast.deployment.genesis_hour
+    week_hours = min(config.hours, HOURS_PER_WEEK)
+    loop.run_hours(genesis, week_hours, emit)
+    laps("market")
+    settled = "not reached"
+    if config.settles_a_week:
+        window = cast.deployment.governance["challenge_window_s"]
+        settled = loop.settle_week(0, window + 1, emit)
+        laps("settlement")
+    if config.hours > week_hours:
+        loop.run_hours(genesis + week_hours, config.hours - week_hours, emit)
+        laps("market")
+    change = change_fee(
+        cast,
+        config.new_fee_bps,
+        proposer="network",
+        voters_for=["network", "provider"],
+        voters_against=["reseller"],
+        emit=emit,
+    )
+    laps("governance")
+    loop.run_hours(genesis + config.hours, config.after_hours, emit, phase="after")
+    laps("after")
+    return settled, change
+
+
+def _summary(
+    cast: Cast,
+    engine: Engine,
+    spec: CatalogueSpec,
+    loop: MarketLoop,
+    change: FeeChange | None,
+    settlement_status: str,
+    config: DemoConfig,
+) -> dict[str, Any]:
+    hours = summary.hours_section(cast, engine, loop.stats)
+    market = summary.market_section(spec, hours["rows"])
+    for row in hours["rows"]:
+        del row["prices"], row["volumes"]
+    return {
+        "config": {
+            "hours": config.hours,
+            "after_hours": config.after_hours,
+            "synthetic": config.synthetic,
+            "seed": config.seed,
+            "tolerance": config.tolerance,
+            "new_fee_bps": config.new_fee_bps,
+            "transport": config.transport,
+        },
+        "catalogue": {
+            "name": spec.name,
+            "regions": list(spec.regions),
+            "types": list(spec.types),
+            "hourly_days": spec.horizons.hourly_days,
+            "products_per_hour": spec.product_count(),
+        },
+        "participants": [
+            {"agent": w.agent, "role": w.role, "address": w.address} for w in cast.wallets.values()
+        ],
+        "hours": hours,
+        "orders": summary.orders_section(loop.stats),
+        "market": market,
+        "fees": summary.fee_section(hours["rows"], config.hours),
+        "governance": summary.governance_section(change),
+        "settlement": summary.settlement_section(cast, engine, 0, settlement_status),
+        "gas": summary.gas_section(
+            gas_by_kind(cast.clients["deployer"].w3, cast.deployment, cast.artifacts)
+        ),
+    }

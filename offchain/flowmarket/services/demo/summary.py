@@ -1,0 +1,186 @@
+"""What a demo run measured, as one JSON-able document (`<state>/summary.json`).
+
+Everything is read back from where it is recorded: hours and fees from the ledger's
+`HourCommitted` events, prices, volumes and welfare from the oracle's journaled
+results, the fee rate each hour was cleared with from the journal (and checked
+against the on-chain fees: `hour_amounts` of the hour's result at that rate must give
+exactly the committed fees), the settlement from `WeeklySettlement`'s events, gas from
+the blocks (`gas`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flowmarket.catalogue import CatalogueSpec, Kind, parse_name
+from flowmarket.db import oracle_repo
+from flowmarket.money import hour_amounts
+from flowmarket.services.demo.gas import GasLine
+from flowmarket.services.demo.governance import FeeChange
+from flowmarket.services.demo.market_loop import HourStats
+from flowmarket.services.demo.setup import Cast
+from flowmarket.services.demo.traders import TradeCounts
+
+TOKEN = 10**18
+FULL_BPS = 10_000
+
+
+def _events(cast: Cast, contract: str, event: str) -> list[dict[str, Any]]:
+    handle = getattr(cast.contract("deployer", contract).events, event)
+    logs = handle().get_logs(from_block=cast.deployment.block_number)
+    return [dict(log["args"]) for log in logs]
+
+
+def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dict[str, Any]:
+    """Committed hours with their on-chain fees, checked against each hour's fee rate."""
+    ledger = cast.contract("deployer", "ClearingLedger").functions
+    genesis, next_hour = int(ledger.genesisHour().call()), int(ledger.nextHour().call())
+    committed = {int(e["hour"]): e for e in _events(cast, "ClearingLedger", "HourCommitted")}
+    rows = []
+    with Session(engine) as session:
+        for s in stats:
+            journal = oracle_repo.journal_hour(session, hour=s.hour)
+            assert journal is not None and journal.result_doc is not None
+            result = journal.result_doc
+            fees = int(committed[s.hour]["fees"]) if s.hour in committed else None
+            value = hour_amounts(result, fee_bps=FULL_BPS).total_fees
+            expected = hour_amounts(result, fee_bps=journal.fee_bps).total_fees
+            rows.append(
+                {
+                    "hour": s.hour,
+                    "fee_bps": journal.fee_bps,
+                    "fees_wei": fees,
+                    "fees_match_rate": fees == expected,
+                    "traded_value_wei": value,
+                    "welfare": float(result["welfare"]),
+                    "orders": s.orders,
+                    "prices": result["prices"],
+                    "volumes": {p: v["volume"] for p, v in result["products"].items()},
+                }
+            )
+    return {
+        "genesis_hour": genesis,
+        "next_hour": next_hour,
+        "committed_on_chain": next_hour - genesis,
+        "hour_committed_events": len(committed),
+        "rows": rows,
+    }
+
+
+def market_section(spec: CatalogueSpec, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Real-time price ranges and volumes per type, traded volume and welfare."""
+    by_type: dict[str, list[float]] = {t: [] for t in spec.types}
+    rt_volume = dict.fromkeys(spec.types, 0.0)
+    for row in rows:
+        for name, price in row["prices"].items():
+            key = parse_name(name)
+            if key.kind is Kind.REAL_TIME:
+                by_type[key.type].append(price)
+                rt_volume[key.type] += row["volumes"].get(name, 0.0)
+    prices = {t: {"min": min(v), "mean": mean(v), "max": max(v)} for t, v in by_type.items() if v}
+    return {
+        "realtime_prices": prices,
+        "realtime_volume_gb": rt_volume,
+        "traded_volume_gb": sum(sum(r["volumes"].values()) for r in rows),
+        "traded_value_tokens": sum(r["traded_value_wei"] for r in rows) / TOKEN,
+        "welfare_total": sum(r["welfare"] for r in rows),
+        "welfare_per_hour": mean(r["welfare"] for r in rows) if rows else 0.0,
+    }
+
+
+def fee_section(rows: list[dict[str, Any]], split: int) -> dict[str, Any]:
+    """Fees of the hours before and after the governance change (row index `split`)."""
+
+    def part(chosen: list[dict[str, Any]]) -> dict[str, Any]:
+        fees = sum(r["fees_wei"] or 0 for r in chosen)
+        value = sum(r["traded_value_wei"] for r in chosen)
+        return {
+            "hours": len(chosen),
+            "fee_bps": sorted({r["fee_bps"] for r in chosen}),
+            "fees_tokens": fees / TOKEN,
+            "effective_bps": FULL_BPS * fees / value if value else None,
+            "all_match_rate": all(r["fees_match_rate"] for r in chosen),
+        }
+
+    return {"before": part(rows[:split]), "after": part(rows[split:])}
+
+
+def settlement_section(cast: Cast, engine: Engine, week: int, status: str) -> dict[str, Any]:
+    """Per participant: the week's amount (wei, + = credit) and what moved on chain."""
+    with Session(engine) as session:
+        record = oracle_repo.get_week(session, week=week)
+    if record is None:
+        return {"week": week, "status": "not reached", "participants": []}
+    moved: dict[str, dict[str, int]] = {}
+    for event, column, amount in (
+        ("SettlementPaid", "paid", "amount"),
+        ("SettlementCollected", "collected", "amount"),
+        ("SettlementSeized", "seized", "seized"),
+    ):
+        for e in _events(cast, "WeeklySettlement", event):
+            if int(e["week"]) == week:
+                moved.setdefault(str(e["participant"]), {})[column] = int(e[amount])
+    leaf = cast.contract("deployer", "WeeklySettlement").functions.leafStatus
+    names = {w.address: w.agent for w in cast.wallets.values()}
+    people = []
+    for address, amount in sorted(record.amounts.items(), key=lambda kv: names.get(kv[0], kv[0])):
+        got = moved.get(address, {})
+        people.append(
+            {
+                "agent": names.get(address, address),
+                "address": address,
+                "amount_wei": int(amount),
+                "paid_wei": got.get("paid", 0),
+                "collected_wei": got.get("collected", 0),
+                "seized_wei": got.get("seized", 0),
+                "settled": int(leaf(week, address).call()) == 2,
+            }
+        )
+    forwarded = sum(int(e["amount"]) for e in _events(cast, "WeeklySettlement", "FeesForwarded"))
+    return {
+        "week": week,
+        "status": status,
+        "root": record.root,
+        "fees_wei": int(record.fees),
+        "fees_forwarded_wei": forwarded,
+        "participants": people,
+    }
+
+
+def orders_section(stats: Sequence[HourStats]) -> dict[str, Any]:
+    total = TradeCounts()
+    for s in stats:
+        total.add(s.calls)
+    bid = [s.bid_s for s in stats]
+    clear = [s.clear_s for s in stats]
+    return {
+        "placed": total.placed,
+        "replaced": total.replaced,
+        "cancelled": total.cancelled,
+        "rejected": total.rejected,
+        "rejection_examples": total.reasons,
+        "standing_per_hour_mean": mean(s.orders for s in stats) if stats else 0,
+        "standing_per_hour_max": max((s.orders for s in stats), default=0),
+        "bidding_s_mean": mean(bid) if bid else 0.0,
+        "api_ms_per_call": 1000 * sum(bid) / max(1, total.calls),
+        "clearing_s_mean": mean(clear) if clear else 0.0,
+        "clearing_s_max": max(clear, default=0.0),
+    }
+
+
+def gas_section(lines: Sequence[GasLine]) -> dict[str, Any]:
+    return {"by_kind": [asdict(line) for line in lines], "total": sum(g.gas for g in lines)}
+
+
+def governance_section(change: FeeChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    out = asdict(change)
+    out["proposal_id"] = str(change.proposal_id)  # > 2**53: keep it exact in JSON
+    return out

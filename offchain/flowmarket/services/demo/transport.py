@@ -1,0 +1,64 @@
+"""How the demo's wallets reach the participation API: over HTTP, or in process.
+
+Both send exactly the bodies `ParticipantClient` builds (EIP-712 signed by the wallet)
+to exactly the API's route functions. `http` (the default) goes through uvicorn and
+the network stack like any user; `inprocess` validates the same body with the route's
+request model and calls the route function directly, without the HTTP hop (measured on
+the 2-core machine: ~15 ms per signed order over HTTP, ~8 ms in process), for runs
+where the demo's own I/O would dominate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from flowmarket.api.context import ApiContext
+from flowmarket.api.routes_orders import cancel_order, submit_order
+from flowmarket.api.schemas import CancelIn, SignedOrderIn
+from flowmarket.errors import InvalidInput
+from flowmarket.services.participant_client import ParticipantClient
+from flowmarket.signing import Domain
+
+TRANSPORTS = ("http", "inprocess")
+ORDERS = "/v1/orders"
+
+
+class InProcessClient(ParticipantClient):
+    """A `ParticipantClient` whose order calls go straight to the route functions."""
+
+    def __init__(self, app: FastAPI, account: LocalAccount) -> None:
+        super().__init__("http://in-process.invalid", account)
+        self.context: ApiContext = app.state.context
+
+    def domain(self) -> Domain:
+        return self.context.domain
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        body = kwargs.get("json")
+        try:
+            if method == "POST" and path == ORDERS:
+                out = submit_order(SignedOrderIn.model_validate(body), self.context)
+            elif method == "POST" and path.startswith(ORDERS + "/") and path.endswith("/cancel"):
+                order_hash = path.removeprefix(ORDERS + "/").removesuffix("/cancel")
+                out = cancel_order(CancelIn.model_validate(body), self.context, order_hash)
+            else:
+                raise InvalidInput(f"{method} {path}: not served in process")
+        except ValidationError as exc:
+            raise InvalidInput(f"{path}: {exc.errors()[0]['msg']}") from None
+        return httpx.Response(200, json=out.model_dump(mode="json"))
+
+
+def participant_client(
+    transport: str, *, url: str, app: FastAPI, account: LocalAccount
+) -> ParticipantClient:
+    """The wallet's client for `transport` (one of TRANSPORTS)."""
+    if transport == "http":
+        return ParticipantClient(url, account)
+    if transport == "inprocess":
+        return InProcessClient(app, account)
+    raise InvalidInput(f"transport: {transport!r} is not one of {TRANSPORTS}")

@@ -1,0 +1,140 @@
+"""`flowmarket demo` as a user runs it: a process that starts its own node, trades a week
+through the API, settles it on chain, changes the fee by a vote, and stops the node.
+
+The run is small (the 48-product `demo-tiny` catalogue, one synthetic buyer) so that it
+fits CI; every assertion reads what the demo recorded in its summary document, which
+the demo itself reads back from the chain's events and the oracle's journal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowmarket.chain.node import rpc_ready
+
+HOURS, AFTER, NEW_FEE = 168, 2, 30
+ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
+
+
+def run_demo(state: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWMARKET_")}
+    return subprocess.run(
+        [sys.executable, "-m", "flowmarket.cli.main", "demo", "--state-dir", str(state), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+@pytest.fixture(scope="module")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    state = tmp_path_factory.mktemp("demo")
+    started = time.monotonic()
+    done = run_demo(
+        state,
+        "--hours", str(HOURS),
+        "--after-hours", str(AFTER),
+        "--synthetic", "1",
+        "--catalogue", "demo-tiny",
+        "--new-fee-bps", str(NEW_FEE),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    summary: dict[str, Any] = json.loads((state / "summary.json").read_text())
+    summary["wall_s"] = time.monotonic() - started
+    return done, summary
+
+
+def test_demo_commits_every_hour_of_the_week_and_the_hours_after_on_chain(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    _, summary = demo_run
+    hours = summary["hours"]
+    assert hours["committed_on_chain"] == HOURS + AFTER
+    assert hours["hour_committed_events"] == HOURS + AFTER
+    assert hours["next_hour"] == hours["genesis_hour"] + HOURS + AFTER
+    assert [row["hour"] for row in hours["rows"]] == list(
+        range(hours["genesis_hour"], hours["next_hour"])
+    )
+    orders = summary["orders"]
+    assert orders["placed"] > 0 and orders["replaced"] > 0 and orders["rejected"] == 0
+    assert summary["market"]["traded_volume_gb"] > 0 and summary["market"]["welfare_total"] > 0
+
+
+def test_demo_cast_has_every_role_and_each_settles_its_week_on_chain(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    _, summary = demo_run
+    assert {p["role"] for p in summary["participants"]} == ROLES
+    settlement = summary["settlement"]
+    assert settlement["status"] == "done"
+    addresses = {p["address"] for p in summary["participants"]}
+    settled = {p["address"] for p in settlement["participants"] if p["settled"]}
+    assert settled == addresses  # every participant traded and settled
+    for p in settlement["participants"]:
+        moved = p["paid_wei"] if p["amount_wei"] > 0 else p["collected_wei"]
+        assert moved == abs(p["amount_wei"]) and p["seized_wei"] == 0
+    amounts = sum(p["amount_wei"] for p in settlement["participants"])
+    assert amounts + settlement["fees_wei"] == 0  # cash flows plus fees sum to zero exactly
+    assert settlement["fees_forwarded_wei"] == settlement["fees_wei"] > 0
+
+
+def test_governance_changes_the_fee_and_the_hours_after_commit_with_it(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    _, summary = demo_run
+    governance = summary["governance"]
+    assert (governance["old_fee_bps"], governance["new_fee_bps"]) == (10, NEW_FEE)
+    assert governance["state"] == 7  # Executed
+    assert governance["votes_for"] > governance["votes_against"] > 0
+    before, after = summary["fees"]["before"], summary["fees"]["after"]
+    assert (before["hours"], before["fee_bps"]) == (HOURS, [10])
+    assert (after["hours"], after["fee_bps"]) == (AFTER, [NEW_FEE])
+    assert before["all_match_rate"] and after["all_match_rate"]
+    for row in summary["hours"]["rows"][HOURS:]:
+        assert row["fees_wei"] > 0 and row["fees_match_rate"]
+    assert after["effective_bps"] == pytest.approx(NEW_FEE, rel=0.01)
+
+
+def test_demo_reports_gas_and_timing_and_stops_its_node(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    done, summary = demo_run
+    kinds = {line["kind"]: line for line in summary["gas"]["by_kind"]}
+    assert kinds["ClearingLedger.commitHour"]["transactions"] == HOURS + AFTER
+    assert kinds["WeeklySettlement.postSettlementRoot"]["transactions"] == 1
+    assert kinds["MarketGovernor.execute"]["transactions"] == 1
+    assert summary["gas"]["total"] == sum(line["gas"] for line in kinds.values())
+    assert summary["orders"]["clearing_s_max"] >= summary["orders"]["clearing_s_mean"] > 0
+    for heading in ("Market (real-time products)", "Weekly settlement", "Gas by kind"):
+        assert heading in done.stdout
+    node = summary["node"]
+    assert not node["kept"]
+    assert not rpc_ready(node["rpc_url"]) and not pid_alive(node["pid"])
+
+
+def test_demo_refuses_a_state_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    done = run_demo(tmp_path, "--hours", "1", timeout=120)
+    assert done.returncode == 2
+    assert "not empty and not a demo folder" in done.stderr
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
