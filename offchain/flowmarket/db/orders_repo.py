@@ -132,6 +132,13 @@ def get_order(session: Session, *, order_hash: str) -> Order | None:
     return session.get(Order, order_hash)
 
 
+def orders_by_hash(session: Session, *, order_hashes: Sequence[str]) -> list[Order]:
+    """The stored orders among `order_hashes`, in one query (unknown hashes are skipped)."""
+    if not order_hashes:
+        return []
+    return list(session.exec(select(Order).where(col(Order.order_hash).in_(order_hashes))))
+
+
 def list_orders(
     session: Session, *, participant: str, open_from_hour: int | None = None, limit: int = 1000
 ) -> list[Order]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from flowmarket.api.schemas import CommitmentOut, HourOut, ProofOut, TradeOut
-from flowmarket.db import orders_repo, results_repo
+from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import HourResult, Order
 from flowmarket.errors import NotFound
 
@@ -96,8 +96,34 @@ def orders_document(rows: Sequence[Order], *, hour: int) -> dict[str, Any]:
 
 
 def order_set(session: Session, *, hour: int) -> dict[str, Any]:
-    """The published order set of `hour`: exactly the orders standing at its close."""
-    return orders_document(orders_repo.standing_orders(session, hour=hour), hour=hour)
+    """The published order set of `hour`.
+
+    Once the oracle has snapshotted the hour, this is the book exactly as it was
+    cleared (after on-chain nonce invalidations and the collateral rules), so a
+    monitor's `flowmarket clear` on it reproduces the committed roots; orders whose
+    curve the collateral rules cut carry the curve they were signed with as
+    `signed_curve`, so their signatures stay checkable. Before that, it is the
+    orders standing at the close by the API's own rule.
+    """
+    journal = oracle_repo.journal_hour(session, hour=hour)
+    if journal is None:
+        return orders_document(orders_repo.standing_orders(session, hour=hour), hour=hour)
+    ids = [order["id"] for order in journal.engine_doc["orders"]]
+    rows = orders_repo.orders_by_hash(session, order_hashes=ids)
+    signed = {order["id"]: order for order in orders_document(rows, hour=hour)["orders"]}
+    cleared = []
+    for order in journal.engine_doc["orders"]:
+        original = signed.get(order["id"], {})
+        entry = {**original, **order}
+        if original and original.get("curve") != order["curve"]:
+            entry["signed_curve"] = original["curve"]
+        cleared.append(entry)
+    return {
+        "hour": hour,
+        "products": journal.engine_doc["products"],
+        "orders": cleared,
+        "collateral": journal.collateral,
+    }
 
 
 def _proof(

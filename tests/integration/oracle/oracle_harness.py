@@ -17,18 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 from web3 import Web3
 from web3.contract import Contract
 
+from flowmarket.api.app import create_app
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
-from flowmarket.services.serve import open_database
+from flowmarket.services.participation import SqlBackend
+from flowmarket.services.serve import load_domain, open_database, token_secret
 from flowmarket.signing import Domain, OrderMessage, ReceiptMessage, digest, sign
 
 TOKEN = 10**18
@@ -215,3 +218,13 @@ def basic_book(world: OracleWorld) -> dict[str, str]:
         ),
         "c-sell": world.place("carol", {"regular": 1.0}, [(-5.0, 6.0), (0.0, 0.5)]),
     }
+
+
+def api(world: OracleWorld) -> TestClient:
+    app = create_app(
+        backend=SqlBackend(world.engine),
+        domain=load_domain(world.settings.deployment_file),
+        operator_key=world.settings.oracle_key,
+        token_secret=token_secret(world.settings.oracle_key),
+    )
+    return TestClient(app)

@@ -3,10 +3,12 @@ part of its orders that moves it towards balance."""
 
 from __future__ import annotations
 
-from oracle_harness import GENESIS, TOKEN, OracleWorld, address
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address, api
 from sqlmodel import Session
 
+from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo
+from flowmarket.services.hour_commitment import build_hour_bundle
 from flowmarket.services.oracle.cycle import open_oracle
 
 
@@ -40,3 +42,31 @@ def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_a
     second = world.publication(GENESIS + 1)["result"]["participants"][alice]["trades"]["premium"]
     assert -first - 1e-9 <= second < -0.5  # sold towards balance, never past it
     assert -1e-9 <= position < first
+
+
+def test_the_published_order_set_is_the_cut_book_and_re_clears_to_the_committed_roots(
+    world: OracleWorld,
+) -> None:
+    alice = address("alice")
+    world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (6.0, 2.0)])
+    world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)])
+    sell = world.place(
+        "alice", {"premium": 1.0}, [(-10.0, 25.0), (0.0, 5.0)], from_hour=GENESIS + 1
+    )
+    world.place("carol", {"premium": 1.0}, [(0.0, 30.0), (10.0, 5.0)], from_hour=GENESIS + 1)
+    world.fund("bob", collateral=1_000 * TOKEN)
+    world.fund("carol", collateral=1_000 * TOKEN)
+    open_oracle(world.settings, world.engine).tick(limit=2)
+
+    hour = GENESIS + 1
+    published = api(world).get(f"/v1/hours/{hour}/orders").json()
+    by_id = {order["id"]: order for order in published["orders"]}
+
+    assert by_id[sell]["signed_curve"] != by_id[sell]["curve"]  # clipped, signature kept
+    assert by_id[sell]["participant"] == alice and by_id[sell]["signature"].startswith("0x")
+    prior = {"prices": world.publication(GENESIS)["result"]["prices"]}
+    result = clear_document(published, prior)
+    fee_bps = world.publication(hour)["fee_bps"]
+    recleared = build_hour_bundle(result, hour=hour, fee_bps=fee_bps).commitment
+    assert world.committed_events()[1]["entriesRoot"] == recleared.entries_root
+    assert world.committed_events()[1]["pricesRoot"] == recleared.prices_root

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from oracle_harness import GENESIS, TOKEN, OracleWorld, address, basic_book
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address, api, basic_book
 from sqlmodel import Session
 
-from flowmarket.api.app import create_app
 from flowmarket.chain.leaves import product_id
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
@@ -16,17 +14,6 @@ from flowmarket.services.oracle.collateral import CollateralParams, requirement
 from flowmarket.services.oracle.cycle import open_oracle
 from flowmarket.services.oracle.expected import report_expected
 from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import load_domain, token_secret
-
-
-def api(world: OracleWorld) -> TestClient:
-    app = create_app(
-        backend=SqlBackend(world.engine),
-        domain=load_domain(world.settings.deployment_file),
-        operator_key=world.settings.oracle_key,
-        token_secret=token_secret(world.settings.oracle_key),
-    )
-    return TestClient(app)
 
 
 def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
