@@ -65,7 +65,7 @@ def clear_hour(
         products = set(orders_doc["products"])
         prior_doc = {"prices": {p: v for p, v in prior.items() if p in products}}
         engine_doc = {"products": orders_doc["products"], "orders": orders_doc["orders"]}
-        result = clear_fn(engine_doc, prior_doc) if rows else _empty_result()
+        result = clear_fn(engine_doc, prior_doc) if rows else empty_result()
         owners = {row.order_hash: row.participant for row in rows}
         _store(session, hour=hour, now=now, n_orders=len(rows), result=result, owners=owners)
     return HourCleared(
@@ -78,7 +78,8 @@ def clear_hour(
     )
 
 
-def _empty_result() -> dict[str, Any]:
+def empty_result() -> dict[str, Any]:
+    """The RESULT document of an hour with no standing orders: nothing trades."""
     return {
         "prices": {},
         "orders": {},
@@ -98,6 +99,22 @@ def _store(
     result: Mapping[str, Any],
     owners: Mapping[str, str],
 ) -> None:
+    results_repo.store_hour(
+        session, **result_rows(hour, result, owners, cleared_at=now, n_orders=n_orders)
+    )
+
+
+def result_rows(
+    hour: int,
+    result: Mapping[str, Any],
+    owners: Mapping[str, str],
+    *,
+    cleared_at: float,
+    n_orders: int,
+) -> dict[str, Any]:
+    """The rows `results_repo.store_hour` takes for one cleared hour (keyword arguments).
+
+    owners: order id → participant address, for the per-order rows."""
     products = [
         HourProduct(
             hour=hour,
@@ -109,13 +126,8 @@ def _store(
         for name, price in result["prices"].items()
     ]
     orders = [
-        HourOrder(
-            hour=hour,
-            order_hash=order_id,
-            participant=owners[order_id],
-            quantity=float(entry["quantity"]),
-        )
-        for order_id, entry in result["orders"].items()
+        HourOrder(hour=hour, order_hash=oid, participant=owners[oid], quantity=float(e["quantity"]))
+        for oid, e in result["orders"].items()
     ]
     participants = [
         HourParticipant(
@@ -128,11 +140,9 @@ def _store(
     ]
     summary = HourResult(
         hour=hour,
-        cleared_at=now,
+        cleared_at=cleared_at,
         n_orders=n_orders,
         welfare=float(result["welfare"]),
         certificate=dict(result["certificate"]),
     )
-    results_repo.store_hour(
-        session, result=summary, products=products, orders=orders, participants=participants
-    )
+    return {"result": summary, "products": products, "orders": orders, "participants": participants}

@@ -18,24 +18,13 @@ from sqlmodel import Session
 
 from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo, results_repo
-from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
 from flowmarket.services.hour_commitment import build_hour_bundle
+from flowmarket.services.hourly_clearing import empty_result, result_rows
 from flowmarket.services.oracle.journal import CLEARED, advance
 
 ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
-
-
-def empty_result() -> dict[str, Any]:
-    return {
-        "prices": {},
-        "orders": {},
-        "participants": {},
-        "products": {},
-        "welfare": 0.0,
-        "certificate": {"max_imbalance": 0.0, "max_order_gap": 0.0, "empty": True},
-    }
 
 
 def solve_hour(
@@ -58,39 +47,8 @@ def solve_hour(
     row.result_doc = result
     advance(session, row, CLEARED, commit=False)
     session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
-    results_repo.store_hour(session, **_result_rows(hour, result, row.owners))  # commits all
-    return result
-
-
-def _result_rows(hour: int, result: Mapping[str, Any], owners: Mapping[str, str]) -> dict[str, Any]:
-    products = [
-        HourProduct(
-            hour=hour,
-            product=name,
-            price=float(price),
-            volume=float(result["products"][name]["volume"]),
-            slope=float(result["products"][name]["slope"]),
-        )
-        for name, price in result["prices"].items()
-    ]
-    orders = [
-        HourOrder(hour=hour, order_hash=oid, participant=owners[oid], quantity=float(e["quantity"]))
-        for oid, e in result["orders"].items()
-    ]
-    participants = [
-        HourParticipant(
-            hour=hour,
-            participant=who,
-            trades={p: float(q) for p, q in entry["trades"].items()},
-            cash=float(entry["cash"]),
-        )
-        for who, entry in result["participants"].items()
-    ]
-    summary = HourResult(
-        hour=hour,
-        cleared_at=time.time(),
-        n_orders=len(result["orders"]),
-        welfare=float(result["welfare"]),
-        certificate=dict(result["certificate"]),
+    rows = result_rows(
+        hour, result, row.owners, cleared_at=time.time(), n_orders=len(result["orders"])
     )
-    return {"result": summary, "products": products, "orders": orders, "participants": participants}
+    results_repo.store_hour(session, **rows)  # commits all
+    return result
