@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -138,3 +139,29 @@ def test_demo_refuses_a_state_folder_it_did_not_make(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "not empty and not a demo folder" in done.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_the_demo_mid_week_stops_its_node(tmp_path: Path, signum: int) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWMARKET_")}
+    command = [sys.executable, "-m", "flowmarket.cli.main", "demo", "--state-dir", str(tmp_path)]
+    process = subprocess.Popen(
+        [*command, "--catalogue", "demo-tiny", "--synthetic", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log = tmp_path / "logs" / "oracle.log"
+    deadline = time.monotonic() + 120
+    while not (log.exists() and '"hour done"' in log.read_text()):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr
+        time.sleep(0.2)
+    [node_log] = (tmp_path / "logs").glob("hardhat-*.log")
+    rpc_url = "http://127.0.0.1:" + node_log.stem.removeprefix("hardhat-")
+    assert rpc_ready(rpc_url)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr
+    assert not rpc_ready(rpc_url)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from flowmarket.cli.oracle import JsonLines
@@ -150,6 +152,12 @@ def _configure_logging(state_dir: Path) -> None:
     root.propagate = False
 
 
+def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the run like Ctrl-C, so the node and the API are stopped on the way out."""
+    del signum, frame
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     state_dir = (args.state_dir or settings.state_dir / "demo").resolve()
     config = DemoConfig(
@@ -167,6 +175,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fresh_state_dir(state_dir)
     _configure_logging(state_dir)
     progress = Progress(sys.stdout)
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         document = run_demo(settings, config, progress, prepared=True)
     finally:
