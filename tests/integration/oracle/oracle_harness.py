@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -228,3 +230,38 @@ def api(world: OracleWorld) -> TestClient:
         token_secret=token_secret(world.settings.oracle_key),
     )
     return TestClient(app)
+
+
+# Fixtures shared by the oracle integration tests and the crash tests (their conftests
+# import them): one demo deployment per module (reverted afterwards), a fresh world
+# (SQLite database, state folder) per test.
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    settings: Settings,
+    compiled: ArtifactSet,
+    rpc_url: str,
+    w3: Web3,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:
+    state = tmp_path_factory.mktemp("oracle-deploy")
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    deploy_state(settings, compiled, rpc_url, state)
+    yield state
+    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world(
+    settings: Settings,
+    deployed: Path,
+    tmp_path: Path,
+    rpc_url: str,
+    w3: Web3,
+    compiled: ArtifactSet,
+    chain_snapshot: str,
+) -> Iterator[OracleWorld]:
+    world = OracleWorld.create(settings, deployed, tmp_path, rpc_url, w3, compiled)
+    yield world
+    world.engine.dispose()
