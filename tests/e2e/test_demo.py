@@ -79,6 +79,7 @@ def test_demo_commits_every_hour_of_the_week_and_the_hours_after_on_chain(
     orders = summary["orders"]
     assert orders["placed"] > 0 and orders["replaced"] > 0 and orders["rejected"] == 0
     assert summary["market"]["traded_volume_gb"] > 0 and summary["market"]["welfare_total"] > 0
+    assert summary["market"]["orders_cut_by_collateral_rules"] == 0
 
 
 def test_demo_cast_has_every_role_and_each_settles_its_week_on_chain(

@@ -55,6 +55,10 @@ def _market(doc: dict[str, Any]) -> list[str]:
         f"{market['traded_value_tokens']:,.0f} tokens; welfare {market['welfare_total']:,.0f} "
         f"tokens ({market['welfare_per_hour']:,.1f} per hour); prices in tokens per GB"
     )
+    lines.append(
+        f"collateral: {market['collateral_alerts']} participant-hours below the warning "
+        f"buffer, {market['orders_cut_by_collateral_rules']} orders cut by the collateral rules"
+    )
     return lines
 
 
@@ -113,6 +117,11 @@ def _gas(doc: dict[str, Any]) -> list[str]:
 
 def report(doc: dict[str, Any], state_dir: Path) -> str:
     """The summary table; `state_dir` is where the full document and the logs are."""
+    node = doc["node"]
+    if node["kept"]:
+        where = f"kept running (stop it: FLOWMARKET_STATE_DIR={state_dir} flowmarket chain down)"
+    else:
+        where = "stopped"
     lines = [
         *_overview(doc),
         *_market(doc),
@@ -120,8 +129,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         *_settlement(doc),
         *_gas(doc),
         "",
-        f"node {doc['node']['rpc_url']} "
-        + ("kept running" if doc["node"]["kept"] else "stopped")
-        + f"; full summary in {state_dir / 'summary.json'}, oracle log in {state_dir / 'logs'}",
+        f"node {node['rpc_url']} {where}",
+        f"full summary in {state_dir / 'summary.json'}, oracle log in {state_dir / 'logs'}",
     ]
     return "\n".join(lines)

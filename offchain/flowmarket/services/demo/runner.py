@@ -41,7 +41,7 @@ from flowmarket.services.demo.events import DemoEvent, EventSink
 from flowmarket.services.demo.gas import gas_by_kind
 from flowmarket.services.demo.governance import FeeChange, change_fee
 from flowmarket.services.demo.market_loop import MarketLoop, load_catalogue
-from flowmarket.services.demo.setup import Cast, deploy, fund_cast
+from flowmarket.services.demo.setup import Cast, collateral_for, deploy, fund_cast
 from flowmarket.services.demo.traders import WalletTrader
 from flowmarket.services.demo.transport import participant_client
 from flowmarket.services.demo.wallets import Wallet, derive_wallets, save_wallets
@@ -158,7 +158,15 @@ def _run(
     population = demo_population(spec, config.seed, synthetic=config.synthetic)
     wallets = derive_wallets([a.name for a in population.agents], config.seed)
     save_wallets(settings.state_dir / "wallets.json", wallets)
-    cast = fund_cast(settings, artifacts, deployment, wallets, settings.rpc_url, emit)
+    cast = fund_cast(
+        settings,
+        artifacts,
+        deployment,
+        wallets,
+        settings.rpc_url,
+        emit,
+        collateral=collateral_for(spec.product_count()),
+    )
     engine = open_database(settings.effective_database_url)
     genesis = deployment.genesis_hour
     load_catalogue(engine, spec, genesis, genesis + config.hours + config.after_hours)

@@ -23,8 +23,18 @@ from flowmarket.services.demo.wallets import Wallet
 
 TOKEN = 10**18
 ETH_PER_WALLET = 10 * TOKEN
-CAPACITY_BALANCE = 400_000 * TOKEN  # free balance: pays weekly debits
-COLLATERAL = 200_000 * TOKEN  # deposited in the vault: backs positions
+# Collateral deposited in the vault per product listed per hour (positions, and with them
+# the requirement, grow with the catalogue), at least MIN_COLLATERAL; a free balance of
+# twice that pays the weekly debits.
+COLLATERAL_PER_PRODUCT = 2_500 * TOKEN
+MIN_COLLATERAL = 200_000 * TOKEN
+
+
+def collateral_for(products_per_hour: int) -> int:
+    """Each wallet's vault deposit (wei) for a catalogue of this size."""
+    return max(MIN_COLLATERAL, COLLATERAL_PER_PRODUCT * products_per_hour)
+
+
 # Share of the governance supply (basis points) sold to each role; the deployer keeps the
 # rest undelegated, so it never votes.
 GOVERNANCE_SHARE_BPS = {
@@ -81,9 +91,12 @@ def fund_cast(
     wallets: dict[str, Wallet],
     rpc_url: str,
     emit: EventSink,
+    *,
+    collateral: int,
 ) -> Cast:
-    """ETH, capacity tokens, collateral, allowances and delegated governance tokens for
-    every wallet; returns the cast with a client per wallet (and "deployer")."""
+    """ETH, capacity tokens, `collateral` wei in the vault (and twice that free), allowances
+    and delegated governance tokens for every wallet; returns the cast with a client per
+    wallet (and "deployer")."""
     deployer = ChainClient(
         rpc_url,
         settings.deployer_key,
@@ -103,9 +116,9 @@ def fund_cast(
             rpc_url, wallet.key, artifacts=artifacts.values(), timeout_s=settings.tx_timeout_s
         )
         me, who = wallet.address, wallet.agent
-        cast.send("deployer", "CapacityToken", "mint", me, CAPACITY_BALANCE + COLLATERAL)
-        cast.send(who, "CapacityToken", "approve", addresses["CollateralVault"], COLLATERAL)
-        cast.send(who, "CollateralVault", "deposit", COLLATERAL)
+        cast.send("deployer", "CapacityToken", "mint", me, 3 * collateral)
+        cast.send(who, "CapacityToken", "approve", addresses["CollateralVault"], collateral)
+        cast.send(who, "CollateralVault", "deposit", collateral)
         cast.send(who, "CapacityToken", "approve", addresses["WeeklySettlement"], MAX_ALLOWANCE)
         share = supply * GOVERNANCE_SHARE_BPS.get(wallet.role, 0) // 10_000
         if share:

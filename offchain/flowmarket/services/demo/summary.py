@@ -51,6 +51,7 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
             fees = int(committed[s.hour]["fees"]) if s.hour in committed else None
             value = hour_amounts(result, fee_bps=FULL_BPS).total_fees
             expected = hour_amounts(result, fee_bps=journal.fee_bps).total_fees
+            states = journal.collateral["participants"].values()
             rows.append(
                 {
                     "hour": s.hour,
@@ -60,6 +61,11 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
                     "traded_value_wei": value,
                     "welfare": float(result["welfare"]),
                     "orders": s.orders,
+                    "api_calls": s.calls.calls,
+                    "bid_s": round(s.bid_s, 4),
+                    "clear_s": round(s.clear_s, 4),
+                    "collateral_not_ok": sum(1 for st in states if st["state"] != "ok"),
+                    "orders_cut": len(journal.collateral["cut_orders"]),
                     "prices": result["prices"],
                     "volumes": {p: v["volume"] for p, v in result["products"].items()},
                 }
@@ -91,6 +97,8 @@ def market_section(spec: CatalogueSpec, rows: list[dict[str, Any]]) -> dict[str,
         "traded_value_tokens": sum(r["traded_value_wei"] for r in rows) / TOKEN,
         "welfare_total": sum(r["welfare"] for r in rows),
         "welfare_per_hour": mean(r["welfare"] for r in rows) if rows else 0.0,
+        "collateral_alerts": sum(r["collateral_not_ok"] for r in rows),
+        "orders_cut_by_collateral_rules": sum(r["orders_cut"] for r in rows),
     }
 
 
