@@ -166,3 +166,65 @@ def test_interrupting_the_demo_mid_week_stops_its_node(tmp_path: Path, signum: i
     assert process.returncode == 130
     assert "interrupted" in stderr
     assert not rpc_ready(rpc_url)
+
+
+def _transport_session(tmp_path: Path, transport: str) -> list[tuple[str, str]]:
+    """Place, replace, cancel and a refused replace through `transport`; (hash, status)."""
+    from dataclasses import replace as with_fields
+
+    from eth_account import Account
+    from sqlmodel import Session
+
+    from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
+    from flowmarket.db import orders_repo
+    from flowmarket.db.models import Product
+    from flowmarket.errors import Conflict
+    from flowmarket.services.demo.api_server import ApiServer, VirtualClock
+    from flowmarket.services.demo.transport import participant_client
+    from flowmarket.services.serve import open_database
+
+    product, hour = "rt:eu-west:premium:2026-01-01T00", 490_896
+    tmp_path.mkdir()
+    (tmp_path / "deployment.json").write_text(
+        json.dumps({"chain_id": 31337, "addresses": {"ClearingLedger": "0x" + "ab" * 20}})
+    )
+    settings = with_fields(load_settings({}), state_dir=tmp_path)
+    engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name=product)])
+    clock = VirtualClock()
+    clock.bidding(hour)
+    out: list[tuple[str, str]] = []
+    with ApiServer(settings, engine, clock) as api:
+        client = participant_client(
+            transport, url=api.url, app=api.app, account=Account.from_key(HARDHAT_DEV_KEYS[3])
+        )
+
+        def submit(nonce: int, price: float, replaces: str | None = None) -> dict[str, Any]:
+            body: dict[str, Any] = client.submit(
+                portfolio={product: 1.0},
+                curve=[(0.0, price), (2.0, 1.0)],
+                from_hour=hour,
+                until_hour=hour,
+                nonce=nonce,
+                replaces=replaces,
+            )
+            return dict(body["order"])
+
+        first = submit(0, 3.0)
+        second = submit(1, 4.0, replaces=first["order_hash"])
+        cancelled = client.cancel(second["order_hash"])["order"]
+        with pytest.raises(Conflict, match="is cancelled, not open"):
+            submit(2, 5.0, replaces=second["order_hash"])
+        client.close()
+        for order in (first, second, cancelled):
+            out.append((order["order_hash"], order["status"]))
+    engine.dispose()
+    return out
+
+
+def test_in_process_transport_answers_exactly_like_http(tmp_path: Path) -> None:
+    over_http = _transport_session(tmp_path / "http", "http")
+    in_process = _transport_session(tmp_path / "inprocess", "inprocess")
+    assert over_http == in_process
+    assert [status for _, status in over_http] == ["open", "open", "cancelled"]
