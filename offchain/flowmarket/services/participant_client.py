@@ -20,6 +20,7 @@ from flowmarket.errors import (
     RateLimited,
 )
 from flowmarket.signing import CancelMessage, Domain, OrderMessage, sign, sign_login
+from flowmarket.signing.fixed_point import signable
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -110,8 +111,8 @@ class ParticipantClient:
             nonce=self.next_nonce() if nonce is None else nonce,
             from_hour=from_hour,
             until_hour=until_hour,
-            portfolio=portfolio,
-            curve=tuple(curve),
+            portfolio={product: signable(weight) for product, weight in portfolio.items()},
+            curve=tuple((signable(q), signable(p)) for q, p in curve),
             replaces=replaces,
         )
         body: dict[str, Any] = self._call(

@@ -38,6 +38,12 @@ def to_fixed(value: float, *, field: str) -> int:
     return result
 
 
+def signable(value: float) -> float:
+    """`value` rounded to 18 decimals, so `to_fixed` accepts it (a computed float such as
+    1.2345678901234567e-05 has 22). Clients round once here, before signing."""
+    return round(value, DECIMALS)
+
+
 def from_fixed(value: int) -> float:
     """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸`."""
     return float(Decimal(value) / SCALE)

@@ -16,6 +16,7 @@ from flowmarket.signing import (
     sign_login,
     to_fixed,
 )
+from flowmarket.signing.fixed_point import signable
 
 
 @pytest.mark.parametrize(
@@ -76,3 +77,11 @@ def test_login_message_round_trips_and_recovers_the_wallet() -> None:
 def test_rejects_a_message_that_is_not_a_sign_in_message() -> None:
     with pytest.raises(FieldError, match="message"):
         parse_login_message(MESSAGE.text() + "\nResources: evil")
+
+
+@pytest.mark.parametrize("computed", [1.2345678901234567e-05, 2 / 3, -1 / 7, 1e-19, 3.0])
+def test_a_computed_float_becomes_signable_within_half_a_unit_of_the_18th_decimal(
+    computed: float,
+) -> None:
+    fixed = to_fixed(signable(computed), field="curve[0][0]")
+    assert abs(fixed - computed * 10**18) <= 0.5 + abs(computed) * 1e-16 * 10**18

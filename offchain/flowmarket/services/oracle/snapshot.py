@@ -52,7 +52,8 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         for p in participants
     }
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
-    dropped = sorted(row.order_hash for row in rows if row not in kept)
+    kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)
+    dropped = sorted(row.order_hash for row in rows if row.order_hash not in kept_hashes)
     document = orders_document(kept, hour=hour)
     collateral = {
         p: _state(
