@@ -18,8 +18,10 @@ from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
 from flowmarket.errors import DeploymentMissing, InvalidInput
+from flowmarket.services.governance_view import chain_view_from_settings
 from flowmarket.services.participation import SqlBackend
 from flowmarket.signing import Domain
+from flowmarket.web import mount_web
 
 
 def api_limits(settings: Settings) -> ApiLimits:
@@ -82,8 +84,9 @@ def load_catalogue(engine: Engine, path: Path) -> int:
 
 
 def build_app(settings: Settings, *, engine: Engine, domain: Domain | None = None) -> FastAPI:
-    """The API over `engine`; the domain comes from the deployment file unless given."""
-    return create_app(
+    """The API over `engine` plus the web app (pages; chain reads through the node of the
+    deployment file); the domain comes from the deployment file unless given."""
+    app = create_app(
         backend=SqlBackend(engine),
         domain=domain or load_domain(settings.deployment_file),
         operator_key=settings.oracle_key,
@@ -91,6 +94,8 @@ def build_app(settings: Settings, *, engine: Engine, domain: Domain | None = Non
         limits=api_limits(settings),
         login_domain=f"{settings.api_host}:{settings.api_port}",
     )
+    mount_web(app, chain=chain_view_from_settings(settings))
+    return app
 
 
 def app_from_settings() -> FastAPI:

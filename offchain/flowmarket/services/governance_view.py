@@ -1,0 +1,233 @@
+"""Chain reads for the web pages: governance proposals and votes, collateral warnings.
+
+Implements `flowmarket.web.ChainView` over web3 (read-only: no key). The server never
+sends a transaction for a participant: `vote_tx` and `delegate_tx` return calldata that
+the participant's wallet sends with `eth_sendTransaction`. `LazyChainView` connects on
+first use, so `flowmarket serve` starts even when the node comes up later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.contract import Contract
+
+from flowmarket.chain.build import ArtifactSet, load_artifacts
+from flowmarket.chain.deploy import Deployment, load_deployment
+from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.config import Settings
+from flowmarket.errors import ChainError, ChainUnavailable, NotFound
+from flowmarket.web.schemas import (
+    ActionOut,
+    CollateralOut,
+    GovernanceOut,
+    ProposalOut,
+    TxOut,
+    VoterOut,
+)
+
+STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
+SUPPORT = ("against", "for", "abstain")
+WAD = 10**18
+BPS = 10_000
+
+
+def collateral_status(collateral: int, requirement: int, buffer_bps: int) -> tuple[str, str]:
+    """(status, message): deficit below the requirement; warning when the excess is
+    below `buffer_bps` of the requirement (market.md §6's warning trigger); else ok."""
+    excess = collateral - requirement
+    if excess < 0:
+        return "deficit", (
+            f"collateral is {-excess / WAD:g} tokens below the requirement: orders that move "
+            "you to a less balanced position will be cut before clearing"
+        )
+    trigger = requirement * buffer_bps // BPS
+    if excess < trigger:
+        return "warning", (
+            f"excess collateral {excess / WAD:g} tokens is below the warning trigger "
+            f"{trigger / WAD:g} ({buffer_bps / 100:g} % of the requirement): deposit more"
+        )
+    return "ok", "collateral covers the requirement and the warning buffer"
+
+
+@dataclass(frozen=True)
+class ChainMarketView:
+    """Reads the deployed market at `rpc_url`."""
+
+    w3: Web3
+    deployment: Deployment
+    artifacts: ArtifactSet
+
+    @classmethod
+    def connect(
+        cls, rpc_url: str, deployment: Deployment, artifacts: ArtifactSet
+    ) -> ChainMarketView:
+        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+        try:
+            chain_id = int(w3.eth.chain_id)
+        except Exception as exc:  # requests' and web3's connection errors
+            raise ChainUnavailable(f"cannot reach the node at {rpc_url}: {exc}") from None
+        if chain_id != deployment.chain_id:
+            raise ChainError(
+                f"the node is chain {chain_id}, the deployment is for chain {deployment.chain_id}"
+            )
+        return cls(w3, deployment, artifacts)
+
+    def contract(self, name: str) -> Contract:
+        address = Web3.to_checksum_address(self.deployment.addresses[name])
+        return self.w3.eth.contract(address=address, abi=self.artifacts[name].abi)
+
+    def _describe(self, target: str, calldata: bytes) -> ActionOut:
+        for name, address in self.deployment.addresses.items():
+            if address.lower() == target.lower() and name in self.artifacts:
+                try:
+                    function, args = self.contract(name).decode_function_input(calldata)
+                except ValueError:
+                    break
+                shown = ", ".join(f"{value}" for value in args.values())
+                return ActionOut(target=target, contract=name, call=f"{function.fn_name}({shown})")
+        return ActionOut(target=target, contract="", call="0x" + calldata.hex())
+
+    def _proposal(self, governor: Contract, event: Any) -> ProposalOut:
+        args = event["args"]
+        proposal_id = int(args["proposalId"])
+        against, for_, abstain = governor.functions.proposalVotes(proposal_id).call()
+        snapshot = int(args["voteStart"])
+        current = int(self.w3.eth.block_number)
+        quorum = governor.functions.quorum(min(snapshot, current - 1)).call()
+        return ProposalOut(
+            proposal_id=str(proposal_id),
+            proposer=args["proposer"],
+            description=args["description"],
+            state=STATES[governor.functions.state(proposal_id).call()],
+            snapshot_block=snapshot,
+            deadline_block=int(args["voteEnd"]),
+            votes_for=str(for_),
+            votes_against=str(against),
+            votes_abstain=str(abstain),
+            quorum=str(quorum),
+            actions=[
+                self._describe(target, bytes(data))
+                for target, data in zip(args["targets"], args["calldatas"], strict=True)
+            ],
+        )
+
+    def governance(self) -> GovernanceOut:
+        governor = self.contract("MarketGovernor")
+        events = governor.events.ProposalCreated.get_logs(from_block=self.deployment.block_number)
+        proposals = [self._proposal(governor, event) for event in events]
+        return GovernanceOut(
+            governor=governor.address,
+            token=self.contract("GovernanceToken").address,
+            block_number=int(self.w3.eth.block_number),
+            voting_delay_blocks=int(governor.functions.votingDelay().call()),
+            voting_period_blocks=int(governor.functions.votingPeriod().call()),
+            proposals=proposals[::-1],
+        )
+
+    def voter(self, address: str) -> VoterOut:
+        token = self.contract("GovernanceToken")
+        governor = self.contract("MarketGovernor")
+        events = governor.events.ProposalCreated.get_logs(from_block=self.deployment.block_number)
+        voted = {
+            str(e["args"]["proposalId"]): bool(
+                governor.functions.hasVoted(e["args"]["proposalId"], address).call()
+            )
+            for e in events
+        }
+        return VoterOut(
+            address=address,
+            balance=str(token.functions.balanceOf(address).call()),
+            votes=str(token.functions.getVotes(address).call()),
+            delegate=token.functions.delegates(address).call(),
+            voted=voted,
+        )
+
+    def vote_tx(self, proposal_id: int, support: int) -> TxOut:
+        governor = self.contract("MarketGovernor")
+        state = STATES[_call_state(governor, proposal_id)]
+        if state != "Active":
+            raise ChainError(f"proposal {proposal_id} is {state}: votes are only cast while Active")
+        return TxOut(
+            to=governor.address,
+            data=governor.encode_abi("castVote", args=[proposal_id, support]),
+            description=f"vote {SUPPORT[support]} on proposal {proposal_id}",
+        )
+
+    def delegate_tx(self, delegatee: str) -> TxOut:
+        token = self.contract("GovernanceToken")
+        return TxOut(
+            to=token.address,
+            data=token.encode_abi("delegate", args=[delegatee]),
+            description=f"delegate your governance votes to {delegatee}",
+        )
+
+    def collateral(self, address: str) -> CollateralOut:
+        vault = self.contract("CollateralVault")
+        locked = int(vault.functions.collateralOf(address).call())
+        requirement = int(vault.functions.requirementOf(address).call())
+        buffer_bps = int(self.contract("MarketParameters").functions.collateralParams().call()[2])
+        status, message = collateral_status(locked, requirement, buffer_bps)
+        return CollateralOut(
+            address=address,
+            collateral=str(locked),
+            requirement=str(requirement),
+            excess=str(max(locked - requirement, 0)),
+            collateral_tokens=locked / WAD,
+            requirement_tokens=requirement / WAD,
+            warning_buffer_bps=buffer_bps,
+            status=status,
+            message=message,
+        )
+
+
+def _call_state(governor: Contract, proposal_id: int) -> int:
+    from web3.exceptions import ContractLogicError
+
+    try:
+        return int(governor.functions.state(proposal_id).call())
+    except ContractLogicError:
+        raise NotFound(f"proposal_id: no proposal {proposal_id}") from None
+
+
+class LazyChainView:
+    """A `ChainView` that connects on first use (deployment file, artifacts, node)."""
+
+    def __init__(self, connect: Callable[[], ChainMarketView]) -> None:
+        self._connect = connect
+        self._view: ChainMarketView | None = None
+
+    def _get(self) -> ChainMarketView:
+        if self._view is None:
+            self._view = self._connect()
+        return self._view
+
+    def governance(self) -> GovernanceOut:
+        return self._get().governance()
+
+    def voter(self, address: str) -> VoterOut:
+        return self._get().voter(address)
+
+    def vote_tx(self, proposal_id: int, support: int) -> TxOut:
+        return self._get().vote_tx(proposal_id, support)
+
+    def delegate_tx(self, delegatee: str) -> TxOut:
+        return self._get().delegate_tx(delegatee)
+
+    def collateral(self, address: str) -> CollateralOut:
+        return self._get().collateral(address)
+
+
+def chain_view_from_settings(settings: Settings) -> LazyChainView:
+    """The view `flowmarket serve` mounts: deployment file + artifacts + the node."""
+
+    def connect() -> ChainMarketView:
+        deployment = load_deployment(settings)
+        return ChainMarketView.connect(
+            resolve_rpc_url(settings), deployment, load_artifacts(settings)
+        )
+
+    return LazyChainView(connect)

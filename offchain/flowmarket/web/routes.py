@@ -1,0 +1,169 @@
+"""Serve the pages and the web app's JSON endpoints; `mount_web` adds them to the API app.
+
+GET  /, /participant, /governance          the pages (static HTML)
+GET  /static/...                           their CSS and ES modules
+POST /v1/web/typed-data/order              EIP-712 document of a draft order
+POST /v1/web/typed-data/cancel             EIP-712 document of a cancel
+GET  /v1/web/governance                    proposals with state and tallies
+GET  /v1/web/governance/voters/{address}   balance, votes, delegate, votes cast
+POST /v1/web/governance/proposals/{id}/vote-tx, /v1/web/governance/delegate-tx/{address}
+GET  /v1/web/collateral/{address}          collateral, requirement and warning
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from fastapi import APIRouter, FastAPI, Path, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from flowmarket.api.context import Context
+from flowmarket.api.schemas import ADDRESS_RE, ErrorOut
+from flowmarket.errors import ChainError
+from flowmarket.signing import CancelMessage, Domain, OrderMessage, digest, typed_data
+from flowmarket.signing.fixed_point import to_fixed
+from flowmarket.web.schemas import (
+    CancelDraftIn,
+    ChainView,
+    CollateralOut,
+    GovernanceOut,
+    OrderDraftIn,
+    TxOut,
+    TypedDataOut,
+    VoteIn,
+    VoterOut,
+)
+
+STATIC = FilePath(__file__).resolve().parent / "static"
+PAGES = {"/": "index.html", "/participant": "participant.html", "/governance": "governance.html"}
+ERRORS: dict[int | str, dict[str, Any]] = {c: {"model": ErrorOut} for c in (404, 422, 503)}
+Address = Path(pattern=ADDRESS_RE.pattern, description="an account address")
+
+pages = APIRouter(include_in_schema=False)
+router = APIRouter(prefix="/v1/web", tags=["web"])
+
+
+def _page(name: str) -> Any:
+    def serve() -> FileResponse:
+        return FileResponse(STATIC / name, media_type="text/html")
+
+    return serve
+
+
+for _route, _file in PAGES.items():
+    pages.add_api_route(_route, _page(_file), methods=["GET"])
+
+
+def json_safe(value: Any) -> Any:
+    """Typed data as JSON a wallet accepts: bytes → 0x-hex, integers → decimal strings."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    return value
+
+
+def signable(domain: Domain, message: OrderMessage | CancelMessage) -> TypedDataOut:
+    document = typed_data(domain, message)
+    safe = json_safe({key: document[key] for key in ("primaryType", "message")})
+    chain_id = int(document["domain"]["chainId"])
+    return TypedDataOut(
+        typed_data={
+            "types": document["types"],
+            "primaryType": safe["primaryType"],
+            "domain": {**document["domain"], "chainId": chain_id},
+            "message": safe["message"],
+        },
+        digest=digest(domain, message),
+    )
+
+
+@router.post("/typed-data/order", response_model=TypedDataOut, responses=ERRORS)
+def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
+    """The `eth_signTypedData_v4` document for a draft order, and its id (digest)."""
+    for name, weight in body.portfolio.items():
+        to_fixed(weight, field=f"order.portfolio.{name}")
+    message = OrderMessage(
+        participant=to_checksum_address(body.participant),
+        nonce=body.nonce,
+        from_hour=body.from_hour,
+        until_hour=body.until_hour,
+        portfolio=dict(body.portfolio),
+        curve=tuple((float(q), float(p)) for q, p in body.curve),
+        replaces=body.replaces,
+    )
+    return signable(context.domain, message)
+
+
+@router.post("/typed-data/cancel", response_model=TypedDataOut, responses=ERRORS)
+def cancel_typed_data(body: CancelDraftIn, context: Context) -> TypedDataOut:
+    """The `eth_signTypedData_v4` document cancelling one order."""
+    message = CancelMessage(to_checksum_address(body.participant), body.order_hash)
+    return signable(context.domain, message)
+
+
+def _chain(request: Request) -> ChainView:
+    view: ChainView | None = request.app.state.chain_view
+    if view is None:
+        raise ChainError("this server was started without a chain connection")
+    return view
+
+
+@router.get("/governance", response_model=GovernanceOut, responses=ERRORS)
+def governance(request: Request) -> GovernanceOut:
+    """Every proposal of the market's governor, newest first, with state and tallies."""
+    return _chain(request).governance()
+
+
+@router.get("/governance/voters/{address}", response_model=VoterOut, responses=ERRORS)
+def voter(request: Request, address: str = Address) -> VoterOut:
+    """An account's governance-token balance, current votes and delegate."""
+    return _chain(request).voter(to_checksum_address(address))
+
+
+@router.post("/governance/proposals/{proposal_id}/vote-tx", response_model=TxOut)
+def vote_tx(
+    request: Request, body: VoteIn, proposal_id: str = Path(pattern=r"^[0-9]{1,78}$")
+) -> TxOut:
+    """Calldata of `castVote(proposalId, support)` for the wallet to send."""
+    return _chain(request).vote_tx(int(proposal_id), body.support)
+
+
+@router.post("/governance/delegate-tx/{address}", response_model=TxOut, responses=ERRORS)
+def delegate_tx(request: Request, address: str = Address) -> TxOut:
+    """Calldata of `delegate(address)` on the governance token (votes need delegation)."""
+    return _chain(request).delegate_tx(to_checksum_address(address))
+
+
+@router.get("/collateral/{address}", response_model=CollateralOut, responses=ERRORS)
+def collateral(request: Request, address: str = Address) -> CollateralOut:
+    """Collateral locked in the vault, the posted requirement, and a warning status."""
+    return _chain(request).collateral(to_checksum_address(address))
+
+
+def _chain_error(request: Request, exc: Exception) -> JSONResponse:
+    body: dict[str, Any] = {
+        "error": "unavailable",
+        "field": None,
+        "message": str(exc),
+        "errors": [],
+    }
+    return JSONResponse(body, 503)
+
+
+def mount_web(app: FastAPI, *, chain: ChainView | None) -> None:
+    """Add the pages, static files and web endpoints to `app` (the API app)."""
+    app.state.chain_view = chain
+    app.add_exception_handler(ChainError, _chain_error)
+    app.include_router(pages)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,191 @@
+// Participant page: connect a wallet, sign in, sign and submit an order curve, and see
+// open orders, positions, settlement and collateral warnings.
+import {
+  api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, show, short, signIn, signTypedData, table, tokens,
+} from './common.js';
+
+const state = { address: null, token: null, domain: null };
+
+function inputRow(container, cells) {
+  const row = el('div', { class: 'row' }, ...cells,
+    el('button', { class: 'secondary', type: 'button', onclick: () => row.remove(), title: 'remove' }, '×'));
+  document.getElementById(container).append(row);
+}
+
+function addProduct(name = '', weight = '1') {
+  inputRow('portfolio', [
+    el('input', { class: 'product', list: 'products', placeholder: 'product, e.g. rt:eu-west:premium:2026-11-22T14', value: name, name: 'product' }),
+    el('input', { class: 'small', type: 'number', step: 'any', value: weight, name: 'weight', 'aria-label': 'weight' }),
+  ]);
+}
+
+function addPoint(quantity = '', price = '') {
+  inputRow('curve', [
+    el('input', { class: 'small', type: 'number', step: 'any', value: quantity, name: 'quantity', placeholder: 'GB/h' }),
+    el('input', { class: 'small', type: 'number', step: 'any', value: price, name: 'price', placeholder: 'price' }),
+  ]);
+}
+
+function readNumber(input, what) {
+  const value = Number(input.value);
+  if (input.value.trim() === '' || !Number.isFinite(value)) throw new Error(`${what}: enter a number`);
+  return value;
+}
+
+function draftOrder() {
+  const portfolio = {};
+  for (const row of document.querySelectorAll('#portfolio .row')) {
+    const name = row.querySelector('[name=product]').value.trim();
+    if (!name) continue;
+    portfolio[name] = readNumber(row.querySelector('[name=weight]'), `weight of ${name}`);
+  }
+  const curve = [...document.querySelectorAll('#curve .row')].map((row, k) => [
+    readNumber(row.querySelector('[name=quantity]'), `curve point ${k + 1} quantity`),
+    readNumber(row.querySelector('[name=price]'), `curve point ${k + 1} price`),
+  ]);
+  return {
+    participant: state.address,
+    nonce: readNumber(document.getElementById('nonce'), 'nonce'),
+    from_hour: readNumber(document.getElementById('from-hour'), 'from hour'),
+    until_hour: readNumber(document.getElementById('until-hour'), 'until hour'),
+    portfolio,
+    curve,
+    replaces: null,
+  };
+}
+
+async function submit() {
+  const button = document.getElementById('submit-button');
+  button.disabled = true;
+  try {
+    const order = draftOrder();
+    const draft = await api('/v1/web/typed-data/order', { method: 'POST', body: order });
+    show('submit-result', notice('info', `Confirm the signature in your wallet (order ${short(draft.digest)})…`));
+    const signature = await signTypedData(state.address, draft.typed_data);
+    const accepted = await api('/v1/orders', {
+      method: 'POST',
+      body: { order, chain_id: state.domain.chain_id, verifying_contract: state.domain.verifying_contract, signature },
+    });
+    show('submit-result', notice('ok', `Order accepted: ${accepted.order.order_hash}`),
+      el('p', { class: 'muted' }, `Receipt signed by the operator ${accepted.receipt.operator}: `,
+        el('span', { class: 'mono' }, short(accepted.receipt.signature, 10))));
+    document.getElementById('nonce').value = order.nonce + 1;
+    if (state.token) await refresh();
+  } catch (error) {
+    reportError('submit-result', error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function cancel(order) {
+  try {
+    const draft = await api('/v1/web/typed-data/cancel', { method: 'POST', body: { participant: state.address, order_hash: order.order_hash } });
+    const signature = await signTypedData(state.address, draft.typed_data);
+    await api(`/v1/orders/${order.order_hash}/cancel`, {
+      method: 'POST', body: { participant: state.address, chain_id: state.domain.chain_id, signature },
+    });
+    await refresh();
+  } catch (error) {
+    reportError('status', error);
+  }
+}
+
+async function collateral() {
+  try {
+    const c = await api(`/v1/web/collateral/${state.address}`);
+    show('collateral', el('h2', {}, 'Collateral'), notice(c.status, c.message), kv([
+      ['locked in the vault', `${tokens(c.collateral)} capacity tokens`],
+      ['requirement', `${tokens(c.requirement)} capacity tokens`],
+      ['excess', `${tokens(c.excess)} capacity tokens`],
+      ['warning buffer', `${c.warning_buffer_bps / 100} % of the requirement`],
+    ]));
+  } catch (error) {
+    show('collateral', el('h2', {}, 'Collateral'), notice('error', `Collateral unavailable: ${error.message}`));
+  }
+}
+
+async function refresh() {
+  const token = state.token;
+  const [orders, positions, settlement] = await Promise.all([
+    api('/v1/me/orders', { token }), api('/v1/me/positions', { token }), api('/v1/me/settlement', { token }),
+  ]);
+  show('orders', el('h2', {}, `Open orders (${orders.length})`), orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
+    ['order', 'portfolio', 'curve', 'hours', ''],
+    orders.map((o) => [el('span', { class: 'mono' }, short(o.order_hash)),
+      Object.entries(o.portfolio).map(([p, w]) => `${w} × ${p}`).join(', '),
+      o.curve.map(([q, p]) => `(${q}, ${p})`).join(' '),
+      `${o.from_hour}–${o.until_hour}`,
+      el('button', { class: 'secondary', onclick: () => cancel(o) }, 'Cancel')]),
+  ));
+  show('positions', el('h2', {}, 'Positions'), positions.length === 0 ? el('p', { class: 'muted' }, 'No positions yet.') : table(
+    ['product', { label: 'holding (GB/h)', num: true }, { label: 'updated', num: true }],
+    positions.map((p) => [el('span', { class: 'mono' }, p.product), fmt(p.quantity), p.updated_hour]),
+  ));
+  const hours = settlement.hours.slice(-24).reverse();
+  show('settlement', el('h2', {}, 'Settlement'),
+    kv([['accumulated', el('strong', { id: 'accumulated' }, `${fmt(settlement.accumulated_cash)} capacity tokens`)],
+      ['sign', 'negative = you pay at the weekly settlement']]),
+    hours.length === 0 ? el('p', { class: 'muted' }, 'No cleared hours yet.') : table(
+      ['hour', { label: 'cash', num: true }, { label: 'accumulated', num: true }, 'verify'],
+      hours.map((h) => [hourLabel(h.hour), fmt(h.cash), fmt(h.accumulated),
+        el('a', { href: `/v1/hours/${h.hour}/proofs/participants/${state.address}` }, 'Merkle proof')]),
+    ),
+    el('p', { class: 'muted' }, 'Downloads: ',
+      el('a', { href: '#', onclick: (e) => { e.preventDefault(); download('trades'); } }, 'trades.csv'), ' · ',
+      el('a', { href: '#', onclick: (e) => { e.preventDefault(); download('settlement'); } }, 'settlement.csv')));
+}
+
+async function download(what) {
+  const response = await fetch(`/v1/me/${what}?format=csv`, { headers: { Authorization: `Bearer ${state.token}` } });
+  const url = URL.createObjectURL(await response.blob());
+  el('a', { href: url, download: `${what}.csv` }).click();
+}
+
+async function connect() {
+  try {
+    const { address, chainId } = await connectWallet();
+    state.address = address;
+    const nonce = await api(`/v1/nonces/${address}`);
+    show('account', kv([['account', el('span', { class: 'mono', id: 'address' }, address)], ['chain', chainId]]),
+      chainId === state.domain.chain_id ? null
+        : notice('error', `Your wallet is on chain ${chainId}; this market is on chain ${state.domain.chain_id}. Switch networks.`));
+    document.getElementById('nonce').value = nonce.next_nonce;
+    document.getElementById('signin-button').disabled = false;
+    document.getElementById('submit-button').disabled = false;
+    await collateral();
+  } catch (error) {
+    reportError('status', error);
+  }
+}
+
+async function signInClicked() {
+  try {
+    state.token = await signIn(state.address);
+    show('status', notice('ok', `Signed in as ${state.address}.`));
+    await refresh();
+  } catch (error) {
+    reportError('status', error);
+  }
+}
+
+async function main() {
+  state.domain = await api('/v1/domain');
+  const open = state.domain.open_hour;
+  document.getElementById('from-hour').value = open;
+  document.getElementById('until-hour').value = open + 23;
+  show('window-label', `bidding is open for delivery hour ${open} (${hourLabel(open)}) onwards`);
+  const products = await api('/v1/products');
+  show('products', products.map((p) => el('option', { value: p.name })));
+  addProduct(products.length ? products[0].name : '');
+  addPoint('-5', '12');
+  addPoint('10', '4');
+  document.getElementById('add-product').onclick = () => addProduct();
+  document.getElementById('add-point').onclick = () => addPoint();
+  document.getElementById('connect-button').onclick = connect;
+  document.getElementById('signin-button').onclick = signInClicked;
+  document.getElementById('submit-button').onclick = submit;
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error) => reportError('status', error));
