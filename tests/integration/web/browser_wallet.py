@@ -10,6 +10,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_typing import ChecksumAddress
 from web3 import Web3
 
 INIT_SCRIPT = """
@@ -30,8 +31,8 @@ class DevWallet:
     calls: list[tuple[str, list[Any]]] = field(default_factory=list)
 
     @property
-    def address(self) -> str:
-        return str(Account.from_key(self.key).address)
+    def address(self) -> ChecksumAddress:
+        return Web3.to_checksum_address(Account.from_key(self.key).address)
 
     def request(self, method: str, params: list[Any]) -> Any:
         self.calls.append((method, params))

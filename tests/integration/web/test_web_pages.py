@@ -1,6 +1,7 @@
 """The web app end to end in headless Chromium: a wallet connects, signs in, signs and
-submits an order curve, sees its positions and settlement after the hour clears and is
-committed on chain, sees a collateral warning, and votes on a governance proposal."""
+submits an order curve, sees its positions and settlement after the oracle clears the
+hour and commits it on chain, sees a collateral warning, and votes on a governance
+proposal; the market page shows the committed hour, each price provable on chain."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from web_harness import TOKEN, WebMarket
 
 from conftest import screenshot
 from flowmarket.catalogue import Kind, ProductKey, format_name
+from flowmarket.chain.leaves import product_id
+from flowmarket.money import to_wad
+
+# [label, value] of every <dt>/<dd> pair the page shows.
+DEFINITIONS = "dts => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])"
+# [product, shown price, Merkle proof link] of every row of the price table.
+PRICE_ROWS = """rows => rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent,
+  row.querySelector('a.proof').getAttribute('href')])"""
 
 
 def digest_of(typed: dict[str, Any]) -> str:
@@ -53,7 +62,7 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     page.wait_for_selector("#orders >> text=Open orders (1)")
     screenshot(page, "participant-order-submitted")
 
-    web_market.clear_and_commit()
+    web_market.close_hour()
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")
@@ -62,6 +71,9 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     page.wait_for_selector(f"#positions >> text={product}")
     holding = page.locator("#positions tbody tr").first.locator("td").nth(1).text_content()
     assert float(holding or "nan") == 3.0  # bought its full 3 GB/h: the book clears far below 20
+    cleared = web_market.journal().result_doc
+    assert cleared is not None
+    assert cleared["participants"][wallet.address]["trades"] == {product: 3.0}
     accumulated = page.text_content("#accumulated") or ""
     assert accumulated.startswith("-")  # the buyer pays
     proof_link = page.locator("#settlement a", has_text="Merkle proof").first
@@ -100,27 +112,39 @@ def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
     page.wait_for_selector("#collateral .notice.deficit")
 
 
-def test_market_page_shows_prices_heatmap_commitment_and_proof_links(
+def test_market_page_shows_the_hour_the_oracle_committed_with_prices_proven_on_chain(
     page: Any, web_market: WebMarket
 ) -> None:
-    web_market.clear_and_commit()
+    web_market.close_hour()
+    hour, journal, committed = web_market.hour, web_market.journal(), web_market.committed_event()
     page.goto(web_market.url + "/")
     page.wait_for_selector("body[data-ready=true]")
-    assert f"hour {web_market.hour}" in (page.text_content("#title") or "")
-    tx = page.text_content("#commit-tx") or ""
-    assert tx.startswith("0x") and len(tx) == 66
-    receipt = web_market.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
-    assert receipt["to"] == web_market.deployment.addresses["ClearingLedger"]
+    assert f"hour {hour}" in (page.text_content("#title") or "")
+    shown = dict(page.eval_on_selector_all("dl.kv dt", DEFINITIONS))
+    assert page.text_content("#commit-tx") == committed["tx"] == journal.tx_hash
+    assert shown["orders root"] == "0x" + committed["ordersRoot"].hex()
+    assert shown["prices root"] == "0x" + committed["pricesRoot"].hex()
+    assert shown["positions root"] == "0x" + committed["entriesRoot"].hex()
+    book = journal.engine_doc["orders"]
+    assert int(shown["orders in the book"]) == len(book)
+    counterparties = {web_market.address("seller"), web_market.address("buyer")}
+    assert sum(o["participant"] in counterparties for o in book) == web_market.counterparty_orders
     page.select_option("#group", "eu-west · premium")
     cells = page.locator("#heatmap rect[data-product]")
     assert cells.count() == 168  # 7 days × 24 delivery hours
-    first = page.locator("#prices a.proof").first
-    href = first.get_attribute("href") or ""
-    proof = page.request.get(web_market.url + href).json()
-    assert (
-        proof["root"]
-        == page.locator("text=prices root").locator("xpath=following-sibling::dd[1]").text_content()
-    )
+
+    rows = page.eval_on_selector_all("#prices tbody tr", PRICE_ROWS)
+    assert len(rows) == 100  # the 100 most traded of the 192 products with orders
+    ledger = web_market.contract("ClearingLedger").functions
+    assert journal.result_doc is not None
+    for product, price, href in rows:
+        wei = to_wad(journal.result_doc["prices"][product])  # the price the oracle cleared
+        assert abs(float(price) - wei / TOKEN) <= 0.5e-4  # shown to 4 decimals
+        proof = page.request.get(web_market.url + href).json()
+        assert proof["root"] == shown["prices root"]
+        path = [bytes.fromhex(node[2:]) for node in proof["proof"]]
+        assert ledger.verifyPrice(hour, product_id(product), wei, path).call()
+        assert not ledger.verifyPrice(hour, product_id(product), wei + 1, path).call()
     screenshot(page, "market")
 
 

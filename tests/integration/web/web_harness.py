@@ -1,132 +1,244 @@
-"""The market the browser tests run against: contracts on the session node, a SQLite
-database with the demo catalogue, counterparties' signed orders, and helpers that clear
-and commit an hour the way the oracle does (clear → integer money → Merkle roots →
-`commitHour` → roots, proofs and the transaction hash stored beside the results)."""
+"""The market the browser tests run against, built and cleared the way it runs for real.
+
+`open_web_market` deploys the demo profile on the session node into a private state
+folder, serves the participation API with the web app (uvicorn, SQLite, the demo
+catalogue) on a virtual clock, and opens the clearing oracle on the same database and
+clock (`services.oracle`, as `flowmarket oracle run` and the demo drive it). The
+counterparties sign their orders with their wallets and send them through the API
+(`ParticipantClient`, as `flowmarket order submit` does); `WebMarket.close_hour` moves
+the clock to the hour's close and runs the oracle's cycle for it: snapshot → collateral
+→ solve → commit on chain → publish. Nothing writes results or commitments by hand.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
-import httpx
+import uvicorn
+from eth_account import Account
+from fastapi import FastAPI
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from web3 import Web3
+from web3.contract import Contract
 
+from flowmarket.api.app import create_app
+from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
-from flowmarket.chain.deploy import Deployment
-from flowmarket.db.models import HourParticipant, HourProduct, HourResult
-from flowmarket.services.hour_commitment import build_hour_bundle, commit_bundle
-from flowmarket.services.hourly_clearing import clear_hour
-from flowmarket.signing import Domain, OrderMessage, sign
+from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.node import free_port
+from flowmarket.config import Settings
+from flowmarket.db import oracle_repo, orders_repo
+from flowmarket.db.models import Product
+from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.services.demo.api_server import VirtualClock
+from flowmarket.services.governance_view import ChainMarketView
+from flowmarket.services.oracle.cycle import Oracle, open_oracle
+from flowmarket.services.participant_client import ParticipantClient
+from flowmarket.services.participation import SqlBackend
+from flowmarket.services.serve import load_domain, open_database, token_secret
+from flowmarket.signing import Domain
+from flowmarket.web import mount_web
 
 TOKEN = 10**18
-
-
-@dataclass
-class Clock:
-    now: float
-
-    def __call__(self) -> float:
-        return self.now
+ROLES = ("deployer", "oracle", "guardian", "supplier", "alice", "seller", "buyer")
+ORDER_HOURS = 24  # the counterparties' orders stand for the hour and the next 23
 
 
 @dataclass
 class WebMarket:
+    """A served, deployed market whose hour `hour` is open for bidding until `close_hour`."""
+
     url: str
+    settings: Settings
     engine: Engine
-    clock: Clock
+    clock: VirtualClock
     hour: int
     domain: Domain
     deployment: Deployment
     compiled: ArtifactSet
-    rpc_url: str
     w3: Web3
     keys: dict[str, str]
-    cleared: set[int] = field(default_factory=set)
+    oracle: Oracle
+    counterparty_orders: int = 0  # accepted by the API from "seller" and "buyer"
+
+    def address(self, who: str) -> str:
+        return str(Account.from_key(self.keys[who]).address)
 
     def client(self, who: str) -> ChainClient:
-        return ChainClient(self.rpc_url, self.keys[who], artifacts=self.compiled.values())
+        return ChainClient(self.settings.rpc_url, self.keys[who], artifacts=self.compiled.values())
+
+    def contract(self, name: str) -> Contract:
+        return self.w3.eth.contract(
+            address=Web3.to_checksum_address(self.deployment.addresses[name]),
+            abi=self.compiled[name].abi,
+        )
 
     def send(self, who: str, contract: str, function: str, *args: object) -> None:
         client = self.client(who)
         target = client.contract(self.compiled[contract], self.deployment.addresses[contract])
         client.transact(getattr(target.functions, function)(*args))
 
-    def view(self, contract: str, function: str, *args: object) -> object:
-        target = self.w3.eth.contract(
-            address=Web3.to_checksum_address(self.deployment.addresses[contract]),
-            abi=self.compiled[contract].abi,
-        )
-        return getattr(target.functions, function)(*args).call()
+    def view(self, contract: str, function: str, *args: object) -> Any:
+        return getattr(self.contract(contract).functions, function)(*args).call()
 
-    def submit(
-        self, who: str, nonce: int, portfolio: dict[str, float], curve: list[list[float]]
-    ) -> None:
-        key = self.keys[who]
-        participant = self.client(who).address
-        message = OrderMessage(
-            participant,
-            nonce,
-            self.hour,
-            self.hour + 23,
-            portfolio,
-            tuple((q, p) for q, p in curve),
-        )
-        body = {
-            "order": {
-                "participant": participant,
-                "nonce": nonce,
-                "from_hour": self.hour,
-                "until_hour": self.hour + 23,
-                "portfolio": portfolio,
-                "curve": curve,
-            },
-            "chain_id": self.domain.chain_id,
-            "verifying_contract": self.domain.verifying_contract,
-            "signature": sign(self.domain, message, key),
-        }
-        response = httpx.post(f"{self.url}/v1/orders", json=body, timeout=10)
-        assert response.status_code == 200, response.text
+    @contextmanager
+    def participant(self, who: str) -> Iterator[ParticipantClient]:
+        """`who`'s wallet talking to the API, as the `flowmarket order` commands do."""
+        client = ParticipantClient(self.url, Account.from_key(self.keys[who]), timeout=10)
+        try:
+            yield client
+        finally:
+            client.close()
 
-    def clear_and_commit(self) -> None:
-        """Clear `hour` (its window closed) and commit it on chain as the oracle."""
-        if self.hour in self.cleared:
+    def close_hour(self) -> None:
+        """Close `hour`'s bidding window on the clock and let the oracle clear, commit and
+        publish it (once: later calls find it published)."""
+        if self.oracle.next_hour() > self.hour:
             return
-        cleared = clear_hour(self.engine, hour=self.hour, now=self.hour * 3600 + 5)
-        fee_bps = int(str(self.view("MarketParameters", "feeBps")))
-        bundle = build_hour_bundle(cleared.result_doc, hour=self.hour, fee_bps=fee_bps)
-        oracle = self.client("oracle")
-        ledger = oracle.contract(
-            self.compiled["ClearingLedger"], self.deployment.addresses["ClearingLedger"]
-        )
-        receipt = commit_bundle(oracle, ledger, bundle)
+        self.clock.close(self.hour)
+        assert self.oracle.tick(now=self.clock.now, limit=1) == 1
+        assert self.oracle.next_hour() == self.hour + 1, "the oracle did not publish the hour"
+
+    def journal(self) -> OracleHour:
+        """The oracle's journal row of `hour` (what it snapshotted, cleared and sent)."""
         with Session(self.engine) as session:
-            row = session.get(HourResult, self.hour)
-            assert row is not None
-            row.orders_root = "0x" + bundle.orders_tree.root.hex()
-            row.prices_root = "0x" + bundle.prices_tree.root.hex()
-            row.positions_root = "0x" + bundle.entries_tree.root.hex()
-            row.commit_tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
-            row.committed_at = self.clock.now
-            session.add(row)
-            for product in session.exec(select(HourProduct).where(HourProduct.hour == self.hour)):
-                leaf = bundle.price_leaf(product.product)
-                product.leaf = "0x" + leaf.hex()
-                product.merkle_proof = ["0x" + p.hex() for p in bundle.prices_tree.proof(leaf)]
-                session.add(product)
-            for entry in session.exec(
-                select(HourParticipant).where(HourParticipant.hour == self.hour)
-            ):
-                leaf = bundle.entry_leaf(entry.participant)
-                entry.leaf = "0x" + leaf.hex()
-                entry.merkle_proof = ["0x" + p.hex() for p in bundle.entries_tree.proof(leaf)]
-                session.add(entry)
-            session.commit()
-        self.cleared.add(self.hour)
+            row = oracle_repo.journal_hour(session, hour=self.hour)
+        assert row is not None, f"hour {self.hour} was never snapshotted"
+        return row
+
+    def committed_event(self) -> dict[str, Any]:
+        """`HourCommitted` of `hour` as the ledger logged it, with its transaction hash."""
+        ledger = self.contract("ClearingLedger")
+        logs = ledger.events.HourCommitted().get_logs(
+            from_block=self.deployment.block_number, argument_filters={"hour": self.hour}
+        )
+        assert len(logs) == 1, f"hour {self.hour} committed {len(logs)} times"
+        return {**logs[0]["args"], "tx": "0x" + bytes(logs[0]["transactionHash"]).hex()}
 
 
 def base_price(days_ahead: int, hour_of_day: int) -> float:
     """A visible term structure: a daily cycle peaking in the evening, rising with days ahead."""
     return round(6.0 + 2.0 * math.sin((hour_of_day - 12) / 24 * 2 * math.pi) + 0.25 * days_ahead, 3)
+
+
+def submit_counterparties(market: WebMarket, catalogue: list[Product]) -> None:
+    """Seller and buyer curves crossing at `base_price` on every eu-west premium product
+    and on the next day of us-east fast (a term structure to show), signed by their
+    wallets and sent through the API (counted in `market.counterparty_orders`)."""
+    wanted = []
+    for product in catalogue:
+        key = parse_name(product.name)
+        if (key.region, key.type) == ("eu-west", "premium") or (
+            (key.region, key.type) == ("us-east", "fast") and key.start - market.hour < 24
+        ):
+            wanted.append(
+                (product.name, base_price((key.start - market.hour) // 24, key.start % 24))
+            )
+    first, last = market.hour, market.hour + ORDER_HOURS - 1
+    with market.participant("seller") as seller, market.participant("buyer") as buyer:
+        for nonce, (name, price) in enumerate(wanted):
+            for client, curve in (
+                (seller, [(-10.0, price + 2), (0.0, price - 2)]),
+                (buyer, [(0.0, price + 1), (8.0, price - 3)]),
+            ):
+                accepted = client.submit(
+                    portfolio={name: 1.0},
+                    curve=curve,
+                    from_hour=first,
+                    until_hour=last,
+                    nonce=nonce,
+                )
+                assert accepted["receipt"]["action"] == "accepted", accepted
+                market.counterparty_orders += 1
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free port; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def open_web_market(
+    base: Settings,
+    compiled: ArtifactSet,
+    rpc_url: str,
+    w3: Web3,
+    keys: dict[str, str],
+    state: Path,
+) -> Iterator[WebMarket]:
+    """Deploy (genesis: the next real hour, its window open), load the demo catalogue,
+    serve API and pages, open the oracle on 3600-second hours from genesis."""
+    hour = int(time.time()) // 3600 + 1
+    settings = replace(
+        base,
+        state_dir=state,
+        rpc_url=rpc_url,
+        database_url=f"sqlite:///{state / 'market.sqlite'}",
+        oracle_key=keys["oracle"],
+        oracle_hour_length_s=3600.0,
+        oracle_epoch_s=0.0,  # hour h closes at h · 3600, as the API's windows do
+        oracle_retry_attempts=3,
+        oracle_crash_at="",
+    )
+    deployment = deploy_market(
+        settings, compiled, rpc_url=settings.rpc_url, profile=get_profile("demo"), genesis_hour=hour
+    )
+    engine = open_database(settings.effective_database_url)
+    catalogue = [
+        Product(name=p.name, kind=p.kind, region=p.region)
+        for p in products_at(load_spec("demo"), hour)
+    ]
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=catalogue)
+    clock = VirtualClock()
+    clock.bidding(hour)
+    domain = load_domain(settings.deployment_file)
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=domain,
+        operator_key=settings.oracle_key,
+        token_secret=token_secret(settings.oracle_key),
+        clock=clock,
+    )
+    mount_web(app, chain=ChainMarketView.connect(settings.rpc_url, deployment, compiled))
+    try:
+        with serve(app) as url:
+            market = WebMarket(
+                url=url,
+                settings=settings,
+                engine=engine,
+                clock=clock,
+                hour=hour,
+                domain=domain,
+                deployment=deployment,
+                compiled=compiled,
+                w3=w3,
+                keys=keys,
+                oracle=open_oracle(settings, engine, now=clock.now),
+            )
+            submit_counterparties(market, catalogue)
+            yield market
+    finally:
+        engine.dispose()
