@@ -222,6 +222,14 @@ def basic_book(world: OracleWorld) -> dict[str, str]:
     }
 
 
+def funded_basic_book(world: OracleWorld) -> dict[str, str]:
+    """`basic_book`, with 1 000 capacity tokens of collateral for each of its traders."""
+    orders = basic_book(world)
+    for who in ("alice", "bob", "carol"):
+        world.fund(who, collateral=1_000 * TOKEN)
+    return orders
+
+
 def api(world: OracleWorld) -> TestClient:
     app = create_app(
         backend=SqlBackend(world.engine),

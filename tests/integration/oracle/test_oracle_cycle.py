@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from oracle_harness import GENESIS, TOKEN, OracleWorld, address, api, basic_book
+from oracle_harness import (
+    GENESIS,
+    OracleWorld,
+    address,
+    api,
+    basic_book,
+    funded_basic_book,
+)
 from sqlmodel import Session
 
 from flowmarket.chain.leaves import product_id
@@ -19,9 +26,7 @@ from flowmarket.services.participation import SqlBackend
 def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
     world: OracleWorld,
 ) -> None:
-    basic_book(world)
-    for who in ("alice", "bob", "carol"):
-        world.fund(who, collateral=1_000 * TOKEN)
+    funded_basic_book(world)
     oracle = open_oracle(world.settings, world.engine)
 
     assert oracle.tick(limit=3) == 3
@@ -64,9 +69,7 @@ def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
 def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
     world: OracleWorld,
 ) -> None:
-    basic_book(world)
-    for who in ("alice", "bob", "carol"):
-        world.fund(who, collateral=1_000 * TOKEN)
+    funded_basic_book(world)
     report_expected(world.engine, participant=address("alice"), quantities={"premium": 4.0})
     world_oracle = open_oracle(world.settings, world.engine)
     world_oracle.tick(limit=2)

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from oracle_harness import GENESIS, TOKEN, OracleWorld, basic_book
+from oracle_harness import GENESIS, OracleWorld, basic_book, funded_basic_book
 from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
@@ -28,9 +28,7 @@ def dead_url() -> str:
 def test_an_unreachable_node_delays_the_hour_with_reported_retries_but_never_skips_it(
     world: OracleWorld,
 ) -> None:
-    basic_book(world)
-    for who in ("alice", "bob", "carol"):
-        world.fund(who, collateral=1_000 * TOKEN)
+    funded_basic_book(world)
     oracle = open_oracle(world.settings, world.engine)
     oracle.tick(limit=1)
     provider = oracle.ctx.market.client.w3.provider
@@ -51,9 +49,7 @@ def test_an_unreachable_node_delays_the_hour_with_reported_retries_but_never_ski
 
 
 def test_status_command_shows_last_cleared_and_committed_hours_and_lag(world: OracleWorld) -> None:
-    basic_book(world)
-    for who in ("alice", "bob", "carol"):
-        world.fund(who, collateral=1_000 * TOKEN)
+    funded_basic_book(world)
     open_oracle(world.settings, world.engine).tick(limit=2)
 
     shown = subprocess.run(
