@@ -25,6 +25,17 @@ OVERLAP = {
         order("sell", "bob", {"p": 1.0}, [[-5, 4], [0, 2]]),
     ]
 }
+# Two identical markets a and b (each crosses on [4, 6]) and a spread order that trades
+# a against b: it pins π_a − π_b without fixing the level.
+SPREAD_PAIR = {
+    "orders": [
+        order("a-buy", "ann", {"a": 1.0}, [[0, 8], [5, 6]]),
+        order("a-sell", "bob", {"a": 1.0}, [[-5, 4], [0, 2]]),
+        order("b-buy", "ann", {"b": 1.0}, [[0, 8], [5, 6]]),
+        order("b-sell", "bob", {"b": 1.0}, [[-5, 4], [0, 2]]),
+        order("spread", "cat", {"a": 1.0, "b": -1.0}, [[-1, 1], [1, -1]]),
+    ]
+}
 
 
 @pytest.mark.parametrize(("prior", "expected"), [(10.0, 6.0), (5.2, 5.2), (-3.0, 4.0), (4.0, 4.0)])
@@ -49,15 +60,7 @@ def test_product_without_orders_keeps_its_prior_price() -> None:
 
 
 def test_spread_order_pins_the_difference_and_the_mean_follows_the_prior() -> None:
-    doc = {
-        "orders": [
-            order("a-buy", "ann", {"a": 1.0}, [[0, 8], [5, 6]]),
-            order("a-sell", "bob", {"a": 1.0}, [[-5, 4], [0, 2]]),
-            order("b-buy", "ann", {"b": 1.0}, [[0, 8], [5, 6]]),
-            order("b-sell", "bob", {"b": 1.0}, [[-5, 4], [0, 2]]),
-            order("spread", "cat", {"a": 1.0, "b": -1.0}, [[-1, 1], [1, -1]]),
-        ]
-    }
+    doc = SPREAD_PAIR
     # The spread trades 0, so π_a = π_b, in [4, 6]; the projection of (a, b) = (5.5, 4.5)
     # onto that segment is their mean, and of (10, 3) the clipped mean 6.
     mid = clear_document(doc, {"prices": {"a": 5.5, "b": 4.5}})["prices"]
@@ -145,17 +148,7 @@ def test_reference_projection_helper_agrees_with_a_hand_computed_interval() -> N
 
 
 def test_group_past_the_exact_limit_keeps_clearing_prices_and_says_so() -> None:
-    book = parse_orders(
-        {
-            "orders": [
-                order("a-buy", "ann", {"a": 1.0}, [[0, 8], [5, 6]]),
-                order("a-sell", "bob", {"a": 1.0}, [[-5, 4], [0, 2]]),
-                order("b-buy", "ann", {"b": 1.0}, [[0, 8], [5, 6]]),
-                order("b-sell", "bob", {"b": 1.0}, [[-5, 4], [0, 2]]),
-                order("spread", "cat", {"a": 1.0, "b": -1.0}, [[-1, 1], [1, -1]]),
-            ]
-        }
-    )
+    book = parse_orders(SPREAD_PAIR)
     result = clear(book, np.array([10.0, 3.0]), SolverOptions(exact_projection_limit=1))
     assert not result.certificate.projection_exact
     assert result.certificate.max_imbalance <= 1e-8
