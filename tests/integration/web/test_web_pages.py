@@ -17,6 +17,7 @@ from conftest import screenshot
 from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.leaves import product_id
 from flowmarket.money import to_wad
+from flowmarket.services.hour_commitment import build_hour_bundle
 
 # [label, value] of every <dt>/<dd> pair the page shows.
 DEFINITIONS = "dts => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])"
@@ -71,15 +72,24 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     page.wait_for_selector(f"#positions >> text={product}")
     holding = page.locator("#positions tbody tr").first.locator("td").nth(1).text_content()
     assert float(holding or "nan") == 3.0  # bought its full 3 GB/h: the book clears far below 20
-    cleared = web_market.journal().result_doc
+    journal = web_market.journal()
+    cleared = journal.result_doc
     assert cleared is not None
-    assert cleared["participants"][wallet.address]["trades"] == {product: 3.0}
+    mine = cleared["participants"][wallet.address]
+    assert mine["trades"] == {product: 3.0}
     accumulated = page.text_content("#accumulated") or ""
-    assert accumulated.startswith("-")  # the buyer pays
+    assert accumulated.endswith(" capacity tokens")
+    assert abs(float(accumulated.split()[0]) - mine["cash"]) <= 0.5e-4  # shown to 4 decimals
+    assert mine["cash"] < 0  # the buyer pays
     proof_link = page.locator("#settlement a", has_text="Merkle proof").first
-    assert proof_link.get_attribute("href") == (
-        f"/v1/hours/{web_market.hour}/proofs/participants/{wallet.address}"
-    )
+    href = proof_link.get_attribute("href") or ""
+    assert href == f"/v1/hours/{web_market.hour}/proofs/participants/{wallet.address}"
+    proof = [
+        bytes.fromhex(node[2:]) for node in page.request.get(web_market.url + href).json()["proof"]
+    ]
+    bundle = build_hour_bundle(cleared, hour=web_market.hour, fee_bps=journal.fee_bps)
+    entry = bundle.entry_fields(wallet.address)  # (participant, net cash, fee, trades hash)
+    assert web_market.view("ClearingLedger", "verifyEntry", web_market.hour, *entry, proof)
     screenshot(page, "participant-positions")
     assert wallet.methods().count("personal_sign") == 2
 
