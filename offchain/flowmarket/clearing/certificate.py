@@ -10,7 +10,9 @@ from flowmarket.clearing.dual import (
     DualOperators,
     column_prices,
     dual_value,
+    hessian_diagonal,
     inside,
+    net_demand,
     primal_value,
     response,
 )
@@ -33,8 +35,8 @@ def order_trades(book: OrderBook, order_quantity: FloatArray) -> sp.csc_array:
 
 def certify(
     book: OrderBook, lin: LinearOrders, ops: DualOperators, prices: FloatArray, exact: bool
-) -> tuple[FloatArray, FloatArray, Certificate]:
-    """Linear quantities (l,), order quantities (m,) and the certificate at `prices`."""
+) -> tuple[FloatArray, FloatArray, FloatArray, Certificate]:
+    """(column prices u (l,), x (l,), order quantities (m,), certificate) at `prices`."""
     u = column_prices(ops, prices)
     x = response(lin, u)
     quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders).astype(
@@ -42,12 +44,23 @@ def certify(
     )
     curve = curve_quantity(book, book.portfolios.T @ prices)
     certificate = Certificate(
-        max_imbalance=float(np.max(np.abs(ops.weights @ x), initial=0.0)),
+        max_imbalance=float(np.max(np.abs(net_demand(ops, x)), initial=0.0)),
         max_order_gap=float(np.max(np.abs(quantity - curve), initial=0.0)),
         duality_gap=abs(dual_value(lin, u) - primal_value(lin, x)),
         projection_exact=exact,
     )
-    return x, quantity, certificate
+    return u, x, quantity, certificate
+
+
+def participant_trades(book: OrderBook, trades: sp.csc_array) -> sp.csr_array:
+    """Signed GB/h per (participant, product): (p, n), the sum of each participant's orders."""
+    owner = np.repeat(book.order_participant, np.diff(trades.indptr))
+    out = sp.csr_array(
+        (trades.data, (owner, trades.indices)), shape=(len(book.participants), book.n_products)
+    )
+    out.sum_duplicates()
+    out.eliminate_zeros()
+    return out
 
 
 def assemble(
@@ -59,24 +72,21 @@ def assemble(
     stats: SolverStats,
 ) -> ClearingResult:
     """Every output of §5 at the final prices."""
-    x, quantity, certificate = certify(book, lin, ops, prices, exact)
+    u, x, quantity, certificate = certify(book, lin, ops, prices, exact)
     trades = order_trades(book, quantity)
-    volume = np.asarray(trades.maximum(0).sum(axis=1)).ravel()
-    slope = 0.0 - (ops.weights_sq @ inside(lin, column_prices(ops, prices)))
-    n_part = len(book.participants)
-    owner = sp.csr_array(
-        (np.ones(book.n_orders), (book.order_participant, np.arange(book.n_orders))),
-        shape=(n_part, book.n_orders),
-    )
-    participant_trades = sp.csr_array(owner @ trades.T)
-    cash = 0.0 - (participant_trades @ prices)
+    volume = np.bincount(
+        trades.indices, weights=np.maximum(trades.data, 0.0), minlength=book.n_products
+    ).astype(np.float64)
+    slope = 0.0 - hessian_diagonal(ops, inside(lin, u))
+    by_participant = participant_trades(book, trades)
+    cash = 0.0 - (by_participant @ prices)
     return ClearingResult(
         prices=prices,
         order_quantity=quantity,
         linear_quantity=x,
         volume=volume,
         slope=slope,
-        participant_trades=participant_trades,
+        participant_trades=by_participant,
         cash=cash,
         welfare=primal_value(lin, x),
         certificate=certificate,

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -44,27 +45,45 @@ class PriceSet:
     b: FloatArray  # (|Z ∪ F|,) right-hand sides, tokens per GB
 
 
-def price_set(lin: LinearOrders, ops: DualOperators, prices: FloatArray, tol_x: float) -> PriceSet:
-    """Classify the linear orders at π̂ and build the polyhedron's rows."""
+def _classify(
+    lin: LinearOrders, ops: DualOperators, prices: FloatArray, tol_x: float
+) -> tuple[IntArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """At π̂: (E = orders strictly inside (k,), at zero (l,), at full (l,))."""
     x = response(lin, column_prices(ops, prices))
     zero = x <= tol_x
     full = (x >= lin.q - tol_x) & ~zero
-    equal = np.flatnonzero(~zero & ~full)
+    return np.flatnonzero(~zero & ~full), zero, full
+
+
+def _bound_rows(
+    lin: LinearOrders, ops: DualOperators, zero: npt.NDArray[np.bool_], full: npt.NDArray[np.bool_]
+) -> tuple[IntArray, sp.csc_array, FloatArray]:
+    """The Z ∪ F rows c·π ≤ b of the polyhedron: (orders, c (n, |Z ∪ F|), b)."""
     bound = np.flatnonzero(zero | full)
     sign = np.where(zero[bound], -1.0, 1.0)
     c = sp.csc_array(ops.weights[:, bound])
     c.data *= np.repeat(sign, np.diff(c.indptr))
     b = np.where(zero[bound], -lin.p_high[bound], lin.p_low[bound])
-    return PriceSet(equal=equal, bound=bound, c=c, b=b)
+    return bound, c, b
+
+
+def _chain_components(n_nodes: int, nodes: IntArray, sets: IntArray) -> IntArray:
+    """Component label (n_nodes,) of each node when the nodes of one set are linked.
+
+    nodes, sets: (e,) membership entries sorted by set; each set's members are
+    chained (first–second, second–third, …), which links them like a star would.
+    """
+    same = sets[1:] == sets[:-1]
+    head, tail = nodes[:-1][same], nodes[1:][same]
+    graph = sp.csr_array((np.ones(head.size), (head, tail)), shape=(n_nodes, n_nodes))
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
 
 
 def _components(w_e: sp.csc_array) -> IntArray:
-    """Component label (n,) of each product in the product–order graph of E."""
-    n, k = w_e.shape
-    pattern = sp.csr_array((np.ones(w_e.nnz), w_e.indices, w_e.indptr), shape=(k, n)).T
-    graph = sp.block_array([[None, pattern], [pattern.T, None]], format="csr")
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels[:n], dtype=np.int64)
+    """Component label (n,) of each product, products linked by a common order of E."""
+    columns = np.repeat(np.arange(w_e.shape[1]), np.diff(w_e.indptr))
+    return _chain_components(w_e.shape[0], w_e.indices.astype(np.int64), columns)
 
 
 def _groups(comp: IntArray, free_comp: IntArray, c: sp.csc_array) -> IntArray:
@@ -72,14 +91,9 @@ def _groups(comp: IntArray, free_comp: IntArray, c: sp.csc_array) -> IntArray:
     is_free = np.isin(comp, free_comp)
     relabel = np.full(int(comp.max()) + 1, -1, dtype=np.int64)
     relabel[free_comp] = np.arange(free_comp.size)
-    coo = c.tocoo()
+    coo = c.tocoo()  # column-major: entries sorted by bound row
     mask = is_free[coo.row]
-    rows = relabel[comp[coo.row[mask]]]
-    cols = coo.col[mask]
-    k, m = free_comp.size, c.shape[1]
-    link = sp.csr_array((np.ones(rows.size), (rows, cols)), shape=(k, m))
-    graph = sp.block_array([[None, link], [link.T, None]], format="csr")
-    _, labels = connected_components(graph, directed=False)
+    labels = _chain_components(free_comp.size, relabel[comp[coo.row[mask]]], coo.col[mask])
     group = np.full(comp.size, -1, dtype=np.int64)
     group[is_free] = labels[relabel[comp[is_free]]]
     return group
@@ -142,15 +156,18 @@ def unique_prices(
     tol_x: float,
 ) -> tuple[FloatArray, bool]:
     """Projection of the prior onto the optimal price set; (prices (n,), exact?)."""
-    ps = price_set(lin, ops, prices, tol_x)
-    w_e = sp.csc_array(ops.weights[:, ps.equal])
-    comp = _components(w_e)
+    equal, zero, full = _classify(lin, ops, prices, tol_x)
+    w_e = sp.csc_array(ops.weights[:, equal])
     delta = prior - prices
     loose = free_part(w_e, delta, options.cg_max_iter)
     eps = 1e-9 * max(1.0, float(np.max(np.abs(delta), initial=0.0)))
-    free_comp = np.unique(comp[np.abs(loose) > eps])
-    if free_comp.size == 0:
+    free = np.abs(loose) > eps
+    if not np.any(free):  # the usual case: the prices are unique
         return prices, True
+    bound, c, b = _bound_rows(lin, ops, zero, full)
+    ps = PriceSet(equal=equal, bound=bound, c=c, b=b)
+    comp = _components(w_e)
+    free_comp = np.unique(comp[free])
     group = _groups(comp, free_comp, ps.c)
     has_equal = np.diff(sp.csr_array(w_e).indptr) > 0
     sizes = np.bincount(group[group >= 0])

@@ -1,0 +1,155 @@
+"""Exact line search on the dual along a Newton direction (piecewise-linear root).
+
+Along π + t d the column prices move as u − t v (v = Wᵀd), each linear order's
+unclipped trade as z(t) = z0 − t b (b = v/slope) and its trade as
+x(t) = clip(z(t), 0, q). The dual's slope along d is ψ'(t) = −Σ_i x_i(t) v_i, so
+
+    φ(t) = −ψ'(t) = φ(0) − Σ_i (x0_i − x_i(t)) v_i
+
+is non-increasing and piecewise linear, with a kink where an order enters or
+leaves the inside of its curve. On a bracket [a, b] the orders fall in three
+kinds: inside at both ends (inside throughout, since a curve's inside is an
+interval and z is monotone: their pull on φ is linear in t), at the same bound at
+both ends (constant), and the rest S, whose kinks lie in the bracket. One pass
+over all orders sets up [0, T]; the bracket then shrinks by safeguarded secant
+steps that touch only S (which shrinks with it) until S is small enough to sort
+its kinks and read off the exact root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from flowmarket.clearing.dual import dot
+from flowmarket.clearing.model import FloatArray
+
+MAX_BRACKET = 1e12  # φ(T) > 0 this far out would mean the dual is unbounded below
+SHORT_ENOUGH = 0.1  # a full step with 0 < φ(1) ≤ this × φ(0) is taken as it is
+SORT_LIMIT = 20_000  # sort the kinks once S has at most this many orders
+
+
+@dataclass
+class _Bracket:
+    """[lo, hi] with φ(lo) > 0 ≥ φ(hi); S; rate: pull of the orders inside all of [lo, hi]."""
+
+    lo: float
+    hi: float
+    phi_lo: float
+    rate: float
+    z0: FloatArray
+    q: FloatArray
+    b: FloatArray
+    v: FloatArray
+    x_lo: FloatArray  # S's trades at lo
+
+    def phi(self, t: float) -> tuple[float, FloatArray]:
+        x_t = np.clip(self.z0 - t * self.b, 0.0, self.q)
+        return self.phi_lo - self.rate * (t - self.lo) - dot(self.x_lo - x_t, self.v), x_t
+
+    def narrow(self, t: float, phi_t: float, x_t: FloatArray) -> None:
+        """Move one end to t and drop from S the orders without a kink in the new bracket."""
+        if phi_t > 0.0:
+            self.lo, self.phi_lo, self.x_lo = t, phi_t, x_t
+        else:
+            self.hi = t
+        z_lo = self.z0 - self.lo * self.b
+        z_hi = self.z0 - self.hi * self.b
+        both = (z_lo > 0.0) & (z_lo < self.q) & (z_hi > 0.0) & (z_hi < self.q)
+        self.rate += float(np.add.reduce(self.b * self.v, where=both))
+        keep = np.flatnonzero(~both & (self.x_lo != np.clip(z_hi, 0.0, self.q)))
+        self.z0, self.q, self.b = self.z0[keep], self.q[keep], self.b[keep]
+        self.v, self.x_lo = self.v[keep], self.x_lo[keep]
+
+    def root(self) -> float:
+        """The exact root from S's sorted kinks (S small)."""
+        t_zero = self.z0 / self.b  # z reaches 0
+        t_full = (self.z0 - self.q) / self.b  # z reaches q
+        enter = np.clip(np.minimum(t_zero, t_full), self.lo, self.hi)
+        leave = np.clip(np.maximum(t_zero, t_full), self.lo, self.hi)
+        crossing = enter < leave
+        c = (self.b * self.v)[crossing]
+        times = np.concatenate([enter[crossing], leave[crossing]])
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        delta = np.concatenate([c, -c])[order]
+        rate = self.rate + np.cumsum(delta)  # φ's downward slope after each kink
+        before = np.concatenate([[self.rate], rate[:-1]])
+        phi = self.phi_lo - np.cumsum(before * np.diff(times, prepend=self.lo))
+        past = np.flatnonzero(phi <= 0.0)
+        if past.size:
+            k = int(past[0])
+            start = float(times[k - 1]) if k else self.lo
+            phi_start = float(phi[k - 1]) if k else self.phi_lo
+            return start + phi_start / float(before[k])
+        start = float(times[-1]) if times.size else self.lo
+        phi_start = float(phi[-1]) if phi.size else self.phi_lo
+        slope = float(rate[-1]) if rate.size else self.rate
+        return start + phi_start / slope if slope > 0.0 else self.hi
+
+
+def _bracket(
+    z0: FloatArray,
+    x0: FloatArray,
+    inside0: npt.NDArray[np.bool_],
+    q: FloatArray,
+    b: FloatArray,
+    v: FloatArray,
+    phi0: float,
+) -> tuple[_Bracket | None, float, float, FloatArray]:
+    """One pass per trial end T = 1, 4, 16, …: (bracket, T, φ(T), z(T)); no bracket if T will do."""
+    span = 1.0
+    z_t = np.empty_like(z0)
+    while True:
+        np.multiply(b, -span, out=z_t)
+        z_t += z0
+        both = (z_t > 0.0) & (z_t < q)
+        both &= inside0
+        rate = float(np.einsum("i,i,i->", b, v, both))
+        x_t = np.clip(z_t, 0.0, q)
+        rest = np.flatnonzero((x_t != x0) & ~both)
+        phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
+        if 0.0 < phi_t <= SHORT_ENOUGH * phi0 and span == 1.0:
+            return None, span, phi_t, z_t
+        if phi_t <= 0.0:
+            break
+        if span >= MAX_BRACKET:
+            return None, span, phi_t, z_t
+        span *= 4.0
+    bracket = _Bracket(0.0, span, phi0, rate, z0[rest], q[rest], b[rest], v[rest], x0[rest])
+    return bracket, span, phi_t, z_t
+
+
+def exact_step(
+    z0: FloatArray,
+    x0: FloatArray,
+    inside0: npt.NDArray[np.bool_],
+    q: FloatArray,
+    b: FloatArray,
+    v: FloatArray,
+    phi0: float,
+) -> tuple[float, FloatArray]:
+    """argmin_t ψ(t), t ≥ 0, given φ(0) = −ψ'(0) = phi0; returns (t, z(t)).
+
+    z0, x0 = clip(z0, 0, q), inside0 = (0 < z0 < q), q, b, v: (l,), see above.
+    """
+    if not phi0 > 0.0:  # not a descent direction (rounding at convergence): stay
+        return 0.0, z0.copy()
+    bracket, span, phi_hi, z_t = _bracket(z0, x0, inside0, q, b, v, phi0)
+    if bracket is None:
+        return span, z_t
+    while bracket.z0.size > SORT_LIMIT:
+        width = bracket.hi - bracket.lo
+        t = bracket.lo + width * bracket.phi_lo / (bracket.phi_lo - phi_hi)
+        if not bracket.lo + 0.01 * width < t < bracket.hi - 0.01 * width:
+            t = bracket.lo + 0.5 * width
+        phi_t, x_t = bracket.phi(t)
+        if phi_t <= 0.0:
+            phi_hi = phi_t
+        bracket.narrow(t, phi_t, x_t)
+    t = min(max(bracket.root(), 0.0), span)
+    np.multiply(b, -t, out=z_t)
+    z_t += z0
+    return t, z_t

@@ -1,0 +1,103 @@
+"""The Newton solver's parts: grouped operators, CG, the exact line search, the cold start."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import flowmarket.clearing.linesearch as linesearch
+from flowmarket.clearing import clear
+from flowmarket.clearing.curves import decompose
+from flowmarket.clearing.dual import (
+    DualOperators,
+    column_prices,
+    hessian_diagonal,
+    net_demand,
+    response,
+)
+from flowmarket.clearing.krylov import pcg
+from flowmarket.clearing.linesearch import exact_step
+from flowmarket.clearing.synthetic import random_book
+
+
+def operators(seed: int) -> tuple[DualOperators, np.random.Generator]:
+    lin = decompose(random_book(30, 200, seed, locality=4))
+    return DualOperators.of(lin), np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_grouped_operators_equal_the_products_with_the_linear_order_matrix(seed: int) -> None:
+    ops, rng = operators(seed)
+    w = ops.weights.toarray()
+    prices = rng.normal(size=w.shape[0])
+    x = rng.normal(size=w.shape[1])
+    h = rng.uniform(0.0, 2.0, size=w.shape[1])
+    np.testing.assert_allclose(column_prices(ops, prices), w.T @ prices, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(net_demand(ops, x), w @ x, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(hessian_diagonal(ops, h), (w * w) @ h, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
+    ops, rng = operators(seed)
+    w = ops.weights.toarray()
+    h = np.where(rng.random(w.shape[1]) < 0.6, ops.inv_slope, 0.0)
+    mu = 1e-3
+    hessian = w @ np.diag(h) @ w.T + mu * np.eye(w.shape[0])
+    rhs = rng.normal(size=w.shape[0])
+    d, iterations = pcg(ops, ops.group_sum(h), mu, rhs, 1e-12, 500)
+    assert 0 < iterations < 500
+    np.testing.assert_allclose(d, np.linalg.solve(hessian, rhs), rtol=0, atol=1e-8)
+
+
+def slope_along(z0: np.ndarray, q: np.ndarray, b: np.ndarray, v: np.ndarray, t: float) -> float:
+    """φ(t) = Σ clip(z0 − t b, 0, q) v, minus the dual's slope along the direction."""
+    return float(np.clip(z0 - t * b, 0.0, q) @ v)
+
+
+@pytest.mark.parametrize(("seed", "sort_limit"), [(6, 20_000), (7, 20_000), (8, 3), (9, 0)])
+def test_exact_line_search_lands_on_the_root_of_the_dual_slope(
+    seed: int, sort_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linesearch, "SORT_LIMIT", sort_limit)
+    rng = np.random.default_rng(seed)
+    size = 400
+    q = rng.uniform(0.5, 2.0, size)
+    z0 = rng.uniform(-1.0, 3.0, size)
+    v = rng.normal(size=size)
+    b = v * rng.uniform(0.5, 2.0, size)  # b = v / slope, slope > 0
+    x0 = np.clip(z0, 0.0, q)
+    phi0 = float(x0 @ v)
+    if phi0 < 0:  # make it a descent direction
+        v, b, phi0 = -v, -b, -phi0
+    t, z = exact_step(z0, x0, (z0 > 0) & (z0 < q), q, b, v, phi0)
+    np.testing.assert_allclose(z, z0 - t * b, rtol=0, atol=1e-12)
+    scale = float(np.abs(x0 * v).sum())
+    if t != 1.0:  # a full step is also taken when it is nearly exact
+        assert abs(slope_along(z0, q, b, v, t)) <= 1e-9 * scale
+    assert slope_along(z0, q, b, v, 0.999 * t) >= -1e-9 * scale
+    assert slope_along(z0, q, b, v, t) <= linesearch.SHORT_ENOUGH * phi0 + 1e-9 * scale
+
+
+def test_line_search_stays_put_when_the_direction_does_not_descend() -> None:
+    z0 = np.array([0.5, 1.5])
+    q = np.array([1.0, 2.0])
+    v = np.array([1.0, -1.0])
+    t, z = exact_step(z0, np.clip(z0, 0, q), np.ones(2, dtype=bool), q, v, v, 0.0)
+    assert t == 0.0
+    np.testing.assert_array_equal(z, z0)
+
+
+def test_linear_model_start_clears_a_book_in_few_newton_iterations() -> None:
+    result = clear(random_book(1000, 10_000, seed=11))
+    assert result.stats.iterations <= 12
+    assert result.certificate.max_imbalance <= 1e-8
+
+
+def test_responses_at_the_clearing_prices_balance_every_product() -> None:
+    book = random_book(200, 2000, seed=12, locality=10)
+    result = clear(book)
+    lin = decompose(book)
+    ops = DualOperators.of(lin)
+    x = response(lin, column_prices(ops, result.prices))
+    assert np.max(np.abs(net_demand(ops, x))) <= 1e-8
