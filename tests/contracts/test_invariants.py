@@ -26,6 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from market_harness import PARTICIPANTS, TOKEN, Market, make_clients
+from settlement_harness import build_week, deposit_collateral, post_root
 
 from flowmarket.chain import leaves
 from flowmarket.errors import TransactionReverted
@@ -181,19 +182,8 @@ class SettlementMachine(ChainMachine):
         amounts.append(-fees * TOKEN - sum(amounts))
         self.amount = dict(zip(PARTICIPANTS, amounts, strict=True))
         self.fees = fees * TOKEN
-        week = leaves.settlement_week(
-            0, [(m.address(w), a) for w, a in self.amount.items()], self.fees
-        )
-        m.send(
-            "oracle",
-            "WeeklySettlement",
-            "postSettlementRoot",
-            0,
-            week.root,
-            week.total_credits,
-            week.total_debits,
-            week.fees,
-        )
+        week = build_week(m, self.amount, self.fees)
+        post_root(m, week)
         m.advance(CHALLENGE_S)
         self.week = week
 
@@ -210,8 +200,7 @@ class SettlementMachine(ChainMachine):
         wei = min(150 * TOKEN, self.market.balance(who))
         if wei == 0:
             return
-        self.market.approve(who, "CollateralVault", wei)
-        self.market.send(who, "CollateralVault", "deposit", wei)
+        deposit_collateral(self.market, who, wei)
         self.collateral[who] += wei
 
     @rule(who=st.sampled_from(PARTICIPANTS), caller=st.sampled_from(PARTICIPANTS))
