@@ -36,6 +36,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.strategy",
     "flowmarket.cli.oracle",
     "flowmarket.cli.status",
+    "flowmarket.cli.report",
     "flowmarket.cli.demo",
 )
 

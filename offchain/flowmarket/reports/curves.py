@@ -1,0 +1,131 @@
+"""Aggregate net-demand curves of one product, from the order book the oracle cleared.
+
+For product j of an hour with clearing prices π, order i with portfolio weights w_i and
+curve x_i(u) (GB/h of its portfolio at portfolio price u, flat beyond its end points)
+contributes, at a price p of product j, with every other product held at its cleared
+price:
+
+    u_i(p)  = w_i·π + w_ij (p − π_j)             its portfolio price
+    z_ij(p) = w_ij · x_i(u_i(p))                  GB/h of product j it buys (− = sells)
+
+and the plotted curves are
+
+    net demand  Z_j(p) = Σ_i z_ij(p)
+    demand      D_j(p) = Σ_i max(z_ij(p), 0)      supply S_j(p) = Σ_i max(−z_ij(p), 0)
+
+over every order whose portfolio contains j: single-product orders contribute their
+own curves, portfolio orders (spreads, bundles) the slice of theirs through π. This is
+the j-th component of the gradient of the clearing dual along price j alone, so at the
+clearing price Z_j(π_j) is the hour's imbalance (≈ 0), D_j(π_j) is the traded volume
+and dZ_j/dp at π_j is the published slope. Curves are evaluated with the engine's own
+`curve_quantity` on every kink (each curve point mapped into p) and a uniform grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from flowmarket.clearing.curves import curve_quantity
+from flowmarket.clearing.document import parse_orders
+from flowmarket.clearing.model import OrderBook
+from flowmarket.errors import FieldError
+
+FloatArray = npt.NDArray[np.float64]
+GRID = 241
+
+
+@dataclass(frozen=True)
+class NetDemandCurve:
+    """One product's aggregate curves at one hour.
+
+    price: (K,) tokens per GB, ascending; demand, supply, net: (K,) GB/h;
+    clearing_price: π_j; n_single / n_portfolio: orders on j alone / in portfolios.
+    """
+
+    product: str
+    price: FloatArray
+    demand: FloatArray
+    supply: FloatArray
+    net: FloatArray
+    clearing_price: float
+    n_single: int
+    n_portfolio: int
+
+    def at_clearing(self) -> tuple[float, float, float]:
+        """(demand, supply, net) GB/h at the clearing price (linear between points)."""
+        p = self.clearing_price
+        return (
+            float(np.interp(p, self.price, self.demand)),
+            float(np.interp(p, self.price, self.supply)),
+            float(np.interp(p, self.price, self.net)),
+        )
+
+
+def _window(kinks: FloatArray, pi: float) -> tuple[float, float]:
+    """A price window around π showing where the curves bend: the 5–95 % range of the
+    kinks (always containing π), padded by 15 %."""
+    if kinks.size == 0:
+        return pi - 1.0, pi + 1.0
+    lo = min(pi, float(np.quantile(kinks, 0.05)))
+    hi = max(pi, float(np.quantile(kinks, 0.95)))
+    pad = 0.15 * (hi - lo) if hi > lo else max(abs(pi), 1.0) * 0.1
+    return lo - pad, hi + pad
+
+
+def net_demand_curves(
+    document: Mapping[str, Any], prices: Mapping[str, float], products: Sequence[str]
+) -> list[NetDemandCurve]:
+    """The curves of each of `products` in an engine document ({"products", "orders"})
+    cleared at `prices` ({product: tokens per GB}); see the module docstring."""
+    book = parse_orders(document)
+    return [_curve(book, prices, product) for product in products]
+
+
+def _curve(book: OrderBook, prices: Mapping[str, float], product: str) -> NetDemandCurve:
+    if product not in book.products:
+        raise FieldError("product", f"{product!r} is not in the hour's order book")
+    if product not in prices:
+        raise FieldError("product", f"{product!r} has no clearing price")
+    j = book.products.index(product)
+    pi_vector = np.array([prices.get(name, 0.0) for name in book.products])
+    pi = float(pi_vector[j])
+    row = book.portfolios.tocsr()[[j], :]
+    columns = row.indices
+    weights = row.data
+    base = book.portfolios.T @ pi_vector  # (m,) portfolio prices at π
+    nnz = np.diff(book.portfolios.indptr)
+    ptr = book.curve_ptr
+    kinks = np.concatenate(
+        [
+            pi + (book.curve_price[ptr[c] : ptr[c + 1]] - base[c]) / w
+            for c, w in zip(columns, weights, strict=True)
+        ]
+        or [np.empty(0)]
+    )
+    lo, hi = _window(kinks, pi)
+    grid = np.unique(
+        np.concatenate([np.linspace(lo, hi, GRID), kinks[(kinks > lo) & (kinks < hi)], [pi]])
+    )
+    demand = np.zeros(grid.size)
+    supply = np.zeros(grid.size)
+    for k, p in enumerate(grid):
+        u = base.copy()
+        u[columns] += weights * (p - pi)
+        z = weights * curve_quantity(book, u)[columns]
+        demand[k] = z[z > 0].sum()
+        supply[k] = -z[z < 0].sum()
+    return NetDemandCurve(
+        product=product,
+        price=grid,
+        demand=demand,
+        supply=supply,
+        net=demand - supply,
+        clearing_price=pi,
+        n_single=int(np.sum(nnz[columns] == 1)),
+        n_portfolio=int(np.sum(nnz[columns] > 1)),
+    )
