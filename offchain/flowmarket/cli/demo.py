@@ -2,7 +2,8 @@
 
 Progress goes to stdout: one line redrawn in place on a terminal, plain lines (one per
 step, one per simulated day of hours) otherwise. The oracle's JSON log goes to
-`<state>/logs/oracle.log`; the summary is also written to `<state>/summary.json`.
+`<state>/logs/oracle.log`; the summary is also written to `<state>/summary.json`, and
+the HTML report of the week (`flowmarket report`) to `<state>/report.html`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from flowmarket.cli.oracle import JsonLines
+from flowmarket.cli.report import write_state_report
 from flowmarket.config import Settings
 from flowmarket.services.demo import DemoConfig, DemoEvent, run_demo
 from flowmarket.services.demo.config import DEFAULT_CATALOGUE
@@ -182,4 +184,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         progress.newline()
         logging.getLogger("flowmarket").handlers.clear()
     print(report(document, state_dir))
+    print(write_state_report(state_dir))
     return 0
