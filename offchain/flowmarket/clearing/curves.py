@@ -65,42 +65,52 @@ def validate_book(book: OrderBook) -> None:
     )
 
 
-def _pieces(book: OrderBook) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Segments of every curve: (owner, q_a, q_b, p_a, p_b), one row per segment."""
-    n_points = book.curve_qty.size
-    last = book.curve_ptr[1:] - 1
-    start = np.setdiff1d(np.arange(n_points - 1, dtype=np.int64), last, assume_unique=True)
+def _segments(book: OrderBook) -> tuple[IntArray, IntArray]:
+    """(owner, first point) of every segment of every curve, in curve order."""
+    is_first = np.ones(book.curve_qty.size, dtype=bool)
+    is_first[book.curve_ptr[1:] - 1] = False  # a curve's last point starts no segment
     owner = np.repeat(np.arange(book.n_orders, dtype=np.int64), np.diff(book.curve_ptr) - 1)
-    q, p = book.curve_qty, book.curve_price
-    return owner, q[start], q[start + 1], p[start], p[start + 1]
+    return owner, np.flatnonzero(is_first)
 
 
 def decompose(book: OrderBook) -> LinearOrders:
-    """Linear orders of every curve (vectorised); `parent`/`sign` map them back."""
-    owner, qa, qb, pa, pb = _pieces(book)
+    """Linear orders of every curve (vectorised); `parent`/`sign` map them back.
+
+    Segment by segment in curve order: a segment below quantity 0 is one selling
+    linear order, one above 0 a buying one, and one across 0 a selling then a
+    buying one, split at 0. So the linear orders of an order are contiguous.
+    """
+    owner, start = _segments(book)
+    q, p = book.curve_qty, book.curve_price
+    qa, qb, pa, pb = q[start], q[start + 1], p[start], p[start + 1]
     slope = (pa - pb) / (qb - qa)
-    p_zero = pa - slope * (0.0 - qa)  # price at quantity 0 on each segment's line
-    buy = qb > 0
     sell = qa < 0
-    buy_q0 = np.maximum(qa[buy], 0.0)
-    buy_ph = np.where(qa[buy] >= 0, pa[buy], p_zero[buy])
-    sell_q1 = np.minimum(qb[sell], 0.0)
-    sell_pl = np.where(qb[sell] <= 0, pb[sell], p_zero[sell])  # low end of the selling price
-    parent = np.concatenate([owner[buy], owner[sell]])
-    sign = np.concatenate([np.ones(int(buy.sum())), -np.ones(int(sell.sum()))])
-    p_high = np.concatenate([buy_ph, -sell_pl])
-    p_low = np.concatenate([pb[buy], -pa[sell]])
-    quantity = np.concatenate([qb[buy] - buy_q0, sell_q1 - qa[sell]])
-    order = np.argsort(parent, kind="stable")
-    parent, sign = parent[order], sign[order]
+    across = sell & (qb > 0)
+    p_zero = pa - slope * (0.0 - qa)  # price at quantity 0 on each segment's line
+    count = 1 + across.astype(np.int64)
+    first = np.cumsum(count) - count  # position of each segment's first linear order
+    second = first[across] + 1  # the buying half of a segment across 0
+    total = int(count.sum())
+
+    def spread(first_value: FloatArray, second_value: FloatArray) -> FloatArray:
+        out = np.empty(total)
+        out[first] = first_value
+        out[second] = second_value
+        return out
+
+    p_high = spread(np.where(sell, -np.where(across, p_zero, pb), pa), p_zero[across])
+    p_low = spread(np.where(sell, -pa, pb), pb[across])
+    quantity = spread(np.where(across, -qa, qb - qa), qb[across])
+    sign = spread(np.where(sell, -1.0, 1.0), np.ones(second.size))
+    parent = np.repeat(owner, count)
     weights = sp.csc_array(book.portfolios[:, parent])
     weights.data *= np.repeat(sign, np.diff(weights.indptr))
     return LinearOrders(
         weights=weights,
-        p_high=p_high[order],
-        p_low=p_low[order],
-        q=quantity[order],
-        slope=np.concatenate([slope[buy], slope[sell]])[order],
+        p_high=p_high,
+        p_low=p_low,
+        q=quantity,
+        slope=np.repeat(slope, count),
         parent=parent,
         sign=sign,
     )
