@@ -24,15 +24,16 @@ and dZ_j/dp at π_j is the published slope. Curves are evaluated with the engine
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from flowmarket.clearing.curves import curve_quantity
 from flowmarket.clearing.document import parse_orders
-from flowmarket.clearing.model import OrderBook
+from flowmarket.clearing.model import IntArray, OrderBook
 from flowmarket.errors import FieldError
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,42 +84,57 @@ def net_demand_curves(
     """The curves of each of `products` in an engine document ({"products", "orders"})
     cleared at `prices` ({product: tokens per GB}); see the module docstring."""
     book = parse_orders(document)
-    return [_curve(book, prices, product) for product in products]
+    for product in products:
+        if product not in book.products:
+            raise FieldError("product", f"{product!r} is not in the hour's order book")
+        if product not in prices:
+            raise FieldError("product", f"{product!r} has no clearing price")
+    pi = np.array([prices.get(name, 0.0) for name in book.products])
+    base = book.portfolios.T @ pi  # (m,) every order's portfolio price at π
+    rows = book.portfolios.tocsr()
+    curves = []
+    for product in products:
+        j = book.products.index(product)
+        columns, weights = rows[[j], :].indices, rows[[j], :].data
+        curves.append(
+            _curve(_orders_of(book, columns), product, float(pi[j]), base[columns], weights)
+        )
+    return curves
 
 
-def _curve(book: OrderBook, prices: Mapping[str, float], product: str) -> NetDemandCurve:
-    if product not in book.products:
-        raise FieldError("product", f"{product!r} is not in the hour's order book")
-    if product not in prices:
-        raise FieldError("product", f"{product!r} has no clearing price")
-    j = book.products.index(product)
-    pi_vector = np.array([prices.get(name, 0.0) for name in book.products])
-    pi = float(pi_vector[j])
-    row = book.portfolios.tocsr()[[j], :]
-    columns = row.indices
-    weights = row.data
-    base = book.portfolios.T @ pi_vector  # (m,) portfolio prices at π
-    nnz = np.diff(book.portfolios.indptr)
+def _orders_of(book: OrderBook, columns: IntArray) -> OrderBook:
+    """The sub-book of the orders `columns` (their curves and portfolios, in that order)."""
     ptr = book.curve_ptr
-    kinks = np.concatenate(
-        [
-            pi + (book.curve_price[ptr[c] : ptr[c + 1]] - base[c]) / w
-            for c, w in zip(columns, weights, strict=True)
-        ]
-        or [np.empty(0)]
+    points = np.concatenate([np.arange(ptr[c], ptr[c + 1]) for c in columns] or [np.empty(0, int)])
+    counts = ptr[columns + 1] - ptr[columns]
+    return replace(
+        book,
+        order_ids=tuple(book.order_ids[c] for c in columns),
+        order_participant=book.order_participant[columns],
+        portfolios=sp.csc_array(book.portfolios[:, columns]),
+        curve_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        curve_qty=book.curve_qty[points],
+        curve_price=book.curve_price[points],
     )
+
+
+def _curve(
+    orders: OrderBook, product: str, pi: float, base: FloatArray, weights: FloatArray
+) -> NetDemandCurve:
+    """Curves of one product from the orders containing it: base (m,) their portfolio
+    prices at π, weights (m,) their weights on the product."""
+    owner = np.repeat(np.arange(orders.n_orders), np.diff(orders.curve_ptr))
+    kinks = pi + (orders.curve_price - base[owner]) / weights[owner]
     lo, hi = _window(kinks, pi)
-    grid = np.unique(
-        np.concatenate([np.linspace(lo, hi, GRID), kinks[(kinks > lo) & (kinks < hi)], [pi]])
-    )
+    inside = kinks[(kinks > lo) & (kinks < hi)]
+    grid = np.unique(np.concatenate([np.linspace(lo, hi, GRID), inside, [pi]]))
     demand = np.zeros(grid.size)
     supply = np.zeros(grid.size)
     for k, p in enumerate(grid):
-        u = base.copy()
-        u[columns] += weights * (p - pi)
-        z = weights * curve_quantity(book, u)[columns]
+        z = weights * curve_quantity(orders, base + weights * (p - pi))
         demand[k] = z[z > 0].sum()
         supply[k] = -z[z < 0].sum()
+    nnz = np.diff(orders.portfolios.indptr)
     return NetDemandCurve(
         product=product,
         price=grid,
@@ -126,6 +142,6 @@ def _curve(book: OrderBook, prices: Mapping[str, float], product: str) -> NetDem
         supply=supply,
         net=demand - supply,
         clearing_price=pi,
-        n_single=int(np.sum(nnz[columns] == 1)),
-        n_portfolio=int(np.sum(nnz[columns] > 1)),
+        n_single=int(np.sum(nnz == 1)),
+        n_portfolio=int(np.sum(nnz > 1)),
     )

@@ -65,8 +65,9 @@ def positions_plot(positions: DeliveredPositions, *, last: int, label: Label) ->
         axes.axvline(boundary, color="#57606a", linewidth=0.8, linestyle=":")
         axes.set_title(label(positions.participants[k]), fontsize=9)
         axes.set_ylabel("held (GB/h)")
-        if k // n_cols == n_rows - 1 or k + n_cols >= n:
+        if k + n_cols >= n:  # nothing drawn below it: it carries the time axis
             time_axis(axes, "delivery hour (UTC)")
+            axes.tick_params(labelbottom=True)
     handles = [
         Line2D([], [], color=palette[g], label=f"{group[0]} · {group[1]}")
         for g, group in enumerate(positions.groups)

@@ -23,8 +23,9 @@ from flowmarket.catalogue import format_hour
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.cli.main import main
 from flowmarket.config import Settings
-from flowmarket.db.models import HourOrder, HourResult
+from flowmarket.db.models import HourOrder, HourProduct, HourResult
 from flowmarket.db.oracle_tables import OracleHour, OracleHourAmount
+from flowmarket.reports.curves import net_demand_curves
 from flowmarket.services.oracle.cycle import open_oracle
 
 HOURS = 4
@@ -251,3 +252,24 @@ def test_a_range_or_curve_hour_outside_the_market_is_a_clear_error(
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_curves_of_every_cleared_product_cross_at_its_published_price_and_volume(
+    market: OracleWorld,
+) -> None:
+    with Session(market.engine) as session:
+        journal = list(session.exec(select(OracleHour)))
+        published = {(p.hour, p.product): p for p in session.exec(select(HourProduct))}
+    for entry in journal:
+        assert entry.result_doc is not None
+        prices = entry.result_doc["prices"]
+
+        curves = net_demand_curves(entry.engine_doc, prices, sorted(prices))
+
+        for curve in curves:
+            demand, supply, net = curve.at_clearing()
+            row = published[(entry.hour, curve.product)]
+            assert curve.clearing_price == row.price
+            assert demand == pytest.approx(row.volume, abs=1e-7)
+            assert supply == pytest.approx(row.volume, abs=1e-7)
+            assert abs(net) < 1e-7
