@@ -5,10 +5,12 @@ and the commitment columns of the hourly results that the API serves."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Table, bindparam, delete, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from flowmarket.db import orders_repo
@@ -21,6 +23,10 @@ from flowmarket.db.oracle_tables import (
     OracleHourAmount,
     OracleWeek,
 )
+from flowmarket.db.results_repo import table_of
+
+_LARGE_JOURNAL_COLUMNS = ("engine_doc", "owners", "collateral", "result_doc")
+_CHUNK = 500  # names per IN (...) list: SQLite allows 32,766 parameters, stay well below
 
 
 def clock_row(session: Session) -> OracleClockRow | None:
@@ -36,8 +42,14 @@ def save_clock(
     session.commit()
 
 
-def journal_hour(session: Session, *, hour: int) -> OracleHour | None:
-    return session.get(OracleHour, hour)
+def journal_hour(session: Session, *, hour: int, light: bool = False) -> OracleHour | None:
+    """The journal row of `hour`. With `light` its large JSON columns (engine_doc, owners,
+    collateral, result_doc: megabytes at the demo catalogue) are deferred: they load
+    only if read while `session` is still open."""
+    if not light:
+        return session.get(OracleHour, hour)
+    options = [defer(getattr(OracleHour, name)) for name in _LARGE_JOURNAL_COLUMNS]
+    return session.get(OracleHour, hour, options=options)
 
 
 def latest_journal_hour(session: Session, *, steps: Iterable[str] | None = None) -> int | None:
@@ -78,11 +90,21 @@ def standing_orders_at(session: Session, *, hour: int, close: float) -> list[Ord
 
 def positions_of(session: Session, *, participants: Iterable[str]) -> dict[str, dict[str, float]]:
     """{participant: {product: GB/h}} accumulated positions."""
+    return _quantities(session, table_of(Position), participants)
+
+
+def _quantities(
+    session: Session, table: Table, participants: Iterable[str]
+) -> dict[str, dict[str, float]]:
+    """{participant: {product: quantity}} from a (participant, product, quantity) table,
+    read as plain tuples (thousands of rows an hour: no ORM objects)."""
     wanted = list(participants)
     out: dict[str, dict[str, float]] = {p: {} for p in wanted}
-    query = select(Position).where(col(Position.participant).in_(wanted))
-    for row in session.exec(query):
-        out[row.participant][row.product] = row.quantity
+    query = sa_select(table.c.participant, table.c.product, table.c.quantity).where(
+        table.c.participant.in_(wanted)
+    )
+    for participant, product, quantity in session.connection().execute(query):
+        out[participant][product] = float(quantity)
     return out
 
 
@@ -94,12 +116,25 @@ def all_position_holders(session: Session) -> list[str]:
 def expected_positions(
     session: Session, *, participants: Iterable[str]
 ) -> dict[str, dict[str, float]]:
-    wanted = list(participants)
-    out: dict[str, dict[str, float]] = {p: {} for p in wanted}
-    query = select(ExpectedPosition).where(col(ExpectedPosition.participant).in_(wanted))
-    for row in session.exec(query):
-        out[row.participant][row.product] = row.quantity
-    return out
+    """{participant: {product: GB/h}} reported expected positions."""
+    return _quantities(session, table_of(ExpectedPosition), participants)
+
+
+def live_products(session: Session) -> set[str]:
+    """Every product someone holds a position in or reported an expected position for."""
+    held = session.exec(select(Position.product).distinct())
+    expected = session.exec(select(ExpectedPosition.product).distinct())
+    return {*held, *expected}
+
+
+def drop_products(session: Session, *, products: Collection[str]) -> None:
+    """Remove every position and expected position in `products` (delivered products
+    leave the live state; their hourly rows stay). Does not commit."""
+    names = sorted(products)
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        for table in (table_of(Position), table_of(ExpectedPosition)):
+            session.connection().execute(delete(table).where(table.c.product.in_(chunk)))
 
 
 def report_expected_positions(
@@ -162,17 +197,33 @@ def fill_commitment(
     result.commit_tx_hash = tx_hash
     result.committed_at = committed_at
     session.add(result)
-    for product, (leaf, proof) in price_proofs.items():
-        row = session.get(HourProduct, (hour, product))
-        if row is not None:
-            row.leaf, row.merkle_proof = leaf, proof
-            session.add(row)
-    for participant, (leaf, proof) in entry_proofs.items():
-        entry = session.get(HourParticipant, (hour, participant))
-        if entry is not None:
-            entry.leaf, entry.merkle_proof = leaf, proof
-            session.add(entry)
+    session.flush()
+    _fill_proofs(session, table_of(HourProduct), "product", hour, price_proofs)
+    _fill_proofs(session, table_of(HourParticipant), "participant", hour, entry_proofs)
     session.commit()
+
+
+def _fill_proofs(
+    session: Session,
+    table: Table,
+    key: str,
+    hour: int,
+    proofs: Mapping[str, tuple[str, list[str]]],
+) -> None:
+    """One executemany UPDATE of (leaf, merkle_proof) for the hour's rows named in `proofs`
+    (rows that do not exist are left alone)."""
+    if not proofs:
+        return
+    statement = (
+        update(table)
+        .where(table.c.hour == bindparam("h"), table.c[key] == bindparam("k"))
+        .values(leaf=bindparam("leaf_value"), merkle_proof=bindparam("proof_value"))
+    )
+    rows = [
+        {"h": hour, "k": name, "leaf_value": leaf, "proof_value": proof}
+        for name, (leaf, proof) in proofs.items()
+    ]
+    session.connection().execute(statement, rows)
 
 
 def get_week(session: Session, *, week: int) -> OracleWeek | None:

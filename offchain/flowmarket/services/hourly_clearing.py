@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from flowmarket.clearing import clear_document
 from flowmarket.db import orders_repo, results_repo
-from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult
+from flowmarket.db.models import HourParticipant, HourResult
 from flowmarket.errors import Conflict, FieldError
 from flowmarket.services.published import orders_document
 
@@ -112,21 +112,28 @@ def result_rows(
     cleared_at: float,
     n_orders: int,
 ) -> dict[str, Any]:
-    """The rows `results_repo.store_hour` takes for one cleared hour (keyword arguments).
+    """The rows `results_repo.store_hour` takes for one cleared hour (keyword arguments):
+    the summary and participant entries as models, the many product and order rows as
+    column mappings (bulk inserted).
 
     owners: order id → participant address, for the per-order rows."""
     products = [
-        HourProduct(
-            hour=hour,
-            product=name,
-            price=float(price),
-            volume=float(result["products"][name]["volume"]),
-            slope=float(result["products"][name]["slope"]),
-        )
+        {
+            "hour": hour,
+            "product": name,
+            "price": float(price),
+            "volume": float(result["products"][name]["volume"]),
+            "slope": float(result["products"][name]["slope"]),
+        }
         for name, price in result["prices"].items()
     ]
     orders = [
-        HourOrder(hour=hour, order_hash=oid, participant=owners[oid], quantity=float(e["quantity"]))
+        {
+            "hour": hour,
+            "order_hash": oid,
+            "participant": owners[oid],
+            "quantity": float(e["quantity"]),
+        }
         for oid, e in result["orders"].items()
     ]
     participants = [

@@ -49,7 +49,8 @@ def write_publication(state_dir: Path, publication: Publication) -> Path:
     path = publication_path(state_dir, publication.hour)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(publication.__dict__, indent=1, sort_keys=True))
+    # Compact (sorted keys): the indenting encoder is pure Python and ~10x slower.
+    temporary.write_text(json.dumps(publication.__dict__, sort_keys=True))
     temporary.replace(path)  # atomic: a crash never leaves half a publication
     return path
 

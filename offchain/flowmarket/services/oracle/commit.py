@@ -18,7 +18,7 @@ import logging
 import time
 
 from flowmarket.errors import ChainError
-from flowmarket.services.hour_commitment import HourBundle, build_hour_bundle, read_commitment
+from flowmarket.services.hour_commitment import HourBundle, read_commitment
 from flowmarket.services.oracle import chain_state, transactions
 from flowmarket.services.oracle.context import OracleContext
 from flowmarket.services.oracle.faults import crash_point
@@ -31,9 +31,13 @@ log = logging.getLogger("flowmarket.oracle")
 def commit_hour(ctx: OracleContext, hour: int) -> None:
     """Bring hour `hour` from `cleared` or `sent` to `committed`."""
     with ctx.session() as session:
-        row = load(session, hour)
-        assert row is not None and row.result_doc is not None
-        bundle = build_hour_bundle(row.result_doc, hour=hour, fee_bps=row.fee_bps)
+        light = load(session, hour, light=True)
+        assert light is not None
+        bundle = ctx.bundles.cached(hour=hour, fee_bps=light.fee_bps)
+        if bundle is None:
+            row = load(session, hour)
+            assert row is not None and row.result_doc is not None
+            bundle = ctx.bundles.get(row.result_doc, hour=hour, fee_bps=row.fee_bps)
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 
 
@@ -48,7 +52,7 @@ def _attempt(ctx: OracleContext, bundle: HourBundle) -> None:
 
 def _journaled_tx(ctx: OracleContext, hour: int) -> SignedTx | None:
     with ctx.session() as session:
-        row = load(session, hour)
+        row = load(session, hour, light=True)
         assert row is not None
     if row.step != SENT or row.tx_hash is None or row.tx_nonce is None or row.raw_tx is None:
         return None
@@ -117,7 +121,7 @@ def _send(ctx: OracleContext, bundle: HourBundle) -> None:
     call = ledger.functions.commitHour(hour, bundle.commitment.as_tuple())
     signed = transactions.sign_call(client, call, label=f"commitHour({hour})")
     with ctx.session() as session:
-        row = load(session, hour)
+        row = load(session, hour, light=True)
         assert row is not None
         row.tx_nonce, row.tx_hash, row.raw_tx = signed.nonce, signed.tx_hash, signed.raw
         advance(session, row, SENT)
@@ -133,7 +137,7 @@ def _send(ctx: OracleContext, bundle: HourBundle) -> None:
 
 def _record(ctx: OracleContext, bundle: HourBundle, tx_hash: str | None, block: int | None) -> None:
     with ctx.session() as session:
-        row = load(session, bundle.hour)
+        row = load(session, bundle.hour, light=True)
         assert row is not None
         if tx_hash is not None:
             row.tx_hash = tx_hash

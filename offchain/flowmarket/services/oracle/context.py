@@ -14,6 +14,7 @@ from web3.contract import Contract
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.services.market import Market
+from flowmarket.services.oracle.bundles import BundleCache
 from flowmarket.services.oracle.clock import OracleClock
 from flowmarket.services.oracle.retry import RetryPolicy, with_retries
 
@@ -29,6 +30,7 @@ class OracleContext:
     clock: OracleClock
     policy: RetryPolicy
     _contracts: dict[str, Contract] = field(default_factory=dict, compare=False, repr=False)
+    bundles: BundleCache = field(default_factory=BundleCache, compare=False, repr=False)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -113,12 +113,23 @@ class Oracle:
         return self.ctx.rpc(lambda: chain_state.next_hour(self.ctx), what="read next hour")
 
     def process_hour(self, hour: int) -> None:
-        """Take hour `hour` through every remaining step."""
+        """Take hour `hour` through every remaining step; the "hour done" log line has
+        each step's seconds (`steps_s`)."""
         ctx, started = self.ctx, time.monotonic()
+        steps: dict[str, float] = {}
+        mark = started
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = time.monotonic()
+            steps[name] = round(now - mark, 3)
+            mark = now
+
         with ctx.session() as session:
-            row = load(session, hour)
+            row = load(session, hour, light=True)
         if row is None:
             row = take_snapshot(ctx, hour=hour)
+            lap("snapshot")
             log.info(
                 "snapshot",
                 extra={"hour": hour, "step": SNAPSHOTTED, "orders": len(row.engine_doc["orders"])},
@@ -128,16 +139,19 @@ class Oracle:
             with ctx.session() as session:
                 row = load(session, hour)
                 assert row is not None
-                result = solve_hour(session, row, clear_fn=self.clear_fn)
+                result = solve_hour(session, row, clear_fn=self.clear_fn, bundles=ctx.bundles)
+            lap("solve")
             log.info("cleared", extra={"hour": hour, "step": CLEARED, "welfare": result["welfare"]})
             crash_point(ctx.settings, "after_solve", hour=hour)
         if row.step in (CLEARED, SENT):
             commit_hour(ctx, hour)
+            lap("commit")
         with ctx.session() as session:
-            row = load(session, hour)
+            row = load(session, hour, light=True)
             assert row is not None
         if row.step == COMMITTED:
             publish_hour(ctx, hour)
+            lap("publish")
         self.processed += 1
         log.info(
             "hour done",
@@ -145,6 +159,7 @@ class Oracle:
                 "hour": hour,
                 "step": PUBLISHED,
                 "seconds": round(time.monotonic() - started, 3),
+                "steps_s": steps,
             },
         )
 

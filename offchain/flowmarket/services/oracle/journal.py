@@ -47,8 +47,10 @@ def advance(session: Session, row: OracleHour, step: str, *, commit: bool = True
     return row
 
 
-def load(session: Session, hour: int) -> OracleHour | None:
-    return oracle_repo.journal_hour(session, hour=hour)
+def load(session: Session, hour: int, *, light: bool = False) -> OracleHour | None:
+    """Hour `hour`'s journal row; `light` defers its large documents (read the step and
+    the transaction fields, or write, without decoding megabytes of JSON)."""
+    return oracle_repo.journal_hour(session, hour=hour, light=light)
 
 
 def is_done(row: OracleHour | None) -> bool:

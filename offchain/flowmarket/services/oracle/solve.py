@@ -22,16 +22,24 @@ from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
 from flowmarket.services.hour_commitment import build_hour_bundle
 from flowmarket.services.hourly_clearing import empty_result, result_rows
+from flowmarket.services.oracle.bundles import BundleCache
+from flowmarket.services.oracle.delivery import delivered_by
 from flowmarket.services.oracle.journal import CLEARED, advance
 
 ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 
 
 def solve_hour(
-    session: Session, row: OracleHour, *, clear_fn: ClearFn = clear_document
+    session: Session,
+    row: OracleHour,
+    *,
+    clear_fn: ClearFn = clear_document,
+    bundles: BundleCache | None = None,
 ) -> dict[str, Any]:
     """Clear `row`'s engine document with the previous hour's prices as prior, store the
-    results and amounts and move the journal to `cleared`, atomically. Returns RESULT."""
+    results and amounts, drop the positions in products delivered by now
+    (`delivery.delivered_by`) and move the journal to `cleared`, atomically. Returns
+    RESULT; the hour's bundle goes to `bundles` for the commit and publish steps."""
     hour = row.hour
     if results_repo.get_hour(session, hour=hour) is not None:
         raise Conflict(
@@ -50,5 +58,11 @@ def solve_hour(
     rows = result_rows(
         hour, result, row.owners, cleared_at=time.time(), n_orders=len(result["orders"])
     )
-    results_repo.store_hour(session, **rows)  # commits all
+    results_repo.store_hour(session, **rows, commit=False)
+    traded = {p for entry in result["participants"].values() for p in entry["trades"]}
+    live = oracle_repo.live_products(session) | traded
+    oracle_repo.drop_products(session, products=delivered_by(live, hour))
+    session.commit()
+    if bundles is not None:
+        bundles.put(bundle, fee_bps=row.fee_bps)
     return result
