@@ -215,7 +215,7 @@ def build_report(
     summary = Section(
         "summary",
         "Summary",
-        f"The market's record in {source.url}, hours {record.first}–{record.last}.",
+        f"The market's record in {source.shown}, hours {record.first}–{record.last}.",
     )
     summary.blocks.append(summary_html(market_summary(record)))
     sections = [summary]
@@ -232,7 +232,7 @@ def build_report(
     title = (
         f"flowmarket report: hours {format_hour(record.first)} to {format_hour(record.last)} UTC"
     )
-    html = page_html(title, f"{len(record.hours)} cleared hours · {source.url}", sections)
+    html = page_html(title, f"{len(record.hours)} cleared hours · {source.shown}", sections)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     seconds["total"] = time.perf_counter() - started

@@ -41,6 +41,18 @@ class Source:
     option: str
     state_dir: Path | None = None
 
+    @property
+    def shown(self) -> str:
+        """The database as shown to people: a SQLite file's path, any other URL with its
+        password hidden (the report may be shared; the URL must not leak it)."""
+        try:
+            url = make_url(self.url)
+        except ArgumentError:
+            return "(unreadable database URL)"
+        if url.get_backend_name() == "sqlite" and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
 
 def parse_hour_range(text: str) -> tuple[int | None, int | None]:
     """`A:B`, `A:` or `:B` (inclusive; hour indices or UTC hours like 2026-11-22T14)."""
@@ -68,7 +80,7 @@ def open_source(source: Source) -> Engine:
     try:
         url = make_url(source.url)
     except ArgumentError as exc:
-        raise FieldError(source.option, f"not a database URL: {source.url!r}") from exc
+        raise FieldError(source.option, "not a database URL") from exc
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
         if not url.database or not path.is_file():
@@ -77,19 +89,21 @@ def open_source(source: Source) -> Engine:
                 source.option,
                 f"no database at {path} ({where} holds no market: run `flowmarket demo` first)",
             )
-    engine = make_engine(source.url)
+    try:
+        engine = make_engine(source.url)
+    except ArgumentError as exc:  # includes an unknown dialect (NoSuchModuleError)
+        raise FieldError(source.option, f"no database driver for {source.shown}") from exc
     try:
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise FieldError(
-            source.option, f"cannot open {source.url}: {exc.__class__.__name__}"
-        ) from exc
+        reason = f"cannot open {source.shown}: {exc.__class__.__name__}"
+        raise FieldError(source.option, reason) from exc
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
         engine.dispose()
         raise FieldError(
-            source.option, f"{source.url} is not a flowmarket database (no {missing[0]} table)"
+            source.option, f"{source.shown} is not a flowmarket database (no {missing[0]} table)"
         )
     return engine
 
@@ -153,7 +167,7 @@ def read_record(
     with Session(engine) as session:
         bounds = report_repo.hour_bounds(session)
         if bounds is None:
-            raise FieldError(source.option, f"{source.url}: the market has no cleared hour yet")
+            raise FieldError(source.option, f"{source.shown}: the market has no cleared hour yet")
         first, last = resolve_range(bounds, hours, hours_text)
         records = _hour_records(session, first, last)
         books = {}
@@ -163,7 +177,7 @@ def read_record(
                 raise FieldError("--curve-hour", f"hour {hour} is not a cleared hour of the report")
             books[hour] = document
         return MarketRecord(
-            source=source.url,
+            source=source.shown,
             first=first,
             last=last,
             hours=records,

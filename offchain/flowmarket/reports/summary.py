@@ -59,6 +59,7 @@ def market_summary(record: MarketRecord) -> list[SummaryItem]:
     for amount in record.amounts:
         rate = fee_rate.get(amount.hour, -1)
         fees_by_rate[rate] = fees_by_rate.get(rate, 0) + amount.fee_wei
+    traders = {a.participant for a in record.amounts}
     items = [
         SummaryItem("hours", "hours cleared", _count(len(hours))),
         SummaryItem(
@@ -74,6 +75,7 @@ def market_summary(record: MarketRecord) -> list[SummaryItem]:
         SummaryItem(
             "committed", "hours committed on chain", _count(sum(h.committed for h in hours))
         ),
+        SummaryItem("participants", "participants trading", _count(len(traders))),
         SummaryItem("distinct_orders", "different orders standing", _count(record.distinct_orders)),
         SummaryItem(
             "orders_mean", "standing orders per hour (mean)", _float(float(orders.mean()), ".1f")

@@ -168,6 +168,8 @@ def test_the_report_has_every_section_and_plot_and_the_databases_numbers(
         distinct = session.exec(select(func.count(func.distinct(HourOrder.order_hash)))).one()
     assert int(page.summary["hours"]) == HOURS == len(results)
     assert int(page.summary["committed"]) == HOURS
+    assert int(page.summary["participants"]) == 3
+    assert market.settings.database_url.removeprefix("sqlite:///") in html
     assert int(page.summary["first_hour"]) == GENESIS
     assert int(page.summary["fees_wei"]) == fees > 0
     assert int(page.summary["fees_at_10"]) == fees

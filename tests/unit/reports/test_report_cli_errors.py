@@ -69,6 +69,19 @@ def test_a_market_with_no_cleared_hour_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("url", "reason"),
+    [("not a url", "not a database URL"), ("nosuchdb://host/x", "no database driver for")],
+)
+def test_an_unusable_database_url_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, reason: str
+) -> None:
+    code, err = report(capsys, "--database-url", url, "--out", str(tmp_path / "r.html"))
+
+    assert code == 2
+    assert f"--database-url: {reason}" in err
+
+
+@pytest.mark.parametrize(
     ("hours", "reason"),
     [("tomorrow", "expected A:B, A: or :B"), ("20:10", "ends before it starts")],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowmarket.errors import FieldError
-from flowmarket.reports.sources import parse_hour_range, resolve_range
+from flowmarket.reports.sources import Source, parse_hour_range, resolve_range
 from flowmarket.reports.summary import tokens
 
 
@@ -49,3 +49,10 @@ def test_token_amounts_are_exact_decimal_renderings_of_wei() -> None:
     assert tokens(1_152_103_512_345_678_901_234) == "1,152.1035"
     assert tokens(-5 * 10**17) == "-0.5000"
     assert tokens(1, places=18) == "0.000000000000000001"
+
+
+def test_the_database_is_shown_as_a_file_path_or_a_url_without_its_password() -> None:
+    assert Source("sqlite:////srv/market.sqlite", "--database-url").shown == "/srv/market.sqlite"
+    shown = Source("postgresql://ops:s3cret@db.example/market", "--database-url").shown
+    assert shown == "postgresql://ops:***@db.example/market"
+    assert "s3cret" not in shown
