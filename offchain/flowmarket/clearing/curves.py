@@ -65,6 +65,17 @@ def validate_book(book: OrderBook) -> None:
     )
 
 
+def _narrow_indices(matrix: sp.csc_array, columns: IntArray) -> sp.csc_array:
+    """The same matrix with 32-bit indices if they fit `matrix[:, columns]` (less to read)."""
+    nnz = int(np.diff(matrix.indptr)[columns].sum())
+    if max(nnz, matrix.nnz, *matrix.shape, columns.size) >= 2**31 - 1:
+        return matrix
+    return sp.csc_array(
+        (matrix.data, matrix.indices.astype(np.int32), matrix.indptr.astype(np.int32)),
+        shape=matrix.shape,
+    )
+
+
 def _segments(book: OrderBook) -> tuple[IntArray, IntArray]:
     """(owner, first point) of every segment of every curve, in curve order."""
     is_first = np.ones(book.curve_qty.size, dtype=bool)
@@ -103,8 +114,9 @@ def decompose(book: OrderBook) -> LinearOrders:
     quantity = spread(np.where(across, -qa, qb - qa), qb[across])
     sign = spread(np.where(sell, -1.0, 1.0), np.ones(second.size))
     parent = np.repeat(owner, count)
-    weights = sp.csc_array(book.portfolios[:, parent])
-    weights.data *= np.repeat(sign, np.diff(weights.indptr))
+    weights = sp.csc_array(_narrow_indices(book.portfolios, parent)[:, parent])
+    selling = np.repeat(sign < 0, np.diff(weights.indptr))
+    np.negative(weights.data, out=weights.data, where=selling)
     return LinearOrders(
         weights=weights,
         p_high=p_high,

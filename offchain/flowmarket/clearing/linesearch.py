@@ -2,9 +2,12 @@
 
 Along π + t d the column prices move as u − t v (v = Wᵀd), each linear order's
 unclipped trade as z(t) = z0 − t b (b = v/slope) and its trade as
-x(t) = clip(z(t), 0, q). The dual's slope along d is ψ'(t) = −Σ_i x_i(t) v_i, so
+x(t) = clip(z(t), lo, hi). The dual's slope along d is ψ'(t) = −Σ_i x_i(t) v_i, so
 
     φ(t) = −ψ'(t) = φ(0) − Σ_i (x0_i − x_i(t)) v_i
+
+(bounds [lo, hi] = [0, q] for an order taken as it is, [−q, 0] for one taken
+with its sign flipped, i.e. z, x, b and v all negated: every product is the same.)
 
 is non-increasing and piecewise linear, with a kink where an order enters or
 leaves the inside of its curve. On a bracket [a, b] the orders fall in three
@@ -40,13 +43,14 @@ class _Bracket:
     phi_lo: float
     rate: float
     z0: FloatArray
-    q: FloatArray
+    low: FloatArray
+    high: FloatArray
     b: FloatArray
     v: FloatArray
     x_lo: FloatArray  # S's trades at lo
 
     def phi(self, t: float) -> tuple[float, FloatArray]:
-        x_t = np.clip(self.z0 - t * self.b, 0.0, self.q)
+        x_t = np.clip(self.z0 - t * self.b, self.low, self.high)
         return self.phi_lo - self.rate * (t - self.lo) - dot(self.x_lo - x_t, self.v), x_t
 
     def narrow(self, t: float, phi_t: float, x_t: FloatArray) -> None:
@@ -57,16 +61,17 @@ class _Bracket:
             self.hi = t
         z_lo = self.z0 - self.lo * self.b
         z_hi = self.z0 - self.hi * self.b
-        both = (z_lo > 0.0) & (z_lo < self.q) & (z_hi > 0.0) & (z_hi < self.q)
+        both = (z_lo > self.low) & (z_lo < self.high) & (z_hi > self.low) & (z_hi < self.high)
         self.rate += float(np.add.reduce(self.b * self.v, where=both))
-        keep = np.flatnonzero(~both & (self.x_lo != np.clip(z_hi, 0.0, self.q)))
-        self.z0, self.q, self.b = self.z0[keep], self.q[keep], self.b[keep]
+        keep = np.flatnonzero(~both & (self.x_lo != np.clip(z_hi, self.low, self.high)))
+        self.z0, self.low, self.high = self.z0[keep], self.low[keep], self.high[keep]
+        self.b = self.b[keep]
         self.v, self.x_lo = self.v[keep], self.x_lo[keep]
 
     def root(self) -> float:
         """The exact root from S's sorted kinks (S small)."""
-        t_zero = self.z0 / self.b  # z reaches 0
-        t_full = (self.z0 - self.q) / self.b  # z reaches q
+        t_zero = (self.z0 - self.low) / self.b  # z reaches its lower bound
+        t_full = (self.z0 - self.high) / self.b  # z reaches its upper bound
         enter = np.clip(np.minimum(t_zero, t_full), self.lo, self.hi)
         leave = np.clip(np.maximum(t_zero, t_full), self.lo, self.hi)
         crossing = enter < leave
@@ -94,21 +99,24 @@ def _bracket(
     z0: FloatArray,
     x0: FloatArray,
     inside0: npt.NDArray[np.bool_],
-    q: FloatArray,
+    bounds: tuple[FloatArray, FloatArray],
     b: FloatArray,
     v: FloatArray,
     phi0: float,
 ) -> tuple[_Bracket | None, float, float, FloatArray]:
     """One pass per trial end T = 1, 4, 16, …: (bracket, T, φ(T), z(T)); no bracket if T will do."""
+    low, high = bounds
     span = 1.0
     z_t = np.empty_like(z0)
+    x_t = np.empty_like(z0)
     while True:
         np.multiply(b, -span, out=z_t)
         z_t += z0
-        both = (z_t > 0.0) & (z_t < q)
+        both = z_t > low
+        both &= z_t < high
         both &= inside0
         rate = float(np.einsum("i,i,i->", b, v, both))
-        x_t = np.clip(z_t, 0.0, q)
+        np.clip(z_t, low, high, out=x_t)
         rest = np.flatnonzero((x_t != x0) & ~both)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
         if 0.0 < phi_t <= SHORT_ENOUGH * phi0 and span == 1.0:
@@ -118,7 +126,9 @@ def _bracket(
         if span >= MAX_BRACKET:
             return None, span, phi_t, z_t
         span *= 4.0
-    bracket = _Bracket(0.0, span, phi0, rate, z0[rest], q[rest], b[rest], v[rest], x0[rest])
+    bracket = _Bracket(
+        0.0, span, phi0, rate, z0[rest], low[rest], high[rest], b[rest], v[rest], x0[rest]
+    )
     return bracket, span, phi_t, z_t
 
 
@@ -126,18 +136,19 @@ def exact_step(
     z0: FloatArray,
     x0: FloatArray,
     inside0: npt.NDArray[np.bool_],
-    q: FloatArray,
+    bounds: tuple[FloatArray, FloatArray],
     b: FloatArray,
     v: FloatArray,
     phi0: float,
 ) -> tuple[float, FloatArray]:
     """argmin_t ψ(t), t ≥ 0, given φ(0) = −ψ'(0) = phi0; returns (t, z(t)).
 
-    z0, x0 = clip(z0, 0, q), inside0 = (0 < z0 < q), q, b, v: (l,), see above.
+    z0, x0 = clip(z0, lo, hi), inside0 = (lo < z0 < hi), bounds = (lo, hi), b, v:
+    (l,), see above.
     """
     if not phi0 > 0.0:  # not a descent direction (rounding at convergence): stay
         return 0.0, z0.copy()
-    bracket, span, phi_hi, z_t = _bracket(z0, x0, inside0, q, b, v, phi0)
+    bracket, span, phi_hi, z_t = _bracket(z0, x0, inside0, bounds, b, v, phi0)
     if bracket is None:
         return span, z_t
     while bracket.z0.size > SORT_LIMIT:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from flowmarket.clearing.dual import DualOperators, column_prices, dot, net_demand
+from flowmarket.clearing.dual import DualOperators, dot
 from flowmarket.clearing.krylov import pcg
 from flowmarket.clearing.linesearch import exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
@@ -58,16 +58,48 @@ MU_FLOOR = 1e-12  # relative to the mean Hessian diagonal; keeps CG's system wel
 START_TOL = 1e-3  # relative CG residual of the linear-model starting point
 
 
-def _jacobian_orders(lin: LinearOrders, z: FloatArray, band: float) -> npt.NDArray[np.bool_]:
-    """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
+@dataclass(frozen=True)
+class _Oriented:
+    """The linear orders as their group sees them: ζ = sign·z, ξ = sign·x ∈ [lo, hi].
 
-    z = (p_high − Wᵀπ)/slope. Strictly inside orders (0 < z < q); after a stalled
-    step (t < STALL_STEP) also those within one imbalance of a kink (band = r_max
-    GB/h): an order on its kink can absorb the residual, and leaving it out makes
-    the Hessian singular exactly where the last digits have to be won.
+    Then Wᵀ and W act through B without signs: ζ(π) = top − (Bᵀπ)[group]/slope and
+    W x = B Σ_group ξ. top = sign·p_high/slope; lo, hi = min, max of 0 and sign·q (GB/h).
     """
-    near: npt.NDArray[np.bool_] = (z > -band) & (z < lin.q + band)
-    return near
+
+    top: FloatArray
+    lo: FloatArray
+    hi: FloatArray
+
+    @classmethod
+    def of(cls, lin: LinearOrders, ops: DualOperators) -> _Oriented:
+        signed_q = ops.sign * lin.q
+        top = ops.sign * lin.p_high
+        top *= ops.inv_slope
+        return cls(top, np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
+
+    def unclipped(self, ops: DualOperators, prices: FloatArray) -> FloatArray:
+        """ζ (l,) at prices π (n,)."""
+        zeta: FloatArray = (ops.groups_t @ prices)[ops.group]
+        zeta *= ops.inv_slope
+        np.subtract(self.top, zeta, out=zeta)
+        return zeta
+
+    def imbalance(self, ops: DualOperators, zeta: FloatArray) -> FloatArray:
+        """r = W x (n,) GB/h for unclipped ζ (l,)."""
+        r: FloatArray = ops.groups @ ops.group_sum(np.clip(zeta, self.lo, self.hi))
+        return r
+
+    def jacobian(self, zeta: FloatArray, band: float) -> npt.NDArray[np.bool_]:
+        """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
+
+        Strictly inside orders (lo < ζ < hi); after a stalled step (t < STALL_STEP)
+        also those within one imbalance of a kink (band = r_max GB/h): an order on
+        its kink can absorb the residual, and leaving it out makes the Hessian
+        singular exactly where the last digits have to be won.
+        """
+        near = zeta > self.lo - band
+        near &= zeta < self.hi + band
+        return near
 
 
 def _proximal_weight(progress: float, h_scale: float) -> float:
@@ -76,39 +108,26 @@ def _proximal_weight(progress: float, h_scale: float) -> float:
     return h_scale * min(cap, float(np.power(progress, power)))
 
 
-def _unclipped(lin: LinearOrders, ops: DualOperators, prices: FloatArray) -> FloatArray:
-    """z = (p_high − Wᵀπ)/slope: (l,) GB/h each linear order would trade, unclipped."""
-    z = lin.p_high - column_prices(ops, prices)
-    z *= ops.inv_slope
-    return z
-
-
-def _imbalance(lin: LinearOrders, ops: DualOperators, z: FloatArray) -> FloatArray:
-    """r = W clip(z, 0, q): (n,) GB/h of net demand per product."""
-    return net_demand(ops, np.clip(z, 0.0, lin.q))
-
-
 def _starting_point(
-    lin: LinearOrders, ops: DualOperators, prior: FloatArray, h_scale: float, max_cg: int
+    ops: DualOperators, box: _Oriented, prior: FloatArray, h_scale: float, max_cg: int
 ) -> tuple[FloatArray, FloatArray, int]:
-    """(prices (n,), their z (l,), CG iterations): the prior or the linear-model prices.
+    """(prices (n,), their ζ (l,), CG iterations): the prior or the linear-model prices.
 
     Linear model: W D⁻¹ (p_high − Wᵀπ) = 0, solved from the prior by CG on the
     Hessian of all orders.
     """
-    z_prior = _unclipped(lin, ops, prior)
-    rhs = net_demand(ops, z_prior)
+    zeta_prior = box.unclipped(ops, prior)
+    rhs = ops.groups @ ops.group_sum(zeta_prior)
     a_all = ops.group_sum(ops.inv_slope)
-    step, n_cg = pcg(
-        ops, a_all, MU_FLOOR * h_scale, rhs, START_TOL * np.sqrt(dot(rhs, rhs)), max_cg
-    )
+    tol = START_TOL * np.sqrt(dot(rhs, rhs))
+    step, n_cg = pcg(ops, a_all, MU_FLOOR * h_scale, rhs, tol, max_cg)
     candidate = prior + step
-    z_cand = _unclipped(lin, ops, candidate)
-    r_prior = _imbalance(lin, ops, z_prior)
-    r_cand = _imbalance(lin, ops, z_cand)
+    zeta_cand = box.unclipped(ops, candidate)
+    r_prior = box.imbalance(ops, zeta_prior)
+    r_cand = box.imbalance(ops, zeta_cand)
     if dot(r_cand, r_cand) < dot(r_prior, r_prior):
-        return candidate, z_cand, n_cg
-    return prior.copy(), z_prior, n_cg
+        return candidate, zeta_cand, n_cg
+    return prior.copy(), zeta_prior, n_cg
 
 
 def solve_dual(
@@ -116,38 +135,41 @@ def solve_dual(
 ) -> DualSolution:
     """Semismooth Newton from the starting point to max imbalance ≤ `imbalance_target`."""
     target = imbalance_target(lin, options)
+    box = _Oriented.of(lin, ops)
     diag_full = ops.groups_sq @ ops.group_sum(ops.inv_slope)
     h_scale = float(np.mean(diag_full[diag_full > 0])) if np.any(diag_full > 0) else 1.0
-    prices, z, cg_total = _starting_point(lin, ops, prior, h_scale, options.cg_max_iter)
+    prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options.cg_max_iter)
     r_first = 0.0
     mu = np.inf
     t = 1.0
+    xi = np.empty_like(zeta)
+    h = np.empty_like(zeta)
     for it in range(options.max_iter + 1):
-        x = np.clip(z, 0.0, lin.q)
-        r = net_demand(ops, x)
+        np.clip(zeta, box.lo, box.hi, out=xi)
+        r = ops.groups @ ops.group_sum(xi)
         r_max = float(np.max(np.abs(r), initial=0.0))
         if r_max <= target:
-            # z was updated incrementally (z −= t·Wᵀd/slope); confirm exactly.
-            z = _unclipped(lin, ops, prices)
-            x = np.clip(z, 0.0, lin.q)
-            r = net_demand(ops, x)
+            # ζ was updated incrementally (ζ −= t·β); confirm exactly.
+            zeta = box.unclipped(ops, prices)
+            r = box.imbalance(ops, zeta)
             r_max = float(np.max(np.abs(r), initial=0.0))
             if r_max <= target:
                 return DualSolution(prices, it, cg_total, r_max)
+            np.clip(zeta, box.lo, box.hi, out=xi)
         if it == options.max_iter:
             break
         r_norm = float(np.sqrt(dot(r, r)))
         r_first = r_first or r_norm
         mu = max(min(mu, _proximal_weight(r_norm / r_first, h_scale)), MU_FLOOR * h_scale)
-        inside = (z > 0.0) & (z < lin.q)
-        near = inside if t >= STALL_STEP else _jacobian_orders(lin, z, r_max)
+        inside = box.jacobian(zeta, 0.0)
+        near = inside if t >= STALL_STEP else box.jacobian(zeta, r_max)
+        np.multiply(ops.inv_slope, near, out=h)
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
-        a = ops.group_sum(np.where(near, ops.inv_slope, 0.0))
-        d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter)
+        d, n_cg = pcg(ops, ops.group_sum(h), mu, r, cg_tol, options.cg_max_iter)
         cg_total += n_cg
-        v = column_prices(ops, d)
-        t, z = exact_step(z, x, inside, lin.q, v * ops.inv_slope, v, dot(r, d))
+        nu = (ops.groups_t @ d)[ops.group]  # = sign·Wᵀd
+        t, zeta = exact_step(zeta, xi, inside, (box.lo, box.hi), nu * ops.inv_slope, nu, dot(r, d))
         prices = prices + t * d
     raise ClearingFailed(
         f"clearing: Newton did not reach imbalance {target:.3g} GB/h in "

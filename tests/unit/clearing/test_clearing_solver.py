@@ -70,7 +70,7 @@ def test_exact_line_search_lands_on_the_root_of_the_dual_slope(
     phi0 = float(x0 @ v)
     if phi0 < 0:  # make it a descent direction
         v, b, phi0 = -v, -b, -phi0
-    t, z = exact_step(z0, x0, (z0 > 0) & (z0 < q), q, b, v, phi0)
+    t, z = exact_step(z0, x0, (z0 > 0) & (z0 < q), (np.zeros(size), q), b, v, phi0)
     np.testing.assert_allclose(z, z0 - t * b, rtol=0, atol=1e-12)
     scale = float(np.abs(x0 * v).sum())
     if t != 1.0:  # a full step is also taken when it is nearly exact
@@ -83,7 +83,7 @@ def test_line_search_stays_put_when_the_direction_does_not_descend() -> None:
     z0 = np.array([0.5, 1.5])
     q = np.array([1.0, 2.0])
     v = np.array([1.0, -1.0])
-    t, z = exact_step(z0, np.clip(z0, 0, q), np.ones(2, dtype=bool), q, v, v, 0.0)
+    t, z = exact_step(z0, np.clip(z0, 0, q), np.ones(2, dtype=bool), (0 * q, q), v, v, 0.0)
     assert t == 0.0
     np.testing.assert_array_equal(z, z0)
 
@@ -101,3 +101,24 @@ def test_responses_at_the_clearing_prices_balance_every_product() -> None:
     ops = DualOperators.of(lin)
     x = response(lin, column_prices(ops, result.prices))
     assert np.max(np.abs(net_demand(ops, x))) <= 1e-8
+
+
+def test_line_search_gives_the_same_step_for_orders_taken_with_their_sign_flipped() -> None:
+    rng = np.random.default_rng(10)
+    size = 300
+    q = rng.uniform(0.5, 2.0, size)
+    z0 = rng.uniform(-1.0, 3.0, size)
+    v = rng.normal(size=size)
+    b = v * rng.uniform(0.5, 2.0, size)
+    x0 = np.clip(z0, 0.0, q)
+    phi0 = float(x0 @ v)
+    if phi0 < 0:
+        v, b, phi0 = -v, -b, -phi0
+    inside = (z0 > 0) & (z0 < q)
+    t, _ = exact_step(z0, x0, inside, (np.zeros(size), q), b, v, phi0)
+    flip = rng.random(size) < 0.5
+    s = np.where(flip, -1.0, 1.0)
+    low, high = np.minimum(s * q, 0.0), np.maximum(s * q, 0.0)
+    t_flipped, z = exact_step(s * z0, s * x0, inside, (low, high), s * b, s * v, phi0)
+    assert t_flipped == pytest.approx(t, rel=1e-12)
+    np.testing.assert_allclose(z, s * (z0 - t * b), rtol=0, atol=1e-12)
