@@ -136,11 +136,10 @@ def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
     ptr = book.curve_ptr
     owner = np.repeat(np.arange(book.n_orders), np.diff(ptr))
     price = book.curve_price
-    u = portfolio_price[owner]
-    # Index of the first point whose price is <= u within each curve (prices decrease).
-    below = price <= u
-    idx = np.where(below, np.arange(price.size), np.iinfo(np.int64).max)
-    first = np.minimum.reduceat(idx, ptr[:-1])
+    # First point whose price is <= u: prices decrease along a curve, so it comes
+    # after the points priced above u.
+    above = price > portfolio_price[owner]
+    first = ptr[:-1] + np.bincount(owner, weights=above, minlength=book.n_orders).astype(np.int64)
     hi = np.clip(first, ptr[:-1] + 1, ptr[1:] - 1)
     lo = hi - 1
     frac = (price[lo] - portfolio_price) / (price[lo] - price[hi])

@@ -11,8 +11,10 @@ from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import (
     DualOperators,
     column_prices,
+    dual_value,
     hessian_diagonal,
     net_demand,
+    primal_value,
     response,
 )
 from flowmarket.clearing.krylov import pcg
@@ -122,3 +124,17 @@ def test_line_search_gives_the_same_step_for_orders_taken_with_their_sign_flippe
     t_flipped, z = exact_step(s * z0, s * x0, inside, (low, high), s * b, s * v, phi0)
     assert t_flipped == pytest.approx(t, rel=1e-12)
     np.testing.assert_allclose(z, s * (z0 - t * b), rtol=0, atol=1e-12)
+
+
+def test_duality_gap_is_the_difference_of_the_dual_and_primal_objectives() -> None:
+    book = random_book(50, 400, seed=13)
+    lin = decompose(book)
+    ops = DualOperators.of(lin)
+    rng = np.random.default_rng(13)
+    result = clear(book)
+    for prices in (result.prices, result.prices + rng.normal(scale=0.1, size=book.n_products)):
+        u = column_prices(ops, prices)
+        x = response(lin, u)
+        gap = dual_value(lin, u) - primal_value(lin, x)
+        assert abs(gap) == pytest.approx(abs(prices @ net_demand(ops, x)), rel=1e-9, abs=1e-9)
+    assert result.certificate.duality_gap <= 1e-8
