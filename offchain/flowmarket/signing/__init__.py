@@ -3,6 +3,7 @@
 Pure: eth-account and the standard library only, so both sides encode identical bytes.
 """
 
+from flowmarket.signing.expected_positions import ExpectedPositionsMessage
 from flowmarket.signing.fixed_point import from_fixed, product_id, to_fixed
 from flowmarket.signing.login import (
     LoginMessage,
@@ -26,6 +27,7 @@ __all__ = [
     "ZERO_HASH",
     "CancelMessage",
     "Domain",
+    "ExpectedPositionsMessage",
     "LoginMessage",
     "OrderMessage",
     "ReceiptMessage",

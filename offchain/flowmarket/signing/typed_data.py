@@ -20,6 +20,8 @@ Struct types (their Solidity twins must use these exact strings):
 - `fromHour`/`untilHour` are delivery hours (hours since the Unix epoch), inclusive.
 - `replaces` is the EIP-712 digest of the order this one replaces, or zero.
 - An order's id is its EIP-712 digest (`0x` + 64 hex digits).
+- `ExpectedPositions` (a participant's reported expected positions) is documented in
+  `expected_positions`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from eth_keys.datatypes import PrivateKey, Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from flowmarket.signing.expected_positions import (
+    EXPECTED_POSITIONS_TYPE_STRING,
+    ExpectedPositionsMessage,
+)
 from flowmarket.signing.fixed_point import product_id, to_fixed
 from flowmarket.signing.struct_hash import (
     domain_separator,
@@ -158,9 +164,10 @@ _TYPES = {
     OrderMessage: ("Order", ORDER_TYPE_STRING),
     CancelMessage: ("Cancel", CANCEL_TYPE_STRING),
     ReceiptMessage: ("Receipt", RECEIPT_TYPE_STRING),
+    ExpectedPositionsMessage: ("ExpectedPositions", EXPECTED_POSITIONS_TYPE_STRING),
 }
 
-Message = OrderMessage | CancelMessage | ReceiptMessage
+Message = OrderMessage | CancelMessage | ReceiptMessage | ExpectedPositionsMessage
 
 
 def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
@@ -181,6 +188,8 @@ def reference_digest(domain: Domain, message: Message) -> str:
 
 
 def _struct_hash(message: Message) -> bytes:
+    if isinstance(message, ExpectedPositionsMessage):
+        return message.struct_hash()
     if isinstance(message, OrderMessage):
         return hash_order(
             ORDER_TYPE_STRING,
