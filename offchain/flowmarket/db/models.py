@@ -171,6 +171,8 @@ class Position(SQLModel, table=True):
     updated_hour: int = _big()
 
 
-# The clearing oracle's tables live in their own module; importing it here puts them on
-# `metadata` wherever the schema is assembled (migrations, the schema-matches test).
+# The clearing oracle's tables (and the expected-position reports) live in their own
+# modules; importing them here puts them on `metadata` wherever the schema is assembled
+# (migrations, the schema-matches test).
+from flowmarket.db import expected_tables as _expected_tables  # noqa: E402,F401
 from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401
