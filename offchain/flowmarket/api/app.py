@@ -12,6 +12,7 @@ from flowmarket.api.backend import MarketBackend
 from flowmarket.api.context import ApiContext
 from flowmarket.api.errors import install_error_handlers
 from flowmarket.api.limits import ApiLimits, BodySizeLimit
+from flowmarket.api.routes_expected import router as expected_router
 from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
 from flowmarket.api.routes_private import router as private_router
@@ -24,6 +25,8 @@ participant's wallet (domain: name "flowmarket", version "1", the chain id and t
 ClearingLedger address; see `GET /v1/domain`). Every accepted order gets a receipt
 signed by the operator. Private endpoints (`/v1/me/...`) need a bearer token from
 `POST /v1/auth/challenge` + `POST /v1/auth/login` (EIP-4361 sign-in).
+Expected positions (used by the collateral rule) are reported with an EIP-712
+`ExpectedPositions` message signed like orders (`POST /v1/expected-positions`).
 Errors: `{"error", "field", "message"}` with a 4xx status.
 """
 
@@ -55,5 +58,6 @@ def create_app(
     app.include_router(orders_router)
     app.include_router(auth_router)
     app.include_router(private_router)
+    app.include_router(expected_router)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     return app

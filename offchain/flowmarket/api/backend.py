@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from flowmarket.api.expected_intake import VerifiedReport
+from flowmarket.api.expected_schemas import ExpectedPositionsOut, ExpectedReportOut
 from flowmarket.api.intake import VerifiedOrder
 from flowmarket.api.schemas import (
     FillOut,
@@ -100,3 +102,14 @@ class MarketBackend(Protocol):
     ) -> None: ...
 
     def consume_challenge(self, *, nonce: str, address: str, now: float) -> bool: ...
+
+    def expected_positions(self, participant: str) -> ExpectedPositionsOut:
+        """The participant's expected positions (as the oracle reads them) and nonces."""
+        ...
+
+    def store_expected_report(
+        self, report: VerifiedReport, *, reported_at: float, receipt_signature: str
+    ) -> tuple[ExpectedReportOut, str, bool]:
+        """Store and apply atomically; returns (report, receipt signature, duplicate).
+        Raises Conflict("report.nonce") when the nonce is not above the last one."""
+        ...

@@ -16,7 +16,14 @@ from flowmarket.api.schemas import CancelIn, SignedOrderIn
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
 from flowmarket.errors import FieldError, InvalidOrder
-from flowmarket.signing import CancelMessage, Domain, OrderMessage, digest, recover
+from flowmarket.signing import (
+    CancelMessage,
+    Domain,
+    ExpectedPositionsMessage,
+    OrderMessage,
+    digest,
+    recover,
+)
 
 SECONDS_PER_HOUR = 3600
 
@@ -127,7 +134,10 @@ def check_domain(chain_id: int, contract: str | None, *, domain: Domain) -> None
         )
 
 
-def _recover_checked(domain: Domain, message: OrderMessage | CancelMessage, sig: str) -> None:
+def check_signer(
+    domain: Domain, message: OrderMessage | CancelMessage | ExpectedPositionsMessage, sig: str
+) -> None:
+    """Raise FieldError("signature") unless `sig` recovers to `message.participant`."""
     try:
         signer = recover(domain, message, bytes.fromhex(sig[2:]))
     except (ValueError, TypeError) as exc:
@@ -162,7 +172,7 @@ def verify_order(
         replaces=order.replaces,
     )
     order_hash = digest(domain, message)  # also checks every number's fixed-point form
-    _recover_checked(domain, message, request.signature)
+    check_signer(domain, message, request.signature)
     return VerifiedOrder(
         order_hash=order_hash,
         participant=message.participant,
@@ -180,5 +190,5 @@ def verify_cancel(request: CancelIn, order_hash: str, *, domain: Domain) -> str:
     """Check a cancel's domain and signature; return the checksummed participant."""
     check_domain(request.chain_id, None, domain=domain)
     message = CancelMessage(to_checksum_address(request.participant), order_hash)
-    _recover_checked(domain, message, request.signature)
+    check_signer(domain, message, request.signature)
     return message.participant

@@ -25,6 +25,8 @@ class ApiLimits:
     max_hours_ahead: int = 5 * 366 * 24
     token_lifetime_s: int = 900
     challenge_lifetime_s: int = 300
+    max_expected_positions: int = 512  # products in one expected-positions report
+    max_expected_gbh: float = 1e9  # |expected position| per product, GB/h
 
 
 class RateLimiter:

@@ -25,6 +25,7 @@ from flowmarket.db import auth_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
 from flowmarket.services import published
+from flowmarket.services.expected_positions import ExpectedPositionsSql
 from flowmarket.signing import product_id
 
 CATALOGUE_TTL_S = 2.0
@@ -61,7 +62,7 @@ def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
     )
 
 
-class SqlBackend:
+class SqlBackend(ExpectedPositionsSql):
     """Implements `flowmarket.api.backend.MarketBackend` on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

@@ -17,6 +17,7 @@ from flowmarket.db.models import Product
 from flowmarket.signing import (
     CancelMessage,
     Domain,
+    ExpectedPositionsMessage,
     LoginMessage,
     OrderMessage,
     parse_login_message,
@@ -82,6 +83,36 @@ class Market:
     def submit(self, account: LocalAccount, **changes: Any) -> Any:
         return self.client.post(
             "/v1/orders", json=self.body(account, self.order(account, **changes))
+        )
+
+    def expected_body(
+        self,
+        account: LocalAccount,
+        positions: dict[str, float],
+        *,
+        nonce: int = 1,
+        deadline: int = int(NOW) + 600,
+        domain: Domain = DOMAIN,
+    ) -> dict[str, Any]:
+        """The body of POST /v1/expected-positions, signed by `account`."""
+        message = ExpectedPositionsMessage(account.address, nonce, deadline, positions)
+        return {
+            "report": {
+                "participant": account.address,
+                "nonce": nonce,
+                "deadline": deadline,
+                "positions": positions,
+            },
+            "chain_id": DOMAIN.chain_id,
+            "verifying_contract": DOMAIN.verifying_contract,
+            "signature": sign(domain, message, account.key.hex()),
+        }
+
+    def report_expected(
+        self, account: LocalAccount, positions: dict[str, float], **changes: Any
+    ) -> Any:
+        return self.client.post(
+            "/v1/expected-positions", json=self.expected_body(account, positions, **changes)
         )
 
     def cancel_body(self, account: LocalAccount, order_hash: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ def limits() -> ApiLimits:
         max_portfolio_products=3,
         max_body_bytes=8_192,
         max_requests_per_minute=1000,
+        max_expected_positions=4,
     )
 
 
