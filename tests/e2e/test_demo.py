@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from flowmarket.chain.node import rpc_ready
+from flowmarket.services.demo import DemoConfig
 
 HOURS, AFTER, NEW_FEE = 168, 2, 30
 ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
@@ -98,6 +99,23 @@ def test_demo_cast_has_every_role_and_each_settles_its_week_on_chain(
     amounts = sum(p["amount_wei"] for p in settlement["participants"])
     assert amounts + settlement["fees_wei"] == 0  # cash flows plus fees sum to zero exactly
     assert settlement["fees_forwarded_wei"] == settlement["fees_wei"] > 0
+    assert summary["settlements"] == [settlement]  # one complete week, settled once
+
+
+@pytest.mark.parametrize(
+    ("hours", "stretches"),
+    [
+        (100, [(0, 100, None)]),
+        (168, [(0, 168, 0)]),
+        (336, [(0, 168, 0), (168, 168, 1)]),
+        (400, [(0, 168, 0), (168, 168, 1), (336, 64, None)]),
+    ],
+)
+def test_demo_settles_every_complete_week_right_after_its_last_hour(
+    tmp_path: Path, hours: int, stretches: list[tuple[int, int, int | None]]
+) -> None:
+    config = DemoConfig(state_dir=tmp_path, hours=hours)
+    assert config.stretches() == stretches
 
 
 def test_governance_changes_the_fee_and_the_hours_after_commit_with_it(

@@ -53,6 +53,18 @@ class DemoConfig:
     def settles_a_week(self) -> bool:
         return self.hours >= HOURS_PER_WEEK
 
+    def stretches(self) -> list[tuple[int, int, int | None]]:
+        """The hours before the vote in runs of at most a week: (first hour offset, hours,
+        the week that is complete after them or None). Every complete week settles."""
+        out: list[tuple[int, int, int | None]] = []
+        done = 0
+        while done < self.hours:
+            count = min(HOURS_PER_WEEK, self.hours - done)
+            done += count
+            week = done // HOURS_PER_WEEK - 1 if count == HOURS_PER_WEEK else None
+            out.append((done - count, count, week))
+        return out
+
 
 def resolve_catalogue(source: str) -> CatalogueSpec:
     """`demo`, `production`, a packaged demo catalogue (`demo-quick`, `demo-tiny`) or a

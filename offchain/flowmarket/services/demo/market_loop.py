@@ -19,7 +19,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.agents import MarketView
-from flowmarket.catalogue import CatalogueSpec, Holdings, parse_name, product_names, products_at
+from flowmarket.catalogue import (
+    CatalogueSpec,
+    Holdings,
+    ProductKey,
+    iter_keys,
+    product,
+    product_names,
+)
 from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import Product
 from flowmarket.errors import ChainError
@@ -27,6 +34,7 @@ from flowmarket.services.demo.api_server import VirtualClock
 from flowmarket.services.demo.events import DemoEvent, EventSink
 from flowmarket.services.demo.traders import TradeCounts, WalletTrader
 from flowmarket.services.oracle.cycle import Oracle
+from flowmarket.services.oracle.delivery import delivered_by
 from flowmarket.services.oracle.settlement import DONE
 
 KEEP_PRICES_HOURS = 48
@@ -48,14 +56,15 @@ class HourStats:
 
 def load_catalogue(engine: Engine, spec: CatalogueSpec, first: int, last: int) -> int:
     """Put every product listed at any hour in [first, last] in the API's catalogue table
-    up front (the API caches names for 2 s; a demo hour lasts less)."""
-    rows: dict[str, Product] = {}
+    up front (the API caches names for 2 s; a demo hour lasts less). Keys are collected
+    first and each distinct product described once (the demo catalogue lists 2,016
+    products an hour but only ~6,100 distinct ones over a week)."""
+    keys: dict[ProductKey, None] = {}
     for hour in range(first, last + 1):
-        for item in products_at(spec, hour):
-            if item.name not in rows:
-                rows[item.name] = Product(**item.row())
+        keys.update(dict.fromkeys(iter_keys(spec, hour)))
+    rows = [Product(**product(key).row()) for key in keys]
     with Session(engine) as session:
-        return orders_repo.upsert_products(session, products=list(rows.values()))
+        return orders_repo.upsert_products(session, products=rows)
 
 
 @dataclass
@@ -99,21 +108,20 @@ class MarketLoop:
         clear_s = time.perf_counter() - started
         if self.oracle.next_hour() != hour + 1:
             raise ChainError(f"hour {hour}: the oracle did not publish it")
-        with Session(self.engine) as session:
-            journal = oracle_repo.journal_hour(session, hour=hour)
-            cleared = results_repo.hour_products(session, hour=hour)
+        with Session(self.engine, expire_on_commit=False) as session:
+            journal = oracle_repo.journal_hour(session, hour=hour, light=True)
+            stored = results_repo.get_hour(session, hour=hour)
+            cleared = results_repo.hour_prices(session, hour=hour)
             for trader in self.traders:
                 address = trader.wallet.address
                 entry = results_repo.hour_participant(session, hour=hour, participant=address)
                 held = self.positions.setdefault(address, {})
                 for name, quantity in (entry.trades if entry is not None else {}).items():
                     held[name] = held.get(name, 0.0) + quantity
-        assert journal is not None
-        self.prices.update({row.product: row.price for row in cleared})
+        assert journal is not None and stored is not None
+        self.prices.update(cleared)
         self._prune(hour)
-        stats = HourStats(
-            hour, calls, bid_s, clear_s, len(journal.engine_doc["orders"]), journal.fee_bps
-        )
+        stats = HourStats(hour, calls, bid_s, clear_s, stored.n_orders, journal.fee_bps)
         self.stats.append(stats)
         return stats
 
@@ -131,10 +139,10 @@ class MarketLoop:
         return status
 
     def _prune(self, hour: int) -> None:
-        """Forget positions delivered by now and prices older than KEEP_PRICES_HOURS."""
+        """Forget positions delivered by now (as the oracle does) and prices older than
+        KEEP_PRICES_HOURS."""
         for held in self.positions.values():
-            for name in [n for n in held if parse_name(n).period_end() <= hour + 1]:
+            for name in delivered_by(held, hour):
                 del held[name]
-        old = [n for n in self.prices if parse_name(n).period_end() <= hour - KEEP_PRICES_HOURS]
-        for name in old:
+        for name in delivered_by(self.prices, hour - KEEP_PRICES_HOURS - 1):
             del self.prices[name]

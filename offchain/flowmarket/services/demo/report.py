@@ -82,8 +82,14 @@ def _fees(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _settlement(doc: dict[str, Any]) -> list[str]:
-    s = doc["settlement"]
+def _settlements(doc: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for s in doc.get("settlements", [doc["settlement"]]):
+        out += _settlement(s)
+    return out
+
+
+def _settlement(s: dict[str, Any]) -> list[str]:
     lines = _section(f"Weekly settlement (week {s['week']}: {s['status']})")
     if not s["participants"]:
         return lines
@@ -126,7 +132,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         *_overview(doc),
         *_market(doc),
         *_fees(doc),
-        *_settlement(doc),
+        *_settlements(doc),
         *_gas(doc),
         "",
         f"node {node['rpc_url']} {where}",

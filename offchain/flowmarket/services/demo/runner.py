@@ -36,7 +36,7 @@ from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
 from flowmarket.services.demo import summary
 from flowmarket.services.demo.api_server import ApiServer, VirtualClock
-from flowmarket.services.demo.config import HOURS_PER_WEEK, DemoConfig, resolve_catalogue
+from flowmarket.services.demo.config import DemoConfig, resolve_catalogue
 from flowmarket.services.demo.events import DemoEvent, EventSink
 from flowmarket.services.demo.gas import gas_by_kind
 from flowmarket.services.demo.governance import FeeChange, change_fee
@@ -191,21 +191,18 @@ def _run(
 
 def _market(
     cast: Cast, loop: MarketLoop, config: DemoConfig, laps: Laps, emit: EventSink
-) -> tuple[str, FeeChange]:
-    """The hours, the first week's settlement, the fee vote and the hours after it;
-    returns the settlement's status and the fee change."""
+) -> tuple[dict[int, str], FeeChange]:
+    """The hours, each complete week's settlement right after its 168th hour, the fee
+    vote and the hours after it; returns each settled week's status and the fee change."""
     genesis = cast.deployment.genesis_hour
-    week_hours = min(config.hours, HOURS_PER_WEEK)
-    loop.run_hours(genesis, week_hours, emit)
-    laps("market")
-    settled = "not reached"
-    if config.settles_a_week:
-        window = cast.deployment.governance["challenge_window_s"]
-        settled = loop.settle_week(0, window + 1, emit)
-        laps("settlement")
-    if config.hours > week_hours:
-        loop.run_hours(genesis + week_hours, config.hours - week_hours, emit)
+    window = cast.deployment.governance["challenge_window_s"]
+    settled: dict[int, str] = {}
+    for offset, count, week in config.stretches():
+        loop.run_hours(genesis + offset, count, emit)
         laps("market")
+        if week is not None:
+            settled[week] = loop.settle_week(week, window + 1, emit)
+            laps("settlement")
     change = change_fee(
         cast,
         config.new_fee_bps,
@@ -226,10 +223,14 @@ def _summary(
     spec: CatalogueSpec,
     loop: MarketLoop,
     change: FeeChange | None,
-    settlement_status: str,
+    settled: dict[int, str],
     config: DemoConfig,
 ) -> dict[str, Any]:
     hours = summary.hours_section(cast, engine, loop.stats)
+    weeks = [
+        summary.settlement_section(cast, engine, week, status)
+        for week, status in sorted(settled.items())
+    ] or [summary.settlement_section(cast, engine, 0, "not reached")]
     market = summary.market_section(spec, hours["rows"])
     for row in hours["rows"]:
         del row["prices"], row["volumes"]
@@ -258,7 +259,8 @@ def _summary(
         "market": market,
         "fees": summary.fee_section(hours["rows"], config.hours),
         "governance": summary.governance_section(change),
-        "settlement": summary.settlement_section(cast, engine, 0, settlement_status),
+        "settlement": weeks[0],
+        "settlements": weeks,
         "gas": summary.gas_section(
             gas_by_kind(cast.clients["deployer"].w3, cast.deployment, cast.artifacts)
         ),

@@ -8,7 +8,9 @@ wanted cancelled with a signed cancel. An order stands from the hour it is place
 until the last hour every product of its portfolio is listed (a real-time product
 only in its own hour, an hourly forward until the hour before its delivery), so orders
 on products that left the catalogue expire without a cancel. An order the API refuses
-is counted with its reason; what stood before keeps standing.
+is counted with its reason; what stood before keeps standing. Numbers go to the client
+as computed: `ParticipantClient.submit` rounds them to the 18 decimals the API signs
+(`signing.fixed_point.signable`), the one rounding rule every client uses.
 """
 
 from __future__ import annotations
@@ -22,14 +24,6 @@ from flowmarket.catalogue import Kind, parse_name
 from flowmarket.errors import FieldError, InvalidInput
 from flowmarket.services.demo.wallets import Wallet
 from flowmarket.services.participant_client import ParticipantClient
-
-DECIMALS = 9  # quantities (GB/h) and prices (tokens) are sent rounded to 1e-9
-
-
-def quantized(curve: list[list[float]]) -> list[tuple[float, float]]:
-    """The curve rounded to DECIMALS places: the API takes numbers with at most 18
-    decimals in their shortest representation, which computed floats seldom are."""
-    return [(round(float(q), DECIMALS), round(float(p), DECIMALS)) for q, p in curve]
 
 
 def last_listed_hour(portfolio: Mapping[str, float]) -> int:
@@ -100,8 +94,8 @@ class WalletTrader:
         until = last_listed_hour(order["portfolio"])
         try:
             body = self.client.submit(
-                portfolio={n: round(float(w), DECIMALS) for n, w in order["portfolio"].items()},
-                curve=quantized(order["curve"]),
+                portfolio={n: float(w) for n, w in order["portfolio"].items()},
+                curve=[(float(q), float(p)) for q, p in order["curve"]],
                 from_hour=hour,
                 until_hour=until,
                 nonce=self.nonce,
