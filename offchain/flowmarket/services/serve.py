@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +85,24 @@ def load_catalogue(engine: Engine, path: Path) -> int:
         return orders_repo.upsert_products(session, products=products)
 
 
-def build_app(settings: Settings, *, engine: Engine, domain: Domain | None = None) -> FastAPI:
+def build_app(
+    settings: Settings,
+    *,
+    engine: Engine,
+    domain: Domain | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
     """The API over `engine` plus the web app (pages; chain reads through the node of the
-    deployment file); the domain comes from the deployment file unless given."""
+    deployment file); the domain comes from the deployment file unless given. clock: Unix
+    seconds the API stamps requests with and checks windows against (a demo's virtual
+    clock; the wall clock by default)."""
     app = create_app(
         backend=SqlBackend(engine),
         domain=domain or load_domain(settings.deployment_file),
         operator_key=settings.oracle_key,
         token_secret=token_secret(settings.oracle_key),
         limits=api_limits(settings),
+        clock=clock,
         login_domain=f"{settings.api_host}:{settings.api_port}",
     )
     mount_web(app, chain=chain_view_from_settings(settings))
