@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.order",
     "flowmarket.cli.positions",
     "flowmarket.cli.settlement",
+    "flowmarket.cli.expected",
     "flowmarket.cli.clear",
     "flowmarket.cli.commit",
     "flowmarket.cli.show_hour",

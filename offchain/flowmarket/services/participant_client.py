@@ -1,6 +1,6 @@
 """The participant's side of the HTTP API: sign with the wallet, call, sign in.
 
-Used by the CLI (`flowmarket order|positions|settlement`) and the load benchmark.
+Used by the CLI (`flowmarket order|positions|settlement|expected`) and the load benchmark.
 """
 
 from __future__ import annotations
@@ -19,8 +19,17 @@ from flowmarket.errors import (
     NotFound,
     RateLimited,
 )
-from flowmarket.signing import CancelMessage, Domain, OrderMessage, sign, sign_login
+from flowmarket.signing import (
+    CancelMessage,
+    Domain,
+    ExpectedPositionsMessage,
+    OrderMessage,
+    sign,
+    sign_login,
+)
 from flowmarket.signing.fixed_point import signable
+
+SECONDS_PER_HOUR = 3600  # the API's bidding window for hour h closes at h × 3600 s
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -159,3 +168,40 @@ class ParticipantClient:
             "GET", f"/v1/me/{path}", params=params, headers={"authorization": f"Bearer {token}"}
         )
         return response.text if csv else response.json()
+
+    def report_expected(
+        self,
+        positions: dict[str, float],
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
+        """Sign and send an `ExpectedPositions` report ({product: GB/h}; 0 withdraws one).
+
+        nonce defaults to the next report nonce (signing in to read it); deadline (Unix
+        seconds) to the close of the bidding window after the open one, by the server's
+        clock."""
+        if nonce is None:
+            nonce = int(self.private("expected-positions")["next_nonce"])
+        if deadline is None:
+            deadline = (self.open_hour() + 1) * SECONDS_PER_HOUR
+        message = ExpectedPositionsMessage(
+            participant=self.account.address,
+            nonce=nonce,
+            deadline=deadline,
+            positions={product: signable(q) for product, q in positions.items()},
+        )
+        domain = self.domain()
+        payload = {
+            "report": {
+                "participant": message.participant,
+                "nonce": message.nonce,
+                "deadline": message.deadline,
+                "positions": message.positions,
+            },
+            "chain_id": domain.chain_id,
+            "verifying_contract": domain.verifying_contract,
+            "signature": sign(domain, message, self.account.key.hex()),
+        }
+        body: dict[str, Any] = self._call("POST", "/v1/expected-positions", json=payload).json()
+        return body

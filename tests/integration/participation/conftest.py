@@ -1,4 +1,6 @@
-"""A real HTTP server (uvicorn, free port, own thread) over a fresh SQLite database."""
+"""A real HTTP server (uvicorn, free port, own thread) over a fresh SQLite database:
+`live_api` serves `create_app`, `served_app` what `flowmarket serve` serves (`build_app`:
+the API and the web pages), both on a test clock."""
 
 from __future__ import annotations
 
@@ -6,18 +8,22 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from live_api_harness import Clock, LiveApi
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.api.app import create_app
+from flowmarket.config import Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
 from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import open_database, token_secret
+from flowmarket.services.serve import build_app, open_database, token_secret
 from flowmarket.signing import Domain
 
 OPERATOR_KEY = "0x" + "0b" * 32
@@ -30,21 +36,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_api(tmp_path: Path) -> Iterator[LiveApi]:
-    engine = open_database(f"sqlite:///{tmp_path / 'market.sqlite'}")
-    with Session(engine) as session:
-        orders_repo.upsert_products(
-            session, products=[Product(name=n) for n in ("premium-eu", "regular-eu")]
-        )
-    clock = Clock(now=1_800_000_100.0)
-    app = create_app(
-        backend=SqlBackend(engine),
-        domain=DOMAIN,
-        operator_key=OPERATOR_KEY,
-        token_secret=token_secret(OPERATOR_KEY),
-        clock=clock,
-    )
+def serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """Start uvicorn for `app` on a free port in a daemon thread."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -54,7 +47,43 @@ def live_api(tmp_path: Path) -> Iterator[LiveApi]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
+    return server, thread, port
+
+
+def market_database(path: Path, products: tuple[str, ...]) -> Engine:
+    engine = open_database(f"sqlite:///{path}")
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name=n) for n in products])
+    return engine
+
+
+@pytest.fixture
+def live_api(tmp_path: Path) -> Iterator[LiveApi]:
+    engine = market_database(tmp_path / "market.sqlite", ("premium-eu", "regular-eu"))
+    clock = Clock(now=1_800_000_100.0)
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=DOMAIN,
+        operator_key=OPERATOR_KEY,
+        token_secret=token_secret(OPERATOR_KEY),
+        clock=clock,
+    )
+    server, thread, port = serve(app)
     yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, tmp_path / "state")
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture
+def served_app(tmp_path: Path, settings: Settings) -> Iterator[LiveApi]:
+    """`build_app` as `flowmarket serve` builds it, with the test clock injected."""
+    products = ("premium-eu", "regular-eu", "rt:eu-west:premium:2027-01-15T08")
+    engine = market_database(tmp_path / "served.sqlite", products)
+    clock = Clock(now=1_800_000_100.0)  # 100 s into 2027-01-15T08
+    local = replace(settings, state_dir=tmp_path / "state")
+    server, thread, port = serve(build_app(local, engine=engine, domain=DOMAIN, clock=clock))
+    yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, local.state_dir)
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
