@@ -74,6 +74,7 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("participant", "nonce"),
         Index("ix_orders_window", "from_hour", "until_hour"),
+        Index("ix_orders_open", "participant", "cancelled_at", "until_hour", "nonce"),
     )
 
     order_hash: str = Field(primary_key=True, max_length=66)
