@@ -72,12 +72,16 @@ class DualOperators:
     def of(cls, lin: LinearOrders) -> DualOperators:
         """Operators of `lin`; its columns of one `parent` must be ± the same vector."""
         parent = lin.parent
-        if parent.size and np.all(parent[1:] >= parent[:-1]):
-            change = np.flatnonzero(parent[1:] != parent[:-1]) + 1
-            first = np.concatenate([np.zeros(min(1, parent.size), dtype=np.int64), change])
-            group = np.zeros(parent.size, dtype=np.int64)
-            group[change] = 1
-            group = np.cumsum(group)
+        step = np.diff(parent)
+        if parent.size and np.all(step >= 0):
+            change = np.flatnonzero(step) + 1
+            first = np.concatenate([np.zeros(1, dtype=np.int64), change])
+            if parent[0] == 0 and np.all(step <= 1):  # already 0, 1, 2, … (from decompose)
+                group = parent
+            else:
+                group = np.zeros(parent.size, dtype=np.int64)
+                group[change] = 1
+                group = np.cumsum(group)
         else:  # no grouping to exploit: every linear order is its own group
             first = np.arange(parent.size, dtype=np.int64)
             group = first

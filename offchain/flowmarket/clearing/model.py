@@ -100,8 +100,9 @@ class Certificate:
     max_imbalance: max_k |Σ_i w_ki x_i| (GB/h); max_order_gap: max over orders of
     |quantity − curve(portfolio price)| (GB/h); duality_gap: |dual − primal|
     objective (tokens/h), evaluated as |π·(W x)|, which it equals for the
-    responses x at π (no cancellation of two large sums); projection_exact: the prices are the exact projection
-    of the prior onto the optimal price set (False only past the size limit).
+    responses x at π (no cancellation of two large sums); projection_exact: the
+    prices are the exact projection of the prior onto the optimal price set
+    (False only past the size limit).
     """
 
     max_imbalance: float

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import flowmarket.clearing.linesearch as linesearch
-from flowmarket.clearing import clear
+from flowmarket.clearing import LinearOrders, clear
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import (
     DualOperators,
@@ -138,3 +139,23 @@ def test_duality_gap_is_the_difference_of_the_dual_and_primal_objectives() -> No
         gap = dual_value(lin, u) - primal_value(lin, x)
         assert abs(gap) == pytest.approx(abs(prices @ net_demand(ops, x)), rel=1e-9, abs=1e-9)
     assert result.certificate.duality_gap <= 1e-8
+
+
+@pytest.mark.parametrize("parent", [[0, 2, 2, 5], [3, 1, 1, 0]])
+def test_operators_accept_parents_that_are_gapped_or_unsorted(parent: list[int]) -> None:
+    weights = sp.csc_array(np.array([[1.0, 0.5, -0.5, 0.0], [0.0, 2.0, -2.0, 1.0]]))
+    lin = LinearOrders(
+        weights=weights,
+        p_high=np.array([5.0, 4.0, -1.0, 3.0]),
+        p_low=np.array([1.0, 2.0, -3.0, 0.0]),
+        q=np.ones(4),
+        slope=np.array([4.0, 2.0, 2.0, 3.0]),
+        parent=np.array(parent, dtype=np.int64),
+        sign=np.array([1.0, 1.0, -1.0, 1.0]),
+    )
+    ops = DualOperators.of(lin)
+    w = weights.toarray()
+    prices = np.array([0.7, -1.3])
+    x = np.array([0.2, 0.4, 0.6, 0.8])
+    np.testing.assert_allclose(column_prices(ops, prices), w.T @ prices, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(net_demand(ops, x), w @ x, rtol=0, atol=1e-14)
