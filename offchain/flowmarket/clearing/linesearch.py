@@ -117,7 +117,9 @@ def _bracket(
         both &= inside0
         rate = float(np.einsum("i,i,i->", b, v, both))
         np.clip(z_t, low, high, out=x_t)
-        rest = np.flatnonzero((x_t != x0) & ~both)
+        moved = x_t != x0
+        np.greater(moved, both, out=moved)  # moved and not inside throughout
+        rest = np.flatnonzero(moved)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
         if 0.0 < phi_t <= SHORT_ENOUGH * phi0 and span == 1.0:
             return None, span, phi_t, z_t

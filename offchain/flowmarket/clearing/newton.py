@@ -97,8 +97,12 @@ class _Oriented:
         its kink can absorb the residual, and leaving it out makes the Hessian
         singular exactly where the last digits have to be won.
         """
-        near = zeta > self.lo - band
-        near &= zeta < self.hi + band
+        if band == 0.0:
+            near = zeta > self.lo
+            near &= zeta < self.hi
+        else:
+            near = zeta > self.lo - band
+            near &= zeta < self.hi + band
         return near
 
 
