@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
 from flowmarket.api.schemas import CommitmentOut, HourOut, ProofOut, TradeOut
 from flowmarket.db import oracle_repo, orders_repo, results_repo
-from flowmarket.db.models import HourResult, Order
+from flowmarket.db.models import HourResult
 from flowmarket.errors import NotFound
 
 
@@ -70,7 +70,31 @@ def trades(session: Session, *, participant: str) -> list[TradeOut]:
     return out
 
 
-def orders_document(rows: Sequence[Order], *, hour: int) -> dict[str, Any]:
+class SignedOrderFields(Protocol):
+    """What `orders_document` reads of an order: a stored `Order` row or the oracle's
+    `oracle_repo.StandingOrder`."""
+
+    @property
+    def order_hash(self) -> str: ...
+    @property
+    def participant(self) -> str: ...
+    @property
+    def nonce(self) -> int: ...
+    @property
+    def from_hour(self) -> int: ...
+    @property
+    def until_hour(self) -> int: ...
+    @property
+    def replaces(self) -> str | None: ...
+    @property
+    def portfolio(self) -> dict[str, float]: ...
+    @property
+    def curve(self) -> list[list[float]]: ...
+    @property
+    def signature(self) -> str: ...
+
+
+def orders_document(rows: Sequence[SignedOrderFields], *, hour: int) -> dict[str, Any]:
     """The clearing engine's ORDERS.json for standing `rows`, plus what a verifier needs
     to check each signature (nonce, window, replaces, signature). Products: the sorted
     union of the portfolios' products."""
