@@ -34,6 +34,19 @@ SHORT_ENOUGH = 0.1  # a full step with 0 < φ(1) ≤ this × φ(0) is taken as i
 SORT_LIMIT = 20_000  # sort the kinks once S has at most this many orders
 
 
+@dataclass(frozen=True)
+class Workspace:
+    """Buffers (l,) reused by every line search of a solve: x(T) and two masks."""
+
+    x: FloatArray
+    mask: npt.NDArray[np.bool_]
+    moved: npt.NDArray[np.bool_]
+
+    @classmethod
+    def like(cls, z: FloatArray) -> Workspace:
+        return cls(np.empty_like(z), np.empty(z.shape, dtype=bool), np.empty(z.shape, dtype=bool))
+
+
 @dataclass
 class _Bracket:
     """[lo, hi] with φ(lo) > 0 ≥ φ(hi); S; rate: pull of the orders inside all of [lo, hi]."""
@@ -100,38 +113,43 @@ def _bracket(
     x0: FloatArray,
     inside0: npt.NDArray[np.bool_],
     bounds: tuple[FloatArray, FloatArray],
-    b: FloatArray,
-    v: FloatArray,
+    bv: tuple[FloatArray, FloatArray],
     phi0: float,
-) -> tuple[_Bracket | None, float, float, FloatArray]:
-    """One pass per trial end T = 1, 4, 16, …: (bracket, T, φ(T), z(T)); no bracket if T will do."""
+    z_t: FloatArray,
+    work: Workspace,
+) -> tuple[_Bracket | None, float, float]:
+    """One pass per trial end T = 1, 4, 16, …: (bracket, T, φ(T)) and z(T) in z_t.
+
+    No bracket when T itself will do (a nearly exact full step, or no root in reach).
+    """
     low, high = bounds
+    b, v = bv
+    x_t, both, moved = work.x, work.mask, work.moved
     span = 1.0
-    z_t = np.empty_like(z0)
-    x_t = np.empty_like(z0)
     while True:
         np.multiply(b, -span, out=z_t)
         z_t += z0
-        both = z_t > low
-        both &= z_t < high
+        np.greater(z_t, low, out=both)
+        np.less(z_t, high, out=moved)
+        both &= moved
         both &= inside0
         rate = float(np.einsum("i,i,i->", b, v, both))
         np.clip(z_t, low, high, out=x_t)
-        moved = x_t != x0
+        np.not_equal(x_t, x0, out=moved)
         np.greater(moved, both, out=moved)  # moved and not inside throughout
         rest = np.flatnonzero(moved)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
         if 0.0 < phi_t <= SHORT_ENOUGH * phi0 and span == 1.0:
-            return None, span, phi_t, z_t
+            return None, span, phi_t
         if phi_t <= 0.0:
             break
         if span >= MAX_BRACKET:
-            return None, span, phi_t, z_t
+            return None, span, phi_t
         span *= 4.0
     bracket = _Bracket(
         0.0, span, phi0, rate, z0[rest], low[rest], high[rest], b[rest], v[rest], x0[rest]
     )
-    return bracket, span, phi_t, z_t
+    return bracket, span, phi_t
 
 
 def exact_step(
@@ -139,20 +157,22 @@ def exact_step(
     x0: FloatArray,
     inside0: npt.NDArray[np.bool_],
     bounds: tuple[FloatArray, FloatArray],
-    b: FloatArray,
-    v: FloatArray,
+    bv: tuple[FloatArray, FloatArray],
     phi0: float,
-) -> tuple[float, FloatArray]:
-    """argmin_t ψ(t), t ≥ 0, given φ(0) = −ψ'(0) = phi0; returns (t, z(t)).
+    out: FloatArray,
+    work: Workspace,
+) -> float:
+    """argmin_t ψ(t), t ≥ 0, given φ(0) = −ψ'(0) = phi0; returns t and writes z(t) to out.
 
-    z0, x0 = clip(z0, lo, hi), inside0 = (lo < z0 < hi), bounds = (lo, hi), b, v:
-    (l,), see above.
+    z0, x0 = clip(z0, lo, hi), inside0 = (lo < z0 < hi), bounds = (lo, hi), bv = (b, v):
+    (l,), see above; out (l,) must not be z0; work: buffers, see `Workspace`.
     """
     if not phi0 > 0.0:  # not a descent direction (rounding at convergence): stay
-        return 0.0, z0.copy()
-    bracket, span, phi_hi, z_t = _bracket(z0, x0, inside0, bounds, b, v, phi0)
+        np.copyto(out, z0)
+        return 0.0
+    bracket, span, phi_hi = _bracket(z0, x0, inside0, bounds, bv, phi0, out, work)
     if bracket is None:
-        return span, z_t
+        return span
     while bracket.z0.size > SORT_LIMIT:
         width = bracket.hi - bracket.lo
         t = bracket.lo + width * bracket.phi_lo / (bracket.phi_lo - phi_hi)
@@ -163,6 +183,6 @@ def exact_step(
             phi_hi = phi_t
         bracket.narrow(t, phi_t, x_t)
     t = min(max(bracket.root(), 0.0), span)
-    np.multiply(b, -t, out=z_t)
-    z_t += z0
-    return t, z_t
+    np.multiply(bv[0], -t, out=out)
+    out += z0
+    return t

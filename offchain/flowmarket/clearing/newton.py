@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from flowmarket.clearing.dual import DualOperators, dot
 from flowmarket.clearing.krylov import pcg
-from flowmarket.clearing.linesearch import exact_step
+from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
 from flowmarket.errors import ClearingFailed
 
@@ -89,7 +89,9 @@ class _Oriented:
         r: FloatArray = ops.groups @ ops.group_sum(np.clip(zeta, self.lo, self.hi))
         return r
 
-    def jacobian(self, zeta: FloatArray, band: float) -> npt.NDArray[np.bool_]:
+    def jacobian(
+        self, zeta: FloatArray, band: float, out: npt.NDArray[np.bool_] | None = None
+    ) -> npt.NDArray[np.bool_]:
         """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
 
         Strictly inside orders (lo < ζ < hi); after a stalled step (t < STALL_STEP)
@@ -97,6 +99,10 @@ class _Oriented:
         its kink can absorb the residual, and leaving it out makes the Hessian
         singular exactly where the last digits have to be won.
         """
+        if band == 0.0 and out is not None:
+            np.greater(zeta, self.lo, out=out)
+            out &= zeta < self.hi
+            return out
         if band == 0.0:
             near = zeta > self.lo
             near &= zeta < self.hi
@@ -146,8 +152,9 @@ def solve_dual(
     r_first = 0.0
     mu = np.inf
     t = 1.0
-    xi = np.empty_like(zeta)
-    h = np.empty_like(zeta)
+    xi, nu, beta, z_next = (np.empty_like(zeta) for _ in range(4))
+    inside = np.empty(zeta.shape, dtype=bool)
+    work = Workspace.like(zeta)
     for it in range(options.max_iter + 1):
         np.clip(zeta, box.lo, box.hi, out=xi)
         r = ops.groups @ ops.group_sum(xi)
@@ -165,15 +172,18 @@ def solve_dual(
         r_norm = float(np.sqrt(dot(r, r)))
         r_first = r_first or r_norm
         mu = max(min(mu, _proximal_weight(r_norm / r_first, h_scale)), MU_FLOOR * h_scale)
-        inside = box.jacobian(zeta, 0.0)
+        box.jacobian(zeta, 0.0, out=inside)
         near = inside if t >= STALL_STEP else box.jacobian(zeta, r_max)
-        np.multiply(ops.inv_slope, near, out=h)
+        np.multiply(ops.inv_slope, near, out=beta)  # the Hessian's weights, for now
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
-        d, n_cg = pcg(ops, ops.group_sum(h), mu, r, cg_tol, options.cg_max_iter)
+        d, n_cg = pcg(ops, ops.group_sum(beta), mu, r, cg_tol, options.cg_max_iter)
         cg_total += n_cg
-        nu = (ops.groups_t @ d)[ops.group]  # = sign·Wᵀd
-        t, zeta = exact_step(zeta, xi, inside, (box.lo, box.hi), nu * ops.inv_slope, nu, dot(r, d))
+        np.take(ops.groups_t @ d, ops.group, out=nu)  # = sign·Wᵀd
+        np.multiply(nu, ops.inv_slope, out=beta)
+        bounds = (box.lo, box.hi)
+        t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
+        zeta, z_next = z_next, zeta
         prices = prices + t * d
     raise ClearingFailed(
         f"clearing: Newton did not reach imbalance {target:.3g} GB/h in "

@@ -19,7 +19,7 @@ from flowmarket.clearing.dual import (
     response,
 )
 from flowmarket.clearing.krylov import pcg
-from flowmarket.clearing.linesearch import exact_step
+from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.synthetic import random_book
 
 
@@ -53,6 +53,10 @@ def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
     np.testing.assert_allclose(d, np.linalg.solve(hessian, rhs), rtol=0, atol=1e-8)
 
 
+def work(z: np.ndarray) -> Workspace:
+    return Workspace.like(z)
+
+
 def slope_along(z0: np.ndarray, q: np.ndarray, b: np.ndarray, v: np.ndarray, t: float) -> float:
     """φ(t) = Σ clip(z0 − t b, 0, q) v, minus the dual's slope along the direction."""
     return float(np.clip(z0 - t * b, 0.0, q) @ v)
@@ -73,7 +77,8 @@ def test_exact_line_search_lands_on_the_root_of_the_dual_slope(
     phi0 = float(x0 @ v)
     if phi0 < 0:  # make it a descent direction
         v, b, phi0 = -v, -b, -phi0
-    t, z = exact_step(z0, x0, (z0 > 0) & (z0 < q), (np.zeros(size), q), b, v, phi0)
+    z = np.empty(size)
+    t = exact_step(z0, x0, (z0 > 0) & (z0 < q), (np.zeros(size), q), (b, v), phi0, z, work(z0))
     np.testing.assert_allclose(z, z0 - t * b, rtol=0, atol=1e-12)
     scale = float(np.abs(x0 * v).sum())
     if t != 1.0:  # a full step is also taken when it is nearly exact
@@ -86,7 +91,9 @@ def test_line_search_stays_put_when_the_direction_does_not_descend() -> None:
     z0 = np.array([0.5, 1.5])
     q = np.array([1.0, 2.0])
     v = np.array([1.0, -1.0])
-    t, z = exact_step(z0, np.clip(z0, 0, q), np.ones(2, dtype=bool), (0 * q, q), v, v, 0.0)
+    z = np.empty(2)
+    inside = np.ones(2, dtype=bool)
+    t = exact_step(z0, np.clip(z0, 0, q), inside, (0 * q, q), (v, v), 0.0, z, work(z0))
     assert t == 0.0
     np.testing.assert_array_equal(z, z0)
 
@@ -118,11 +125,12 @@ def test_line_search_gives_the_same_step_for_orders_taken_with_their_sign_flippe
     if phi0 < 0:
         v, b, phi0 = -v, -b, -phi0
     inside = (z0 > 0) & (z0 < q)
-    t, _ = exact_step(z0, x0, inside, (np.zeros(size), q), b, v, phi0)
+    z = np.empty(size)
+    t = exact_step(z0, x0, inside, (np.zeros(size), q), (b, v), phi0, z, work(z0))
     flip = rng.random(size) < 0.5
     s = np.where(flip, -1.0, 1.0)
     low, high = np.minimum(s * q, 0.0), np.maximum(s * q, 0.0)
-    t_flipped, z = exact_step(s * z0, s * x0, inside, (low, high), s * b, s * v, phi0)
+    t_flipped = exact_step(s * z0, s * x0, inside, (low, high), (s * b, s * v), phi0, z, work(z0))
     assert t_flipped == pytest.approx(t, rel=1e-12)
     np.testing.assert_allclose(z, s * (z0 - t * b), rtol=0, atol=1e-12)
 
