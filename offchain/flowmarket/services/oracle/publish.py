@@ -116,10 +116,11 @@ def current_requirements(ctx: OracleContext, hour: int) -> dict[str, int]:
 
 def post_requirements(ctx: OracleContext, hour: int) -> None:
     wanted = current_requirements(ctx, hour)
-    posted = {
-        p: ctx.rpc(partial(chain_state.requirement_of, ctx, p), what="read requirement", hour=hour)
-        for p in wanted
-    }
+    posted = ctx.rpc(
+        partial(chain_state.requirements_of, ctx, sorted(wanted)),
+        what="read requirements",
+        hour=hour,
+    )
     changed = sorted(p for p in wanted if wanted[p] != posted[p])
     if not changed:
         return

@@ -45,12 +45,11 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
     params = ctx.rpc(
         lambda: chain_state.collateral_params(ctx), what="read collateral params", hour=hour
     )
-    states = {
-        p: ctx.rpc(
-            partial(chain_state.participant_state, ctx, p), what="read participant", hour=hour
-        )
-        for p in participants
-    }
+    states = ctx.rpc(
+        partial(chain_state.participant_states, ctx, participants),
+        what="read participants",
+        hour=hour,
+    )
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
     kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)
     dropped = sorted(row.order_hash for row in rows if row.order_hash not in kept_hashes)
