@@ -29,7 +29,6 @@ from sqlmodel import Session
 from web3 import Web3
 from web3.contract import Contract
 
-from flowmarket.api.app import create_app
 from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
@@ -40,13 +39,10 @@ from flowmarket.db import oracle_repo, orders_repo
 from flowmarket.db.models import Product
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.services.demo.api_server import VirtualClock
-from flowmarket.services.governance_view import ChainMarketView
 from flowmarket.services.oracle.cycle import Oracle, open_oracle
 from flowmarket.services.participant_client import ParticipantClient
-from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import load_domain, open_database, token_secret
+from flowmarket.services.serve import build_app, load_domain, open_database
 from flowmarket.signing import Domain
-from flowmarket.web import mount_web
 
 TOKEN = 10**18
 ROLES = ("deployer", "oracle", "guardian", "supplier", "alice", "seller", "buyer")
@@ -162,9 +158,8 @@ def submit_counterparties(market: WebMarket, catalogue: list[Product]) -> None:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on a free port; yields its URL."""
-    port = free_port()
+def serve(app: FastAPI, port: int) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on `port`; yields its URL."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -189,7 +184,8 @@ def open_web_market(
     state: Path,
 ) -> Iterator[WebMarket]:
     """Deploy (genesis: the next real hour, its window open), load the demo catalogue,
-    serve API and pages, open the oracle on 3600-second hours from genesis."""
+    serve API and pages (`build_app`, as `flowmarket serve` does, with the virtual
+    clock), open the oracle on 3600-second hours from genesis."""
     hour = int(time.time()) // 3600 + 1
     settings = replace(
         base,
@@ -197,6 +193,7 @@ def open_web_market(
         rpc_url=rpc_url,
         database_url=f"sqlite:///{state / 'market.sqlite'}",
         oracle_key=keys["oracle"],
+        api_port=free_port(),
         oracle_hour_length_s=3600.0,
         oracle_epoch_s=0.0,  # hour h closes at h · 3600, as the API's windows do
         oracle_retry_attempts=3,
@@ -214,24 +211,16 @@ def open_web_market(
         orders_repo.upsert_products(session, products=catalogue)
     clock = VirtualClock()
     clock.bidding(hour)
-    domain = load_domain(settings.deployment_file)
-    app = create_app(
-        backend=SqlBackend(engine),
-        domain=domain,
-        operator_key=settings.oracle_key,
-        token_secret=token_secret(settings.oracle_key),
-        clock=clock,
-    )
-    mount_web(app, chain=ChainMarketView.connect(settings.rpc_url, deployment, compiled))
+    app = build_app(settings, engine=engine, clock=clock)  # as `flowmarket serve` wires it
     try:
-        with serve(app) as url:
+        with serve(app, settings.api_port) as url:
             market = WebMarket(
                 url=url,
                 settings=settings,
                 engine=engine,
                 clock=clock,
                 hour=hour,
-                domain=domain,
+                domain=load_domain(settings.deployment_file),
                 deployment=deployment,
                 compiled=compiled,
                 w3=w3,
