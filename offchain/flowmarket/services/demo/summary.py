@@ -150,7 +150,11 @@ def settlement_section(cast: Cast, engine: Engine, week: int, status: str) -> di
                 "settled": int(leaf(week, address).call()) == 2,
             }
         )
-    forwarded = sum(int(e["amount"]) for e in _events(cast, "WeeklySettlement", "FeesForwarded"))
+    forwarded = sum(
+        int(e["amount"])
+        for e in _events(cast, "WeeklySettlement", "FeesForwarded")
+        if int(e["week"]) == week
+    )
     return {
         "week": week,
         "status": status,
