@@ -271,14 +271,28 @@ class FillOut(BaseModel):
 
 
 class SettlementHourOut(BaseModel):
+    """One hour's cash. `cash` is the clearing's gross cash (−Σ price × trade, before
+    fees); `fee`/`net_cash` are the exact amounts (wei, decimal strings) of the entry leaf
+    the oracle committed on chain, which the weekly settlement pays: net_cash = cash
+    rounded to wei − fee. They are null for an hour cleared without an on-chain
+    commitment (no leaf, nothing to settle)."""
+
     hour: int
     cash: float
     accumulated: float
+    fee_wei: str | None = None
+    net_cash_wei: str | None = None
 
 
 class SettlementOut(BaseModel):
+    """accumulated_cash: the gross cash summed over the hours (before fees);
+    to_settle_wei: the exact sum of the committed entries' net cash (after fees, wei),
+    what the weekly settlement transfers; fees_wei: the exact fees in it."""
+
     participant: str
     accumulated_cash: float
+    to_settle_wei: str = "0"
+    fees_wei: str = "0"
     hours: list[SettlementHourOut]
 
 

@@ -181,6 +181,12 @@ def amounts_rows(
     ]
 
 
+def participant_amounts(session: Session, *, participant: str) -> dict[int, tuple[int, int]]:
+    """{hour: (net cash wei, fee wei)} of the participant's committed entry leaves."""
+    query = select(OracleHourAmount).where(OracleHourAmount.participant == participant)
+    return {row.hour: (int(row.net_cash), int(row.fee)) for row in session.exec(query)}
+
+
 def week_totals(session: Session, *, first_hour: int, last_hour: int) -> tuple[dict[str, int], int]:
     """Exact sums over hours [first_hour, last_hour]: ({participant: net wei}, fees wei)."""
     query = select(OracleHourAmount).where(

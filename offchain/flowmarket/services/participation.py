@@ -21,7 +21,7 @@ from flowmarket.api.schemas import (
     SettlementOut,
     TradeOut,
 )
-from flowmarket.db import auth_repo, orders_repo, results_repo
+from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
 from flowmarket.services import published
@@ -219,11 +219,30 @@ class SqlBackend(ExpectedPositionsSql):
     def settlement(self, participant: str) -> SettlementOut:
         with self._session() as session:
             rows = results_repo.participant_history(session, participant=participant)
-        hours, total = [], 0.0
+            committed = oracle_repo.participant_amounts(session, participant=participant)
+        hours, total, net_total, fee_total = [], 0.0, 0, 0
         for row in rows:
             total += row.cash
-            hours.append(SettlementHourOut(hour=row.hour, cash=row.cash, accumulated=total))
-        return SettlementOut(participant=participant, accumulated_cash=total, hours=hours)
+            exact = committed.get(row.hour)
+            if exact is not None:
+                net_total += exact[0]
+                fee_total += exact[1]
+            hours.append(
+                SettlementHourOut(
+                    hour=row.hour,
+                    cash=row.cash,
+                    accumulated=total,
+                    net_cash_wei=None if exact is None else str(exact[0]),
+                    fee_wei=None if exact is None else str(exact[1]),
+                )
+            )
+        return SettlementOut(
+            participant=participant,
+            accumulated_cash=total,
+            to_settle_wei=str(net_total),
+            fees_wei=str(fee_total),
+            hours=hours,
+        )
 
     def hour(self, hour: int) -> HourOut:
         with self._session() as session:

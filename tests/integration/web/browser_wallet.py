@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -72,3 +73,14 @@ class DevWallet:
 
     def methods(self) -> list[str]:
         return [method for method, _ in self.calls]
+
+
+SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page PNG under build/screenshots, for looking at the pages as a user."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

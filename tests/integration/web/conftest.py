@@ -32,7 +32,6 @@ LAUNCH_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 
 
 def chromium_path() -> str:
@@ -97,10 +96,3 @@ def page(browser: Any, wallet: DevWallet) -> Iterator[Any]:
     yield page
     context.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
-
-
-def screenshot(page: Any, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

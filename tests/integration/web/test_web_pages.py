@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from browser_wallet import DevWallet
+from browser_wallet import DevWallet, screenshot
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 from web_harness import TOKEN, WebMarket
 
-from conftest import screenshot
 from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.leaves import product_id
 from flowmarket.money import to_wad
@@ -90,6 +89,14 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     bundle = build_hour_bundle(cleared, hour=web_market.hour, fee_bps=journal.fee_bps)
     entry = bundle.entry_fields(wallet.address)  # (participant, net cash, fee, trades hash)
     assert web_market.view("ClearingLedger", "verifyEntry", web_market.hour, *entry, proof)
+    # What settles is the committed entry's net cash (after the fee), shown exactly.
+    _, net_cash, fee, _ = entry
+    assert fee > 0
+    assert abs(net_cash + fee - mine["cash"] * 10**18) <= 10**6  # gross = net + fee, to the wei
+    to_settle = page.text_content("#to-settle") or ""
+    assert abs(float(to_settle.split()[0].replace(",", "")) - net_cash / 10**18) <= 0.5e-4
+    fees = page.text_content("#fees") or ""
+    assert abs(float(fees.split()[0].replace(",", "")) - fee / 10**18) <= 0.5e-4
     screenshot(page, "participant-positions")
     assert wallet.methods().count("personal_sign") == 2
 

@@ -135,8 +135,12 @@ def test_participant_sees_its_own_positions_trades_and_settlement(market: Market
     settlement = market.client.get("/v1/me/settlement", headers=headers).json()
     assert settlement["participant"] == alice
     assert settlement["accumulated_cash"] == pytest.approx(-25.0, abs=1e-5)
+    # Cleared here without an on-chain commitment: no entry leaf, so nothing settles yet.
+    assert settlement["to_settle_wei"] == "0"
+    assert settlement["fees_wei"] == "0"
+    assert all(h["net_cash_wei"] is None and h["fee_wei"] is None for h in settlement["hours"])
     download = market.client.get("/v1/me/settlement", params={"format": "csv"}, headers=headers)
-    assert download.text.splitlines()[0] == "hour,cash,accumulated"
+    assert download.text.splitlines()[0] == "hour,cash,accumulated,fee_wei,net_cash_wei"
     bob_view = market.client.get("/v1/me/settlement", headers=market.login(market.wallets[1]))
     assert bob_view.json()["accumulated_cash"] == pytest.approx(25.0, abs=1e-5)
 

@@ -124,11 +124,16 @@ async function refresh() {
   ));
   const hours = settlement.hours.slice(-24).reverse();
   show('settlement', el('h2', {}, 'Settlement'),
-    kv([['accumulated', el('strong', { id: 'accumulated' }, `${fmt(settlement.accumulated_cash)} capacity tokens`)],
-      ['sign', 'negative = you pay at the weekly settlement']]),
+    kv([['to settle (after fees)', el('strong', { id: 'to-settle' }, `${tokens(settlement.to_settle_wei, 4)} capacity tokens`)],
+      ['of which fees', el('span', { id: 'fees' }, `${tokens(settlement.fees_wei, 4)} capacity tokens`)],
+      ['cash before fees', el('span', { id: 'accumulated' }, `${fmt(settlement.accumulated_cash)} capacity tokens`)],
+      ['sign', 'negative = you pay at the weekly settlement; the committed entries (after fees) are what settles']]),
     hours.length === 0 ? el('p', { class: 'muted' }, 'No cleared hours yet.') : table(
-      ['hour', { label: 'cash', num: true }, { label: 'accumulated', num: true }, 'verify'],
-      hours.map((h) => [hourLabel(h.hour), fmt(h.cash), fmt(h.accumulated),
+      ['hour', { label: 'cash before fees', num: true }, { label: 'fee', num: true },
+        { label: 'net (settles)', num: true }, { label: 'accumulated before fees', num: true }, 'verify'],
+      hours.map((h) => [hourLabel(h.hour), fmt(h.cash),
+        h.fee_wei === null ? '–' : tokens(h.fee_wei, 6), h.net_cash_wei === null ? '–' : tokens(h.net_cash_wei, 6),
+        fmt(h.accumulated),
         el('a', { href: `/v1/hours/${h.hour}/proofs/participants/${state.address}` }, 'Merkle proof')]),
     ),
     el('p', { class: 'muted' }, 'Downloads: ',
