@@ -12,13 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from flowmarket.api.schemas import (
     EXAMPLE_ADDRESS,
-    EXAMPLE_SIGNATURE,
     MAX_NONCE,
     Number,
     ReceiptOut,
+    SignedEnvelope,
     Strict,
     check_address,
-    check_signature,
 )
 
 EXAMPLE_EXPECTED: dict[str, Any] = {
@@ -55,7 +54,7 @@ class ExpectedReportIn(Strict):
     _participant = field_validator("participant")(check_address)
 
 
-class SignedExpectedPositionsIn(Strict):
+class SignedExpectedPositionsIn(SignedEnvelope):
     """A report of expected positions with the participant's EIP-712 signature.
 
     The example is a real signature by Hardhat development account #3 (report id
@@ -64,16 +63,6 @@ class SignedExpectedPositionsIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_EXPECTED]})
 
     report: ExpectedReportIn
-    chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
-    verifying_contract: str | None = None
-    signature: str = Field(examples=[EXAMPLE_SIGNATURE])
-
-    _signature = field_validator("signature")(check_signature)
-
-    @field_validator("verifying_contract")
-    @classmethod
-    def _contract(cls, value: str | None) -> str | None:
-        return None if value is None else check_address(value)
 
 
 class ExpectedPositionOut(BaseModel):

@@ -99,15 +99,10 @@ EXAMPLE_CANCEL: dict[str, Any] = {
 }
 
 
-class SignedOrderIn(Strict):
-    """An order with the participant's EIP-712 signature and the domain it signed for.
+class SignedEnvelope(Strict):
+    """The parts every EIP-712 signed write carries besides its message: the domain's
+    chain id and (optionally) verifying contract, and the 65-byte signature."""
 
-    The example is a real signature by Hardhat development account #3 (order id
-    0xa371181e5c82d61fced4f9528181068f27cc623222042c8051e509b157853716)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_ORDER]})
-
-    order: OrderIn
     chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
     verifying_contract: str | None = None
     signature: str = Field(examples=[EXAMPLE_SIGNATURE])
@@ -118,6 +113,17 @@ class SignedOrderIn(Strict):
     @classmethod
     def _contract(cls, value: str | None) -> str | None:
         return None if value is None else check_address(value)
+
+
+class SignedOrderIn(SignedEnvelope):
+    """An order with the participant's EIP-712 signature and the domain it signed for.
+
+    The example is a real signature by Hardhat development account #3 (order id
+    0xa371181e5c82d61fced4f9528181068f27cc623222042c8051e509b157853716)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_ORDER]})
+
+    order: OrderIn
 
 
 class CancelIn(Strict):
