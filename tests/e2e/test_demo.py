@@ -152,6 +152,20 @@ def test_demo_reports_gas_and_timing_and_stops_its_node(
     assert not rpc_ready(node["rpc_url"]) and not pid_alive(node["pid"])
 
 
+def test_demo_ends_with_a_self_contained_html_report_of_its_week(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    done, _ = demo_run
+    line = next(x for x in done.stdout.splitlines() if x.startswith("report: "))
+    path = Path(line.removeprefix("report: ").split(" (")[0])
+    assert f"{HOURS + AFTER} hours" in line
+    html = path.read_text(encoding="utf-8")
+    for key in ("summary", "prices", "curves", "volumes", "positions", "collateral"):
+        assert f'<section id="{key}">' in html
+    assert html.count("data:image/svg+xml;base64,") >= 6
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
 def test_demo_refuses_a_state_folder_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
     done = run_demo(tmp_path, "--hours", "1", timeout=120)
