@@ -23,12 +23,20 @@ from fastapi.staticfiles import StaticFiles
 from flowmarket.api.context import Context
 from flowmarket.api.schemas import ADDRESS_RE, ErrorOut
 from flowmarket.errors import ChainError
-from flowmarket.signing import CancelMessage, Domain, OrderMessage, digest, typed_data
+from flowmarket.signing import (
+    CancelMessage,
+    Domain,
+    ExpectedPositionsMessage,
+    OrderMessage,
+    digest,
+    typed_data,
+)
 from flowmarket.signing.fixed_point import to_fixed
 from flowmarket.web.schemas import (
     CancelDraftIn,
     ChainView,
     CollateralOut,
+    ExpectedDraftIn,
     GovernanceOut,
     OrderDraftIn,
     TxOut,
@@ -72,7 +80,9 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def signable(domain: Domain, message: OrderMessage | CancelMessage) -> TypedDataOut:
+def signable(
+    domain: Domain, message: OrderMessage | CancelMessage | ExpectedPositionsMessage
+) -> TypedDataOut:
     document = typed_data(domain, message)
     safe = json_safe({key: document[key] for key in ("primaryType", "message")})
     chain_id = int(document["domain"]["chainId"])
@@ -100,6 +110,18 @@ def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
         portfolio=dict(body.portfolio),
         curve=tuple((float(q), float(p)) for q, p in body.curve),
         replaces=body.replaces,
+    )
+    return signable(context.domain, message)
+
+
+@router.post("/typed-data/expected-positions", response_model=TypedDataOut, responses=ERRORS)
+def expected_typed_data(body: ExpectedDraftIn, context: Context) -> TypedDataOut:
+    """The `eth_signTypedData_v4` document for an expected-positions report, and its id."""
+    message = ExpectedPositionsMessage(
+        participant=to_checksum_address(body.participant),
+        nonce=body.nonce,
+        deadline=body.deadline,
+        positions=dict(body.positions),
     )
     return signable(context.domain, message)
 

@@ -33,6 +33,18 @@ class OrderDraftIn(Strict):
         return None if value is None else check_hash(value)
 
 
+class ExpectedDraftIn(Strict):
+    """An expected-positions report to be signed: the `report` part of
+    `POST /v1/expected-positions` ({product: GB/h}; 0 withdraws a product)."""
+
+    participant: str
+    nonce: int = Field(ge=0, le=2**63 - 1)
+    deadline: int = Field(ge=0, le=2**63 - 1)
+    positions: dict[str, float]
+
+    _participant = field_validator("participant")(check_address)
+
+
 class CancelDraftIn(Strict):
     participant: str
     order_hash: str

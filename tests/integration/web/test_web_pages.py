@@ -194,3 +194,49 @@ def test_governance_page_delegates_and_votes_through_the_wallet(
     assert "for 100,000" in (card.locator(".tally-text").text_content() or "")
     assert wallet.methods().count("eth_sendTransaction") == 1
     screenshot(page, "governance")
+
+
+def test_participant_reports_expected_positions_in_the_browser(
+    page: Any, web_market: WebMarket, wallet: DevWallet
+) -> None:
+    product = format_name(ProductKey(Kind.HOURLY, "us-east", "regular", web_market.hour + 20))
+    page.goto(f"{web_market.url}/participant")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#connect-button")
+    page.wait_for_selector("#address")
+    page.click("#signin-button")
+    page.wait_for_selector("text=Signed in as")
+
+    # An unknown product is refused with the field named, and nothing is stored.
+    page.fill("#expected-rows [name=expected-product]", "rt:nowhere:premium:2026-01-01T00")
+    page.fill("#expected-rows [name=expected-quantity]", "4")
+    page.click("#expected-button")
+    page.wait_for_selector("#expected-result .notice.error")
+    refused = page.text_content("#expected-result") or ""
+    assert "rt:nowhere:premium:2026-01-01T00" in refused, refused
+    assert "No expected positions reported." in (page.text_content("#expected-current") or "")
+
+    page.fill("#expected-rows [name=expected-product]", product)
+    page.fill("#expected-rows [name=expected-quantity]", "-2.5")
+    page.click("#expected-button")
+    page.wait_for_selector("#expected-result .notice.ok, #expected-result .notice.error")
+    accepted = page.text_content("#expected-result") or ""
+    assert "accepted (nonce " in accepted, accepted
+    typed = json.loads(
+        [params[1] for method, params in wallet.calls if method == "eth_signTypedData_v4"][-1]
+    )
+    assert typed["primaryType"] == "ExpectedPositions"
+    report_id = digest_of(typed)
+    assert report_id[:8] in accepted  # shown shortened
+
+    # Stored by the server: a fresh page reads it back through GET /v1/me/expected-positions.
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#connect-button")
+    page.wait_for_selector("#address")
+    page.click("#signin-button")
+    page.wait_for_selector(f"#expected-current >> text={product}")
+    row = page.locator("#expected-current tbody tr").first.locator("td")
+    assert row.nth(0).text_content() == product
+    assert float(row.nth(1).text_content() or "nan") == -2.5
+    screenshot(page, "participant-expected-positions")

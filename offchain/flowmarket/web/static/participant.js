@@ -78,6 +78,54 @@ async function submit() {
   }
 }
 
+function addExpected(name = '', quantity = '') {
+  inputRow('expected-rows', [
+    el('input', { class: 'product', list: 'products', placeholder: 'product', value: name, name: 'expected-product' }),
+    el('input', { class: 'small', type: 'number', step: 'any', value: quantity, name: 'expected-quantity', placeholder: 'GB/h' }),
+  ]);
+}
+
+async function reportExpected() {
+  const button = document.getElementById('expected-button');
+  button.disabled = true;
+  show('expected-result', notice('info', 'Preparing the report…'));
+  try {
+    if (!state.token) throw new Error('sign in first: the next report nonce is private');
+    const positions = {};
+    for (const row of document.querySelectorAll('#expected-rows .row')) {
+      const name = row.querySelector('[name=expected-product]').value.trim();
+      if (!name) continue;
+      positions[name] = readNumber(row.querySelector('[name=expected-quantity]'), `expected position of ${name}`);
+    }
+    const current = await api('/v1/me/expected-positions', { token: state.token });
+    // Valid until the close of the bidding window after the open one (the CLI's default).
+    const report = {
+      participant: state.address, nonce: current.next_nonce, deadline: (state.domain.open_hour + 1) * 3600, positions,
+    };
+    const draft = await api('/v1/web/typed-data/expected-positions', { method: 'POST', body: report });
+    show('expected-result', notice('info', `Confirm the signature in your wallet (report ${short(draft.digest)})…`));
+    const signature = await signTypedData(state.address, draft.typed_data);
+    const accepted = await api('/v1/expected-positions', {
+      method: 'POST',
+      body: { report, chain_id: state.domain.chain_id, verifying_contract: state.domain.verifying_contract, signature },
+    });
+    show('expected-result', notice('ok', `Report ${short(accepted.report.report_hash)} accepted (nonce ${accepted.report.nonce}).`));
+    showExpected(accepted.expected);
+  } catch (error) {
+    reportError('expected-result', error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showExpected(expected) {
+  show('expected-current', expected.positions.length === 0 ? el('p', { class: 'muted' }, 'No expected positions reported.') : table(
+    ['product', { label: 'expected (GB/h)', num: true }, 'reported'],
+    expected.positions.map((p) => [el('span', { class: 'mono' }, p.product), fmt(p.quantity),
+      new Date(p.reported_at * 1000).toISOString().slice(0, 16).replace('T', ' ')]),
+  ));
+}
+
 async function cancel(order) {
   try {
     const draft = await api('/v1/web/typed-data/cancel', { method: 'POST', body: { participant: state.address, order_hash: order.order_hash } });
@@ -107,9 +155,11 @@ async function collateral() {
 
 async function refresh() {
   const token = state.token;
-  const [orders, positions, settlement] = await Promise.all([
+  const [orders, positions, settlement, expected] = await Promise.all([
     api('/v1/me/orders', { token }), api('/v1/me/positions', { token }), api('/v1/me/settlement', { token }),
+    api('/v1/me/expected-positions', { token }),
   ]);
+  showExpected(expected);
   show('orders', el('h2', {}, `Open orders (${orders.length})`), orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
     ['order', 'portfolio', 'curve', 'hours', ''],
     orders.map((o) => [el('span', { class: 'mono' }, short(o.order_hash)),
@@ -158,6 +208,7 @@ async function connect() {
     document.getElementById('nonce').value = nonce.next_nonce;
     document.getElementById('signin-button').disabled = false;
     document.getElementById('submit-button').disabled = false;
+    document.getElementById('expected-button').disabled = false;
     await collateral();
   } catch (error) {
     reportError('status', error);
@@ -187,6 +238,9 @@ async function main() {
   addPoint('10', '4');
   document.getElementById('add-product').onclick = () => addProduct();
   document.getElementById('add-point').onclick = () => addPoint();
+  document.getElementById('add-expected').onclick = () => addExpected();
+  document.getElementById('expected-button').onclick = reportExpected;
+  addExpected();
   document.getElementById('connect-button').onclick = connect;
   document.getElementById('signin-button').onclick = signInClicked;
   document.getElementById('submit-button').onclick = submit;
