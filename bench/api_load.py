@@ -35,10 +35,10 @@ from flowmarket.api.context import ApiContext
 from flowmarket.api.intake import check_with_engine, open_hour, verify_order
 from flowmarket.api.limits import ApiLimits
 from flowmarket.api.schemas import SignedOrderIn
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.serve import open_database
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
-from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import open_database
 from flowmarket.signing import Domain, OrderMessage, digest, recover, sign
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from flowmarket.chain.node import rpc_ready
-from flowmarket.services.demo import DemoConfig
+from flowmarket.demo import DemoConfig
 
 HOURS, AFTER, NEW_FEE = 168, 2, 30
 ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
@@ -207,13 +207,13 @@ def _transport_session(tmp_path: Path, transport: str) -> list[tuple[str, str]]:
     from eth_account import Account
     from sqlmodel import Session
 
+    from flowmarket.backend.serve import open_database
     from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
     from flowmarket.db import orders_repo
     from flowmarket.db.models import Product
+    from flowmarket.demo.api_server import ApiServer, VirtualClock
+    from flowmarket.demo.transport import participant_client
     from flowmarket.errors import Conflict
-    from flowmarket.services.demo.api_server import ApiServer, VirtualClock
-    from flowmarket.services.demo.transport import participant_client
-    from flowmarket.services.serve import open_database
 
     product, hour = "rt:eu-west:premium:2026-01-01T00", 490_896
     tmp_path.mkdir()

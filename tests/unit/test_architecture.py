@@ -1,7 +1,8 @@
 """The layering STYLE.md promises, checked on the source tree itself.
 
-- `api/`, `db/` and `chain/` are adapters that never import each other;
-  `services/` combines them and `cli/` calls services.
+- `api/`, `db/` and `chain/` are adapters that never import each other; the
+  roles that combine them (`oracle/`, `backend/`, `demo/`) and the participant's
+  `client/` import only what their role needs; `cli/` parses and prints.
 - Nothing outside `config.py` reads the environment.
 - Every subcommand module registered in the CLI exists and builds its parser.
 """
@@ -37,6 +38,27 @@ def test_adapters_do_not_import_each_other(adapter: str) -> None:
     for path in sorted((PACKAGE / adapter).rglob("*.py")):
         for module in imported_modules(path):
             if any(module == other or module.startswith(other + ".") for other in others):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert offenders == []
+
+
+# Packages a role must never import: the tree tells the architecture.
+FORBIDDEN = {
+    "client": ("api", "db", "chain", "oracle", "backend", "demo", "cli", "web"),
+    "backend": ("oracle", "demo", "client", "cli"),
+    "oracle": ("api", "demo", "client", "cli", "web"),
+    "demo": ("cli",),
+    "web": ("db", "chain", "oracle", "backend", "demo", "client", "cli"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(FORBIDDEN))
+def test_roles_import_only_what_they_need(role: str) -> None:
+    forbidden = {f"flowmarket.{name}" for name in FORBIDDEN[role]}
+    offenders = []
+    for path in sorted((PACKAGE / role).rglob("*.py")):
+        for module in imported_modules(path):
+            if any(module == bad or module.startswith(bad + ".") for bad in forbidden):
                 offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
 

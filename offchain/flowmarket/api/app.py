@@ -1,5 +1,5 @@
 """The FastAPI application factory. Storage, domain and operator key are parameters,
-so the API runs in tests without a chain; `services.serve` builds them from settings."""
+so the API runs in tests without a chain; `backend.serve` builds them from settings."""
 
 from __future__ import annotations
 

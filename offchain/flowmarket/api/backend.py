@@ -1,4 +1,4 @@
-"""What the API needs from storage: a protocol that `services` implements over `db`.
+"""What the API needs from storage: a protocol that `backend` implements over `db`.
 
 The API never imports `db`; it receives an object with these methods. Methods raise
 `FieldError`, `Conflict` or `NotFound` (from `flowmarket.errors`) for bad requests.

@@ -36,7 +36,7 @@ def delivered_before(name: str, hour: int) -> int | None:
     """The last delivery hour of product `name` when it is before `hour`, else None.
 
     Names outside the catalogue's naming scheme have no known delivery period (None).
-    The same rule as the oracle's (`services.oracle.delivery`), which drops expected
+    The same rule as the oracle's (`oracle.delivery`), which drops expected
     positions in a product once its last hour is cleared."""
     try:
         key = parse_name(name)

@@ -1,1 +1,1 @@
-"""The `flowmarket` command: argument parsing and output; the work is done in services."""
+"""The `flowmarket` command: argument parsing and output; the packages it calls do the work."""

@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from flowmarket.chain.market import connect_market
 from flowmarket.cli.jsonfile import read_json_file
 from flowmarket.config import Settings
-from flowmarket.services.hour_commitment import build_hour_bundle, commit_bundle
-from flowmarket.services.market import connect_market
-from flowmarket.services.publication import (
+from flowmarket.oracle.hour_commitment import build_hour_bundle, commit_bundle
+from flowmarket.oracle.publication import (
     Publication,
     check_result_document,
     write_publication,

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from flowmarket.backend.serve import load_catalogue, open_database
 from flowmarket.config import Settings
-from flowmarket.services.serve import load_catalogue, open_database
 
 
 def register(subparsers: Any) -> None:

@@ -19,10 +19,10 @@ from typing import Any, TextIO
 from flowmarket.cli.oracle import JsonLines
 from flowmarket.cli.report import write_state_report
 from flowmarket.config import Settings
-from flowmarket.services.demo import DemoConfig, DemoEvent, run_demo
-from flowmarket.services.demo.config import DEFAULT_CATALOGUE
-from flowmarket.services.demo.report import report
-from flowmarket.services.demo.runner import fresh_state_dir
+from flowmarket.demo import DemoConfig, DemoEvent, run_demo
+from flowmarket.demo.config import DEFAULT_CATALOGUE
+from flowmarket.demo.report import report
+from flowmarket.demo.runner import fresh_state_dir
 
 DEFAULTS = DemoConfig(state_dir=Path(".flowmarket/demo"))
 BAR = 30

@@ -13,12 +13,12 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from flowmarket.backend.serve import open_database
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput, MarketError
-from flowmarket.services.oracle.cycle import open_oracle
-from flowmarket.services.oracle.expected import report_expected as record_expected
-from flowmarket.services.oracle.settlement import advance_week
-from flowmarket.services.serve import open_database
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.expected import report_expected as record_expected
+from flowmarket.oracle.settlement import advance_week
 
 STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",

@@ -8,8 +8,8 @@ from typing import Any
 
 import uvicorn
 
+from flowmarket.backend.serve import build_app, load_catalogue, load_domain, open_database
 from flowmarket.config import Settings
-from flowmarket.services.serve import build_app, load_catalogue, load_domain, open_database
 from flowmarket.signing import Domain
 
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         load_domain(settings.deployment_file)  # fail here, not in every worker
         uvicorn.run(
-            "flowmarket.services.serve:app_from_settings",
+            "flowmarket.backend.serve:app_from_settings",
             factory=True,
             host=host,
             port=port,

@@ -6,12 +6,12 @@ import argparse
 from typing import Any
 
 from flowmarket.chain.leaves import product_id
+from flowmarket.chain.market import connect_market
 from flowmarket.config import Settings
 from flowmarket.errors import MarketError
 from flowmarket.money import from_wad
-from flowmarket.services.hour_commitment import build_hour_bundle, read_commitment
-from flowmarket.services.market import connect_market
-from flowmarket.services.publication import read_publication
+from flowmarket.oracle.hour_commitment import build_hour_bundle, read_commitment
+from flowmarket.oracle.publication import read_publication
 
 
 class CommitmentMismatch(MarketError):

@@ -7,9 +7,9 @@ import json
 import time
 from typing import Any
 
+from flowmarket.backend.serve import open_database
 from flowmarket.config import Settings
-from flowmarket.services.oracle.status import oracle_status
-from flowmarket.services.serve import open_database
+from flowmarket.oracle.status import oracle_status
 
 
 def register(subparsers: Any) -> None:

@@ -10,10 +10,10 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from flowmarket.client.participant_client import ParticipantClient
+from flowmarket.client.wallets import keystore_address, load_account, new_keystore, save_keystore
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
-from flowmarket.services.participant_client import ParticipantClient
-from flowmarket.services.wallets import keystore_address, load_account, new_keystore, save_keystore
 
 
 def wallet_dir(settings: Settings) -> Path:

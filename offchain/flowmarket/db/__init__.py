@@ -1,4 +1,4 @@
 """Persistence: SQLModel tables, engines, Alembic migrations and repository functions.
 
-Imports neither `api` nor `chain`; `services` combines them.
+Imports neither `api` nor `chain`; the oracle, the backend and the demo combine them.
 """

@@ -50,6 +50,8 @@ def ramp(hours_to_delivery: npt.ArrayLike, horizon_hours: float, capital_cost: f
         out: FloatArray = 1.0 - tau / horizon_hours
         return out
     rate = capital_cost / HOURS_PER_YEAR
-    far = np.exp(-c_t)
-    exact: FloatArray = (np.exp(-rate * tau) - far) / -np.expm1(-c_t)
+    # e^(−rτ) − e^(−cT) as a difference of expm1 terms: exact 1 at τ = 0 whatever the
+    # platform's exp rounds to (1 − e^(−cT) and −expm1(−cT) may differ in the last ulp).
+    far = np.expm1(-c_t)
+    exact: FloatArray = (np.expm1(-rate * tau) - far) / -far
     return np.clip(exact, 0.0, 1.0)

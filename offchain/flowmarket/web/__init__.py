@@ -5,7 +5,7 @@ Pages are plain HTML/CSS and ES modules with no build step and no CDN, so they w
 offline. The browser never needs a keccak or ABI library: it asks the server for the
 exact EIP-712 document to sign (`eth_signTypedData_v4`) and for prepared calldata
 (`eth_sendTransaction`); the wallet signs. Governance and collateral data come from
-the chain through a `ChainView` that `services` implements and the serve wiring passes
+the chain through a `ChainView` that `backend` implements and the serve wiring passes
 in; this package never imports `chain` or `db`.
 """
 

@@ -123,7 +123,7 @@ class VoteIn(Strict):
 
 
 class ChainView(Protocol):
-    """Chain reads the web pages need; `services.governance_view` implements it."""
+    """Chain reads the web pages need; `backend.governance_view` implements it."""
 
     def governance(self) -> GovernanceOut: ...
 

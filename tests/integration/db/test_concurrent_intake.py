@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Engine
 
 from flowmarket.api.intake import VerifiedOrder
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.errors import Conflict
-from flowmarket.services.participation import SqlBackend
 
 ALICE = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
 HOUR = 500_000

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.api.expected_intake import VerifiedReport
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.db import oracle_repo
 from flowmarket.errors import Conflict
-from flowmarket.services.participation import SqlBackend
 
 ALICE = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from flowmarket.db import orders_repo, results_repo
 from flowmarket.db.models import Order, Product
 from flowmarket.errors import Conflict, FieldError
-from flowmarket.services.hourly_clearing import clear_hour, snapshot
+from flowmarket.oracle.hourly_clearing import clear_hour, snapshot
 
 HOUR = 500_000
 CLOSE = HOUR * 3600.0

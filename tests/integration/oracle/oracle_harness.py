@@ -26,14 +26,14 @@ from web3 import Web3
 from web3.contract import Contract
 
 from flowmarket.api.app import create_app
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.serve import load_domain, open_database, token_secret
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
-from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import load_domain, open_database, token_secret
 from flowmarket.signing import Domain, OrderMessage, ReceiptMessage, digest, sign
 
 TOKEN = 10**18

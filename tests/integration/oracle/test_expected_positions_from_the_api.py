@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.money import to_wad
-from flowmarket.services.oracle import chain_state
-from flowmarket.services.oracle.collateral import BPS, value_of
-from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.oracle import chain_state
+from flowmarket.oracle.collateral import BPS, value_of
+from flowmarket.oracle.cycle import open_oracle
 from flowmarket.signing import ExpectedPositionsMessage, sign
 from flowmarket.signing.fixed_point import signable
 

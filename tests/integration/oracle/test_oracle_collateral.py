@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo
-from flowmarket.services.hour_commitment import build_hour_bundle
-from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.hour_commitment import build_hour_bundle
 
 
 def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_away(

@@ -13,14 +13,14 @@ from oracle_harness import (
 )
 from sqlmodel import Session
 
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.chain.leaves import product_id
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
-from flowmarket.services.hour_commitment import build_hour_bundle
-from flowmarket.services.oracle.collateral import CollateralParams, requirement
-from flowmarket.services.oracle.cycle import open_oracle
-from flowmarket.services.oracle.expected import report_expected
-from flowmarket.services.participation import SqlBackend
+from flowmarket.oracle.collateral import CollateralParams, requirement
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.expected import report_expected
+from flowmarket.oracle.hour_commitment import build_hour_bundle
 
 
 def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
@@ -99,10 +99,10 @@ def test_hourly_money_is_exact_and_requirements_are_posted_from_positions(
 def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_transaction(
     world: OracleWorld,
 ) -> None:
-    from flowmarket.services.oracle import transactions
-    from flowmarket.services.oracle.journal import SENT, advance, load
-    from flowmarket.services.oracle.snapshot import take_snapshot
-    from flowmarket.services.oracle.solve import solve_hour
+    from flowmarket.oracle import transactions
+    from flowmarket.oracle.journal import SENT, advance, load
+    from flowmarket.oracle.snapshot import take_snapshot
+    from flowmarket.oracle.solve import solve_hour
 
     basic_book(world)
     oracle = open_oracle(world.settings, world.engine)

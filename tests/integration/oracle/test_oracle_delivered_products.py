@@ -10,8 +10,8 @@ from sqlmodel import Session
 from flowmarket.catalogue import Kind, ProductKey
 from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import Product
-from flowmarket.services.oracle.cycle import open_oracle
-from flowmarket.services.oracle.expected import report_expected
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.expected import report_expected
 
 RT = ProductKey(Kind.REAL_TIME, "eu-west", "premium", GENESIS).name
 FORWARD = ProductKey(Kind.HOURLY, "eu-west", "premium", GENESIS + 3).name

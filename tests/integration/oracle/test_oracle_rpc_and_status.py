@@ -14,7 +14,7 @@ from oracle_harness import GENESIS, OracleWorld, basic_book, funded_basic_book
 from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
-from flowmarket.services.oracle.cycle import open_oracle
+from flowmarket.oracle.cycle import open_oracle
 
 FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from flowmarket.chain.leaves import settlement_week
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
-from flowmarket.services.oracle.settlement import DONE, advance_week
+from flowmarket.oracle.settlement import DONE, advance_week
 
 HOURS = 168
 GRACE = 24 * 3600
@@ -31,7 +31,7 @@ def week_zero_from_publications(world: OracleWorld) -> tuple[dict[str, int], int
 def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restricted(
     world: OracleWorld,
 ) -> None:
-    from flowmarket.services.oracle.cycle import open_oracle
+    from flowmarket.oracle.cycle import open_oracle
 
     alice, bob, carol = address("alice"), address("bob"), address("carol")
     world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (3.0, 2.0)])

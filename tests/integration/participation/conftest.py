@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.api.app import create_app
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.serve import build_app, open_database, token_secret
 from flowmarket.config import Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
-from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import build_app, open_database, token_secret
 from flowmarket.signing import Domain
 
 OPERATOR_KEY = "0x" + "0b" * 32

@@ -9,7 +9,7 @@ import pytest
 from live_api_harness import LiveApi
 
 from flowmarket.cli.main import main
-from flowmarket.services.hourly_clearing import clear_hour
+from flowmarket.oracle.hourly_clearing import clear_hour
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

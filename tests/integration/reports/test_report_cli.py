@@ -25,8 +25,8 @@ from flowmarket.cli.main import main
 from flowmarket.config import Settings
 from flowmarket.db.models import HourOrder, HourProduct, HourResult
 from flowmarket.db.oracle_tables import OracleHour, OracleHourAmount
+from flowmarket.oracle.cycle import open_oracle
 from flowmarket.reports.curves import net_demand_curves
-from flowmarket.services.oracle.cycle import open_oracle
 
 HOURS = 4
 SECTIONS = ["summary", "prices", "curves", "volumes", "positions", "collateral"]

@@ -16,7 +16,7 @@ from web_harness import TOKEN, WebMarket
 from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.leaves import product_id
 from flowmarket.money import to_wad
-from flowmarket.services.hour_commitment import build_hour_bundle
+from flowmarket.oracle.hour_commitment import build_hour_bundle
 
 # [label, value] of every <dt>/<dd> pair the page shows.
 DEFINITIONS = "dts => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])"

@@ -3,7 +3,7 @@
 `open_web_market` deploys the demo profile on the session node into a private state
 folder, serves the participation API with the web app (uvicorn, SQLite, the demo
 catalogue) on a virtual clock, and opens the clearing oracle on the same database and
-clock (`services.oracle`, as `flowmarket oracle run` and the demo drive it). The
+clock (`oracle`, as `flowmarket oracle run` and the demo drive it). The
 counterparties sign their orders with their wallets and send them through the API
 (`ParticipantClient`, as `flowmarket order submit` does); `WebMarket.close_hour` moves
 the clock to the hour's close and runs the oracle's cycle for it: snapshot → collateral
@@ -29,19 +29,19 @@ from sqlmodel import Session
 from web3 import Web3
 from web3.contract import Contract
 
+from flowmarket.backend.serve import build_app, load_domain, open_database
 from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.chain.node import free_port
+from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo, orders_repo
 from flowmarket.db.models import Product
 from flowmarket.db.oracle_tables import OracleHour
-from flowmarket.services.demo.api_server import VirtualClock
-from flowmarket.services.oracle.cycle import Oracle, open_oracle
-from flowmarket.services.participant_client import ParticipantClient
-from flowmarket.services.serve import build_app, load_domain, open_database
+from flowmarket.demo.api_server import VirtualClock
+from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.signing import Domain
 
 TOKEN = 10**18

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
-from flowmarket.services.participation import SqlBackend
+from flowmarket.backend.participation import SqlBackend
 
 
 @pytest.fixture

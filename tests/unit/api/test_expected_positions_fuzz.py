@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
-from flowmarket.services.participation import SqlBackend
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.signing import ExpectedPositionsMessage, sign
 
 PATHS = ("/v1/expected-positions", "/v1/me/expected-positions")

@@ -15,7 +15,7 @@ from schemathesis.checks import not_a_server_error
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
-from flowmarket.services.participation import SqlBackend
+from flowmarket.backend.participation import SqlBackend
 
 
 def test_no_generated_request_causes_a_server_error(tmp_path: Path) -> None:

@@ -156,8 +156,8 @@ def test_the_openapi_examples_are_real_signed_requests(market: Market) -> None:
 
 def test_an_unreachable_database_answers_503_not_500(market: Market) -> None:
     from flowmarket.api.app import create_app
+    from flowmarket.backend.participation import SqlBackend
     from flowmarket.db.engine import make_engine
-    from flowmarket.services.participation import SqlBackend
 
     broken = make_engine("postgresql://nobody:nothing@127.0.0.1:9/none?connect_timeout=1")
     app = create_app(

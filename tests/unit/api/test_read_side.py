@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.db.models import HourParticipant, HourProduct, HourResult
-from flowmarket.services.hourly_clearing import clear_hour
-from flowmarket.services.participation import SqlBackend
+from flowmarket.oracle.hourly_clearing import clear_hour
 from flowmarket.signing import OrderMessage, recover
 
 

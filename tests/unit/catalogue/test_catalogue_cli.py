@@ -43,8 +43,8 @@ def test_catalogue_file_loads_into_the_api_products_table(
 ) -> None:
     from sqlmodel import Session, select
 
+    from flowmarket.backend.serve import load_catalogue, open_database
     from flowmarket.db.models import Product
-    from flowmarket.services.serve import load_catalogue, open_database
 
     out = tmp_path / "products.json"
     assert main(["catalogue", "--hour", "2026-11-22T14", "--out", str(out)]) == 0

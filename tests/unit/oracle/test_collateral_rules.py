@@ -9,7 +9,7 @@ import pytest
 
 from flowmarket.clearing import clear_document
 from flowmarket.money import WAD
-from flowmarket.services.oracle.collateral import (
+from flowmarket.oracle.collateral import (
     BELOW,
     OK,
     RESTRICTED,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flowmarket.catalogue import Kind, ProductKey
-from flowmarket.services.hour_commitment import build_hour_bundle
-from flowmarket.services.oracle.bundles import BundleCache
-from flowmarket.services.oracle.delivery import delivered_by, period_end
+from flowmarket.oracle.bundles import BundleCache
+from flowmarket.oracle.delivery import delivered_by, period_end
+from flowmarket.oracle.hour_commitment import build_hour_bundle
 
 HOUR = 498_702
 

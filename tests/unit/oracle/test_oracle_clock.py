@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowmarket.errors import InvalidInput
-from flowmarket.services.oracle.clock import OracleClock
+from flowmarket.oracle.clock import OracleClock
 
 
 def test_the_real_clock_closes_hour_h_at_h_times_3600_like_the_participation_api() -> None:

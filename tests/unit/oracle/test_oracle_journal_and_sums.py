@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.backend.serve import open_database
 from flowmarket.chain.leaves import settlement_week
 from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.money import hour_amounts
-from flowmarket.services.oracle.journal import (
+from flowmarket.oracle.journal import (
     CLEARED,
     COMMITTED,
     PUBLISHED,
@@ -27,8 +28,7 @@ from flowmarket.services.oracle.journal import (
     advance,
     load,
 )
-from flowmarket.services.oracle.status import oracle_status
-from flowmarket.services.serve import open_database
+from flowmarket.oracle.status import oracle_status
 
 WALLETS = [
     "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",

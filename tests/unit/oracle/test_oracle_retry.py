@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from flowmarket.errors import ChainUnavailable, TransactionReverted
-from flowmarket.services.oracle.retry import RetryPolicy, with_retries
+from flowmarket.oracle.retry import RetryPolicy, with_retries
 
 
 def flaky(failures: list[BaseException]) -> tuple[list[int], object]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from flowmarket.backend.serve import open_database
 from flowmarket.cli.main import main
-from flowmarket.services.serve import open_database
 
 
 def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -18,12 +18,12 @@ import logging
 import time
 
 from flowmarket.errors import ChainError
-from flowmarket.services.hour_commitment import HourBundle, read_commitment
-from flowmarket.services.oracle import chain_state, transactions
-from flowmarket.services.oracle.context import OracleContext
-from flowmarket.services.oracle.faults import crash_point
-from flowmarket.services.oracle.journal import COMMITTED, SENT, advance, load
-from flowmarket.services.oracle.transactions import SignedTx
+from flowmarket.oracle import chain_state, transactions
+from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.faults import crash_point
+from flowmarket.oracle.hour_commitment import HourBundle, read_commitment
+from flowmarket.oracle.journal import COMMITTED, SENT, advance, load
+from flowmarket.oracle.transactions import SignedTx
 
 log = logging.getLogger("flowmarket.oracle")
 

@@ -18,8 +18,8 @@ from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.config import Settings
-from flowmarket.services.demo.events import DemoEvent, EventSink
-from flowmarket.services.demo.wallets import Wallet
+from flowmarket.demo.events import DemoEvent, EventSink
+from flowmarket.demo.wallets import Wallet
 
 TOKEN = 10**18
 ETH_PER_WALLET = 10 * TOKEN

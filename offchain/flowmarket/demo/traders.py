@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from flowmarket.agents import Agent, MarketView, diff_orders
 from flowmarket.agents.base import Order
 from flowmarket.catalogue import Kind, parse_name
+from flowmarket.client.participant_client import ParticipantClient
+from flowmarket.demo.wallets import Wallet
 from flowmarket.errors import FieldError, InvalidInput
-from flowmarket.services.demo.wallets import Wallet
-from flowmarket.services.participant_client import ParticipantClient
 
 
 def last_listed_hour(portfolio: Mapping[str, float]) -> int:

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.backend.published import orders_document
 from flowmarket.clearing import clear_document
 from flowmarket.db import orders_repo, results_repo
 from flowmarket.db.models import HourParticipant, HourResult
 from flowmarket.errors import Conflict, FieldError
-from flowmarket.services.published import orders_document
 
 SECONDS_PER_HOUR = 3600
 ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]

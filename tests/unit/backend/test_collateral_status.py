@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from flowmarket.services.governance_view import collateral_status
-from flowmarket.services.oracle.collateral import CollateralParams, classify
+from flowmarket.backend.governance_view import collateral_status
+from flowmarket.oracle.collateral import CollateralParams, classify
 
 TOKEN = 10**18
 
@@ -78,7 +78,7 @@ def test_deficit_message_names_the_shortfall_in_tokens() -> None:
 def test_the_page_flags_exactly_the_participants_the_oracle_classifies(
     buffer_bps: int, requirement: int, offset: int
 ) -> None:
-    # The oracle's rule (services.oracle.collateral.classify): below ↔ deficit.
+    # The oracle's rule (oracle.collateral.classify): below ↔ deficit.
     params = CollateralParams(0, 0, buffer_bps)
     trigger = requirement * buffer_bps // 10_000
     for collateral in {requirement + offset, requirement + trigger + offset}:

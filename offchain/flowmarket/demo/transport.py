@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from flowmarket.api.context import ApiContext
 from flowmarket.api.routes_orders import cancel_order, submit_order
 from flowmarket.api.schemas import CancelIn, SignedOrderIn
+from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.errors import InvalidInput
-from flowmarket.services.participant_client import ParticipantClient
 from flowmarket.signing import Domain
 
 TRANSPORTS = ("http", "inprocess")

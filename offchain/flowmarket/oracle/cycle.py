@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.chain.market import Market, connect_market
 from flowmarket.clearing import clear_document
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
-from flowmarket.services.market import Market, connect_market
-from flowmarket.services.oracle import chain_state
-from flowmarket.services.oracle.clock import SECONDS_PER_HOUR, OracleClock
-from flowmarket.services.oracle.commit import commit_hour
-from flowmarket.services.oracle.context import OracleContext
-from flowmarket.services.oracle.faults import check_crash_setting, crash_point
-from flowmarket.services.oracle.journal import (
+from flowmarket.oracle import chain_state
+from flowmarket.oracle.clock import SECONDS_PER_HOUR, OracleClock
+from flowmarket.oracle.commit import commit_hour
+from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.faults import check_crash_setting, crash_point
+from flowmarket.oracle.journal import (
     CLEARED,
     COMMITTED,
     PUBLISHED,
@@ -34,11 +34,11 @@ from flowmarket.services.oracle.journal import (
     SNAPSHOTTED,
     load,
 )
-from flowmarket.services.oracle.publish import publish_hour
-from flowmarket.services.oracle.retry import RetryPolicy, with_retries
-from flowmarket.services.oracle.settlement import DONE, advance_week
-from flowmarket.services.oracle.snapshot import take_snapshot
-from flowmarket.services.oracle.solve import ClearFn, solve_hour
+from flowmarket.oracle.publish import publish_hour
+from flowmarket.oracle.retry import RetryPolicy, with_retries
+from flowmarket.oracle.settlement import DONE, advance_week
+from flowmarket.oracle.snapshot import take_snapshot
+from flowmarket.oracle.solve import ClearFn, solve_hour
 
 log = logging.getLogger("flowmarket.oracle")
 

@@ -20,11 +20,11 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flowmarket.api.app import create_app
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.serve import api_limits, load_domain, token_secret
 from flowmarket.chain.node import free_port
 from flowmarket.config import Settings
 from flowmarket.errors import ApiUnavailable
-from flowmarket.services.participation import SqlBackend
-from flowmarket.services.serve import api_limits, load_domain, token_secret
 
 SECONDS_PER_HOUR = 3600
 STARTUP_TIMEOUT_S = 20.0

@@ -21,11 +21,11 @@ from flowmarket.api.schemas import (
     SettlementOut,
     TradeOut,
 )
+from flowmarket.backend import published
+from flowmarket.backend.expected_positions import ExpectedPositionsSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
-from flowmarket.services import published
-from flowmarket.services.expected_positions import ExpectedPositionsSql
 from flowmarket.signing import product_id
 
 CATALOGUE_TTL_S = 2.0

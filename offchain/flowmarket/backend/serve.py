@@ -15,13 +15,13 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
+from flowmarket.backend.governance_view import chain_view_from_settings
+from flowmarket.backend.participation import SqlBackend
 from flowmarket.config import Settings, load_settings
 from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
 from flowmarket.errors import DeploymentMissing, InvalidInput
-from flowmarket.services.governance_view import chain_view_from_settings
-from flowmarket.services.participation import SqlBackend
 from flowmarket.signing import Domain
 from flowmarket.web import mount_web
 

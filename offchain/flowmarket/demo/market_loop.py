@@ -29,13 +29,13 @@ from flowmarket.catalogue import (
 )
 from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import Product
+from flowmarket.demo.api_server import VirtualClock
+from flowmarket.demo.events import DemoEvent, EventSink
+from flowmarket.demo.traders import TradeCounts, WalletTrader
 from flowmarket.errors import ChainError
-from flowmarket.services.demo.api_server import VirtualClock
-from flowmarket.services.demo.events import DemoEvent, EventSink
-from flowmarket.services.demo.traders import TradeCounts, WalletTrader
-from flowmarket.services.oracle.cycle import Oracle
-from flowmarket.services.oracle.delivery import delivered_by
-from flowmarket.services.oracle.settlement import DONE
+from flowmarket.oracle.cycle import Oracle
+from flowmarket.oracle.delivery import delivered_by
+from flowmarket.oracle.settlement import DONE
 
 KEEP_PRICES_HOURS = 48
 SETTLE_ATTEMPTS = 5

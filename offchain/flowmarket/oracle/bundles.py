@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowmarket.services.hour_commitment import HourBundle, build_hour_bundle
+from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle
 
 KEEP = 2
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flowmarket.demo.events import DemoEvent, EventSink
+from flowmarket.demo.setup import Cast
 from flowmarket.errors import ChainError
-from flowmarket.services.demo.events import DemoEvent, EventSink
-from flowmarket.services.demo.setup import Cast
 
 FOR, AGAINST = 1, 0
 SUCCEEDED, EXECUTED = 4, 7  # OpenZeppelin Governor's ProposalState

@@ -9,8 +9,8 @@ the timelock), `gas` and `summary` (what the run measured) and `runner` (the who
 job, node started and stopped around it).
 """
 
-from flowmarket.services.demo.config import DemoConfig, resolve_catalogue
-from flowmarket.services.demo.events import DemoEvent, EventSink
-from flowmarket.services.demo.runner import run_demo
+from flowmarket.demo.config import DemoConfig, resolve_catalogue
+from flowmarket.demo.events import DemoEvent, EventSink
+from flowmarket.demo.runner import run_demo
 
 __all__ = ["DemoConfig", "DemoEvent", "EventSink", "resolve_catalogue", "run_demo"]

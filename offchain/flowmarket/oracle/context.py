@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from web3.contract import Contract
 
+from flowmarket.chain.market import Market
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
-from flowmarket.services.market import Market
-from flowmarket.services.oracle.bundles import BundleCache
-from flowmarket.services.oracle.clock import OracleClock
-from flowmarket.services.oracle.retry import RetryPolicy, with_retries
+from flowmarket.oracle.bundles import BundleCache
+from flowmarket.oracle.clock import OracleClock
+from flowmarket.oracle.retry import RetryPolicy, with_retries
 
 T = TypeVar("T")
 log = logging.getLogger("flowmarket.oracle")

@@ -29,9 +29,9 @@ from flowmarket.chain.leaves import SettlementWeek, settlement_week
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleWeek
 from flowmarket.errors import ChainError, InvalidInput, TransactionReverted
-from flowmarket.services.oracle import chain_state, transactions
-from flowmarket.services.oracle.context import OracleContext
-from flowmarket.services.oracle.journal import PUBLISHED
+from flowmarket.oracle import chain_state, transactions
+from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.journal import PUBLISHED
 
 log = logging.getLogger("flowmarket.oracle")
 UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2

@@ -2,7 +2,7 @@
 
 Fills the hour's commitment columns in the database (roots, commit transaction, each
 price's and participant entry's leaf and Merkle proof) that the API serves, writes the
-publication file (`services.publication`), and posts every position holder's new
+publication file (`oracle.publication`), and posts every position holder's new
 requirement to the vault (only those that changed, in one `setRequirements`). Every
 part is idempotent, so a crash in the middle just repeats it.
 """
@@ -19,12 +19,12 @@ from typing import Any
 from flowmarket.chain.merkle import ProofIndex
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.money import to_wad
-from flowmarket.services.hour_commitment import HourBundle
-from flowmarket.services.oracle import chain_state, transactions
-from flowmarket.services.oracle.collateral import requirement
-from flowmarket.services.oracle.context import OracleContext
-from flowmarket.services.oracle.journal import PUBLISHED, advance, load
-from flowmarket.services.publication import Publication, write_publication
+from flowmarket.oracle import chain_state, transactions
+from flowmarket.oracle.collateral import requirement
+from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.hour_commitment import HourBundle
+from flowmarket.oracle.journal import PUBLISHED, advance, load
+from flowmarket.oracle.publication import Publication, write_publication
 
 log = logging.getLogger("flowmarket.oracle")
 

@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
-from flowmarket.services.oracle.clock import OracleClock
-from flowmarket.services.oracle.journal import CLEARED, COMMITTED, PUBLISHED, SENT
+from flowmarket.oracle.clock import OracleClock
+from flowmarket.oracle.journal import CLEARED, COMMITTED, PUBLISHED, SENT
 
 
 def oracle_status(engine: Engine, *, now: float, alerts: int = 10) -> dict[str, Any]:

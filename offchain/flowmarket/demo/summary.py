@@ -20,12 +20,12 @@ from sqlmodel import Session
 
 from flowmarket.catalogue import CatalogueSpec, Kind, parse_name
 from flowmarket.db import oracle_repo
+from flowmarket.demo.gas import GasLine
+from flowmarket.demo.governance import FeeChange
+from flowmarket.demo.market_loop import HourStats
+from flowmarket.demo.setup import Cast
+from flowmarket.demo.traders import TradeCounts
 from flowmarket.money import hour_amounts
-from flowmarket.services.demo.gas import GasLine
-from flowmarket.services.demo.governance import FeeChange
-from flowmarket.services.demo.market_loop import HourStats
-from flowmarket.services.demo.setup import Cast
-from flowmarket.services.demo.traders import TradeCounts
 
 TOKEN = 10**18
 FULL_BPS = 10_000

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flowmarket.services.oracle.collateral import CollateralParams
-from flowmarket.services.oracle.context import OracleContext
+from flowmarket.oracle.collateral import CollateralParams
+from flowmarket.oracle.context import OracleContext
 
 
 @dataclass(frozen=True)

@@ -29,24 +29,24 @@ from eth_account import Account
 from sqlalchemy import Engine
 
 from flowmarket.agents import Population, demo_population
+from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import CatalogueSpec
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.node import LocalNode, free_port, start_background
 from flowmarket.config import Settings
+from flowmarket.demo import summary
+from flowmarket.demo.api_server import ApiServer, VirtualClock
+from flowmarket.demo.config import DemoConfig, resolve_catalogue
+from flowmarket.demo.events import DemoEvent, EventSink
+from flowmarket.demo.gas import gas_by_kind
+from flowmarket.demo.governance import FeeChange, change_fee
+from flowmarket.demo.market_loop import MarketLoop, load_catalogue
+from flowmarket.demo.setup import Cast, collateral_for, deploy, fund_cast
+from flowmarket.demo.traders import WalletTrader
+from flowmarket.demo.transport import participant_client
+from flowmarket.demo.wallets import Wallet, derive_wallets, save_wallets
 from flowmarket.errors import InvalidInput
-from flowmarket.services.demo import summary
-from flowmarket.services.demo.api_server import ApiServer, VirtualClock
-from flowmarket.services.demo.config import DemoConfig, resolve_catalogue
-from flowmarket.services.demo.events import DemoEvent, EventSink
-from flowmarket.services.demo.gas import gas_by_kind
-from flowmarket.services.demo.governance import FeeChange, change_fee
-from flowmarket.services.demo.market_loop import MarketLoop, load_catalogue
-from flowmarket.services.demo.setup import Cast, collateral_for, deploy, fund_cast
-from flowmarket.services.demo.traders import WalletTrader
-from flowmarket.services.demo.transport import participant_client
-from flowmarket.services.demo.wallets import Wallet, derive_wallets, save_wallets
-from flowmarket.services.oracle.cycle import open_oracle
-from flowmarket.services.serve import open_database
+from flowmarket.oracle.cycle import open_oracle
 
 MARKER = ".flowmarket-demo"
 # The demo's participants send a week of orders in minutes through their own API.

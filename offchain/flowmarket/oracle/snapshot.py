@@ -16,20 +16,20 @@ import time
 from functools import partial
 from typing import Any
 
+from flowmarket.backend.published import orders_document
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.money import to_wad
-from flowmarket.services.oracle import chain_state
-from flowmarket.services.oracle.collateral import (
+from flowmarket.oracle import chain_state
+from flowmarket.oracle.collateral import (
     CollateralParams,
     CollateralState,
     classify,
     cut_orders,
     requirement,
 )
-from flowmarket.services.oracle.context import OracleContext
-from flowmarket.services.oracle.journal import SNAPSHOTTED
-from flowmarket.services.published import orders_document
+from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.journal import SNAPSHOTTED
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:

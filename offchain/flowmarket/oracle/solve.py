@@ -1,6 +1,6 @@
 """Step 2 of an hour: clear the journaled snapshot and store everything it produced.
 
-This is `services.hourly_clearing.clear_hour`'s storage, in a variant shaped for crash
+This is `oracle.hourly_clearing.clear_hour`'s storage, in a variant shaped for crash
 safety: `clear_hour` snapshots the book itself and commits its results in its own
 transaction, whereas the oracle must clear exactly the journaled (collateral-cut)
 snapshot and store the results, the participants' exact integer amounts and the
@@ -20,11 +20,11 @@ from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
-from flowmarket.services.hour_commitment import build_hour_bundle
-from flowmarket.services.hourly_clearing import empty_result, result_rows
-from flowmarket.services.oracle.bundles import BundleCache
-from flowmarket.services.oracle.delivery import delivered_by
-from flowmarket.services.oracle.journal import CLEARED, advance
+from flowmarket.oracle.bundles import BundleCache
+from flowmarket.oracle.delivery import delivered_by
+from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.oracle.hourly_clearing import empty_result, result_rows
+from flowmarket.oracle.journal import CLEARED, advance
 
 ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 

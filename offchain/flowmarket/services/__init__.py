@@ -1,1 +1,0 @@
-"""Orchestration: combines `api`, `db`, `chain` and `clearing` into the market's jobs."""
