@@ -8,10 +8,14 @@ variable named `FLOWMARKET_<FIELD>` (upper case).
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from flowmarket.errors import FieldError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,25 +95,76 @@ class Settings:
         return self.database_url or f"sqlite:///{self.state_dir / 'flowmarket.sqlite'}"
 
 
-def _coerce(raw: str, current: object) -> object:
+ENV_PREFIX = "FLOWMARKET_"
+# Variables under this prefix belong to the test suite (e.g. FLOWMARKET_TEST_POSTGRES_URL),
+# not to the settings; every other FLOWMARKET_* name must be a setting.
+TEST_PREFIX = "FLOWMARKET_TEST_"
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that overrides setting `field_name`."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def _coerce(name: str, raw: str, current: object) -> object:
+    """`raw` parsed as the type of the default `current`; `FieldError` names the variable."""
     if isinstance(current, Path):
         return Path(raw).expanduser().resolve()
     if isinstance(current, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if raw.strip().lower() not in _BOOLEANS:
+            raise FieldError(name, f"expected one of {sorted(_BOOLEANS)}, got {raw!r}")
+        return _BOOLEANS[raw.strip().lower()]
     if isinstance(current, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise FieldError(name, f"expected an integer, got {raw!r}") from None
     if isinstance(current, float):
-        return float(raw)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise FieldError(name, f"expected a finite number, got {raw!r}")
+        return value
     return raw
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build settings from the embedded defaults and `FLOWMARKET_*` variables."""
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True} | {
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _check_range(name: str, field_name: str, value: object) -> None:
+    """Ports are 1..65535; durations (`*_s`) and the API's limits are not negative."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if field_name.endswith("_port") and not 1 <= value <= 65_535:
+        raise FieldError(name, f"a TCP port is between 1 and 65535, got {value}")
+    if (field_name.endswith("_s") or field_name.startswith("api_")) and value < 0:
+        raise FieldError(name, f"must not be negative, got {value}")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the embedded defaults and `FLOWMARKET_*` variables.
+
+    Raises `FieldError` (exit code 2) naming the variable when a value does not parse
+    or is out of range, or when a `FLOWMARKET_*` variable names no setting (a typo
+    would otherwise be ignored silently)."""
     env = os.environ if environ is None else environ
     settings = Settings()
+    known = {env_name(f.name): f.name for f in fields(settings)}
+    for name in sorted(env):
+        if name.startswith(ENV_PREFIX) and not name.startswith(TEST_PREFIX) and name not in known:
+            raise FieldError(name, "no such setting (see flowmarket/config.py)")
     overrides: dict[str, Any] = {}
-    for f in fields(settings):
-        raw = env.get(f"FLOWMARKET_{f.name.upper()}")
+    for name, field_name in known.items():
+        raw = env.get(name)
         if raw is not None and raw != "":
-            overrides[f.name] = _coerce(raw, getattr(settings, f.name))
+            value = _coerce(name, raw, getattr(settings, field_name))
+            _check_range(name, field_name, value)
+            overrides[field_name] = value
     return replace(settings, **overrides)

@@ -51,6 +51,15 @@ class TransactionReverted(ChainError):
     """A transaction reverted; the message names the decoded custom error when known."""
 
 
+class CommitmentMismatch(ChainError):
+    """A committed root or proof on chain does not match what the record reproduces."""
+
+
+class JournalError(MarketError, RuntimeError):
+    """The oracle's journal is missing an hour, or was asked for a step transition that
+    cannot happen (`oracle.journal.require`, `oracle.journal.advance`)."""
+
+
 class FieldError(InvalidInput):
     """One named input field is invalid; `field` is its path (`order.curve[2]`)."""
 

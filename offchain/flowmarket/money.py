@@ -133,7 +133,7 @@ def _floor_with_largest_remainders(exact: Mapping[str, int], scale: int) -> dict
     """
     total = sum(exact.values())
     if total != 0:
-        raise ValueError(f"exact amounts must sum to zero, got {total}")
+        raise InvalidInput(f"result: exact amounts must sum to zero, got {total}")
     floored = {key: value // scale for key, value in exact.items()}
     lost = -sum(floored.values())
     by_remainder = sorted(exact, key=lambda key: (-(exact[key] % scale), key))

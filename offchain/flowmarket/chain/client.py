@@ -76,9 +76,7 @@ class ChainClient:
             # (a delegate after a transfer was under-estimated by 40 % against "latest").
             gas = call.estimate_gas(params, block_identifier="pending")
         except ContractLogicError as exc:
-            raise TransactionReverted(
-                f"{description}: {self.decoder.describe(_revert_data(exc))}"
-            ) from None
+            raise self.decoder.reverted(description, exc) from None
         params.update(
             {
                 "gas": int(gas * GAS_HEADROOM),
@@ -103,10 +101,7 @@ class ChainClient:
         try:
             return function.call()
         except ContractLogicError as exc:
-            name = getattr(function, "fn_name", "call")
-            raise TransactionReverted(
-                f"{name}: {self.decoder.describe(_revert_data(exc))}"
-            ) from None
+            raise self.decoder.reverted(getattr(function, "fn_name", "call"), exc) from None
 
     def _take_nonce(self) -> int:
         if self._next_nonce is None:
@@ -116,12 +111,3 @@ class ChainClient:
         nonce = self._next_nonce
         self._next_nonce += 1
         return nonce
-
-
-def _revert_data(exc: ContractLogicError) -> str | None:
-    data = exc.data
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return data
-    return None

@@ -8,8 +8,10 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.crypto import keccak
+from web3.exceptions import ContractLogicError
 
 from flowmarket.chain.build import Artifact
+from flowmarket.errors import TransactionReverted
 
 # Error(string) and Panic(uint256), the two errors the compiler itself emits.
 BUILTIN_ERRORS: dict[str, tuple[str, list[dict[str, Any]]]] = {
@@ -38,15 +40,15 @@ class ErrorDecoder:
                 selector = "0x" + keccak(text=f"{entry['name']}({types})")[:4].hex()
                 self._errors[selector] = (entry["name"], entry.get("inputs", []))
 
-    def describe(self, revert_data: str | bytes | None) -> str:
+    def reverted(self, label: str, exc: ContractLogicError) -> TransactionReverted:
+        """The `TransactionReverted` for web3's revert `exc`: `label: Name(arg=value, ...)`."""
+        return TransactionReverted(f"{label}: {self.describe(revert_data(exc))}")
+
+    def describe(self, data: str | bytes | None) -> str:
         """`Name(arg=value, ...)` for known errors, the raw hex otherwise."""
-        if revert_data is None:
+        if data is None:
             return "reverted without data"
-        raw = (
-            revert_data
-            if isinstance(revert_data, bytes)
-            else bytes.fromhex(revert_data.removeprefix("0x"))
-        )
+        raw = data if isinstance(data, bytes) else bytes.fromhex(data.removeprefix("0x"))
         if len(raw) < 4:
             return "reverted without data" if not raw else f"reverted with 0x{raw.hex()}"
         known = self._errors.get("0x" + raw[:4].hex())
@@ -62,6 +64,16 @@ class ErrorDecoder:
             for i, (arg, value) in enumerate(zip(inputs, values, strict=True))
         )
         return f"{name}({rendered})"
+
+
+def revert_data(exc: ContractLogicError) -> str | None:
+    """The 0x-hex revert data web3 attached to `exc` (None when the node sent none)."""
+    data = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return data
+    return None
 
 
 def _render(value: object) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from flowmarket.clearing.model import OrderBook
+from flowmarket.errors import InvalidInput
 
 
 def random_book(
@@ -29,7 +30,7 @@ def random_book(
     neighbouring hours of one region), which keeps sparse factorisations small.
     """
     if n_orders < 2 * n_products:
-        raise ValueError("n_orders must be at least 2 × n_products so every product trades")
+        raise InvalidInput("n_orders: must be at least 2 × n_products so every product trades")
     rng = np.random.default_rng(seed)
     m = n_orders
     base = rng.uniform(5.0, 15.0, n_products)

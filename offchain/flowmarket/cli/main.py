@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = load_settings()
     try:
+        settings = load_settings()  # inside: a bad FLOWMARKET_* value is a one-line error
         code: int = args.handler(args, settings)
     except MarketError as exc:
         print(f"flowmarket {args.command}: error: {exc}", file=sys.stderr)

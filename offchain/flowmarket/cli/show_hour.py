@@ -8,14 +8,10 @@ from typing import Any
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.market import connect_market
 from flowmarket.config import Settings
-from flowmarket.errors import MarketError
+from flowmarket.errors import CommitmentMismatch
 from flowmarket.money import from_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle, read_commitment
 from flowmarket.oracle.publication import read_publication
-
-
-class CommitmentMismatch(MarketError):
-    """The local publication does not reproduce the on-chain roots."""
 
 
 def register(subparsers: Any) -> None:

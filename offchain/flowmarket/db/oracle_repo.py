@@ -25,6 +25,7 @@ from flowmarket.db.oracle_tables import (
     OracleWeek,
 )
 from flowmarket.db.results_repo import table_of
+from flowmarket.errors import NotFound
 
 _LARGE_JOURNAL_COLUMNS = ("engine_doc", "owners", "collateral", "result_doc")
 _CHUNK = 500  # names per IN (...) list: SQLite allows 32,766 parameters, stay well below
@@ -214,7 +215,7 @@ def fill_commitment(
     and each price and participant entry's leaf and Merkle proof (0x hex)."""
     result = session.get(HourResult, hour)
     if result is None:
-        raise LookupError(f"hour {hour} has no stored result")
+        raise NotFound(f"hour: hour {hour} has no stored result")
     result.orders_root = roots["orders_root"]
     result.prices_root = roots["prices_root"]
     result.positions_root = roots["entries_root"]

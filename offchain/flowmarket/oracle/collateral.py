@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from flowmarket.errors import InvalidOrder
 from flowmarket.money import WAD, to_wad
 
 BPS = 10_000
@@ -126,7 +127,7 @@ def _price_at(points: Sequence[tuple[float, float]], q: float) -> float:
             if q == q1:
                 return p1
             return p0 + (p1 - p0) * (q - q0) / (q1 - q0)
-    raise ValueError(f"quantity {q} outside the curve")
+    raise InvalidOrder(f"curve: quantity {q} is outside the curve")
 
 
 def cut_orders(

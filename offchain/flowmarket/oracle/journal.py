@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
-from flowmarket.errors import MarketError
+from flowmarket.errors import JournalError
 
 SNAPSHOTTED = "snapshotted"
 CLEARED = "cleared"
@@ -29,10 +29,6 @@ COMMITTED = "committed"
 PUBLISHED = "published"
 STEPS = (SNAPSHOTTED, CLEARED, SENT, COMMITTED, PUBLISHED)
 NEXT = {SNAPSHOTTED: (CLEARED,), CLEARED: (SENT,), SENT: (SENT, COMMITTED), COMMITTED: (PUBLISHED,)}
-
-
-class JournalError(MarketError, RuntimeError):
-    """The journal was asked for a step transition that cannot happen."""
 
 
 def advance(session: Session, row: OracleHour, step: str, *, commit: bool = True) -> OracleHour:

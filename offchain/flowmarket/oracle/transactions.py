@@ -36,9 +36,7 @@ def sign_call(client: ChainClient, call: Any, *, label: str) -> SignedTx:
     try:
         gas = call.estimate_gas(params)
     except ContractLogicError as exc:
-        raise TransactionReverted(
-            f"{label}: {client.decoder.describe(_revert_data(exc))}"
-        ) from None
+        raise client.decoder.reverted(label, exc) from None
     nonce = int(client.w3.eth.get_transaction_count(client.account.address, "pending"))
     params.update(
         {"gas": int(gas * GAS_HEADROOM), "nonce": Nonce(nonce), "chainId": client.chain_id}
@@ -97,12 +95,3 @@ def transact(client: ChainClient, call: Any, *, label: str) -> TxReceipt:
     signed = sign_call(client, call, label=label)
     broadcast(client, signed)
     return wait_receipt(client, signed.tx_hash, label=label)
-
-
-def _revert_data(exc: ContractLogicError) -> str | None:
-    data = exc.data
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return data
-    return None

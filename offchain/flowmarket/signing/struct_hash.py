@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from eth_utils.crypto import keccak
 
+from flowmarket.errors import InvalidInput
 from flowmarket.signing.fixed_point import product_id, to_fixed
 
 DOMAIN_TYPE_STRING = (
@@ -23,7 +24,7 @@ _MOD = 2**256
 
 def word_uint(value: int) -> bytes:
     if not 0 <= value < _MOD:
-        raise ValueError(f"{value} is outside uint256")
+        raise InvalidInput(f"{value} is outside uint256")
     return value.to_bytes(32, "big")
 
 
@@ -34,14 +35,14 @@ def word_int(value: int) -> bytes:
 def word_address(address: str) -> bytes:
     raw = bytes.fromhex(address.removeprefix("0x"))
     if len(raw) != 20:
-        raise ValueError(f"{address} is not a 20-byte address")
+        raise InvalidInput(f"{address} is not a 20-byte address")
     return raw.rjust(32, b"\x00")
 
 
 def word_bytes32(value: str) -> bytes:
     raw = bytes.fromhex(value.removeprefix("0x"))
     if len(raw) != 32:
-        raise ValueError(f"{value} is not 32 bytes")
+        raise InvalidInput(f"{value} is not 32 bytes")
     return raw
 
 

@@ -34,6 +34,7 @@ from eth_keys.datatypes import PrivateKey, Signature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from flowmarket.errors import InvalidInput
 from flowmarket.signing.expected_positions import (
     EXPECTED_POSITIONS_TYPE_STRING,
     ExpectedPositionsMessage,
@@ -238,10 +239,10 @@ def sign(domain: Domain, message: Message, private_key: str) -> str:
 def recover(domain: Domain, message: Message, signature: bytes) -> str:
     """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28})."""
     if len(signature) != 65:
-        raise ValueError(f"signature has {len(signature)} bytes, expected 65")
+        raise InvalidInput(f"signature has {len(signature)} bytes, expected 65")
     v = signature[64] - 27 if signature[64] >= 27 else signature[64]
     if v not in (0, 1):
-        raise ValueError(f"signature v byte {signature[64]} is not 27 or 28")
+        raise InvalidInput(f"signature v byte {signature[64]} is not 27 or 28")
     vrs = (v, int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big"))
     public_key = Signature(vrs=vrs).recover_public_key_from_msg_hash(digest_bytes(domain, message))
     return str(public_key.to_checksum_address())

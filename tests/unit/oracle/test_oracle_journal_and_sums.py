@@ -17,6 +17,7 @@ from flowmarket.chain.leaves import settlement_week
 from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.errors import JournalError
 from flowmarket.money import hour_amounts
 from flowmarket.oracle.journal import (
     CLEARED,
@@ -24,7 +25,6 @@ from flowmarket.oracle.journal import (
     PUBLISHED,
     SENT,
     SNAPSHOTTED,
-    JournalError,
     advance,
     load,
 )
