@@ -16,6 +16,7 @@ from flowmarket.api.limits import ApiLimits, RateLimiter
 from flowmarket.api.schemas import ReceiptOut
 from flowmarket.errors import AuthenticationFailed
 from flowmarket.signing import Domain, ReceiptMessage, sign
+from flowmarket.states import ReceiptAction
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,13 @@ class ApiContext:
         )
 
     def receipt(
-        self, *, order_hash: str, participant: str, nonce: int, action: str, recorded_at: int
+        self,
+        *,
+        order_hash: str,
+        participant: str,
+        nonce: int,
+        action: ReceiptAction,
+        recorded_at: int,
     ) -> ReceiptOut:
         """Sign Receipt(orderHash, participant, nonce, action, recordedAt) as the operator."""
         message = ReceiptMessage(order_hash, participant, nonce, action, recorded_at)

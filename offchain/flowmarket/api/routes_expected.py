@@ -23,7 +23,7 @@ from flowmarket.api.expected_schemas import (
 )
 from flowmarket.api.routes_private import FormatQuery
 from flowmarket.api.schemas import ErrorOut, ReceiptOut
-from flowmarket.signing.expected_positions import RECEIPT_ACTION
+from flowmarket.states import ReceiptAction
 
 router = APIRouter(prefix="/v1", tags=["expected positions"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -36,7 +36,7 @@ def _receipt(context: ApiContext, report: ExpectedReportOut, signature: str) -> 
         order_hash=report.report_hash,
         participant=report.participant,
         nonce=report.nonce,
-        action=RECEIPT_ACTION,
+        action=ReceiptAction.EXPECTED_POSITIONS,
         recorded_at=int(report.reported_at),
         operator=context.operator.address,
         signature=signature,
@@ -72,7 +72,7 @@ def report_expected_positions(
         order_hash=report.report_hash,
         participant=report.participant,
         nonce=report.nonce,
-        action=RECEIPT_ACTION,
+        action=ReceiptAction.EXPECTED_POSITIONS,
         recorded_at=int(now),
     )
     stored, receipt_signature, duplicate = context.backend.store_expected_report(

@@ -18,6 +18,7 @@ from flowmarket.api.schemas import (
     SignedOrderIn,
 )
 from flowmarket.errors import Conflict, FieldError, NotFound
+from flowmarket.states import OrderStatus, ReceiptAction
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -34,7 +35,7 @@ def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, 
         order_hash=order.order_hash,
         participant=order.participant,
         nonce=order.nonce,
-        action="accepted",
+        action=ReceiptAction.ACCEPTED,
         recorded_at=int(order.accepted_at),
         operator=operator,
         signature=accepted_sig,
@@ -43,7 +44,7 @@ def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, 
     if cancel_sig is not None and order.cancelled_at is not None:
         cancel = receipt.model_copy(
             update={
-                "action": "cancelled",
+                "action": ReceiptAction.CANCELLED,
                 "recorded_at": int(order.cancelled_at),
                 "signature": cancel_sig,
             }
@@ -57,7 +58,7 @@ def _replaced(context: ApiContext, replaces: str, participant: str, hour: int) -
         raise FieldError("order.replaces", f"unknown order {replaces}")
     if old.participant != participant:
         raise FieldError("order.replaces", "belongs to another participant")
-    if old.status != "open":
+    if old.status != OrderStatus.OPEN:
         raise Conflict("order.replaces", f"order {replaces} is {old.status}, not open")
     return old
 
@@ -92,14 +93,14 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
             order_hash=old.order_hash,
             participant=old.participant,
             nonce=old.nonce,
-            action="cancelled",
+            action=ReceiptAction.CANCELLED,
             recorded_at=int(now),
         )
     receipt = context.receipt(
         order_hash=order.order_hash,
         participant=order.participant,
         nonce=order.nonce,
-        action="accepted",
+        action=ReceiptAction.ACCEPTED,
         recorded_at=int(now),
     )
     stored, duplicate, _ = backend.store_order(
@@ -163,7 +164,7 @@ def cancel_order(body: CancelIn, context: Context, order_hash: str = OrderHash) 
             order_hash=order_hash,
             participant=participant,
             nonce=order.nonce,
-            action="cancelled",
+            action=ReceiptAction.CANCELLED,
             recorded_at=int(now),
         )
         order = context.backend.cancel_order(

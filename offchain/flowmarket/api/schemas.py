@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
+from flowmarket.states import OrderStatus, ReceiptAction
+
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
 SIGNATURE_RE = re.compile(r"^0x[0-9a-fA-F]{130}$")
@@ -146,7 +148,7 @@ class ReceiptOut(BaseModel):
     order_hash: str
     participant: str
     nonce: int
-    action: str
+    action: ReceiptAction
     recorded_at: int
     operator: str
     signature: str
@@ -165,7 +167,7 @@ class OrderOut(BaseModel):
     accepted_at: float
     cancelled_at: float | None
     replaced_by: str | None
-    status: str = Field(description="open | cancelled | replaced | expired | invalidated")
+    status: OrderStatus
 
 
 class OrderAccepted(BaseModel):

@@ -27,21 +27,22 @@ from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
 from flowmarket.signing import product_id
+from flowmarket.states import OrderStatus
 
 CATALOGUE_TTL_S = 2.0
 
 
-def order_status(row: Order, *, open_hour: int, min_nonce: int) -> str:
-    """open | cancelled | replaced | expired | invalidated."""
+def order_status(row: Order, *, open_hour: int, min_nonce: int) -> OrderStatus:
+    """The first that applies: replaced, cancelled, invalidated, expired, else open."""
     if row.replaced_by is not None:
-        return "replaced"
+        return OrderStatus.REPLACED
     if row.cancelled_at is not None:
-        return "cancelled"
+        return OrderStatus.CANCELLED
     if row.nonce < min_nonce:
-        return "invalidated"
+        return OrderStatus.INVALIDATED
     if row.until_hour < open_hour:
-        return "expired"
-    return "open"
+        return OrderStatus.EXPIRED
+    return OrderStatus.OPEN
 
 
 def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
@@ -197,7 +198,7 @@ class SqlBackend(ExpectedPositionsSql):
             )
             floor = orders_repo.min_valid_nonce(session, participant=participant)
         outs = [order_out(row, open_hour=open_hour, min_nonce=floor) for row in rows]
-        return [out for out in outs if out.status == "open"] if only_open else outs
+        return [out for out in outs if out.status == OrderStatus.OPEN] if only_open else outs
 
     def positions(self, participant: str) -> list[PositionOut]:
         with self._session() as session:

@@ -26,6 +26,7 @@ from flowmarket.db.oracle_tables import (
 )
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import NotFound
+from flowmarket.states import WeekStatus
 
 _LARGE_JOURNAL_COLUMNS = ("engine_doc", "owners", "collateral", "result_doc")
 _CHUNK = 500  # names per IN (...) list: SQLite allows 32,766 parameters, stay well below
@@ -256,7 +257,11 @@ def get_week(session: Session, *, week: int) -> OracleWeek | None:
 
 
 def open_weeks(session: Session) -> list[OracleWeek]:
-    query = select(OracleWeek).where(OracleWeek.status != "done").order_by(col(OracleWeek.week))
+    query = (
+        select(OracleWeek)
+        .where(OracleWeek.status != WeekStatus.DONE)
+        .order_by(col(OracleWeek.week))
+    )
     return list(session.exec(query))
 
 

@@ -35,7 +35,7 @@ from flowmarket.demo.traders import TradeCounts, WalletTrader
 from flowmarket.errors import ChainError
 from flowmarket.oracle.cycle import Oracle
 from flowmarket.oracle.delivery import delivered_by
-from flowmarket.oracle.settlement import DONE
+from flowmarket.states import WeekStatus
 
 KEEP_PRICES_HOURS = 48
 SETTLE_ATTEMPTS = 5
@@ -132,9 +132,9 @@ class MarketLoop:
         client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         status = ""
         for attempt in range(1, SETTLE_ATTEMPTS + 1):
-            status = self.oracle.settle_weeks().get(week, DONE)
+            status = self.oracle.settle_weeks().get(week, WeekStatus.DONE)
             emit(DemoEvent("settlement", attempt, SETTLE_ATTEMPTS, f"week {week}: {status}"))
-            if status == DONE:
+            if status == WeekStatus.DONE:
                 break
         return status
 

@@ -15,15 +15,15 @@ journaled (step `sent`). After a crash the ledger says what happened:
 from __future__ import annotations
 
 import logging
-import time
 
 from flowmarket.errors import ChainError
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import crash_point
 from flowmarket.oracle.hour_commitment import HourBundle, read_commitment
-from flowmarket.oracle.journal import COMMITTED, SENT, advance, load
+from flowmarket.oracle.journal import advance, require, result_of
 from flowmarket.oracle.transactions import SignedTx
+from flowmarket.states import JournalStep
 
 log = logging.getLogger("flowmarket.oracle")
 
@@ -31,13 +31,11 @@ log = logging.getLogger("flowmarket.oracle")
 def commit_hour(ctx: OracleContext, hour: int) -> None:
     """Bring hour `hour` from `cleared` or `sent` to `committed`."""
     with ctx.session() as session:
-        light = load(session, hour, light=True)
-        assert light is not None
+        light = require(session, hour, light=True)
         bundle = ctx.bundles.cached(hour=hour, fee_bps=light.fee_bps)
         if bundle is None:
-            row = load(session, hour)
-            assert row is not None and row.result_doc is not None
-            bundle = ctx.bundles.get(row.result_doc, hour=hour, fee_bps=row.fee_bps)
+            row = require(session, hour)
+            bundle = ctx.bundles.get(result_of(row), hour=hour, fee_bps=row.fee_bps)
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 
 
@@ -52,9 +50,13 @@ def _attempt(ctx: OracleContext, bundle: HourBundle) -> None:
 
 def _journaled_tx(ctx: OracleContext, hour: int) -> SignedTx | None:
     with ctx.session() as session:
-        row = load(session, hour, light=True)
-        assert row is not None
-    if row.step != SENT or row.tx_hash is None or row.tx_nonce is None or row.raw_tx is None:
+        row = require(session, hour, light=True)
+    if (
+        row.step != JournalStep.SENT
+        or row.tx_hash is None
+        or row.tx_nonce is None
+        or row.raw_tx is None
+    ):
         return None
     return SignedTx(f"commitHour({hour})", row.tx_nonce, row.tx_hash, row.raw_tx)
 
@@ -121,10 +123,9 @@ def _send(ctx: OracleContext, bundle: HourBundle) -> None:
     call = ledger.functions.commitHour(hour, bundle.commitment.as_tuple())
     signed = transactions.sign_call(client, call, label=f"commitHour({hour})")
     with ctx.session() as session:
-        row = load(session, hour, light=True)
-        assert row is not None
+        row = require(session, hour, light=True)
         row.tx_nonce, row.tx_hash, row.raw_tx = signed.nonce, signed.tx_hash, signed.raw
-        advance(session, row, SENT)
+        advance(session, row, JournalStep.SENT)
     transactions.broadcast(client, signed)
     log.info(
         "commit sent",
@@ -137,19 +138,13 @@ def _send(ctx: OracleContext, bundle: HourBundle) -> None:
 
 def _record(ctx: OracleContext, bundle: HourBundle, tx_hash: str | None, block: int | None) -> None:
     with ctx.session() as session:
-        row = load(session, bundle.hour, light=True)
-        assert row is not None
+        row = require(session, bundle.hour, light=True)
         if tx_hash is not None:
             row.tx_hash = tx_hash
         row.commit_block = block
         row.commitment = bundle.commitment.to_json()
-        row.updated_at = time.time()
-        if row.step == SENT:
-            advance(session, row, COMMITTED)
-        else:
-            row.step = COMMITTED
-            session.add(row)
-            session.commit()
+        # From sent, or from cleared when the ledger already holds this very commitment.
+        advance(session, row, JournalStep.COMMITTED)
     log.info(
         "hour committed",
         extra={"hour": bundle.hour, "step": "commit", "tx": tx_hash, "block": block},

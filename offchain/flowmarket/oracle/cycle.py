@@ -26,19 +26,13 @@ from flowmarket.oracle.clock import SECONDS_PER_HOUR, OracleClock
 from flowmarket.oracle.commit import commit_hour
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import check_crash_setting, crash_point
-from flowmarket.oracle.journal import (
-    CLEARED,
-    COMMITTED,
-    PUBLISHED,
-    SENT,
-    SNAPSHOTTED,
-    load,
-)
+from flowmarket.oracle.journal import load, require
 from flowmarket.oracle.publish import publish_hour
 from flowmarket.oracle.retry import RetryPolicy, with_retries
-from flowmarket.oracle.settlement import DONE, advance_week
+from flowmarket.oracle.settlement import advance_week
 from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import ClearFn, solve_hour
+from flowmarket.states import JournalStep, WeekStatus
 
 log = logging.getLogger("flowmarket.oracle")
 
@@ -104,7 +98,7 @@ class Oracle:
     def next_hour(self) -> int:
         """The first hour not yet published: an unfinished journaled hour, or the next one."""
         with self.ctx.session() as session:
-            unfinished = oracle_repo.unfinished_hours(session, finished=PUBLISHED)
+            unfinished = oracle_repo.unfinished_hours(session, finished=JournalStep.PUBLISHED)
             if unfinished:
                 return unfinished[0].hour
             latest = oracle_repo.latest_journal_hour(session)
@@ -132,24 +126,29 @@ class Oracle:
             lap("snapshot")
             log.info(
                 "snapshot",
-                extra={"hour": hour, "step": SNAPSHOTTED, "orders": len(row.engine_doc["orders"])},
+                extra={
+                    "hour": hour,
+                    "step": JournalStep.SNAPSHOTTED,
+                    "orders": len(row.engine_doc["orders"]),
+                },
             )
             crash_point(ctx.settings, "after_snapshot", hour=hour)
-        if row.step == SNAPSHOTTED:
+        if row.step == JournalStep.SNAPSHOTTED:
             with ctx.session() as session:
-                row = load(session, hour)
-                assert row is not None
+                row = require(session, hour)
                 result = solve_hour(session, row, clear_fn=self.clear_fn, bundles=ctx.bundles)
             lap("solve")
-            log.info("cleared", extra={"hour": hour, "step": CLEARED, "welfare": result["welfare"]})
+            log.info(
+                "cleared",
+                extra={"hour": hour, "step": JournalStep.CLEARED, "welfare": result["welfare"]},
+            )
             crash_point(ctx.settings, "after_solve", hour=hour)
-        if row.step in (CLEARED, SENT):
+        if row.step in (JournalStep.CLEARED, JournalStep.SENT):
             commit_hour(ctx, hour)
             lap("commit")
         with ctx.session() as session:
-            row = load(session, hour, light=True)
-            assert row is not None
-        if row.step == COMMITTED:
+            row = require(session, hour, light=True)
+        if row.step == JournalStep.COMMITTED:
             publish_hour(ctx, hour)
             lap("publish")
         self.processed += 1
@@ -157,7 +156,7 @@ class Oracle:
             "hour done",
             extra={
                 "hour": hour,
-                "step": PUBLISHED,
+                "step": JournalStep.PUBLISHED,
                 "seconds": round(time.monotonic() - started, 3),
                 "steps_s": steps,
             },
@@ -179,7 +178,7 @@ class Oracle:
     def complete_weeks(self) -> list[int]:
         """Weeks whose 168 hours are published and whose settlement is not done."""
         with self.ctx.session() as session:
-            last = oracle_repo.latest_journal_hour(session, steps=(PUBLISHED,))
+            last = oracle_repo.latest_journal_hour(session, steps=(JournalStep.PUBLISHED,))
             recorded = {w.week: w.status for w in oracle_repo.open_weeks(session)}
             latest_week = oracle_repo.latest_week(session)
         if last is None:
@@ -189,17 +188,17 @@ class Oracle:
         start = 0 if latest_week is None else latest_week + 1
         return sorted(set(recorded) | set(range(start, full + 1)))
 
-    def settle_weeks(self) -> dict[int, str]:
+    def settle_weeks(self) -> dict[int, WeekStatus]:
         """Advance every complete week's settlement. A week that fails (a root that does
         not match, a reverted call) is reported and retried next tick; it never stops the
         hourly cycle."""
-        out: dict[int, str] = {}
+        out: dict[int, WeekStatus] = {}
         for week in self.complete_weeks():
             try:
                 out[week] = advance_week(self.ctx, week)
             except MarketError as exc:
                 self.ctx.alert("settlement-error", f"week {week}: {exc}")
-                out[week] = "error"
+                out[week] = WeekStatus.ERROR
         return out
 
     def run(
@@ -225,4 +224,4 @@ class Oracle:
             sleep(self.ctx.settings.oracle_poll_s)
 
 
-__all__ = ["DONE", "Oracle", "open_clock", "open_oracle", "retry_policy"]
+__all__ = ["Oracle", "open_clock", "open_oracle", "retry_policy"]

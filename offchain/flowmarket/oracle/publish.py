@@ -23,8 +23,9 @@ from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.collateral import requirement
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle
-from flowmarket.oracle.journal import PUBLISHED, advance, load
+from flowmarket.oracle.journal import advance, commitment_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
+from flowmarket.states import JournalStep
 
 log = logging.getLogger("flowmarket.oracle")
 
@@ -32,15 +33,15 @@ log = logging.getLogger("flowmarket.oracle")
 def publish_hour(ctx: OracleContext, hour: int) -> None:
     """Bring hour `hour` from `committed` to `published`."""
     with ctx.session() as session:
-        row = load(session, hour)
-        assert row is not None and row.result_doc is not None and row.commitment is not None
-        bundle = ctx.bundles.get(row.result_doc, hour=hour, fee_bps=row.fee_bps)
+        row = require(session, hour)
+        result, commitment = result_of(row), commitment_of(row)
+        bundle = ctx.bundles.get(result, hour=hour, fee_bps=row.fee_bps)
         tx_hash = row.tx_hash or ""
         engine_doc, collateral = row.engine_doc, row.collateral
         oracle_repo.fill_commitment(
             session,
             hour=hour,
-            roots={k: v for k, v in row.commitment.items() if k.endswith("_root")},
+            roots={k: v for k, v in commitment.items() if k.endswith("_root")},
             tx_hash=tx_hash,
             committed_at=time.time(),
             price_proofs=_price_proofs(bundle),
@@ -49,8 +50,8 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
         publication = Publication(
             hour=hour,
             fee_bps=row.fee_bps,
-            result=row.result_doc,
-            commitment=row.commitment,
+            result=result,
+            commitment=commitment,
             tx_hash=tx_hash,
             block_number=row.commit_block or 0,
         )
@@ -58,9 +59,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
     write_order_set(ctx.settings.state_dir, hour, engine_doc, collateral)
     post_requirements(ctx, hour)
     with ctx.session() as session:
-        row = load(session, hour, light=True)
-        assert row is not None
-        advance(session, row, PUBLISHED)
+        advance(session, require(session, hour, light=True), JournalStep.PUBLISHED)
     log.info("hour published", extra={"hour": hour, "step": "publish"})
 
 

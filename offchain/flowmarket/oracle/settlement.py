@@ -28,14 +28,12 @@ from typing import Any
 from flowmarket.chain.leaves import SettlementWeek, settlement_week
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleWeek
-from flowmarket.errors import ChainError, InvalidInput, TransactionReverted
+from flowmarket.errors import ChainError, InvalidInput, JournalError, TransactionReverted
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
-from flowmarket.oracle.journal import PUBLISHED
+from flowmarket.states import JournalStep, LeafStatus, WeekStatus
 
 log = logging.getLogger("flowmarket.oracle")
-UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
-DONE = "done"
 
 
 def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
@@ -44,7 +42,7 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
         record = oracle_repo.get_week(session, week=week)
         if record is None:
             first, last = ctx.clock.week_hours(week)
-            published = oracle_repo.latest_journal_hour(session, steps=(PUBLISHED,))
+            published = oracle_repo.latest_journal_hour(session, steps=(JournalStep.PUBLISHED,))
             if week < 0 or published is None or published < last:
                 raise InvalidInput(
                     f"week: week {week} (hours {first}-{last}) is not complete; the last "
@@ -57,7 +55,7 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
                 root="0x" + tree.root.hex(),
                 fees=str(fees),
                 amounts={p: str(a) for p, a in tree.amounts.items()},
-                status="open",
+                status=WeekStatus.OPEN,
                 updated_at=time.time(),
             )
             session.add(record)
@@ -66,13 +64,14 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
     return settlement_week(week, [(p, int(a)) for p, a in record.amounts.items()], int(record.fees))
 
 
-def advance_week(ctx: OracleContext, week: int) -> str:
+def advance_week(ctx: OracleContext, week: int) -> WeekStatus:
     """Do what week `week`'s settlement allows now; returns its status."""
     tree = week_tree(ctx, week)
     status = ctx.rpc(lambda: _advance(ctx, tree), what=f"settle week {week}")
     with ctx.session() as session:
         record = oracle_repo.get_week(session, week=week)
-        assert record is not None
+        if record is None:
+            raise JournalError(f"week {week}: its settlement record is gone")
         if record.status != status:
             record.status, record.updated_at = status, time.time()
             session.add(record)
@@ -80,7 +79,7 @@ def advance_week(ctx: OracleContext, week: int) -> str:
     return status
 
 
-def _advance(ctx: OracleContext, tree: SettlementWeek) -> str:
+def _advance(ctx: OracleContext, tree: SettlementWeek) -> WeekStatus:
     settlement = ctx.contract("WeeklySettlement")
     week = tree.week
     posted = _week_root(ctx, week)
@@ -89,11 +88,11 @@ def _advance(ctx: OracleContext, tree: SettlementWeek) -> str:
             week, tree.root, tree.total_credits, tree.total_debits, tree.fees
         )
         _send(ctx, call, f"postSettlementRoot({week})", week)
-        return "posted"
+        return WeekStatus.POSTED
     if posted["root"] != tree.root:
         raise ChainError(f"week {week}: the posted root differs from the oracle's")
     if chain_state.chain_time(ctx) < posted["executableAt"]:
-        return "challenge"
+        return WeekStatus.CHALLENGE
     for participant, amount in sorted(tree.amounts.items(), key=lambda item: item[1]):
         _settle_leaf(ctx, tree, participant, amount)
     return _finish(ctx, tree)
@@ -103,15 +102,15 @@ def _settle_leaf(ctx: OracleContext, tree: SettlementWeek, participant: str, amo
     functions = ctx.contract("WeeklySettlement").functions
     call = ctx.market.client.call
     week = tree.week
-    status = int(call(functions.leafStatus(week, participant)))
-    if status == SETTLED:
+    status = LeafStatus(call(functions.leafStatus(week, participant)))
+    if status == LeafStatus.SETTLED:
         return
     execute = functions.executeSettlement(week, participant, amount, tree.proof(participant))
-    if status == UNSETTLED:
+    if status == LeafStatus.UNSETTLED:
         if amount > 0 and amount > _available(ctx, week):
             return  # paid once the debtors' funds are in
         _send(ctx, execute, f"executeSettlement({week}, {participant})", week)
-        if int(call(functions.leafStatus(week, participant))) == DEFAULTED:
+        if LeafStatus(call(functions.leafStatus(week, participant))) == LeafStatus.DEFAULTED:
             ends = int(call(functions.graceEndsAt(week, participant)))
             ctx.alert(
                 "settlement-default",
@@ -130,7 +129,7 @@ def _settle_leaf(ctx: OracleContext, tree: SettlementWeek, participant: str, amo
     ctx.alert("settlement-seized", f"week {week}: seized collateral of {participant}; restricted")
 
 
-def _finish(ctx: OracleContext, tree: SettlementWeek) -> str:
+def _finish(ctx: OracleContext, tree: SettlementWeek) -> WeekStatus:
     functions = ctx.contract("WeeklySettlement").functions
     call = ctx.market.client.call
     week = tree.week
@@ -138,8 +137,10 @@ def _finish(ctx: OracleContext, tree: SettlementWeek) -> str:
     if not posted["feesForwarded"] and posted["fees"] <= _available(ctx, week):
         _send(ctx, functions.forwardFees(week), f"forwardFees({week})", week)
         posted = _week_root(ctx, week)
-    settled = all(int(call(functions.leafStatus(week, p))) == SETTLED for p in tree.amounts)
-    return DONE if settled and posted["feesForwarded"] else "executing"
+    settled = all(
+        LeafStatus(call(functions.leafStatus(week, p))) == LeafStatus.SETTLED for p in tree.amounts
+    )
+    return WeekStatus.DONE if settled and posted["feesForwarded"] else WeekStatus.EXECUTING
 
 
 def _week_root(ctx: OracleContext, week: int) -> dict[str, Any]:

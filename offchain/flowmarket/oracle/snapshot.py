@@ -29,7 +29,7 @@ from flowmarket.oracle.collateral import (
     requirement,
 )
 from flowmarket.oracle.context import OracleContext
-from flowmarket.oracle.journal import SNAPSHOTTED
+from flowmarket.states import JournalStep
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
@@ -66,7 +66,7 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
     )
     row = OracleHour(
         hour=hour,
-        step=SNAPSHOTTED,
+        step=JournalStep.SNAPSHOTTED,
         close_time=close,
         fee_bps=fee,
         engine_doc=engine_doc,

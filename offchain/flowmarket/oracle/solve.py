@@ -24,7 +24,8 @@ from flowmarket.oracle.bundles import BundleCache
 from flowmarket.oracle.delivery import delivered_by
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.hourly_clearing import empty_result, result_rows
-from flowmarket.oracle.journal import CLEARED, advance
+from flowmarket.oracle.journal import advance
+from flowmarket.states import JournalStep
 
 ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 
@@ -43,7 +44,7 @@ def solve_hour(
     hour = row.hour
     if results_repo.get_hour(session, hour=hour) is not None:
         raise Conflict(
-            "hour", f"hour {hour} already has stored results but its journal says {row.step!r}"
+            "hour", f"hour {hour} already has stored results but its journal says '{row.step}'"
         )
     doc = row.engine_doc
     products = set(doc["products"])
@@ -53,7 +54,7 @@ def solve_hour(
     result = clear_fn(doc, {"prices": prior}) if doc["orders"] else empty_result()
     bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps)
     row.result_doc = result
-    advance(session, row, CLEARED, commit=False)
+    advance(session, row, JournalStep.CLEARED, commit=False)
     session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
     rows = result_rows(
         hour, result, row.owners, cleared_at=time.time(), n_orders=len(result["orders"])

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
 from flowmarket.oracle.clock import OracleClock
-from flowmarket.oracle.journal import CLEARED, COMMITTED, PUBLISHED, SENT
+from flowmarket.states import JournalStep
 
 
 def oracle_status(engine: Engine, *, now: float, alerts: int = 10) -> dict[str, Any]:
@@ -21,10 +21,18 @@ def oracle_status(engine: Engine, *, now: float, alerts: int = 10) -> dict[str, 
             None if row is None else OracleClock(row.genesis_hour, row.epoch_s, row.hour_length_s)
         )
         last_cleared = oracle_repo.latest_journal_hour(
-            session, steps=(CLEARED, SENT, COMMITTED, PUBLISHED)
+            session,
+            steps=(
+                JournalStep.CLEARED,
+                JournalStep.SENT,
+                JournalStep.COMMITTED,
+                JournalStep.PUBLISHED,
+            ),
         )
-        last_committed = oracle_repo.latest_journal_hour(session, steps=(COMMITTED, PUBLISHED))
-        unfinished = oracle_repo.unfinished_hours(session, finished=PUBLISHED)
+        last_committed = oracle_repo.latest_journal_hour(
+            session, steps=(JournalStep.COMMITTED, JournalStep.PUBLISHED)
+        )
+        unfinished = oracle_repo.unfinished_hours(session, finished=JournalStep.PUBLISHED)
         weeks = oracle_repo.open_weeks(session)
         recent = oracle_repo.recent_alerts(session, limit=alerts)
     due = None if clock is None else clock.last_closed_hour(now)

@@ -17,6 +17,7 @@ from flowmarket.catalogue import format_hour
 from flowmarket.money import WAD
 from flowmarket.reports.extract_accounts import STATES, CollateralSeries
 from flowmarket.reports.record import MarketRecord
+from flowmarket.states import WeekStatus
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def market_summary(record: MarketRecord) -> list[SummaryItem]:
     for rate, wei in sorted(fees_by_rate.items()):
         n = sum(1 for h in hours if fee_rate.get(h.hour) == rate)
         items.append(SummaryItem(f"fees_at_{rate}", f"fees at {rate} bps ({n} hours)", _wei(wei)))
-    settled = [w for w in record.weeks if w.status == "done"]
+    settled = [w for w in record.weeks if w.status == WeekStatus.DONE]
     items += [
         SummaryItem("weeks_settled", "weeks settled", _count(len(settled))),
         SummaryItem(

@@ -32,7 +32,6 @@ EXPECTED_POSITIONS_TYPE_STRING = (
     "ExpectedPositions(address participant,uint256 nonce,uint64 deadline,"
     "bytes32[] products,int256[] quantities)"
 )
-RECEIPT_ACTION = "expected-positions"
 
 
 @dataclass(frozen=True)

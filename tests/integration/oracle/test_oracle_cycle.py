@@ -100,9 +100,10 @@ def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_trans
     world: OracleWorld,
 ) -> None:
     from flowmarket.oracle import transactions
-    from flowmarket.oracle.journal import SENT, advance, load
+    from flowmarket.oracle.journal import advance, load
     from flowmarket.oracle.snapshot import take_snapshot
     from flowmarket.oracle.solve import solve_hour
+    from flowmarket.states import JournalStep
 
     basic_book(world)
     oracle = open_oracle(world.settings, world.engine)
@@ -121,7 +122,7 @@ def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_trans
         row = load(session, GENESIS)
         assert row is not None
         row.tx_nonce, row.tx_hash, row.raw_tx = signed.nonce, signed.tx_hash, signed.raw
-        advance(session, row, SENT)
+        advance(session, row, JournalStep.SENT)
 
     assert oracle.tick(limit=1) == 1
 

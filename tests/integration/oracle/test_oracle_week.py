@@ -10,7 +10,8 @@ from sqlmodel import Session
 from flowmarket.chain.leaves import settlement_week
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
-from flowmarket.oracle.settlement import DONE, advance_week
+from flowmarket.oracle.settlement import advance_week
+from flowmarket.states import WeekStatus
 
 HOURS = 168
 GRACE = 24 * 3600
@@ -61,7 +62,7 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
     assert not world.view("WeeklySettlement", "isRestricted", carol)
 
     world.advance(GRACE + 1)
-    assert oracle.settle_weeks() == {0: DONE}
+    assert oracle.settle_weeks() == {0: WeekStatus.DONE}
     assert world.view("WeeklySettlement", "isRestricted", carol)
     assert world.view("CollateralVault", "collateralOf", carol) == 100_000 * TOKEN + totals[carol]
     assert world.view("CapacityToken", "balanceOf", bob) == bob_before + totals[bob]
@@ -70,7 +71,7 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
         assert world.view("WeeklySettlement", "leafStatus", 0, participant) == 2
 
     nonce = world.w3.eth.get_transaction_count(address("oracle"))
-    assert advance_week(oracle.ctx, 0) == DONE  # repeating settles nothing twice
+    assert advance_week(oracle.ctx, 0) == WeekStatus.DONE  # repeating settles nothing twice
     assert world.w3.eth.get_transaction_count(address("oracle")) == nonce
     assert oracle.settle_weeks() == {}
 

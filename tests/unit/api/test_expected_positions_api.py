@@ -11,7 +11,6 @@ from sqlmodel import Session
 from flowmarket.db import oracle_repo
 from flowmarket.db.models import Product
 from flowmarket.signing import ReceiptMessage, recover
-from flowmarket.signing.expected_positions import RECEIPT_ACTION
 
 IN_DELIVERY = "rt:eu-west:premium:2027-01-15T08"  # NOW is 100 s into this hour
 OPEN = "rt:eu-west:premium:2027-01-15T09"
@@ -50,7 +49,7 @@ def test_the_receipt_is_signed_by_the_operator_over_the_report_id(market: Market
     body = market.report_expected(alice, {"premium-eu": 1.0}).json()
     receipt = body["receipt"]
     message = ReceiptMessage(
-        receipt["order_hash"], alice.address, 1, RECEIPT_ACTION, receipt["recorded_at"]
+        receipt["order_hash"], alice.address, 1, "expected-positions", receipt["recorded_at"]
     )
 
     signer = recover(DOMAIN, message, bytes.fromhex(receipt["signature"][2:]))

@@ -19,17 +19,11 @@ from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import JournalError
 from flowmarket.money import hour_amounts
-from flowmarket.oracle.journal import (
-    CLEARED,
-    COMMITTED,
-    PUBLISHED,
-    SENT,
-    SNAPSHOTTED,
-    advance,
-    load,
-)
+from flowmarket.oracle.journal import advance, commitment_of, load, require, result_of
 from flowmarket.oracle.status import oracle_status
+from flowmarket.states import JournalStep
 
+SNAPSHOTTED, CLEARED, SENT, COMMITTED, PUBLISHED = JournalStep
 WALLETS = [
     "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
@@ -73,6 +67,59 @@ def test_the_journal_moves_only_forward_through_its_steps(engine: Engine) -> Non
     with Session(engine) as session:
         stored = load(session, 7)
         assert stored is not None and stored.step == PUBLISHED
+
+
+# Written out by hand: the only moves an hour's journal may make.
+ALLOWED = {
+    ("snapshotted", "cleared"),
+    ("cleared", "sent"),
+    ("cleared", "committed"),  # the ledger already holds exactly this commitment
+    ("sent", "sent"),  # a journaled transaction that never landed is signed again
+    ("sent", "committed"),
+    ("committed", "published"),
+}
+
+
+@pytest.mark.parametrize("start", list(JournalStep))
+@pytest.mark.parametrize("target", list(JournalStep))
+def test_advance_allows_exactly_the_listed_transitions(
+    engine: Engine, start: JournalStep, target: JournalStep
+) -> None:
+    hour = 1000 + 10 * list(JournalStep).index(start) + list(JournalStep).index(target)
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(journal_row(hour, start))
+        session.commit()
+        row = require(session, hour)
+        if (start.value, target.value) in ALLOWED:
+            advance(session, row, target)
+        else:
+            with pytest.raises(JournalError, match=f"from step '{start}' to '{target}'"):
+                advance(session, row, target)
+    with Session(engine) as session:
+        stored = require(session, hour)
+        moved = (start.value, target.value) in ALLOWED
+        assert stored.step == (target if moved else start)
+
+
+def test_require_raises_a_journal_error_for_a_missing_hour_or_document(engine: Engine) -> None:
+    with Session(engine) as session:
+        with pytest.raises(JournalError, match="hour 404: not in the journal"):
+            require(session, 404)
+        session.add(journal_row(405, CLEARED))
+        session.commit()
+        row = require(session, 405)
+        with pytest.raises(JournalError, match="hour 405: at step 'cleared' but no clearing"):
+            result_of(row)
+        with pytest.raises(JournalError, match="hour 405: at step 'cleared' but no commitment"):
+            commitment_of(row)
+
+
+def test_an_unknown_stored_step_is_a_journal_error(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(journal_row(406, "halfway"))
+        session.commit()
+        with pytest.raises(JournalError, match="unknown journal step 'halfway'"):
+            advance(session, require(session, 406), CLEARED)
 
 
 def random_result(rng: random.Random) -> dict[str, Any]:

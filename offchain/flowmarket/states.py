@@ -1,0 +1,89 @@
+"""Every state a flowmarket record can be in, one enum per lifecycle.
+
+The database stores these as their string values (and the contract's leaf status as
+its integer), so `JournalStep(row.step)` reads a stored value back and an unknown
+value fails loudly. Each enum names the module that moves records between its states.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class JournalStep(StrEnum):
+    """An hour's step in the oracle's journal (`oracle.journal`), in order."""
+
+    SNAPSHOTTED = "snapshotted"  # orders at the close, after the collateral rules
+    CLEARED = "cleared"  # clearing result, positions and exact amounts stored
+    SENT = "sent"  # commit transaction signed and journaled, maybe broadcast
+    COMMITTED = "committed"  # the ledger holds the hour's commitment
+    PUBLISHED = "published"  # proofs, publication file and requirements out
+
+
+# The transitions `oracle.journal.advance` allows. SENT → SENT re-signs a transaction
+# that never landed; CLEARED → COMMITTED records an hour the ledger already holds with
+# exactly the journaled commitment (nothing was sent by this run).
+JOURNAL_NEXT: dict[JournalStep, tuple[JournalStep, ...]] = {
+    JournalStep.SNAPSHOTTED: (JournalStep.CLEARED,),
+    JournalStep.CLEARED: (JournalStep.SENT, JournalStep.COMMITTED),
+    JournalStep.SENT: (JournalStep.SENT, JournalStep.COMMITTED),
+    JournalStep.COMMITTED: (JournalStep.PUBLISHED,),
+    JournalStep.PUBLISHED: (),
+}
+
+
+class WeekStatus(StrEnum):
+    """A week's settlement as the oracle records it (`oracle.settlement`)."""
+
+    OPEN = "open"  # tree built from the exact amounts, nothing on chain yet
+    POSTED = "posted"  # root posted, challenge window running
+    CHALLENGE = "challenge"  # still inside the challenge window
+    EXECUTING = "executing"  # leaves being settled (debits first, then credits)
+    DONE = "done"  # every leaf settled and the fees forwarded
+    ERROR = "error"  # this tick failed (reported as an alert; retried next tick)
+
+
+class LeafStatus(IntEnum):
+    """`IWeeklySettlement.LeafStatus`: one participant's leaf of a week, on chain."""
+
+    UNSETTLED = 0
+    DEFAULTED = 1  # the pull failed: grace period, then seizure
+    SETTLED = 2
+
+
+class CollateralStatus(StrEnum):
+    """A participant's collateral against its requirement (`collateral.classify`)."""
+
+    OK = "ok"
+    WARNING = "warning"  # excess below the warning buffer: deposit more
+    BELOW = "below"  # collateral below the requirement: orders are cut
+    RESTRICTED = "restricted"  # seized after a default: orders are cut
+
+    @property
+    def cuts_orders(self) -> bool:
+        return self in (CollateralStatus.BELOW, CollateralStatus.RESTRICTED)
+
+
+class OrderCut(StrEnum):
+    """What the collateral rule did to an order of a participant it cuts."""
+
+    CLIPPED = "clipped"  # curve restricted to the trades towards balance
+    REMOVED = "removed"  # no trade moves the participant towards balance
+
+
+class OrderStatus(StrEnum):
+    """A stored order as the API reports it (`backend.participation.order_status`)."""
+
+    OPEN = "open"  # standing for its hours still open for bidding
+    REPLACED = "replaced"  # a later order of the participant replaced it
+    CANCELLED = "cancelled"  # cancelled by its participant
+    INVALIDATED = "invalidated"  # its nonce is below the participant's on-chain floor
+    EXPIRED = "expired"  # every hour it covers has closed
+
+
+class ReceiptAction(StrEnum):
+    """What the operator's signed receipt acknowledges."""
+
+    ACCEPTED = "accepted"  # an order
+    CANCELLED = "cancelled"  # an order's cancellation (or its replacement)
+    EXPECTED_POSITIONS = "expected-positions"  # an expected-positions report
