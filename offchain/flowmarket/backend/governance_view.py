@@ -18,8 +18,10 @@ from web3.contract import Contract
 from flowmarket.chain.build import ArtifactSet, load_artifacts
 from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.collateral import CollateralParams, classify
 from flowmarket.config import Settings
 from flowmarket.errors import ChainError, ChainUnavailable, NotFound
+from flowmarket.money import from_wad
 from flowmarket.web.schemas import (
     ActionOut,
     CollateralOut,
@@ -31,26 +33,6 @@ from flowmarket.web.schemas import (
 
 STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
 SUPPORT = ("against", "for", "abstain")
-WAD = 10**18
-BPS = 10_000
-
-
-def collateral_status(collateral: int, requirement: int, buffer_bps: int) -> tuple[str, str]:
-    """(status, message): deficit below the requirement; warning when the excess is
-    below `buffer_bps` of the requirement (market.md §6's warning trigger); else ok."""
-    excess = collateral - requirement
-    if excess < 0:
-        return "deficit", (
-            f"collateral is {-excess / WAD:g} tokens below the requirement: orders that move "
-            "you to a less balanced position will be cut before clearing"
-        )
-    trigger = requirement * buffer_bps // BPS
-    if excess < trigger:
-        return "warning", (
-            f"excess collateral {excess / WAD:g} tokens is below the warning trigger "
-            f"{trigger / WAD:g} ({buffer_bps / 100:g} % of the requirement): deposit more"
-        )
-    return "ok", "collateral covers the requirement and the warning buffer"
 
 
 @dataclass(frozen=True)
@@ -166,21 +148,29 @@ class ChainMarketView:
         )
 
     def collateral(self, address: str) -> CollateralOut:
-        vault = self.contract("CollateralVault")
-        locked = int(vault.functions.collateralOf(address).call())
-        requirement = int(vault.functions.requirementOf(address).call())
-        buffer_bps = int(self.contract("MarketParameters").functions.collateralParams().call()[2])
-        status, message = collateral_status(locked, requirement, buffer_bps)
+        """The vault's collateral and posted requirement, classified by the oracle's rule
+        (`flowmarket.collateral.classify`), restriction included."""
+        vault = self.contract("CollateralVault").functions
+        raw = self.contract("MarketParameters").functions.collateralParams().call()
+        state = classify(
+            address,
+            collateral=int(vault.collateralOf(address).call()),
+            required=int(vault.requirementOf(address).call()),
+            params=CollateralParams.from_chain(raw),
+            restricted=bool(
+                self.contract("WeeklySettlement").functions.isRestricted(address).call()
+            ),
+        )
         return CollateralOut(
             address=address,
-            collateral=str(locked),
-            requirement=str(requirement),
-            excess=str(max(locked - requirement, 0)),
-            collateral_tokens=locked / WAD,
-            requirement_tokens=requirement / WAD,
-            warning_buffer_bps=buffer_bps,
-            status=status,
-            message=message,
+            collateral=str(state.collateral),
+            requirement=str(state.requirement),
+            excess=str(max(state.excess, 0)),
+            collateral_tokens=from_wad(state.collateral),
+            requirement_tokens=from_wad(state.requirement),
+            warning_buffer_bps=state.warning_buffer_bps,
+            status=state.state,
+            message=state.message,
         )
 
 

@@ -26,6 +26,7 @@ from flowmarket.demo.market_loop import HourStats
 from flowmarket.demo.setup import Cast
 from flowmarket.demo.traders import TradeCounts
 from flowmarket.money import hour_amounts
+from flowmarket.states import CollateralStatus, LeafStatus
 
 TOKEN = 10**18
 FULL_BPS = 10_000
@@ -64,7 +65,9 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
                     "api_calls": s.calls.calls,
                     "bid_s": round(s.bid_s, 4),
                     "clear_s": round(s.clear_s, 4),
-                    "collateral_not_ok": sum(1 for st in states if st["state"] != "ok"),
+                    "collateral_not_ok": sum(
+                        1 for st in states if st["state"] != CollateralStatus.OK
+                    ),
                     "orders_cut": len(journal.collateral["cut_orders"]),
                     "prices": result["prices"],
                     "volumes": {p: v["volume"] for p, v in result["products"].items()},
@@ -147,7 +150,7 @@ def settlement_section(cast: Cast, engine: Engine, week: int, status: str) -> di
                 "paid_wei": got.get("paid", 0),
                 "collected_wei": got.get("collected", 0),
                 "seized_wei": got.get("seized", 0),
-                "settled": int(leaf(week, address).call()) == 2,
+                "settled": LeafStatus(leaf(week, address).call()) == LeafStatus.SETTLED,
             }
         )
     forwarded = sum(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flowmarket.oracle.collateral import CollateralParams
+from flowmarket.collateral import CollateralParams
 from flowmarket.oracle.context import OracleContext
 
 
@@ -25,7 +25,7 @@ def fee_bps(ctx: OracleContext) -> int:
 
 def collateral_params(ctx: OracleContext) -> CollateralParams:
     raw = ctx.market.client.call(ctx.contract("MarketParameters").functions.collateralParams())
-    return CollateralParams(int(raw[0]), int(raw[1]), int(raw[2]))
+    return CollateralParams.from_chain(raw)
 
 
 def participant_states(

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from flowmarket.chain.merkle import ProofIndex
+from flowmarket.collateral import requirement
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state, transactions
-from flowmarket.oracle.collateral import requirement
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle
 from flowmarket.oracle.journal import advance, commitment_of, require, result_of

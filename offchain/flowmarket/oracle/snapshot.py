@@ -17,19 +17,19 @@ from functools import partial
 from typing import Any
 
 from flowmarket.backend.published import orders_document
-from flowmarket.db import oracle_repo, results_repo
-from flowmarket.db.oracle_tables import OracleHour
-from flowmarket.money import to_wad
-from flowmarket.oracle import chain_state
-from flowmarket.oracle.collateral import (
+from flowmarket.collateral import (
     CollateralParams,
     CollateralState,
     classify,
     cut_orders,
     requirement,
 )
+from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.money import to_wad
+from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
-from flowmarket.states import JournalStep
+from flowmarket.states import CollateralStatus, JournalStep
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
@@ -82,7 +82,7 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         session.add(row)
         session.commit()
     for state in collateral.values():
-        if state.state != "ok":
+        if state.state != CollateralStatus.OK:
             ctx.alert(
                 f"collateral-{state.state}",
                 f"{state.participant}: collateral {state.collateral} wei, requirement "

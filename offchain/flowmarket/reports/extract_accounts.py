@@ -16,10 +16,11 @@ from flowmarket.catalogue import Holdings
 from flowmarket.money import from_wad
 from flowmarket.reports.extract_market import Group, product_key
 from flowmarket.reports.record import CollateralRow, ParticipantRow
+from flowmarket.states import CollateralStatus
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-STATES = ("ok", "warning", "below", "restricted")
+STATES = tuple(CollateralStatus)  # index = the state codes of CollateralSeries.state
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,10 @@ def collateral_series(rows: Sequence[CollateralRow]) -> CollateralSeries:
             k = index[participant]
             collateral[k, t] = from_wad(int(entry["collateral"]))
             requirement[k, t] = from_wad(int(entry["requirement"]))
-            name = str(entry.get("state", "ok"))
-            state[k, t] = STATES.index(name) if name in STATES else len(STATES) - 1
+            name = str(entry.get("state", CollateralStatus.OK))
+            state[k, t] = (
+                STATES.index(CollateralStatus(name)) if name in STATES else len(STATES) - 1
+            )
         cut[t] = len(doc.get("cut_orders", {}))
     return CollateralSeries(
         hours=np.array([h for h, _, _ in rows], dtype=np.int64),

@@ -25,12 +25,13 @@ from flowmarket.reports.figures import (
     time_axis,
     to_data_uri,
 )
+from flowmarket.states import CollateralStatus
 
 Label = Callable[[str], str]
 STATE_MARKS = {
-    "warning": ("#d4a72c", "^"),
-    "below": ("#cf222e", "v"),
-    "restricted": ("#6e40c9", "x"),
+    CollateralStatus.WARNING: ("#d4a72c", "^"),
+    CollateralStatus.BELOW: ("#cf222e", "v"),
+    CollateralStatus.RESTRICTED: ("#6e40c9", "x"),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field, field_validator
 
 from flowmarket.api.schemas import Strict, check_address, check_hash
+from flowmarket.states import CollateralStatus
 
 
 class OrderDraftIn(Strict):
@@ -114,7 +115,7 @@ class CollateralOut(BaseModel):
     collateral_tokens: float
     requirement_tokens: float
     warning_buffer_bps: int
-    status: str = Field(description="ok | warning (excess below the buffer) | deficit")
+    status: CollateralStatus
     message: str
 
 

@@ -9,10 +9,11 @@ import time
 from oracle_harness import GENESIS, KEYS, TOKEN, OracleWorld, address, api
 from sqlmodel import Session
 
+from flowmarket.collateral import value_of
 from flowmarket.db import oracle_repo, results_repo
+from flowmarket.money import BPS_DENOMINATOR as BPS
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
-from flowmarket.oracle.collateral import BPS, value_of
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.signing import ExpectedPositionsMessage, sign
 from flowmarket.signing.fixed_point import signable

@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.chain.leaves import product_id
+from flowmarket.collateral import CollateralParams, requirement
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
-from flowmarket.oracle.collateral import CollateralParams, requirement
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.expected import report_expected
 from flowmarket.oracle.hour_commitment import build_hour_bundle

@@ -126,7 +126,7 @@ def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")
-    page.wait_for_selector("#collateral .notice.deficit")
+    page.wait_for_selector("#collateral .notice.below")
 
 
 def test_market_page_shows_the_hour_the_oracle_committed_with_prices_proven_on_chain(

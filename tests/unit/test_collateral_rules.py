@@ -8,12 +8,7 @@ from typing import Any
 import pytest
 
 from flowmarket.clearing import clear_document
-from flowmarket.money import WAD
-from flowmarket.oracle.collateral import (
-    BELOW,
-    OK,
-    RESTRICTED,
-    WARNING,
+from flowmarket.collateral import (
     CollateralParams,
     classify,
     clip_curve,
@@ -21,6 +16,7 @@ from flowmarket.oracle.collateral import (
     requirement,
     towards_balance,
 )
+from flowmarket.money import WAD
 
 PARAMS = CollateralParams(
     initial_margin_bps=1_000, deviation_margin_bps=2_000, warning_buffer_bps=2_000
@@ -48,11 +44,11 @@ def test_states_ok_warning_below_and_restricted() -> None:
             ALICE, collateral=collateral, required=required, params=PARAMS, restricted=restricted
         ).state
 
-    assert state(130, 100) == OK  # excess 30 ≥ 20 % of 100
-    assert state(119, 100) == WARNING  # excess 19 < 20
-    assert state(99, 100) == BELOW
-    assert state(10**9, 100, restricted=True) == RESTRICTED
-    assert state(0, 0) == OK
+    assert state(130, 100) == "ok"  # excess 30 ≥ 20 % of 100
+    assert state(119, 100) == "warning"  # excess 19 < 20
+    assert state(99, 100) == "below"
+    assert state(10**9, 100, restricted=True) == "restricted"
+    assert state(0, 0) == "ok"
 
 
 def test_towards_balance_allows_only_trades_between_zero_and_the_closest_point_to_flat() -> None:

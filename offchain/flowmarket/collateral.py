@@ -1,4 +1,8 @@
-"""Collateral rules (market.md §6), pure: requirements, warning states, order cutting.
+"""The collateral rule (market.md §6), pure: requirements, states, order cutting.
+
+The one definition of the rule: the oracle applies it before clearing
+(`oracle.snapshot`) and posts the requirements (`oracle.publish`); the participant page
+shows the same state and message (`backend.governance_view`); reports plot it.
 
 Requirement of a participant, in capacity-token wei, from the governed parameters
 (`MarketParameters.collateralParams`, basis points) and the previous hour's prices
@@ -26,10 +30,8 @@ from itertools import pairwise
 from typing import Any
 
 from flowmarket.errors import InvalidOrder
-from flowmarket.money import WAD, to_wad
-
-BPS = 10_000
-OK, WARNING, BELOW, RESTRICTED = "ok", "warning", "below", "restricted"
+from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad
+from flowmarket.states import CollateralStatus, OrderCut
 
 
 @dataclass(frozen=True)
@@ -40,15 +42,22 @@ class CollateralParams:
     deviation_margin_bps: int
     warning_buffer_bps: int
 
+    @classmethod
+    def from_chain(cls, raw: Sequence[Any]) -> CollateralParams:
+        """From `MarketParameters.collateralParams()`'s tuple, in declaration order."""
+        return cls(int(raw[0]), int(raw[1]), int(raw[2]))
+
 
 @dataclass(frozen=True)
 class CollateralState:
-    """One participant's collateral position, wei; state is ok/warning/below/restricted."""
+    """One participant's collateral against its requirement, wei, and what that makes it."""
 
     participant: str
     collateral: int
     requirement: int
-    state: str
+    state: CollateralStatus
+    warning_trigger: int  # excess below this (wei) warns: warning_buffer_bps of requirement
+    warning_buffer_bps: int
 
     @property
     def excess(self) -> int:
@@ -56,7 +65,28 @@ class CollateralState:
 
     @property
     def must_cut(self) -> bool:
-        return self.state in (BELOW, RESTRICTED)
+        return self.state.cuts_orders
+
+    @property
+    def message(self) -> str:
+        """What the participant is told (amounts in tokens)."""
+        if self.state == CollateralStatus.RESTRICTED:
+            return (
+                "restricted after collateral was seized for an unpaid settlement: orders that "
+                "move you to a less balanced position are cut before clearing"
+            )
+        if self.state == CollateralStatus.BELOW:
+            return (
+                f"collateral is {from_wad(-self.excess):g} tokens below the requirement: orders "
+                "that move you to a less balanced position will be cut before clearing"
+            )
+        if self.state == CollateralStatus.WARNING:
+            return (
+                f"excess collateral {from_wad(self.excess):g} tokens is below the warning "
+                f"trigger {from_wad(self.warning_trigger):g} "
+                f"({self.warning_buffer_bps / 100:g} % of the requirement): deposit more"
+            )
+        return "collateral covers the requirement and the warning buffer"
 
 
 def value_of(quantities: Mapping[str, float], prices: Mapping[str, int]) -> int:
@@ -75,24 +105,30 @@ def requirement(
     products = set(position) | set(expected)
     deviation = {k: position.get(k, 0.0) - expected.get(k, 0.0) for k in products}
     return (
-        value_of(position, prices) * params.initial_margin_bps // BPS
-        + value_of(deviation, prices) * params.deviation_margin_bps // BPS
+        value_of(position, prices) * params.initial_margin_bps // BPS_DENOMINATOR
+        + value_of(deviation, prices) * params.deviation_margin_bps // BPS_DENOMINATOR
     )
 
 
 def classify(
     participant: str, *, collateral: int, required: int, params: CollateralParams, restricted: bool
 ) -> CollateralState:
+    """Restricted (after a seizure) whatever its collateral; else below when the excess
+    collateral − required (wei) is negative; else warning when the excess is below the
+    trigger ⌊required · warningBufferBps / 10⁴⌋; else ok."""
     excess = collateral - required
+    trigger = required * params.warning_buffer_bps // BPS_DENOMINATOR
     if restricted:
-        state = RESTRICTED
+        state = CollateralStatus.RESTRICTED
     elif excess < 0:
-        state = BELOW
-    elif excess < required * params.warning_buffer_bps // BPS:
-        state = WARNING
+        state = CollateralStatus.BELOW
+    elif excess < trigger:
+        state = CollateralStatus.WARNING
     else:
-        state = OK
-    return CollateralState(participant, collateral, required, state)
+        state = CollateralStatus.OK
+    return CollateralState(
+        participant, collateral, required, state, trigger, params.warning_buffer_bps
+    )
 
 
 def towards_balance(
@@ -134,7 +170,7 @@ def cut_orders(
     orders_doc: Mapping[str, Any],
     *,
     cut: Mapping[str, Mapping[str, float]],
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, OrderCut]]:
     """Apply the cutting rule to an ORDERS.json document.
 
     cut: {participant: position {product: GB/h}} for every participant to cut.
@@ -142,7 +178,7 @@ def cut_orders(
     participants are unchanged; the input is not modified.
     """
     out_orders: list[dict[str, Any]] = []
-    changes: dict[str, str] = {}
+    changes: dict[str, OrderCut] = {}
     for order in orders_doc["orders"]:
         position = cut.get(order["participant"])
         if position is None:
@@ -151,9 +187,9 @@ def cut_orders(
         lo, hi = towards_balance(position, order["portfolio"])
         clipped = clip_curve(order["curve"], lo, hi)
         if clipped is None:
-            changes[order["id"]] = "removed"
+            changes[order["id"]] = OrderCut.REMOVED
             continue
         if clipped != [[float(q), float(p)] for q, p in sorted(order["curve"])]:
-            changes[order["id"]] = "clipped"
+            changes[order["id"]] = OrderCut.CLIPPED
         out_orders.append({**order, "curve": clipped})
     return {**orders_doc, "orders": out_orders}, changes
