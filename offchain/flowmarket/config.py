@@ -62,6 +62,9 @@ class Settings:
     api_max_body_bytes: int = 65_536
     api_rate_per_minute: int = 600
     api_token_lifetime_s: int = 900
+    # Serve the API although the operator key is one of HARDHAT_DEV_KEYS (`serve --dev`):
+    # anyone can sign receipts with a public key, so only a local test market may.
+    allow_dev_keys: bool = False
     # Clearing oracle (`flowmarket oracle run`). Hour h's bidding window closes at
     # oracle_epoch_s + (h - genesis_hour) * oracle_hour_length_s; epoch 0 means
     # genesis_hour * 3600 for 3600-second hours (the real clock), else the time of the
@@ -128,6 +131,16 @@ def _coerce(name: str, raw: str, current: object) -> object:
             raise FieldError(name, f"expected a finite number, got {raw!r}")
         return value
     return raw
+
+
+def export_settings(settings: Settings, names: tuple[str, ...]) -> None:
+    """Put these fields of `settings` into this process's environment as
+    `FLOWMARKET_<FIELD>`, so worker processes it starts (`serve --workers`) load them."""
+    for name in names:
+        value = getattr(settings, name)
+        os.environ[env_name(name)] = (
+            ("1" if value else "0") if isinstance(value, bool) else str(value)
+        )
 
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True} | {

@@ -101,7 +101,12 @@ class MarketBackend(Protocol):
         self, *, nonce: str, address: str, issued_at: int, expires_at: int
     ) -> None: ...
 
-    def consume_challenge(self, *, nonce: str, address: str, now: float) -> bool: ...
+    def consume_challenge(
+        self, *, nonce: str, address: str, issued_at: int, expires_at: int, now: float
+    ) -> bool:
+        """Mark the challenge used; False unless it exists for `address` with exactly
+        these times, unused and unexpired at `now`."""
+        ...
 
     def expected_positions(self, participant: str) -> ExpectedPositionsOut:
         """The participant's expected positions (as the oracle reads them) and nonces."""

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from flowmarket.api.context import ApiContext, Context
-from flowmarket.api.intake import open_hour, verify_cancel, verify_order
+from flowmarket.api.intake import VerifiedOrder, open_hour, verify_cancel, verify_order
 from flowmarket.api.schemas import (
     HASH_RE,
     CancelIn,
@@ -52,15 +52,37 @@ def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, 
     return receipt, cancel
 
 
-def _replaced(context: ApiContext, replaces: str, participant: str, hour: int) -> OrderOut:
+def _replaced(context: ApiContext, order: VerifiedOrder, hour: int) -> OrderOut | None:
+    """The open order `order` replaces; None when `order` itself replaced it meanwhile
+    (the same signed replacement sent twice at once: answer with the stored receipt)."""
+    replaces = order.replaces or ""
     old = context.backend.get_order(replaces, hour)
     if old is None:
         raise FieldError("order.replaces", f"unknown order {replaces}")
-    if old.participant != participant:
+    if old.participant != order.participant:
         raise FieldError("order.replaces", "belongs to another participant")
+    if old.replaced_by == order.order_hash:
+        return None
     if old.status != OrderStatus.OPEN:
         raise Conflict("order.replaces", f"order {replaces} is {old.status}, not open")
     return old
+
+
+def _as_stored(context: ApiContext, order: OrderOut, hour: int) -> OrderAccepted:
+    """The answer to a signed order that is already stored: its stored receipt and, for a
+    replacement, the stored cancel receipt of the order it replaced (as first answered)."""
+    receipt, cancel = _stored_receipts(context, order)
+    if order.replaces is not None:
+        old = context.backend.get_order(order.replaces, hour)
+        if old is not None and old.replaced_by == order.order_hash:
+            cancel = _stored_receipts(context, old)[1]
+    return OrderAccepted(order=order, receipt=receipt, cancel_receipt=cancel, duplicate=True)
+
+
+def _duplicate(context: ApiContext, order_hash: str, hour: int) -> OrderAccepted | None:
+    """The stored order with this id as `_as_stored` answers it, or None."""
+    existing = context.backend.get_order(order_hash, hour)
+    return None if existing is None else _as_stored(context, existing, hour)
 
 
 def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
@@ -75,8 +97,7 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
         order.participant, order.order_hash, hour
     )
     if existing is not None:
-        receipt, cancel = _stored_receipts(context, existing)
-        return OrderAccepted(order=existing, receipt=receipt, cancel_receipt=cancel, duplicate=True)
+        return _as_stored(context, existing, hour)
     if order.nonce < min_nonce:
         raise FieldError(
             "order.nonce", f"{order.nonce} is below the participant's min valid nonce {min_nonce}"
@@ -88,7 +109,12 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
         )
     cancel_receipt = None
     if order.replaces is not None:
-        old = _replaced(context, order.replaces, order.participant, hour)
+        old = _replaced(context, order, hour)
+        if old is None:
+            stored_copy = _duplicate(context, order.order_hash, hour)
+            if stored_copy is not None:
+                return stored_copy
+            raise Conflict("order.replaces", f"order {order.replaces} is no longer open")
         cancel_receipt = context.receipt(
             order_hash=old.order_hash,
             participant=old.participant,
@@ -111,7 +137,7 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
         open_hour=hour,
     )
     if duplicate:
-        receipt, cancel_receipt = _stored_receipts(context, stored)
+        return _as_stored(context, stored, hour)
     return OrderAccepted(
         order=stored, receipt=receipt, cancel_receipt=cancel_receipt, duplicate=duplicate
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from flowmarket.api.auth import issue_token
-from flowmarket.api.context import Context, Me
+from flowmarket.api.context import ApiContext, Context, Me
 from flowmarket.api.downloads import Format, table_response
 from flowmarket.api.intake import open_hour
 from flowmarket.api.schemas import (
@@ -48,7 +48,7 @@ def challenge(body: ChallengeIn, context: Context) -> ChallengeOut:
     message = LoginMessage(
         domain=context.login_domain,
         address=address,
-        uri=f"https://{context.login_domain}/v1/auth/login",
+        uri=_login_uri(context),
         chain_id=context.domain.chain_id,
         nonce=secrets.token_hex(16),
         issued_at=now,
@@ -62,10 +62,13 @@ def challenge(body: ChallengeIn, context: Context) -> ChallengeOut:
 
 @auth_router.post("/login", response_model=TokenOut, responses=ERRORS)
 def login(body: LoginIn, context: Context) -> TokenOut:
-    """Exchange a signed challenge for a short-lived bearer token."""
+    """Exchange a signed challenge for a short-lived bearer token.
+
+    The signed text must be the challenge exactly as issued: this server's domain and
+    URI, its chain, and the challenge's own nonce, Issued At and Expiration Time (401 for
+    a challenge that is unknown, used, expired or edited)."""
     message = parse_login_message(body.message)
-    if message.domain != context.login_domain or message.chain_id != context.domain.chain_id:
-        raise FieldError("message", "was issued for another domain or chain")
+    _check_login_domain(message, context)
     try:
         signer = recover_login_signer(body.message, bytes.fromhex(body.signature[2:]))
     except (ValueError, TypeError) as exc:
@@ -73,11 +76,38 @@ def login(body: LoginIn, context: Context) -> TokenOut:
     if signer != message.address:
         raise AuthenticationFailed(f"signature: signed by {signer}, not {message.address}")
     now = context.clock()
-    if not context.backend.consume_challenge(nonce=message.nonce, address=signer, now=now):
-        raise AuthenticationFailed("message: challenge unknown, already used or expired")
+    if not message.issued_at <= now < message.expires_at:
+        raise AuthenticationFailed(
+            f"message: valid from Issued At {message.issued_at} until Expiration Time "
+            f"{message.expires_at}, not at {int(now)}"
+        )
+    consumed = context.backend.consume_challenge(
+        nonce=message.nonce,
+        address=signer,
+        issued_at=message.issued_at,
+        expires_at=message.expires_at,
+        now=now,
+    )
+    if not consumed:
+        raise AuthenticationFailed(
+            "message: challenge unknown, already used, expired or not as issued"
+        )
     expires_at = int(now) + context.limits.token_lifetime_s
     token = issue_token(context.token_secret, signer, expires_at)
     return TokenOut(access_token=token, address=signer, expires_at=expires_at)
+
+
+def _check_login_domain(message: LoginMessage, context: ApiContext) -> None:
+    if message.domain != context.login_domain or message.uri != _login_uri(context):
+        raise FieldError("message", f"was issued for another domain, not {context.login_domain}")
+    if message.chain_id != context.domain.chain_id:
+        raise FieldError(
+            "message", f"was issued for chain {message.chain_id}, not {context.domain.chain_id}"
+        )
+
+
+def _login_uri(context: ApiContext) -> str:
+    return f"https://{context.login_domain}/v1/auth/login"
 
 
 @router.get("/orders", response_model=list[OrderOut], responses=ERRORS)

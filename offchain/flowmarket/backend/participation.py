@@ -293,6 +293,15 @@ class SqlBackend(ExpectedPositionsSql):
                 ),
             )
 
-    def consume_challenge(self, *, nonce: str, address: str, now: float) -> bool:
+    def consume_challenge(
+        self, *, nonce: str, address: str, issued_at: int, expires_at: int, now: float
+    ) -> bool:
         with self._session() as session:
-            return auth_repo.consume_challenge(session, nonce=nonce, address=address, now=now)
+            return auth_repo.consume_challenge(
+                session,
+                nonce=nonce,
+                address=address,
+                issued_at=issued_at,
+                expires_at=expires_at,
+                now=now,
+            )

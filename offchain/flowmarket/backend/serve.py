@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_utils.crypto import keccak
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,8 +17,8 @@ from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.governance_view import chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.config import Settings, load_settings
-from flowmarket.db import orders_repo
+from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
+from flowmarket.db import orders_repo, secrets_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
 from flowmarket.errors import DeploymentMissing, InvalidInput
@@ -48,9 +48,30 @@ def load_domain(path: Path) -> Domain:
         raise InvalidInput(f"{path}: needs chain_id and addresses.ClearingLedger ({exc})") from exc
 
 
-def token_secret(operator_key: str) -> bytes:
-    """HMAC key for access tokens, derived from the operator key (same on every worker)."""
-    return keccak(b"flowmarket-api-token:" + bytes.fromhex(operator_key.removeprefix("0x")))
+SESSION_SECRET = "api-session-token"
+
+
+def session_secret(engine: Engine) -> bytes:
+    """The HMAC key of access tokens: 32 random bytes generated at this deployment's first
+    start and stored in its database, so every worker and every restart accepts the same
+    tokens and nobody can derive it from a key (the operator key may be a public one)."""
+    with Session(engine) as session:
+        value = secrets_repo.get_or_create(
+            session, name=SESSION_SECRET, make=lambda: secrets.token_hex(32)
+        )
+    return bytes.fromhex(value)
+
+
+def check_operator_key(settings: Settings) -> None:
+    """Refuse an operator key that is one of Hardhat's public development keys unless the
+    settings allow it (`flowmarket serve --dev`, the demo and the tests): anyone could sign
+    receipts with it."""
+    if settings.oracle_key in HARDHAT_DEV_KEYS and not settings.allow_dev_keys:
+        raise InvalidInput(
+            "oracle_key: is one of Hardhat's public development keys, with which anyone can "
+            "sign the operator's receipts; set FLOWMARKET_ORACLE_KEY to this market's own key, "
+            "or pass --dev to serve a local test market"
+        )
 
 
 def open_database(url: str) -> Engine:
@@ -95,12 +116,15 @@ def build_app(
     """The API over `engine` plus the web app (pages; chain reads through the node of the
     deployment file); the domain comes from the deployment file unless given. clock: Unix
     seconds the API stamps requests with and checks windows against (a demo's virtual
-    clock; the wall clock by default)."""
+    clock; the wall clock by default). The sign-in domain is the served
+    `api_host:api_port`. Raises InvalidInput for a public development operator key unless
+    `settings.allow_dev_keys`."""
+    check_operator_key(settings)
     app = create_app(
         backend=SqlBackend(engine),
         domain=domain or load_domain(settings.deployment_file),
         operator_key=settings.oracle_key,
-        token_secret=token_secret(settings.oracle_key),
+        token_secret=session_secret(engine),
         limits=api_limits(settings),
         clock=clock,
         login_domain=f"{settings.api_host}:{settings.api_port}",

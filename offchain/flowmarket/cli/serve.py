@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from flowmarket.backend.serve import build_app, load_catalogue, load_domain, open_database
-from flowmarket.config import Settings
+from flowmarket.backend.serve import (
+    build_app,
+    check_operator_key,
+    load_catalogue,
+    load_domain,
+    open_database,
+    session_secret,
+)
+from flowmarket.config import Settings, export_settings
 from flowmarket.signing import Domain
 
 
@@ -28,16 +36,28 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="worker processes (>1 needs the deployment file)"
     )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="a local test market: allow Hardhat's public development keys as operator key",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    # The served host and port are the sign-in domain (challenges name them).
+    settings = replace(
+        settings,
+        api_host=args.host or settings.api_host,
+        api_port=args.port or settings.api_port,
+        allow_dev_keys=settings.allow_dev_keys or args.dev,
+    )
+    check_operator_key(settings)  # before the database and the port, like every argument
     engine = open_database(settings.effective_database_url)
     if args.products is not None:
         count = load_catalogue(engine, args.products)
         print(f"loaded {count} products from {args.products}")
-    host = args.host or settings.api_host
-    port = args.port or settings.api_port
+    host, port = settings.api_host, settings.api_port
     if args.workers > 1:
         if args.chain_id is not None or args.ledger is not None:
             print(
@@ -45,6 +65,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         load_domain(settings.deployment_file)  # fail here, not in every worker
+        session_secret(engine)  # created once here, read by every worker
+        export_settings(settings, ("api_host", "api_port", "allow_dev_keys"))
         uvicorn.run(
             "flowmarket.backend.serve:app_from_settings",
             factory=True,

@@ -15,13 +15,18 @@ def create_challenge(session: Session, *, challenge: AuthChallenge) -> AuthChall
     return challenge
 
 
-def consume_challenge(session: Session, *, nonce: str, address: str, now: float) -> bool:
-    """Atomically mark the challenge used; False when unknown, used, expired or foreign."""
+def consume_challenge(
+    session: Session, *, nonce: str, address: str, issued_at: int, expires_at: int, now: float
+) -> bool:
+    """Atomically mark the challenge used; False when unknown, used, expired, foreign or
+    signed with other times than it was issued with."""
     statement = (
         update(AuthChallenge)
         .where(
             col(AuthChallenge.nonce) == nonce,
             col(AuthChallenge.address) == address,
+            col(AuthChallenge.issued_at) == issued_at,
+            col(AuthChallenge.expires_at) == expires_at,
             col(AuthChallenge.used).is_(False),
             col(AuthChallenge.expires_at) > now,
         )

@@ -172,6 +172,16 @@ class Position(SQLModel, table=True):
     updated_hour: int = _big()
 
 
+class ServerSecret(SQLModel, table=True):
+    """A random secret of this deployment, generated at the first start (hex)."""
+
+    __tablename__ = "server_secrets"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+    created_at: float
+
+
 # The clearing oracle's tables (and the expected-position reports) live in their own
 # modules; importing them here puts them on `metadata` wherever the schema is assembled
 # (migrations, the schema-matches test).

@@ -103,6 +103,10 @@ def insert_order(
         done = session.connection().execute(_cancel_statement(order.replaces, cancel_values))
         if done.rowcount != 1:
             session.rollback()
+            # The same signed replacement, sent twice at once: the other request won.
+            existing = session.get(Order, order.order_hash)
+            if existing is not None:
+                return existing
             raise Conflict("order.replaces", f"order {order.replaces} is no longer open")
     session.add(order)
     try:

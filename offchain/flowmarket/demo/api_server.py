@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.backend.serve import api_limits, load_domain, token_secret
+from flowmarket.backend.serve import api_limits, load_domain, session_secret
 from flowmarket.chain.node import free_port
 from flowmarket.config import Settings
 from flowmarket.errors import ApiUnavailable
@@ -75,7 +75,7 @@ class ApiServer:
             backend=SqlBackend(self.engine),
             domain=load_domain(self.settings.deployment_file),
             operator_key=self.settings.oracle_key,
-            token_secret=token_secret(self.settings.oracle_key),
+            token_secret=session_secret(self.engine),
             limits=api_limits(self.settings),
             clock=self.clock,
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
 
 from flowmarket.errors import FieldError
@@ -76,5 +77,9 @@ def sign_login(message: LoginMessage, private_key: str) -> str:
 
 
 def recover_login_signer(text: str, signature: bytes) -> str:
-    """The checksummed address that personal-signed `text`."""
-    return str(Account.recover_message(encode_defunct(text=text), signature=signature))
+    """The checksummed address that personal-signed `text`; ValueError when no key can
+    have produced `signature` (eth_keys's `BadSignature` is not a ValueError)."""
+    try:
+        return str(Account.recover_message(encode_defunct(text=text), signature=signature))
+    except BadSignature as exc:
+        raise ValueError(f"no public key recovers from this signature ({exc})") from None

@@ -31,6 +31,7 @@ from typing import Any
 
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_keys.datatypes import PrivateKey, Signature
+from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -237,12 +238,19 @@ def sign(domain: Domain, message: Message, private_key: str) -> str:
 
 
 def recover(domain: Domain, message: Message, signature: bytes) -> str:
-    """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28})."""
+    """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28}).
+
+    Raises ValueError when no key can have produced it (r or s zero or out of range, no
+    curve point for r): eth_keys's `BadSignature` is not a ValueError."""
     if len(signature) != 65:
         raise InvalidInput(f"signature has {len(signature)} bytes, expected 65")
     v = signature[64] - 27 if signature[64] >= 27 else signature[64]
     if v not in (0, 1):
         raise InvalidInput(f"signature v byte {signature[64]} is not 27 or 28")
     vrs = (v, int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big"))
-    public_key = Signature(vrs=vrs).recover_public_key_from_msg_hash(digest_bytes(domain, message))
+    try:
+        signed = Signature(vrs=vrs)
+        public_key = signed.recover_public_key_from_msg_hash(digest_bytes(domain, message))
+    except BadSignature as exc:
+        raise ValueError(f"no public key recovers from this signature ({exc})") from None
     return str(public_key.to_checksum_address())

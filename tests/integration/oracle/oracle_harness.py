@@ -27,7 +27,7 @@ from web3.contract import Contract
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.backend.serve import load_domain, open_database, token_secret
+from flowmarket.backend.serve import load_domain, open_database, session_secret
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
@@ -235,7 +235,7 @@ def api(world: OracleWorld) -> TestClient:
         backend=SqlBackend(world.engine),
         domain=load_domain(world.settings.deployment_file),
         operator_key=world.settings.oracle_key,
-        token_secret=token_secret(world.settings.oracle_key),
+        token_secret=session_secret(world.engine),
     )
     return TestClient(app)
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.backend.serve import build_app, open_database, token_secret
+from flowmarket.backend.serve import build_app, open_database, session_secret
 from flowmarket.config import Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
@@ -65,7 +65,7 @@ def live_api(tmp_path: Path) -> Iterator[LiveApi]:
         backend=SqlBackend(engine),
         domain=DOMAIN,
         operator_key=OPERATOR_KEY,
-        token_secret=token_secret(OPERATOR_KEY),
+        token_secret=session_secret(engine),
         clock=clock,
     )
     server, thread, port = serve(app)
@@ -81,7 +81,7 @@ def served_app(tmp_path: Path, settings: Settings) -> Iterator[LiveApi]:
     products = ("premium-eu", "regular-eu", "rt:eu-west:premium:2027-01-15T08")
     engine = market_database(tmp_path / "served.sqlite", products)
     clock = Clock(now=1_800_000_100.0)  # 100 s into 2027-01-15T08
-    local = replace(settings, state_dir=tmp_path / "state")
+    local = replace(settings, state_dir=tmp_path / "state", allow_dev_keys=True)
     server, thread, port = serve(build_app(local, engine=engine, domain=DOMAIN, clock=clock))
     yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, local.state_dir)
     server.should_exit = True

@@ -45,7 +45,7 @@ def test_serve_takes_the_domain_from_the_deployment_file_and_loads_the_catalogue
     assert "loaded 2 products" in capsys.readouterr().out
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "flowmarket.cli.main", "serve"],
+        [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev"],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -74,5 +74,83 @@ def test_serve_without_a_deployment_explains_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
-    assert main(["serve", "--port", str(free_port())]) == 1
+    assert main(["serve", "--dev", "--port", str(free_port())]) == 1
     assert "run `flowmarket deploy` first" in capsys.readouterr().err
+
+
+def test_serve_refuses_hardhats_public_keys_unless_dev_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
+    assert main(["serve", "--port", str(free_port())]) == 2
+    error = capsys.readouterr().err
+    assert "oracle_key" in error and "public development keys" in error and "--dev" in error
+    assert not (tmp_path / "flowmarket.sqlite").exists()  # refused before anything started
+    monkeypatch.setenv("FLOWMARKET_ORACLE_KEY", "0x" + "5e" * 32)  # the market's own key
+    assert main(["serve", "--port", str(free_port())]) == 1  # on to the missing deployment
+    assert "run `flowmarket deploy` first" in capsys.readouterr().err
+
+
+class Served:
+    """`flowmarket serve --dev --port PORT` in a subprocess, until `stop`."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev"]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                httpx.get(f"{self.url}/v1/domain", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"flowmarket serve did not answer on {self.url}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def test_sign_in_names_the_served_port_and_outlives_a_restart(tmp_path: Path) -> None:
+    from eth_account import Account
+
+    from flowmarket.signing import parse_login_message, sign_login
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "deployment.json").write_text(
+        json.dumps({"chain_id": 31337, "addresses": {"ClearingLedger": "0x" + "9f" * 20}}),
+        encoding="utf-8",
+    )
+    port = free_port()  # not the default api_port: --port alone says where it is served
+    env = {"FLOWMARKET_STATE_DIR": str(state)}
+    wallet = Account.from_key("0x" + "0d" * 32)
+    served = Served(env, port)
+    try:
+        early = httpx.post(f"{served.url}/v1/auth/challenge", json={"address": wallet.address})
+        first = httpx.post(f"{served.url}/v1/auth/challenge", json={"address": wallet.address})
+        message = parse_login_message(first.json()["message"])
+        assert message.domain == f"127.0.0.1:{port}"
+        assert message.uri == f"https://127.0.0.1:{port}/v1/auth/login"
+        login = {"message": message.text(), "signature": sign_login(message, wallet.key.hex())}
+        token = httpx.post(f"{served.url}/v1/auth/login", json=login).json()["access_token"]
+    finally:
+        served.stop()
+    served = Served(env, port)
+    try:
+        # A token and a challenge from before the restart still work after it.
+        headers = {"authorization": f"Bearer {token}"}
+        assert httpx.get(f"{served.url}/v1/me/orders", headers=headers).status_code == 200
+        issued = parse_login_message(early.json()["message"])
+        body = {"message": issued.text(), "signature": sign_login(issued, wallet.key.hex())}
+        answer = httpx.post(f"{served.url}/v1/auth/login", json=body)
+        assert answer.status_code == 200, answer.text
+    finally:
+        served.stop()

@@ -193,6 +193,7 @@ def open_web_market(
         rpc_url=rpc_url,
         database_url=f"sqlite:///{state / 'market.sqlite'}",
         oracle_key=keys["oracle"],
+        allow_dev_keys=True,  # a local test market on Hardhat's development keys
         api_port=free_port(),
         oracle_hour_length_s=3600.0,
         oracle_epoch_s=0.0,  # hour h closes at h · 3600, as the API's windows do
