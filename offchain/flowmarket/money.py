@@ -21,6 +21,18 @@ under this rounding rule:
    Σ_p net cash + Σ_p fee = 0 exactly: the fees are what the revenue pool gets.
 
 Weekly settlement sums these integers exactly; no float is ever summed on chain.
+
+Primary auctions (`flowmarket.auctions`) are exact integer arithmetic; two rules
+turn their exact amounts into wei:
+
+5. Clock auction payment: a winner pays ⌊price · quantity / 10^18⌋ wei per product
+   (price in wei per GB, quantity in 10^-18 GB), never more than the exact amount;
+   the seller receives exactly the sum of the payments.
+6. Expansion auction cost shares: a built leg's cost K (wei) is split over its
+   winners in proportion to the capacity each wins there; each share is floored and
+   the wei the floors lose (an integer, since the exact shares sum to K) go one each
+   to the largest remainders, ties by bidder address, skipping a winner whose total
+   would then exceed its bid. Every leg's payments then sum to exactly its cost.
 Python integers are used throughout because 10^18-scaled products overflow int64.
 """
 
@@ -95,6 +107,44 @@ def hour_amounts(result: Mapping[str, Any], *, fee_bps: int) -> HourAmounts:
     return HourAmounts(
         prices=prices, trades=trades, cash=cash, fees=fees, net_cash=net_cash, fee_bps=fee_bps
     )
+
+
+def auction_payment(price: int, quantity: int) -> int:
+    """Rule 5: ⌊price × quantity / 10^18⌋ wei (price wei per GB, quantity 10^-18 GB)."""
+    if price < 0 or quantity < 0:
+        raise InvalidInput(f"auction payment of {quantity} at {price}: both must be >= 0")
+    return price * quantity // WAD
+
+
+def cost_shares(
+    cost: int, weights: Mapping[str, int], headroom: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """Rule 6: `cost` wei split over `weights` (> 0) so the shares sum to exactly `cost`.
+
+    headroom: {key: wei it may still pay}; a key at its headroom gets no rounding wei.
+    Raises InvalidInput when the rounding wei cannot be placed within the headroom."""
+    total = sum(weights.values())
+    if cost < 0 or total <= 0 or any(w <= 0 for w in weights.values()):
+        raise InvalidInput(f"cost shares of {cost} over weights {dict(weights)}")
+    exact = {key: cost * weight for key, weight in weights.items()}
+    shares = {key: value // total for key, value in exact.items()}
+    lost = cost - sum(shares.values())
+    room = dict(headroom) if headroom is not None else None
+    if room is not None:
+        for key, share in shares.items():
+            room[key] = room.get(key, 0) - share
+    for key in sorted(exact, key=lambda k: (-(exact[k] % total), k)):
+        if lost == 0:
+            break
+        if room is not None and room[key] < 1:
+            continue
+        shares[key] += 1
+        lost -= 1
+        if room is not None:
+            room[key] -= 1
+    if lost:
+        raise InvalidInput(f"cost shares: {lost} wei of {cost} exceed every winner's bid")
+    return shares
 
 
 def _balanced_trades(participants: Mapping[str, Any]) -> dict[str, dict[str, int]]:

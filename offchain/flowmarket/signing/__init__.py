@@ -3,6 +3,7 @@
 Pure: eth-account and the standard library only, so both sides encode identical bytes.
 """
 
+from flowmarket.signing.auction_bids import AuctionBidMessage, PackageBidMessage
 from flowmarket.signing.expected_positions import ExpectedPositionsMessage
 from flowmarket.signing.fixed_point import from_fixed, product_id, to_fixed
 from flowmarket.signing.login import (
@@ -25,11 +26,13 @@ from flowmarket.signing.typed_data import (
 
 __all__ = [
     "ZERO_HASH",
+    "AuctionBidMessage",
     "CancelMessage",
     "Domain",
     "ExpectedPositionsMessage",
     "LoginMessage",
     "OrderMessage",
+    "PackageBidMessage",
     "ReceiptMessage",
     "digest",
     "from_fixed",

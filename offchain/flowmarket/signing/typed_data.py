@@ -21,7 +21,8 @@ Struct types (their Solidity twins must use these exact strings):
 - `replaces` is the EIP-712 digest of the order this one replaces, or zero.
 - An order's id is its EIP-712 digest (`0x` + 64 hex digits).
 - `ExpectedPositions` (a participant's reported expected positions) is documented in
-  `expected_positions`.
+  `expected_positions`; `AuctionBid` and `PackageBid` (primary-auction bids) in
+  `auction_bids`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from flowmarket.errors import InvalidInput
+from flowmarket.signing.auction_bids import (
+    AUCTION_BID_TYPE_STRING,
+    PACKAGE_BID_TYPE_STRING,
+    AuctionBidMessage,
+    PackageBidMessage,
+)
 from flowmarket.signing.expected_positions import (
     EXPECTED_POSITIONS_TYPE_STRING,
     ExpectedPositionsMessage,
@@ -167,9 +174,18 @@ _TYPES = {
     CancelMessage: ("Cancel", CANCEL_TYPE_STRING),
     ReceiptMessage: ("Receipt", RECEIPT_TYPE_STRING),
     ExpectedPositionsMessage: ("ExpectedPositions", EXPECTED_POSITIONS_TYPE_STRING),
+    AuctionBidMessage: ("AuctionBid", AUCTION_BID_TYPE_STRING),
+    PackageBidMessage: ("PackageBid", PACKAGE_BID_TYPE_STRING),
 }
 
-Message = OrderMessage | CancelMessage | ReceiptMessage | ExpectedPositionsMessage
+Message = (
+    OrderMessage
+    | CancelMessage
+    | ReceiptMessage
+    | ExpectedPositionsMessage
+    | AuctionBidMessage
+    | PackageBidMessage
+)
 
 
 def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
@@ -190,7 +206,7 @@ def reference_digest(domain: Domain, message: Message) -> str:
 
 
 def _struct_hash(message: Message) -> bytes:
-    if isinstance(message, ExpectedPositionsMessage):
+    if isinstance(message, ExpectedPositionsMessage | AuctionBidMessage | PackageBidMessage):
         return message.struct_hash()
     if isinstance(message, OrderMessage):
         return hash_order(

@@ -1,0 +1,55 @@
+"""Run an expansion auction: check the packages, select (MILP), verify exactly, price.
+
+Pricing rule: the configuration and winners maximise the as-bid surplus (winning bids
+minus the cost of what is built) among outcomes that admit one price per unit of
+capacity on each leg at which every built leg recovers its cost and every winner pays
+at most its bid; each leg's price is then the lowest such: cost ÷ capacity sold.
+`docs/auctions.md` states which properties hold and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flowmarket.auctions.expansion_milp import Selection, select
+from flowmarket.auctions.expansion_prices import (
+    ExpansionResult,
+    leg_outcomes,
+    payments,
+    priced,
+)
+from flowmarket.auctions.expansion_spec import ExpansionSpec, PackageBid, check_package
+from flowmarket.errors import ClearingFailed, FieldError
+
+MAX_CUTS = 64
+
+
+def effective_packages(bids: Iterable[PackageBid]) -> list[PackageBid]:
+    """Each bidder's highest-revision package, sorted by bidder."""
+    out: dict[str, PackageBid] = {}
+    for bid in bids:
+        held = out.get(bid.bidder)
+        if held is not None and held.revision == bid.revision:
+            raise FieldError(
+                "bid.revision", f"{bid.bidder} has two bids with revision {bid.revision}"
+            )
+        if held is None or bid.revision > held.revision:
+            out[bid.bidder] = bid
+    return [out[b] for b in sorted(out)]
+
+
+def run_expansion(spec: ExpansionSpec, bids: Iterable[PackageBid]) -> ExpansionResult:
+    """Winners, built alternatives, prices and payments of the sealed packages `bids`."""
+    packages = effective_packages(bids)
+    for bid in packages:
+        check_package(spec, bid)
+    excluded: list[Selection] = []
+    for _ in range(MAX_CUTS):
+        selection = select(spec, packages, excluded)
+        legs = leg_outcomes(spec, packages, selection)
+        if priced(legs, packages, selection.winners):
+            return ExpansionResult(legs, payments(legs, packages, selection.winners))
+        excluded.append(selection)
+    raise ClearingFailed(
+        f"expansion {spec.name}: no exactly priced selection after {MAX_CUTS} cuts"
+    )
