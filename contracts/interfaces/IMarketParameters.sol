@@ -17,6 +17,19 @@ interface IMarketParameters {
         uint16 warningBufferBps;
     }
 
+    /// @notice Bounds on every order the market accepts (docs/order-limits.md). The API
+    /// refuses an order beyond them and the oracle cuts one before clearing.
+    /// `maxOrderRate`: the most GB/h one order may trade (its largest |quantity| times the
+    /// sum of its portfolio's |weights|, and its largest |quantity| alone);
+    /// `maxParticipantRate`: the most GB/h a participant's open orders may trade together;
+    /// `maxPrice`: the highest |price| per GB of the products an order moves, in
+    /// capacity-token wei (18 decimals).
+    struct OrderLimits {
+        uint64 maxOrderRate;
+        uint64 maxParticipantRate;
+        uint128 maxPrice;
+    }
+
     /// @notice Values a deployment starts with (see `flowmarket deploy --profile`).
     struct InitialParameters {
         uint16 feeBps;
@@ -38,6 +51,9 @@ interface IMarketParameters {
     error ParametersZeroAddress(string field);
     /// @notice A duration lies outside [`min`, `max`] seconds; `field` names it.
     error ParametersDurationOutOfRange(string field, uint256 value, uint256 min, uint256 max);
+    /// @notice Order limits must be positive, the participant's rate at least the order's,
+    /// and none above the caps `MAX_RATE_CAP` (GB/h) and `MAX_PRICE_CAP` (wei per GB).
+    error ParametersOrderLimitsInvalid(uint256 maxOrderRate, uint256 maxParticipantRate, uint256 maxPrice);
     /// @notice Only the owner (the timelock) or the guardian may pause.
     error ParametersNotPauser(address caller);
     /// @notice `pause()` while paused, or `unpause()` while not paused.
@@ -46,6 +62,7 @@ interface IMarketParameters {
     event FeeRateUpdated(uint256 oldFeeBps, uint256 newFeeBps);
     event RevenueSplitUpdated(uint256 holderShareBps, address indexed treasury);
     event CollateralParamsUpdated(uint256 initialMarginBps, uint256 deviationMarginBps, uint256 warningBufferBps);
+    event OrderLimitsUpdated(uint256 maxOrderRate, uint256 maxParticipantRate, uint256 maxPrice);
     event OracleUpdated(address indexed oldOracle, address indexed newOracle);
     event GuardianUpdated(address indexed oldGuardian, address indexed newGuardian);
     event ChallengeWindowUpdated(uint256 oldSeconds, uint256 newSeconds);
@@ -61,6 +78,8 @@ interface IMarketParameters {
     /// @notice Receiver of the treasury share of fees.
     function treasury() external view returns (address);
     function collateralParams() external view returns (CollateralParams memory);
+    /// @notice The bounds on every order (see `OrderLimits`).
+    function orderLimits() external view returns (OrderLimits memory);
     /// @notice The clearing oracle: the only account that commits hours, requirements and settlement roots.
     function oracle() external view returns (address);
     /// @notice May pause the market and delete a settlement root during its challenge window.
@@ -76,6 +95,7 @@ interface IMarketParameters {
     function setFeeBps(uint16 newFeeBps) external;
     function setRevenueSplit(uint16 newHolderShareBps, address newTreasury) external;
     function setCollateralParams(CollateralParams calldata newParams) external;
+    function setOrderLimits(OrderLimits calldata newLimits) external;
     function setOracle(address newOracle) external;
     function setGuardian(address newGuardian) external;
     function setChallengeWindow(uint32 newSeconds) external;

@@ -15,11 +15,22 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// within [MIN_DURATION, MAX_DURATION] seconds.
     uint32 public constant MIN_DURATION = 1;
     uint32 public constant MAX_DURATION = 90 days;
+    /// @notice Order limits a deployment starts with (governance changes them): 100 000 GB/h
+    /// per order, 10 000 000 GB/h per participant, 1 000 capacity tokens per GB.
+    uint64 public constant DEFAULT_MAX_ORDER_RATE = 100_000;
+    uint64 public constant DEFAULT_MAX_PARTICIPANT_RATE = 10_000_000;
+    uint128 public constant DEFAULT_MAX_PRICE = 1_000e18;
+    /// @notice Highest order limits governance may set: 10^12 GB/h and 10^12 tokens per GB
+    /// (10^30 wei). Beyond them quantities times prices leave the range in which the
+    /// clearing's double-precision arithmetic can balance a market to its tolerance.
+    uint64 public constant MAX_RATE_CAP = 1e12;
+    uint128 public constant MAX_PRICE_CAP = 1e30;
 
     uint16 private _feeBps;
     uint16 private _holderShareBps;
     address private _treasury;
     CollateralParams private _collateral;
+    OrderLimits private _orderLimits;
     address private _oracle;
     address private _guardian;
     uint32 private _challengeWindow;
@@ -36,6 +47,7 @@ contract MarketParameters is IMarketParameters, Ownable {
         _setChallengeWindow(initial.challengeWindow);
         _setGracePeriod(initial.gracePeriod);
         _setRevenueEpochDuration(initial.revenueEpochDuration);
+        _setOrderLimits(OrderLimits(DEFAULT_MAX_ORDER_RATE, DEFAULT_MAX_PARTICIPANT_RATE, DEFAULT_MAX_PRICE));
     }
 
     /// @inheritdoc IMarketParameters
@@ -56,6 +68,11 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @inheritdoc IMarketParameters
     function collateralParams() external view returns (CollateralParams memory) {
         return _collateral;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function orderLimits() external view returns (OrderLimits memory) {
+        return _orderLimits;
     }
 
     /// @inheritdoc IMarketParameters
@@ -101,6 +118,11 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @inheritdoc IMarketParameters
     function setCollateralParams(CollateralParams calldata newParams) external onlyOwner {
         _setCollateralParams(newParams);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setOrderLimits(OrderLimits calldata newLimits) external onlyOwner {
+        _setOrderLimits(newLimits);
     }
 
     /// @inheritdoc IMarketParameters
@@ -184,6 +206,20 @@ contract MarketParameters is IMarketParameters, Ownable {
         emit CollateralParamsUpdated(
             newParams.initialMarginBps, newParams.deviationMarginBps, newParams.warningBufferBps
         );
+    }
+
+    function _setOrderLimits(OrderLimits memory newLimits) private {
+        if (
+            newLimits.maxOrderRate == 0 || newLimits.maxPrice == 0
+                || newLimits.maxParticipantRate < newLimits.maxOrderRate
+                || newLimits.maxParticipantRate > MAX_RATE_CAP || newLimits.maxPrice > MAX_PRICE_CAP
+        ) {
+            revert ParametersOrderLimitsInvalid(
+                newLimits.maxOrderRate, newLimits.maxParticipantRate, newLimits.maxPrice
+            );
+        }
+        _orderLimits = newLimits;
+        emit OrderLimitsUpdated(newLimits.maxOrderRate, newLimits.maxParticipantRate, newLimits.maxPrice);
     }
 
     function _setOracle(address newOracle) private {
