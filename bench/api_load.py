@@ -32,11 +32,12 @@ from eth_account import Account
 from sqlmodel import Session
 
 from flowmarket.api.context import ApiContext
-from flowmarket.api.intake import check_with_engine, open_hour, verify_order
+from flowmarket.api.intake import check_with_engine, verify_order
 from flowmarket.api.limits import ApiLimits
 from flowmarket.api.schemas import SignedOrderIn
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
 from flowmarket.signing import Domain, OrderMessage, digest, recover, sign

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from eth_utils.address import to_checksum_address
 
 from flowmarket.api.expected_schemas import SignedExpectedPositionsIn
-from flowmarket.api.intake import check_domain, check_signer, open_hour
+from flowmarket.api.intake import check_domain, check_signer
 from flowmarket.api.limits import ApiLimits
 from flowmarket.catalogue import parse_name
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import FieldError
 from flowmarket.signing import Domain, ExpectedPositionsMessage, digest
 

@@ -13,6 +13,7 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.api.limits import ApiLimits
 from flowmarket.api.schemas import CancelIn, SignedOrderIn
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
 from flowmarket.errors import FieldError, InvalidOrder
@@ -24,13 +25,6 @@ from flowmarket.signing import (
     digest,
     recover,
 )
-
-SECONDS_PER_HOUR = 3600
-
-
-def open_hour(now: float) -> int:
-    """First delivery hour whose bidding window (closing at `h × 3600` s) is still open."""
-    return math.floor(now / SECONDS_PER_HOUR) + 1
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from flowmarket.api.context import ApiContext, Context
-from flowmarket.api.intake import VerifiedOrder, open_hour, verify_cancel, verify_order
+from flowmarket.api.intake import VerifiedOrder, verify_cancel, verify_order
 from flowmarket.api.schemas import (
     HASH_RE,
     CancelIn,
@@ -17,6 +17,7 @@ from flowmarket.api.schemas import (
     ReceiptOut,
     SignedOrderIn,
 )
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import Conflict, FieldError, NotFound
 from flowmarket.states import OrderStatus, ReceiptAction
 

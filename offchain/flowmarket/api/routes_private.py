@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from flowmarket.api.auth import issue_token
 from flowmarket.api.context import ApiContext, Context, Me
 from flowmarket.api.downloads import Format, table_response
-from flowmarket.api.intake import open_hour
 from flowmarket.api.schemas import (
     HASH_RE,
     ChallengeIn,
@@ -26,6 +25,7 @@ from flowmarket.api.schemas import (
     TokenOut,
     TradeOut,
 )
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import AuthenticationFailed, FieldError, NotFound
 from flowmarket.signing import LoginMessage, parse_login_message, recover_login_signer
 

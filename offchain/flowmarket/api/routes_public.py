@@ -9,7 +9,6 @@ from fastapi.responses import Response
 
 from flowmarket.api.context import Context
 from flowmarket.api.downloads import Format, table_response
-from flowmarket.api.intake import open_hour
 from flowmarket.api.schemas import (
     ADDRESS_RE,
     MAX_HOUR,
@@ -22,6 +21,7 @@ from flowmarket.api.schemas import (
     ProductResultOut,
     ProofOut,
 )
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import NotFound
 from flowmarket.signing.typed_data import DOMAIN_NAME, DOMAIN_VERSION
 

@@ -1,5 +1,9 @@
 """Delivery hours: integers counting hours since 1970-01-01T00:00 UTC.
 
+Hour h starts at Unix second h × `SECONDS_PER_HOUR`; the participation API's bidding
+window for delivery hour h closes then (`bidding_close`), so at time t the first hour
+still open for bidding is `open_hour(t)`.
+
 All calendar notions of the catalogue (hour of day, weekday/weekend, month,
 year) are taken in UTC. `format_hour` / `parse_hour` are the only conversions
 between an hour and its text form `YYYY-MM-DDTHH`.
@@ -7,6 +11,7 @@ between an hour and its text form `YYYY-MM-DDTHH`.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +27,17 @@ _ISO_ON_THE_HOUR = re.compile(
 )
 
 IntArray = npt.NDArray[np.int64]
+SECONDS_PER_HOUR = 3600
+
+
+def bidding_close(hour: int) -> float:
+    """Unix seconds at which the bidding window of delivery hour `hour` closes (its start)."""
+    return float(hour * SECONDS_PER_HOUR)
+
+
+def open_hour(now: float) -> int:
+    """The first delivery hour whose bidding window is still open at `now` (Unix seconds)."""
+    return math.floor(now / SECONDS_PER_HOUR) + 1
 
 
 def hour_of(moment: datetime) -> int:

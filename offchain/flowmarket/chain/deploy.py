@@ -18,15 +18,15 @@ from typing import Any
 
 from eth_account import Account
 
+from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.config import Settings
 from flowmarket.errors import ChainError, DeploymentMissing, InvalidInput
+from flowmarket.money import WAD
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_ADMIN_ROLE = bytes(32)
-SECONDS_PER_HOUR = 3600
-TOKEN = 10**18
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ PROFILES: dict[str, Profile] = {
         timelock_delay_s=60,
         proposal_threshold=0,
         quorum_percent=4,
-        governance_supply=1_000_000 * TOKEN,
+        governance_supply=1_000_000 * WAD,
         fee_bps=10,
         holder_share_bps=8_000,
         initial_margin_bps=1_000,
@@ -82,9 +82,9 @@ PROFILES: dict[str, Profile] = {
         voting_delay_blocks=7_200,
         voting_period_blocks=50_400,
         timelock_delay_s=2 * 24 * SECONDS_PER_HOUR,
-        proposal_threshold=1_000 * TOKEN,
+        proposal_threshold=1_000 * WAD,
         quorum_percent=4,
-        governance_supply=1_000_000 * TOKEN,
+        governance_supply=1_000_000 * WAD,
         fee_bps=10,
         holder_share_bps=8_000,
         initial_margin_bps=1_000,

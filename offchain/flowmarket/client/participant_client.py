@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from eth_account.signers.local import LocalAccount
 
+from flowmarket.catalogue.hours import bidding_close
 from flowmarket.errors import (
     ApiUnavailable,
     AuthenticationFailed,
@@ -28,8 +29,6 @@ from flowmarket.signing import (
     sign_login,
 )
 from flowmarket.signing.fixed_point import signable
-
-SECONDS_PER_HOUR = 3600  # the API's bidding window for hour h closes at h × 3600 s
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -184,7 +183,7 @@ class ParticipantClient:
         if nonce is None:
             nonce = int(self.private("expected-positions")["next_nonce"])
         if deadline is None:
-            deadline = (self.open_hour() + 1) * SECONDS_PER_HOUR
+            deadline = int(bidding_close(self.open_hour() + 1))
         message = ExpectedPositionsMessage(
             participant=self.account.address,
             nonce=nonce,

@@ -15,10 +15,9 @@ from sqlalchemy import Update, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.errors import Conflict
-
-SECONDS_PER_HOUR = 3600
 
 
 def upsert_products(session: Session, *, products: Iterable[Product]) -> int:
@@ -171,7 +170,7 @@ def count_open_orders(
 
 def standing_orders(session: Session, *, hour: int) -> list[Order]:
     """The orders standing when the bidding window of `hour` closed, oldest first."""
-    close = float(hour * SECONDS_PER_HOUR)
+    close = bidding_close(hour)
     query = (
         select(Order)
         .where(

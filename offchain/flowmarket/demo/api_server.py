@@ -22,11 +22,11 @@ from sqlalchemy import Engine
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import api_limits, load_domain, session_secret
+from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.node import free_port
 from flowmarket.config import Settings
 from flowmarket.errors import ApiUnavailable
 
-SECONDS_PER_HOUR = 3600
 STARTUP_TIMEOUT_S = 20.0
 
 

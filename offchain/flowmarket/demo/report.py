@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-TOKEN = 10**18
+from flowmarket.money import from_wad
 
 
 def _tokens(wei: int) -> str:
-    return f"{wei / TOKEN:,.2f}"
+    return f"{from_wad(wei):,.2f}"
 
 
 def _section(title: str) -> list[str]:
@@ -67,8 +67,8 @@ def _fees(doc: dict[str, Any]) -> list[str]:
     gov = doc["governance"]
     if gov is not None:
         lines.append(
-            f"proposal         {gov['description']}: {gov['votes_for'] / TOKEN:,.0f} votes for, "
-            f"{gov['votes_against'] / TOKEN:,.0f} against; queued and executed by the timelock"
+            f"proposal         {gov['description']}: {from_wad(gov['votes_for']):,.0f} votes for, "
+            f"{from_wad(gov['votes_against']):,.0f} against; queued and executed by the timelock"
         )
     for label in ("before", "after"):
         part = doc["fees"][label]

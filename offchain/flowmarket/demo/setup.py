@@ -20,14 +20,14 @@ from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.config import Settings
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.wallets import Wallet
+from flowmarket.money import WAD
 
-TOKEN = 10**18
-ETH_PER_WALLET = 10 * TOKEN
+ETH_PER_WALLET = Web3.to_wei(10, "ether")
 # Collateral deposited in the vault per product listed per hour (positions, and with them
 # the requirement, grow with the catalogue), at least MIN_COLLATERAL; a free balance of
 # twice that pays the weekly debits.
-COLLATERAL_PER_PRODUCT = 2_500 * TOKEN
-MIN_COLLATERAL = 200_000 * TOKEN
+COLLATERAL_PER_PRODUCT = 2_500 * WAD
+MIN_COLLATERAL = 200_000 * WAD
 
 
 def collateral_for(products_per_hour: int) -> int:

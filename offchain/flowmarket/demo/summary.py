@@ -25,10 +25,9 @@ from flowmarket.demo.governance import FeeChange
 from flowmarket.demo.market_loop import HourStats
 from flowmarket.demo.setup import Cast
 from flowmarket.demo.traders import TradeCounts
-from flowmarket.money import hour_amounts
+from flowmarket.money import from_wad, hour_amounts
 from flowmarket.states import CollateralStatus, LeafStatus
 
-TOKEN = 10**18
 FULL_BPS = 10_000
 
 
@@ -97,7 +96,7 @@ def market_section(spec: CatalogueSpec, rows: list[dict[str, Any]]) -> dict[str,
         "realtime_prices": prices,
         "realtime_volume_gb": rt_volume,
         "traded_volume_gb": sum(sum(r["volumes"].values()) for r in rows),
-        "traded_value_tokens": sum(r["traded_value_wei"] for r in rows) / TOKEN,
+        "traded_value_tokens": from_wad(sum(r["traded_value_wei"] for r in rows)),
         "welfare_total": sum(r["welfare"] for r in rows),
         "welfare_per_hour": mean(r["welfare"] for r in rows) if rows else 0.0,
         "collateral_alerts": sum(r["collateral_not_ok"] for r in rows),
@@ -114,7 +113,7 @@ def fee_section(rows: list[dict[str, Any]], split: int) -> dict[str, Any]:
         return {
             "hours": len(chosen),
             "fee_bps": sorted({r["fee_bps"] for r in chosen}),
-            "fees_tokens": fees / TOKEN,
+            "fees_tokens": from_wad(fees),
             "effective_bps": FULL_BPS * fees / value if value else None,
             "all_match_rate": all(r["fees_match_rate"] for r in chosen),
         }

@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.errors import InvalidInput
 
-SECONDS_PER_HOUR = 3600
 HOURS_PER_WEEK = 168
 
 

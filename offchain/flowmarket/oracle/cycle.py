@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
 from flowmarket.clearing import clear_document
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.oracle import chain_state
-from flowmarket.oracle.clock import SECONDS_PER_HOUR, OracleClock
+from flowmarket.oracle.clock import OracleClock
 from flowmarket.oracle.commit import commit_hour
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import check_crash_setting, crash_point

@@ -7,8 +7,9 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowmarket.api.intake import check_curve, check_with_engine, open_hour
+from flowmarket.api.intake import check_curve, check_with_engine
 from flowmarket.api.limits import ApiLimits
+from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import FieldError
 
 values = st.sampled_from([-3.0, -1.0, 0.0, 0.5, 1.0, 2.0, 7.0, math.inf, math.nan])
