@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flowmarket.auctions.clock_spec import ClockSpec
 from flowmarket.auctions.steps import Steps, value_at
 from flowmarket.errors import FieldError
+from flowmarket.money import from_wad
 from flowmarket.signing.auction_bids import AuctionBidMessage
 
 MAX_POINTS_PER_PRODUCT = 64
@@ -118,9 +119,9 @@ def check_bid(spec: ClockSpec, state: RoundState, bid: ClockBid, allowed: Eligib
         if points > allowed.get(group, 0):
             raise FieldError(
                 "bid.demand",
-                f"activity rule: group {group!r} demands {points / 10**18:g} points at the "
+                f"activity rule: group {group!r} demands {from_wad(points):g} points at the "
                 f"round's start prices, above this bidder's eligibility of "
-                f"{allowed.get(group, 0) / 10**18:g} (its demand there in the previous round)",
+                f"{from_wad(allowed.get(group, 0)):g} (its demand there in the previous round)",
             )
 
 
@@ -133,14 +134,14 @@ def _check_schedule(spec: ClockSpec, steps: Steps, start: int, end: int, product
     if steps[0][0] != start:
         raise FieldError(
             f"{field}[0][0]",
-            f"the schedule must start at the round's start price {start / 10**18:g}",
+            f"the schedule must start at the round's start price {from_wad(start):g}",
         )
     for k, (price, quantity) in enumerate(steps):
         if not start <= price <= end:
             raise FieldError(
                 f"{field}[{k}][0]",
-                f"price {price / 10**18:g} is outside the round's interval "
-                f"[{start / 10**18:g}, {end / 10**18:g}]",
+                f"price {from_wad(price):g} is outside the round's interval "
+                f"[{from_wad(start):g}, {from_wad(end):g}]",
             )
         if price % spec.tick:
             raise FieldError(f"{field}[{k}][0]", "price is not a multiple of the tick")
@@ -151,6 +152,6 @@ def _check_schedule(spec: ClockSpec, steps: Steps, start: int, end: int, product
         if k and quantity > steps[k - 1][1]:
             raise FieldError(
                 f"{field}[{k}][1]",
-                f"non-monotone demand: {quantity / 10**18:g} at a higher price than "
-                f"{steps[k - 1][1] / 10**18:g}",
+                f"non-monotone demand: {from_wad(quantity):g} at a higher price than "
+                f"{from_wad(steps[k - 1][1]):g}",
             )

@@ -34,8 +34,7 @@ from scipy import sparse
 
 from flowmarket.auctions.expansion_spec import ExpansionSpec, PackageBid
 from flowmarket.errors import ClearingFailed
-
-WAD = 10**18
+from flowmarket.money import WAD
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 from flowmarket.auctions import parsing
 from flowmarket.errors import FieldError
+from flowmarket.money import from_wad
 from flowmarket.signing.auction_bids import PackageBidMessage
 
 FORMAT = "flowmarket-expansion-auction/1"
@@ -94,7 +95,7 @@ def check_package(spec: ExpansionSpec, bid: PackageBid) -> None:
         if not 0 < capacity <= largest:
             raise FieldError(
                 field,
-                f"must be positive and at most the largest alternative ({largest / 10**18:g})",
+                f"must be positive and at most the largest alternative ({from_wad(largest):g})",
             )
 
 
