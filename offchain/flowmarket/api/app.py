@@ -12,6 +12,7 @@ from flowmarket.api.backend import MarketBackend
 from flowmarket.api.context import ApiContext
 from flowmarket.api.errors import install_error_handlers
 from flowmarket.api.limits import ApiLimits, BodySizeLimit
+from flowmarket.api.openapi import install_openapi
 from flowmarket.api.routes_expected import router as expected_router
 from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
@@ -27,7 +28,8 @@ signed by the operator. Private endpoints (`/v1/me/...`) need a bearer token fro
 `POST /v1/auth/challenge` + `POST /v1/auth/login` (EIP-4361 sign-in).
 Expected positions (used by the collateral rule) are reported with an EIP-712
 `ExpectedPositions` message signed like orders (`POST /v1/expected-positions`).
-Errors: `{"error", "field", "message"}` with a 4xx status.
+Errors: `{"error", "field", "message"}` with a 4xx status (400: the body is not JSON;
+422: a field is invalid, named in `field`; 413: the body is too large).
 """
 
 
@@ -60,4 +62,5 @@ def create_app(
     app.include_router(private_router)
     app.include_router(expected_router)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    install_openapi(app)
     return app

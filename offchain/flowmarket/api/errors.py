@@ -1,4 +1,5 @@
-"""Map flowmarket's exceptions and validation errors to 4xx JSON answers.
+"""Map flowmarket's exceptions and validation errors to 4xx JSON answers (400 for a body
+that is not JSON, 422 for one that does not validate).
 
 Body: {"error": kind, "field": dotted path or null, "message": text, "errors": [...]}.
 """
@@ -45,6 +46,8 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
             errors.append({"field": _location(loc), "message": str(e.get("msg", ""))})
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}"
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return JSONResponse(_body("malformed_json", "body", message, errors), 400)
     return JSONResponse(_body("invalid_request", first["field"], message, errors), 422)
 
 

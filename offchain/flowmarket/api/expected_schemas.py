@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from flowmarket.api.schemas import (
+    ADDRESS_RE,
     EXAMPLE_ADDRESS,
     MAX_NONCE,
     Number,
@@ -18,6 +19,7 @@ from flowmarket.api.schemas import (
     SignedEnvelope,
     Strict,
     check_address,
+    documented,
 )
 
 EXAMPLE_EXPECTED: dict[str, Any] = {
@@ -37,7 +39,7 @@ EXAMPLE_EXPECTED: dict[str, Any] = {
 class ExpectedReportIn(Strict):
     """`ExpectedPositions(participant, nonce, deadline, products, quantities)` as signed."""
 
-    participant: str = Field(examples=[EXAMPLE_ADDRESS])
+    participant: str = documented(ADDRESS_RE, examples=[EXAMPLE_ADDRESS])
     nonce: Annotated[StrictInt, Field(ge=0, le=MAX_NONCE)] = Field(
         description="above the participant's last accepted report nonce "
         "(`next_nonce` of GET /v1/me/expected-positions); separate from order nonces"

@@ -29,7 +29,7 @@ EXAMPLE_SIGNATURE = "0x" + "11" * 64 + "1b"
 def _check_hex(value: str, pattern: re.Pattern[str], what: str) -> str:
     if not isinstance(value, str) or not value.startswith("0x"):
         raise ValueError(f"must be 0x-prefixed hex ({what})")
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):  # match() would let a trailing newline through
         digits = len(value) - 2
         if not all(c in "0123456789abcdefABCDEF" for c in value[2:]):
             raise ValueError(f"contains non-hex characters; expected {what}")
@@ -49,6 +49,12 @@ def check_signature(value: str) -> str:
     return _check_hex(value, SIGNATURE_RE, "a 65-byte signature, 130 hex digits")
 
 
+def documented(pattern: re.Pattern[str], **extra: Any) -> Any:
+    """A Field whose OpenAPI schema carries `pattern` (the validators above check it, with
+    messages that say what is wrong)."""
+    return Field(json_schema_extra={"pattern": pattern.pattern}, **extra)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,7 +62,7 @@ class Strict(BaseModel):
 class OrderIn(Strict):
     """An order as signed (see `flowmarket.signing.typed_data` for the EIP-712 struct)."""
 
-    participant: str = Field(examples=[EXAMPLE_ADDRESS])
+    participant: str = documented(ADDRESS_RE, examples=[EXAMPLE_ADDRESS])
     nonce: Annotated[StrictInt, Field(ge=0, le=MAX_NONCE)]
     from_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
     until_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
@@ -69,7 +75,9 @@ class OrderIn(Strict):
         "decreasing in quantity, quantity range containing 0",
         examples=[[[-5.0, 12.0], [10.0, 4.0]]],
     )
-    replaces: str | None = Field(default=None, description="id of the order this one replaces")
+    replaces: str | None = documented(
+        HASH_RE, default=None, description="id of the order this one replaces"
+    )
 
     _participant = field_validator("participant")(check_address)
 
@@ -106,8 +114,8 @@ class SignedEnvelope(Strict):
     chain id and (optionally) verifying contract, and the 65-byte signature."""
 
     chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
-    verifying_contract: str | None = None
-    signature: str = Field(examples=[EXAMPLE_SIGNATURE])
+    verifying_contract: str | None = documented(ADDRESS_RE, default=None)
+    signature: str = documented(SIGNATURE_RE, examples=[EXAMPLE_SIGNATURE])
 
     _signature = field_validator("signature")(check_signature)
 
@@ -133,9 +141,9 @@ class CancelIn(Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CANCEL]})
 
-    participant: str = Field(examples=[EXAMPLE_ADDRESS])
+    participant: str = documented(ADDRESS_RE, examples=[EXAMPLE_ADDRESS])
     chain_id: Annotated[StrictInt, Field(ge=1, le=MAX_NONCE)]
-    signature: str = Field(examples=[EXAMPLE_SIGNATURE])
+    signature: str = documented(SIGNATURE_RE, examples=[EXAMPLE_SIGNATURE])
 
     _participant = field_validator("participant")(check_address)
     _signature = field_validator("signature")(check_signature)
@@ -201,7 +209,7 @@ class NonceOut(BaseModel):
 
 
 class ChallengeIn(Strict):
-    address: str = Field(examples=[EXAMPLE_ADDRESS])
+    address: str = documented(ADDRESS_RE, examples=[EXAMPLE_ADDRESS])
     _address = field_validator("address")(check_address)
 
 
@@ -213,7 +221,7 @@ class ChallengeOut(BaseModel):
 
 class LoginIn(Strict):
     message: str = Field(max_length=2000)
-    signature: str
+    signature: str = documented(SIGNATURE_RE)
     _signature = field_validator("signature")(check_signature)
 
 

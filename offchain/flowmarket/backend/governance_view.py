@@ -20,7 +20,7 @@ from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
 from flowmarket.collateral import CollateralParams, classify
 from flowmarket.config import Settings
-from flowmarket.errors import ChainError, ChainUnavailable, NotFound
+from flowmarket.errors import ChainError, ChainUnavailable, Conflict, NotFound
 from flowmarket.money import from_wad
 from flowmarket.web.schemas import (
     ActionOut,
@@ -132,7 +132,10 @@ class ChainMarketView:
         governor = self.contract("MarketGovernor")
         state = STATES[_call_state(governor, proposal_id)]
         if state != "Active":
-            raise ChainError(f"proposal {proposal_id} is {state}: votes are only cast while Active")
+            raise Conflict(
+                "proposal_id",
+                f"proposal {proposal_id} is {state}: votes are only cast while Active",
+            )
         return TxOut(
             to=governor.address,
             data=governor.encode_abi("castVote", args=[proposal_id, support]),

@@ -152,11 +152,16 @@ def voter(request: Request, address: str = Address) -> VoterOut:
     return _chain(request).voter(to_checksum_address(address))
 
 
-@router.post("/governance/proposals/{proposal_id}/vote-tx", response_model=TxOut)
+@router.post(
+    "/governance/proposals/{proposal_id}/vote-tx",
+    response_model=TxOut,
+    responses={**ERRORS, 409: {"model": ErrorOut}},
+)
 def vote_tx(
     request: Request, body: VoteIn, proposal_id: str = Path(pattern=r"^[0-9]{1,78}$")
 ) -> TxOut:
-    """Calldata of `castVote(proposalId, support)` for the wallet to send."""
+    """Calldata of `castVote(proposalId, support)` for the wallet to send; 404 for a
+    proposal the governor does not know, 409 for one that is not Active."""
     return _chain(request).vote_tx(int(proposal_id), body.support)
 
 

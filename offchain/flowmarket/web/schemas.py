@@ -11,20 +11,27 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field, field_validator
 
-from flowmarket.api.schemas import Strict, check_address, check_hash
+from flowmarket.api.schemas import (
+    ADDRESS_RE,
+    HASH_RE,
+    Strict,
+    check_address,
+    check_hash,
+    documented,
+)
 from flowmarket.states import CollateralStatus
 
 
 class OrderDraftIn(Strict):
     """An order to be signed: the `order` part of `POST /v1/orders`."""
 
-    participant: str
+    participant: str = documented(ADDRESS_RE)
     nonce: int = Field(ge=0, le=2**63 - 1)
     from_hour: int = Field(ge=0, le=2**40)
     until_hour: int = Field(ge=0, le=2**40)
     portfolio: dict[str, float]
     curve: list[tuple[float, float]]
-    replaces: str | None = None
+    replaces: str | None = documented(HASH_RE, default=None)
 
     _participant = field_validator("participant")(check_address)
 
@@ -38,7 +45,7 @@ class ExpectedDraftIn(Strict):
     """An expected-positions report to be signed: the `report` part of
     `POST /v1/expected-positions` ({product: GB/h}; 0 withdraws a product)."""
 
-    participant: str
+    participant: str = documented(ADDRESS_RE)
     nonce: int = Field(ge=0, le=2**63 - 1)
     deadline: int = Field(ge=0, le=2**63 - 1)
     positions: dict[str, float]
@@ -47,8 +54,8 @@ class ExpectedDraftIn(Strict):
 
 
 class CancelDraftIn(Strict):
-    participant: str
-    order_hash: str
+    participant: str = documented(ADDRESS_RE)
+    order_hash: str = documented(HASH_RE)
 
     _participant = field_validator("participant")(check_address)
     _order_hash = field_validator("order_hash")(check_hash)

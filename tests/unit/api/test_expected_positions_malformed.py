@@ -150,7 +150,7 @@ CASES = [
         mutate=lambda b: {k: b[k] for k in b if k != "report"},
     ),
     Case("extra field", "report.colour", "not permitted", mutate=report_field("colour", "red")),
-    Case("not JSON", "body", "not valid JSON", raw=b'{"report": '),
+    Case("not JSON", "body", "not valid JSON", status=400, raw=b'{"report": '),
     Case(
         "long unknown product name",
         "report.positions." + "x" * 64,

@@ -159,7 +159,7 @@ CASES = [
     Case("replaces unknown order", "order.replaces", signed={"replaces": "0x" + "cd" * 32}),
     Case("extra field", "order.colour", mutate=order_field("colour", "red")),
     Case("missing signature", "signature", mutate=drop("signature")),
-    Case("not JSON", "body", raw=b'{"order": '),
+    Case("not JSON", "body", status=400, raw=b'{"order": '),
     Case("JSON array", "body", raw=b"[1, 2, 3]"),
     Case(
         "NaN price",
