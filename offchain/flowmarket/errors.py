@@ -27,6 +27,18 @@ class ClearingFailed(MarketError, RuntimeError):
     """The clearing solver did not reach its certificate tolerance."""
 
 
+class CertificateFailed(ClearingFailed):
+    """A book's certificate is out of tolerance (`clearing.gate`): `orders` names the
+    orders that make the tolerance unreachable. Exit code 2: the input cannot be used as
+    it is; without those orders it clears."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, orders: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.orders = orders
+
+
 class BuildFailed(MarketError, RuntimeError):
     """Contract compilation failed; the message carries the compiler's file:line errors."""
 

@@ -1,4 +1,5 @@
-"""The clearing pipeline on arrays: validate → decompose → solve dual → unique prices → certify.
+"""The clearing pipeline on arrays: validate → decompose → solve dual → unique prices →
+certify → gate.
 
 This is the typed entry point for the oracle (no JSON round trips); the JSON
 contract of `flowmarket clear` is a thin layer over it (`document`).
@@ -10,6 +11,7 @@ import time
 
 import numpy as np
 
+from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import assemble
 from flowmarket.clearing.curves import decompose, validate_book
 from flowmarket.clearing.dual import DualOperators
@@ -32,7 +34,9 @@ def clear(
 
     prior: (n,) previous prices in tokens per GB (tie-break and starting point);
     None means all zeros, so without history the prices closest to 0 are chosen.
-    Raises `InvalidOrder` for a bad order, `ClearingFailed` if Newton stalls.
+    Raises `InvalidOrder` for a bad order, and `CertificateFailed` naming the orders
+    that make it unreachable when the certificate is beyond the gate's tolerances
+    (`gate`): a result is never returned unchecked.
     """
     opts = options or SolverOptions()
     clock = time.perf_counter()
@@ -45,17 +49,25 @@ def clear(
         clock = now
 
     start = _prior_array(book, prior)
-    validate_book(book)
-    lin = decompose(book)
-    ops = DualOperators.of(lin)
-    lap("build")
-    solution = solve_dual(lin, ops, start, opts)
-    lap("newton")
-    target = imbalance_target(lin, opts)
-    prices, exact = unique_prices(lin, ops, solution.prices, start, opts, tol_x=target)
-    lap("unique_prices")
-    stats = SolverStats(solution.iterations, solution.cg_iterations, seconds)
-    result = assemble(book, lin, ops, prices, exact, stats)
+    # Orders beyond double precision overflow here and there; the gate checks every
+    # number that comes out (and names those orders), so the floating-point warnings
+    # would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        validate_book(book)
+        lin = decompose(book)
+        gate.check_representable(book, lin)
+        ops = DualOperators.of(lin)
+        lap("build")
+        solution = solve_dual(lin, ops, start, opts)
+        lap("newton")
+        prices, exact = solution.prices, False
+        if solution.converged:
+            target = imbalance_target(lin, opts)
+            prices, exact = unique_prices(lin, ops, solution.prices, start, opts, tol_x=target)
+        lap("unique_prices")
+        stats = SolverStats(solution.iterations, solution.cg_iterations, seconds)
+        result = assemble(book, lin, ops, prices, exact, stats)
+        gate.check(book, lin, ops, result, opts.gate_tol)
     lap("certificate")
     return result
 

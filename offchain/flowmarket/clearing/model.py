@@ -81,13 +81,16 @@ class LinearOrders:
 class SolverOptions:
     """Tolerances of the semismooth Newton dual solver.
 
-    tol: target for max |Σ w_i x_i| relative to max(1, max q_i) (GB/h);
-    max_iter: Newton iterations before `ClearingFailed`;
+    tol: the solver's target for each product's imbalance |Σ_i w_ki x_i|, relative to
+    max(1 GB/h, the product's gross flow Σ_i |w_ki| x_i) (and, first, to max(1, max q_i));
+    gate_tol: the certificate gate's tolerance, relative in the same way (`gate`);
+    max_iter: Newton iterations before the gate judges the last iterate;
     exact_projection_limit: largest group of products with non-unique prices
     solved by the dense exact projection (bigger groups keep the Newton prices).
     """
 
     tol: float = 1e-10
+    gate_tol: float = 1e-8
     max_iter: int = 200
     cg_max_iter: int = 2000
     exact_projection_limit: int = 2000

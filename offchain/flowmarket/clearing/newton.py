@@ -25,28 +25,48 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from flowmarket.clearing.dual import DualOperators, dot
 from flowmarket.clearing.krylov import pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
-from flowmarket.errors import ClearingFailed
 
 
 @dataclass(frozen=True)
 class DualSolution:
-    """Prices (n,) tokens/GB reaching the imbalance target, and the work it took."""
+    """Prices (n,) tokens/GB and the work it took; `converged` when every product's
+    imbalance is within its bound (`balance_bound`). Otherwise the prices are the last
+    iterate and the certificate gate (`gate`) decides what to do with them."""
 
     prices: FloatArray
     iterations: int
     cg_iterations: int
     max_imbalance: float
+    converged: bool = True
 
 
 def imbalance_target(lin: LinearOrders, options: SolverOptions) -> float:
-    """Absolute target for max_k |Σ w_ki x_i| (GB/h)."""
+    """Absolute target for max_k |Σ w_ki x_i| (GB/h), the first stopping test."""
     scale = float(lin.q.max()) if lin.q.size else 1.0
     return options.tol * max(1.0, scale)
+
+
+def gross_flow(ops: DualOperators, sums: FloatArray) -> FloatArray:
+    """G (n,) GB/h: Σ_i |w_ki| x_i, what all linear orders buy and sell of each product,
+    from the group sums (m,) of ξ. The linear orders of one group (one curve) trade on one
+    side of quantity 0 only, so |Σ_group ξ| = Σ_group |ξ|."""
+    b = ops.groups
+    absolute = sp.csr_array((np.abs(b.data), b.indices, b.indptr), shape=b.shape)
+    gross: FloatArray = absolute @ np.abs(sums)
+    return gross
+
+
+def balance_bound(ops: DualOperators, sums: FloatArray, tol: float) -> FloatArray:
+    """Each product's imbalance bound (n,) GB/h: tol × max(1 GB/h, its gross flow). One
+    giant order loosens the bound of its own products only, and only relative to what
+    flows there; `max_k |r_k| ≤ tol × max q` alone let a 10³⁰ GB/h order leave 10¹⁸."""
+    return tol * np.maximum(1.0, gross_flow(ops, sums))
 
 
 # μ = mean Hessian diagonal × min(cap, (‖r‖₂/‖r₀‖₂)^power). Measured on seeded books
@@ -58,6 +78,10 @@ def imbalance_target(lin: LinearOrders, options: SolverOptions) -> float:
 # 1e-4 all took 10–13 iterations and no less CPU time.
 MU_SCHEDULE: tuple[float, float] = (0.1, 2.0)
 STALL_STEP = 1e-3
+# Iterations allowed after max |r| first met `imbalance_target` while some product still
+# exceeded its own bound. Books that clear take 0–3 here (measured on the seeded books of
+# tests/ and bench/); a book whose orders are beyond double precision never gets there.
+EXTRA_ITERATIONS = 30
 MU_FLOOR = 1e-12  # relative to the mean Hessian diagonal; keeps CG's system well-posed
 START_TOL = 1e-3  # relative CG residual of the linear-model starting point
 
@@ -147,8 +171,12 @@ def _starting_point(
 def solve_dual(
     lin: LinearOrders, ops: DualOperators, prior: FloatArray, options: SolverOptions
 ) -> DualSolution:
-    """Semismooth Newton from the starting point to max imbalance ≤ `imbalance_target`."""
+    """Semismooth Newton from the starting point until every product's imbalance is within
+    `balance_bound`: first to max imbalance ≤ `imbalance_target`, then, if a product is
+    still beyond its own bound, on to the smallest bound for at most EXTRA_ITERATIONS
+    more. Returns the last iterate, `converged` False, when it gets no further."""
     target = imbalance_target(lin, options)
+    extra_from = options.max_iter
     box = _Oriented.of(lin, ops)
     diag_full = ops.groups_sq @ ops.group_sum(ops.inv_slope)
     h_scale = float(np.mean(diag_full[diag_full > 0])) if np.any(diag_full > 0) else 1.0
@@ -163,15 +191,22 @@ def solve_dual(
         np.clip(zeta, box.lo, box.hi, out=xi)
         r = ops.groups @ ops.group_sum(xi)
         r_max = float(np.max(np.abs(r), initial=0.0))
+        if not np.isfinite(r_max):
+            break  # orders beyond double precision: the gate names them
         if r_max <= target:
             # ζ was updated incrementally (ζ −= t·β); confirm exactly.
             zeta = box.unclipped(ops, prices)
-            r = box.imbalance(ops, zeta)
+            np.clip(zeta, box.lo, box.hi, out=xi)
+            sums = ops.group_sum(xi)
+            r = ops.groups @ sums
             r_max = float(np.max(np.abs(r), initial=0.0))
             if r_max <= target:
-                return DualSolution(prices, it, cg_total, r_max)
-            np.clip(zeta, box.lo, box.hi, out=xi)
-        if it == options.max_iter:
+                bound = balance_bound(ops, sums, options.tol)
+                if np.all(np.abs(r) <= bound):
+                    return DualSolution(prices, it, cg_total, r_max)
+                target = float(np.min(bound))  # on to every product's own bound
+                extra_from = min(extra_from, it)
+        if it == options.max_iter or it - extra_from >= EXTRA_ITERATIONS:
             break
         r_norm = float(np.sqrt(dot(r, r)))
         r_first = r_first or r_norm
@@ -189,7 +224,4 @@ def solve_dual(
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
         zeta, z_next = z_next, zeta
         prices = prices + t * d
-    raise ClearingFailed(
-        f"clearing: Newton did not reach imbalance {target:.3g} GB/h in "
-        f"{options.max_iter} iterations (last {r_max:.3g})"
-    )
+    return DualSolution(prices, it, cg_total, r_max, converged=False)
