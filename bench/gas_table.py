@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/gas_table.py [--max-products 1000000] [--out docs/
 Every number in the table is the `gasUsed` of a real transaction receipt (or, for the
 view `verifyPrice`, the node's gas estimate of calling it in a transaction), on the
 Hardhat node of hardhat-local/, contracts from contracts/ compiled by the project build.
-The commit rows use real Merkle trees (built by flowmarket.chain.merkle) over N products
+The commit rows use real Merkle trees (built by flowmarket.merkle) over N products
 and N cleared orders, to show that commit gas does not depend on N.
 """
 
@@ -25,9 +25,9 @@ from flowmarket.chain import leaves
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
-from flowmarket.chain.merkle import MerkleTree
 from flowmarket.chain.node import LocalNode
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
+from flowmarket.merkle import MerkleTree
 
 TOKEN = 10**18
 HOURS_PER_WEEK = 168

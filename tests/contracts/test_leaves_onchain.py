@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from web3.contract import Contract
 
 from flowmarket.chain import leaves
-from flowmarket.chain.merkle import MerkleTree
+from flowmarket.merkle import MerkleTree
 
 INT256 = st.integers(min_value=-(2**255), max_value=2**255 - 1)
 UINT256 = st.integers(min_value=0, max_value=2**256 - 1)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from market_harness import TOKEN, Market, commitment
 
 from flowmarket.chain import leaves
-from flowmarket.chain.merkle import MerkleTree
+from flowmarket.merkle import MerkleTree
 
 HOURS_PER_WEEK = 168
 

@@ -13,9 +13,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from flowmarket.chain import leaves
-from flowmarket.chain.merkle import EMPTY_ROOT, MerkleTree, ProofIndex, hash_pair, verify
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
+from flowmarket.merkle import EMPTY_ROOT, MerkleTree, ProofIndex, hash_pair, verify
 
 HERE = Path(__file__).parent
 INT256 = st.integers(min_value=-(2**255), max_value=2**255 - 1)

@@ -18,8 +18,8 @@ from eth_abi.abi import encode
 from eth_hash.auto import keccak
 from eth_utils.address import is_address, to_canonical_address, to_checksum_address
 
-from flowmarket.chain.merkle import MerkleTree
 from flowmarket.errors import InvalidInput
+from flowmarket.merkle import MerkleTree
 
 INT256_MIN = -(2**255)
 INT256_MAX = 2**255 - 1

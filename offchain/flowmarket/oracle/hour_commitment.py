@@ -19,16 +19,10 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from flowmarket.chain.client import ChainClient
-from flowmarket.chain.leaves import (
-    entry_leaf,
-    order_key,
-    order_leaf,
-    price_leaf,
-    product_id,
-    trades_hash,
-)
-from flowmarket.chain.merkle import MerkleTree
+from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
+from flowmarket.chain.leaves import entry_leaf, price_leaf, product_id, trades_hash
 from flowmarket.errors import InvalidInput
+from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
 
 
@@ -101,11 +95,11 @@ def build_hour_bundle(result: Mapping[str, Any], *, hour: int, fee_bps: int) -> 
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
     }
-    prices_tree = MerkleTree.from_leaves(
-        price_leaf(product_id(product), price) for product, price in amounts.prices.items()
+    prices_tree = MerkleTree.from_array(
+        price_leaves(list(amounts.prices), list(amounts.prices.values()))
     )
-    orders_tree = MerkleTree.from_leaves(
-        order_leaf(order_key(order_id), qty) for order_id, qty in order_quantities.items()
+    orders_tree = MerkleTree.from_array(
+        order_leaves(list(order_quantities), list(order_quantities.values()))
     )
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades

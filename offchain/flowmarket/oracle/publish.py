@@ -16,9 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flowmarket.chain.merkle import ProofIndex
 from flowmarket.collateral import requirement
 from flowmarket.db import oracle_repo, results_repo
+from flowmarket.merkle import ProofIndex
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext

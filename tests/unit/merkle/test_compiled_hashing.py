@@ -1,0 +1,127 @@
+"""The compiled keccak256 and the linear-time Merkle tree against eth-hash, the previous
+pure-Python tree and roots recorded before the change."""
+
+from __future__ import annotations
+
+import random
+
+import numba
+import numpy as np
+import pytest
+from eth_hash.auto import keccak
+
+from flowmarket.chain import leaves
+from flowmarket.chain.leaf_arrays import int256_words, order_leaves, price_leaves
+from flowmarket.errors import InvalidInput
+from flowmarket.merkle import MerkleTree, ProofIndex, hash_pair, verify
+from flowmarket.merkle.keccak import keccak_many, keccak_rows
+
+# Roots built by the pure-Python tree this module replaced (commit d26fc52), recorded.
+ORDERS_ROOT_BEFORE = "edc67e3deaf8ee2399d8aa36d3a5f3b0c5856207eb4a369685a76a4c32e97dfe"
+PRICES_ROOT_BEFORE = "64b0873bd10bdc5b4bfc1c7652813ee122c0b62aa9d43b8bcb705a1c076407d5"
+
+
+def reference_nodes(items: list[bytes]) -> list[bytes]:
+    """The StandardMerkleTree layout written out node by node (the previous code)."""
+    ordered = sorted(items)
+    n = len(ordered)
+    nodes = [b""] * (2 * n - 1)
+    for i, leaf in enumerate(ordered):
+        nodes[len(nodes) - 1 - i] = leaf
+    for i in range(len(nodes) - 1 - n, -1, -1):
+        nodes[i] = hash_pair(nodes[2 * i + 1], nodes[2 * i + 2])
+    return nodes
+
+
+def test_keccak_of_every_length_up_to_three_blocks_equals_eth_hash() -> None:
+    rng = random.Random(1)
+    messages = [rng.randbytes(length) for length in range(0, 300)]
+    hashed = keccak_many(messages)
+    assert [row.tobytes() for row in hashed] == [keccak(m) for m in messages]
+    assert keccak_many([]).shape == (0, 32)
+
+
+@pytest.mark.parametrize("width", [1, 32, 64, 135, 136, 137, 272])
+def test_keccak_of_equal_width_rows_equals_eth_hash(width: int) -> None:
+    rows = np.random.default_rng(width).integers(0, 256, (50, width), dtype=np.uint8)
+    assert [r.tobytes() for r in keccak_rows(rows)] == [keccak(r.tobytes()) for r in rows]
+
+
+def test_keccak_of_the_empty_string_is_the_known_constant() -> None:
+    assert keccak_many([b""])[0].tobytes().hex() == (
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
+
+
+@pytest.mark.parametrize("count", [*range(1, 34), 100, 257, 1024, 1025])
+def test_tree_equals_the_node_by_node_reference_with_ties_and_duplicates(count: int) -> None:
+    rng = random.Random(count)
+    items = [rng.randbytes(32) for _ in range(count)]
+    if count > 3:
+        items[2] = items[1][:8] + rng.randbytes(24)  # equal first 8 bytes
+    if count > 5:
+        items[4] = items[3]  # a duplicate leaf is kept, like the JavaScript library
+    tree = MerkleTree.from_leaves(items)
+    assert [row.tobytes() for row in tree.nodes] == reference_nodes(items)
+    for leaf in items:
+        assert verify(tree.root, leaf, tree.proof(leaf))
+    foreign = rng.randbytes(32)
+    assert tree.leaf_indices(np.frombuffer(foreign, np.uint8).reshape(1, 32)).tolist() == [-1]
+
+
+def test_tree_bytes_do_not_depend_on_the_thread_count() -> None:
+    rows = np.random.default_rng(5).integers(0, 256, (20_000, 32), dtype=np.uint8)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = MerkleTree.from_array(rows).nodes.copy()
+    finally:
+        numba.set_num_threads(threads)
+    assert np.array_equal(MerkleTree.from_array(rows).nodes, one)
+
+
+def test_roots_equal_the_ones_recorded_before_compiled_hashing() -> None:
+    ids = [f"o{i}" for i in range(1000)]
+    quantities = [i * 10**15 - 7 * 10**20 for i in range(1000)]
+    assert MerkleTree.from_array(order_leaves(ids, quantities)).root.hex() == ORDERS_ROOT_BEFORE
+    names = [f"premium-r{i}-h{500000 + i}" for i in range(97)]
+    prices = [(-1) ** i * i * 10**17 for i in range(97)]
+    assert MerkleTree.from_array(price_leaves(names, prices)).root.hex() == PRICES_ROOT_BEFORE
+
+
+def test_leaf_arrays_equal_the_scalar_encoders_at_the_int256_extremes() -> None:
+    rng = random.Random(9)
+    values = [
+        leaves.INT256_MIN,
+        leaves.INT256_MAX,
+        0,
+        -1,
+        1,
+        *(rng.getrandbits(200) for _ in range(20)),
+    ]
+    names = [f"0x{rng.getrandbits(256):064x}" for _ in values]
+    names[0] = "ünïcode-product"
+    got = order_leaves(names, values)
+    assert [r.tobytes() for r in got] == [
+        leaves.order_leaf(leaves.order_key(n), v) for n, v in zip(names, values, strict=True)
+    ]
+    got = price_leaves(names, values)
+    assert [r.tobytes() for r in got] == [
+        leaves.price_leaf(leaves.product_id(n), v) for n, v in zip(names, values, strict=True)
+    ]
+
+
+def test_leaf_arrays_reject_a_value_outside_int256_naming_its_index() -> None:
+    with pytest.raises(InvalidInput, match=r"quantities\[1\]"):
+        int256_words("quantities", [0, 2**255])
+    with pytest.raises(InvalidInput, match="3 values for 2 orders"):
+        order_leaves(["a", "b"], [1, 2, 3])
+
+
+def test_proof_index_proves_many_leaves_and_names_a_foreign_one() -> None:
+    rows = np.random.default_rng(2).integers(0, 256, (300, 32), dtype=np.uint8)
+    tree = MerkleTree.from_array(rows)
+    proofs = ProofIndex(tree).proofs(rows)
+    assert all(verify(tree.root, r.tobytes(), p) for r, p in zip(rows, proofs, strict=True))
+    with pytest.raises(InvalidInput, match=r"leaves\[1\]"):
+        ProofIndex(tree).proofs(np.stack([rows[0], np.zeros(32, np.uint8)]))
