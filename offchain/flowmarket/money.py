@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
+from flowmarket.clearing.schema import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 
 WAD = 10**18
@@ -86,7 +86,7 @@ class HourAmounts:
         return sum(self.fees.values())
 
 
-def hour_amounts(result: Mapping[str, Any], *, fee_bps: int) -> HourAmounts:
+def hour_amounts(result: ResultDoc, *, fee_bps: int) -> HourAmounts:
     """Convert a clearing result (the RESULT.json document) under the module's rule."""
     if not 0 <= fee_bps <= BPS_DENOMINATOR:
         raise InvalidInput(f"fee_bps: must be between 0 and {BPS_DENOMINATOR}, got {fee_bps}")
@@ -147,7 +147,7 @@ def cost_shares(
     return shares
 
 
-def _balanced_trades(participants: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+def _balanced_trades(participants: Mapping[str, ParticipantResult]) -> dict[str, dict[str, int]]:
     by_product: dict[str, dict[str, int]] = {}
     for participant in sorted(participants):
         for product, qty in participants[participant]["trades"].items():

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from flowmarket.cli.main import SUBCOMMAND_MODULES, build_parser
+from flowmarket.db.models import Order
+from flowmarket.orders import SIGNED_ORDER_FIELDS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "offchain" / "flowmarket"
 ADAPTERS = ("api", "db", "chain")
@@ -46,7 +48,7 @@ def test_adapters_do_not_import_each_other(adapter: str) -> None:
 FORBIDDEN = {
     "client": ("api", "db", "chain", "oracle", "backend", "demo", "cli", "web"),
     "backend": ("oracle", "demo", "client", "cli"),
-    "oracle": ("api", "demo", "client", "cli", "web"),
+    "oracle": ("api", "backend", "demo", "client", "cli", "web"),
     "demo": ("cli",),
     "web": ("db", "chain", "oracle", "backend", "demo", "client", "cli"),
 }
@@ -61,6 +63,19 @@ def test_roles_import_only_what_they_need(role: str) -> None:
             if any(module == bad or module.startswith(bad + ".") for bad in forbidden):
                 offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
+
+
+def test_the_stored_order_has_exactly_the_signed_orders_fields_plus_bookkeeping() -> None:
+    columns = list(Order.__table__.columns.keys())  # type: ignore[attr-defined]
+    assert columns[: len(SIGNED_ORDER_FIELDS)] == list(SIGNED_ORDER_FIELDS)
+    assert set(columns) - set(SIGNED_ORDER_FIELDS) == {
+        "accepted_at",
+        "receipt_signature",
+        "cancelled_at",
+        "cancel_signature",
+        "cancel_receipt_signature",
+        "replaced_by",
+    }
 
 
 def test_only_config_reads_the_environment() -> None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from flowmarket.agents.base import Agent, MarketView, Order
 from flowmarket.agents.book import BookChange, apply_change, diff_orders
 from flowmarket.catalogue import CatalogueSpec, Holdings, parse_name, predecessor, product_names
-from flowmarket.clearing import clear_document
+from flowmarket.clearing import ResultDoc, clear_document
 
 KEEP_PRICES_HOURS = 48  # prices of delivered products are kept this long (for agents' history)
 
@@ -38,7 +37,7 @@ class HourOutcome:
     """One cleared hour: the result document and how many orders stood / changed."""
 
     hour: int
-    result: dict[str, Any]
+    result: ResultDoc
     orders: int
     changes: dict[str, BookChange]
 

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 from flowmarket.api.expected_intake import VerifiedReport
 from flowmarket.api.expected_schemas import ExpectedPositionsOut, ExpectedReportOut
-from flowmarket.api.intake import VerifiedOrder
 from flowmarket.api.schemas import (
     FillOut,
     HourOut,
@@ -22,6 +21,7 @@ from flowmarket.api.schemas import (
     SettlementOut,
     TradeOut,
 )
+from flowmarket.orders import SignedOrder
 
 
 class MarketBackend(Protocol):
@@ -45,7 +45,7 @@ class MarketBackend(Protocol):
 
     def store_order(
         self,
-        order: VerifiedOrder,
+        order: SignedOrder,
         *,
         accepted_at: float,
         receipt_signature: str,

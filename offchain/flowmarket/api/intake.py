@@ -7,7 +7,6 @@ domain, the limits, the known product names and the clock's current open hour.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
 
@@ -17,6 +16,7 @@ from flowmarket.catalogue.hours import open_hour
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
 from flowmarket.errors import FieldError, InvalidOrder
+from flowmarket.orders import SignedOrder
 from flowmarket.signing import (
     CancelMessage,
     Domain,
@@ -25,21 +25,6 @@ from flowmarket.signing import (
     digest,
     recover,
 )
-
-
-@dataclass(frozen=True)
-class VerifiedOrder:
-    """An order whose signature recovered to its participant; curve as [[q, p], ...]."""
-
-    order_hash: str
-    participant: str
-    nonce: int
-    from_hour: int
-    until_hour: int
-    portfolio: dict[str, float]
-    curve: list[list[float]]
-    replaces: str | None
-    signature: str
 
 
 def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
@@ -146,7 +131,7 @@ def check_signer(
 
 def verify_order(
     request: SignedOrderIn, *, domain: Domain, known: set[str], limits: ApiLimits, now: float
-) -> VerifiedOrder:
+) -> SignedOrder:
     """Check an order submission; return it with its id, or raise FieldError."""
     order = request.order
     check_domain(request.chain_id, request.verifying_contract, domain=domain)
@@ -167,7 +152,7 @@ def verify_order(
     )
     order_hash = digest(domain, message)  # also checks every number's fixed-point form
     check_signer(domain, message, request.signature)
-    return VerifiedOrder(
+    return SignedOrder(
         order_hash=order_hash,
         participant=message.participant,
         nonce=order.nonce,

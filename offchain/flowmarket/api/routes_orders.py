@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from flowmarket.api.context import ApiContext, Context
-from flowmarket.api.intake import VerifiedOrder, verify_cancel, verify_order
+from flowmarket.api.intake import verify_cancel, verify_order
 from flowmarket.api.schemas import (
     HASH_RE,
     CancelIn,
@@ -19,6 +19,7 @@ from flowmarket.api.schemas import (
 )
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.errors import Conflict, FieldError, NotFound
+from flowmarket.orders import SignedOrder
 from flowmarket.states import OrderStatus, ReceiptAction
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -53,7 +54,7 @@ def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, 
     return receipt, cancel
 
 
-def _replaced(context: ApiContext, order: VerifiedOrder, hour: int) -> OrderOut | None:
+def _replaced(context: ApiContext, order: SignedOrder, hour: int) -> OrderOut | None:
     """The open order `order` replaces; None when `order` itself replaced it meanwhile
     (the same signed replacement sent twice at once: answer with the stored receipt)."""
     replaces = order.replaces or ""

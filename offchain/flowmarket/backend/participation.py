@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flowmarket.api.intake import VerifiedOrder
 from flowmarket.api.schemas import (
     FillOut,
     HourOut,
@@ -26,6 +25,7 @@ from flowmarket.backend.expected_positions import ExpectedPositionsSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
+from flowmarket.orders import SignedOrder
 from flowmarket.signing import product_id
 from flowmarket.states import OrderStatus
 
@@ -126,26 +126,14 @@ class SqlBackend(ExpectedPositionsSql):
 
     def store_order(
         self,
-        order: VerifiedOrder,
+        order: SignedOrder,
         *,
         accepted_at: float,
         receipt_signature: str,
         cancel_receipt_signature: str | None,
         open_hour: int,
     ) -> tuple[OrderOut, bool, float]:
-        row = Order(
-            order_hash=order.order_hash,
-            participant=order.participant,
-            nonce=order.nonce,
-            from_hour=order.from_hour,
-            until_hour=order.until_hour,
-            replaces=order.replaces,
-            portfolio=order.portfolio,
-            curve=order.curve,
-            signature=order.signature,
-            accepted_at=accepted_at,
-            receipt_signature=receipt_signature,
-        )
+        row = Order.accepted(order, accepted_at=accepted_at, receipt_signature=receipt_signature)
         cancel_values = None
         if order.replaces is not None:
             cancel_values = {
@@ -271,7 +259,7 @@ class SqlBackend(ExpectedPositionsSql):
     def hour_orders(self, hour: int) -> dict[str, Any]:
         with self._session() as session:
             published.require_hour(session, hour=hour)
-            return published.order_set(session, hour=hour)
+            return dict(published.order_set(session, hour=hour))
 
     def price_proof(self, hour: int, product: str) -> ProofOut:
         with self._session() as session:

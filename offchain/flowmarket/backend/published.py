@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import cast
 
 from sqlmodel import Session
 
 from flowmarket.api.schemas import CommitmentOut, HourOut, ProofOut, TradeOut
+from flowmarket.clearing import OrdersDoc
 from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import HourResult
 from flowmarket.errors import NotFound
+from flowmarket.orders import OrderSetDoc, PublishedOrder, orders_document, published_order
 
 
 def require_hour(session: Session, *, hour: int) -> HourResult:
@@ -70,56 +71,7 @@ def trades(session: Session, *, participant: str) -> list[TradeOut]:
     return out
 
 
-class SignedOrderFields(Protocol):
-    """What `orders_document` reads of an order: a stored `Order` row or the oracle's
-    `oracle_repo.StandingOrder`."""
-
-    @property
-    def order_hash(self) -> str: ...
-    @property
-    def participant(self) -> str: ...
-    @property
-    def nonce(self) -> int: ...
-    @property
-    def from_hour(self) -> int: ...
-    @property
-    def until_hour(self) -> int: ...
-    @property
-    def replaces(self) -> str | None: ...
-    @property
-    def portfolio(self) -> dict[str, float]: ...
-    @property
-    def curve(self) -> list[list[float]]: ...
-    @property
-    def signature(self) -> str: ...
-
-
-def orders_document(rows: Sequence[SignedOrderFields], *, hour: int) -> dict[str, Any]:
-    """The clearing engine's ORDERS.json for standing `rows`, plus what a verifier needs
-    to check each signature (nonce, window, replaces, signature). Products: the sorted
-    union of the portfolios' products."""
-    products = sorted({name for row in rows for name in row.portfolio})
-    return {
-        "hour": hour,
-        "products": products,
-        "orders": [
-            {
-                "id": row.order_hash,
-                "participant": row.participant,
-                "portfolio": row.portfolio,
-                "curve": row.curve,
-                "nonce": row.nonce,
-                "from_hour": row.from_hour,
-                "until_hour": row.until_hour,
-                "replaces": row.replaces,
-                "signature": row.signature,
-            }
-            for row in rows
-        ],
-    }
-
-
-def order_set(session: Session, *, hour: int) -> dict[str, Any]:
+def order_set(session: Session, *, hour: int) -> OrderSetDoc:
     """The published order set of `hour`.
 
     Once the oracle has snapshotted the hour, this is the book exactly as it was
@@ -132,19 +84,20 @@ def order_set(session: Session, *, hour: int) -> dict[str, Any]:
     journal = oracle_repo.journal_hour(session, hour=hour)
     if journal is None:
         return orders_document(orders_repo.standing_orders(session, hour=hour), hour=hour)
-    ids = [order["id"] for order in journal.engine_doc["orders"]]
+    engine_doc = cast(OrdersDoc, journal.engine_doc)  # the snapshot step's OrdersDoc
+    ids = [order["id"] for order in engine_doc["orders"]]
     rows = orders_repo.orders_by_hash(session, order_hashes=ids)
-    signed = {order["id"]: order for order in orders_document(rows, hour=hour)["orders"]}
-    cleared = []
-    for order in journal.engine_doc["orders"]:
-        original = signed.get(order["id"], {})
-        entry = {**original, **order}
-        if original and original.get("curve") != order["curve"]:
-            entry["signed_curve"] = original["curve"]
+    signed = {row.order_hash: published_order(row) for row in rows}
+    cleared: list[PublishedOrder] = []
+    for order in engine_doc["orders"]:
+        entry = signed[order["id"]]  # the snapshot read every order from the orders table
+        if entry["curve"] != order["curve"]:
+            entry["signed_curve"] = entry["curve"]
+        entry["curve"] = order["curve"]
         cleared.append(entry)
     return {
         "hour": hour,
-        "products": journal.engine_doc["products"],
+        "products": engine_doc.get("products", []),
         "orders": cleared,
         "collateral": journal.collateral,
     }

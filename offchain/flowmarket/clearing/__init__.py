@@ -2,7 +2,8 @@
 
 Pipeline: `curves` (validate, decompose into linear orders) → `newton` (dual
 semismooth Newton) → `prices` (unique prices: projection of the prior) →
-`certificate`. `clear` is the array API, `clear_document` the JSON contract.
+`certificate`. `clear` is the array API, `clear_document` the JSON contract, whose
+documents are typed in `schema` (`OrdersDoc`, `PriorDoc`, `ResultDoc`, `ClearFn`).
 
 Price rule (market.md §5). Quantities are unique; prices are the Euclidean
 projection of the prior prices onto the set of prices that support them:
@@ -32,12 +33,32 @@ from flowmarket.clearing.model import (
     SolverOptions,
     SolverStats,
 )
+from flowmarket.clearing.schema import (
+    CertificateDoc,
+    ClearFn,
+    OrderDoc,
+    OrderResult,
+    OrdersDoc,
+    ParticipantResult,
+    PriorDoc,
+    ProductResult,
+    ResultDoc,
+)
 
 __all__ = [
     "Certificate",
+    "CertificateDoc",
+    "ClearFn",
     "ClearingResult",
     "LinearOrders",
     "OrderBook",
+    "OrderDoc",
+    "OrderResult",
+    "OrdersDoc",
+    "ParticipantResult",
+    "PriorDoc",
+    "ProductResult",
+    "ResultDoc",
     "SolverOptions",
     "SolverStats",
     "clear",

@@ -1,10 +1,11 @@
 """The JSON contract of `flowmarket clear`: ORDERS.json / PRIOR.json in, RESULT.json out.
 
-ORDERS.json: {"products": [...] (optional catalogue), "orders": [{"id", "participant",
-"portfolio": {product: weight}, "curve": [[quantity, price], ...]}]}.
-PRIOR.json: {"prices": {product: price}}. Without a catalogue the products are
-those named by the orders and the prior, sorted. A product missing from the
-prior has prior price 0.
+The documents' types are in `schema` (`OrdersDoc`, `PriorDoc`, `ResultDoc`). ORDERS.json:
+{"products": [...] (optional catalogue), "orders": [{"id", "participant", "portfolio":
+{product: weight}, "curve": [[quantity, price], ...]}]}. PRIOR.json: {"prices":
+{product: price}}. Without a catalogue the products are those named by the orders and
+the prior, sorted. A product missing from the prior has prior price 0. The parsers
+take any decoded JSON and raise `InvalidOrder` / `InvalidInput` naming the field.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing.engine import clear
 from flowmarket.clearing.model import ClearingResult, FloatArray, OrderBook, SolverOptions
+from flowmarket.clearing.schema import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput, InvalidOrder
 
 
@@ -152,11 +154,11 @@ def _prior_vector(products: Sequence[str], prior: Mapping[str, float]) -> FloatA
     return np.array([prior.get(name, 0.0) for name in products], dtype=np.float64)
 
 
-def result_document(book: OrderBook, result: ClearingResult) -> dict[str, Any]:
+def result_document(book: OrderBook, result: ClearingResult) -> ResultDoc:
     """RESULT.json as plain JSON types."""
     products = book.products
     trades = result.participant_trades.tocsr()
-    participants: dict[str, Any] = {}
+    participants: dict[str, ParticipantResult] = {}
     for p, name in enumerate(book.participants):
         lo, hi = trades.indptr[p], trades.indptr[p + 1]
         row = {
@@ -190,8 +192,9 @@ def clear_document(
     orders_doc: Mapping[str, Any],
     prior_doc: Mapping[str, Any] | None = None,
     options: SolverOptions | None = None,
-) -> dict[str, Any]:
-    """Clear parsed ORDERS.json (and PRIOR.json) into the RESULT.json dict."""
+) -> ResultDoc:
+    """Clear ORDERS.json (and PRIOR.json), decoded JSON or `OrdersDoc` / `PriorDoc`,
+    into RESULT.json. An `schema.ClearFn`."""
     prior = parse_prior(prior_doc)
     book = parse_orders(orders_doc, prior)
     result = clear(book, _prior_vector(book.products, prior), options)

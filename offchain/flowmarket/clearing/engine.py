@@ -1,8 +1,11 @@
 """The clearing pipeline on arrays: validate → decompose → solve dual → unique prices →
 certify → gate.
 
-This is the typed entry point for the oracle (no JSON round trips); the JSON
-contract of `flowmarket clear` is a thin layer over it (`document`).
+`clear` is the array API (an `OrderBook` in, a `ClearingResult` out), used by the
+benchmarks and the tests. The oracle, `flowmarket clear` and the agents' simulation all
+go through the JSON contract layered on it (`document.clear_document`, documents typed
+in `schema`), so the oracle clears exactly what a verifier re-clears from the published
+order set.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder
+
 # Deterministic constraint names so that Alembic migrations match on every backend.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -67,7 +69,10 @@ class NonceInvalidation(SQLModel, table=True):
 
 
 class Order(SQLModel, table=True):
-    """A signed order as accepted, with its cancel (if any) and the operator's receipt."""
+    """A signed order as accepted, with its cancel (if any) and the operator's receipt.
+
+    The columns from order_hash to signature are `orders.SignedOrder`'s fields (a test
+    keeps them in step); the rest is the intake's bookkeeping."""
 
     __tablename__ = "orders"
 
@@ -92,6 +97,12 @@ class Order(SQLModel, table=True):
     cancel_signature: str | None = Field(default=None, max_length=132)
     cancel_receipt_signature: str | None = Field(default=None, max_length=132)
     replaced_by: str | None = Field(default=None, max_length=66)
+
+    @classmethod
+    def accepted(cls, order: SignedOrder, *, accepted_at: float, receipt_signature: str) -> Order:
+        """The row of a signed order accepted at `accepted_at` (Unix seconds)."""
+        fields = {name: getattr(order, name) for name in SIGNED_ORDER_FIELDS}
+        return cls(**fields, accepted_at=accepted_at, receipt_signature=receipt_signature)
 
 
 class AuthChallenge(SQLModel, table=True):

@@ -1,21 +1,19 @@
 """Repository functions of the clearing oracle: its clock, journal, exact amounts, weeks,
-expected positions and alerts, the snapshot of standing orders at a given close time,
-and the commitment columns of the hourly results that the API serves."""
+expected positions and alerts, and the commitment columns of the hourly results that
+the API serves. (The standing orders it snapshots: `orders_repo.standing_orders`.)"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, or_, update
+from sqlalchemy import Table, bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from flowmarket.db import orders_repo
-from flowmarket.db.models import HourParticipant, HourProduct, HourResult, Order, Position
+from flowmarket.db.models import HourParticipant, HourProduct, HourResult, Position
 from flowmarket.db.oracle_tables import (
     ExpectedPosition,
     OracleAlert,
@@ -67,45 +65,6 @@ def latest_journal_hour(session: Session, *, steps: Iterable[str] | None = None)
 def unfinished_hours(session: Session, *, finished: str) -> list[OracleHour]:
     query = select(OracleHour).where(OracleHour.step != finished).order_by(col(OracleHour.hour))
     return list(session.exec(query))
-
-
-@dataclass(frozen=True, slots=True)
-class StandingOrder:
-    """The columns of a standing order that clearing and its verifiers need."""
-
-    order_hash: str
-    participant: str
-    nonce: int
-    from_hour: int
-    until_hour: int
-    replaces: str | None
-    portfolio: dict[str, float]
-    curve: list[list[float]]
-    signature: str
-
-
-def standing_orders_at(session: Session, *, hour: int, close: float) -> list[StandingOrder]:
-    """The orders standing for delivery hour `hour` when its window closed at `close`
-    (Unix seconds): accepted before, not cancelled before, covering the hour, nonce not
-    below the participant's floor recorded before `close`. Oldest first. Read as tuples
-    (thousands of orders an hour at the demo catalogue: no ORM objects)."""
-    t = table_of(Order).c
-    query = (
-        sa_select(*(t[name] for name in StandingOrder.__slots__))
-        .where(
-            t.accepted_at < close,
-            or_(t.cancelled_at.is_(None), t.cancelled_at >= close),
-            t.from_hour <= hour,
-            t.until_hour >= hour,
-        )
-        .order_by(t.accepted_at, t.order_hash)
-    )
-    rows = [StandingOrder(*row) for row in session.connection().execute(query)]
-    floors = {
-        participant: orders_repo.min_valid_nonce(session, participant=participant, at=close)
-        for participant in {row.participant for row in rows}
-    }
-    return [row for row in rows if row.nonce >= floors[row.participant]]
 
 
 def positions_of(session: Session, *, participants: Iterable[str]) -> dict[str, dict[str, float]]:

@@ -1,9 +1,11 @@
 """Repository functions for the catalogue, participants' nonces and signed orders.
 
 An order is *standing* for delivery hour h when it was accepted before the bidding
-window of h closed (`h × 3600` Unix seconds), was not cancelled before then, covers h
-(`from_hour ≤ h ≤ until_hour`) and its nonce is not below the participant's
-`min_valid_nonce` as recorded before the close.
+window of h closed (by default `catalogue.hours.bidding_close(h)` = h × 3600 Unix
+seconds; the oracle passes its own clock's close), was not cancelled before then,
+covers h (`from_hour ≤ h ≤ until_hour`) and its nonce is not below the participant's
+`min_valid_nonce` as recorded before the close (`standing_orders`, the one place this
+rule is coded).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Update, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
+from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
+from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder
 
 
 def upsert_products(session: Session, *, products: Iterable[Product]) -> int:
@@ -135,11 +140,15 @@ def get_order(session: Session, *, order_hash: str) -> Order | None:
     return session.get(Order, order_hash)
 
 
-def orders_by_hash(session: Session, *, order_hashes: Sequence[str]) -> list[Order]:
+def orders_by_hash(session: Session, *, order_hashes: Sequence[str]) -> list[SignedOrder]:
     """The stored orders among `order_hashes`, in one query (unknown hashes are skipped)."""
     if not order_hashes:
         return []
-    return list(session.exec(select(Order).where(col(Order.order_hash).in_(order_hashes))))
+    t = table_of(Order).c
+    query = sa_select(*(t[name] for name in SIGNED_ORDER_FIELDS)).where(
+        t.order_hash.in_(order_hashes)
+    )
+    return [SignedOrder(*row) for row in session.connection().execute(query)]
 
 
 def list_orders(
@@ -168,23 +177,29 @@ def count_open_orders(
     return int(session.exec(query).one())
 
 
-def standing_orders(session: Session, *, hour: int) -> list[Order]:
-    """The orders standing when the bidding window of `hour` closed, oldest first."""
-    close = bidding_close(hour)
+def standing_orders(
+    session: Session, *, hour: int, close: float | None = None
+) -> list[SignedOrder]:
+    """The orders standing for delivery hour `hour` when its bidding window closed at
+    `close` (Unix seconds; default `bidding_close(hour)`), oldest first. Read as tuples
+    (thousands of orders an hour at the demo catalogue: no ORM objects)."""
+    close = bidding_close(hour) if close is None else close
+    t = table_of(Order).c
     query = (
-        select(Order)
+        sa_select(*(t[name] for name in SIGNED_ORDER_FIELDS))
         .where(
-            Order.accepted_at < close,
-            or_(col(Order.cancelled_at).is_(None), col(Order.cancelled_at) >= close),
-            Order.from_hour <= hour,
-            Order.until_hour >= hour,
+            t.accepted_at < close,
+            or_(t.cancelled_at.is_(None), t.cancelled_at >= close),
+            t.from_hour <= hour,
+            t.until_hour >= hour,
         )
-        .order_by(col(Order.accepted_at), col(Order.order_hash))
+        .order_by(t.accepted_at, t.order_hash)
     )
-    rows = list(session.exec(query))
-    floors: dict[str, int] = {}
-    for participant in {row.participant for row in rows}:
-        floors[participant] = min_valid_nonce(session, participant=participant, at=close)
+    rows = [SignedOrder(*row) for row in session.connection().execute(query)]
+    floors = {
+        participant: min_valid_nonce(session, participant=participant, at=close)
+        for participant in {row.participant for row in rows}
+    }
     return [row for row in rows if row.nonce >= floors[row.participant]]
 
 

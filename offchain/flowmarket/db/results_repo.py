@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from flowmarket.clearing.schema import ResultDoc
 from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult, Position
 
 
@@ -22,26 +23,63 @@ def table_of(model: type[SQLModel]) -> Table:
 def store_hour(
     session: Session,
     *,
-    result: HourResult,
-    products: Sequence[Mapping[str, Any]],
-    orders: Sequence[Mapping[str, Any]],
-    participants: Sequence[HourParticipant],
+    hour: int,
+    result: ResultDoc,
+    owners: Mapping[str, str],
+    cleared_at: float,
+    n_orders: int,
     commit: bool = True,
 ) -> None:
-    """Store one cleared hour and add its trades to positions, in one transaction
-    (committed unless `commit` is False: the caller adds to it and commits).
-
-    products / orders: `hour_products` / `hour_orders` rows as mappings of their
-    columns, inserted in bulk (an hour of the demo catalogue has 2,016 and ~5,900)."""
-    session.add(result)
+    """Store cleared hour `hour` (its RESULT document) and add its trades to positions, in
+    one transaction (committed unless `commit` is False: the caller adds to it and
+    commits). owners: order id → participant address, for the per-order rows; the many
+    product and order rows are inserted in bulk (an hour of the demo catalogue has
+    2,016 and ~5,900)."""
+    participants = [
+        HourParticipant(
+            hour=hour,
+            participant=who,
+            trades={p: float(q) for p, q in entry["trades"].items()},
+            cash=float(entry["cash"]),
+        )
+        for who, entry in result["participants"].items()
+    ]
+    session.add(
+        HourResult(
+            hour=hour,
+            cleared_at=cleared_at,
+            n_orders=n_orders,
+            welfare=float(result["welfare"]),
+            certificate=dict(result["certificate"]),
+        )
+    )
     session.add_all(participants)
     session.flush()
     connection = session.connection()
+    products = [
+        {
+            "hour": hour,
+            "product": name,
+            "price": float(price),
+            "volume": float(result["products"][name]["volume"]),
+            "slope": float(result["products"][name]["slope"]),
+        }
+        for name, price in result["prices"].items()
+    ]
+    orders = [
+        {
+            "hour": hour,
+            "order_hash": oid,
+            "participant": owners[oid],
+            "quantity": float(e["quantity"]),
+        }
+        for oid, e in result["orders"].items()
+    ]
     if products:
-        connection.execute(insert(table_of(HourProduct)), list(products))
+        connection.execute(insert(table_of(HourProduct)), products)
     if orders:
-        connection.execute(insert(table_of(HourOrder)), list(orders))
-    add_to_positions(session, hour=result.hour, participants=participants)
+        connection.execute(insert(table_of(HourOrder)), orders)
+    add_to_positions(session, hour=hour, participants=participants)
     if commit:
         session.commit()
 

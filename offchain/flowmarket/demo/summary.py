@@ -26,6 +26,7 @@ from flowmarket.demo.market_loop import HourStats
 from flowmarket.demo.setup import Cast
 from flowmarket.demo.traders import TradeCounts
 from flowmarket.money import from_wad, hour_amounts
+from flowmarket.oracle.journal import require, result_of
 from flowmarket.states import CollateralStatus, LeafStatus
 
 FULL_BPS = 10_000
@@ -45,9 +46,8 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
     rows = []
     with Session(engine) as session:
         for s in stats:
-            journal = oracle_repo.journal_hour(session, hour=s.hour)
-            assert journal is not None and journal.result_doc is not None
-            result = journal.result_doc
+            journal = require(session, s.hour)
+            result = result_of(journal)
             fees = int(committed[s.hour]["fees"]) if s.hour in committed else None
             value = hour_amounts(result, fee_bps=FULL_BPS).total_fees
             expected = hour_amounts(result, fee_bps=journal.fee_bps).total_fees

@@ -10,10 +10,9 @@ which gives identical bytes (`build_hour_bundle` is pure).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from flowmarket.clearing import ResultDoc
 from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle
 
 KEEP = 2
@@ -26,7 +25,7 @@ class BundleCache:
     keep: int = KEEP
     _bundles: OrderedDict[tuple[int, int], HourBundle] = field(default_factory=OrderedDict)
 
-    def get(self, result: Mapping[str, Any], *, hour: int, fee_bps: int) -> HourBundle:
+    def get(self, result: ResultDoc, *, hour: int, fee_bps: int) -> HourBundle:
         key = (hour, fee_bps)
         bundle = self._bundles.get(key)
         if bundle is None:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
-from flowmarket.clearing import clear_document
+from flowmarket.clearing import ClearFn, clear_document
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
@@ -32,7 +32,7 @@ from flowmarket.oracle.publish import publish_hour
 from flowmarket.oracle.retry import RetryPolicy, with_retries
 from flowmarket.oracle.settlement import advance_week
 from flowmarket.oracle.snapshot import take_snapshot
-from flowmarket.oracle.solve import ClearFn, solve_hour
+from flowmarket.oracle.solve import solve_hour
 from flowmarket.states import JournalStep, WeekStatus
 
 log = logging.getLogger("flowmarket.oracle")

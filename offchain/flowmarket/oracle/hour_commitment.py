@@ -10,9 +10,7 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 from web3.contract import Contract
@@ -21,6 +19,7 @@ from web3.types import TxReceipt
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.leaves import entry_leaf, price_leaf, product_id, trades_hash
+from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
@@ -82,7 +81,7 @@ class HourBundle:
         return entry_leaf(*self.entry_fields(participant))
 
 
-def build_hour_bundle(result: Mapping[str, Any], *, hour: int, fee_bps: int) -> HourBundle:
+def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBundle:
     """Derive the integer amounts, trees and summary of a cleared hour."""
     for participant in result["participants"]:
         if not is_address(participant):
@@ -90,7 +89,9 @@ def build_hour_bundle(result: Mapping[str, Any], *, hour: int, fee_bps: int) -> 
                 f"participants: {participant!r} is not a wallet address; on chain every "
                 "participant entry is keyed by its 0x address"
             )
-    checksummed = {to_checksum_address(p): v for p, v in result["participants"].items()}
+    checksummed: dict[str, ParticipantResult] = {
+        str(to_checksum_address(p)): v for p, v in result["participants"].items()
+    }
     amounts = hour_amounts({**result, "participants": checksummed}, fee_bps=fee_bps)
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
@@ -126,7 +127,7 @@ def entry_fields(amounts: HourAmounts, participant: str) -> tuple[str, int, int,
 
 
 def _summary(
-    result: Mapping[str, Any],
+    result: ResultDoc,
     amounts: HourAmounts,
     orders_root: bytes,
     prices_root: bytes,

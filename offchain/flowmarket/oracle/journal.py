@@ -19,10 +19,11 @@ raises `JournalError` (never an `assert`) when the row or the document is missin
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import cast
 
 from sqlmodel import Session
 
+from flowmarket.clearing import ResultDoc
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import JournalError
@@ -66,11 +67,11 @@ def require(session: Session, hour: int, *, light: bool = False) -> OracleHour:
     return row
 
 
-def result_of(row: OracleHour) -> dict[str, Any]:
-    """The journaled RESULT document (stored by the solve step)."""
+def result_of(row: OracleHour) -> ResultDoc:
+    """The journaled RESULT document (stored by the solve step, from a `ResultDoc`)."""
     if row.result_doc is None:
         raise JournalError(f"hour {row.hour}: at step '{row.step}' but no clearing result")
-    return row.result_doc
+    return cast(ResultDoc, row.result_doc)
 
 
 def commitment_of(row: OracleHour) -> dict[str, str]:

@@ -11,8 +11,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from flowmarket.clearing import ResultDoc
 from flowmarket.errors import InvalidInput
 
 RESULT_FIELDS = ("prices", "orders", "participants", "products", "welfare", "certificate")
@@ -22,13 +23,13 @@ RESULT_FIELDS = ("prices", "orders", "participants", "products", "welfare", "cer
 class Publication:
     hour: int
     fee_bps: int
-    result: dict[str, Any]
+    result: ResultDoc
     commitment: dict[str, str]
     tx_hash: str
     block_number: int
 
 
-def check_result_document(result: Any, source: str) -> dict[str, Any]:
+def check_result_document(result: Any, source: str) -> ResultDoc:
     """The RESULT.json document, or `InvalidInput` naming the missing field."""
     if not isinstance(result, dict):
         raise InvalidInput(f"{source}: expected a JSON object (a RESULT.json document)")
@@ -38,7 +39,7 @@ def check_result_document(result: Any, source: str) -> dict[str, Any]:
     for name in ("max_imbalance", "max_order_gap"):
         if name not in result["certificate"]:
             raise InvalidInput(f"{source}: certificate is missing {name!r}")
-    return result
+    return cast(ResultDoc, result)
 
 
 def publication_path(state_dir: Path, hour: int) -> Path:

@@ -1,6 +1,6 @@
 """Step 1 of an hour: snapshot the standing orders and apply the collateral rules.
 
-At the close of hour h the orders standing then (`oracle_repo.standing_orders_at`) are
+At the close of hour h the orders standing then (`orders_repo.standing_orders`) are
 read; orders below the participant's on-chain `OrderRegistry.minNonce` are dropped;
 each participant's requirement is computed from its position, its reported expected
 position, last hour's prices and the governed parameters, and compared with its
@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Any
 
-from flowmarket.backend.published import orders_document
 from flowmarket.collateral import (
     CollateralParams,
     CollateralState,
@@ -24,11 +22,12 @@ from flowmarket.collateral import (
     cut_orders,
     requirement,
 )
-from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db import oracle_repo, orders_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
+from flowmarket.orders import engine_order, orders_document
 from flowmarket.states import CollateralStatus, JournalStep
 
 
@@ -36,7 +35,7 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
     """Journal hour `hour`'s snapshot (step `snapshotted`) and return the row."""
     close = ctx.clock.close_time(hour)
     with ctx.session() as session:
-        rows = oracle_repo.standing_orders_at(session, hour=hour, close=close)
+        rows = orders_repo.standing_orders(session, hour=hour, close=close)
         participants = sorted({row.participant for row in rows})
         positions = oracle_repo.positions_of(session, participants=participants)
         expected = oracle_repo.expected_positions(session, participants=participants)
@@ -62,7 +61,8 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
     }
     cut = {p: positions[p] for p, state in collateral.items() if state.must_cut}
     engine_doc, changes = cut_orders(
-        {"products": document["products"], "orders": _engine_orders(document)}, cut=cut
+        {"products": document["products"], "orders": [engine_order(o) for o in document["orders"]]},
+        cut=cut,
     )
     row = OracleHour(
         hour=hour,
@@ -113,8 +113,3 @@ def _state_json(state: CollateralState) -> dict[str, str]:
         "requirement": str(state.requirement),
         "state": state.state,
     }
-
-
-def _engine_orders(document: dict[str, Any]) -> list[dict[str, Any]]:
-    keys = ("id", "participant", "portfolio", "curve")
-    return [{k: order[k] for k in keys} for order in document["orders"]]

@@ -1,33 +1,27 @@
 """Step 2 of an hour: clear the journaled snapshot and store everything it produced.
 
-This is `oracle.hourly_clearing.clear_hour`'s storage, in a variant shaped for crash
-safety: `clear_hour` snapshots the book itself and commits its results in its own
-transaction, whereas the oracle must clear exactly the journaled (collateral-cut)
-snapshot and store the results, the participants' exact integer amounts and the
-journal step in ONE transaction. The row shapes and `results_repo.store_hour` (which
-also updates positions) are the same, so the API reads the oracle's hours unchanged.
+The oracle clears exactly the journaled (collateral-cut) snapshot with the previous
+hour's prices as prior, and stores the results (`results_repo.store_hour`, which also
+updates positions), the participants' exact integer amounts and the journal step in
+ONE transaction, so a crash leaves the hour either snapshotted or fully cleared.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from typing import cast
 
 from sqlmodel import Session
 
-from flowmarket.clearing import clear_document
+from flowmarket.clearing import ClearFn, OrdersDoc, ResultDoc, clear_document
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
 from flowmarket.oracle.bundles import BundleCache
 from flowmarket.oracle.delivery import delivered_by
 from flowmarket.oracle.hour_commitment import build_hour_bundle
-from flowmarket.oracle.hourly_clearing import empty_result, result_rows
 from flowmarket.oracle.journal import advance
 from flowmarket.states import JournalStep
-
-ClearFn = Callable[[Mapping[str, Any], Mapping[str, Any] | None], dict[str, Any]]
 
 
 def solve_hour(
@@ -36,7 +30,7 @@ def solve_hour(
     *,
     clear_fn: ClearFn = clear_document,
     bundles: BundleCache | None = None,
-) -> dict[str, Any]:
+) -> ResultDoc:
     """Clear `row`'s engine document with the previous hour's prices as prior, store the
     results and amounts, drop the positions in products delivered by now
     (`delivery.delivered_by`) and move the journal to `cleared`, atomically. Returns
@@ -46,20 +40,25 @@ def solve_hour(
         raise Conflict(
             "hour", f"hour {hour} already has stored results but its journal says '{row.step}'"
         )
-    doc = row.engine_doc
-    products = set(doc["products"])
+    doc = cast(OrdersDoc, row.engine_doc)  # written by the snapshot step from an OrdersDoc
+    products = set(doc.get("products", ()))
     prior = {
         p: v for p, v in results_repo.prices_before(session, hour=hour).items() if p in products
     }
-    result = clear_fn(doc, {"prices": prior}) if doc["orders"] else empty_result()
+    result = clear_fn(doc, {"prices": prior})
     bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps)
-    row.result_doc = result
+    row.result_doc = dict(result)
     advance(session, row, JournalStep.CLEARED, commit=False)
     session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
-    rows = result_rows(
-        hour, result, row.owners, cleared_at=time.time(), n_orders=len(result["orders"])
+    results_repo.store_hour(
+        session,
+        hour=hour,
+        result=result,
+        owners=row.owners,
+        cleared_at=time.time(),
+        n_orders=len(result["orders"]),
+        commit=False,
     )
-    results_repo.store_hour(session, **rows, commit=False)
     traded = {p for entry in result["participants"].values() for p in entry["trades"]}
     live = oracle_repo.live_products(session) | traded
     oracle_repo.drop_products(session, products=delivered_by(live, hour))

@@ -6,16 +6,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine
 
-from flowmarket.api.intake import VerifiedOrder
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.errors import Conflict
+from flowmarket.orders import SignedOrder
 
 ALICE = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"
 HOUR = 500_000
 
 
-def verified(tag: int, *, nonce: int = 1) -> VerifiedOrder:
-    return VerifiedOrder(
+def verified(tag: int, *, nonce: int = 1) -> SignedOrder:
+    return SignedOrder(
         order_hash="0x" + f"{tag:064x}",
         participant=ALICE,
         nonce=nonce,
@@ -28,7 +28,7 @@ def verified(tag: int, *, nonce: int = 1) -> VerifiedOrder:
     )
 
 
-def store(backend: SqlBackend, order: VerifiedOrder, at: float) -> str:
+def store(backend: SqlBackend, order: SignedOrder, at: float) -> str:
     try:
         _, duplicate, _ = backend.store_order(
             order,

@@ -8,8 +8,10 @@ from sqlmodel import Session
 
 from flowmarket.db import orders_repo, results_repo
 from flowmarket.db.models import Order, Product
-from flowmarket.errors import Conflict, FieldError
-from flowmarket.oracle.hourly_clearing import clear_hour, snapshot
+from flowmarket.errors import Conflict
+from flowmarket.oracle.journal import require
+from flowmarket.oracle.solve import solve_hour
+from oracle_steps import clear_stored_hour
 
 HOUR = 500_000
 CLOSE = HOUR * 3600.0
@@ -83,7 +85,9 @@ def test_snapshot_holds_exactly_the_orders_standing_at_the_close(engine: Engine)
         orders_repo.raise_min_nonce(
             session, participant=ALICE, min_nonce=4, recorded_at=CLOSE + 10, source="chain"
         )
-    ids = {order["id"] for order in snapshot(engine, hour=HOUR)["orders"]}
+    with Session(engine) as session:
+        standing = orders_repo.standing_orders(session, hour=HOUR)
+    ids = {order.order_hash for order in standing}
     expected = {"standing", "cancelled-after", "bob-ok"}
     assert ids == {"0x" + tag.encode().hex().ljust(64, "0") for tag in expected}
     with Session(engine) as session:
@@ -130,14 +134,12 @@ def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> 
         make_order("buyer", curve=[[0.0, 10.0], [10.0, 0.0]]),
         make_order("seller", participant=BOB, curve=[[-10.0, 10.0], [0.0, 0.0]]),
     )
-    with pytest.raises(FieldError, match="not closed"):
-        clear_hour(engine, hour=HOUR, now=CLOSE - 1)
-    cleared = clear_hour(engine, hour=HOUR, now=CLOSE + 1)
-    assert cleared.n_orders == 2
-    assert cleared.prices["premium-eu"] == pytest.approx(5.0, abs=1e-6)
-    with pytest.raises(Conflict, match="already cleared"):
-        clear_hour(engine, hour=HOUR, now=CLOSE + 2)
-    clear_hour(engine, hour=HOUR + 1, now=CLOSE + 3601)
+    cleared = clear_stored_hour(engine, hour=HOUR)
+    assert len(cleared["orders"]) == 2
+    assert cleared["prices"]["premium-eu"] == pytest.approx(5.0, abs=1e-6)
+    with Session(engine) as session, pytest.raises(Conflict, match="already has stored results"):
+        solve_hour(session, require(session, HOUR))
+    clear_stored_hour(engine, hour=HOUR + 1)
     with Session(engine) as session:
         positions = {
             p.participant: p.quantity for p in results_repo.positions(session, participant=ALICE)

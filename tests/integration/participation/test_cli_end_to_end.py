@@ -9,7 +9,7 @@ import pytest
 from live_api_harness import LiveApi
 
 from flowmarket.cli.main import main
-from flowmarket.oracle.hourly_clearing import clear_hour
+from oracle_steps import clear_stored_hour
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -76,7 +76,7 @@ def test_orders_from_the_cli_clear_into_positions_visible_through_the_cli(
 
     hour = alice_order["order"]["from_hour"]
     live_api.clock.now = hour * 3600.0 + 1
-    clear_hour(live_api.engine, hour=hour, now=live_api.clock.now)
+    clear_stored_hour(live_api.engine, hour=hour)
 
     code, out, _ = cli(capsys, "positions", "--wallet", "alice", *pw)
     positions = json.loads(out)

@@ -14,8 +14,8 @@ from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.db.models import HourParticipant, HourProduct, HourResult
-from flowmarket.oracle.hourly_clearing import clear_hour
 from flowmarket.signing import OrderMessage, recover
+from oracle_steps import clear_stored_hour
 
 
 def trade_one_hour(market: Market) -> tuple[str, str]:
@@ -23,7 +23,7 @@ def trade_one_hour(market: Market) -> tuple[str, str]:
     assert market.submit(alice, curve=((0.0, 10.0), (10.0, 0.0))).status_code == 200
     assert market.submit(bob, curve=((-10.0, 10.0), (0.0, 0.0))).status_code == 200
     market.clock.now = OPEN_HOUR * 3600.0 + 5
-    clear_hour(market.engine, hour=OPEN_HOUR, now=market.clock.now)
+    clear_stored_hour(market.engine, hour=OPEN_HOUR)
     return alice.address, bob.address
 
 
@@ -135,10 +135,11 @@ def test_participant_sees_its_own_positions_trades_and_settlement(market: Market
     settlement = market.client.get("/v1/me/settlement", headers=headers).json()
     assert settlement["participant"] == alice
     assert settlement["accumulated_cash"] == pytest.approx(-25.0, abs=1e-5)
-    # Cleared here without an on-chain commitment: no entry leaf, so nothing settles yet.
-    assert settlement["to_settle_wei"] == "0"
+    # The oracle's solve step journals the exact integer amounts (fee rate 0 here): alice
+    # pays 5 GB x 5 tokens = 25 tokens, to the solver's 1e-9 relative tolerance.
+    assert abs(int(settlement["to_settle_wei"]) + 25 * 10**18) < 10**9
     assert settlement["fees_wei"] == "0"
-    assert all(h["net_cash_wei"] is None and h["fee_wei"] is None for h in settlement["hours"])
+    assert [h["net_cash_wei"] for h in settlement["hours"]] == [settlement["to_settle_wei"]]
     download = market.client.get("/v1/me/settlement", params={"format": "csv"}, headers=headers)
     assert download.text.splitlines()[0] == "hour,cash,accumulated,fee_wei,net_cash_wei"
     bob_view = market.client.get("/v1/me/settlement", headers=market.login(market.wallets[1]))

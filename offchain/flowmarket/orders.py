@@ -1,0 +1,97 @@
+"""An order as its participant signed it, and the order set an hour publishes.
+
+`SignedOrder` is the one definition of an order's fields: the API's intake returns one
+once the signature checks out, storage reads standing orders back as them, and the
+oracle and the API's read side build the published order set from them. The stored
+row (`db.models.Order`) adds the intake's bookkeeping (receipts, cancellation) to
+these columns; a test keeps the two in step.
+
+The published order set of hour h (`OrderSetDoc`) is ORDERS.json (`clearing.OrdersDoc`)
+whose orders also carry what a verifier needs to check each signature (nonce, validity
+window, replaces, signature): anyone can re-clear it with `flowmarket clear` and check
+every order was signed by its participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from flowmarket.clearing.schema import OrderDoc
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOrder:
+    """order_hash: the EIP-712 digest (the order's id); portfolio {product: weight};
+    curve [[GB/h, tokens per GB], ...]; hours are hours since the Unix epoch."""
+
+    order_hash: str
+    participant: str
+    nonce: int
+    from_hour: int
+    until_hour: int
+    replaces: str | None
+    portfolio: dict[str, float]
+    curve: list[list[float]]
+    signature: str
+
+
+SIGNED_ORDER_FIELDS: tuple[str, ...] = SignedOrder.__slots__
+
+
+class PublishedOrder(OrderDoc):
+    """An order of the published set: the engine's fields (`id` = order_hash) and the
+    signed ones. `signed_curve` is the curve as signed when the collateral rule cut it."""
+
+    nonce: int
+    from_hour: int
+    until_hour: int
+    replaces: str | None
+    signature: str
+    signed_curve: NotRequired[list[list[float]]]
+
+
+class OrderSetDoc(TypedDict):
+    """The published order set of `hour` (`hours/<h>.orders.json`, `GET /v1/hours/{h}/
+    orders`); `collateral`: the collateral states and cuts that produced it, once the
+    oracle has snapshotted the hour."""
+
+    hour: int
+    products: list[str]
+    orders: list[PublishedOrder]
+    collateral: NotRequired[dict[str, Any]]
+
+
+def published_order(order: SignedOrder) -> PublishedOrder:
+    return {
+        "id": order.order_hash,
+        "participant": order.participant,
+        "portfolio": order.portfolio,
+        "curve": order.curve,
+        "nonce": order.nonce,
+        "from_hour": order.from_hour,
+        "until_hour": order.until_hour,
+        "replaces": order.replaces,
+        "signature": order.signature,
+    }
+
+
+def orders_document(orders: Sequence[SignedOrder], *, hour: int) -> OrderSetDoc:
+    """The order set of `hour` for standing `orders`; products: the sorted union of
+    their portfolios' products."""
+    return {
+        "hour": hour,
+        "products": sorted({name for order in orders for name in order.portfolio}),
+        "orders": [published_order(order) for order in orders],
+    }
+
+
+def engine_order(order: OrderDoc) -> OrderDoc:
+    """Only the fields the clearing engine reads (what the oracle journals and clears)."""
+    return {
+        "id": order["id"],
+        "participant": order["participant"],
+        "portfolio": order["portfolio"],
+        "curve": order["curve"],
+    }
