@@ -38,9 +38,11 @@ from flowmarket.api.schemas import SignedOrderIn
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue.hours import open_hour
+from flowmarket.chain.deploy import Deployment
+from flowmarket.client.bodies import order_body
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
-from flowmarket.signing import Domain, OrderMessage, digest, recover, sign
+from flowmarket.signing import Domain, OrderMessage, digest, recover
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 OPERATOR_KEY = "0x" + "0b" * 32
@@ -69,21 +71,7 @@ def signed_orders(n: int, wallets: int, nonce_offset: int = 0) -> list[dict[str,
             portfolio={PRODUCTS[i % len(PRODUCTS)]: 1.0, PRODUCTS[(i + 7) % len(PRODUCTS)]: -0.5},
             curve=((-5.0 - i % 3, 12.0 + (i % 5) * 0.25), (0.0, 8.0), (10.0, 4.0)),
         )
-        bodies.append(
-            {
-                "order": {
-                    "participant": order.participant,
-                    "nonce": order.nonce,
-                    "from_hour": order.from_hour,
-                    "until_hour": order.until_hour,
-                    "portfolio": order.portfolio,
-                    "curve": [list(p) for p in order.curve],
-                },
-                "chain_id": DOMAIN.chain_id,
-                "verifying_contract": DOMAIN.verifying_contract,
-                "signature": sign(DOMAIN, order, account.key.hex()),
-            }
-        )
+        bodies.append(order_body(DOMAIN, order, account.key.hex()))
     return bodies
 
 
@@ -147,11 +135,19 @@ def percentile(values: list[float], q: float) -> float:
 def start_server(url: str, port: int, workers: int, state_dir: Path) -> subprocess.Popen[bytes]:
     """`flowmarket serve` in a child process, configured the production way (env)."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    deployment = {
-        "chain_id": DOMAIN.chain_id,
-        "addresses": {"ClearingLedger": DOMAIN.verifying_contract},
-    }
-    (state_dir / "deployment.json").write_text(json.dumps(deployment), encoding="utf-8")
+    operator = Account.from_key(OPERATOR_KEY).address
+    deployment = Deployment(  # no chain: the API only needs the domain it names
+        chain_id=DOMAIN.chain_id,
+        block_number=0,
+        addresses={"ClearingLedger": DOMAIN.verifying_contract},
+        deployer=operator,
+        oracle=operator,
+        guardian=operator,
+        genesis_hour=0,
+        profile="demo",
+        governance={},
+    )
+    (state_dir / "deployment.json").write_text(deployment.to_json(), encoding="utf-8")
     env = {
         **os.environ,
         "FLOWMARKET_STATE_DIR": str(state_dir),

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from deployment_files import write_deployment
 from flowmarket.chain.node import rpc_ready
 from flowmarket.demo import DemoConfig
 
@@ -217,9 +218,7 @@ def _transport_session(tmp_path: Path, transport: str) -> list[tuple[str, str]]:
 
     product, hour = "rt:eu-west:premium:2026-01-01T00", 490_896
     tmp_path.mkdir()
-    (tmp_path / "deployment.json").write_text(
-        json.dumps({"chain_id": 31337, "addresses": {"ClearingLedger": "0x" + "ab" * 20}})
-    )
+    write_deployment(tmp_path, ledger="0x" + "ab" * 20)
     settings = with_fields(load_settings({}), state_dir=tmp_path)
     engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     with Session(engine) as session:

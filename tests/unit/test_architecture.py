@@ -3,7 +3,8 @@
 - `api/`, `db/` and `chain/` are adapters that never import each other; the
   roles that combine them (`oracle/`, `backend/`, `demo/`) and the participant's
   `client/` import only what their role needs; `cli/` parses and prints.
-- Nothing outside `config.py` reads the environment.
+- Nothing outside `config.py` reads the environment; production code has no `assert`.
+- The stored order's columns are `orders.SignedOrder`'s fields plus bookkeeping.
 - Every subcommand module registered in the CLI exists and builds its parser.
 """
 
@@ -76,6 +77,17 @@ def test_the_stored_order_has_exactly_the_signed_orders_fields_plus_bookkeeping(
         "cancel_receipt_signature",
         "replaced_by",
     }
+
+
+def test_production_code_has_no_assert_statements() -> None:
+    # `python -O` strips them, and a broken invariant must be a MarketError with a message.
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert)
+    ]
+    assert offenders == []
 
 
 def test_only_config_reads_the_environment() -> None:

@@ -35,7 +35,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for it only
+        raise exc
     errors = []
     for e in exc.errors():
         loc = tuple(e.get("loc", ()))
@@ -75,7 +76,8 @@ def _storage(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for it only
+        raise exc
     return JSONResponse(
         _body("http_error", None, str(exc.detail), []), exc.status_code, headers=exc.headers
     )

@@ -20,7 +20,7 @@ from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
 from flowmarket.collateral import CollateralParams, classify
 from flowmarket.config import Settings
-from flowmarket.errors import ChainError, ChainUnavailable, Conflict, NotFound
+from flowmarket.errors import ChainUnavailable, Conflict, NotFound
 from flowmarket.money import from_wad
 from flowmarket.web.schemas import (
     ActionOut,
@@ -52,10 +52,7 @@ class ChainMarketView:
             chain_id = int(w3.eth.chain_id)
         except Exception as exc:  # requests' and web3's connection errors
             raise ChainUnavailable(f"cannot reach the node at {rpc_url}: {exc}") from None
-        if chain_id != deployment.chain_id:
-            raise ChainError(
-                f"the node is chain {chain_id}, the deployment is for chain {deployment.chain_id}"
-            )
+        deployment.require_chain(chain_id)
         return cls(w3, deployment, artifacts)
 
     def contract(self, name: str) -> Contract:

@@ -17,11 +17,12 @@ from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.governance_view import chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
+from flowmarket.chain.deploy import load_deployment
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
 from flowmarket.db import orders_repo, secrets_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
-from flowmarket.errors import DeploymentMissing, InvalidInput
+from flowmarket.errors import InvalidInput
 from flowmarket.signing import Domain
 from flowmarket.web import mount_web
 
@@ -35,17 +36,6 @@ def api_limits(settings: Settings) -> ApiLimits:
         max_requests_per_minute=settings.api_rate_per_minute,
         token_lifetime_s=settings.api_token_lifetime_s,
     )
-
-
-def load_domain(path: Path) -> Domain:
-    """The EIP-712 domain from the deployment file written by `flowmarket deploy`."""
-    if not path.exists():
-        raise DeploymentMissing(f"{path} not found: run `flowmarket deploy` first")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Domain(int(data["chain_id"]), str(data["addresses"]["ClearingLedger"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"{path}: needs chain_id and addresses.ClearingLedger ({exc})") from exc
 
 
 SESSION_SECRET = "api-session-token"
@@ -122,7 +112,7 @@ def build_app(
     check_operator_key(settings)
     app = create_app(
         backend=SqlBackend(engine),
-        domain=domain or load_domain(settings.deployment_file),
+        domain=domain or load_deployment(settings).domain(),
         operator_key=settings.oracle_key,
         token_secret=session_secret(engine),
         limits=api_limits(settings),

@@ -92,7 +92,8 @@ def describe(key: ProductKey) -> tuple[str, int]:
     begin = to_datetime(key.start)
     period = f"{begin:%Y-%m}" if key.kind is Kind.MONTHLY else f"{begin:%Y}"
     hod = key.hour_of_day
-    assert hod is not None and key.day_type is not None
+    if hod is None or key.day_type is None:
+        raise FieldError("product", f"a {key.kind.label} product needs an hour of day and day type")
     return (
         f"{what}, {hod:02d}:00–{hod + 1:02d}:00 UTC on {_DAY_WORDS[key.day_type]} of {period} "
         f"({hours} hours); {key.kind.label.replace('-', ' ')} settling against "

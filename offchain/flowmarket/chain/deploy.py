@@ -24,6 +24,7 @@ from flowmarket.chain.client import ChainClient
 from flowmarket.config import Settings
 from flowmarket.errors import ChainError, DeploymentMissing, InvalidInput
 from flowmarket.money import WAD
+from flowmarket.signing import Domain
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_ADMIN_ROLE = bytes(32)
@@ -116,6 +117,21 @@ class Deployment:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    def require_chain(self, chain_id: int) -> None:
+        """`ChainError` unless the node's `chain_id` is the one this deployment is on."""
+        if chain_id != self.chain_id:
+            raise ChainError(
+                f"the node is chain {chain_id} but the deployment file is for chain "
+                f"{self.chain_id}: deploy again or point FLOWMARKET_RPC_URL at the right node"
+            )
+
+    def domain(self) -> Domain:
+        """The EIP-712 domain orders are signed for: this chain and its ClearingLedger."""
+        ledger = self.addresses.get("ClearingLedger")
+        if ledger is None:
+            raise InvalidInput("deployment file: addresses has no ClearingLedger")
+        return Domain(self.chain_id, ledger)
 
 
 def get_profile(name: str) -> Profile:

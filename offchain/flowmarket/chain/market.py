@@ -41,9 +41,5 @@ def connect_market(settings: Settings, *, key: str, rpc_url: str | None = None) 
         artifacts=artifacts.values(),
         timeout_s=settings.tx_timeout_s,
     )
-    if client.chain_id != deployment.chain_id:
-        raise ChainError(
-            f"the node is chain {client.chain_id} but the deployment file is for chain "
-            f"{deployment.chain_id}: deploy again or point FLOWMARKET_RPC_URL at the right node"
-        )
+    deployment.require_chain(client.chain_id)
     return Market(deployment=deployment, artifacts=artifacts, client=client)

@@ -13,10 +13,10 @@ from flowmarket.backend.serve import (
     build_app,
     check_operator_key,
     load_catalogue,
-    load_domain,
     open_database,
     session_secret,
 )
+from flowmarket.chain.deploy import load_deployment
 from flowmarket.config import Settings, export_settings
 from flowmarket.signing import Domain
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "flowmarket serve: error: --workers > 1 takes the domain from the deployment file"
             )
             return 2
-        load_domain(settings.deployment_file)  # fail here, not in every worker
+        load_deployment(settings).domain()  # fail here, not in every worker
         session_secret(engine)  # created once here, read by every worker
         export_settings(settings, ("api_host", "api_port", "allow_dev_keys"))
         uvicorn.run(

@@ -11,6 +11,7 @@ import httpx
 from eth_account.signers.local import LocalAccount
 
 from flowmarket.catalogue.hours import bidding_close
+from flowmarket.client.bodies import cancel_body, expected_positions_body, order_body
 from flowmarket.errors import (
     ApiUnavailable,
     AuthenticationFailed,
@@ -25,7 +26,6 @@ from flowmarket.signing import (
     Domain,
     ExpectedPositionsMessage,
     OrderMessage,
-    sign,
     sign_login,
 )
 from flowmarket.signing.fixed_point import signable
@@ -88,21 +88,7 @@ class ParticipantClient:
 
     def signed_order(self, order: OrderMessage) -> dict[str, Any]:
         """The JSON body of POST /v1/orders for `order`, signed by the wallet."""
-        domain = self.domain()
-        return {
-            "order": {
-                "participant": order.participant,
-                "nonce": order.nonce,
-                "from_hour": order.from_hour,
-                "until_hour": order.until_hour,
-                "portfolio": order.portfolio,
-                "curve": [list(point) for point in order.curve],
-                "replaces": order.replaces,
-            },
-            "chain_id": domain.chain_id,
-            "verifying_contract": domain.verifying_contract,
-            "signature": sign(domain, order, self.account.key.hex()),
-        }
+        return order_body(self.domain(), order, self.account.key.hex())
 
     def submit(
         self,
@@ -129,13 +115,8 @@ class ParticipantClient:
         return body
 
     def cancel(self, order_hash: str) -> dict[str, Any]:
-        domain = self.domain()
         message = CancelMessage(self.account.address, order_hash.lower())
-        payload = {
-            "participant": self.account.address,
-            "chain_id": domain.chain_id,
-            "signature": sign(domain, message, self.account.key.hex()),
-        }
+        payload = cancel_body(self.domain(), message, self.account.key.hex())
         body: dict[str, Any] = self._call(
             "POST", f"/v1/orders/{order_hash}/cancel", json=payload
         ).json()
@@ -190,17 +171,6 @@ class ParticipantClient:
             deadline=deadline,
             positions={product: signable(q) for product, q in positions.items()},
         )
-        domain = self.domain()
-        payload = {
-            "report": {
-                "participant": message.participant,
-                "nonce": message.nonce,
-                "deadline": message.deadline,
-                "positions": message.positions,
-            },
-            "chain_id": domain.chain_id,
-            "verifying_contract": domain.verifying_contract,
-            "signature": sign(domain, message, self.account.key.hex()),
-        }
+        payload = expected_positions_body(self.domain(), message, self.account.key.hex())
         body: dict[str, Any] = self._call("POST", "/v1/expected-positions", json=payload).json()
         return body

@@ -21,8 +21,9 @@ from sqlalchemy import Engine
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.backend.serve import api_limits, load_domain, session_secret
+from flowmarket.backend.serve import api_limits, session_secret
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
+from flowmarket.chain.deploy import load_deployment
 from flowmarket.chain.node import free_port
 from flowmarket.config import Settings
 from flowmarket.errors import ApiUnavailable
@@ -73,7 +74,7 @@ class ApiServer:
     def start(self) -> ApiServer:
         self._app = app = create_app(
             backend=SqlBackend(self.engine),
-            domain=load_domain(self.settings.deployment_file),
+            domain=load_deployment(self.settings).domain(),
             operator_key=self.settings.oracle_key,
             token_secret=session_secret(self.engine),
             limits=api_limits(self.settings),

@@ -15,6 +15,7 @@ from web3 import Web3
 
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.deploy import Deployment
+from flowmarket.errors import ChainError
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def gas_by_kind(w3: Web3, deployment: Deployment, artifacts: ArtifactSet) -> lis
         block = w3.eth.get_block(number, full_transactions=True)
         transactions = block["transactions"]
         for tx in transactions:
-            assert not isinstance(tx, bytes)
+            if isinstance(tx, bytes):  # full_transactions=True: the node sent only a hash
+                raise ChainError(f"block {number}: the node did not return full transactions")
             if len(transactions) == 1 and tx["to"] is not None:
                 # automine: one transaction per block, whose gas is the block's
                 kind, gas = _kind(tx, None, names, created), int(block["gasUsed"])

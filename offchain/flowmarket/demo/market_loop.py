@@ -32,7 +32,7 @@ from flowmarket.db.models import Product
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.traders import TradeCounts, WalletTrader
-from flowmarket.errors import ChainError
+from flowmarket.errors import ChainError, JournalError
 from flowmarket.oracle.cycle import Oracle
 from flowmarket.oracle.delivery import delivered_by
 from flowmarket.states import WeekStatus
@@ -118,7 +118,8 @@ class MarketLoop:
                 held = self.positions.setdefault(address, {})
                 for name, quantity in (entry.trades if entry is not None else {}).items():
                     held[name] = held.get(name, 0.0) + quantity
-        assert journal is not None and stored is not None
+        if journal is None or stored is None:
+            raise JournalError(f"hour {hour}: published but missing from the journal or results")
         self.prices.update(cleared)
         self._prune(hour)
         stats = HourStats(hour, calls, bid_s, clear_s, stored.n_orders, journal.fee_bps)

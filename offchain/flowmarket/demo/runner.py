@@ -45,7 +45,7 @@ from flowmarket.demo.setup import Cast, collateral_for, deploy, fund_cast
 from flowmarket.demo.traders import WalletTrader
 from flowmarket.demo.transport import participant_client
 from flowmarket.demo.wallets import Wallet, derive_wallets, save_wallets
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import ChainUnavailable, InvalidInput
 from flowmarket.oracle.cycle import open_oracle
 
 MARKER = ".flowmarket-demo"
@@ -87,7 +87,8 @@ def demo_node(settings: Settings, keep: bool) -> Iterator[tuple[str, int]]:
         yield node.rpc_url, node.pid
         return
     with LocalNode(settings) as local:
-        assert local.process is not None
+        if local.process is None:
+            raise ChainUnavailable("the demo's node did not start")
         yield local.rpc_url, local.process.pid
 
 

@@ -27,7 +27,7 @@ from web3.contract import Contract
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.backend.serve import load_domain, open_database, session_secret
+from flowmarket.backend.serve import open_database, session_secret
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
@@ -233,7 +233,7 @@ def funded_basic_book(world: OracleWorld) -> dict[str, str]:
 def api(world: OracleWorld) -> TestClient:
     app = create_app(
         backend=SqlBackend(world.engine),
-        domain=load_domain(world.settings.deployment_file),
+        domain=load_deployment(world.settings).domain(),
         operator_key=world.settings.oracle_key,
         token_secret=session_secret(world.engine),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deployment_files import write_deployment
 from flowmarket.cli.main import main
 
 
@@ -28,9 +29,7 @@ def test_serve_takes_the_domain_from_the_deployment_file_and_loads_the_catalogue
     state = tmp_path / "state"
     state.mkdir()
     ledger = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
-    (state / "deployment.json").write_text(
-        json.dumps({"chain_id": 31337, "addresses": {"ClearingLedger": ledger}}), encoding="utf-8"
-    )
+    write_deployment(state, ledger=ledger)
     catalogue = tmp_path / "products.json"
     catalogue.write_text(
         json.dumps({"products": ["premium-eu", {"name": "fast-us", "kind": "fast"}]}),
@@ -125,10 +124,7 @@ def test_sign_in_names_the_served_port_and_outlives_a_restart(tmp_path: Path) ->
 
     state = tmp_path / "state"
     state.mkdir()
-    (state / "deployment.json").write_text(
-        json.dumps({"chain_id": 31337, "addresses": {"ClearingLedger": "0x" + "9f" * 20}}),
-        encoding="utf-8",
-    )
+    write_deployment(state, ledger="0x" + "9f" * 20)
     port = free_port()  # not the default api_port: --port alone says where it is served
     env = {"FLOWMARKET_STATE_DIR": str(state)}
     wallet = Account.from_key("0x" + "0d" * 32)

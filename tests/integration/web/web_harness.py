@@ -29,11 +29,11 @@ from sqlmodel import Session
 from web3 import Web3
 from web3.contract import Contract
 
-from flowmarket.backend.serve import build_app, load_domain, open_database
+from flowmarket.backend.serve import build_app, open_database
 from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
-from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
 from flowmarket.chain.node import free_port
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
@@ -221,7 +221,7 @@ def open_web_market(
                 engine=engine,
                 clock=clock,
                 hour=hour,
-                domain=load_domain(settings.deployment_file),
+                domain=load_deployment(settings).domain(),
                 deployment=deployment,
                 compiled=compiled,
                 w3=w3,

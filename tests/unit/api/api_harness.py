@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.client.bodies import cancel_body, expected_positions_body, order_body
 from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
@@ -65,20 +66,10 @@ class Market:
     def body(
         self, account: LocalAccount, order: OrderMessage, domain: Domain = DOMAIN
     ) -> dict[str, Any]:
-        return {
-            "order": {
-                "participant": order.participant,
-                "nonce": order.nonce,
-                "from_hour": order.from_hour,
-                "until_hour": order.until_hour,
-                "portfolio": order.portfolio,
-                "curve": [list(p) for p in order.curve],
-                "replaces": order.replaces,
-            },
-            "chain_id": DOMAIN.chain_id,
-            "verifying_contract": DOMAIN.verifying_contract,
-            "signature": sign(domain, order, account.key.hex()),
-        }
+        """The body for the market's DOMAIN, signed for `domain` (another one, to test
+        that a signature for the wrong domain is refused)."""
+        body = order_body(DOMAIN, order, account.key.hex())
+        return {**body, "signature": sign(domain, order, account.key.hex())}
 
     def submit(self, account: LocalAccount, **changes: Any) -> Any:
         return self.client.post(
@@ -96,17 +87,8 @@ class Market:
     ) -> dict[str, Any]:
         """The body of POST /v1/expected-positions, signed by `account`."""
         message = ExpectedPositionsMessage(account.address, nonce, deadline, positions)
-        return {
-            "report": {
-                "participant": account.address,
-                "nonce": nonce,
-                "deadline": deadline,
-                "positions": positions,
-            },
-            "chain_id": DOMAIN.chain_id,
-            "verifying_contract": DOMAIN.verifying_contract,
-            "signature": sign(domain, message, account.key.hex()),
-        }
+        body = expected_positions_body(DOMAIN, message, account.key.hex())
+        return {**body, "signature": sign(domain, message, account.key.hex())}
 
     def report_expected(
         self, account: LocalAccount, positions: dict[str, float], **changes: Any
@@ -116,8 +98,7 @@ class Market:
         )
 
     def cancel_body(self, account: LocalAccount, order_hash: str) -> dict[str, Any]:
-        signature = sign(DOMAIN, CancelMessage(account.address, order_hash), account.key.hex())
-        return {"participant": account.address, "chain_id": DOMAIN.chain_id, "signature": signature}
+        return cancel_body(DOMAIN, CancelMessage(account.address, order_hash), account.key.hex())
 
     def login(self, account: LocalAccount) -> dict[str, str]:
         challenge = self.client.post("/v1/auth/challenge", json={"address": account.address})

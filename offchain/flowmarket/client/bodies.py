@@ -1,0 +1,56 @@
+"""The JSON bodies of the API's signed writes, built in one place.
+
+The participant client, the demo, the load benchmark and the tests all send these
+(`POST /v1/orders`, `POST /v1/orders/{id}/cancel`, `POST /v1/expected-positions`):
+the EIP-712 message's fields, the domain it was signed for and the 65-byte signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowmarket.signing import CancelMessage, Domain, ExpectedPositionsMessage, OrderMessage, sign
+
+
+def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/orders: `order` signed with `private_key` for `domain`."""
+    return {
+        "order": {
+            "participant": order.participant,
+            "nonce": order.nonce,
+            "from_hour": order.from_hour,
+            "until_hour": order.until_hour,
+            "portfolio": order.portfolio,
+            "curve": [list(point) for point in order.curve],
+            "replaces": order.replaces,
+        },
+        "chain_id": domain.chain_id,
+        "verifying_contract": domain.verifying_contract,
+        "signature": sign(domain, order, private_key),
+    }
+
+
+def cancel_body(domain: Domain, message: CancelMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/orders/{message.order_hash}/cancel: the cancel signed for `domain`."""
+    return {
+        "participant": message.participant,
+        "chain_id": domain.chain_id,
+        "signature": sign(domain, message, private_key),
+    }
+
+
+def expected_positions_body(
+    domain: Domain, report: ExpectedPositionsMessage, private_key: str
+) -> dict[str, Any]:
+    """POST /v1/expected-positions: the report signed for `domain`."""
+    return {
+        "report": {
+            "participant": report.participant,
+            "nonce": report.nonce,
+            "deadline": report.deadline,
+            "positions": report.positions,
+        },
+        "chain_id": domain.chain_id,
+        "verifying_contract": domain.verifying_contract,
+        "signature": sign(domain, report, private_key),
+    }
