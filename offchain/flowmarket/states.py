@@ -87,3 +87,20 @@ class ReceiptAction(StrEnum):
     ACCEPTED = "accepted"  # an order
     CANCELLED = "cancelled"  # an order's cancellation (or its replacement)
     EXPECTED_POSITIONS = "expected-positions"  # an expected-positions report
+    AUCTION_BID = "auction-bid"  # a primary-auction bid (clock round or sealed package)
+
+
+class AuctionKind(StrEnum):
+    """A primary capacity auction (`flowmarket.auctions`)."""
+
+    CLOCK = "clock"  # simultaneous ascending clock: capacity releases
+    EXPANSION = "expansion"  # sealed package bids on new capacity per network leg
+
+
+class AuctionStatus(StrEnum):
+    """An auction's life (`auctioneer`): scheduled → bidding → ended → committed."""
+
+    SCHEDULED = "scheduled"  # created, not open for bids yet
+    BIDDING = "bidding"  # clock rounds run / the sealed window is open
+    ENDED = "ended"  # the result is computed and published
+    COMMITTED = "committed"  # awards and bids roots on chain; winners pay

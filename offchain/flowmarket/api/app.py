@@ -8,11 +8,13 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from flowmarket.api.auction_backend import AuctionBackend
 from flowmarket.api.backend import MarketBackend
 from flowmarket.api.context import ApiContext
 from flowmarket.api.errors import install_error_handlers
 from flowmarket.api.limits import ApiLimits, BodySizeLimit
 from flowmarket.api.openapi import install_openapi
+from flowmarket.api.routes_auctions import router as auctions_router
 from flowmarket.api.routes_expected import router as expected_router
 from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
@@ -28,6 +30,8 @@ signed by the operator. Private endpoints (`/v1/me/...`) need a bearer token fro
 `POST /v1/auth/challenge` + `POST /v1/auth/login` (EIP-4361 sign-in).
 Expected positions (used by the collateral rule) are reported with an EIP-712
 `ExpectedPositions` message signed like orders (`POST /v1/expected-positions`).
+Primary capacity auctions (`/v1/auctions`) take EIP-712 `AuctionBid` (clock rounds)
+and `PackageBid` (sealed expansion packages) messages.
 Errors: `{"error", "field", "message"}` with a 4xx status (400: the body is not JSON;
 422: a field is invalid, named in `field`; 413: the body is too large).
 """
@@ -42,8 +46,10 @@ def create_app(
     limits: ApiLimits | None = None,
     clock: Callable[[], float] = time.time,
     login_domain: str = "flowmarket.local",
+    auctions: AuctionBackend | None = None,
 ) -> FastAPI:
-    """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens."""
+    """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens;
+    auctions: the primary auctions' storage (the auction routes answer 404 without)."""
     limits = limits or ApiLimits()
     app = FastAPI(title="flowmarket", version="1", description=DESCRIPTION)
     app.state.context = ApiContext.build(
@@ -55,12 +61,14 @@ def create_app(
         token_secret=token_secret,
         login_domain=login_domain,
     )
+    app.state.auctions = auctions
     install_error_handlers(app)
     app.include_router(public_router)
     app.include_router(orders_router)
     app.include_router(auth_router)
     app.include_router(private_router)
     app.include_router(expected_router)
+    app.include_router(auctions_router)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     install_openapi(app)
     return app

@@ -42,12 +42,14 @@ class Award:
 
 @dataclass(frozen=True)
 class ClockResult:
-    """Clearing prices (wei per GB), awards (winners by address), sold quantities."""
+    """Clearing prices (wei per GB), awards (winners by address), sold quantities, and
+    the seed that ordered the tied bidders."""
 
     prices: Mapping[str, int]
     awards: tuple[Award, ...]
     sold: Mapping[str, int]
     supply: Mapping[str, int]
+    tie_seed: bytes
 
     @property
     def total_payments(self) -> int:
@@ -92,7 +94,7 @@ def clock_result(
         )
         for bidder, quantities in sorted(won.items())
     )
-    return ClockResult(prices, awards, sold, supply)
+    return ClockResult(prices, awards, sold, supply, seed)
 
 
 def _product_awards(

@@ -52,6 +52,28 @@ def effective_bids(bids: Iterable[ClockBid]) -> dict[str, ClockBid]:
     return dict(sorted(out.items()))
 
 
+def play_round(
+    spec: ClockSpec,
+    state: RoundState,
+    bids: Mapping[str, ClockBid],
+    previous: Mapping[str, ClockBid] | None,
+    digest: DigestFn,
+) -> tuple[RoundOutcome, ClockResult | None]:
+    """Check round `state`'s effective bids against its rules, close it, and compute the
+    awards when it is the final round (previous: the round before's effective bids)."""
+    table = eligibility(spec, state, previous)
+    for bidder, bid in bids.items():
+        try:
+            check_bid(spec, state, bid, allowed_for(state, table, bidder))
+        except FieldError as exc:
+            raise FieldError(f"rounds[{state.number}].{bidder}.{exc.field}", exc.reason) from exc
+    outcome = close_round(spec, state, bids)
+    if not outcome.final:
+        return outcome, None
+    seed = tie_seed(digest(bid) for bid in bids.values())
+    return outcome, clock_result(spec, outcome, bids, previous or {}, seed)
+
+
 def run_clock(
     spec: ClockSpec, rounds: Sequence[Iterable[ClockBid]], *, closed: int, digest: DigestFn
 ) -> ClockRun:
@@ -68,19 +90,8 @@ def run_clock(
         if state is None:
             raise FieldError(f"rounds[{index + 1}]", "the auction ended before this round")
         bids = effective_bids(rounds[index] if index < len(rounds) else ())
-        table = eligibility(spec, state, previous)
-        for bidder, bid in bids.items():
-            try:
-                check_bid(spec, state, bid, allowed_for(state, table, bidder))
-            except FieldError as exc:
-                raise FieldError(
-                    f"rounds[{state.number}].{bidder}.{exc.field}", exc.reason
-                ) from exc
-        outcome = close_round(spec, state, bids)
+        outcome, result = play_round(spec, state, bids, previous, digest)
         outcomes.append(outcome)
         effective.append(bids)
-        if outcome.final:
-            seed = tie_seed(digest(bid) for bid in bids.values())
-            result = clock_result(spec, outcome, bids, previous or {}, seed)
         previous, state = bids, outcome.next
     return ClockRun(tuple(outcomes), tuple(effective), state, result)

@@ -62,7 +62,7 @@ def integer(value: Any, *, field: str, low: int, high: int) -> int:
 
 
 def name(value: Any, *, field: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
         raise FieldError(
             field, "must be 1-64 characters of a-z, 0-9 and '-', not starting with '-'"
         )

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
+from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.governance_view import chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.chain.deploy import load_deployment
@@ -118,6 +119,7 @@ def build_app(
         limits=api_limits(settings),
         clock=clock,
         login_domain=f"{settings.api_host}:{settings.api_port}",
+        auctions=SqlAuctions(engine),
     )
     mount_web(app, chain=chain_view_from_settings(settings))
     return app

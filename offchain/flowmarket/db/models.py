@@ -196,5 +196,6 @@ class ServerSecret(SQLModel, table=True):
 # The clearing oracle's tables (and the expected-position reports) live in their own
 # modules; importing them here puts them on `metadata` wherever the schema is assembled
 # (migrations, the schema-matches test).
+from flowmarket.db import auction_tables as _auction_tables  # noqa: E402,F401
 from flowmarket.db import expected_tables as _expected_tables  # noqa: E402,F401
 from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401

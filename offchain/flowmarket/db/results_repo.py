@@ -87,8 +87,18 @@ def store_hour(
 def add_to_positions(
     session: Session, *, hour: int, participants: Sequence[HourParticipant]
 ) -> None:
-    """Add each entry's trades to its positions: one read, then bulk updates and inserts."""
-    who = sorted({entry.participant for entry in participants})
+    """Add each entry's trades to its positions."""
+    add_quantities(
+        session, hour=hour, deltas=[(entry.participant, entry.trades) for entry in participants]
+    )
+
+
+def add_quantities(
+    session: Session, *, hour: int, deltas: Sequence[tuple[str, Mapping[str, float]]]
+) -> None:
+    """Add (participant, {product: GB}) changes to positions (a clearing's trades, an
+    auction's awards): one read, then bulk updates and inserts; `updated_hour` = hour."""
+    who = sorted({participant for participant, _ in deltas})
     if not who:
         return
     table = table_of(Position)
@@ -98,22 +108,22 @@ def add_to_positions(
     )
     current = {(row[0], row[1]): float(row[2]) for row in connection.execute(read)}
     updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
-    for entry in participants:
-        for product, quantity in entry.trades.items():
-            key = (entry.participant, product)
+    inserts: dict[tuple[str, str], dict[str, Any]] = {}
+    for participant, changes in deltas:
+        for product, quantity in changes.items():
+            key = (participant, product)
             if key in current:
-                row = {"p": entry.participant, "k": product, "q": current[key] + quantity}
-                updates.append({**row, "h": hour})
+                current[key] += quantity
+                updates.append({"p": participant, "k": product, "q": current[key], "h": hour})
+            elif key in inserts:
+                inserts[key]["quantity"] += quantity
             else:
-                inserts.append(
-                    {
-                        "participant": entry.participant,
-                        "product": product,
-                        "quantity": quantity,
-                        "updated_hour": hour,
-                    }
-                )
+                inserts[key] = {
+                    "participant": participant,
+                    "product": product,
+                    "quantity": quantity,
+                    "updated_hour": hour,
+                }
     if updates:
         statement = (
             update(table)
@@ -122,7 +132,7 @@ def add_to_positions(
         )
         connection.execute(statement, updates)
     if inserts:
-        connection.execute(insert(table), inserts)
+        connection.execute(insert(table), list(inserts.values()))
 
 
 def get_hour(session: Session, *, hour: int) -> HourResult | None:

@@ -43,7 +43,6 @@ PACKAGE_BID_TYPE_STRING = (
     "PackageBid(address bidder,bytes32 auction,uint64 revision,uint256 amount,"
     "bytes32[] legs,uint256[] capacities)"
 )
-RECEIPT_ACTION = "auction-bid"
 Schedule = tuple[tuple[float, float], ...]
 
 
@@ -153,6 +152,44 @@ class PackageBidMessage:
             + keccak(b"".join(s["legs"]))
             + _words(s["capacities"])
         )
+
+
+def bid_json(message: AuctionBidMessage | PackageBidMessage) -> dict[str, Any]:
+    """The message as the API receives and publishes it (numbers as signed)."""
+    if isinstance(message, AuctionBidMessage):
+        return {
+            "bidder": message.bidder,
+            "auction": message.auction,
+            "round": message.round,
+            "revision": message.revision,
+            "demand": {k: [list(p) for p in v] for k, v in message.demand.items()},
+        }
+    return {
+        "bidder": message.bidder,
+        "auction": message.auction,
+        "revision": message.revision,
+        "amount": message.amount,
+        "capacities": dict(message.capacities),
+    }
+
+
+def bid_message(doc: dict[str, Any]) -> AuctionBidMessage | PackageBidMessage:
+    """Inverse of `bid_json` (a stored or published bid, already validated once)."""
+    if "demand" in doc:
+        return AuctionBidMessage(
+            bidder=doc["bidder"],
+            auction=doc["auction"],
+            round=int(doc["round"]),
+            revision=int(doc["revision"]),
+            demand={k: tuple((p[0], p[1]) for p in v) for k, v in doc["demand"].items()},
+        )
+    return PackageBidMessage(
+        bidder=doc["bidder"],
+        auction=doc["auction"],
+        revision=int(doc["revision"]),
+        amount=doc["amount"],
+        capacities=dict(doc["capacities"]),
+    )
 
 
 def _words(values: list[int]) -> bytes:

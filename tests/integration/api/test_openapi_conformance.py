@@ -32,7 +32,9 @@ from flowmarket.backend.serve import build_app
 
 EXAMPLES_PER_OPERATION = 25
 SEED = 20_261_203
-SIGNED_WRITES = r"^/v1/(orders|expected-positions|auth/login|web/typed-data/)"
+SIGNED_WRITES = (
+    r"^/v1/(orders|expected-positions|auth/login|web/typed-data/|auctions/[^/]+/(bids|packages))"
+)
 CONFIG = {
     "seed": SEED,
     "operations": [

@@ -16,6 +16,7 @@ ALLOWED_ROOTS = {
     "fractions",
     "highspy",
     "numpy",
+    "random",
     "re",
     "scipy",
     "typing",
