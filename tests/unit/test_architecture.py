@@ -3,7 +3,8 @@
 - `api/`, `db/` and `chain/` are adapters that never import each other; the
   roles that combine them (`oracle/`, `backend/`, `demo/`) and the participant's
   `client/` import only what their role needs; `cli/` parses and prints.
-- Nothing outside `config.py` reads the environment; production code has no `assert`.
+- Nothing outside `config.py` reads the environment; production code has no `assert`
+  and raises no builtin exception (only `errors.MarketError` subclasses).
 - The stored order's columns are `orders.SignedOrder`'s fields plus bookkeeping.
 - Every subcommand module registered in the CLI exists and builds its parser.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,26 @@ def test_production_code_has_no_assert_statements() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Assert)
+    ]
+    assert offenders == []
+
+
+def test_production_code_raises_only_market_errors() -> None:
+    # A builtin exception raised on purpose escapes `MarketError` handlers (the CLI's
+    # one-line errors, the API's 4xx): raise the errors.py class that inherits it.
+    builtin_errors = {
+        name
+        for name, value in vars(builtins).items()
+        if isinstance(value, type) and issubclass(value, BaseException)
+    }
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} raises {node.exc.func.id}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and isinstance(node.exc.func, ast.Name)
+        and node.exc.func.id in builtin_errors
     ]
     assert offenders == []
 

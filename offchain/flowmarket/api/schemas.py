@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
+from flowmarket.errors import InvalidInput
 from flowmarket.states import OrderStatus, ReceiptAction
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -28,12 +29,12 @@ EXAMPLE_SIGNATURE = "0x" + "11" * 64 + "1b"
 
 def _check_hex(value: str, pattern: re.Pattern[str], what: str) -> str:
     if not isinstance(value, str) or not value.startswith("0x"):
-        raise ValueError(f"must be 0x-prefixed hex ({what})")
+        raise InvalidInput(f"must be 0x-prefixed hex ({what})")
     if not pattern.fullmatch(value):  # match() would let a trailing newline through
         digits = len(value) - 2
         if not all(c in "0123456789abcdefABCDEF" for c in value[2:]):
-            raise ValueError(f"contains non-hex characters; expected {what}")
-        raise ValueError(f"has {digits} hex digits; expected {what}")
+            raise InvalidInput(f"contains non-hex characters; expected {what}")
+        raise InvalidInput(f"has {digits} hex digits; expected {what}")
     return value
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from flowmarket.auctions import parsing
 from flowmarket.auctions.steps import Steps
-from flowmarket.errors import FieldError
+from flowmarket.errors import FieldError, NotFound
 from flowmarket.money import BPS_DENOMINATOR
 
 FORMAT = "flowmarket-clock-auction/1"
@@ -67,7 +67,7 @@ class ClockSpec:
         for product in self.products:
             if product.name == name:
                 return product
-        raise KeyError(name)
+        raise NotFound(f"product: {name!r} is not in this clock auction")
 
     @property
     def names(self) -> tuple[str, ...]:

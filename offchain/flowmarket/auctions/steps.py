@@ -15,17 +15,19 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
+from flowmarket.errors import InvalidInput
+
 Point = tuple[int, int]
 Steps = tuple[Point, ...]
 
 
 def value_at(steps: Steps, price: int, *, below: int | None = None) -> int:
     """The step function's quantity at `price`; `below` answers prices under the first
-    point (None: such a price is a programming error and raises ValueError)."""
+    point (None: such a price is a programming error and raises InvalidInput)."""
     index = bisect_right([p for p, _ in steps], price) - 1
     if index < 0:
         if below is None:
-            raise ValueError(f"price {price} is below the first point {steps[0][0]}")
+            raise InvalidInput(f"price: {price} is below the first point {steps[0][0]}")
         return below
     return steps[index][1]
 

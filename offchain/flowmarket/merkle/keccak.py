@@ -22,6 +22,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from flowmarket.errors import InvalidInput
+
 RATE = 136  # bytes absorbed per permutation: (1600 − 2 × 256) / 8
 DIGEST = 32
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -247,7 +249,7 @@ def _hash_rows(flat: npt.NDArray[np.uint8], width: int, out: npt.NDArray[np.uint
 def keccak_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """keccak256 of each row of `rows`, (n, width) uint8; returns (n, 32) uint8."""
     if rows.ndim != 2 or rows.dtype != np.uint8:
-        raise TypeError(f"rows must be a 2-d uint8 array, got {rows.dtype} {rows.shape}")
+        raise InvalidInput(f"rows: must be a 2-d uint8 array, got {rows.dtype} {rows.shape}")
     out = np.empty((rows.shape[0], DIGEST), dtype=np.uint8)
     if rows.shape[0]:
         _hash_rows(np.ascontiguousarray(rows).reshape(-1), rows.shape[1], out)

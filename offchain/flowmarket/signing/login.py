@@ -15,7 +15,7 @@ from eth_account.messages import encode_defunct
 from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
 
-from flowmarket.errors import FieldError
+from flowmarket.errors import FieldError, InvalidInput
 
 STATEMENT = "Sign in to flowmarket to read your orders, positions and settlement."
 
@@ -82,4 +82,4 @@ def recover_login_signer(text: str, signature: bytes) -> str:
     try:
         return str(Account.recover_message(encode_defunct(text=text), signature=signature))
     except BadSignature as exc:
-        raise ValueError(f"no public key recovers from this signature ({exc})") from None
+        raise InvalidInput(f"no public key recovers from this signature ({exc})") from None

@@ -268,5 +268,5 @@ def recover(domain: Domain, message: Message, signature: bytes) -> str:
         signed = Signature(vrs=vrs)
         public_key = signed.recover_public_key_from_msg_hash(digest_bytes(domain, message))
     except BadSignature as exc:
-        raise ValueError(f"no public key recovers from this signature ({exc})") from None
+        raise InvalidInput(f"no public key recovers from this signature ({exc})") from None
     return str(public_key.to_checksum_address())
