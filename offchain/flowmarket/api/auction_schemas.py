@@ -24,6 +24,7 @@ from flowmarket.api.schemas import (
     check_address,
     documented,
 )
+from flowmarket.errors import InvalidInput
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -32,7 +33,7 @@ MAX_ROUND = 100_000
 
 def _check_name(value: str) -> str:
     if not NAME_RE.fullmatch(value):
-        raise ValueError("an auction name is 1-64 characters of a-z, 0-9 and '-'")
+        raise InvalidInput("an auction name is 1-64 characters of a-z, 0-9 and '-'")
     return value
 
 
