@@ -104,3 +104,13 @@ class AuctionStatus(StrEnum):
     BIDDING = "bidding"  # clock rounds run / the sealed window is open
     ENDED = "ended"  # the result is computed and published
     COMMITTED = "committed"  # awards and bids roots on chain; winners pay
+
+
+class Exclusion(StrEnum):
+    """Why the oracle left a standing order out of an hour's clearing
+    (`oracle.screen` at the snapshot, `oracle.quarantine` at the solve)."""
+
+    ORDER_LIMITS = "order-limits"  # beyond the governed per-order rate or price
+    PARTICIPANT_RATE = "participant-rate"  # the participant's orders beyond its total rate
+    COLLATERAL = "collateral"  # the worst case the participant's collateral cannot back
+    QUARANTINE = "quarantine"  # named by the certificate gate: the hour cannot clear with it

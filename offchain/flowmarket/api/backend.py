@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from flowmarket.api.expected_intake import VerifiedReport
 from flowmarket.api.expected_schemas import ExpectedPositionsOut, ExpectedReportOut
 from flowmarket.api.schemas import (
+    ExclusionOut,
     FillOut,
     HourOut,
     OrderOut,
@@ -92,6 +93,10 @@ class MarketBackend(Protocol):
     def hour_certificate(self, hour: int) -> dict[str, Any]: ...
 
     def hour_orders(self, hour: int) -> dict[str, Any]: ...
+
+    def hour_exclusions(self, hour: int) -> list[ExclusionOut]:
+        """Orders left out of the hour and why; raises NotFound when it is not cleared."""
+        ...
 
     def price_proof(self, hour: int, product: str) -> ProofOut: ...
 

@@ -15,6 +15,7 @@ from flowmarket.api.schemas import (
     CommitmentOut,
     DomainOut,
     ErrorOut,
+    ExclusionOut,
     HourOut,
     NonceOut,
     ProductOut,
@@ -98,6 +99,15 @@ def hour_commitment(context: Context, hour: int = Hour) -> CommitmentOut:
 def hour_orders(context: Context, hour: int = Hour) -> dict[str, Any]:
     """The published order set of a cleared hour (input of the clearing, with signatures)."""
     return context.backend.hour_orders(hour)
+
+
+@router.get("/hours/{hour}/exclusions", response_model=list[ExclusionOut], responses=ERRORS)
+def hour_exclusions(context: Context, hour: int = Hour, format: Format = FormatQuery) -> Response:
+    """Standing orders the oracle left out of the hour's clearing, and why: beyond the
+    governed order limits or what the participant's collateral backs (at the snapshot),
+    or quarantined because the hour's certificate could not reach its tolerance with them."""
+    rows = context.backend.hour_exclusions(hour)
+    return table_response(rows, fmt=format, filename=f"exclusions-{hour}")
 
 
 @router.get("/hours/{hour}/proofs/prices/{product}", response_model=ProofOut, responses=ERRORS)

@@ -259,6 +259,19 @@ class HourOut(BaseModel):
     commitment: CommitmentOut | None
 
 
+class ExclusionOut(BaseModel):
+    """A standing order the oracle left out of an hour's clearing, and why."""
+
+    hour: int
+    order_hash: str
+    participant: str
+    stage: str = Field(
+        description="order-limits | participant-rate | collateral (cut at the snapshot) | "
+        "quarantine (the hour's certificate could not reach its tolerance with it)"
+    )
+    reason: str
+
+
 class ProofOut(BaseModel):
     hour: int
     key: str

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.api.schemas import (
+    ExclusionOut,
     FillOut,
     HourOut,
     OrderOut,
@@ -260,6 +261,10 @@ class SqlBackend(ExpectedPositionsSql):
         with self._session() as session:
             published.require_hour(session, hour=hour)
             return dict(published.order_set(session, hour=hour))
+
+    def hour_exclusions(self, hour: int) -> list[ExclusionOut]:
+        with self._session() as session:
+            return published.exclusions(session, hour=hour)
 
     def price_proof(self, hour: int, product: str) -> ProofOut:
         with self._session() as session:

@@ -6,9 +6,9 @@ from typing import cast
 
 from sqlmodel import Session
 
-from flowmarket.api.schemas import CommitmentOut, HourOut, ProofOut, TradeOut
+from flowmarket.api.schemas import CommitmentOut, ExclusionOut, HourOut, ProofOut, TradeOut
 from flowmarket.clearing import OrdersDoc
-from flowmarket.db import oracle_repo, orders_repo, results_repo
+from flowmarket.db import exclusions_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import HourResult
 from flowmarket.errors import NotFound
 from flowmarket.orders import OrderSetDoc, PublishedOrder, orders_document, published_order
@@ -101,6 +101,21 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
         "orders": cleared,
         "collateral": journal.collateral,
     }
+
+
+def exclusions(session: Session, *, hour: int) -> list[ExclusionOut]:
+    """The orders the oracle left out of cleared hour `hour`, and why."""
+    require_hour(session, hour=hour)
+    return [
+        ExclusionOut(
+            hour=r.hour,
+            order_hash=r.order_hash,
+            participant=r.participant,
+            stage=r.stage,
+            reason=r.reason,
+        )
+        for r in exclusions_repo.hour_exclusions(session, hour=hour)
+    ]
 
 
 def _proof(

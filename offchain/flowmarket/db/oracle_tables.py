@@ -22,6 +22,7 @@ __all__ = [
     "OracleHour",
     "OracleHourAmount",
     "OracleWeek",
+    "OrderExclusion",
     "metadata",
 ]
 
@@ -113,3 +114,18 @@ class OracleAlert(SQLModel, table=True):
     hour: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     kind: str = Field(max_length=32, index=True)
     message: str = Field(max_length=1024)
+
+
+class OrderExclusion(SQLModel, table=True):
+    """A standing order the oracle left out of an hour's clearing, and why: beyond the
+    governed limits or its participant's collateral (snapshot), or quarantined because
+    the hour's certificate could not reach its tolerance with it (solve). `stage` is a
+    `states.Exclusion`; `reason` is the sentence the participant and the operator read."""
+
+    __tablename__ = "order_exclusions"
+
+    hour: int = _hour_key()
+    order_hash: str = Field(primary_key=True, max_length=66)
+    participant: str = Field(max_length=42, index=True)
+    stage: str = Field(max_length=32)
+    reason: str = Field(max_length=1024)

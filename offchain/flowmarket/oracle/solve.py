@@ -14,14 +14,15 @@ from typing import cast
 from sqlmodel import Session
 
 from flowmarket.clearing import ClearFn, OrdersDoc, ResultDoc, clear_document
-from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db import exclusions_repo, oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
 from flowmarket.oracle.bundles import BundleCache
 from flowmarket.oracle.delivery import delivered_by
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.journal import advance
-from flowmarket.states import JournalStep
+from flowmarket.oracle.quarantine import clear_with_quarantine, quarantine_alert
+from flowmarket.states import Exclusion, JournalStep
 
 
 def solve_hour(
@@ -34,7 +35,11 @@ def solve_hour(
     """Clear `row`'s engine document with the previous hour's prices as prior, store the
     results and amounts, drop the positions in products delivered by now
     (`delivery.delivered_by`) and move the journal to `cleared`, atomically. Returns
-    RESULT; the hour's bundle goes to `bundles` for the commit and publish steps."""
+    RESULT; the hour's bundle goes to `bundles` for the commit and publish steps.
+
+    Orders the certificate gate names are quarantined (`quarantine`): the journaled
+    engine document becomes the one actually cleared, and each quarantined order and
+    its reason are stored (`OrderExclusion`), in the same transaction."""
     hour = row.hour
     if results_repo.get_hour(session, hour=hour) is not None:
         raise Conflict(
@@ -45,9 +50,18 @@ def solve_hour(
     prior = {
         p: v for p, v in results_repo.prices_before(session, hour=hour).items() if p in products
     }
-    result = clear_fn(doc, {"prices": prior})
+    result, cleared, quarantined = clear_with_quarantine(doc, {"prices": prior}, clear_fn)
     bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps)
     row.result_doc = dict(result)
+    if quarantined:  # the published order set is what was cleared; the rest is on record
+        row.engine_doc = dict(cleared)
+        row.collateral = {**row.collateral, "quarantined": quarantined}
+        session.add_all(
+            exclusions_repo.exclusion_rows(
+                hour, stage=Exclusion.QUARANTINE, reasons=quarantined, owners=row.owners
+            )
+        )
+        session.add(quarantine_alert(hour, quarantined))
     advance(session, row, JournalStep.CLEARED, commit=False)
     session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
     results_repo.store_hour(

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 from oracle_harness import GENESIS, TOKEN, OracleWorld, basic_book
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from flowmarket.clearing import clear_document
 from flowmarket.db import oracle_repo
+from flowmarket.db.oracle_tables import OrderExclusion
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 
@@ -139,3 +140,44 @@ def test_a_sigkilled_oracle_resumes_and_matches_an_uninterrupted_run(
         assert reference_roots(fresh) == crashed
     finally:
         fresh.engine.dispose()
+
+
+# 10 GB/h over a price step of 10⁻¹³ tokens, the marginal order of premium: the
+# certificate gate names it every hour (tests/integration/oracle/test_oracle_quarantine.py).
+FLAT = [(-5.0, 5.00000000000005), (5.0, 4.99999999999995)]
+
+
+@pytest.mark.parametrize("step", ["after_snapshot", "after_solve", "after_send"])
+def test_an_oracle_killed_around_a_quarantine_records_it_once_and_commits_every_hour(
+    world: OracleWorld, step: str
+) -> None:
+    prepare(world)
+    flat = world.place("carol", {"premium": 1.0}, FLAT)
+
+    code, stderr = run(
+        world,
+        "--until-hour",
+        str(LAST),
+        FLOWMARKET_ORACLE_CRASH_AT=step,
+        FLOWMARKET_ORACLE_CRASH_HOUR=str(GENESIS + 1),
+    )
+    assert code == 137, stderr
+    code, stderr = run(world, "--until-hour", str(LAST))
+    assert code == 0, stderr
+
+    assert_each_hour_committed_once_with_reproducible_roots(world)
+    with Session(world.engine) as session:
+        excluded = [(r.hour, r.order_hash, r.stage) for r in session.exec(select(OrderExclusion))]
+        alerts = [
+            a.hour
+            for a in oracle_repo.recent_alerts(session, limit=100)
+            if a.kind == "orders-quarantined"
+        ]
+        journals = [oracle_repo.journal_hour(session, hour=h) for h in range(GENESIS, LAST + 1)]
+    hours = list(range(GENESIS, LAST + 1))
+    assert sorted(excluded) == [(hour, flat, "quarantine") for hour in hours]
+    assert sorted(alerts) == hours
+    for journal in journals:
+        assert journal is not None
+        assert flat not in {order["id"] for order in journal.engine_doc["orders"]}
+        assert set(journal.collateral["quarantined"]) == {flat}
