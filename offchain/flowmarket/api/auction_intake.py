@@ -30,9 +30,14 @@ def verify_clock_bid(
     if bid.auction != name:
         raise FieldError("bid.auction", f"this is auction {name!r}, not {bid.auction!r}")
     state = intake.state
-    if bid.round < state.number or now >= intake.closes_at:
-        closed = bid.round if bid.round < state.number else state.number
-        raise Conflict("bid.round", f"late: round {closed} is closed (open round: {state.number})")
+    if bid.round < state.number:
+        raise Conflict(
+            "bid.round", f"late: round {bid.round} is closed; round {state.number} is open"
+        )
+    if now >= intake.closes_at:
+        raise Conflict(
+            "bid.round", f"late: round {state.number}'s window closed at {intake.closes_at:.0f}"
+        )
     message = AuctionBidMessage(
         bidder=to_checksum_address(bid.bidder),
         auction=bid.auction,

@@ -19,10 +19,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
+from web3 import Web3
 
 from flowmarket.auctioneer.documents import awards_of, parse_spec
 from flowmarket.chain.auction_leaves import AwardTree, award_tree, awards_hash, bid_tree
+from flowmarket.chain.build import load_artifacts
+from flowmarket.chain.deploy import load_deployment
 from flowmarket.chain.market import Market
+from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.config import Settings
 from flowmarket.db import auction_repo
 from flowmarket.db.auction_tables import Auction
 from flowmarket.errors import CommitmentMismatch, Conflict
@@ -136,3 +141,21 @@ def credit_paid_awards(
             credited.append(bidder)
         session.commit()
         return credited
+
+
+def roots_on_chain(settings: Settings, name: str) -> tuple[str, str] | None:
+    """(awards root, bids root) that `CapacityAuction` holds for auction `name`, read
+    without a key; None when nothing is committed for it."""
+    deployment = load_deployment(settings)
+    artifact = load_artifacts(settings)["CapacityAuction"]
+    w3 = Web3(Web3.HTTPProvider(resolve_rpc_url(settings)))
+    deployment.require_chain(int(w3.eth.chain_id))
+    contract = w3.eth.contract(
+        address=Web3.to_checksum_address(deployment.addresses["CapacityAuction"]),
+        abi=artifact.abi,
+    )
+    key = auction_id(name)
+    if not contract.functions.isCommitted(key).call():
+        return None
+    record = contract.functions.auction(key).call()
+    return "0x" + bytes(record[0][1]).hex(), "0x" + bytes(record[0][2]).hex()

@@ -30,6 +30,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.positions",
     "flowmarket.cli.settlement",
     "flowmarket.cli.expected",
+    "flowmarket.cli.auction",
     "flowmarket.cli.clear",
     "flowmarket.cli.commit",
     "flowmarket.cli.show_hour",

@@ -1,7 +1,8 @@
 """The JSON bodies of the API's signed writes, built in one place.
 
 The participant client, the demo, the load benchmark and the tests all send these
-(`POST /v1/orders`, `POST /v1/orders/{id}/cancel`, `POST /v1/expected-positions`):
+(`POST /v1/orders`, `POST /v1/orders/{id}/cancel`, `POST /v1/expected-positions`,
+the auctions' `POST /v1/auctions/{name}/bids` and `.../packages`):
 the EIP-712 message's fields, the domain it was signed for and the 65-byte signature.
 """
 
@@ -9,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowmarket.signing import CancelMessage, Domain, ExpectedPositionsMessage, OrderMessage, sign
+from flowmarket.signing import (
+    AuctionBidMessage,
+    CancelMessage,
+    Domain,
+    ExpectedPositionsMessage,
+    OrderMessage,
+    PackageBidMessage,
+    sign,
+)
+from flowmarket.signing.auction_bids import bid_json
 
 
 def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:
@@ -53,4 +63,24 @@ def expected_positions_body(
         "chain_id": domain.chain_id,
         "verifying_contract": domain.verifying_contract,
         "signature": sign(domain, report, private_key),
+    }
+
+
+def auction_bid_body(domain: Domain, bid: AuctionBidMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/auctions/{bid.auction}/bids: a clock-round bid signed for `domain`."""
+    return {
+        "bid": bid_json(bid),
+        "chain_id": domain.chain_id,
+        "verifying_contract": domain.verifying_contract,
+        "signature": sign(domain, bid, private_key),
+    }
+
+
+def package_bid_body(domain: Domain, bid: PackageBidMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/auctions/{bid.auction}/packages: a sealed package bid signed for `domain`."""
+    return {
+        "bid": bid_json(bid),
+        "chain_id": domain.chain_id,
+        "verifying_contract": domain.verifying_contract,
+        "signature": sign(domain, bid, private_key),
     }

@@ -31,6 +31,11 @@ from flowmarket.signing import (
 from flowmarket.signing.fixed_point import signable
 
 
+def check_response(response: httpx.Response) -> None:
+    """Raise the MarketError an API error answer stands for (401, 404, 409, 429, 4xx, 5xx)."""
+    _raise_for(response)
+
+
 def _raise_for(response: httpx.Response) -> None:
     if response.is_success:
         return
@@ -64,6 +69,10 @@ class ParticipantClient:
 
     def close(self) -> None:
         self.http.close()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; a 4xx/5xx becomes the matching MarketError (see `check_response`)."""
+        return self._call(method, path, **kwargs)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:

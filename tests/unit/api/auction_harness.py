@@ -20,11 +20,11 @@ from flowmarket.api.limits import ApiLimits
 from flowmarket.auctioneer import lifecycle
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
+from flowmarket.client.bodies import auction_bid_body, package_bid_body
 from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
-from flowmarket.signing import AuctionBidMessage, PackageBidMessage, sign
-from flowmarket.signing.auction_bids import bid_json
+from flowmarket.signing import AuctionBidMessage, PackageBidMessage
 
 
 @dataclass
@@ -45,12 +45,7 @@ class AuctionApi:
             account.address, auction, round_, revision,
             {k: tuple(tuple(p) for p in v) for k, v in demand.items()},
         )  # fmt: skip
-        return {
-            "bid": bid_json(message),
-            "chain_id": DOMAIN.chain_id,
-            "verifying_contract": DOMAIN.verifying_contract,
-            "signature": sign(DOMAIN, message, account.key.hex()),
-        }
+        return auction_bid_body(DOMAIN, message, account.key.hex())
 
     def bid(
         self,
@@ -72,11 +67,7 @@ class AuctionApi:
         revision: int = 0,
     ) -> Any:
         message = PackageBidMessage(account.address, auction, revision, amount, capacities)
-        body = {
-            "bid": bid_json(message),
-            "chain_id": DOMAIN.chain_id,
-            "signature": sign(DOMAIN, message, account.key.hex()),
-        }
+        body = package_bid_body(DOMAIN, message, account.key.hex())
         return self.client.post(f"/v1/auctions/{auction}/packages", json=body)
 
     def create_and_open(self, doc: dict[str, Any]) -> None:
