@@ -1,9 +1,10 @@
 """The JSON bodies of the API's signed writes, built in one place.
 
-The participant client, the demo, the load benchmark and the tests all send these
-(`POST /v1/orders`, `POST /v1/orders/{id}/cancel`, `POST /v1/expected-positions`,
-the auctions' `POST /v1/auctions/{name}/bids` and `.../packages`):
-the EIP-712 message's fields, the domain it was signed for and the 65-byte signature.
+The participant client, the demo, the load benchmark, the API reference
+(`scripts/api_reference.py`) and the tests send these (`POST /v1/orders`, `.../cancel`,
+`POST /v1/expected-positions`, the auctions' `POST /v1/auctions/{name}/bids` and
+`.../packages`): the EIP-712 message's fields, the domain it was signed for and the
+65-byte signature.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from decimal import Decimal
 from eth_utils.crypto import keccak
 
 from flowmarket.errors import FieldError
+from flowmarket.money import WAD
 
-DECIMALS = 18
-SCALE = 10**DECIMALS
+DECIMALS = 18  # as money.WAD: signed numbers use the chain's representation
 INT256_MAX = 2**255 - 1
 INT256_MIN = -(2**255)
 
@@ -29,7 +29,7 @@ def to_fixed(value: float, *, field: str) -> int:
         raise FieldError(field, f"must be a number, got {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldError(field, "must be a finite number")
-    scaled = Decimal(repr(value)) * SCALE
+    scaled = Decimal(repr(value)) * WAD
     if scaled != scaled.to_integral_value():
         raise FieldError(field, f"{value!r} has more than {DECIMALS} decimals")
     result = int(scaled)
@@ -46,7 +46,7 @@ def signable(value: float) -> float:
 
 def from_fixed(value: int) -> float:
     """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸`."""
-    return float(Decimal(value) / SCALE)
+    return float(Decimal(value) / WAD)
 
 
 def product_id(name: str) -> bytes:
