@@ -9,14 +9,9 @@ import time
 from oracle_harness import GENESIS, KEYS, TOKEN, OracleWorld, address, api
 from sqlmodel import Session
 
-from flowmarket.collateral import value_of
-from flowmarket.db import oracle_repo, results_repo
-from flowmarket.money import BPS_DENOMINATOR as BPS
-from flowmarket.money import to_wad
-from flowmarket.oracle import chain_state
+from flowmarket.db import oracle_repo
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.signing import ExpectedPositionsMessage, sign
-from flowmarket.signing.fixed_point import signable
 
 
 def report_body(world: OracleWorld, who: str, positions: dict[str, float]) -> dict[str, object]:
@@ -45,39 +40,30 @@ def snapshot_requirement(world: OracleWorld, hour: int, who: str) -> int:
 def test_a_report_through_the_api_changes_the_next_hours_collateral_requirement(
     world: OracleWorld,
 ) -> None:
+    # alice buys up to 5 GB/h of premium paying 10 down to 9, bob sells up to 5 at 1 to 2:
+    # all 5 trade at 2 tokens/GB (the clearing price closest to the prior 0). Alice's
+    # position is then worth 10 tokens; the demo profile's margins are 10 % initial and
+    # 20 % on the deviation from the expected position.
     alice, bob = address("alice"), address("bob")
-    world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (6.0, 2.0)])
-    world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)])
+    world.place("alice", {"premium": 1.0}, [(0.0, 10.0), (5.0, 9.0)])
+    world.place("bob", {"premium": 1.0}, [(-5.0, 2.0), (0.0, 1.0)])
     world.fund("alice", collateral=1_000 * TOKEN)
     world.fund("bob", collateral=1_000 * TOKEN)
     oracle = open_oracle(world.settings, world.engine)
     oracle.tick(limit=1)  # hour GENESIS: alice buys premium from bob
     with Session(world.engine) as session:
         held = oracle_repo.positions_of(session, participants=[alice, bob])
-        prices = {
-            k: to_wad(v) for k, v in results_repo.prices_before(session, hour=GENESIS + 1).items()
-        }
-    position = held[alice]["premium"]
-    assert position > 1.0
-    before = world.view("CollateralVault", "requirementOf", alice)  # posted after GENESIS
+    assert held[alice] == {"premium": 5.0}
+    # no report yet: 10 tokens × (10 % + 20 %) = 3 tokens, posted after GENESIS
+    assert world.view("CollateralVault", "requirementOf", alice) == 3 * TOKEN
 
     response = api(world).post(
-        "/v1/expected-positions", json=report_body(world, "alice", {"premium": signable(position)})
+        "/v1/expected-positions", json=report_body(world, "alice", {"premium": 4.0})
     )
     assert response.status_code == 200, response.text
     oracle.tick(limit=1)  # hour GENESIS + 1: snapshot with alice's report
 
-    params = chain_state.collateral_params(oracle.ctx)
-    deviation = value_of({"premium": position - signable(position)}, prices)
-    initial = value_of(held[alice], prices) * params.initial_margin_bps // BPS
-    assert params.deviation_margin_bps > 0
-    assert before == initial + value_of(held[alice], prices) * params.deviation_margin_bps // BPS
-    assert snapshot_requirement(world, GENESIS + 1, "alice") == (
-        initial + deviation * params.deviation_margin_bps // BPS
-    )
-    assert snapshot_requirement(world, GENESIS + 1, "alice") < before
-    bob_value = value_of(held[bob], prices)  # bob reported nothing: full deviation margin
-    assert snapshot_requirement(world, GENESIS + 1, "bob") == (
-        bob_value * params.initial_margin_bps // BPS
-        + bob_value * params.deviation_margin_bps // BPS
-    )
+    # alice expected 4 of her 5 GB/h: 10 × 10 % + (1 GB/h × 2 tokens) × 20 % = 1.4 tokens
+    assert snapshot_requirement(world, GENESIS + 1, "alice") == 1_400_000_000_000_000_000
+    # bob reported nothing: the full deviation margin, 10 × 30 % = 3 tokens
+    assert snapshot_requirement(world, GENESIS + 1, "bob") == 3 * TOKEN

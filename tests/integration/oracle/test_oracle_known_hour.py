@@ -1,0 +1,113 @@
+"""One hour of the oracle against values worked out by hand: prices, trades, cash, fees,
+the three roots, the commitment's summary and the collateral requirements it posts.
+
+The book (every curve a straight line between its two points):
+
+- premium: alice buys up to 5 GB/h paying 10 down to 9 tokens/GB; bob sells up to
+  5 at 1 up to 2. All 5 trade at any price in [2, 9]; the first hour's prior is 0, so
+  the price rule picks 2.
+- regular: alice buys up to 2 only if paid 1 to 2 tokens/GB (prices −1 to −2); carol
+  sells up to 2 paying 2.5 to 3.5 (−2.5 to −3.5). All 2 trade at any price in
+  [−2.5, −2]; closest to 0 is −2.
+
+Cash (−price × trade): alice −(2 × 5 + (−2) × 2) = −6 tokens, bob +10, carol −4.
+Fees at the demo profile's 10 bps of Σ|price × trade|: alice 14 × 0.001 = 0.014 token,
+bob 0.010, carol 0.004; 0.028 in all. Welfare: premium ∫₀⁵ (10 − q/5) − (1 + q/5) dq
+= 40; regular ∫₀² (−1 − q/2) − (−3.5 + q/2) dq = 3; 43 in all. Volume 5 + 2 = 7 GB/h.
+
+Requirements after the hour (demo profile: initial margin 10 %, deviation 20 %), at
+its prices: alice reported an expected position of 4 premium, so her position (5, 2)
+is worth 2 × 5 + 2 × 2 = 14 tokens and deviates by (1, 2), worth 2 + 4 = 6:
+1.4 + 1.2 = 2.6 tokens. bob: 10 × (10 % + 20 %) = 3. carol (short 2 at −2): 4 × 30 % = 1.2.
+
+The price and entry roots were computed with OpenZeppelin's JavaScript
+StandardMerkleTree from these numbers; the orders root depends on the order ids (EIP-712
+hashes under this deployment's ledger address), so the test builds it from them with
+its own keccak and ABI encoding.
+"""
+
+from __future__ import annotations
+
+from eth_abi.abi import encode
+from eth_hash.auto import keccak
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address
+from sqlmodel import Session
+
+from flowmarket.db import oracle_repo
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.expected import report_expected
+
+MILLI = 10**15  # 0.001 token in wei
+PRICES_ROOT = "d016ee1f622f8827cfc7f3f0f430c95066672a65e77347c1cfdf396bf1d7823d"
+ENTRIES_ROOT = "1aebce3fb247241744a27e7777654f4be56ffcae05238fe54a6f5edbe1c94a61"
+
+
+def pair(a: bytes, b: bytes) -> bytes:
+    return keccak(min(a, b) + max(a, b))
+
+
+def orders_root(quantities: dict[str, int]) -> bytes:
+    """OpenZeppelin's tree of four `(bytes32 keccak(orderId), int256 quantity)` leaves:
+    sorted leaves L0 < L1 < L2 < L3, root = H(H(L2, L3), H(L0, L1))."""
+    leaves = sorted(
+        keccak(keccak(encode(["bytes32", "int256"], [keccak(oid.encode()), q])))
+        for oid, q in quantities.items()
+    )
+    assert len(leaves) == 4
+    return pair(pair(leaves[2], leaves[3]), pair(leaves[0], leaves[1]))
+
+
+def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: OracleWorld) -> None:
+    hour = GENESIS
+    orders = {
+        "a-premium": world.place(
+            "alice", {"premium": 1.0}, [(0.0, 10.0), (5.0, 9.0)], until_hour=hour
+        ),
+        "b-premium": world.place(
+            "bob", {"premium": 1.0}, [(-5.0, 2.0), (0.0, 1.0)], until_hour=hour
+        ),
+        "a-regular": world.place(
+            "alice", {"regular": 1.0}, [(0.0, -1.0), (2.0, -2.0)], until_hour=hour
+        ),
+        "c-regular": world.place(
+            "carol", {"regular": 1.0}, [(-2.0, -2.5), (0.0, -3.5)], until_hour=hour
+        ),
+    }
+    for who in ("alice", "bob", "carol"):
+        world.fund(who, collateral=100 * TOKEN)
+    alice, bob, carol = address("alice"), address("bob"), address("carol")
+    report_expected(world.engine, participant=alice, quantities={"premium": 4.0})
+    assert world.view("MarketParameters", "feeBps") == 10
+    assert tuple(world.view("MarketParameters", "collateralParams")) == (1_000, 2_000, 2_000)
+
+    assert open_oracle(world.settings, world.engine).tick(limit=1) == 1
+
+    committed = world.view("ClearingLedger", "hourCommitment", hour)
+    quantities = {
+        orders["a-premium"]: 5 * TOKEN,
+        orders["b-premium"]: -5 * TOKEN,
+        orders["a-regular"]: 2 * TOKEN,
+        orders["c-regular"]: -2 * TOKEN,
+    }
+    assert tuple(committed) == (
+        orders_root(quantities),
+        bytes.fromhex(PRICES_ROOT),
+        bytes.fromhex(ENTRIES_ROOT),
+        43 * TOKEN,  # welfare
+        7 * TOKEN,  # volume
+        28 * MILLI,  # fees
+        0,  # max imbalance
+        0,  # max order gap
+    )
+    published = world.publication(hour)
+    assert published["result"]["prices"] == {"premium": 2.0, "regular": -2.0}
+    with Session(world.engine) as session:
+        totals, fees = oracle_repo.week_totals(session, first_hour=hour, last_hour=hour)
+    assert totals == {
+        alice: -6 * TOKEN - 14 * MILLI,
+        bob: 10 * TOKEN - 10 * MILLI,
+        carol: -4 * TOKEN - 4 * MILLI,
+    }
+    assert fees == 28 * MILLI
+    requirements = {p: world.view("CollateralVault", "requirementOf", p) for p in totals}
+    assert requirements == {alice: 2_600 * MILLI, bob: 3 * TOKEN, carol: 1_200 * MILLI}
