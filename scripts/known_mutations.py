@@ -66,10 +66,10 @@ MUTATIONS = (
     ),
     Mutation(
         "collateral value with the signed price instead of abs(price)",
-        "offchain/flowmarket/oracle/collateral.py",
+        "offchain/flowmarket/collateral.py",
         "abs(to_wad(q)) * abs(prices.get(k, 0))",
         "abs(to_wad(q)) * prices.get(k, 0)",
-        ("tests/unit/oracle",),
+        ("tests/unit/test_collateral_rules.py", "tests/unit/test_collateral_known_answers.py"),
     ),
     Mutation(
         "certificate max_imbalance always 0",

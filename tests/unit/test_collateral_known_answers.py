@@ -7,12 +7,7 @@ Floats used (exact binary values): 0.1 = 0.1000000000000000055511…, so 0.1 GB 
 
 from __future__ import annotations
 
-from flowmarket.money import WAD
-from flowmarket.oracle.collateral import (
-    BELOW,
-    OK,
-    RESTRICTED,
-    WARNING,
+from flowmarket.collateral import (
     CollateralParams,
     classify,
     clip_curve,
@@ -20,6 +15,11 @@ from flowmarket.oracle.collateral import (
     towards_balance,
     value_of,
 )
+from flowmarket.money import WAD
+from flowmarket.states import CollateralStatus
+
+OK, WARNING = CollateralStatus.OK, CollateralStatus.WARNING
+BELOW, RESTRICTED = CollateralStatus.BELOW, CollateralStatus.RESTRICTED
 
 PARAMS = CollateralParams(
     initial_margin_bps=1_000, deviation_margin_bps=2_000, warning_buffer_bps=2_000
@@ -52,7 +52,7 @@ def test_requirement_with_negative_prices_and_short_positions() -> None:
 
 
 def test_state_boundaries_are_exact() -> None:
-    def state(collateral: int, required: int, restricted: bool = False) -> str:
+    def state(collateral: int, required: int, restricted: bool = False) -> CollateralStatus:
         return classify(
             ALICE, collateral=collateral, required=required, params=PARAMS, restricted=restricted
         ).state
@@ -69,6 +69,7 @@ def test_state_boundaries_are_exact() -> None:
     assert below.must_cut
     warned = classify(ALICE, collateral=119, required=100, params=PARAMS, restricted=False)
     assert warned.excess == 19
+    assert warned.warning_trigger == 20  # ⌊100 × 2 000 / 10 000⌋
     assert not warned.must_cut
     assert classify(ALICE, collateral=5, required=0, params=PARAMS, restricted=True).must_cut
 

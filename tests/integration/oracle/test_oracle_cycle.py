@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.chain.leaves import product_id
-from flowmarket.collateral import CollateralParams, requirement
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
 from flowmarket.oracle.cycle import open_oracle
