@@ -109,8 +109,9 @@ def test_assemble_at_the_clearing_prices_gives_the_hand_computed_welfare() -> No
 
 
 def test_an_empty_book_has_a_zero_certificate() -> None:
-    book = parse_orders({"products": ["a"], "orders": []})
-    lin = decompose(book)
-    _, _, quantity, cert = certify(book, lin, DualOperators.of(lin), np.array([7.0]), True)
-    assert quantity.size == 0
-    assert (cert.max_imbalance, cert.max_order_gap, cert.duality_gap) == (0.0, 0.0, 0.0)
+    for products, prices in ((["a"], [7.0]), ([], [])):
+        book = parse_orders({"products": products, "orders": []})
+        lin = decompose(book)
+        _, _, quantity, cert = certify(book, lin, DualOperators.of(lin), np.array(prices), True)
+        assert quantity.size == 0
+        assert (cert.max_imbalance, cert.max_order_gap, cert.duality_gap) == (0.0, 0.0, 0.0)

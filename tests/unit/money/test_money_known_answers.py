@@ -116,3 +116,41 @@ def test_a_residual_of_a_few_units_goes_by_largest_remainder_then_by_name() -> N
         "cat": -1,
         "dan": -1,
     }
+
+
+def test_the_residual_goes_to_the_largest_remainder_not_the_first_name() -> None:
+    # ann +1, bob +2, cat −6 units: residual +3 over weight 9; shares 3, 6, 18 → bases
+    # 0, 0, 2 with remainders 3, 6, 0: the one unit left goes to bob (remainder 6).
+    result = {
+        "prices": {"premium": 1.0},
+        "participants": {
+            "ann": {"trades": {"premium": 1e-18}},
+            "bob": {"trades": {"premium": 2e-18}},
+            "cat": {"trades": {"premium": -6e-18}},
+        },
+    }
+    trades = hour_amounts(result, fee_bps=0).trades
+    assert trades == {"ann": {"premium": 1}, "bob": {"premium": 3}, "cat": {"premium": -4}}
+
+
+def test_a_lone_unit_trade_is_absorbed_and_zero_trades_are_left_out() -> None:
+    # premium: only ann trades, 1 unit: the residual −1 takes it to 0, so it disappears;
+    # regular: bob trades exactly 0 and cat/dan one unit each way.
+    result = {
+        "prices": {"premium": 3.0, "regular": 2.0},
+        "participants": {
+            "ann": {"trades": {"premium": 1e-18}},
+            "bob": {"trades": {"regular": 0.0}},
+            "cat": {"trades": {"regular": 1e-18}},
+            "dan": {"trades": {"regular": -1e-18}},
+        },
+    }
+    amounts = hour_amounts(result, fee_bps=0)
+    assert amounts.trades == {
+        "ann": {},
+        "bob": {},
+        "cat": {"regular": 1},
+        "dan": {"regular": -1},
+    }
+    # 10^-18 GB at 2 tokens/GB = 2 wei
+    assert amounts.cash == {"ann": 0, "bob": 0, "cat": -2, "dan": 2}

@@ -1,0 +1,188 @@
+"""Leaf field checks, settlement weeks and the Merkle tree's structure, without a node.
+
+Every out-of-range field is refused naming the field; the ranges' end points are
+accepted. Trees of 0, 1, 2 and 5 leaves have the layout of OpenZeppelin's
+StandardMerkleTree (nodes array of 2n − 1, leaves sorted and stored from the end),
+and every proof leads to the root through sorted-pair hashing done here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_hash.auto import keccak
+
+from flowmarket.chain import leaves
+from flowmarket.chain.merkle import (
+    EMPTY_ROOT,
+    MerkleTree,
+    ProofIndex,
+    hash_pair,
+    process_proof,
+    verify,
+)
+from flowmarket.errors import InvalidInput
+
+ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+ZERO32 = bytes(32)
+INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: leaves.price_leaf(b"short", 1), r"^product_id: must be 32 bytes, got b'short'$"),
+        (lambda: leaves.price_leaf(bytes(33), 1), r"^product_id: must be 32 bytes"),
+        (lambda: leaves.price_leaf("00" * 32, 1), r"^product_id: must be 32 bytes"),  # type: ignore[arg-type]
+        (lambda: leaves.price_leaf(ZERO32, 2**255), r"^price: \d+ is outside int256$"),
+        (lambda: leaves.price_leaf(ZERO32, -(2**255) - 1), r"^price: -\d+ is outside int256$"),
+        (lambda: leaves.price_leaf(ZERO32, 1.0), r"^price: must be an integer"),  # type: ignore[arg-type]
+        (lambda: leaves.price_leaf(ZERO32, True), r"^price: must be an integer"),
+        (lambda: leaves.order_leaf(b"k", 1), r"^order_key: must be 32 bytes"),
+        (lambda: leaves.order_leaf(ZERO32, 2**255), r"^quantity: \d+ is outside int256"),
+        (
+            lambda: leaves.entry_leaf("0xnot", 0, 0, ZERO32),
+            r"^participant: not an address: '0xnot'$",
+        ),
+        (lambda: leaves.entry_leaf(5, 0, 0, ZERO32), r"^participant: not an address"),  # type: ignore[arg-type]
+        (lambda: leaves.entry_leaf(ALICE, 2**255, 0, ZERO32), r"^cash: \d+ is outside int256"),
+        (
+            lambda: leaves.entry_leaf(ALICE, 0, -1, ZERO32),
+            r"^fee: must be an integer in \[0, \d+\], got -1$",
+        ),
+        (lambda: leaves.entry_leaf(ALICE, 0, 2**256, ZERO32), r"^fee: must be an integer in \[0,"),
+        (lambda: leaves.entry_leaf(ALICE, 0, True, ZERO32), r"^fee: must be an integer"),
+        (lambda: leaves.entry_leaf(ALICE, 0, 1.0, ZERO32), r"^fee: must be an integer"),  # type: ignore[arg-type]
+        (lambda: leaves.entry_leaf(ALICE, 0, 0, b"x"), r"^trades_hash: must be 32 bytes"),
+        (
+            lambda: leaves.settlement_leaf(2**64, ALICE, 0),
+            r"^week: must be an integer in \[0, 18446744073709551615\]",
+        ),
+        (lambda: leaves.settlement_leaf(0, "nope", 0), r"^participant: not an address"),
+        (lambda: leaves.settlement_leaf(0, ALICE, 2**255), r"^amount: \d+ is outside int256"),
+        (lambda: leaves.trades_hash([ZERO32], []), r"^quantities: 0 values for 1 product ids$"),
+        (lambda: leaves.trades_hash([b"x"], [1]), r"^product_ids\[0\]: must be 32 bytes"),
+        (
+            lambda: leaves.trades_hash([ZERO32, ZERO32], [1, 2**255]),
+            r"^quantities\[1\]: \d+ is outside int256",
+        ),
+    ],
+)
+def test_an_out_of_range_leaf_field_is_refused_naming_the_field(call: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_the_ends_of_every_field_range_are_accepted_and_encoded_as_words() -> None:
+    top = (2**255 - 1).to_bytes(32, "big")
+    bottom = (2**255).to_bytes(32, "big")  # two's complement of −2^255
+    assert leaves.price_leaf(ZERO32, INT256_MAX) == keccak(keccak(ZERO32 + top))
+    assert leaves.price_leaf(ZERO32, INT256_MIN) == keccak(keccak(ZERO32 + bottom))
+    assert leaves.order_leaf(ZERO32, -1) == keccak(keccak(ZERO32 + b"\xff" * 32))
+    fee_max = b"\xff" * 32
+    address_word = bytes(12) + bytes.fromhex(ALICE[2:])
+    assert leaves.entry_leaf(ALICE.lower(), 0, 2**256 - 1, ZERO32) == keccak(
+        keccak(address_word + ZERO32 + fee_max + ZERO32)
+    )
+    week_max = bytes(24) + b"\xff" * 8
+    assert leaves.settlement_leaf(2**64 - 1, ALICE, 1) == keccak(
+        keccak(week_max + address_word + (1).to_bytes(32, "big"))
+    )
+
+
+def test_a_settlement_week_with_fees_builds_its_tree_totals_and_proofs() -> None:
+    week = leaves.settlement_week(3, [(ALICE.lower(), -10), (BOB, 9)], fees=1)
+    assert (week.week, week.fees) == (3, 1)
+    assert week.amounts == {ALICE: -10, BOB: 9}  # checksummed keys
+    assert (week.total_debits, week.total_credits) == (10, 9)
+    a_leaf, b_leaf = leaves.settlement_leaf(3, ALICE, -10), leaves.settlement_leaf(3, BOB, 9)
+    assert week.root == keccak(min(a_leaf, b_leaf) + max(a_leaf, b_leaf))
+    assert week.root == week.tree.root
+    assert week.proof(ALICE.lower()) == [b_leaf]
+    assert week.proof(BOB) == [a_leaf]
+    assert leaves.settlement_week(0, [(ALICE, 0)], fees=0).root == leaves.settlement_leaf(
+        0, ALICE, 0
+    )
+
+
+def test_a_settlement_week_refuses_bad_fees_duplicates_and_sums_naming_them() -> None:
+    with pytest.raises(InvalidInput, match=r"^fees: must be >= 0, got -1$"):
+        leaves.settlement_week(0, [(ALICE, 1)], fees=-1)
+    with pytest.raises(InvalidInput, match=rf"^participant: {ALICE} appears twice in week 2$"):
+        leaves.settlement_week(2, [(ALICE, -1), (ALICE.lower(), 1)], fees=0)
+    with pytest.raises(
+        InvalidInput,
+        match=r"^amounts: week 5 sums to -1 wei, must be -fees = -2 \(zero after fees\)$",
+    ):
+        leaves.settlement_week(5, [(ALICE, -10), (BOB, 9)], fees=2)
+    with pytest.raises(InvalidInput, match=r"^participant: not an address"):
+        leaves.settlement_week(0, [("0x12", 0)], fees=0)
+    with pytest.raises(InvalidInput, match=r"^amount: \d+ is outside int256"):
+        leaves.settlement_week(0, [(ALICE, 2**255), (BOB, -(2**255))], fees=0)
+    week = leaves.settlement_week(1, [(ALICE, 0)], fees=0)
+    with pytest.raises(InvalidInput, match=rf"^participant: {BOB} has no leaf in week 1$"):
+        week.proof(BOB.lower())
+
+
+def leaf(i: int) -> bytes:
+    return keccak(bytes([i]))
+
+
+def test_an_empty_tree_has_the_zero_root_no_leaves_and_verifies_nothing() -> None:
+    tree = MerkleTree.from_leaves([])
+    assert (tree.nodes, tree.leaf_count, tree.root, tree.leaves()) == ((), 0, EMPTY_ROOT, ())
+    assert not verify(EMPTY_ROOT, EMPTY_ROOT, [])
+    assert process_proof(EMPTY_ROOT, []) == EMPTY_ROOT  # what verify must refuse
+    with pytest.raises(InvalidInput, match="is not a leaf of this tree"):
+        tree.proof(leaf(0))
+
+
+def test_one_and_two_leaf_trees() -> None:
+    one = MerkleTree.from_leaves([leaf(1)])
+    assert (one.nodes, one.leaf_count, one.root) == ((leaf(1),), 1, leaf(1))
+    assert one.proof(leaf(1)) == []
+    assert verify(one.root, leaf(1), [])
+    low, high = sorted([leaf(1), leaf(2)])
+    two = MerkleTree.from_leaves([high, low])
+    assert two.nodes == (keccak(low + high), high, low)
+    assert two.leaves() == (low, high)
+    assert two.proof(low) == [high] and two.proof(high) == [low]
+    assert hash_pair(high, low) == hash_pair(low, high) == keccak(low + high)
+    assert hash_pair(low, low) == keccak(low + low)
+
+
+def test_a_five_leaf_tree_has_openzeppelins_layout_and_every_proof_reaches_its_root() -> None:
+    ordered = sorted(leaf(i) for i in range(5))
+    tree = MerkleTree.from_leaves(reversed(ordered))
+    n = tree.nodes
+    assert len(n) == 9 and tree.leaf_count == 5
+    assert n[4:] == tuple(reversed(ordered))  # leaves from the end, ascending from the back
+    for i in range(3, -1, -1):
+        assert n[i] == hash_pair(n[2 * i + 1], n[2 * i + 2])
+    assert tree.root == n[0]
+    assert tree.leaves() == tuple(ordered)
+    index = ProofIndex(tree)
+    for position, item in enumerate(ordered):
+        proof = tree.proof(item)
+        assert proof == index.proof(item)
+        node = 8 - position  # its index in `nodes`
+        expected = []
+        while node > 0:
+            expected.append(n[node + 1] if node % 2 == 1 else n[node - 1])
+            node = (node - 1) // 2
+        assert proof == expected
+        assert process_proof(item, proof) == tree.root
+        assert verify(tree.root, item, proof)
+        assert not verify(tree.root, leaf(9), proof)
+        assert not verify(tree.root, item, proof[:-1])
+    with pytest.raises(InvalidInput, match=r"^leaf: 0x[0-9a-f]{64} is not a leaf of this tree$"):
+        index.proof(leaf(9))
+    with pytest.raises(InvalidInput, match=r"^leaf: 0x[0-9a-f]{64} is not a leaf of this tree$"):
+        tree.proof(n[0])  # the root is a node, not a leaf
+
+
+def test_duplicate_leaves_are_kept_and_bad_leaves_refused_naming_their_index() -> None:
+    tree = MerkleTree.from_leaves([leaf(1), leaf(1)])
+    assert tree.nodes == (keccak(leaf(1) + leaf(1)), leaf(1), leaf(1))
+    with pytest.raises(InvalidInput, match=r"^leaves\[1\]: must be 32 bytes"):
+        MerkleTree.from_leaves([leaf(1), b"short"])
