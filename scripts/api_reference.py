@@ -36,11 +36,10 @@ from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database
 from flowmarket.client.bodies import (
-    auction_bid_body,
+    bid_body,
     cancel_body,
     expected_positions_body,
     order_body,
-    package_bid_body,
 )
 from flowmarket.config import HARDHAT_DEV_KEYS
 from flowmarket.db import orders_repo
@@ -188,10 +187,10 @@ def writes() -> dict[tuple[str, str], Write]:
             expected_positions_body(DOMAIN, REPORT, KEY), "EIP-712 `ExpectedPositions`"
         ),
         ("post", "/v1/auctions/{name}/bids"): Write(
-            auction_bid_body(DOMAIN, CLOCK_BID, KEY), "EIP-712 `AuctionBid`"
+            bid_body(DOMAIN, CLOCK_BID, KEY), "EIP-712 `AuctionBid`"
         ),
         ("post", "/v1/auctions/{name}/packages"): Write(
-            package_bid_body(DOMAIN, PACKAGE_BID, KEY), "EIP-712 `PackageBid`"
+            bid_body(DOMAIN, PACKAGE_BID, KEY), "EIP-712 `PackageBid`"
         ),
         ("post", "/v1/web/typed-data/order"): Write(
             order_body(DOMAIN, ORDER, KEY)["order"],

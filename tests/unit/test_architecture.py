@@ -20,20 +20,10 @@ import pytest
 from flowmarket.cli.main import SUBCOMMAND_MODULES, build_parser
 from flowmarket.db.models import Order
 from flowmarket.orders import SIGNED_ORDER_FIELDS
+from import_walk import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[2] / "offchain" / "flowmarket"
 ADAPTERS = ("api", "db", "chain")
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)

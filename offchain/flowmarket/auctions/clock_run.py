@@ -22,6 +22,7 @@ from flowmarket.auctions.clock_bids import (
 )
 from flowmarket.auctions.clock_rounds import RoundOutcome, close_round, first_round
 from flowmarket.auctions.clock_spec import ClockSpec
+from flowmarket.auctions.revisions import latest_revisions
 from flowmarket.errors import FieldError
 
 DigestFn = Callable[[ClockBid], bytes]
@@ -40,16 +41,7 @@ class ClockRun:
 
 def effective_bids(bids: Iterable[ClockBid]) -> dict[str, ClockBid]:
     """{bidder: its highest-revision bid}; two bids with one revision are an error."""
-    out: dict[str, ClockBid] = {}
-    for bid in bids:
-        held = out.get(bid.bidder)
-        if held is not None and held.revision == bid.revision:
-            raise FieldError(
-                "bid.revision", f"{bid.bidder} has two bids with revision {bid.revision}"
-            )
-        if held is None or bid.revision > held.revision:
-            out[bid.bidder] = bid
-    return dict(sorted(out.items()))
+    return latest_revisions(bids)
 
 
 def play_round(

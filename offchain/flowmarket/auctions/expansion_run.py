@@ -19,23 +19,15 @@ from flowmarket.auctions.expansion_prices import (
     priced,
 )
 from flowmarket.auctions.expansion_spec import ExpansionSpec, PackageBid, check_package
-from flowmarket.errors import ClearingFailed, FieldError
+from flowmarket.auctions.revisions import latest_revisions
+from flowmarket.errors import ClearingFailed
 
 MAX_CUTS = 64
 
 
 def effective_packages(bids: Iterable[PackageBid]) -> list[PackageBid]:
     """Each bidder's highest-revision package, sorted by bidder."""
-    out: dict[str, PackageBid] = {}
-    for bid in bids:
-        held = out.get(bid.bidder)
-        if held is not None and held.revision == bid.revision:
-            raise FieldError(
-                "bid.revision", f"{bid.bidder} has two bids with revision {bid.revision}"
-            )
-        if held is None or bid.revision > held.revision:
-            out[bid.bidder] = bid
-    return [out[b] for b in sorted(out)]
+    return list(latest_revisions(bids).values())
 
 
 def run_expansion(spec: ExpansionSpec, bids: Iterable[PackageBid]) -> ExpansionResult:

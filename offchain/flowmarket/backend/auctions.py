@@ -40,16 +40,7 @@ PUBLIC = (AuctionStatus.ENDED, AuctionStatus.COMMITTED)
 
 
 def bid_out(row: AuctionBid) -> AuctionBidOut:
-    return AuctionBidOut(
-        bid_hash=row.bid_hash,
-        auction=row.auction,
-        round=row.round,
-        bidder=row.bidder,
-        revision=row.revision,
-        message=row.message,
-        signature=row.signature,
-        received_at=row.received_at,
-    )
+    return AuctionBidOut.model_validate(row, from_attributes=True)
 
 
 def round_out(row: AuctionRound) -> RoundOut:

@@ -16,15 +16,7 @@ from flowmarket.db.expected_tables import ExpectedReport
 
 
 def report_out(row: ExpectedReport) -> ExpectedReportOut:
-    return ExpectedReportOut(
-        report_hash=row.report_hash,
-        participant=row.participant,
-        nonce=row.nonce,
-        deadline=row.deadline,
-        positions=row.positions,
-        signature=row.signature,
-        reported_at=row.reported_at,
-    )
+    return ExpectedReportOut.model_validate(row, from_attributes=True)
 
 
 class ExpectedPositionsSql:

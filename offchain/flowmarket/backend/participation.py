@@ -47,21 +47,8 @@ def order_status(row: Order, *, open_hour: int, min_nonce: int) -> OrderStatus:
 
 
 def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
-    return OrderOut(
-        order_hash=row.order_hash,
-        participant=row.participant,
-        nonce=row.nonce,
-        from_hour=row.from_hour,
-        until_hour=row.until_hour,
-        portfolio=row.portfolio,
-        curve=row.curve,
-        replaces=row.replaces,
-        signature=row.signature,
-        accepted_at=row.accepted_at,
-        cancelled_at=row.cancelled_at,
-        replaced_by=row.replaced_by,
-        status=order_status(row, open_hour=open_hour, min_nonce=min_nonce),
-    )
+    stored = row.model_dump(include=set(OrderOut.model_fields))
+    return OrderOut(**stored, status=order_status(row, open_hour=open_hour, min_nonce=min_nonce))
 
 
 class SqlBackend(ExpectedPositionsSql):

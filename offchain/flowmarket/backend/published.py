@@ -26,14 +26,7 @@ def _commitment(row: HourResult) -> CommitmentOut | None:
         return None
     if row.commit_tx_hash is None:
         return None
-    return CommitmentOut(
-        hour=row.hour,
-        orders_root=row.orders_root,
-        prices_root=row.prices_root,
-        positions_root=row.positions_root,
-        commit_tx_hash=row.commit_tx_hash,
-        committed_at=row.committed_at,
-    )
+    return CommitmentOut.model_validate(row, from_attributes=True)
 
 
 def hour_summary(session: Session, *, hour: int) -> HourOut:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from flowmarket.client.bodies import auction_bid_body, package_bid_body
+from flowmarket.client.bodies import bid_body
 from flowmarket.client.participant_client import ParticipantClient, check_response
 from flowmarket.errors import ApiUnavailable, Conflict
 from flowmarket.signing import AuctionBidMessage, PackageBidMessage
@@ -66,9 +66,7 @@ class AuctionClient:
                 for product, points in demand.items()
             },
         )
-        body = auction_bid_body(
-            self.participant.domain(), message, self.participant.account.key.hex()
-        )
+        body = bid_body(self.participant.domain(), message, self.participant.account.key.hex())
         result: dict[str, Any] = self.participant.call(
             "POST", f"/v1/auctions/{name}/bids", json=body
         ).json()
@@ -88,9 +86,7 @@ class AuctionClient:
             amount=signable(amount),
             capacities={leg: signable(c) for leg, c in capacities.items()},
         )
-        body = package_bid_body(
-            self.participant.domain(), message, self.participant.account.key.hex()
-        )
+        body = bid_body(self.participant.domain(), message, self.participant.account.key.hex())
         result: dict[str, Any] = self.participant.call(
             "POST", f"/v1/auctions/{name}/packages", json=body
         ).json()

@@ -21,24 +21,33 @@ from flowmarket.signing import (
     sign,
 )
 from flowmarket.signing.auction_bids import bid_json
+from flowmarket.signing.typed_data import Message as SignedMessage
+
+
+def _signed(
+    domain: Domain, message: SignedMessage, private_key: str, **payload: Any
+) -> dict[str, Any]:
+    """`payload` with the envelope every signed write carries: domain and signature."""
+    return {
+        **payload,
+        "chain_id": domain.chain_id,
+        "verifying_contract": domain.verifying_contract,
+        "signature": sign(domain, message, private_key),
+    }
 
 
 def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:
     """POST /v1/orders: `order` signed with `private_key` for `domain`."""
-    return {
-        "order": {
-            "participant": order.participant,
-            "nonce": order.nonce,
-            "from_hour": order.from_hour,
-            "until_hour": order.until_hour,
-            "portfolio": order.portfolio,
-            "curve": [list(point) for point in order.curve],
-            "replaces": order.replaces,
-        },
-        "chain_id": domain.chain_id,
-        "verifying_contract": domain.verifying_contract,
-        "signature": sign(domain, order, private_key),
+    fields = {
+        "participant": order.participant,
+        "nonce": order.nonce,
+        "from_hour": order.from_hour,
+        "until_hour": order.until_hour,
+        "portfolio": order.portfolio,
+        "curve": [list(point) for point in order.curve],
+        "replaces": order.replaces,
     }
+    return _signed(domain, order, private_key, order=fields)
 
 
 def cancel_body(domain: Domain, message: CancelMessage, private_key: str) -> dict[str, Any]:
@@ -54,34 +63,18 @@ def expected_positions_body(
     domain: Domain, report: ExpectedPositionsMessage, private_key: str
 ) -> dict[str, Any]:
     """POST /v1/expected-positions: the report signed for `domain`."""
-    return {
-        "report": {
-            "participant": report.participant,
-            "nonce": report.nonce,
-            "deadline": report.deadline,
-            "positions": report.positions,
-        },
-        "chain_id": domain.chain_id,
-        "verifying_contract": domain.verifying_contract,
-        "signature": sign(domain, report, private_key),
+    fields = {
+        "participant": report.participant,
+        "nonce": report.nonce,
+        "deadline": report.deadline,
+        "positions": report.positions,
     }
+    return _signed(domain, report, private_key, report=fields)
 
 
-def auction_bid_body(domain: Domain, bid: AuctionBidMessage, private_key: str) -> dict[str, Any]:
-    """POST /v1/auctions/{bid.auction}/bids: a clock-round bid signed for `domain`."""
-    return {
-        "bid": bid_json(bid),
-        "chain_id": domain.chain_id,
-        "verifying_contract": domain.verifying_contract,
-        "signature": sign(domain, bid, private_key),
-    }
-
-
-def package_bid_body(domain: Domain, bid: PackageBidMessage, private_key: str) -> dict[str, Any]:
-    """POST /v1/auctions/{bid.auction}/packages: a sealed package bid signed for `domain`."""
-    return {
-        "bid": bid_json(bid),
-        "chain_id": domain.chain_id,
-        "verifying_contract": domain.verifying_contract,
-        "signature": sign(domain, bid, private_key),
-    }
+def bid_body(
+    domain: Domain, bid: AuctionBidMessage | PackageBidMessage, private_key: str
+) -> dict[str, Any]:
+    """POST /v1/auctions/{bid.auction}/bids (a clock-round `AuctionBid`) or .../packages
+    (a sealed `PackageBid`): the bid signed for `domain`."""
+    return _signed(domain, bid, private_key, bid=bid_json(bid))

@@ -6,10 +6,11 @@ packaged ones or a path); everything else computes from its arguments.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from import_walk import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[3] / "offchain" / "flowmarket"
 ALLOWED_FLOWMARKET = {"catalogue", "strategy", "agents", "clearing", "errors"}
@@ -33,16 +34,6 @@ IO_MODULES = {"pathlib", "importlib"}
 LOADER = Path("catalogue/spec.py")
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 @pytest.mark.parametrize("package", ["catalogue", "strategy", "agents"])
 def test_pure_packages_import_only_numpy_the_standard_library_and_each_other(
     package: str,
@@ -50,7 +41,7 @@ def test_pure_packages_import_only_numpy_the_standard_library_and_each_other(
     offenders = []
     for path in sorted((PACKAGE / package).rglob("*.py")):
         relative = path.relative_to(PACKAGE)
-        for module in _imports(path):
+        for module in imported_modules(path):
             top, _, rest = module.partition(".")
             if top == "flowmarket":
                 ok = rest.split(".")[0] in ALLOWED_FLOWMARKET

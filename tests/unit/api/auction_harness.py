@@ -20,7 +20,7 @@ from flowmarket.api.limits import ApiLimits
 from flowmarket.auctioneer import lifecycle
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
-from flowmarket.client.bodies import auction_bid_body, package_bid_body
+from flowmarket.client.bodies import bid_body
 from flowmarket.db import orders_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
@@ -45,7 +45,7 @@ class AuctionApi:
             account.address, auction, round_, revision,
             {k: tuple(tuple(p) for p in v) for k, v in demand.items()},
         )  # fmt: skip
-        return auction_bid_body(DOMAIN, message, account.key.hex())
+        return bid_body(DOMAIN, message, account.key.hex())
 
     def bid(
         self,
@@ -67,7 +67,7 @@ class AuctionApi:
         revision: int = 0,
     ) -> Any:
         message = PackageBidMessage(account.address, auction, revision, amount, capacities)
-        body = package_bid_body(DOMAIN, message, account.key.hex())
+        body = bid_body(DOMAIN, message, account.key.hex())
         return self.client.post(f"/v1/auctions/{auction}/packages", json=body)
 
     def create_and_open(self, doc: dict[str, Any]) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import flowmarket.clearing
+from import_walk import imported_modules
 
 PACKAGE = Path(flowmarket.clearing.__file__).parent
 ALLOWED_ROOTS = {
@@ -21,23 +21,12 @@ ALLOWED_ROOTS = {
 ALLOWED_PREFIXES = ("flowmarket.clearing", "flowmarket.errors")
 
 
-def imports_of(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{path.name}: relative import"
-            found.add(node.module or "")
-    return found
-
-
 def test_clearing_modules_import_nothing_but_numpy_scipy_and_pure_stdlib() -> None:
     offenders = []
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) >= 8
     for path in modules:
-        for name in imports_of(path):
+        for name in imported_modules(path):
             if name.split(".")[0] in ALLOWED_ROOTS or name.startswith(ALLOWED_PREFIXES):
                 continue
             offenders.append(f"{path.name} imports {name}")
@@ -47,4 +36,4 @@ def test_clearing_modules_import_nothing_but_numpy_scipy_and_pure_stdlib() -> No
 def test_import_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom flowmarket.db import session\n", encoding="utf-8")
-    assert imports_of(bad) == {"os", "flowmarket.db"}
+    assert imported_modules(bad) == {"os", "flowmarket.db"}
