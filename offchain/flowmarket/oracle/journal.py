@@ -23,7 +23,7 @@ from typing import cast
 
 from sqlmodel import Session
 
-from flowmarket.clearing import ResultDoc
+from flowmarket.clearing import OrdersDoc, ResultDoc
 from flowmarket.db import oracle_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import JournalError
@@ -65,6 +65,11 @@ def require(session: Session, hour: int, *, light: bool = False) -> OracleHour:
     if row is None:
         raise JournalError(f"hour {hour}: not in the journal")
     return row
+
+
+def engine_doc_of(row: OracleHour) -> OrdersDoc:
+    """The journaled engine document (stored by the snapshot step, from an `OrdersDoc`)."""
+    return cast(OrdersDoc, row.engine_doc)
 
 
 def result_of(row: OracleHour) -> ResultDoc:

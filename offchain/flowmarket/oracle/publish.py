@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from flowmarket.clearing import OrdersDoc
 from flowmarket.collateral import requirement
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.merkle import ProofIndex
@@ -23,7 +24,7 @@ from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle
-from flowmarket.oracle.journal import advance, commitment_of, require, result_of
+from flowmarket.oracle.journal import advance, commitment_of, engine_doc_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
 from flowmarket.states import JournalStep
 
@@ -37,7 +38,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
         result, commitment = result_of(row), commitment_of(row)
         bundle = ctx.bundles.get(result, hour=hour, fee_bps=row.fee_bps)
         tx_hash = row.tx_hash or ""
-        engine_doc, collateral = row.engine_doc, row.collateral
+        engine_doc, collateral = engine_doc_of(row), row.collateral
         oracle_repo.fill_commitment(
             session,
             hour=hour,
@@ -64,7 +65,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
 
 
 def write_order_set(
-    state_dir: Path, hour: int, engine_doc: dict[str, Any], collateral: dict[str, Any]
+    state_dir: Path, hour: int, engine_doc: OrdersDoc, collateral: dict[str, Any]
 ) -> Path:
     """`hours/<h>.orders.json`: the order set exactly as cleared (after the collateral
     rules), which `flowmarket clear` re-clears into the committed roots, and the

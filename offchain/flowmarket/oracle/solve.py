@@ -9,18 +9,17 @@ ONE transaction, so a crash leaves the hour either snapshotted or fully cleared.
 from __future__ import annotations
 
 import time
-from typing import cast
 
 from sqlmodel import Session
 
-from flowmarket.clearing import ClearFn, OrdersDoc, ResultDoc, clear_document
+from flowmarket.clearing import ClearFn, ResultDoc, clear_document
 from flowmarket.db import exclusions_repo, oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
 from flowmarket.oracle.bundles import BundleCache
 from flowmarket.oracle.delivery import delivered_by
 from flowmarket.oracle.hour_commitment import build_hour_bundle
-from flowmarket.oracle.journal import advance
+from flowmarket.oracle.journal import advance, engine_doc_of
 from flowmarket.oracle.quarantine import clear_with_quarantine, quarantine_alert
 from flowmarket.states import Exclusion, JournalStep
 
@@ -45,7 +44,7 @@ def solve_hour(
         raise Conflict(
             "hour", f"hour {hour} already has stored results but its journal says '{row.step}'"
         )
-    doc = cast(OrdersDoc, row.engine_doc)  # written by the snapshot step from an OrdersDoc
+    doc = engine_doc_of(row)
     products = set(doc.get("products", ()))
     prior = {
         p: v for p, v in results_repo.prices_before(session, hour=hour).items() if p in products
