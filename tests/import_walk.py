@@ -20,3 +20,19 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             found.add("." * node.level + (node.module or ""))
     return found
+
+
+def foreign_imports(
+    package: Path, *, roots: set[str], prefixes: tuple[str, ...], at_least: int
+) -> list[str]:
+    """ "file imports module" for every import of a module under `package` that is neither
+    in `roots` (top-level names) nor under `prefixes`; `at_least` modules must be found."""
+    modules = sorted(package.rglob("*.py"))
+    if len(modules) < at_least:
+        return [f"{package}: only {len(modules)} modules, expected at least {at_least}"]
+    return [
+        f"{path.name} imports {name}"
+        for path in modules
+        for name in sorted(imported_modules(path))
+        if name.split(".")[0] not in roots and not name.startswith(prefixes)
+    ]

@@ -13,11 +13,11 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.api.auction_backend import ClockIntake, ExpansionIntake, VerifiedBid
 from flowmarket.api.auction_schemas import SignedClockBidIn, SignedPackageBidIn
-from flowmarket.api.intake import check_domain
+from flowmarket.api.intake import check_domain, check_signer
 from flowmarket.auctions.clock_bids import check_bid, clock_bid
 from flowmarket.auctions.expansion_spec import check_package, package_bid
 from flowmarket.errors import Conflict, FieldError
-from flowmarket.signing import AuctionBidMessage, Domain, PackageBidMessage, digest, recover
+from flowmarket.signing import AuctionBidMessage, Domain, PackageBidMessage, digest
 from flowmarket.signing.auction_bids import bid_json
 
 
@@ -48,7 +48,7 @@ def verify_clock_bid(
     bid_hash = digest(domain, message)  # also checks every number's fixed-point form
     parsed = clock_bid(message)
     check_bid(intake.spec, state, parsed, intake.allowed)
-    _check_signer(domain, message, request.signature)
+    check_signer(domain, message, request.signature)
     return VerifiedBid(
         bid_hash, name, bid.round, message.bidder, bid.revision, bid_json(message),
         request.signature.lower(), parsed,
@@ -80,21 +80,8 @@ def verify_package_bid(
     bid_hash = digest(domain, message)
     parsed = package_bid(message)
     check_package(intake.spec, parsed)
-    _check_signer(domain, message, request.signature)
+    check_signer(domain, message, request.signature)
     return VerifiedBid(
         bid_hash, name, 0, message.bidder, bid.revision, bid_json(message),
         request.signature.lower(), parsed,
     )  # fmt: skip
-
-
-def _check_signer(domain: Domain, message: AuctionBidMessage | PackageBidMessage, sig: str) -> None:
-    try:
-        signer = recover(domain, message, bytes.fromhex(sig[2:]))
-    except (ValueError, TypeError) as exc:
-        raise FieldError("signature", f"cannot recover a signer: {exc}") from None
-    if signer.lower() != message.bidder.lower():
-        raise FieldError(
-            "signature",
-            f"signed by {signer}, not by bidder {message.bidder} "
-            "(wrong key, chain id or ledger address?)",
-        )

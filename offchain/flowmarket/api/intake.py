@@ -18,10 +18,12 @@ from flowmarket.clearing.curves import validate_book
 from flowmarket.errors import FieldError, InvalidOrder
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import (
+    AuctionBidMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
     OrderMessage,
+    PackageBidMessage,
     digest,
     recover,
 )
@@ -114,18 +116,28 @@ def check_domain(chain_id: int, contract: str | None, *, domain: Domain) -> None
 
 
 def check_signer(
-    domain: Domain, message: OrderMessage | CancelMessage | ExpectedPositionsMessage, sig: str
+    domain: Domain,
+    message: OrderMessage
+    | CancelMessage
+    | ExpectedPositionsMessage
+    | AuctionBidMessage
+    | PackageBidMessage,
+    sig: str,
 ) -> None:
-    """Raise FieldError("signature") unless `sig` recovers to `message.participant`."""
+    """Raise FieldError("signature") unless `sig` recovers to the message's participant
+    (its bidder, for an auction bid)."""
+    if isinstance(message, AuctionBidMessage | PackageBidMessage):
+        role, claimed = "bidder", message.bidder
+    else:
+        role, claimed = "participant", message.participant
     try:
         signer = recover(domain, message, bytes.fromhex(sig[2:]))
     except (ValueError, TypeError) as exc:
         raise FieldError("signature", f"cannot recover a signer: {exc}") from None
-    if signer.lower() != message.participant.lower():
+    if signer.lower() != claimed.lower():
         raise FieldError(
             "signature",
-            f"signed by {signer}, not by participant {message.participant} "
-            "(wrong key, chain id or ledger address?)",
+            f"signed by {signer}, not by {role} {claimed} (wrong key, chain id or ledger address?)",
         )
 
 

@@ -110,11 +110,7 @@ def parse_clock_spec(doc: Any) -> ClockSpec:
     if len(items) > MAX_PRODUCTS:
         raise FieldError("products", f"has {len(items)} products; the limit is {MAX_PRODUCTS}")
     products = tuple(_product(raw, f"products[{k}]", lot, tick) for k, raw in enumerate(items))
-    seen: set[str] = set()
-    for k, product in enumerate(products):
-        if product.name in seen:
-            raise FieldError(f"products[{k}].name", f"{product.name!r} appears twice")
-        seen.add(product.name)
+    parsing.unique_names([product.name for product in products], field="products")
     return ClockSpec(
         name=parsing.name(doc["name"], field="name"),
         seller=parsing.address(doc["seller"], field="seller"),

@@ -111,11 +111,7 @@ def parse_expansion_spec(doc: Any) -> ExpansionSpec:
     if len(items) > MAX_LEGS:
         raise FieldError("legs", f"has {len(items)} legs; the limit is {MAX_LEGS}")
     legs = tuple(_leg(raw, f"legs[{k}]") for k, raw in enumerate(items))
-    seen: set[str] = set()
-    for k, leg in enumerate(legs):
-        if leg.name in seen:
-            raise FieldError(f"legs[{k}].name", f"{leg.name!r} appears twice")
-        seen.add(leg.name)
+    parsing.unique_names([leg.name for leg in legs], field="legs")
     return ExpansionSpec(
         name=parsing.name(doc["name"], field="name"),
         seller=parsing.address(doc["seller"], field="seller"),

@@ -8,7 +8,7 @@ Unknown keys are errors, never ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
@@ -85,6 +85,15 @@ def multiple_of(value: int, unit: int, *, field: str, what: str) -> int:
     if value % unit:
         raise FieldError(field, f"must be a multiple of the {what}")
     return value
+
+
+def unique_names(names: Sequence[str], *, field: str) -> None:
+    """FieldError at `field[k].name` for the first name that appears twice."""
+    seen: set[str] = set()
+    for k, item in enumerate(names):
+        if item in seen:
+            raise FieldError(f"{field}[{k}].name", f"{item!r} appears twice")
+        seen.add(item)
 
 
 def _join(field: str, key: str) -> str:
