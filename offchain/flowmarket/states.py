@@ -114,3 +114,29 @@ class Exclusion(StrEnum):
     PARTICIPANT_RATE = "participant-rate"  # the participant's orders beyond its total rate
     COLLATERAL = "collateral"  # the worst case the participant's collateral cannot back
     QUARANTINE = "quarantine"  # named by the certificate gate: the hour cannot clear with it
+
+
+class ProposalState(IntEnum):
+    """OpenZeppelin `IGovernor.ProposalState` of a governance proposal, on chain."""
+
+    PENDING = 0
+    ACTIVE = 1
+    CANCELED = 2
+    DEFEATED = 3
+    SUCCEEDED = 4
+    QUEUED = 5
+    EXPIRED = 6
+    EXECUTED = 7
+
+    @property
+    def label(self) -> str:
+        """As the web pages show it: `Pending`, `Active`, ..."""
+        return self.name.capitalize()
+
+
+class VoteSupport(IntEnum):
+    """OpenZeppelin `GovernorCountingSimple.VoteType`: the `support` of `castVote`."""
+
+    AGAINST = 0
+    FOR = 1
+    ABSTAIN = 2

@@ -22,6 +22,7 @@ from flowmarket.collateral import CollateralParams, classify
 from flowmarket.config import Settings
 from flowmarket.errors import ChainUnavailable, Conflict, NotFound
 from flowmarket.money import from_wad
+from flowmarket.states import ProposalState, VoteSupport
 from flowmarket.web.schemas import (
     ActionOut,
     CollateralOut,
@@ -30,9 +31,6 @@ from flowmarket.web.schemas import (
     TxOut,
     VoterOut,
 )
-
-STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
-SUPPORT = ("against", "for", "abstain")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class ChainMarketView:
             proposal_id=str(proposal_id),
             proposer=args["proposer"],
             description=args["description"],
-            state=STATES[governor.functions.state(proposal_id).call()],
+            state=ProposalState(governor.functions.state(proposal_id).call()).label,
             snapshot_block=snapshot,
             deadline_block=int(args["voteEnd"]),
             votes_for=str(for_),
@@ -127,16 +125,16 @@ class ChainMarketView:
 
     def vote_tx(self, proposal_id: int, support: int) -> TxOut:
         governor = self.contract("MarketGovernor")
-        state = STATES[_call_state(governor, proposal_id)]
-        if state != "Active":
+        state = ProposalState(_call_state(governor, proposal_id))
+        if state != ProposalState.ACTIVE:
             raise Conflict(
                 "proposal_id",
-                f"proposal {proposal_id} is {state}: votes are only cast while Active",
+                f"proposal {proposal_id} is {state.label}: votes are only cast while Active",
             )
         return TxOut(
             to=governor.address,
             data=governor.encode_abi("castVote", args=[proposal_id, support]),
-            description=f"vote {SUPPORT[support]} on proposal {proposal_id}",
+            description=f"vote {VoteSupport(support).name.lower()} on proposal {proposal_id}",
         )
 
     def delegate_tx(self, delegatee: str) -> TxOut:

@@ -13,9 +13,7 @@ from typing import Any
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.setup import Cast
 from flowmarket.errors import ChainError
-
-FOR, AGAINST = 1, 0
-SUCCEEDED, EXECUTED = 4, 7  # OpenZeppelin Governor's ProposalState
+from flowmarket.states import ProposalState, VoteSupport
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class FeeChange:
     new_fee_bps: int
     votes_for: int
     votes_against: int
-    state: int
+    state: ProposalState
 
 
 def _mine(cast: Cast, blocks: int) -> None:
@@ -74,13 +72,13 @@ def change_fee(
         )
     )
     for voter in voters_for:
-        cast.send(voter, "MarketGovernor", "castVote", proposal_id, FOR)
+        cast.send(voter, "MarketGovernor", "castVote", proposal_id, VoteSupport.FOR)
     for voter in voters_against:
-        cast.send(voter, "MarketGovernor", "castVote", proposal_id, AGAINST)
+        cast.send(voter, "MarketGovernor", "castVote", proposal_id, VoteSupport.AGAINST)
     _mine(cast, governance["voting_period_blocks"] + 1)
-    state = int(governor.state(proposal_id).call())
-    if state != SUCCEEDED:
-        raise ChainError(f"proposal {proposal_id}: state {state} after the vote, not Succeeded")
+    state = ProposalState(governor.state(proposal_id).call())
+    if state != ProposalState.SUCCEEDED:
+        raise ChainError(f"proposal {proposal_id}: {state.label} after the vote, not Succeeded")
     emit(DemoEvent("governance", 3, steps, "queued in the timelock"))
     cast.send(proposer, "MarketGovernor", "queue", *action, description_hash)
     _advance(cast, governance["timelock_delay_s"] + 1)
@@ -99,5 +97,5 @@ def change_fee(
         fee,
         int(in_favour),
         int(against),
-        int(governor.state(proposal_id).call()),
+        ProposalState(governor.state(proposal_id).call()),
     )
