@@ -37,8 +37,13 @@ UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
 HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "guardian")
 CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
 ACTORS = ("alice", "bob")
+# Examples per machine by Hypothesis profile (tests/conftest.py): CI runs the fixed-seed
+# `ci` set, `deep` a hundred times as many fresh random ones. Each example is ~40
+# transactions and ~350 calls on the Hardhat node: measured 13 s (collateral) and 45 s
+# (settlement) per example at load average 11 on the shared 2-core machine, 9 s at 3.5.
+EXAMPLES = {"ci": 20, "deep": 2_000}
 MACHINE_SETTINGS = settings(
-    max_examples=3,
+    max_examples=EXAMPLES[settings.get_current_profile_name()],
     stateful_step_count=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -218,7 +223,7 @@ class SettlementMachine(ChainMachine):
             self.week.proof(address),
         )
         assert got == expected, (who, amount, got, expected)
-        if expected == "ok" and self.status[who] == DEFAULTED and self.outstanding[who] == 0:
+        if expected == "ok" and self.status[who] == DEFAULTED:  # it just defaulted
             self.grace_end[who] = m.view("WeeklySettlement", "graceEndsAt", 0, address)
 
     def predict_execute(self, who: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from web3 import Web3
@@ -19,10 +21,33 @@ def test_session_node_is_a_hardhat_chain_with_funded_dev_accounts(w3: Web3) -> N
     assert w3.eth.get_balance(w3.eth.accounts[0]) > 0
 
 
-def test_chain_snapshot_reverts_what_a_test_did(w3: Web3, chain_snapshot: str) -> None:
-    before = w3.eth.block_number
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    assert w3.eth.block_number == before + 1
+def test_chain_snapshot_reverts_what_a_test_did(
+    w3: Web3, node_reverter: Callable[[Web3], AbstractContextManager[str]]
+) -> None:
+    sender, receiver = w3.eth.accounts[5], w3.eth.accounts[6]
+
+    def state() -> tuple[int, int, int, int, int]:
+        latest = w3.eth.get_block("latest")
+        return (
+            latest["number"],
+            latest["timestamp"],
+            w3.eth.get_balance(sender),
+            w3.eth.get_balance(receiver),
+            w3.eth.get_transaction_count(sender),
+        )
+
+    before = state()
+    with node_reverter(w3):  # what `chain_snapshot` does around a test
+        w3.provider.make_request("evm_increaseTime", [7 * 24 * 3600])  # type: ignore[arg-type]
+        tx = w3.eth.send_transaction({"from": sender, "to": receiver, "value": 10**18})
+        w3.eth.wait_for_transaction_receipt(tx)
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        during = state()
+        assert during[0] == before[0] + 2
+        assert during[1] >= before[1] + 7 * 24 * 3600
+        assert during[3] == before[3] + 10**18
+        assert during[4] == before[4] + 1
+    assert state() == before
 
 
 def test_chain_up_starts_a_node_once_and_chain_down_stops_it(tmp_path: Path) -> None:
