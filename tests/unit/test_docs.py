@@ -49,3 +49,17 @@ def test_the_check_catches_workspace_links_and_dangling_paths(tmp_path: Path) ->
         "../shared/spec/market.md",
         "missing.md",
     ]
+
+
+def test_the_readme_command_table_names_every_subcommand() -> None:
+    from flowmarket.cli.main import SUBCOMMAND_MODULES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cells = [line.split(" | ")[0] for line in readme.splitlines() if line.startswith("| `flow")]
+    commands = [module.rsplit(".", 1)[1].replace("_", "-") for module in SUBCOMMAND_MODULES]
+    missing = [
+        name
+        for name in commands
+        if not any(re.search(rf"(flowmarket |`|/ ){re.escape(name)}\b", cell) for cell in cells)
+    ]
+    assert missing == []
