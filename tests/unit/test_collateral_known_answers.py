@@ -58,6 +58,7 @@ def test_state_boundaries_are_exact() -> None:
         ).state
 
     assert state(120, 100) == OK  # excess 20 = 20 % of 100: not below the buffer
+    assert state(121, 101) == OK  # trigger ⌊101 × 20 %⌋ = 20 wei, not 20.2: excess 20 is ok
     assert state(119, 100) == WARNING
     assert state(100, 100) == WARNING  # no excess at all, but not below
     assert state(99, 100) == BELOW
@@ -70,6 +71,7 @@ def test_state_boundaries_are_exact() -> None:
     warned = classify(ALICE, collateral=119, required=100, params=PARAMS, restricted=False)
     assert warned.excess == 19
     assert warned.warning_trigger == 20  # ⌊100 × 2 000 / 10 000⌋
+    assert warned.warning_buffer_bps == 2_000
     assert not warned.must_cut
     assert classify(ALICE, collateral=5, required=0, params=PARAMS, restricted=True).must_cut
 

@@ -8,6 +8,7 @@ and every proof leads to the root through sorted-pair hashing done here.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from eth_hash.auto import keccak
 
@@ -181,6 +182,11 @@ def test_a_five_leaf_tree_has_openzeppelins_layout_and_every_proof_reaches_its_r
         assert verify(tree.root, item, proof)
         assert not verify(tree.root, leaf(9), proof)
         assert not verify(tree.root, item, proof[:-1])
+    rows = np.frombuffer(ordered[3] + ordered[0], dtype=np.uint8).reshape(2, 32)
+    assert index.proofs(rows) == [tree.proof(ordered[3]), tree.proof(ordered[0])]
+    bad = np.frombuffer(ordered[1] + leaf(9), dtype=np.uint8).reshape(2, 32)
+    with pytest.raises(InvalidInput, match=rf"^leaves\[1\]: 0x{leaf(9).hex()} is not a leaf"):
+        index.proofs(bad)
     with pytest.raises(InvalidInput, match=r"^leaf: 0x[0-9a-f]{64} is not a leaf of this tree$"):
         index.proof(leaf(9))
     with pytest.raises(InvalidInput, match=r"^leaf: 0x[0-9a-f]{64} is not a leaf of this tree$"):
