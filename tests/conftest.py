@@ -6,7 +6,7 @@ Each chain test that changes state should take `chain_snapshot`, which reverts
 the node to where the test started.
 
 Hypothesis profiles (the tests may read the environment; the package never does):
-`FLOWMARKET_HYPOTHESIS_PROFILE=ci` (the default, and what CI runs) derandomizes every
+`FLOWMARKET_TEST_HYPOTHESIS_PROFILE=ci` (the default, and what CI runs) derandomizes every
 property test, so each run draws the same examples (a fixed seed per test) and a
 failure reproduces; `deep` draws fresh random examples, 1 000 for the tests that do not
 set their own count, and a hundred times as many for the stateful contract tests
@@ -33,10 +33,12 @@ from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
 HYPOTHESIS_PROFILES = ("ci", "deep")
 hypothesis_settings.register_profile("ci", derandomize=True)
 hypothesis_settings.register_profile("deep", derandomize=False, max_examples=1_000)
-_profile = os.environ.get("FLOWMARKET_HYPOTHESIS_PROFILE", "ci")
+_profile = os.environ.get("FLOWMARKET_TEST_HYPOTHESIS_PROFILE", "ci")
 if _profile not in HYPOTHESIS_PROFILES:
     choices = ", ".join(HYPOTHESIS_PROFILES)
-    raise pytest.UsageError(f"FLOWMARKET_HYPOTHESIS_PROFILE: {_profile!r} is not one of {choices}")
+    raise pytest.UsageError(
+        f"FLOWMARKET_TEST_HYPOTHESIS_PROFILE: {_profile!r} is not one of {choices}"
+    )
 hypothesis_settings.load_profile(_profile)
 
 

@@ -36,7 +36,7 @@ def test_overrides_are_parsed_as_the_type_of_their_default(tmp_path: Path) -> No
         ("FLOWMARKET_TX_TIMEOUT_S", "nan", "expected a finite number"),
         ("FLOWMARKET_ORACLE_POLL_S", "-1", "must not be negative"),
         ("FLOWMARKET_API_MAX_BODY_BYTES", "-5", "must not be negative"),
-        ("FLOWMARKET_RPC_ULR", "http://127.0.0.1:8545", "no such setting"),
+        ("FLOWMARKET_RPC_" + "ULR", "http://127.0.0.1:8545", "no such setting"),  # a typo
     ],
 )
 def test_a_bad_variable_is_a_field_error_naming_it(name: str, value: str, reason: str) -> None:
@@ -52,3 +52,29 @@ def test_a_bad_variable_ends_the_command_with_exit_code_2_and_one_line(
     assert main(["clear", str(tmp_path / "orders.json")]) == 2
     err = capsys.readouterr().err
     assert err == "flowmarket clear: error: FLOWMARKET_API_PORT: expected an integer, got 'abc'\n"
+
+
+def test_every_flowmarket_variable_the_repository_names_is_a_setting_or_the_tests() -> None:
+    # load_settings refuses an unknown FLOWMARKET_* variable, so a tool, script or doc
+    # that tells people to set one must name a setting (or FLOWMARKET_TEST_*, the test
+    # suite's own); a stem like FLOWMARKET_API_ must start at least one setting.
+    import re
+
+    from flowmarket.config import TEST_PREFIX, Settings, env_name
+
+    root = Path(__file__).resolve().parents[2]
+    names = {env_name(name) for name in Settings.__dataclass_fields__}
+    files = [root / "README.md", root / ".ci" / "run"]
+    for folder in ("docs", "scripts", "tests", "bench", "offchain"):
+        files += [p for p in (root / folder).rglob("*") if p.suffix in {".md", ".py", ""}]
+    offenders = set()
+    for path in files:
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        for word in re.findall(r"FLOWMARKET_[A-Z0-9_]+", path.read_text(errors="replace")):
+            if word in names or word.startswith(TEST_PREFIX):
+                continue
+            if word.endswith("_") and any(name.startswith(word) for name in names):
+                continue
+            offenders.add(f"{path.relative_to(root)}: {word}")
+    assert sorted(offenders) == []
