@@ -2,10 +2,13 @@
 
 The documents' types are in `schema` (`OrdersDoc`, `PriorDoc`, `ResultDoc`). ORDERS.json:
 {"products": [...] (optional catalogue), "orders": [{"id", "participant", "portfolio":
-{product: weight}, "curve": [[quantity, price], ...]}]}. PRIOR.json: {"prices":
-{product: price}}. Without a catalogue the products are those named by the orders and
-the prior, sorted. A product missing from the prior has prior price 0. The parsers
-take any decoded JSON and raise `InvalidOrder` / `InvalidInput` naming the field.
+{product: weight}, "curve": [[quantity, price], ...]}], "network": {...} (optional,
+`network_document`)}; "hour" and "collateral", which the published order sets carry
+for verifiers, are allowed and not used; any other key is an error. PRIOR.json:
+{"prices": {product: price}, "link_prices": {link: μ} (optional)}. Without a catalogue
+the products are those named by the orders and the prior, sorted. A product missing
+from the prior has prior price 0. The parsers take any decoded JSON and raise
+`InvalidOrder` / `InvalidInput` naming the field.
 """
 
 from __future__ import annotations
@@ -19,8 +22,22 @@ import scipy.sparse as sp
 
 from flowmarket.clearing.engine import clear
 from flowmarket.clearing.model import ClearingResult, FloatArray, OrderBook, SolverOptions
+from flowmarket.clearing.network_document import (
+    add_network_result,
+    parse_link_prior,
+    parse_network,
+)
 from flowmarket.clearing.schema import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput, InvalidOrder
+
+ORDERS_KEYS = frozenset({"products", "orders", "network", "hour", "collateral"})
+PRIOR_KEYS = frozenset({"prices", "link_prices"})
+
+
+def _known_keys(doc: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise InvalidInput(f"{where}: unknown key {unknown[0]!r}")
 
 
 def _number(value: Any, where: str) -> float:
@@ -85,6 +102,7 @@ def parse_prior(prior_doc: Mapping[str, Any] | None) -> dict[str, float]:
     prices = prior_doc.get("prices") if isinstance(prior_doc, Mapping) else None
     if not isinstance(prices, Mapping):
         raise InvalidInput("prior: expected an object with a 'prices' object")
+    _known_keys(prior_doc, PRIOR_KEYS, "prior")
     out: dict[str, float] = {}
     for name, value in prices.items():
         if (
@@ -102,6 +120,7 @@ def parse_orders(doc: Mapping[str, Any], prior: Mapping[str, float] | None = Non
     orders = doc.get("orders") if isinstance(doc, Mapping) else None
     if not isinstance(orders, Sequence) or isinstance(orders, str):
         raise InvalidInput("orders: expected a list of orders")
+    _known_keys(doc, ORDERS_KEYS, "orders file")
     products = _catalogue(doc, orders, prior or {})
     index = {name: k for k, name in enumerate(products)}
     ids: list[str] = []
@@ -197,5 +216,17 @@ def clear_document(
     into RESULT.json. An `schema.ClearFn`."""
     prior = parse_prior(prior_doc)
     book = parse_orders(orders_doc, prior)
-    result = clear(book, _prior_vector(book.products, prior), options)
-    return result_document(book, result)
+    if "network" not in orders_doc:
+        return result_document(book, clear(book, _prior_vector(book.products, prior), options))
+    network, labels = parse_network(orders_doc["network"], book.products)
+    result = clear(
+        book,
+        _prior_vector(book.products, prior),
+        options,
+        network=network,
+        link_prior=parse_link_prior(prior_doc, network),
+    )
+    out = result_document(book, result)
+    if result.network is not None:
+        add_network_result(out, network, labels, result.network)
+    return out

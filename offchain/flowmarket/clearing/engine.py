@@ -25,21 +25,30 @@ from flowmarket.clearing.model import (
     SolverOptions,
     SolverStats,
 )
+from flowmarket.clearing.network import Network
+from flowmarket.clearing.networked import clear_with_network
 from flowmarket.clearing.newton import imbalance_target, solve_dual
 from flowmarket.clearing.prices import unique_prices
 from flowmarket.errors import InvalidInput
 
 
 def clear(
-    book: OrderBook, prior: FloatArray | None = None, options: SolverOptions | None = None
+    book: OrderBook,
+    prior: FloatArray | None = None,
+    options: SolverOptions | None = None,
+    *,
+    network: Network | None = None,
+    link_prior: FloatArray | None = None,
 ) -> ClearingResult:
     """Clear one hour.
 
     prior: (n,) previous prices in tokens per GB (tie-break and starting point);
     None means all zeros, so without history the prices closest to 0 are chosen.
-    Raises `InvalidOrder` for a bad order, and `CertificateFailed` naming the orders
-    that make it unreachable when the certificate is beyond the gate's tolerances
-    (`gate`): a result is never returned unchecked.
+    network: links between the products' nodes (`networked`; `InvalidInput` when
+    bad); link_prior: (L,) previous link prices (0 without). Raises `InvalidOrder`
+    for a bad order, and `CertificateFailed` naming the orders that make it
+    unreachable when the certificate is beyond the gate's tolerances (`gate`): a
+    result is never returned unchecked.
     """
     opts = options or SolverOptions()
     clock = time.perf_counter()
@@ -61,6 +70,9 @@ def clear(
         gate.check_representable(book, lin)
         ops = DualOperators.of(lin)
         lap("build")
+        if network is not None:
+            priors = (start, link_prior)
+            return clear_with_network(book, lin, ops, priors, opts, network, (lap, seconds))
         solution = solve_dual(lin, ops, start, opts)
         lap("newton")
         prices, exact = solution.prices, False

@@ -74,19 +74,34 @@ def check_representable(book: OrderBook, lin: LinearOrders) -> None:
 
 
 def check(
-    book: OrderBook, lin: LinearOrders, ops: DualOperators, result: ClearingResult, tol: float
+    book: OrderBook,
+    lin: LinearOrders,
+    ops: DualOperators,
+    result: ClearingResult,
+    tol: float,
+    flows: tuple[FloatArray, FloatArray] | None = None,
+    gap_allowance: float = 0.0,
 ) -> None:
-    """Raise `CertificateFailed` unless `result` is within the gate's tolerances."""
+    """Raise `CertificateFailed` unless `result` is within the gate's tolerances.
+
+    flows: with a network, (outflow − inflow, outflow + inflow) per product (n,) GB/h:
+    part of each product's balance and of its gross flow; gap_allowance: what the
+    network adds to the duality gap's tolerance (tokens/h, `networked`).
+    """
     x = result.linear_quantity
     prices = result.prices
     imbalance = net_demand(ops, x)
-    bound = tol * np.maximum(1.0, gross_flow(lin, x))
+    gross = gross_flow(lin, x)
+    if flows is not None:
+        imbalance = imbalance + flows[0]
+        gross = gross + flows[1]
+    bound = tol * np.maximum(1.0, gross)
     curve = curve_quantity(book, book.portfolios.T @ prices)
     gap = np.abs(result.order_quantity - curve)
     gap_bound = tol * np.maximum(1.0, curve_extent(book))
     bad_products = ~(np.abs(imbalance) <= bound) | ~np.isfinite(prices)
     bad_orders = ~(gap <= gap_bound)
-    duality_ok = result.certificate.duality_gap <= float(np.abs(prices) @ bound)
+    duality_ok = result.certificate.duality_gap <= float(np.abs(prices) @ bound) + gap_allowance
     if not (bad_products.any() or bad_orders.any()) and duality_ok and np.isfinite(x).all():
         return
     if not (bad_products.any() or bad_orders.any()):

@@ -11,6 +11,8 @@ B_M per iteration, restricted to the groups with a > 0 when they are few
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -31,23 +33,50 @@ def _coupling(ops: DualOperators, a: FloatArray) -> tuple[sp.csr_array, sp.csr_a
     return sp.csr_array(rows_t.T), rows_t, a_m[keep]
 
 
+Preconditioner = Callable[[FloatArray], FloatArray]
+PreconditionerFactory = Callable[[FloatArray, float], Preconditioner]
+
+
+def _jacobi(ops: DualOperators) -> PreconditionerFactory:
+    """z ↦ z / (diag(B diag(a) Bᵀ) + μ)."""
+
+    def build(a: FloatArray, mu: float) -> Preconditioner:
+        inverse_diagonal = 1.0 / (ops.groups_sq @ a + mu)
+
+        def apply(residual: FloatArray) -> FloatArray:
+            out: FloatArray = inverse_diagonal * residual
+            return out
+
+        return apply
+
+    return build
+
+
 def pcg(
-    ops: DualOperators, a: FloatArray, mu: float, rhs: FloatArray, tol: float, max_iter: int
+    ops: DualOperators,
+    a: FloatArray,
+    mu: float,
+    rhs: FloatArray,
+    tol: float,
+    max_iter: int,
+    preconditioner: PreconditionerFactory | None = None,
 ) -> tuple[FloatArray, int]:
     """Solve (B diag(a) Bᵀ + μ I) d = rhs to ‖residual‖₂ ≤ tol; returns (d (n,), iterations).
 
-    a: (m,) ≥ 0 per group; μ > 0; Jacobi preconditioner diag(B diag(a) Bᵀ) + μ.
+    a: (m,) ≥ 0 per group; μ > 0; preconditioner: builds z ↦ M⁻¹ z from (a, μ), an
+    SPD approximation of the system (`network.schur_preconditioner`); default Jacobi,
+    diag(B diag(a) Bᵀ) + μ.
     """
     b_m, b_mt, a_m = _coupling(ops, a)
     weights = a[ops.lone] * ops.lone_sq
     diag_lone = np.bincount(ops.lone_product, weights, rhs.size).astype(np.float64, copy=False)
     diag_lone += mu
-    precond = 1.0 / (ops.groups_sq @ a + mu)
+    apply = (preconditioner or _jacobi(ops))(a, mu)
     d = np.zeros_like(rhs)
     res = rhs.copy()
     if dot(res, res) <= tol * tol:
         return d, 0
-    z = precond * res
+    z = apply(res)
     direction = z.copy()
     rz = dot(res, z)
     for it in range(1, max_iter + 1):
@@ -60,7 +89,7 @@ def pcg(
         res -= alpha * hd
         if dot(res, res) <= tol * tol:
             return d, it
-        np.multiply(precond, res, out=z)
+        z = apply(res)
         rz_new = dot(res, z)
         direction *= rz_new / rz
         direction += z

@@ -86,7 +86,9 @@ class SolverOptions:
     gate_tol: the certificate gate's tolerance, relative in the same way (`gate`);
     max_iter: Newton iterations before the gate judges the last iterate;
     exact_projection_limit: largest group of products with non-unique prices
-    solved by the dense exact projection (bigger groups keep the Newton prices).
+    solved by the dense exact projection (bigger groups keep the Newton prices);
+    max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
+    prices are exact to price_tol × the largest order price (tokens per GB).
     """
 
     tol: float = 1e-10
@@ -94,6 +96,8 @@ class SolverOptions:
     max_iter: int = 200
     cg_max_iter: int = 2000
     exact_projection_limit: int = 2000
+    max_prox_iter: int = 60
+    price_tol: float = 1e-12
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,51 @@ class SolverStats:
 
 
 @dataclass(frozen=True)
+class LinkCertificate:
+    """The network's rows of the certificate, one entry per link (L,) and their maxima.
+
+    excess: max(0, flow − capacity), GB/h; idle: capacity − flow where the link
+    price is positive (complementary slackness: a priced link is full), GB/h;
+    price_gap: max over the link's commodities of max(0, π_to − π_from − cost − μ)
+    (no commodity could gain by flowing more), tokens per GB; flow_gap: max over
+    the commodities that flow of |π_to − π_from − cost − μ| (every flowing commodity
+    pays exactly cost + μ), tokens per GB; max_*: their maxima (0 without links).
+    """
+
+    excess: FloatArray
+    idle: FloatArray
+    price_gap: FloatArray
+    flow_gap: FloatArray
+    max_excess: float
+    max_idle: float
+    max_price_gap: float
+    max_flow_gap: float
+
+
+@dataclass(frozen=True)
+class NetworkOutcome:
+    """What the network did in one hour.
+
+    flows: (F,) GB/h of each flow column (canonical, see `canonical`); link_flow:
+    (L,) GB/h, the sum per link; link_price: (L,) μ ≥ 0, tokens per GB of capacity;
+    rent: (L,) μ·capacity, tokens/h; charge: (L,) cost·flow, tokens/h; both are
+    paid to the link's owner, and equal what the participants pay for moving
+    the flows (Σ flow·(π_to − π_from)); congestion_rent: Σ rent; transport_cost:
+    Σ charge; proximal_steps: outer steps of `proximal`; certificate: link rows.
+    """
+
+    flows: FloatArray
+    link_flow: FloatArray
+    link_price: FloatArray
+    rent: FloatArray
+    charge: FloatArray
+    congestion_rent: float
+    transport_cost: float
+    proximal_steps: int
+    certificate: LinkCertificate
+
+
+@dataclass(frozen=True)
 class ClearingResult:
     """Outcome of one hour.
 
@@ -132,7 +181,8 @@ class ClearingResult:
     bought per product (sum of the positive order trades); slope: (n,) GB/h per
     token, d(aggregate net demand of k)/d(price of k); participant_trades: sparse
     (p, n) signed GB/h; cash: (p,) tokens/h, −Σ_k price_k·trade_k (negative = pays);
-    welfare: as-bid welfare, tokens/h.
+    welfare: as-bid welfare, tokens/h (less the transport cost with a network);
+    network: the flows, link prices and link certificate rows, None without one.
     """
 
     prices: FloatArray
@@ -145,3 +195,4 @@ class ClearingResult:
     welfare: float
     certificate: Certificate
     stats: SolverStats
+    network: NetworkOutcome | None = None

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.dual import DualOperators, dot
-from flowmarket.clearing.krylov import pcg
+from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
 
@@ -168,19 +168,43 @@ def _starting_point(
     return prior.copy(), zeta_prior, n_cg
 
 
+def hessian_scale(ops: DualOperators, inv_slope: FloatArray) -> float:
+    """Mean of the positive diagonal of W diag(inv_slope) Wᵀ (GB/h per token), else 1."""
+    diag = ops.groups_sq @ ops.group_sum(inv_slope)
+    return float(np.mean(diag[diag > 0])) if np.any(diag > 0) else 1.0
+
+
 def solve_dual(
-    lin: LinearOrders, ops: DualOperators, prior: FloatArray, options: SolverOptions
+    lin: LinearOrders,
+    ops: DualOperators,
+    prior: FloatArray,
+    options: SolverOptions,
+    *,
+    h_scale: float | None = None,
+    cold_start: bool = True,
+    target: float | None = None,
+    preconditioner: PreconditionerFactory | None = None,
 ) -> DualSolution:
     """Semismooth Newton from the starting point until every product's imbalance is within
     `balance_bound`: first to max imbalance ≤ `imbalance_target`, then, if a product is
     still beyond its own bound, on to the smallest bound for at most EXTRA_ITERATIONS
-    more. Returns the last iterate, `converged` False, when it gets no further."""
-    target = imbalance_target(lin, options)
+    more. Returns the last iterate, `converged` False, when it gets no further.
+
+    Hooks for `proximal`: h_scale, the Hessian scale μ is measured against (default
+    `hessian_scale` of all orders); cold_start=False starts at the prior itself;
+    target, an imbalance to stop at instead (GB/h; the per-product bounds are then
+    left to the caller); preconditioner, for CG (`pcg`).
+    """
+    bounded = target is None
+    target = imbalance_target(lin, options) if target is None else target
     extra_from = options.max_iter
     box = _Oriented.of(lin, ops)
-    diag_full = ops.groups_sq @ ops.group_sum(ops.inv_slope)
-    h_scale = float(np.mean(diag_full[diag_full > 0])) if np.any(diag_full > 0) else 1.0
-    prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options.cg_max_iter)
+    if h_scale is None:
+        h_scale = hessian_scale(ops, ops.inv_slope)
+    if cold_start:
+        prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options.cg_max_iter)
+    else:
+        prices, zeta, cg_total = prior.copy(), box.unclipped(ops, prior), 0
     r_first = 0.0
     mu = np.inf
     t = 1.0
@@ -202,7 +226,7 @@ def solve_dual(
             r_max = float(np.max(np.abs(r), initial=0.0))
             if r_max <= target:
                 bound = balance_bound(ops, sums, options.tol)
-                if np.all(np.abs(r) <= bound):
+                if not bounded or np.all(np.abs(r) <= bound):
                     return DualSolution(prices, it, cg_total, r_max)
                 target = float(np.min(bound))  # on to every product's own bound
                 extra_from = min(extra_from, it)
@@ -216,7 +240,8 @@ def solve_dual(
         np.multiply(ops.inv_slope, near, out=beta)  # the Hessian's weights, for now
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
-        d, n_cg = pcg(ops, ops.group_sum(beta), mu, r, cg_tol, options.cg_max_iter)
+        a = ops.group_sum(beta)
+        d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner)
         cg_total += n_cg
         np.take(ops.groups_t @ d, ops.group, out=nu)  # = sign·Wᵀd
         np.multiply(nu, ops.inv_slope, out=beta)

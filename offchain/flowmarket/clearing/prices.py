@@ -154,8 +154,13 @@ def unique_prices(
     prior: FloatArray,
     options: SolverOptions,
     tol_x: float,
+    bounds: LinearOrders | None = None,
 ) -> tuple[FloatArray, bool]:
-    """Projection of the prior onto the optimal price set; (prices (n,), exact?)."""
+    """Projection of the prior onto the optimal price set; (prices (n,), exact?).
+
+    bounds: the problem whose p_high/p_low give the Z ∪ F rows when `lin` is a
+    proximal step of it (`proximal`: same columns, shifted prices); default `lin`.
+    """
     equal, zero, full = _classify(lin, ops, prices, tol_x)
     w_e = sp.csc_array(ops.weights[:, equal])
     delta = prior - prices
@@ -164,7 +169,7 @@ def unique_prices(
     free = np.abs(loose) > eps
     if not np.any(free):  # the usual case: the prices are unique
         return prices, True
-    bound, c, b = _bound_rows(lin, ops, zero, full)
+    bound, c, b = _bound_rows(lin if bounds is None else bounds, ops, zero, full)
     ps = PriceSet(equal=equal, bound=bound, c=c, b=b)
     comp = _components(w_e)
     free_comp = np.unique(comp[free])

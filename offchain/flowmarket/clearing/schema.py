@@ -25,19 +25,56 @@ class OrderDoc(TypedDict):
     curve: list[list[float]]
 
 
+class LocationDoc(TypedDict):
+    """Where a product is delivered: its node and what it is there (its commodity)."""
+
+    node: str
+    commodity: str
+
+
+# A directed link: capacity GB/h ≥ 0, cost tokens per GB ≥ 0 (default 0), the
+# `commodities` it carries (default every commodity located at both ends), the `owner`
+# paid its rent and charges. Functional form: "from" is a Python keyword.
+LinkDoc = TypedDict(
+    "LinkDoc",
+    {
+        "id": str,
+        "from": str,
+        "to": str,
+        "capacity": float,
+        "cost": NotRequired[float],
+        "commodities": NotRequired[list[str]],
+        "owner": NotRequired[str],
+    },
+)
+
+
+class NetworkDoc(TypedDict):
+    """The network of one clearing (`network_document`, docs/network.md)."""
+
+    locations: dict[str, LocationDoc]
+    links: list[LinkDoc]
+
+
 class OrdersDoc(TypedDict):
     """ORDERS.json. Without `products` the catalogue is every product the orders and
-    the prior name, sorted."""
+    the prior name, sorted; without `network` every product clears on its own.
+    `hour` and `collateral` are carried by published order sets for verifiers."""
 
     products: NotRequired[list[str]]
     orders: list[OrderDoc]
+    network: NotRequired[NetworkDoc]
+    hour: NotRequired[int]
+    collateral: NotRequired[object]
 
 
 class PriorDoc(TypedDict):
     """PRIOR.json: the previous hour's prices, the tie-break towards which prices that
-    are not unique are chosen (a product missing here has prior 0)."""
+    are not unique are chosen (a product missing here has prior 0); with a network,
+    the previous link prices too."""
 
     prices: dict[str, float]
+    link_prices: NotRequired[dict[str, float]]
 
 
 class OrderResult(TypedDict):
@@ -54,14 +91,46 @@ class ParticipantResult(TypedDict):
     cash: float  # capacity tokens, -Σ price · trade (negative = pays)
 
 
+class LinkRowDoc(TypedDict):
+    """A link's certificate row (`model.LinkCertificate`)."""
+
+    excess: float  # GB/h over capacity
+    idle: float  # μ·(capacity − flow), tokens/h
+    price_gap: float  # tokens/GB
+    flow_gap: float  # tokens/GB
+
+
 class CertificateDoc(TypedDict):
     """How well the solution clears: residuals of market balance and of each order
-    trading where its curve says, in GB/h; the duality gap in capacity tokens."""
+    trading where its curve says, in GB/h; the duality gap in capacity tokens; with a
+    network, the link rows and their maxima."""
 
     max_imbalance: float
     max_order_gap: float
     duality_gap: float
     projection_exact: bool  # False when the prices are clearing but maybe not the closest
+    max_link_excess: NotRequired[float]
+    max_link_idle: NotRequired[float]
+    max_link_price_gap: NotRequired[float]
+    max_link_flow_gap: NotRequired[float]
+    links: NotRequired[dict[str, LinkRowDoc]]
+
+
+class LinkResult(TypedDict):
+    """One link's hour: GB/h, μ tokens per GB of capacity, rent and charge tokens/h."""
+
+    capacity: float
+    cost: float
+    flow: float
+    shadow_price: float
+    rent: float
+    charge: float
+    owner: str | None
+
+
+class OwnerPaid(TypedDict):
+    rent: float  # tokens/h, Σ μ·capacity over the owner's links
+    charge: float  # tokens/h, Σ cost·flow
 
 
 class ResultDoc(TypedDict):
@@ -74,6 +143,11 @@ class ResultDoc(TypedDict):
     products: dict[str, ProductResult]
     welfare: float
     certificate: CertificateDoc
+    flows: NotRequired[dict[str, dict[str, float]]]  # link -> commodity -> GB/h
+    links: NotRequired[dict[str, LinkResult]]
+    congestion_rent: NotRequired[float]
+    transport_charge: NotRequired[float]
+    owners: NotRequired[dict[str, OwnerPaid]]
 
 
 # The clearing function the oracle runs (`document.clear_document`, or a test double).

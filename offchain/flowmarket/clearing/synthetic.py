@@ -1,4 +1,4 @@
-"""Seeded random order books for tests, benchmarks and demos (vectorised).
+"""Seeded random order books and networks for tests, benchmarks and demos (vectorised).
 
 Every product gets one single-product buyer and one seller whose price ranges
 overlap around a per-product reference price, so every product trades; the
@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from flowmarket.clearing.model import OrderBook
+from flowmarket.clearing.network import Network
 from flowmarket.errors import InvalidInput
 
 
@@ -80,4 +81,54 @@ def random_book(
         curve_ptr=ptr.astype(np.int64),
         curve_qty=qty,
         curve_price=price,
+    )
+
+
+def random_network(
+    n_nodes: int,
+    n_links: int,
+    book: OrderBook,
+    seed: int,
+    *,
+    carried: int | None = None,
+    capacity: tuple[float, float] = (1.0, 10.0),
+    cost: tuple[float, float] = (0.0, 0.5),
+) -> Network:
+    """A random connected network for a book whose products are node-major.
+
+    Product k is commodity k mod C at node k // C, C = n_products / n_nodes. The
+    n_links physical links (directed; at least n_nodes: the first n_nodes form a
+    ring, so every node reaches every other, the rest join random pairs) each become
+    C / carried links: one per block of `carried` consecutive commodities (default
+    all C), with their own capacity, like the links of one delivery hour carrying
+    its service types. Capacities (GB/h) and costs (tokens per GB) are uniform.
+    """
+    n_products = book.n_products
+    if n_products % n_nodes or n_links < n_nodes:
+        raise InvalidInput("n_products must be a multiple of n_nodes, n_links at least n_nodes")
+    n_comm = n_products // n_nodes
+    block = carried or n_comm
+    if n_comm % block:
+        raise InvalidInput("carried must divide the number of commodities")
+    rng = np.random.default_rng(seed)
+    ring = np.arange(n_nodes)
+    src, dst = ring, (ring + 1) % n_nodes
+    extra = n_links - n_nodes
+    a = rng.integers(0, n_nodes, extra)
+    b = (a + rng.integers(1, n_nodes, extra)) % n_nodes
+    src, dst = np.concatenate([src, a]), np.concatenate([dst, b])
+    n_blocks = n_comm // block
+    link_src = np.repeat(src, n_blocks)
+    link_dst = np.repeat(dst, n_blocks)
+    link_block = np.tile(np.arange(n_blocks), src.size)
+    n_out = link_src.size
+    flow_link = np.repeat(np.arange(n_out), block)
+    commodity = (link_block[flow_link] * block) + np.tile(np.arange(block), n_out)
+    return Network(
+        link_ids=tuple(f"l{i}" for i in range(n_out)),
+        capacity=rng.uniform(*capacity, n_out),
+        cost=rng.uniform(*cost, n_out),
+        flow_link=flow_link.astype(np.int64),
+        flow_from=(link_src[flow_link] * n_comm + commodity).astype(np.int64),
+        flow_to=(link_dst[flow_link] * n_comm + commodity).astype(np.int64),
     )

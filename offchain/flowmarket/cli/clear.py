@@ -53,5 +53,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"certificate: max imbalance {cert['max_imbalance']:.3g}, "
         f"max order gap {cert['max_order_gap']:.3g}, duality gap {cert['duality_gap']:.3g}"
     )
+    if "links" in result:
+        full = sum(1 for link in result["links"].values() if link["shadow_price"] > 0)
+        print(
+            f"network: {len(result['links'])} links, {full} priced, congestion rent "
+            f"{result['congestion_rent']:.6g}, transport charge {result['transport_charge']:.6g}"
+        )
     print(f"wrote {args.out}")
     return 0

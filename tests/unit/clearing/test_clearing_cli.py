@@ -15,8 +15,18 @@ DATA = Path(__file__).parents[2] / "data" / "clearing"
 FLOWMARKET = Path(sys.executable).parent / "flowmarket"
 
 
-def test_prints_the_result_json_without_out(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["clear", str(DATA / "two_products.json")]) == 0
+def orders_file(tmp_path: Path, case: str) -> Path:
+    """The ORDERS.json part of a known-answer case (without its expected answer)."""
+    doc = json.loads((DATA / f"{case}.json").read_text(encoding="utf-8"))
+    path = tmp_path / f"{case}.orders.json"
+    path.write_text(json.dumps({k: doc[k] for k in ("products", "orders") if k in doc}))
+    return path
+
+
+def test_prints_the_result_json_without_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["clear", str(orders_file(tmp_path, "two_products"))]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"prices", "orders", "participants", "products", "welfare", "certificate"}
     assert result["certificate"]["max_imbalance"] <= 1e-8
@@ -28,9 +38,8 @@ def test_writes_result_and_prints_a_summary_with_out(
     out = tmp_path / "result.json"
     prior = tmp_path / "prior.json"
     prior.write_text(json.dumps({"prices": {"premium": 6.0, "regular": 7.0}}), encoding="utf-8")
-    code = main(
-        ["clear", str(DATA / "two_products.json"), "--prior", str(prior), "--out", str(out)]
-    )
+    orders = orders_file(tmp_path, "two_products")
+    code = main(["clear", str(orders), "--prior", str(prior), "--out", str(out)])
     assert code == 0
     summary = capsys.readouterr().out
     assert "certificate: max imbalance" in summary
@@ -49,6 +58,7 @@ def test_writes_result_and_prints_a_summary_with_out(
             ' "curve": [[0, 1], [1, 2]]}]}',
             "order 'x-1': curve: price must strictly decrease",
         ),
+        ('{"orders": [], "expected": {}}', "orders file: unknown key 'expected'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(

@@ -21,7 +21,8 @@ def test_there_are_known_answer_cases() -> None:
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_known_answer(path: Path) -> None:
     case: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    result = clear_document(case, case.get("prior"))
+    orders = {key: case[key] for key in ("products", "orders", "network") if key in case}
+    result = clear_document(orders, case.get("prior"))
     expected = case["expected"]
     assert result["prices"] == pytest.approx(expected["prices"], abs=1e-9)
     quantities = {oid: entry["quantity"] for oid, entry in result["orders"].items()}
