@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.expected",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",
+    "flowmarket.cli.fairness",
     "flowmarket.cli.commit",
     "flowmarket.cli.show_hour",
     "flowmarket.cli.catalogue",

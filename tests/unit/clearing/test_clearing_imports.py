@@ -13,6 +13,7 @@ ALLOWED_ROOTS = {
     "scipy",
     "__future__",
     "dataclasses",
+    "enum",
     "typing",
     "collections",
     "math",
