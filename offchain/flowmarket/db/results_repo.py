@@ -35,6 +35,13 @@ def store_hour(
     commits). owners: order id → participant address, for the per-order rows; the many
     product and order rows are inserted in bulk (an hour of the demo catalogue has
     2,016 and ~5,900)."""
+    summary = HourResult(
+        hour=hour,
+        cleared_at=cleared_at,
+        n_orders=n_orders,
+        welfare=float(result["welfare"]),
+        certificate=dict(result["certificate"]),
+    )
     participants = [
         HourParticipant(
             hour=hour,
@@ -44,18 +51,24 @@ def store_hour(
         )
         for who, entry in result["participants"].items()
     ]
-    session.add(
-        HourResult(
-            hour=hour,
-            cleared_at=cleared_at,
-            n_orders=n_orders,
-            welfare=float(result["welfare"]),
-            certificate=dict(result["certificate"]),
-        )
-    )
+    session.add(summary)
     session.add_all(participants)
     session.flush()
+    products, orders = _bulk_rows(hour, result, owners)
     connection = session.connection()
+    if products:
+        connection.execute(insert(table_of(HourProduct)), products)
+    if orders:
+        connection.execute(insert(table_of(HourOrder)), orders)
+    add_to_positions(session, hour=hour, participants=participants)
+    if commit:
+        session.commit()
+
+
+def _bulk_rows(
+    hour: int, result: ResultDoc, owners: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The `hour_products` and `hour_orders` rows of a result, as column mappings."""
     products = [
         {
             "hour": hour,
@@ -67,21 +80,10 @@ def store_hour(
         for name, price in result["prices"].items()
     ]
     orders = [
-        {
-            "hour": hour,
-            "order_hash": oid,
-            "participant": owners[oid],
-            "quantity": float(e["quantity"]),
-        }
-        for oid, e in result["orders"].items()
+        {"hour": hour, "order_hash": k, "participant": owners[k], "quantity": float(e["quantity"])}
+        for k, e in result["orders"].items()
     ]
-    if products:
-        connection.execute(insert(table_of(HourProduct)), products)
-    if orders:
-        connection.execute(insert(table_of(HourOrder)), orders)
-    add_to_positions(session, hour=hour, participants=participants)
-    if commit:
-        session.commit()
+    return products, orders
 
 
 def add_to_positions(
