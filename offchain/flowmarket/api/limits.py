@@ -10,20 +10,23 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from flowmarket.config import Settings
 from flowmarket.errors import RateLimited
 
 
 @dataclass(frozen=True)
 class ApiLimits:
-    """Limits on what one request or one participant may do."""
+    """Limits on what one request or one participant may do. The configurable ones
+    default to the settings' defaults (`config.Settings.api_*`, which `flowmarket serve`
+    passes in through `backend.serve.api_limits`)."""
 
-    max_open_orders_per_participant: int = 1000
-    max_curve_points: int = 64
-    max_portfolio_products: int = 256
-    max_body_bytes: int = 65_536
-    max_requests_per_minute: int = 600
+    max_open_orders_per_participant: int = Settings.api_max_open_orders
+    max_curve_points: int = Settings.api_max_curve_points
+    max_portfolio_products: int = Settings.api_max_portfolio_products
+    max_body_bytes: int = Settings.api_max_body_bytes
+    max_requests_per_minute: int = Settings.api_rate_per_minute
     max_hours_ahead: int = 5 * 366 * 24
-    token_lifetime_s: int = 900
+    token_lifetime_s: int = Settings.api_token_lifetime_s
     challenge_lifetime_s: int = 300
     max_expected_positions: int = 512  # products in one expected-positions report
     max_expected_gbh: float = 1e9  # |expected position| per product, GB/h

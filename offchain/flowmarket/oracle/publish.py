@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from flowmarket.clearing import OrdersDoc
 from flowmarket.collateral import requirement
 from flowmarket.db import oracle_repo, results_repo
-from flowmarket.merkle import ProofIndex
+from flowmarket.merkle import MerkleTree, ProofIndex
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
@@ -83,20 +84,20 @@ def _hex(value: bytes) -> str:
     return "0x" + value.hex()
 
 
+def _proofs(tree: MerkleTree, leaves: Mapping[str, bytes]) -> dict[str, tuple[str, list[str]]]:
+    """{key: (leaf, proof)} as 0x-hex for each key's leaf of `tree`."""
+    index = ProofIndex(tree)
+    return {key: (_hex(leaf), [_hex(p) for p in index.proof(leaf)]) for key, leaf in leaves.items()}
+
+
 def _price_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
-    index, out = ProofIndex(bundle.prices_tree), {}
-    for product in bundle.amounts.prices:
-        leaf = bundle.price_leaf(product)
-        out[product] = (_hex(leaf), [_hex(p) for p in index.proof(leaf)])
-    return out
+    leaves = {product: bundle.price_leaf(product) for product in bundle.amounts.prices}
+    return _proofs(bundle.prices_tree, leaves)
 
 
 def _entry_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
-    index, out = ProofIndex(bundle.entries_tree), {}
-    for participant in bundle.amounts.trades:
-        leaf = bundle.entry_leaf(participant)
-        out[participant] = (_hex(leaf), [_hex(p) for p in index.proof(leaf)])
-    return out
+    leaves = {who: bundle.entry_leaf(who) for who in bundle.amounts.trades}
+    return _proofs(bundle.entries_tree, leaves)
 
 
 def current_requirements(ctx: OracleContext, hour: int) -> dict[str, int]:
