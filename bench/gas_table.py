@@ -26,6 +26,7 @@ from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.chain.node import LocalNode
+from flowmarket.chain.requirements import requirement_proof
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
 from flowmarket.merkle import MerkleTree
 
@@ -135,6 +136,7 @@ def settlement_ops(bench: Bench) -> None:
         "postSettlementRoot",
         0,
         week.root,
+        week.count,
         week.total_credits,
         week.total_debits,
         week.fees,
@@ -151,28 +153,27 @@ def settlement_ops(bench: Bench) -> None:
     vault = bench.deployment.addresses["CollateralVault"]
     bench.send("carol", "CapacityToken", "approve", vault, 200 * TOKEN)
     bench.send("carol", "CollateralVault", "deposit", 200 * TOKEN, label="deposit")
+    requirements = {str(Account.create().address): TOKEN for _ in range(1_000)}
+    requirements[bench.addr("carol")] = 50 * TOKEN
+    tree = leaves.requirements_tree(requirements)
+    hour = bench.w3.eth.get_block("latest")["timestamp"] // 3600
     bench.send(
         "oracle",
         "CollateralVault",
-        "setRequirements",
-        [bench.addr("carol")],
-        [50 * TOKEN],
-        label="setRequirements (1 participant)",
+        "postRequirements",
+        hour,
+        tree.root,
+        tree.count,
+        label="postRequirements (any number of participants)",
     )
-    bench.send("carol", "CollateralVault", "withdraw", 10 * TOKEN, label="withdraw")
+    proof = [i.as_tuple() for i in requirement_proof(requirements, bench.addr("carol"))]
+    bench.send(
+        "carol", "CollateralVault", "withdraw", 10 * TOKEN, proof, label="withdraw (1 001 leaves)"
+    )
 
     def settle(who: str, label: str) -> None:
-        address = bench.addr(who)
-        bench.send(
-            "dave",
-            "WeeklySettlement",
-            "executeSettlement",
-            0,
-            address,
-            week.amounts[address],
-            week.proof(address),
-            label=label,
-        )
+        item = week.item(bench.addr(who)).as_tuple()
+        bench.send("dave", "WeeklySettlement", "executeSettlement", 0, item, label=label)
 
     settle("alice", "executeSettlement: pull a debit (1 004 leaves)")
     settle("bob", "executeSettlement: pay a credit (1 004 leaves)")

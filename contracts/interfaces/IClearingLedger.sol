@@ -33,6 +33,9 @@ interface IClearingLedger {
 
     /// @notice Hours must be committed in order: `expected` is the only hour accepted now.
     error LedgerWrongHour(uint64 hour, uint64 expected);
+    /// @notice Hour `hour`'s bidding window closes at `closesAt` (h · 3600, Unix seconds):
+    /// nothing about it can be committed before.
+    error LedgerHourNotClosed(uint64 hour, uint256 closesAt);
     /// @notice The hour has not been committed.
     error LedgerHourNotCommitted(uint64 hour);
 
@@ -49,7 +52,8 @@ interface IClearingLedger {
         uint256 maxOrderGap
     );
 
-    /// @notice Commit hour `hour` (must equal `nextHour()`). Oracle only; not while paused.
+    /// @notice Commit hour `hour` (must equal `nextHour()` and have closed: h · 3600 ≤ now).
+    /// Oracle only; not while paused.
     function commitHour(uint64 hour, HourCommitment calldata c) external;
 
     /// @notice The first hour index of the ledger; week w covers genesisHour + 168 w ... + 167.

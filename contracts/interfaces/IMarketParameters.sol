@@ -91,6 +91,10 @@ interface IMarketParameters {
     /// @notice Minimum seconds between two revenue epoch closes.
     function revenueEpochDuration() external view returns (uint32);
     function paused() external view returns (bool);
+    /// @notice Seconds the market has spent paused since deployment, the current pause
+    /// included. Deadlines that must not run while the market is paused (a challenge window,
+    /// a grace period) are extended by the growth of this counter since they started.
+    function pausedSeconds() external view returns (uint64);
 
     function setFeeBps(uint16 newFeeBps) external;
     function setRevenueSplit(uint16 newHolderShareBps, address newTreasury) external;

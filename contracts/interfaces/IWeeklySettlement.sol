@@ -1,35 +1,63 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {SortedTree} from "../libraries/SortedTree.sol";
+
 /// @title IWeeklySettlement
 /// @notice Weekly settlement of the accumulated hourly cash flows (market.md §6), posted
-/// optimistically: the oracle posts a Merkle root of `(uint64 week, address participant,
-/// int256 amount)` leaves (amount in capacity-token wei, negative = the participant pays),
-/// one leaf per participant, together with the totals it commits to. A root becomes
-/// executable after the challenge window, during which the guardian may delete it.
+/// optimistically. The oracle posts the root of a sorted tree with one leaf per participant
+/// (key: its address; value: `MarketLeaves.settlementValue(amount, hours, creditsBefore,
+/// debitsBefore)`, amount in capacity-token wei, negative = the participant pays), the leaf
+/// count and the totals. A root becomes executable after the challenge window (extended by
+/// any time the market spends paused), during which the guardian may delete it.
 ///
-/// Anyone executes a participant's leaf with its proof: a credit is paid from the week's
-/// collected funds; a debit is pulled from the participant (allowance). A failed pull starts
-/// a grace period; after it anyone triggers seizure from collateral and the participant is
-/// restricted until its debt is paid and its collateral covers its requirement again.
-/// A (week, participant) pair settles at most once.
+/// Anyone executes a participant's leaf with its proof. A debit is pulled from the
+/// participant (allowance); a failed pull records the debt (the vault then refuses the
+/// participant's withdrawals) and starts a grace period, which a pause extends; after it
+/// anyone triggers seizure from collateral and the participant is restricted until it owes
+/// nothing. A credit is paid pro rata to what the week has collected: every creditor and
+/// the fees receive `amount × collected / totalDebits` in total, so a short week is shared
+/// by all its creditors and a later collection (a cured default, a seizure) pays them more;
+/// a credit is executed again to receive it. What a participant in debt is paid first pays
+/// down its open debt of earlier weeks. A week never collects more than its total debits
+/// and never pays out more than it collected; each leaf's payments never exceed its amount.
 interface IWeeklySettlement {
     enum LeafStatus {
         Unsettled,
         Defaulted,
-        Settled
+        Settled,
+        Crediting
     }
 
-    /// @notice Per-week record. Amounts in wei.
+    /// @notice Per-week record. Amounts in wei. `defaulted` is the outstanding debt of the
+    /// week's defaulted leaves: collected + defaulted never exceeds totalDebits, and
+    /// paidOut + feesForwarded never exceeds collected.
     struct WeekRoot {
         bytes32 root;
-        uint64 executableAt;
+        uint64 count;
+        uint64 postedAt;
+        uint64 pausedAtPost;
         uint256 totalCredits;
         uint256 totalDebits;
         uint256 fees;
         uint256 collected;
+        uint256 defaulted;
         uint256 paidOut;
-        bool feesForwarded;
+        uint256 feesForwarded;
+    }
+
+    /// @notice Per-leaf record. `leaf` is the hash of the leaf first executed (every later
+    /// execution must present the same leaf). Amounts in wei: `amount` is the leaf's
+    /// magnitude, `done` what has been paid (credit) or collected (debit), `outstanding`
+    /// what a defaulted debit still owes.
+    struct LeafRecord {
+        bytes32 leaf;
+        LeafStatus status;
+        uint64 defaultedAt;
+        uint64 pausedAtDefault;
+        uint256 amount;
+        uint256 done;
+        uint256 outstanding;
     }
 
     /// @notice Not all 168 hours of the week are committed in the ledger.
@@ -38,7 +66,7 @@ interface IWeeklySettlement {
     error SettlementRootAlreadyPosted(uint64 week);
     /// @notice No root is posted for the week.
     error SettlementRootMissing(uint64 week);
-    /// @notice The zero root was posted.
+    /// @notice The zero root, or a root with no leaf, was posted.
     error SettlementZeroRoot(uint64 week);
     /// @notice Debits must equal credits plus fees: settlement sums to zero after fees.
     error SettlementNotBalanced(uint64 week, uint256 totalCredits, uint256 totalDebits, uint256 fees);
@@ -46,60 +74,85 @@ interface IWeeklySettlement {
     error SettlementChallengeWindowOpen(uint64 week, uint64 executableAt);
     /// @notice The root can no longer be deleted: its challenge window ended at `executableAt`.
     error SettlementChallengeWindowOver(uint64 week, uint64 executableAt);
-    /// @notice The proof does not match the week's root.
-    error SettlementInvalidProof(uint64 week, address participant, int256 amount);
+    /// @notice The leaf is not in the week's tree, or its key is not a 20-byte address.
+    error SettlementInvalidLeaf(uint64 week, uint256 index);
+    /// @notice The participant's leaf executed earlier in this week differs from this one.
+    error SettlementConflictingLeaf(uint64 week, address participant);
     /// @notice This (week, participant) was already settled.
     error SettlementAlreadySettled(uint64 week, address participant);
     /// @notice Executing the leaf would exceed the total the root committed to.
     error SettlementExceedsTotal(uint64 week, uint256 requested, uint256 remaining);
-    /// @notice The week has not collected enough from debtors to pay this yet.
-    error SettlementFundsNotCollected(uint64 week, uint256 requested, uint256 available);
+    /// @notice Paying `requested` would make the week pay out more than the `collected` wei.
+    error SettlementFundsNotCollected(uint64 week, uint256 requested, uint256 collected);
+    /// @notice Nothing more is due to this credit (or to the fees) until the week collects more.
+    error SettlementNothingDue(uint64 week, address participant);
     /// @notice A retried pull of a defaulted leaf failed again.
     error SettlementTransferFailed(uint64 week, address participant, uint256 amount);
     /// @notice Seizure needs a defaulted leaf.
     error SettlementNotDefaulted(uint64 week, address participant);
     /// @notice Seizure before the grace period is over.
     error SettlementGraceNotOver(uint64 week, uint64 graceEndsAt);
-    /// @notice The week's fees were already forwarded to the revenue distributor.
-    error SettlementFeesAlreadyForwarded(uint64 week);
-    /// @notice The participant cannot be unrestricted yet (debt or collateral short).
-    error SettlementStillRestricted(address participant, uint256 debt, uint256 collateral, uint256 requirement);
+    /// @notice The participant cannot be unrestricted while it owes `debt` wei.
+    error SettlementStillRestricted(address participant, uint256 debt);
 
     event SettlementRootPosted(
-        uint64 indexed week, bytes32 root, uint256 totalCredits, uint256 totalDebits, uint256 fees, uint64 executableAt
+        uint64 indexed week,
+        bytes32 root,
+        uint64 count,
+        uint256 totalCredits,
+        uint256 totalDebits,
+        uint256 fees,
+        uint64 executableAt
     );
     event SettlementRootDeleted(uint64 indexed week, bytes32 root, address indexed guardian);
-    event SettlementPaid(uint64 indexed week, address indexed participant, uint256 amount);
+    /// @notice `amount` was paid on `participant`'s credit; `paid` is its total so far.
+    event SettlementPaid(uint64 indexed week, address indexed participant, uint256 amount, uint256 paid);
     event SettlementCollected(uint64 indexed week, address indexed participant, uint256 amount);
     event SettlementPullFailed(uint64 indexed week, address indexed participant, uint256 amount, uint64 graceEndsAt);
     event SettlementSeized(uint64 indexed week, address indexed participant, uint256 seized, uint256 outstanding);
-    event FeesForwarded(uint64 indexed week, uint256 amount);
+    /// @notice `amount` of a credit of week `fromWeek` paid down the participant's debt of `week`.
+    event SettlementDebtPaidDown(
+        uint64 indexed week, address indexed participant, uint64 fromWeek, uint256 amount, uint256 outstanding
+    );
+    event FeesForwarded(uint64 indexed week, uint256 amount, uint256 forwarded);
     event ParticipantRestricted(address indexed participant, uint256 debt);
     event ParticipantUnrestricted(address indexed participant);
 
-    /// @notice Oracle only: post week `week`'s settlement root and its totals (wei).
-    function postSettlementRoot(uint64 week, bytes32 root, uint256 totalCredits, uint256 totalDebits, uint256 fees)
-        external;
+    /// @notice Oracle only: post week `week`'s settlement root, its leaf count and totals (wei).
+    function postSettlementRoot(
+        uint64 week,
+        bytes32 root,
+        uint64 count,
+        uint256 totalCredits,
+        uint256 totalDebits,
+        uint256 fees
+    ) external;
     /// @notice Guardian only, during the challenge window: delete a posted root.
     function deleteSettlementRoot(uint64 week) external;
-    /// @notice Anyone: settle one leaf (pay a credit or pull a debit).
-    function executeSettlement(uint64 week, address participant, int256 amount, bytes32[] calldata proof) external;
+    /// @notice Anyone: settle one leaf (pull a debit; pay what is due on a credit).
+    function executeSettlement(uint64 week, SortedTree.Item calldata leaf) external;
     /// @notice Anyone, after the grace period of a failed pull: take the debt from collateral.
     function seize(uint64 week, address participant) external;
-    /// @notice Anyone: send the week's fees to the revenue distributor once collected.
+    /// @notice Anyone: send the fees' pro-rata share of what the week collected (less what
+    /// was sent before) to the revenue distributor.
     function forwardFees(uint64 week) external;
-    /// @notice Anyone: lift a restriction once the participant owes nothing and its
-    /// collateral covers its requirement.
+    /// @notice Anyone: lift a restriction once the participant owes nothing.
     function clearRestriction(address participant) external;
 
     function weekRoot(uint64 week) external view returns (WeekRoot memory);
+    /// @notice When the week's root can be executed: the end of its challenge window plus
+    /// the seconds the market has been paused since it was posted (0 without a root).
+    function executableAt(uint64 week) external view returns (uint64);
+    function leafRecord(uint64 week, address participant) external view returns (LeafRecord memory);
     function leafStatus(uint64 week, address participant) external view returns (LeafStatus);
-    /// @notice End of the grace period of a defaulted leaf (0 otherwise).
+    /// @notice End of the grace period of a defaulted leaf, extended by pauses (0 otherwise).
     function graceEndsAt(uint64 week, address participant) external view returns (uint64);
     /// @notice Outstanding debt of a defaulted leaf, wei.
     function outstandingOf(uint64 week, address participant) external view returns (uint256);
     /// @notice Total outstanding debt of the participant over all weeks, wei.
     function debtOf(address participant) external view returns (uint256);
+    /// @notice What executing the credit leaf of `amount` wei would pay now, wei.
+    function creditDue(uint64 week, address participant, uint256 amount) external view returns (uint256);
     /// @notice True after a seizure until {clearRestriction}: the oracle only accepts the
     /// participant's trades that move it towards balance.
     function isRestricted(address participant) external view returns (bool);

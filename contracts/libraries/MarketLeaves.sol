@@ -26,9 +26,29 @@ library MarketLeaves {
         return keccak256(bytes.concat(keccak256(abi.encode(orderKey, quantity))));
     }
 
-    /// @notice Settlement leaf `(uint64 week, address participant, int256 amount)`.
-    function settlementLeaf(uint64 week, address participant, int256 amount) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(week, participant, amount))));
+    /// @notice Key of a participant's leaf in the weekly settlement and requirements trees:
+    /// its 20 address bytes (`abi.encodePacked(participant)`).
+    function participantKey(address participant) internal pure returns (bytes memory) {
+        return abi.encodePacked(participant);
+    }
+
+    /// @notice Value of a requirements leaf: `abi.encode(uint256 requirement)`, wei.
+    function requirementValue(uint256 requirement) internal pure returns (bytes memory) {
+        return abi.encode(requirement);
+    }
+
+    /// @notice Value of a weekly settlement leaf: `abi.encode(int256 amount, uint256 hours,
+    /// uint256 creditsBefore, uint256 debitsBefore)`. amount: wei, negative = the participant
+    /// pays; hours: bit h set when the participant has an entry in hour genesis + 168·week + h
+    /// (h < 168); creditsBefore / debitsBefore: the sums of the positive amounts and of the
+    /// magnitudes of the negative amounts of all leaves with a smaller index (running sums
+    /// that make the week's totals provable leaf by leaf).
+    function settlementValue(int256 amount, uint256 hours_, uint256 creditsBefore, uint256 debitsBefore)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encode(amount, hours_, creditsBefore, debitsBefore);
     }
 
     /// @notice tradesHash of an entry: keccak256(abi.encode(bytes32[] productIds, int256[] quantities)).

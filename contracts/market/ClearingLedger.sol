@@ -13,6 +13,8 @@ import {MarketAccess} from "./MarketAccess.sol";
 contract ClearingLedger is IClearingLedger, MarketAccess {
     /// @notice Hours in a settlement week (7 × 24).
     uint64 public constant HOURS_PER_WEEK = 168;
+    /// @notice Hour indices are Unix hours: hour h's bidding window closes at h · 3600.
+    uint256 public constant SECONDS_PER_HOUR = 3600;
 
     uint64 private immutable _genesisHour;
     uint64 private _nextHour;
@@ -28,6 +30,10 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         uint64 expected = _nextHour;
         if (hour != expected) {
             revert LedgerWrongHour(hour, expected);
+        }
+        uint256 closesAt = uint256(hour) * SECONDS_PER_HOUR;
+        if (block.timestamp < closesAt) {
+            revert LedgerHourNotClosed(hour, closesAt);
         }
         _hours[hour] = c;
         _nextHour = expected + 1;

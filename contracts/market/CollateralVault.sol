@@ -7,21 +7,27 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
+import {MarketLeaves} from "../libraries/MarketLeaves.sol";
+import {SortedTree} from "../libraries/SortedTree.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title CollateralVault
-/// @notice Holds capacity tokens as collateral. Invariant: the vault's token balance is at
-/// least `totalCollateral()`, and no withdrawal leaves a participant below its requirement.
+/// @notice Holds capacity tokens as collateral (see {ICollateralVault}). Invariant: the
+/// vault's token balance is at least `totalCollateral()`; nothing leaves a participant's
+/// account while it owes settlement debt, except a seizure of that debt.
 contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, MarketAccess {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc ICollateralVault
     bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
+    /// @notice Seconds per hour: hour h's bidding window closes at h · 3600 (Unix seconds).
+    uint256 internal constant SECONDS_PER_HOUR = 3600;
 
     IERC20 private immutable _token;
     uint256 private _total;
+    Requirements private _requirements;
     mapping(address participant => uint256) private _collateral;
-    mapping(address participant => uint256) private _requirement;
+    mapping(address participant => uint256) private _debt;
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (the deployer until it hands over to the timelock).
     constructor(address admin, IMarketParameters parameters_, IERC20 token_) MarketAccess(parameters_) {
@@ -48,43 +54,45 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
     }
 
     /// @inheritdoc ICollateralVault
-    function withdraw(uint256 amount) external nonReentrant whenMarketNotPaused {
+    function withdraw(uint256 amount, SortedTree.Item[] calldata requirement)
+        external
+        nonReentrant
+        whenMarketNotPaused
+    {
         if (amount == 0) {
             revert VaultZeroAmount();
+        }
+        uint256 debt = _debt[msg.sender];
+        if (debt > 0) {
+            revert VaultOpenDebt(msg.sender, debt);
         }
         uint256 current = _collateral[msg.sender];
         if (amount > current) {
             revert VaultInsufficientCollateral(msg.sender, current, amount);
         }
-        uint256 remaining;
-        // Cannot underflow: amount <= current was checked above.
-        unchecked {
-            remaining = current - amount;
-        }
-        uint256 requirement = _requirement[msg.sender];
-        if (remaining < requirement) {
-            revert VaultBelowRequirement(msg.sender, remaining, requirement);
+        uint256 required = _requirementOf(msg.sender, requirement);
+        uint256 remaining = current - amount;
+        if (remaining < required) {
+            revert VaultBelowRequirement(msg.sender, remaining, required);
         }
         _collateral[msg.sender] = remaining;
         _total -= amount;
-        emit CollateralWithdrawn(msg.sender, amount, remaining);
+        emit CollateralWithdrawn(msg.sender, amount, remaining, required);
         _token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc ICollateralVault
-    function setRequirements(address[] calldata participants, uint256[] calldata amounts)
-        external
-        onlyOracle
-        whenMarketNotPaused
-    {
-        uint256 n = participants.length;
-        if (n != amounts.length) {
-            revert VaultLengthMismatch(n, amounts.length);
+    function postRequirements(uint64 hour, bytes32 root, uint64 count) external onlyOracle whenMarketNotPaused {
+        Requirements storage latest = _requirements;
+        if (latest.hour != 0 && hour <= latest.hour) {
+            revert VaultStaleRequirements(hour, latest.hour);
         }
-        for (uint256 i = 0; i < n; ++i) {
-            _requirement[participants[i]] = amounts[i];
-            emit RequirementUpdated(participants[i], amounts[i]);
+        uint256 closesAt = uint256(hour) * SECONDS_PER_HOUR;
+        if (block.timestamp < closesAt) {
+            revert VaultHourNotClosed(hour, closesAt);
         }
+        _requirements = Requirements({hour: hour, count: count, root: root});
+        emit RequirementsPosted(hour, root, count);
     }
 
     /// @inheritdoc ICollateralVault
@@ -97,11 +105,7 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
     {
         uint256 current = _collateral[participant];
         seized = amount < current ? amount : current;
-        uint256 remaining;
-        // Cannot underflow: seized <= current by construction.
-        unchecked {
-            remaining = current - seized;
-        }
+        uint256 remaining = current - seized;
         _collateral[participant] = remaining;
         _total -= seized;
         emit CollateralSeized(participant, msg.sender, seized, remaining);
@@ -111,24 +115,47 @@ contract CollateralVault is ICollateralVault, AccessControl, ReentrancyGuard, Ma
     }
 
     /// @inheritdoc ICollateralVault
+    function recordDebt(address participant, uint256 debt) external onlyRole(SETTLEMENT_ROLE) {
+        _debt[participant] = debt;
+        emit DebtRecorded(participant, debt);
+    }
+
+    /// @inheritdoc ICollateralVault
     function collateralOf(address participant) external view returns (uint256) {
         return _collateral[participant];
     }
 
     /// @inheritdoc ICollateralVault
-    function requirementOf(address participant) external view returns (uint256) {
-        return _requirement[participant];
+    function debtOf(address participant) external view returns (uint256) {
+        return _debt[participant];
     }
 
     /// @inheritdoc ICollateralVault
-    function excessOf(address participant) external view returns (uint256) {
-        uint256 c = _collateral[participant];
-        uint256 r = _requirement[participant];
-        return c > r ? c - r : 0;
+    function requirements() external view returns (Requirements memory) {
+        return _requirements;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function requirementOf(address participant, SortedTree.Item[] calldata proof) external view returns (uint256) {
+        return _requirementOf(participant, proof);
     }
 
     /// @inheritdoc ICollateralVault
     function totalCollateral() external view returns (uint256) {
         return _total;
+    }
+
+    /// @dev The participant's leaf gives its requirement; a proof of absence gives 0.
+    function _requirementOf(address participant, SortedTree.Item[] calldata proof) private view returns (uint256) {
+        Requirements storage r = _requirements;
+        bytes memory key = MarketLeaves.participantKey(participant);
+        if (proof.length == 1 && keccak256(proof[0].key) == keccak256(key)) {
+            if (SortedTree.isMember(r.root, r.count, proof[0])) {
+                return abi.decode(proof[0].value, (uint256));
+            }
+        } else if (SortedTree.isAbsent(r.root, r.count, key, proof)) {
+            return 0;
+        }
+        revert VaultInvalidRequirementProof(participant);
     }
 }

@@ -37,6 +37,8 @@ contract MarketParameters is IMarketParameters, Ownable {
     uint32 private _gracePeriod;
     uint32 private _revenueEpochDuration;
     bool private _paused;
+    uint64 private _pausedSince;
+    uint64 private _pausedTotal;
 
     constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
         _setFeeBps(initial.feeBps);
@@ -106,6 +108,11 @@ contract MarketParameters is IMarketParameters, Ownable {
     }
 
     /// @inheritdoc IMarketParameters
+    function pausedSeconds() external view returns (uint64) {
+        return _paused ? _pausedTotal + (uint64(block.timestamp) - _pausedSince) : _pausedTotal;
+    }
+
+    /// @inheritdoc IMarketParameters
     function setFeeBps(uint16 newFeeBps) external onlyOwner {
         _setFeeBps(newFeeBps);
     }
@@ -159,6 +166,7 @@ contract MarketParameters is IMarketParameters, Ownable {
             revert ParametersPauseUnchanged(true);
         }
         _paused = true;
+        _pausedSince = uint64(block.timestamp);
         emit MarketPaused(msg.sender);
     }
 
@@ -168,6 +176,7 @@ contract MarketParameters is IMarketParameters, Ownable {
             revert ParametersPauseUnchanged(false);
         }
         _paused = false;
+        _pausedTotal += uint64(block.timestamp) - _pausedSince;
         emit MarketUnpaused(msg.sender);
     }
 

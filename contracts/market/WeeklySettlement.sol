@@ -3,30 +3,26 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IWeeklySettlement} from "../interfaces/IWeeklySettlement.sol";
 import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IRevenueDistributor} from "../interfaces/IRevenueDistributor.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
-import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SettlementMath} from "../libraries/SettlementMath.sol";
+import {SortedTree} from "../libraries/SortedTree.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title WeeklySettlement
 /// @notice Optimistic weekly settlement; see {IWeeklySettlement}. Each week's money is
-/// accounted separately: a week pays out only what its own debtors paid in, so a bad root
-/// can never spend another week's funds, and never more than the totals it declared.
+/// accounted separately: a week pays out only what its own debtors paid in (pro rata when
+/// short), so a bad root can never spend another week's funds, and never more than the
+/// totals it declared. The contract's token balance is always the sum over weeks of
+/// collected − paid out − fees forwarded.
 contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     using SafeERC20 for IERC20;
-
-    struct Leaf {
-        LeafStatus status;
-        uint64 graceEndsAt;
-        uint256 outstanding;
-    }
 
     IClearingLedger private immutable _ledger;
     IERC20 private immutable _token;
@@ -34,9 +30,14 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     IRevenueDistributor private immutable _distributor;
 
     mapping(uint64 week => WeekRoot) private _weeks;
-    mapping(uint64 week => mapping(address participant => Leaf)) private _leaves;
+    mapping(uint64 week => mapping(address participant => LeafRecord)) private _leaves;
     mapping(address participant => uint256) private _debt;
     mapping(address participant => bool) private _restricted;
+    /// @dev Weeks in which the participant defaulted, oldest first; entries before
+    /// `_debtHead` are cured. A participant defaults at most once per week, so the list
+    /// grows by at most one entry per week.
+    mapping(address participant => uint64[]) private _debtWeeks;
+    mapping(address participant => uint256) private _debtHead;
 
     constructor(
         IMarketParameters parameters_,
@@ -56,11 +57,14 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc IWeeklySettlement
-    function postSettlementRoot(uint64 week, bytes32 root, uint256 totalCredits, uint256 totalDebits, uint256 fees)
-        external
-        onlyOracle
-        whenMarketNotPaused
-    {
+    function postSettlementRoot(
+        uint64 week,
+        bytes32 root,
+        uint64 count,
+        uint256 totalCredits,
+        uint256 totalDebits,
+        uint256 fees
+    ) external onlyOracle whenMarketNotPaused {
         if (!_ledger.isWeekCommitted(week)) {
             revert SettlementWeekIncomplete(week, _ledger.nextHour());
         }
@@ -68,24 +72,29 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (w.root != bytes32(0)) {
             revert SettlementRootAlreadyPosted(week);
         }
-        if (root == bytes32(0)) {
+        if (root == bytes32(0) || count == 0) {
             revert SettlementZeroRoot(week);
         }
         if (!SettlementMath.isBalanced(totalCredits, totalDebits, fees)) {
             revert SettlementNotBalanced(week, totalCredits, totalDebits, fees);
         }
-        uint64 executableAt = uint64(block.timestamp) + parameters().challengeWindow();
+        uint64 now_ = uint64(block.timestamp);
         _weeks[week] = WeekRoot({
             root: root,
-            executableAt: executableAt,
+            count: count,
+            postedAt: now_,
+            pausedAtPost: parameters().pausedSeconds(),
             totalCredits: totalCredits,
             totalDebits: totalDebits,
             fees: fees,
             collected: 0,
+            defaulted: 0,
             paidOut: 0,
-            feesForwarded: false
+            feesForwarded: 0
         });
-        emit SettlementRootPosted(week, root, totalCredits, totalDebits, fees, executableAt);
+        emit SettlementRootPosted(
+            week, root, count, totalCredits, totalDebits, fees, now_ + parameters().challengeWindow()
+        );
     }
 
     /// @inheritdoc IWeeklySettlement
@@ -95,8 +104,9 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (root == bytes32(0)) {
             revert SettlementRootMissing(week);
         }
-        if (block.timestamp >= w.executableAt) {
-            revert SettlementChallengeWindowOver(week, w.executableAt);
+        uint64 executable = _executableAt(w);
+        if (block.timestamp >= executable) {
+            revert SettlementChallengeWindowOver(week, executable);
         }
         // Nothing can have been executed yet: execution needs the window to be over.
         delete _weeks[week];
@@ -104,51 +114,56 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc IWeeklySettlement
-    function executeSettlement(uint64 week, address participant, int256 amount, bytes32[] calldata proof)
-        external
-        nonReentrant
-        whenMarketNotPaused
-    {
+    function executeSettlement(uint64 week, SortedTree.Item calldata leaf) external nonReentrant whenMarketNotPaused {
         WeekRoot storage w = _executableWeek(week);
-        bytes32 leafHash = MarketLeaves.settlementLeaf(week, participant, amount);
-        if (!MerkleProof.verifyCalldata(proof, w.root, leafHash)) {
-            revert SettlementInvalidProof(week, participant, amount);
+        if (leaf.key.length != 20 || !SortedTree.isMember(w.root, w.count, leaf)) {
+            revert SettlementInvalidLeaf(week, leaf.index);
         }
-        Leaf storage leaf = _leaves[week][participant];
-        if (leaf.status == LeafStatus.Settled) {
+        address participant = address(bytes20(leaf.key));
+        (int256 amount,,,) = abi.decode(leaf.value, (int256, uint256, uint256, uint256));
+        LeafRecord storage record = _leaves[week][participant];
+        if (record.status == LeafStatus.Settled) {
             revert SettlementAlreadySettled(week, participant);
         }
+        bytes32 hash = SortedTree.leafHash(leaf.index, leaf.key, leaf.value);
+        if (record.status == LeafStatus.Unsettled) {
+            record.leaf = hash;
+        } else if (record.leaf != hash) {
+            revert SettlementConflictingLeaf(week, participant);
+        }
         if (amount > 0) {
-            _payCredit(w, week, participant, uint256(amount), leaf);
+            _payCredit(w, week, participant, SafeCast.toUint256(amount), record);
         } else if (amount < 0) {
-            _pullDebit(w, week, participant, SafeCast.toUint256(-amount), leaf);
+            _pullDebit(w, week, participant, SafeCast.toUint256(-amount), record);
         } else {
-            leaf.status = LeafStatus.Settled;
-            emit SettlementPaid(week, participant, 0);
+            record.status = LeafStatus.Settled;
+            emit SettlementPaid(week, participant, 0, 0);
         }
     }
 
     /// @inheritdoc IWeeklySettlement
     function seize(uint64 week, address participant) external nonReentrant whenMarketNotPaused {
         WeekRoot storage w = _weeks[week];
-        Leaf storage leaf = _leaves[week][participant];
-        if (leaf.status != LeafStatus.Defaulted) {
+        LeafRecord storage record = _leaves[week][participant];
+        if (record.status != LeafStatus.Defaulted) {
             revert SettlementNotDefaulted(week, participant);
         }
-        if (block.timestamp < leaf.graceEndsAt) {
-            revert SettlementGraceNotOver(week, leaf.graceEndsAt);
+        uint64 ends = _graceEndsAt(record);
+        if (block.timestamp < ends) {
+            revert SettlementGraceNotOver(week, ends);
         }
         if (!_restricted[participant]) {
             _restricted[participant] = true;
             emit ParticipantRestricted(participant, _debt[participant]);
         }
-        uint256 seized = _vault.seize(participant, leaf.outstanding);
-        uint256 outstanding = leaf.outstanding - seized;
-        leaf.outstanding = outstanding;
-        _debt[participant] -= seized;
-        w.collected += seized;
+        uint256 seized = _vault.seize(participant, record.outstanding);
+        uint256 outstanding = record.outstanding - seized;
+        record.outstanding = outstanding;
+        record.done += seized;
+        _collectDefaulted(w, week, seized);
+        _setDebt(participant, _debt[participant] - seized);
         if (outstanding == 0) {
-            leaf.status = LeafStatus.Settled;
+            record.status = LeafStatus.Settled;
         }
         emit SettlementSeized(week, participant, seized, outstanding);
     }
@@ -156,29 +171,23 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     /// @inheritdoc IWeeklySettlement
     function forwardFees(uint64 week) external nonReentrant whenMarketNotPaused {
         WeekRoot storage w = _executableWeek(week);
-        if (w.feesForwarded) {
-            revert SettlementFeesAlreadyForwarded(week);
+        uint256 due = _share(w, w.fees) - w.feesForwarded;
+        if (due == 0) {
+            revert SettlementNothingDue(week, address(_distributor));
         }
-        uint256 fees = w.fees;
-        uint256 available = _available(w);
-        if (fees > available) {
-            revert SettlementFundsNotCollected(week, fees, available);
-        }
-        w.feesForwarded = true;
-        emit FeesForwarded(week, fees);
-        if (fees > 0) {
-            _token.forceApprove(address(_distributor), fees);
-            _distributor.depositRevenue(fees);
-        }
+        _spend(w, week, due);
+        uint256 forwarded = w.feesForwarded + due;
+        w.feesForwarded = forwarded;
+        emit FeesForwarded(week, due, forwarded);
+        _token.forceApprove(address(_distributor), due);
+        _distributor.depositRevenue(due);
     }
 
     /// @inheritdoc IWeeklySettlement
     function clearRestriction(address participant) external whenMarketNotPaused {
         uint256 debt = _debt[participant];
-        uint256 collateral = _vault.collateralOf(participant);
-        uint256 requirement = _vault.requirementOf(participant);
-        if (!_restricted[participant] || debt > 0 || collateral < requirement) {
-            revert SettlementStillRestricted(participant, debt, collateral, requirement);
+        if (!_restricted[participant] || debt > 0) {
+            revert SettlementStillRestricted(participant, debt);
         }
         _restricted[participant] = false;
         emit ParticipantUnrestricted(participant);
@@ -190,13 +199,25 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc IWeeklySettlement
+    function executableAt(uint64 week) external view returns (uint64) {
+        WeekRoot storage w = _weeks[week];
+        return w.root == bytes32(0) ? 0 : _executableAt(w);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function leafRecord(uint64 week, address participant) external view returns (LeafRecord memory) {
+        return _leaves[week][participant];
+    }
+
+    /// @inheritdoc IWeeklySettlement
     function leafStatus(uint64 week, address participant) external view returns (LeafStatus) {
         return _leaves[week][participant].status;
     }
 
     /// @inheritdoc IWeeklySettlement
     function graceEndsAt(uint64 week, address participant) external view returns (uint64) {
-        return _leaves[week][participant].graceEndsAt;
+        LeafRecord storage record = _leaves[week][participant];
+        return record.status == LeafStatus.Defaulted ? _graceEndsAt(record) : 0;
     }
 
     /// @inheritdoc IWeeklySettlement
@@ -210,53 +231,68 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc IWeeklySettlement
+    function creditDue(uint64 week, address participant, uint256 amount) external view returns (uint256) {
+        WeekRoot storage w = _weeks[week];
+        return _share(w, amount) - _leaves[week][participant].done;
+    }
+
+    /// @inheritdoc IWeeklySettlement
     function isRestricted(address participant) external view returns (bool) {
         return _restricted[participant];
     }
 
-    function _payCredit(WeekRoot storage w, uint64 week, address participant, uint256 amount, Leaf storage leaf)
+    function _payCredit(WeekRoot storage w, uint64 week, address participant, uint256 amount, LeafRecord storage record)
         private
     {
-        // Cannot underflow: paidOut only grows through this function, bounded by totalCredits.
-        uint256 remaining;
-        unchecked {
-            remaining = w.totalCredits - w.paidOut;
+        if (record.status == LeafStatus.Unsettled) {
+            record.status = LeafStatus.Crediting;
+            record.amount = amount;
         }
-        if (amount > remaining) {
-            revert SettlementExceedsTotal(week, amount, remaining);
+        uint256 due = _share(w, amount) - record.done;
+        if (due == 0) {
+            revert SettlementNothingDue(week, participant);
         }
-        uint256 available = _available(w);
-        if (amount > available) {
-            revert SettlementFundsNotCollected(week, amount, available);
+        uint256 paid = record.done + due;
+        record.done = paid;
+        if (paid == amount) {
+            record.status = LeafStatus.Settled;
         }
-        leaf.status = LeafStatus.Settled;
-        w.paidOut += amount;
-        emit SettlementPaid(week, participant, amount);
-        _token.safeTransfer(participant, amount);
+        uint256 paidOut = w.paidOut + due;
+        if (paidOut > w.totalCredits) {
+            revert SettlementExceedsTotal(week, due, w.totalCredits - w.paidOut);
+        }
+        _spend(w, week, due);
+        w.paidOut = paidOut;
+        emit SettlementPaid(week, participant, due, paid);
+        uint256 toDebt = _payDownDebt(participant, week, due);
+        if (due > toDebt) {
+            _token.safeTransfer(participant, due - toDebt);
+        }
     }
 
-    function _pullDebit(WeekRoot storage w, uint64 week, address participant, uint256 owed, Leaf storage leaf)
+    function _pullDebit(WeekRoot storage w, uint64 week, address participant, uint256 owed, LeafRecord storage record)
         private
     {
-        bool retry = leaf.status == LeafStatus.Defaulted;
+        bool retry = record.status == LeafStatus.Defaulted;
         if (retry) {
-            owed = leaf.outstanding;
+            owed = record.outstanding;
         } else {
-            // Cannot underflow: collected only grows by pulled or seized debits, each bounded here.
-            uint256 remaining;
-            unchecked {
-                remaining = w.totalDebits - w.collected;
-            }
+            // Reserve the debit within the week's total: collected + defaulted ≤ totalDebits.
+            uint256 remaining = w.totalDebits - w.collected - w.defaulted;
             if (owed > remaining) {
                 revert SettlementExceedsTotal(week, owed, remaining);
             }
+            record.amount = owed;
         }
         if (_token.trySafeTransferFrom(participant, address(this), owed)) {
-            leaf.status = LeafStatus.Settled;
-            w.collected += owed;
+            record.status = LeafStatus.Settled;
+            record.done += owed;
             if (retry) {
-                leaf.outstanding = 0;
-                _debt[participant] -= owed;
+                record.outstanding = 0;
+                _collectDefaulted(w, week, owed);
+                _setDebt(participant, _debt[participant] - owed);
+            } else {
+                _collect(w, week, owed);
             }
             emit SettlementCollected(week, participant, owed);
             return;
@@ -264,12 +300,73 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (retry) {
             revert SettlementTransferFailed(week, participant, owed);
         }
-        uint64 endsAt = uint64(block.timestamp) + parameters().gracePeriod();
-        leaf.status = LeafStatus.Defaulted;
-        leaf.graceEndsAt = endsAt;
-        leaf.outstanding = owed;
-        _debt[participant] += owed;
-        emit SettlementPullFailed(week, participant, owed, endsAt);
+        record.status = LeafStatus.Defaulted;
+        record.defaultedAt = uint64(block.timestamp);
+        record.pausedAtDefault = parameters().pausedSeconds();
+        record.outstanding = owed;
+        w.defaulted += owed;
+        _debtWeeks[participant].push(week);
+        _setDebt(participant, _debt[participant] + owed);
+        emit SettlementPullFailed(week, participant, owed, _graceEndsAt(record));
+    }
+
+    /// @dev Apply up to `amount` of a credit of week `fromWeek` to the participant's open
+    /// debt, oldest defaulted week first; returns what was applied. The tokens stay in this
+    /// contract: they move from `fromWeek`'s books (paid out) to the debt week's (collected).
+    function _payDownDebt(address participant, uint64 fromWeek, uint256 amount) private returns (uint256 applied) {
+        if (_debt[participant] == 0) {
+            return 0;
+        }
+        uint64[] storage owedWeeks = _debtWeeks[participant];
+        uint256 head = _debtHead[participant];
+        while (applied < amount && head < owedWeeks.length) {
+            uint64 week = owedWeeks[head];
+            LeafRecord storage record = _leaves[week][participant];
+            uint256 pay = Math.min(amount - applied, record.outstanding);
+            if (pay > 0) {
+                record.outstanding -= pay;
+                record.done += pay;
+                _collectDefaulted(_weeks[week], week, pay);
+                applied += pay;
+                emit SettlementDebtPaidDown(week, participant, fromWeek, pay, record.outstanding);
+            }
+            if (record.outstanding == 0) {
+                record.status = LeafStatus.Settled;
+                ++head;
+            }
+        }
+        _debtHead[participant] = head;
+        if (applied > 0) {
+            _setDebt(participant, _debt[participant] - applied);
+        }
+    }
+
+    /// @dev Add `amount` to the week's collected funds, never beyond its total debits.
+    function _collect(WeekRoot storage w, uint64 week, uint256 amount) private {
+        uint256 collected = w.collected + amount;
+        if (collected + w.defaulted > w.totalDebits) {
+            revert SettlementExceedsTotal(week, amount, w.totalDebits - w.collected - w.defaulted);
+        }
+        w.collected = collected;
+    }
+
+    /// @dev Move `amount` of defaulted debt to collected (their sum is unchanged).
+    function _collectDefaulted(WeekRoot storage w, uint64 week, uint256 amount) private {
+        w.defaulted -= amount;
+        _collect(w, week, amount);
+    }
+
+    /// @dev Check that paying `amount` more keeps paid out + fees forwarded ≤ collected.
+    function _spend(WeekRoot storage w, uint64 week, uint256 amount) private view {
+        uint256 spent = w.paidOut + w.feesForwarded + amount;
+        if (spent > w.collected) {
+            revert SettlementFundsNotCollected(week, amount, w.collected);
+        }
+    }
+
+    function _setDebt(address participant, uint256 debt) private {
+        _debt[participant] = debt;
+        _vault.recordDebt(participant, debt);
     }
 
     function _executableWeek(uint64 week) private view returns (WeekRoot storage w) {
@@ -277,14 +374,28 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (w.root == bytes32(0)) {
             revert SettlementRootMissing(week);
         }
-        if (block.timestamp < w.executableAt) {
-            revert SettlementChallengeWindowOpen(week, w.executableAt);
+        uint64 executable = _executableAt(w);
+        if (block.timestamp < executable) {
+            revert SettlementChallengeWindowOpen(week, executable);
         }
     }
 
-    /// @dev Funds of the week not yet paid out or forwarded, wei.
-    function _available(WeekRoot storage w) private view returns (uint256) {
-        uint256 spent = w.paidOut + (w.feesForwarded ? w.fees : 0);
-        return w.collected - spent;
+    /// @dev End of the challenge window, extended by the time paused since posting.
+    function _executableAt(WeekRoot storage w) private view returns (uint64) {
+        uint64 paused = parameters().pausedSeconds() - w.pausedAtPost;
+        return w.postedAt + parameters().challengeWindow() + paused;
+    }
+
+    /// @dev End of the grace period, extended by the time paused since the default.
+    function _graceEndsAt(LeafRecord storage record) private view returns (uint64) {
+        uint64 paused = parameters().pausedSeconds() - record.pausedAtDefault;
+        return record.defaultedAt + parameters().gracePeriod() + paused;
+    }
+
+    /// @dev A claim's pro-rata share of what the week collected: amount × collected /
+    /// totalDebits, floored. Credits and fees sum to totalDebits, so all shares together
+    /// never exceed what was collected, and each is its full amount once all is collected.
+    function _share(WeekRoot storage w, uint256 amount) private view returns (uint256) {
+        return SettlementMath.proRata(amount, w.collected, w.totalDebits);
     }
 }

@@ -3,10 +3,11 @@ pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {MarketLeaves} from "../libraries/MarketLeaves.sol";
+import {SortedTree} from "../libraries/SortedTree.sol";
 
 /// @title LeavesHarness
 /// @notice Test-only: exposes {MarketLeaves} and OpenZeppelin's MerkleProof so the Python
-/// twin (`flowmarket.chain.leaves`, `flowmarket.chain.merkle`) can be checked byte for byte.
+/// twin (`flowmarket.chain.leaves`, `flowmarket.merkle`) can be checked byte for byte.
 /// Never deployed by `flowmarket deploy`.
 contract LeavesHarness {
     function priceLeaf(bytes32 productId, int256 price) external pure returns (bytes32) {
@@ -25,8 +26,28 @@ contract LeavesHarness {
         return MarketLeaves.orderLeaf(orderKey, quantity);
     }
 
-    function settlementLeaf(uint64 week, address participant, int256 amount) external pure returns (bytes32) {
-        return MarketLeaves.settlementLeaf(week, participant, amount);
+    function sortedLeaf(uint256 index, bytes calldata key, bytes calldata value) external pure returns (bytes32) {
+        return SortedTree.leafHash(index, key, value);
+    }
+
+    function compareKeys(bytes calldata a, bytes calldata b) external pure returns (int256) {
+        return SortedTree.compare(a, b);
+    }
+
+    function participantKey(address participant) external pure returns (bytes memory) {
+        return MarketLeaves.participantKey(participant);
+    }
+
+    function requirementValue(uint256 requirement) external pure returns (bytes memory) {
+        return MarketLeaves.requirementValue(requirement);
+    }
+
+    function settlementValue(int256 amount, uint256 hours_, uint256 creditsBefore, uint256 debitsBefore)
+        external
+        pure
+        returns (bytes memory)
+    {
+        return MarketLeaves.settlementValue(amount, hours_, creditsBefore, debitsBefore);
     }
 
     function hashTrades(bytes32[] calldata productIds, int256[] calldata quantities) external pure returns (bytes32) {

@@ -49,6 +49,7 @@ class LeafStatus(IntEnum):
     UNSETTLED = 0
     DEFAULTED = 1  # the pull failed: grace period, then seizure
     SETTLED = 2
+    CREDITING = 3  # a credit paid in part: the week is short so far
 
 
 class CollateralStatus(StrEnum):

@@ -1,6 +1,7 @@
 """Fixtures of the contract tests: one demo deployment per session, reverted after each test.
 
-The session deployment has week 0 fully committed (168 hours), 1 000 capacity tokens
+The session deployment starts 200 hours back (its hours must have closed on chain to be
+committed) and has week 0 fully committed (168 hours), 1 000 capacity tokens
 minted to each participant, and the governance supply spread as deployer 40 %, alice
 30 %, bob 20 %, carol 10 % (dave holds none). `market` snapshots the node before each
 test and reverts it afterwards.
@@ -22,6 +23,7 @@ from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.config import Settings
 
 HOURS_PER_WEEK = 168
+GENESIS_HOURS_AGO = 200
 GOVERNANCE_SHARES = {"alice": 30, "bob": 20, "carol": 10}
 
 
@@ -38,8 +40,15 @@ def market_deployment(
     w3: Web3,
     market_keys: dict[str, str],
 ) -> Deployment:
+    # Genesis 200 hours back, so week 0 (168 hours) and a few more have closed on chain.
+    now_hour = int(w3.eth.get_block("latest")["timestamp"]) // 3600
     deployment = deploy_market(
-        settings, compiled, rpc_url=rpc_url, profile=get_profile("demo"), write=False
+        settings,
+        compiled,
+        rpc_url=rpc_url,
+        profile=get_profile("demo"),
+        genesis_hour=now_hour - GENESIS_HOURS_AGO,
+        write=False,
     )
     market = Market(
         w3, compiled, deployment, market_keys, make_clients(rpc_url, market_keys, compiled)

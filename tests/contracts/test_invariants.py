@@ -7,9 +7,11 @@ custom error) and every invariant compares model and chain:
 - capacity-token conservation: the supply equals the sum over every holder, and no
   rule (except minting, which these machines never do) changes it;
 - settlement sums to zero after fees: debits collected = credits paid + fees, and the
-  settlement contract holds exactly the week's collected-but-unspent funds;
-- a participant is never paid twice: its balance moves by its leaf at most once;
-- collateral is never withdrawn below the requirement.
+  settlement contract holds exactly the week's collected-but-unspent funds; a week
+  never collects more than its debits nor pays out more than it collected;
+- a credit is paid pro rata to what the week collected and never beyond its leaf;
+- collateral is never withdrawn below the requirement its root proves, and a failed pull
+  is recorded as debt in the vault until paid or seized.
 """
 
 from __future__ import annotations
@@ -26,14 +28,22 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from market_harness import PARTICIPANTS, TOKEN, Market, make_clients
-from settlement_harness import build_week, deposit_collateral, post_root
+from settlement_harness import (
+    build_week,
+    deposit_collateral,
+    post_requirements,
+    post_root,
+    requirement_items,
+    week_record,
+)
 
 from flowmarket.chain import leaves
 from flowmarket.errors import TransactionReverted
+from flowmarket.states import LeafStatus
 
 GRACE_S = 24 * 3600
 CHALLENGE_S = 120
-UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
+FIRST_REQUIREMENTS_HOUR = 400_000  # a closed Unix hour; each example counts up from it
 HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "guardian")
 CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
 ACTORS = ("alice", "bob")
@@ -84,12 +94,14 @@ class ChainMachine(RuleBasedStateMachine):
 
 
 class CollateralMachine(ChainMachine):
-    """Two actors, so deposits, requirements and withdrawals collide often."""
+    """Two actors, so deposits, requirement roots and withdrawals collide often. Every
+    posted root carries both actors' requirements; a withdrawal proves its actor's leaf."""
 
     def __init__(self) -> None:
         super().__init__()
         self.collateral = dict.fromkeys(PARTICIPANTS, 0)
-        self.requirement = dict.fromkeys(PARTICIPANTS, 0)
+        self.requirement = dict.fromkeys(ACTORS, 0)
+        self.hour = FIRST_REQUIREMENTS_HOUR
 
     @initialize(
         deposits=st.lists(st.integers(1, 900), min_size=2, max_size=2),
@@ -122,20 +134,19 @@ class CollateralMachine(ChainMachine):
             expected = "VaultBelowRequirement"
         else:
             expected = "ok"
-        assert self.outcome(who, "CollateralVault", "withdraw", wei) == expected
+        proof = requirement_items(self.market, self.requirement, who)
+        assert self.outcome(who, "CollateralVault", "withdraw", wei, proof) == expected
         if expected == "ok":
             self.collateral[who] -= wei
             address = self.market.address(who)
             left = self.market.view("CollateralVault", "collateralOf", address)
-            assert left >= self.market.view("CollateralVault", "requirementOf", address)
+            assert left >= self.market.view("CollateralVault", "requirementOf", address, proof)
 
     @rule(who=st.sampled_from(ACTORS), amount=st.integers(0, 400))
     def set_requirement(self, who: str, amount: int) -> None:
-        address = self.market.address(who)
-        self.market.send(
-            "oracle", "CollateralVault", "setRequirements", [address], [amount * TOKEN]
-        )
         self.requirement[who] = amount * TOKEN
+        self.hour += 1
+        post_requirements(self.market, self.hour, self.requirement)
 
     @rule(
         sender=st.sampled_from(ACTORS),
@@ -156,16 +167,19 @@ class CollateralMachine(ChainMachine):
 
 
 class SettlementMachine(ChainMachine):
+    """One random balanced week: pulls, defaults, seizures, pro-rata credits and fees."""
+
     def __init__(self) -> None:
         super().__init__()
         self.week: leaves.SettlementWeek | None = None
-        self.status = dict.fromkeys(PARTICIPANTS, UNSETTLED)
+        self.status = dict.fromkeys(PARTICIPANTS, LeafStatus.UNSETTLED)
+        self.done = dict.fromkeys(PARTICIPANTS, 0)
         self.outstanding = dict.fromkeys(PARTICIPANTS, 0)
         self.grace_end = dict.fromkeys(PARTICIPANTS, 0)
         self.allowance = dict.fromkeys(PARTICIPANTS, 0)
         self.collateral = dict.fromkeys(PARTICIPANTS, 0)
-        self.collected = self.paid = 0
-        self.fees_forwarded = False
+        self.collected = self.defaulted = self.paid = self.forwarded = 0
+        self.debits = 0
 
     @initialize(
         first=st.lists(st.integers(-400, 400), min_size=3, max_size=3),
@@ -188,12 +202,16 @@ class SettlementMachine(ChainMachine):
         self.amount = dict(zip(PARTICIPANTS, amounts, strict=True))
         self.fees = fees * TOKEN
         week = build_week(m, self.amount, self.fees)
+        self.debits = week.total_debits
         post_root(m, week)
         m.advance(CHALLENGE_S)
         self.week = week
 
+    def share(self, amount: int) -> int:
+        return amount * self.collected // self.debits if self.debits else 0
+
     def available(self) -> int:
-        return self.collected - self.paid - (self.fees if self.fees_forwarded else 0)
+        return self.collected - self.paid - self.forwarded
 
     @rule(who=st.sampled_from(PARTICIPANTS), amount=st.integers(0, 1_200))
     def approve(self, who: str, amount: int) -> None:
@@ -211,43 +229,44 @@ class SettlementMachine(ChainMachine):
     @rule(who=st.sampled_from(PARTICIPANTS), caller=st.sampled_from(PARTICIPANTS))
     def execute(self, who: str, caller: str) -> None:
         assert self.week is not None
-        m, address, amount = self.market, self.market.address(who), self.amount[who]
+        m, address = self.market, self.market.address(who)
         expected = self.predict_execute(who)
-        got = self.outcome(
-            caller,
-            "WeeklySettlement",
-            "executeSettlement",
-            0,
-            address,
-            amount,
-            self.week.proof(address),
-        )
-        assert got == expected, (who, amount, got, expected)
-        if expected == "ok" and self.status[who] == DEFAULTED:  # it just defaulted
+        item = self.week.item(address).as_tuple()
+        got = self.outcome(caller, "WeeklySettlement", "executeSettlement", 0, item)
+        assert got == expected, (who, self.amount[who], got, expected)
+        if expected == "ok" and self.status[who] == LeafStatus.DEFAULTED:  # it just defaulted
             self.grace_end[who] = m.view("WeeklySettlement", "graceEndsAt", 0, address)
 
     def predict_execute(self, who: str) -> str:
         amount, status = self.amount[who], self.status[who]
-        if status == SETTLED:
+        if status == LeafStatus.SETTLED:
             return "SettlementAlreadySettled"
-        if amount >= 0:
-            if amount > self.available():
-                return "SettlementFundsNotCollected"
-            self.paid += amount
-            self.status[who] = SETTLED
+        if amount > 0:
+            due = self.share(amount) - self.done[who]
+            if due == 0:
+                return "SettlementNothingDue"
+            self.done[who] += due
+            self.paid += due
+            done = self.done[who] == amount
+            self.status[who] = LeafStatus.SETTLED if done else LeafStatus.CREDITING
             return "ok"
-        owed = self.outstanding[who] if status == DEFAULTED else -amount
-        balance = self.market.balance(who)
-        if self.allowance[who] >= owed and balance >= owed:
+        if amount == 0:
+            self.status[who] = LeafStatus.SETTLED
+            return "ok"
+        retry = status == LeafStatus.DEFAULTED
+        owed = self.outstanding[who] if retry else -amount
+        if self.allowance[who] >= owed and self.market.balance(who) >= owed:
             self.allowance[who] -= owed
             self.collected += owed
+            self.defaulted -= owed if retry else 0
             self.outstanding[who] = 0
-            self.status[who] = SETTLED
+            self.status[who] = LeafStatus.SETTLED
             return "ok"
-        if status == DEFAULTED:
+        if retry:
             return "SettlementTransferFailed"
-        self.status[who] = DEFAULTED
+        self.status[who] = LeafStatus.DEFAULTED
         self.outstanding[who] = owed  # grace_end is read back in `execute`
+        self.defaulted += owed
         return "ok"
 
     @rule()
@@ -256,7 +275,7 @@ class SettlementMachine(ChainMachine):
 
     @rule(who=st.sampled_from(PARTICIPANTS))
     def seize(self, who: str) -> None:
-        if self.status[who] != DEFAULTED:
+        if self.status[who] != LeafStatus.DEFAULTED:
             expected = "SettlementNotDefaulted"
         elif self.market.now() + 1 < self.grace_end[who]:
             expected = "SettlementGraceNotOver"
@@ -271,19 +290,16 @@ class SettlementMachine(ChainMachine):
             self.collateral[who] -= seized
             self.outstanding[who] -= seized
             self.collected += seized
+            self.defaulted -= seized
             if self.outstanding[who] == 0:
-                self.status[who] = SETTLED
+                self.status[who] = LeafStatus.SETTLED
 
     @rule()
     def forward_fees(self) -> None:
-        if self.fees_forwarded:
-            expected = "SettlementFeesAlreadyForwarded"
-        elif self.fees > self.available():
-            expected = "SettlementFundsNotCollected"
-        else:
-            expected = "ok"
+        due = self.share(self.fees) - self.forwarded
+        expected = "ok" if due > 0 else "SettlementNothingDue"
         assert self.outcome("dave", "WeeklySettlement", "forwardFees", 0) == expected
-        self.fees_forwarded = self.fees_forwarded or expected == "ok"
+        self.forwarded += due
 
     @invariant()
     def leaf_states_match_the_model(self) -> None:
@@ -292,32 +308,36 @@ class SettlementMachine(ChainMachine):
             address = m.address(who)
             assert m.view("WeeklySettlement", "leafStatus", 0, address) == self.status[who]
             assert m.view("WeeklySettlement", "outstandingOf", 0, address) == self.outstanding[who]
+            assert m.view("CollateralVault", "debtOf", address) == self.outstanding[who]
 
     @invariant()
     def the_week_holds_exactly_what_it_collected_and_did_not_spend(self) -> None:
-        m = self.market
-        record = m.view("WeeklySettlement", "weekRoot", 0) if self.week else None
-        if record is None:
+        if self.week is None:
             return
-        assert (record[5], record[6]) == (self.collected, self.paid)
+        m = self.market
+        record = week_record(m, 0)
+        assert (record["collected"], record["defaulted"]) == (self.collected, self.defaulted)
+        assert (record["paidOut"], record["feesForwarded"]) == (self.paid, self.forwarded)
         assert m.balance("WeeklySettlement") == self.available() >= 0
-        assert self.paid <= record[2] and self.collected <= record[3]
+        assert self.collected + self.defaulted <= record["totalDebits"]
+        assert self.paid <= record["totalCredits"] and self.forwarded <= record["fees"]
 
     @invariant()
-    def nobody_is_paid_twice_and_all_settled_sums_to_zero_after_fees(self) -> None:
+    def no_leaf_is_paid_beyond_its_amount_and_all_settled_sums_to_zero_after_fees(self) -> None:
         if self.week is None:
             return
         m = self.market
         deltas = {w: m.balance(w) - self.start[w] for w in PARTICIPANTS}
         for who in PARTICIPANTS:
             if self.amount[who] > 0:
-                paid = self.amount[who] if self.status[who] == SETTLED else 0
-                assert deltas[who] == paid - self.collateral[who]
+                assert self.done[who] <= self.amount[who]
+                assert deltas[who] == self.done[who] - self.collateral[who]
         # Participants' net flow (wallet change plus what still sits in the vault) is what
         # the week paid them minus what it collected from them, pulled or seized.
         net = sum(deltas.values()) + sum(self.collateral.values())
         assert net == self.paid - self.collected
-        if all(s == SETTLED for s in self.status.values()) and self.fees_forwarded:
+        settled = all(s == LeafStatus.SETTLED for s in self.status.values())
+        if settled and self.forwarded == self.fees:
             assert net == -self.fees
             assert m.balance("WeeklySettlement") == 0
             assert m.view("RevenueDistributor", "pendingRevenue") == self.fees

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from web3.contract import Contract
 
 from flowmarket.chain import leaves
+from flowmarket.chain.sorted_tree import leaf_hash
 from flowmarket.merkle import MerkleTree
 
 INT256 = st.integers(min_value=-(2**255), max_value=2**255 - 1)
@@ -27,21 +28,29 @@ def test_price_and_order_leaves_equal_solidity(
     assert functions.orderLeaf(key, quantity).call() == leaves.order_leaf(key, quantity)
 
 
-@given(
-    participant=ADDRESS, cash=INT256, fee=UINT256, trades=BYTES32, week=st.integers(0, 2**64 - 1)
-)
+@given(participant=ADDRESS, cash=INT256, fee=UINT256, trades=BYTES32, hours=UINT256)
 @CHEAP
-def test_entry_and_settlement_leaves_equal_solidity(
-    leaves_harness: Contract, participant: str, cash: int, fee: int, trades: bytes, week: int
+def test_entry_settlement_and_requirement_encodings_equal_solidity(
+    leaves_harness: Contract, participant: str, cash: int, fee: int, trades: bytes, hours: int
 ) -> None:
     functions = leaves_harness.functions
     address = leaves_harness.w3.to_checksum_address(participant)
     assert functions.entryLeaf(address, cash, fee, trades).call() == leaves.entry_leaf(
         address, cash, fee, trades
     )
-    assert functions.settlementLeaf(week, address, cash).call() == leaves.settlement_leaf(
-        week, address, cash
-    )
+    key = leaves.participant_key(address)
+    assert functions.participantKey(address).call() == key
+    value = leaves.settlement_value(cash, hours, fee, fee // 2)
+    assert functions.settlementValue(cash, hours, fee, fee // 2).call() == value
+    assert functions.requirementValue(fee).call() == leaves.requirement_value(fee)
+    assert functions.sortedLeaf(hours, key, value).call() == leaf_hash(hours, key, value)
+
+
+@given(a=st.binary(max_size=90), b=st.binary(max_size=90))
+@CHEAP
+def test_key_order_equals_solidity(leaves_harness: Contract, a: bytes, b: bytes) -> None:
+    python = (a > b) - (a < b)
+    assert leaves_harness.functions.compareKeys(a, b).call() == python
 
 
 @given(names=st.lists(st.text(min_size=1, max_size=12), max_size=6, unique=True), data=st.data())

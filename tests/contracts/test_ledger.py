@@ -68,6 +68,16 @@ def test_commits_the_next_hour_stores_it_and_emits_the_summary(market: Market) -
     assert market.view("ClearingLedger", "nextHour") == hour + 1
 
 
+def test_rejects_an_hour_whose_bidding_window_has_not_closed_on_chain(market: Market) -> None:
+    now_hour = market.now() // 3600
+    while (hour := market.view("ClearingLedger", "nextHour")) <= now_hour:
+        market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
+    with market.reverts("LedgerHourNotClosed"):
+        market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
+    market.advance(hour * 3600 - market.now())
+    market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
+
+
 def test_rejects_commit_from_an_account_that_is_not_the_oracle(market: Market) -> None:
     hour = market.view("ClearingLedger", "nextHour")
     with market.reverts("MarketNotOracle"):

@@ -70,12 +70,15 @@ def test_entry_and_settlement_trees_equal_openzeppelin_javascript(settings: Sett
     assert "0x" + tree.root.hex() == expected["root"]
 
     amounts = [(p, 10**18 * (i - 3)) for i, p in enumerate(people)]
-    week = leaves.settlement_week(4, amounts, fees=0)
+    week = leaves.settlement_week(4, amounts, fees=0, hours={people[0]: 5})
+    items = [week.tree.item(i) for i in range(week.count)]
     expected = reference_tree(
-        settings, ["uint64", "address", "int256"], [["4", p, str(a)] for p, a in amounts]
+        settings,
+        ["uint256", "bytes", "bytes"],
+        [[str(it.index), "0x" + it.key.hex(), "0x" + it.value.hex()] for it in items],
     )
     assert "0x" + week.root.hex() == expected["root"]
-    assert [hexes(week.proof(p)) for p, _ in amounts] == expected["proofs"]
+    assert [hexes(list(it.proof)) for it in items] == expected["proofs"]
 
 
 @given(count=st.integers(min_value=1, max_value=64), data=st.data())
@@ -120,7 +123,9 @@ def test_rejects_a_proof_request_for_a_leaf_not_in_the_tree() -> None:
         (lambda: leaves.price_leaf(b"\x00" * 32, 2**255), "price"),
         (lambda: leaves.entry_leaf("0xnot", 0, 0, b"\x00" * 32), "participant"),
         (lambda: leaves.entry_leaf(str(Account.create().address), 0, -1, b"\x00" * 32), "fee"),
-        (lambda: leaves.settlement_leaf(2**64, str(Account.create().address), 0), "week"),
+        (lambda: leaves.settlement_value(0, -1, 0, 0), "hours"),
+        (lambda: leaves.requirement_value(-1), "requirement"),
+        (lambda: leaves.participant_key("0xnot"), "participant"),
         (lambda: leaves.trades_hash([b"\x00" * 32], []), "quantities"),
     ],
 )
@@ -141,3 +146,16 @@ def test_rejects_a_participant_twice_in_one_settlement_week() -> None:
     a = str(Account.create().address)
     with pytest.raises(InvalidInput, match="twice"):
         leaves.settlement_week(0, [(a, -1), (a.lower(), 1)], fees=0)
+
+
+def test_settlement_leaves_carry_the_running_sums_of_the_leaves_before_them() -> None:
+    """Three participants in address order: +5, −7, +2 (fees 0): the values, by hand."""
+    a, b, c = ("0x" + f"{n:02x}" * 20 for n in (1, 2, 3))
+    week = leaves.settlement_week(0, [(c, 2), (a, 5), (b, -7)], fees=0, hours={b: 0b101})
+    assert [week.tree.item(i).key for i in range(3)] == [bytes([n]) * 20 for n in (1, 2, 3)]
+    words = [
+        [int.from_bytes(week.tree.item(i).value[k : k + 32], signed=True) for k in (0, 32, 64, 96)]
+        for i in range(3)
+    ]
+    assert words == [[5, 0, 0, 0], [-7, 5, 5, 0], [2, 0, 5, 7]]
+    assert (week.total_credits, week.total_debits, week.count) == (7, 7, 3)

@@ -89,9 +89,9 @@ def test_rotating_the_oracle_moves_every_oracle_right(market: Market, as_timeloc
     with market.reverts("MarketNotOracle"):
         market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))
     with market.reverts("MarketNotOracle"):
-        market.send("oracle", "CollateralVault", "setRequirements", [carol], [TOKEN])
+        market.send("oracle", "CollateralVault", "postRequirements", hour, b"\x01" * 32, 1)
     market.send("carol", "ClearingLedger", "commitHour", hour, commitment(hour))
-    market.send("carol", "CollateralVault", "setRequirements", [carol], [TOKEN])
+    market.send("carol", "CollateralVault", "postRequirements", hour, b"\x01" * 32, 1)
 
 
 def test_a_paused_market_stops_revenue_and_settlement_until_governance_unpauses(

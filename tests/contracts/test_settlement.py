@@ -1,4 +1,4 @@
-"""WeeklySettlement: optimistic roots, payouts, pulls, grace, seizure, restriction, fees.
+"""WeeklySettlement: optimistic roots, pro-rata payouts, pulls, grace, seizure, debt, fees.
 
 Week 0 is set up by fixtures at three stages: `week` (the tree, not posted), `posted`
 (its root posted by the oracle, the challenge window open) and `settling` (the window
@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import pytest
 from market_harness import TOKEN, Market
-from settlement_harness import build_week, deposit_collateral, execute, post_root
+from settlement_harness import build_week, deposit_collateral, execute, post_root, week_record
 from web3.types import TxReceipt
 
 from flowmarket.chain.leaves import SettlementWeek
+from flowmarket.states import LeafStatus
 
 DEMO_WINDOW_S = 120
 GRACE_S = 24 * 3600
 # Week 0: alice pays 100, bob receives 60, carol 39, 1 token of fees; dave's leaf is zero.
 AMOUNTS = {"alice": -100 * TOKEN, "bob": 60 * TOKEN, "carol": 39 * TOKEN, "dave": 0}
 FEES = 1 * TOKEN
-UNSETTLED, DEFAULTED, SETTLED = 0, 1, 2
+UNSETTLED, DEFAULTED, SETTLED, CREDITING = (int(s) for s in LeafStatus)
 
 
 @pytest.fixture
@@ -53,10 +54,14 @@ def default_alice(market: Market, week: SettlementWeek, *, collateral: int) -> T
 def test_posts_root_with_totals_and_an_execution_time_after_the_challenge_window(
     market: Market, posted: SettlementWeek
 ) -> None:
-    root = market.view("WeeklySettlement", "weekRoot", 0)
-    assert root[0] == posted.root
-    assert root[1] == market.now() + DEMO_WINDOW_S
-    assert (root[2], root[3], root[4]) == (99 * TOKEN, 100 * TOKEN, FEES)
+    root = week_record(market, 0)
+    assert root["root"].to_bytes(32) == posted.root and root["count"] == 4
+    assert market.view("WeeklySettlement", "executableAt", 0) == market.now() + DEMO_WINDOW_S
+    assert (root["totalCredits"], root["totalDebits"], root["fees"]) == (
+        99 * TOKEN,
+        100 * TOKEN,
+        FEES,
+    )
 
 
 def test_rejects_root_from_an_account_that_is_not_the_oracle(
@@ -122,17 +127,49 @@ def test_collects_debits_pays_credits_and_forwards_fees(
     assert market.events(receipt, "WeeklySettlement", "FeesForwarded")[0]["amount"] == FEES
     assert market.view("RevenueDistributor", "pendingRevenue") == FEES
     assert market.balance("WeeklySettlement") == 0
-    with market.reverts("SettlementFeesAlreadyForwarded"):
+    with market.reverts("SettlementNothingDue"):
         market.send("bob", "WeeklySettlement", "forwardFees", 0)
 
 
-def test_rejects_a_credit_before_the_week_has_collected_it(
+def test_pays_nothing_before_the_week_has_collected_anything(
     market: Market, settling: SettlementWeek
 ) -> None:
-    with market.reverts("SettlementFundsNotCollected"):
+    with market.reverts("SettlementNothingDue"):
         execute(market, settling, "bob")
-    with market.reverts("SettlementFundsNotCollected"):
+    with market.reverts("SettlementNothingDue"):
         market.send("bob", "WeeklySettlement", "forwardFees", 0)
+
+
+def test_a_short_week_pays_every_creditor_and_the_fees_the_same_share(
+    market: Market, settling: SettlementWeek
+) -> None:
+    """Alice owes 100 and has 40 in collateral: after seizure the week holds 40 % of its
+    debits, so bob (60) gets 24, carol (39) 15.6 and the fees (1) 0.4, by hand."""
+    default_alice(market, settling, collateral=40 * TOKEN)
+    market.advance(GRACE_S)
+    market.send("dave", "WeeklySettlement", "seize", 0, market.address("alice"))
+    before = {w: market.balance(w) for w in ("bob", "carol")}
+    execute(market, settling, "carol")
+    execute(market, settling, "bob")
+    market.send("dave", "WeeklySettlement", "forwardFees", 0)
+    assert market.balance("bob") - before["bob"] == 24 * TOKEN
+    assert market.balance("carol") - before["carol"] == 156 * TOKEN // 10
+    assert market.view("RevenueDistributor", "pendingRevenue") == 4 * TOKEN // 10
+    assert market.balance("WeeklySettlement") == 0
+    assert (leaf_status(market, "bob"), leaf_status(market, "carol")) == (CREDITING, CREDITING)
+    with market.reverts("SettlementNothingDue"):
+        execute(market, settling, "bob")
+    # Alice pays the remaining 60 later: everyone is then paid in full.
+    market.approve("alice", "WeeklySettlement", 60 * TOKEN)
+    execute(market, settling, "alice")
+    execute(market, settling, "bob")
+    execute(market, settling, "carol")
+    market.send("dave", "WeeklySettlement", "forwardFees", 0)
+    assert market.balance("bob") - before["bob"] == 60 * TOKEN
+    assert market.balance("carol") - before["carol"] == 39 * TOKEN
+    assert market.view("RevenueDistributor", "pendingRevenue") == FEES
+    assert (leaf_status(market, "bob"), leaf_status(market, "carol")) == (SETTLED, SETTLED)
+    assert market.balance("WeeklySettlement") == 0
 
 
 def test_rejects_settlement_twice_for_same_leaf(market: Market, settling: SettlementWeek) -> None:
@@ -146,23 +183,29 @@ def test_rejects_settlement_twice_for_same_leaf(market: Market, settling: Settle
 
 
 def test_rejects_a_bad_proof_or_a_changed_amount(market: Market, settling: SettlementWeek) -> None:
-    bob, alice = market.address("bob"), market.address("alice")
-    for amount, proof in ((61 * TOKEN, settling.proof(bob)), (60 * TOKEN, settling.proof(alice))):
-        with market.reverts("SettlementInvalidProof"):
-            market.send("bob", "WeeklySettlement", "executeSettlement", 0, bob, amount, proof)
+    bob = settling.item(market.address("bob"))
+    alice = settling.item(market.address("alice"))
+    changed = (bob.index, bob.key, (61 * TOKEN).to_bytes(32) + bob.value[32:], list(bob.proof))
+    wrong_proof = (bob.index, bob.key, bob.value, list(alice.proof))
+    not_an_address = (bob.index, bob.key + b"\x00", bob.value, list(bob.proof))
+    for item in (changed, wrong_proof, not_an_address):
+        with market.reverts("SettlementInvalidLeaf"):
+            market.send("bob", "WeeklySettlement", "executeSettlement", 0, item)
 
 
-def test_failed_pull_starts_grace_then_seizure_restricts_until_whole(
+def test_failed_pull_freezes_collateral_then_seizure_restricts_until_nothing_is_owed(
     market: Market, settling: SettlementWeek
 ) -> None:
     alice = market.address("alice")
-    market.send("oracle", "CollateralVault", "setRequirements", [alice], [80 * TOKEN])
     receipt = default_alice(market, settling, collateral=150 * TOKEN)
     [failed] = market.events(receipt, "WeeklySettlement", "SettlementPullFailed")
     assert failed["graceEndsAt"] == market.now() + GRACE_S
     assert leaf_status(market, "alice") == DEFAULTED
     assert market.view("WeeklySettlement", "debtOf", alice) == 100 * TOKEN
+    assert market.view("CollateralVault", "debtOf", alice) == 100 * TOKEN
     assert not market.view("WeeklySettlement", "isRestricted", alice)
+    with market.reverts("VaultOpenDebt"):
+        market.send("alice", "CollateralVault", "withdraw", 1, [])
 
     with market.reverts("SettlementGraceNotOver"):
         market.send("dave", "WeeklySettlement", "seize", 0, alice)
@@ -171,16 +214,15 @@ def test_failed_pull_starts_grace_then_seizure_restricts_until_whole(
     assert market.view("CollateralVault", "collateralOf", alice) == 50 * TOKEN
     assert leaf_status(market, "alice") == SETTLED
     assert market.view("WeeklySettlement", "debtOf", alice) == 0
+    assert market.view("CollateralVault", "debtOf", alice) == 0
     assert market.view("WeeklySettlement", "isRestricted", alice)
     with market.reverts("SettlementNotDefaulted"):
         market.send("dave", "WeeklySettlement", "seize", 0, alice)
-    # Collateral 50 < requirement 80: still restricted until it tops up.
-    with market.reverts("SettlementStillRestricted"):
-        market.send("dave", "WeeklySettlement", "clearRestriction", alice)
-    deposit_collateral(market, "alice", 30 * TOKEN)
     market.send("dave", "WeeklySettlement", "clearRestriction", alice)
     assert not market.view("WeeklySettlement", "isRestricted", alice)
+    market.send("alice", "CollateralVault", "withdraw", 50 * TOKEN, [])
     execute(market, settling, "bob")  # the seized collateral pays the creditors
+    assert leaf_status(market, "bob") == SETTLED
 
 
 def test_partial_seizure_leaves_debt_that_a_later_pull_repays(
@@ -198,7 +240,8 @@ def test_partial_seizure_leaves_debt_that_a_later_pull_repays(
     market.approve("alice", "WeeklySettlement", 70 * TOKEN)
     execute(market, settling, "alice")
     assert market.view("WeeklySettlement", "debtOf", alice) == 0
-    assert market.view("WeeklySettlement", "weekRoot", 0)[5] == 100 * TOKEN
+    record = week_record(market, 0)
+    assert (record["collected"], record["defaulted"]) == (100 * TOKEN, 0)
     market.send("dave", "WeeklySettlement", "clearRestriction", alice)
 
 
@@ -223,7 +266,9 @@ def test_rejects_execution_of_a_week_without_root_and_while_paused(
 
 def test_rejects_a_zero_root_and_deleting_a_root_that_was_never_posted(market: Market) -> None:
     with market.reverts("SettlementZeroRoot"):
-        market.send("oracle", "WeeklySettlement", "postSettlementRoot", 0, bytes(32), 0, 0, 0)
+        market.send("oracle", "WeeklySettlement", "postSettlementRoot", 0, bytes(32), 1, 0, 0, 0)
+    with market.reverts("SettlementZeroRoot"):
+        market.send("oracle", "WeeklySettlement", "postSettlementRoot", 0, b"\x01" * 32, 0, 0, 0, 0)
     with market.reverts("SettlementRootMissing"):
         market.send("guardian", "WeeklySettlement", "deleteSettlementRoot", 0)
 
@@ -231,3 +276,36 @@ def test_rejects_a_zero_root_and_deleting_a_root_that_was_never_posted(market: M
 def test_rejects_lifting_a_restriction_that_was_never_imposed(market: Market) -> None:
     with market.reverts("SettlementStillRestricted"):
         market.send("dave", "WeeklySettlement", "clearRestriction", market.address("bob"))
+
+
+def test_a_pause_stops_the_grace_clock_and_the_challenge_window(
+    market: Market, week: SettlementWeek
+) -> None:
+    post_root(market, week)
+    opens = market.view("WeeklySettlement", "executableAt", 0)
+    market.send("guardian", "MarketParameters", "pause")
+    market.advance(3_600)
+    assert market.view("WeeklySettlement", "executableAt", 0) == opens + 3_600
+    unpause(market)
+    market.advance(DEMO_WINDOW_S)
+    alice = market.address("alice")
+    default_alice(market, week, collateral=10 * TOKEN)
+    ends = market.view("WeeklySettlement", "graceEndsAt", 0, alice)
+    market.send("guardian", "MarketParameters", "pause")
+    market.advance(GRACE_S)
+    unpause(market)
+    with market.reverts("SettlementGraceNotOver"):
+        market.send("dave", "WeeklySettlement", "seize", 0, alice)
+    assert market.view("WeeklySettlement", "graceEndsAt", 0, alice) > ends + GRACE_S
+
+
+def unpause(market: Market) -> None:
+    """Unpause as the timelock (the only one who may), impersonated on the node."""
+    timelock = market.deployment.addresses["MarketTimelock"]
+    w3 = market.w3
+    w3.provider.make_request("hardhat_impersonateAccount", [timelock])  # type: ignore[arg-type]
+    w3.provider.make_request("hardhat_setBalance", [timelock, hex(10**18)])  # type: ignore[arg-type]
+    parameters = market.contract("MarketParameters")
+    tx = parameters.functions.unpause().transact({"from": timelock})
+    w3.eth.wait_for_transaction_receipt(tx)
+    w3.provider.make_request("hardhat_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]

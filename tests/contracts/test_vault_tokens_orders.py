@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from eth_account import Account
 from market_harness import TOKEN, Market
+from settlement_harness import post_requirements, requirement_items
+
+HOUR = 400_000  # a closed Unix hour (2015-08-19)
 
 
-def test_deposits_and_withdraws_down_to_the_requirement_but_not_below(market: Market) -> None:
+def test_deposits_and_withdraws_down_to_the_requirement_of_its_leaf_but_not_below(
+    market: Market,
+) -> None:
     bob = market.address("bob")
     market.approve("bob", "CollateralVault", 100 * TOKEN)
     receipt = market.send("bob", "CollateralVault", "deposit", 100 * TOKEN)
@@ -14,25 +19,58 @@ def test_deposits_and_withdraws_down_to_the_requirement_but_not_below(market: Ma
         market.events(receipt, "CollateralVault", "CollateralDeposited")[0]["balance"]
         == 100 * TOKEN
     )
-    market.send("oracle", "CollateralVault", "setRequirements", [bob], [60 * TOKEN])
-    assert market.view("CollateralVault", "excessOf", bob) == 40 * TOKEN
+    requirements = {"alice": 5 * TOKEN, "bob": 60 * TOKEN, "carol": 7 * TOKEN}
+    post_requirements(market, HOUR, requirements)
+    proof = requirement_items(market, requirements, "bob")
+    assert market.view("CollateralVault", "requirementOf", bob, proof) == 60 * TOKEN
     with market.reverts("VaultBelowRequirement"):
-        market.send("bob", "CollateralVault", "withdraw", 41 * TOKEN)
-    market.send("bob", "CollateralVault", "withdraw", 40 * TOKEN)
-    assert market.view("CollateralVault", "collateralOf", bob) == 60 * TOKEN
+        market.send("bob", "CollateralVault", "withdraw", 41 * TOKEN, proof)
+    receipt = market.send("bob", "CollateralVault", "withdraw", 40 * TOKEN, proof)
+    [withdrawn] = market.events(receipt, "CollateralVault", "CollateralWithdrawn")
+    assert (withdrawn["balance"], withdrawn["requirement"]) == (60 * TOKEN, 60 * TOKEN)
     assert market.balance("bob") == 940 * TOKEN
+    # Carol's leaf says nothing about bob; an absence proof does not fit a present leaf.
+    with market.reverts("VaultInvalidRequirementProof"):
+        market.send(
+            "bob",
+            "CollateralVault",
+            "withdraw",
+            1,
+            requirement_items(market, requirements, "carol"),
+        )
     with market.reverts("VaultInsufficientCollateral"):
-        market.send("carol", "CollateralVault", "withdraw", 1)
+        market.send("carol", "CollateralVault", "withdraw", 1, [])
     with market.reverts("VaultZeroAmount"):
         market.send("bob", "CollateralVault", "deposit", 0)
 
 
-def test_only_the_oracle_posts_requirements_with_matching_lengths(market: Market) -> None:
-    bob = market.address("bob")
+def test_a_participant_without_a_leaf_proves_its_absence_and_withdraws_everything(
+    market: Market,
+) -> None:
+    market.approve("dave", "CollateralVault", 30 * TOKEN)
+    market.send("dave", "CollateralVault", "deposit", 30 * TOKEN)
+    requirements = {"alice": 5 * TOKEN, "bob": 60 * TOKEN, "carol": 7 * TOKEN}
+    post_requirements(market, HOUR, requirements)
+    proof = requirement_items(market, requirements, "dave")
+    assert len(proof) in (1, 2)  # a boundary leaf or two adjacent leaves
+    with market.reverts("VaultInvalidRequirementProof"):
+        market.send("dave", "CollateralVault", "withdraw", 30 * TOKEN, [])
+    market.send("dave", "CollateralVault", "withdraw", 30 * TOKEN, proof)
+    assert market.view("CollateralVault", "collateralOf", market.address("dave")) == 0
+
+
+def test_only_the_oracle_posts_requirements_for_closed_hours_in_order(market: Market) -> None:
+    root = b"\x01" * 32
     with market.reverts("MarketNotOracle"):
-        market.send("bob", "CollateralVault", "setRequirements", [bob], [0])
-    with market.reverts("VaultLengthMismatch"):
-        market.send("oracle", "CollateralVault", "setRequirements", [bob], [1, 2])
+        market.send("bob", "CollateralVault", "postRequirements", HOUR, root, 1)
+    future = market.now() // 3600 + 1
+    with market.reverts("VaultHourNotClosed"):
+        market.send("oracle", "CollateralVault", "postRequirements", future, root, 1)
+    receipt = market.send("oracle", "CollateralVault", "postRequirements", HOUR, root, 1)
+    assert market.events(receipt, "CollateralVault", "RequirementsPosted")[0]["count"] == 1
+    assert tuple(market.view("CollateralVault", "requirements")) == (HOUR, 1, root)
+    with market.reverts("VaultStaleRequirements"):
+        market.send("oracle", "CollateralVault", "postRequirements", HOUR, root, 1)
 
 
 def test_only_the_settlement_contract_seizes_collateral(market: Market) -> None:
@@ -47,7 +85,7 @@ def test_vault_deposits_and_withdrawals_stop_while_paused(market: Market) -> Non
     with market.reverts("MarketIsPaused"):
         market.send("bob", "CollateralVault", "deposit", 10)
     with market.reverts("MarketIsPaused"):
-        market.send("bob", "CollateralVault", "withdraw", 10)
+        market.send("bob", "CollateralVault", "withdraw", 10, [])
 
 
 def test_only_a_supplier_mints_capacity(market: Market) -> None:

@@ -10,7 +10,10 @@ import {ClearingLedger} from "../../market/ClearingLedger.sol";
 import {CollateralVault} from "../../market/CollateralVault.sol";
 import {RevenueDistributor} from "../../market/RevenueDistributor.sol";
 import {WeeklySettlement} from "../../market/WeeklySettlement.sol";
+import {MarketLeaves} from "../../libraries/MarketLeaves.sol";
+import {SortedTree} from "../../libraries/SortedTree.sol";
 import {MiniTest} from "./MiniTest.sol";
+import {TreeBuilder} from "./TreeBuilder.sol";
 
 /// @notice Deploys the market with this test contract as timelock (owner and admin), a
 /// separate oracle and guardian, and this contract as the capacity supplier.
@@ -28,7 +31,11 @@ abstract contract MarketFixture is MiniTest {
     RevenueDistributor internal distributor;
     WeeklySettlement internal settlement;
 
+    /// @notice Chain time of every fixture: 2001-09-09, so Unix hours below 277 777 are closed.
+    uint256 internal constant START = 1e9;
+
     function _deployMarket() internal {
+        vm.warp(START);
         params = new MarketParameters(
             address(this),
             IMarketParameters.InitialParameters({
@@ -54,10 +61,66 @@ abstract contract MarketFixture is MiniTest {
     }
 
     function _commitWeek() internal {
+        _commitWeekAt(0);
+    }
+
+    function _commitWeekAt(uint64 first) internal {
         vm.startPrank(ORACLE);
-        for (uint64 h = 0; h < 168; ++h) {
+        for (uint64 h = first; h < first + 168; ++h) {
             ledger.commitHour(h, IClearingLedger.HourCommitment(bytes32(uint256(h + 1)), 0, 0, 0, 0, 0, 0, 0));
         }
         vm.stopPrank();
+    }
+
+    /// @notice A week's sorted tree: `who` strictly increasing, one amount each (wei,
+    /// negative = pays); no hours bitmap. Returns the tree and its totals.
+    function _weekTree(address[] memory who, int256[] memory amounts)
+        internal
+        pure
+        returns (TreeBuilder.Tree memory t, uint256 credits, uint256 debits)
+    {
+        bytes[] memory keys = new bytes[](who.length);
+        bytes[] memory values = new bytes[](who.length);
+        for (uint256 i = 0; i < who.length; ++i) {
+            keys[i] = MarketLeaves.participantKey(who[i]);
+            values[i] = MarketLeaves.settlementValue(amounts[i], 0, credits, debits);
+            if (amounts[i] > 0) credits += uint256(amounts[i]);
+            else debits += uint256(-amounts[i]);
+        }
+        t = TreeBuilder.build(keys, values);
+    }
+
+    /// @notice Post `t` as week `week`'s root (fees = debits − credits) and open it.
+    function _postAndOpen(uint64 week, TreeBuilder.Tree memory t, uint256 credits, uint256 debits) internal {
+        vm.prank(ORACLE);
+        settlement.postSettlementRoot(week, TreeBuilder.root(t), uint64(t.items.length), credits, debits, debits - credits);
+        vm.warp(block.timestamp + CHALLENGE);
+    }
+
+    /// @notice A requirements tree over `who` (strictly increasing) posted for `hour`.
+    function _postRequirements(uint64 hour, address[] memory who, uint256[] memory amounts)
+        internal
+        returns (TreeBuilder.Tree memory t)
+    {
+        bytes[] memory keys = new bytes[](who.length);
+        bytes[] memory values = new bytes[](who.length);
+        for (uint256 i = 0; i < who.length; ++i) {
+            keys[i] = MarketLeaves.participantKey(who[i]);
+            values[i] = MarketLeaves.requirementValue(amounts[i]);
+        }
+        t = TreeBuilder.build(keys, values);
+        vm.prank(ORACLE);
+        vault.postRequirements(hour, TreeBuilder.root(t), uint64(who.length));
+    }
+
+    /// @notice The one-item proof of `t`'s item `i`.
+    function _itemProof(TreeBuilder.Tree memory t, uint256 i) internal pure returns (SortedTree.Item[] memory p) {
+        p = new SortedTree.Item[](1);
+        p[0] = t.items[i];
+    }
+
+    /// @notice An empty requirement proof (no root posted yet: requirement 0).
+    function _noProof() internal pure returns (SortedTree.Item[] memory) {
+        return new SortedTree.Item[](0);
     }
 }

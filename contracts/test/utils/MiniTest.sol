@@ -8,6 +8,7 @@ interface Vm {
     function startPrank(address sender) external;
     function stopPrank() external;
     function warp(uint256 timestamp) external;
+    function roll(uint256 blockNumber) external;
     function expectRevert(bytes4 selector) external;
     function expectRevert(bytes calldata revertData) external;
 }

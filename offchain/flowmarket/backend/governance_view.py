@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from web3 import Web3
@@ -18,6 +19,7 @@ from web3.contract import Contract
 from flowmarket.chain.build import ArtifactSet, load_artifacts
 from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.chain.requirements import read_requirements
 from flowmarket.collateral import CollateralParams, classify
 from flowmarket.config import Settings
 from flowmarket.errors import ChainUnavailable, Conflict, NotFound
@@ -40,10 +42,15 @@ class ChainMarketView:
     w3: Web3
     deployment: Deployment
     artifacts: ArtifactSet
+    state_dir: Path | None = None
 
     @classmethod
     def connect(
-        cls, rpc_url: str, deployment: Deployment, artifacts: ArtifactSet
+        cls,
+        rpc_url: str,
+        deployment: Deployment,
+        artifacts: ArtifactSet,
+        state_dir: Path | None = None,
     ) -> ChainMarketView:
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
         try:
@@ -51,7 +58,7 @@ class ChainMarketView:
         except Exception as exc:  # requests' and web3's connection errors
             raise ChainUnavailable(f"cannot reach the node at {rpc_url}: {exc}") from None
         deployment.require_chain(chain_id)
-        return cls(w3, deployment, artifacts)
+        return cls(w3, deployment, artifacts, state_dir)
 
     def contract(self, name: str) -> Contract:
         address = Web3.to_checksum_address(self.deployment.addresses[name])
@@ -146,14 +153,15 @@ class ChainMarketView:
         )
 
     def collateral(self, address: str) -> CollateralOut:
-        """The vault's collateral and posted requirement, classified by the oracle's rule
+        """The vault's collateral and requirement (the published leaf of the latest root,
+        plus any open settlement debt), classified by the oracle's rule
         (`flowmarket.collateral.classify`), restriction included."""
         vault = self.contract("CollateralVault").functions
         raw = self.contract("MarketParameters").functions.collateralParams().call()
         state = classify(
             address,
             collateral=int(vault.collateralOf(address).call()),
-            required=int(vault.requirementOf(address).call()),
+            required=self.requirement(address),
             params=CollateralParams.from_chain(raw),
             restricted=bool(
                 self.contract("WeeklySettlement").functions.isRestricted(address).call()
@@ -170,6 +178,18 @@ class ChainMarketView:
             status=state.state,
             message=state.message,
         )
+
+    def requirement(self, address: str) -> int:
+        """The participant's requirement (wei) under the vault's latest root, from the
+        oracle's published requirements file (0 when it has no leaf); the open settlement
+        debt the vault records is added, as it locks the collateral too."""
+        vault = self.contract("CollateralVault").functions
+        debt = int(vault.debtOf(address).call())
+        hour, _count, root = vault.requirements().call()
+        if bytes(root) == bytes(32) or self.state_dir is None:
+            return debt
+        published = read_requirements(self.state_dir, int(hour))
+        return debt + (published or {}).get(Web3.to_checksum_address(address), 0)
 
 
 def _call_state(governor: Contract, proposal_id: int) -> int:
@@ -215,7 +235,7 @@ def chain_view_from_settings(settings: Settings) -> LazyChainView:
     def connect() -> ChainMarketView:
         deployment = load_deployment(settings)
         return ChainMarketView.connect(
-            resolve_rpc_url(settings), deployment, load_artifacts(settings)
+            resolve_rpc_url(settings), deployment, load_artifacts(settings), settings.state_dir
         )
 
     return LazyChainView(connect)

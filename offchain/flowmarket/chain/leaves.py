@@ -6,20 +6,22 @@ All fields are static ABI types, so `abi.encode` is the 32-byte big-endian words
 concatenated (two's complement for signed integers); `trades_hash` has dynamic
 arrays and goes through `eth_abi`. Units: prices in capacity-token wei per GB,
 cash, fees and settlement amounts in wei (negative = the participant pays),
-quantities in 18-decimal GB (per hour for orders).
+quantities in 18-decimal GB (per hour for orders). The weekly settlement and the
+requirements trees are sorted, indexed trees (`flowmarket.chain.sorted_tree`) keyed by
+the participant's address; this module encodes their keys and values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from eth_abi.abi import encode
 from eth_hash.auto import keccak
 from eth_utils.address import is_address, to_canonical_address, to_checksum_address
 
+from flowmarket.chain.sorted_tree import Item, SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle import MerkleTree
 
 INT256_MIN = -(2**255)
 INT256_MAX = 2**255 - 1
@@ -68,27 +70,55 @@ def order_leaf(key: bytes, quantity: int) -> bytes:
     return _leaf(_bytes32("order_key", key), _word_int("quantity", quantity))
 
 
-def settlement_leaf(week: int, participant: str, amount: int) -> bytes:
-    """Leaf of `(uint64 week, address participant, int256 amount)`; amount in wei."""
-    return _leaf(
-        _word_uint("week", week, UINT64_MAX),
-        _word_address("participant", participant),
-        _word_int("amount", amount),
+def participant_key(participant: str) -> bytes:
+    """The key of a participant's leaf (weekly settlement, requirements): its 20 address bytes."""
+    return _word_address("participant", participant)[12:]
+
+
+def requirement_value(requirement: int) -> bytes:
+    """Value of a requirements leaf: abi.encode(uint256 requirement), wei."""
+    return _word_uint("requirement", requirement, UINT256_MAX)
+
+
+def settlement_value(amount: int, hours: int, credits_before: int, debits_before: int) -> bytes:
+    """Value of a weekly settlement leaf: abi.encode(int256 amount, uint256 hours, uint256
+    creditsBefore, uint256 debitsBefore) (see `MarketLeaves.settlementValue`)."""
+    return (
+        _word_int("amount", amount)
+        + _word_uint("hours", hours, UINT256_MAX)
+        + _word_uint("credits_before", credits_before, UINT256_MAX)
+        + _word_uint("debits_before", debits_before, UINT256_MAX)
+    )
+
+
+def requirements_tree(requirements: Mapping[str, int]) -> SortedTree:
+    """The sorted requirements tree the vault checks withdrawals against: one leaf per
+    participant (requirement in wei)."""
+    return SortedTree(
+        (participant_key(p), requirement_value(amount)) for p, amount in requirements.items()
     )
 
 
 @dataclass(frozen=True)
 class SettlementWeek:
-    """A week's settlement tree and the totals `postSettlementRoot` commits to (wei)."""
+    """A week's settlement tree and the totals `postSettlementRoot` commits to (wei).
+
+    amounts: {checksummed address: wei, negative = pays}; hours: {address: bitmap of the
+    week's hours (bit h for hour genesis + 168·week + h) in which it has an entry}."""
 
     week: int
     amounts: dict[str, int]
+    hours: dict[str, int]
     fees: int
-    tree: MerkleTree
+    tree: SortedTree
 
     @property
     def root(self) -> bytes:
         return self.tree.root
+
+    @property
+    def count(self) -> int:
+        return self.tree.count
 
     @property
     def total_credits(self) -> int:
@@ -98,20 +128,28 @@ class SettlementWeek:
     def total_debits(self) -> int:
         return -sum(a for a in self.amounts.values() if a < 0)
 
-    def proof(self, participant: str) -> list[bytes]:
+    def item(self, participant: str) -> Item:
+        """The participant's leaf with its proof (the `SortedTree.Item` to execute)."""
         address = to_checksum_address(participant)
-        if address not in self.amounts:
+        index = self.tree.find(participant_key(address))
+        if index is None:
             raise InvalidInput(f"participant: {address} has no leaf in week {self.week}")
-        return self.tree.proof(settlement_leaf(self.week, address, self.amounts[address]))
+        return self.tree.item(index)
 
 
-def settlement_week(week: int, amounts: Iterable[tuple[str, int]], fees: int) -> SettlementWeek:
-    """Build week `week`'s tree: one leaf per participant, amounts summing to −fees."""
+def settlement_week(
+    week: int,
+    amounts: Iterable[tuple[str, int]],
+    fees: int,
+    hours: Mapping[str, int] | None = None,
+) -> SettlementWeek:
+    """Build week `week`'s tree: one leaf per participant, amounts summing to −fees; leaves
+    in address order carry the running sums of credits and debits before them."""
     if fees < 0:
         raise InvalidInput(f"fees: must be >= 0, got {fees}")
     merged: dict[str, int] = {}
     for participant, amount in amounts:
-        address = to_checksum_address(_word_address("participant", participant)[12:])
+        address = str(to_checksum_address(participant_key(participant)))
         if address in merged:
             raise InvalidInput(f"participant: {address} appears twice in week {week}")
         merged[address] = _int256("amount", amount)
@@ -120,8 +158,18 @@ def settlement_week(week: int, amounts: Iterable[tuple[str, int]], fees: int) ->
         raise InvalidInput(
             f"amounts: week {week} sums to {total} wei, must be -fees = {-fees} (zero after fees)"
         )
-    tree = MerkleTree.from_leaves(settlement_leaf(week, p, a) for p, a in merged.items())
-    return SettlementWeek(week=week, amounts=merged, fees=fees, tree=tree)
+    given = {str(to_checksum_address(p)): b for p, b in (hours or {}).items()}
+    bitmaps = {p: given.get(p, 0) for p in merged}
+    pairs: list[tuple[bytes, bytes]] = []
+    credits = debits = 0
+    for participant in sorted(merged, key=participant_key):
+        amount = merged[participant]
+        value = settlement_value(amount, bitmaps[participant], credits, debits)
+        pairs.append((participant_key(participant), value))
+        credits, debits = credits + max(amount, 0), debits + max(-amount, 0)
+    return SettlementWeek(
+        week=week, amounts=merged, hours=bitmaps, fees=fees, tree=SortedTree(pairs)
+    )
 
 
 def _leaf(*words: bytes) -> bytes:

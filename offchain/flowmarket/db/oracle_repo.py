@@ -161,6 +161,18 @@ def week_totals(session: Session, *, first_hour: int, last_hour: int) -> tuple[d
     return totals, fees
 
 
+def week_hours(session: Session, *, first_hour: int, last_hour: int) -> dict[str, int]:
+    """{participant: bitmap} over hours [first_hour, last_hour]: bit h − first_hour set when
+    the participant has an amounts row (an entry leaf) in hour h."""
+    query = select(OracleHourAmount.hour, OracleHourAmount.participant).where(
+        OracleHourAmount.hour >= first_hour, OracleHourAmount.hour <= last_hour
+    )
+    bitmaps: dict[str, int] = {}
+    for hour, participant in session.exec(query):
+        bitmaps[participant] = bitmaps.get(participant, 0) | (1 << (hour - first_hour))
+    return bitmaps
+
+
 def fill_commitment(
     session: Session,
     *,

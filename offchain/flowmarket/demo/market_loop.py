@@ -1,7 +1,8 @@
 """The demo's hours: the cast bids through the API, then the oracle clears, commits on
 chain and publishes; the first week then settles on chain.
 
-Hour h: the virtual clock moves into h's bidding window; every agent sees the catalogue
+Hour h: the virtual clock moves into h's bidding window (the chain's clock follows it, as
+the contracts refuse hours that have not closed); every agent sees the catalogue
 listed at h, the last published price of each product and its own positions in
 products not yet delivered (the sum of its published hourly trades, as the API serves
 them) and trades; the clock
@@ -103,6 +104,7 @@ class MarketLoop:
             calls.add(trader.trade(view, self.tolerance))
         bid_s = time.perf_counter() - started
         self.clock.close(hour)
+        self._chain_catch_up()
         started = time.perf_counter()
         self.oracle.tick(now=self.clock.now, limit=1)
         clear_s = time.perf_counter() - started
@@ -138,6 +140,15 @@ class MarketLoop:
             if status == WeekStatus.DONE:
                 break
         return status
+
+    def _chain_catch_up(self) -> None:
+        """Move the chain's clock to the virtual clock when it is behind: the contracts
+        accept an hour only once it has closed on chain (a demo week passes in minutes)."""
+        w3 = self.oracle.ctx.market.client.w3
+        target = int(self.clock.now)
+        if int(w3.eth.get_block("latest")["timestamp"]) < target:
+            w3.provider.make_request("evm_setNextBlockTimestamp", [target])  # type: ignore[arg-type]
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def _prune(self, hour: int) -> None:
         """Forget positions delivered by now (as the oracle does) and prices older than

@@ -135,7 +135,8 @@ def settlement_section(cast: Cast, engine: Engine, week: int, status: str) -> di
     ):
         for e in _events(cast, "WeeklySettlement", event):
             if int(e["week"]) == week:
-                moved.setdefault(str(e["participant"]), {})[column] = int(e[amount])
+                got = moved.setdefault(str(e["participant"]), {})
+                got[column] = got.get(column, 0) + int(e[amount])
     leaf = cast.contract("deployer", "WeeklySettlement").functions.leafStatus
     names = {w.address: w.agent for w in cast.wallets.values()}
     people = []

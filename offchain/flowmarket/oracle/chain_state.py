@@ -55,18 +55,6 @@ def participant_states(
     }
 
 
-def requirements_of(ctx: OracleContext, participants: Sequence[str]) -> dict[str, int]:
-    """Each participant's posted requirement (wei) in one JSON-RPC batch."""
-    if not participants:
-        return {}
-    vault = ctx.contract("CollateralVault").functions
-    with ctx.market.client.w3.batch_requests() as batch:
-        for p in participants:
-            batch.add(vault.requirementOf(p))
-        values: list[Any] = list(batch.execute())
-    return {p: int(v) for p, v in zip(participants, values, strict=True)}
-
-
 def next_hour(ctx: OracleContext) -> int:
     return int(ctx.market.client.call(ctx.contract("ClearingLedger").functions.nextHour()))
 

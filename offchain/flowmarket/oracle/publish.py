@@ -2,9 +2,9 @@
 
 Fills the hour's commitment columns in the database (roots, commit transaction, each
 price's and participant entry's leaf and Merkle proof) that the API serves, writes the
-publication file (`oracle.publication`), and posts every position holder's new
-requirement to the vault (only those that changed, in one `setRequirements`). Every
-part is idempotent, so a crash in the middle just repeats it.
+publication file (`oracle.publication`), and posts the root of every participant's
+requirement to the vault (`oracle.requirements`). Every part is idempotent, so a crash
+in the middle just repeats it.
 """
 
 from __future__ import annotations
@@ -13,20 +13,17 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from flowmarket.clearing import OrdersDoc
-from flowmarket.collateral import requirement
-from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db import oracle_repo
 from flowmarket.merkle import MerkleTree, ProofIndex
-from flowmarket.money import to_wad
-from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle
 from flowmarket.oracle.journal import advance, commitment_of, engine_doc_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
+from flowmarket.oracle.requirements import post_requirements
 from flowmarket.states import JournalStep
 
 log = logging.getLogger("flowmarket.oracle")
@@ -98,46 +95,3 @@ def _price_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
 def _entry_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
     leaves = {who: bundle.entry_leaf(who) for who in bundle.amounts.trades}
     return _proofs(bundle.entries_tree, leaves)
-
-
-def current_requirements(ctx: OracleContext, hour: int) -> dict[str, int]:
-    """Every position holder's requirement (wei) after hour `hour`, valued at its prices."""
-    with ctx.session() as session:
-        holders = oracle_repo.all_position_holders(session)
-        positions = oracle_repo.positions_of(session, participants=holders)
-        expected = oracle_repo.expected_positions(session, participants=holders)
-        prices = {
-            k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour + 1).items()
-        }
-    params = ctx.rpc(
-        lambda: chain_state.collateral_params(ctx), what="read collateral params", hour=hour
-    )
-    return {p: requirement(positions[p], expected[p], prices, params) for p in holders}
-
-
-def post_requirements(ctx: OracleContext, hour: int) -> None:
-    wanted = current_requirements(ctx, hour)
-    posted = ctx.rpc(
-        partial(chain_state.requirements_of, ctx, sorted(wanted)),
-        what="read requirements",
-        hour=hour,
-    )
-    changed = sorted(p for p in wanted if wanted[p] != posted[p])
-    if not changed:
-        return
-    vault = ctx.contract("CollateralVault")
-    call = vault.functions.setRequirements(changed, [wanted[p] for p in changed])
-    receipt = ctx.rpc(
-        lambda: transactions.transact(ctx.market.client, call, label="setRequirements"),
-        what="post requirements",
-        hour=hour,
-    )
-    log.info(
-        "requirements posted",
-        extra={
-            "hour": hour,
-            "step": "requirements",
-            "tx": _hex(bytes(receipt["transactionHash"])),
-            "count": len(changed),
-        },
-    )

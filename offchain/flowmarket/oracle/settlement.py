@@ -2,20 +2,23 @@
 
 The week's amounts are the exact sums of the hourly integer net cash flows journaled
 by the solve step (`oracle_hour_amounts`, wei strings) and its fees the sum of the
-hourly fees, so Σ amounts + fees = 0 exactly; `chain.leaves.settlement_week` builds
-the tree the contract verifies. `advance_week` is a non-blocking state machine that
-reads the contract's state on every call, so it can be repeated after a crash without
-settling anything twice (the contract also refuses a second settlement of a leaf):
+hourly fees, so Σ amounts + fees = 0 exactly; each leaf also records the hours in which
+the participant has an entry (`oracle_repo.week_hours`), which binds it to the hourly
+commitments. `chain.leaves.settlement_week` builds the sorted tree the contract
+verifies. `advance_week` is a non-blocking state machine that reads the contract's
+state on every call, so it can be repeated after a crash without settling anything
+twice (the contract also refuses a second settlement of a leaf):
 
-1. no root posted → `postSettlementRoot` (totals from the tree);
+1. no root posted → `postSettlementRoot` (leaf count and totals from the tree);
 2. challenge window open → wait;
-3. debits first (a credit is paid only from what the week collected): each unsettled
-   leaf is executed; a failed pull starts the participant's grace period;
+3. debits first: each unsettled debit is executed; a failed pull starts the
+   participant's grace period (and its open debt freezes its collateral);
 4. defaulted leaves: during the grace the pull is retried (it succeeds once the
    participant fixes its allowance or balance); after it `seize` takes the debt from
    collateral and restricts the participant, whose orders the snapshot then cuts;
-5. credits, as far as the collected funds allow; then `forwardFees` to the revenue
-   distributor; the week is done when every leaf is settled and the fees forwarded.
+5. credits receive their pro-rata share of what the week collected (executed again
+   whenever more is due); `forwardFees` sends the fees' share to the revenue
+   distributor. The week is done when every leaf is settled and every fee forwarded.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flowmarket.chain.leaves import SettlementWeek, settlement_week
@@ -36,20 +40,43 @@ from flowmarket.states import JournalStep, LeafStatus, WeekStatus
 log = logging.getLogger("flowmarket.oracle")
 
 
+@dataclass(frozen=True)
+class PostedWeek:
+    """`IWeeklySettlement.WeekRoot` as read from the chain; amounts in wei."""
+
+    root: bytes
+    count: int
+    posted_at: int
+    paused_at_post: int
+    total_credits: int
+    total_debits: int
+    fees: int
+    collected: int
+    defaulted: int
+    paid_out: int
+    fees_forwarded: int
+
+    def share(self, amount: int) -> int:
+        """amount × collected / totalDebits, floored: a claim's pro-rata share so far."""
+        return amount * self.collected // self.total_debits if self.total_debits else 0
+
+
 def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
     """The week's tree from the stored exact amounts (recorded on first use)."""
+    first, last = ctx.clock.week_hours(week)
     with ctx.session() as session:
         record = oracle_repo.get_week(session, week=week)
         if record is None:
-            first, last = ctx.clock.week_hours(week)
             published = oracle_repo.latest_journal_hour(session, steps=(JournalStep.PUBLISHED,))
             if week < 0 or published is None or published < last:
                 raise InvalidInput(
                     f"week: week {week} (hours {first}-{last}) is not complete; the last "
                     f"published hour is {published}"
                 )
+        hours = oracle_repo.week_hours(session, first_hour=first, last_hour=last)
+        if record is None:
             totals, fees = oracle_repo.week_totals(session, first_hour=first, last_hour=last)
-            tree = settlement_week(week, sorted(totals.items()), fees)
+            tree = settlement_week(week, sorted(totals.items()), fees, hours)
             record = OracleWeek(
                 week=week,
                 root="0x" + tree.root.hex(),
@@ -61,7 +88,8 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
             session.add(record)
             session.commit()
             return tree
-    return settlement_week(week, [(p, int(a)) for p, a in record.amounts.items()], int(record.fees))
+    amounts = [(p, int(a)) for p, a in record.amounts.items()]
+    return settlement_week(week, amounts, int(record.fees), hours)
 
 
 def advance_week(ctx: OracleContext, week: int) -> WeekStatus:
@@ -82,35 +110,43 @@ def advance_week(ctx: OracleContext, week: int) -> WeekStatus:
 def _advance(ctx: OracleContext, tree: SettlementWeek) -> WeekStatus:
     settlement = ctx.contract("WeeklySettlement")
     week = tree.week
-    posted = _week_root(ctx, week)
-    if posted["root"] == bytes(32):
+    posted = read_week(ctx, week)
+    if posted.root == bytes(32):
         call = settlement.functions.postSettlementRoot(
-            week, tree.root, tree.total_credits, tree.total_debits, tree.fees
+            week, tree.root, tree.count, tree.total_credits, tree.total_debits, tree.fees
         )
         _send(ctx, call, f"postSettlementRoot({week})", week)
         return WeekStatus.POSTED
-    if posted["root"] != tree.root:
+    if posted.root != tree.root:
         raise ChainError(f"week {week}: the posted root differs from the oracle's")
-    if chain_state.chain_time(ctx) < posted["executableAt"]:
+    executable = int(ctx.market.client.call(settlement.functions.executableAt(week)))
+    if chain_state.chain_time(ctx) < executable:
         return WeekStatus.CHALLENGE
     for participant, amount in sorted(tree.amounts.items(), key=lambda item: item[1]):
-        _settle_leaf(ctx, tree, participant, amount)
+        if amount <= 0:
+            _settle_debit(ctx, tree, participant, amount)
+    for participant, amount in sorted(tree.amounts.items()):
+        if amount > 0:
+            _settle_credit(ctx, tree, participant, amount)
     return _finish(ctx, tree)
 
 
-def _settle_leaf(ctx: OracleContext, tree: SettlementWeek, participant: str, amount: int) -> None:
+def _status(ctx: OracleContext, week: int, participant: str) -> LeafStatus:
+    functions = ctx.contract("WeeklySettlement").functions
+    return LeafStatus(int(ctx.market.client.call(functions.leafStatus(week, participant))))
+
+
+def _settle_debit(ctx: OracleContext, tree: SettlementWeek, participant: str, amount: int) -> None:
     functions = ctx.contract("WeeklySettlement").functions
     call = ctx.market.client.call
     week = tree.week
-    status = LeafStatus(call(functions.leafStatus(week, participant)))
+    status = _status(ctx, week, participant)
     if status == LeafStatus.SETTLED:
         return
-    execute = functions.executeSettlement(week, participant, amount, tree.proof(participant))
+    execute = functions.executeSettlement(week, tree.item(participant).as_tuple())
     if status == LeafStatus.UNSETTLED:
-        if amount > 0 and amount > _available(ctx, week):
-            return  # paid once the debtors' funds are in
         _send(ctx, execute, f"executeSettlement({week}, {participant})", week)
-        if LeafStatus(call(functions.leafStatus(week, participant))) == LeafStatus.DEFAULTED:
+        if _status(ctx, week, participant) == LeafStatus.DEFAULTED:
             ends = int(call(functions.graceEndsAt(week, participant)))
             ctx.alert(
                 "settlement-default",
@@ -129,38 +165,35 @@ def _settle_leaf(ctx: OracleContext, tree: SettlementWeek, participant: str, amo
     ctx.alert("settlement-seized", f"week {week}: seized collateral of {participant}; restricted")
 
 
+def _settle_credit(ctx: OracleContext, tree: SettlementWeek, participant: str, amount: int) -> None:
+    """Pay what is due on the credit now (its share of what the week collected)."""
+    functions = ctx.contract("WeeklySettlement").functions
+    week = tree.week
+    if _status(ctx, week, participant) == LeafStatus.SETTLED:
+        return
+    due = int(ctx.market.client.call(functions.creditDue(week, participant, amount)))
+    if due == 0:
+        return  # paid again once the week collects more
+    execute = functions.executeSettlement(week, tree.item(participant).as_tuple())
+    _send(ctx, execute, f"executeSettlement({week}, {participant})", week)
+
+
 def _finish(ctx: OracleContext, tree: SettlementWeek) -> WeekStatus:
     functions = ctx.contract("WeeklySettlement").functions
-    call = ctx.market.client.call
     week = tree.week
-    posted = _week_root(ctx, week)
-    if not posted["feesForwarded"] and posted["fees"] <= _available(ctx, week):
+    posted = read_week(ctx, week)
+    if posted.share(posted.fees) > posted.fees_forwarded:
         _send(ctx, functions.forwardFees(week), f"forwardFees({week})", week)
-        posted = _week_root(ctx, week)
-    settled = all(
-        LeafStatus(call(functions.leafStatus(week, p))) == LeafStatus.SETTLED for p in tree.amounts
-    )
-    return WeekStatus.DONE if settled and posted["feesForwarded"] else WeekStatus.EXECUTING
+        posted = read_week(ctx, week)
+    settled = all(_status(ctx, week, p) == LeafStatus.SETTLED for p in tree.amounts)
+    done = settled and posted.fees_forwarded == posted.fees
+    return WeekStatus.DONE if done else WeekStatus.EXECUTING
 
 
-def _week_root(ctx: OracleContext, week: int) -> dict[str, Any]:
-    raw = ctx.market.client.call(ctx.contract("WeeklySettlement").functions.weekRoot(week))
-    names = (
-        "root",
-        "executableAt",
-        "totalCredits",
-        "totalDebits",
-        "fees",
-        "collected",
-        "paidOut",
-        "feesForwarded",
-    )
-    return dict(zip(names, raw, strict=True))
-
-
-def _available(ctx: OracleContext, week: int) -> int:
-    w = _week_root(ctx, week)
-    return int(w["collected"]) - int(w["paidOut"]) - (int(w["fees"]) if w["feesForwarded"] else 0)
+def read_week(ctx: OracleContext, week: int) -> PostedWeek:
+    """The week's record on chain."""
+    raw: Any = ctx.market.client.call(ctx.contract("WeeklySettlement").functions.weekRoot(week))
+    return PostedWeek(bytes(raw[0]), *(int(v) for v in raw[1:]))
 
 
 def _send(ctx: OracleContext, call: Any, label: str, week: int) -> None:

@@ -3,11 +3,12 @@
 At the close of hour h the orders standing then (`orders_repo.standing_orders`) are
 read; orders below the participant's on-chain `OrderRegistry.minNonce` are dropped;
 each participant's requirement is computed from its position, its reported expected
-position, last hour's prices and the governed parameters, and compared with its
-collateral in the vault; participants below zero excess or restricted after a seizure
-have their orders cut (`collateral.cut_orders`). The resulting engine document, the
-fee rate and the collateral states are journaled together, so a restart clears exactly
-what the first run would have cleared, whatever the chain or the book did meanwhile.
+position, last hour's prices and the governed parameters, plus the cash it owes and has
+not settled (`requirements.owed_after`), and compared with its collateral in the vault;
+participants below zero excess or restricted after a seizure have their orders cut
+(`collateral.cut_orders`). The resulting engine document, the fee rate and the
+collateral states are journaled together, so a restart clears exactly what the first
+run would have cleared, whatever the chain or the book did meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.requirements import owed_after
 from flowmarket.orders import engine_order, orders_document
 from flowmarket.states import CollateralStatus, JournalStep
 
@@ -49,13 +51,18 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         what="read participants",
         hour=hour,
     )
+    owed = owed_after(ctx, hour - 1)
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
     kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)
     dropped = sorted(row.order_hash for row in rows if row.order_hash not in kept_hashes)
     document = orders_document(kept, hour=hour)
     collateral = {
         p: _state(
-            p, positions[p], expected[p], prices, params, states[p].collateral, states[p].restricted
+            p,
+            requirement(positions[p], expected[p], prices, params) + owed.get(p, 0),
+            params,
+            states[p].collateral,
+            states[p].restricted,
         )
         for p in participants
     }
@@ -93,15 +100,8 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
 
 
 def _state(
-    participant: str,
-    position: dict[str, float],
-    expected: dict[str, float],
-    prices: dict[str, int],
-    params: CollateralParams,
-    collateral: int,
-    restricted: bool,
+    participant: str, required: int, params: CollateralParams, collateral: int, restricted: bool
 ) -> CollateralState:
-    required = requirement(position, expected, prices, params)
     return classify(
         participant, collateral=collateral, required=required, params=params, restricted=restricted
     )

@@ -31,6 +31,8 @@ from flowmarket.backend.serve import open_database, session_secret
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
+from flowmarket.chain.leaves import requirements_tree
+from flowmarket.chain.requirements import read_requirements, requirement_proof
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
@@ -203,6 +205,18 @@ class OracleWorld:
         ledger = self.contract("ClearingLedger")
         logs = ledger.events.HourCommitted().get_logs(from_block=self.deployment.block_number)
         return [dict(log["args"]) for log in logs]
+
+    def posted_requirement(self, who: str) -> int:
+        """`who`'s requirement as the vault's latest root proves it: the oracle's published
+        requirements file rebuilt into the tree, checked against the root on chain, and
+        the participant's items passed to `requirementOf`."""
+        hour, count, root = self.view("CollateralVault", "requirements")
+        published = read_requirements(self.settings.state_dir, int(hour))
+        assert published is not None, f"no requirements file for hour {hour}"
+        tree = requirements_tree(published)
+        assert (tree.root, tree.count) == (bytes(root), int(count))
+        items = [i.as_tuple() for i in requirement_proof(published, address(who))]
+        return int(self.view("CollateralVault", "requirementOf", address(who), items))
 
     def publication(self, hour: int) -> dict[str, Any]:
         path = self.settings.state_dir / "hours" / f"{hour}.json"

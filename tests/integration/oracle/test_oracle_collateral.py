@@ -30,7 +30,7 @@ def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_a
 
     first = world.publication(GENESIS)["result"]["participants"][alice]["trades"]["premium"]
     assert first > 1.0  # bought while it had no position (requirement 0)
-    assert world.view("CollateralVault", "requirementOf", alice) > 0
+    assert world.posted_requirement("alice") > 0
     with Session(world.engine) as session:
         journal = oracle_repo.journal_hour(session, hour=GENESIS + 1)
         position = oracle_repo.positions_of(session, participants=[alice])[alice]["premium"]

@@ -65,7 +65,7 @@ def test_the_next_hours_snapshot_and_requirement_ignore_the_delivered_product(
     assert journal is not None
     assert journal.engine_doc["products"] == [FORWARD]
     assert list(positions) == [FORWARD]
-    assert world.view("CollateralVault", "requirementOf", alice) > 0
+    assert world.posted_requirement("alice") > 0
 
 
 def test_forwards_leave_the_live_state_once_their_delivery_hour_clears(

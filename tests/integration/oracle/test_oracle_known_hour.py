@@ -19,6 +19,8 @@ Requirements after the hour (demo profile: initial margin 10 %, deviation 20 %),
 its prices: alice reported an expected position of 4 premium, so her position (5, 2)
 is worth 2 × 5 + 2 × 2 = 14 tokens and deviates by (1, 2), worth 2 + 4 = 6:
 1.4 + 1.2 = 2.6 tokens. bob: 10 × (10 % + 20 %) = 3. carol (short 2 at −2): 4 × 30 % = 1.2.
+Each also locks the cash it owes until the week settles: alice 6.014, carol 4.004 (bob is
+owed cash): alice 8.614, bob 3, carol 5.204 tokens.
 
 The price and entry roots were computed with OpenZeppelin's JavaScript
 StandardMerkleTree from these numbers; the orders root depends on the order ids (EIP-712
@@ -109,5 +111,5 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         carol: -4 * TOKEN - 4 * MILLI,
     }
     assert fees == 28 * MILLI
-    requirements = {p: world.view("CollateralVault", "requirementOf", p) for p in totals}
-    assert requirements == {alice: 2_600 * MILLI, bob: 3 * TOKEN, carol: 1_200 * MILLI}
+    requirements = {who: world.posted_requirement(who) for who in ("alice", "bob", "carol")}
+    assert requirements == {"alice": 8_614 * MILLI, "bob": 3 * TOKEN, "carol": 5_204 * MILLI}

@@ -46,9 +46,12 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
     assert oracle.tick(limit=HOURS) == HOURS  # also posts week 0's root
 
     totals, fees = week_zero_from_publications(world)
-    tree = settlement_week(0, sorted(totals.items()), fees)
+    with Session(world.engine) as session:
+        hours = oracle_repo.week_hours(session, first_hour=GENESIS, last_hour=GENESIS + HOURS - 1)
+    assert hours[carol] == 2**HOURS - 1  # carol traded every hour of the week
+    tree = settlement_week(0, sorted(totals.items()), fees, hours)
     posted = world.view("WeeklySettlement", "weekRoot", 0)
-    assert posted[0] == tree.root and posted[4] == fees > 0
+    assert posted[0] == tree.root and posted[1] == 3 and posted[6] == fees > 0
     assert totals[carol] < 0 < totals[bob]
     bob_before = world.view("CapacityToken", "balanceOf", bob)
     distributor = world.deployment.addresses["RevenueDistributor"]
@@ -58,8 +61,11 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
     assert oracle.settle_weeks() == {0: "executing"}
     assert world.view("WeeklySettlement", "leafStatus", 0, alice) == 2
     assert world.view("WeeklySettlement", "leafStatus", 0, carol) == 1  # defaulted: grace
-    assert world.view("WeeklySettlement", "leafStatus", 0, bob) == 0  # waits for carol's money
+    # Bob is paid his share of what alice paid in; the rest waits for carol's money.
+    assert world.view("WeeklySettlement", "leafStatus", 0, bob) == 3
+    assert 0 < world.view("CapacityToken", "balanceOf", bob) - bob_before < totals[bob]
     assert not world.view("WeeklySettlement", "isRestricted", carol)
+    assert world.view("CollateralVault", "debtOf", carol) == -totals[carol]
 
     world.advance(GRACE + 1)
     assert oracle.settle_weeks() == {0: WeekStatus.DONE}

@@ -104,7 +104,7 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
 def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
     page: Any, web_market: WebMarket, wallet: DevWallet
 ) -> None:
-    alice = wallet.address
+    assert wallet.address == web_market.address("alice")
     web_market.send(
         "alice",
         "CapacityToken",
@@ -113,7 +113,7 @@ def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
         50 * TOKEN,
     )
     web_market.send("alice", "CollateralVault", "deposit", 50 * TOKEN)
-    web_market.send("oracle", "CollateralVault", "setRequirements", [alice], [45 * TOKEN])
+    web_market.post_requirement("alice", 45 * TOKEN)
     page.goto(f"{web_market.url}/participant")
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")
@@ -122,7 +122,7 @@ def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
     assert "50 capacity tokens" in text and "45 capacity tokens" in text
     assert "below the warning trigger" in text
     screenshot(page, "participant-collateral-warning")
-    web_market.send("oracle", "CollateralVault", "setRequirements", [alice], [60 * TOKEN])
+    web_market.post_requirement("alice", 60 * TOKEN)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")

@@ -34,7 +34,9 @@ from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
+from flowmarket.chain.leaves import requirements_tree
 from flowmarket.chain.node import free_port
+from flowmarket.chain.requirements import Requirement, write_requirements
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo, orders_repo
@@ -101,8 +103,29 @@ class WebMarket:
         if self.oracle.next_hour() > self.hour:
             return
         self.clock.close(self.hour)
+        self.move_chain_clock(int(self.clock.now))  # the ledger takes closed hours only
         assert self.oracle.tick(now=self.clock.now, limit=1) == 1
         assert self.oracle.next_hour() == self.hour + 1, "the oracle did not publish the hour"
+
+    def post_requirement(self, who: str, requirement: int) -> None:
+        """Publish and post a requirements root in which `who` needs `requirement` wei, as
+        the oracle does after an hour: the hour after the last one posted (the chain's
+        clock is moved to its close when behind)."""
+        latest = int(self.view("CollateralVault", "requirements")[0])
+        now = int(self.w3.eth.get_block("latest")["timestamp"])
+        hour = max(latest + 1, now // 3600)
+        self.move_chain_clock(hour * 3600)
+        address = self.address(who)
+        write_requirements(self.settings.state_dir, hour, {address: Requirement(requirement, 0)})
+        tree = requirements_tree({address: requirement})
+        self.send("oracle", "CollateralVault", "postRequirements", hour, tree.root, tree.count)
+
+    def move_chain_clock(self, to: int) -> None:
+        """The next block's timestamp becomes `to` when the chain is behind it."""
+        if int(self.w3.eth.get_block("latest")["timestamp"]) < to:
+            request = self.w3.provider.make_request
+            request("evm_setNextBlockTimestamp", [to])  # type: ignore[arg-type]
+            request("evm_mine", [])  # type: ignore[arg-type]
 
     def journal(self) -> OracleHour:
         """The oracle's journal row of `hour` (what it snapshotted, cleared and sent)."""

@@ -1,0 +1,114 @@
+"""Sorted, indexed Merkle trees: the Python twin of `contracts/libraries/SortedTree.sol`.
+
+A tree's `count` leaves are `(index, key, value)`, keys strictly increasing with the
+index (0 … count − 1); each leaf hashes as
+
+    keccak256(keccak256(abi.encode(uint256 index, bytes key, bytes value)))
+
+and the tree over the leaf hashes is OpenZeppelin's StandardMerkleTree
+(`flowmarket.merkle`). Sorted keys and indices let the tree prove that a key is
+absent: two adjacent leaves bracket it, or it lies before the first or after the last
+leaf, or the tree is empty. `Item` is the contract's `SortedTree.Item` struct.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from eth_abi.abi import encode
+from eth_hash.auto import keccak
+
+from flowmarket.errors import InvalidInput
+from flowmarket.merkle import MerkleTree, ProofIndex, verify
+
+ItemTuple = tuple[int, bytes, bytes, list[bytes]]
+
+
+def leaf_hash(index: int, key: bytes, value: bytes) -> bytes:
+    """keccak256(keccak256(abi.encode(uint256 index, bytes key, bytes value)))."""
+    return keccak(keccak(encode(["uint256", "bytes", "bytes"], [index, key, value])))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One leaf with its proof: the `SortedTree.Item` a contract call takes."""
+
+    index: int
+    key: bytes
+    value: bytes
+    proof: tuple[bytes, ...]
+
+    @property
+    def leaf(self) -> bytes:
+        return leaf_hash(self.index, self.key, self.value)
+
+    def as_tuple(self) -> ItemTuple:
+        """(index, key, value, proof), as web3 encodes the struct."""
+        return (self.index, self.key, self.value, list(self.proof))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "key": "0x" + self.key.hex(),
+            "value": "0x" + self.value.hex(),
+            "proof": ["0x" + p.hex() for p in self.proof],
+        }
+
+
+class SortedTree:
+    """A built tree over (key, value) pairs; keys must be distinct (sorted here)."""
+
+    def __init__(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
+        ordered = sorted(pairs, key=lambda pair: pair[0])
+        for i in range(1, len(ordered)):
+            if ordered[i][0] == ordered[i - 1][0]:
+                raise InvalidInput(f"key: 0x{ordered[i][0].hex()} appears twice in one tree")
+        self.keys: list[bytes] = [key for key, _ in ordered]
+        self.values: list[bytes] = [value for _, value in ordered]
+        self.leaves: list[bytes] = [
+            leaf_hash(i, key, value) for i, (key, value) in enumerate(ordered)
+        ]
+        self.tree = MerkleTree.from_leaves(self.leaves)
+        self._proofs = ProofIndex(self.tree)
+
+    @property
+    def root(self) -> bytes:
+        return self.tree.root
+
+    @property
+    def count(self) -> int:
+        return len(self.keys)
+
+    def item(self, index: int) -> Item:
+        """Leaf `index` with its proof."""
+        if not 0 <= index < self.count:
+            raise InvalidInput(f"index: {index} is not in [0, {self.count})")
+        proof = tuple(self._proofs.proof(self.leaves[index]))
+        return Item(index, self.keys[index], self.values[index], proof)
+
+    def find(self, key: bytes) -> int | None:
+        """The index of `key`, or None when absent."""
+        at = bisect.bisect_left(self.keys, key)
+        return at if at < self.count and self.keys[at] == key else None
+
+    def lookup(self, key: bytes) -> list[Item]:
+        """The items a contract takes to learn `key`'s leaf: the leaf itself when present,
+        else the bracket proving absence (none, one boundary leaf, or two adjacent leaves)."""
+        found = self.find(key)
+        if found is not None:
+            return [self.item(found)]
+        at = bisect.bisect_left(self.keys, key)
+        if self.count == 0:
+            return []
+        if at == 0:
+            return [self.item(0)]
+        if at == self.count:
+            return [self.item(self.count - 1)]
+        return [self.item(at - 1), self.item(at)]
+
+
+def verify_item(root: bytes, count: int, item: Item) -> bool:
+    """True when `item` is a leaf of the tree (`SortedTree.isMember`)."""
+    return item.index < count and verify(root, item.leaf, item.proof)

@@ -1,0 +1,60 @@
+"""Sorted, indexed trees: leaf bytes by hand, lookups that prove presence and absence."""
+
+from __future__ import annotations
+
+import pytest
+from eth_hash.auto import keccak
+
+from flowmarket.chain.sorted_tree import SortedTree, leaf_hash, verify_item
+from flowmarket.errors import InvalidInput
+from flowmarket.merkle import verify
+
+
+def word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def test_leaf_hash_is_the_double_hash_of_the_abi_encoding_written_out_by_hand() -> None:
+    # abi.encode(uint256 7, bytes 0xaa, bytes 0xbbcc): head (index, two offsets), then
+    # each bytes as its length and its right-padded data.
+    encoded = (
+        word(7)
+        + word(0x60)
+        + word(0xA0)
+        + word(1)
+        + b"\xaa" + bytes(31)
+        + word(2)
+        + b"\xbb\xcc" + bytes(30)
+    )  # fmt: skip
+    assert leaf_hash(7, b"\xaa", b"\xbb\xcc") == keccak(keccak(encoded))
+
+
+def test_keys_are_sorted_and_indexed_and_every_item_proves_against_the_root() -> None:
+    tree = SortedTree([(b"\x03", b"c"), (b"\x01", b"a"), (b"\x02", b"b")])
+    assert tree.keys == [b"\x01", b"\x02", b"\x03"] and tree.count == 3
+    for index in range(3):
+        item = tree.item(index)
+        assert item.index == index and verify_item(tree.root, tree.count, item)
+        assert not verify_item(tree.root, index, item)  # an index at or past count
+    assert tree.find(b"\x02") == 1 and tree.find(b"\x04") is None
+
+
+def test_lookup_returns_the_leaf_or_the_leaves_that_bracket_an_absent_key() -> None:
+    tree = SortedTree([(b"\x10", b""), (b"\x20", b""), (b"\x30", b"")])
+    assert [i.key for i in tree.lookup(b"\x20")] == [b"\x20"]
+    assert [i.key for i in tree.lookup(b"\x05")] == [b"\x10"]  # before the first leaf
+    assert [i.key for i in tree.lookup(b"\x25")] == [b"\x20", b"\x30"]  # adjacent pair
+    assert [i.key for i in tree.lookup(b"\x40")] == [b"\x30"]  # after the last leaf
+    assert SortedTree([]).lookup(b"\x01") == []
+    assert SortedTree([]).root == bytes(32)
+
+
+def test_a_single_leaf_is_its_own_root() -> None:
+    tree = SortedTree([(b"k", b"v")])
+    assert tree.root == leaf_hash(0, b"k", b"v")
+    assert verify(tree.root, tree.item(0).leaf, [])
+
+
+def test_rejects_a_key_twice() -> None:
+    with pytest.raises(InvalidInput, match="twice"):
+        SortedTree([(b"k", b"1"), (b"k", b"2")])
