@@ -61,12 +61,18 @@ INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
         (lambda: leaves.entry_leaf(ALICE, 0, True, ZERO32), r"^fee: must be an integer"),
         (lambda: leaves.entry_leaf(ALICE, 0, 1.0, ZERO32), r"^fee: must be an integer"),  # type: ignore[arg-type]
         (lambda: leaves.entry_leaf(ALICE, 0, 0, b"x"), r"^trades_hash: must be 32 bytes"),
+        (lambda: leaves.participant_key("nope"), r"^participant: not an address"),
+        (lambda: leaves.settlement_value(2**255, 0, 0, 0), r"^amount: \d+ is outside int256"),
+        (lambda: leaves.settlement_value(0, -1, 0, 0), r"^hours: must be an integer in \[0, \d+\]"),
         (
-            lambda: leaves.settlement_leaf(2**64, ALICE, 0),
-            r"^week: must be an integer in \[0, 18446744073709551615\]",
+            lambda: leaves.settlement_value(0, 0, 2**256, 0),
+            r"^credits_before: must be an integer in \[0,",
         ),
-        (lambda: leaves.settlement_leaf(0, "nope", 0), r"^participant: not an address"),
-        (lambda: leaves.settlement_leaf(0, ALICE, 2**255), r"^amount: \d+ is outside int256"),
+        (
+            lambda: leaves.settlement_value(0, 0, 0, True),
+            r"^debits_before: must be an integer in \[0,",
+        ),
+        (lambda: leaves.requirement_value(-1), r"^requirement: must be an integer in \[0,"),
         (lambda: leaves.trades_hash([ZERO32], []), r"^quantities: 0 values for 1 product ids$"),
         (lambda: leaves.trades_hash([b"x"], [1]), r"^product_ids\[0\]: must be 32 bytes"),
         (
@@ -91,9 +97,30 @@ def test_the_ends_of_every_field_range_are_accepted_and_encoded_as_words() -> No
     assert leaves.entry_leaf(ALICE.lower(), 0, 2**256 - 1, ZERO32) == keccak(
         keccak(address_word + ZERO32 + fee_max + ZERO32)
     )
-    week_max = bytes(24) + b"\xff" * 8
-    assert leaves.settlement_leaf(2**64 - 1, ALICE, 1) == keccak(
-        keccak(week_max + address_word + (1).to_bytes(32, "big"))
+    assert leaves.settlement_value(INT256_MIN, 2**256 - 1, 0, 2**256 - 1) == (
+        bottom + fee_max + ZERO32 + fee_max
+    )
+    assert leaves.participant_key(ALICE.lower()) == bytes.fromhex(ALICE[2:])
+
+
+def sorted_leaf(index: int, key: bytes, value: bytes) -> bytes:
+    """keccak256(keccak256(abi.encode(uint256 index, bytes key, bytes value))), the ABI
+    words written out here: two offsets, then each bytes as its length and padded data."""
+
+    def word(n: int) -> bytes:
+        return n.to_bytes(32, "big")
+
+    def padded(b: bytes) -> bytes:
+        return b + bytes(-len(b) % 32)
+
+    key_part = word(len(key)) + padded(key)
+    head = word(index) + word(0x60) + word(0x60 + len(key_part))
+    return keccak(keccak(head + key_part + word(len(value)) + padded(value)))
+
+
+def amount_words(amount: int, hours: int, credits_before: int, debits_before: int) -> bytes:
+    return b"".join(
+        (n % 2**256).to_bytes(32, "big") for n in (amount, hours, credits_before, debits_before)
     )
 
 
@@ -102,14 +129,21 @@ def test_a_settlement_week_with_fees_builds_its_tree_totals_and_proofs() -> None
     assert (week.week, week.fees) == (3, 1)
     assert week.amounts == {ALICE: -10, BOB: 9}  # checksummed keys
     assert (week.total_debits, week.total_credits) == (10, 9)
-    a_leaf, b_leaf = leaves.settlement_leaf(3, ALICE, -10), leaves.settlement_leaf(3, BOB, 9)
+    # Bob's address sorts first: his leaf is index 0 with no credits or debits before it;
+    # Alice's is index 1 with Bob's 9 wei of credits before it.
+    b_leaf = sorted_leaf(0, bytes.fromhex(BOB[2:]), amount_words(9, 0, 0, 0))
+    a_leaf = sorted_leaf(1, bytes.fromhex(ALICE[2:]), amount_words(-10, 0, 9, 0))
+    # computed once with @openzeppelin/merkle-tree 1.0.8 (StandardMerkleTree.leafHash)
+    assert b_leaf.hex() == "dfc5dd7121907d7fb2de31aedd1dc8871446fcf8fdde2a1afaff90dd46010e39"
+    assert a_leaf.hex() == "900fce279612d7e3adfaf93250485d3ef0500a5cef1656cf154a1421599a930c"
     assert week.root == keccak(min(a_leaf, b_leaf) + max(a_leaf, b_leaf))
-    assert week.root == week.tree.root
-    assert week.proof(ALICE.lower()) == [b_leaf]
-    assert week.proof(BOB) == [a_leaf]
-    assert leaves.settlement_week(0, [(ALICE, 0)], fees=0).root == leaves.settlement_leaf(
-        0, ALICE, 0
-    )
+    assert week.root.hex() == "26440c8f5835db891284388359db748f193d658c56d9a98d6eb94989d2530bc7"
+    assert week.count == 2
+    alice, bob = week.item(ALICE.lower()), week.item(BOB)
+    assert (alice.index, alice.leaf, alice.proof) == (1, a_leaf, (b_leaf,))
+    assert (bob.index, bob.leaf, bob.proof) == (0, b_leaf, (a_leaf,))
+    hours = leaves.settlement_week(0, [(ALICE, 0)], fees=0, hours={ALICE.lower(): 0b101})
+    assert hours.root == sorted_leaf(0, bytes.fromhex(ALICE[2:]), amount_words(0, 5, 0, 0))
 
 
 def test_a_settlement_week_refuses_bad_fees_duplicates_and_sums_naming_them() -> None:
@@ -128,7 +162,7 @@ def test_a_settlement_week_refuses_bad_fees_duplicates_and_sums_naming_them() ->
         leaves.settlement_week(0, [(ALICE, 2**255), (BOB, -(2**255))], fees=0)
     week = leaves.settlement_week(1, [(ALICE, 0)], fees=0)
     with pytest.raises(InvalidInput, match=rf"^participant: {BOB} has no leaf in week 1$"):
-        week.proof(BOB.lower())
+        week.item(BOB.lower())
 
 
 def leaf(i: int) -> bytes:

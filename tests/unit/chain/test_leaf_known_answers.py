@@ -73,14 +73,31 @@ def test_order_and_settlement_leaves_byte_for_byte() -> None:
     assert keccak(keccak(ORDER_1 + word("ff" * 24 + "dd4e373edd860000"))) == order  # −2.5·10^18
     assert leaves.order_leaf(ORDER_1, -25 * 10**17) == order
 
-    settlement = bytes.fromhex("1519ecc04efcb417dd48faeb5ffdcb2eec6752900f0c3dedc344b41ba1f3134c")
+    # A week's only settlement leaf: abi.encode(uint256 index 0, bytes key = Bob's 20
+    # address bytes, bytes value = (int256 −3·10^18, uint256 hours 0b101, 0 credits before,
+    # 0 debits before)).
+    settlement = bytes.fromhex("d13ab9c6c97aee532fdac2e7449d41a363a4d5522f2b5f3f89582d9dcde1f825")
+    value = (
+        word("ff" * 24 + "d65ddbe509d40000")  # −3·10^18
+        + word("00" * 31 + "05")
+        + word("00" * 32)
+        + word("00" * 32)
+    )
     preimage = (
-        word("00" * 31 + "07")
-        + word("00" * 12 + "3c44cdddb6a900fa2b585dd299e03d12fa4293bc")
-        + word("ff" * 24 + "d65ddbe509d40000")  # −3·10^18
+        word("00" * 32)
+        + word("00" * 31 + "60")  # offset of the key
+        + word("00" * 31 + "a0")  # offset of the value: 0x60 + 32 + 32
+        + word("00" * 31 + "14")  # 20 key bytes, padded to a word
+        + bytes.fromhex("3c44cdddb6a900fa2b585dd299e03d12fa4293bc" + "00" * 12)
+        + word("00" * 31 + "80")  # 128 value bytes
+        + value
     )
     assert keccak(keccak(preimage)) == settlement
-    assert leaves.settlement_leaf(7, BOB, -3 * 10**18) == settlement
+    assert leaves.settlement_value(-3 * 10**18, 5, 0, 0) == value
+    week = leaves.settlement_week(
+        7, [(BOB.lower(), -3 * 10**18), (ALICE, 3 * 10**18 - 1)], fees=1, hours={BOB: 5}
+    )
+    assert week.item(BOB).leaf == settlement  # Bob's address sorts before Alice's
 
 
 def test_trades_hash_byte_for_byte() -> None:
