@@ -2,7 +2,9 @@
 
 - `api/`, `db/` and `chain/` are adapters that never import each other; the
   roles that combine them (`oracle/`, `backend/`, `demo/`) and the participant's
-  `client/` import only what their role needs; `cli/` parses and prints.
+  `client/` import only what their role needs; `cli/` parses and prints. The pure
+  cores (`auctions/`, `catalogue/`, `merkle/`, `signing/`, `strategy/`) import no
+  adapter and no role; `auctioneer/` is a role like the oracle.
 - Nothing outside `config.py` reads the environment; production code has no `assert`
   and raises no builtin exception (only `errors.MarketError` subclasses).
 - The stored order's columns are `orders.SignedOrder`'s fields plus bookkeeping.
@@ -37,6 +39,8 @@ def test_adapters_do_not_import_each_other(adapter: str) -> None:
     assert offenders == []
 
 
+ROLES = ("oracle", "backend", "demo", "client", "cli", "web")
+
 # Packages a role must never import: the tree tells the architecture.
 FORBIDDEN = {
     "client": ("api", "db", "chain", "oracle", "backend", "demo", "cli", "web"),
@@ -44,6 +48,18 @@ FORBIDDEN = {
     "oracle": ("api", "backend", "demo", "client", "cli", "web"),
     "demo": ("cli",),
     "web": ("db", "chain", "oracle", "backend", "demo", "client", "cli"),
+    # pure cores and shared vocabularies: no adapter, no role
+    "auctions": ADAPTERS + ROLES + ("auctioneer",),
+    "catalogue": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
+    "merkle": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
+    "signing": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
+    "strategy": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
+    # the primary auctions' role, like the oracle's: adapters yes, other roles no
+    "auctioneer": ("api", "backend", "demo", "client", "cli", "web", "oracle"),
+    # trading agents decide from prices; the demo and client carry their orders
+    "agents": ADAPTERS + ROLES,
+    # reports read the record; they never act on the chain or serve
+    "reports": ("api", "chain", "oracle", "backend", "demo", "client", "cli", "web"),
 }
 
 
