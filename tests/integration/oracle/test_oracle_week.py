@@ -16,6 +16,12 @@ from flowmarket.states import WeekStatus
 HOURS = 168
 GRACE = 24 * 3600
 
+# The three standing curves below, solved by hand: alice buys 3(12 − p)/10, carol buys
+# 3(11 − p)/8, bob sells 8(p − 1)/9 GB; demand = supply at
+#   p* = (3.6 + 4.125 + 8/9) / (0.3 + 0.375 + 8/9) = 8.61389 / 1.56389 ≈ 5.50799 tokens/GB.
+PRICE = (3.6 + 4.125 + 8 / 9) / (0.3 + 0.375 + 8 / 9)
+BOUGHT = {"alice": 0.3 * (12 - PRICE), "carol": 0.375 * (11 - PRICE), "bob": -8 * (PRICE - 1) / 9}
+
 
 def week_zero_from_publications(world: OracleWorld) -> tuple[dict[str, int], int]:
     totals: dict[str, int] = {}
@@ -46,6 +52,17 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
     assert oracle.tick(limit=HOURS) == HOURS  # also posts week 0's root
 
     totals, fees = week_zero_from_publications(world)
+    # every hour clears at the hand-solved price, so the week's cash is 168 hours of it,
+    # buyers paying the fee on top and the seller receiving his cash less the fee
+    fee_rate = world.publication(GENESIS)["fee_bps"] / 10_000
+    assert fee_rate > 0
+    for hour in (GENESIS, GENESIS + 1, GENESIS + HOURS - 1):
+        assert abs(float(world.publication(hour)["result"]["prices"]["premium"]) - PRICE) < 1e-6
+    for who, bought in BOUGHT.items():
+        expected = (
+            -HOURS * PRICE * bought * 10**18 - HOURS * PRICE * abs(bought) * fee_rate * 10**18
+        )
+        assert abs(totals[address(who)] - expected) < 1e-6 * abs(expected), who
     with Session(world.engine) as session:
         hours = oracle_repo.week_hours(session, first_hour=GENESIS, last_hour=GENESIS + HOURS - 1)
     assert hours[carol] == 2**HOURS - 1  # carol traded every hour of the week
