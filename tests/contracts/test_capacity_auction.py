@@ -6,8 +6,6 @@ verifies on chain shows both sides encode the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,17 +20,9 @@ CLOCK = 0
 
 
 @pytest.fixture
-def auction_market(market: Market) -> Iterator[Market]:
-    """The session market with a CapacityAuction (deployed here until deploy does it)."""
-    if "CapacityAuction" not in market.deployment.addresses:
-        address, _ = market.clients["deployer"].deploy(
-            market.artifacts["CapacityAuction"],
-            market.deployment.addresses["MarketParameters"],
-            market.deployment.addresses["CapacityToken"],
-        )
-        addresses = {**market.deployment.addresses, "CapacityAuction": address}
-        market = replace(market, deployment=replace(market.deployment, addresses=addresses))
-    yield market
+def auction_market(market: Market) -> Market:
+    """The session market (`flowmarket deploy` deploys CapacityAuction with it)."""
+    return market
 
 
 def _awards(m: Market) -> dict[str, tuple[int, dict[str, int]]]:

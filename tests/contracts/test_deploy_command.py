@@ -27,6 +27,7 @@ EXPECTED_CONTRACTS = {
     "CollateralVault",
     "RevenueDistributor",
     "WeeklySettlement",
+    "CapacityAuction",
 }
 
 

@@ -254,6 +254,7 @@ def _deploy_contracts(
     vault = deploy("CollateralVault", me, params, capacity)
     distributor = deploy("RevenueDistributor", params, capacity, token)
     deploy("WeeklySettlement", params, ledger, capacity, vault, distributor)
+    deploy("CapacityAuction", params, capacity)
     return addresses, gas
 
 
