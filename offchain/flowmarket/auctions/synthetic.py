@@ -29,8 +29,10 @@ def synthetic_clock(
     name: str = "synthetic",
     per_group: int = 5,
     round_seconds: int = 600,
+    lots: tuple[int, int] = (1, 10),
 ) -> tuple[dict[str, Any], list[ValueBidder]]:
-    """(spec document, bidders) for `products` and the bidders' addresses."""
+    """(spec document, bidders) for `products` and the bidders' addresses; each bidder
+    wants between lots[0] and lots[1] GB."""
     rng = random.Random(seed)
     groups = [list(products[i : i + per_group]) for i in range(0, len(products), per_group)]
     population = []
@@ -41,7 +43,7 @@ def synthetic_clock(
             for product in group:
                 values[product] = int(RESERVE * scale * rng.uniform(0.9, 1.1)) // TICK * TICK
         slope = rng.randint(5, 40) * TICK
-        population.append(ValueBidder(address, values, slope, rng.randint(1, 10)))
+        population.append(ValueBidder(address, values, slope, rng.randint(*lots)))
     demand = {p: 0 for p in products}
     for bidder in population:
         for product in bidder.values:
@@ -66,3 +68,54 @@ def synthetic_clock(
         ],
     }
     return spec, population
+
+
+def synthetic_expansion(
+    links: Sequence[tuple[str, str, str]],
+    bidders: Sequence[str],
+    *,
+    seller: str,
+    seed: int,
+    start_hour: int,
+    name: str = "synthetic-expansion",
+    alternatives: int = 2,
+    packages_per_bidder: int = 1,
+) -> tuple[dict[str, Any], list[tuple[str, float, dict[str, float]]]]:
+    """(spec document, [(bidder, amount tokens, {leg: GB/h})]) for links (id, from, to).
+
+    Each leg offers `alternatives` sizes (40, 80, ... GB/h) at a unit cost that falls
+    with size (economies of scale, 8 → 6 tokens per GB/h); each bidder asks for 10-40
+    GB/h on one to three legs and values it at 5-15 tokens per GB/h per leg, so some
+    packages clear a leg's cost and some do not."""
+    rng = random.Random(seed)
+    legs: list[dict[str, Any]] = []
+    for leg, source, target in links:
+        sizes = [40 * (k + 1) for k in range(alternatives)]
+        legs.append(
+            {
+                "name": leg,
+                "from": source,
+                "to": target,
+                "alternatives": [
+                    {"capacity": q, "cost": q * (8 - 2 * k / max(1, alternatives - 1))}
+                    for k, q in enumerate(sizes)
+                ],
+            }
+        )
+    bids = []
+    for bidder in bidders:
+        for _ in range(packages_per_bidder):
+            names = [str(leg["name"]) for leg in legs]
+            chosen = rng.sample(names, k=rng.randint(1, min(3, len(names))))
+            gbh = {leg: float(rng.choice((10, 20, 30, 40))) for leg in chosen}
+            amount = sum(q * rng.randint(5, 15) for q in gbh.values())
+            bids.append((bidder, float(amount), gbh))
+    spec: dict[str, Any] = {
+        "format": "flowmarket-expansion-auction/1",
+        "name": name,
+        "seller": seller,
+        "start_hour": start_hour,
+        "bid_seconds": 3600,
+        "legs": legs,
+    }
+    return spec, bids

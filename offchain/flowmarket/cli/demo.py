@@ -102,6 +102,12 @@ def register(subparsers: Any) -> None:
         help="state folder, emptied first (default .flowmarket/demo)",
     )
     parser.add_argument(
+        "--auction",
+        action="store_true",
+        help="first run a clock auction of forward capacity and an expansion auction on the "
+        "links between regions, commit and pay them on chain (awards become positions)",
+    )
+    parser.add_argument(
         "--keep-node",
         action="store_true",
         help="leave the node running afterwards (stop it with "
@@ -173,6 +179,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         new_fee_bps=args.new_fee_bps,
         transport=args.transport,
         keep_node=args.keep_node,
+        auction=args.auction,
     )
     fresh_state_dir(state_dir)
     _configure_logging(state_dir)

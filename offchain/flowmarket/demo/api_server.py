@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flowmarket.api.app import create_app
+from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import api_limits, session_secret
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
@@ -79,6 +80,7 @@ class ApiServer:
             token_secret=session_secret(self.engine),
             limits=api_limits(self.settings),
             clock=self.clock,
+            auctions=SqlAuctions(self.engine),
         )
         self.port = self.port or free_port()
         config = uvicorn.Config(

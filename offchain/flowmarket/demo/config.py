@@ -23,7 +23,8 @@ class DemoConfig:
     buyers besides the supplier, arbitrageur, reseller and service provider; tolerance:
     an agent replaces a standing order only when a curve point moved by more than this
     share of the curve's scale (`agents.book`); new_fee_bps: the fee the DAO votes for;
-    transport: how wallets reach the API (`transport`)."""
+    transport: how wallets reach the API (`transport`); auction: run a clock auction
+    and an expansion auction before the first hour (`demo.auction`)."""
 
     state_dir: Path
     hours: int = HOURS_PER_WEEK
@@ -35,6 +36,7 @@ class DemoConfig:
     new_fee_bps: int = 25
     transport: str = "http"
     keep_node: bool = False
+    auction: bool = False
 
     def __post_init__(self) -> None:
         checks = (

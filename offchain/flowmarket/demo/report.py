@@ -109,6 +109,29 @@ def _settlement(s: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _auctions(doc: dict[str, Any]) -> list[str]:
+    auctions = doc.get("auctions")
+    if not auctions:
+        return []
+    lines = _section("Primary auctions (before the first hour)")
+    for name, a in auctions.items():
+        if a["kind"] == "clock":
+            prices = list(a["prices"].values())
+            lines.append(
+                f"{name:<16} clock: {a['bidders']} bidders, {a['products']} products, "
+                f"{a['rounds']} rounds; prices {min(prices):.2f}-{max(prices):.2f} tokens/GB; "
+                f"{a['sold_gb']:,.0f} GB to {a['winners']} winners for {a['payments']:,.2f} "
+                f"tokens, paid on chain; {a['credited_positions']} awards credited as positions"
+            )
+        else:
+            built = ", ".join(f"{leg} +{gbh:g} GB/h" for leg, gbh in a["built"].items()) or "none"
+            lines.append(
+                f"{name:<16} expansion: {a['packages']} package bids on {a['legs']} legs; built "
+                f"{built}; {a['winners']} winners pay {a['payments']:,.2f} tokens (= the cost)"
+            )
+    return lines
+
+
 def _gas(doc: dict[str, Any]) -> list[str]:
     lines = _section("Gas by kind of transaction")
     for line in doc["gas"]["by_kind"]:
@@ -130,6 +153,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         where = "stopped"
     lines = [
         *_overview(doc),
+        *_auctions(doc),
         *_market(doc),
         *_fees(doc),
         *_settlements(doc),

@@ -36,6 +36,7 @@ from flowmarket.chain.node import LocalNode, free_port, start_background
 from flowmarket.config import Settings
 from flowmarket.demo import summary
 from flowmarket.demo.api_server import ApiServer, VirtualClock
+from flowmarket.demo.auction import run_auctions
 from flowmarket.demo.config import DemoConfig, resolve_catalogue
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.gas import gas_by_kind
@@ -175,6 +176,12 @@ def _run(
     clock = VirtualClock()
     oracle = open_oracle(settings, engine, now=clock.now)
     with ApiServer(settings, engine, clock) as api:
+        auctions = None
+        if config.auction:
+            auctions = run_auctions(
+                oracle.ctx.market, cast, engine, api, clock, spec, config.seed, emit
+            )
+            laps("auction")
         traders = _traders(population, wallets, api, config.transport)
         loop = MarketLoop(engine, oracle, spec, traders, clock, config.tolerance)
         try:
@@ -184,6 +191,8 @@ def _run(
                 trader.client.close()
     emit(DemoEvent("summary", 0, 0, "reading the results back from the chain and the database"))
     document = _summary(cast, engine, spec, loop, change, settled, config)
+    if auctions is not None:
+        document["auctions"] = auctions
     engine.dispose()
     laps("summary")
     document["timing"] = {"phases_s": laps.phases}
@@ -244,6 +253,7 @@ def _summary(
             "tolerance": config.tolerance,
             "new_fee_bps": config.new_fee_bps,
             "transport": config.transport,
+            "auction": config.auction,
         },
         "catalogue": {
             "name": spec.name,
