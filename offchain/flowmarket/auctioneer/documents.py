@@ -147,6 +147,7 @@ def expansion_result_json(spec: ExpansionSpec, result: ExpansionResult) -> dict[
             }
             for a in result.awards
         ],
+        "in_the_money": list(result.in_the_money),
         "surplus": str(result.surplus),
         "total_payments": str(result.total_payments),
         "capacity_additions": [

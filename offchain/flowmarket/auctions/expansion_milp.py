@@ -136,12 +136,20 @@ def _build(
             [(z[j, k], d) for j, d in uses[k]]
             + [(y[k, a], -leg.alternatives[a].cost / WAD) for a in alts],
         )
+        # Valid: sold ≤ capacity, so a built leg's price is at least its unit cost K/Q.
+        m.row(
+            0.0,
+            inf,
+            [(price[k], 1.0)]
+            + [(y[k, a], -leg.alternatives[a].cost / leg.alternatives[a].capacity) for a in alts],
+        )
     for j, bid in enumerate(bids):
         on = [(index[name], capacity / WAD) for name, capacity in bid.capacities.items()]
         m.row(-inf, 0.0, [(z[j, k], d) for k, d in on] + [(x[j], -bid.amount / WAD)])
-        for k, _ in on:
+        for k, d in on:
             m.row(-inf, 0.0, [(z[j, k], 1.0), (price[k], -1.0)])
-            m.row(-inf, 0.0, [(z[j, k], 1.0), (x[j], -big[k])])
+            # Valid and tighter than z ≤ M x: a winner pays at most its bid on any leg.
+            m.row(-inf, 0.0, [(z[j, k], 1.0), (x[j], -min(big[k], bid.amount / WAD / d))])
             m.row(-big[k], inf, [(z[j, k], 1.0), (price[k], -1.0), (x[j], -big[k])])
     return m, y, x
 

@@ -49,8 +49,13 @@ class PackageAward:
 
 @dataclass(frozen=True)
 class ExpansionResult:
+    """legs: each leg's outcome; awards: the winners; in_the_money: losing bidders whose
+    package uses only built legs and whose bid covers its price at the final prices
+    (uniform prices with lumpy costs cannot always clear everyone who would pay them)."""
+
     legs: tuple[LegOutcome, ...]
     awards: tuple[PackageAward, ...]
+    in_the_money: tuple[str, ...] = ()
 
     @property
     def surplus(self) -> int:
@@ -91,6 +96,21 @@ def priced(legs: Sequence[LegOutcome], bids: Sequence[PackageBid], winners: Sequ
         if pay > bids[j].amount:
             return False
     return True
+
+
+def in_the_money_losers(
+    legs: Sequence[LegOutcome], bids: Sequence[PackageBid], winners: Sequence[int]
+) -> tuple[str, ...]:
+    """Losing bidders whose package, on built legs only, is priced at most at its bid."""
+    by_leg = {leg.leg: leg for leg in legs}
+    won = set(winners)
+    out = []
+    for j, bid in enumerate(bids):
+        if j in won or any(by_leg[n].alternative is None for n in bid.capacities):
+            continue
+        if sum(by_leg[n].price * d for n, d in bid.capacities.items()) / WAD <= bid.amount:
+            out.append(bid.bidder)
+    return tuple(sorted(out))
 
 
 def payments(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from flowmarket.auctions.expansion_milp import Selection, select
 from flowmarket.auctions.expansion_prices import (
     ExpansionResult,
+    in_the_money_losers,
     leg_outcomes,
     payments,
     priced,
@@ -40,7 +41,9 @@ def run_expansion(spec: ExpansionSpec, bids: Iterable[PackageBid]) -> ExpansionR
         selection = select(spec, packages, excluded)
         legs = leg_outcomes(spec, packages, selection)
         if priced(legs, packages, selection.winners):
-            return ExpansionResult(legs, payments(legs, packages, selection.winners))
+            awards = payments(legs, packages, selection.winners)
+            losers = in_the_money_losers(legs, packages, selection.winners)
+            return ExpansionResult(legs, awards, losers)
         excluded.append(selection)
     raise ClearingFailed(
         f"expansion {spec.name}: no exactly priced selection after {MAX_CUTS} cuts"

@@ -105,7 +105,9 @@ def test_telescoped_y_network_with_package_bids_matches_brute_force() -> None:
     B 80 → 25, C 80 → 12.5; package 0 pays 40·31.25 + 40·12.5 = 1,750, package 1
     1,312.5, package 2 60·56.25 = 3,375, package 5 937.5 + 500 + 125 = 1,562.5.
     Package 3 does not fit beside them on A (210 > 200); swapping it for package 5
-    gives 3,100."""
+    gives 3,100. At the final prices package 3 would pay 50·31.25 + 50·25 = 2,812.5 ≤
+    3,000: it is reported as rejected in the money (A is full); package 4 would pay
+    1,125 > 900."""
     result = run_expansion(Y, Y_BIDS)
     best, outcomes = brute_force(Y, Y_BIDS)
     assert outcomes == [({"A": 1, "B": 1, "C": 1}, frozenset(address(k) for k in (0, 1, 2, 5)))]
@@ -115,6 +117,7 @@ def test_telescoped_y_network_with_package_bids_matches_brute_force() -> None:
     assert [leg.price * 100 / WAD for leg in result.legs] == [3125, 2500, 1250]
     assert [a.payment * 10 // WAD for a in result.awards] == [17500, 13125, 33750, 15625]
     assert result.total_payments == 8000 * WAD
+    assert result.in_the_money == (address(3),)
 
 
 def test_random_y_networks_match_brute_force() -> None:
