@@ -7,7 +7,9 @@ pragma solidity 0.8.28;
 /// commits each finished auction once: a Merkle root of its awards, a Merkle root of the
 /// signed bids it was computed from, the seller and the totals. Each winner's payment is then
 /// pulled from the winner (ERC-20 allowance) to the seller against its award leaf, once, before
-/// the payment deadline; an award unpaid by then lapses and is never credited.
+/// the payment deadline; an award unpaid by then lapses and is never credited. Payments stop
+/// while the market is paused, so the deadline moves by the time the market spends paused after
+/// the commit ({payDeadlineOf}).
 ///
 /// Trees are OpenZeppelin `StandardMerkleTree`s (sorted-pair hashing, sorted leaves); leaves
 /// are double-hashed (see {AuctionLeaves}):
@@ -36,11 +38,13 @@ interface ICapacityAuction {
         uint64 payDeadline;
     }
 
-    /// @notice A committed auction and how much of it is paid.
+    /// @notice A committed auction and how much of it is paid; `pausedAtCommit` is the market's
+    /// `pausedSeconds()` when the results were committed.
     struct AuctionRecord {
         ResultCommitment result;
         uint256 paid;
         uint32 paidCount;
+        uint64 pausedAtCommit;
     }
 
     /// @notice The auction's results are already committed.
@@ -57,7 +61,7 @@ interface ICapacityAuction {
     error AuctionInvalidProof(bytes32 auctionId, address bidder, uint256 payment);
     /// @notice The award was already paid.
     error AuctionAlreadyPaid(bytes32 auctionId, address bidder);
-    /// @notice The payment window closed at `payDeadline`; the award lapsed.
+    /// @notice The payment window closed at `payDeadline` (pauses included); the award lapsed.
     error AuctionPaymentWindowOver(bytes32 auctionId, uint64 payDeadline);
     /// @notice Paying would exceed the committed totals (a bad root can never move more).
     error AuctionExceedsTotal(bytes32 auctionId, uint256 requested, uint256 remaining);
@@ -93,6 +97,9 @@ interface ICapacityAuction {
     /// @notice The committed record; reverts {AuctionNotCommitted} when there is none.
     function auction(bytes32 auctionId) external view returns (AuctionRecord memory);
     function isCommitted(bytes32 auctionId) external view returns (bool);
+    /// @notice The committed deadline plus the seconds the market has been paused since the
+    /// commit (Unix seconds); reverts {AuctionNotCommitted} when there is none.
+    function payDeadlineOf(bytes32 auctionId) external view returns (uint64);
     function isPaid(bytes32 auctionId, address bidder) external view returns (bool);
     /// @notice True when the award leaf is in the auction's awards tree.
     function verifyAward(

@@ -39,7 +39,9 @@ contract CapacityAuction is ICapacityAuction, ReentrancyGuard, MarketAccess {
         if (c.payDeadline <= block.timestamp) {
             revert AuctionDeadlineInPast(auctionId, c.payDeadline, block.timestamp);
         }
-        _auctions[auctionId].result = c;
+        AuctionRecord storage record = _auctions[auctionId];
+        record.result = c;
+        record.pausedAtCommit = parameters().pausedSeconds();
         emit AuctionResultsCommitted(
             auctionId, c.kind, c.awardsRoot, c.bidsRoot, c.seller, c.totalPayments, c.winners, c.payDeadline
         );
@@ -55,8 +57,9 @@ contract CapacityAuction is ICapacityAuction, ReentrancyGuard, MarketAccess {
     ) external nonReentrant whenMarketNotPaused {
         AuctionRecord storage record = _committed(auctionId);
         ResultCommitment storage c = record.result;
-        if (block.timestamp >= c.payDeadline) {
-            revert AuctionPaymentWindowOver(auctionId, c.payDeadline);
+        uint64 deadline = _payDeadline(record);
+        if (block.timestamp >= deadline) {
+            revert AuctionPaymentWindowOver(auctionId, deadline);
         }
         if (!MerkleProof.verifyCalldata(proof, c.awardsRoot, AuctionLeaves.awardLeaf(auctionId, bidder, payment, awardsHash))) {
             revert AuctionInvalidProof(auctionId, bidder, payment);
@@ -92,6 +95,11 @@ contract CapacityAuction is ICapacityAuction, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc ICapacityAuction
+    function payDeadlineOf(bytes32 auctionId) external view returns (uint64) {
+        return _payDeadline(_committed(auctionId));
+    }
+
+    /// @inheritdoc ICapacityAuction
     function isPaid(bytes32 auctionId, address bidder) external view returns (bool) {
         return _paid[auctionId][bidder];
     }
@@ -117,6 +125,12 @@ contract CapacityAuction is ICapacityAuction, ReentrancyGuard, MarketAccess {
     /// @inheritdoc ICapacityAuction
     function token() external view returns (address) {
         return address(_token);
+    }
+
+    function _payDeadline(AuctionRecord storage record) private view returns (uint64) {
+        // Cannot underflow: pausedSeconds() never decreases.
+        uint64 paused = parameters().pausedSeconds() - record.pausedAtCommit;
+        return record.result.payDeadline + paused;
     }
 
     function _committed(bytes32 auctionId) private view returns (AuctionRecord storage record) {

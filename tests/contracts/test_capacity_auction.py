@@ -68,7 +68,7 @@ def test_the_oracle_commits_results_whose_python_leaves_verify_on_chain(
     proof = bids.proof(bid_leaf(b"\x02" * 32))
     assert m.view("CapacityAuction", "verifyBid", AUCTION, b"\x02" * 32, proof)
     record = m.view("CapacityAuction", "auction", AUCTION)
-    assert record[0][1] == tree.root and tuple(record[1:]) == (0, 0)
+    assert record[0][1] == tree.root and tuple(record[1:3]) == (0, 0)
     assert award_leaf(AUCTION, args[1], args[2], args[3]) == tree.leaf(args[1])
 
 
@@ -111,7 +111,7 @@ def test_a_winner_pays_the_seller_once_and_the_event_names_the_award(
     (event,) = m.events(receipt, "CapacityAuction", "AwardPaid")
     assert (event["bidder"], event["payment"]) == (m.address("alice"), 88 * TOKEN)
     assert m.view("CapacityAuction", "isPaid", AUCTION, m.address("alice"))
-    assert tuple(m.view("CapacityAuction", "auction", AUCTION)[1:]) == (88 * TOKEN, 1)
+    assert tuple(m.view("CapacityAuction", "auction", AUCTION)[1:3]) == (88 * TOKEN, 1)
     m.approve("alice", "CapacityAuction", 88 * TOKEN)
     with m.reverts("AuctionAlreadyPaid"):
         m.send("alice", "CapacityAuction", "payAward", *_pay_args(m, tree, "alice"))
@@ -155,3 +155,34 @@ def test_payments_stop_while_the_market_is_paused(auction_market: Market) -> Non
     )
     with m.reverts("AuctionNotCommitted"):
         client.call(auction.functions.auction(b"\x09" * 32))
+
+
+def _unpause(m: Market) -> None:
+    """Unpause as the timelock (impersonated on the dev node): only governance unpauses."""
+    timelock = m.deployment.addresses["MarketTimelock"]
+    m.w3.provider.make_request("hardhat_impersonateAccount", [timelock])  # type: ignore[arg-type]
+    m.w3.provider.make_request("hardhat_setBalance", [timelock, hex(10**20)])  # type: ignore[arg-type]
+    tx = m.contract("MarketParameters").functions.unpause().transact({"from": timelock})
+    m.w3.eth.wait_for_transaction_receipt(tx)
+    m.w3.provider.make_request("hardhat_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+
+
+def test_time_spent_paused_does_not_count_against_the_payment_window(
+    auction_market: Market,
+) -> None:
+    m = auction_market
+    tree = _commit(m, deadline_in=600)
+    committed = int(m.view("CapacityAuction", "auction", AUCTION)[0][6])
+    m.approve("alice", "CapacityAuction", 88 * TOKEN)
+    m.send("guardian", "MarketParameters", "pause")
+    m.advance(1_000)  # past the committed deadline, all of it paused
+    _unpause(m)
+    paused = int(m.view("MarketParameters", "pausedSeconds"))
+    assert int(m.view("CapacityAuction", "payDeadlineOf", AUCTION)) == committed + paused
+    assert m.now() > committed
+    m.send("alice", "CapacityAuction", "payAward", *_pay_args(m, tree, "alice"))
+    assert m.view("CapacityAuction", "isPaid", AUCTION, m.address("alice"))
+    m.advance(601)
+    m.approve("bob", "CapacityAuction", 77 * TOKEN)
+    with m.reverts("AuctionPaymentWindowOver"):
+        m.send("bob", "CapacityAuction", "payAward", *_pay_args(m, tree, "bob"))
