@@ -35,6 +35,7 @@ from flowmarket.auctioneer import lifecycle
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database
+from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.client.bodies import (
     bid_body,
     cancel_body,
@@ -145,6 +146,7 @@ PATH_VALUES: dict[str, str] = {
     "order_hash": ORDER_HASH,
     "name": CLOCK_AUCTION,
     "proposal_id": "1",
+    "week": "0",
 }
 PATH_OVERRIDES: dict[str, dict[str, str]] = {
     "/v1/orders/{order_hash}/cancel": {"order_hash": REPLACEMENT_HASH},
@@ -230,6 +232,7 @@ def build_app(state: Path) -> tuple[FastAPI, Any]:
         clock=lambda: NOW,
         login_domain=LOGIN.domain,
         auctions=SqlAuctions(engine),
+        proofs=StoredProofs(engine, state),
     )
     mount_web(app, chain=None)
     for spec in (CLOCK_SPEC, EXPANSION_SPEC):

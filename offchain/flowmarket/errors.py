@@ -60,7 +60,21 @@ class DeploymentMissing(ChainError, FileNotFoundError):
 
 
 class TransactionReverted(ChainError):
-    """A transaction reverted; the message names the decoded custom error when known."""
+    """A transaction reverted; the message names the decoded custom error when known.
+    `error` is that error's name ("" when unknown), `args` its arguments by ABI name."""
+
+    def __init__(
+        self, message: str, *, error: str = "", args: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_args: dict[str, object] = dict(args or {})
+
+
+class ActionRefused(ChainError):
+    """What a participant asked cannot be done now (insufficient balance, a blocked
+    withdrawal, a closed vote, a leaf that does not match its root); the message says why
+    and what to do. Raised before anything is signed."""
 
 
 class CommitmentMismatch(ChainError):

@@ -38,12 +38,13 @@ Python integers are used throughout because 10^18-scaled products overflow int64
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from flowmarket.clearing.schema import ParticipantResult, ResultDoc
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import FieldError, InvalidInput
 
 WAD = 10**18
 BPS_DENOMINATOR = 10_000
@@ -63,6 +64,28 @@ def to_wad(value: float) -> int:
 def from_wad(amount: int) -> float:
     """An 18-decimal integer as a float, for display only."""
     return amount / WAD
+
+
+TOKEN_TEXT = re.compile(r"^[0-9]{1,30}(\.[0-9]{1,18})?$")
+
+
+def parse_tokens(text: str, *, field: str) -> int:
+    """A token amount typed by a person ("120.5", "3", "0.000000000000000001") as wei,
+    exactly: no float ever sees it. At most 18 decimals; no sign, no exponent."""
+    cleaned = text.strip().replace("_", "")
+    if not TOKEN_TEXT.match(cleaned):
+        raise FieldError(
+            field, f"expected an amount of tokens such as 120.5 (up to 18 decimals), got {text!r}"
+        )
+    return int(Decimal(cleaned) * WAD)
+
+
+def format_tokens(wei: int) -> str:
+    """Wei as tokens, exactly, without trailing zeros: 120500000000000000000 → "120.5"."""
+    whole, fraction = divmod(abs(wei), WAD)
+    sign = "-" if wei < 0 else ""
+    digits = f"{fraction:018d}".rstrip("0")
+    return f"{sign}{whole:,}" + (f".{digits}" if digits else "")
 
 
 @dataclass(frozen=True)

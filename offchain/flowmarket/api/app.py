@@ -20,6 +20,8 @@ from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
 from flowmarket.api.routes_private import router as private_router
 from flowmarket.api.routes_public import router as public_router
+from flowmarket.api.routes_settlement import router as settlement_router
+from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.signing import Domain
 
 DESCRIPTION = """
@@ -47,9 +49,11 @@ def create_app(
     clock: Callable[[], float] = time.time,
     login_domain: str = "flowmarket.local",
     auctions: AuctionBackend | None = None,
+    proofs: SettlementProofs | None = None,
 ) -> FastAPI:
     """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens;
-    auctions: the primary auctions' storage (the auction routes answer 404 without)."""
+    auctions: the primary auctions' storage (the auction routes answer 404 without);
+    proofs: the published settlement leaves and requirement proofs (404 without)."""
     limits = limits or ApiLimits()
     app = FastAPI(title="flowmarket", version="1", description=DESCRIPTION)
     app.state.context = ApiContext.build(
@@ -62,6 +66,7 @@ def create_app(
         login_domain=login_domain,
     )
     app.state.auctions = auctions
+    app.state.proofs = proofs
     install_error_handlers(app)
     app.include_router(public_router)
     app.include_router(orders_router)
@@ -69,6 +74,7 @@ def create_app(
     app.include_router(private_router)
     app.include_router(expected_router)
     app.include_router(auctions_router)
+    app.include_router(settlement_router)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     install_openapi(app)
     return app

@@ -18,6 +18,7 @@ from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.governance_view import chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.chain.deploy import load_deployment
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
 from flowmarket.db import orders_repo, secrets_repo
@@ -120,6 +121,7 @@ def build_app(
         clock=clock,
         login_domain=f"{settings.api_host}:{settings.api_port}",
         auctions=SqlAuctions(engine),
+        proofs=StoredProofs(engine, settings.state_dir),
     )
     mount_web(app, chain=chain_view_from_settings(settings))
     return app

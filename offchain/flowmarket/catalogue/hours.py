@@ -28,6 +28,7 @@ _ISO_ON_THE_HOUR = re.compile(
 
 IntArray = npt.NDArray[np.int64]
 SECONDS_PER_HOUR = 3600
+HOURS_PER_WEEK = 168  # a settlement week: hours genesis + 168·w … genesis + 168·w + 167
 
 
 def bidding_close(hour: int) -> float:

@@ -75,16 +75,23 @@ class ChainClient:
             raise ChainError(f"deploying {artifact.name} produced no contract address")
         return str(address), receipt
 
-    def transact(self, call: Any, *, value: int = 0, label: str = "") -> TxReceipt:
-        """Estimate, sign, send and wait for `call` (a contract function or constructor)."""
+    def estimate(self, call: Any, *, value: int = 0, label: str = "") -> int:
+        """Gas `call` would use if sent now by this key; a revert becomes
+        `TransactionReverted` with the decoded error's sentence."""
         description = label or getattr(call, "fn_name", "transaction")
         params: TxParams = {"from": self.account.address, "value": Wei(value)}
         try:
             # "pending", not "latest": a call right after another tx of ours must see it
             # (a delegate after a transfer was under-estimated by 40 % against "latest").
-            gas = call.estimate_gas(params, block_identifier="pending")
+            return int(call.estimate_gas(params, block_identifier="pending"))
         except ContractLogicError as exc:
             raise self.decoder.reverted(description, exc) from None
+
+    def transact(self, call: Any, *, value: int = 0, label: str = "") -> TxReceipt:
+        """Estimate, sign, send and wait for `call` (a contract function or constructor)."""
+        description = label or getattr(call, "fn_name", "transaction")
+        gas = self.estimate(call, value=value, label=description)
+        params: TxParams = {"from": self.account.address, "value": Wei(value)}
         params.update(
             {
                 "gas": int(gas * GAS_HEADROOM),

@@ -91,6 +91,26 @@ def settlement_value(amount: int, hours: int, credits_before: int, debits_before
     )
 
 
+@dataclass(frozen=True)
+class SettlementValue:
+    """A weekly settlement leaf's value, decoded (see `settlement_value`); wei."""
+
+    amount: int
+    hours: int
+    credits_before: int
+    debits_before: int
+
+
+def decode_settlement_value(value: bytes) -> SettlementValue:
+    """Inverse of `settlement_value`: four 32-byte words, the first signed."""
+    if len(value) != 128:
+        raise InvalidInput(f"settlement value: expected 128 bytes, got {len(value)}")
+    words = [value[i : i + 32] for i in range(0, 128, 32)]
+    amount = int.from_bytes(words[0], "big", signed=True)
+    hours, credits, debits = (int.from_bytes(word, "big") for word in words[1:])
+    return SettlementValue(amount, hours, credits, debits)
+
+
 def requirements_tree(requirements: Mapping[str, int]) -> SortedTree:
     """The sorted requirements tree the vault checks withdrawals against: one leaf per
     participant (requirement in wei)."""

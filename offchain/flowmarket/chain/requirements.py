@@ -57,14 +57,30 @@ def write_requirements(state_dir: Path, hour: int, wanted: Mapping[str, Requirem
 
 def read_requirements(state_dir: Path, hour: int) -> dict[str, int] | None:
     """{participant: requirement wei} published for `hour`, or None without a file."""
+    parts = read_requirement_parts(state_dir, hour)
+    return None if parts is None else {p: r.total for p, r in parts.items()}
+
+
+def read_requirement_parts(state_dir: Path, hour: int) -> dict[str, Requirement] | None:
+    """{participant: its requirement's parts} published for `hour`, or None without a file."""
     path = requirements_path(state_dir, hour)
     if not path.exists():
         return None
     try:
         raw = json.loads(path.read_text())
-        return {p: int(v["requirement"]) for p, v in raw["requirements"].items()}
+        parts = {
+            p: Requirement(int(v["margin"]), int(v["owed"])) for p, v in raw["requirements"].items()
+        }
+        totals = {p: int(v["requirement"]) for p, v in raw["requirements"].items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"requirements file {path}: damaged ({exc})") from None
+    wrong = sorted(p for p, total in totals.items() if total != parts[p].total)
+    if wrong:
+        raise InvalidInput(
+            f"requirements file {path}: damaged (the requirement of {wrong[0]} is not its "
+            "margin plus what is owed)"
+        )
+    return parts
 
 
 def requirement_proof(requirements: Mapping[str, int], participant: str) -> list[Item]:

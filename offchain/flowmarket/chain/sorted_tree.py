@@ -56,6 +56,36 @@ class Item:
             "proof": ["0x" + p.hex() for p in self.proof],
         }
 
+    @classmethod
+    def from_json(cls, raw: object, *, field: str) -> Item:
+        """Parse `to_json`'s document strictly; `field` names it in errors."""
+        if not isinstance(raw, dict) or set(raw) != ITEM_FIELDS:
+            raise InvalidInput(f"{field}: expected exactly the fields {sorted(ITEM_FIELDS)}")
+        index = raw["index"]
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise InvalidInput(f"{field}.index: expected a non-negative integer")
+        proof = raw["proof"]
+        if not isinstance(proof, list):
+            raise InvalidInput(f"{field}.proof: expected a list of 32-byte hashes")
+        nodes = tuple(_hex(node, f"{field}.proof[{k}]", 32) for k, node in enumerate(proof))
+        key = _hex(raw["key"], f"{field}.key", None)
+        return cls(index, key, _hex(raw["value"], f"{field}.value", None), nodes)
+
+
+ITEM_FIELDS = {"index", "key", "value", "proof"}
+
+
+def _hex(raw: object, field: str, size: int | None) -> bytes:
+    if not isinstance(raw, str) or not raw.startswith("0x"):
+        raise InvalidInput(f"{field}: expected 0x-hex")
+    try:
+        value = bytes.fromhex(raw[2:])
+    except ValueError:
+        raise InvalidInput(f"{field}: not hex") from None
+    if size is not None and len(value) != size:
+        raise InvalidInput(f"{field}: expected {size} bytes, got {len(value)}")
+    return value
+
 
 class SortedTree:
     """A built tree over (key, value) pairs; keys must be distinct (sorted here)."""

@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.order",
     "flowmarket.cli.positions",
     "flowmarket.cli.settlement",
+    "flowmarket.cli.collateral",
     "flowmarket.cli.expected",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",

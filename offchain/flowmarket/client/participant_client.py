@@ -58,14 +58,12 @@ def _raise_for(response: httpx.Response) -> None:
     raise ApiUnavailable(f"API answered {status}: {message}")
 
 
-class ParticipantClient:
-    """A wallet talking to one API. Methods return the decoded JSON bodies."""
+class ApiReader:
+    """The API's public side, no wallet needed: settlement leaves, requirement proofs.
+    Satisfies `actions.proofs.ProofSource`."""
 
-    def __init__(self, base_url: str, account: LocalAccount, *, timeout: float = 30.0) -> None:
-        self.account = account
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
-        self._domain: Domain | None = None
-        self._token: str | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -81,6 +79,35 @@ class ParticipantClient:
             raise ApiUnavailable(f"cannot reach {self.http.base_url}: {exc}") from None
         _raise_for(response)
         return response
+
+    def public(self, path: str) -> Any:
+        """GET /v1/<path> (no sign-in), decoded JSON."""
+        return self._call("GET", f"/v1/{path}").json()
+
+    def settlement_weeks(self) -> list[dict[str, Any]]:
+        """The weeks the oracle settles: root, leaf count, totals (GET /v1/settlement/weeks)."""
+        weeks: list[dict[str, Any]] = self.public("settlement/weeks")
+        return weeks
+
+    def settlement_leaf(self, week: int, participant: str) -> dict[str, Any]:
+        """`participant`'s leaf of week `week` with its Merkle proof (check it on chain)."""
+        leaf: dict[str, Any] = self.public(f"settlement/weeks/{week}/leaves/{participant}")
+        return leaf
+
+    def requirement(self, hour: int, participant: str) -> dict[str, Any]:
+        """`participant`'s collateral requirement after `hour` and the items proving it."""
+        proof: dict[str, Any] = self.public(f"collateral/requirements/{hour}/{participant}")
+        return proof
+
+
+class ParticipantClient(ApiReader):
+    """A wallet talking to one API. Methods return the decoded JSON bodies."""
+
+    def __init__(self, base_url: str, account: LocalAccount, *, timeout: float = 30.0) -> None:
+        super().__init__(base_url, timeout=timeout)
+        self.account = account
+        self._domain: Domain | None = None
+        self._token: str | None = None
 
     def domain(self) -> Domain:
         if self._domain is None:

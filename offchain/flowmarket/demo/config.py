@@ -8,9 +8,9 @@ from importlib import resources
 from pathlib import Path
 
 from flowmarket.catalogue import CatalogueSpec, load_spec, parse_spec
+from flowmarket.catalogue.hours import HOURS_PER_WEEK
 from flowmarket.errors import FieldError, InvalidInput
 
-HOURS_PER_WEEK = 168
 DEFAULT_CATALOGUE = "demo-quick"
 # Packaged demo catalogues besides `demo` and `production` (data/catalogue/demo-*.json).
 PACKAGED_DEMO = ("demo-quick", "demo-tiny")

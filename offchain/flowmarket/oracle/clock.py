@@ -14,10 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flowmarket.catalogue.hours import SECONDS_PER_HOUR
+from flowmarket.catalogue.hours import HOURS_PER_WEEK, SECONDS_PER_HOUR
 from flowmarket.errors import InvalidInput
-
-HOURS_PER_WEEK = 168
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def test_orders_from_the_cli_clear_into_positions_visible_through_the_cli(
     positions = json.loads(out)
     assert positions[0]["product"] == "premium-eu"
     assert positions[0]["quantity"] == pytest.approx(5.0, abs=1e-6)
-    code, out, _ = cli(capsys, "settlement", "--wallet", "bob", *pw)
+    code, out, _ = cli(capsys, "settlement", "hours", "--wallet", "bob", *pw)
     assert json.loads(out)["accumulated_cash"] == pytest.approx(25.0, abs=1e-5)
     code, out, _ = cli(capsys, "positions", "--wallet", "alice", "--trades", "--csv", *pw)
     assert out.splitlines()[0] == "hour,product,quantity,price,cash"
