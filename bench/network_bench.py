@@ -131,7 +131,8 @@ def solve_clarabel(qp: Qp, limit: float) -> tuple[str, FloatArray, FloatArray]:
     return status, np.asarray(solution.x), np.asarray(solution.z)[: qp.equal.shape[0]]
 
 
-def solve_pdlp(qp: Qp, limit: float) -> tuple[str, FloatArray, FloatArray]:
+def solve_pdlp(qp: Qp, limit: float, threads: int = 1) -> tuple[str, FloatArray, FloatArray]:
+    """PDLP to eps 1e-6 on `threads` threads: (status, z, the equalities' duals)."""
     n_eq, n_link = qp.equal.shape[0], qp.capacity.size
     model = pdlp.QuadraticProgram()
     model.resize_and_initialize(qp.diag.size, n_eq + n_link)
@@ -147,7 +148,7 @@ def solve_pdlp(qp: Qp, limit: float) -> tuple[str, FloatArray, FloatArray]:
     optimality.eps_optimal_absolute = 1e-6
     optimality.eps_optimal_relative = 1e-6
     params.termination_criteria.time_sec_limit = limit
-    params.num_threads = 1
+    params.num_threads = threads
     result = pdlp.primal_dual_hybrid_gradient(model, params)
     log = result.solve_log
     reason = solve_log_pb2.TerminationReason.Name(log.termination_reason)
