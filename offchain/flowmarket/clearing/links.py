@@ -61,6 +61,10 @@ def outcome(
         np.float64
     )
     mu = link_prices(network, problem, prices)
+    # A link with room left has price 0 (complementary slackness): what the solver
+    # leaves there is below its price tolerance, but the rent multiplies it by capacity.
+    open_links = (network.capacity > 0) & (link_flow < network.capacity - tol_flow)
+    mu[open_links] = 0.0
     link = network.flow_link
     gap = prices[network.flow_to] - prices[network.flow_from] - network.cost[link] - mu[link]
     excess = np.maximum(link_flow - network.capacity, 0.0)

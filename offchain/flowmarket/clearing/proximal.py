@@ -52,6 +52,7 @@ KAPPA_START = 100.0
 KAPPA_DECAY = 0.1
 KAPPA_MIN = 1e-4
 KAPPA_FINAL = 1.0  # the last, exact step's κ, once the centres are the optimal flows
+FIRST_TARGET = 1e-3  # the first, soft step's imbalance target, relative to the largest q
 INEXACT = 0.01  # inner imbalance target, relative to the last step's largest flow change
 TIGHTEN = 0.5  # … and at most this share of the step before's (summable inner errors)
 # The last step's imbalance target, relative to the engine's (tol × the largest order
@@ -131,7 +132,7 @@ class _State:
     prices: FloatArray
     centre: FloatArray
     kappa: float = KAPPA_START
-    inner: float = np.inf
+    inner: float = np.inf  # set from the first step's target, FIRST_TARGET × the scale
     residual: float = np.inf
     iterations: int = 0
     cg_iterations: int = 0
@@ -151,6 +152,7 @@ def solve_proximal(
     tolerance = options.price_tol * prices_scale
     final = FINAL_TARGET * options.tol * max(1.0, float(np.max(problem.lin.q[:n_lin], initial=0)))
     state = _State(prior.copy(), np.zeros(problem.n_prox))
+    state.inner = FIRST_TARGET * max(1.0, float(np.max(problem.lin.q[:n_lin], initial=0)))
     gross = 0.0
     for outer in range(options.max_prox_iter):
         eps = state.kappa * base
