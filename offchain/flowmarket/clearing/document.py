@@ -228,5 +228,5 @@ def clear_document(
     )
     out = result_document(book, result)
     if result.network is not None:
-        add_network_result(out, network, labels, result.network)
+        add_network_result(out, network, labels, result.network, book.products)
     return out

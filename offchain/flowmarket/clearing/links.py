@@ -53,8 +53,12 @@ def outcome(
     active_flows: FloatArray,
     steps: int,
     tol_flow: float,
+    tol_price: float,
 ) -> NetworkOutcome:
-    """Everything `NetworkOutcome` lists, at prices (n + K,) and canonical flows (F',)."""
+    """Everything `NetworkOutcome` lists, at prices (n + K,) and canonical flows (F',).
+
+    tol_flow: GB/h below capacity that makes a link open; tol_price: tokens per GB below
+    which an open link's price is the solver's residual, published as 0."""
     flows = np.zeros(network.n_flows)
     flows[problem.flows] = active_flows
     link_flow = np.bincount(network.flow_link, weights=flows, minlength=network.n_links).astype(
@@ -64,7 +68,7 @@ def outcome(
     # A link with room left has price 0 (complementary slackness): what the solver
     # leaves there is below its price tolerance, but the rent multiplies it by capacity.
     open_links = (network.capacity > 0) & (link_flow < network.capacity - tol_flow)
-    mu[open_links] = 0.0
+    mu[open_links & (mu <= tol_price)] = 0.0
     link = network.flow_link
     gap = prices[network.flow_to] - prices[network.flow_from] - network.cost[link] - mu[link]
     excess = np.maximum(link_flow - network.capacity, 0.0)

@@ -18,7 +18,9 @@ at both of its ends. PRIOR.json may carry "link_prices": {ID: μ}.
 RESULT.json then has "flows": {ID: {COMMODITY: GB/h}} (every carried commodity),
 "links": {ID: {"capacity", "flow", "shadow_price", "rent", "charge", "owner"}},
 "congestion_rent" (Σ rent), "transport_charge" (Σ charge), "owners": {WHO:
-{"rent", "charge"}} (what each owner is paid, tokens/h), and the certificate's
+{"rent", "charge", "trades": {PRODUCT: GB/h}}} (what each owner is paid, tokens/h,
+and its flows as trades: bought where they leave, sold where they arrive, which is
+how the hour's money pays it, `money.hour_amounts`), and the certificate's
 link rows (`add_network_result`).
 """
 
@@ -177,8 +179,31 @@ def parse_link_prior(prior_doc: Mapping[str, Any] | None, network: Network) -> F
     return out
 
 
+def _owner_trades(
+    network: Network, labels: NetworkLabels, outcome: NetworkOutcome, products: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """{owner: {product: GB/h}}: each flow as its link owner's trades, bought at the
+    product it leaves and sold at the one it enters, so the owner's cash, −Σ price ×
+    trade, is Σ flow × (price_to − price_from) = rent + charge, and every product's
+    trades, the participants' and the owners', sum to zero."""
+    out: dict[str, dict[str, float]] = {}
+    for j, value in enumerate(outcome.flows):
+        owner = labels.owners[int(network.flow_link[j])]
+        if owner is None or value == 0.0:
+            continue
+        trades = out.setdefault(owner, {})
+        for product, sign in ((network.flow_from[j], 1.0), (network.flow_to[j], -1.0)):
+            name = products[int(product)]
+            trades[name] = trades.get(name, 0.0) + sign * float(value)
+    return out
+
+
 def add_network_result(
-    doc: ResultDoc, network: Network, labels: NetworkLabels, outcome: NetworkOutcome
+    doc: ResultDoc,
+    network: Network,
+    labels: NetworkLabels,
+    outcome: NetworkOutcome,
+    products: Sequence[str],
 ) -> None:
     """Add the network's keys to RESULT.json `doc` (plain JSON types).
 
@@ -205,7 +230,7 @@ def add_network_result(
             "owner": owner,
         }
         if owner is not None:
-            paid = owners.setdefault(owner, {"rent": 0.0, "charge": 0.0})
+            paid = owners.setdefault(owner, {"rent": 0.0, "charge": 0.0, "trades": {}})
             paid["rent"] += float(outcome.rent[k])
             paid["charge"] += float(outcome.charge[k])
         rows[link] = {
@@ -214,6 +239,8 @@ def add_network_result(
             "price_gap": float(cert.price_gap[k]),
             "flow_gap": float(cert.flow_gap[k]),
         }
+    for owner, trades in _owner_trades(network, labels, outcome, products).items():
+        owners[owner]["trades"] = trades
     doc["flows"] = flows
     doc["links"] = links
     doc["congestion_rent"] = outcome.congestion_rent

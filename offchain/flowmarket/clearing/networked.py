@@ -85,15 +85,17 @@ def clear_with_network(
     lap("flows")
     stats = SolverStats(proximal.iterations, proximal.cg_iterations, seconds)
     result = assemble(book, lin, ops, prices[: book.n_products], exact, stats)
-    links = outcome(network, problem, prices, flows, proximal.outer, target)
+    links = outcome(network, problem, prices, flows, proximal.outer, target, tol_price)
     result = _with_network(result, lin, ops, network, links)
     moved = (
         injection(network, links.flows, book.n_products),
         injection(network, links.flows, book.n_products, gross=True),
     )
-    # the flows' part of the duality gap is Σ flow × price gap: tolerate the gate's
-    # relative tolerance of the price scale on every GB/h moved
-    allowance = options.gate_tol * price_scale(problem.lin, n_lin) * float(np.sum(links.flows))
+    # the network's part of the duality gap is Σ flow × price gap + Σ μ (capacity − flow):
+    # tolerate the gate's relative tolerance of the price scale on every GB/h moved and of
+    # every link's rent
+    scale = price_scale(problem.lin, n_lin)
+    allowance = options.gate_tol * (scale * float(np.sum(links.flows)) + links.congestion_rent)
     gate.check(book, lin, ops, result, options.gate_tol, moved, allowance)
     lap("certificate")
     return result

@@ -131,6 +131,7 @@ class LinkResult(TypedDict):
 class OwnerPaid(TypedDict):
     rent: float  # tokens/h, Σ μ·capacity over the owner's links
     charge: float  # tokens/h, Σ cost·flow
+    trades: dict[str, float]  # product -> GB/h: its flows, + where they leave, − where they enter
 
 
 class ResultDoc(TypedDict):

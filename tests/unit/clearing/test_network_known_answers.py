@@ -66,7 +66,13 @@ def test_two_node_line_congested_by_two_service_types_sharing_its_capacity() -> 
     assert link["rent"] == pytest.approx(25.8, abs=1e-9)
     assert link["charge"] == pytest.approx(3.0, abs=1e-9)
     assert result["congestion_rent"] == pytest.approx(25.8, abs=1e-9)
-    assert result["owners"] == {"olga": pytest.approx({"rent": 25.8, "charge": 3.0}, abs=1e-9)}
+    paid = result["owners"]["olga"]
+    assert (paid["rent"], paid["charge"]) == pytest.approx((25.8, 3.0), abs=1e-9)
+    # its flows as its trades: bought where they leave (A), sold where they arrive (B)
+    assert paid["trades"] == pytest.approx(
+        {"premium@A": 16 / 3, "premium@B": -16 / 3, "regular@A": 2 / 3, "regular@B": -2 / 3},
+        abs=1e-9,
+    )
     # Sal receives 31/15·16/3 + 16/15·2/3 = 528/45; Bob pays 103/15·16/3 + 88/15·2/3
     # = 1824/45; the difference 1296/45 = 28.8 is the rent plus the charge.
     cash = {who: entry["cash"] for who, entry in result["participants"].items()}
