@@ -20,6 +20,13 @@ under this rounding rule:
    Σ_k |price_k · trade_pk| in wei (floored). Net cash = gross − fee, so
    Σ_p net cash + Σ_p fee = 0 exactly: the fees are what the revenue pool gets.
 
+With a network (docs/network.md), each link owner's flows are its trades (bought
+where a flow leaves, sold where it enters; RESULT's "owners"): they take part in
+rules 2 and 3 like any trade, so every product's trades still sum to 0 and the
+owner's gross cash is its rent and transport charges, and the hour still sums to
+exactly 0. Flows pay no fee: rule 4's traded value counts an owner's own orders'
+trades only (its balanced trades less its flows, each rounded to 10^-18 GB).
+
 Weekly settlement sums these integers exactly; no float is ever summed on chain.
 
 Primary auctions (`flowmarket.auctions`) are exact integer arithmetic; two rules
@@ -43,7 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from flowmarket.clearing.schema import ParticipantResult, ResultDoc
+from flowmarket.clearing.schema import OwnerPaid, ParticipantResult, ResultDoc
 from flowmarket.errors import FieldError, InvalidInput
 
 WAD = 10**18
@@ -114,16 +121,22 @@ def hour_amounts(result: ResultDoc, *, fee_bps: int) -> HourAmounts:
     if not 0 <= fee_bps <= BPS_DENOMINATOR:
         raise InvalidInput(f"fee_bps: must be between 0 and {BPS_DENOMINATOR}, got {fee_bps}")
     prices = {product: to_wad(float(price)) for product, price in result["prices"].items()}
-    trades = _balanced_trades(result["participants"])
+    flows = {
+        owner: {product: to_wad(float(qty)) for product, qty in entry["trades"].items()}
+        for owner, entry in result.get("owners", {}).items()
+    }
+    trades = _balanced_trades(_with_flows(result["participants"], result.get("owners", {})))
     exact = {
         participant: -sum(prices[product] * qty for product, qty in book.items())
         for participant, book in trades.items()
     }
     cash = _floor_with_largest_remainders(exact, WAD)
     fees = {
-        participant: (sum(abs(prices[product] * qty) for product, qty in book.items()) // WAD)
+        participant: _traded_value(prices, book, flows.get(participant, {}))
         * fee_bps
         // BPS_DENOMINATOR
+        if participant in result["participants"]
+        else 0
         for participant, book in trades.items()
     }
     net_cash = {participant: cash[participant] - fees[participant] for participant in cash}
@@ -168,6 +181,30 @@ def cost_shares(
     if lost:
         raise InvalidInput(f"cost shares: {lost} wei of {cost} exceed every winner's bid")
     return shares
+
+
+def _traded_value(
+    prices: Mapping[str, int], book: Mapping[str, int], flows: Mapping[str, int]
+) -> int:
+    """Rule 4's traded value (wei): Σ_k |price_k · (trade_k − flow_k)| / 10^18, floored."""
+    products = set(book) | set(flows)
+    return sum(abs(prices[k] * (book.get(k, 0) - flows.get(k, 0))) for k in products) // WAD
+
+
+def _with_flows(
+    participants: Mapping[str, ParticipantResult], owners: Mapping[str, OwnerPaid]
+) -> dict[str, ParticipantResult]:
+    """Participants with the link owners' flows added to their trades (owners that do
+    not trade appear with their flows only)."""
+    out = {
+        p: ParticipantResult(trades=dict(e["trades"]), cash=e.get("cash", 0.0))
+        for p, e in participants.items()
+    }
+    for owner, paid in owners.items():
+        entry = out.setdefault(owner, ParticipantResult(trades={}, cash=0.0))
+        for product, qty in paid["trades"].items():
+            entry["trades"][product] = entry["trades"].get(product, 0.0) + qty
+    return out
 
 
 def _balanced_trades(participants: Mapping[str, ParticipantResult]) -> dict[str, dict[str, int]]:

@@ -2,7 +2,8 @@
 
 `build_hour_bundle` is pure: from the clearing result (RESULT.json document) and
 the governed fee rate it derives the exact integer amounts (`flowmarket.money`),
-the three Merkle trees (prices, participant entries, cleared orders) with the
+the three Merkle trees (prices, and with a network the link prices and flows,
+`network_values`; participant entries, link owners' included; cleared orders) with the
 leaf encoders the contracts verify, and the `HourCommitment` summary. The same
 result always gives the same bundle, so a restarted oracle re-derives identical
 roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
@@ -64,6 +65,7 @@ class HourBundle:
 
     hour: int
     amounts: HourAmounts
+    network: dict[str, int]
     order_quantities: dict[str, int]
     prices_tree: MerkleTree
     entries_tree: MerkleTree
@@ -71,7 +73,9 @@ class HourBundle:
     commitment: HourCommitment
 
     def price_leaf(self, product: str) -> bytes:
-        return price_leaf(product_id(product), self.amounts.prices[product])
+        """The prices tree's leaf of a product, or of a `network_values` key."""
+        value = self.network[product] if product in self.network else self.amounts.prices[product]
+        return price_leaf(product_id(product), value)
 
     def entry_fields(self, participant: str) -> tuple[str, int, int, bytes]:
         """(participant, net cash, fee, tradesHash) of the participant's entry leaf."""
@@ -89,16 +93,22 @@ def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBund
                 f"participants: {participant!r} is not a wallet address; on chain every "
                 "participant entry is keyed by its 0x address"
             )
+    for owner in result.get("owners", {}):
+        if not is_address(owner):
+            raise InvalidInput(f"owners: link owner {owner!r} is not a wallet address")
     checksummed: dict[str, ParticipantResult] = {
         str(to_checksum_address(p)): v for p, v in result["participants"].items()
     }
-    amounts = hour_amounts({**result, "participants": checksummed}, fee_bps=fee_bps)
+    owners = {str(to_checksum_address(o)): v for o, v in result.get("owners", {}).items()}
+    amounts = hour_amounts(
+        {**result, "participants": checksummed, "owners": owners}, fee_bps=fee_bps
+    )
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
     }
-    prices_tree = MerkleTree.from_array(
-        price_leaves(list(amounts.prices), list(amounts.prices.values()))
-    )
+    network = network_values(result)
+    priced = {**amounts.prices, **network}
+    prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
     orders_tree = MerkleTree.from_array(
         order_leaves(list(order_quantities), list(order_quantities.values()))
     )
@@ -109,12 +119,28 @@ def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBund
     return HourBundle(
         hour=hour,
         amounts=amounts,
+        network=network,
         order_quantities=order_quantities,
         prices_tree=prices_tree,
         entries_tree=entries_tree,
         orders_tree=orders_tree,
         commitment=commitment,
     )
+
+
+def network_values(result: ResultDoc) -> dict[str, int]:
+    """The network's leaves of the prices tree, 18 decimals: `link:ID` → the link's price
+    (wei per GB of capacity) and `flow:ID:COMMODITY` → its flow (10^-18 GB/h). Product
+    names never contain these prefixes, so a verifier re-derives them from RESULT.json
+    next to the prices, and each has a Merkle proof like a price (no contract change)."""
+    out = {
+        f"link:{link}": to_wad(float(e["shadow_price"]))
+        for link, e in result.get("links", {}).items()
+    }
+    for link, by_commodity in result.get("flows", {}).items():
+        for commodity, flow in by_commodity.items():
+            out[f"flow:{link}:{commodity}"] = to_wad(float(flow))
+    return out
 
 
 def entry_fields(amounts: HourAmounts, participant: str) -> tuple[str, int, int, bytes]:
