@@ -80,6 +80,11 @@ class Settings:
     # after_send, after_record), in hour oracle_crash_hour (-1: the first hour there).
     oracle_crash_at: str = ""
     oracle_crash_hour: int = -1
+    # The network the oracle clears with (docs/network.md): a catalogue (packaged name or
+    # JSON file) whose "network" gives the links; "" clears every product on its own.
+    # Links that name no owner pay their rent and charges to network_owner (an address).
+    network_catalogue: str = ""
+    network_owner: str = ""
 
     @property
     def deployment_file(self) -> Path:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
-from flowmarket.clearing.schema import OrderDoc
+from flowmarket.clearing.schema import NetworkDoc, OrderDoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,7 @@ class OrderSetDoc(TypedDict):
     products: list[str]
     orders: list[PublishedOrder]
     collateral: NotRequired[dict[str, Any]]
+    network: NotRequired[NetworkDoc]  # the hour's network, when it was cleared with one
 
 
 def published_order(order: SignedOrder) -> PublishedOrder:

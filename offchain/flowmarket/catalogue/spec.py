@@ -9,6 +9,8 @@ into the concrete products. Fields:
   `{"prefix": "r", "count": 500}` meaning r001 … r500 (zero-padded to the width
   of `count`);
 - `types`: the service types (market.md §3: premium, regular, fast);
+- `network` (optional): links between regions with hourly capacities, costs and
+  owners (`catalogue.network`);
 - `horizons`: `hourly_days` (≥ 1: the real-time product plus hourly forwards cover
   the next 24 × hourly_days delivery hours), `monthly_months` and `annual_years`
   (≥ 0: forwards by hour of day × day type for the next calendar months/years).
@@ -28,12 +30,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from flowmarket.catalogue.network import CatalogueNetwork, network_document, parse_network
 from flowmarket.errors import FieldError, InvalidInput
 
 FORMAT = "flowmarket-catalogue/1"
 PACKAGED = ("demo", "production")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-_TOP_KEYS = {"format", "name", "description", "regions", "types", "horizons"}
+_TOP_KEYS = {"format", "name", "description", "regions", "types", "horizons", "network"}
 _HORIZON_KEYS = {"hourly_days", "monthly_months", "annual_years"}
 HOURS_PER_YEAR = 8760
 
@@ -68,6 +71,7 @@ class CatalogueSpec:
     types: tuple[str, ...]
     horizons: Horizons
     description: str = ""
+    network: CatalogueNetwork | None = None
 
     def products_per_region(self) -> int:
         """Products listed at any hour per region: types × (24·days + 2·24·(months + years))."""
@@ -152,23 +156,27 @@ def parse_spec(doc: Any) -> CatalogueSpec:
         raise FieldError("regions", "is required")
     if "types" not in doc:
         raise FieldError("types", "is required")
+    regions = _regions(doc["regions"])
     return CatalogueSpec(
         name=name,
-        regions=_regions(doc["regions"]),
+        regions=regions,
         types=_names(doc["types"], "types"),
         horizons=_horizons(doc.get("horizons")),
         description=description,
+        network=parse_network(doc["network"], regions) if "network" in doc else None,
     )
 
 
 def load_spec(source: str | Path) -> CatalogueSpec:
-    """A packaged specification by name (`demo`, `production`) or a JSON file by path.
+    """A packaged specification by name (`demo`, `production`, `demo-network`, … any
+    data/catalogue/NAME.json) or a JSON file by path.
 
     Errors name the file and the field: `FieldError("demo.json: horizons.hourly_days", ...)`.
     """
-    if isinstance(source, str) and source in PACKAGED:
+    packaged = resources.files("flowmarket").joinpath(f"data/catalogue/{source}.json")
+    if isinstance(source, str) and re.fullmatch(r"[a-z0-9-]+", source) and packaged.is_file():
         label = f"{source}.json"
-        text = resources.files("flowmarket").joinpath(f"data/catalogue/{label}").read_text("utf-8")
+        text = packaged.read_text("utf-8")
     else:
         path = Path(source)
         label = str(path)
@@ -189,6 +197,7 @@ def load_spec(source: str | Path) -> CatalogueSpec:
 def spec_document(spec: CatalogueSpec) -> dict[str, Any]:
     """The JSON document of a specification (regions written out)."""
     h = spec.horizons
+    network = {} if spec.network is None else {"network": network_document(spec.network)}
     return {
         "format": FORMAT,
         "name": spec.name,
@@ -200,4 +209,5 @@ def spec_document(spec: CatalogueSpec) -> dict[str, Any]:
             "monthly_months": h.monthly_months,
             "annual_years": h.annual_years,
         },
+        **network,
     }

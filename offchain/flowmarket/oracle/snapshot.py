@@ -9,6 +9,8 @@ participants below zero excess or restricted after a seizure have their orders c
 (`collateral.cut_orders`). The resulting engine document, the fee rate and the
 collateral states are journaled together, so a restart clears exactly what the first
 run would have cleared, whatever the chain or the book did meanwhile.
+With a network (`Settings.network_catalogue`) the engine document carries the hour's
+network block (`oracle.network`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.orders import engine_order, orders_document
 from flowmarket.states import CollateralStatus, JournalStep
@@ -71,6 +74,10 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         {"products": document["products"], "orders": [engine_order(o) for o in document["orders"]]},
         cut=cut,
     )
+    with ctx.session() as session:
+        network = hour_network(ctx.settings, session, hour=hour, products=engine_doc["products"])
+    if network is not None:
+        engine_doc = {**engine_doc, "network": network}
     row = OracleHour(
         hour=hour,
         step=JournalStep.SNAPSHOTTED,
