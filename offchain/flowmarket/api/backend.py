@@ -14,6 +14,7 @@ from flowmarket.api.schemas import (
     ExclusionOut,
     FillOut,
     HourOut,
+    NetworkOut,
     OrderOut,
     PositionOut,
     ProductOut,
@@ -93,6 +94,10 @@ class MarketBackend(Protocol):
     def hour_certificate(self, hour: int) -> dict[str, Any]: ...
 
     def hour_orders(self, hour: int) -> dict[str, Any]: ...
+
+    def hour_network(self, hour: int) -> NetworkOut:
+        """The hour's links, flows and link prices; NotFound without a network."""
+        ...
 
     def hour_exclusions(self, hour: int) -> list[ExclusionOut]:
         """Orders left out of the hour and why; raises NotFound when it is not cleared."""

@@ -17,6 +17,7 @@ from flowmarket.api.schemas import (
     ErrorOut,
     ExclusionOut,
     HourOut,
+    NetworkOut,
     NonceOut,
     ProductOut,
     ProductResultOut,
@@ -99,6 +100,13 @@ def hour_commitment(context: Context, hour: int = Hour) -> CommitmentOut:
 def hour_orders(context: Context, hour: int = Hour) -> dict[str, Any]:
     """The published order set of a cleared hour (input of the clearing, with signatures)."""
     return context.backend.hour_orders(hour)
+
+
+@router.get("/hours/{hour}/network", response_model=NetworkOut, responses=ERRORS)
+def hour_network(context: Context, hour: int = Hour) -> NetworkOut:
+    """The hour's network (docs/network.md): per link its capacity, flow per commodity,
+    utilisation, price and the rent and charges its owner is paid."""
+    return context.backend.hour_network(hour)
 
 
 @router.get("/hours/{hour}/exclusions", response_model=list[ExclusionOut], responses=ERRORS)

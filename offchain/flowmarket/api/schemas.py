@@ -241,6 +241,37 @@ class ProductResultOut(BaseModel):
     slope: float
 
 
+class LinkOut(BaseModel):
+    """One link of a cleared hour (docs/network.md): capacity and flow GB/h, its price
+    (tokens per GB of capacity), rent and transport charge (tokens/h) paid to its owner,
+    utilisation = flow / capacity, and the flow of each commodity it carries."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    from_: str = Field(alias="from")
+    to: str
+    capacity: float
+    cost: float
+    flow: float
+    utilisation: float | None
+    shadow_price: float
+    rent: float
+    charge: float
+    owner: str | None
+    flows: dict[str, float]
+
+
+class NetworkOut(BaseModel):
+    """The network of a cleared hour: every link, the congestion rent (Σ price × capacity)
+    and the transport charges (Σ cost × flow), tokens/h."""
+
+    hour: int
+    congestion_rent: float
+    transport_charge: float
+    links: list[LinkOut]
+
+
 class CommitmentOut(BaseModel):
     hour: int
     orders_root: str

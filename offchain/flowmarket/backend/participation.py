@@ -12,6 +12,7 @@ from flowmarket.api.schemas import (
     ExclusionOut,
     FillOut,
     HourOut,
+    NetworkOut,
     OrderOut,
     PositionOut,
     ProductOut,
@@ -248,6 +249,10 @@ class SqlBackend(ExpectedPositionsSql):
         with self._session() as session:
             published.require_hour(session, hour=hour)
             return dict(published.order_set(session, hour=hour))
+
+    def hour_network(self, hour: int) -> NetworkOut:
+        with self._session() as session:
+            return published.hour_network(session, hour=hour)
 
     def hour_exclusions(self, hour: int) -> list[ExclusionOut]:
         with self._session() as session:

@@ -6,7 +6,15 @@ from typing import cast
 
 from sqlmodel import Session
 
-from flowmarket.api.schemas import CommitmentOut, ExclusionOut, HourOut, ProofOut, TradeOut
+from flowmarket.api.schemas import (
+    CommitmentOut,
+    ExclusionOut,
+    HourOut,
+    LinkOut,
+    NetworkOut,
+    ProofOut,
+    TradeOut,
+)
 from flowmarket.clearing import OrdersDoc
 from flowmarket.db import exclusions_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import HourResult
@@ -88,12 +96,15 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
             entry["signed_curve"] = entry["curve"]
         entry["curve"] = order["curve"]
         cleared.append(entry)
-    return {
+    published: OrderSetDoc = {
         "hour": hour,
         "products": engine_doc.get("products", []),
         "orders": cleared,
         "collateral": journal.collateral,
     }
+    if "network" in engine_doc:
+        published["network"] = engine_doc["network"]
+    return published
 
 
 def exclusions(session: Session, *, hour: int) -> list[ExclusionOut]:
@@ -135,3 +146,44 @@ def participant_proof(session: Session, *, hour: int, participant: str) -> Proof
     if entry is None:
         raise NotFound(f"address: {participant} did not trade in hour {hour}")
     return _proof(hour, participant, entry.leaf, entry.merkle_proof, row.positions_root)
+
+
+def hour_network(session: Session, *, hour: int) -> NetworkOut:
+    """The links of cleared hour `hour` as its journal has them (the engine document's
+    network block and the result); `NotFound` when the hour was cleared without one."""
+    require_hour(session, hour=hour)
+    journal = oracle_repo.journal_hour(session, hour=hour)
+    block = None if journal is None else journal.engine_doc.get("network")
+    result = None if journal is None else journal.result_doc
+    if not block or result is None:
+        raise NotFound(f"hour: hour {hour} was cleared without a network")
+    ends = {str(entry["id"]): (str(entry["from"]), str(entry["to"])) for entry in block["links"]}
+    links = []
+    for link, entry in result.get("links", {}).items():
+        capacity = float(entry["capacity"])
+        links.append(
+            LinkOut.model_validate(
+                {
+                    "id": link,
+                    "from": ends[link][0],
+                    "to": ends[link][1],
+                    "capacity": capacity,
+                    "cost": float(entry["cost"]),
+                    "flow": float(entry["flow"]),
+                    "utilisation": float(entry["flow"]) / capacity if capacity > 0 else None,
+                    "shadow_price": float(entry["shadow_price"]),
+                    "rent": float(entry["rent"]),
+                    "charge": float(entry["charge"]),
+                    "owner": entry.get("owner"),
+                    "flows": {
+                        c: float(v) for c, v in result.get("flows", {}).get(link, {}).items()
+                    },
+                }
+            )
+        )
+    return NetworkOut(
+        hour=hour,
+        congestion_rent=float(result.get("congestion_rent", 0.0)),
+        transport_charge=float(result.get("transport_charge", 0.0)),
+        links=links,
+    )

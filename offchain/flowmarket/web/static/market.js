@@ -65,6 +65,36 @@ function volumes(prices) {
   show('volumes', bars(items, { title: 'Traded volume by region · type (GB/h, summed over products)' }));
 }
 
+// The network of the hour: each region's real-time price (nodal prices) and the
+// real-time links with their use, price and rent (GET /v1/hours/{h}/network).
+async function network(hour, prices) {
+  let net;
+  try {
+    net = await api(`/v1/hours/${hour}/network`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      show('network', el('h2', {}, 'Network'), el('p', { class: 'muted' }, 'This hour was cleared without a network: every region clears on its own.'));
+      return;
+    }
+    throw error;
+  }
+  const stamp = new Date(hour * 3600 * 1000).toISOString().slice(0, 13);  // link ids end @YYYY-MM-DDTHH
+  const nodal = prices.map((p) => [p, parseProduct(p.product)]).filter(([, k]) => k && k.delivery === hour);
+  const live = net.links.filter((l) => l.id.endsWith(`@${stamp}`));
+  const use = (u) => el('span', { class: 'use' }, el('span', { class: 'use-bar', style: `width:${Math.round(100 * Math.min(1, u || 0))}%` }), ` ${fmt(100 * (u || 0), 3)} %`);
+  show('network', el('h2', {}, 'Network'),
+    kv([['congestion rent (all links)', `${fmt(net.congestion_rent)} tokens/h`], ['transport charges', `${fmt(net.transport_charge)} tokens/h`],
+      ['links full this hour', `${live.filter((l) => l.shadow_price > 0).length} of ${live.length}`]]),
+    el('h3', {}, 'Nodal prices (real time)'),
+    table(['region', 'type', { label: 'price (tokens/GB)', num: true }, { label: 'volume (GB/h)', num: true }],
+      nodal.sort((a, b) => a[1].region.localeCompare(b[1].region) || a[1].type.localeCompare(b[1].type))
+        .map(([p, k]) => [k.region, k.type, fmt(p.price), fmt(p.volume)])),
+    el('h3', {}, 'Links (real time)'),
+    table(['link', { label: 'flow (GB/h)', num: true }, { label: 'capacity', num: true }, 'utilisation', { label: 'price (tokens/GB)', num: true }, { label: 'rent (tokens/h)', num: true }],
+      live.map((l) => [el('span', { class: 'mono' }, `${l.from} → ${l.to}`), fmt(l.flow), fmt(l.capacity), use(l.utilisation), fmt(l.shadow_price), fmt(l.rent)])),
+    el('p', { class: 'muted' }, el('a', { href: `/v1/hours/${hour}/network` }, 'network JSON'), ' (every delivery hour\'s links, flows per service type)'));
+}
+
 async function history(latest) {
   const hours = Array.from({ length: HISTORY_HOURS }, (_, k) => latest - HISTORY_HOURS + 1 + k);
   const rows = await Promise.all(hours.map((h) => api(`/v1/hours/${h}/prices`).catch((e) => {
@@ -112,6 +142,7 @@ async function main() {
   heatmaps(hour.hour, prices);
   volumes(prices);
   priceTable(hour.hour, prices);
+  await network(hour.hour, prices);
   await history(hour.hour);
   document.body.dataset.ready = 'true';
 }
