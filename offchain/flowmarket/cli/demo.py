@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
             "service provider and synthetic buyers, let them trade signed orders through the "
             "API for a week of hourly clearings committed on chain, settle the week, change "
             "the fee by a governance vote, clear a few hours more, print a summary and stop "
-            f"the node. Default: the {DEFAULT_CATALOGUE} catalogue (2 regions x 2 types, 24 "
-            "hours of forwards: 96 products); --catalogue demo runs the full 4 x 3 x 168."
+            f"the node. Default: the {DEFAULT_CATALOGUE} catalogue (4 regions x 2 types on a "
+            "network of 10 links, 24 hours of forwards: 192 products); --catalogue demo runs "
+            "the full 4 x 3 x 168."
         ),
     )
     parser.add_argument(
@@ -70,8 +71,8 @@ def register(subparsers: Any) -> None:
         "--catalogue",
         default=DEFAULT_CATALOGUE,
         metavar="NAME|FILE",
-        help="demo-quick (default), demo-tiny, demo (4 x 3 x 7 days), "
-        "production, or a catalogue JSON file",
+        help="demo-network (default: 4 regions x 2 types on a network), demo-quick, "
+        "demo-tiny, demo (4 x 3 x 7 days), production, or a catalogue JSON file",
     )
     parser.add_argument(
         "--tolerance",

@@ -11,9 +11,9 @@ from flowmarket.catalogue import CatalogueSpec, load_spec, parse_spec
 from flowmarket.catalogue.hours import HOURS_PER_WEEK
 from flowmarket.errors import FieldError, InvalidInput
 
-DEFAULT_CATALOGUE = "demo-quick"
+DEFAULT_CATALOGUE = "demo-network"
 # Packaged demo catalogues besides `demo` and `production` (data/catalogue/demo-*.json).
-PACKAGED_DEMO = ("demo-quick", "demo-tiny")
+PACKAGED_DEMO = ("demo-network", "demo-quick", "demo-tiny")
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ class DemoConfig:
 
 
 def resolve_catalogue(source: str) -> CatalogueSpec:
-    """`demo`, `production`, a packaged demo catalogue (`demo-quick`, `demo-tiny`) or a
+    """`demo`, `production`, a packaged demo catalogue (`demo-network`, `demo-quick`,
+    `demo-tiny`) or a
     catalogue JSON file by path."""
     if source not in PACKAGED_DEMO:
         return load_spec(source)

@@ -62,6 +62,19 @@ def _market(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _network(doc: dict[str, Any]) -> list[str]:
+    net = doc.get("network")
+    if not net:
+        return []
+    return [
+        *_section("Network"),
+        f"a real-time link was full in {net['hours_with_a_full_link']} hours, on "
+        f"{net['days_with_a_full_link']} of {net['days']} days; congestion rent paid to the "
+        f"links' owner {net['congestion_rent_tokens']:,.2f} tokens (nodal prices, "
+        "docs/network.md)",
+    ]
+
+
 def _fees(doc: dict[str, Any]) -> list[str]:
     lines = _section("Fees and governance")
     gov = doc["governance"]
@@ -155,6 +168,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         *_overview(doc),
         *_auctions(doc),
         *_market(doc),
+        *_network(doc),
         *_fees(doc),
         *_settlements(doc),
         *_gas(doc),

@@ -65,6 +65,9 @@ def fresh_state_dir(path: Path) -> None:
     (path / MARKER).write_text("made by `flowmarket demo`; emptied on every run\n")
 
 
+NETWORK_OWNER = "network"  # the supplier agent (`agents.population`)
+
+
 def demo_settings(settings: Settings, state_dir: Path, rpc_url: str) -> Settings:
     return replace(
         settings,
@@ -160,6 +163,12 @@ def _run(
     population = demo_population(spec, config.seed, synthetic=config.synthetic)
     wallets = derive_wallets([a.name for a in population.agents], config.seed)
     save_wallets(settings.state_dir / "wallets.json", wallets)
+    if spec.network is not None:  # the network supplier owns the links and earns their rent
+        settings = replace(
+            settings,
+            network_catalogue=config.catalogue,
+            network_owner=wallets[NETWORK_OWNER].address,
+        )
     cast = fund_cast(
         settings,
         artifacts,
@@ -268,6 +277,7 @@ def _summary(
         "hours": hours,
         "orders": summary.orders_section(loop.stats),
         "market": market,
+        "network": summary.network_section(hours["rows"]) if spec.network else None,
         "fees": summary.fee_section(hours["rows"], config.hours),
         "governance": summary.governance_section(change),
         "settlement": weeks[0],

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flowmarket.catalogue import CatalogueSpec, Kind, parse_name
+from flowmarket.catalogue import CatalogueSpec, Kind, format_hour, parse_name
+from flowmarket.clearing import ResultDoc
 from flowmarket.db import oracle_repo
 from flowmarket.demo.gas import GasLine
 from flowmarket.demo.governance import FeeChange
@@ -70,6 +71,8 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
                     "orders_cut": len(journal.collateral["cut_orders"]),
                     "prices": result["prices"],
                     "volumes": {p: v["volume"] for p, v in result["products"].items()},
+                    "congestion_rent": float(result.get("congestion_rent", 0.0)),
+                    "full_realtime_links": _full_links(result, s.hour),
                 }
             )
     return {
@@ -78,6 +81,27 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
         "committed_on_chain": next_hour - genesis,
         "hour_committed_events": len(committed),
         "rows": rows,
+    }
+
+
+def _full_links(result: ResultDoc, hour: int) -> list[str]:
+    """The hour's real-time links (delivery hour = `hour`) with a positive price."""
+    stamp = f"@{format_hour(hour)}"
+    links = result.get("links", {})
+    return sorted(k for k, e in links.items() if k.endswith(stamp) and e["shadow_price"] > 0)
+
+
+def network_section(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Hours and days with a full real-time link, and the rent the links earned."""
+    days: dict[int, bool] = {}
+    for row in rows:
+        day = row["hour"] // 24
+        days[day] = days.get(day, False) or bool(row["full_realtime_links"])
+    return {
+        "hours_with_a_full_link": sum(1 for r in rows if r["full_realtime_links"]),
+        "days": len(days),
+        "days_with_a_full_link": sum(days.values()),
+        "congestion_rent_tokens": sum(r["congestion_rent"] for r in rows),
     }
 
 

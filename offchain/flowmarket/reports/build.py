@@ -21,6 +21,8 @@ from flowmarket.reports import extract_accounts as accounts
 from flowmarket.reports import extract_market as market
 from flowmarket.reports import plots_accounts, plots_market
 from flowmarket.reports.curves import NetDemandCurve, net_demand_curves
+from flowmarket.reports.network import read_network
+from flowmarket.reports.network_section import network_section
 from flowmarket.reports.page import Section, page_html, summary_html
 from flowmarket.reports.record import MarketRecord
 from flowmarket.reports.sources import Source, read_record
@@ -229,6 +231,11 @@ def build_report(
         mark = time.perf_counter()
         sections.append(make(record))
         seconds[sections[-1].key] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    network = read_network(engine, record.hour_indices)
+    if network:
+        sections.append(network_section(engine, network))
+        seconds["network"] = time.perf_counter() - mark
     title = (
         f"flowmarket report: hours {format_hour(record.first)} to {format_hour(record.last)} UTC"
     )
