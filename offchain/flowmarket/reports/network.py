@@ -37,7 +37,8 @@ class LinkUse:
 
     @property
     def utilisation(self) -> float:
-        return self.flow / self.capacity if self.capacity > 0 else 0.0
+        """flow / capacity offered; 1 where no capacity was left (sold by earlier clearings)."""
+        return self.flow / self.capacity if self.capacity > 0 else 1.0
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from flowmarket.catalogue.hours import format_hour, parse_hour
 from flowmarket.catalogue.network import network_block, parse_network
 from flowmarket.clearing import clear_document
 from flowmarket.db.oracle_tables import OracleHour
-from flowmarket.reports.network import daily_hours, read_network
+from flowmarket.reports.network import LinkUse, daily_hours, read_network
 from flowmarket.reports.network_section import network_section
 
 DAY1 = parse_hour("2026-12-03T07")
@@ -86,3 +86,9 @@ def test_the_section_draws_a_map_a_day_and_counts_the_congested_hours(tmp_path: 
     assert "2 days; a real-time link is full in 1 of these hours." in html
     assert "Congestion rent 23.4 tokens and transport charges 9.25 tokens over 2 hours" in html
     assert html.count("data:image/") >= 3  # maps, rent and use, price of fairness
+
+
+def test_a_link_sold_out_by_earlier_clearings_is_drawn_full() -> None:
+    sold_out = LinkUse("a>b", "a", "b", capacity=0.0, flow=0.0, price=0.4)
+    assert sold_out.utilisation == 1.0
+    assert LinkUse("a>b", "a", "b", capacity=8.0, flow=2.0, price=0.0).utilisation == 0.25

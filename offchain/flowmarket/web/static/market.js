@@ -81,7 +81,9 @@ async function network(hour, prices) {
   const stamp = new Date(hour * 3600 * 1000).toISOString().slice(0, 13);  // link ids end @YYYY-MM-DDTHH
   const nodal = prices.map((p) => [p, parseProduct(p.product)]).filter(([, k]) => k && k.delivery === hour);
   const live = net.links.filter((l) => l.id.endsWith(`@${stamp}`));
-  const use = (u) => el('span', { class: 'use' }, el('span', { class: 'use-bar', style: `width:${Math.round(100 * Math.min(1, u || 0))}%` }), ` ${fmt(100 * (u || 0), 3)} %`);
+  // utilisation is null where no capacity was left for this clearing: sold by earlier ones
+  const use = (u) => (u === null ? el('span', { class: 'muted' }, 'sold out')
+    : el('span', { class: 'use' }, el('span', { class: 'use-bar', style: `width:${Math.round(100 * Math.min(1, u))}%` }), ` ${fmt(100 * u, 3)} %`));
   show('network', el('h2', {}, 'Network'),
     kv([['congestion rent (all links)', `${fmt(net.congestion_rent)} tokens/h`], ['transport charges', `${fmt(net.transport_charge)} tokens/h`],
       ['links full this hour', `${live.filter((l) => l.shadow_price > 0).length} of ${live.length}`]]),
