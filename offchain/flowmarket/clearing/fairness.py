@@ -157,22 +157,30 @@ def evaluate(book: OrderBook, quantity: FloatArray, prices: FloatArray, welfare:
 
 
 def merged_book(book: OrderBook, group: IntArray, names: tuple[str, ...]) -> OrderBook:
-    """The same orders on merged products: product k becomes names[group[k]]."""
+    """The same orders on merged products: product k becomes names[group[k]]. An order
+    whose weights cancel there (a spread between two nodes of one commodity, +1 at one
+    and −1 at the other) moves nothing in the merged market and is left out of it."""
     portfolios = sp.coo_array(book.portfolios)
     merged = sp.csc_array(
         (portfolios.data, (group[portfolios.row], portfolios.col)),
         shape=(len(names), book.n_orders),
     )
     merged.sum_duplicates()
+    merged.eliminate_zeros()
+    keep = np.diff(merged.indptr) > 0
+    kept = np.flatnonzero(keep)
+    counts = np.diff(book.curve_ptr)
+    points = np.repeat(keep, counts)
+    counts = counts[kept]
     return OrderBook(
         products=names,
         participants=book.participants,
-        order_ids=book.order_ids,
-        order_participant=book.order_participant,
-        portfolios=merged,
-        curve_ptr=book.curve_ptr,
-        curve_qty=book.curve_qty,
-        curve_price=book.curve_price,
+        order_ids=tuple(book.order_ids[k] for k in kept),
+        order_participant=book.order_participant[kept],
+        portfolios=sp.csc_array(merged[:, kept]),
+        curve_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(book.curve_ptr.dtype),
+        curve_qty=book.curve_qty[points],
+        curve_price=book.curve_price[points],
     )
 
 

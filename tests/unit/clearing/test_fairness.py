@@ -20,6 +20,7 @@ from flowmarket.clearing.fairness import (
     unconstrained_prices,
     virtual_node_prices,
 )
+from flowmarket.clearing.fairness_document import fairness_document
 
 
 def line(capacity: float) -> dict[str, Any]:
@@ -132,3 +133,22 @@ def test_price_of_fairness_is_least_at_the_unconstrained_market_price(theta: flo
     assert deltas[int(np.argmin(pof))] == pytest.approx(0.0, abs=1e-12)
     assert np.all(np.diff(pof, 2) >= -1e-9)  # convex
     assert pof[40] < pof[39] and pof[40] < pof[41]
+
+
+def test_a_spread_order_of_one_commodity_is_left_out_of_the_one_price_market() -> None:
+    # Buys x@B and sells x@A (an order that moves GB/h itself) paying up to 0.1 a GB: at the
+    # nodal spread 7.4 − 1.8 = 5.6 it trades nothing, and in the one-price market its
+    # weights cancel (+1 − 1 on one merged product), so it is left out there: λ* stays 11/3.
+    doc = line(4.0)
+    spread = {"x@A": -1, "x@B": 1}
+    doc["orders"].append(
+        {"id": "arb", "participant": "ann", "portfolio": spread, "curve": [[0, 0.1], [1, 0]]}
+    )
+    _, quantity, nodal, uniform, result = mechanisms(doc)
+    assert nodal == pytest.approx([1.8, 7.4], abs=1e-9)
+    assert quantity == pytest.approx([-4.0, 4.0, 0.0], abs=1e-9)
+    assert uniform == pytest.approx([11 / 3, 11 / 3], abs=1e-9)
+    report = fairness_document(doc, dict(result))
+    # at one price its spread is 0, where it asks for 1 unit and gets none: unfairly
+    # rejected, owed ∫_0^1 (0.1 − 0.1 q) dq = 1/20 on top of the line's 1176/45
+    assert report["mechanisms"]["uniform"]["pof"] == pytest.approx(1176 / 45 + 1 / 20, abs=1e-9)
