@@ -30,6 +30,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.positions",
     "flowmarket.cli.settlement",
     "flowmarket.cli.collateral",
+    "flowmarket.cli.revenue",
     "flowmarket.cli.expected",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",

@@ -1,7 +1,7 @@
-"""A participant's whole on-chain life through the `flowmarket`
+"""A participant's and a token holder's whole on-chain life through the `flowmarket`
 command on a real node, with every balance checked to the wei against values worked out
-by hand: deposit → trade a week → the week settles → pay (curing a default) and collect →
-withdraw within the headroom.
+by hand: deposit → trade a week → the week settles → pay (curing a default) and collect
+→ fees → close the revenue epoch and claim.
 
 The book (straight-line curves, standing for all 168 hours of week 0):
 - alice buys premium: up to 5 GB/h paying 10 down to 9 tokens/GB;
@@ -16,6 +16,11 @@ Requirements after the last hour (initial margin 10 %, deviation margin 20 %, no
 expected positions, at the price 2): alice holds 840 GB/h of premium, worth 1,680
 tokens: 168 + 336 = 504 tokens of margin, plus the 1,681.68 she owes until the week
 settles: 2,185.68 tokens.
+
+Revenue: the fees (3.36) reach the distributor in revenue epoch 1 (epoch 0 is closed
+empty first); holders get 80 % = 2.688 tokens, the treasury (the timelock) 0.672.
+alice holds 100,000 of the 1,000,000 governance tokens all epoch: 0.2688 tokens; bob
+50,000: 0.1344.
 """
 
 from __future__ import annotations
@@ -40,13 +45,15 @@ def tokens_in(text: str, label: str) -> str:
     return match.group(1).strip()
 
 
-def test_a_participant_deposits_trades_settles_and_withdraws_through_the_cli(
+def test_a_participant_deposits_trades_settles_and_claims_revenue_through_the_cli(
     journey: Journey,
 ) -> None:
     j = journey
-    alice, bob = j.wallet("alice"), j.wallet("bob")
+    alice, bob, carol = (j.wallet(w) for w in ("alice", "bob", "carol"))
     j.mint("alice", 10_000 * WAD)
     j.mint("bob", 5_000 * WAD)
+    for who, votes in (("alice", 100_000), ("bob", 50_000)):
+        j.give_votes(who, votes * WAD)
 
     # Deposit: approve and deposit, shown first, exact.
     out = j.ok("collateral", "deposit", "5000", *alice, "--yes")
@@ -73,6 +80,10 @@ def test_a_participant_deposits_trades_settles_and_withdraws_through_the_cli(
     assert tokens_in(status, "locked in the vault") == "5,000 tokens"
     assert tokens_in(status, "requirement") == f"2,185.68 tokens (after hour {j.hour + 167})"
     assert tokens_in(status, "headroom (withdrawable)") == "2,814.32 tokens"
+
+    # Revenue epoch 0 (no fees yet) closes: anyone may close it.
+    j.ok("revenue", "close", *carol, "--yes")
+    assert j.view("RevenueDistributor", "currentEpoch") == 1
 
     # The week settles: alice never allowed the pull, so her debit defaults.
     j.advance(121)  # past the 120 s challenge window
@@ -109,3 +120,20 @@ def test_a_participant_deposits_trades_settles_and_withdraws_through_the_cli(
     assert j.balance("alice") == 5_000 * WAD + ALICE_LEAF + 14_320 * MILLI
     refusal = j.refused("collateral", "withdraw", "2800.000000000000000001", *alice, "--yes")
     assert "is more than your headroom of 2,800 tokens" in refusal
+
+    # Fees reach the distributor; epoch 1 closes and the holders claim.
+    j.oracle.settle_weeks()  # forwards the week's fees
+    assert j.view("RevenueDistributor", "pendingRevenue") == WEEK_FEES
+    j.advance(3_601)  # the demo profile's 1-hour revenue epoch
+    treasury = j.deployment.addresses["MarketTimelock"]
+    j.ok("revenue", "close", *carol, "--yes")
+    assert j.view("CapacityToken", "balanceOf", treasury) == 672 * MILLI
+    status = j.ok("revenue", "status", "--wallet", "alice")
+    assert tokens_in(status, "claimable now") == "0.2688 tokens"
+    before = j.balance("alice")
+    j.ok("revenue", "claim", *alice, "--yes")
+    assert j.balance("alice") == before + 2_688 * WAD // 10_000
+    j.ok("revenue", "claim", "1", *bob, "--yes")
+    assert j.balance("bob") == 3_000 * WAD + BOB_LEAF + 1_344 * WAD // 10_000
+    refusal = j.refused("revenue", "claim", "1", *bob, "--yes")
+    assert refusal.endswith("your share of revenue epoch 1 is already claimed")
