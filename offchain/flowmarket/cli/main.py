@@ -31,6 +31,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.settlement",
     "flowmarket.cli.collateral",
     "flowmarket.cli.revenue",
+    "flowmarket.cli.governance",
     "flowmarket.cli.expected",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",

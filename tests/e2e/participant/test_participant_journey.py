@@ -1,7 +1,7 @@
 """A participant's and a token holder's whole on-chain life through the `flowmarket`
 command on a real node, with every balance checked to the wei against values worked out
 by hand: deposit → trade a week → the week settles → pay (curing a default) and collect
-→ fees → close the revenue epoch and claim.
+→ fees → close the revenue epoch and claim → delegate → propose → vote → queue → execute.
 
 The book (straight-line curves, standing for all 168 hours of week 0):
 - alice buys premium: up to 5 GB/h paying 10 down to 9 tokens/GB;
@@ -21,6 +21,12 @@ Revenue: the fees (3.36) reach the distributor in revenue epoch 1 (epoch 0 is cl
 empty first); holders get 80 % = 2.688 tokens, the treasury (the timelock) 0.672.
 alice holds 100,000 of the 1,000,000 governance tokens all epoch: 0.2688 tokens; bob
 50,000: 0.1344.
+
+Governance (threshold 1,000 votes, quorum 4 %): dave delegates his 20,000 votes to
+alice, who proposes a 25 bps fee and 0.5 tokens from the treasury to carol; alice votes
+for with 120,000, bob against with 50,000; it passes, is queued, and executes once the
+60-second timelock delay has passed: the fee is 25 bps, carol has 0.5 tokens, the
+treasury 0.172.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import re
 from journey_market import Journey, address
 
 from flowmarket.money import WAD
-from flowmarket.states import LeafStatus
+from flowmarket.states import LeafStatus, ProposalState
 
 MILLI = WAD // 1_000
 ALICE_LEAF = -1_681_680 * MILLI
@@ -45,14 +51,14 @@ def tokens_in(text: str, label: str) -> str:
     return match.group(1).strip()
 
 
-def test_a_participant_deposits_trades_settles_and_claims_revenue_through_the_cli(
+def test_a_participant_deposits_trades_settles_claims_and_governs_through_the_cli(
     journey: Journey,
 ) -> None:
     j = journey
-    alice, bob, carol = (j.wallet(w) for w in ("alice", "bob", "carol"))
+    alice, bob, carol, dave = (j.wallet(w) for w in ("alice", "bob", "carol", "dave"))
     j.mint("alice", 10_000 * WAD)
     j.mint("bob", 5_000 * WAD)
-    for who, votes in (("alice", 100_000), ("bob", 50_000)):
+    for who, votes in (("alice", 100_000), ("bob", 50_000), ("dave", 20_000)):
         j.give_votes(who, votes * WAD)
 
     # Deposit: approve and deposit, shown first, exact.
@@ -137,3 +143,56 @@ def test_a_participant_deposits_trades_settles_and_claims_revenue_through_the_cl
     assert j.balance("bob") == 3_000 * WAD + BOB_LEAF + 1_344 * WAD // 10_000
     refusal = j.refused("revenue", "claim", "1", *bob, "--yes")
     assert refusal.endswith("your share of revenue epoch 1 is already claimed")
+
+    # Governance: delegate, propose typed changes, vote, queue, execute.
+    j.ok("governance", "delegate", address("alice"), *dave, "--yes")
+    j.mine(1)
+    refusal = j.refused(
+        "governance", "propose", "--set-fee-bps", "30", "--description", "Fee 30", *carol, "--yes"
+    )
+    assert "not enough votes to propose" in refusal
+    assert "has 0 tokens of voting power, proposals need 1,000 tokens" in refusal
+    refusal = j.refused(
+        "governance",
+        "propose",
+        "--set-fee-bps",
+        "2000",
+        "--description",
+        "Fee 20 %",
+        *alice,
+        "--yes",
+    )
+    assert "this change would fail when executed" in refusal
+    assert "a fee of 2000 bps is above the highest allowed, 1000 bps" in refusal
+    description = "Raise the fee to 25 bps and pay carol 0.5 tokens for the audit"
+    out = j.ok(
+        "governance", "propose", "--set-fee-bps", "25",
+        "--treasury-transfer", address("carol"), "0.5",
+        "--description", description, *alice, "--yes",
+    )  # fmt: skip
+    assert "set the market fee from 10 to 25 bps" in out
+    assert f"pay 0.5 tokens from the treasury to {address('carol')}" in out
+    proposal = re.search(r"proposal ([0-9]+) created", out)
+    assert proposal, out
+    pid = proposal.group(1)
+    j.mine(2)  # past the voting delay
+    j.ok("governance", "vote", pid[:8], "for", *alice, "--yes")
+    j.ok("governance", "vote", pid, "against", *bob, "--reason", "fees are high enough", "--yes")
+    listing = j.ok("governance", "list", "--wallet", "carol")
+    assert tokens_in(listing, "for · against · abstain") == (
+        "120,000 tokens · 50,000 tokens · 0 tokens"
+    )
+    j.mine(51)  # past the 50-block voting period
+    refusal = j.refused("governance", "vote", pid, "for", *dave, "--yes")
+    assert "voting is closed: proposal" in refusal and "is Succeeded" in refusal
+    j.ok("governance", "queue", pid, *carol, "--yes")
+    refusal = j.refused("governance", "execute", pid, *alice, "--yes")
+    assert "is queued; the timelock lets it execute from" in refusal
+    j.advance(61)  # past the 60-second timelock delay
+    out = j.ok("governance", "execute", pid, *alice, "--yes")
+    assert out.strip().endswith("is Executed")
+    governor = j.contract("MarketGovernor").functions
+    assert governor.state(int(pid)).call() == ProposalState.EXECUTED
+    assert j.view("MarketParameters", "feeBps") == 25
+    assert j.balance("carol") == 500 * MILLI
+    assert j.view("CapacityToken", "balanceOf", treasury) == 172 * MILLI
