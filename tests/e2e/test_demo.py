@@ -27,16 +27,28 @@ HOURS, AFTER, NEW_FEE = 168, 2, 30
 ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
 
 
-def run_demo(state: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_demo(state: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
+    """Run `flowmarket demo`; past `timeout` s it gets SIGTERM first, so that it stops the
+    node it started (a SIGKILL would orphan the node), and only then SIGKILL.
+
+    The timeout is a safety net, not a performance target: the week takes ~3 min of CPU
+    but 15 min of wall time on a 2-core machine under load ~20."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWMARKET_")}
-    return subprocess.run(
-        [sys.executable, "-m", "flowmarket.cli.main", "demo", "--state-dir", str(state), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    command = [sys.executable, "-m", "flowmarket.cli.main", "demo", "--state-dir", str(state)]
+    with subprocess.Popen(
+        [*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGTERM)
+            try:
+                stdout, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stdout, stderr = process.communicate()
+            pytest.fail(f"flowmarket demo ran past {timeout} s:\n{stderr[-3000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def pid_alive(pid: int) -> bool:
