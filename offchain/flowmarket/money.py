@@ -40,6 +40,18 @@ turn their exact amounts into wei:
    the wei the floors lose (an integer, since the exact shares sum to K) go one each
    to the largest remainders, ties by bidder address, skipping a winner whose total
    would then exceed its bid. Every leg's payments then sum to exactly its cost.
+
+Real-time delivery (`flowmarket.realtime`, docs/realtime.md) settles metered usage:
+
+7. Imbalance: a participant served s (10^-18 GB) against a real-time position q in
+   one region, type and hour, with real-time price p and imbalance premium m (wei
+   per GB), has the exact amount −(p·(s − q) + m·max(s − q, 0)) in 10^-36 units
+   (negative = pays), floored to wei: it never pays less, nor receives more, than
+   exact. The balancing account (the network operator, the other side of every
+   imbalance) gets minus the sum of everyone else's amounts, so an hour's imbalance
+   cash sums to exactly 0. It is added to the participants' net cash of the hour in
+   which it is applied (`HourAmounts.imbalance`); fees are unchanged, so Σ net cash +
+   Σ fees = 0 still holds exactly.
 Python integers are used throughout because 10^18-scaled products overflow int64.
 """
 
@@ -47,7 +59,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from flowmarket.clearing.schema import OwnerPaid, ParticipantResult, ResultDoc
@@ -101,7 +113,9 @@ class HourAmounts:
 
     prices: product → wei per GB; trades: participant → product → 10^-18 GB
     (positive = bought); cash: participant → gross wei (negative = pays);
-    fees: participant → wei ≥ 0; net_cash = cash − fees.
+    fees: participant → wei ≥ 0; imbalance: participant → wei of real-time
+    imbalance settled in this hour (rule 7; sums to 0); net_cash = cash + imbalance −
+    fees. A participant with only an imbalance entry has an empty trades book.
     """
 
     prices: dict[str, int]
@@ -110,6 +124,7 @@ class HourAmounts:
     fees: dict[str, int]
     net_cash: dict[str, int]
     fee_bps: int
+    imbalance: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_fees(self) -> int:
@@ -117,7 +132,8 @@ class HourAmounts:
 
 
 def hour_amounts(result: ResultDoc, *, fee_bps: int) -> HourAmounts:
-    """Convert a clearing result (the RESULT.json document) under the module's rule."""
+    """Convert a clearing result (the RESULT.json document) under the module's rule,
+    with the imbalance entries (rule 7) it carries under `imbalance` (wei strings)."""
     if not 0 <= fee_bps <= BPS_DENOMINATOR:
         raise InvalidInput(f"fee_bps: must be between 0 and {BPS_DENOMINATOR}, got {fee_bps}")
     prices = {product: to_wad(float(price)) for product, price in result["prices"].items()}
@@ -139,10 +155,60 @@ def hour_amounts(result: ResultDoc, *, fee_bps: int) -> HourAmounts:
         else 0
         for participant, book in trades.items()
     }
-    net_cash = {participant: cash[participant] - fees[participant] for participant in cash}
+    imbalance = _imbalance_entries(result.get("imbalance", {}))
+    for participant in sorted(imbalance):
+        if participant not in trades:
+            trades[participant] = {}
+            cash[participant] = 0
+            fees[participant] = 0
+    net_cash = {p: cash[p] + imbalance.get(p, 0) - fees[p] for p in trades}
     return HourAmounts(
-        prices=prices, trades=trades, cash=cash, fees=fees, net_cash=net_cash, fee_bps=fee_bps
+        prices=prices,
+        trades=trades,
+        cash=cash,
+        fees=fees,
+        net_cash=net_cash,
+        fee_bps=fee_bps,
+        imbalance=imbalance,
     )
+
+
+def imbalance_cash(*, price: int, premium: int, position: int, served: int) -> int:
+    """Rule 7 for one participant, region, type and hour: wei (negative = pays).
+
+    price, premium: wei per GB (≥ 0); position, served: 10^-18 GB (served ≥ 0)."""
+    if price < 0 or premium < 0 or served < 0:
+        raise InvalidInput(
+            f"imbalance of {served} served against {position} at {price} + {premium}: "
+            "price, premium and served must be >= 0"
+        )
+    excess = served - position
+    exact = -(price * excess + premium * max(excess, 0))
+    return exact // WAD
+
+
+def balance_imbalances(amounts: Mapping[str, int], *, balancing: str) -> dict[str, int]:
+    """Rule 7's counterparty: `balancing` gets −Σ of everyone else's wei (it must not be
+    among `amounts`). Entries that are 0 are dropped; the result sums to exactly 0."""
+    if balancing in amounts:
+        raise InvalidInput(f"imbalance: the balancing account {balancing} settles no usage")
+    out = {p: v for p, v in amounts.items() if v != 0}
+    total = sum(out.values())
+    if total != 0:
+        out[balancing] = -total
+    return out
+
+
+def _imbalance_entries(raw: Mapping[str, str]) -> dict[str, int]:
+    entries = {}
+    for participant, value in raw.items():
+        try:
+            entries[participant] = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"imbalance.{participant}: {value!r} is not wei") from None
+    if sum(entries.values()) != 0:
+        raise InvalidInput(f"imbalance: entries must sum to zero, got {sum(entries.values())}")
+    return entries
 
 
 def auction_payment(price: int, quantity: int) -> int:

@@ -149,6 +149,9 @@ class ResultDoc(TypedDict):
     congestion_rent: NotRequired[float]
     transport_charge: NotRequired[float]
     owners: NotRequired[dict[str, OwnerPaid]]
+    # real-time imbalance settled in this hour: participant -> wei (decimal string),
+    # summing to 0 (`money` rule 7; added by the oracle, not by the engine)
+    imbalance: NotRequired[dict[str, str]]
 
 
 # The clearing function the oracle runs (`document.clear_document`, or a test double).

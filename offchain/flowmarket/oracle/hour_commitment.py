@@ -96,12 +96,17 @@ def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBund
     for owner in result.get("owners", {}):
         if not is_address(owner):
             raise InvalidInput(f"owners: link owner {owner!r} is not a wallet address")
+    for participant in result.get("imbalance", {}):
+        if not is_address(participant):
+            raise InvalidInput(f"imbalance: {participant!r} is not a wallet address")
     checksummed: dict[str, ParticipantResult] = {
         str(to_checksum_address(p)): v for p, v in result["participants"].items()
     }
     owners = {str(to_checksum_address(o)): v for o, v in result.get("owners", {}).items()}
+    imbalance = {str(to_checksum_address(p)): v for p, v in result.get("imbalance", {}).items()}
     amounts = hour_amounts(
-        {**result, "participants": checksummed, "owners": owners}, fee_bps=fee_bps
+        {**result, "participants": checksummed, "owners": owners, "imbalance": imbalance},
+        fee_bps=fee_bps,
     )
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
