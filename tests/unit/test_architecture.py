@@ -3,7 +3,7 @@
 - `api/`, `db/` and `chain/` are adapters that never import each other; the
   roles that combine them (`oracle/`, `backend/`, `demo/`) and the participant's
   `client/` import only what their role needs; `cli/` parses and prints. The pure
-  cores (`auctions/`, `catalogue/`, `merkle/`, `signing/`, `strategy/`) import no
+  cores (`auctions/`, `catalogue/`, `merkle/`, `signing/`, `strategy/`, `realtime/`) import no
   adapter and no role; `auctioneer/` is a role like the oracle.
 - Nothing outside `config.py` reads the environment; production code has no `assert`
   and raises no builtin exception (only `errors.MarketError` subclasses).
@@ -54,6 +54,7 @@ FORBIDDEN = {
     "merkle": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
     "signing": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
     "strategy": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
+    "realtime": ADAPTERS + ROLES + ("auctions", "auctioneer", "reports"),
     # the primary auctions' role, like the oracle's: adapters yes, other roles no
     "auctioneer": ("api", "backend", "demo", "client", "cli", "web", "oracle"),
     # trading agents decide from prices; the demo and client carry their orders
