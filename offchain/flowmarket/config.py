@@ -85,6 +85,16 @@ class Settings:
     # Links that name no owner pay their rent and charges to network_owner (an address).
     network_catalogue: str = ""
     network_owner: str = ""
+    # Real-time delivery (docs/realtime.md). The network operator's address signs the
+    # metered usage (POST /v1/usage) and is the balancing account, the other side of
+    # every imbalance; empty: no hour is metered. Usage of delivery hour d is settled in
+    # the clearing of hour d + realtime_settle_lag and is final from then on. Each
+    # region serves at most realtime_capacity_gbh GB in an hour; usage beyond a
+    # position pays the real-time price plus realtime_premium tokens per GB.
+    realtime_operator: str = ""
+    realtime_capacity_gbh: float = 1_000_000.0
+    realtime_premium: float = 0.0
+    realtime_settle_lag: int = 2
 
     @property
     def deployment_file(self) -> Path:

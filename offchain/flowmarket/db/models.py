@@ -199,3 +199,4 @@ class ServerSecret(SQLModel, table=True):
 from flowmarket.db import auction_tables as _auction_tables  # noqa: E402,F401
 from flowmarket.db import expected_tables as _expected_tables  # noqa: E402,F401
 from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401
+from flowmarket.db import usage_tables as _usage_tables  # noqa: E402,F401

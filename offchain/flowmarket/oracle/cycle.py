@@ -29,6 +29,7 @@ from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import check_crash_setting, crash_point
 from flowmarket.oracle.journal import load, require
 from flowmarket.oracle.publish import publish_hour
+from flowmarket.oracle.realtime import DeliveryRules
 from flowmarket.oracle.retry import RetryPolicy, with_retries
 from flowmarket.oracle.settlement import advance_week
 from flowmarket.oracle.snapshot import take_snapshot
@@ -137,7 +138,13 @@ class Oracle:
         if row.step == JournalStep.SNAPSHOTTED:
             with ctx.session() as session:
                 row = require(session, hour)
-                result = solve_hour(session, row, clear_fn=self.clear_fn, bundles=ctx.bundles)
+                result = solve_hour(
+                    session,
+                    row,
+                    clear_fn=self.clear_fn,
+                    bundles=ctx.bundles,
+                    delivery=DeliveryRules.from_settings(ctx.settings),
+                )
             lap("solve")
             log.info(
                 "cleared",

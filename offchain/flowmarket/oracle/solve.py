@@ -21,6 +21,7 @@ from flowmarket.oracle.delivery import delivered_by
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.journal import advance, engine_doc_of
 from flowmarket.oracle.quarantine import clear_with_quarantine, quarantine_alert
+from flowmarket.oracle.realtime import DeliveryRules, record_positions, settle_usage
 from flowmarket.states import Exclusion, JournalStep
 
 
@@ -30,6 +31,7 @@ def solve_hour(
     *,
     clear_fn: ClearFn = clear_document,
     bundles: BundleCache | None = None,
+    delivery: DeliveryRules | None = None,
 ) -> ResultDoc:
     """Clear `row`'s engine document with the previous hour's prices as prior, store the
     results and amounts, drop the positions in products delivered by now
@@ -38,7 +40,11 @@ def solve_hour(
 
     Orders the certificate gate names are quarantined (`quarantine`): the journaled
     engine document becomes the one actually cleared, and each quarantined order and
-    its reason are stored (`OrderExclusion`), in the same transaction."""
+    its reason are stored (`OrderExclusion`), in the same transaction.
+
+    With `delivery` rules (a network operator is set) the same transaction settles the
+    metered usage of hour − lag into RESULT's `imbalance` entries and records the
+    positions held at delivery of this hour (`oracle.realtime`)."""
     hour = row.hour
     if results_repo.get_hour(session, hour=hour) is not None:
         raise Conflict(
@@ -50,6 +56,10 @@ def solve_hour(
         p: v for p, v in results_repo.prices_before(session, hour=hour).items() if p in products
     }
     result, cleared, quarantined = clear_with_quarantine(doc, {"prices": prior}, clear_fn)
+    if delivery is not None:
+        imbalance = settle_usage(session, hour=hour, rules=delivery)
+        if imbalance:
+            result = {**result, "imbalance": {p: str(v) for p, v in sorted(imbalance.items())}}
     bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps)
     row.result_doc = dict(result)
     if quarantined:  # the published order set is what was cleared; the rest is on record
@@ -72,6 +82,8 @@ def solve_hour(
         n_orders=len(result["orders"]),
         commit=False,
     )
+    if delivery is not None:
+        record_positions(session, hour=hour)
     traded = {p for entry in result["participants"].values() for p in entry["trades"]}
     live = oracle_repo.live_products(session) | traded
     oracle_repo.drop_products(session, products=delivered_by(live, hour))
