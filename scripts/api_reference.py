@@ -36,15 +36,17 @@ from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database
 from flowmarket.backend.settlement_proofs import StoredProofs
+from flowmarket.catalogue import format_hour
 from flowmarket.client.bodies import (
     bid_body,
     cancel_body,
     expected_positions_body,
     order_body,
+    usage_body,
 )
 from flowmarket.config import HARDHAT_DEV_KEYS
 from flowmarket.db import orders_repo
-from flowmarket.db.models import Product
+from flowmarket.db.models import HourProduct, Product
 from flowmarket.signing import (
     AuctionBidMessage,
     CancelMessage,
@@ -53,6 +55,7 @@ from flowmarket.signing import (
     LoginMessage,
     OrderMessage,
     PackageBidMessage,
+    UsageReportMessage,
     digest,
     parse_login_message,
     sign_login,
@@ -128,6 +131,11 @@ CLOCK_BID = AuctionBidMessage(
 PACKAGE_BID = PackageBidMessage(ADDRESS, EXPANSION_AUCTION, 0, 1200.0, {"pipe": 100.0})
 # The sign-in example: a challenge as this server issues it (the nonce is random in a
 # real challenge; this one is fixed so the document does not change on every run).
+NETWORK_KEY = HARDHAT_DEV_KEYS[2]  # the network operator, who meters usage
+NETWORK = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"  # the address of NETWORK_KEY
+DELIVERED = 499_999  # an hour cleared before the reference's clock
+METERED = f"rt:eu-west:premium:{format_hour(DELIVERED)}"
+USAGE = UsageReportMessage(NETWORK, DELIVERED, ((METERED, ADDRESS, 6_250_000_000_000_000_000),))
 LOGIN = LoginMessage(
     domain="127.0.0.1:8000",
     address=ADDRESS,
@@ -188,6 +196,10 @@ def writes() -> dict[tuple[str, str], Write]:
         ("post", "/v1/expected-positions"): Write(
             expected_positions_body(DOMAIN, REPORT, KEY), "EIP-712 `ExpectedPositions`"
         ),
+        ("post", "/v1/usage"): Write(
+            usage_body(DOMAIN, USAGE, NETWORK_KEY),
+            "EIP-712 `UsageReport`, by the network operator",
+        ),
         ("post", "/v1/auctions/{name}/bids"): Write(
             bid_body(DOMAIN, CLOCK_BID, KEY), "EIP-712 `AuctionBid`"
         ),
@@ -223,12 +235,14 @@ def build_app(state: Path) -> tuple[FastAPI, Any]:
     engine = open_database(f"sqlite:///{state / 'reference.sqlite'}")
     with Session(engine) as session:
         orders_repo.upsert_products(session, products=[Product(name=p) for p in PRODUCTS])
+        session.add(HourProduct(hour=DELIVERED, product=METERED, price=2.0, volume=5.0, slope=-1.0))
+        session.commit()
     app = create_app(
         backend=SqlBackend(engine),
         domain=DOMAIN,
         operator_key=OPERATOR_KEY,
         token_secret=b"api-reference",
-        limits=ApiLimits(),
+        limits=ApiLimits(usage_operator=NETWORK),
         clock=lambda: NOW,
         login_domain=LOGIN.domain,
         auctions=SqlAuctions(engine),

@@ -22,6 +22,7 @@ from flowmarket.api.routes_private import router as private_router
 from flowmarket.api.routes_public import router as public_router
 from flowmarket.api.routes_settlement import router as settlement_router
 from flowmarket.api.settlement_backend import SettlementProofs
+from flowmarket.api.routes_usage import router as usage_router
 from flowmarket.signing import Domain
 
 DESCRIPTION = """
@@ -75,6 +76,7 @@ def create_app(
     app.include_router(expected_router)
     app.include_router(auctions_router)
     app.include_router(settlement_router)
+    app.include_router(usage_router)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     install_openapi(app)
     return app

@@ -24,6 +24,7 @@ from flowmarket.api.schemas import (
     TradeOut,
 )
 from flowmarket.orders import SignedOrder
+from flowmarket.signing import UsageReportMessage
 
 
 class MarketBackend(Protocol):
@@ -127,4 +128,18 @@ class MarketBackend(Protocol):
     ) -> tuple[ExpectedReportOut, str, bool]:
         """Store and apply atomically; returns (report, receipt signature, duplicate).
         Raises Conflict("report.nonce") when the nonce is not above the last one."""
+        ...
+
+    def store_usage(
+        self,
+        message: UsageReportMessage,
+        *,
+        report_hash: str,
+        signature: str,
+        reported_at: float,
+        lag: int,
+    ) -> bool:
+        """Store the network operator's usage atomically; True when every entry was stored
+        before with the same quantity. Conflict when the hour is final or an entry
+        contradicts a stored one; FieldError for a product not cleared in the hour."""
         ...

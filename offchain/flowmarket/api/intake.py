@@ -24,6 +24,7 @@ from flowmarket.signing import (
     ExpectedPositionsMessage,
     OrderMessage,
     PackageBidMessage,
+    UsageReportMessage,
     digest,
     recover,
 )
@@ -121,13 +122,16 @@ def check_signer(
     | CancelMessage
     | ExpectedPositionsMessage
     | AuctionBidMessage
-    | PackageBidMessage,
+    | PackageBidMessage
+    | UsageReportMessage,
     sig: str,
 ) -> None:
     """Raise FieldError("signature") unless `sig` recovers to the message's participant
     (its bidder, for an auction bid)."""
     if isinstance(message, AuctionBidMessage | PackageBidMessage):
         role, claimed = "bidder", message.bidder
+    elif isinstance(message, UsageReportMessage):
+        role, claimed = "network operator", message.operator
     else:
         role, claimed = "participant", message.participant
     try:

@@ -30,6 +30,12 @@ class ApiLimits:
     challenge_lifetime_s: int = 300
     max_expected_positions: int = 512  # products in one expected-positions report
     max_expected_gbh: float = 1e9  # |expected position| per product, GB/h
+    # metered usage (POST /v1/usage): the network operator ("" = metering off), the
+    # regions' physical capacity, the settling lag, entries in one report
+    usage_operator: str = Settings.realtime_operator
+    usage_capacity_gbh: float = Settings.realtime_capacity_gbh
+    usage_settle_lag: int = Settings.realtime_settle_lag
+    max_usage_entries: int = 4096
 
 
 class RateLimiter:

@@ -37,6 +37,9 @@ def api_limits(settings: Settings) -> ApiLimits:
         max_body_bytes=settings.api_max_body_bytes,
         max_requests_per_minute=settings.api_rate_per_minute,
         token_lifetime_s=settings.api_token_lifetime_s,
+        usage_operator=settings.realtime_operator,
+        usage_capacity_gbh=settings.realtime_capacity_gbh,
+        usage_settle_lag=settings.realtime_settle_lag,
     )
 
 

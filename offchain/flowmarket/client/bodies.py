@@ -18,6 +18,7 @@ from flowmarket.signing import (
     ExpectedPositionsMessage,
     OrderMessage,
     PackageBidMessage,
+    UsageReportMessage,
     sign,
 )
 from flowmarket.signing.auction_bids import bid_json
@@ -69,6 +70,22 @@ def expected_positions_body(
         "deadline": report.deadline,
         "positions": report.positions,
     }
+    return _signed(domain, report, private_key, report=fields)
+
+
+def gb_string(quantity: int) -> str:
+    """10^-18 GB as the exact decimal GB string the usage report carries."""
+    whole, frac = divmod(quantity, 10**18)
+    return f"{whole}.{frac:018d}".rstrip("0").rstrip(".")
+
+
+def usage_body(domain: Domain, report: UsageReportMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/usage: the network operator's usage report signed for `domain`."""
+    entries = [
+        {"product": product, "participant": who, "gb": gb_string(quantity)}
+        for product, who, quantity in report.sorted_entries()
+    ]
+    fields = {"operator": report.operator, "hour": report.hour, "entries": entries}
     return _signed(domain, report, private_key, report=fields)
 
 

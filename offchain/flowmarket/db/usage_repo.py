@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from flowmarket.db.models import HourResult
+from flowmarket.db.models import HourProduct, HourResult
 from flowmarket.db.usage_tables import DeliveryPosition, UsageReport, UsageSettlement
-from flowmarket.errors import Conflict
+from flowmarket.errors import Conflict, FieldError
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def store_usage(
 ) -> tuple[list[UsageReport], bool]:
     """Store `batch` atomically; (its rows as stored, True when every entry was stored
     before with the same quantity). Conflict when the hour is final or an entry
-    contradicts a stored one; nothing is written then."""
+    contradicts a stored one, FieldError when an entry's product was not cleared in the
+    hour; nothing is written then."""
     if is_final(session, hour=batch.hour, lag=lag):
         raise Conflict(
             "report.hour",
@@ -50,6 +51,12 @@ def store_usage(
     rows: list[UsageReport] = []
     new = False
     for k, (product, participant, quantity) in enumerate(batch.entries):
+        if session.get(HourProduct, (batch.hour, product)) is None:
+            raise FieldError(
+                f"report.entries[{k}].product",
+                f"{product} has no real-time price of hour {batch.hour}: not delivered yet, "
+                "or not a listed product",
+            )
         stored = session.get(UsageReport, (batch.hour, product, participant))
         if stored is not None:
             if int(stored.quantity) != quantity:

@@ -23,6 +23,7 @@ from flowmarket.signing.typed_data import (
     sign,
     typed_data,
 )
+from flowmarket.signing.usage import UsageReportMessage
 
 __all__ = [
     "ZERO_HASH",
@@ -34,6 +35,7 @@ __all__ = [
     "OrderMessage",
     "PackageBidMessage",
     "ReceiptMessage",
+    "UsageReportMessage",
     "digest",
     "from_fixed",
     "parse_login_message",

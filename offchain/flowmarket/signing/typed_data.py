@@ -22,7 +22,7 @@ Struct types (their Solidity twins must use these exact strings):
 - An order's id is its EIP-712 digest (`0x` + 64 hex digits).
 - `ExpectedPositions` (a participant's reported expected positions) is documented in
   `expected_positions`; `AuctionBid` and `PackageBid` (primary-auction bids) in
-  `auction_bids`.
+  `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from flowmarket.signing.struct_hash import (
     hash_order,
     hash_receipt,
 )
+from flowmarket.signing.usage import USAGE_REPORT_TYPE_STRING, UsageReportMessage
 
 DOMAIN_NAME = "flowmarket"
 DOMAIN_VERSION = "1"
@@ -176,6 +177,7 @@ _TYPES = {
     ExpectedPositionsMessage: ("ExpectedPositions", EXPECTED_POSITIONS_TYPE_STRING),
     AuctionBidMessage: ("AuctionBid", AUCTION_BID_TYPE_STRING),
     PackageBidMessage: ("PackageBid", PACKAGE_BID_TYPE_STRING),
+    UsageReportMessage: ("UsageReport", USAGE_REPORT_TYPE_STRING),
 }
 
 Message = (
@@ -185,6 +187,7 @@ Message = (
     | ExpectedPositionsMessage
     | AuctionBidMessage
     | PackageBidMessage
+    | UsageReportMessage
 )
 
 
@@ -206,7 +209,10 @@ def reference_digest(domain: Domain, message: Message) -> str:
 
 
 def _struct_hash(message: Message) -> bytes:
-    if isinstance(message, ExpectedPositionsMessage | AuctionBidMessage | PackageBidMessage):
+    if isinstance(
+        message,
+        ExpectedPositionsMessage | AuctionBidMessage | PackageBidMessage | UsageReportMessage,
+    ):
         return message.struct_hash()
     if isinstance(message, OrderMessage):
         return hash_order(
