@@ -20,7 +20,8 @@ from flowmarket.catalogue import format_hour
 from flowmarket.client.bodies import usage_body
 from flowmarket.db.models import HourProduct, HourResult
 from flowmarket.db.usage_tables import UsageReport
-from flowmarket.signing import UsageReportMessage
+from flowmarket.signing import UsageReportMessage, digest
+from flowmarket.signing.typed_data import reference_digest
 
 NETWORK = Account.from_key("0x" + "42" * 32)
 STRANGER = Account.from_key("0x" + "43" * 32)
@@ -128,3 +129,12 @@ def test_bad_reports_get_a_4xx_naming_the_field_and_change_nothing(
     assert response.json()["field"] == field
     assert reason in response.json()["message"]
     assert stored(engine) == []
+
+
+def test_the_usage_digest_is_what_wallets_compute_from_the_typed_data() -> None:
+    message = UsageReportMessage(
+        NETWORK.address,
+        HOUR,
+        ((PRODUCT, STRANGER.address, 3 * GB), (PRODUCT, ALICE, 6 * GB + 1)),
+    )
+    assert digest(DOMAIN, message) == reference_digest(DOMAIN, message)
