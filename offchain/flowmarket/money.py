@@ -107,6 +107,14 @@ def format_tokens(wei: int) -> str:
     return f"{sign}{whole:,}" + (f".{digits}" if digits else "")
 
 
+def wad_string(amount: int) -> str:
+    """An 18-decimal integer as its exact decimal string ("6.25", "-0.000000000000000001"),
+    for machine-read answers (no digit grouping; `format_tokens` groups thousands for people)."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), WAD)
+    return sign + f"{whole}.{frac:018d}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class HourAmounts:
     """One cleared hour in integers. Participants and products are keyed by name/id.

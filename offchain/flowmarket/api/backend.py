@@ -23,6 +23,7 @@ from flowmarket.api.schemas import (
     SettlementOut,
     TradeOut,
 )
+from flowmarket.api.usage_schemas import DeliveryHourOut, MyUsageOut
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import UsageReportMessage
 
@@ -142,4 +143,13 @@ class MarketBackend(Protocol):
         """Store the network operator's usage atomically; True when every entry was stored
         before with the same quantity. Conflict when the hour is final or an entry
         contradicts a stored one; FieldError for a product not cleared in the hour."""
+        ...
+
+    def usage_of(self, participant: str) -> MyUsageOut:
+        """The participant's settled deliveries: usage, served, imbalance cash."""
+        ...
+
+    def delivery_hour(self, hour: int) -> DeliveryHourOut:
+        """A metered hour's demand, served and throttled GB per real-time product;
+        NotFound when the hour was not metered or is not settled yet."""
         ...

@@ -13,10 +13,15 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from flowmarket.api.context import Context
+from flowmarket.api.context import Context, Me
 from flowmarket.api.schemas import ErrorOut
 from flowmarket.api.usage_intake import verify_usage
-from flowmarket.api.usage_schemas import SignedUsageIn, UsageAccepted
+from flowmarket.api.usage_schemas import (
+    DeliveryHourOut,
+    MyUsageOut,
+    SignedUsageIn,
+    UsageAccepted,
+)
 
 router = APIRouter(prefix="/v1", tags=["real-time delivery"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -49,3 +54,25 @@ def report_usage(body: SignedUsageIn, context: Context) -> UsageAccepted:
         duplicate=duplicate,
         final_at_hour=message.hour + lag,
     )
+
+
+@router.get(
+    "/me/usage", response_model=MyUsageOut, responses=ERRORS, summary="Your usage and imbalance"
+)
+def my_usage(context: Context, me: Me) -> MyUsageOut:
+    """Your settled deliveries per hour and real-time product: the position you held,
+    your metered usage, what was served after priority rationing, and the imbalance
+    cash (tokens, negative = paid) entered in the settling hour's cash."""
+    return context.backend.usage_of(me)
+
+
+@router.get(
+    "/delivery/{hour}",
+    response_model=DeliveryHourOut,
+    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    summary="Priority service of a metered hour",
+)
+def delivery_hour(hour: int, context: Context) -> DeliveryHourOut:
+    """Per real-time product (region and type) of a settled metered hour: metered demand,
+    GB served and GB throttled (demanded, not delivered in the hour)."""
+    return context.backend.delivery_hour(hour)

@@ -83,3 +83,40 @@ class UsageAccepted(BaseModel):
         description="the clearing hour that settles this hour's usage; reports are refused "
         "once it is cleared"
     )
+
+
+class DeliveryRowOut(BaseModel):
+    """One participant's delivery of one real-time product (exact decimal strings)."""
+
+    hour: int = Field(description="the delivery hour")
+    product: str
+    price: str = Field(description="the hour's real-time price, tokens per GB")
+    position_gb: str = Field(description="real-time position held at delivery, GB")
+    usage_gb: str = Field(description="metered demand, GB")
+    served_gb: str = Field(description="delivered after priority rationing, GB")
+    imbalance_gb: str = Field(description="served − position, GB")
+    cash: str = Field(description="imbalance cash, tokens (negative = paid)")
+    settled_hour: int = Field(description="the clearing hour whose entry carries the cash")
+
+
+class MyUsageOut(BaseModel):
+    participant: str
+    rows: list[DeliveryRowOut]
+    total_cash: str = Field(description="Σ imbalance cash, tokens")
+
+
+class DeliveryCellOut(BaseModel):
+    """One region and type of a metered hour: totals over participants, GB."""
+
+    product: str
+    demand_gb: str
+    served_gb: str
+    throttled_gb: str = Field(description="demanded but not delivered in the hour")
+
+
+class DeliveryHourOut(BaseModel):
+    """A metered hour's priority service, published per region and type."""
+
+    hour: int
+    settled_hour: int
+    cells: list[DeliveryCellOut]

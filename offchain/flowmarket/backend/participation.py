@@ -24,7 +24,7 @@ from flowmarket.api.schemas import (
 )
 from flowmarket.backend import published
 from flowmarket.backend.expected_positions import ExpectedPositionsSql
-from flowmarket.backend.usage import UsageSql
+from flowmarket.backend.usage import UsageReadSql, UsageSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
@@ -53,7 +53,7 @@ def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
     return OrderOut(**stored, status=order_status(row, open_hour=open_hour, min_nonce=min_nonce))
 
 
-class SqlBackend(ExpectedPositionsSql, UsageSql):
+class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql):
     """Implements `flowmarket.api.backend.MarketBackend` on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

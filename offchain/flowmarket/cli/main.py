@@ -33,6 +33,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.revenue",
     "flowmarket.cli.governance",
     "flowmarket.cli.expected",
+    "flowmarket.cli.usage",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",
     "flowmarket.cli.fairness",

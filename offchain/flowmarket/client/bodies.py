@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowmarket.money import wad_string
 from flowmarket.signing import (
     AuctionBidMessage,
     CancelMessage,
@@ -73,16 +74,10 @@ def expected_positions_body(
     return _signed(domain, report, private_key, report=fields)
 
 
-def gb_string(quantity: int) -> str:
-    """10^-18 GB as the exact decimal GB string the usage report carries."""
-    whole, frac = divmod(quantity, 10**18)
-    return f"{whole}.{frac:018d}".rstrip("0").rstrip(".")
-
-
 def usage_body(domain: Domain, report: UsageReportMessage, private_key: str) -> dict[str, Any]:
     """POST /v1/usage: the network operator's usage report signed for `domain`."""
     entries = [
-        {"product": product, "participant": who, "gb": gb_string(quantity)}
+        {"product": product, "participant": who, "gb": wad_string(quantity)}
         for product, who, quantity in report.sorted_entries()
     ]
     fields = {"operator": report.operator, "hour": report.hour, "entries": entries}

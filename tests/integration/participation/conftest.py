@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from flowmarket.api.app import create_app
+from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import build_app, open_database, session_secret
 from flowmarket.config import Settings
@@ -28,6 +29,7 @@ from flowmarket.signing import Domain
 
 OPERATOR_KEY = "0x" + "0b" * 32
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
+METERING_OPERATOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # Hardhat dev key 1
 
 
 def free_port() -> int:
@@ -84,6 +86,27 @@ def served_app(tmp_path: Path, settings: Settings) -> Iterator[LiveApi]:
     local = replace(settings, state_dir=tmp_path / "state", allow_dev_keys=True)
     server, thread, port = serve(build_app(local, engine=engine, domain=DOMAIN, clock=clock))
     yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, local.state_dir)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture
+def metered_api(tmp_path: Path) -> Iterator[LiveApi]:
+    """An API whose limits name a network operator (the real-time tests' OPERATOR, a
+    Hardhat development address) metering 10 GB per region and hour."""
+    engine = market_database(tmp_path / "market.sqlite", ())
+    clock = Clock(now=1_800_007_300.0)  # hour 500001: hour 500000 is delivered
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=DOMAIN,
+        operator_key=OPERATOR_KEY,
+        token_secret=session_secret(engine),
+        clock=clock,
+        limits=ApiLimits(usage_operator=METERING_OPERATOR, usage_capacity_gbh=10.0),
+    )
+    server, thread, port = serve(app)
+    yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, tmp_path / "state")
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
