@@ -21,6 +21,7 @@ from flowmarket.reports import extract_accounts as accounts
 from flowmarket.reports import extract_market as market
 from flowmarket.reports import plots_accounts, plots_market
 from flowmarket.reports.curves import NetDemandCurve, net_demand_curves
+from flowmarket.reports.delivery import delivery_section
 from flowmarket.reports.network import read_network
 from flowmarket.reports.network_section import network_section
 from flowmarket.reports.page import Section, page_html, summary_html
@@ -236,6 +237,9 @@ def build_report(
     if network:
         sections.append(network_section(engine, network))
         seconds["network"] = time.perf_counter() - mark
+    delivery = delivery_section(engine, record.first, record.last, record.label)
+    if delivery is not None:
+        sections.append(delivery)
     title = (
         f"flowmarket report: hours {format_hour(record.first)} to {format_hour(record.last)} UTC"
     )

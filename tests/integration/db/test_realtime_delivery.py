@@ -12,10 +12,13 @@ The imbalance is settled in the clearing of HOUR + 2.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from flowmarket.cli.main import main
 from flowmarket.db import oracle_repo, usage_repo
 from flowmarket.db.usage_repo import UsageBatch
 from flowmarket.errors import Conflict
@@ -119,3 +122,22 @@ def test_an_unmetered_hour_settles_nothing(engine: Engine) -> None:
     with Session(engine) as session:
         assert "imbalance" not in require(session, SETTLING).result_doc
         assert usage_repo.settlements(session, hour=HOUR) == []
+
+
+# This hand-made market posts no collateral, so the report's collateral plot has no
+# labelled line (matplotlib warns); the delivery section is what this test reads.
+@pytest.mark.filterwarnings("ignore:No artists with labels:UserWarning")
+def test_the_report_shows_throttling_per_type_and_positions_against_usage(
+    engine: Engine, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trade_up_to_delivery(engine)
+    report(engine, USAGE)
+    settle(engine)
+    out = tmp_path / "report.html"
+    assert main(["report", "--database-url", database_url, "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<section id="delivery">' in html
+    # regular: 8 GB demanded, 4 served, 4 throttled; premium 6 of 6
+    regular = html.split("<th>regular</th>")[1].split("</tr>")[0]
+    assert regular.count(f'data-value="{4 * WAD}"') == 2 and f'data-value="{8 * WAD}"' in regular
+    assert "Premium was never rationed in the 1 metered hours." in html
