@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from flowmarket.api.context import Context, Me
+from flowmarket.api.routes_public import Hour
 from flowmarket.api.schemas import ErrorOut
 from flowmarket.api.usage_intake import verify_usage
 from flowmarket.api.usage_schemas import (
@@ -72,7 +73,7 @@ def my_usage(context: Context, me: Me) -> MyUsageOut:
     responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
     summary="Priority service of a metered hour",
 )
-def delivery_hour(hour: int, context: Context) -> DeliveryHourOut:
+def delivery_hour(context: Context, hour: int = Hour) -> DeliveryHourOut:
     """Per real-time product (region and type) of a settled metered hour: metered demand,
     GB served and GB throttled (demanded, not delivered in the hour)."""
     return context.backend.delivery_hour(hour)
