@@ -21,8 +21,8 @@ from flowmarket.api.routes_private import auth_router
 from flowmarket.api.routes_private import router as private_router
 from flowmarket.api.routes_public import router as public_router
 from flowmarket.api.routes_settlement import router as settlement_router
-from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.api.routes_usage import router as usage_router
+from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.signing import Domain
 
 DESCRIPTION = """
