@@ -228,6 +228,12 @@ def writes() -> dict[tuple[str, str], Write]:
             "nothing: the answer is the calldata the wallet sends (eth_sendTransaction)",
             send=False,
         ),
+        ("post", "/v1/web/collateral/{address}/deposit-tx"): Write(
+            {"amount": "120.5"},
+            "nothing: the answer is the transactions the wallet sends in order "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
     }
 
 

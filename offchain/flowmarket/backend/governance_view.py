@@ -16,6 +16,9 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
+from flowmarket.actions import collateral
+from flowmarket.actions.actor import Actor
+from flowmarket.actions.plan import Plan
 from flowmarket.chain.build import ArtifactSet, load_artifacts
 from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
@@ -29,6 +32,7 @@ from flowmarket.web.schemas import (
     ActionOut,
     CollateralOut,
     GovernanceOut,
+    PlanOut,
     ProposalOut,
     TxOut,
     VoterOut,
@@ -191,6 +195,21 @@ class ChainMarketView:
         published = read_requirements(self.state_dir, int(hour))
         return debt + (published or {}).get(Web3.to_checksum_address(address), 0)
 
+    def deposit_plan(self, address: str, amount: int) -> PlanOut:
+        """The collateral deposit of `amount` wei as `address` (approval when short, then
+        the deposit), checked as the CLI checks it; refusals raise `ActionRefused`."""
+        actor = Actor.reading(self.w3, self.deployment, self.artifacts, address)
+        return plan_out(collateral.deposit_plan(actor, amount))
+
+
+def plan_out(plan: Plan) -> PlanOut:
+    """A plan as the page's wallet sends it: each step's target, calldata and label."""
+    return PlanOut(
+        action=plan.action,
+        facts=list(plan.facts),
+        steps=[TxOut(to=s.to, data=s.data, description=s.label) for s in plan.steps],
+    )
+
 
 def _call_state(governor: Contract, proposal_id: int) -> int:
     from web3.exceptions import ContractLogicError
@@ -227,6 +246,9 @@ class LazyChainView:
 
     def collateral(self, address: str) -> CollateralOut:
         return self._get().collateral(address)
+
+    def deposit_plan(self, address: str, amount: int) -> PlanOut:
+        return self._get().deposit_plan(address, amount)
 
 
 def chain_view_from_settings(settings: Settings) -> LazyChainView:

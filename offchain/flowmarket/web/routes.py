@@ -22,7 +22,8 @@ from fastapi.staticfiles import StaticFiles
 
 from flowmarket.api.context import Context
 from flowmarket.api.schemas import ADDRESS_RE, ErrorOut
-from flowmarket.errors import ChainError
+from flowmarket.errors import ActionRefused, ChainError, TransactionReverted
+from flowmarket.money import parse_tokens
 from flowmarket.signing import (
     CancelMessage,
     Domain,
@@ -36,9 +37,11 @@ from flowmarket.web.schemas import (
     CancelDraftIn,
     ChainView,
     CollateralOut,
+    DepositIn,
     ExpectedDraftIn,
     GovernanceOut,
     OrderDraftIn,
+    PlanOut,
     TxOut,
     TypedDataOut,
     VoteIn,
@@ -177,14 +180,28 @@ def collateral(request: Request, address: str = Address) -> CollateralOut:
     return _chain(request).collateral(to_checksum_address(address))
 
 
+@router.post(
+    "/collateral/{address}/deposit-tx",
+    response_model=PlanOut,
+    responses={**ERRORS, 409: {"model": ErrorOut}},
+)
+def deposit_tx(request: Request, body: DepositIn, address: str = Address) -> PlanOut:
+    """The transactions depositing `amount` capacity tokens in the vault as `address`
+    (an approval first when the vault's allowance is short), each checked against the
+    chain; 409 with the reason when it cannot be done (e.g. insufficient balance)."""
+    amount = parse_tokens(body.amount, field="amount")
+    return _chain(request).deposit_plan(to_checksum_address(address), amount)
+
+
 def _chain_error(request: Request, exc: Exception) -> JSONResponse:
+    refused = isinstance(exc, ActionRefused | TransactionReverted)
     body: dict[str, Any] = {
-        "error": "unavailable",
+        "error": "refused" if refused else "unavailable",
         "field": None,
         "message": str(exc),
         "errors": [],
     }
-    return JSONResponse(body, 503)
+    return JSONResponse(body, 409 if refused else 503)
 
 
 def mount_web(app: FastAPI, *, chain: ChainView | None) -> None:

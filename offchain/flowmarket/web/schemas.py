@@ -126,6 +126,22 @@ class CollateralOut(BaseModel):
     message: str
 
 
+class PlanOut(BaseModel):
+    """What an action will do (`flowmarket.actions`), checked against the chain: the
+    facts it rests on (label, value; amounts in tokens) and the transactions, in order,
+    for the wallet to send."""
+
+    action: str
+    facts: list[tuple[str, str]]
+    steps: list[TxOut]
+
+
+class DepositIn(Strict):
+    amount: str = Field(
+        max_length=50, description='capacity tokens, up to 18 decimals (e.g. "120.5")'
+    )
+
+
 class VoteIn(Strict):
     support: int = Field(ge=0, le=2, description="0 against, 1 for, 2 abstain")
 
@@ -142,3 +158,5 @@ class ChainView(Protocol):
     def delegate_tx(self, delegatee: str) -> TxOut: ...
 
     def collateral(self, address: str) -> CollateralOut: ...
+
+    def deposit_plan(self, address: str, amount: int) -> PlanOut: ...

@@ -1,7 +1,7 @@
 // Participant page: connect a wallet, sign in, sign and submit an order curve, and see
 // open orders, positions, settlement and collateral warnings.
 import {
-  api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, show, short, signIn, signTypedData, table, tokens,
+  api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, sendTransaction, show, short, signIn, signTypedData, table, tokens,
 } from './common.js';
 
 const state = { address: null, token: null, domain: null };
@@ -139,6 +139,36 @@ async function cancel(order) {
   }
 }
 
+// Deposit: the server checks the deposit against the chain (balance, allowance) and
+// returns its transactions (an approval first when the vault's allowance is short);
+// the wallet sends them in order.
+async function deposit(button) {
+  const amount = document.getElementById('deposit-amount').value.trim();
+  button.disabled = true;
+  try {
+    const plan = await api(`/v1/web/collateral/${state.address}/deposit-tx`, { method: 'POST', body: { amount } });
+    for (const [k, step] of plan.steps.entries()) {
+      show('deposit-status', notice('info', `Confirm in your wallet (${k + 1}/${plan.steps.length}): ${step.description}`));
+      await sendTransaction(state.address, step);
+    }
+    await collateral();
+    show('deposit-status', notice('ok', `Deposited ${amount} capacity tokens.`));
+  } catch (error) {
+    reportError('deposit-status', error);
+    button.disabled = false;
+  }
+}
+
+function depositForm() {
+  const button = el('button', { id: 'deposit-button', type: 'button' }, 'Deposit');
+  button.onclick = () => deposit(button);
+  return el('div', { style: 'margin-top:8px' },
+    el('div', { class: 'row' },
+      el('input', { id: 'deposit-amount', inputmode: 'decimal', placeholder: 'capacity tokens, e.g. 120.5' }),
+      button),
+    el('div', { id: 'deposit-status' }));
+}
+
 async function collateral() {
   try {
     const c = await api(`/v1/web/collateral/${state.address}`);
@@ -147,7 +177,7 @@ async function collateral() {
       ['requirement', `${tokens(c.requirement)} capacity tokens`],
       ['excess', `${tokens(c.excess)} capacity tokens`],
       ['warning buffer', `${c.warning_buffer_bps / 100} % of the requirement`],
-    ]));
+    ]), depositForm());
   } catch (error) {
     show('collateral', el('h2', {}, 'Collateral'), notice('error', `Collateral unavailable: ${error.message}`));
   }
