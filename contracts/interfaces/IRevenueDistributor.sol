@@ -3,9 +3,11 @@ pragma solidity 0.8.28;
 
 /// @title IRevenueDistributor
 /// @notice Market fees (capacity tokens) accrue to the open epoch; closing an epoch sends
-/// the treasury share to the treasury and fixes a snapshot timepoint; governance-token
-/// holders then claim the holder share pro rata to their checkpointed votes at that
-/// snapshot (every holder is its own delegate unless it delegated) over the total supply.
+/// the treasury share to the treasury; governance-token holders then claim the holder
+/// share pro rata to their *holding time* over the epoch — the integral of their balance
+/// from the epoch's start to its close (`IGovernanceToken.holdingAt`) — over the whole
+/// supply's. Holding for a block earns a block's worth: whoever closes the epoch, and
+/// whenever, a balance borrowed around the close earns (almost) nothing.
 interface IRevenueDistributor {
     /// @notice Zero amount.
     error RevenueZeroAmount();
@@ -15,11 +17,11 @@ interface IRevenueDistributor {
     error RevenueEpochOpen(uint64 epoch);
     /// @notice The account already claimed this epoch.
     error RevenueAlreadyClaimed(uint64 epoch, address account);
-    /// @notice The account had no votes at the epoch's snapshot.
+    /// @notice The account held no tokens during the epoch.
     error RevenueNothingToClaim(uint64 epoch, address account);
 
     struct Epoch {
-        uint48 snapshot;
+        uint64 startedAt;
         uint64 closedAt;
         uint256 holderAmount;
         uint256 treasuryAmount;
@@ -27,7 +29,9 @@ interface IRevenueDistributor {
     }
 
     event RevenueDeposited(uint64 indexed epoch, address indexed from, uint256 amount);
-    event EpochClosed(uint64 indexed epoch, uint48 snapshot, uint256 holderAmount, uint256 treasuryAmount);
+    event EpochClosed(
+        uint64 indexed epoch, uint64 startedAt, uint64 closedAt, uint256 holderAmount, uint256 treasuryAmount
+    );
     event RevenueClaimed(uint64 indexed epoch, address indexed account, uint256 amount);
 
     /// @notice Add `amount` wei of capacity tokens (pulled from the caller) to the open epoch.

@@ -3,23 +3,24 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
-import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IGovernanceToken} from "../interfaces/IGovernanceToken.sol";
 import {IRevenueDistributor} from "../interfaces/IRevenueDistributor.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
 import {SettlementMath} from "../libraries/SettlementMath.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title RevenueDistributor
-/// @notice Distributes market fees to governance-token holders pro rata to their
-/// checkpointed votes (see {IRevenueDistributor}). The sum of all claims of an epoch never
-/// exceeds its holder amount: each claim is floor(holderAmount × votes / totalSupply).
+/// @notice Distributes market fees to governance-token holders pro rata to the time they
+/// held their tokens during the epoch (see {IRevenueDistributor}). The sum of all claims of
+/// an epoch never exceeds its holder amount: each claim is
+/// floor(holderAmount × holding / total holding) over [startedAt, closedAt].
 contract RevenueDistributor is IRevenueDistributor, ReentrancyGuard, MarketAccess {
     using SafeERC20 for IERC20;
 
     IERC20 private immutable _revenueToken;
-    IVotes private immutable _governanceToken;
+    IGovernanceToken private immutable _governanceToken;
 
     uint64 private _currentEpoch;
     uint64 private _epochStartedAt;
@@ -27,7 +28,7 @@ contract RevenueDistributor is IRevenueDistributor, ReentrancyGuard, MarketAcces
     mapping(uint64 epochId => Epoch) private _epochs;
     mapping(uint64 epochId => mapping(address account => bool)) private _claimed;
 
-    constructor(IMarketParameters parameters_, IERC20 revenueToken_, IVotes governanceToken_)
+    constructor(IMarketParameters parameters_, IERC20 revenueToken_, IGovernanceToken governanceToken_)
         MarketAccess(parameters_)
     {
         if (address(revenueToken_) == address(0)) revert MarketZeroAddress("revenueToken");
@@ -56,10 +57,9 @@ contract RevenueDistributor is IRevenueDistributor, ReentrancyGuard, MarketAcces
         }
         (uint256 holderAmount, uint256 treasuryAmount) =
             SettlementMath.splitBps(_pending, parameters().holderShareBps());
-        // The snapshot is the previous second so that `getPastVotes` accepts it right away.
-        uint48 snapshot = IERC6372(address(_governanceToken)).clock() - 1;
+        uint64 startedAt = _epochStartedAt;
         _epochs[epochId] = Epoch({
-            snapshot: snapshot,
+            startedAt: startedAt,
             closedAt: uint64(block.timestamp),
             holderAmount: holderAmount,
             treasuryAmount: treasuryAmount,
@@ -68,7 +68,7 @@ contract RevenueDistributor is IRevenueDistributor, ReentrancyGuard, MarketAcces
         _pending = 0;
         _currentEpoch = epochId + 1;
         _epochStartedAt = uint64(block.timestamp);
-        emit EpochClosed(epochId, snapshot, holderAmount, treasuryAmount);
+        emit EpochClosed(epochId, startedAt, uint64(block.timestamp), holderAmount, treasuryAmount);
         if (treasuryAmount > 0) {
             _revenueToken.safeTransfer(parameters().treasury(), treasuryAmount);
         }
@@ -125,10 +125,13 @@ contract RevenueDistributor is IRevenueDistributor, ReentrancyGuard, MarketAcces
         return _claimed[epochId][account];
     }
 
+    /// @dev holderAmount × (the account's holding time over the epoch) / (the supply's).
     function _share(uint64 epochId, address account) private view returns (uint256) {
         Epoch storage e = _epochs[epochId];
-        uint256 votes = _governanceToken.getPastVotes(account, e.snapshot);
-        uint256 supply = _governanceToken.getPastTotalSupply(e.snapshot);
-        return SettlementMath.proRata(e.holderAmount, votes, supply);
+        uint48 start = SafeCast.toUint48(e.startedAt);
+        uint48 end = SafeCast.toUint48(e.closedAt);
+        uint256 held = _governanceToken.holdingAt(account, end) - _governanceToken.holdingAt(account, start);
+        uint256 total = _governanceToken.totalHoldingAt(end) - _governanceToken.totalHoldingAt(start);
+        return SettlementMath.proRata(e.holderAmount, held, total);
     }
 }

@@ -91,6 +91,32 @@ contract AttacksTest is MarketFixture {
         assertEq(token.balanceOf(CREDITOR), 1_050e18, "week 0's creditor is paid what was recovered");
     }
 
+    // 3. One block of holding earns a whole revenue epoch ---------------------------------
+    function test_attack3_holdingForOneBlockEarnsAlmostNothing() public {
+        address attacker = address(0xBAD);
+        token.mint(address(this), 100e18);
+        token.approve(address(distributor), 100e18);
+        distributor.depositRevenue(100e18);
+        vm.warp(block.timestamp + 1 hours);
+        vm.roll(block.number + 100);
+        // The attacker borrows half the governance supply for one block (12 s) around the close.
+        assertTrue(governance.transfer(attacker, 5e23), "borrow");
+        vm.roll(block.number + 1);
+        vm.warp(block.timestamp + 12);
+        distributor.closeEpoch();
+        vm.prank(attacker);
+        assertTrue(governance.transfer(address(this), 5e23), "repay");
+        uint256 share = distributor.claimable(0, attacker);
+        // 80 % of 100 tokens go to holders; 12 s of half the supply over a 3 612 s epoch is
+        // 80e18 × (5e23 × 12) / (1e24 × 3 612) = 0.1329… tokens, by hand.
+        assertEq(share, 132_890_365_448_504_983, "the attacker earns its 12 seconds, no more");
+        assertEq(
+            distributor.claimable(0, address(this)),
+            80e18 - 132_890_365_448_504_983 - 1,
+            "the holder earns the rest (one wei of rounding stays)"
+        );
+    }
+
     // 4. Collected can exceed the week's total debits, and the next pull is uncapped --------
     function test_attack4_collectedNeverExceedsTotalDebits() public {
         // Leaves whose debits (210) exceed the declared total (150).

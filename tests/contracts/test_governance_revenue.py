@@ -78,7 +78,7 @@ def test_defeated_proposal_without_quorum_cannot_be_queued(market: Market) -> No
 
 
 def test_only_the_timelock_changes_parameters(market: Market) -> None:
-    for who in ("deployer", "oracle", "guardian", "alice"):
+    for who in ("deployer", "oracle", "supplier", "alice"):
         with market.reverts("OwnableUnauthorizedAccount"):
             market.send(who, "MarketParameters", "setFeeBps", 20)
         with market.reverts("OwnableUnauthorizedAccount"):
@@ -111,18 +111,23 @@ def test_parameter_setters_reject_out_of_range_values_even_from_the_timelock(
     functions.setFeeBps(1_000).call({"from": timelock})  # the bound itself is allowed
 
 
-def test_guardian_pauses_but_only_governance_unpauses(market: Market) -> None:
+def test_the_guardian_pauses_but_only_governance_unpauses(market: Market) -> None:
+    timelock = market.deployment.addresses["MarketTimelock"]
+    assert market.view("MarketParameters", "guardian") == timelock  # the genesis default
     with market.reverts("ParametersNotPauser"):
         market.send("alice", "MarketParameters", "pause")
-    receipt = market.send("guardian", "MarketParameters", "pause")
-    assert market.events(receipt, "MarketParameters", "MarketPaused")[0]["by"] == market.address(
-        "guardian"
-    )
+    # Governance may name another guardian (a multi-signer); it pauses but cannot unpause.
+    market.send("timelock", "MarketParameters", "setGuardian", market.address("carol"))
+    receipt = market.send("carol", "MarketParameters", "pause")
+    [paused] = market.events(receipt, "MarketParameters", "MarketPaused")
+    assert paused["by"] == market.address("carol")
     assert market.view("MarketParameters", "paused")
     with market.reverts("ParametersPauseUnchanged"):
-        market.send("guardian", "MarketParameters", "pause")
+        market.send("carol", "MarketParameters", "pause")
     with market.reverts("OwnableUnauthorizedAccount"):
-        market.send("guardian", "MarketParameters", "unpause")
+        market.send("carol", "MarketParameters", "unpause")
+    market.send("timelock", "MarketParameters", "unpause")
+    assert not market.view("MarketParameters", "paused")
 
 
 def deposit_revenue(market: Market, amount: int) -> None:
@@ -146,13 +151,14 @@ def test_revenue_epoch_closes_after_its_duration_and_pays_the_treasury_share(
     assert market.view("RevenueDistributor", "currentEpoch") == 1
 
 
-def test_holders_claim_pro_rata_to_votes_at_the_snapshot_once(market: Market) -> None:
+def test_holders_claim_pro_rata_to_their_holding_time_once(market: Market) -> None:
     deposit_revenue(market, 100 * TOKEN)
     market.advance(DEMO_EPOCH_S)
     with market.reverts("RevenueEpochOpen"):
         market.send("alice", "RevenueDistributor", "claim", 0)
     market.send("dave", "RevenueDistributor", "closeEpoch")
-    # Tokens that move after the snapshot do not move the epoch's shares.
+    # Balances held all epoch: 30/20/10/40 % of the 80 holder tokens. Tokens that move
+    # after the close do not move the epoch's shares.
     market.send("alice", "GovernanceToken", "transfer", market.address("dave"), 100 * TOKEN)
     assert market.view("RevenueDistributor", "claimable", 0, market.address("bob")) == 16 * TOKEN
     before = market.balance("alice")
@@ -162,7 +168,31 @@ def test_holders_claim_pro_rata_to_votes_at_the_snapshot_once(market: Market) ->
         market.send("alice", "RevenueDistributor", "claim", 0)
     with market.reverts("RevenueNothingToClaim"):
         market.send("dave", "RevenueDistributor", "claim", 0)
-    for who in ("bob", "carol", "deployer"):
+    for who in ("bob", "carol", "timelock"):  # the treasury claims through governance
         market.send(who, "RevenueDistributor", "claim", 0)
     assert market.view("RevenueDistributor", "epoch", 0)[4] == 80 * TOKEN
     assert market.balance("RevenueDistributor") == 0
+
+
+def set_next_timestamp(market: Market, timestamp: int) -> None:
+    market.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+
+
+def test_tokens_held_for_half_an_epoch_earn_half_their_share(market: Market) -> None:
+    """Epoch 1 lasts exactly 3 600 s; halfway alice sends dave 10 % of the supply. By hand:
+    dave held 10 % for half the epoch: 80 × 0.05 = 4 tokens; alice 30 % then 20 %:
+    80 × (0.15 + 0.10) = 20 tokens; bob 20 % all along: 16 tokens."""
+    market.advance(DEMO_EPOCH_S)
+    market.send("dave", "RevenueDistributor", "closeEpoch")  # epoch 1 starts now
+    start = market.view("RevenueDistributor", "epochStartedAt")
+    deposit_revenue(market, 100 * TOKEN)
+    set_next_timestamp(market, start + 1_800)
+    supply = market.view("GovernanceToken", "totalSupply")
+    market.send("alice", "GovernanceToken", "transfer", market.address("dave"), supply // 10)
+    set_next_timestamp(market, start + 3_600)
+    market.send("dave", "RevenueDistributor", "closeEpoch")
+    claimable = {
+        who: market.view("RevenueDistributor", "claimable", 1, market.address(who))
+        for who in ("alice", "bob", "dave")
+    }
+    assert claimable == {"alice": 20 * TOKEN, "bob": 16 * TOKEN, "dave": 4 * TOKEN}

@@ -52,7 +52,10 @@ abstract contract MarketFixture is MiniTest {
         );
         token = new CapacityToken(address(this), params);
         token.grantRole(token.SUPPLIER_ROLE(), address(this));
-        governance = new GovernanceToken(address(this), 1e24);
+        address[] memory holders = new address[](1);
+        uint256[] memory amounts = new uint256[](1);
+        (holders[0], amounts[0]) = (address(this), 1e24);
+        governance = new GovernanceToken(holders, amounts);
         ledger = new ClearingLedger(params, 0);
         vault = new CollateralVault(address(this), params, token);
         distributor = new RevenueDistributor(params, token, governance);
