@@ -25,6 +25,7 @@ from flowmarket.chain import leaves
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.node import LocalNode
 from flowmarket.chain.requirements import requirement_proof
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
@@ -38,7 +39,7 @@ class Bench:
     def __init__(self, rpc_url: str, artifacts: ArtifactSet, deployment: Deployment) -> None:
         self.artifacts = artifacts
         self.deployment = deployment
-        names = ("deployer", "oracle", "guardian", "alice", "bob", "carol", "dave")
+        names = ("deployer", "oracle", "supplier", "alice", "bob", "carol", "dave")
         self.clients = {
             n: ChainClient(rpc_url, k, artifacts=artifacts.values())
             for n, k in zip(names, HARDHAT_DEV_KEYS, strict=False)
@@ -120,7 +121,7 @@ def settlement_ops(bench: Bench) -> None:
         bench.send("oracle", "ClearingLedger", "commitHour", hour, (b"\x01" * 32,) * 3 + (1,) * 5)
     for who in ("alice", "bob", "carol", "dave"):
         bench.send(
-            "deployer", "CapacityToken", "mint", bench.addr(who), 1_000 * TOKEN, label="mint"
+            "supplier", "CapacityToken", "mint", bench.addr(who), 1_000 * TOKEN, label="mint"
         )
     amounts = [
         (bench.addr("alice"), -100 * TOKEN),
@@ -187,14 +188,14 @@ def settlement_ops(bench: Bench) -> None:
 
 
 def revenue_and_governance_ops(bench: Bench) -> None:
-    supply = bench.fn("deployer", "GovernanceToken", "totalSupply").call()
+    supply = bench.fn("alice", "GovernanceToken", "totalSupply").call()
     bench.send(
-        "deployer",
+        "alice",
         "GovernanceToken",
         "transfer",
-        bench.addr("alice"),
-        supply // 3,
-        label="transfer (auto-delegated votes)",
+        bench.addr("bob"),
+        supply // 10,
+        label="transfer (votes and holding-time checkpoints)",
     )
     bench.advance(get_profile("demo").revenue_epoch_s)
     bench.send("dave", "RevenueDistributor", "closeEpoch", label="closeEpoch")
@@ -268,8 +269,19 @@ def main() -> int:
     artifacts = compile_contracts(settings).artifacts
     sizes = [n for n in (10, 100, 1_000, 10_000, 100_000, 1_000_000) if n <= args.max_products]
     with LocalNode(settings) as node:
+        keys = {"alice": HARDHAT_DEV_KEYS[3], "supplier": HARDHAT_DEV_KEYS[2]}
+        holders = {w: str(Account.from_key(k).address) for w, k in keys.items()}
+        genesis = Genesis(
+            {holders["alice"]: 400_000 * TOKEN, TREASURY: 600_000 * TOKEN},
+            suppliers=(holders["supplier"],),
+        )
         deployment = deploy_market(
-            settings, artifacts, rpc_url=node.rpc_url, profile=get_profile("demo"), write=False
+            settings,
+            artifacts,
+            rpc_url=node.rpc_url,
+            profile=get_profile("demo"),
+            genesis=genesis,
+            write=False,
         )
         bench = Bench(node.rpc_url, artifacts, deployment)
         print("commitHour against the number of products:")

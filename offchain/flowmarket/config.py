@@ -49,7 +49,6 @@ class Settings:
     database_url: str = ""
     deployer_key: str = HARDHAT_DEV_KEYS[0]
     oracle_key: str = HARDHAT_DEV_KEYS[1]
-    guardian_key: str = HARDHAT_DEV_KEYS[2]
     chain_port: int = 8545
     tx_timeout_s: float = 60.0
     # Participation API (`flowmarket serve`); receipts are signed with oracle_key.

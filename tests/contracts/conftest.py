@@ -2,8 +2,9 @@
 
 The session deployment starts 200 hours back (its hours must have closed on chain to be
 committed) and has week 0 fully committed (168 hours), 1 000 capacity tokens
-minted to each participant, and the governance supply spread as deployer 40 %, alice
-30 %, bob 20 %, carol 10 % (dave holds none). `market` snapshots the node before each
+minted to each participant by the genesis supplier, and the governance supply allocated
+at genesis as treasury (the timelock) 40 %, alice 30 %, bob 20 %, carol 10 % (dave and
+the deployer hold none). `market` snapshots the node before each
 test and reverts it afterwards.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import solcx
+from eth_account import Account
 from market_harness import ACCOUNT_KEYS, PARTICIPANTS, TOKEN, Market, make_clients
 from web3 import Web3
 from web3.contract import Contract
@@ -20,11 +22,25 @@ from web3.contract import Contract
 from flowmarket.chain.build import SOLC_SETTINGS, Artifact, ArtifactSet, solc_shim
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.config import Settings
 
 HOURS_PER_WEEK = 168
 GENESIS_HOURS_AGO = 200
+GOVERNANCE_SUPPLY = 1_000_000 * TOKEN
+# Percent of the supply each holds from genesis; the treasury (the timelock) keeps 40.
 GOVERNANCE_SHARES = {"alice": 30, "bob": 20, "carol": 10}
+
+
+def market_genesis(keys: dict[str, str]) -> Genesis:
+    """alice 30 %, bob 20 %, carol 10 %, the treasury 40 %; "supplier" mints capacity."""
+    shares = {
+        str(Account.from_key(keys[who]).address): GOVERNANCE_SUPPLY * p // 100
+        for who, p in GOVERNANCE_SHARES.items()
+    }
+    treasury = GOVERNANCE_SUPPLY - sum(shares.values())
+    supplier = str(Account.from_key(keys["supplier"]).address)
+    return Genesis({**shares, TREASURY: treasury}, suppliers=(supplier,))
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +63,7 @@ def market_deployment(
         compiled,
         rpc_url=rpc_url,
         profile=get_profile("demo"),
+        genesis=market_genesis(market_keys),
         genesis_hour=now_hour - GENESIS_HOURS_AGO,
         write=False,
     )
@@ -56,11 +73,6 @@ def market_deployment(
     market.commit_hours(HOURS_PER_WEEK)
     for who in PARTICIPANTS:
         market.mint(who, 1_000 * TOKEN)
-    supply = int(market.view("GovernanceToken", "totalSupply"))
-    for who, percent in GOVERNANCE_SHARES.items():
-        market.send(
-            "deployer", "GovernanceToken", "transfer", market.address(who), supply * percent // 100
-        )
     return deployment
 
 

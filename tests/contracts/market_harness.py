@@ -2,8 +2,9 @@
 
 `Market.send(who, contract, function, *args)` signs with the named account's key and
 raises `TransactionReverted` naming the custom error; `Market.reverts("Name")` checks
-that error. Accounts: deployer (supplier in the demo profile), oracle, guardian and
-participants alice, bob, carol, dave.
+that error. Accounts: deployer (holds nothing after deployment), oracle, supplier (the
+genesis file's capacity supplier) and participants alice, bob, carol, dave; "timelock"
+sends as the timelock (impersonated on the node), which is also the guardian.
 """
 
 from __future__ import annotations
@@ -18,16 +19,18 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment
+from flowmarket.chain.errors import ErrorDecoder
 from flowmarket.errors import TransactionReverted
 
 TOKEN = 10**18
-ACCOUNT_KEYS = ("deployer", "oracle", "guardian", "alice", "bob", "carol", "dave")
+ACCOUNT_KEYS = ("deployer", "oracle", "supplier", "alice", "bob", "carol", "dave")
 PARTICIPANTS = ("alice", "bob", "carol", "dave")
 
 
@@ -69,9 +72,29 @@ class Market:
         return getattr(self.contract(name).functions, function)(*args).call()
 
     def send(self, who: str, name: str, function: str, *args: Any) -> TxReceipt:
+        if who == "timelock":
+            return self.as_timelock(name, function, *args)
         client = self.clients[who]
         contract = client.contract(self.artifacts[name], self.deployment.addresses[name])
         return client.transact(getattr(contract.functions, function)(*args))
+
+    def as_timelock(self, name: str, function: str, *args: Any) -> TxReceipt:
+        """Send as the timelock (governance, and the guardian), impersonated on the node;
+        a revert raises `TransactionReverted` naming the error, as `send` does."""
+        timelock = self.deployment.addresses["MarketTimelock"]
+        request = self.w3.provider.make_request
+        request("hardhat_impersonateAccount", [timelock])  # type: ignore[arg-type]
+        request("hardhat_setBalance", [timelock, hex(10**20)])  # type: ignore[arg-type]
+        try:
+            call = getattr(self.contract(name).functions, function)(*args)
+            try:
+                call.call({"from": timelock})
+            except ContractLogicError as exc:
+                raise ErrorDecoder(self.artifacts.values()).reverted(function, exc) from None
+            receipt = self.w3.eth.wait_for_transaction_receipt(call.transact({"from": timelock}))
+        finally:
+            request("hardhat_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+        return receipt
 
     def events(self, receipt: TxReceipt, name: str, event: str) -> list[dict[str, Any]]:
         handler = getattr(self.contract(name).events, event)()
@@ -93,7 +116,7 @@ class Market:
         return int(self.view("CapacityToken", "balanceOf", self.address(who)))
 
     def mint(self, who: str, amount: int) -> None:
-        self.send("deployer", "CapacityToken", "mint", self.address(who), amount)
+        self.send("supplier", "CapacityToken", "mint", self.address(who), amount)
 
     def approve(self, who: str, spender: str, amount: int) -> None:
         self.send(who, "CapacityToken", "approve", self.address(spender), amount)

@@ -146,7 +146,7 @@ def test_payments_stop_while_the_market_is_paused(auction_market: Market) -> Non
     m = auction_market
     tree = _commit(m)
     m.approve("alice", "CapacityAuction", 88 * TOKEN)
-    m.send("guardian", "MarketParameters", "pause")
+    m.send("timelock", "MarketParameters", "pause")
     with m.reverts("MarketIsPaused"):
         m.send("alice", "CapacityAuction", "payAward", *_pay_args(m, tree, "alice"))
     client = m.clients["alice"]

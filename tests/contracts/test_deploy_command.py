@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -11,10 +12,13 @@ from web3 import Web3
 from web3.contract import Contract
 
 from flowmarket.chain.build import ArtifactSet
-from flowmarket.chain.deploy import DEFAULT_ADMIN_ROLE, load_deployment
+from flowmarket.chain.client import ChainClient
+from flowmarket.chain.deploy import load_deployment
+from flowmarket.chain.wiring import DEFAULT_ADMIN_ROLE
 from flowmarket.cli.main import main
 from flowmarket.config import load_settings
 from flowmarket.errors import DeploymentMissing
+from flowmarket.states import ProposalState, VoteSupport
 
 EXPECTED_CONTRACTS = {
     "MarketTimelock",
@@ -31,7 +35,16 @@ EXPECTED_CONTRACTS = {
 }
 
 
-def test_production_deploy_writes_the_file_and_leaves_the_deployer_without_rights(
+HOLDER = "0x" + "11" * 20
+SUPPLIER = "0x" + "22" * 20
+
+
+def write_genesis(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_production_deploy_allocates_the_genesis_and_leaves_the_deployer_without_rights(
     rpc_url: str,
     w3: Web3,
     compiled: ArtifactSet,
@@ -42,13 +55,20 @@ def test_production_deploy_writes_the_file_and_leaves_the_deployer_without_right
 ) -> None:
     monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("FLOWMARKET_RPC_URL", rpc_url)
-    assert main(["deploy", "--profile", "production", "--genesis-hour", "480000"]) == 0
-    assert "deployer renounced admin" in capsys.readouterr().out
+    genesis = write_genesis(
+        tmp_path / "genesis.json",
+        {"allocations": {HOLDER: "600", "treasury": 400}, "suppliers": [SUPPLIER]},
+    )
+    argv = ["deploy", "--profile", "production", "--genesis", str(genesis)]
+    assert main([*argv, "--genesis-hour", "480000"]) == 0
+    assert "the deployer holds no role" in capsys.readouterr().out
 
     raw = json.loads((tmp_path / "deployment.json").read_text())
     assert set(raw["addresses"]) == EXPECTED_CONTRACTS
     assert raw["chain_id"] == 31337 and raw["genesis_hour"] == 480000
-    assert raw["profile"] == "production" and raw["suppliers"] == []
+    assert raw["profile"] == "production"
+    assert raw["suppliers"] == [w3.to_checksum_address(SUPPLIER)]
+    assert raw["governance"]["governance_supply"] == 1_000
     deployment = load_deployment(load_settings())
     deployer = deployment.deployer
 
@@ -68,7 +88,100 @@ def test_production_deploy_writes_the_file_and_leaves_the_deployer_without_right
     assert contract("ClearingLedger").functions.nextHour().call() == 480000
     supplier = contract("CapacityToken").functions.SUPPLIER_ROLE().call()
     assert not contract("CapacityToken").functions.hasRole(supplier, deployer).call()
+    assert contract("CapacityToken").functions.hasRole(supplier, SUPPLIER).call()
     assert deployment.oracle == Account.from_key(load_settings().oracle_key).address
+    token = contract("GovernanceToken").functions
+    assert token.balanceOf(deployer).call() == 0
+    assert (token.balanceOf(HOLDER).call(), token.balanceOf(timelock).call()) == (600, 400)
+    # The guardian is the timelock: no single key can pause the market.
+    assert contract("MarketParameters").functions.guardian().call() == timelock
+    assert deployment.guardian == timelock
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"allocations": {HOLDER: "1"}, "owner": "me"}, "genesis.json.owner"),
+        ({"allocations": {}}, "genesis.json.allocations"),
+        ({"allocations": {HOLDER: "0"}}, f"genesis.json.allocations.{HOLDER}"),
+        ({"allocations": {HOLDER: "1.5"}}, f"genesis.json.allocations.{HOLDER}"),
+        ({"allocations": {"0xnope": "1"}}, "genesis.json.allocations.0xnope"),
+        (
+            {"allocations": {HOLDER: "1"}, "suppliers": [SUPPLIER, SUPPLIER]},
+            "genesis.json.suppliers",
+        ),
+        ({"allocations": {HOLDER: "1"}, "guardian": "admin"}, "genesis.json.guardian"),
+    ],
+)
+def test_rejects_a_genesis_file_naming_the_bad_field(
+    document: dict[str, Any],
+    field: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
+    genesis = write_genesis(tmp_path / "genesis.json", document)
+    assert main(["deploy", "--genesis", str(genesis)]) == 2
+    assert field in capsys.readouterr().err
+
+
+def test_refuses_a_genesis_that_gives_the_deployer_tokens_or_a_single_key_guardian(
+    rpc_url: str,
+    chain_snapshot: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLOWMARKET_RPC_URL", rpc_url)
+    deployer = Account.from_key(load_settings().deployer_key).address
+    for document, field in (
+        ({"allocations": {deployer: "1"}}, "genesis.allocations"),
+        ({"allocations": {HOLDER: "1"}, "suppliers": [deployer]}, "genesis.suppliers"),
+        ({"allocations": {HOLDER: "1"}, "guardian": HOLDER}, "genesis.guardian"),
+    ):
+        genesis = write_genesis(tmp_path / "genesis.json", document)
+        assert main(["deploy", "--genesis", str(genesis)]) == 2
+        assert field in capsys.readouterr().err
+    assert not (tmp_path / "deployment.json").exists()
+
+
+def test_attack9_the_deployer_alone_cannot_pass_a_proposal(
+    rpc_url: str,
+    w3: Web3,
+    compiled: ArtifactSet,
+    chain_snapshot: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the contracts as reviewed the deployer held the whole supply: it proposed to make
+    itself the oracle, voted, and the proposal succeeded. Now it holds nothing."""
+    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLOWMARKET_RPC_URL", rpc_url)
+    allocations = {"allocations": {HOLDER: "1000", "treasury": "1"}}
+    genesis = write_genesis(tmp_path / "genesis.json", allocations)
+    assert main(["deploy", "--genesis", str(genesis)]) == 0
+    deployment = load_deployment(load_settings())
+    client = ChainClient(rpc_url, load_settings().deployer_key, artifacts=compiled.values())
+    me = client.address
+    token = client.contract(compiled["GovernanceToken"], deployment.addresses["GovernanceToken"])
+    assert token.functions.balanceOf(me).call() == 0
+    governor = client.contract(compiled["MarketGovernor"], deployment.addresses["MarketGovernor"])
+    params = client.contract(compiled["MarketParameters"], deployment.addresses["MarketParameters"])
+    action = (
+        [deployment.addresses["MarketParameters"]],
+        [0],
+        [params.encode_abi("setOracle", args=[me])],
+    )
+    description = "make the deployer the oracle"
+    client.transact(governor.functions.propose(*action, description))
+    proposal = governor.functions.hashProposal(*action, w3.keccak(text=description)).call()
+    w3.provider.make_request("hardhat_mine", [hex(2)])  # type: ignore[arg-type]
+    client.transact(governor.functions.castVote(proposal, VoteSupport.FOR))
+    w3.provider.make_request("hardhat_mine", [hex(60)])  # type: ignore[arg-type]
+    assert governor.functions.state(proposal).call() == ProposalState.DEFEATED
+    assert params.functions.oracle().call() == deployment.oracle
 
 
 def test_load_deployment_without_a_file_says_to_deploy_first(

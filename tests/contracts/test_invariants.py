@@ -44,7 +44,7 @@ from flowmarket.states import LeafStatus
 GRACE_S = 24 * 3600
 CHALLENGE_S = 120
 FIRST_REQUIREMENTS_HOUR = 400_000  # a closed Unix hour; each example counts up from it
-HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "guardian")
+HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "supplier")
 CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
 ACTORS = ("alice", "bob")
 # Examples per machine by Hypothesis profile (tests/conftest.py): CI runs the fixed-seed

@@ -93,7 +93,7 @@ def test_rejects_skipping_or_repeating_an_hour(market: Market) -> None:
 
 
 def test_rejects_commit_while_the_market_is_paused(market: Market) -> None:
-    market.send("guardian", "MarketParameters", "pause")
+    market.send("timelock", "MarketParameters", "pause")
     hour = market.view("ClearingLedger", "nextHour")
     with market.reverts("MarketIsPaused"):
         market.send("oracle", "ClearingLedger", "commitHour", hour, commitment(hour))

@@ -41,7 +41,7 @@ def test_the_timelock_changes_the_order_limits_with_an_event(market: Market, tim
 
 
 def test_nobody_but_the_timelock_changes_the_order_limits(market: Market) -> None:
-    for who in ("deployer", "oracle", "guardian", "alice"):
+    for who in ("deployer", "oracle", "supplier", "alice"):
         with market.reverts("OwnableUnauthorizedAccount"):
             market.send(who, "MarketParameters", "setOrderLimits", (1, 1, 1))
 

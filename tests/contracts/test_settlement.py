@@ -103,14 +103,14 @@ def test_guardian_deletes_a_root_in_its_window_and_the_oracle_reposts(
 ) -> None:
     with market.reverts("MarketNotGuardian"):
         market.send("oracle", "WeeklySettlement", "deleteSettlementRoot", 0)
-    receipt = market.send("guardian", "WeeklySettlement", "deleteSettlementRoot", 0)
+    receipt = market.send("timelock", "WeeklySettlement", "deleteSettlementRoot", 0)
     deleted = market.events(receipt, "WeeklySettlement", "SettlementRootDeleted")
     assert deleted[0]["root"] == posted.root
     assert market.view("WeeklySettlement", "weekRoot", 0)[0] == bytes(32)
     post_root(market, posted)
     market.advance(DEMO_WINDOW_S)
     with market.reverts("SettlementChallengeWindowOver"):
-        market.send("guardian", "WeeklySettlement", "deleteSettlementRoot", 0)
+        market.send("timelock", "WeeklySettlement", "deleteSettlementRoot", 0)
 
 
 def test_collects_debits_pays_credits_and_forwards_fees(
@@ -259,7 +259,7 @@ def test_rejects_execution_of_a_week_without_root_and_while_paused(
         execute(market, week, "bob")
     post_root(market, week)
     market.advance(DEMO_WINDOW_S)
-    market.send("guardian", "MarketParameters", "pause")
+    market.send("timelock", "MarketParameters", "pause")
     with market.reverts("MarketIsPaused"):
         execute(market, week, "bob")
 
@@ -270,7 +270,7 @@ def test_rejects_a_zero_root_and_deleting_a_root_that_was_never_posted(market: M
     with market.reverts("SettlementZeroRoot"):
         market.send("oracle", "WeeklySettlement", "postSettlementRoot", 0, b"\x01" * 32, 0, 0, 0, 0)
     with market.reverts("SettlementRootMissing"):
-        market.send("guardian", "WeeklySettlement", "deleteSettlementRoot", 0)
+        market.send("timelock", "WeeklySettlement", "deleteSettlementRoot", 0)
 
 
 def test_rejects_lifting_a_restriction_that_was_never_imposed(market: Market) -> None:
@@ -283,7 +283,7 @@ def test_a_pause_stops_the_grace_clock_and_the_challenge_window(
 ) -> None:
     post_root(market, week)
     opens = market.view("WeeklySettlement", "executableAt", 0)
-    market.send("guardian", "MarketParameters", "pause")
+    market.send("timelock", "MarketParameters", "pause")
     market.advance(3_600)
     assert market.view("WeeklySettlement", "executableAt", 0) == opens + 3_600
     unpause(market)
@@ -291,7 +291,7 @@ def test_a_pause_stops_the_grace_clock_and_the_challenge_window(
     alice = market.address("alice")
     default_alice(market, week, collateral=10 * TOKEN)
     ends = market.view("WeeklySettlement", "graceEndsAt", 0, alice)
-    market.send("guardian", "MarketParameters", "pause")
+    market.send("timelock", "MarketParameters", "pause")
     market.advance(GRACE_S)
     unpause(market)
     with market.reverts("SettlementGraceNotOver"):

@@ -74,14 +74,14 @@ def test_only_the_oracle_posts_requirements_for_closed_hours_in_order(market: Ma
 
 
 def test_only_the_settlement_contract_seizes_collateral(market: Market) -> None:
-    for who in ("oracle", "guardian", "deployer", "bob"):
+    for who in ("oracle", "supplier", "deployer", "bob"):
         with market.reverts("AccessControlUnauthorizedAccount"):
             market.send(who, "CollateralVault", "seize", market.address("bob"), 1)
 
 
 def test_vault_deposits_and_withdrawals_stop_while_paused(market: Market) -> None:
     market.approve("bob", "CollateralVault", 10)
-    market.send("guardian", "MarketParameters", "pause")
+    market.send("timelock", "MarketParameters", "pause")
     with market.reverts("MarketIsPaused"):
         market.send("bob", "CollateralVault", "deposit", 10)
     with market.reverts("MarketIsPaused"):
@@ -89,15 +89,15 @@ def test_vault_deposits_and_withdrawals_stop_while_paused(market: Market) -> Non
 
 
 def test_only_a_supplier_mints_capacity(market: Market) -> None:
-    receipt = market.send("deployer", "CapacityToken", "mint", market.address("dave"), 5)
+    receipt = market.send("supplier", "CapacityToken", "mint", market.address("dave"), 5)
     assert market.events(receipt, "CapacityToken", "CapacityMinted")[0]["amount"] == 5
     with market.reverts("AccessControlUnauthorizedAccount"):
         market.send("alice", "CapacityToken", "mint", market.address("alice"), 5)
     with market.reverts("CapacityInvalidMint"):
-        market.send("deployer", "CapacityToken", "mint", market.address("dave"), 0)
-    market.send("guardian", "MarketParameters", "pause")
+        market.send("supplier", "CapacityToken", "mint", market.address("dave"), 0)
+    market.send("timelock", "MarketParameters", "pause")
     with market.reverts("MarketIsPaused"):
-        market.send("deployer", "CapacityToken", "mint", market.address("dave"), 5)
+        market.send("supplier", "CapacityToken", "mint", market.address("dave"), 5)
 
 
 def test_deployer_cannot_grant_supplier_role_after_handing_admin_to_the_timelock(

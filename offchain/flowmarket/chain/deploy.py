@@ -1,12 +1,12 @@
 """Deploy the whole market in dependency order, wire its roles and hand them to the timelock.
 
-After `deploy_market` returns, no account but the timelock holds an admin right:
-the timelock owns `MarketParameters` from construction, is the only
-DEFAULT_ADMIN of `CapacityToken`, `CollateralVault` and itself, and the governor is
-its only proposer and canceller. The oracle and the guardian are parameters (so
-governance replaces them in one proposal); `WeeklySettlement` holds the vault's
-SETTLEMENT_ROLE. Every grant and every renunciation is checked on chain before the
-deployment file is written.
+The governance tokens go to the holders of the genesis file (`chain.genesis`: the
+participants and the treasury, which is the timelock); the deployer holds none. After
+`deploy_market` returns, no account but the timelock holds an admin right and the
+deployer holds no role at all (`chain.wiring` grants, hands over and checks every
+right on chain before the deployment file is written). The oracle and the guardian are
+parameters, so governance replaces them in one proposal; the guardian is the timelock
+or a contract named by the genesis file (a multi-signer), never a single key.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from eth_account import Account
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
+from flowmarket.chain.genesis import TIMELOCK, Genesis
+from flowmarket.chain.wiring import check_wiring, wire_roles
 from flowmarket.config import Settings
-from flowmarket.errors import ChainError, DeploymentMissing, InvalidInput
+from flowmarket.errors import ChainError, DeploymentMissing, FieldError, InvalidInput
 from flowmarket.money import WAD
 from flowmarket.signing import Domain
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-DEFAULT_ADMIN_ROLE = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,6 @@ class Profile:
     timelock_delay_s: int
     proposal_threshold: int
     quorum_percent: int
-    governance_supply: int
     fee_bps: int
     holder_share_bps: int
     initial_margin_bps: int
@@ -51,7 +51,6 @@ class Profile:
     challenge_window_s: int
     grace_period_s: int
     revenue_epoch_s: int
-    deployer_is_supplier: bool
 
 
 PROFILES: dict[str, Profile] = {
@@ -64,7 +63,6 @@ PROFILES: dict[str, Profile] = {
         timelock_delay_s=60,
         proposal_threshold=0,
         quorum_percent=4,
-        governance_supply=1_000_000 * WAD,
         fee_bps=10,
         holder_share_bps=8_000,
         initial_margin_bps=1_000,
@@ -73,7 +71,6 @@ PROFILES: dict[str, Profile] = {
         challenge_window_s=120,
         grace_period_s=24 * SECONDS_PER_HOUR,
         revenue_epoch_s=SECONDS_PER_HOUR,
-        deployer_is_supplier=True,
     ),
     # Defaults in the range of live OpenZeppelin-governor DAOs: 1-day delay and 1-week
     # vote (7 200 and 50 400 blocks of 12 s), 2-day timelock, 4 % quorum, 0.1 % of
@@ -85,7 +82,6 @@ PROFILES: dict[str, Profile] = {
         timelock_delay_s=2 * 24 * SECONDS_PER_HOUR,
         proposal_threshold=1_000 * WAD,
         quorum_percent=4,
-        governance_supply=1_000_000 * WAD,
         fee_bps=10,
         holder_share_bps=8_000,
         initial_margin_bps=1_000,
@@ -94,7 +90,6 @@ PROFILES: dict[str, Profile] = {
         challenge_window_s=24 * SECONDS_PER_HOUR,
         grace_period_s=24 * SECONDS_PER_HOUR,
         revenue_epoch_s=7 * 24 * SECONDS_PER_HOUR,
-        deployer_is_supplier=False,
     ),
 }
 
@@ -147,45 +142,62 @@ def deploy_market(
     *,
     rpc_url: str,
     profile: Profile,
+    genesis: Genesis,
     genesis_hour: int | None = None,
     write: bool = True,
 ) -> Deployment:
-    """Deploy every contract, wire the roles, renounce the deployer's rights, and (with
-    `write`) save the deployment file. `genesis_hour` defaults to the hour index
-    (unix seconds // 3600) of the latest block."""
+    """Deploy every contract, allocate the governance tokens of `genesis`, wire the roles,
+    renounce the deployer's rights, and (with `write`) save the deployment file.
+    `genesis_hour` defaults to the hour index (unix seconds // 3600) of the latest block."""
     client = ChainClient(
         rpc_url,
         settings.deployer_key,
         artifacts=artifacts.values(),
         timeout_s=settings.tx_timeout_s,
     )
+    _check_genesis(client, genesis)
     oracle = str(Account.from_key(settings.oracle_key).address)
-    guardian = str(Account.from_key(settings.guardian_key).address)
     if genesis_hour is None:
         genesis_hour = int(client.w3.eth.get_block("latest")["timestamp"]) // SECONDS_PER_HOUR
     if genesis_hour < 0 or genesis_hour >= 2**64:
         raise InvalidInput(f"genesis_hour: must be in [0, 2**64), got {genesis_hour}")
     start_block = int(client.w3.eth.block_number)
-    addresses, gas = _deploy_contracts(client, artifacts, profile, oracle, guardian, genesis_hour)
-    suppliers = [client.address] if profile.deployer_is_supplier else []
-    _wire_roles(client, artifacts, addresses, suppliers)
-    _check_wiring(client, artifacts, addresses, suppliers)
+    addresses, gas = _deploy_contracts(client, artifacts, profile, genesis, oracle, genesis_hour)
+    suppliers = list(genesis.suppliers)
+    wire_roles(client, artifacts, addresses, suppliers)
+    check_wiring(client, artifacts, addresses, suppliers)
+    governance = {k: v for k, v in asdict(profile).items() if isinstance(v, int)}
     deployment = Deployment(
         chain_id=client.chain_id,
         block_number=start_block + 1,
         addresses=addresses,
         deployer=client.address,
         oracle=oracle,
-        guardian=guardian,
+        guardian=genesis.guardian_address(addresses["MarketTimelock"]),
         genesis_hour=genesis_hour,
         profile=profile.name,
-        governance={k: v for k, v in asdict(profile).items() if isinstance(v, int)},
+        governance={**governance, "governance_supply": genesis.supply},
         suppliers=suppliers,
         gas_used=gas,
     )
     if write:
         save_deployment(settings, deployment)
     return deployment
+
+
+def _check_genesis(client: ChainClient, genesis: Genesis) -> None:
+    """The deployer may hold no token and no role; a guardian must be a contract."""
+    me = client.address
+    if me in genesis.allocations:
+        raise FieldError("genesis.allocations", f"{me} is the deployer: it may hold no token")
+    if me in genesis.suppliers:
+        raise FieldError("genesis.suppliers", f"{me} is the deployer: it may hold no role")
+    if genesis.guardian != TIMELOCK and not client.w3.eth.get_code(genesis.guardian):  # type: ignore[arg-type]
+        raise FieldError(
+            "genesis.guardian",
+            f"{genesis.guardian} has no code: the guardian is the timelock or a multi-signer "
+            "contract, never a single key",
+        )
 
 
 def save_deployment(settings: Settings, deployment: Deployment) -> Path:
@@ -211,8 +223,8 @@ def _deploy_contracts(
     client: ChainClient,
     artifacts: ArtifactSet,
     profile: Profile,
+    genesis: Genesis,
     oracle: str,
-    guardian: str,
     genesis_hour: int,
 ) -> tuple[dict[str, str], dict[str, int]]:
     addresses: dict[str, str] = {}
@@ -226,7 +238,7 @@ def _deploy_contracts(
 
     me = client.address
     timelock = deploy("MarketTimelock", profile.timelock_delay_s, [], [ZERO_ADDRESS], me)
-    token = deploy("GovernanceToken", me, profile.governance_supply)
+    token = deploy("GovernanceToken", *genesis.holders(timelock))
     deploy(
         "MarketGovernor",
         token,
@@ -242,7 +254,7 @@ def _deploy_contracts(
         timelock,
         (profile.initial_margin_bps, profile.deviation_margin_bps, profile.warning_buffer_bps),
         oracle,
-        guardian,
+        genesis.guardian_address(timelock),
         profile.challenge_window_s,
         profile.grace_period_s,
         profile.revenue_epoch_s,
@@ -256,97 +268,3 @@ def _deploy_contracts(
     deploy("WeeklySettlement", params, ledger, capacity, vault, distributor)
     deploy("CapacityAuction", params, capacity)
     return addresses, gas
-
-
-def _wire_roles(
-    client: ChainClient, artifacts: ArtifactSet, addresses: dict[str, str], suppliers: list[str]
-) -> None:
-    me = client.address
-    timelock_address = addresses["MarketTimelock"]
-    vault = client.contract(artifacts["CollateralVault"], addresses["CollateralVault"])
-    client.transact(
-        vault.functions.grantRole(
-            vault.functions.SETTLEMENT_ROLE().call(), addresses["WeeklySettlement"]
-        )
-    )
-    client.transact(vault.functions.grantRole(DEFAULT_ADMIN_ROLE, timelock_address))
-    client.transact(vault.functions.renounceRole(DEFAULT_ADMIN_ROLE, me))
-    capacity = client.contract(artifacts["CapacityToken"], addresses["CapacityToken"])
-    supplier_role = capacity.functions.SUPPLIER_ROLE().call()
-    for supplier in suppliers:
-        client.transact(capacity.functions.grantRole(supplier_role, supplier))
-    client.transact(capacity.functions.grantRole(DEFAULT_ADMIN_ROLE, timelock_address))
-    client.transact(capacity.functions.renounceRole(DEFAULT_ADMIN_ROLE, me))
-    timelock = client.contract(artifacts["MarketTimelock"], timelock_address)
-    governor = addresses["MarketGovernor"]
-    client.transact(
-        timelock.functions.grantRole(timelock.functions.PROPOSER_ROLE().call(), governor)
-    )
-    client.transact(
-        timelock.functions.grantRole(timelock.functions.CANCELLER_ROLE().call(), governor)
-    )
-    client.transact(timelock.functions.renounceRole(DEFAULT_ADMIN_ROLE, me))
-
-
-def _check_wiring(
-    client: ChainClient, artifacts: ArtifactSet, addresses: dict[str, str], suppliers: list[str]
-) -> None:
-    """Fail loudly unless exactly the intended accounts hold each right."""
-    me = client.address
-    timelock = addresses["MarketTimelock"]
-    params = client.contract(artifacts["MarketParameters"], addresses["MarketParameters"])
-    expected: list[tuple[str, bool, bool]] = [
-        (
-            "MarketParameters owner is the timelock",
-            params.functions.owner().call() == timelock,
-            True,
-        ),
-    ]
-    for name in ("CollateralVault", "CapacityToken", "MarketTimelock"):
-        contract = client.contract(artifacts[name], addresses[name])
-        expected.append(
-            (
-                f"{name}: timelock is admin",
-                contract.functions.hasRole(DEFAULT_ADMIN_ROLE, timelock).call(),
-                True,
-            )
-        )
-        expected.append(
-            (
-                f"{name}: deployer is admin",
-                contract.functions.hasRole(DEFAULT_ADMIN_ROLE, me).call(),
-                False,
-            )
-        )
-    vault = client.contract(artifacts["CollateralVault"], addresses["CollateralVault"])
-    role = vault.functions.SETTLEMENT_ROLE().call()
-    expected.append(
-        (
-            "vault: settlement may seize",
-            vault.functions.hasRole(role, addresses["WeeklySettlement"]).call(),
-            True,
-        )
-    )
-    tl = client.contract(artifacts["MarketTimelock"], timelock)
-    expected.append(
-        (
-            "timelock: governor proposes",
-            tl.functions.hasRole(
-                tl.functions.PROPOSER_ROLE().call(), addresses["MarketGovernor"]
-            ).call(),
-            True,
-        )
-    )
-    capacity = client.contract(artifacts["CapacityToken"], addresses["CapacityToken"])
-    supplier_role = capacity.functions.SUPPLIER_ROLE().call()
-    for supplier in suppliers:
-        expected.append(
-            (
-                f"capacity: {supplier} supplies",
-                capacity.functions.hasRole(supplier_role, supplier).call(),
-                True,
-            )
-        )
-    wrong = [label for label, actual, wanted in expected if actual != wanted]
-    if wrong:
-        raise ChainError("deployment wiring check failed: " + "; ".join(wrong))

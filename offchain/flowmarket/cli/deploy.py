@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from flowmarket.chain.build import compile_contracts
 from flowmarket.chain.deploy import PROFILES, deploy_market, get_profile
+from flowmarket.chain.genesis import load_genesis
 from flowmarket.chain.node import resolve_rpc_url
 from flowmarket.config import Settings
 
@@ -15,6 +17,14 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "deploy",
         help="deploy the market contracts, wire roles, hand admin rights to the timelock",
+    )
+    parser.add_argument(
+        "--genesis",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="genesis file: governance-token allocations (participants and the treasury), "
+        "capacity suppliers and the guardian (docs/threat-model.md, Genesis)",
     )
     parser.add_argument(
         "--genesis-hour",
@@ -42,6 +52,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         artifacts,
         rpc_url=resolve_rpc_url(settings, args.rpc_url),
         profile=get_profile(args.profile),
+        genesis=load_genesis(args.genesis),
         genesis_hour=args.genesis_hour,
     )
     print(
@@ -50,6 +61,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     for name, address in sorted(deployment.addresses.items()):
         print(f"  {name:<20} {address}")
-    print(f"oracle {deployment.oracle}, guardian {deployment.guardian}; deployer renounced admin")
+    supply = deployment.governance["governance_supply"]
+    print(
+        f"governance supply {supply} wei to the genesis holders; suppliers {deployment.suppliers}"
+    )
+    print(f"oracle {deployment.oracle}, guardian {deployment.guardian}; the deployer holds no role")
     print(f"deployment file: {settings.deployment_file}")
     return 0

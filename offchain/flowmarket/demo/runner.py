@@ -159,7 +159,6 @@ def _run(
 ) -> dict[str, Any]:
     laps = Laps()
     emit(DemoEvent("setup", 0, 0, "deploying the market (demo profile)"))
-    deployment = deploy(settings, artifacts, settings.rpc_url)
     population = demo_population(spec, config.seed, synthetic=config.synthetic)
     wallets = derive_wallets([a.name for a in population.agents], config.seed)
     save_wallets(settings.state_dir / "wallets.json", wallets)
@@ -169,6 +168,7 @@ def _run(
             network_catalogue=config.catalogue,
             network_owner=wallets[NETWORK_OWNER].address,
         )
+    deployment = deploy(settings, artifacts, settings.rpc_url, wallets)
     cast = fund_cast(
         settings,
         artifacts,

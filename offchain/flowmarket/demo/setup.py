@@ -1,10 +1,11 @@
-"""Set the market up for the cast: deploy, fund with ETH, mint capacity tokens, deposit
-collateral, allow settlement pulls, hand out and delegate governance tokens.
+"""Set the market up for the cast: a genesis for it, deploy, fund with ETH, mint capacity
+tokens, deposit collateral, allow settlement pulls.
 
-The demo deploy profile makes the deployer a supplier (`SUPPLIER_ROLE`), so it mints
-every participant's capacity tokens; it also holds the whole governance supply and
-sells shares of it to the cast, which delegates its votes to itself (votes count from
-the block after delegation, before any proposal).
+The genesis (`demo_genesis`) allocates the governance tokens to the cast by role and
+the rest to the treasury (the timelock), and makes the network supplier the capacity
+supplier (`SUPPLIER_ROLE`), which then mints every participant's capacity tokens. The
+deployer holds no token and no role; every holder votes with its balance at once (the
+governance token needs no delegation transaction).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from web3 import Web3
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.config import Settings
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.wallets import Wallet
@@ -35,8 +37,10 @@ def collateral_for(products_per_hour: int) -> int:
     return max(MIN_COLLATERAL, COLLATERAL_PER_PRODUCT * products_per_hour)
 
 
-# Share of the governance supply (basis points) sold to each role; the deployer keeps the
-# rest undelegated, so it never votes.
+# Share of the governance supply (basis points) each role holds from genesis; the
+# treasury (the timelock) holds the rest.
+GOVERNANCE_SUPPLY = 1_000_000 * WAD
+SUPPLIER_ROLE_NAME = "supplier"
 GOVERNANCE_SHARE_BPS = {
     "supplier": 2_500,
     "service provider": 1_000,
@@ -64,9 +68,30 @@ class Cast:
         self.clients[who].transact(call, label=f"{name}.{function}")
 
 
-def deploy(settings: Settings, artifacts: ArtifactSet, rpc_url: str) -> Deployment:
-    """Deploy the demo profile; genesis is the node's current hour."""
-    return deploy_market(settings, artifacts, rpc_url=rpc_url, profile=get_profile("demo"))
+def demo_genesis(wallets: dict[str, Wallet]) -> Genesis:
+    """Governance shares by role (`GOVERNANCE_SHARE_BPS`), the rest to the treasury; the
+    network supplier supplies capacity; the guardian is the timelock."""
+    allocations = {
+        w.address: GOVERNANCE_SUPPLY * GOVERNANCE_SHARE_BPS[w.role] // 10_000
+        for w in wallets.values()
+        if GOVERNANCE_SHARE_BPS.get(w.role, 0) > 0
+    }
+    allocations[TREASURY] = GOVERNANCE_SUPPLY - sum(allocations.values())
+    suppliers = tuple(w.address for w in wallets.values() if w.role == SUPPLIER_ROLE_NAME)
+    return Genesis(allocations, suppliers)
+
+
+def deploy(
+    settings: Settings, artifacts: ArtifactSet, rpc_url: str, wallets: dict[str, Wallet]
+) -> Deployment:
+    """Deploy the demo profile with the cast's genesis; genesis hour is the node's."""
+    return deploy_market(
+        settings,
+        artifacts,
+        rpc_url=rpc_url,
+        profile=get_profile("demo"),
+        genesis=demo_genesis(wallets),
+    )
 
 
 def _send_eth(w3: Web3, key: str, to: str, value: int, chain_id: int) -> None:
@@ -94,9 +119,9 @@ def fund_cast(
     *,
     collateral: int,
 ) -> Cast:
-    """ETH, capacity tokens, `collateral` wei in the vault (and twice that free), allowances
-    and delegated governance tokens for every wallet; returns the cast with a client per
-    wallet (and "deployer")."""
+    """ETH, capacity tokens (minted by the genesis supplier), `collateral` wei in the vault
+    (and twice that free) and allowances for every wallet; returns the cast with a client
+    per wallet (and "deployer", which only pays for the ETH)."""
     deployer = ChainClient(
         rpc_url,
         settings.deployer_key,
@@ -104,24 +129,21 @@ def fund_cast(
         timeout_s=settings.tx_timeout_s,
     )
     cast = Cast(deployment, artifacts, wallets, {"deployer": deployer})
-    supply = deployment.governance["governance_supply"]
     addresses = deployment.addresses
     for wallet in wallets.values():  # before `deployer` counts its own nonces
         _send_eth(
             deployer.w3, settings.deployer_key, wallet.address, ETH_PER_WALLET, deployment.chain_id
         )
-    for k, wallet in enumerate(wallets.values(), start=1):
-        emit(DemoEvent("setup", k, len(wallets), f"funding {wallet.agent} ({wallet.role})"))
+    for wallet in wallets.values():
         cast.clients[wallet.agent] = ChainClient(
             rpc_url, wallet.key, artifacts=artifacts.values(), timeout_s=settings.tx_timeout_s
         )
+    supplier = next(w.agent for w in wallets.values() if w.role == SUPPLIER_ROLE_NAME)
+    for k, wallet in enumerate(wallets.values(), start=1):
+        emit(DemoEvent("setup", k, len(wallets), f"funding {wallet.agent} ({wallet.role})"))
         me, who = wallet.address, wallet.agent
-        cast.send("deployer", "CapacityToken", "mint", me, 3 * collateral)
+        cast.send(supplier, "CapacityToken", "mint", me, 3 * collateral)
         cast.send(who, "CapacityToken", "approve", addresses["CollateralVault"], collateral)
         cast.send(who, "CollateralVault", "deposit", collateral)
         cast.send(who, "CapacityToken", "approve", addresses["WeeklySettlement"], MAX_ALLOWANCE)
-        share = supply * GOVERNANCE_SHARE_BPS.get(wallet.role, 0) // 10_000
-        if share:
-            cast.send("deployer", "GovernanceToken", "transfer", me, share)
-            cast.send(who, "GovernanceToken", "delegate", me)
     return cast

@@ -35,8 +35,10 @@ def deployed_state(
     state = tmp_path_factory.mktemp("commit-cli")
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     env = dict(os.environ, FLOWMARKET_RPC_URL=rpc_url, FLOWMARKET_STATE_DIR=str(state))
+    genesis = state / "genesis.json"
+    genesis.write_text(json.dumps({"allocations": {"treasury": str(10**24)}}))
     deployed = subprocess.run(
-        [FLOWMARKET, "deploy", "--genesis-hour", str(GENESIS)],
+        [FLOWMARKET, "deploy", "--genesis", str(genesis), "--genesis-hour", str(GENESIS)],
         env=env,
         capture_output=True,
         text=True,

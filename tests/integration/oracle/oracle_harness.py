@@ -31,6 +31,7 @@ from flowmarket.backend.serve import open_database, session_secret
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.leaves import requirements_tree
 from flowmarket.chain.requirements import read_requirements, requirement_proof
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
@@ -44,6 +45,7 @@ HOUR_LENGTH = 1.0
 EPOCH_AGO = 100_000.0  # the clock started this long ago: every test hour is already due
 KEYS = {
     "deployer": HARDHAT_DEV_KEYS[0],
+    "supplier": HARDHAT_DEV_KEYS[2],
     "oracle": HARDHAT_DEV_KEYS[1],
     "alice": HARDHAT_DEV_KEYS[3],
     "bob": HARDHAT_DEV_KEYS[4],
@@ -61,8 +63,16 @@ def deploy_state(
 ) -> Deployment:
     """Deploy the demo profile with genesis hour GENESIS into `state`."""
     local = replace(settings, state_dir=state, rpc_url=rpc_url)
+    # The governance tokens stay with the treasury (these tests never vote); "supplier"
+    # mints capacity.
+    genesis = Genesis({TREASURY: 1_000_000 * TOKEN}, suppliers=(address("supplier"),))
     return deploy_market(
-        local, compiled, rpc_url=rpc_url, profile=get_profile("demo"), genesis_hour=GENESIS
+        local,
+        compiled,
+        rpc_url=rpc_url,
+        profile=get_profile("demo"),
+        genesis=genesis,
+        genesis_hour=GENESIS,
     )
 
 
@@ -139,7 +149,7 @@ class OracleWorld:
 
     def fund(self, who: str, *, collateral: int, balance: int = 0, approve: bool = True) -> None:
         """Mint, deposit `collateral` wei into the vault, and approve settlement pulls."""
-        self.send("deployer", "CapacityToken", "mint", address(who), collateral + balance)
+        self.send("supplier", "CapacityToken", "mint", address(who), collateral + balance)
         if collateral:
             self.send(
                 who,

@@ -72,7 +72,7 @@ def web_market(
         with open_web_market(
             settings, compiled, rpc_url, w3, keys, tmp_path_factory.mktemp("web")
         ) as market:
-            market.send("deployer", "CapacityToken", "mint", market.address("alice"), 100 * TOKEN)
+            market.send("supplier", "CapacityToken", "mint", market.address("alice"), 100 * TOKEN)
             yield market
     finally:
         reverted = w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]

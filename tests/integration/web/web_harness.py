@@ -34,6 +34,7 @@ from flowmarket.catalogue import load_spec, parse_name, products_at
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.leaves import requirements_tree
 from flowmarket.chain.node import free_port
 from flowmarket.chain.requirements import Requirement, write_requirements
@@ -47,6 +48,7 @@ from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.signing import Domain
 
 TOKEN = 10**18
+GOVERNANCE_SUPPLY = 1_000_000 * TOKEN
 ROLES = ("deployer", "oracle", "guardian", "supplier", "alice", "seller", "buyer")
 ORDER_HOURS = 24  # the counterparties' orders stand for the hour and the next 23
 
@@ -223,8 +225,18 @@ def open_web_market(
         oracle_retry_attempts=3,
         oracle_crash_at="",
     )
+    alice, supplier = (str(Account.from_key(keys[who]).address) for who in ("alice", "supplier"))
+    genesis = Genesis(  # alice (the browser wallet) holds 10 % of the votes, the treasury 90 %
+        {alice: GOVERNANCE_SUPPLY // 10, TREASURY: GOVERNANCE_SUPPLY - GOVERNANCE_SUPPLY // 10},
+        suppliers=(supplier,),
+    )
     deployment = deploy_market(
-        settings, compiled, rpc_url=settings.rpc_url, profile=get_profile("demo"), genesis_hour=hour
+        settings,
+        compiled,
+        rpc_url=settings.rpc_url,
+        profile=get_profile("demo"),
+        genesis=genesis,
+        genesis_hour=hour,
     )
     engine = open_database(settings.effective_database_url)
     catalogue = [
