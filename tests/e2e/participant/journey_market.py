@@ -32,6 +32,7 @@ from flowmarket.backend.serve import build_app, open_database
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.node import free_port
 from flowmarket.cli.main import main
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
@@ -44,10 +45,12 @@ from flowmarket.oracle.cycle import Oracle, open_oracle
 KEYS = {
     "deployer": HARDHAT_DEV_KEYS[0],
     "oracle": HARDHAT_DEV_KEYS[1],
+    "supplier": HARDHAT_DEV_KEYS[2],
     "alice": HARDHAT_DEV_KEYS[3],
     "bob": HARDHAT_DEV_KEYS[4],
     "carol": HARDHAT_DEV_KEYS[5],
     "dave": HARDHAT_DEV_KEYS[6],
+    "holder": HARDHAT_DEV_KEYS[7],
 }
 PASSWORD = "correct horse battery staple"
 PROPOSAL_THRESHOLD = 1_000 * WAD
@@ -116,12 +119,12 @@ class Journey:
         client.transact(getattr(contract.functions, function)(*args))
 
     def mint(self, who: str, amount: int) -> None:
-        """Capacity tokens for `who`, minted by the supplier (the demo profile's deployer)."""
-        self.send("deployer", "CapacityToken", "mint", address(who), amount)
+        """Capacity tokens for `who`, minted by the genesis supplier."""
+        self.send("supplier", "CapacityToken", "mint", address(who), amount)
 
     def give_votes(self, who: str, amount: int) -> None:
-        """Governance tokens for `who` from the deployer's supply."""
-        self.send("deployer", "GovernanceToken", "transfer", address(who), amount)
+        """Governance tokens for `who` from the genesis holder's allocation."""
+        self.send("holder", "GovernanceToken", "transfer", address(who), amount)
 
     def advance(self, seconds: int) -> None:
         self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
@@ -178,8 +181,12 @@ def open_journey(
         oracle_crash_at="",
     )
     profile = replace(get_profile("demo"), proposal_threshold=PROPOSAL_THRESHOLD)
+    genesis = Genesis(  # "holder" hands out votes; the treasury keeps the rest
+        {address("holder"): 500_000 * WAD, TREASURY: 500_000 * WAD},
+        suppliers=(address("supplier"),),
+    )
     deployment = deploy_market(
-        settings, compiled, rpc_url=rpc_url, profile=profile, genesis_hour=hour
+        settings, compiled, rpc_url=rpc_url, profile=profile, genesis=genesis, genesis_hour=hour
     )
     engine = open_database(settings.effective_database_url)
     with Session(engine) as session:
