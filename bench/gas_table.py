@@ -131,6 +131,11 @@ def settlement_ops(bench: Bench) -> None:
     ]
     amounts += [(str(Account.create().address), 0) for _ in range(1_000)]
     week = leaves.settlement_week(0, amounts, 1 * TOKEN)
+    size = bench.fn("oracle", "OracleBond", "size").call()
+    bench.send("supplier", "CapacityToken", "mint", bench.addr("oracle"), size, label="mint")
+    bond = bench.deployment.addresses["OracleBond"]
+    bench.send("oracle", "CapacityToken", "approve", bond, size, label="approve")
+    bench.send("oracle", "OracleBond", "stake", size, label="stake (the oracle's bond)")
     bench.send(
         "oracle",
         "WeeklySettlement",
@@ -185,6 +190,54 @@ def settlement_ops(bench: Bench) -> None:
     )
     settle("dave", "executeSettlement: pay a credit (1 004 leaves)")
     bench.send("dave", "WeeklySettlement", "forwardFees", 0, label="forwardFees (deposits revenue)")
+    challenge_ops(bench, amounts[4:])
+
+
+def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
+    """Week 1: hour 5 commits alice −10 and bob +10 (among 1 000 other entries); the oracle
+    posts alice −100 / bob +100 (and the 1 000 zero leaves of `padding`); dave proves
+    alice's leaf is not the sum of her entries, which voids the root and pays him the bond."""
+    first = bench.deployment.genesis_hour + HOURS_PER_WEEK
+    trades = leaves.trades_hash([], [])
+    entries = [(bench.addr("alice"), -10 * TOKEN), (bench.addr("bob"), 10 * TOKEN)]
+    entries += [(str(Account.create().address), 0) for _ in padding]
+    entry_leaves = [leaves.entry_leaf(who, cash, 0, trades) for who, cash in entries]
+    tree = MerkleTree.from_leaves(entry_leaves)
+    for hour in range(first, first + HOURS_PER_WEEK):
+        root = tree.root if hour == first + 5 else b"\x01" * 32
+        bench.send(
+            "oracle",
+            "ClearingLedger",
+            "commitHour",
+            hour,
+            (b"\x01" * 32, b"\x01" * 32, root) + (1,) * 5,
+        )
+    inflated = [(bench.addr("alice"), -100 * TOKEN), (bench.addr("bob"), 100 * TOKEN)]
+    week = leaves.settlement_week(
+        1, inflated + padding, 0, hours={who: 1 << 5 for who, _ in inflated}
+    )
+    bench.send(
+        "oracle",
+        "WeeklySettlement",
+        "postSettlementRoot",
+        1,
+        week.root,
+        week.count,
+        week.total_credits,
+        week.total_debits,
+        week.fees,
+        label="postSettlementRoot",
+    )
+    evidence = [(first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))]
+    bench.send(
+        "dave",
+        "WeeklySettlement",
+        "challengeLeafSum",
+        1,
+        week.item(bench.addr("alice")).as_tuple(),
+        evidence,
+        label="challengeLeafSum: 1 hour, 1 002 entries (voids the root, slashes the bond)",
+    )
 
 
 def revenue_and_governance_ops(bench: Bench) -> None:

@@ -8,8 +8,16 @@ import {SortedTree} from "../libraries/SortedTree.sol";
 /// optimistically. The oracle posts the root of a sorted tree with one leaf per participant
 /// (key: its address; value: `MarketLeaves.settlementValue(amount, hours, creditsBefore,
 /// debitsBefore)`, amount in capacity-token wei, negative = the participant pays), the leaf
-/// count and the totals. A root becomes executable after the challenge window (extended by
-/// any time the market spends paused), during which the guardian may delete it.
+/// count and the totals, while the operator's bond ({IOracleBond}) holds its size. A root
+/// becomes executable after the challenge window (extended by any time the market spends
+/// paused). During the window anyone may prove the root wrong from the hourly entries
+/// committed in {IClearingLedger} (docs/settlement.md): a leaf that is not the sum of its
+/// participant's entries in the hours its bitmap names, a participant entry in an hour its
+/// bitmap leaves out, a participant with an entry in the week but no leaf, running sums that
+/// do not add up to the totals, or a malformed tree (two leaves for one participant among
+/// them). A proven fault deletes the root, pays the challenger from the bond and leaves the
+/// week unsettled until the oracle posts a correct root; the guardian may also delete a root
+/// in its window.
 ///
 /// Anyone executes a participant's leaf with its proof. A debit is pulled from the
 /// participant (allowance); a failed pull records the debt (the vault then refuses the
@@ -32,6 +40,24 @@ interface IWeeklySettlement {
     /// @notice Per-week record. Amounts in wei. `defaulted` is the outstanding debt of the
     /// week's defaulted leaves: collected + defaulted never exceeds totalDebits, and
     /// paidOut + feesForwarded never exceeds collected.
+    /// @notice What a challenge claims is wrong with a weekly root.
+    enum Fault {
+        LeafSum,
+        LeafHours,
+        MissingParticipant,
+        RunningSums,
+        Malformed
+    }
+
+    /// @notice A participant's entry leaf of hour `hour` (see {IClearingLedger}) with its proof.
+    struct HourEntry {
+        uint64 hour;
+        int256 cash;
+        uint256 fee;
+        bytes32 tradesHash;
+        bytes32[] proof;
+    }
+
     struct WeekRoot {
         bytes32 root;
         uint64 count;
@@ -74,6 +100,10 @@ interface IWeeklySettlement {
     error SettlementChallengeWindowOpen(uint64 week, uint64 executableAt);
     /// @notice The root can no longer be deleted: its challenge window ended at `executableAt`.
     error SettlementChallengeWindowOver(uint64 week, uint64 executableAt);
+    /// @notice The evidence does not show the claimed fault.
+    error SettlementNotAFault(uint64 week, Fault fault);
+    /// @notice The operator's bond holds less than its size: no root can be posted.
+    error SettlementOracleUnbonded(uint256 bonded, uint256 size);
     /// @notice The leaf is not in the week's tree, or its key is not a 20-byte address.
     error SettlementInvalidLeaf(uint64 week, uint256 index);
     /// @notice The participant's leaf executed earlier in this week differs from this one.
@@ -105,6 +135,10 @@ interface IWeeklySettlement {
         uint64 executableAt
     );
     event SettlementRootDeleted(uint64 indexed week, bytes32 root, address indexed guardian);
+    /// @notice A challenge proved the root wrong; `paid` wei of the bond went to `challenger`.
+    event SettlementRootVoided(
+        uint64 indexed week, bytes32 root, Fault fault, address indexed challenger, uint256 paid
+    );
     /// @notice `amount` was paid on `participant`'s credit; `paid` is its total so far.
     event SettlementPaid(uint64 indexed week, address indexed participant, uint256 amount, uint256 paid);
     event SettlementCollected(uint64 indexed week, address indexed participant, uint256 amount);
@@ -129,6 +163,32 @@ interface IWeeklySettlement {
     ) external;
     /// @notice Guardian only, during the challenge window: delete a posted root.
     function deleteSettlementRoot(uint64 week) external;
+
+    /// @notice Anyone, during the window: `leaf` is not the sum of its participant's cash in
+    /// the hours its bitmap names; `entries` are those entries, one per set bit, in hour order.
+    function challengeLeafSum(uint64 week, SortedTree.Item calldata leaf, HourEntry[] calldata entries) external;
+    /// @notice Anyone, during the window: `leaf`'s bitmap leaves out hour `entry.hour`, in which
+    /// its participant has `entry`; or (any `entry`) the bitmap sets a bit at or above 168.
+    function challengeLeafHours(uint64 week, SortedTree.Item calldata leaf, HourEntry calldata entry) external;
+    /// @notice Anyone, during the window: `participant` has `entry` in an hour of the week
+    /// and `absence` (the bracketing leaves, see {SortedTree-isAbsent}) proves it has no leaf.
+    function challengeMissingParticipant(
+        uint64 week,
+        address participant,
+        HourEntry calldata entry,
+        SortedTree.Item[] calldata absence
+    ) external;
+    /// @notice Anyone, during the window: the running sums are wrong. With `pair`, `a` and
+    /// `b` are adjacent leaves whose sums do not continue; without, `a` is the first leaf with
+    /// sums that are not zero, or the last whose sums do not end at the totals.
+    function challengeRunningSums(uint64 week, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external;
+    /// @notice Anyone, during the window: the tree is malformed. With `pair`, `a` and `b`
+    /// share an index, or are adjacent with keys not strictly increasing (one participant
+    /// twice); without, `a` has an index at or above the count, or a key that is not an
+    /// address, or a value that is not a settlement value.
+    function challengeMalformed(uint64 week, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external;
     /// @notice Anyone: settle one leaf (pull a debit; pay what is due on a credit).
     function executeSettlement(uint64 week, SortedTree.Item calldata leaf) external;
     /// @notice Anyone, after the grace period of a failed pull: take the debt from collateral.

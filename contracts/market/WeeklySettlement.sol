@@ -11,6 +11,8 @@ import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IRevenueDistributor} from "../interfaces/IRevenueDistributor.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
+import {IOracleBond} from "../interfaces/IOracleBond.sol";
+import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SettlementMath} from "../libraries/SettlementMath.sol";
 import {SortedTree} from "../libraries/SortedTree.sol";
 import {MarketAccess} from "./MarketAccess.sol";
@@ -28,6 +30,11 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     IERC20 private immutable _token;
     ICollateralVault private immutable _vault;
     IRevenueDistributor private immutable _distributor;
+    IOracleBond private immutable _bond;
+    /// @dev Hours in a week: a leaf's bitmap has one bit per hour.
+    uint256 private constant _WEEK_HOURS = 168;
+    /// @dev Bytes of a settlement leaf's value: four ABI words.
+    uint256 private constant _VALUE_BYTES = 128;
 
     mapping(uint64 week => WeekRoot) private _weeks;
     mapping(uint64 week => mapping(address participant => LeafRecord)) private _leaves;
@@ -44,7 +51,8 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         IClearingLedger ledger_,
         IERC20 token_,
         ICollateralVault vault_,
-        IRevenueDistributor distributor_
+        IRevenueDistributor distributor_,
+        IOracleBond bond_
     ) MarketAccess(parameters_) {
         if (address(ledger_) == address(0)) revert MarketZeroAddress("ledger");
         if (address(token_) == address(0)) revert MarketZeroAddress("token");
@@ -54,6 +62,8 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         _token = token_;
         _vault = vault_;
         _distributor = distributor_;
+        if (address(bond_) == address(0)) revert MarketZeroAddress("bond");
+        _bond = bond_;
     }
 
     /// @inheritdoc IWeeklySettlement
@@ -77,6 +87,9 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         }
         if (!SettlementMath.isBalanced(totalCredits, totalDebits, fees)) {
             revert SettlementNotBalanced(week, totalCredits, totalDebits, fees);
+        }
+        if (!_bond.isBonded()) {
+            revert SettlementOracleUnbonded(_bond.bonded(), _bond.size());
         }
         uint64 now_ = uint64(block.timestamp);
         _weeks[week] = WeekRoot({
@@ -111,6 +124,103 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         // Nothing can have been executed yet: execution needs the window to be over.
         delete _weeks[week];
         emit SettlementRootDeleted(week, root, msg.sender);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeLeafSum(uint64 week, SortedTree.Item calldata leaf, HourEntry[] calldata entries)
+        external
+        nonReentrant
+    {
+        WeekRoot storage w = _challengeable(week);
+        (address participant, int256 amount, uint256 hours_,,) = _leaf(w, week, leaf, Fault.LeafSum);
+        uint64 first = _firstHour(week);
+        int256 sum = 0;
+        uint256 used = 0;
+        for (uint256 h = 0; h < _WEEK_HOURS; ++h) {
+            if (hours_ & (uint256(1) << h) == 0) continue;
+            if (used == entries.length) revert SettlementNotAFault(week, Fault.LeafSum);
+            HourEntry calldata entry = entries[used++];
+            if (entry.hour != first + h || !_isEntryOf(participant, entry)) {
+                revert SettlementNotAFault(week, Fault.LeafSum);
+            }
+            sum += entry.cash;
+        }
+        if (used != entries.length || sum == amount) {
+            revert SettlementNotAFault(week, Fault.LeafSum);
+        }
+        _voidRoot(w, week, Fault.LeafSum);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeLeafHours(uint64 week, SortedTree.Item calldata leaf, HourEntry calldata entry)
+        external
+        nonReentrant
+    {
+        WeekRoot storage w = _challengeable(week);
+        (address participant,, uint256 hours_,,) = _leaf(w, week, leaf, Fault.LeafHours);
+        bool fault = hours_ >> _WEEK_HOURS != 0;
+        if (!fault) {
+            uint64 first = _firstHour(week);
+            bool inWeek = entry.hour >= first && entry.hour < first + _WEEK_HOURS;
+            fault = inWeek && hours_ & (uint256(1) << (entry.hour - first)) == 0 && _isEntryOf(participant, entry);
+        }
+        if (!fault) revert SettlementNotAFault(week, Fault.LeafHours);
+        _voidRoot(w, week, Fault.LeafHours);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeMissingParticipant(
+        uint64 week,
+        address participant,
+        HourEntry calldata entry,
+        SortedTree.Item[] calldata absence
+    ) external nonReentrant {
+        WeekRoot storage w = _challengeable(week);
+        uint64 first = _firstHour(week);
+        bool fault = entry.hour >= first && entry.hour < first + _WEEK_HOURS && _isEntryOf(participant, entry)
+            && SortedTree.isAbsent(w.root, w.count, MarketLeaves.participantKey(participant), absence);
+        if (!fault) revert SettlementNotAFault(week, Fault.MissingParticipant);
+        _voidRoot(w, week, Fault.MissingParticipant);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeRunningSums(uint64 week, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        nonReentrant
+    {
+        WeekRoot storage w = _challengeable(week);
+        (, int256 amountA,, uint256 creditsA, uint256 debitsA) = _leaf(w, week, a, Fault.RunningSums);
+        (uint256 creditsAfter, uint256 debitsAfter) = _after(amountA, creditsA, debitsA);
+        bool fault;
+        if (pair) {
+            if (!SortedTree.areAdjacent(w.root, w.count, a, b)) revert SettlementNotAFault(week, Fault.RunningSums);
+            (,,, uint256 creditsB, uint256 debitsB) = _leaf(w, week, b, Fault.RunningSums);
+            fault = creditsAfter != creditsB || debitsAfter != debitsB;
+        } else {
+            bool badFirst = a.index == 0 && (creditsA != 0 || debitsA != 0);
+            bool badLast =
+                a.index == w.count - 1 && (creditsAfter != w.totalCredits || debitsAfter != w.totalDebits);
+            fault = badFirst || badLast;
+        }
+        if (!fault) revert SettlementNotAFault(week, Fault.RunningSums);
+        _voidRoot(w, week, Fault.RunningSums);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeMalformed(uint64 week, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        nonReentrant
+    {
+        WeekRoot storage w = _challengeable(week);
+        bool fault;
+        if (pair) {
+            fault = SortedTree.isDuplicateIndex(w.root, a, b) || SortedTree.isUnsorted(w.root, w.count, a, b);
+        } else {
+            bool badShape = a.key.length != 20 || a.value.length != _VALUE_BYTES;
+            fault = SortedTree.isOutOfRange(w.root, w.count, a) || (badShape && SortedTree.proves(w.root, a));
+        }
+        if (!fault) revert SettlementNotAFault(week, Fault.Malformed);
+        _voidRoot(w, week, Fault.Malformed);
     }
 
     /// @inheritdoc IWeeklySettlement
@@ -378,6 +488,57 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (block.timestamp < executable) {
             revert SettlementChallengeWindowOpen(week, executable);
         }
+    }
+
+    /// @dev The week's root while it can still be challenged.
+    function _challengeable(uint64 week) private view returns (WeekRoot storage w) {
+        w = _weeks[week];
+        if (w.root == bytes32(0)) {
+            revert SettlementRootMissing(week);
+        }
+        uint64 executable = _executableAt(w);
+        if (block.timestamp >= executable) {
+            revert SettlementChallengeWindowOver(week, executable);
+        }
+    }
+
+    /// @dev Delete a root proven wrong and pay the challenger from the bond. Nothing of the
+    /// week can have been executed: execution needs the window to be over.
+    function _voidRoot(WeekRoot storage w, uint64 week, Fault fault) private {
+        bytes32 root = w.root;
+        delete _weeks[week];
+        uint256 paid = _bond.slash(msg.sender);
+        emit SettlementRootVoided(week, root, fault, msg.sender, paid);
+    }
+
+    /// @dev A well-formed member leaf of the week's root, decoded; else not a fault of `fault`.
+    function _leaf(WeekRoot storage w, uint64 week, SortedTree.Item calldata leaf, Fault fault)
+        private
+        view
+        returns (address participant, int256 amount, uint256 hours_, uint256 creditsBefore, uint256 debitsBefore)
+    {
+        bool wellFormed = leaf.key.length == 20 && leaf.value.length == _VALUE_BYTES;
+        if (!wellFormed || !SortedTree.isMember(w.root, w.count, leaf)) {
+            revert SettlementNotAFault(week, fault);
+        }
+        participant = address(bytes20(leaf.key));
+        (amount, hours_, creditsBefore, debitsBefore) = abi.decode(leaf.value, (int256, uint256, uint256, uint256));
+    }
+
+    /// @dev Running sums after a leaf: its amount added to the credits or the debits.
+    function _after(int256 amount, uint256 credits, uint256 debits) private pure returns (uint256, uint256) {
+        if (amount > 0) return (credits + SafeCast.toUint256(amount), debits);
+        return (credits, debits + SafeCast.toUint256(-amount));
+    }
+
+    /// @dev True when `entry` is the participant's entry leaf committed for its hour.
+    function _isEntryOf(address participant, HourEntry calldata entry) private view returns (bool) {
+        return _ledger.verifyEntry(entry.hour, participant, entry.cash, entry.fee, entry.tradesHash, entry.proof);
+    }
+
+    /// @dev The first hour of `week`.
+    function _firstHour(uint64 week) private view returns (uint64) {
+        return _ledger.genesisHour() + uint64(_WEEK_HOURS) * week;
     }
 
     /// @dev End of the challenge window, extended by the time paused since posting.

@@ -7,6 +7,8 @@ import {IWeeklySettlement} from "../interfaces/IWeeklySettlement.sol";
 import {ClearingLedger} from "../market/ClearingLedger.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 import {TreeBuilder} from "./utils/TreeBuilder.sol";
+import {MarketLeaves} from "../libraries/MarketLeaves.sol";
+import {SortedTree} from "../libraries/SortedTree.sol";
 
 /// @notice The attacks of the settlement review (docs/threat-model.md), each written so that
 /// it fails while the attack works and passes once the contracts stop it. Every one of them
@@ -89,6 +91,47 @@ contract AttacksTest is MarketFixture {
         // Week 0's creditor now receives what the credit paid down: half of its 100.
         settlement.executeSettlement(0, t0.items[0]);
         assertEq(token.balanceOf(CREDITOR), 1_050e18, "week 0's creditor is paid what was recovered");
+    }
+
+    // 2. A compromised oracle key inflates a weekly leaf ------------------------------------
+    /// @dev Week 1: hour 173 committed VICTIM −10 and CREDITOR +10. The oracle posts VICTIM
+    /// −500 / CREDITOR +500 (the right hour bit). VICTIM proves the sum wrong in the window.
+    function test_attack2_inflatedWeeklyLeafIsChallengedAndTheBondSlashed() public {
+        (IWeeklySettlement.HourEntry memory ec, IWeeklySettlement.HourEntry memory ev) =
+            _commitWeekWithEntries(168, 173, CREDITOR, 10e18, VICTIM, -10e18);
+        _approveSettlement(VICTIM);
+        (address[] memory who, int256[] memory amounts) = _pair(CREDITOR, 500e18, VICTIM, -500e18);
+        uint256[] memory bits = new uint256[](2);
+        (bits[0], bits[1]) = (1 << 5, 1 << 5);
+        (TreeBuilder.Tree memory t, uint256 credits, uint256 debits) = _weekTreeHours(who, amounts, bits);
+        vm.prank(ORACLE);
+        settlement.postSettlementRoot(1, TreeBuilder.root(t), 2, credits, debits, 0);
+
+        // The honest creditor's own leaf is not a fault: 10 is not 500 for it either, but a
+        // wrong claim (its entry as VICTIM's) is refused.
+        IWeeklySettlement.HourEntry[] memory evidence = new IWeeklySettlement.HourEntry[](1);
+        evidence[0] = ec;
+        vm.expectRevert(
+            abi.encodeWithSelector(IWeeklySettlement.SettlementNotAFault.selector, 1, IWeeklySettlement.Fault.LeafSum)
+        );
+        settlement.challengeLeafSum(1, t.items[1], evidence);
+
+        evidence[0] = ev;
+        uint256 before = token.balanceOf(VICTIM);
+        vm.prank(VICTIM);
+        settlement.challengeLeafSum(1, t.items[1], evidence);
+        assertEq(token.balanceOf(VICTIM), before + BOND, "the challenger is paid the bond");
+        assertEq(bond.bonded(), 0, "the bond is slashed");
+        assertTrue(settlement.weekRoot(1).root == bytes32(0), "the root is void");
+
+        vm.warp(block.timestamp + CHALLENGE);
+        vm.expectRevert(abi.encodeWithSelector(IWeeklySettlement.SettlementRootMissing.selector, 1));
+        settlement.executeSettlement(1, t.items[1]);
+        assertEq(token.balanceOf(VICTIM), before + BOND, "the victim is never debited");
+        // An unbonded oracle cannot post again until the operator restakes.
+        vm.prank(ORACLE);
+        vm.expectRevert(abi.encodeWithSelector(IWeeklySettlement.SettlementOracleUnbonded.selector, 0, BOND));
+        settlement.postSettlementRoot(1, TreeBuilder.root(t), 2, credits, debits, 0);
     }
 
     // 3. One block of holding earns a whole revenue epoch ---------------------------------
@@ -186,6 +229,26 @@ contract AttacksTest is MarketFixture {
         (TreeBuilder.Tree memory t,,) = _weekTree(who, amounts);
         settlement.executeSettlement(0, t.items[1]);
         assertEq(settlement.debtOf(DEBTOR), 0, "cured");
+    }
+
+    // 7. Two leaves for one participant: a credit executed first dodges the debit ---------
+    function test_attack7_twoLeavesForOneParticipantAreChallengedAsMalformed() public {
+        bytes[] memory keys = new bytes[](3);
+        bytes[] memory values = new bytes[](3);
+        (keys[0], values[0]) = (MarketLeaves.participantKey(CREDITOR), MarketLeaves.settlementValue(150e18, 0, 0, 0));
+        (keys[1], values[1]) = (MarketLeaves.participantKey(DEBTOR), MarketLeaves.settlementValue(50e18, 0, 150e18, 0));
+        (keys[2], values[2]) =
+            (MarketLeaves.participantKey(DEBTOR), MarketLeaves.settlementValue(-200e18, 0, 200e18, 0));
+        SortedTree.Item[] memory raw = new SortedTree.Item[](3);
+        for (uint256 i = 0; i < 3; ++i) raw[i] = SortedTree.Item(i, keys[i], values[i], new bytes32[](0));
+        TreeBuilder.Tree memory t = TreeBuilder.buildRaw(raw);
+        vm.prank(ORACLE);
+        settlement.postSettlementRoot(0, TreeBuilder.root(t), 3, 200e18, 200e18, 0);
+        // Adjacent leaves 1 and 2 name the same participant: keys not strictly increasing.
+        vm.prank(CREDITOR2);
+        settlement.challengeMalformed(0, t.items[1], t.items[2], true);
+        assertTrue(settlement.weekRoot(0).root == bytes32(0), "the root is void");
+        assertEq(token.balanceOf(CREDITOR2), 1_000e18 + BOND, "the challenger is paid the bond");
     }
 
     // 8. commitHour accepts hours in the future -------------------------------------------

@@ -71,6 +71,10 @@ def market_deployment(
         w3, compiled, deployment, market_keys, make_clients(rpc_url, market_keys, compiled)
     )
     market.commit_hours(HOURS_PER_WEEK)
+    size = market.view("OracleBond", "size")
+    market.mint("oracle", size)  # the operator stakes the oracle's bond
+    market.send("oracle", "CapacityToken", "approve", deployment.addresses["OracleBond"], size)
+    market.send("oracle", "OracleBond", "stake", size)
     for who in PARTICIPANTS:
         market.mint(who, 1_000 * TOKEN)
     return deployment

@@ -51,6 +51,7 @@ class Profile:
     challenge_window_s: int
     grace_period_s: int
     revenue_epoch_s: int
+    oracle_bond: int
 
 
 PROFILES: dict[str, Profile] = {
@@ -71,6 +72,7 @@ PROFILES: dict[str, Profile] = {
         challenge_window_s=120,
         grace_period_s=24 * SECONDS_PER_HOUR,
         revenue_epoch_s=SECONDS_PER_HOUR,
+        oracle_bond=1_000 * WAD,
     ),
     # Defaults in the range of live OpenZeppelin-governor DAOs: 1-day delay and 1-week
     # vote (7 200 and 50 400 blocks of 12 s), 2-day timelock, 4 % quorum, 0.1 % of
@@ -90,6 +92,7 @@ PROFILES: dict[str, Profile] = {
         challenge_window_s=24 * SECONDS_PER_HOUR,
         grace_period_s=24 * SECONDS_PER_HOUR,
         revenue_epoch_s=7 * 24 * SECONDS_PER_HOUR,
+        oracle_bond=100_000 * WAD,
     ),
 }
 
@@ -265,6 +268,7 @@ def _deploy_contracts(
     deploy("OrderRegistry")
     vault = deploy("CollateralVault", me, params, capacity)
     distributor = deploy("RevenueDistributor", params, capacity, token)
-    deploy("WeeklySettlement", params, ledger, capacity, vault, distributor)
+    bond = deploy("OracleBond", me, capacity, profile.oracle_bond)
+    deploy("WeeklySettlement", params, ledger, capacity, vault, distributor, bond)
     deploy("CapacityAuction", params, capacity)
     return addresses, gas

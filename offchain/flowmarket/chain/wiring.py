@@ -21,8 +21,9 @@ DEFAULT_ADMIN_ROLE = bytes(32)
 # (contract, role getter, grantee contract)
 ROLE_GRANTS: tuple[tuple[str, str, str], ...] = (
     ("CollateralVault", "SETTLEMENT_ROLE", "WeeklySettlement"),
+    ("OracleBond", "SLASHER_ROLE", "WeeklySettlement"),
 )
-ADMINISTERED = ("CollateralVault", "CapacityToken", "MarketTimelock")
+ADMINISTERED = ("CollateralVault", "CapacityToken", "OracleBond", "MarketTimelock")
 
 
 def wire_roles(

@@ -15,6 +15,7 @@ from typing import Any
 
 from web3 import Web3
 
+from flowmarket.chain.bond import bond_size, stake_bond
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
@@ -120,8 +121,9 @@ def fund_cast(
     collateral: int,
 ) -> Cast:
     """ETH, capacity tokens (minted by the genesis supplier), `collateral` wei in the vault
-    (and twice that free) and allowances for every wallet; returns the cast with a client
-    per wallet (and "deployer", which only pays for the ETH)."""
+    (and twice that free) and allowances for every wallet, and the oracle's bond staked by
+    the operator; returns the cast with a client per wallet (and "deployer", which only
+    pays for the ETH)."""
     deployer = ChainClient(
         rpc_url,
         settings.deployer_key,
@@ -146,4 +148,11 @@ def fund_cast(
         cast.send(who, "CapacityToken", "approve", addresses["CollateralVault"], collateral)
         cast.send(who, "CollateralVault", "deposit", collateral)
         cast.send(who, "CapacityToken", "approve", addresses["WeeklySettlement"], MAX_ALLOWANCE)
+    # The operator stakes the oracle's bond (its governed size), minted by the supplier.
+    operator = ChainClient(
+        rpc_url, settings.oracle_key, artifacts=artifacts.values(), timeout_s=settings.tx_timeout_s
+    )
+    size = bond_size(operator, artifacts, deployment)
+    cast.send(supplier, "CapacityToken", "mint", operator.address, size)
+    stake_bond(operator, artifacts, deployment, size)
     return cast

@@ -28,6 +28,7 @@ from web3.contract import Contract
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database, session_secret
+from flowmarket.chain.bond import fund_and_stake_bond
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
@@ -61,12 +62,13 @@ def address(who: str) -> str:
 def deploy_state(
     settings: Settings, compiled: ArtifactSet, rpc_url: str, state: Path
 ) -> Deployment:
-    """Deploy the demo profile with genesis hour GENESIS into `state`."""
+    """Deploy the demo profile with genesis hour GENESIS into `state`; the oracle's bond
+    is staked."""
     local = replace(settings, state_dir=state, rpc_url=rpc_url)
     # The governance tokens stay with the treasury (these tests never vote); "supplier"
     # mints capacity.
     genesis = Genesis({TREASURY: 1_000_000 * TOKEN}, suppliers=(address("supplier"),))
-    return deploy_market(
+    deployment = deploy_market(
         local,
         compiled,
         rpc_url=rpc_url,
@@ -74,6 +76,10 @@ def deploy_state(
         genesis=genesis,
         genesis_hour=GENESIS,
     )
+    fund_and_stake_bond(
+        rpc_url, compiled, deployment, supplier_key=KEYS["supplier"], operator_key=KEYS["oracle"]
+    )
+    return deployment
 
 
 @dataclass

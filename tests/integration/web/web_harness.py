@@ -31,6 +31,7 @@ from web3.contract import Contract
 
 from flowmarket.backend.serve import build_app, open_database
 from flowmarket.catalogue import load_spec, parse_name, products_at
+from flowmarket.chain.bond import fund_and_stake_bond
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
@@ -237,6 +238,13 @@ def open_web_market(
         profile=get_profile("demo"),
         genesis=genesis,
         genesis_hour=hour,
+    )
+    fund_and_stake_bond(
+        settings.rpc_url,
+        compiled,
+        deployment,
+        supplier_key=keys["supplier"],
+        operator_key=keys["oracle"],
     )
     engine = open_database(settings.effective_database_url)
     catalogue = [
