@@ -32,6 +32,7 @@ EXPECTED_CONTRACTS = {
     "RevenueDistributor",
     "WeeklySettlement",
     "CapacityAuction",
+    "OracleBond",
 }
 
 
@@ -76,7 +77,7 @@ def test_production_deploy_allocates_the_genesis_and_leaves_the_deployer_without
         return w3.eth.contract(address=deployment.addresses[name], abi=compiled[name].abi)
 
     timelock = deployment.addresses["MarketTimelock"]
-    for name in ("MarketTimelock", "CapacityToken", "CollateralVault"):
+    for name in ("MarketTimelock", "CapacityToken", "CollateralVault", "OracleBond"):
         functions = contract(name).functions
         assert functions.hasRole(DEFAULT_ADMIN_ROLE, timelock).call()
         assert not functions.hasRole(DEFAULT_ADMIN_ROLE, deployer).call()
@@ -89,6 +90,10 @@ def test_production_deploy_allocates_the_genesis_and_leaves_the_deployer_without
     supplier = contract("CapacityToken").functions.SUPPLIER_ROLE().call()
     assert not contract("CapacityToken").functions.hasRole(supplier, deployer).call()
     assert contract("CapacityToken").functions.hasRole(supplier, SUPPLIER).call()
+    bond = contract("OracleBond").functions
+    settlement = deployment.addresses["WeeklySettlement"]
+    assert bond.hasRole(bond.SLASHER_ROLE().call(), settlement).call()
+    assert (bond.size().call(), bond.bonded().call()) == (100_000 * 10**18, 0)
     assert deployment.oracle == Account.from_key(load_settings().oracle_key).address
     token = contract("GovernanceToken").functions
     assert token.balanceOf(deployer).call() == 0
