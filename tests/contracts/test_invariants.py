@@ -45,7 +45,13 @@ GRACE_S = 24 * 3600
 CHALLENGE_S = 120
 FIRST_REQUIREMENTS_HOUR = 400_000  # a closed Unix hour; each example counts up from it
 HOLDERS = (*PARTICIPANTS, "deployer", "oracle", "supplier")
-CONTRACT_HOLDERS = ("CollateralVault", "WeeklySettlement", "RevenueDistributor", "MarketTimelock")
+CONTRACT_HOLDERS = (
+    "CollateralVault",
+    "WeeklySettlement",
+    "RevenueDistributor",
+    "MarketTimelock",
+    "OracleBond",
+)
 ACTORS = ("alice", "bob")
 # Examples per machine by Hypothesis profile (tests/conftest.py): CI runs the fixed-seed
 # `ci` set, `deep` a hundred times as many fresh random ones. Each example is ~40
