@@ -29,6 +29,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from flowmarket.backend.serve import build_app, open_database
+from flowmarket.chain.bond import fund_and_stake_bond
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
@@ -187,6 +188,9 @@ def open_journey(
     )
     deployment = deploy_market(
         settings, compiled, rpc_url=rpc_url, profile=profile, genesis=genesis, genesis_hour=hour
+    )
+    fund_and_stake_bond(  # the operator stakes the oracle's bond before any weekly root
+        rpc_url, compiled, deployment, supplier_key=KEYS["supplier"], operator_key=KEYS["oracle"]
     )
     engine = open_database(settings.effective_database_url)
     with Session(engine) as session:
