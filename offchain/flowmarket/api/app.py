@@ -22,6 +22,7 @@ from flowmarket.api.routes_private import router as private_router
 from flowmarket.api.routes_public import router as public_router
 from flowmarket.api.routes_settlement import router as settlement_router
 from flowmarket.api.routes_usage import router as usage_router
+from flowmarket.api.rules import MarketRules
 from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.signing import Domain
 
@@ -51,10 +52,13 @@ def create_app(
     login_domain: str = "flowmarket.local",
     auctions: AuctionBackend | None = None,
     proofs: SettlementProofs | None = None,
+    rules: MarketRules | None = None,
 ) -> FastAPI:
     """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens;
     auctions: the primary auctions' storage (the auction routes answer 404 without);
-    proofs: the published settlement leaves and requirement proofs (404 without)."""
+    proofs: the published settlement leaves and requirement proofs (404 without);
+    rules: the chain's order limits, collateral parameters and collateral for intake's
+    economic checks (`economics`; `flowmarket serve` always gives them)."""
     limits = limits or ApiLimits()
     app = FastAPI(title="flowmarket", version="1", description=DESCRIPTION)
     app.state.context = ApiContext.build(
@@ -65,6 +69,7 @@ def create_app(
         clock=clock,
         token_secret=token_secret,
         login_domain=login_domain,
+        rules=rules,
     )
     app.state.auctions = auctions
     app.state.proofs = proofs

@@ -24,6 +24,7 @@ from flowmarket.api.schemas import (
     TradeOut,
 )
 from flowmarket.api.usage_schemas import DeliveryHourOut, MyUsageOut
+from flowmarket.order_limits import OpenBook
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import UsageReportMessage
 
@@ -45,6 +46,10 @@ class MarketBackend(Protocol):
         self, participant: str, order_hash: str, open_hour: int
     ) -> tuple[OrderOut | None, int, int]:
         """(the stored order with this id or None, min_valid_nonce, open orders) at once."""
+        ...
+
+    def open_book(self, participant: str, open_hour: int) -> OpenBook:
+        """The participant's open orders, position, expected position and last prices."""
         ...
 
     def store_order(

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 from flowmarket.api.auth import verify_token
 from flowmarket.api.backend import MarketBackend
 from flowmarket.api.limits import ApiLimits, RateLimiter
+from flowmarket.api.rules import MarketRules
 from flowmarket.api.schemas import ReceiptOut
 from flowmarket.errors import AuthenticationFailed
 from flowmarket.signing import Domain, ReceiptMessage, sign
@@ -29,6 +30,7 @@ class ApiContext:
     token_secret: bytes
     rate_limiter: RateLimiter
     login_domain: str
+    rules: MarketRules | None = None  # the chain's economics; None: syntactic limits only
 
     @classmethod
     def build(
@@ -41,6 +43,7 @@ class ApiContext:
         clock: Callable[[], float],
         token_secret: bytes,
         login_domain: str,
+        rules: MarketRules | None = None,
     ) -> ApiContext:
         return cls(
             backend=backend,
@@ -51,6 +54,7 @@ class ApiContext:
             token_secret=token_secret,
             rate_limiter=RateLimiter(limits.max_requests_per_minute),
             login_domain=login_domain,
+            rules=rules,
         )
 
     def receipt(

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from flowmarket.api.context import ApiContext, Context
+from flowmarket.api.economics import check_economics
 from flowmarket.api.intake import verify_cancel, verify_order
 from flowmarket.api.schemas import (
     HASH_RE,
@@ -110,6 +111,7 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
             "order", f"participant has {limit} open orders, the limit; cancel some first"
         )
     cancel_receipt = None
+    old: OrderOut | None = None
     if order.replaces is not None:
         old = _replaced(context, order, hour)
         if old is None:
@@ -117,6 +119,10 @@ def _submit(context: ApiContext, body: SignedOrderIn) -> OrderAccepted:
             if stored_copy is not None:
                 return stored_copy
             raise Conflict("order.replaces", f"order {order.replaces} is no longer open")
+    if context.rules is not None:
+        book = backend.open_book(order.participant, hour)
+        check_economics(order, book=book, rules=context.rules)
+    if old is not None:
         cancel_receipt = context.receipt(
             order_hash=old.order_hash,
             participant=old.participant,

@@ -251,8 +251,8 @@ class LazyChainView:
         return self._get().deposit_plan(address, amount)
 
 
-def chain_view_from_settings(settings: Settings) -> LazyChainView:
-    """The view `flowmarket serve` mounts: deployment file + artifacts + the node."""
+def chain_connector(settings: Settings) -> Callable[[], ChainMarketView]:
+    """Connects to the market of the deployment file through the settings' node."""
 
     def connect() -> ChainMarketView:
         deployment = load_deployment(settings)
@@ -260,4 +260,9 @@ def chain_view_from_settings(settings: Settings) -> LazyChainView:
             resolve_rpc_url(settings), deployment, load_artifacts(settings), settings.state_dir
         )
 
-    return LazyChainView(connect)
+    return connect
+
+
+def chain_view_from_settings(settings: Settings) -> LazyChainView:
+    """The view `flowmarket serve` mounts: deployment file + artifacts + the node."""
+    return LazyChainView(chain_connector(settings))

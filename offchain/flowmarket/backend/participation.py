@@ -22,12 +22,13 @@ from flowmarket.api.schemas import (
     SettlementOut,
     TradeOut,
 )
-from flowmarket.backend import published
+from flowmarket.backend import published, risk
 from flowmarket.backend.expected_positions import ExpectedPositionsSql
 from flowmarket.backend.usage import UsageReadSql, UsageSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
+from flowmarket.order_limits import OpenBook
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import product_id
 from flowmarket.states import OrderStatus
@@ -59,6 +60,7 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._names: tuple[float, frozenset[str]] | None = None
+        self._books = risk.OpenBookReader()
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -113,6 +115,10 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql):
                 session, participant=participant, open_from_hour=open_hour, min_nonce=floor
             )
             return existing, floor, count
+
+    def open_book(self, participant: str, open_hour: int) -> OpenBook:
+        with self._session() as session:
+            return self._books.read(session, participant=participant, open_hour=open_hour)
 
     def store_order(
         self,

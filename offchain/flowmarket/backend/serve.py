@@ -16,7 +16,8 @@ from sqlmodel import Session
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.auctions import SqlAuctions
-from flowmarket.backend.governance_view import chain_view_from_settings
+from flowmarket.backend.chain_rules import ChainRules
+from flowmarket.backend.governance_view import chain_connector, chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.chain.deploy import load_deployment
@@ -125,6 +126,7 @@ def build_app(
         login_domain=f"{settings.api_host}:{settings.api_port}",
         auctions=SqlAuctions(engine),
         proofs=StoredProofs(engine, settings.state_dir),
+        rules=ChainRules(chain_connector(settings)),
     )
     mount_web(app, chain=chain_view_from_settings(settings))
     return app

@@ -177,6 +177,38 @@ def count_open_orders(
     return int(session.exec(query).one())
 
 
+def open_order_hashes(
+    session: Session, *, participant: str, open_from_hour: int, min_nonce: int
+) -> list[str]:
+    """The participant's open orders: uncancelled, still covering `open_from_hour`,
+    nonce ≥ `min_nonce`; their hashes (all of them, oldest first)."""
+    t = table_of(Order).c
+    query = (
+        sa_select(t.order_hash)
+        .where(
+            t.participant == participant,
+            t.cancelled_at.is_(None),
+            t.until_hour >= open_from_hour,
+            t.nonce >= min_nonce,
+        )
+        .order_by(t.accepted_at, t.order_hash)
+    )
+    return [row[0] for row in session.connection().execute(query)]
+
+
+def order_curves(
+    session: Session, *, order_hashes: Sequence[str]
+) -> list[tuple[str, dict[str, float], list[list[float]]]]:
+    """(order_hash, portfolio, curve) of the stored orders among `order_hashes`."""
+    t = table_of(Order).c
+    out: list[tuple[str, dict[str, float], list[list[float]]]] = []
+    for start in range(0, len(order_hashes), 500):  # well below SQLite's parameter limit
+        chunk = order_hashes[start : start + 500]
+        query = sa_select(t.order_hash, t.portfolio, t.curve).where(t.order_hash.in_(chunk))
+        out += [(row[0], row[1], row[2]) for row in session.connection().execute(query)]
+    return out
+
+
 def standing_orders(
     session: Session, *, hour: int, close: float | None = None
 ) -> list[SignedOrder]:

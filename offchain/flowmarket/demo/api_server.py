@@ -21,6 +21,8 @@ from sqlalchemy import Engine
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.auctions import SqlAuctions
+from flowmarket.backend.chain_rules import ChainRules
+from flowmarket.backend.governance_view import chain_connector
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import api_limits, session_secret
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
@@ -81,6 +83,7 @@ class ApiServer:
             limits=api_limits(self.settings),
             clock=self.clock,
             auctions=SqlAuctions(self.engine),
+            rules=ChainRules(chain_connector(self.settings)),
         )
         self.port = self.port or free_port()
         config = uvicorn.Config(

@@ -8,6 +8,7 @@ from typing import Any
 
 from flowmarket.collateral import CollateralParams
 from flowmarket.oracle.context import OracleContext
+from flowmarket.order_limits import OrderLimits
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class ParticipantChainState:
 
 def fee_bps(ctx: OracleContext) -> int:
     return int(ctx.market.client.call(ctx.contract("MarketParameters").functions.feeBps()))
+
+
+def order_limits(ctx: OracleContext) -> OrderLimits:
+    raw = ctx.market.client.call(ctx.contract("MarketParameters").functions.orderLimits())
+    return OrderLimits.from_chain(raw)
 
 
 def collateral_params(ctx: OracleContext) -> CollateralParams:

@@ -2,6 +2,9 @@
 
 At the close of hour h the orders standing then (`orders_repo.standing_orders`) are
 read; orders below the participant's on-chain `OrderRegistry.minNonce` are dropped;
+orders beyond the governed order limits, or whose worst case their participant's
+collateral cannot back, are left out with the reason (`screen`, stored as
+`OrderExclusion` rows with the journal);
 each participant's requirement is computed from its position, its reported expected
 position, last hour's prices and the governed parameters, plus the cash it owes and has
 not settled (`requirements.owed_after`), and compared with its collateral in the vault;
@@ -25,15 +28,16 @@ from flowmarket.collateral import (
     cut_orders,
     requirement,
 )
-from flowmarket.db import oracle_repo, orders_repo, results_repo
-from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.db import exclusions_repo, oracle_repo, orders_repo, results_repo
+from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
+from flowmarket.oracle.screen import Books, Screened, screen_orders
 from flowmarket.orders import engine_order, orders_document
-from flowmarket.states import CollateralStatus, JournalStep
+from flowmarket.states import CollateralStatus, Exclusion, JournalStep
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
@@ -55,10 +59,10 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         hour=hour,
     )
     owed = owed_after(ctx, hour - 1)
+    limits = ctx.rpc(lambda: chain_state.order_limits(ctx), what="read order limits", hour=hour)
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
     kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)
     dropped = sorted(row.order_hash for row in rows if row.order_hash not in kept_hashes)
-    document = orders_document(kept, hour=hour)
     collateral = {
         p: _state(
             p,
@@ -70,6 +74,14 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         for p in participants
     }
     cut = {p: positions[p] for p, state in collateral.items() if state.must_cut}
+    books = Books(
+        requirements={p: state.requirement for p, state in collateral.items()},
+        collateral={p: states[p].collateral for p in participants},
+        prices=prices,
+        exempt=frozenset(cut),
+    )
+    screened = screen_orders(kept, limits=limits, params=params, books=books)
+    document = orders_document(screened.kept, hour=hour)
     engine_doc, changes = cut_orders(
         {"products": document["products"], "orders": [engine_order(o) for o in document["orders"]]},
         cut=cut,
@@ -89,12 +101,22 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
             "participants": {p: _state_json(s) for p, s in collateral.items()},
             "cut_orders": changes,
             "dropped_by_min_nonce": dropped,
+            "excluded": {h: {"stage": s, "reason": r} for h, (s, r) in screened.excluded.items()},
         },
         updated_at=time.time(),
     )
     with ctx.session() as session:
         session.add(row)
+        session.add_all(_exclusions(hour, screened, {r.order_hash: r.participant for r in rows}))
         session.commit()
+    if screened.excluded:
+        ctx.alert(
+            "orders-excluded",
+            f"hour {hour}: {len(screened.excluded)} standing order(s) left out by the order "
+            f"limits or their participant's collateral, e.g. {next(iter(screened.excluded))}: "
+            f"{next(iter(screened.excluded.values()))[1]}",
+            hour=hour,
+        )
     for state in collateral.values():
         if state.state != CollateralStatus.OK:
             ctx.alert(
@@ -104,6 +126,14 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
                 hour=hour,
             )
     return row
+
+
+def _exclusions(hour: int, screened: Screened, owners: dict[str, str]) -> list[OrderExclusion]:
+    rows: list[OrderExclusion] = []
+    for stage in Exclusion:
+        reasons = {h: r for h, (s, r) in screened.excluded.items() if s == stage}
+        rows += exclusions_repo.exclusion_rows(hour, stage=stage, reasons=reasons, owners=owners)
+    return rows
 
 
 def _state(

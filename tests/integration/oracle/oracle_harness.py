@@ -213,6 +213,19 @@ class OracleWorld:
             orders_repo.insert_order(session, order=row)
         return order_hash
 
+    def govern(self, function: str, *args: Any) -> None:
+        """Call a MarketParameters setter as the timelock (impersonated on the dev node),
+        as an executed governance proposal would."""
+        timelock = self.deployment.addresses["MarketTimelock"]
+        provider = self.w3.provider
+        provider.make_request("hardhat_impersonateAccount", [timelock])  # type: ignore[arg-type]
+        provider.make_request("hardhat_setBalance", [timelock, hex(10**20)])  # type: ignore[arg-type]
+        try:
+            call = getattr(self.contract("MarketParameters").functions, function)(*args)
+            self.w3.eth.wait_for_transaction_receipt(call.transact({"from": timelock}))
+        finally:
+            provider.make_request("hardhat_stopImpersonatingAccount", [timelock])  # type: ignore[arg-type]
+
     def advance(self, seconds: int) -> None:
         self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
         self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]

@@ -11,6 +11,18 @@ from flowmarket.db import oracle_repo
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 
+# Margins governance raises after the first hour (basis points): initial 100 %, deviation
+# 100 %, warning 20 %. Alice's position of ~4.4 GB/h of premium at ~4.7 tokens/GB then
+# requires ~41 tokens, more than the 25 she holds.
+RAISED_MARGINS = (10_000, 10_000, 2_000)
+
+
+def below_after_governance(world: OracleWorld) -> None:
+    """Alice deposits 25 tokens: enough for the worst case of her first buy order (6 GB/h
+    at up to 12 tokens/GB: 72 tokens of exposure × 30 % margins = 21.6 tokens), not for
+    her position once governance raises the margins."""
+    world.fund("alice", collateral=25 * TOKEN)
+
 
 def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_away(
     world: OracleWorld,
@@ -23,13 +35,16 @@ def test_a_participant_below_its_requirement_can_trade_towards_balance_but_not_a
     )
     world.place("carol", {"premium": 1.0}, [(0.0, 30.0), (10.0, 5.0)], from_hour=GENESIS + 1)
     world.fund("bob", collateral=1_000 * TOKEN)
-    world.fund("carol", collateral=1_000 * TOKEN)  # alice deposits nothing
+    world.fund("carol", collateral=1_000 * TOKEN)
+    below_after_governance(world)
     oracle = open_oracle(world.settings, world.engine)
 
-    oracle.tick(limit=2)
+    oracle.tick(limit=1)
+    world.govern("setCollateralParams", RAISED_MARGINS)
+    oracle.tick(limit=1)
 
     first = world.publication(GENESIS)["result"]["participants"][alice]["trades"]["premium"]
-    assert first > 1.0  # bought while it had no position (requirement 0)
+    assert first > 1.0  # bought while its collateral backed the order's worst case
     assert world.posted_requirement("alice") > 0
     with Session(world.engine) as session:
         journal = oracle_repo.journal_hour(session, hour=GENESIS + 1)
@@ -56,7 +71,11 @@ def test_the_published_order_set_is_the_cut_book_and_re_clears_to_the_committed_
     world.place("carol", {"premium": 1.0}, [(0.0, 30.0), (10.0, 5.0)], from_hour=GENESIS + 1)
     world.fund("bob", collateral=1_000 * TOKEN)
     world.fund("carol", collateral=1_000 * TOKEN)
-    open_oracle(world.settings, world.engine).tick(limit=2)
+    below_after_governance(world)
+    oracle = open_oracle(world.settings, world.engine)
+    oracle.tick(limit=1)
+    world.govern("setCollateralParams", RAISED_MARGINS)
+    oracle.tick(limit=1)
 
     hour = GENESIS + 1
     published = api(world).get(f"/v1/hours/{hour}/orders").json()

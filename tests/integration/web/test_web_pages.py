@@ -42,6 +42,9 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     page.click("#signin-button")
     page.wait_for_selector("text=Signed in as")
 
+    # Collateral that backs the order's worst case: 3 GB/h at up to 30 tokens/GB is 90
+    # tokens an hour, 30 % of it (the demo profile's margins) 27 tokens.
+    web_market.deposit("alice", 27 * TOKEN)
     page.fill("#portfolio [name=product]", product)
     page.fill("#portfolio [name=weight]", "1")
     quantities = page.locator("#curve [name=quantity]")
@@ -104,25 +107,22 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
 def test_collateral_below_the_warning_buffer_is_flagged_on_the_participant_page(
     page: Any, web_market: WebMarket, wallet: DevWallet
 ) -> None:
-    assert wallet.address == web_market.address("alice")
-    web_market.send(
-        "alice",
-        "CapacityToken",
-        "approve",
-        web_market.deployment.addresses["CollateralVault"],
-        50 * TOKEN,
-    )
-    web_market.send("alice", "CollateralVault", "deposit", 50 * TOKEN)
-    web_market.post_requirement("alice", 45 * TOKEN)
+    alice = wallet.address
+    assert alice == web_market.address("alice")
+    web_market.deposit("alice", 50 * TOKEN)
+    held = web_market.view("CollateralVault", "collateralOf", alice)  # and what she had
+    required = held - 5 * TOKEN  # excess 5 tokens, below the 20 % warning buffer
+    web_market.post_requirement("alice", required)
     page.goto(f"{web_market.url}/participant")
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")
     page.wait_for_selector("#collateral .notice.warning")
     text = page.text_content("#collateral") or ""
-    assert "50 capacity tokens" in text and "45 capacity tokens" in text
+    assert f"{held / TOKEN:g} capacity tokens" in text
+    assert f"{required / TOKEN:g} capacity tokens" in text
     assert "below the warning trigger" in text
     screenshot(page, "participant-collateral-warning")
-    web_market.post_requirement("alice", 60 * TOKEN)
+    web_market.post_requirement("alice", held + TOKEN)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")

@@ -88,6 +88,14 @@ class WebMarket:
         target = client.contract(self.compiled[contract], self.deployment.addresses[contract])
         client.transact(getattr(target.functions, function)(*args))
 
+    def deposit(self, who: str, amount: int) -> None:
+        """Mint `amount` wei to `who` and deposit it as collateral (orders need collateral
+        that backs their worst case, docs/order-limits.md)."""
+        vault = self.deployment.addresses["CollateralVault"]
+        self.send("deployer", "CapacityToken", "mint", self.address(who), amount)
+        self.send(who, "CapacityToken", "approve", vault, amount)
+        self.send(who, "CollateralVault", "deposit", amount)
+
     def view(self, contract: str, function: str, *args: object) -> Any:
         return getattr(self.contract(contract).functions, function)(*args).call()
 
@@ -271,6 +279,8 @@ def open_web_market(
                 keys=keys,
                 oracle=open_oracle(settings, engine, now=clock.now),
             )
+            for who in ("seller", "buyer"):  # ~190 orders each, ~30 tokens of worst case each
+                market.deposit(who, 100_000 * TOKEN)
             submit_counterparties(market, catalogue)
             yield market
     finally:

@@ -1,0 +1,196 @@
+"""Bounds on orders from the market's economics, pure: the governed limits and the worst
+case an order's collateral must back (docs/order-limits.md).
+
+The API applies them when an order arrives (`api.economics`) and the oracle again at
+every snapshot (`oracle.screen`), with the governed values of the moment
+(`MarketParameters.orderLimits`, `collateralParams`) and the participant's collateral
+in the vault.
+
+For an order with portfolio w and curve points (q_i, p_i) (GB/h of the portfolio,
+capacity tokens per GB of the portfolio), with Q = max |q_i|, P = max |p_i| and
+‖w‖₁ = Σ_k |w_k|:
+
+    rate(order)     = ‖w‖₁ · Q                         GB/h of products it can move
+    order limits    : Q ≤ maxOrderRate, ‖w‖₁ · Q ≤ maxOrderRate, P ≤ maxPrice · ‖w‖₁
+    participant     : Σ rate over its open orders ≤ maxParticipantRate
+    exposure(order) = Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁)      wei per hour
+
+price_k is last hour's price of product k (0 when unpriced); P / ‖w‖₁ is the highest
+price per GB of product the order itself names, so an order in a product nobody has
+priced yet is not free. One hour of trading moves the position by at most the orders'
+trades, and value(position + trade) ≤ value(position) + value(trade), so
+
+    worst case requirement = requirement(position) + ⌈Σ exposure · (initialMarginBps
+                             + deviationMarginBps) / 10⁴⌉
+
+bounds the requirement after the hour (`collateral.requirement`) whatever the orders
+trade. An order whose worst case the participant's collateral cannot back is refused
+at intake; at the snapshot, a participant's orders are taken oldest first and each one
+its collateral can no longer back is left out of the hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flowmarket.collateral import CollateralParams, requirement
+from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad
+
+Curve = Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True)
+class OrderLimits:
+    """`IMarketParameters.OrderLimits`: rates in GB/h, the price in wei per GB."""
+
+    max_order_rate: int
+    max_participant_rate: int
+    max_price_wei: int
+
+    @classmethod
+    def from_chain(cls, raw: Sequence[Any]) -> OrderLimits:
+        """From `MarketParameters.orderLimits()`'s tuple, in declaration order."""
+        return cls(int(raw[0]), int(raw[1]), int(raw[2]))
+
+    @property
+    def max_price(self) -> float:
+        """Tokens per GB of product."""
+        return from_wad(self.max_price_wei)
+
+
+@dataclass(frozen=True)
+class OrderRisk:
+    """What the participant rate and the worst case need of one order, exact: its rate
+    (GB/h), Q and its own highest price per GB of product P / ‖w‖₁ (18 decimals), and
+    its |weights| (18 decimals). Computed once per order (`of`), priced every hour."""
+
+    rate: float
+    quantity_wad: int
+    own_price_wad: int
+    weights_wad: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, portfolio: Mapping[str, float], curve: Curve) -> OrderRisk:
+        quantity, price = _extent(curve)
+        norm = sum(abs(w) for w in portfolio.values())
+        return cls(
+            rate=norm * quantity,
+            quantity_wad=abs(to_wad(quantity)),
+            own_price_wad=to_wad(price / norm) if norm > 0 else 0,
+            weights_wad=tuple((k, abs(to_wad(w))) for k, w in sorted(portfolio.items())),
+        )
+
+    def exposure(self, prices: Mapping[str, int]) -> int:
+        """Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁) wei per hour (prices wei per GB),
+        rounded up."""
+        own = self.own_price_wad
+        per_portfolio = sum(w * max(abs(prices.get(k, 0)), own) for k, w in self.weights_wad)
+        return -(-self.quantity_wad * per_portfolio // (WAD * WAD))
+
+
+@dataclass(frozen=True)
+class OpenBook:
+    """A participant as intake sees it: its open orders (order_hash, risk), its position
+    and reported expected position {product: GB/h}, and last prices (wei per GB)."""
+
+    orders: list[tuple[str, OrderRisk]]
+    position: dict[str, float]
+    expected: dict[str, float]
+    prices: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A limit an order breaks: the request field to blame and the sentence why."""
+
+    field: str
+    reason: str
+
+
+def _extent(curve: Curve) -> tuple[float, float]:
+    """(Q, P): the largest |quantity| and |price| on the curve."""
+    return max(abs(float(q)) for q, _ in curve), max(abs(float(p)) for _, p in curve)
+
+
+def order_rate(portfolio: Mapping[str, float], curve: Curve) -> float:
+    """‖w‖₁ · Q: the most GB/h of products the order can move in an hour."""
+    quantity, _ = _extent(curve)
+    return sum(abs(w) for w in portfolio.values()) * quantity
+
+
+def limit_breach(
+    portfolio: Mapping[str, float], curve: Curve, limits: OrderLimits
+) -> Breach | None:
+    """The first governed per-order limit the order breaks, or None."""
+    quantity, price = _extent(curve)
+    norm = sum(abs(w) for w in portfolio.values())
+    cap = limits.max_order_rate
+    if quantity > cap:
+        return Breach(
+            "order.curve",
+            f"trades up to {quantity:g} GB/h of its portfolio; the governed limit is {cap} GB/h "
+            "per order",
+        )
+    if norm * quantity > cap:
+        return Breach(
+            "order.curve",
+            f"moves up to {norm * quantity:g} GB/h of products (Σ|weight| {norm:g} × {quantity:g}"
+            f" GB/h); the governed limit is {cap} GB/h per order",
+        )
+    if price > limits.max_price * norm:
+        return Breach(
+            "order.curve",
+            f"names a price of {price / norm:g} tokens per GB of product ({price:g} per unit of "
+            f"its portfolio); the governed limit is {limits.max_price:g}",
+        )
+    return None
+
+
+def rate_breach(open_rate: float, rate: float, limits: OrderLimits) -> Breach | None:
+    """The participant-rate limit broken by adding an order of `rate` GB/h to open orders
+    of `open_rate` GB/h together, or None."""
+    if open_rate + rate > limits.max_participant_rate:
+        return Breach(
+            "order",
+            f"with it the participant's open orders could move {open_rate + rate:g} GB/h; the "
+            f"governed limit is {limits.max_participant_rate} GB/h per participant (cancel some "
+            "first)",
+        )
+    return None
+
+
+def exposure_wei(portfolio: Mapping[str, float], curve: Curve, prices: Mapping[str, int]) -> int:
+    """Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁): wei per hour, prices in wei per GB."""
+    return OrderRisk.of(portfolio, curve).exposure(prices)
+
+
+def worst_case(base_requirement: int, exposure: int, params: CollateralParams) -> int:
+    """The requirement after one hour in which orders of total `exposure` (wei) trade
+    as far as they can, from the requirement now (wei), bounded from above."""
+    margin = params.initial_margin_bps + params.deviation_margin_bps
+    return base_requirement + -(-exposure * margin // BPS_DENOMINATOR)
+
+
+def worst_case_requirement(
+    position: Mapping[str, float],
+    expected: Mapping[str, float],
+    prices: Mapping[str, int],
+    params: CollateralParams,
+    exposure: int,
+) -> int:
+    """`worst_case` from the participant's position, expected position and last prices."""
+    return worst_case(requirement(position, expected, prices, params), exposure, params)
+
+
+def collateral_breach(collateral: int, worst_case: int) -> Breach | None:
+    """The collateral the worst case needs beyond what the participant holds, or None."""
+    if worst_case > collateral:
+        return Breach(
+            "order",
+            f"the participant's collateral ({from_wad(collateral):g} tokens in the vault) cannot "
+            f"back the worst case of its open orders with this one: a requirement of "
+            f"{from_wad(worst_case):g} tokens after one hour; deposit more or cancel some",
+        )
+    return None

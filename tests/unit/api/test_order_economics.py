@@ -1,0 +1,108 @@
+"""Intake refuses orders beyond the governed limits or the participant's collateral, with a
+422 naming the field and the limit, and stores nothing (issue: hostile input, item 1).
+
+The rules are given as values (`FixedRules`), as a market without a node; the same
+checks against the chain's limits and the vault are in
+tests/integration/api/test_hostile_intake_on_chain.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_harness import DOMAIN, OPERATOR_KEY, Clock, Market, migrated_engine
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from flowmarket.api.app import create_app
+from flowmarket.api.limits import ApiLimits
+from flowmarket.api.rules import FixedRules
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.collateral import CollateralParams
+from flowmarket.order_limits import OrderLimits
+
+TOKEN = 10**18
+WALLETS = [Account.from_key("0x" + f"{k + 1:064x}") for k in range(3)]
+ALICE, BOB, POOR = WALLETS
+# 1 000 GB/h per order, 2 500 per participant, 50 tokens per GB; margins 10 % + 20 %.
+RULES = FixedRules(
+    limits=OrderLimits(1_000, 2_500, 50 * TOKEN),
+    params=CollateralParams(1_000, 2_000, 2_000),
+    collateral={ALICE.address: 10_000 * TOKEN, BOB.address: 36 * TOKEN},
+)
+
+
+@pytest.fixture
+def market(tmp_path: Path) -> Iterator[Market]:
+    engine = migrated_engine(tmp_path / "economics.sqlite")
+    clock = Clock()
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=DOMAIN,
+        operator_key=OPERATOR_KEY,
+        token_secret=b"economics",
+        limits=ApiLimits(max_requests_per_minute=10_000),
+        clock=clock,
+        rules=RULES,
+    )
+    with TestClient(app) as client:
+        yield Market(client=client, engine=engine, clock=clock, wallets=WALLETS)
+    engine.dispose()
+
+
+def _refused(market: Market, response: Any, field: str, phrase: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field, response.json()
+    assert phrase in response.json()["message"], response.json()
+    assert market.table_counts()["orders"] == 0
+
+
+def test_the_giant_curve_of_the_issue_is_refused_naming_the_governed_limit(market: Market) -> None:
+    response = market.submit(ALICE, curve=((-1e30, 12.0), (1e30, 4.0)))
+    _refused(market, response, "order.curve", "the governed limit is 1000 GB/h per order")
+
+
+def test_a_price_beyond_the_governed_limit_is_refused(market: Market) -> None:
+    response = market.submit(ALICE, curve=((-1.0, 60.0), (1.0, 4.0)))
+    _refused(market, response, "order.curve", "the governed limit is 50")
+
+
+def test_a_participants_orders_together_may_not_exceed_its_rate(market: Market) -> None:
+    for nonce in range(2):  # 2 × 1 000 GB/h
+        big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+        assert market.submit(ALICE, nonce=nonce, curve=big).status_code == 200
+    refused = market.submit(ALICE, nonce=2, curve=((-501.0, 12.0), (1.0, 4.0)))
+    assert refused.status_code == 422
+    assert "2501 GB/h" in refused.json()["message"]
+    assert "per participant" in refused.json()["message"]
+    assert market.submit(ALICE, nonce=3, curve=((-500.0, 12.0), (1.0, 4.0))).status_code == 200
+
+
+def test_a_replacement_does_not_count_the_order_it_replaces(market: Market) -> None:
+    big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+    first = market.submit(ALICE, nonce=0, curve=big).json()["order"]["order_hash"]
+    market.submit(ALICE, nonce=1, curve=big)
+    replacement = market.order(ALICE, nonce=2, curve=((-500.0, 12.0), (1_000.0, 4.0)))
+    replacement = type(replacement)(**{**replacement.__dict__, "replaces": first})
+    response = market.client.post(
+        f"/v1/orders/{first}/replace", json=market.body(ALICE, replacement)
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_wallet_without_collateral_cannot_place_any_order(market: Market) -> None:
+    response = market.submit(POOR, curve=((-1.0, 12.0), (1.0, 4.0)))
+    _refused(market, response, "order", "cannot back the worst case")
+
+
+def test_collateral_backs_orders_up_to_exactly_their_worst_case(market: Market) -> None:
+    # Bob holds 36 tokens. An order trading up to 10 GB/h at up to 12 tokens/GB exposes
+    # 120 tokens an hour; 30 % of it (10 % + 20 % margins) is 36: backed exactly.
+    first = market.submit(BOB, nonce=0, curve=((-10.0, 12.0), (0.0, 4.0)))
+    assert first.status_code == 200, first.text
+    # Any more is too much: a millionth of a GB/h more at up to 12 tokens/GB.
+    second = market.submit(BOB, nonce=1, curve=((0.0, 12.0), (0.000001, 11.0)))
+    assert second.status_code == 422
+    assert "cannot back the worst case" in second.json()["message"]
