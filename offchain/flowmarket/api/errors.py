@@ -64,8 +64,9 @@ def _market(request: Request, exc: Exception) -> JSONResponse:
         field = str(exc).split(":", 1)[0]
     elif isinstance(exc, RateLimited):
         status, kind = 429, "rate_limited"
-    elif not isinstance(exc, InvalidInput):
-        status, kind = 503, "unavailable"
+    elif not isinstance(exc, InvalidInput):  # the node or another dependency: nothing stored
+        body = _body("unavailable", field, str(exc), [])
+        return JSONResponse(body, 503, {"retry-after": "1"})
     return JSONResponse(_body(kind, field, str(exc), []), status)
 
 

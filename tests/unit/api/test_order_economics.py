@@ -18,9 +18,12 @@ from fastapi.testclient import TestClient
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
-from flowmarket.api.rules import FixedRules
+from flowmarket.api.rules import FixedRules, MarketRules
+from flowmarket.backend.chain_rules import ChainRules
+from flowmarket.backend.governance_view import ChainMarketView
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.collateral import CollateralParams
+from flowmarket.errors import ChainUnavailable
 from flowmarket.order_limits import OrderLimits
 
 TOKEN = 10**18
@@ -34,8 +37,7 @@ RULES = FixedRules(
 )
 
 
-@pytest.fixture
-def market(tmp_path: Path) -> Iterator[Market]:
+def _serve(tmp_path: Path, rules: MarketRules) -> Iterator[Market]:
     engine = migrated_engine(tmp_path / "economics.sqlite")
     clock = Clock()
     app = create_app(
@@ -45,11 +47,21 @@ def market(tmp_path: Path) -> Iterator[Market]:
         token_secret=b"economics",
         limits=ApiLimits(max_requests_per_minute=10_000),
         clock=clock,
-        rules=RULES,
+        rules=rules,
     )
     with TestClient(app) as client:
         yield Market(client=client, engine=engine, clock=clock, wallets=WALLETS)
     engine.dispose()
+
+
+@pytest.fixture
+def market(tmp_path: Path) -> Iterator[Market]:
+    yield from _serve(tmp_path, RULES)
+
+
+def _no_node() -> ChainMarketView:
+    """ChainRules' connector when no node answers at the configured URL."""
+    raise ChainUnavailable("no JSON-RPC node answers at http://127.0.0.1:1")
 
 
 def _refused(market: Market, response: Any, field: str, phrase: str) -> None:
@@ -106,3 +118,14 @@ def test_collateral_backs_orders_up_to_exactly_their_worst_case(market: Market) 
     second = market.submit(BOB, nonce=1, curve=((0.0, 12.0), (0.000001, 11.0)))
     assert second.status_code == 422
     assert "cannot back the worst case" in second.json()["message"]
+
+
+def test_without_a_node_intake_answers_503_and_stores_nothing(tmp_path: Path) -> None:
+    # The limits and the collateral are on chain: an order the API cannot check is not
+    # accepted unchecked; the participant retries once the node answers again.
+    for market in _serve(tmp_path, ChainRules(_no_node)):
+        response = market.submit(ALICE, curve=((-1.0, 12.0), (1.0, 4.0)))
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+        assert "no JSON-RPC node answers" in response.json()["message"]
+        assert market.table_counts()["orders"] == 0
