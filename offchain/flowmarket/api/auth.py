@@ -1,7 +1,9 @@
 """Short-lived bearer tokens for the private API (HMAC-SHA256, stateless).
 
-Token: `<address>.<expires_at>.<hex hmac of "address.expires_at">`. The secret is
-derived by the caller (from the operator key) so every worker accepts every token.
+Token: `<address>.<expires_at>.<hex hmac of "address.expires_at">`. The secret is the
+deployment's own random one (`backend.serve.session_secret`: made at the first start and
+stored in the database), so every worker and every restart accept every token and no
+one can derive it from a key.
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eth_utils.crypto import keccak
 
 from deployment_files import write_deployment
+from flowmarket.api.auth import issue_token
 from flowmarket.cli.main import main
+from flowmarket.config import HARDHAT_DEV_KEYS
 
 
 def free_port() -> int:
@@ -125,7 +128,13 @@ class Served:
         self.process.wait(timeout=10)
 
 
-def test_sign_in_names_the_served_port_and_outlives_a_restart(tmp_path: Path) -> None:
+def _bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def test_sign_in_names_the_served_port_outlives_a_restart_and_no_public_key_forges_a_token(
+    tmp_path: Path,
+) -> None:
     from eth_account import Account
 
     from flowmarket.signing import parse_login_message, sign_login
@@ -145,13 +154,19 @@ def test_sign_in_names_the_served_port_and_outlives_a_restart(tmp_path: Path) ->
         assert message.uri == f"https://127.0.0.1:{port}/v1/auth/login"
         login = {"message": message.text(), "signature": sign_login(message, wallet.key.hex())}
         token = httpx.post(f"{served.url}/v1/auth/login", json=login).json()["access_token"]
+        # A token keyed as tokens once were, from a public development key, is refused.
+        for key in HARDHAT_DEV_KEYS:
+            secret = keccak(b"flowmarket-api-token:" + bytes.fromhex(key.removeprefix("0x")))
+            forged = issue_token(secret, wallet.address, int(time.time()) + 3600)
+            mine = httpx.get(f"{served.url}/v1/me/orders", headers=_bearer(forged))
+            assert mine.status_code == 401, mine.text
+            assert mine.json()["field"] == "authorization"
     finally:
         served.stop()
     served = Served(env, port)
     try:
         # A token and a challenge from before the restart still work after it.
-        headers = {"authorization": f"Bearer {token}"}
-        assert httpx.get(f"{served.url}/v1/me/orders", headers=headers).status_code == 200
+        assert httpx.get(f"{served.url}/v1/me/orders", headers=_bearer(token)).status_code == 200
         issued = parse_login_message(early.json()["message"])
         body = {"message": issued.text(), "signature": sign_login(issued, wallet.key.hex())}
         answer = httpx.post(f"{served.url}/v1/auth/login", json=body)
