@@ -30,6 +30,7 @@ from flowmarket.backend.serve import build_app, open_database
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Product
@@ -84,7 +85,7 @@ class LiveMarket:
     def fund(self, who: str, collateral: int) -> None:
         """Mint `collateral` wei to `who`, deposit it in the vault, allow settlement pulls."""
         vault = self.deployment.addresses["CollateralVault"]
-        self.send("deployer", "CapacityToken", "mint", address(who), collateral)
+        self.send("supplier", "CapacityToken", "mint", address(who), collateral)
         self.send(who, "CapacityToken", "approve", vault, collateral)
         self.send(who, "CollateralVault", "deposit", collateral)
         settlement = self.deployment.addresses["WeeklySettlement"]
@@ -183,8 +184,15 @@ def live_market(
         oracle_retry_attempts=3,
         oracle_crash_at="",
     )
+    # The governance tokens stay with the treasury (governance is impersonated: `govern`);
+    # "supplier" mints capacity.
     deployment = deploy_market(
-        settings, compiled, rpc_url=rpc_url, profile=get_profile("demo"), genesis_hour=genesis
+        settings,
+        compiled,
+        rpc_url=rpc_url,
+        profile=get_profile("demo"),
+        genesis=Genesis({TREASURY: 1_000_000 * TOKEN}, suppliers=(address("supplier"),)),
+        genesis_hour=genesis,
     )
     engine = open_database(settings.effective_database_url)
     with Session(engine) as session:

@@ -92,7 +92,7 @@ class WebMarket:
         """Mint `amount` wei to `who` and deposit it as collateral (orders need collateral
         that backs their worst case, docs/order-limits.md)."""
         vault = self.deployment.addresses["CollateralVault"]
-        self.send("deployer", "CapacityToken", "mint", self.address(who), amount)
+        self.send("supplier", "CapacityToken", "mint", self.address(who), amount)
         self.send(who, "CapacityToken", "approve", vault, amount)
         self.send(who, "CollateralVault", "deposit", amount)
 
