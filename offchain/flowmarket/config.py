@@ -59,6 +59,8 @@ class Settings:
     api_max_curve_points: int = 64
     api_max_portfolio_products: int = 256
     api_max_body_bytes: int = 65_536
+    api_max_batch_orders: int = 1000
+    api_max_batch_body_bytes: int = 1_048_576
     api_rate_per_minute: int = 600
     api_token_lifetime_s: int = 900
     # Serve the API although the operator key is one of HARDHAT_DEV_KEYS (`serve --dev`):

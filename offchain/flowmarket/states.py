@@ -73,7 +73,7 @@ class OrderCut(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """A stored order as the API reports it (`backend.participation.order_status`)."""
+    """A stored order as the API reports it (`backend.order_rows.order_status`)."""
 
     OPEN = "open"  # standing for its hours still open for bidding
     REPLACED = "replaced"  # a later order of the participant replaced it

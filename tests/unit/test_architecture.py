@@ -85,6 +85,8 @@ def test_the_stored_order_has_exactly_the_signed_orders_fields_plus_bookkeeping(
         "cancel_signature",
         "cancel_receipt_signature",
         "replaced_by",
+        "batch_hash",
+        "cancel_batch_hash",
     }
 
 

@@ -15,6 +15,7 @@ from flowmarket.api.errors import install_error_handlers
 from flowmarket.api.limits import ApiLimits, BodySizeLimit
 from flowmarket.api.openapi import install_openapi
 from flowmarket.api.routes_auctions import router as auctions_router
+from flowmarket.api.routes_batch import router as batch_router
 from flowmarket.api.routes_expected import router as expected_router
 from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
@@ -30,8 +31,11 @@ DESCRIPTION = """
 Participation API of flowmarket. Orders are EIP-712 typed data signed by the
 participant's wallet (domain: name "flowmarket", version "1", the chain id and the
 ClearingLedger address; see `GET /v1/domain`). Every accepted order gets a receipt
-signed by the operator. Private endpoints (`/v1/me/...`) need a bearer token from
-`POST /v1/auth/challenge` + `POST /v1/auth/login` (EIP-4361 sign-in).
+signed by the operator. `POST /v1/orders/batch` places, replaces and cancels up to
+1,000 orders with one signed `OrderBatch`, in one transaction, answered by one
+operator-signed `BatchReceipt` whose Merkle root covers every order. Private
+endpoints (`/v1/me/...`) need a bearer token from `POST /v1/auth/challenge` +
+`POST /v1/auth/login` (EIP-4361 sign-in).
 Expected positions (used by the collateral rule) are reported with an EIP-712
 `ExpectedPositions` message signed like orders (`POST /v1/expected-positions`).
 Primary capacity auctions (`/v1/auctions`) take EIP-712 `AuctionBid` (clock rounds)
@@ -75,6 +79,7 @@ def create_app(
     app.state.proofs = proofs
     install_error_handlers(app)
     app.include_router(public_router)
+    app.include_router(batch_router)
     app.include_router(orders_router)
     app.include_router(auth_router)
     app.include_router(private_router)
@@ -82,6 +87,10 @@ def create_app(
     app.include_router(auctions_router)
     app.include_router(settlement_router)
     app.include_router(usage_router)
-    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=limits.max_body_bytes,
+        per_path={"/v1/orders/batch": limits.max_batch_body_bytes},
+    )
     install_openapi(app)
     return app

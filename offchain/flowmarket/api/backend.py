@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from flowmarket.api.batch_intake import BatchBook, BatchEntry, StoredBatch, VerifiedBatch
 from flowmarket.api.expected_intake import VerifiedReport
 from flowmarket.api.expected_schemas import ExpectedPositionsOut, ExpectedReportOut
 from flowmarket.api.schemas import (
@@ -64,7 +65,30 @@ class MarketBackend(Protocol):
         """Store (idempotently); returns (order, duplicate, recorded accepted_at)."""
         ...
 
-    def order_receipt_signatures(self, order_hash: str) -> tuple[str, str | None]: ...
+    def order_receipt_signatures(self, order_hash: str) -> tuple[str | None, str | None]:
+        """The stored (accepted, cancel) receipt signatures; None for one recorded by a
+        batch (its receipt is the batch's; the route signs the order's own on demand) or
+        for no cancel."""
+        ...
+
+    def batch_book(
+        self, batch: VerifiedBatch, open_hour: int
+    ) -> tuple[StoredBatch | None, BatchBook]:
+        """(the batch when already stored, else None; what storage holds about it)."""
+        ...
+
+    def store_batch(
+        self,
+        batch: VerifiedBatch,
+        entries: list[BatchEntry],
+        *,
+        recorded_at: float,
+        entries_root: str,
+        receipt_signature: str,
+    ) -> tuple[StoredBatch, bool]:
+        """Store the batch atomically; returns (stored batch, duplicate). Raises Conflict
+        when an order it names changed or one of its orders or nonces was stored meanwhile."""
+        ...
 
     def get_order(self, order_hash: str, open_hour: int) -> OrderOut | None: ...
 

@@ -16,7 +16,7 @@ from flowmarket.api.limits import ApiLimits, RateLimiter
 from flowmarket.api.rules import MarketRules
 from flowmarket.api.schemas import ReceiptOut
 from flowmarket.errors import AuthenticationFailed
-from flowmarket.signing import Domain, ReceiptMessage, sign
+from flowmarket.signing import BatchReceiptMessage, Domain, ReceiptMessage, sign
 from flowmarket.states import ReceiptAction
 
 
@@ -77,6 +77,19 @@ class ApiContext:
             operator=self.operator.address,
             signature=sign(self.domain, message, self.operator.key.hex()),
         )
+
+    def batch_receipt_signature(
+        self,
+        *,
+        batch_hash: str,
+        participant: str,
+        entries_root: str,
+        entries: int,
+        recorded_at: int,
+    ) -> str:
+        """Sign BatchReceipt(batchHash, participant, entriesRoot, entries, recordedAt)."""
+        message = BatchReceiptMessage(batch_hash, participant, entries_root, entries, recorded_at)
+        return sign(self.domain, message, self.operator.key.hex())
 
 
 def get_context(request: Request) -> ApiContext:

@@ -11,7 +11,7 @@ import math
 from eth_utils.address import to_checksum_address
 
 from flowmarket.api.limits import ApiLimits
-from flowmarket.api.schemas import CancelIn, SignedOrderIn
+from flowmarket.api.schemas import CancelIn, OrderIn, SignedOrderIn
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
@@ -22,6 +22,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    OrderBatchMessage,
     OrderMessage,
     PackageBidMessage,
     UsageReportMessage,
@@ -61,14 +62,27 @@ def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
 def check_with_engine(portfolio: dict[str, float], curve: list[tuple[float, float]]) -> None:
     """Run the clearing engine's own order validation, so intake never accepts an order
     that clearing would refuse (the checks above only add field names and limits)."""
+    check_book_with_engine([("order", portfolio, curve)])
+
+
+def check_book_with_engine(
+    orders: list[tuple[str, dict[str, float], list[tuple[float, float]]]],
+) -> None:
+    """`check_with_engine` for (id, portfolio, curve) triples at once (one engine call);
+    the error names the first bad order by its id."""
+    products = sorted({name for _, portfolio, _ in orders for name in portfolio})
     doc = {
-        "products": sorted(portfolio),
-        "orders": [{"id": "order", "participant": "-", "portfolio": portfolio, "curve": curve}],
+        "products": products,
+        "orders": [
+            {"id": oid, "participant": "-", "portfolio": portfolio, "curve": curve}
+            for oid, portfolio, curve in orders
+        ],
     }
     try:
         validate_book(parse_orders(doc))
     except InvalidOrder as exc:
-        raise FieldError("order", str(exc)) from None
+        field = orders[0][0] if len(orders) == 1 else "orders"
+        raise FieldError(field, str(exc)) from None
 
 
 def check_portfolio(portfolio: dict[str, float], *, known: set[str], limits: ApiLimits) -> None:
@@ -119,6 +133,7 @@ def check_domain(chain_id: int, contract: str | None, *, domain: Domain) -> None
 def check_signer(
     domain: Domain,
     message: OrderMessage
+    | OrderBatchMessage
     | CancelMessage
     | ExpectedPositionsMessage
     | AuctionBidMessage
@@ -145,17 +160,17 @@ def check_signer(
         )
 
 
-def verify_order(
-    request: SignedOrderIn, *, domain: Domain, known: set[str], limits: ApiLimits, now: float
-) -> SignedOrder:
-    """Check an order submission; return it with its id, or raise FieldError."""
-    order = request.order
-    check_domain(request.chain_id, request.verifying_contract, domain=domain)
+def check_order_fields(
+    order: OrderIn, *, known: set[str], limits: ApiLimits, now: float
+) -> OrderMessage:
+    """Every rule one order must meet on its own (products, curve, limits, validity
+    window, fixed-point form), as the message its participant signs. Both the single
+    order route and the batch route call this: a new per-order intake rule belongs
+    here. Fields are named `order.…`; the batch route renames them `batch.orders[i].…`."""
     portfolio = {name: float(weight) for name, weight in order.portfolio.items()}
     curve = [(float(q), float(p)) for q, p in order.curve]
     check_portfolio(portfolio, known=known, limits=limits)
     check_curve(curve, limits=limits)
-    check_with_engine(portfolio, curve)
     check_window(order.from_hour, order.until_hour, now=now, limits=limits)
     message = OrderMessage(
         participant=to_checksum_address(order.participant),
@@ -166,19 +181,36 @@ def verify_order(
         curve=tuple(curve),
         replaces=order.replaces,
     )
-    order_hash = digest(domain, message)  # also checks every number's fixed-point form
-    check_signer(domain, message, request.signature)
+    message.struct()  # every number's fixed-point form (FieldError naming it)
+    return message
+
+
+def verified(message: OrderMessage, order_hash: str, signature: str) -> SignedOrder:
+    """The stored form of a checked order; `signature` is what authorises it (the
+    order's own signature, or that of the batch carrying it)."""
     return SignedOrder(
         order_hash=order_hash,
         participant=message.participant,
-        nonce=order.nonce,
-        from_hour=order.from_hour,
-        until_hour=order.until_hour,
-        portfolio=portfolio,
-        curve=[[q, p] for q, p in curve],
-        replaces=order.replaces,
-        signature=request.signature.lower(),
+        nonce=message.nonce,
+        from_hour=message.from_hour,
+        until_hour=message.until_hour,
+        portfolio=message.portfolio,
+        curve=[[q, p] for q, p in message.curve],
+        replaces=message.replaces,
+        signature=signature.lower(),
     )
+
+
+def verify_order(
+    request: SignedOrderIn, *, domain: Domain, known: set[str], limits: ApiLimits, now: float
+) -> SignedOrder:
+    """Check an order submission; return it with its id, or raise FieldError."""
+    check_domain(request.chain_id, request.verifying_contract, domain=domain)
+    message = check_order_fields(request.order, known=known, limits=limits, now=now)
+    check_with_engine(message.portfolio, list(message.curve))
+    order_hash = digest(domain, message)
+    check_signer(domain, message, request.signature)
+    return verified(message, order_hash, request.signature)
 
 
 def verify_cancel(request: CancelIn, order_hash: str, *, domain: Domain) -> str:

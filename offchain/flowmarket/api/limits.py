@@ -30,6 +30,8 @@ class ApiLimits:
     challenge_lifetime_s: int = 300
     max_expected_positions: int = 512  # products in one expected-positions report
     max_expected_gbh: float = 1e9  # |expected position| per product, GB/h
+    max_batch_orders: int = 1000  # orders, and cancels, in one signed batch
+    max_batch_body_bytes: int = 1_048_576  # a batch request's body (~350 bytes an order)
     # metered usage (POST /v1/usage): the network operator ("" = metering off), the
     # regions' physical capacity, the settling lag, entries in one report
     usage_operator: str = Settings.realtime_operator
@@ -64,19 +66,24 @@ class RateLimiter:
 
 
 class BodySizeLimit:
-    """ASGI middleware: answer 413 before the app sees a body over `max_bytes`."""
+    """ASGI middleware: answer 413 before the app sees a body over `max_bytes`, or over
+    `per_path[path]` for the paths listed there (the batch route takes larger bodies)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._reject(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -87,8 +94,8 @@ class BodySizeLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send)
+            if size > limit:
+                await self._reject(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -104,10 +111,10 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         payload = (
             '{"error":"body_too_large","field":"body","message":"body: request body exceeds '
-            f'{self.max_bytes} bytes","errors":[]}}'
+            f'{limit} bytes","errors":[]}}'
         ).encode()
         await send(
             {

@@ -32,23 +32,39 @@ OrderHash = Path(pattern=HASH_RE.pattern, description="the order's EIP-712 diges
 
 
 def _stored_receipts(context: ApiContext, order: OrderOut) -> tuple[ReceiptOut, ReceiptOut | None]:
+    """The order's accepted receipt and, when cancelled, its cancel receipt. A receipt
+    recorded by a batch (covered by the batch receipt) is signed for the order alone on
+    demand: signatures are deterministic (RFC 6979), so it is the same each time."""
     accepted_sig, cancel_sig = context.backend.order_receipt_signatures(order.order_hash)
-    operator = context.operator.address
-    receipt = ReceiptOut(
-        order_hash=order.order_hash,
-        participant=order.participant,
-        nonce=order.nonce,
-        action=ReceiptAction.ACCEPTED,
-        recorded_at=int(order.accepted_at),
-        operator=operator,
-        signature=accepted_sig,
-    )
-    cancel = None
-    if cancel_sig is not None and order.cancelled_at is not None:
+    fields = {"order_hash": order.order_hash, "participant": order.participant}
+    if accepted_sig is None:
+        receipt = context.receipt(
+            **fields,
+            nonce=order.nonce,
+            action=ReceiptAction.ACCEPTED,
+            recorded_at=int(order.accepted_at),
+        )
+    else:
+        receipt = ReceiptOut(
+            **fields,
+            nonce=order.nonce,
+            action=ReceiptAction.ACCEPTED,
+            recorded_at=int(order.accepted_at),
+            operator=context.operator.address,
+            signature=accepted_sig,
+        )
+    if order.cancelled_at is None:
+        return receipt, None
+    cancelled_at = int(order.cancelled_at)
+    if cancel_sig is None:
+        cancel = context.receipt(
+            **fields, nonce=order.nonce, action=ReceiptAction.CANCELLED, recorded_at=cancelled_at
+        )
+    else:
         cancel = receipt.model_copy(
             update={
                 "action": ReceiptAction.CANCELLED,
-                "recorded_at": int(order.cancelled_at),
+                "recorded_at": cancelled_at,
                 "signature": cancel_sig,
             }
         )

@@ -177,6 +177,11 @@ class OrderOut(BaseModel):
     cancelled_at: float | None
     replaced_by: str | None
     status: OrderStatus
+    batch_hash: str | None = Field(
+        default=None,
+        description="the signed batch that placed this order: `signature` and the receipt "
+        "are then the batch's (see POST /v1/orders/batch)",
+    )
 
 
 class OrderAccepted(BaseModel):

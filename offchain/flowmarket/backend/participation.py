@@ -23,7 +23,9 @@ from flowmarket.api.schemas import (
     TradeOut,
 )
 from flowmarket.backend import published, risk
+from flowmarket.backend.batches import BatchesSql
 from flowmarket.backend.expected_positions import ExpectedPositionsSql
+from flowmarket.backend.order_rows import order_out
 from flowmarket.backend.usage import UsageReadSql, UsageSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
@@ -36,25 +38,7 @@ from flowmarket.states import OrderStatus
 CATALOGUE_TTL_S = 2.0
 
 
-def order_status(row: Order, *, open_hour: int, min_nonce: int) -> OrderStatus:
-    """The first that applies: replaced, cancelled, invalidated, expired, else open."""
-    if row.replaced_by is not None:
-        return OrderStatus.REPLACED
-    if row.cancelled_at is not None:
-        return OrderStatus.CANCELLED
-    if row.nonce < min_nonce:
-        return OrderStatus.INVALIDATED
-    if row.until_hour < open_hour:
-        return OrderStatus.EXPIRED
-    return OrderStatus.OPEN
-
-
-def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
-    stored = row.model_dump(include=set(OrderOut.model_fields))
-    return OrderOut(**stored, status=order_status(row, open_hour=open_hour, min_nonce=min_nonce))
-
-
-class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql):
+class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql):
     """Implements `flowmarket.api.backend.MarketBackend` on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:
@@ -143,12 +127,14 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql):
             duplicate = stored.accepted_at != accepted_at
             return self._out(session, stored, open_hour), duplicate, stored.accepted_at
 
-    def order_receipt_signatures(self, order_hash: str) -> tuple[str, str | None]:
+    def order_receipt_signatures(self, order_hash: str) -> tuple[str | None, str | None]:
         with self._session() as session:
             row = orders_repo.get_order(session, order_hash=order_hash)
             if row is None:
                 raise NotFound(f"order_hash: no order {order_hash}")
-            return row.receipt_signature, row.cancel_receipt_signature
+            accepted = None if row.batch_hash is not None else row.receipt_signature
+            cancelled = None if row.cancel_batch_hash is not None else row.cancel_receipt_signature
+            return accepted, cancelled
 
     def get_order(self, order_hash: str, open_hour: int) -> OrderOut | None:
         with self._session() as session:

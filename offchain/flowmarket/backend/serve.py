@@ -36,6 +36,8 @@ def api_limits(settings: Settings) -> ApiLimits:
         max_curve_points=settings.api_max_curve_points,
         max_portfolio_products=settings.api_max_portfolio_products,
         max_body_bytes=settings.api_max_body_bytes,
+        max_batch_orders=settings.api_max_batch_orders,
+        max_batch_body_bytes=settings.api_max_batch_body_bytes,
         max_requests_per_minute=settings.api_rate_per_minute,
         token_lifetime_s=settings.api_token_lifetime_s,
         usage_operator=settings.realtime_operator,

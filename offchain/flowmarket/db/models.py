@@ -72,7 +72,11 @@ class Order(SQLModel, table=True):
     """A signed order as accepted, with its cancel (if any) and the operator's receipt.
 
     The columns from order_hash to signature are `orders.SignedOrder`'s fields (a test
-    keeps them in step); the rest is the intake's bookkeeping."""
+    keeps them in step); the rest is the intake's bookkeeping.
+
+    An order placed by a signed batch (`batch_tables.OrderBatch`) has `batch_hash` set:
+    its `signature` and `receipt_signature` are then the batch's and its batch receipt's.
+    Likewise `cancel_batch_hash` for an order a batch cancelled or replaced."""
 
     __tablename__ = "orders"
 
@@ -97,6 +101,8 @@ class Order(SQLModel, table=True):
     cancel_signature: str | None = Field(default=None, max_length=132)
     cancel_receipt_signature: str | None = Field(default=None, max_length=132)
     replaced_by: str | None = Field(default=None, max_length=66)
+    batch_hash: str | None = Field(default=None, max_length=66)
+    cancel_batch_hash: str | None = Field(default=None, max_length=66)
 
     @classmethod
     def accepted(cls, order: SignedOrder, *, accepted_at: float, receipt_signature: str) -> Order:
@@ -197,6 +203,7 @@ class ServerSecret(SQLModel, table=True):
 # modules; importing them here puts them on `metadata` wherever the schema is assembled
 # (migrations, the schema-matches test).
 from flowmarket.db import auction_tables as _auction_tables  # noqa: E402,F401
+from flowmarket.db import batch_tables as _batch_tables  # noqa: E402,F401
 from flowmarket.db import expected_tables as _expected_tables  # noqa: E402,F401
 from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401
 from flowmarket.db import usage_tables as _usage_tables  # noqa: E402,F401

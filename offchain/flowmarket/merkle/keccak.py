@@ -29,9 +29,22 @@ DIGEST = 32
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+PARALLEL_FROM = 4096  # rows; smaller batches are hashed on the calling thread
+
+
 def compiled(*, parallel: bool = False) -> Callable[[_F], _F]:
     """numba's `njit` (cached on disk), typed for mypy as the identity on functions."""
     return cast(Callable[[_F], _F], numba.njit(cache=True, parallel=parallel))
+
+
+def serial_and_parallel(function: _F) -> tuple[_F, _F]:
+    """`function` compiled twice: to run on the calling thread, and on numba's threads.
+
+    Small batches (the API's batch receipts) take the serial one: they gain nothing from
+    threads, and numba's default `workqueue` threading layer must never be entered by two
+    Python threads at once (the API serves requests from a thread pool). Only the
+    oracle's large trees and leaf arrays, hashed from one thread, take the parallel one."""
+    return compiled()(function), compiled(parallel=True)(function)
 
 
 _ROUND_CONSTANTS = np.array(
@@ -230,8 +243,7 @@ def hash_block(
     _squeeze(state, out)
 
 
-@compiled(parallel=True)
-def _hash_ragged(
+def _hash_ragged_py(
     data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], out: npt.NDArray[np.uint8]
 ) -> None:
     for i in numba.prange(offsets.shape[0] - 1):
@@ -239,11 +251,14 @@ def _hash_ragged(
         _hash_one(data, offsets[i], offsets[i + 1] - offsets[i], out[i], state)
 
 
-@compiled(parallel=True)
-def _hash_rows(flat: npt.NDArray[np.uint8], width: int, out: npt.NDArray[np.uint8]) -> None:
+def _hash_rows_py(flat: npt.NDArray[np.uint8], width: int, out: npt.NDArray[np.uint8]) -> None:
     for i in numba.prange(out.shape[0]):
         state = np.empty(25, dtype=np.uint64)
         _hash_one(flat, i * width, width, out[i], state)
+
+
+_HASH_RAGGED = serial_and_parallel(_hash_ragged_py)
+_HASH_ROWS = serial_and_parallel(_hash_rows_py)
 
 
 def keccak_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -252,7 +267,8 @@ def keccak_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         raise InvalidInput(f"rows: must be a 2-d uint8 array, got {rows.dtype} {rows.shape}")
     out = np.empty((rows.shape[0], DIGEST), dtype=np.uint8)
     if rows.shape[0]:
-        _hash_rows(np.ascontiguousarray(rows).reshape(-1), rows.shape[1], out)
+        kernel = _HASH_ROWS[rows.shape[0] >= PARALLEL_FROM]
+        kernel(np.ascontiguousarray(rows).reshape(-1), rows.shape[1], out)
     return out
 
 
@@ -263,5 +279,5 @@ def keccak_many(messages: Sequence[bytes]) -> npt.NDArray[np.uint8]:
     out = np.empty((len(messages), DIGEST), dtype=np.uint8)
     if messages:
         data = np.frombuffer(b"".join(messages) or b"\0", dtype=np.uint8)
-        _hash_ragged(data, offsets, out)
+        _HASH_RAGGED[len(messages) >= PARALLEL_FROM](data, offsets, out)
     return out

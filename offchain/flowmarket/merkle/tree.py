@@ -22,7 +22,7 @@ one); no proof verifies against it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numba
 import numpy as np
@@ -30,7 +30,7 @@ import numpy.typing as npt
 from eth_hash.auto import keccak
 
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import compiled, hash_block
+from flowmarket.merkle.keccak import PARALLEL_FROM, hash_block, serial_and_parallel
 
 EMPTY_ROOT = bytes(32)
 Nodes = npt.NDArray[np.uint8]
@@ -54,8 +54,7 @@ def verify(root: bytes, leaf: bytes, proof: Iterable[bytes]) -> bool:
     return root != EMPTY_ROOT and process_proof(leaf, proof) == root
 
 
-@compiled(parallel=True)
-def _hash_layer(nodes: Nodes, first: int, last: int) -> None:
+def _hash_layer_py(nodes: Nodes, first: int, last: int) -> None:
     """Inner nodes first..last (one depth layer): sorted-pair hash of their children."""
     for i in numba.prange(first, last + 1):
         left, right = 2 * i + 1, 2 * i + 2
@@ -67,12 +66,16 @@ def _hash_layer(nodes: Nodes, first: int, last: int) -> None:
         hash_block(nodes[left], nodes[right], nodes[i])
 
 
+_HASH_LAYER = serial_and_parallel(_hash_layer_py)
+
+
 def _build(nodes: Nodes, n: int) -> None:
     inner = n - 1  # nodes 0 .. n-2
     depth = int(inner).bit_length() - 1 if inner else -1
     for layer in range(depth, -1, -1):
         first = (1 << layer) - 1
-        _hash_layer(nodes, first, min((1 << (layer + 1)) - 2, inner - 1))
+        last = min((1 << (layer + 1)) - 2, inner - 1)
+        _HASH_LAYER[last - first + 1 >= PARALLEL_FROM](nodes, first, last)
 
 
 def _sorted(leaves: Nodes) -> Nodes:
@@ -173,9 +176,11 @@ class ProofIndex:
     def proof(self, leaf: bytes) -> list[bytes]:
         return self._tree.proof(leaf)
 
-    def proofs(self, leaves: Nodes) -> list[list[bytes]]:
-        """The proof of each row of `leaves` (m, 32); `InvalidInput` naming the first
-        row that is not a leaf."""
+    def proofs(self, leaves: Nodes | Sequence[bytes]) -> list[list[bytes]]:
+        """The proof of each leaf ((m, 32) rows or 32-byte values); `InvalidInput` naming
+        the first that is not a leaf."""
+        if not isinstance(leaves, np.ndarray):
+            leaves = np.frombuffer(b"".join(leaves), dtype=np.uint8).reshape(-1, 32)
         indices = self._tree.leaf_indices(leaves)
         missing = np.flatnonzero(indices < 0)
         if missing.size:

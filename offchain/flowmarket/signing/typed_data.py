@@ -20,7 +20,8 @@ Struct types (their Solidity twins must use these exact strings):
 - `fromHour`/`untilHour` are delivery hours (hours since the Unix epoch), inclusive.
 - `replaces` is the EIP-712 digest of the order this one replaces, or zero.
 - An order's id is its EIP-712 digest (`0x` + 64 hex digits).
-- `ExpectedPositions` (a participant's reported expected positions) is documented in
+- `OrderBatch` (orders and cancels signed at once) and `BatchReceipt` are documented in
+  `order_batch`; `ExpectedPositions` (a participant's reported expected positions) in
   `expected_positions`; `AuctionBid` and `PackageBid` (primary-auction bids) in
   `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`.
 """
@@ -48,6 +49,12 @@ from flowmarket.signing.expected_positions import (
     ExpectedPositionsMessage,
 )
 from flowmarket.signing.fixed_point import product_id, to_fixed
+from flowmarket.signing.order_batch import (
+    BATCH_RECEIPT_TYPE_STRING,
+    ORDER_BATCH_FIELDS,
+    BatchReceiptMessage,
+    OrderBatchMessage,
+)
 from flowmarket.signing.struct_hash import (
     domain_separator,
     hash_cancel,
@@ -172,6 +179,8 @@ class ReceiptMessage:
 
 _TYPES = {
     OrderMessage: ("Order", ORDER_TYPE_STRING),
+    OrderBatchMessage: ("OrderBatch", ORDER_BATCH_FIELDS),
+    BatchReceiptMessage: ("BatchReceipt", BATCH_RECEIPT_TYPE_STRING),
     CancelMessage: ("Cancel", CANCEL_TYPE_STRING),
     ReceiptMessage: ("Receipt", RECEIPT_TYPE_STRING),
     ExpectedPositionsMessage: ("ExpectedPositions", EXPECTED_POSITIONS_TYPE_STRING),
@@ -182,6 +191,8 @@ _TYPES = {
 
 Message = (
     OrderMessage
+    | OrderBatchMessage
+    | BatchReceiptMessage
     | CancelMessage
     | ReceiptMessage
     | ExpectedPositionsMessage
@@ -194,8 +205,11 @@ Message = (
 def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
     """The full EIP-712 document (`eth_signTypedData_v4` input) for `message`."""
     primary, type_string = _TYPES[type(message)]
+    types = {"EIP712Domain": _DOMAIN_FIELDS, primary: _fields(type_string)}
+    if isinstance(message, OrderBatchMessage):
+        types["Order"] = _fields(ORDER_TYPE_STRING)
     return {
-        "types": {"EIP712Domain": _DOMAIN_FIELDS, primary: _fields(type_string)},
+        "types": types,
         "primaryType": primary,
         "domain": domain.as_dict(),
         "message": message.struct(),
@@ -211,9 +225,15 @@ def reference_digest(domain: Domain, message: Message) -> str:
 def _struct_hash(message: Message) -> bytes:
     if isinstance(
         message,
-        ExpectedPositionsMessage | AuctionBidMessage | PackageBidMessage | UsageReportMessage,
+        ExpectedPositionsMessage
+        | AuctionBidMessage
+        | PackageBidMessage
+        | UsageReportMessage
+        | BatchReceiptMessage,
     ):
         return message.struct_hash()
+    if isinstance(message, OrderBatchMessage):
+        return message.struct_hash(ORDER_TYPE_STRING, [_struct_hash(o) for o in message.orders])
     if isinstance(message, OrderMessage):
         return hash_order(
             ORDER_TYPE_STRING,
@@ -239,12 +259,24 @@ def _struct_hash(message: Message) -> bytes:
     )
 
 
-def digest_bytes(domain: Domain, message: Message) -> bytes:
-    """`keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, 32 bytes."""
+def _digest_of(domain: Domain, struct_hash: bytes) -> bytes:
     separator = domain_separator(
         DOMAIN_NAME, DOMAIN_VERSION, domain.chain_id, domain.verifying_contract
     )
-    return keccak(b"\x19\x01" + separator + _struct_hash(message))
+    return keccak(b"\x19\x01" + separator + struct_hash)
+
+
+def digest_bytes(domain: Domain, message: Message) -> bytes:
+    """`keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, 32 bytes."""
+    return _digest_of(domain, _struct_hash(message))
+
+
+def batch_ids(domain: Domain, batch: OrderBatchMessage) -> tuple[str, list[str]]:
+    """(the batch's id, each order's id) hashing every order once: an order's id in a
+    batch is its own digest, as if it were signed alone."""
+    hashes = [_struct_hash(order) for order in batch.orders]
+    batch_hash = _digest_of(domain, batch.struct_hash(ORDER_TYPE_STRING, hashes))
+    return "0x" + batch_hash.hex(), ["0x" + _digest_of(domain, h).hex() for h in hashes]
 
 
 def digest(domain: Domain, message: Message) -> str:

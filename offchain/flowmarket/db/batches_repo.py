@@ -1,0 +1,101 @@
+"""Repository functions for signed order batches: what a batch needs checked, and
+storing a whole batch (its orders, the orders it replaces or cancels) in ONE transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import case, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from flowmarket.db.batch_tables import OrderBatch
+from flowmarket.db.models import Order
+from flowmarket.db.results_repo import table_of
+from flowmarket.errors import Conflict
+
+
+def get_batch(session: Session, *, batch_hash: str) -> OrderBatch | None:
+    return session.get(OrderBatch, batch_hash)
+
+
+def named_orders(session: Session, *, order_hashes: Collection[str]) -> list[Order]:
+    """The stored rows among `order_hashes` (the orders a batch replaces or cancels)."""
+    if not order_hashes:
+        return []
+    return list(session.exec(select(Order).where(col(Order.order_hash).in_(list(order_hashes)))))
+
+
+def stored_order_ids(session: Session, *, order_hashes: Collection[str]) -> set[str]:
+    """Which of `order_hashes` are stored orders (one query)."""
+    if not order_hashes:
+        return set()
+    query = select(Order.order_hash).where(col(Order.order_hash).in_(list(order_hashes)))
+    return set(session.exec(query))
+
+
+def used_nonces(session: Session, *, participant: str, nonces: Collection[int]) -> set[int]:
+    """Which of `nonces` the participant's stored orders already use (one query)."""
+    if not nonces:
+        return set()
+    query = select(Order.nonce).where(
+        Order.participant == participant, col(Order.nonce).in_(list(nonces))
+    )
+    return set(session.exec(query))
+
+
+def insert_batch(
+    session: Session,
+    *,
+    batch: OrderBatch,
+    orders: Sequence[Mapping[str, Any]],
+    cancels: Mapping[str, str | None],
+    cancel_values: Mapping[str, Any],
+) -> tuple[OrderBatch, bool]:
+    """Store `batch`, its `orders` (rows of `orders` as mappings) and cancel the open
+    orders in `cancels` ({order_hash: id of the order replacing it, or None}) with
+    `cancel_values`, all in one transaction. Returns (stored batch, duplicate).
+
+    The same batch stored meanwhile by a concurrent request returns that one
+    (duplicate); any other clash (an order or nonce stored meanwhile, an order to
+    cancel no longer uncancelled) rolls everything back and raises Conflict."""
+    connection = session.connection()
+    try:
+        connection.execute(insert(table_of(OrderBatch)), [batch.model_dump()])
+        if orders:
+            connection.execute(insert(table_of(Order)), list(orders))
+        if cancels and not _cancel_all(session, cancels, cancel_values):
+            session.rollback()
+            raise Conflict(
+                "batch",
+                "an order this batch replaces or cancels was cancelled meanwhile; "
+                "nothing was stored",
+            )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(OrderBatch, batch.batch_hash)
+        if existing is not None:
+            return existing, True
+        raise Conflict(
+            "batch", "an order or nonce of this batch was stored meanwhile; nothing was stored"
+        ) from None
+    return batch, False
+
+
+def _cancel_all(
+    session: Session, cancels: Mapping[str, str | None], values: Mapping[str, Any]
+) -> bool:
+    """One conditional UPDATE; True when every order in `cancels` was still uncancelled."""
+    replacements = {target: by for target, by in cancels.items() if by is not None}
+    assigned = dict(values)
+    if replacements:  # an order only cancelled keeps replaced_by NULL
+        assigned["replaced_by"] = case(replacements, value=col(Order.order_hash), else_=None)
+    statement = (
+        update(Order)
+        .where(col(Order.order_hash).in_(list(cancels)), col(Order.cancelled_at).is_(None))
+        .values(**assigned)
+    )
+    return int(session.connection().execute(statement).rowcount) == len(cancels)
