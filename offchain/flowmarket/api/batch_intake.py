@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils.address import to_checksum_address
-
 from flowmarket.api.batch_schemas import SignedBatchIn
 from flowmarket.api.intake import (
     check_book_with_engine,
     check_domain,
     check_order_fields,
     check_signer,
+    checksummed,
     verified,
 )
 from flowmarket.api.limits import ApiLimits
 from flowmarket.errors import Conflict, FieldError
 from flowmarket.orders import SignedOrder
-from flowmarket.signing import Domain, OrderBatchMessage, OrderMessage, batch_ids
+from flowmarket.signing import (
+    Domain,
+    OrderBatchMessage,
+    OrderMessage,
+    batch_ids,
+    order_struct_hash,
+)
 from flowmarket.states import OrderStatus, ReceiptAction
 
 
@@ -79,7 +84,7 @@ class BatchBook:
     named: dict[str, KnownOrder]  # the orders the batch replaces or cancels, if stored
 
 
-def _renamed(exc: FieldError, prefix: str) -> FieldError:
+def renamed(exc: FieldError, prefix: str) -> FieldError:
     """The same error with its leading `order` field renamed to `prefix`."""
     reason = str(exc)[len(exc.field) + 2 :]
     field = prefix + exc.field.removeprefix("order") if exc.field.startswith("order") else prefix
@@ -88,20 +93,23 @@ def _renamed(exc: FieldError, prefix: str) -> FieldError:
 
 def _checked_orders(
     request: SignedBatchIn, *, participant: str, known: set[str], limits: ApiLimits, now: float
-) -> list[OrderMessage]:
-    messages = []
+) -> tuple[list[OrderMessage], list[bytes]]:
+    """Each order checked as the single route checks it, and its `hashStruct`."""
+    messages, hashes = [], []
     for i, order in enumerate(request.batch.orders):
         where = f"batch.orders[{i}]"
         if order.participant.lower() != participant.lower():
             raise FieldError(f"{where}.participant", f"must be the batch's {participant}")
         try:
-            messages.append(check_order_fields(order, known=known, limits=limits, now=now))
+            message = check_order_fields(order, known=known, limits=limits, now=now)
+            hashes.append(order_struct_hash(message))  # checks the numbers' fixed-point form
         except FieldError as exc:
-            raise _renamed(exc, where) from None
+            raise renamed(exc, where) from None
+        messages.append(message)
     check_book_with_engine(
         [(f"batch.orders[{i}]", m.portfolio, list(m.curve)) for i, m in enumerate(messages)]
     )
-    return messages
+    return messages, hashes
 
 
 def _check_sizes(request: SignedBatchIn, limits: ApiLimits) -> None:
@@ -158,15 +166,17 @@ def verify_batch(
     FieldError naming the first bad field."""
     check_domain(request.chain_id, request.verifying_contract, domain=domain)
     _check_sizes(request, limits)
-    participant = to_checksum_address(request.batch.participant)
-    orders = _checked_orders(request, participant=participant, known=known, limits=limits, now=now)
+    participant = checksummed(request.batch.participant)
+    orders, hashes = _checked_orders(
+        request, participant=participant, known=known, limits=limits, now=now
+    )
     message = OrderBatchMessage(participant, tuple(orders), tuple(request.batch.cancels))
-    batch_hash, ids = batch_ids(domain, message)
+    batch_digest, ids = batch_ids(domain, message, hashes)
     _check_distinct(orders, ids, list(message.cancels))
-    check_signer(domain, message, request.signature)
+    check_signer(domain, message, request.signature, message_digest=batch_digest)
     signature = request.signature.lower()
     return VerifiedBatch(
-        batch_hash=batch_hash,
+        batch_hash="0x" + batch_digest.hex(),
         participant=participant,
         orders=tuple(verified(m, oid, signature) for m, oid in zip(orders, ids, strict=True)),
         cancels=message.cancels,

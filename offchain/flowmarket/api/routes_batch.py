@@ -34,7 +34,10 @@ def _hex(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-def _answer(context: ApiContext, stored: StoredBatch, tree: MerkleTree, duplicate: bool) -> Any:
+def answer(
+    context: ApiContext, stored: StoredBatch, tree: MerkleTree, duplicate: bool
+) -> BatchAccepted:
+    """The stored batch's receipt and entries, each with its leaf and proof in `tree`."""
     leaves = [receipt_leaf(e.order_hash, e.action) for e in stored.entries]
     proofs = ProofIndex(tree).proofs(leaves)
     receipt = BatchReceiptOut(
@@ -72,7 +75,7 @@ def _tree(stored: StoredBatch) -> MerkleTree:
 @router.post(
     "/batch", response_model=BatchAccepted, responses=ERRORS, summary="Submit a batch of orders"
 )
-def submit_batch(body: SignedBatchIn, context: Context) -> Any:
+def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
     """Place orders, replace open orders and cancel open orders with ONE EIP-712 signed
     `OrderBatch`, stored in one transaction, answered with ONE operator-signed
     `BatchReceipt` whose Merkle root covers every order recorded (each entry carries its
@@ -92,7 +95,7 @@ def submit_batch(body: SignedBatchIn, context: Context) -> Any:
     hour = open_hour(now)
     stored, book = backend.batch_book(batch, hour)
     if stored is not None:
-        return _answer(context, stored, _tree(stored), duplicate=True)
+        return answer(context, stored, _tree(stored), duplicate=True)
     check_against_book(batch, book, limits=context.limits)
     recorded = entries(batch)
     tree = MerkleTree.from_leaves(receipt_leaf(e.order_hash, e.action) for e in recorded)
@@ -110,4 +113,4 @@ def submit_batch(body: SignedBatchIn, context: Context) -> Any:
         entries_root=_hex(tree.root),
         receipt_signature=signature,
     )
-    return _answer(context, stored, tree, duplicate=duplicate)
+    return answer(context, stored, tree, duplicate=duplicate)

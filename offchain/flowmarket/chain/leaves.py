@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from eth_abi.abi import encode
-from eth_hash.auto import keccak
 from eth_utils.address import is_address, to_canonical_address, to_checksum_address
 
 from flowmarket.chain.sorted_tree import Item, SortedTree
 from flowmarket.errors import InvalidInput
+from flowmarket.hashing import keccak
 
 INT256_MIN = -(2**255)
 INT256_MAX = 2**255 - 1

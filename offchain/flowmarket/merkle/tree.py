@@ -10,11 +10,12 @@ and `MerkleProof.verify` in Solidity accepts them:
   node i = hash_pair(node 2i+1, node 2i+2), root = node 0;
 - `hash_pair` hashes the two children in ascending byte order (sorted-pair hashing).
 
-The nodes live in one (2n−1, 32) uint8 array. Node i sits in depth layer
-⌊log2(i+1)⌋ and its children in the next, so the n−1 inner nodes are hashed layer by
-layer from the deepest, each layer in parallel by one compiled call
-(`flowmarket.merkle.keccak`): the work is linear in n; only sorting the leaves is
-n log n, by one numpy argsort of their first 8 bytes.
+The nodes live in one (2n−1, 32) uint8 array. A large tree is hashed by compiled
+code (`compiled_tree`): node i sits in depth layer ⌊log2(i+1)⌋ and its children in the
+next, so the n−1 inner nodes are hashed layer by layer from the deepest, each layer in
+parallel. A small one (the API's batch receipts) node by node with the C keccak. The
+work is linear in n; only sorting the leaves is n log n, by one numpy argsort of their
+first 8 bytes.
 
 A tree with no leaves has root 32 zero bytes (the JavaScript library refuses to build
 one); no proof verifies against it.
@@ -24,15 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numba
 import numpy as np
 import numpy.typing as npt
-from eth_hash.auto import keccak
 
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import PARALLEL_FROM, hash_block, serial_and_parallel
+from flowmarket.hashing import keccak
 
 EMPTY_ROOT = bytes(32)
+COMPILED_FROM = 4096  # leaves; smaller trees are built node by node (no compile, no threads)
 Nodes = npt.NDArray[np.uint8]
 
 
@@ -54,28 +54,26 @@ def verify(root: bytes, leaf: bytes, proof: Iterable[bytes]) -> bool:
     return root != EMPTY_ROOT and process_proof(leaf, proof) == root
 
 
-def _hash_layer_py(nodes: Nodes, first: int, last: int) -> None:
-    """Inner nodes first..last (one depth layer): sorted-pair hash of their children."""
-    for i in numba.prange(first, last + 1):
-        left, right = 2 * i + 1, 2 * i + 2
-        for k in range(32):
-            if nodes[left, k] != nodes[right, k]:
-                if nodes[left, k] > nodes[right, k]:
-                    left, right = right, left
-                break
-        hash_block(nodes[left], nodes[right], nodes[i])
-
-
-_HASH_LAYER = serial_and_parallel(_hash_layer_py)
-
-
 def _build(nodes: Nodes, n: int) -> None:
-    inner = n - 1  # nodes 0 .. n-2
-    depth = int(inner).bit_length() - 1 if inner else -1
-    for layer in range(depth, -1, -1):
-        first = (1 << layer) - 1
-        last = min((1 << (layer + 1)) - 2, inner - 1)
-        _HASH_LAYER[last - first + 1 >= PARALLEL_FROM](nodes, first, last)
+    """Hash the n−1 inner nodes of `nodes` (leaves already in place)."""
+    if n < COMPILED_FROM:
+        _build_small(nodes, n)
+        return
+    # Imported here: numba costs a second to import and compiles (or loads from its
+    # cache) on first use; processes that only build small trees never pay for it.
+    from flowmarket.merkle.compiled_tree import hash_layers
+
+    hash_layers(nodes, n)
+
+
+def _build_small(nodes: Nodes, n: int) -> None:
+    """Node by node on the calling thread, with the C keccak (≈1 µs a node)."""
+    size = 2 * n - 1
+    rows = [nodes[i].tobytes() for i in range(n - 1, size)]
+    tree: list[bytes] = [b""] * (n - 1) + rows
+    for i in range(n - 2, -1, -1):
+        tree[i] = hash_pair(tree[2 * i + 1], tree[2 * i + 2])
+    nodes[: n - 1] = np.frombuffer(b"".join(tree[: n - 1]), dtype=np.uint8).reshape(-1, 32)
 
 
 def _sorted(leaves: Nodes) -> Nodes:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
 from flowmarket.errors import FieldError
+from flowmarket.hashing import keccak, keccak_text
 from flowmarket.signing.fixed_point import product_id, to_fixed
 from flowmarket.signing.struct_hash import type_hash, word_address, word_uint
 
@@ -48,7 +48,7 @@ Schedule = tuple[tuple[float, float], ...]
 
 def auction_id(name: str) -> bytes:
     """keccak256(bytes(name)): the auction's 32-byte id on chain and in signed bids."""
-    return keccak(text=name)
+    return keccak_text(name)
 
 
 def _unsigned(value: float, field: str) -> int:

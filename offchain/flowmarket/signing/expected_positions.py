@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
+from flowmarket.hashing import keccak
 from flowmarket.signing.fixed_point import product_id, to_fixed
 from flowmarket.signing.struct_hash import type_hash, word_address, word_int, word_uint
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-
-from eth_utils.crypto import keccak
+from functools import lru_cache
 
 from flowmarket.errors import FieldError
+from flowmarket.hashing import keccak_text
 from flowmarket.money import WAD
 
 DECIMALS = 18  # as money.WAD: signed numbers use the chain's representation
@@ -49,6 +49,7 @@ def from_fixed(value: int) -> float:
     return float(Decimal(value) / WAD)
 
 
+@lru_cache(maxsize=1 << 16)
 def product_id(name: str) -> bytes:
     """A product's on-chain identifier: `keccak256(bytes(name))` (UTF-8), 32 bytes."""
-    return keccak(text=name)
+    return keccak_text(name)

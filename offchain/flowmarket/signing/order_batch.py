@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
+from flowmarket.hashing import keccak, keccak_text
 from flowmarket.signing.struct_hash import type_hash, word_address, word_bytes32, word_uint
 from flowmarket.states import ReceiptAction
 
@@ -104,4 +104,4 @@ class BatchReceiptMessage:
 
 def receipt_leaf(order_hash: str, action: ReceiptAction) -> bytes:
     """The batch receipt's leaf for one order: double keccak of (orderHash, action hash)."""
-    return keccak(keccak(word_bytes32(order_hash) + keccak(text=action.value)))
+    return keccak(keccak(word_bytes32(order_hash) + keccak_text(action.value)))

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_utils.crypto import keccak
-
 from flowmarket.errors import InvalidInput
+from flowmarket.hashing import keccak, keccak_text
 from flowmarket.signing.fixed_point import product_id, to_fixed
 
 DOMAIN_TYPE_STRING = (
@@ -49,9 +48,9 @@ def word_bytes32(value: str) -> bytes:
 @lru_cache(maxsize=64)
 def domain_separator(name: str, version: str, chain_id: int, verifying_contract: str) -> bytes:
     return keccak(
-        keccak(text=DOMAIN_TYPE_STRING)
-        + keccak(text=name)
-        + keccak(text=version)
+        keccak_text(DOMAIN_TYPE_STRING)
+        + keccak_text(name)
+        + keccak_text(version)
         + word_uint(chain_id)
         + word_address(verifying_contract)
     )
@@ -59,7 +58,7 @@ def domain_separator(name: str, version: str, chain_id: int, verifying_contract:
 
 @lru_cache(maxsize=16)
 def type_hash(type_string: str) -> bytes:
-    return keccak(text=type_string)
+    return keccak_text(type_string)
 
 
 def hash_order(
@@ -115,6 +114,6 @@ def hash_receipt(
         + word_bytes32(order_hash)
         + word_address(participant)
         + word_uint(nonce)
-        + keccak(text=action)
+        + keccak_text(action)
         + word_uint(recorded_at)
     )

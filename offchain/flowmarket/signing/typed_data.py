@@ -28,6 +28,7 @@ Struct types (their Solidity twins must use these exact strings):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,10 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_keys.datatypes import PrivateKey, Signature
 from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
+from eth_utils.crypto import keccak as reference_keccak
 
 from flowmarket.errors import InvalidInput
+from flowmarket.hashing import keccak
 from flowmarket.signing.auction_bids import (
     AUCTION_BID_TYPE_STRING,
     PACKAGE_BID_TYPE_STRING,
@@ -219,7 +221,9 @@ def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
 def reference_digest(domain: Domain, message: Message) -> str:
     """The digest by eth-account's generic EIP-712 encoder (what wallets compute)."""
     signable: SignableMessage = encode_typed_data(full_message=typed_data(domain, message))
-    return "0x" + keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    return (
+        "0x" + reference_keccak(b"\x19" + signable.version + signable.header + signable.body).hex()
+    )
 
 
 def _struct_hash(message: Message) -> bytes:
@@ -271,12 +275,21 @@ def digest_bytes(domain: Domain, message: Message) -> bytes:
     return _digest_of(domain, _struct_hash(message))
 
 
-def batch_ids(domain: Domain, batch: OrderBatchMessage) -> tuple[str, list[str]]:
-    """(the batch's id, each order's id) hashing every order once: an order's id in a
-    batch is its own digest, as if it were signed alone."""
-    hashes = [_struct_hash(order) for order in batch.orders]
+def order_struct_hash(order: OrderMessage) -> bytes:
+    """`hashStruct(order)`; FieldError naming `order.…` for a number that is not exact in
+    18 decimals."""
+    return _struct_hash(order)
+
+
+def batch_ids(
+    domain: Domain, batch: OrderBatchMessage, order_hashes: Sequence[bytes] | None = None
+) -> tuple[bytes, list[str]]:
+    """(the batch's digest, 32 bytes; each order's id) hashing every order once (give
+    `order_hashes`, each order's `order_struct_hash`, when already computed): an order's
+    id in a batch is its own digest, as if it were signed alone."""
+    hashes = [_struct_hash(o) for o in batch.orders] if order_hashes is None else order_hashes
     batch_hash = _digest_of(domain, batch.struct_hash(ORDER_TYPE_STRING, hashes))
-    return "0x" + batch_hash.hex(), ["0x" + _digest_of(domain, h).hex() for h in hashes]
+    return batch_hash, ["0x" + _digest_of(domain, h).hex() for h in hashes]
 
 
 def digest(domain: Domain, message: Message) -> str:
@@ -292,7 +305,13 @@ def sign(domain: Domain, message: Message, private_key: str) -> str:
 
 
 def recover(domain: Domain, message: Message, signature: bytes) -> str:
-    """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28}).
+    """The checksummed address that signed `message` (see `recover_digest`)."""
+    return recover_digest(digest_bytes(domain, message), signature)
+
+
+def recover_digest(message_digest: bytes, signature: bytes) -> str:
+    """The checksummed address that produced `signature` (65 bytes, v ∈ {0, 1, 27, 28})
+    over the 32-byte EIP-712 digest `message_digest`.
 
     Raises ValueError when no key can have produced it (r or s zero or out of range, no
     curve point for r): eth_keys's `BadSignature` is not a ValueError."""
@@ -304,7 +323,7 @@ def recover(domain: Domain, message: Message, signature: bytes) -> str:
     vrs = (v, int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big"))
     try:
         signed = Signature(vrs=vrs)
-        public_key = signed.recover_public_key_from_msg_hash(digest_bytes(domain, message))
+        public_key = signed.recover_public_key_from_msg_hash(message_digest)
     except BadSignature as exc:
         raise InvalidInput(f"no public key recovers from this signature ({exc})") from None
     return str(public_key.to_checksum_address())

@@ -53,7 +53,7 @@ def test_keccak_of_the_empty_string_is_the_known_constant() -> None:
     )
 
 
-@pytest.mark.parametrize("count", [*range(1, 34), 100, 257, 1024, 1025])
+@pytest.mark.parametrize("count", [*range(1, 34), 100, 257, 1025, 4095, 4096, 4097, 9000])
 def test_tree_equals_the_node_by_node_reference_with_ties_and_duplicates(count: int) -> None:
     rng = random.Random(count)
     items = [rng.randbytes(32) for _ in range(count)]
@@ -125,3 +125,14 @@ def test_proof_index_proves_many_leaves_and_names_a_foreign_one() -> None:
     assert all(verify(tree.root, r.tobytes(), p) for r, p in zip(rows, proofs, strict=True))
     with pytest.raises(InvalidInput, match=r"leaves\[1\]"):
         ProofIndex(tree).proofs(np.stack([rows[0], np.zeros(32, np.uint8)]))
+
+
+def test_the_single_message_keccak_equals_eth_hash() -> None:
+    from flowmarket.hashing import keccak as fast_keccak
+    from flowmarket.hashing import keccak_text
+
+    rng = random.Random(4)
+    for length in range(0, 300, 7):
+        message = rng.randbytes(length)
+        assert fast_keccak(message) == keccak(message)
+    assert keccak_text("Ünïcode") == keccak("Ünïcode".encode())

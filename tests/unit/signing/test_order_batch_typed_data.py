@@ -82,8 +82,8 @@ def test_batch_digest_equals_the_generic_encoder(nonces: list[int], cancels: lis
 
 
 def test_batch_ids_are_the_batch_digest_and_each_orders_own_digest() -> None:
-    batch_hash, ids = batch_ids(DOMAIN, BATCH)
-    assert batch_hash == digest(DOMAIN, BATCH)
+    batch_digest, ids = batch_ids(DOMAIN, BATCH)
+    assert "0x" + batch_digest.hex() == digest(DOMAIN, BATCH)
     assert ids == [digest(DOMAIN, o) for o in BATCH.orders]
 
 
