@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
+from flowmarket.cli.order_file import read_order_file
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
@@ -42,11 +44,18 @@ def parse_curve(text: str) -> list[tuple[float, float]]:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("order", help="submit, cancel or list your signed orders")
     commands = parser.add_subparsers(dest="order_command", metavar="ACTION", required=True)
-    submit = commands.add_parser("submit", help="sign and submit an order")
-    submit.add_argument("--portfolio", required=True, help="PRODUCT=WEIGHT,... (negative sells)")
+    submit = commands.add_parser(
+        "submit", help="sign and submit an order, or a file of orders as one signed batch"
+    )
+    submit.add_argument(
+        "--file",
+        type=Path,
+        help="a JSON file of orders (and cancels) to sign once and send as one batch "
+        "(POST /v1/orders/batch); see `flowmarket.cli.order_file` for its format",
+    )
+    submit.add_argument("--portfolio", help="PRODUCT=WEIGHT,... (negative sells)")
     submit.add_argument(
         "--curve",
-        required=True,
         help="QUANTITY:PRICE,... in GB/h : tokens/GB; write --curve=-5:12,10:4 when it starts "
         "with a negative quantity",
     )
@@ -67,6 +76,12 @@ def register(subparsers: Any) -> None:
 
 
 def run_submit(args: argparse.Namespace, settings: Settings) -> int:
+    if args.file is not None:
+        if args.portfolio or args.curve or args.replaces or args.nonce is not None:
+            raise FieldError("--file", "give either --file or --portfolio/--curve, not both")
+        return run_submit_file(args, settings)
+    if not args.portfolio or not args.curve:
+        raise FieldError("--portfolio", "--portfolio and --curve are required (or --file)")
     client = open_client(args, settings)
     try:
         from_hour = args.from_hour
@@ -80,6 +95,40 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
             nonce=args.nonce,
             replaces=args.replaces,
         )
+    finally:
+        client.close()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def run_submit_file(args: argparse.Namespace, settings: Settings) -> int:
+    """Sign every order of the file and its cancels as ONE batch; print the checked answer."""
+    drafts, cancels = read_order_file(args.file)
+    client = open_client(args, settings)
+    try:
+        open_hour = client.open_hour() if any(d.from_hour is None for d in drafts) else 0
+        given = [d.nonce for d in drafts if d.nonce is not None]
+        free = (
+            max([client.next_nonce(), *(n + 1 for n in given)]) if len(given) < len(drafts) else 0
+        )
+        orders = []
+        for draft in drafts:
+            from_hour = args.from_hour if draft.from_hour is None else draft.from_hour
+            from_hour = open_hour if from_hour is None else from_hour
+            nonce = draft.nonce
+            if nonce is None:
+                nonce, free = free, free + 1
+            orders.append(
+                client.order(
+                    portfolio=draft.portfolio,
+                    curve=draft.curve,
+                    from_hour=from_hour,
+                    until_hour=from_hour if draft.until_hour is None else draft.until_hour,
+                    nonce=nonce,
+                    replaces=draft.replaces,
+                )
+            )
+        result = client.submit_batch(orders, cancels)
     finally:
         client.close()
     print(json.dumps(result, indent=2))

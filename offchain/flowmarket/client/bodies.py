@@ -1,10 +1,10 @@
 """The JSON bodies of the API's signed writes, built in one place.
 
 The participant client, the demo, the load benchmark, the API reference
-(`scripts/api_reference.py`) and the tests send these (`POST /v1/orders`, `.../cancel`,
-`POST /v1/expected-positions`, the auctions' `POST /v1/auctions/{name}/bids` and
-`.../packages`): the EIP-712 message's fields, the domain it was signed for and the
-65-byte signature.
+(`scripts/api_reference.py`) and the tests send these (`POST /v1/orders`,
+`POST /v1/orders/batch`, `.../cancel`, `POST /v1/expected-positions`, the auctions'
+`POST /v1/auctions/{name}/bids` and `.../packages`): the EIP-712 message's fields, the
+domain it was signed for and the 65-byte signature.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    OrderBatchMessage,
     OrderMessage,
     PackageBidMessage,
     UsageReportMessage,
@@ -38,9 +39,9 @@ def _signed(
     }
 
 
-def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:
-    """POST /v1/orders: `order` signed with `private_key` for `domain`."""
-    fields = {
+def order_json(order: OrderMessage) -> dict[str, Any]:
+    """The `order` object of a request: the signed `Order` struct's fields."""
+    return {
         "participant": order.participant,
         "nonce": order.nonce,
         "from_hour": order.from_hour,
@@ -49,7 +50,21 @@ def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[st
         "curve": [list(point) for point in order.curve],
         "replaces": order.replaces,
     }
-    return _signed(domain, order, private_key, order=fields)
+
+
+def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/orders: `order` signed with `private_key` for `domain`."""
+    return _signed(domain, order, private_key, order=order_json(order))
+
+
+def batch_body(domain: Domain, batch: OrderBatchMessage, private_key: str) -> dict[str, Any]:
+    """POST /v1/orders/batch: the batch (its orders and cancels) signed once for `domain`."""
+    fields = {
+        "participant": batch.participant,
+        "orders": [order_json(order) for order in batch.orders],
+        "cancels": list(batch.cancels),
+    }
+    return _signed(domain, batch, private_key, batch=fields)
 
 
 def cancel_body(domain: Domain, message: CancelMessage, private_key: str) -> dict[str, Any]:

@@ -5,13 +5,15 @@ Used by the CLI (`flowmarket order|positions|settlement|expected`) and the load 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 from eth_account.signers.local import LocalAccount
 
 from flowmarket.catalogue.hours import bidding_close
-from flowmarket.client.bodies import cancel_body, expected_positions_body, order_body
+from flowmarket.client.batch_receipts import check_batch_answer
+from flowmarket.client.bodies import batch_body, cancel_body, expected_positions_body, order_body
 from flowmarket.errors import (
     ApiUnavailable,
     AuthenticationFailed,
@@ -25,6 +27,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    OrderBatchMessage,
     OrderMessage,
     sign_login,
 )
@@ -64,6 +67,9 @@ class ApiReader:
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
+        self._domain: Domain | None = None
+        self._operator: str | None = None
+        self._token: str | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -126,6 +132,28 @@ class ParticipantClient(ApiReader):
         """The JSON body of POST /v1/orders for `order`, signed by the wallet."""
         return order_body(self.domain(), order, self.account.key.hex())
 
+    def order(
+        self,
+        *,
+        portfolio: dict[str, float],
+        curve: list[tuple[float, float]],
+        from_hour: int,
+        until_hour: int,
+        nonce: int,
+        replaces: str | None = None,
+    ) -> OrderMessage:
+        """The wallet's order, every number rounded once to the 18 decimals it is signed
+        with (`signing.fixed_point.signable`), the one rounding rule every client uses."""
+        return OrderMessage(
+            participant=self.account.address,
+            nonce=nonce,
+            from_hour=from_hour,
+            until_hour=until_hour,
+            portfolio={product: signable(weight) for product, weight in portfolio.items()},
+            curve=tuple((signable(q), signable(p)) for q, p in curve),
+            replaces=replaces,
+        )
+
     def submit(
         self,
         *,
@@ -136,19 +164,39 @@ class ParticipantClient(ApiReader):
         nonce: int | None = None,
         replaces: str | None = None,
     ) -> dict[str, Any]:
-        order = OrderMessage(
-            participant=self.account.address,
-            nonce=self.next_nonce() if nonce is None else nonce,
+        order = self.order(
+            portfolio=portfolio,
+            curve=curve,
             from_hour=from_hour,
             until_hour=until_hour,
-            portfolio={product: signable(weight) for product, weight in portfolio.items()},
-            curve=tuple((signable(q), signable(p)) for q, p in curve),
+            nonce=self.next_nonce() if nonce is None else nonce,
             replaces=replaces,
         )
         body: dict[str, Any] = self._call(
             "POST", "/v1/orders", json=self.signed_order(order)
         ).json()
         return body
+
+    def submit_batch(
+        self, orders: Sequence[OrderMessage], cancels: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Sign `orders` and `cancels` (order ids) as ONE `OrderBatch` and send it
+        (POST /v1/orders/batch); the answer's receipt and every entry's proof are checked
+        against the operator named by the API before it is returned."""
+        batch = OrderBatchMessage(
+            self.account.address, tuple(orders), tuple(c.lower() for c in cancels)
+        )
+        domain = self.domain()
+        body = batch_body(domain, batch, self.account.key.hex())
+        answer: dict[str, Any] = self._call("POST", "/v1/orders/batch", json=body).json()
+        check_batch_answer(answer, domain=domain, batch=batch, operator=self.operator())
+        return answer
+
+    def operator(self) -> str:
+        """The address whose signature the API's receipts carry."""
+        if self._operator is None:
+            self._operator = str(self._call("GET", "/v1/domain").json()["operator"])
+        return self._operator
 
     def cancel(self, order_hash: str) -> dict[str, Any]:
         message = CancelMessage(self.account.address, order_hash.lower())

@@ -88,7 +88,8 @@ class MarketLoop:
                     phase,
                     k + 1,
                     count,
-                    f"hour {stats.hour}: {stats.orders} orders, {stats.calls.calls} API calls, "
+                    f"hour {stats.hour}: {stats.orders} orders, {stats.calls.orders} changed in "
+                    f"{stats.calls.requests} signed batches, "
                     f"cleared in {stats.clear_s:.2f} s, fee {stats.fee_bps} bps",
                 )
             )

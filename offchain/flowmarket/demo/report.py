@@ -30,8 +30,9 @@ def _overview(doc: dict[str, Any]) -> list[str]:
         f"(ledger nextHour {hours['next_hour']}, {hours['hour_committed_events']} HourCommitted "
         "events)",
         f"orders           {orders['placed']} placed, {orders['replaced']} replaced, "
-        f"{orders['cancelled']} cancelled, {orders['rejected']} rejected (signed, via the API; "
-        f"{orders['api_ms_per_call']:.1f} ms per call); standing per hour: mean "
+        f"{orders['cancelled']} cancelled, {orders['rejected']} rejected in "
+        f"{orders['signed_batches']} signed batches via the API ({orders['api_ms_per_call']:.1f} "
+        f"ms per batch, {orders['api_ms_per_order']:.2f} ms per order); standing per hour: mean "
         f"{orders['standing_per_hour_mean']:.0f}, max {orders['standing_per_hour_max']}",
         f"clearing         {orders['clearing_s_mean']:.2f} s mean, "
         f"{orders['clearing_s_max']:.2f} s max per hour (snapshot, collateral, solve, commit, "

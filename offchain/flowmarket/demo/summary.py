@@ -62,7 +62,8 @@ def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dic
                     "traded_value_wei": value,
                     "welfare": float(result["welfare"]),
                     "orders": s.orders,
-                    "api_calls": s.calls.calls,
+                    "api_calls": s.calls.requests,
+                    "orders_changed": s.calls.orders,
                     "bid_s": round(s.bid_s, 4),
                     "clear_s": round(s.clear_s, 4),
                     "collateral_not_ok": sum(
@@ -207,7 +208,9 @@ def orders_section(stats: Sequence[HourStats]) -> dict[str, Any]:
         "standing_per_hour_mean": mean(s.orders for s in stats) if stats else 0,
         "standing_per_hour_max": max((s.orders for s in stats), default=0),
         "bidding_s_mean": mean(bid) if bid else 0.0,
-        "api_ms_per_call": 1000 * sum(bid) / max(1, total.calls),
+        "signed_batches": total.requests,
+        "api_ms_per_call": 1000 * sum(bid) / max(1, total.requests),
+        "api_ms_per_order": 1000 * sum(bid) / max(1, total.orders),
         "clearing_s_mean": mean(clear) if clear else 0.0,
         "clearing_s_max": max(clear, default=0.0),
     }

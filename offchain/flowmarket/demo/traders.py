@@ -1,20 +1,25 @@
-"""Agents trading through the participation API: wanted orders → EIP-712 signed calls.
+"""Agents trading through the participation API: wanted orders → one signed batch.
 
 Each hour an agent states the orders it wants standing (`agents.base`); the standing
 ones it placed earlier are compared with them (`agents.book.diff_orders`) and the
-difference goes to the API signed by the agent's wallet: a new order is submitted, a
-moved one replaced atomically (`replaces` = the old order's hash), one no longer
-wanted cancelled with a signed cancel. An order stands from the hour it is placed
-until the last hour every product of its portfolio is listed (a real-time product
-only in its own hour, an hourly forward until the hour before its delivery), so orders
-on products that left the catalogue expire without a cancel. An order the API refuses
-is counted with its reason; what stood before keeps standing. Numbers go to the client
-as computed: `ParticipantClient.submit` rounds them to the 18 decimals the API signs
+difference goes to the API as ONE EIP-712 signed `OrderBatch` per hour (split at
+`BATCH_ENTRIES` entries): new orders, moved ones replaced atomically (`replaces` = the
+old order's id), ones no longer wanted cancelled. An order stands from the hour it is
+placed until the last hour every product of its portfolio is listed (a real-time
+product only in its own hour, an hourly forward until the hour before its delivery),
+so orders on products that left the catalogue expire without a cancel.
+
+A batch is atomic: when the API refuses it, it names the entry (`batch.orders[i]…`,
+`batch.cancels[j]`); that entry is counted as rejected with its reason and the rest is
+signed and sent again, so one bad order costs the agent that order only, and what
+stood before keeps standing. Numbers go to the client as computed:
+`ParticipantClient.order` rounds them to the 18 decimals the API signs
 (`signing.fixed_point.signable`), the one rounding rule every client uses.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +29,10 @@ from flowmarket.catalogue import Kind, parse_name
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.demo.wallets import Wallet
 from flowmarket.errors import FieldError, InvalidInput
+from flowmarket.signing import OrderMessage
+
+BATCH_ENTRIES = 500  # orders + cancels per signed batch (the API takes up to 1,000 each)
+_ENTRY = re.compile(r"^batch\.(orders|cancels)\[(\d+)\]")
 
 
 def last_listed_hour(portfolio: Mapping[str, float]) -> int:
@@ -44,12 +53,13 @@ class Standing:
 
 @dataclass
 class TradeCounts:
-    """API calls of one agent in one hour."""
+    """What one agent (or all) changed in one hour, and the signed batches it took."""
 
     placed: int = 0
     replaced: int = 0
     cancelled: int = 0
     rejected: int = 0
+    requests: int = 0  # signed batches sent (a refused one included)
     reasons: list[str] = field(default_factory=list)
 
     def add(self, other: TradeCounts) -> None:
@@ -57,11 +67,22 @@ class TradeCounts:
         self.replaced += other.replaced
         self.cancelled += other.cancelled
         self.rejected += other.rejected
+        self.requests += other.requests
         self.reasons.extend(other.reasons[: max(0, 5 - len(self.reasons))])
 
     @property
-    def calls(self) -> int:
+    def orders(self) -> int:
+        """Orders placed, replaced, cancelled or refused."""
         return self.placed + self.replaced + self.cancelled + self.rejected
+
+
+@dataclass
+class Draft:
+    """An order of this hour's batch: the agent's order, its last hour, what is signed."""
+
+    order: Order
+    until_hour: int
+    message: OrderMessage
 
 
 @dataclass
@@ -81,35 +102,73 @@ class WalletTrader:
             del self.standing[oid]  # expired with its products
         current = {oid: s.order for oid, s in self.standing.items()}
         change = diff_orders(current, self.agent.orders(view), tolerance)
-        for oid in change.cancelled:
-            self.client.cancel(self.standing.pop(oid).order_hash)
-            counts.cancelled += 1
-        for order in change.replaced:
-            self._submit(order, view.hour, counts, replaces=self.standing[order["id"]].order_hash)
-        for order in change.placed:
-            self._submit(order, view.hour, counts, replaces=None)
+        cancels = list(change.cancelled)
+        drafts = [
+            self._draft(o, view.hour, self.standing[o["id"]].order_hash) for o in change.replaced
+        ]
+        drafts += [self._draft(o, view.hour, None) for o in change.placed]
+        while drafts or cancels:
+            take = min(len(drafts), BATCH_ENTRIES)
+            chunk, drafts = drafts[:take], drafts[take:]
+            room = BATCH_ENTRIES - take
+            gone, cancels = cancels[:room], cancels[room:]
+            self._send(chunk, gone, counts)
         return counts
 
-    def _submit(self, order: Order, hour: int, counts: TradeCounts, replaces: str | None) -> None:
+    def _draft(self, order: Order, hour: int, replaces: str | None) -> Draft:
         until = last_listed_hour(order["portfolio"])
-        try:
-            body = self.client.submit(
-                portfolio={n: float(w) for n, w in order["portfolio"].items()},
-                curve=[(float(q), float(p)) for q, p in order["curve"]],
-                from_hour=hour,
-                until_hour=until,
-                nonce=self.nonce,
-                replaces=replaces,
-            )
-        except (FieldError, InvalidInput) as exc:
-            counts.rejected += 1
-            if len(counts.reasons) < 5:
-                counts.reasons.append(f"{self.agent.name}: {exc}")
+        message = self.client.order(
+            portfolio={n: float(w) for n, w in order["portfolio"].items()},
+            curve=[(float(q), float(p)) for q, p in order["curve"]],
+            from_hour=hour,
+            until_hour=until,
+            nonce=self.nonce,
+            replaces=replaces,
+        )
+        self.nonce += 1
+        return Draft(order, until, message)
+
+    def _send(self, drafts: list[Draft], cancels: list[str], counts: TradeCounts) -> None:
+        """Send one batch; on a refusal naming an entry, drop that entry and send again."""
+        while drafts or cancels:
+            counts.requests += 1
+            try:
+                answer = self.client.submit_batch(
+                    [d.message for d in drafts], [self.standing[oid].order_hash for oid in cancels]
+                )
+            except (FieldError, InvalidInput) as exc:
+                if not self._drop_refused(exc, drafts, cancels, counts):
+                    return
+                continue
+            for draft, entry in zip(drafts, answer["entries"], strict=False):
+                order_hash = str(entry["order_hash"])
+                self.standing[draft.order["id"]] = Standing(
+                    order_hash, draft.until_hour, draft.order
+                )
+                if draft.message.replaces is None:
+                    counts.placed += 1
+                else:
+                    counts.replaced += 1
+            for oid in cancels:
+                del self.standing[oid]
+                counts.cancelled += 1
             return
-        finally:
-            self.nonce += 1
-        self.standing[order["id"]] = Standing(str(body["order"]["order_hash"]), until, order)
-        if replaces is None:
-            counts.placed += 1
+
+    def _drop_refused(
+        self, exc: InvalidInput, drafts: list[Draft], cancels: list[str], counts: TradeCounts
+    ) -> bool:
+        """Count the refused entry and remove it; False when the refusal names no entry
+        (then the whole batch is counted as refused)."""
+        if len(counts.reasons) < 5:
+            counts.reasons.append(f"{self.agent.name}: {exc}")
+        found = _ENTRY.match(exc.field) if isinstance(exc, FieldError) else None
+        if found is None:
+            counts.rejected += len(drafts) + len(cancels)
+            return False
+        counts.rejected += 1
+        index = int(found.group(2))
+        if found.group(1) == "orders":
+            drafts.pop(index)
         else:
-            counts.replaced += 1
+            self.standing.pop(cancels.pop(index), None)  # not open any more: forget it
+        return True

@@ -4,6 +4,7 @@ GET  /, /participant, /governance          the pages (static HTML)
 GET  /static/...                           their CSS and ES modules
 POST /v1/web/typed-data/order              EIP-712 document of a draft order
 POST /v1/web/typed-data/cancel             EIP-712 document of a cancel
+POST /v1/web/typed-data/batch              EIP-712 document of a batch of orders and cancels
 GET  /v1/web/governance                    proposals with state and tallies
 GET  /v1/web/governance/voters/{address}   balance, votes, delegate, votes cast
 POST /v1/web/governance/proposals/{id}/vote-tx, /v1/web/governance/delegate-tx/{address}
@@ -20,14 +21,17 @@ from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from flowmarket.api.batch_intake import renamed
+from flowmarket.api.batch_schemas import OrderBatchIn
 from flowmarket.api.context import Context
 from flowmarket.api.schemas import ADDRESS_RE, ErrorOut
-from flowmarket.errors import ActionRefused, ChainError, TransactionReverted
+from flowmarket.errors import ActionRefused, ChainError, FieldError, TransactionReverted
 from flowmarket.money import parse_tokens
 from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    OrderBatchMessage,
     OrderMessage,
     digest,
     typed_data,
@@ -84,7 +88,8 @@ def json_safe(value: Any) -> Any:
 
 
 def signable(
-    domain: Domain, message: OrderMessage | CancelMessage | ExpectedPositionsMessage
+    domain: Domain,
+    message: OrderMessage | OrderBatchMessage | CancelMessage | ExpectedPositionsMessage,
 ) -> TypedDataOut:
     document = typed_data(domain, message)
     safe = json_safe({key: document[key] for key in ("primaryType", "message")})
@@ -127,6 +132,32 @@ def expected_typed_data(body: ExpectedDraftIn, context: Context) -> TypedDataOut
         positions=dict(body.positions),
     )
     return signable(context.domain, message)
+
+
+@router.post("/typed-data/batch", response_model=TypedDataOut, responses=ERRORS)
+def batch_typed_data(body: OrderBatchIn, context: Context) -> TypedDataOut:
+    """The `eth_signTypedData_v4` document for a batch (the `batch` part of `POST
+    /v1/orders/batch`): one signature for all its orders and cancels, and its id."""
+    orders = []
+    for i, order in enumerate(body.orders):
+        message = OrderMessage(
+            participant=to_checksum_address(order.participant),
+            nonce=order.nonce,
+            from_hour=order.from_hour,
+            until_hour=order.until_hour,
+            portfolio={name: float(w) for name, w in order.portfolio.items()},
+            curve=tuple((float(q), float(p)) for q, p in order.curve),
+            replaces=order.replaces,
+        )
+        try:
+            message.struct()  # every number's fixed-point form
+        except FieldError as exc:
+            raise renamed(exc, f"batch.orders[{i}]") from None
+        orders.append(message)
+    participant = to_checksum_address(body.participant)
+    return signable(
+        context.domain, OrderBatchMessage(participant, tuple(orders), tuple(body.cancels))
+    )
 
 
 @router.post("/typed-data/cancel", response_model=TypedDataOut, responses=ERRORS)

@@ -12,8 +12,9 @@ from eth_account import Account
 from live_api_harness import LiveApi
 from sqlalchemy import func, select
 
+from flowmarket.client.bodies import batch_body
 from flowmarket.db.models import Order
-from flowmarket.signing import Domain, OrderBatchMessage, OrderMessage, digest, sign
+from flowmarket.signing import Domain, OrderBatchMessage, OrderMessage, digest
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 OPEN_HOUR = 500_001
@@ -34,28 +35,7 @@ def order(nonce: int, price: float, replaces: str | None = None) -> OrderMessage
 
 
 def body(orders: list[OrderMessage]) -> dict[str, Any]:
-    message = OrderBatchMessage(ALICE, tuple(orders), ())
-    return {
-        "batch": {
-            "participant": ALICE,
-            "orders": [
-                {
-                    "participant": o.participant,
-                    "nonce": o.nonce,
-                    "from_hour": o.from_hour,
-                    "until_hour": o.until_hour,
-                    "portfolio": o.portfolio,
-                    "curve": [list(p) for p in o.curve],
-                    "replaces": o.replaces,
-                }
-                for o in orders
-            ],
-            "cancels": [],
-        },
-        "chain_id": DOMAIN.chain_id,
-        "verifying_contract": DOMAIN.verifying_contract,
-        "signature": sign(DOMAIN, message, KEY),
-    }
+    return batch_body(DOMAIN, OrderBatchMessage(ALICE, tuple(orders), ()), KEY)
 
 
 def race(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:

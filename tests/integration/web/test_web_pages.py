@@ -239,3 +239,44 @@ def test_participant_reports_expected_positions_in_the_browser(
     assert row.nth(0).text_content() == product
     assert float(row.nth(1).text_content() or "nan") == -2.5
     screenshot(page, "participant-expected-positions")
+
+
+def test_participant_signs_a_batch_of_orders_once_and_cancels_them_all_with_one_signature(
+    page: Any, web_market: WebMarket, wallet: DevWallet
+) -> None:
+    products = [
+        format_name(ProductKey(Kind.HOURLY, "eu-west", "premium", web_market.hour + k))
+        for k in (5, 6)
+    ]
+    page.goto(f"{web_market.url}/participant")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#connect-button")
+    page.wait_for_selector("#address")
+    page.click("#signin-button")
+    page.wait_for_selector("text=Signed in as")
+    page.wait_for_selector("#orders h2 >> text=Open orders (")
+    before = int((page.text_content("#orders h2") or "").split("(")[1].rstrip(")"))
+    signed_before = wallet.methods().count("eth_signTypedData_v4")
+    for product in products:
+        page.fill("#portfolio [name=product]", product)
+        page.locator("#curve [name=quantity]").nth(0).fill("0")
+        page.locator("#curve [name=price]").nth(0).fill("30")
+        page.locator("#curve [name=quantity]").nth(1).fill("3")
+        page.locator("#curve [name=price]").nth(1).fill("20")
+        page.click("#batch-add-button")
+    page.wait_for_selector("#batch-button >> text=(2 orders)")
+    page.click("#batch-button")
+    page.wait_for_selector("#batch-result .notice.ok, #batch-result .notice.error")
+    shown = page.text_content("#batch-result") or ""
+    assert "accepted: 2 entries" in shown, shown
+    typed = [p[1] for m, p in wallet.calls if m == "eth_signTypedData_v4"][signed_before:]
+    assert len(typed) == 1  # one signature for the whole batch
+    batch = json.loads(typed[0])
+    assert batch["primaryType"] == "OrderBatch" and len(batch["message"]["orders"]) == 2
+    assert digest_of(batch) in shown  # the batch id the wallet signed is what was accepted
+    page.wait_for_selector(f"#orders >> text=Open orders ({before + 2})")
+    screenshot(page, "participant-batch-submitted")
+    page.click("#cancel-all-button")
+    page.wait_for_selector("#orders >> text=Open orders (0)")
+    typed = [p[1] for m, p in wallet.calls if m == "eth_signTypedData_v4"][signed_before:]
+    assert len(typed) == 2 and len(json.loads(typed[1])["message"]["cancels"]) == before + 2

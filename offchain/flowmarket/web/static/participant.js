@@ -1,10 +1,11 @@
-// Participant page: connect a wallet, sign in, sign and submit an order curve, and see
-// open orders, positions, settlement and collateral warnings.
+// Participant page: connect a wallet, sign in, sign and submit an order curve (or a batch
+// of them with one signature), and see open orders, positions, settlement and collateral
+// warnings.
 import {
   api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, sendTransaction, show, short, signIn, signTypedData, table, tokens,
 } from './common.js';
 
-const state = { address: null, token: null, domain: null };
+const state = { address: null, token: null, domain: null, batch: [] };
 
 function inputRow(container, cells) {
   const row = el('div', { class: 'row' }, ...cells,
@@ -75,6 +76,67 @@ async function submit() {
     reportError('submit-result', error);
   } finally {
     button.disabled = false;
+  }
+}
+
+function showBatch() {
+  document.getElementById('batch-button').textContent = `Sign batch and submit (${state.batch.length} orders)`;
+  document.getElementById('batch-button').disabled = state.batch.length === 0;
+  show('batch-list', state.batch.length === 0 ? el('p', { class: 'muted' }, 'No orders in the batch.') : table(
+    ['nonce', 'portfolio', 'curve', 'hours', ''],
+    state.batch.map((o, k) => [o.nonce, Object.entries(o.portfolio).map(([p, w]) => `${w} × ${p}`).join(', '),
+      o.curve.map(([q, p]) => `(${q}, ${p})`).join(' '), `${o.from_hour}–${o.until_hour}`,
+      el('button', { class: 'secondary', onclick: () => { state.batch.splice(k, 1); showBatch(); } }, '×')]),
+  ));
+}
+
+function addToBatch() {
+  try {
+    const order = draftOrder();
+    state.batch.push(order);
+    document.getElementById('nonce').value = order.nonce + 1;
+    showBatch();
+  } catch (error) {
+    reportError('batch-result', error);
+  }
+}
+
+// One EIP-712 signature for all `orders` and `cancels` (order ids): POST /v1/orders/batch.
+async function signBatch(orders, cancels, resultId) {
+  const batch = { participant: state.address, orders, cancels };
+  const draft = await api('/v1/web/typed-data/batch', { method: 'POST', body: batch });
+  show(resultId, notice('info', `Confirm one signature in your wallet for ${orders.length} orders and ${cancels.length} cancels (batch ${short(draft.digest)})…`));
+  const signature = await signTypedData(state.address, draft.typed_data);
+  const accepted = await api('/v1/orders/batch', {
+    method: 'POST',
+    body: { batch, chain_id: state.domain.chain_id, verifying_contract: state.domain.verifying_contract, signature },
+  });
+  show(resultId, notice('ok', `Batch ${accepted.batch_hash} accepted: ${accepted.receipt.entries} entries`),
+    el('p', { class: 'muted' }, `Receipt root `, el('span', { class: 'mono' }, short(accepted.receipt.entries_root, 10)),
+      ` signed by the operator ${accepted.receipt.operator}; each entry carries its Merkle proof.`));
+  return accepted;
+}
+
+async function submitBatch() {
+  const button = document.getElementById('batch-button');
+  button.disabled = true;
+  try {
+    await signBatch(state.batch, [], 'batch-result');
+    state.batch = [];
+    showBatch();
+    if (state.token) await refresh();
+  } catch (error) {
+    reportError('batch-result', error);
+    button.disabled = state.batch.length === 0;
+  }
+}
+
+async function cancelAll(orders) {
+  try {
+    await signBatch([], orders.map((o) => o.order_hash), 'orders-result');
+    await refresh();
+  } catch (error) {
+    reportError('orders-result', error);
   }
 }
 
@@ -190,7 +252,11 @@ async function refresh() {
     api('/v1/me/expected-positions', { token }),
   ]);
   showExpected(expected);
-  show('orders', el('h2', {}, `Open orders (${orders.length})`), orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
+  show('orders', el('h2', {}, `Open orders (${orders.length})`),
+    orders.length === 0 ? null : el('div', { class: 'row' },
+      el('button', { class: 'secondary', id: 'cancel-all-button', onclick: () => cancelAll(orders) }, 'Cancel all (one signature)')),
+    el('div', { id: 'orders-result' }),
+    orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
     ['order', 'portfolio', 'curve', 'hours', ''],
     orders.map((o) => [el('span', { class: 'mono' }, short(o.order_hash)),
       Object.entries(o.portfolio).map(([p, w]) => `${w} × ${p}`).join(', '),
@@ -238,6 +304,7 @@ async function connect() {
     document.getElementById('nonce').value = nonce.next_nonce;
     document.getElementById('signin-button').disabled = false;
     document.getElementById('submit-button').disabled = false;
+    document.getElementById('batch-add-button').disabled = false;
     document.getElementById('expected-button').disabled = false;
     await collateral();
   } catch (error) {
@@ -274,6 +341,8 @@ async function main() {
   document.getElementById('connect-button').onclick = connect;
   document.getElementById('signin-button').onclick = signInClicked;
   document.getElementById('submit-button').onclick = submit;
+  document.getElementById('batch-add-button').onclick = addToBatch;
+  document.getElementById('batch-button').onclick = submitBatch;
   document.body.dataset.ready = 'true';
 }
 
