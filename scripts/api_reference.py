@@ -38,6 +38,7 @@ from flowmarket.backend.serve import open_database
 from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.catalogue import format_hour
 from flowmarket.client.bodies import (
+    batch_body,
     bid_body,
     cancel_body,
     expected_positions_body,
@@ -53,6 +54,7 @@ from flowmarket.signing import (
     Domain,
     ExpectedPositionsMessage,
     LoginMessage,
+    OrderBatchMessage,
     OrderMessage,
     PackageBidMessage,
     UsageReportMessage,
@@ -96,6 +98,14 @@ REPLACEMENT = OrderMessage(
     replaces=ORDER_HASH,
 )
 REPLACEMENT_HASH = digest(DOMAIN, REPLACEMENT)
+# The batch places two orders and cancels the replacement; the single cancel route then
+# cancels the first of the batch's orders.
+BATCH_ORDERS = (
+    OrderMessage(ADDRESS, 3, HOUR, HOUR, {"fast-us": 1.0}, ((0.0, 9.0), (20.0, 3.0))),
+    OrderMessage(ADDRESS, 4, HOUR, HOUR + 23, {"regular-eu": -1.0}, ((-8.0, 6.0), (0.0, 2.0))),
+)
+BATCH = OrderBatchMessage(ADDRESS, BATCH_ORDERS, (REPLACEMENT_HASH,))
+BATCH_ORDER_HASH = digest(DOMAIN, BATCH_ORDERS[0])
 REPORT = ExpectedPositionsMessage(
     participant=ADDRESS, nonce=1, deadline=int(NOW) + 3600, positions={"premium-eu": 5.0}
 )
@@ -157,7 +167,7 @@ PATH_VALUES: dict[str, str] = {
     "week": "0",
 }
 PATH_OVERRIDES: dict[str, dict[str, str]] = {
-    "/v1/orders/{order_hash}/cancel": {"order_hash": REPLACEMENT_HASH},
+    "/v1/orders/{order_hash}/cancel": {"order_hash": BATCH_ORDER_HASH},
     "/v1/auctions/{name}/packages": {"name": EXPANSION_AUCTION},
 }
 
@@ -189,8 +199,12 @@ def writes() -> dict[tuple[str, str], Write]:
             order_body(DOMAIN, REPLACEMENT, KEY),
             "EIP-712 `Order` whose `replaces` is the replaced order's id",
         ),
+        ("post", "/v1/orders/batch"): Write(
+            batch_body(DOMAIN, BATCH, KEY),
+            "EIP-712 `OrderBatch`: the participant, the orders' ids and the cancelled ids",
+        ),
         ("post", "/v1/orders/{order_hash}/cancel"): Write(
-            cancel_body(DOMAIN, CancelMessage(ADDRESS, REPLACEMENT_HASH), KEY),
+            cancel_body(DOMAIN, CancelMessage(ADDRESS, BATCH_ORDER_HASH), KEY),
             "EIP-712 `Cancel(participant, orderHash)`",
         ),
         ("post", "/v1/expected-positions"): Write(
@@ -212,6 +226,10 @@ def writes() -> dict[tuple[str, str], Write]:
         ),
         ("post", "/v1/web/typed-data/expected-positions"): Write(
             expected_positions_body(DOMAIN, REPORT, KEY)["report"],
+            "nothing: the answer is the EIP-712 document the wallet signs",
+        ),
+        ("post", "/v1/web/typed-data/batch"): Write(
+            batch_body(DOMAIN, BATCH, KEY)["batch"],
             "nothing: the answer is the EIP-712 document the wallet signs",
         ),
         ("post", "/v1/web/typed-data/cancel"): Write(
