@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
         "--spec",
         default="demo",
         metavar="FILE",
-        help="demo, production or a catalogue JSON file (default: demo)",
+        help="a packaged catalogue (demo, production, demo-network, ...) or a JSON file "
+        "(default: demo)",
     )
     parser.add_argument(
         "--region", action="append", metavar="REGION", help="only this region (repeatable)"

@@ -23,13 +23,9 @@ from flowmarket.agents import MarketView
 from flowmarket.catalogue import (
     CatalogueSpec,
     Holdings,
-    ProductKey,
-    iter_keys,
-    product,
     product_names,
 )
-from flowmarket.db import oracle_repo, orders_repo, results_repo
-from flowmarket.db.models import Product
+from flowmarket.db import oracle_repo, results_repo
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.traders import TradeCounts, WalletTrader
@@ -53,19 +49,6 @@ class HourStats:
     clear_s: float
     orders: int
     fee_bps: int
-
-
-def load_catalogue(engine: Engine, spec: CatalogueSpec, first: int, last: int) -> int:
-    """Put every product listed at any hour in [first, last] in the API's catalogue table
-    up front (the API caches names for 2 s; a demo hour lasts less). Keys are collected
-    first and each distinct product described once (the demo catalogue lists 2,016
-    products an hour but only ~6,100 distinct ones over a week)."""
-    keys: dict[ProductKey, None] = {}
-    for hour in range(first, last + 1):
-        keys.update(dict.fromkeys(iter_keys(spec, hour)))
-    rows = [Product(**product(key).row()) for key in keys]
-    with Session(engine) as session:
-        return orders_repo.upsert_products(session, products=rows)
 
 
 @dataclass

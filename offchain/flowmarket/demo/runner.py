@@ -29,6 +29,7 @@ from eth_account import Account
 from sqlalchemy import Engine
 
 from flowmarket.agents import Population, demo_population
+from flowmarket.backend.products_table import load_spec_products
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import CatalogueSpec
 from flowmarket.chain.build import ArtifactSet, compile_contracts
@@ -41,7 +42,7 @@ from flowmarket.demo.config import DemoConfig, resolve_catalogue
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.gas import gas_by_kind
 from flowmarket.demo.governance import FeeChange, change_fee
-from flowmarket.demo.market_loop import MarketLoop, load_catalogue
+from flowmarket.demo.market_loop import MarketLoop
 from flowmarket.demo.setup import Cast, collateral_for, deploy, fund_cast
 from flowmarket.demo.traders import WalletTrader
 from flowmarket.demo.transport import participant_client
@@ -180,7 +181,7 @@ def _run(
     )
     engine = open_database(settings.effective_database_url)
     genesis = deployment.genesis_hour
-    load_catalogue(engine, spec, genesis, genesis + config.hours + config.after_hours)
+    load_spec_products(engine, spec, genesis, genesis + config.hours + config.after_hours)
     laps("setup")
     clock = VirtualClock()
     oracle = open_oracle(settings, engine, now=clock.now)
