@@ -1,0 +1,228 @@
+"""The oracle's hourly cycle on a generated book, step by step, at growing sizes.
+
+    .venv/bin/python bench/oracle_cycle.py --size 1000x10000 --size 10000x100000
+        [--participants 1000] [--seed 2026] [--database-url URL]
+
+For each PRODUCTSxORDERS size: a seeded book (`clearing.synthetic.random_book`, local
+portfolios w = 50, catalogue names of hourly forwards over many regions) is stored as
+standing orders of the next ledger hour, straight into a fresh database (the API's
+intake is measured by bench/api_load.py), spread over --participants wallets. Then the
+real oracle runs that hour against a local Hardhat node with the demo deployment,
+step by step, each step timed (wall and CPU):
+
+- snapshot: read the standing orders, chain state of every participant, collateral
+  rules, journal the engine document;
+- solve: clear it (the engine's share timed inside), derive the exact amounts and the
+  three Merkle trees (timed again on their own: `build_hour_bundle`), store the results;
+- commit: `commitHour` on chain, journaled;
+- publish: proofs into the database, the publication and order-set files, the
+  requirements root.
+
+It prints one row per size and the peak resident memory of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from eth_account import Account
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from flowmarket.backend.serve import open_database
+from flowmarket.catalogue import Kind, ProductKey, format_name
+from flowmarket.chain.build import compile_contracts
+from flowmarket.chain.deploy import deploy_market, get_profile
+from flowmarket.chain.node import LocalNode
+from flowmarket.clearing import clear_document
+from flowmarket.clearing.synthetic import random_book
+from flowmarket.config import Settings, load_settings
+from flowmarket.db import orders_repo
+from flowmarket.db.models import Order, Product
+from flowmarket.db.results_repo import table_of
+from flowmarket.oracle.commit import commit_hour
+from flowmarket.oracle.cycle import Oracle, open_oracle
+from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.oracle.journal import require
+from flowmarket.oracle.publish import publish_hour
+from flowmarket.oracle.snapshot import take_snapshot
+from flowmarket.oracle.solve import solve_hour
+
+T = TypeVar("T")
+TYPES = ("premium", "regular", "fast")
+SIGNATURE = "0x" + "11" * 65
+
+
+def product_names(n: int, hour: int) -> list[str]:
+    """n hourly forwards: 3 types × regions × the next 720 hours (30 days), in name order."""
+    per_region = 3 * 720
+    regions = -(-n // per_region)
+    names = [
+        format_name(ProductKey(Kind.HOURLY, f"r{r:04d}", kind, hour + 1 + h))
+        for r in range(regions)
+        for kind in TYPES
+        for h in range(720)
+    ]
+    return sorted(names)[:n]
+
+
+def store_book(
+    url: str, hour: int, n_products: int, n_orders: int, participants: list[str], seed: int
+) -> None:
+    """The seeded book as orders standing for `hour` (accepted 1 s before its close)."""
+    book = random_book(n_products, n_orders, seed, locality=50)
+    names = product_names(n_products, hour)
+    cols = book.portfolios
+    rows = []
+    close = float(hour * 3600)
+    for j in range(book.n_orders):
+        start, end = cols.indptr[j], cols.indptr[j + 1]
+        a, b = book.curve_ptr[j], book.curve_ptr[j + 1]
+        rows.append(
+            {
+                "order_hash": "0x" + secrets.token_hex(32),
+                "participant": participants[j % len(participants)],
+                "nonce": j // len(participants),
+                "from_hour": hour,
+                "until_hour": hour,
+                "replaces": None,
+                "portfolio": {
+                    names[i]: float(w)
+                    for i, w in zip(cols.indices[start:end], cols.data[start:end], strict=True)
+                },
+                "curve": np.stack([book.curve_qty[a:b], book.curve_price[a:b]], axis=1).tolist(),
+                "signature": SIGNATURE,
+                "accepted_at": close - 1.0,
+                "receipt_signature": SIGNATURE,
+            }
+        )
+    engine = open_database(url)
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name=n) for n in names])
+        connection = session.connection()
+        for k in range(0, len(rows), 50_000):
+            connection.execute(insert(table_of(Order)), rows[k : k + 50_000])
+        session.commit()
+    engine.dispose()
+
+
+class Steps:
+    """Wall and CPU seconds of each named step."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+
+    def run(self, name: str, fn: Callable[[], T]) -> T:
+        wall, cpu = time.perf_counter(), time.process_time()
+        value = fn()
+        self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
+        self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+        return value
+
+    def timed_clear(self, doc: Mapping[str, Any], prior: Mapping[str, Any] | None) -> Any:
+        return self.run("engine", lambda: clear_document(doc, prior))
+
+
+def one_hour(oracle: Oracle, hour: int) -> tuple[Steps, dict[str, Any]]:
+    """Take `hour` through the oracle's four steps, each timed; then the trees alone.
+    Returns the steps and the hour's RESULT document."""
+    ctx, steps = oracle.ctx, Steps()
+    steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
+
+    def solve() -> tuple[dict[str, Any], int]:
+        with ctx.session() as session:
+            row = require(session, hour)
+            result = solve_hour(session, row, clear_fn=steps.timed_clear, bundles=ctx.bundles)
+            return result, row.fee_bps
+
+    result, fee_bps = steps.run("solve", solve)
+    steps.run("commit", lambda: commit_hour(ctx, hour))
+    steps.run("publish", lambda: publish_hour(ctx, hour))
+    steps.run("trees", lambda: build_hour_bundle(result, hour=hour, fee_bps=fee_bps))
+    return steps, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", action="append", help="PRODUCTSxORDERS (repeatable)")
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
+    args = parser.parse_args()
+    sizes = [tuple(int(x) for x in s.split("x")) for s in (args.size or ["1000x10000"])]
+    base = dataclasses.replace(load_settings(), state_dir=Path(tempfile.mkdtemp(prefix="cycle-")))
+    artifacts = compile_contracts(base).artifacts
+    people = [str(Account.create().address) for _ in range(args.participants)]
+    with LocalNode(base) as node:
+        settings = dataclasses.replace(base, rpc_url=node.rpc_url)
+        past = int(time.time() // 3600) - 100  # hours the ledger sees as closed
+        deployment = deploy_market(
+            settings,
+            artifacts,
+            rpc_url=node.rpc_url,
+            profile=get_profile("demo"),
+            genesis_hour=past,
+        )
+        hour = deployment.genesis_hour
+        print_header()
+        for k, (n_products, n_orders) in enumerate(sizes):
+            run_size(settings, args, people, hour + k, n_products, n_orders)
+    return 0
+
+
+def print_header() -> None:
+    print(
+        "| products x orders | participants | load | snapshot s | solve s (engine) | trees s | "
+        "commit s | publish s | total s | CPU s | filled orders | max imbalance | peak RSS GB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def run_size(
+    base: Settings,
+    args: argparse.Namespace,
+    people: list[str],
+    hour: int,
+    n_products: int,
+    n_orders: int,
+) -> None:
+    state = Path(tempfile.mkdtemp(prefix=f"cycle-{n_orders}-"))
+    for name in ("deployment.json",):
+        (state / name).write_bytes((base.state_dir / name).read_bytes())
+    url = args.database_url or f"sqlite:///{state / 'oracle.sqlite'}"
+    settings = dataclasses.replace(base, state_dir=state, database_url=url)
+    engine = open_database(url)
+    store_book(url, hour, n_products, n_orders, people, args.seed)
+    load = os.getloadavg()[0]
+    oracle = open_oracle(settings, engine)
+    steps, result = one_hour(oracle, hour)
+    wall, cpu = steps.wall, steps.cpu
+    filled = sum(1 for o in result["orders"].values() if o["quantity"] != 0.0)
+    total = sum(wall[s] for s in ("snapshot", "solve", "commit", "publish"))
+    total_cpu = sum(cpu[s] for s in ("snapshot", "solve", "commit", "publish"))
+    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(
+        f"| {n_products:,} x {n_orders:,} | {len(people):,} | {load:.1f} | "
+        f"{wall['snapshot']:.2f} | {wall['solve']:.2f} ({wall['engine']:.2f}) | "
+        f"{wall['trees']:.2f} | {wall['commit']:.2f} | {wall['publish']:.2f} | "
+        f"{total:.1f} | {total_cpu:.1f} | {filled:,} of {len(result['orders']):,} | "
+        f"{result['certificate']['max_imbalance']:.1e} | {rss_gb:.1f} |",
+        flush=True,
+    )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
