@@ -168,6 +168,10 @@ def open_journey(
 ) -> Iterator[Journey]:
     """Deploy (genesis: the next real hour, its window open), serve, open the oracle."""
     hour = int(w3.eth.get_block("latest")["timestamp"]) // 3600 + 1
+    for key in KEYS.values():  # the session node's other tests may have spent their ether
+        w3.provider.make_request(  # type: ignore[arg-type]
+            "hardhat_setBalance", [Account.from_key(key).address, hex(10**22)]
+        )
     settings = replace(
         base,
         state_dir=state,
