@@ -28,7 +28,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from api_harness import (
+from api_stages import stage_times
+from flowmarket.backend.serve import open_database
+from load_harness import (
     LIMITS,
     batch_bodies,
     free_port,
@@ -42,8 +44,6 @@ from api_harness import (
     wait_for,
     write_deployment,
 )
-from api_stages import stage_times
-from flowmarket.backend.serve import open_database
 
 PATHS = {"single": "/v1/orders", "batch": "/v1/orders/batch"}
 

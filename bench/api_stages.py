@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from api_harness import DOMAIN, LIMITS, OPERATOR_KEY, batch_bodies, single_bodies
 from flowmarket.api.batch_intake import check_against_book, entries, verify_batch
 from flowmarket.api.batch_schemas import SignedBatchIn
 from flowmarket.api.context import ApiContext
@@ -20,6 +19,7 @@ from flowmarket.catalogue.hours import open_hour
 from flowmarket.merkle import MerkleTree
 from flowmarket.signing import OrderMessage, digest, receipt_leaf, recover
 from flowmarket.states import ReceiptAction
+from load_harness import DOMAIN, LIMITS, OPERATOR_KEY, batch_bodies, single_bodies
 
 Timer = Callable[[str, Callable[[], Any]], Any]
 

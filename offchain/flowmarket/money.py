@@ -248,10 +248,8 @@ def cost_shares(
             break
         if room is not None and room[key] < 1:
             continue
-        shares[key] += 1
+        shares[key] += 1  # each key is visited once: its room needs no update
         lost -= 1
-        if room is not None:
-            room[key] -= 1
     if lost:
         raise InvalidInput(f"cost shares: {lost} wei of {cost} exceed every winner's bid")
     return shares

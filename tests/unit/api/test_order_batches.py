@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from api_harness import DOMAIN, OPEN_HOUR, OPERATOR_KEY, Market
 from batch_harness import batch_body
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from api_harness import DOMAIN, OPEN_HOUR, OPERATOR_KEY, Market
 from flowmarket.merkle import process_proof
 from flowmarket.signing import BatchReceiptMessage, Domain, ReceiptMessage, digest, recover
 

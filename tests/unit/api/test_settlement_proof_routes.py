@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_harness import DOMAIN, OPERATOR_KEY, migrated_engine
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api_harness import DOMAIN, OPERATOR_KEY, migrated_engine
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.settlement_proofs import StoredProofs

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_harness import DOMAIN, OPERATOR_KEY, Clock, migrated_engine
 from eth_account import Account
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api_harness import DOMAIN, OPERATOR_KEY, Clock, migrated_engine
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.participation import SqlBackend

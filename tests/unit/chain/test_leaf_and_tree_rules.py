@@ -232,3 +232,25 @@ def test_duplicate_leaves_are_kept_and_bad_leaves_refused_naming_their_index() -
     assert nodes(tree) == (keccak(leaf(1) + leaf(1)), leaf(1), leaf(1))
     with pytest.raises(InvalidInput, match=r"^leaves\[1\]: must be 32 bytes"):
         MerkleTree.from_leaves([leaf(1), b"short"])
+
+
+def test_leaves_are_in_byte_order_of_the_address_and_carry_the_debits_before_them() -> None:
+    # As checksummed text "0xCc…" sorts before "0xaA…"; as 20 bytes 0xaa… comes first.
+    a_address = "0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa"
+    c_address = "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
+    week = leaves.settlement_week(
+        4, [(c_address, 9), (a_address, -10)], fees=1, hours={a_address.lower(): 0b11}
+    )
+    assert week.hours == {a_address: 0b11, c_address: 0}
+    a_leaf = sorted_leaf(0, bytes([0xAA]) * 20, amount_words(-10, 0b11, 0, 0))
+    c_leaf = sorted_leaf(1, bytes([0xCC]) * 20, amount_words(9, 0, 0, 10))
+    assert week.item(a_address).leaf == a_leaf
+    assert week.item(c_address).leaf == c_leaf
+    assert week.root == keccak(min(a_leaf, c_leaf) + max(a_leaf, c_leaf))
+
+
+def test_a_requirements_tree_holds_each_requirement_as_one_word() -> None:
+    assert leaves.requirement_value(5) == (5).to_bytes(32, "big")
+    assert leaves.requirement_value(2**256 - 1) == b"\xff" * 32
+    tree = leaves.requirements_tree({BOB.lower(): 7 * 10**18})
+    assert tree.root == sorted_leaf(0, bytes.fromhex(BOB[2:]), (7 * 10**18).to_bytes(32, "big"))

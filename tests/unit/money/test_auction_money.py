@@ -25,3 +25,30 @@ def test_cost_shares_skip_a_winner_whose_bid_is_exhausted() -> None:
     assert cost_shares(10, {"x": 1, "y": 2}, {"x": 100, "y": 6}) == {"x": 4, "y": 6}
     with pytest.raises(InvalidInput, match="exceed every winner's bid"):
         cost_shares(10, {"x": 1, "y": 2}, {"x": 3, "y": 6})
+
+
+def test_a_zero_price_or_quantity_pays_nothing_and_a_negative_one_is_refused() -> None:
+    assert auction_payment(0, 5 * WAD) == 0
+    assert auction_payment(5 * WAD, 0) == 0
+    for price, quantity in ((-1, WAD), (WAD, -1)):
+        with pytest.raises(InvalidInput, match=rf"^auction payment of {quantity} at {price}: both"):
+            auction_payment(price, quantity)
+
+
+def test_cost_shares_of_edge_costs_and_weights() -> None:
+    assert cost_shares(0, {"a": 1, "b": 3}) == {"a": 0, "b": 0}  # nothing to share
+    assert cost_shares(5, {"a": 1}) == {"a": 5}  # a lone winner of weight 1 pays it all
+    for cost, weights in ((-1, {"a": 1}), (5, {"a": 1, "b": 0}), (5, {"a": 2, "b": -1})):
+        with pytest.raises(InvalidInput, match=r"^cost shares of -?\d+ over weights \{"):
+            cost_shares(cost, weights)
+
+
+def test_the_rounding_wei_goes_by_remainder_not_by_size() -> None:
+    # 4 wei over weights 1 and 4: exact 0.8 and 3.2 → floors 0 + 3; x's remainder (0.8) is
+    # the larger although y's share is, so the lost wei is x's.
+    assert cost_shares(4, {"x": 1, "y": 4}) == {"x": 1, "y": 3}
+
+
+def test_a_winner_missing_from_the_headroom_has_none() -> None:
+    # 1 wei over two equal weights: "a" would get it first by name, but it has no headroom.
+    assert cost_shares(1, {"a": 1, "b": 1}, {"b": 5}) == {"a": 0, "b": 1}
