@@ -12,8 +12,6 @@ the chain's clock and blocks, and runs the oracle's cycle.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from eth_account import Account
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -42,6 +39,7 @@ from flowmarket.db.models import Product
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.money import WAD
 from flowmarket.oracle.cycle import Oracle, open_oracle
+from live_server import serve
 
 KEYS = {
     "deployer": HARDHAT_DEV_KEYS[0],
@@ -144,22 +142,6 @@ class Journey:
             self.w3.provider.make_request("evm_setNextBlockTimestamp", [now])  # type: ignore[arg-type]
             self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
         assert self.oracle.tick(now=self.clock.now, limit=168) == 168
-
-
-@contextmanager
-def serve(app: Any, port: int) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager

@@ -5,13 +5,10 @@ API, the CLI and the real oracle on the session node (issue: hostile input, item
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from hostile_harness import TOKEN, LiveMarket, address, live_market
 from sqlmodel import Session
 from web3 import Web3
@@ -21,6 +18,7 @@ from flowmarket.cli.main import main
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.oracle.status import oracle_status
+from live_server import serve
 
 GIANT = [(-1e30, 12.0), (1e30, 4.0)]  # the curve a hostile participant sent on main
 
@@ -57,23 +55,8 @@ def test_a_wallet_without_collateral_gets_nothing_through_and_collateral_lets_it
 @pytest.fixture
 def served(market: LiveMarket) -> Iterator[str]:
     """The same app over real HTTP (uvicorn in a thread), for the CLI."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(market.client.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(market.client.app) as url:
+        yield url
 
 
 def test_the_cli_gets_the_refusal_in_one_line_and_exit_code_2(

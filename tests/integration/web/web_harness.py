@@ -13,7 +13,6 @@ the clock to the hour's close and runs the oracle's cycle for it: snapshot → c
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from eth_account import Account
-from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 from web3 import Web3
@@ -47,6 +44,7 @@ from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.signing import Domain
+from live_server import serve
 
 TOKEN = 10**18
 GOVERNANCE_SUPPLY = 1_000_000 * TOKEN
@@ -189,23 +187,6 @@ def submit_counterparties(market: WebMarket, catalogue: list[Product]) -> None:
                 )
                 assert accepted["receipt"]["action"] == "accepted", accepted
                 market.counterparty_orders += 1
-
-
-@contextmanager
-def serve(app: FastAPI, port: int) -> Iterator[str]:
-    """`app` served by uvicorn in a thread on `port`; yields its URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager
