@@ -89,7 +89,8 @@ class ChainMachine(RuleBasedStateMachine):
         try:
             self.market.send(who, name, function, *args)
         except TransactionReverted as exc:
-            return str(exc).split(": ", 1)[1].split("(", 1)[0]
+            assert exc.error, f"a revert without a known custom error: {exc}"
+            return exc.error
         return "ok"
 
     @invariant()
