@@ -174,7 +174,7 @@ def test_time_spent_paused_does_not_count_against_the_payment_window(
     tree = _commit(m, deadline_in=600)
     committed = int(m.view("CapacityAuction", "auction", AUCTION)[0][6])
     m.approve("alice", "CapacityAuction", 88 * TOKEN)
-    m.send("guardian", "MarketParameters", "pause")
+    m.send("timelock", "MarketParameters", "pause")
     m.advance(1_000)  # past the committed deadline, all of it paused
     _unpause(m)
     paused = int(m.view("MarketParameters", "pausedSeconds"))
