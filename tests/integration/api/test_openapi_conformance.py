@@ -9,7 +9,7 @@ requests must be refused.
 
 One check is configured rather than taken as is: `positive_data_acceptance` expects a
 request that is valid by the schema to be accepted. For signed writes and the typed-data
-helpers that cannot hold: whether a signature recovers to its participant, whether a
+helpers (and the web's transaction builders) that cannot hold: whether a signature recovers to its participant, whether a
 curve's prices decrease, whether a number has at most 18 decimals or an hour is still
 open are rules no JSON schema states, and the answer to breaking them is a 422 naming
 the field. Those operations may answer 422 to schema-valid data; every other one must
@@ -33,7 +33,8 @@ from flowmarket.backend.serve import build_app
 EXAMPLES_PER_OPERATION = 25
 SEED = 20_261_203
 SIGNED_WRITES = (
-    r"^/v1/(orders|expected-positions|auth/login|web/typed-data/|auctions/[^/]+/(bids|packages))"
+    r"^/v1/(orders|expected-positions|usage|auth/login|web/typed-data/|web/collateral/"
+    r"|auctions/[^/]+/(bids|packages))"
 )
 CONFIG = {
     "seed": SEED,
