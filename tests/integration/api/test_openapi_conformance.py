@@ -10,10 +10,11 @@ requests must be refused.
 One check is configured rather than taken as is: `positive_data_acceptance` expects a
 request that is valid by the schema to be accepted. For signed writes, the typed-data
 helpers and the web's transaction builders that cannot hold: whether a signature
-recovers to its participant, whether a curve's prices decrease, whether a number has at most 18 decimals or an hour is still
-open are rules no JSON schema states, and the answer to breaking them is a 422 naming
-the field. Those operations may answer 422 to schema-valid data; every other one must
-accept it (2xx, or 404 for a resource that does not exist).
+recovers to its participant, whether a curve's prices decrease, whether a number has at
+most 18 decimals or an hour is still open are rules no JSON schema states, and the
+answer to breaking them is a 422 naming the field. Those operations may answer 422 to
+schema-valid data; every other one must accept it (2xx, or 404 for a resource that does
+not exist).
 """
 
 from __future__ import annotations
