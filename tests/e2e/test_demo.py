@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from deployment_files import write_deployment
 from flowmarket.chain.node import rpc_ready
 from flowmarket.demo import DemoConfig
 
@@ -214,33 +213,43 @@ def test_interrupting_the_demo_mid_week_stops_its_node(tmp_path: Path, signum: i
 
 
 def _transport_session(tmp_path: Path, transport: str) -> list[tuple[str, str]]:
-    """Place, replace, cancel and a refused replace through `transport`; (hash, status)."""
-    from dataclasses import replace as with_fields
+    """Place, replace, cancel and a refused replace through `transport`; (hash, status).
 
+    The API is built without the chain's economic rules (no node here): what is compared
+    is the transport, not intake."""
     from eth_account import Account
     from sqlmodel import Session
 
+    from flowmarket.api.app import create_app
+    from flowmarket.backend.participation import SqlBackend
     from flowmarket.backend.serve import open_database
-    from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
+    from flowmarket.config import HARDHAT_DEV_KEYS
     from flowmarket.db import orders_repo
     from flowmarket.db.models import Product
-    from flowmarket.demo.api_server import ApiServer, VirtualClock
+    from flowmarket.demo.api_server import VirtualClock
     from flowmarket.demo.transport import participant_client
     from flowmarket.errors import Conflict
+    from flowmarket.signing import Domain
+    from live_server import serve
 
     product, hour = "rt:eu-west:premium:2026-01-01T00", 490_896
     tmp_path.mkdir()
-    write_deployment(tmp_path, ledger="0x" + "ab" * 20)
-    settings = with_fields(load_settings({}), state_dir=tmp_path)
     engine = open_database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     with Session(engine) as session:
         orders_repo.upsert_products(session, products=[Product(name=product)])
     clock = VirtualClock()
     clock.bidding(hour)
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=Domain(31337, "0x" + "ab" * 20),
+        operator_key=HARDHAT_DEV_KEYS[1],
+        token_secret=b"transport-test",
+        clock=clock,
+    )
     out: list[tuple[str, str]] = []
-    with ApiServer(settings, engine, clock) as api:
+    with serve(app) as url:
         client = participant_client(
-            transport, url=api.url, app=api.app, account=Account.from_key(HARDHAT_DEV_KEYS[3])
+            transport, url=url, app=app, account=Account.from_key(HARDHAT_DEV_KEYS[3])
         )
 
         def submit(nonce: int, price: float, replaces: str | None = None) -> dict[str, Any]:
