@@ -63,13 +63,16 @@ def market(
     w3: Web3,
     compiled: ArtifactSet,
 ) -> Iterator[OracleWorld]:
-    """Four cleared and committed hours; carol has no collateral, so she is warned."""
+    """Four cleared and committed hours; carol has too little collateral, so she is warned."""
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     tmp = tmp_path_factory.mktemp("report-market")
     world = OracleWorld.create(settings, deployed, tmp, rpc_url, w3, compiled)
     place_book(world)
     world.fund("alice", collateral=10_000 * TOKEN)
     world.fund("bob", collateral=10_000 * TOKEN)
+    # carol's collateral backs her spread orders' worst case at the snapshot (intake's
+    # bound) but not the positions they build up, so the report warns about her
+    world.fund("carol", collateral=5 * TOKEN)
     assert open_oracle(world.settings, world.engine).tick(limit=HOURS) == HOURS
     yield world
     world.engine.dispose()
