@@ -7,11 +7,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from flowmarket.chain.node import free_port
+from flowmarket.config import Settings
 
 
 @contextmanager
@@ -30,3 +33,22 @@ def serve(app: Any, port: int | None = None, *, start_s: float = 20.0) -> Iterat
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def local_market_settings(base: Settings, state: Path, rpc_url: str, oracle_key: str) -> Settings:
+    """`base` for a test market on the local node: SQLite in `state`, Hardhat's development
+    keys allowed, a free API port, and 3600-second hours from the epoch (hour h closes at
+    h · 3600, as the API's windows do) with no crash injected."""
+    return replace(
+        base,
+        state_dir=state,
+        rpc_url=rpc_url,
+        database_url=f"sqlite:///{state / 'market.sqlite'}",
+        oracle_key=oracle_key,
+        allow_dev_keys=True,
+        api_port=free_port(),
+        oracle_hour_length_s=3600.0,
+        oracle_epoch_s=0.0,
+        oracle_retry_attempts=3,
+        oracle_crash_at="",
+    )

@@ -31,7 +31,6 @@ from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.chain.genesis import TREASURY, Genesis
-from flowmarket.chain.node import free_port
 from flowmarket.cli.main import main
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
@@ -39,7 +38,7 @@ from flowmarket.db.models import Product
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.money import WAD
 from flowmarket.oracle.cycle import Oracle, open_oracle
-from live_server import serve
+from live_server import local_market_settings, serve
 
 KEYS = {
     "deployer": HARDHAT_DEV_KEYS[0],
@@ -154,19 +153,7 @@ def open_journey(
         w3.provider.make_request(  # type: ignore[arg-type]
             "hardhat_setBalance", [Account.from_key(key).address, hex(10**22)]
         )
-    settings = replace(
-        base,
-        state_dir=state,
-        rpc_url=rpc_url,
-        database_url=f"sqlite:///{state / 'market.sqlite'}",
-        oracle_key=KEYS["oracle"],
-        allow_dev_keys=True,  # a local test market on Hardhat's development keys
-        api_port=free_port(),
-        oracle_hour_length_s=3600.0,
-        oracle_epoch_s=0.0,  # hour h closes at h · 3600, as the API's windows do
-        oracle_retry_attempts=3,
-        oracle_crash_at="",
-    )
+    settings = local_market_settings(base, state, rpc_url, KEYS["oracle"])
     profile = replace(get_profile("demo"), proposal_threshold=PROPOSAL_THRESHOLD)
     genesis = Genesis(  # "holder" hands out votes; the treasury keeps the rest
         {address("holder"): 500_000 * WAD, TREASURY: 500_000 * WAD},

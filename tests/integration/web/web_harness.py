@@ -16,7 +16,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,6 @@ from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, load_deployment
 from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.leaves import requirements_tree
-from flowmarket.chain.node import free_port
 from flowmarket.chain.requirements import Requirement, write_requirements
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
@@ -44,7 +43,7 @@ from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.demo.api_server import VirtualClock
 from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.signing import Domain
-from live_server import serve
+from live_server import local_market_settings, serve
 
 TOKEN = 10**18
 GOVERNANCE_SUPPLY = 1_000_000 * TOKEN
@@ -202,19 +201,7 @@ def open_web_market(
     serve API and pages (`build_app`, as `flowmarket serve` does, with the virtual
     clock), open the oracle on 3600-second hours from genesis."""
     hour = int(time.time()) // 3600 + 1
-    settings = replace(
-        base,
-        state_dir=state,
-        rpc_url=rpc_url,
-        database_url=f"sqlite:///{state / 'market.sqlite'}",
-        oracle_key=keys["oracle"],
-        allow_dev_keys=True,  # a local test market on Hardhat's development keys
-        api_port=free_port(),
-        oracle_hour_length_s=3600.0,
-        oracle_epoch_s=0.0,  # hour h closes at h · 3600, as the API's windows do
-        oracle_retry_attempts=3,
-        oracle_crash_at="",
-    )
+    settings = local_market_settings(base, state, rpc_url, keys["oracle"])
     alice, supplier = (str(Account.from_key(keys[who]).address) for who in ("alice", "supplier"))
     genesis = Genesis(  # alice (the browser wallet) holds 10 % of the votes, the treasury 90 %
         {alice: GOVERNANCE_SUPPLY // 10, TREASURY: GOVERNANCE_SUPPLY - GOVERNANCE_SUPPLY // 10},
