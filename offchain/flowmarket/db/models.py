@@ -179,13 +179,19 @@ class HourParticipant(SQLModel, table=True):
 
 
 class Position(SQLModel, table=True):
-    """A participant's accumulated holding of one product after the last clearing."""
+    """A participant's accumulated holding of one product after the last clearing.
+
+    quantity: GB/h as a float (for display and the strategies); wei: the same holding
+    exactly, in 10^-18 GB/h (a decimal integer string), the sum of the committed
+    integer trades (money rule 2) and auction awards: what real-time delivery and
+    settlement read, so a forward held for a year stays exact to the wei."""
 
     __tablename__ = "positions"
 
     participant: str = Field(primary_key=True, max_length=42)
     product: str = Field(primary_key=True, max_length=128)
     quantity: float
+    wei: str = Field(default="0", max_length=80)
     updated_hour: int = _big()
 
 

@@ -12,6 +12,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from flowmarket.clearing.schema import ResultDoc
 from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult, Position
+from flowmarket.money import to_wad
+
+ExactTrades = Mapping[str, Mapping[str, int]]
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -29,12 +32,15 @@ def store_hour(
     cleared_at: float,
     n_orders: int,
     commit: bool = True,
+    exact: ExactTrades | None = None,
 ) -> None:
     """Store cleared hour `hour` (its RESULT document) and add its trades to positions, in
     one transaction (committed unless `commit` is False: the caller adds to it and
     commits). owners: order id → participant address, for the per-order rows; the many
     product and order rows are inserted in bulk (an hour of the demo catalogue has
-    2,016 and ~5,900)."""
+    2,016 and ~5,900). exact: the hour's committed integer trades (participant →
+    product → 10^-18 GB, `money.hour_amounts`), added to the exact positions; without
+    it each float trade is rounded to the wei."""
     summary = HourResult(
         hour=hour,
         cleared_at=cleared_at,
@@ -60,7 +66,7 @@ def store_hour(
         connection.execute(insert(table_of(HourProduct)), products)
     if orders:
         connection.execute(insert(table_of(HourOrder)), orders)
-    add_to_positions(session, hour=hour, participants=participants)
+    add_to_positions(session, hour=hour, participants=participants, exact=exact)
     if commit:
         session.commit()
 
@@ -87,52 +93,76 @@ def _bulk_rows(
 
 
 def add_to_positions(
-    session: Session, *, hour: int, participants: Sequence[HourParticipant]
+    session: Session,
+    *,
+    hour: int,
+    participants: Sequence[HourParticipant],
+    exact: ExactTrades | None = None,
 ) -> None:
-    """Add each entry's trades to its positions."""
+    """Add each entry's trades to its positions (exact: see `store_hour`)."""
     add_quantities(
-        session, hour=hour, deltas=[(entry.participant, entry.trades) for entry in participants]
+        session,
+        hour=hour,
+        deltas=[(entry.participant, entry.trades) for entry in participants],
+        exact=exact,
     )
 
 
 def add_quantities(
-    session: Session, *, hour: int, deltas: Sequence[tuple[str, Mapping[str, float]]]
+    session: Session,
+    *,
+    hour: int,
+    deltas: Sequence[tuple[str, Mapping[str, float]]],
+    exact: ExactTrades | None = None,
 ) -> None:
     """Add (participant, {product: GB}) changes to positions (a clearing's trades, an
-    auction's awards): one read, then bulk updates and inserts; `updated_hour` = hour."""
+    auction's awards): one read, then bulk updates and inserts; `updated_hour` = hour.
+    The exact holding (`Position.wei`) grows by `exact[participant][product]` where
+    given, else by the change rounded to the wei (`money.to_wad`)."""
     who = sorted({participant for participant, _ in deltas})
     if not who:
         return
     table = table_of(Position)
     connection = session.connection()
-    read = sa_select(table.c.participant, table.c.product, table.c.quantity).where(
+    read = sa_select(table.c.participant, table.c.product, table.c.quantity, table.c.wei).where(
         table.c.participant.in_(who)
     )
-    current = {(row[0], row[1]): float(row[2]) for row in connection.execute(read)}
-    updates: list[dict[str, Any]] = []
+    current = {(row[0], row[1]): (float(row[2]), int(row[3])) for row in connection.execute(read)}
+    updates: dict[tuple[str, str], dict[str, Any]] = {}
     inserts: dict[tuple[str, str], dict[str, Any]] = {}
     for participant, changes in deltas:
+        book = exact.get(participant, {}) if exact is not None else {}
         for product, quantity in changes.items():
+            wei = book[product] if product in book else to_wad(quantity)
             key = (participant, product)
             if key in current:
-                current[key] += quantity
-                updates.append({"p": participant, "k": product, "q": current[key], "h": hour})
+                total, held = current[key]
+                current[key] = (total + quantity, held + wei)
+                updates[key] = {
+                    "p": participant,
+                    "k": product,
+                    "q": current[key][0],
+                    "w": str(current[key][1]),
+                    "h": hour,
+                }
             elif key in inserts:
                 inserts[key]["quantity"] += quantity
+                inserts[key]["wei"] = str(int(inserts[key]["wei"]) + wei)
             else:
                 inserts[key] = {
                     "participant": participant,
                     "product": product,
                     "quantity": quantity,
+                    "wei": str(wei),
                     "updated_hour": hour,
                 }
     if updates:
         statement = (
             update(table)
             .where(table.c.participant == bindparam("p"), table.c.product == bindparam("k"))
-            .values(quantity=bindparam("q"), updated_hour=bindparam("h"))
+            .values(quantity=bindparam("q"), wei=bindparam("w"), updated_hour=bindparam("h"))
         )
-        connection.execute(statement, updates)
+        connection.execute(statement, list(updates.values()))
     if inserts:
         connection.execute(insert(table), list(inserts.values()))
 

@@ -3,9 +3,11 @@
 When the oracle clears hour h it records every participant's real-time position for
 delivery hour h (`record_positions`): the real-time product plus every forward whose
 delivery set holds h (hourly, monthly, annual forwards of the same region and type),
-converted 1:1 into the real-time product `rt:REGION:TYPE:h`. That is the settlement
-identity of forwards against real time: a forward held at delivery is a right to
-use the capacity, and any deviation from it settles at the real-time price.
+converted 1:1 into the real-time product `rt:REGION:TYPE:h` and summed exactly from
+the positions' integer holdings (`Position.wei`: the committed trades, to the wei).
+That is the settlement identity of forwards against real time: a forward held at
+delivery is a right to use the capacity, and any deviation from it settles at the
+real-time price.
 
 When it clears hour H it settles the metered usage of delivery hour d = H − lag
 (`settle_usage`), when the network operator reported any for d: priority rationing
@@ -85,7 +87,7 @@ def record_positions(session: Session, *, hour: int) -> None:
         if key is None or not bool(key.covers(hours)[0]):
             continue
         cell = (realtime_name(key, hour), row.participant)
-        held[cell] = held.get(cell, 0) + to_wad(row.quantity)
+        held[cell] = held.get(cell, 0) + int(row.wei)
     usage_repo.add_delivery_positions(
         session, hour=hour, positions=[(p, who, q) for (p, who), q in sorted(held.items())]
     )

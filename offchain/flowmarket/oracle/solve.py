@@ -81,6 +81,7 @@ def solve_hour(
         cleared_at=time.time(),
         n_orders=len(result["orders"]),
         commit=False,
+        exact=bundle.amounts.trades,
     )
     if delivery is not None:
         record_positions(session, hour=hour)
