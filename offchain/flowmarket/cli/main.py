@@ -39,6 +39,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.fairness",
     "flowmarket.cli.commit",
     "flowmarket.cli.show_hour",
+    "flowmarket.cli.verify",
+    "flowmarket.cli.bond",
     "flowmarket.cli.catalogue",
     "flowmarket.cli.strategy",
     "flowmarket.cli.oracle",

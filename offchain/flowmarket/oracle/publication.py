@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from eth_utils.address import to_checksum_address
+
+from flowmarket.chain.leaves import (
+    SettlementWeek,
+    decode_settlement_value,
+    participant_key,
+    settlement_value,
+)
+from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ResultDoc
 from flowmarket.errors import InvalidInput
 
@@ -65,3 +74,65 @@ def read_publication(state_dir: Path, hour: int) -> Publication | None:
         return Publication(**raw)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"publication {path}: damaged ({exc})") from None
+
+
+def week_document(week: SettlementWeek) -> dict[str, Any]:
+    """`weeks/<w>.json`: every leaf of the week's tree as posted, in tree order (wei as
+    decimal strings), from which anyone rebuilds the posted root and any leaf's or
+    absence proof."""
+    rows = []
+    for key, value in zip(week.tree.keys, week.tree.values, strict=True):
+        leaf = decode_settlement_value(value)
+        rows.append(
+            {
+                "participant": str(to_checksum_address(key)),
+                "amount": str(leaf.amount),
+                "hours": str(leaf.hours),
+                "credits_before": str(leaf.credits_before),
+                "debits_before": str(leaf.debits_before),
+            }
+        )
+    return {
+        "week": week.week,
+        "root": "0x" + week.root.hex(),
+        "fees": str(week.fees),
+        "leaves": rows,
+    }
+
+
+WEEK_FIELDS = {"week", "root", "fees", "leaves"}
+LEAF_FIELDS = {"participant", "amount", "hours", "credits_before", "debits_before"}
+
+
+def read_week_file(raw: Any, source: str) -> SortedTree:
+    """Parse `week_document`'s JSON strictly and rebuild the tree of its leaves."""
+    if not isinstance(raw, dict) or set(raw) != WEEK_FIELDS:
+        raise InvalidInput(f"{source}: expected exactly the fields {sorted(WEEK_FIELDS)}")
+    if not isinstance(raw["leaves"], list):
+        raise InvalidInput(f"{source}: leaves: expected a list")
+    pairs = []
+    for k, row in enumerate(raw["leaves"]):
+        if not isinstance(row, dict) or set(row) != LEAF_FIELDS:
+            raise InvalidInput(f"{source}: leaves[{k}]: expected exactly {sorted(LEAF_FIELDS)}")
+        try:
+            words = [
+                int(row[name]) for name in ("amount", "hours", "credits_before", "debits_before")
+            ]
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{source}: leaves[{k}]: amounts must be integers") from None
+        pairs.append((participant_key(str(row["participant"])), settlement_value(*words)))
+    return SortedTree(pairs)
+
+
+def week_path(state_dir: Path, week: int) -> Path:
+    return state_dir / "weeks" / f"{week}.json"
+
+
+def write_week_publication(state_dir: Path, tree: SettlementWeek) -> Path:
+    """Write `weeks/<w>.json` atomically (the same tree always gives the same file)."""
+    path = week_path(state_dir, tree.week)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(week_document(tree), indent=1, sort_keys=True))
+    temporary.replace(path)
+    return path

@@ -7,7 +7,8 @@ the participant has an entry (`oracle_repo.week_hours`), which binds it to the h
 commitments. `chain.leaves.settlement_week` builds the sorted tree the contract
 verifies. `advance_week` is a non-blocking state machine that reads the contract's
 state on every call, so it can be repeated after a crash without settling anything
-twice (the contract also refuses a second settlement of a leaf):
+twice (the contract also refuses a second settlement of a leaf). The week's leaves are
+published as `weeks/<w>.json` beside the hours' publications (`flowmarket verify --week`):
 
 1. no root posted → `postSettlementRoot` (leaf count and totals from the tree);
 2. challenge window open → wait;
@@ -35,6 +36,7 @@ from flowmarket.db.oracle_tables import OracleWeek
 from flowmarket.errors import ChainError, InvalidInput, JournalError, TransactionReverted
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.publication import write_week_publication
 from flowmarket.states import JournalStep, LeafStatus, WeekStatus
 
 log = logging.getLogger("flowmarket.oracle")
@@ -87,9 +89,12 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
             )
             session.add(record)
             session.commit()
+            write_week_publication(ctx.settings.state_dir, tree)
             return tree
     amounts = [(p, int(a)) for p, a in record.amounts.items()]
-    return settlement_week(week, amounts, int(record.fees), hours)
+    tree = settlement_week(week, amounts, int(record.fees), hours)
+    write_week_publication(ctx.settings.state_dir, tree)
+    return tree
 
 
 def advance_week(ctx: OracleContext, week: int) -> WeekStatus:

@@ -1,0 +1,559 @@
+"""Check the oracle's work as anyone can: `flowmarket verify --hour H` and `--week W`.
+
+Nothing the operator serves is trusted; only the chain is. An hour is verified by
+re-clearing its published order set (with the previous cleared hour's published prices
+as the tie-break prior, as the oracle does) at the fee the chain governed when the hour
+was committed, rebuilding the three roots and the summary (`build_hour_bundle`) and
+comparing each field with `ClearingLedger.hourCommitment`. Re-clearing also re-runs the
+certificate gate: an order set whose certificate cannot reach its tolerance fails. When
+the entries root differs, the operator's own published entries (the publication's
+result, or the API's entry leaves) name the participants whose committed entry is not
+the re-cleared one.
+
+A week is verified from its 168 hours: the committed entries of each hour (the
+re-cleared ones, or the published ones when they, and not the re-clearing, reproduce
+the entries root on chain) give each participant's sum of hourly cash and the bitmap of
+its hours. The posted root must be the tree of exactly those sums and bitmaps
+(`settlement_week`). Each published leaf of the posted root is compared with them, and
+every difference the contract can judge becomes a `Fault` with the calldata of the
+matching `WeeklySettlement.challenge*` function (`flowmarket challenge` sends it).
+
+Sources (`PublicRecord`): the public API, or a folder of publication files as the
+oracle writes them (`hours/<h>.json`, `hours/<h>.orders.json`, `weeks/<w>.json`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from eth_utils.address import to_checksum_address
+
+from flowmarket.actions.actor import Actor
+from flowmarket.chain.leaves import (
+    SettlementWeek,
+    decode_settlement_value,
+    participant_key,
+    settlement_week,
+)
+from flowmarket.chain.sorted_tree import Item, verify_item
+from flowmarket.clearing import ResultDoc, clear_document
+from flowmarket.client.participant_client import ApiReader
+from flowmarket.errors import InvalidInput, MarketError, NotFound, TransactionReverted
+from flowmarket.money import from_wad
+from flowmarket.oracle.hour_commitment import HourBundle, HourCommitment, build_hour_bundle
+from flowmarket.oracle.publication import check_result_document, read_week_file
+
+HOURS_PER_WEEK = 168
+LEDGER = "ClearingLedger"
+SETTLEMENT = "WeeklySettlement"
+# How far back the prior's search for the last cleared hour goes.
+PRIOR_LOOKBACK_HOURS = HOURS_PER_WEEK
+
+
+class PublicRecord(Protocol):
+    """What the operator publishes about hours and weeks (none of it trusted)."""
+
+    def order_set(self, hour: int) -> Mapping[str, Any]:
+        """The hour's order set as cleared; `NotFound` when not published."""
+        ...
+
+    def prices(self, hour: int) -> dict[str, float] | None:
+        """The published prices of a cleared hour; None when the hour was not cleared."""
+        ...
+
+    def fee_bps(self, hour: int) -> int | None:
+        """The fee rate the oracle states it cleared at; None: read it from the chain."""
+        ...
+
+    def imbalance(self, hour: int) -> dict[str, str] | None:
+        """The metered-usage settlements of the hour (not in the order set), if published."""
+        ...
+
+    def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:
+        """The operator's published entry leaf of each participant it has one for."""
+        ...
+
+    def claimed_bundle(self, hour: int) -> HourBundle | None:
+        """The operator's whole published hour (its result), when published as a file."""
+        ...
+
+    def week_leaves(self, week: int, participants: list[str]) -> tuple[list[Item], bool]:
+        """The posted tree's published leaves (with proofs) and whether they are all of
+        them (a whole week file) or only those of `participants` (the API)."""
+        ...
+
+
+@dataclass
+class HourVerdict:
+    """The outcome of one hour: `problems` (each a sentence) make it fail; `notes` do not.
+    `committed` is the bundle whose entries reproduce the chain's entries root (the
+    re-cleared one, else the published one), None when neither does."""
+
+    hour: int
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    recleared: HourBundle | None = None
+    committed: HourBundle | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A wrong weekly root the contract can be shown: `function` of `WeeklySettlement`
+    with `args` (web3 tuples) proves `description`."""
+
+    description: str
+    function: str
+    args: tuple[Any, ...]
+
+
+@dataclass
+class WeekVerdict:
+    week: int
+    root: bytes
+    hours: list[HourVerdict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(h.ok for h in self.hours)
+
+
+COMMITMENT_FIELDS = (
+    ("orders_root", "orders root"),
+    ("prices_root", "prices root"),
+    ("entries_root", "entries root"),
+    ("welfare", "welfare"),
+    ("volume", "volume"),
+    ("fees", "fees"),
+    ("max_imbalance", "certificate max imbalance"),
+    ("max_order_gap", "certificate max order gap"),
+)
+
+
+def _show(name: str, value: object) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if name == "fees":
+        return f"{value} wei"
+    return f"{from_wad(int(str(value))):.6g}"
+
+
+def read_commitment(actor: Actor, hour: int) -> HourCommitment:
+    """The chain's commitment of `hour` (`TransactionReverted` when not committed)."""
+    raw = actor.read(actor.contract(LEDGER).functions.hourCommitment(hour))
+    return HourCommitment(*raw)
+
+
+def fee_at_commit(actor: Actor, hour: int) -> int:
+    """The governed fee rate in the state just before the block that committed `hour`."""
+    ledger = actor.contract(LEDGER)
+    logs = ledger.events.HourCommitted().get_logs(
+        from_block=0, to_block="latest", argument_filters={"hour": hour}
+    )
+    if not logs:
+        raise NotFound(f"hour: no HourCommitted event for hour {hour} on chain")
+    block = int(logs[-1]["blockNumber"])
+    function = actor.contract("MarketParameters").functions.feeBps()
+    return int(function.call(block_identifier=max(block - 1, 0)))
+
+
+def prior_prices(
+    source: PublicRecord, hour: int, products: list[str], genesis: int
+) -> dict[str, float]:
+    """The prices of the latest cleared hour before `hour`, on the order set's products
+    (the oracle's prior: `results_repo.prices_before`)."""
+    wanted = set(products)
+    for earlier in range(hour - 1, max(genesis, hour - PRIOR_LOOKBACK_HOURS) - 1, -1):
+        prices = source.prices(earlier)
+        if prices is not None:
+            return {p: v for p, v in prices.items() if p in wanted}
+    return {}
+
+
+def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
+    """Re-clear hour `hour` from the published record and compare it with the chain."""
+    verdict = HourVerdict(hour)
+    try:
+        onchain = read_commitment(actor, hour)
+    except TransactionReverted:
+        verdict.problems.append("not committed on chain")
+        return verdict
+    genesis = int(actor.read(actor.contract(LEDGER).functions.genesisHour()))
+    try:
+        order_set = source.order_set(hour)
+    except NotFound as exc:
+        verdict.problems.append(f"no published order set ({exc})")
+        _use_published(verdict, source, onchain)
+        return verdict
+    products = [str(p) for p in order_set.get("products", [])]
+    prior = prior_prices(source, hour, products, genesis)
+    stated = source.fee_bps(hour)
+    fee_bps = fee_at_commit(actor, hour)
+    if stated is not None and stated != fee_bps:
+        verdict.notes.append(f"published fee {stated} bps, chain {fee_bps} bps at commit")
+    try:
+        result: ResultDoc = clear_document(order_set, {"prices": prior})
+    except MarketError as exc:
+        verdict.problems.append(f"the published order set does not re-clear: {exc}")
+        _use_published(verdict, source, onchain)
+        return verdict
+    imbalance = source.imbalance(hour)
+    if imbalance:
+        result = {**result, "imbalance": imbalance}
+        verdict.notes.append(
+            f"{len(imbalance)} metered-usage settlements taken as published (not re-derivable)"
+        )
+    bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps)
+    verdict.recleared = bundle
+    for name, label in COMMITMENT_FIELDS:
+        mine, theirs = getattr(bundle.commitment, name), getattr(onchain, name)
+        if mine != theirs:
+            verdict.problems.append(
+                f"{label}: on chain {_show(name, theirs)}, re-cleared {_show(name, mine)}"
+            )
+    if bundle.commitment.entries_root == onchain.entries_root:
+        verdict.committed = bundle
+    else:
+        _diff_entries(verdict, source, bundle, onchain)
+    return verdict
+
+
+def _use_published(verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment) -> None:
+    claimed = source.claimed_bundle(verdict.hour)
+    if claimed is not None and claimed.commitment.entries_root == onchain.entries_root:
+        verdict.committed = claimed
+
+
+def _diff_entries(
+    verdict: HourVerdict, source: PublicRecord, bundle: HourBundle, onchain: HourCommitment
+) -> None:
+    """Name the participants whose published (committed) entry is not the re-cleared one."""
+    claimed = source.claimed_bundle(verdict.hour)
+    if claimed is not None and claimed.commitment.entries_root == onchain.entries_root:
+        verdict.committed = claimed
+        for who in sorted(set(claimed.amounts.trades) | set(bundle.amounts.trades)):
+            theirs = _entry_text(claimed, who)
+            mine = _entry_text(bundle, who)
+            if theirs != mine:
+                verdict.problems.append(f"entry of {who}: committed {theirs}, re-cleared {mine}")
+        return
+    participants = sorted(bundle.amounts.trades)
+    leaves = source.claimed_entries(verdict.hour, participants)
+    for who in participants:
+        leaf = leaves.get(who)
+        if leaf is None:
+            verdict.problems.append(
+                f"entry of {who}: none published, re-cleared {_entry_text(bundle, who)}"
+            )
+        elif leaf != bundle.entry_leaf(who):
+            verdict.problems.append(
+                f"entry of {who}: the published leaf is not the re-cleared "
+                f"{_entry_text(bundle, who)}"
+            )
+
+
+def _entry_text(bundle: HourBundle, participant: str) -> str:
+    if participant not in bundle.amounts.trades:
+        return "no entry"
+    _, cash, fee, _ = bundle.entry_fields(participant)
+    trades = ", ".join(
+        f"{product} {from_wad(q):+.6g} GB"
+        for product, q in sorted(bundle.amounts.trades[participant].items())
+    )
+    return f"cash {from_wad(cash):+.6f} fee {from_wad(fee):.6f} ({trades or 'no trades'})"
+
+
+@dataclass(frozen=True)
+class PostedRoot:
+    root: bytes
+    count: int
+    total_credits: int
+    total_debits: int
+    fees: int
+
+
+def read_posted(actor: Actor, week: int) -> PostedRoot:
+    raw = actor.read(actor.contract(SETTLEMENT).functions.weekRoot(week))
+    return PostedRoot(bytes(raw[0]), int(raw[1]), int(raw[4]), int(raw[5]), int(raw[6]))
+
+
+@dataclass
+class CommittedWeek:
+    """Per participant: the sum of its committed hourly cash (wei), its hours bitmap and
+    its entries as the contract takes them (`HourEntry` tuples by bit)."""
+
+    sums: dict[str, int] = field(default_factory=dict)
+    bitmaps: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, dict[int, tuple[Any, ...]]] = field(default_factory=dict)
+    fees: int = 0
+
+    def add(self, bit: int, bundle: HourBundle) -> None:
+        for who in bundle.amounts.trades:
+            _, cash, fee, trades = bundle.entry_fields(who)
+            proof = bundle.entries_tree.proof(bundle.entry_leaf(who))
+            self.sums[who] = self.sums.get(who, 0) + cash
+            self.bitmaps[who] = self.bitmaps.get(who, 0) | (1 << bit)
+            self.entries.setdefault(who, {})[bit] = (bundle.hour, cash, fee, trades, proof)
+            self.fees += fee
+
+
+def verify_week(actor: Actor, source: PublicRecord, week: int) -> WeekVerdict:
+    """Verify each hour of week `week`, then its posted root against their entries."""
+    posted = read_posted(actor, week)
+    verdict = WeekVerdict(week, posted.root)
+    genesis = int(actor.read(actor.contract(LEDGER).functions.genesisHour()))
+    first = genesis + HOURS_PER_WEEK * week
+    committed = CommittedWeek()
+    complete = True
+    for bit in range(HOURS_PER_WEEK):
+        hour = verify_hour(actor, source, first + bit)
+        verdict.hours.append(hour)
+        if hour.committed is None:
+            complete = False
+        else:
+            committed.add(bit, hour.committed)
+    if not complete:
+        verdict.problems.append(
+            "the committed entries of some hours are unknown: the leaves cannot be checked"
+        )
+        return verdict
+    if posted.root == bytes(32):
+        verdict.notes.append("no settlement root posted for this week")
+        return verdict
+    expected = settlement_week(
+        week, sorted(committed.sums.items()), committed.fees, committed.bitmaps
+    )
+    if expected.root == posted.root and expected.count == posted.count:
+        return verdict
+    verdict.problems.append(
+        f"posted root 0x{posted.root.hex()} ({posted.count} leaves) is not the root of the "
+        f"committed entries 0x{expected.root.hex()} ({expected.count} leaves)"
+    )
+    _find_faults(verdict, source, posted, committed, expected)
+    return verdict
+
+
+def _find_faults(
+    verdict: WeekVerdict,
+    source: PublicRecord,
+    posted: PostedRoot,
+    committed: CommittedWeek,
+    expected: SettlementWeek,
+) -> None:
+    week = verdict.week
+    items, whole = source.week_leaves(week, sorted(committed.sums))
+    leaves: dict[str, Item] = {}
+    for item in items:
+        if not verify_item(posted.root, posted.count, item) or len(item.key) != 20:
+            verdict.notes.append(f"a published leaf (index {item.index}) is not in the posted root")
+            continue
+        leaves[str(to_checksum_address(item.key))] = item
+    for who, item in sorted(leaves.items()):
+        leaf = decode_settlement_value(item.value)
+        bits = committed.bitmaps.get(who, 0)
+        entries = committed.entries.get(who, {})
+        if leaf.hours >> HOURS_PER_WEEK:
+            dummy = next(iter(entries.values()), (0, 0, 0, bytes(32), []))
+            _fault(verdict, f"leaf of {who} names hours beyond the week", "challengeLeafHours",
+                   (week, item.as_tuple(), dummy))  # fmt: skip
+            continue
+        missed = bits & ~leaf.hours
+        if missed:
+            bit = (missed & -missed).bit_length() - 1
+            what = f"leaf of {who} leaves out hour {entries[bit][0]}, where it has an entry"
+            _fault(verdict, what, "challengeLeafHours", (week, item.as_tuple(), entries[bit]))
+            continue
+        if leaf.hours & ~bits:
+            verdict.problems.append(
+                f"leaf of {who} names hours in which it has no committed entry; the entries "
+                "trees are not sorted by participant, so no contract call can prove it"
+            )
+            continue
+        total = committed.sums.get(who, 0)
+        if leaf.amount != total:
+            evidence = [entries[bit] for bit in sorted(entries)]
+            what = (
+                f"leaf of {who}: {leaf.amount} wei, its committed hourly entries sum to {total} wei"
+            )
+            _fault(verdict, what, "challengeLeafSum", (week, item.as_tuple(), evidence))
+    if not whole:
+        missing = sorted(set(committed.sums) - set(leaves))
+        for who in missing:
+            verdict.problems.append(f"{who} has entries in the week but no published leaf")
+        return
+    tree = _published_tree(items, posted)
+    if tree is None:
+        return
+    for who in sorted(set(committed.sums) - set(leaves)):
+        bit = min(committed.entries[who])
+        absence = [i.as_tuple() for i in tree.lookup(participant_key(who))]
+        entry = committed.entries[who][bit]
+        what = f"{who} has an entry in hour {entry[0]} and no leaf"
+        _fault(verdict, what, "challengeMissingParticipant", (week, who, entry, absence))
+    _running_sums(verdict, tree, posted)
+
+
+def _published_tree(items: list[Item], posted: PostedRoot) -> Any:
+    from flowmarket.chain.sorted_tree import SortedTree
+
+    tree = SortedTree((item.key, item.value) for item in items)
+    return tree if tree.root == posted.root and tree.count == posted.count else None
+
+
+def _running_sums(verdict: WeekVerdict, tree: Any, posted: PostedRoot) -> None:
+    week = verdict.week
+    credits = debits = 0
+    for index in range(tree.count):
+        item: Item = tree.item(index)
+        leaf = decode_settlement_value(item.value)
+        if (leaf.credits_before, leaf.debits_before) != (credits, debits):
+            if index == 0:
+                args: tuple[Any, ...] = (week, item.as_tuple(), item.as_tuple(), False)
+            else:
+                args = (week, tree.item(index - 1).as_tuple(), item.as_tuple(), True)
+            _fault(verdict, f"leaf {index}'s running sums are not those of the leaves before it",
+                   "challengeRunningSums", args)  # fmt: skip
+            return
+        credits += max(leaf.amount, 0)
+        debits += max(-leaf.amount, 0)
+    if (credits, debits) != (posted.total_credits, posted.total_debits) and tree.count:
+        last = tree.item(tree.count - 1).as_tuple()
+        _fault(verdict, "the leaves do not sum to the posted totals", "challengeRunningSums",
+               (week, last, last, False))  # fmt: skip
+
+
+def _fault(verdict: WeekVerdict, description: str, function: str, args: tuple[Any, ...]) -> None:
+    verdict.problems.append(f"{description} (provable: {function})")
+    verdict.faults.append(Fault(description, function, args))
+
+
+class PublicationFiles:
+    """The publication files as the oracle writes them under its state folder (or as
+    downloaded into any folder): `hours/<h>.json`, `hours/<h>.orders.json`, `weeks/<w>.json`."""
+
+    def __init__(self, folder: Path) -> None:
+        if not folder.is_dir():
+            raise InvalidInput(f"--files: {folder} is not a folder")
+        self.folder = folder
+        self._publications: dict[int, dict[str, Any] | None] = {}
+
+    def _read(self, path: Path) -> Any:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{path}: not readable JSON ({exc})") from None
+
+    def _publication(self, hour: int) -> dict[str, Any] | None:
+        if hour not in self._publications:
+            path = self.folder / "hours" / f"{hour}.json"
+            raw = self._read(path) if path.exists() else None
+            if raw is not None and (not isinstance(raw, dict) or "result" not in raw):
+                raise InvalidInput(f"{path}: not a publication (no 'result')")
+            self._publications[hour] = raw
+        return self._publications[hour]
+
+    def order_set(self, hour: int) -> Mapping[str, Any]:
+        path = self.folder / "hours" / f"{hour}.orders.json"
+        if not path.exists():
+            raise NotFound(f"{path} does not exist")
+        raw = self._read(path)
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{path}: expected a JSON object")
+        return raw
+
+    def prices(self, hour: int) -> dict[str, float] | None:
+        publication = self._publication(hour)
+        if publication is None:
+            return None
+        return {str(k): float(v) for k, v in publication["result"]["prices"].items()}
+
+    def fee_bps(self, hour: int) -> int | None:
+        publication = self._publication(hour)
+        return None if publication is None else int(publication["fee_bps"])
+
+    def imbalance(self, hour: int) -> dict[str, str] | None:
+        publication = self._publication(hour)
+        if publication is None:
+            return None
+        imbalance = publication["result"].get("imbalance")
+        return dict(imbalance) if imbalance else None
+
+    def claimed_bundle(self, hour: int) -> HourBundle | None:
+        publication = self._publication(hour)
+        if publication is None:
+            return None
+        result = check_result_document(publication["result"], f"hours/{hour}.json")
+        return build_hour_bundle(result, hour=hour, fee_bps=int(publication["fee_bps"]))
+
+    def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:
+        bundle = self.claimed_bundle(hour)
+        if bundle is None:
+            return {}
+        return {p: bundle.entry_leaf(p) for p in participants if p in bundle.amounts.trades}
+
+    def week_leaves(self, week: int, participants: list[str]) -> tuple[list[Item], bool]:
+        path = self.folder / "weeks" / f"{week}.json"
+        if not path.exists():
+            raise NotFound(f"{path} does not exist: the week's leaves are not published")
+        tree = read_week_file(self._read(path), str(path))
+        return [tree.item(i) for i in range(tree.count)], True
+
+
+class PublicApi:
+    """The same record from the public API (no settlement fee or metered usage there:
+    the fee is read from the chain, and usage settlements are not re-derived)."""
+
+    def __init__(self, reader: ApiReader) -> None:
+        self.reader = reader
+
+    def order_set(self, hour: int) -> Mapping[str, Any]:
+        raw = self.reader.public(f"hours/{hour}/orders")
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"API hours/{hour}/orders: expected a JSON object")
+        return raw
+
+    def prices(self, hour: int) -> dict[str, float] | None:
+        try:
+            rows = self.reader.public(f"hours/{hour}/prices")
+        except NotFound:
+            return None
+        return {str(row["product"]): float(row["price"]) for row in rows}
+
+    def fee_bps(self, hour: int) -> int | None:
+        return None
+
+    def imbalance(self, hour: int) -> dict[str, str] | None:
+        return None
+
+    def claimed_bundle(self, hour: int) -> HourBundle | None:
+        return None
+
+    def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for who in participants:
+            try:
+                proof = self.reader.public(f"hours/{hour}/proofs/participants/{who}")
+            except NotFound:
+                continue
+            out[who] = bytes.fromhex(str(proof["leaf"]).removeprefix("0x"))
+        return out
+
+    def week_leaves(self, week: int, participants: list[str]) -> tuple[list[Item], bool]:
+        items = []
+        for who in participants:
+            try:
+                leaf = self.reader.settlement_leaf(week, who)
+            except NotFound:
+                continue
+            items.append(Item.from_json(leaf["item"], field=f"leaf of {who}"))
+        return items, False
