@@ -35,6 +35,7 @@ from flowmarket.cli.onchain import add_send_arguments, open_signer, run_plan
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.config import Settings
 from flowmarket.errors import ActionRefused, InvalidInput
+from flowmarket.money import from_wad
 
 READER = "0x0000000000000000000000000000000000000001"  # reads need no key
 
@@ -81,6 +82,12 @@ def print_hour(verdict: HourVerdict) -> None:
     status = "OK" if verdict.ok else "MISMATCH"
     traded = 0 if verdict.recleared is None else len(verdict.recleared.amounts.trades)
     print(f"hour {verdict.hour}: {status} ({traded} entries re-cleared)")
+    if verdict.recleared is not None:
+        c = verdict.recleared.commitment
+        print(
+            f"  certificate: the re-clearing passes the gate; max imbalance "
+            f"{from_wad(c.max_imbalance):.3g} GB, max order gap {from_wad(c.max_order_gap):.3g} GB"
+        )
     for problem in verdict.problems:
         print(f"  MISMATCH {problem}")
     for note in verdict.notes:

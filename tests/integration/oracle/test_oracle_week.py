@@ -4,14 +4,20 @@ hour's snapshot enforces on the participant's orders."""
 
 from __future__ import annotations
 
-from oracle_harness import GENESIS, TOKEN, OracleWorld, address
+import json
+
+from oracle_harness import GENESIS, TOKEN, OracleWorld, address, api
 from sqlmodel import Session
 
+from flowmarket.actions.actor import Actor
+from flowmarket.actions.verify import PublicApi, PublicationFiles, verify_hour, verify_week
 from flowmarket.chain.leaves import settlement_week
+from flowmarket.client.participant_client import ApiReader
 from flowmarket.db import oracle_repo
 from flowmarket.money import hour_amounts
 from flowmarket.oracle.settlement import advance_week
 from flowmarket.states import WeekStatus
+from live_server import serve
 
 HOURS = 168
 GRACE = 24 * 3600
@@ -69,6 +75,20 @@ def test_a_week_settles_exactly_and_a_defaulting_participant_is_seized_and_restr
     tree = settlement_week(0, sorted(totals.items()), fees, hours)
     posted = world.view("WeeklySettlement", "weekRoot", 0)
     assert posted[0] == tree.root and posted[1] == 3 and posted[6] == fees > 0
+    # Anyone re-derives the week from the oracle's publication files (all 168 hours
+    # re-clear to their committed roots, the posted root is the sum of their entries),
+    # and an hour from the public API.
+    reader = Actor.watching(world.settings, address("bob"))  # any address: it only reads
+    verdict = verify_week(reader, PublicationFiles(world.settings.state_dir), 0)
+    assert verdict.ok and len(verdict.hours) == HOURS, verdict.problems
+    assert all(len(h.committed.amounts.trades) == 3 for h in verdict.hours if h.committed)
+    published = json.loads((world.settings.state_dir / "weeks" / "0.json").read_text())
+    assert published["root"] == "0x" + tree.root.hex() and len(published["leaves"]) == 3
+    with serve(api(world).app) as url:
+        source = ApiReader(url)
+        hour = verify_hour(reader, PublicApi(source), GENESIS + 1)
+        source.close()
+    assert hour.ok and hour.committed is not None, hour.problems
     assert totals[carol] < 0 < totals[bob]
     bob_before = world.view("CapacityToken", "balanceOf", bob)
     distributor = world.deployment.addresses["RevenueDistributor"]
