@@ -28,6 +28,7 @@ from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.node import LocalNode
 from flowmarket.chain.requirements import requirement_proof
+from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
 from flowmarket.merkle import MerkleTree
 
@@ -194,12 +195,14 @@ def settlement_ops(bench: Bench) -> None:
 
 
 def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
-    """Week 1: hour 5 commits alice −10 and bob +10 (among 1 000 other entries); the oracle
-    posts alice −100 / bob +100 (and the 1 000 zero leaves of `padding`); dave proves
-    alice's leaf is not the sum of her entries, which voids the root and pays him the bond."""
+    """Week 1: hour 5 commits alice −10 and bob +10 (among 1 000 other entries). Five times
+    the operator restakes the bond, the oracle posts a wrong root for the week (padded
+    with the 1 000 zero leaves of `padding`) and dave proves it wrong with the matching
+    challenge, which voids the root and pays him the bond."""
     first = bench.deployment.genesis_hour + HOURS_PER_WEEK
+    alice, bob = bench.addr("alice"), bench.addr("bob")
     trades = leaves.trades_hash([], [])
-    entries = [(bench.addr("alice"), -10 * TOKEN), (bench.addr("bob"), 10 * TOKEN)]
+    entries = [(alice, -10 * TOKEN), (bob, 10 * TOKEN)]
     entries += [(str(Account.create().address), 0) for _ in padding]
     entry_leaves = [leaves.entry_leaf(who, cash, 0, trades) for who, cash in entries]
     tree = MerkleTree.from_leaves(entry_leaves)
@@ -212,32 +215,58 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             hour,
             (b"\x01" * 32, b"\x01" * 32, root) + (1,) * 5,
         )
-    inflated = [(bench.addr("alice"), -100 * TOKEN), (bench.addr("bob"), 100 * TOKEN)]
-    week = leaves.settlement_week(
-        1, inflated + padding, 0, hours={who: 1 << 5 for who, _ in inflated}
-    )
-    bench.send(
-        "oracle",
-        "WeeklySettlement",
-        "postSettlementRoot",
-        1,
-        week.root,
-        week.count,
-        week.total_credits,
-        week.total_debits,
-        week.fees,
-        label="postSettlementRoot",
-    )
-    evidence = [(first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))]
-    bench.send(
-        "dave",
-        "WeeklySettlement",
-        "challengeLeafSum",
-        1,
-        week.item(bench.addr("alice")).as_tuple(),
-        evidence,
-        label="challengeLeafSum: 1 hour, 1 002 entries (voids the root, slashes the bond)",
-    )
+    entry = (first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))
+    both = {alice: 1 << 5, bob: 1 << 5}
+    size = bench.fn("oracle", "OracleBond", "size").call()
+    bond = bench.deployment.addresses["OracleBond"]
+
+    def post(week: leaves.SettlementWeek | SortedTree, totals: tuple[int, int]) -> None:
+        if int(bench.fn("oracle", "OracleBond", "bonded").call()) < size:
+            bench.send("supplier", "CapacityToken", "mint", bench.addr("oracle"), size)
+            bench.send("oracle", "CapacityToken", "approve", bond, size)
+            bench.send("oracle", "OracleBond", "stake", size, label="stake (restake after a slash)")
+        root, count = week.root, week.count
+        bench.send("oracle", "WeeklySettlement", "postSettlementRoot", 1, root, count, *totals, 0)
+
+    def challenge(function: str, *args: Any, label: str) -> None:
+        bench.send("dave", "WeeklySettlement", function, 1, *args, label=f"{function}: {label}")
+
+    ten = (10 * TOKEN, 10 * TOKEN)
+    inflated = [(alice, -100 * TOKEN), (bob, 100 * TOKEN)]
+    week = leaves.settlement_week(1, inflated + padding, 0, hours=both)
+    post(week, (100 * TOKEN, 100 * TOKEN))
+    challenge("challengeLeafSum", week.item(alice).as_tuple(), [entry],
+              label="1 hour, 1 002 entries (voids the root, slashes the bond)")  # fmt: skip
+
+    honest = [(alice, -10 * TOKEN), (bob, 10 * TOKEN)]
+    week = leaves.settlement_week(1, honest + padding, 0, hours={bob: 1 << 5})
+    post(week, ten)
+    challenge("challengeLeafHours", week.item(alice).as_tuple(), entry,
+              label="an hour left out of a bitmap")  # fmt: skip
+
+    stranger = str(Account.create().address)
+    week = leaves.settlement_week(1, [(stranger, -10 * TOKEN), (bob, 10 * TOKEN), *padding], 0)
+    post(week, ten)
+    absence = [item.as_tuple() for item in week.tree.lookup(leaves.participant_key(alice))]
+    challenge("challengeMissingParticipant", alice, entry, absence,
+              label="a participant with an entry has no leaf")  # fmt: skip
+
+    correct = leaves.settlement_week(1, honest + padding, 0, hours=both)
+    pairs = list(zip(correct.tree.keys, correct.tree.values, strict=True))
+    v = leaves.decode_settlement_value(pairs[1][1])
+    value = leaves.settlement_value(v.amount, v.hours, v.credits_before + 1, v.debits_before)
+    pairs[1] = (pairs[1][0], value)
+    broken = SortedTree(pairs)
+    post(broken, ten)
+    challenge("challengeRunningSums", broken.item(0).as_tuple(), broken.item(1).as_tuple(), True,
+              label="two adjacent leaves whose running sums do not continue")  # fmt: skip
+
+    pairs = list(zip(correct.tree.keys, correct.tree.values, strict=True))
+    pairs[0] = (pairs[0][0], pairs[0][1][:-1])  # a 127-byte value
+    malformed = SortedTree(pairs)
+    post(malformed, ten)
+    item = malformed.item(0).as_tuple()
+    challenge("challengeMalformed", item, item, False, label="a leaf value of the wrong shape")
 
 
 def revenue_and_governance_ops(bench: Bench) -> None:
@@ -303,14 +332,36 @@ def render(
         "|---:|---:|---:|---:|---:|",
     ]
     lines += [f"| {n:,} | {g:,} | {p} | {v:,} | {s:.1f} |" for n, g, p, v, s in scaling]
+    challenges = [r for r in rows if r[1].startswith("challenge") or r[0] == "OracleBond"]
     lines += ["", "## Operations", "", "| contract | operation | gas |", "|---|---|---:|"]
+    lines += _table([r for r in rows if r not in challenges])
+    lines += [
+        "",
+        "## Weekly challenges and the oracle's bond",
+        "",
+        "Week 1's hour 5 commits alice −10 and bob +10 tokens among 1 002 entries; five times",
+        "the oracle posts a wrong root for the week (1 002 leaves) and a third party proves it",
+        "wrong with the matching call, which deletes the root and pays it the bond; the",
+        "operator restakes after each. A challenge of a root that is right reverts",
+        "(`SettlementNotAFault`) and costs its sender only the gas up to the failing check.",
+        "",
+        "| contract | operation | gas |",
+        "|---|---|---:|",
+    ]
+    lines += _table(challenges)
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[tuple[str, str, int]]) -> list[str]:
+    """One line per label (its first measurement)."""
     seen: set[str] = set()
+    lines = []
     for name, label, gas in rows:
         if label in seen:
             continue
         seen.add(label)
         lines.append(f"| {name} | {label} | {gas:,} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main() -> int:
@@ -334,6 +385,9 @@ def main() -> int:
             rpc_url=node.rpc_url,
             profile=get_profile("demo"),
             genesis=genesis,
+            # Hours are committed only once closed on chain: start far enough back that
+            # the scaling hours, week 0 and week 1 (the challenges) have all closed.
+            genesis_hour=int(time.time()) // 3600 - 3 * HOURS_PER_WEEK,
             write=False,
         )
         bench = Bench(node.rpc_url, artifacts, deployment)
