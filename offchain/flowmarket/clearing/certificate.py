@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from flowmarket.clearing.curves import curve_quantity
+from flowmarket.clearing.curves import curve_gap
 from flowmarket.clearing.dual import (
     DualOperators,
     column_prices,
@@ -42,11 +42,12 @@ def certify(
     quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders).astype(
         np.float64
     )
-    curve = curve_quantity(book, book.portfolios.T @ prices)
     imbalance = net_demand(ops, x)
     certificate = Certificate(
         max_imbalance=float(np.max(np.abs(imbalance), initial=0.0)),
-        max_order_gap=float(np.max(np.abs(quantity - curve), initial=0.0)),
+        max_order_gap=float(
+            np.max(curve_gap(book, book.portfolios.T @ prices, quantity), initial=0.0)
+        ),
         # dual − primal = Σ (p_high − u)x − slope x²/2 − (p_high x − slope x²/2) = −u·x
         # = −π·(W x) exactly for x = x(u); summed over products, without the
         # cancellation of two large objective values.

@@ -1,15 +1,21 @@
 """Stage 1: validate an order book and decompose its curves into linear orders (§4).
 
-A curve through points (q_0, p_0) < ... < (q_K, p_K) (quantities increasing,
-prices strictly decreasing, q_0 ≤ 0 ≤ q_K) is split at quantity 0. Every piece
-above 0 is a buying linear order on the portfolio; every piece below 0 is a
+A curve through points (q_0, p_0) < ... < (q_K, p_K) (quantities strictly
+increasing, prices non-increasing, q_0 ≤ 0 ≤ q_K) is split at quantity 0. Every
+piece above 0 is a buying linear order on the portfolio; every piece below 0 is a
 selling one, i.e. a linear order on the negated portfolio with negated prices.
 Summing the pieces' responses gives back the curve exactly.
+
+A piece whose two points have the same price is *flat* (a limit price: any
+quantity of the piece at that price, slope 0); `flat` clears books that have
+them. A curve of one point (0, p) is a fixed quantity of 0: it has no pieces, and
+its order never trades (over named portfolios it ties their rates, `portfolios`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, OrderBook
@@ -33,7 +39,7 @@ def validate_book(book: OrderBook) -> None:
                 raise InvalidOrder(f"order {order_id!r}: duplicate order id")
             seen.add(order_id)
     counts = np.diff(ptr)
-    _first_bad(book, np.flatnonzero(counts < 2), "curve: needs at least 2 points")
+    _first_bad(book, np.flatnonzero(counts < 1), "curve: needs at least 1 point")
     owner = np.repeat(np.arange(m), counts)
     finite = np.isfinite(book.curve_qty) & np.isfinite(book.curve_price)
     _first_bad(book, owner[~finite], "curve: quantities and prices must be finite numbers")
@@ -54,8 +60,14 @@ def validate_book(book: OrderBook) -> None:
     )
     _first_bad(
         book,
-        owner[1:][same_curve & ~(dp < 0)],
-        "curve: price must strictly decrease as quantity increases",
+        owner[1:][same_curve & ~(dp <= 0)],
+        "curve: price must not increase as quantity increases",
+    )
+    single = np.flatnonzero(counts == 1)
+    _first_bad(
+        book,
+        single[book.curve_qty[ptr[single]] != 0],
+        "curve: a single point fixes the quantity, which must be 0 (no trade)",
     )
     q_first = book.curve_qty[ptr[:-1]]
     q_last = book.curve_qty[ptr[1:] - 1]
@@ -129,21 +141,65 @@ def decompose(book: OrderBook) -> LinearOrders:
     )
 
 
-def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
-    """Each curve evaluated at its portfolio price, independently of `decompose`.
-
-    portfolio_price: (m,) tokens per GB; returns (m,) GB/h, flat beyond the end points.
-    """
+def _interpolate(
+    book: OrderBook, portfolio_price: FloatArray, passed: npt.NDArray[np.bool_], upper: bool
+) -> FloatArray:
+    """Quantity where each curve's price crosses u (m,), `passed` marking the points
+    (all curves' points) that come before the crossing: those priced above u for the
+    lowest quantity, at least u for the highest (`upper`)."""
     ptr = book.curve_ptr
-    owner = np.repeat(np.arange(book.n_orders), np.diff(ptr))
-    price = book.curve_price
-    # First point whose price is <= u: prices decrease along a curve, so it comes
-    # after the points priced above u.
-    above = price > portfolio_price[owner]
-    first = ptr[:-1] + np.bincount(owner, weights=above, minlength=book.n_orders).astype(np.int64)
+    counts = np.diff(ptr)
+    owner = np.repeat(np.arange(book.n_orders), counts)
+    first = ptr[:-1] + np.bincount(owner, weights=passed, minlength=book.n_orders).astype(np.int64)
     hi = np.clip(first, ptr[:-1] + 1, ptr[1:] - 1)
-    lo = hi - 1
-    frac = (price[lo] - portfolio_price) / (price[lo] - price[hi])
+    hi = np.where(counts > 1, hi, ptr[:-1])  # a one-point curve is its point
+    lo = np.where(counts > 1, hi - 1, hi)
+    price = book.curve_price
+    drop = price[lo] - price[hi]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (price[lo] - portfolio_price) / drop
+    # a flat piece (drop 0) is only interpolated at a curve's ends: u at or above its
+    # price gives its start for the lowest quantity (its end for the highest, unless u
+    # is above it), u below it its end
+    tie = portfolio_price > price[lo] if upper else portfolio_price >= price[lo]
+    frac = np.where(drop > 0, frac, np.where(tie, 0.0, 1.0))
     frac = np.clip(frac, 0.0, 1.0)
     qty: FloatArray = book.curve_qty[lo] + frac * (book.curve_qty[hi] - book.curve_qty[lo])
     return qty
+
+
+def curve_interval(book: OrderBook, portfolio_price: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(lowest, highest) quantity (m,) GB/h each curve accepts at its portfolio price.
+
+    Equal except where the price is that of a flat piece, whose whole length the
+    curve accepts; flat beyond the end points (a one-point curve: its point).
+    """
+    owner = np.repeat(np.arange(book.n_orders), np.diff(book.curve_ptr))
+    u = portfolio_price[owner]
+    lowest = _interpolate(book, portfolio_price, book.curve_price > u, upper=False)
+    highest = _interpolate(book, portfolio_price, book.curve_price >= u, upper=True)
+    return lowest, highest
+
+
+def curve_gap(
+    book: OrderBook, portfolio_price: FloatArray, quantity: FloatArray, slack: float = 0.0
+) -> FloatArray:
+    """Distance (m,) GB/h of each order's quantity from what its curve accepts at its
+    price, or at any price within `slack` tokens per GB of it (a flat piece accepts
+    its whole length at one price only, which rounding may miss by a few units)."""
+    if slack == 0.0:
+        lowest, highest = curve_interval(book, portfolio_price)
+    else:
+        lowest = curve_interval(book, portfolio_price + slack)[0]
+        highest = curve_interval(book, portfolio_price - slack)[1]
+    gap: FloatArray = np.maximum(np.maximum(lowest - quantity, quantity - highest), 0.0)
+    return gap
+
+
+def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
+    """Each curve evaluated at its portfolio price, independently of `decompose`.
+
+    portfolio_price: (m,) tokens per GB; returns (m,) GB/h, flat beyond the end points;
+    on a flat piece's own price, its lowest quantity (`curve_interval` gives both ends).
+    """
+    return curve_interval(book, portfolio_price)[0]

@@ -1,5 +1,5 @@
 """The clearing pipeline on arrays: validate → decompose → solve dual → unique prices →
-certify → gate.
+certify → gate (with flat pieces, `flat`: proximal steps, unique prices, tie rule).
 
 `clear` is the array API (an `OrderBook` in, a `ClearingResult` out), used by the
 benchmarks and the tests. The oracle, `flowmarket clear` and the agents' simulation all
@@ -18,6 +18,7 @@ from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import assemble
 from flowmarket.clearing.curves import decompose, validate_book
 from flowmarket.clearing.dual import DualOperators
+from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
     ClearingResult,
     FloatArray,
@@ -68,6 +69,11 @@ def clear(
         validate_book(book)
         lin = decompose(book)
         gate.check_representable(book, lin)
+        if np.any(lin.slope == 0):  # flat pieces: limit prices
+            if network is not None:
+                raise InvalidInput("network: curves with flat pieces clear without a network")
+            lap("build")
+            return clear_flat(book, lin, start, opts, (lap, seconds))
         ops = DualOperators.of(lin)
         lap("build")
         if network is not None:

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from flowmarket.clearing.curves import curve_quantity
+from flowmarket.clearing.curves import curve_gap
 from flowmarket.clearing.dual import DualOperators, net_demand
 from flowmarket.clearing.model import ClearingResult, FloatArray, LinearOrders, OrderBook
 from flowmarket.errors import CertificateFailed
@@ -61,7 +61,8 @@ def check_representable(book: OrderBook, lin: LinearOrders) -> None:
     with np.errstate(all="ignore"):
         inverse = 1.0 / lin.slope
     finite = np.isfinite(lin.p_high) & np.isfinite(lin.p_low) & np.isfinite(lin.q)
-    finite &= np.isfinite(lin.slope) & np.isfinite(inverse) & (lin.slope > 0)
+    flat = lin.slope == 0  # a limit price (`flat`)
+    finite &= np.isfinite(lin.slope) & (flat | (np.isfinite(inverse) & (lin.slope > 0)))
     if finite.all():
         return
     offenders = np.unique(lin.parent[~finite])
@@ -81,12 +82,15 @@ def check(
     tol: float,
     flows: tuple[FloatArray, FloatArray] | None = None,
     gap_allowance: float = 0.0,
+    price_slack: float = 0.0,
 ) -> None:
     """Raise `CertificateFailed` unless `result` is within the gate's tolerances.
 
     flows: with a network, (outflow − inflow, outflow + inflow) per product (n,) GB/h:
     part of each product's balance and of its gross flow; gap_allowance: what the
-    network adds to the duality gap's tolerance (tokens/h, `networked`).
+    network adds to the duality gap's tolerance (tokens/h, `networked`); price_slack:
+    how far (tokens per GB) from its portfolio price an order's curve may be read
+    (`curves.curve_gap`; `flat`'s tie tolerance, 0 without flat pieces).
     """
     x = result.linear_quantity
     prices = result.prices
@@ -96,8 +100,7 @@ def check(
         imbalance = imbalance + flows[0]
         gross = gross + flows[1]
     bound = tol * np.maximum(1.0, gross)
-    curve = curve_quantity(book, book.portfolios.T @ prices)
-    gap = np.abs(result.order_quantity - curve)
+    gap = curve_gap(book, book.portfolios.T @ prices, result.order_quantity, price_slack)
     gap_bound = tol * np.maximum(1.0, curve_extent(book))
     bad_products = ~(np.abs(imbalance) <= bound) | ~np.isfinite(prices)
     bad_orders = ~(gap <= gap_bound)

@@ -56,7 +56,7 @@ def test_writes_result_and_prints_a_summary_with_out(
         (
             '{"orders": [{"id": "x-1", "participant": "x", "portfolio": {"p": 1},'
             ' "curve": [[0, 1], [1, 2]]}]}',
-            "order 'x-1': curve: price must strictly decrease",
+            "order 'x-1': curve: price must not increase",
         ),
         ('{"orders": [], "expected": {}}', "orders file: unknown key 'expected'"),
     ],

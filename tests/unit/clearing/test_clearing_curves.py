@@ -61,12 +61,13 @@ def base_order(**changes: Any) -> dict[str, Any]:
 
 
 BAD_ORDERS = [
-    (base_order(curve=[[0, 6], [6, 6]]), "price must strictly decrease"),
-    (base_order(curve=[[0, 2], [6, 6]]), "price must strictly decrease"),
+    (base_order(curve=[[0, 2], [6, 6]]), "price must not increase"),
+    (base_order(curve=[[-1, 7.5], [0, 7.5], [1, 8]]), "price must not increase"),
     (base_order(curve=[[1, 6], [6, 2]]), "must contain 0"),
     (base_order(curve=[[-6, 6], [-1, 2]]), "must contain 0"),
     (base_order(curve=[[0, 6], [0, 2]]), "strictly increase"),
-    (base_order(curve=[[0, 6]]), "at least 2 points"),
+    (base_order(curve=[]), "at least 1 point"),
+    (base_order(curve=[[1, 6]]), "a single point fixes the quantity, which must be 0"),
     (base_order(curve=[[0, float("nan")], [1, 2]]), "finite"),
     (base_order(curve=[[0, 6], [float("inf"), 2]]), "finite"),
     (base_order(curve=[[0, "6"], [1, 2]]), "expected a number"),
