@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from clearing_reference import osqp_solve, reference_projection
+
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.document import clear_document, parse_orders
 from flowmarket.errors import InvalidOrder
@@ -155,7 +155,7 @@ def reference(doc: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
     a = sp.vstack([lin.weights, sp.eye_array(n_lin)])
     lo = np.zeros(n + n_lin)
     hi = np.concatenate([np.zeros(n), lin.q])
-    x, y = osqp_solve(sp.diags_array(lin.slope), -lin.p_high, a, lo, hi, 1e-12)
+    x, _y = osqp_solve(sp.diags_array(lin.slope), -lin.p_high, a, lo, hi, 1e-12)
     prices = reference_projection(lin, x, np.zeros(n))
     u = lin.weights.T @ prices
     flat = lin.slope == 0
@@ -179,7 +179,9 @@ def reference(doc: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
     )
 
 
-@pytest.mark.parametrize(("seed", "n_products", "n_orders"), [(1, 3, 40), (2, 10, 300), (3, 50, 10_000)])
+@pytest.mark.parametrize(
+    ("seed", "n_products", "n_orders"), [(1, 3, 40), (2, 10, 300), (3, 50, 10_000)]
+)
 def test_random_flat_books_match_the_reference(seed: int, n_products: int, n_orders: int) -> None:
     doc = random_book(seed, n_products, n_orders)
     result = clear_document(doc)
