@@ -27,10 +27,11 @@ from flowmarket.clearing.network_document import (
     parse_link_prior,
     parse_network,
 )
+from flowmarket.clearing.portfolio_document import expand, has_named_portfolios, portfolio_results
 from flowmarket.clearing.schema import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput, InvalidOrder
 
-ORDERS_KEYS = frozenset({"products", "orders", "network", "hour", "collateral"})
+ORDERS_KEYS = frozenset({"products", "orders", "portfolios", "network", "hour", "collateral"})
 PRIOR_KEYS = frozenset({"prices", "link_prices"})
 
 
@@ -214,6 +215,13 @@ def clear_document(
 ) -> ResultDoc:
     """Clear ORDERS.json (and PRIOR.json), decoded JSON or `OrdersDoc` / `PriorDoc`,
     into RESULT.json. An `schema.ClearFn`."""
+    if isinstance(orders_doc, Mapping) and has_named_portfolios(orders_doc):
+        if "network" in orders_doc:
+            raise InvalidInput("portfolios: named portfolios clear without a network")
+        expanded, _ = expand(orders_doc)
+        out_doc = clear_document(expanded, prior_doc, options)
+        portfolio_results(orders_doc, out_doc)
+        return out_doc
     prior = parse_prior(prior_doc)
     book = parse_orders(orders_doc, prior)
     if "network" not in orders_doc:

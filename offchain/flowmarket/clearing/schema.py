@@ -63,6 +63,7 @@ class OrdersDoc(TypedDict):
 
     products: NotRequired[list[str]]
     orders: list[OrderDoc]
+    portfolios: NotRequired[dict[str, object]]  # named portfolios (`portfolio_document`)
     network: NotRequired[NetworkDoc]
     hour: NotRequired[int]
     collateral: NotRequired[object]
@@ -79,6 +80,13 @@ class PriorDoc(TypedDict):
 
 class OrderResult(TypedDict):
     quantity: float  # GB/h of the order's portfolio traded (signed like its curve)
+
+
+class PortfolioResult(TypedDict):
+    """A named portfolio's hour (`portfolio_document`)."""
+
+    quantity: float  # GB/h, the portfolio's rate (+ = buys its products)
+    price: float  # tokens per GB of the portfolio: Σ weight × product price
 
 
 class ProductResult(TypedDict):
@@ -149,6 +157,7 @@ class ResultDoc(TypedDict):
     congestion_rent: NotRequired[float]
     transport_charge: NotRequired[float]
     owners: NotRequired[dict[str, OwnerPaid]]
+    portfolios: NotRequired[dict[str, PortfolioResult]]  # with named portfolios
     # real-time imbalance settled in this hour: participant -> wei (decimal string),
     # summing to 0 (`money` rule 7; added by the oracle, not by the engine)
     imbalance: NotRequired[dict[str, str]]

@@ -2,9 +2,11 @@
 
 Anyone holding a published order set can re-run its clearing:
 
-    flowmarket clear ORDERS.json [--prior PRIOR.json] [--out RESULT.json]
+    flowmarket clear ORDERS.json [--prior PRIOR.json] [--out RESULT.json] [--from-fts]
 
-Without --out the RESULT.json document is printed; with it, a short summary.
+Without --out the RESULT.json document is printed; with it, a short summary. With
+--from-fts the file is an auction of the flow-trading reference implementation
+(`flowmarket.interop.fts`), converted first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flowmarket.clearing import clear_document
 from flowmarket.cli.jsonfile import read_json_file
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
+from flowmarket.interop.fts import convert as convert_fts
 
 
 def register(subparsers: Any) -> None:
@@ -27,6 +30,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("orders", type=Path, help="ORDERS.json: products and orders")
     parser.add_argument("--prior", type=Path, help="PRIOR.json: previous prices (tie-break)")
     parser.add_argument("--out", type=Path, help="write RESULT.json here instead of stdout")
+    parser.add_argument(
+        "--from-fts",
+        action="store_true",
+        help="ORDERS.json is a flow-trading reference auction file: convert it first",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -37,6 +45,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     prior = None if args.prior is None else read_json_file(args.prior, "prior file")
     if prior is not None and not isinstance(prior, dict):
         raise InvalidInput(f"prior file {args.prior}: expected a JSON object")
+    if args.from_fts:
+        orders = convert_fts(orders)
     result = clear_document(orders, prior)
     text = json.dumps(result, indent=2, allow_nan=False)
     if args.out is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from hypothesis import given, settings
@@ -39,7 +40,7 @@ def test_intake_accepts_a_curve_exactly_when_the_engine_does(
     if intake:
         assert engine
     elif engine:
-        flat = any(p1 == p0 for (_, p0), (_, p1) in zip(curve[:-1], curve[1:], strict=True))
+        flat = any(p1 == p0 for (_, p0), (_, p1) in itertools.pairwise(curve))
         assert flat or len(curve) == 1
 
 

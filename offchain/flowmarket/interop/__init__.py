@@ -1,0 +1,1 @@
+"""Other markets' file formats, read into flowmarket's own."""
