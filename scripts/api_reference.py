@@ -252,6 +252,12 @@ def writes() -> dict[tuple[str, str], Write]:
             "(eth_sendTransaction)",
             send=False,
         ),
+        ("post", "/v1/faucet"): Write(
+            {"address": ADDRESS, "tokens": "10000"},
+            "nothing: anyone may ask; only a local market's API (`flowmarket local up`) "
+            "has a faucet",
+            send=False,
+        ),
     }
 
 

@@ -47,6 +47,8 @@ FORBIDDEN = {
     "backend": ("oracle", "demo", "client", "cli"),
     "oracle": ("api", "backend", "demo", "client", "cli", "web"),
     "demo": ("cli",),
+    # the live local market runs the demo's cast, the oracle and the API; the CLI prints
+    "local": ("cli",),
     "web": ("db", "chain", "oracle", "backend", "demo", "client", "cli"),
     # pure cores and shared vocabularies: no adapter, no role
     "auctions": ADAPTERS + ROLES + ("auctioneer",),

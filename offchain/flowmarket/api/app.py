@@ -17,6 +17,8 @@ from flowmarket.api.openapi import install_openapi
 from flowmarket.api.routes_auctions import router as auctions_router
 from flowmarket.api.routes_batch import router as batch_router
 from flowmarket.api.routes_expected import router as expected_router
+from flowmarket.api.routes_faucet import FaucetPort
+from flowmarket.api.routes_faucet import router as faucet_router
 from flowmarket.api.routes_orders import router as orders_router
 from flowmarket.api.routes_private import auth_router
 from flowmarket.api.routes_private import router as private_router
@@ -57,12 +59,14 @@ def create_app(
     auctions: AuctionBackend | None = None,
     proofs: SettlementProofs | None = None,
     rules: MarketRules | None = None,
+    faucet: FaucetPort | None = None,
 ) -> FastAPI:
     """Build the API. clock: Unix seconds; token_secret: HMAC key for access tokens;
     auctions: the primary auctions' storage (the auction routes answer 404 without);
     proofs: the published settlement leaves and requirement proofs (404 without);
     rules: the chain's order limits, collateral parameters and collateral for intake's
-    economic checks (`economics`; `flowmarket serve` always gives them)."""
+    economic checks (`economics`; `flowmarket serve` always gives them); faucet: test
+    ETH and tokens for new wallets (`flowmarket local up` only; 404 without)."""
     limits = limits or ApiLimits()
     app = FastAPI(title="flowmarket", version="1", description=DESCRIPTION)
     app.state.context = ApiContext.build(
@@ -77,6 +81,7 @@ def create_app(
     )
     app.state.auctions = auctions
     app.state.proofs = proofs
+    app.state.faucet = faucet
     install_error_handlers(app)
     app.include_router(public_router)
     app.include_router(batch_router)
@@ -87,6 +92,7 @@ def create_app(
     app.include_router(auctions_router)
     app.include_router(settlement_router)
     app.include_router(usage_router)
+    app.include_router(faucet_router)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=limits.max_body_bytes,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
+from flowmarket.api.routes_faucet import FaucetPort
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.chain_rules import ChainRules
 from flowmarket.backend.governance_view import chain_connector, chain_view_from_settings
@@ -110,25 +111,29 @@ def build_app(
     engine: Engine,
     domain: Domain | None = None,
     clock: Callable[[], float] = time.time,
+    limits: ApiLimits | None = None,
+    faucet: FaucetPort | None = None,
 ) -> FastAPI:
     """The API over `engine` plus the web app (pages; chain reads through the node of the
     deployment file); the domain comes from the deployment file unless given. clock: Unix
     seconds the API stamps requests with and checks windows against (a demo's virtual
     clock; the wall clock by default). The sign-in domain is the served
     `api_host:api_port`. Raises InvalidInput for a public development operator key unless
-    `settings.allow_dev_keys`."""
+    `settings.allow_dev_keys`. limits: the settings' unless given; faucet: a local
+    market's (`flowmarket local up`)."""
     check_operator_key(settings)
     app = create_app(
         backend=SqlBackend(engine),
         domain=domain or load_deployment(settings).domain(),
         operator_key=settings.oracle_key,
         token_secret=session_secret(engine),
-        limits=api_limits(settings),
+        limits=limits or api_limits(settings),
         clock=clock,
         login_domain=f"{settings.api_host}:{settings.api_port}",
         auctions=SqlAuctions(engine),
         proofs=StoredProofs(engine, settings.state_dir),
         rules=ChainRules(chain_connector(settings)),
+        faucet=faucet,
     )
     mount_web(app, chain=chain_view_from_settings(settings))
     return app

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from web3 import Web3
+
 from flowmarket.config import Settings
 from flowmarket.errors import ChainError, ChainUnavailable, ToolchainMissing
 
@@ -143,7 +145,7 @@ def running_background_node(settings: Settings) -> BackgroundNode | None:
         node = BackgroundNode(**json.loads(settings.node_state_file.read_text()))
     except (OSError, ValueError, TypeError):
         return None
-    if _pid_alive(node.pid) and rpc_ready(node.rpc_url):
+    if pid_alive(node.pid) and rpc_ready(node.rpc_url):
         return node
     return None
 
@@ -173,18 +175,18 @@ def stop_background(settings: Settings) -> BackgroundNode | None:
         node = BackgroundNode(**json.loads(settings.node_state_file.read_text()))
     except (OSError, ValueError, TypeError):
         return None
-    if _pid_alive(node.pid):
+    if pid_alive(node.pid):
         os.killpg(node.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        while _pid_alive(node.pid) and time.monotonic() < deadline:
+        while pid_alive(node.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _pid_alive(node.pid):
+        if pid_alive(node.pid):
             os.killpg(node.pid, signal.SIGKILL)
     settings.node_state_file.unlink(missing_ok=True)
     return node
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -210,3 +212,15 @@ def resolve_rpc_url(settings: Settings, explicit: str | None = None) -> str:
     if node is not None:
         return node.rpc_url
     return f"http://127.0.0.1:{settings.chain_port}"
+
+
+def advance_chain_to(w3: Web3, timestamp: int) -> bool:
+    """Mine a block at Unix second `timestamp` when the local node's clock is behind it
+    (Hardhat's `evm_setNextBlockTimestamp`); True when a block was mined. A local market
+    whose hours are shorter than real ones moves the chain with it: the ledger accepts
+    an hour only once it has closed on chain."""
+    if int(w3.eth.get_block("latest")["timestamp"]) >= timestamp:
+        return False
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    return True

@@ -21,6 +21,8 @@ from flowmarket.errors import MarketError
 # listed here must exist: the test suite imports every one.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.build",
+    "flowmarket.cli.local",
+    "flowmarket.cli.faucet",
     "flowmarket.cli.chain",
     "flowmarket.cli.deploy",
     "flowmarket.cli.db",

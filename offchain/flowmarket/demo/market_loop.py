@@ -19,22 +19,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flowmarket.agents import MarketView
-from flowmarket.catalogue import (
-    CatalogueSpec,
-    Holdings,
-    product_names,
-)
+from flowmarket.catalogue import CatalogueSpec
+from flowmarket.chain.node import advance_chain_to
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.demo.api_server import VirtualClock
+from flowmarket.demo.desk import AgentDesk
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.traders import TradeCounts, WalletTrader
 from flowmarket.errors import ChainError, JournalError
 from flowmarket.oracle.cycle import Oracle
-from flowmarket.oracle.delivery import delivered_by
 from flowmarket.states import WeekStatus
 
-KEEP_PRICES_HOURS = 48
 SETTLE_ATTEMPTS = 5
 
 
@@ -59,9 +54,11 @@ class MarketLoop:
     traders: Sequence[WalletTrader]
     clock: VirtualClock
     tolerance: float
-    prices: dict[str, float] = field(default_factory=dict)
-    positions: dict[str, dict[str, float]] = field(default_factory=dict)
     stats: list[HourStats] = field(default_factory=list)
+    desk: AgentDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.desk = AgentDesk(self.engine, self.spec, self.traders, self.tolerance)
 
     def run_hours(self, first: int, count: int, emit: EventSink, phase: str = "market") -> None:
         for k in range(count):
@@ -78,14 +75,9 @@ class MarketLoop:
             )
 
     def hour(self, hour: int) -> HourStats:
-        listed = product_names(self.spec, hour)
         self.clock.bidding(hour)
         started = time.perf_counter()
-        calls = TradeCounts()
-        for trader in self.traders:
-            holdings = Holdings(self.positions.get(trader.wallet.address, {}))
-            view = MarketView(hour, self.spec, listed, self.prices, holdings)
-            calls.add(trader.trade(view, self.tolerance))
+        calls = self.desk.bid(hour)
         bid_s = time.perf_counter() - started
         self.clock.close(hour)
         self._chain_catch_up()
@@ -97,17 +89,9 @@ class MarketLoop:
         with Session(self.engine, expire_on_commit=False) as session:
             journal = oracle_repo.journal_hour(session, hour=hour, light=True)
             stored = results_repo.get_hour(session, hour=hour)
-            cleared = results_repo.hour_prices(session, hour=hour)
-            for trader in self.traders:
-                address = trader.wallet.address
-                entry = results_repo.hour_participant(session, hour=hour, participant=address)
-                held = self.positions.setdefault(address, {})
-                for name, quantity in (entry.trades if entry is not None else {}).items():
-                    held[name] = held.get(name, 0.0) + quantity
         if journal is None or stored is None:
             raise JournalError(f"hour {hour}: published but missing from the journal or results")
-        self.prices.update(cleared)
-        self._prune(hour)
+        self.desk.learn(hour)
         stats = HourStats(hour, calls, bid_s, clear_s, stored.n_orders, journal.fee_bps)
         self.stats.append(stats)
         return stats
@@ -128,17 +112,4 @@ class MarketLoop:
     def _chain_catch_up(self) -> None:
         """Move the chain's clock to the virtual clock when it is behind: the contracts
         accept an hour only once it has closed on chain (a demo week passes in minutes)."""
-        w3 = self.oracle.ctx.market.client.w3
-        target = int(self.clock.now)
-        if int(w3.eth.get_block("latest")["timestamp"]) < target:
-            w3.provider.make_request("evm_setNextBlockTimestamp", [target])  # type: ignore[arg-type]
-            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
-    def _prune(self, hour: int) -> None:
-        """Forget positions delivered by now (as the oracle does) and prices older than
-        KEEP_PRICES_HOURS."""
-        for held in self.positions.values():
-            for name in delivered_by(held, hour):
-                del held[name]
-        for name in delivered_by(self.prices, hour - KEEP_PRICES_HOURS - 1):
-            del self.prices[name]
+        advance_chain_to(self.oracle.ctx.market.client.w3, int(self.clock.now))

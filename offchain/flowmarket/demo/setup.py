@@ -95,7 +95,7 @@ def deploy(
     )
 
 
-def _send_eth(w3: Web3, key: str, to: str, value: int, chain_id: int) -> None:
+def send_eth(w3: Web3, key: str, to: str, value: int, chain_id: int) -> None:
     account = w3.eth.account.from_key(key)
     tx: dict[str, Any] = {
         "to": Web3.to_checksum_address(to),
@@ -133,7 +133,7 @@ def fund_cast(
     cast = Cast(deployment, artifacts, wallets, {"deployer": deployer})
     addresses = deployment.addresses
     for wallet in wallets.values():  # before `deployer` counts its own nonces
-        _send_eth(
+        send_eth(
             deployer.w3, settings.deployer_key, wallet.address, ETH_PER_WALLET, deployment.chain_id
         )
     for wallet in wallets.values():

@@ -1,6 +1,7 @@
 """Schemathesis against the live app, in process: every documented operation of what
 `flowmarket serve` serves (`build_app`: the API and the web endpoints, over a real
-database and a deployed market on the session node), with all of schemathesis's checks.
+database and a deployed market on the session node), plus the faucet a local market's
+API has (`flowmarket local up`), with all of schemathesis's checks.
 Requests valid by the schema and requests that break it (schemathesis's positive and
 negative generation, a fixed seed and a bounded number of examples per operation, so a
 run takes about a minute). No request may cause a 5xx, and every answer must match the
@@ -11,7 +12,8 @@ One check is configured rather than taken as is: `positive_data_acceptance` expe
 request that is valid by the schema to be accepted. For signed writes, the typed-data
 helpers and the web's transaction builders that cannot hold: whether a signature
 recovers to its participant, whether a curve's prices decrease, whether a number has at
-most 18 decimals or an hour is still open are rules no JSON schema states, and the
+most 18 decimals or an hour is still open (or the faucet's most tokens) are rules no
+JSON schema states, and the
 answer to breaking them is a 422 naming the field. Those operations may answer 422 to
 schema-valid data; every other one must accept it (2xx, or 404 for a resource that does
 not exist).
@@ -25,17 +27,20 @@ from itertools import product
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from oracle_harness import OracleWorld
+from oracle_harness import KEYS, OracleWorld, address
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from flowmarket.backend.serve import build_app
+from flowmarket.demo.wallets import Wallet
+from flowmarket.local.faucet import Faucet
+from flowmarket.local.state import save_cast
 
 EXAMPLES_PER_OPERATION = 25
 SEED = 20_261_203
 SIGNED_WRITES = (
     r"^/v1/(orders|expected-positions|usage|auth/login|web/typed-data/|web/collateral/"
-    r"|auctions/[^/]+/(bids|packages))"
+    r"|auctions/[^/]+/(bids|packages)|faucet)"
 )
 CONFIG = {
     "seed": SEED,
@@ -63,7 +68,11 @@ def test_the_live_app_conforms_to_its_openapi_document_under_every_check(
     world: OracleWorld,
 ) -> None:
     served = replace(world.settings, allow_dev_keys=True, api_rate_per_minute=10**6)
-    app = build_app(served, engine=world.engine, clock=lambda: world.epoch + 50.0)
+    supplier = Wallet("network", "supplier", address("supplier"), KEYS["supplier"])
+    save_cast(served, {"network": supplier})  # the local market's minter, as `local up` does
+    app = build_app(
+        served, engine=world.engine, clock=lambda: world.epoch + 50.0, faucet=Faucet(served)
+    )
     config = SchemathesisConfig.from_dict(CONFIG)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
     operations = [result.ok() for result in schema.get_all_operations()]

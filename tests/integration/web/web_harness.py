@@ -41,6 +41,9 @@ from flowmarket.db import oracle_repo, orders_repo
 from flowmarket.db.models import Product
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.demo.api_server import VirtualClock
+from flowmarket.demo.wallets import Wallet
+from flowmarket.local.faucet import Faucet
+from flowmarket.local.state import save_cast
 from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.signing import Domain
 from live_server import local_market_settings, serve
@@ -199,7 +202,7 @@ def open_web_market(
 ) -> Iterator[WebMarket]:
     """Deploy (genesis: the next real hour, its window open), load the demo catalogue,
     serve API and pages (`build_app`, as `flowmarket serve` does, with the virtual
-    clock), open the oracle on 3600-second hours from genesis."""
+    clock, and a local market's faucet), open the oracle on 3600-second hours from genesis."""
     hour = int(time.time()) // 3600 + 1
     settings = local_market_settings(base, state, rpc_url, keys["oracle"])
     alice, supplier = (str(Account.from_key(keys[who]).address) for who in ("alice", "supplier"))
@@ -231,7 +234,10 @@ def open_web_market(
         orders_repo.upsert_products(session, products=catalogue)
     clock = VirtualClock()
     clock.bidding(hour)
-    app = build_app(settings, engine=engine, clock=clock)  # as `flowmarket serve` wires it
+    # As `flowmarket serve` wires it, plus the faucet of `flowmarket local up`, whose
+    # capacity tokens the genesis supplier mints.
+    save_cast(settings, {"network": Wallet("network", "supplier", supplier, keys["supplier"])})
+    app = build_app(settings, engine=engine, clock=clock, faucet=Faucet(settings))
     try:
         with serve(app, settings.api_port) as url:
             market = WebMarket(
