@@ -63,6 +63,7 @@ class Holdings:
         self._by_name: dict[str, float] = {}
         hourly: dict[tuple[str, str], dict[int, float]] = {}
         self._coarse: dict[tuple[str, str], list[tuple[ProductKey, float]]] = {}
+        self._dense_cache: dict[tuple[str, str], tuple[int, FloatArray]] = {}
         for name, value in positions.items():
             try:
                 key = parse_name(name)
@@ -100,6 +101,25 @@ class Holdings:
             known, values = self._hourly[(region, type_)]
             idx = np.minimum(np.searchsorted(known, hours), known.size - 1)
             total += np.where(known[idx] == hours, values[idx], 0.0)
-        for key, value in self._coarse.get((region, type_), []):
-            total += value * key.covers(hours)
+        dense = self._dense(region, type_)
+        if dense is not None:
+            base, values = dense
+            offset = hours - base
+            inside = (offset >= 0) & (offset < values.size)
+            total[inside] += values[offset[inside]]
         return total
+
+    def _dense(self, region: str, type_: str) -> tuple[int, FloatArray] | None:
+        """(first hour, GB/h held per hour from there) of the monthly and annual forwards of
+        one region and type, built once: one pass over their delivery hours, so an
+        agent asking about every listed product costs hours, not products × hours."""
+        coarse = self._coarse.get((region, type_))
+        if not coarse:
+            return None
+        if (region, type_) not in self._dense_cache:
+            base = min(key.start for key, _ in coarse)
+            values = np.zeros(max(key.period_end() for key, _ in coarse) - base)
+            for key, value in coarse:
+                values[key.delivery_hours() - base] += value
+            self._dense_cache[(region, type_)] = (base, values)
+        return self._dense_cache[(region, type_)]

@@ -72,7 +72,8 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_CATALOGUE,
         metavar="NAME|FILE",
         help="demo-network (default: 4 regions x 2 types on a network), demo-quick, "
-        "demo-tiny, demo (4 x 3 x 7 days), production, or a catalogue JSON file",
+        "demo-tiny, demo (4 x 3 x 7 days), demo-forward (2 x 1 with monthly and annual "
+        "forwards: 1,680 products), production, or a catalogue JSON file",
     )
     parser.add_argument(
         "--tolerance",

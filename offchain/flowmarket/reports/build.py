@@ -28,6 +28,7 @@ from flowmarket.reports.page import Section, page_html, summary_html
 from flowmarket.reports.record import MarketRecord
 from flowmarket.reports.sources import Source, read_record
 from flowmarket.reports.summary import collateral_table, market_summary, participant_table
+from flowmarket.reports.term_structure import term_structure, term_structure_plot
 
 CURVES_DOC = (
     "Each panel is one product of the hour. With every other product held at its cleared "
@@ -107,9 +108,24 @@ def _prices_section(record: MarketRecord) -> Section:
             f"price heatmap {group[0]} {group[1]}",
             f"{group[0]} · {group[1]}: prices {vmin:.3f}–{vmax:.3f} tokens/GB.",
         )
+    last = record.hour_indices[-1] if len(record.hour_indices) else None
+    terms = term_structure(record.products, last) if last is not None else {}
+    for group, panels in terms.items():
+        section.figure(
+            term_structure_plot(group, panels, f"{format_hour(last or 0)} UTC"),
+            f"term structure {group[0]} {group[1]}",
+            f"{group[0]} · {group[1]}: the forward term structure of the last clearing, "
+            "annual → monthly → hourly, per delivered GB (a coarse forward's price ÷ the "
+            "hours it delivers), weekday products by hour of day.",
+        )
     skipped = market.skipped_products(record.products)
-    if skipped:
+    if skipped and not terms:
         section.note(f"{skipped} products without a single delivery hour are not shown.")
+    elif skipped:
+        section.note(
+            f"{skipped} monthly and annual forwards have no place on the hours-ahead axis; "
+            "the term-structure panels show them."
+        )
     return section
 
 

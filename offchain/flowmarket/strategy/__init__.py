@@ -8,7 +8,14 @@ standing order per product in the clearing engine's format.
 
 from flowmarket.strategy.curve import CurveParams, curve_quantity, target_curve
 from flowmarket.strategy.needs import COLUMNS, Needs, Series, needs_from_rows, parse_needs_csv
-from flowmarket.strategy.plan import Plan, StrategyParams, Target, order_id, plan_orders
+from flowmarket.strategy.plan import (
+    Plan,
+    StrategyParams,
+    Target,
+    coarse_own_hours,
+    order_id,
+    plan_orders,
+)
 from flowmarket.strategy.ramp import ramp
 
 __all__ = [
@@ -19,6 +26,7 @@ __all__ = [
     "Series",
     "StrategyParams",
     "Target",
+    "coarse_own_hours",
     "curve_quantity",
     "needs_from_rows",
     "order_id",

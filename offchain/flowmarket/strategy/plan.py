@@ -15,7 +15,12 @@ x*_p = mean over O_p of (target(d) − held(d) + x_p), i.e. it fills the gap the
 other products leave, in the least-squares sense for a product that delivers
 the same rate in all its hours (for an hourly product: Δ = target(d) − held(d)).
 Its order trades Δ = x*_p − x_p now along the curve of `strategy.curve`, with
-the need-weighted mean valuation over O_p and quantity scale max(|target|, |Δ|):
+quantity scale max(|target|, |Δ|) and valuation per unit of the product: the
+need-weighted mean valuation per GB over O_p times the hours it delivers (a unit of
+a monthly forward is 1 GB in each of its ~22 hours, and is paid for once, at the
+price of the clearing that trades it: market.md, prices and cash), so that a monthly
+forward's price sits near the sum of its hours' prices, an annual's near the sum of
+its months':
 far from delivery, where the target is a small share of the need, the curve is
 proportionally narrow, so a participant never offers to take on far more than
 the ramp asks of it yet.
@@ -142,7 +147,9 @@ def _hourly_targets(
     return out
 
 
-def _own_hours(key: ProductKey, spec: CatalogueSpec, hour: int) -> IntArray:
+def coarse_own_hours(key: ProductKey, spec: CatalogueSpec, hour: int) -> IntArray:
+    """The delivery hours of coarse product `key` that no finer product listed at `hour`
+    covers (the hours it is traded for)."""
     hours = key.delivery_hours()
     keep = hours >= hour + spec.horizons.hourly_window
     months = spec.horizons.monthly_months
@@ -164,7 +171,7 @@ def _coarse_target(
     horizon: int,
     params: StrategyParams,
 ) -> Target | None:
-    own = _own_hours(key, spec, hour)
+    own = coarse_own_hours(key, spec, hour)
     if own.size == 0:
         return None
     need, target, value, found = _targets_by_hour(series, own, hour, horizon, params)
@@ -183,7 +190,7 @@ def _coarse_target(
         target=float(target.mean()),
         position=position,
         trade=float(gap.mean()) - position,
-        valuation=float(valuation),
+        valuation=float(valuation) * int(key.delivery_hours().size),
     )
 
 

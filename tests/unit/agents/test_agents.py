@@ -118,3 +118,17 @@ def test_standing_orders_are_replaced_only_when_they_moved() -> None:
     apply_change(standing, change)
     assert sorted(standing) == ["p/w", "p/x", "p/y"]
     assert standing["p/x"]["curve"][0] == [-10.0, 3.0]  # the old order stands
+
+
+def test_supplier_prices_a_monthly_forward_per_unit_for_every_hour_it_delivers() -> None:
+    # December 2026 at 09:00 on weekdays is 23 hours, so one unit costs 23 x the per-GB
+    # marginal cost; having sold 5 through it, the supplier buys them back below cost.
+    spec = CatalogueSpec("t", ("a",), ("premium",), Horizons(1, 1, 0))
+    name = "fwd-m:a:premium:2026-12:09:wd"
+    view = MarketView(H, spec, product_names(spec, H), {}, Holdings({name: -5.0}))
+    supplier = Supplier("net", (Capacity("a", "premium", 240.0, 1.0, 3.0),))
+    (order,) = [o for o in supplier.orders(view) if name in o["portfolio"]]
+    assert [p for _, p in order["curve"]] == [3.0 * 23, 1.0 * 23]
+    assert _at(order, 0.5 * 23) == pytest.approx(5.0)
+    assert _at(order, 3.5 * 23) < 0.0  # and sells more at the top of its cost
+    validate_book(parse_orders({"orders": [order]}))

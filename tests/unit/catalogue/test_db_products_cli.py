@@ -79,7 +79,7 @@ def test_a_product_list_still_loads_as_it_is(
         (
             "nope",
             [],
-            "nope: no such file, and not a packaged catalogue (demo, demo-network, demo-quick",
+            "nope: no such file, and not a packaged catalogue (demo, demo-forward, demo-network",
         ),
         ("demo-tiny", ["--hours", "0"], "hours: must be at least 1, got 0"),
         ("demo-tiny", ["--hour", "yesterday"], "--hour"),

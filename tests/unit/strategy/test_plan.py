@@ -121,3 +121,19 @@ def test_higher_risk_aversion_gives_tighter_orders_in_the_plan() -> None:
         q = np.array([p[0] for p in order["curve"]])
         widths.append(float(q[-1] - q[0]))
     assert widths[0] > widths[1] > widths[2]
+
+
+def test_a_coarse_forward_is_valued_for_every_hour_it_delivers() -> None:
+    # A unit of the monthly forward of December 2026, 09:00 on weekdays, is 1 GB in each
+    # of its 23 hours (1-4, 7-11, 14-18, 21-25 and 28-31 December), paid once: at a
+    # valuation of 2 per GB its order trades exactly to target at 46 per unit.
+    spec = CatalogueSpec("t", ("a",), ("premium",), Horizons(1, 2, 0))
+    needs = _flat_needs("a", "premium", range(H, H + 24 * 70), 10.0, value=2.0)
+    params = StrategyParams(risk_aversion=2.0, capital_cost=0.0, horizon_hours=24 * 70)
+    plan = plan_orders(needs, spec, H, {}, params, "p")
+    name = "fwd-m:a:premium:2026-12:09:wd"
+    (target,) = [t for t in plan.targets if t.product == name]
+    (order,) = [o for o in plan.orders if name in o["portfolio"]]
+    assert target.valuation == pytest.approx(46.0)
+    points = [(float(q), float(p)) for q, p in order["curve"]]
+    assert curve_quantity(points, 46.0) == pytest.approx(target.trade)
