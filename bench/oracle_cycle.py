@@ -44,6 +44,7 @@ from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.build import compile_contracts
 from flowmarket.chain.deploy import deploy_market, get_profile
+from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.node import LocalNode
 from flowmarket.clearing import clear_document
 from flowmarket.clearing.synthetic import random_book
@@ -60,6 +61,8 @@ from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import solve_hour
 
 T = TypeVar("T")
+# The governance tokens stay with the treasury (nobody votes here); a throwaway supplier.
+GENESIS = Genesis({TREASURY: 10**6 * 10**18}, suppliers=(str(Account.create().address),))
 TYPES = ("premium", "regular", "fast")
 SIGNATURE = "0x" + "11" * 65
 
@@ -173,6 +176,7 @@ def main() -> int:
             artifacts,
             rpc_url=node.rpc_url,
             profile=get_profile("demo"),
+            genesis=GENESIS,
             genesis_hour=past,
         )
         hour = deployment.genesis_hour

@@ -21,6 +21,7 @@ from flowmarket.agents.base import Agent
 from flowmarket.agents.demand import DemandProfile, StrategyTrader
 from flowmarket.agents.noise import stream_key
 from flowmarket.agents.supplier import Capacity, Supplier
+from flowmarket.agents.term_arbitrageur import TermArbitrageur
 from flowmarket.catalogue import CatalogueSpec
 from flowmarket.strategy import StrategyParams
 
@@ -143,5 +144,7 @@ def demo_population(spec: CatalogueSpec, seed: int, synthetic: int = 6) -> Popul
     agents: list[Agent] = [Supplier("network", capacities)]
     if pairs:
         agents.append(Arbitrageur("arbitrage", pairs, types))
+    if spec.horizons.monthly_months >= 12 and spec.horizons.annual_years >= 1:
+        agents.append(TermArbitrageur("term-arbitrage"))
     agents += traders
     return Population(agents=tuple(agents), reference_cost=cost)

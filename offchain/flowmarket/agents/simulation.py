@@ -10,7 +10,7 @@ delivery is over are dropped (their settlement is the oracle's business).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flowmarket.agents.base import Agent, MarketView, Order
@@ -71,9 +71,14 @@ def _settle_and_prune(state: MarketState, hour: int) -> None:
 
 
 def step(
-    state: MarketState, agents: Sequence[Agent], hour: int, tolerance: float = 0.01
+    state: MarketState,
+    agents: Sequence[Agent],
+    hour: int,
+    tolerance: float = 0.01,
+    clear_fn: Callable[..., ResultDoc] = clear_document,
 ) -> HourOutcome:
-    """Clear one hour with every agent's standing orders; updates `state` in place."""
+    """Clear one hour with every agent's standing orders; updates `state` in place.
+    clear_fn: the clearing (bench/forward_coupling.py measures a coupled book with it)."""
     listed = product_names(state.spec, hour)
     changes: dict[str, BookChange] = {}
     for agent in agents:
@@ -85,7 +90,7 @@ def step(
         apply_change(standing, change)
         changes[agent.name] = change
     orders = [o for standing in state.book.values() for o in standing.values()]
-    result = clear_document(
+    result = clear_fn(
         {"products": list(listed), "orders": orders}, {"prices": _prior(state, listed)}
     )
     for participant, row in result["participants"].items():

@@ -16,7 +16,12 @@ from pathlib import Path
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-ROLES = {"network": "supplier", "arbitrage": "arbitrageur", "provider": "service provider"}
+ROLES = {
+    "network": "supplier",
+    "arbitrage": "arbitrageur",
+    "term-arbitrage": "term arbitrageur",
+    "provider": "service provider",
+}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from flowmarket.agents import (
     make_order,
 )
 from flowmarket.agents.noise import normals, stream_key
-from flowmarket.catalogue import CatalogueSpec, Holdings, Horizons, product_names
+from flowmarket.agents.term_arbitrageur import TermArbitrageur, children
+from flowmarket.catalogue import CatalogueSpec, Holdings, Horizons, parse_name, product_names
 from flowmarket.clearing.curves import validate_book
 from flowmarket.clearing.document import parse_orders
 from flowmarket.strategy import curve_quantity
@@ -131,4 +132,21 @@ def test_supplier_prices_a_monthly_forward_per_unit_for_every_hour_it_delivers()
     assert [p for _, p in order["curve"]] == [3.0 * 23, 1.0 * 23]
     assert _at(order, 0.5 * 23) == pytest.approx(5.0)
     assert _at(order, 3.5 * 23) < 0.0  # and sells more at the top of its cost
+    validate_book(parse_orders({"orders": [order]}))
+
+
+def test_term_arbitrageur_sells_a_rich_annual_against_its_twelve_months() -> None:
+    december = 499_392  # 2026-12-21T00: all twelve months of 2027 are listed
+    spec = CatalogueSpec("t", ("a",), ("premium",), Horizons(1, 12, 1))
+    annual = "fwd-y:a:premium:2027:09:wd"
+    months = children(parse_name(annual))
+    assert months[0] == "fwd-m:a:premium:2027-01:09:wd" and len(months) == 12
+    prices = {annual: 130.0, **{m: 10.0 for m in months}}  # 10 over the months' 120
+    view = MarketView(december, spec, product_names(spec, december), prices, Holdings({}))
+    (order,) = [o for o in TermArbitrageur("t", limit=40.0, band=0.05).orders(view)
+                if annual in o["portfolio"]]  # fmt: skip
+    assert order["portfolio"] == {annual: 1.0, **{m: -1.0 for m in months}}
+    assert _at(order, 6.0) == pytest.approx(-40.0)  # beyond the band (0.05 x 120): all out
+    assert _at(order, 3.0) == pytest.approx(-20.0)  # half way into the band
+    assert _at(order, 0.0) == pytest.approx(0.0)
     validate_book(parse_orders({"orders": [order]}))
