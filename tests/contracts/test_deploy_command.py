@@ -33,6 +33,7 @@ EXPECTED_CONTRACTS = {
     "WeeklySettlement",
     "CapacityAuction",
     "OracleBond",
+    "MarketLens",
 }
 
 

@@ -265,10 +265,11 @@ def _deploy_contracts(
     params = deploy("MarketParameters", timelock, initial)
     capacity = deploy("CapacityToken", me, params)
     ledger = deploy("ClearingLedger", params, genesis_hour)
-    deploy("OrderRegistry")
+    registry = deploy("OrderRegistry")
     vault = deploy("CollateralVault", me, params, capacity)
     distributor = deploy("RevenueDistributor", params, capacity, token)
     bond = deploy("OracleBond", me, capacity, profile.oracle_bond)
-    deploy("WeeklySettlement", params, ledger, capacity, vault, distributor, bond)
+    settlement = deploy("WeeklySettlement", params, ledger, capacity, vault, distributor, bond)
     deploy("CapacityAuction", params, capacity)
+    deploy("MarketLens", vault, settlement, registry)  # the oracle's batched reads
     return addresses, gas

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
+from flowmarket.chain.participant_states import (
+    ParticipantChainState,
+    read_one_by_one,
+    read_through_lens,
+)
 from flowmarket.collateral import CollateralParams
 from flowmarket.oracle.context import OracleContext
 from flowmarket.order_limits import OrderLimits
-
-
-@dataclass(frozen=True)
-class ParticipantChainState:
-    """collateral: wei in the vault; min_nonce: the OrderRegistry floor."""
-
-    collateral: int
-    restricted: bool
-    min_nonce: int
 
 
 def fee_bps(ctx: OracleContext) -> int:
@@ -37,28 +31,25 @@ def collateral_params(ctx: OracleContext) -> CollateralParams:
 def participant_states(
     ctx: OracleContext, participants: Sequence[str]
 ) -> dict[str, ParticipantChainState]:
-    """Each participant's vault collateral, restriction and order-nonce floor, in ONE
-    JSON-RPC batch (3 calls each: at the demo's six participants, 18 round trips
-    became one; measured 0.23 s → 0.09 s on the loaded 2-core machine)."""
+    """Each participant's vault collateral, restriction and order-nonce floor, all read at
+    the latest block: through the MarketLens, one call per page of participants (1,000
+    participants: two calls, 2.0-2.6 s on Hardhat under load, against 24.6-41.5 s for the
+    3,000 calls of the per-participant batch; bench/README.md), or, for a deployment made
+    before the lens, three calls each."""
     if not participants:
         return {}
-    vault = ctx.contract("CollateralVault").functions
-    settlement = ctx.contract("WeeklySettlement").functions
-    registry = ctx.contract("OrderRegistry").functions
-    with ctx.market.client.w3.batch_requests() as batch:
-        for p in participants:
-            batch.add(vault.collateralOf(p))
-            batch.add(settlement.isRestricted(p))
-            batch.add(registry.minNonce(p))
-        values: list[Any] = list(batch.execute())
-    return {
-        p: ParticipantChainState(
-            collateral=int(values[3 * k]),
-            restricted=bool(values[3 * k + 1]),
-            min_nonce=int(values[3 * k + 2]),
-        )
-        for k, p in enumerate(participants)
-    }
+    w3 = ctx.market.client.w3
+    block = int(w3.eth.block_number)
+    if "MarketLens" in ctx.market.deployment.addresses:
+        return read_through_lens(w3, ctx.contract("MarketLens"), participants, block=block)
+    return read_one_by_one(
+        w3,
+        ctx.contract("CollateralVault"),
+        ctx.contract("WeeklySettlement"),
+        ctx.contract("OrderRegistry"),
+        participants,
+        block=block,
+    )
 
 
 def next_hour(ctx: OracleContext) -> int:
