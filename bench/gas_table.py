@@ -26,6 +26,7 @@ from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
 from flowmarket.chain.genesis import TREASURY, Genesis
+from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.node import LocalNode
 from flowmarket.chain.requirements import requirement_proof
 from flowmarket.chain.sorted_tree import SortedTree
@@ -76,15 +77,14 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
     out = []
     for n in sizes:
         started = time.perf_counter()
-        prices = [
-            (leaves.product_id(f"premium/r{i % 500}/h{i // 500}"), rng.randint(-(10**17), 10**19))
-            for i in range(n)
-        ]
-        price_leaves = [leaves.price_leaf(p, v) for p, v in prices]
-        price_tree = MerkleTree.from_leaves(price_leaves)
-        order_tree = MerkleTree.from_leaves(
-            leaves.order_leaf(leaves.order_key(f"o{i}"), rng.randint(-(10**20), 10**20))
-            for i in range(n)
+        names = [f"premium/r{i % 500}/h{i // 500}" for i in range(n)]
+        values = [rng.randint(-(10**17), 10**19) for _ in range(n)]
+        price_rows = price_leaves(names, values)  # the oracle's path (chain.leaf_arrays)
+        price_tree = MerkleTree.from_array(price_rows)
+        order_tree = MerkleTree.from_array(
+            order_leaves(
+                [f"o{i}" for i in range(n)], [rng.randint(-(10**20), 10**20) for _ in range(n)]
+            )
         )
         entry_tree = MerkleTree.from_leaves(
             leaves.entry_leaf(str(Account.create().address), -i, i, bytes(32))
@@ -103,8 +103,9 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             10**9,
         )
         gas = bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
-        proof = price_tree.proof(price_leaves[n // 2])
-        verify = bench.fn("dave", "ClearingLedger", "verifyPrice", hour, *prices[n // 2], proof)
+        proof = price_tree.proof(price_rows[n // 2].tobytes())
+        middle = (leaves.product_id(names[n // 2]), values[n // 2])
+        verify = bench.fn("dave", "ClearingLedger", "verifyPrice", hour, *middle, proof)
         assert verify.call(), "verifyPrice rejected a proof built in Python"
         out.append((n, gas, len(proof), int(verify.estimate_gas()), seconds))
         print(f"  {n:>9} products: commitHour {gas} gas, verifyPrice {out[-1][3]} gas")
