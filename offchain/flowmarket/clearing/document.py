@@ -31,7 +31,9 @@ from flowmarket.clearing.portfolio_document import expand, has_named_portfolios,
 from flowmarket.clearing.schema import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput, InvalidOrder
 
-ORDERS_KEYS = frozenset({"products", "orders", "portfolios", "network", "hour", "collateral"})
+ORDERS_KEYS = frozenset(
+    {"products", "orders", "portfolios", "network", "hour", "collateral", "nonconvex_rule"}
+)
 PRIOR_KEYS = frozenset({"prices", "link_prices"})
 
 
@@ -214,7 +216,11 @@ def clear_document(
     options: SolverOptions | None = None,
 ) -> ResultDoc:
     """Clear ORDERS.json (and PRIOR.json), decoded JSON or `OrdersDoc` / `PriorDoc`,
-    into RESULT.json. An `schema.ClearFn`."""
+    into RESULT.json. An `schema.ClearFn`. A book with non-convex orders (an order's
+    "kind", or "nonconvex_rule") clears through `nonconvex_document`."""
+    # Imported here: nonconvex_document builds on this module's parsers.
+    from flowmarket.clearing import nonconvex_document
+
     if isinstance(orders_doc, Mapping) and has_named_portfolios(orders_doc):
         if "network" in orders_doc:
             raise InvalidInput("portfolios: named portfolios clear without a network")
@@ -222,6 +228,8 @@ def clear_document(
         out_doc = clear_document(expanded, prior_doc, options)
         portfolio_results(orders_doc, out_doc)
         return out_doc
+    if isinstance(orders_doc, Mapping) and nonconvex_document.has_nonconvex(orders_doc):
+        return nonconvex_document.clear_mixed_document(orders_doc, prior_doc, options)
     prior = parse_prior(prior_doc)
     book = parse_orders(orders_doc, prior)
     if "network" not in orders_doc:

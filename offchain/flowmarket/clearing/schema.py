@@ -80,6 +80,7 @@ class PriorDoc(TypedDict):
 
 class OrderResult(TypedDict):
     quantity: float  # GB/h of the order's portfolio traded (signed like its curve)
+    accepted: NotRequired[bool]  # non-convex orders only (`nonconvex`)
 
 
 class PortfolioResult(TypedDict):
@@ -122,6 +123,14 @@ class CertificateDoc(TypedDict):
     max_link_price_gap: NotRequired[float]
     max_link_flow_gap: NotRequired[float]
     links: NotRequired[dict[str, LinkRowDoc]]
+    # with non-convex orders (`nonconvex_document`): the rule, the in-the-money rejected
+    # orders and their lost surplus (tokens/h), the relaxation's welfare bound and the gap
+    nonconvex_rule: NotRequired[str]
+    paradoxically_rejected: NotRequired[list[str]]
+    lost_surplus: NotRequired[dict[str, float]]
+    welfare_upper_bound: NotRequired[float]
+    optimality_gap: NotRequired[float]
+    search_exact: NotRequired[bool]
 
 
 class LinkResult(TypedDict):
