@@ -36,13 +36,20 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from flowmarket.clearing.curves import curve_quantity, decompose
 from flowmarket.clearing.engine import clear
-from flowmarket.clearing.model import ClearingResult, FloatArray, IntArray, OrderBook
+from flowmarket.clearing.model import (
+    ClearingResult,
+    FloatArray,
+    IntArray,
+    OrderBook,
+    SolverOptions,
+)
 from flowmarket.errors import InvalidOrder
 
 KINDS = ("all_or_nothing", "min_fill", "startup")
@@ -114,10 +121,10 @@ class NonConvexOptions:
     welfare ties; lp_product_limit: largest product group the price LP is solved on."""
 
     exact_limit: int = 10
-    max_evaluations: int = 120
+    max_evaluations: int = 24
     surplus_tol: float = 1e-9
     welfare_tol: float = 1e-9
-    lp_product_limit: int = 5000
+    lp_product_limit: int = 500
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ class _Builder:
         if relaxed:
             if o.kind == "all_or_nothing":
                 q, p = o.block, float(o.curve_price[0])
-                eta = 1e-3 * (1.0 + abs(p))
+                eta = 1e-2 * (1.0 + abs(p))
                 pts = ([0.0, q], [p + eta, p]) if q > 0 else ([q, 0.0], [p, p - eta])
                 return [("relaxed", np.array(pts[0]), np.array(pts[1]))]
             return [("relaxed", o.curve_qty, o.curve_price)]
@@ -242,7 +249,9 @@ class _Search:
         prior: FloatArray,
         rule: str,
         options: NonConvexOptions,
+        solver: SolverOptions | None,
     ) -> None:
+        self.solver = solver
         self.builder = _Builder(book, orders, prior)
         self.orders = orders
         self.prior = prior
@@ -257,6 +266,35 @@ class _Search:
             )
             for o in orders
         ]
+        self._label: IntArray | None = None
+        self._adjacency = sp.csr_array((book.n_products, book.n_products))
+
+    def _moved(self, losers: frozenset[int]) -> npt.NDArray[np.bool_] | None:
+        """The products whose prices the LP may move: the loss-makers' whole connected
+        group when it has at most `lp_product_limit` products, else their portfolios'
+        products and those one order away; None when even that is too big."""
+        if self._label is None:
+            book = self.builder.book
+            pattern = sp.csc_array(book.portfolios, copy=True)
+            pattern.data = np.ones_like(pattern.data)
+            extra = sp.vstack(self.portfolio, format="csr").T if self.portfolio else None
+            adjacency = sp.csr_array(pattern @ pattern.T)
+            if extra is not None:
+                e = sp.csc_array(extra)
+                e.data = np.ones_like(e.data)
+                adjacency = sp.csr_array(adjacency + e @ e.T)
+            self._adjacency = adjacency
+            self._label = connected_components(adjacency, directed=False)[1]
+        label = self._label
+        seeds = np.zeros(len(label), dtype=bool)
+        for j in losers:
+            seeds[self.orders[j].products] = True
+        group = np.isin(label, np.unique(label[seeds]))
+        if int(group.sum()) <= self.options.lp_product_limit:
+            return group
+        near = (self._adjacency @ seeds.astype(np.float64)) > 0
+        moved = seeds | near
+        return moved if int(moved.sum()) <= self.options.lp_product_limit else None
 
     def rho(self, j: int, prices: FloatArray) -> float:
         o = self.orders[j]
@@ -270,7 +308,7 @@ class _Search:
     def relaxation(self) -> ClearingResult:
         aug, _ = self.builder.build(None)
         clock = time.perf_counter()
-        out = clear(aug, self.prior)
+        out = clear(aug, self.prior, self.solver)
         self.seconds["convex"] += time.perf_counter() - clock
         return out
 
@@ -279,7 +317,7 @@ class _Search:
             return self.cache[accepted]
         aug, parts = self.builder.build(accepted)
         clock = time.perf_counter()
-        result = clear(aug, self.prior)
+        result = clear(aug, self.prior, self.solver)
         self.seconds["convex"] += time.perf_counter() - clock
         k = len(self.orders)
         quantity = np.zeros(k)
@@ -343,25 +381,24 @@ class _Search:
         """Prices closest in L1 to the engine's that support every convex order (and, in
         Model A, the accepted orders' curve pieces) at the allocation and leave no
         accepted order a loss; None when there are none (or the group is too big)."""
-        pattern = aug.portfolios.copy()
-        pattern.data = np.ones_like(pattern.data)
-        adjacency = sp.csr_array(pattern @ pattern.T)
-        _, label = connected_components(adjacency, directed=False)
-        groups = {int(label[self.orders[j].products[0]]) for j in losers}
-        in_group = np.isin(label, list(groups))
-        products = np.flatnonzero(in_group)
-        n_c = len(products)
-        if n_c > self.options.lp_product_limit:
+        moved = self._moved(losers)
+        if moved is None:
             return None
+        products = np.flatnonzero(moved)
+        n_c = len(products)
         local = np.full(aug.n_products, -1, dtype=np.int64)
         local[products] = np.arange(n_c)
         lin = decompose(aug)
         x = result.linear_quantity
         free = {col for _, role, col in parts if role == "forced" or self.rule == "no_loss"}
-        parent_in = in_group[aug.portfolios.indices[aug.portfolios.indptr[lin.parent]]]
-        scope = parent_in & ~np.isin(lin.parent, list(free))
+        touch_w = sp.csc_array(abs(lin.weights))
+        touches = (touch_w.T @ moved.astype(np.float64)) > 0
+        scope = touches & ~np.isin(lin.parent, list(free))
         cols = np.flatnonzero(scope)
-        rows_w = sp.csr_array(lin.weights[:, cols].T)[:, products]  # (c, n_c) u = rows_w @ π
+        sub = sp.csr_array(lin.weights[:, cols].T)
+        rows_w = sub[:, products]  # (c, n_c): u = rows_w @ π_moved + the fixed part
+        fixed_prices = np.where(moved, 0.0, result.prices)
+        fixed_u = sub @ fixed_prices
         top = float(np.max(np.abs(self.builder.book.curve_price), initial=0.0))
         eps = 1e-9 * (1.0 + max(top, float(np.max(np.abs(result.prices), initial=0.0))))
         q = lin.q[cols]
@@ -369,23 +406,25 @@ class _Search:
         at_zero = xc <= 1e-9 * q
         at_full = xc >= q * (1 - 1e-9)
         inner = ~at_zero & ~at_full
-        mid = lin.p_high[cols] - lin.slope[cols] * xc
+        mid = lin.p_high[cols] - lin.slope[cols] * xc - fixed_u
         a_rows = [-rows_w[at_zero], rows_w[at_full], rows_w[inner], -rows_w[inner]]
         b_rows = [
-            -(lin.p_high[cols][at_zero] - eps),
-            lin.p_low[cols][at_full] + eps,
+            -(lin.p_high[cols][at_zero] - fixed_u[at_zero] - eps),
+            lin.p_low[cols][at_full] - fixed_u[at_full] + eps,
             mid[inner] + eps,
             -(mid[inner] - eps),
         ]
         for j in accepted:
-            if not in_group[self.orders[j].products[0]]:
-                continue
             o = self.orders[j]
+            if not np.any(moved[o.products]):
+                continue
             xj = float(quantity[j])
             row = np.zeros(n_c)
-            np.add.at(row, local[o.products], o.weights * xj)
+            inside = local[o.products] >= 0
+            np.add.at(row, local[o.products][inside], o.weights[inside] * xj)
+            rest = float(o.weights[~inside] @ result.prices[o.products[~inside]]) * xj
             a_rows.append(sp.csr_array(row.reshape(1, -1)))
-            b_rows.append(np.array([o.value(xj) - o.fixed_cost]))
+            b_rows.append(np.array([o.value(xj) - o.fixed_cost - rest]))
         a_ub = sp.vstack([sp.csr_array(a) for a in a_rows], format="csr")
         b_ub = np.concatenate(b_rows)
         # variables [π (n_c), t (n_c)], t ≥ |π − π_engine|
@@ -439,12 +478,13 @@ def clear_nonconvex(
     prior: FloatArray,
     rule: str = "no_loss",
     options: NonConvexOptions | None = None,
+    solver: SolverOptions | None = None,
 ) -> NonConvexResult:
     """Clear a convex book with non-convex orders under `rule` ("no_loss" | "model_a")."""
     if rule not in RULES:
         raise InvalidOrder(f"nonconvex_rule: expected one of {list(RULES)}, got {rule!r}")
     opts = options or NonConvexOptions()
-    search = _Search(book, orders, prior, rule, opts)
+    search = _Search(book, orders, prior, rule, opts, solver)
     clock = time.perf_counter()
     k = len(orders)
     relaxed = search.relaxation()
@@ -496,29 +536,35 @@ def _heuristic(search: _Search, relaxed: ClearingResult, opts: NonConvexOptions)
             keep = x != 0 and o.value(x) - rho * x >= o.fixed_cost
         if keep:
             start.add(j)
-    current = frozenset(start)
-    ev = search.evaluate(current)
-    while not ev.admissible:
-        drop = ev.losers or frozenset(j for j in current if ev.surplus[j] < 0) or current
-        current = current - drop
-        ev = search.evaluate(current)
-    best = ev
-    improved = True
-    while improved and len(search.cache) < opts.max_evaluations:
-        improved = False
-        cands = sorted(search.paradoxical(best).items(), key=lambda kv: -kv[1])
-        if len(cands) > 1:
-            trial = search.evaluate(best.accepted | {j for j, _ in cands})
-            if trial.admissible and _better(trial, best, opts.welfare_tol):
-                best, improved = trial, True
-                continue
-        for j, _ in cands:
-            if len(search.cache) >= opts.max_evaluations:
-                break
-            trial = search.evaluate(best.accepted | {j})
-            if trial.admissible and _better(trial, best, opts.welfare_tol):
-                best, improved = trial, True
+    best = _settle(search, frozenset(start), frozenset())
+    # Paradoxically rejected orders back in: all at once (the new loss-makers out again),
+    # then one by one, best first, while the budget lasts.
+    while len(search.cache) < opts.max_evaluations:
+        cands = search.paradoxical(best)
+        if not cands:
+            break
+        trial = _settle(search, best.accepted | set(cands), best.accepted)
+        if not _better(trial, best, opts.welfare_tol) or trial.accepted == best.accepted:
+            break
+        best = trial
+    for j, _ in sorted(search.paradoxical(best).items(), key=lambda kv: -kv[1]):
+        if len(search.cache) >= opts.max_evaluations:
+            break
+        trial = search.evaluate(best.accepted | {j})
+        if trial.admissible and _better(trial, best, opts.welfare_tol):
+            best = trial
     return best
+
+
+def _settle(search: _Search, accepted: frozenset[int], base: frozenset[int]) -> Evaluation:
+    """Reject loss-makers (those not in the admissible `base` first) until admissible."""
+    ev = search.evaluate(accepted)
+    while not ev.admissible:
+        new = accepted - base
+        drop = (ev.losers & new) or new or ev.losers or accepted
+        accepted = accepted - drop
+        ev = search.evaluate(accepted)
+    return ev
 
 
 def curve_gap(book: OrderBook, result: ClearingResult, prices: FloatArray) -> float:

@@ -165,8 +165,6 @@ def clear_mixed_document(
     """Clear ORDERS.json with non-convex orders into RESULT.json (`nonconvex`)."""
     if "network" in orders_doc:
         raise InvalidInput("nonconvex_rule: non-convex orders cannot yet clear with a network")
-    if options is not None:
-        raise InvalidInput("non-convex clearing runs with the engine's default options")
     rule = parse_rule(orders_doc)
     prior = parse_prior(prior_doc)
     orders = orders_doc.get("orders")
@@ -195,7 +193,7 @@ def clear_mixed_document(
         seen.add(raw["id"])
         nonconvex.append(_nonconvex_order(raw, where, index))
     prior_vec = _prior_vector(book.products, prior)
-    outcome = clear_nonconvex(book, nonconvex, prior_vec, rule, nonconvex_options)
+    outcome = clear_nonconvex(book, nonconvex, prior_vec, rule, nonconvex_options, options)
     return _result(book, nonconvex, outcome, rule)
 
 
