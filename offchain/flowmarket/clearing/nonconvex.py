@@ -498,7 +498,8 @@ def clear_nonconvex(
                 best = ev
     else:
         best = _heuristic(search, relaxed, opts)
-    assert best is not None  # the empty set is admissible: nothing to lose
+    if best is None:  # unreachable: the empty set has nobody who could lose
+        best = search.evaluate(frozenset())
     if exact:
         upper = best.welfare
     gap = max(0.0, upper - best.welfare) / max(1.0, abs(upper))
