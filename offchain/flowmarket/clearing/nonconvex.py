@@ -50,7 +50,7 @@ from flowmarket.clearing.model import (
     OrderBook,
     SolverOptions,
 )
-from flowmarket.errors import InvalidOrder
+from flowmarket.errors import CertificateFailed, InvalidOrder
 
 KINDS = ("all_or_nothing", "min_fill", "startup")
 RULES = ("no_loss", "model_a")
@@ -308,7 +308,15 @@ class _Search:
     def relaxation(self) -> ClearingResult:
         aug, _ = self.builder.build(None)
         clock = time.perf_counter()
-        out = clear(aug, self.prior, self.solver)
+        try:
+            out = clear(aug, self.prior, self.solver)
+        except CertificateFailed as err:
+            names = tuple(dict.fromkeys(name.split("\x00")[0] for name in err.orders))
+            raise CertificateFailed(
+                "clearing: the convex relaxation of the non-convex orders cannot be "
+                f"certified; the orders that make it unreachable: {', '.join(map(repr, names))}",
+                orders=names,
+            ) from err
         self.seconds["convex"] += time.perf_counter() - clock
         return out
 
@@ -317,7 +325,27 @@ class _Search:
             return self.cache[accepted]
         aug, parts = self.builder.build(accepted)
         clock = time.perf_counter()
-        result = clear(aug, self.prior, self.solver)
+        try:
+            result = clear(aug, self.prior, self.solver)
+        except CertificateFailed:
+            if not accepted:
+                raise  # the convex book alone cannot be certified: the caller's error
+            # This accept set cannot be cleared to the gate's tolerances (a forced block
+            # far beyond what the market holds): not admissible, its orders to blame.
+            self.seconds["convex"] += time.perf_counter() - clock
+            empty = self.evaluate(frozenset())
+            out = Evaluation(
+                accepted,
+                False,
+                -np.inf,
+                empty.prices,
+                empty.result,
+                np.zeros(len(self.orders)),
+                np.zeros(len(self.orders)),
+                accepted,
+            )
+            self.cache[accepted] = out
+            return out
         self.seconds["convex"] += time.perf_counter() - clock
         k = len(self.orders)
         quantity = np.zeros(k)
@@ -487,16 +515,17 @@ def clear_nonconvex(
     search = _Search(book, orders, prior, rule, opts, solver)
     clock = time.perf_counter()
     k = len(orders)
-    relaxed = search.relaxation()
-    upper = relaxed.welfare
     best: Evaluation | None = None
     exact = k <= opts.exact_limit
+    upper = 0.0
     if exact:
         for mask in sorted(range(1 << k), key=lambda b: (b.bit_count(), b)):
             ev = search.evaluate(frozenset(j for j in range(k) if mask >> j & 1))
             if ev.admissible and _better(ev, best, opts.welfare_tol):
                 best = ev
     else:
+        relaxed = search.relaxation()
+        upper = relaxed.welfare
         best = _heuristic(search, relaxed, opts)
     if best is None:  # unreachable: the empty set has nobody who could lose
         best = search.evaluate(frozenset())

@@ -14,7 +14,7 @@ from flowmarket.clearing import clear_document
 from flowmarket.clearing.document import parse_orders
 from flowmarket.clearing.nonconvex import NonConvexOptions
 from flowmarket.clearing.nonconvex_document import clear_mixed_document
-from flowmarket.errors import InvalidInput, InvalidOrder
+from flowmarket.errors import CertificateFailed, InvalidInput, InvalidOrder
 
 
 def _plant_book(rule: str) -> dict[str, Any]:
@@ -320,3 +320,34 @@ def test_bad_rule_and_network_are_clear_errors() -> None:
     dup = {**doc, "orders": [*doc["orders"], {**doc["orders"][2]}]}
     with pytest.raises(InvalidOrder, match="order 'event': duplicate order id"):
         clear_document(dup)  # type: ignore[arg-type]
+
+
+def _huge_block(quantity: float) -> dict[str, Any]:
+    return {
+        "orders": [
+            {"id": "s", "participant": "n", "portfolio": {"x": 1}, "curve": [[-1, 3], [0, 2]]},
+            {
+                "id": "ev",
+                "participant": "t",
+                "portfolio": {"x": 1},
+                "kind": "all_or_nothing",
+                "quantity": quantity,
+                "price": 1e6,
+            },
+        ]
+    }
+
+
+def test_a_block_far_beyond_the_market_is_rejected_not_an_error() -> None:
+    # Accepting 1e9 GB/h against a seller of 1 cannot be cleared to the gate's
+    # tolerances: that accept set is not admissible, so the block is rejected.
+    out = clear_document(_huge_block(1e9))  # type: ignore[arg-type]
+    assert out["orders"]["ev"] == {"quantity": 0.0, "accepted": False}
+    assert out["orders"]["s"]["quantity"] == 0.0
+    assert out["certificate"]["paradoxically_rejected"] == ["ev"]
+
+
+def test_a_relaxation_that_cannot_be_certified_names_the_order_by_its_id() -> None:
+    with pytest.raises(CertificateFailed, match="unreachable: 'ev'") as err:
+        clear_mixed_document(_huge_block(1e14), None, None, NonConvexOptions(exact_limit=0))
+    assert err.value.orders == ("ev",)
