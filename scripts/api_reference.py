@@ -258,6 +258,35 @@ def writes() -> dict[tuple[str, str], Write]:
             "has a faucet",
             send=False,
         ),
+        ("post", "/v1/web/settlement/{address}/pay-tx"): Write(
+            {"week": 0},
+            "nothing: the answer is the transactions the wallet sends in order "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/revenue/{address}/claim-tx"): Write(
+            None,
+            "nothing: the answer is the transactions the wallet sends in order "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/revenue/{address}/close-tx"): Write(
+            None,
+            "nothing: the answer is the transaction the wallet sends (eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/governance/propose-tx/{address}"): Write(
+            {
+                "description": "Raise the fee to 25 bps and pay 0.5 tokens for the audit",
+                "fee_bps": 25,
+                "treasury_transfers": [
+                    {"to": "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", "amount": "0.5"}
+                ],
+            },
+            "nothing: the answer is the `propose` transaction the wallet sends "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
     }
 
 

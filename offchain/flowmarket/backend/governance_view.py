@@ -1,4 +1,5 @@
-"""Chain reads for the web pages: governance proposals and votes, collateral warnings.
+"""Chain reads for the web pages: governance proposals and votes, collateral warnings,
+weekly settlement, revenue shares; and the plans of the pages' wallet actions.
 
 Implements `flowmarket.web.ChainView` over web3 (read-only: no key). The server never
 sends a transaction for a participant: `vote_tx` and `delegate_tx` return calldata that
@@ -16,9 +17,11 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from flowmarket.actions import collateral
+from flowmarket.actions import collateral, revenue
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.plan import Plan
+from flowmarket.api.settlement_backend import SettlementProofs
+from flowmarket.backend import wallet_view
 from flowmarket.chain.build import ArtifactSet, load_artifacts
 from flowmarket.chain.deploy import Deployment, load_deployment
 from flowmarket.chain.node import resolve_rpc_url
@@ -33,7 +36,10 @@ from flowmarket.web.schemas import (
     CollateralOut,
     GovernanceOut,
     PlanOut,
+    ProposalIn,
     ProposalOut,
+    RevenueOut,
+    SettlementOut,
     TxOut,
     VoterOut,
 )
@@ -201,6 +207,33 @@ class ChainMarketView:
         actor = Actor.reading(self.w3, self.deployment, self.artifacts, address)
         return plan_out(collateral.deposit_plan(actor, amount))
 
+    def _actor(self, address: str) -> Actor:
+        return Actor.reading(self.w3, self.deployment, self.artifacts, address)
+
+    def settlement(self, address: str, proofs: SettlementProofs | None) -> SettlementOut:
+        """`address`'s proven leaf of every posted week and what it can do about each."""
+        return wallet_view.settlement_out(self._actor(address), proofs)
+
+    def pay_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut:
+        """Pay (or cure) `address`'s debit of `week`: allowance when short, then the pull."""
+        return plan_out(wallet_view.pay_plan(self._actor(address), week, proofs))
+
+    def revenue(self, address: str) -> RevenueOut:
+        """The open revenue epoch and `address`'s shares of the closed ones."""
+        return wallet_view.revenue_out(self._actor(address))
+
+    def claim_plan(self, address: str) -> PlanOut:
+        """Claim `address`'s share of every closed epoch that has one."""
+        return plan_out(revenue.claim_plan(self._actor(address)))
+
+    def close_plan(self, address: str) -> PlanOut:
+        """Close the open revenue epoch (anyone may, once its duration has passed)."""
+        return plan_out(revenue.close_plan(self._actor(address)))
+
+    def propose_plan(self, address: str, proposal: ProposalIn) -> PlanOut:
+        """Propose the form's typed changes as `address` (each simulated as the timelock)."""
+        return plan_out(wallet_view.propose_plan(self._actor(address), proposal))
+
 
 def plan_out(plan: Plan) -> PlanOut:
     """A plan as the page's wallet sends it: each step's target, calldata and label."""
@@ -249,6 +282,24 @@ class LazyChainView:
 
     def deposit_plan(self, address: str, amount: int) -> PlanOut:
         return self._get().deposit_plan(address, amount)
+
+    def settlement(self, address: str, proofs: SettlementProofs | None) -> SettlementOut:
+        return self._get().settlement(address, proofs)
+
+    def pay_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut:
+        return self._get().pay_plan(address, week, proofs)
+
+    def revenue(self, address: str) -> RevenueOut:
+        return self._get().revenue(address)
+
+    def claim_plan(self, address: str) -> PlanOut:
+        return self._get().claim_plan(address)
+
+    def close_plan(self, address: str) -> PlanOut:
+        return self._get().close_plan(address)
+
+    def propose_plan(self, address: str, proposal: ProposalIn) -> PlanOut:
+        return self._get().propose_plan(address, proposal)
 
 
 def chain_connector(settings: Settings) -> Callable[[], ChainMarketView]:

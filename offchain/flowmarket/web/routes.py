@@ -9,6 +9,12 @@ GET  /v1/web/governance                    proposals with state and tallies
 GET  /v1/web/governance/voters/{address}   balance, votes, delegate, votes cast
 POST /v1/web/governance/proposals/{id}/vote-tx, /v1/web/governance/delegate-tx/{address}
 GET  /v1/web/collateral/{address}          collateral, requirement and warning
+POST /v1/web/collateral/{address}/deposit-tx
+GET  /v1/web/settlement/{address}          proven weekly leaves; POST .../pay-tx pays one
+GET  /v1/web/revenue/{address}             revenue shares; POST .../claim-tx, .../close-tx
+POST /v1/web/governance/propose-tx/{address}   a proposal of typed changes
+The POST .../*-tx routes answer a plan: the transactions for the wallet to send, checked
+against the chain first (409 with the reason when the chain would refuse).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from flowmarket.api.batch_intake import renamed
 from flowmarket.api.batch_schemas import OrderBatchIn
 from flowmarket.api.context import Context
 from flowmarket.api.schemas import ADDRESS_RE, ErrorOut
+from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.errors import ActionRefused, ChainError, FieldError, TransactionReverted
 from flowmarket.money import parse_tokens
 from flowmarket.signing import (
@@ -45,7 +52,11 @@ from flowmarket.web.schemas import (
     ExpectedDraftIn,
     GovernanceOut,
     OrderDraftIn,
+    PayIn,
     PlanOut,
+    ProposalIn,
+    RevenueOut,
+    SettlementOut,
     TxOut,
     TypedDataOut,
     VoteIn,
@@ -222,6 +233,55 @@ def deposit_tx(request: Request, body: DepositIn, address: str = Address) -> Pla
     chain; 409 with the reason when it cannot be done (e.g. insufficient balance)."""
     amount = parse_tokens(body.amount, field="amount")
     return _chain(request).deposit_plan(to_checksum_address(address), amount)
+
+
+REFUSABLE: dict[int | str, dict[str, Any]] = {**ERRORS, 409: {"model": ErrorOut}}
+
+
+@router.get("/settlement/{address}", response_model=SettlementOut, responses=ERRORS)
+def settlement(request: Request, address: str = Address) -> SettlementOut:
+    """`address`'s leaf of every posted settlement week, proven against the root on chain,
+    with the contract's record of it and what can be done now."""
+    return _chain(request).settlement(to_checksum_address(address), _proofs(request))
+
+
+@router.post("/settlement/{address}/pay-tx", response_model=PlanOut, responses=REFUSABLE)
+def pay_tx(request: Request, body: PayIn, address: str = Address) -> PlanOut:
+    """The transactions paying `address`'s debit of a week (or curing its default): an
+    approval when the settlement's allowance is short, then the pull; 409 when it cannot
+    be paid now (nothing owed, already paid, challenge window open, balance short)."""
+    return _chain(request).pay_plan(to_checksum_address(address), body.week, _proofs(request))
+
+
+@router.get("/revenue/{address}", response_model=RevenueOut, responses=ERRORS)
+def revenue(request: Request, address: str = Address) -> RevenueOut:
+    """The open revenue epoch and `address`'s share of every closed one."""
+    return _chain(request).revenue(to_checksum_address(address))
+
+
+@router.post("/revenue/{address}/claim-tx", response_model=PlanOut, responses=REFUSABLE)
+def claim_tx(request: Request, address: str = Address) -> PlanOut:
+    """The claims of `address`'s share of every closed epoch with one; 409 when none."""
+    return _chain(request).claim_plan(to_checksum_address(address))
+
+
+@router.post("/revenue/{address}/close-tx", response_model=PlanOut, responses=REFUSABLE)
+def close_tx(request: Request, address: str = Address) -> PlanOut:
+    """Closing the open revenue epoch as `address`; 409 before its duration has passed."""
+    return _chain(request).close_plan(to_checksum_address(address))
+
+
+@router.post("/governance/propose-tx/{address}", response_model=PlanOut, responses=REFUSABLE)
+def propose_tx(request: Request, body: ProposalIn, address: str = Address) -> PlanOut:
+    """The proposal of the typed changes as `address`, each simulated as the timelock
+    would execute it; 409 when the chain refuses (e.g. not enough votes to propose, a
+    change that would fail), 422 for a field that is not valid."""
+    return _chain(request).propose_plan(to_checksum_address(address), body)
+
+
+def _proofs(request: Request) -> SettlementProofs | None:
+    proofs: SettlementProofs | None = getattr(request.app.state, "proofs", None)
+    return proofs
 
 
 def _chain_error(request: Request, exc: Exception) -> JSONResponse:

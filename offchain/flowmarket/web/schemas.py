@@ -19,6 +19,7 @@ from flowmarket.api.schemas import (
     check_hash,
     documented,
 )
+from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.states import CollateralStatus
 
 
@@ -142,6 +143,84 @@ class DepositIn(Strict):
     )
 
 
+class WeekOut(BaseModel):
+    """The participant's proven leaf of one posted week and the contract's record of it."""
+
+    week: int
+    amount: str = Field(description="wei, negative = the participant pays")
+    status: str = Field(description="unsettled | defaulted | settled | crediting")
+    owed: str = Field(description="wei that paying now pulls (0 for a credit or when settled)")
+    done: str = Field(description="wei paid so far on a credit, collected so far on a debit")
+    credit_due: str = Field(description="wei that collecting a credit pays now")
+    executable_at: int = Field(description="Unix seconds: the end of the challenge window")
+    grace_ends_at: int = Field(description="Unix seconds; 0 unless the debit defaulted")
+    payable: bool = Field(description="a debit the wallet can pay now")
+    next: str = Field(description="what the participant can do about the week now")
+
+
+class SettlementOut(BaseModel):
+    """Every posted week in which `address` has a leaf, oldest first; `wallet`: its
+    capacity tokens (wei), `now`: the chain's latest block time."""
+
+    address: str
+    now: int
+    wallet: str
+    weeks: list[WeekOut]
+
+
+class PayIn(Strict):
+    week: int = Field(strict=True, ge=0, le=2**32, description="the settlement week to pay")
+
+
+class EpochShareOut(BaseModel):
+    epoch: int
+    closed_at: int
+    holder_amount: str = Field(description="wei the holders share in this epoch")
+    claimable: str = Field(description="wei of it this account can claim now")
+    claimed: bool
+
+
+class RevenueOut(BaseModel):
+    """The revenue distributor's open epoch and `address`'s shares of the closed ones."""
+
+    address: str
+    current_epoch: int
+    pending: str = Field(description="wei of fees in the open epoch so far")
+    closes_at: int = Field(description="Unix seconds from which anyone may close it")
+    can_close: bool
+    holder_share_bps: int
+    governance_tokens: str
+    claimable: str = Field(description="wei claimable now over every closed epoch")
+    epochs: list[EpochShareOut]
+
+
+class TransferIn(Strict):
+    to: str = documented(ADDRESS_RE)
+    amount: str = Field(max_length=50, description="capacity tokens, up to 18 decimals")
+
+    _to = field_validator("to")(check_address)
+
+
+class ProposalIn(Strict):
+    """A proposal's typed changes (null or empty: leave as is), as `flowmarket governance
+    propose` takes them; never raw calldata."""
+
+    description: str = Field(min_length=1, max_length=2_000)
+    fee_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    initial_margin_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    deviation_margin_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    warning_buffer_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    holder_share_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    treasury: str | None = documented(ADDRESS_RE, default=None)
+    oracle: str | None = documented(ADDRESS_RE, default=None)
+    treasury_transfers: list[TransferIn] = Field(default_factory=list, max_length=10)
+
+    @field_validator("treasury", "oracle")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else check_address(value)
+
+
 class VoteIn(Strict):
     support: int = Field(ge=0, le=2, description="0 against, 1 for, 2 abstain")
 
@@ -160,3 +239,15 @@ class ChainView(Protocol):
     def collateral(self, address: str) -> CollateralOut: ...
 
     def deposit_plan(self, address: str, amount: int) -> PlanOut: ...
+
+    def settlement(self, address: str, proofs: SettlementProofs | None) -> SettlementOut: ...
+
+    def pay_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut: ...
+
+    def revenue(self, address: str) -> RevenueOut: ...
+
+    def claim_plan(self, address: str) -> PlanOut: ...
+
+    def close_plan(self, address: str) -> PlanOut: ...
+
+    def propose_plan(self, address: str, proposal: ProposalIn) -> PlanOut: ...

@@ -1,6 +1,8 @@
 // Governance page: the governor's proposals with state and tallies; delegate and vote
-// through the wallet (the server prepares calldata, the wallet sends the transaction).
+// through the wallet (the server prepares calldata, the wallet sends the transaction);
+// propose typed parameter changes with the form of `proposal_form.js`.
 import { api, connectWallet, el, kv, notice, reportError, sendTransaction, show, short, tokens } from './common.js';
+import { mountProposalForm } from './proposal_form.js';
 
 const state = { address: null, voter: null };
 const SUPPORT = [['For', 1], ['Against', 0], ['Abstain', 2]];
@@ -99,6 +101,7 @@ async function load() {
 async function connect() {
   try {
     ({ address: state.address } = await connectWallet());
+    mountProposalForm(state.address, load);
     await load();
   } catch (error) {
     reportError('status', error);

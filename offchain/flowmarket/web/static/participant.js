@@ -1,9 +1,12 @@
 // Participant page: connect a wallet, sign in, sign and submit an order curve (or a batch
 // of them with one signature), and see open orders, positions, settlement and collateral
-// warnings.
+// warnings; the weekly settlement and revenue panels (their own modules) pay a week and
+// claim fee revenue through the wallet.
 import {
   api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, sendTransaction, show, short, signIn, signTypedData, table, tokens,
 } from './common.js';
+import { mountRevenue } from './revenue_panel.js';
+import { mountSettlement } from './settlement_panel.js';
 
 const state = { address: null, token: null, domain: null, batch: [] };
 
@@ -306,7 +309,7 @@ async function connect() {
     document.getElementById('submit-button').disabled = false;
     document.getElementById('batch-add-button').disabled = false;
     document.getElementById('expected-button').disabled = false;
-    await collateral();
+    await Promise.all([collateral(), mountSettlement(address), mountRevenue(address)]);
   } catch (error) {
     reportError('status', error);
   }

@@ -1,0 +1,95 @@
+"""The web's pay-a-week, revenue and proposal routes parse their bodies strictly (unknown
+keys, amounts that are not tokens, bad addresses: 422 naming the field) before the chain,
+and without a chain connection answer 503, not a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from flowmarket.api.app import create_app
+from flowmarket.backend.participation import SqlBackend
+from flowmarket.backend.serve import open_database
+from flowmarket.backend.wallet_view import changes_of
+from flowmarket.errors import FieldError
+from flowmarket.signing import Domain
+from flowmarket.web import mount_web
+from flowmarket.web.schemas import ProposalIn
+
+ALICE = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+DOMAIN = Domain(chain_id=31337, verifying_contract="0x" + "11" * 20)
+PROPOSE = f"/v1/web/governance/propose-tx/{ALICE}"
+
+
+@pytest.fixture
+def http(tmp_path: Path) -> Any:
+    engine = open_database(f"sqlite:///{tmp_path / 'web.sqlite'}")
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=DOMAIN,
+        operator_key="0x" + "22" * 32,
+        token_secret=b"test-secret",
+    )
+    mount_web(app, chain=None)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"description": "x", "fee_bps": 25, "calldata": "0x00"}, "calldata"),
+        ({"description": "x", "fee_bps": 10_001}, "fee_bps"),
+        ({"description": "x", "oracle": "0x1234"}, "oracle"),
+        ({"description": "", "fee_bps": 1}, "description"),
+        ({"description": "x", "treasury_transfers": [{"to": ALICE, "amount": 5}]}, "amount"),
+        ({"description": "x", "treasury_transfers": [{"to": "bob", "amount": "5"}]}, "to"),
+    ],
+)
+def test_a_proposal_body_that_is_not_typed_changes_is_refused_naming_the_field(
+    http: Any, body: dict[str, Any], field: str
+) -> None:
+    response = http.post(PROPOSE, json=body)
+    assert response.status_code == 422, response.text
+    assert field in str(response.json()["field"]), response.json()
+
+
+def test_a_week_that_is_not_a_week_is_refused(http: Any) -> None:
+    for body in ({"week": -1}, {"week": "0"}, {"week": 0, "amount": "1"}, {}):
+        response = http.post(f"/v1/web/settlement/{ALICE}/pay-tx", json=body)
+        assert response.status_code == 422, (body, response.text)
+
+
+def test_without_a_chain_connection_every_wallet_route_is_unavailable(http: Any) -> None:
+    for method, path, body in (
+        ("GET", f"/v1/web/settlement/{ALICE}", None),
+        ("POST", f"/v1/web/settlement/{ALICE}/pay-tx", {"week": 0}),
+        ("GET", f"/v1/web/revenue/{ALICE}", None),
+        ("POST", f"/v1/web/revenue/{ALICE}/claim-tx", None),
+        ("POST", f"/v1/web/revenue/{ALICE}/close-tx", None),
+        ("POST", PROPOSE, {"description": "Fee 25 bps", "fee_bps": 25}),
+    ):
+        response = http.request(method, path, json=body)
+        assert response.status_code == 503, (path, response.text)
+        assert response.json()["message"] == "this server was started without a chain connection"
+
+
+def test_the_forms_fields_become_the_clis_typed_changes_with_exact_amounts() -> None:
+    proposal = ProposalIn(
+        description="d",
+        fee_bps=25,
+        deviation_margin_bps=1_500,
+        warning_buffer_bps=2_500,
+        treasury_transfers=[{"to": ALICE, "amount": "0.000000000000000001"}],  # type: ignore[list-item]
+    )
+    changes = changes_of(proposal)
+    assert changes.fee_bps == 25
+    assert dict(changes.collateral) == {"deviation": 1_500, "warning": 2_500}
+    assert changes.holder_share_bps is None and changes.oracle is None
+    assert changes.treasury_transfers == ((ALICE, 1),)
+    with pytest.raises(FieldError) as refused:
+        changes_of(ProposalIn(description="d", treasury_transfers=[{"to": ALICE, "amount": "1e3"}]))  # type: ignore[list-item]
+    assert refused.value.field == "treasury_transfers[0].amount"
