@@ -21,6 +21,7 @@ import pytest
 
 from flowmarket.chain.node import rpc_ready
 from flowmarket.demo import DemoConfig
+from flowmarket.money import format_tokens
 
 HOURS, AFTER, NEW_FEE = 168, 2, 30
 ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
@@ -145,6 +146,40 @@ def test_governance_changes_the_fee_and_the_hours_after_commit_with_it(
     for row in summary["hours"]["rows"][HOURS:]:
         assert row["fees_wei"] > 0 and row["fees_match_rate"]
     assert after["effective_bps"] == pytest.approx(NEW_FEE, rel=0.01)
+
+
+def test_the_agents_pay_claim_propose_and_vote_with_the_wallet_commands(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """The largest debtor pays its week itself, the supplier ("network", a quarter of the
+    governance supply all epoch) closes the revenue epoch and claims its share of the
+    holders' 80 % of the week's fees, and the fee change goes through the governance
+    commands' plans."""
+    done, summary = demo_run
+    commands = summary["wallet"]
+    assert [c["command"] for c in commands] == [
+        "settlement pay 0",
+        "revenue close",
+        "revenue claim",
+        f"governance propose --set-fee-bps {NEW_FEE}",
+        "governance vote for",
+        "governance vote for",
+        "governance vote against",
+        "governance queue",
+        "governance execute",
+    ]
+    week = summary["settlement"]
+    debtor = min(week["participants"], key=lambda p: p["amount_wei"])
+    pay = commands[0]
+    assert pay["agent"] == debtor["agent"]
+    assert pay["transactions"] == ["WeeklySettlement.executeSettlement"]  # allowed at setup
+    assert pay["outcome"] == f"week 0: settled, {format_tokens(-debtor['amount_wei'])} tokens paid"
+    holders = week["fees_wei"] * 8_000 // 10_000
+    claim = commands[2]
+    assert (claim["agent"], claim["transactions"]) == ("network", ["RevenueDistributor.claim"])
+    assert claim["outcome"].startswith(f"claimed {format_tokens(holders // 4)} tokens")
+    assert all(c["gas_used"] > 0 for c in commands)
+    assert "Wallet commands" in done.stdout
 
 
 def test_demo_reports_gas_and_timing_and_stops_its_node(

@@ -25,6 +25,7 @@ from flowmarket.backend.chain_rules import ChainRules
 from flowmarket.backend.governance_view import chain_connector
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import api_limits, session_secret
+from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.deploy import load_deployment
 from flowmarket.chain.node import free_port
@@ -84,6 +85,7 @@ class ApiServer:
             clock=self.clock,
             auctions=SqlAuctions(self.engine),
             rules=ChainRules(chain_connector(self.settings)),
+            proofs=StoredProofs(self.engine, self.settings.state_dir),  # leaves to pay with
         )
         self.port = self.port or free_port()
         config = uvicorn.Config(

@@ -1,4 +1,5 @@
-"""The DAO changes the fee: propose `setFeeBps(new)`, vote, queue in the timelock, execute.
+"""The DAO changes the fee: propose `setFeeBps(new)`, vote, queue in the timelock, execute,
+each step the plan of its `flowmarket governance` command, sent by the agent's wallet.
 
 Blocks are mined (`hardhat_mine`) through the voting delay and period, and the chain
 clock is moved (`evm_increaseTime`) past the timelock delay, so the proposal walks
@@ -8,10 +9,12 @@ through the real `MarketGovernor` and `MarketTimelock` in seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from flowmarket.actions import governance as actions
+from flowmarket.actions.changes import ProposalChanges
 from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.setup import Cast
+from flowmarket.demo.wallet_actions import WalletAction, actor, send
 from flowmarket.errors import ChainError
 from flowmarket.states import ProposalState, VoteSupport
 
@@ -28,6 +31,7 @@ class FeeChange:
     votes_for: int
     votes_against: int
     state: ProposalState
+    commands: tuple[WalletAction, ...] = ()  # as the agents sent them
 
 
 def _mine(cast: Cast, blocks: int) -> None:
@@ -50,40 +54,44 @@ def change_fee(
     voters_against: list[str],
     emit: EventSink,
 ) -> FeeChange:
-    """Walk a fee change through governance; the proposer's and voters' names are agents."""
+    """Walk a fee change through governance with the `flowmarket governance` commands'
+    plans (propose --set-fee-bps, vote, queue, execute), each signed by the agent; the
+    proposer's and voters' names are agents."""
     governance = cast.deployment.governance
     governor = cast.contract("deployer", "MarketGovernor").functions
     params = cast.contract("deployer", "MarketParameters")
     old_fee = int(params.functions.feeBps().call())
     description = f"Set the market fee from {old_fee} to {new_fee_bps} bps"
-    target = cast.deployment.addresses["MarketParameters"]
-    calldata = params.encode_abi("setFeeBps", args=[new_fee_bps])
-    action: tuple[Any, ...] = ([target], [0], [calldata])
-    description_hash = cast.clients["deployer"].w3.keccak(text=description)
     steps = 5
+    sent: list[WalletAction] = []
 
     emit(DemoEvent("governance", 1, steps, f"{proposer} proposes: {description}"))
-    cast.send(proposer, "MarketGovernor", "propose", *action, description)
-    proposal_id = int(governor.hashProposal(*action, description_hash).call())
+    plan = actions.propose_plan(
+        actor(cast, proposer), ProposalChanges(fee_bps=new_fee_bps), description
+    )
+    [proposal_id] = [int(value) for label, value in plan.facts if label == "proposal id"]
+    sent.append(send(cast, proposer, f"governance propose --set-fee-bps {new_fee_bps}", plan))
     _mine(cast, governance["voting_delay_blocks"] + 1)
     emit(
         DemoEvent(
             "governance", 2, steps, f"voting: {len(voters_for)} for, {len(voters_against)} against"
         )
     )
-    for voter in voters_for:
-        cast.send(voter, "MarketGovernor", "castVote", proposal_id, VoteSupport.FOR)
-    for voter in voters_against:
-        cast.send(voter, "MarketGovernor", "castVote", proposal_id, VoteSupport.AGAINST)
+    for support, voters in ((VoteSupport.FOR, voters_for), (VoteSupport.AGAINST, voters_against)):
+        for voter in voters:
+            vote = actions.vote_plan(actor(cast, voter), str(proposal_id), support)
+            sent.append(send(cast, voter, f"governance vote {support.name.lower()}", vote))
     _mine(cast, governance["voting_period_blocks"] + 1)
     state = ProposalState(governor.state(proposal_id).call())
     if state != ProposalState.SUCCEEDED:
         raise ChainError(f"proposal {proposal_id}: {state.label} after the vote, not Succeeded")
     emit(DemoEvent("governance", 3, steps, "queued in the timelock"))
-    cast.send(proposer, "MarketGovernor", "queue", *action, description_hash)
+    queue = actions.queue_plan(actor(cast, proposer), str(proposal_id))
+    sent.append(send(cast, proposer, "governance queue", queue))
     _advance(cast, governance["timelock_delay_s"] + 1)
     emit(DemoEvent("governance", 4, steps, "executed by the timelock"))
-    cast.send(proposer, "MarketGovernor", "execute", *action, description_hash)
+    execute = actions.execute_plan(actor(cast, proposer), str(proposal_id))
+    sent.append(send(cast, proposer, "governance execute", execute))
     against, in_favour, _abstain = governor.proposalVotes(proposal_id).call()
     fee = int(params.functions.feeBps().call())
     if fee != new_fee_bps:
@@ -98,4 +106,5 @@ def change_fee(
         int(in_favour),
         int(against),
         ProposalState(governor.state(proposal_id).call()),
+        tuple(sent),
     )

@@ -13,7 +13,7 @@ publish for h (and posts a week's settlement root once its 168 hours are publish
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -96,11 +96,20 @@ class MarketLoop:
         self.stats.append(stats)
         return stats
 
-    def settle_week(self, week: int, advance_chain: float, emit: EventSink) -> str:
-        """Move the chain past the challenge window and settle `week` to the end."""
+    def settle_week(
+        self,
+        week: int,
+        advance_chain: float,
+        emit: EventSink,
+        first: Callable[[], object] | None = None,
+    ) -> str:
+        """Move the chain past the challenge window and settle `week` to the end; `first`
+        runs once the window is over, before the oracle settles (participants paying)."""
         client = self.oracle.ctx.market.client
         client.w3.provider.make_request("evm_increaseTime", [int(advance_chain)])  # type: ignore[arg-type]
         client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        if first is not None:
+            first()
         status = ""
         for attempt in range(1, SETTLE_ATTEMPTS + 1):
             status = self.oracle.settle_weeks().get(week, WeekStatus.DONE)

@@ -96,6 +96,19 @@ def _fees(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _wallet(doc: dict[str, Any]) -> list[str]:
+    commands = doc.get("wallet") or []
+    if not commands:
+        return []
+    lines = _section("Wallet commands (the agents' own keys, as `flowmarket` sends them)")
+    for c in commands:
+        lines.append(
+            f"{c['agent']:<12} {c['command']:<36} {', '.join(c['transactions'])} "
+            f"(gas {c['gas_used']:,}): {c['outcome']}"
+        )
+    return lines
+
+
 def _settlements(doc: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for s in doc.get("settlements", [doc["settlement"]]):
@@ -172,6 +185,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         *_network(doc),
         *_fees(doc),
         *_settlements(doc),
+        *_wallet(doc),
         *_gas(doc),
         "",
         f"node {node['rpc_url']} {where}",

@@ -7,7 +7,10 @@
    database (`open_oracle`), both on the demo's virtual clock;
 4. `hours` hours of trading and clearing (`market_loop`); once 168 are published the
    first week settles on chain (chain time moved past the challenge window);
-5. the DAO changes the fee (`governance`), then `after_hours` more hours;
+   the week's largest debtor pays it from its wallet first, and after it a holder
+   closes the revenue epoch and claims its share (`wallet_actions`);
+5. the DAO changes the fee (`governance`, through the same commands' plans), then
+   `after_hours` more hours;
 6. the summary (`summary`) is written to `<state>/summary.json` and returned.
 
 The node is stopped on the way out, also on an error or Ctrl-C, unless `keep_node`
@@ -21,19 +24,22 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 from sqlalchemy import Engine
 
+from flowmarket.actions.proofs import ProofSource
 from flowmarket.agents import Population, demo_population
 from flowmarket.backend.products_table import load_spec_products
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import CatalogueSpec
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.node import LocalNode, free_port, start_background
+from flowmarket.client.participant_client import ApiReader
 from flowmarket.config import Settings
 from flowmarket.demo import summary
 from flowmarket.demo.api_server import ApiServer, VirtualClock
@@ -46,6 +52,7 @@ from flowmarket.demo.market_loop import MarketLoop
 from flowmarket.demo.setup import Cast, collateral_for, deploy, fund_cast
 from flowmarket.demo.traders import WalletTrader
 from flowmarket.demo.transport import participant_client
+from flowmarket.demo.wallet_actions import WalletAction, claim_revenue, pay_week
 from flowmarket.demo.wallets import Wallet, derive_wallets, save_wallets
 from flowmarket.errors import ChainUnavailable, InvalidInput
 from flowmarket.oracle.cycle import open_oracle
@@ -54,6 +61,7 @@ MARKER = ".flowmarket-demo"
 # The demo's participants send a week of orders in minutes through their own API.
 DEMO_API_RATE_PER_MINUTE = 10**9
 DEMO_MAX_OPEN_ORDERS = 100_000
+REVENUE_HOLDER = "network"  # the supplier holds a quarter of the governance supply
 
 
 def fresh_state_dir(path: Path) -> None:
@@ -194,13 +202,16 @@ def _run(
             laps("auction")
         traders = _traders(population, wallets, api, config.transport)
         loop = MarketLoop(engine, oracle, spec, traders, clock, config.tolerance)
+        reader = ApiReader(api.url)  # the leaves a debtor pays with, as the CLI fetches them
         try:
-            settled, change = _market(cast, loop, config, laps, emit)
+            settled, change, commands = _market(cast, loop, reader, config, laps, emit)
         finally:
+            reader.close()
             for trader in traders:
                 trader.client.close()
     emit(DemoEvent("summary", 0, 0, "reading the results back from the chain and the database"))
     document = _summary(cast, engine, spec, loop, change, settled, config)
+    document["wallet"] = [asdict(c) for c in (*commands, *change.commands)]
     if auctions is not None:
         document["auctions"] = auctions
     engine.dispose()
@@ -210,18 +221,33 @@ def _run(
 
 
 def _market(
-    cast: Cast, loop: MarketLoop, config: DemoConfig, laps: Laps, emit: EventSink
-) -> tuple[dict[int, str], FeeChange]:
-    """The hours, each complete week's settlement right after its 168th hour, the fee
-    vote and the hours after it; returns each settled week's status and the fee change."""
+    cast: Cast,
+    loop: MarketLoop,
+    source: ProofSource,
+    config: DemoConfig,
+    laps: Laps,
+    emit: EventSink,
+) -> tuple[dict[int, str], FeeChange, list[WalletAction]]:
+    """The hours, each complete week's settlement right after its 168th hour (its largest
+    debtor pays it from its wallet first; after the first week a holder closes the revenue
+    epoch and claims its share), the fee vote and the hours after it; returns each
+    settled week's status, the fee change and the wallet commands the agents sent."""
     genesis = cast.deployment.genesis_hour
     window = cast.deployment.governance["challenge_window_s"]
     settled: dict[int, str] = {}
+    commands: list[WalletAction] = []
+
+    def pay(week: int) -> None:
+        paid = pay_week(cast, source, week, emit)
+        commands.extend([] if paid is None else [paid])
+
     for offset, count, week in config.stretches():
         loop.run_hours(genesis + offset, count, emit)
         laps("market")
         if week is not None:
-            settled[week] = loop.settle_week(week, window + 1, emit)
+            settled[week] = loop.settle_week(week, window + 1, emit, first=partial(pay, week))
+            if week == 0:
+                commands.extend(claim_revenue(cast, REVENUE_HOLDER, emit))
             laps("settlement")
     change = change_fee(
         cast,
@@ -234,7 +260,7 @@ def _market(
     laps("governance")
     loop.run_hours(genesis + config.hours, config.after_hours, emit, phase="after")
     laps("after")
-    return settled, change
+    return settled, change, commands
 
 
 def _summary(

@@ -224,5 +224,6 @@ def governance_section(change: FeeChange | None) -> dict[str, Any] | None:
     if change is None:
         return None
     out = asdict(change)
+    del out["commands"]  # listed with the other wallet commands (`wallet`)
     out["proposal_id"] = str(change.proposal_id)  # > 2**53: keep it exact in JSON
     return out
