@@ -3,25 +3,54 @@
 wallet, the faucet, a collateral deposit, `local status` for a product, an order for
 it, two market hours, `positions`, `local down`. The fill is checked against the
 order's curve at the hour's published clearing price (by hand: the curve is linear
-between its two points), and on the participant page's data: the page is served and
-the position route it reads (`/v1/me/positions`, signed in) holds the fill. Nothing is
-left running: the supervisor has exited, its node's pid is gone, no port answers."""
+between its two points), then on the participant page in headless Chromium: the
+injected wallet holds the new wallet's key (decrypted from its keystore with the
+password), connects and signs in, and the positions table shows the product, quantity
+and hour that `positions` printed. Nothing is left running after `local down`: the
+supervisor has exited, its node's pid is gone, neither port accepts a connection, and
+no process carries the market's state folder in its environment.
+
+Without Debian's chromium (outside CI, where it is installed) everything but the page
+runs and the test then skips, naming the missing browser; in CI a missing browser fails
+it at once."""
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from quickstart import LocalUp, alive, market_env, quickstart_commands
+from eth_account import Account
+from quickstart import (
+    LocalUp,
+    alive,
+    market_env,
+    port_open,
+    processes_in,
+    quickstart_commands,
+    wait_until,
+)
+from web3 import Web3
 
+from browser import (
+    NO_BROWSER,
+    DevWallet,
+    find_chromium,
+    launch,
+    missing_browser,
+    screenshot,
+    wallet_page,
+)
 from flowmarket.chain.node import rpc_ready
 from flowmarket.cli.main import main
 
 HOUR_LENGTH_S = 20
+PAGE_TIMEOUT_MS = 90_000  # each wait on the page, generous for a machine at load 15
 PASSWORD = "correct horse battery staple"
 # Commands that unlock the keystore take the password from a file instead of a prompt.
 UNLOCKS = {("wallet", "new"), ("collateral", "deposit"), ("order", "submit"), ("positions",)}
@@ -57,6 +86,9 @@ def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    chromium = find_chromium()
+    if chromium is None and os.environ.get("CI") == "true":
+        missing_browser()  # fails: CI installs the browser, the page must be checked
     lines = quickstart_commands()
     assert [head(shlex.split(line.replace("$(", "X").replace(")", ""))) for line in lines] == (
         EXPECTED
@@ -114,19 +146,60 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
         assert expected > 0, f"the clearing price {price} is above the order's 5 tokens/GB"
         assert [(p["product"], p["updated_hour"]) for p in positions] == [(product, order_hour)]
         assert positions[0]["quantity"] == pytest.approx(expected, abs=1e-6)
-        page = httpx.get(f"{api_url}/participant")
-        assert page.status_code == 200 and "Collateral" in page.text
+        if chromium is not None:
+            key = keystore_key(state / "wallets", PASSWORD)
+            assert Account.from_key(key).address == address
+            wallet = DevWallet(Web3(Web3.HTTPProvider(rpc_url)), key)
+            shown_positions = participant_page_positions(chromium, f"{api_url}/participant", wallet)
+            # The page shows the quantity to 4 decimals (the web app's `fmt`).
+            assert [(p, float(q), int(h)) for p, q, h in shown_positions] == [
+                (product, pytest.approx(positions[0]["quantity"], abs=0.5e-4), order_hour)
+            ], shown_positions
         out = run(capsys, shlex.split(lines[-1])[1:])
         assert out.startswith(f"stopped: market (pid {up.process.pid})")
-        assert up.process.wait(timeout=30) == 0
+        assert up.process.wait(timeout=60) == 0
         assert "local market stopped" in up.output()
-        assert not alive(node_pid)
+        ports = [int(env["FLOWMARKET_CHAIN_PORT"]), int(env["FLOWMARKET_API_PORT"])]
+        wait_until(lambda: not alive(node_pid), 60, f"the node (pid {node_pid}) still runs")
+        wait_until(lambda: not any(map(port_open, ports)), 60, f"a port of {ports} still open")
+        wait_until(lambda: not processes_in(state), 60, f"still running: {processes_in(state)}")
         assert not rpc_ready(rpc_url)
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{api_url}/v1/domain")
     finally:
         up.kill()
         main(["local", "down"])
+    if chromium is None:
+        missing_browser(f"the participant page was not checked: {NO_BROWSER}")
+
+
+def keystore_key(wallet_dir: Path, password: str) -> str:
+    """The private key of the one keystore `wallet new` wrote, decrypted with eth-account."""
+    [keystore] = sorted(wallet_dir.glob("*.json"))
+    return "0x" + bytes(Account.decrypt(json.loads(keystore.read_text()), password)).hex()
+
+
+def participant_page_positions(executable: str, url: str, wallet: DevWallet) -> list[list[str]]:
+    """The positions table of the participant page at `url` as `wallet` sees it once
+    connected and signed in: [product, holding, updated hour] per row."""
+    with launch(executable) as browser, wallet_page(browser, wallet, PAGE_TIMEOUT_MS) as page:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        page.click("#connect-button")
+        page.wait_for_selector("#address")
+        assert page.text_content("#address") == wallet.address
+        page.click("#signin-button")
+        error = page.locator("#status .notice.error")
+        # After signing in the page reads the account and fills the table (or says so).
+        page.locator("#positions table").or_(page.get_by_text("No positions yet.")).or_(
+            error
+        ).first.wait_for()
+        assert error.count() == 0, page.text_content("#status")
+        rows: list[Any] = page.locator("#positions tbody tr").all()
+        shown = [[cell.strip() for cell in row.locator("td").all_text_contents()] for row in rows]
+        screenshot(page, "quickstart-participant-positions")
+    assert wallet.methods().count("personal_sign") == 1
+    return shown
 
 
 def wait_for_hour(api_url: str, hour: int, timeout_s: float) -> None:

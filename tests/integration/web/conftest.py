@@ -3,56 +3,29 @@ market of `web_harness` (contracts on the session node, API and pages served by 
 over SQLite, the clearing oracle on a virtual clock), and an injected wallet that signs
 with a Hardhat development key.
 
-Chromium comes from `scripts/browser-up`. Without it these tests skip, except in CI
+The browser and the wallet are tests/browser.py's (shared with the quickstart e2e):
+Chromium comes from `scripts/browser-up`; without it these tests skip, except in CI
 (`CI=true`), where a missing browser is a failure.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_wallet import INIT_SCRIPT, DevWallet
 from web3 import Web3
 from web_harness import ROLES, TOKEN, WebMarket, open_web_market
 
+from browser import DevWallet, chromium_path, launch, wallet_page
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.config import Settings
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path is None:
-        message = "Debian chromium is not installed: run scripts/browser-up"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=LAUNCH_FLAGS)
+    with launch(chromium_path()) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
@@ -86,13 +59,5 @@ def wallet(web_market: WebMarket) -> DevWallet:
 
 @pytest.fixture
 def page(browser: Any, wallet: DevWallet) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.expose_function("__walletRequest", wallet.request)
-    page.add_init_script(INIT_SCRIPT)
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
+    with wallet_page(browser, wallet) as page:
+        yield page

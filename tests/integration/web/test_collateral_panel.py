@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from browser_wallet import DevWallet, screenshot
 from web_harness import TOKEN, WebMarket
+
+from browser import DevWallet, screenshot
 
 MILLI = TOKEN // 1_000
 

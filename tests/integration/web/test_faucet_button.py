@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_wallet import DevWallet, screenshot
 from web_harness import TOKEN, WebMarket
+
+from browser import DevWallet, screenshot
 
 FRESH_KEY = "0x" + "5a" * 32  # a key no test funds: the faucet's only source
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_wallet import DevWallet, screenshot
 from eth_utils.crypto import keccak
 from web_harness import TOKEN, WebMarket
 
+from browser import DevWallet, screenshot
 from flowmarket.catalogue import format_name
 from flowmarket.catalogue.names import Kind, ProductKey
 from flowmarket.states import LeafStatus, ProposalState

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from browser_wallet import DevWallet, screenshot
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 from web_harness import TOKEN, WebMarket
 
+from browser import DevWallet, screenshot
 from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.leaves import product_id
 from flowmarket.money import to_wad
