@@ -58,6 +58,9 @@ interface IMarketParameters {
     error ParametersNotPauser(address caller);
     /// @notice `pause()` while paused, or `unpause()` while not paused.
     error ParametersPauseUnchanged(bool paused);
+    /// @notice A clearing interval must be a whole number of minutes that divides an hour
+    /// (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800 or 3600 seconds).
+    error ParametersClearingIntervalInvalid(uint256 intervalSeconds);
 
     event FeeRateUpdated(uint256 oldFeeBps, uint256 newFeeBps);
     event RevenueSplitUpdated(uint256 holderShareBps, address indexed treasury);
@@ -68,6 +71,9 @@ interface IMarketParameters {
     event ChallengeWindowUpdated(uint256 oldSeconds, uint256 newSeconds);
     event GracePeriodUpdated(uint256 oldSeconds, uint256 newSeconds);
     event RevenueEpochDurationUpdated(uint256 oldSeconds, uint256 newSeconds);
+    /// @notice The clearing interval becomes `newSeconds` from hour `fromHour` on (the first
+    /// hour whose bidding window opens after the change); earlier hours keep `oldSeconds`.
+    event ClearingIntervalUpdated(uint256 oldSeconds, uint256 newSeconds, uint64 fromHour);
     event MarketPaused(address indexed by);
     event MarketUnpaused(address indexed by);
 
@@ -90,6 +96,12 @@ interface IMarketParameters {
     function gracePeriod() external view returns (uint32);
     /// @notice Minimum seconds between two revenue epoch closes.
     function revenueEpochDuration() external view returns (uint32);
+    /// @notice Seconds between two clearings during ledger hour `hour` (the hour whose bidding
+    /// window closes at `hour` · 3600): the hour is cleared 3600 / interval times, at equal
+    /// steps. 3600 (hourly) unless governance changed it (docs/schedule.md).
+    function clearingIntervalAt(uint64 hour) external view returns (uint32);
+    /// @notice The clearing interval of the hour whose bidding window is open now.
+    function clearingInterval() external view returns (uint32);
     function paused() external view returns (bool);
     /// @notice Seconds the market has spent paused since deployment, the current pause
     /// included. Deadlines that must not run while the market is paused (a challenge window,
@@ -105,6 +117,9 @@ interface IMarketParameters {
     function setChallengeWindow(uint32 newSeconds) external;
     function setGracePeriod(uint32 newSeconds) external;
     function setRevenueEpochDuration(uint32 newSeconds) external;
+    /// @notice Change the clearing interval from the next hour boundary on: hours whose
+    /// bidding window is already open (or closed, committed or not) keep their interval.
+    function setClearingInterval(uint32 newSeconds) external;
     /// @notice Pause every market contract. Owner or guardian.
     function pause() external;
     /// @notice Resume the market. Owner (the timelock) only.

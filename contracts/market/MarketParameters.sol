@@ -25,6 +25,18 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// clearing's double-precision arithmetic can balance a market to its tolerance.
     uint64 public constant MAX_RATE_CAP = 1e12;
     uint128 public constant MAX_PRICE_CAP = 1e30;
+    /// @notice The clearing interval a deployment starts with: one clearing per hour.
+    uint32 public constant DEFAULT_CLEARING_INTERVAL = 3600;
+    /// @notice The shortest clearing interval governance may set: one minute. Every interval
+    /// is a whole number of minutes dividing an hour, so each hour holds whole intervals.
+    uint32 public constant MIN_CLEARING_INTERVAL = 60;
+    uint256 private constant _SECONDS_PER_HOUR = 3600;
+
+    /// @dev From ledger hour `fromHour` on, the market clears every `intervalSeconds`.
+    struct IntervalChange {
+        uint64 fromHour;
+        uint32 intervalSeconds;
+    }
 
     uint16 private _feeBps;
     uint16 private _holderShareBps;
@@ -39,6 +51,9 @@ contract MarketParameters is IMarketParameters, Ownable {
     bool private _paused;
     uint64 private _pausedSince;
     uint64 private _pausedTotal;
+    /// @dev The clearing schedule, `fromHour` strictly increasing; the first entry (hour 0,
+    /// hourly) is implicit while the array is empty.
+    IntervalChange[] private _intervalChanges;
 
     constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
         _setFeeBps(initial.feeBps);
@@ -103,6 +118,22 @@ contract MarketParameters is IMarketParameters, Ownable {
     }
 
     /// @inheritdoc IMarketParameters
+    function clearingIntervalAt(uint64 hour) public view returns (uint32) {
+        for (uint256 i = _intervalChanges.length; i > 0; --i) {
+            IntervalChange storage change = _intervalChanges[i - 1];
+            if (change.fromHour <= hour) {
+                return change.intervalSeconds;
+            }
+        }
+        return DEFAULT_CLEARING_INTERVAL;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function clearingInterval() external view returns (uint32) {
+        return clearingIntervalAt(uint64(block.timestamp / _SECONDS_PER_HOUR + 1));
+    }
+
+    /// @inheritdoc IMarketParameters
     function paused() external view returns (bool) {
         return _paused;
     }
@@ -155,6 +186,27 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @inheritdoc IMarketParameters
     function setRevenueEpochDuration(uint32 newSeconds) external onlyOwner {
         _setRevenueEpochDuration(newSeconds);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setClearingInterval(uint32 newSeconds) external onlyOwner {
+        if (
+            newSeconds < MIN_CLEARING_INTERVAL || newSeconds % MIN_CLEARING_INTERVAL != 0
+                || _SECONDS_PER_HOUR % newSeconds != 0
+        ) {
+            revert ParametersClearingIntervalInvalid(newSeconds);
+        }
+        // The hour whose window is open now is floor(now / 3600) + 1; the change starts with
+        // the one after it, so no hour ever changes its interval once bidding for it began.
+        uint64 fromHour = uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
+        uint32 old = clearingIntervalAt(fromHour);
+        uint256 n = _intervalChanges.length;
+        if (n > 0 && _intervalChanges[n - 1].fromHour == fromHour) {
+            _intervalChanges[n - 1].intervalSeconds = newSeconds;
+        } else {
+            _intervalChanges.push(IntervalChange(fromHour, newSeconds));
+        }
+        emit ClearingIntervalUpdated(old, newSeconds, fromHour);
     }
 
     /// @inheritdoc IMarketParameters

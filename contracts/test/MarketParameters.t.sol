@@ -46,3 +46,72 @@ contract MarketParametersOrderLimitsTest is MarketFixture {
         params.setOrderLimits(IMarketParameters.OrderLimits(1, 1, 1));
     }
 }
+
+/// @notice The clearing interval: every whole number of minutes dividing an hour is accepted
+/// and takes effect from the first hour whose bidding window opens after the change; hours
+/// that already began keep theirs; every other value reverts and changes nothing.
+contract MarketParametersClearingIntervalTest is MarketFixture {
+    function setUp() public {
+        _deployMarket();
+    }
+
+    function testFuzz_setClearingIntervalAcceptsExactlyTheMinutesDividingAnHour(uint32 secs, uint32 offset)
+        public
+    {
+        vm.warp(START + bound(offset, 0, 3599));
+        uint64 openHour = uint64(block.timestamp / 3600 + 1);
+        bool valid = secs == 60 || secs == 120 || secs == 180 || secs == 240 || secs == 300 || secs == 360
+            || secs == 600 || secs == 720 || secs == 900 || secs == 1200 || secs == 1800 || secs == 3600;
+        if (!valid) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IMarketParameters.ParametersClearingIntervalInvalid.selector, uint256(secs))
+            );
+        }
+        params.setClearingInterval(secs);
+        assertEq(params.clearingIntervalAt(openHour), 3600, "the open hour keeps its interval");
+        assertEq(params.clearingInterval(), 3600, "the open hour's interval is the current one");
+        assertEq(params.clearingIntervalAt(openHour + 1), valid ? secs : 3600, "from the next hour on");
+        assertEq(params.clearingIntervalAt(type(uint64).max), valid ? secs : 3600, "and for ever after");
+    }
+
+    function test_everyWholeMinuteDividingAnHourAndNothingElse() public {
+        uint32[15] memory invalid = [uint32(0), 1, 30, 59, 61, 90, 420, 450, 2400, 2700, 3000, 3540, 3601, 5400, 7200];
+        for (uint256 i = 0; i < invalid.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IMarketParameters.ParametersClearingIntervalInvalid.selector, uint256(invalid[i]))
+            );
+            params.setClearingInterval(invalid[i]);
+        }
+        uint32[12] memory valid = [uint32(60), 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600];
+        for (uint256 i = 0; i < valid.length; ++i) {
+            params.setClearingInterval(valid[i]);
+            assertEq(params.clearingIntervalAt(type(uint64).max), valid[i], "accepted");
+        }
+    }
+
+    function test_scheduleKeepsEveryHoursOwnInterval() public {
+        uint64 h = uint64(START / 3600 + 1); // the hour whose window is open at START
+        params.setClearingInterval(900); // from h + 1
+        params.setClearingInterval(300); // same boundary: replaces 900
+        assertEq(params.clearingIntervalAt(h + 1), 300, "last change before the boundary wins");
+        vm.warp((uint256(h) + 1) * 3600 + 10); // hour h + 2's window is open
+        assertEq(params.clearingInterval(), 300, "hour h + 1 ... now in force");
+        params.setClearingInterval(60); // from h + 3
+        vm.warp((uint256(h) + 5) * 3600);
+        params.setClearingInterval(3600); // from h + 7
+        assertEq(params.clearingIntervalAt(h), 3600, "before the first change");
+        assertEq(params.clearingIntervalAt(h + 1), 300, "h + 1");
+        assertEq(params.clearingIntervalAt(h + 2), 300, "h + 2");
+        assertEq(params.clearingIntervalAt(h + 3), 60, "h + 3");
+        assertEq(params.clearingIntervalAt(h + 6), 60, "h + 6");
+        assertEq(params.clearingIntervalAt(h + 7), 3600, "back to hourly");
+        assertEq(params.clearingInterval(), 60, "the open hour h + 6");
+    }
+
+    function testFuzz_onlyTheOwnerSetsTheClearingInterval(address caller) public {
+        if (caller == address(this)) return;
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSignature("OwnableUnauthorizedAccount(address)", caller));
+        params.setClearingInterval(900);
+    }
+}

@@ -52,6 +52,14 @@ Real-time delivery (`flowmarket.realtime`, docs/realtime.md) settles metered usa
    cash sums to exactly 0. It is added to the participants' net cash of the hour in
    which it is applied (`HourAmounts.imbalance`); fees are unchanged, so Σ net cash +
    Σ fees = 0 still holds exactly.
+A clearing interval shorter than an hour (docs/schedule.md) changes one thing:
+
+8. Interval quantities: the clearing's trades are rates in GB per hour; an interval of
+   L seconds delivers rate · L / 3600 GB, so rule 2 rounds the exact rational
+   rate · 10^18 · L / 3600 to nearest (ties to even; `schedule.interval_wad`) before
+   balancing, and rules 3 and 4 run on those quantities unchanged (prices stay per GB).
+   At L = 3600 this is rule 2 itself, to the wei.
+
 Python integers are used throughout because 10^18-scaled products overflow int64.
 """
 
@@ -64,6 +72,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from flowmarket.clearing.schema import OwnerPaid, ParticipantResult, ResultDoc
 from flowmarket.errors import FieldError, InvalidInput
+from flowmarket.schedule import DEFAULT_INTERVAL_S, interval_wad
 
 WAD = 10**18
 BPS_DENOMINATOR = 10_000
@@ -78,6 +87,14 @@ def to_wad(value: float) -> int:
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidInput(f"cannot convert {value!r} to a token amount")
     return int((Decimal(value) * WAD).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def interval_quantity(rate: float, interval_s: int) -> int:
+    """10^-18 GB an interval of `interval_s` seconds delivers at `rate` GB/h (rule 8);
+    hourly, rule 2's `to_wad` of the rate itself."""
+    if interval_s == DEFAULT_INTERVAL_S:
+        return to_wad(rate)
+    return interval_wad(rate, interval_s)
 
 
 def from_wad(amount: int) -> float:
@@ -139,17 +156,27 @@ class HourAmounts:
         return sum(self.fees.values())
 
 
-def hour_amounts(result: ResultDoc, *, fee_bps: int) -> HourAmounts:
+def hour_amounts(
+    result: ResultDoc, *, fee_bps: int, interval_s: int = DEFAULT_INTERVAL_S
+) -> HourAmounts:
     """Convert a clearing result (the RESULT.json document) under the module's rule,
-    with the imbalance entries (rule 7) it carries under `imbalance` (wei strings)."""
+    with the imbalance entries (rule 7) it carries under `imbalance` (wei strings).
+
+    `interval_s`: the length of the cleared interval (rule 8); its trades and flows are
+    rates times that length, the amounts are those of one interval."""
     if not 0 <= fee_bps <= BPS_DENOMINATOR:
         raise InvalidInput(f"fee_bps: must be between 0 and {BPS_DENOMINATOR}, got {fee_bps}")
     prices = {product: to_wad(float(price)) for product, price in result["prices"].items()}
     flows = {
-        owner: {product: to_wad(float(qty)) for product, qty in entry["trades"].items()}
+        owner: {
+            product: interval_quantity(float(qty), interval_s)
+            for product, qty in entry["trades"].items()
+        }
         for owner, entry in result.get("owners", {}).items()
     }
-    trades = _balanced_trades(_with_flows(result["participants"], result.get("owners", {})))
+    trades = _balanced_trades(
+        _with_flows(result["participants"], result.get("owners", {})), interval_s
+    )
     exact = {
         participant: -sum(prices[product] * qty for product, qty in book.items())
         for participant, book in trades.items()
@@ -279,11 +306,15 @@ def _with_flows(
     return out
 
 
-def _balanced_trades(participants: Mapping[str, ParticipantResult]) -> dict[str, dict[str, int]]:
+def _balanced_trades(
+    participants: Mapping[str, ParticipantResult], interval_s: int
+) -> dict[str, dict[str, int]]:
     by_product: dict[str, dict[str, int]] = {}
     for participant in sorted(participants):
         for product, qty in participants[participant]["trades"].items():
-            by_product.setdefault(product, {})[participant] = to_wad(float(qty))
+            by_product.setdefault(product, {})[participant] = interval_quantity(
+                float(qty), interval_s
+            )
     trades: dict[str, dict[str, int]] = {participant: {} for participant in participants}
     for product, book in by_product.items():
         for participant, qty in _absorb_residual(book).items():
