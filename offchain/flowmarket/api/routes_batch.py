@@ -19,6 +19,7 @@ from flowmarket.api.batch_schemas import (
     SignedBatchIn,
 )
 from flowmarket.api.context import ApiContext, Context
+from flowmarket.api.economics import check_batch_economics
 from flowmarket.api.schemas import ErrorOut
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.merkle import MerkleTree, ProofIndex
@@ -97,6 +98,15 @@ def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
     if stored is not None:
         return answer(context, stored, _tree(stored), duplicate=True)
     check_against_book(batch, book, limits=context.limits)
+    if context.rules is not None:
+        removed = {o.replaces for o in batch.orders if o.replaces is not None} | set(batch.cancels)
+        check_batch_economics(
+            batch.orders,
+            removed,
+            batch.participant,
+            book=backend.open_book(batch.participant, hour),
+            rules=context.rules,
+        )
     recorded = entries(batch)
     tree = MerkleTree.from_leaves(receipt_leaf(e.order_hash, e.action) for e in recorded)
     signature = context.batch_receipt_signature(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from api_harness import DOMAIN, OPERATOR_KEY, Clock, Market, migrated_engine
+from batch_harness import batch_body
 from eth_account import Account
 from fastapi.testclient import TestClient
 
@@ -129,3 +130,46 @@ def test_without_a_node_intake_answers_503_and_stores_nothing(tmp_path: Path) ->
         assert response.headers["retry-after"] == "1"
         assert "no JSON-RPC node answers" in response.json()["message"]
         assert market.table_counts()["orders"] == 0
+
+
+# The batch route (POST /v1/orders/batch) takes the same rules: a batch may not carry an
+# order, or orders together, that the single route would refuse (one wallet could
+# otherwise bypass every governed limit by batching).
+
+
+def _batch(market: Market, account: Any, curves: list[Any], cancels: tuple[str, ...] = ()) -> Any:
+    orders = [market.order(account, nonce=10 + i, curve=c) for i, c in enumerate(curves)]
+    return market.client.post("/v1/orders/batch", json=batch_body(account, orders, cancels))
+
+
+def test_a_batch_carrying_one_giant_curve_is_refused_naming_its_index(market: Market) -> None:
+    response = _batch(market, ALICE, [((-1.0, 12.0), (1.0, 4.0)), ((-1e30, 12.0), (1e30, 4.0))])
+    _refused(market, response, "batch.orders[1].curve", "the governed limit is 1000 GB/h")
+
+
+def test_a_batchs_orders_together_may_not_exceed_the_participants_rate(market: Market) -> None:
+    big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+    response = _batch(market, ALICE, [big, big, ((-501.0, 12.0), (1.0, 4.0))])
+    _refused(market, response, "batch.orders[2]", "2501 GB/h")
+    # 2 × 1 000 + 500 = 2 500 GB/h: exactly the limit.
+    accepted = _batch(market, ALICE, [big, big, ((-500.0, 12.0), (1.0, 4.0))])
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_batch_cancelling_an_open_order_frees_its_rate(market: Market) -> None:
+    big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+    open_ids = [
+        market.submit(ALICE, nonce=n, curve=big).json()["order"]["order_hash"] for n in range(2)
+    ]
+    assert _batch(market, ALICE, [big]).status_code == 422
+    response = _batch(market, ALICE, [big], cancels=(open_ids[0],))
+    assert response.status_code == 200, response.text
+
+
+def test_a_batch_is_backed_by_collateral_as_a_whole(market: Market) -> None:
+    # Bob's 36 tokens back exactly one order of up to 10 GB/h at up to 12 tokens/GB
+    # (120 tokens an hour × 30 %); two of them in one batch need 72.
+    one = ((-10.0, 12.0), (0.0, 4.0))
+    response = _batch(market, BOB, [one, one])
+    _refused(market, response, "batch.orders[1]", "cannot back the worst case")
+    assert _batch(market, BOB, [one]).status_code == 200
