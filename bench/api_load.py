@@ -3,7 +3,10 @@
     .venv/bin/python bench/api_load.py [--route single|batch] [--orders 20000]
         [--batch-size 100] [--concurrency N] [--workers 1] [--database-url URL]
 
-Starts `flowmarket serve` in a child process on a free port over a fresh database (a
+Starts a local node with the market deployed and each benchmark wallet's collateral in
+the vault (bench/chain_market.py): the API checks every order against the chain's
+governed limits and the participant's collateral, as in production. Then starts
+`flowmarket serve` in a child process on a free port over a fresh database (a
 temporary SQLite file unless --database-url is given; the tables are emptied first),
 pre-signs the orders (signing is the client's cost, kept off the clock), warms up, then
 submits them over keep-alive HTTP/1.1 connections from an asyncio client and reports
@@ -24,12 +27,16 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import text
 
 from api_stages import stage_times
+from chain_market import BenchMarket, bench_market
 from flowmarket.backend.serve import open_database
+from flowmarket.config import load_settings
+from flowmarket.signing import Domain
 from load_harness import (
     LIMITS,
     batch_bodies,
@@ -42,16 +49,18 @@ from load_harness import (
     submit_all,
     tree_cpu_seconds,
     wait_for,
-    write_deployment,
+    wallets,
 )
 
 PATHS = {"single": "/v1/orders", "batch": "/v1/orders/batch"}
 
 
-def bodies_for(route: str, n: int, wallets: int, size: int, nonce_offset: int) -> list[bytes]:
+def bodies_for(
+    route: str, n: int, wallets: int, size: int, nonce_offset: int, domain: Domain
+) -> list[bytes]:
     if route == "single":
-        return single_bodies(n, wallets, nonce_offset)
-    return batch_bodies(n, wallets, size, nonce_offset)
+        return single_bodies(n, wallets, nonce_offset, domain)
+    return batch_bodies(n, wallets, size, nonce_offset, domain)
 
 
 def empty_tables(url: str) -> None:
@@ -63,16 +72,17 @@ def empty_tables(url: str) -> None:
     engine.dispose()
 
 
-def load_test(args: argparse.Namespace, url: str, state_dir: Path) -> dict[str, float]:
+def load_test(args: argparse.Namespace, url: str, market: BenchMarket) -> dict[str, float]:
     prepare_database(url)
     empty_tables(url)
     size = args.batch_size
+    domain = Domain(market.deployment.chain_id, market.deployment.addresses["ClearingLedger"])
     warm_n = min(2000 if args.route == "batch" else 200, args.orders // 10)
-    warm = bodies_for(args.route, warm_n, args.wallets, size, 0)
-    bodies = bodies_for(args.route, args.orders, args.wallets, size, 10**6)
+    warm = bodies_for(args.route, warm_n, args.wallets, size, 0, domain)
+    bodies = bodies_for(args.route, args.orders, args.wallets, size, 10**6, domain)
     port = free_port()
-    write_deployment(state_dir)
-    process = start_server(url, port, args.workers, state_dir)
+    chain = {"FLOWMARKET_RPC_URL": market.settings.rpc_url}
+    process = start_server(url, port, args.workers, market.settings.state_dir, chain)
     base = f"http://127.0.0.1:{port}"
     path = PATHS[args.route]
     try:
@@ -144,7 +154,9 @@ def main() -> int:
         parser.error(f"--batch-size: at most {LIMITS.max_batch_orders}")
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-        result = load_test(args, url, Path(tmp) / "state")
+        base = replace(load_settings(), state_dir=Path(tmp) / "state")
+        with bench_market(base, wallets(args.wallets)) as market:
+            result = load_test(args, url, market)
         report(args, url, result)
         if args.stage_orders:
             stages = stage_times(url, args.route, args.stage_orders, args.batch_size)

@@ -27,7 +27,6 @@ from sqlmodel import Session
 from flowmarket.api.limits import ApiLimits
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue.hours import open_hour
-from flowmarket.chain.deploy import Deployment
 from flowmarket.client.bodies import batch_body, order_body
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
@@ -56,18 +55,22 @@ def order_message(account: LocalAccount, i: int, nonce: int, hours: int = 24) ->
     )
 
 
-def single_bodies(n: int, count: int, nonce_offset: int = 0) -> list[bytes]:
+def single_bodies(
+    n: int, count: int, nonce_offset: int = 0, domain: Domain = DOMAIN
+) -> list[bytes]:
     """`n` POST /v1/orders bodies, round-robin over `count` wallets (JSON bytes)."""
     accounts = wallets(count)
     out = []
     for i in range(n):
         account = accounts[i % count]
         message = order_message(account, i, nonce_offset + i // count)
-        out.append(json.dumps(order_body(DOMAIN, message, account.key.hex())).encode())
+        out.append(json.dumps(order_body(domain, message, account.key.hex())).encode())
     return out
 
 
-def batch_bodies(n: int, count: int, size: int, nonce_offset: int = 0) -> list[bytes]:
+def batch_bodies(
+    n: int, count: int, size: int, nonce_offset: int = 0, domain: Domain = DOMAIN
+) -> list[bytes]:
     """POST /v1/orders/batch bodies of `size` orders each, `n` orders in all, wallets in
     turn (each batch is one wallet's)."""
     accounts = wallets(count)
@@ -81,7 +84,7 @@ def batch_bodies(n: int, count: int, size: int, nonce_offset: int = 0) -> list[b
             orders.append(order_message(account, i + j, nonces[k % count]))
             nonces[k % count] += 1
         message = OrderBatchMessage(account.address, tuple(orders), ())
-        out.append(json.dumps(batch_body(DOMAIN, message, account.key.hex())).encode())
+        out.append(json.dumps(batch_body(domain, message, account.key.hex())).encode())
         i, k = i + take, k + 1
     return out
 
@@ -105,24 +108,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def write_deployment(state_dir: Path) -> None:
-    """A deployment file naming the domain (the API needs no chain)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    operator = Account.from_key(OPERATOR_KEY).address
-    deployment = Deployment(
-        chain_id=DOMAIN.chain_id,
-        block_number=0,
-        addresses={"ClearingLedger": DOMAIN.verifying_contract},
-        deployer=operator,
-        oracle=operator,
-        guardian=operator,
-        genesis_hour=0,
-        profile="demo",
-        governance={},
-    )
-    (state_dir / "deployment.json").write_text(deployment.to_json(), encoding="utf-8")
 
 
 def start_server(

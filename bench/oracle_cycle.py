@@ -37,25 +37,19 @@ from typing import Any, TypeVar
 
 import numpy as np
 from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import insert
 from sqlmodel import Session
-from web3 import Web3
 
+from chain_market import COLLATERAL, bench_market
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import Kind, ProductKey, format_name
-from flowmarket.chain.build import ArtifactSet, compile_contracts
-from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
-from flowmarket.chain.genesis import TREASURY, Genesis
-from flowmarket.chain.node import LocalNode
 from flowmarket.chain.participant_states import read_one_by_one, read_through_lens
 from flowmarket.clearing import ResultDoc, clear_document
 from flowmarket.clearing.synthetic import random_book
-from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
+from flowmarket.config import Settings, load_settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
 from flowmarket.db.results_repo import table_of
-from flowmarket.money import WAD
 from flowmarket.oracle.commit import commit_hour
 from flowmarket.oracle.cycle import Oracle, open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
@@ -67,8 +61,6 @@ from flowmarket.oracle.solve import solve_hour
 T = TypeVar("T")
 TYPES = ("premium", "regular", "fast")
 SIGNATURE = "0x" + "11" * 65
-COLLATERAL = 1_000_000 * WAD  # each participant's vault deposit: backs every order it places
-SUPPLIER_KEY = HARDHAT_DEV_KEYS[2]  # mints the capacity tokens (genesis supplier)
 
 
 def product_names(n: int, hour: int) -> list[str]:
@@ -175,74 +167,6 @@ def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, Resul
     return steps, result
 
 
-def deposit_collateral(
-    w3: Web3, artifacts: ArtifactSet, deployment: Deployment, wallets: list[LocalAccount]
-) -> None:
-    """Each wallet gets ETH (the node's `hardhat_setBalance`), `COLLATERAL` capacity tokens
-    minted by the genesis supplier, and deposits them in the vault: the snapshot's
-    collateral rule then keeps the orders. Transactions go in JSON-RPC batches, one stage
-    at a time (mint, approve, deposit), and the vault's total is checked at the end."""
-    addresses = deployment.addresses
-    token = w3.eth.contract(
-        Web3.to_checksum_address(addresses["CapacityToken"]), abi=artifacts["CapacityToken"].abi
-    )
-    vault = w3.eth.contract(
-        Web3.to_checksum_address(addresses["CollateralVault"]), abi=artifacts["CollateralVault"].abi
-    )
-    supplier = Account.from_key(SUPPLIER_KEY)
-    w3.provider.make_batch_request(  # type: ignore[attr-defined]
-        [("hardhat_setBalance", [w.address, hex(10**21)]) for w in wallets]
-    )
-    chain_id, gas_price = w3.eth.chain_id, 2 * w3.eth.gas_price
-    first = w3.eth.get_transaction_count(supplier.address)
-
-    def send(stage: list[tuple[LocalAccount, Any, int]]) -> None:
-        raw = []
-        for who, call, nonce in stage:
-            tx = call.build_transaction(
-                {
-                    "from": who.address,
-                    "nonce": nonce,
-                    "gas": 200_000,
-                    "gasPrice": gas_price,
-                    "chainId": chain_id,
-                }
-            )
-            raw.append(
-                ("eth_sendRawTransaction", [who.sign_transaction(tx).raw_transaction.to_0x_hex()])
-            )
-        # The node takes the stage's transactions into its pool (a batch's requests arrive
-        # in any order, which automining refuses), then mines blocks until all are in.
-        batch = w3.provider.make_batch_request  # type: ignore[attr-defined]
-        w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
-        hashes: list[str] = []
-        for k in range(0, len(raw), 200):
-            answers = batch(raw[k : k + 200])
-            failed = [a["error"] for a in answers if "error" in a]
-            if failed:
-                raise SystemExit(f"collateral: the node refused a transaction: {failed[0]}")
-            hashes += [str(a["result"]) for a in answers]
-        while hashes:
-            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-            answers = batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-            if any(a["result"] and int(a["result"]["status"], 16) != 1 for a in answers):
-                raise SystemExit("collateral: a mint, approve or deposit transaction reverted")
-            hashes = [h for h, a in zip(hashes, answers, strict=True) if not a["result"]]
-        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
-
-    send(
-        [
-            (supplier, token.functions.mint(w.address, COLLATERAL), first + k)
-            for k, w in enumerate(wallets)
-        ]
-    )
-    send([(w, token.functions.approve(vault.address, COLLATERAL), 0) for w in wallets])
-    send([(w, vault.functions.deposit(COLLATERAL), 1) for w in wallets])
-    total = int(vault.functions.totalCollateral().call())
-    if total != COLLATERAL * len(wallets):
-        raise SystemExit(f"collateral: the vault holds {total} wei, not {COLLATERAL} per wallet")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", action="append", help="PRODUCTSxORDERS (repeatable)")
@@ -252,23 +176,12 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [tuple(int(x) for x in s.split("x")) for s in (args.size or ["1000x10000"])]
     base = dataclasses.replace(load_settings(), state_dir=Path(tempfile.mkdtemp(prefix="cycle-")))
-    artifacts = compile_contracts(base).artifacts
     wallets = [Account.create() for _ in range(args.participants)]
     people = [str(w.address) for w in wallets]
-    supplier = Account.from_key(SUPPLIER_KEY)
-    with LocalNode(base) as node:
-        settings = dataclasses.replace(base, rpc_url=node.rpc_url)
-        past = int(time.time() // 3600) - 100  # hours the ledger sees as closed
-        deployment = deploy_market(
-            settings,
-            artifacts,
-            rpc_url=node.rpc_url,
-            profile=get_profile("demo"),
-            genesis=Genesis({TREASURY: 1_000_000 * WAD}, suppliers=(str(supplier.address),)),
-            genesis_hour=past,
-        )
-        deposit_collateral(Web3(Web3.HTTPProvider(node.rpc_url)), artifacts, deployment, wallets)
-        hour = deployment.genesis_hour
+    past = int(time.time() // 3600) - 100  # hours the ledger sees as closed
+    with bench_market(base, wallets, genesis_hour=past) as market:
+        settings = market.settings
+        hour = market.deployment.genesis_hour
         print_header()
         for k, (n_products, n_orders) in enumerate(sizes):
             run_size(settings, args, people, hour + k, n_products, n_orders)
