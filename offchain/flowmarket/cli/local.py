@@ -72,8 +72,10 @@ def _print_ready(record: LocalRecord, resumed: bool) -> None:
         "  flowmarket wallet new\n"
         "  flowmarket faucet $(flowmarket wallet address)\n"
         "  flowmarket collateral deposit 1000 --yes\n"
+        "  flowmarket collateral approve-settlement unlimited --yes"
+        "  # else your first week's debt is seized\n"
         "  flowmarket local status            # products open now\n"
-        "  flowmarket order submit --portfolio PRODUCT=1 --curve=0:4,20:1\n"
+        "  flowmarket order submit --portfolio PRODUCT=1 --curve=0:5,10:1\n"
         "  flowmarket positions               # after the next hour is published\n"
         "stop with Ctrl-C or `flowmarket local down`",
         flush=True,

@@ -1,7 +1,8 @@
 """The README's quickstart, followed literally: `local up --agents 3` in its own process
 (with a short --hour-length), then each command of the second terminal in order: a new
-wallet, the faucet, a collateral deposit, `local status` for a product, an order for
-it, two market hours, `positions`, `local down`. The fill is checked against the
+wallet, the faucet, a collateral deposit, the weekly settlement's allowance (read back
+from the token on chain: unlimited), `local status` for a product, an order for it, two
+market hours, `positions`, `local down`. The fill is checked against the
 order's curve at the hour's published clearing price (by hand: the curve is linear
 between its two points), then on the participant page in headless Chromium: the
 injected wallet holds the new wallet's key (decrypted from its keystore with the
@@ -53,12 +54,29 @@ HOUR_LENGTH_S = 20
 PAGE_TIMEOUT_MS = 90_000  # each wait on the page, generous for a machine at load 15
 PASSWORD = "correct horse battery staple"
 # Commands that unlock the keystore take the password from a file instead of a prompt.
-UNLOCKS = {("wallet", "new"), ("collateral", "deposit"), ("order", "submit"), ("positions",)}
+UNLOCKS = {
+    ("wallet", "new"),
+    ("collateral", "deposit"),
+    ("collateral", "approve-settlement"),
+    ("order", "submit"),
+    ("positions",),
+}
+UNLIMITED = 2**256 - 1  # the largest uint256: an ERC-20 allowance that never runs out
+ALLOWANCE_ABI = [
+    {
+        "name": "allowance",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    }
+]
 EXPECTED = [
     "local up",
     "wallet new",
     "faucet",
     "collateral deposit",
+    "collateral approve-settlement",
     "local status",
     "order submit",
     "positions",
@@ -109,6 +127,9 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
         rpc_url = f"http://127.0.0.1:{env['FLOWMARKET_CHAIN_PORT']}"
         assert f"web app    {api_url}/" in shown
         assert f"chain RPC  {rpc_url}  chain id 31337" in shown
+        next_steps = shown.split("next, in another terminal:\n", 1)[1]
+        for line in lines[1:-1]:  # what `local up` prints next is the README's commands
+            assert f"  {line}" in next_steps, f"{line!r} is not among {next_steps!r}"
         node_pid = json.loads((state / "node.json").read_text())["pid"]
         address = product = ""
         order_hour = -1
@@ -128,6 +149,8 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
                 assert out.strip() == (
                     f"sent 10 ETH and 10,000 capacity tokens to {address} on chain 31337"
                 )
+            if argv[:2] == ["collateral", "approve-settlement"]:
+                assert settlement_allowance(state, rpc_url, address) == UNLIMITED, out
             if argv[:2] == ["local", "status"]:
                 product = next(w for w in out.split() if w.startswith("fwd-h:"))
             if argv[:2] == ["order", "submit"]:
@@ -171,6 +194,16 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
         main(["local", "down"])
     if chromium is None:
         missing_browser(f"the participant page was not checked: {NO_BROWSER}")
+
+
+def settlement_allowance(state: Path, rpc_url: str, owner: str) -> int:
+    """What WeeklySettlement may pull from `owner`'s capacity tokens, read from the token
+    on chain at the deployment's addresses."""
+    addresses = json.loads((state / "deployment.json").read_text())["addresses"]
+    w3 = Web3(Web3.HTTPProvider(rpc_url))
+    token = w3.eth.contract(address=addresses["CapacityToken"], abi=ALLOWANCE_ABI)
+    allowance: int = token.functions.allowance(owner, addresses["WeeklySettlement"]).call()
+    return allowance
 
 
 def keystore_key(wallet_dir: Path, password: str) -> str:
