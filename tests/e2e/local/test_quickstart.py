@@ -139,8 +139,13 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
             argv = shlex.split(line.replace("PRODUCT", product))[1:]
             if (argv[0], *argv[1:2]) in UNLOCKS or (argv[0],) in UNLOCKS:
                 argv += ["--password-file", str(password)]
+            if argv[:2] == ["order", "submit"]:
+                # The command reads the open hour, then signs and posts for it: started as
+                # an hour begins, it has the whole hour, not a slice a loaded machine can
+                # overrun (the intake refuses an hour that closed meanwhile).
+                wait_for_next_open_hour(api_url, timeout_s=2 * HOUR_LENGTH_S + 60)
             if argv[:2] == ["positions", "--password-file"]:
-                wait_for_hour(api_url, order_hour, timeout_s=2 * HOUR_LENGTH_S + 30)
+                wait_for_hour(api_url, order_hour, timeout_s=4 * HOUR_LENGTH_S + 120)
             out = run(capsys, argv)
             if argv[:2] == ["wallet", "new"]:
                 address = out.split()[-1]
@@ -161,7 +166,7 @@ def test_the_readme_quickstart_trades_by_hand_on_a_live_local_market(
                 positions = json.loads(out)
         price = next(
             p["price"]
-            for p in httpx.get(f"{api_url}/v1/hours/{order_hour}/prices").json()
+            for p in httpx.get(f"{api_url}/v1/hours/{order_hour}/prices", timeout=30).json()
             if p["product"] == product
         )
         # The curve (0 GB/h, 5 tokens/GB) -> (10, 1): at price p it buys 10 (5 - p) / 4.
@@ -235,11 +240,20 @@ def participant_page_positions(executable: str, url: str, wallet: DevWallet) -> 
     return shown
 
 
+def wait_for_next_open_hour(api_url: str, timeout_s: float) -> None:
+    """Until the API's open hour moves past the one open now, or fail."""
+    first = httpx.get(f"{api_url}/v1/domain", timeout=30).json()["open_hour"]
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{api_url}/v1/domain", timeout=30).json()["open_hour"] == first:
+        assert time.monotonic() < deadline, f"hour {first} stayed open for {timeout_s} s"
+        time.sleep(0.2)
+
+
 def wait_for_hour(api_url: str, hour: int, timeout_s: float) -> None:
     """Until the API publishes hour `hour` (the order's), or fail."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        latest = httpx.get(f"{api_url}/v1/hours/latest")
+        latest = httpx.get(f"{api_url}/v1/hours/latest", timeout=30)
         if latest.status_code == 200 and latest.json()["hour"] >= hour:
             return
         time.sleep(1)
