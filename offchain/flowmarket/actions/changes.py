@@ -1,7 +1,8 @@
 """Governance changes as types, never as hand-written calldata.
 
 `ProposalChanges` is what a proposal asks for: a fee, collateral parameters, the revenue
-split and treasury address, the oracle address, capacity-token transfers out of the
+split and treasury address, the oracle address, the clearing interval (docs/schedule.md),
+capacity-token transfers out of the
 treasury (the timelock), and only when asked explicitly, raw calls. `actions` turns it
 into the timelock's calls, each with a sentence of what it changes (read against the
 current values), and simulates every call as the timelock would make it now: a change
@@ -20,6 +21,7 @@ from web3.exceptions import ContractLogicError
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.plan import tokens
 from flowmarket.errors import ActionRefused, FieldError, InvalidInput
+from flowmarket.schedule import check_interval
 
 PARAMETERS = "MarketParameters"
 BPS_MAX = 10_000
@@ -40,6 +42,7 @@ class ProposalChanges:
     holder_share_bps: int | None = None
     treasury: str | None = None
     oracle: str | None = None
+    clearing_interval_s: int | None = None  # from the next hour boundary on
     treasury_transfers: tuple[tuple[str, int], ...] = ()  # (to, capacity-token wei)
     raw: tuple[tuple[str, bytes], ...] = ()  # (target, calldata): only with --raw
 
@@ -52,6 +55,8 @@ class ProposalChanges:
                     "collateral", f"unknown key {key!r}: use {sorted(COLLATERAL_KEYS)}"
                 )
             _check_bps(f"collateral.{key}", bps)
+        if self.clearing_interval_s is not None:
+            check_interval(self.clearing_interval_s)
         for name, address in (("treasury", self.treasury), ("oracle", self.oracle)):
             if address is not None:
                 checked_address(name, address)
@@ -68,6 +73,7 @@ class ProposalChanges:
             or self.holder_share_bps is not None
             or self.treasury
             or self.oracle
+            or self.clearing_interval_s is not None
             or self.treasury_transfers
             or self.raw
         )
@@ -154,6 +160,19 @@ def actions(actor: Actor, changes: ProposalChanges) -> list[Action]:
                 "setOracle",
                 [new_oracle],
                 f"replace the oracle {old_oracle} by {new_oracle}",
+            )
+        )
+    if changes.clearing_interval_s is not None:
+        new_minutes = changes.clearing_interval_s // 60
+        old_minutes = int(actor.read(params.clearingInterval())) // 60
+        out.append(
+            _call(
+                actor,
+                PARAMETERS,
+                "setClearingInterval",
+                [changes.clearing_interval_s],
+                f"clear every {new_minutes} minutes instead of every {old_minutes}, "
+                "from the first hour whose bidding opens after execution",
             )
         )
     for to, amount in changes.treasury_transfers:

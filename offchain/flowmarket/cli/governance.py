@@ -2,7 +2,8 @@
 
 `propose` takes typed changes, never calldata: `--set-fee-bps 25`,
 `--collateral initial=1500,warning=2500`, `--revenue-split 7000`, `--treasury ADDRESS`,
-`--set-oracle ADDRESS`, `--treasury-transfer TO AMOUNT` (capacity tokens), with a
+`--set-oracle ADDRESS`, `--clearing-interval MINUTES` (docs/schedule.md),
+`--treasury-transfer TO AMOUNT` (capacity tokens), with a
 `--description`; each change is simulated as the timelock would make it before anything
 is proposed. Raw calls only with `--raw TARGET CALLDATA`. A proposal is named by its id
 or a unique leading part of it.
@@ -66,6 +67,7 @@ def changes_of(args: argparse.Namespace) -> ProposalChanges:
         holder_share_bps=args.revenue_split,
         treasury=args.treasury,
         oracle=args.set_oracle,
+        clearing_interval_s=None if args.clearing_interval is None else args.clearing_interval * 60,
         treasury_transfers=transfers,
         raw=parse_raw(args.raw),
     )
@@ -83,6 +85,10 @@ def register(subparsers: Any) -> None:
     propose.add_argument("--revenue-split", type=int, metavar="BPS", help="holders' share of fees")
     propose.add_argument("--treasury", metavar="ADDRESS", help="the treasury address")
     propose.add_argument("--set-oracle", metavar="ADDRESS", help="the clearing oracle's address")
+    propose.add_argument(
+        "--clearing-interval", type=int, metavar="MINUTES",
+        help="clear every MINUTES (1-60, dividing an hour) from the next hour boundary",
+    )  # fmt: skip
     propose.add_argument(
         "--treasury-transfer", nargs=2, action="append", default=[], metavar=("TO", "AMOUNT"),
         help="pay capacity tokens out of the treasury (repeatable)",

@@ -23,6 +23,12 @@ def order_limits(ctx: OracleContext) -> OrderLimits:
     return OrderLimits.from_chain(raw)
 
 
+def clearing_interval(ctx: OracleContext, hour: int) -> int:
+    """Seconds between two clearings during hour `hour` (docs/schedule.md)."""
+    params = ctx.contract("MarketParameters").functions
+    return int(ctx.market.client.call(params.clearingIntervalAt(hour)))
+
+
 def collateral_params(ctx: OracleContext) -> CollateralParams:
     raw = ctx.market.client.call(ctx.contract("MarketParameters").functions.collateralParams())
     return CollateralParams.from_chain(raw)

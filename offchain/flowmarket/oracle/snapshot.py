@@ -30,6 +30,7 @@ from flowmarket.collateral import (
 )
 from flowmarket.db import exclusions_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
+from flowmarket.errors import ScheduleUnsupported
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
@@ -37,11 +38,27 @@ from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.oracle.screen import Books, Screened, screen_orders
 from flowmarket.orders import engine_order, orders_document
+from flowmarket.schedule import DEFAULT_INTERVAL_S, SECONDS_PER_HOUR
 from flowmarket.states import CollateralStatus, Exclusion, JournalStep
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
-    """Journal hour `hour`'s snapshot (step `snapshotted`) and return the row."""
+    """Journal hour `hour`'s snapshot (step `snapshotted`) and return the row.
+
+    The hour's governed clearing interval is read first: this oracle clears whole hours,
+    so an hour that governance split into shorter intervals (docs/schedule.md) stops it
+    with an alert, before anything is journaled, rather than be cleared as one."""
+    interval = ctx.rpc(
+        lambda: chain_state.clearing_interval(ctx, hour), what="read clearing interval", hour=hour
+    )
+    if interval != DEFAULT_INTERVAL_S:
+        message = (
+            f"hour {hour}: governance set the clearing interval to {interval} s "
+            f"({SECONDS_PER_HOUR // interval} clearings in the hour); this oracle clears "
+            "whole hours only and stops rather than clear it as one hour (docs/schedule.md)"
+        )
+        ctx.alert("clearing-interval", message, hour=hour)
+        raise ScheduleUnsupported(message)
     close = ctx.clock.close_time(hour)
     with ctx.session() as session:
         rows = orders_repo.standing_orders(session, hour=hour, close=close)
