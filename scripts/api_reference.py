@@ -236,20 +236,40 @@ def writes() -> dict[tuple[str, str], Write]:
             {"participant": ADDRESS, "order_hash": ORDER_HASH},
             "nothing: the answer is the EIP-712 document the wallet signs",
         ),
-        ("post", "/v1/web/governance/proposals/{proposal_id}/vote-tx"): Write(
-            {"support": 1},
-            "nothing: the answer is the calldata the wallet sends (eth_sendTransaction)",
+        ("post", "/v1/web/governance/vote-tx/{address}"): Write(
+            {"proposal_id": "1", "support": 1, "reason": "fees are too low for the audits"},
+            "nothing: the answer is the `castVoteWithReason` (or, without a reason, "
+            "`castVote`) transaction the wallet sends (eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/governance/queue-tx/{address}"): Write(
+            {"proposal_id": "1"},
+            "nothing: the answer is the `queue` transaction the wallet sends "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/governance/execute-tx/{address}"): Write(
+            {"proposal_id": "1"},
+            "nothing: the answer is the `execute` transaction the wallet sends "
+            "(eth_sendTransaction)",
             send=False,
         ),
         ("post", "/v1/web/governance/delegate-tx/{address}"): Write(
-            None,
-            "nothing: the answer is the calldata the wallet sends (eth_sendTransaction)",
+            {"delegatee": "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"},
+            "nothing: the answer is the `delegate` transaction the wallet sends "
+            "(eth_sendTransaction); without a body the votes go to the account itself",
             send=False,
         ),
         ("post", "/v1/web/collateral/{address}/deposit-tx"): Write(
             {"amount": "120.5"},
             "nothing: the answer is the transactions the wallet sends in order "
             "(eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/collateral/{address}/withdraw-tx"): Write(
+            {"amount": "12.5"},
+            "nothing: the answer is the `withdraw` transaction (with the proof of the "
+            "requirement) the wallet sends (eth_sendTransaction)",
             send=False,
         ),
         ("post", "/v1/faucet"): Write(
@@ -261,6 +281,12 @@ def writes() -> dict[tuple[str, str], Write]:
         ("post", "/v1/web/settlement/{address}/pay-tx"): Write(
             {"week": 0},
             "nothing: the answer is the transactions the wallet sends in order "
+            "(eth_sendTransaction)",
+            send=False,
+        ),
+        ("post", "/v1/web/settlement/{address}/collect-tx"): Write(
+            {"week": 0},
+            "nothing: the answer is the `executeSettlement` transaction the wallet sends "
             "(eth_sendTransaction)",
             send=False,
         ),

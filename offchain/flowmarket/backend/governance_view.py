@@ -2,14 +2,13 @@
 weekly settlement, revenue shares; and the plans of the pages' wallet actions.
 
 Implements `flowmarket.web.ChainView` over web3 (read-only: no key). The server never
-sends a transaction for a participant: `vote_tx` and `delegate_tx` return calldata that
-the participant's wallet sends with `eth_sendTransaction`. `LazyChainView` connects on
-first use, so `flowmarket serve` starts even when the node comes up later.
+sends a transaction for a participant: each action answers the plan of the `flowmarket`
+command (`flowmarket.actions`), whose transactions the participant's wallet sends with
+`eth_sendTransaction`. `lazy_chain_view.LazyChainView` connects it on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,18 +16,16 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from flowmarket.actions import collateral, revenue
+from flowmarket.actions import collateral, governance, revenue
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.plan import Plan
 from flowmarket.api.settlement_backend import SettlementProofs
 from flowmarket.backend import wallet_view
-from flowmarket.chain.build import ArtifactSet, load_artifacts
-from flowmarket.chain.deploy import Deployment, load_deployment
-from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.chain.build import ArtifactSet
+from flowmarket.chain.deploy import Deployment
 from flowmarket.chain.requirements import read_requirements
 from flowmarket.collateral import CollateralParams, classify
-from flowmarket.config import Settings
-from flowmarket.errors import ChainUnavailable, Conflict, NotFound
+from flowmarket.errors import ChainUnavailable
 from flowmarket.money import from_wad
 from flowmarket.states import ProposalState, VoteSupport
 from flowmarket.web.schemas import (
@@ -41,6 +38,7 @@ from flowmarket.web.schemas import (
     RevenueOut,
     SettlementOut,
     TxOut,
+    VoteIn,
     VoterOut,
 )
 
@@ -103,6 +101,7 @@ class ChainMarketView:
             votes_against=str(against),
             votes_abstain=str(abstain),
             quorum=str(quorum),
+            eta=int(governor.functions.proposalEta(proposal_id).call()),
             actions=[
                 self._describe(target, bytes(data))
                 for target, data in zip(args["targets"], args["calldatas"], strict=True)
@@ -140,27 +139,26 @@ class ChainMarketView:
             voted=voted,
         )
 
-    def vote_tx(self, proposal_id: int, support: int) -> TxOut:
-        governor = self.contract("MarketGovernor")
-        state = ProposalState(_call_state(governor, proposal_id))
-        if state != ProposalState.ACTIVE:
-            raise Conflict(
-                "proposal_id",
-                f"proposal {proposal_id} is {state.label}: votes are only cast while Active",
+    def vote_plan(self, address: str, vote: VoteIn) -> PlanOut:
+        """Cast `address`'s vote (with its reason, when given) as `flowmarket governance
+        vote` does; a closed vote is refused by the estimate (409)."""
+        return plan_out(
+            governance.vote_plan(
+                self._actor(address), vote.proposal_id, VoteSupport(vote.support), vote.reason
             )
-        return TxOut(
-            to=governor.address,
-            data=governor.encode_abi("castVote", args=[proposal_id, support]),
-            description=f"vote {VoteSupport(support).name.lower()} on proposal {proposal_id}",
         )
 
-    def delegate_tx(self, delegatee: str) -> TxOut:
-        token = self.contract("GovernanceToken")
-        return TxOut(
-            to=token.address,
-            data=token.encode_abi("delegate", args=[delegatee]),
-            description=f"delegate your governance votes to {delegatee}",
-        )
+    def delegate_plan(self, address: str, delegatee: str | None) -> PlanOut:
+        """Delegate `address`'s governance votes to `delegatee` (itself when None)."""
+        return plan_out(governance.delegate_plan(self._actor(address), delegatee))
+
+    def queue_plan(self, address: str, proposal_id: str) -> PlanOut:
+        """Queue a succeeded proposal in the timelock, sent by `address`."""
+        return plan_out(governance.queue_plan(self._actor(address), proposal_id))
+
+    def execute_plan(self, address: str, proposal_id: str) -> PlanOut:
+        """Execute a queued proposal whose timelock delay has passed, sent by `address`."""
+        return plan_out(governance.execute_plan(self._actor(address), proposal_id))
 
     def collateral(self, address: str) -> CollateralOut:
         """The vault's collateral and requirement (the published leaf of the latest root,
@@ -218,6 +216,15 @@ class ChainMarketView:
         """Pay (or cure) `address`'s debit of `week`: allowance when short, then the pull."""
         return plan_out(wallet_view.pay_plan(self._actor(address), week, proofs))
 
+    def collect_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut:
+        """Collect what is due now on `address`'s credit of `week`."""
+        return plan_out(wallet_view.collect_plan(self._actor(address), week, proofs))
+
+    def withdraw_plan(self, address: str, amount: int, proofs: SettlementProofs | None) -> PlanOut:
+        """Withdraw `amount` wei of collateral with the proof of `address`'s requirement;
+        refused while the vault records settlement debt (naming the week to pay)."""
+        return plan_out(wallet_view.withdraw_plan(self._actor(address), amount, proofs))
+
     def revenue(self, address: str) -> RevenueOut:
         """The open revenue epoch and `address`'s shares of the closed ones."""
         return wallet_view.revenue_out(self._actor(address))
@@ -242,78 +249,3 @@ def plan_out(plan: Plan) -> PlanOut:
         facts=list(plan.facts),
         steps=[TxOut(to=s.to, data=s.data, description=s.label) for s in plan.steps],
     )
-
-
-def _call_state(governor: Contract, proposal_id: int) -> int:
-    from web3.exceptions import ContractLogicError
-
-    try:
-        return int(governor.functions.state(proposal_id).call())
-    except ContractLogicError:
-        raise NotFound(f"proposal_id: no proposal {proposal_id}") from None
-
-
-class LazyChainView:
-    """A `ChainView` that connects on first use (deployment file, artifacts, node)."""
-
-    def __init__(self, connect: Callable[[], ChainMarketView]) -> None:
-        self._connect = connect
-        self._view: ChainMarketView | None = None
-
-    def _get(self) -> ChainMarketView:
-        if self._view is None:
-            self._view = self._connect()
-        return self._view
-
-    def governance(self) -> GovernanceOut:
-        return self._get().governance()
-
-    def voter(self, address: str) -> VoterOut:
-        return self._get().voter(address)
-
-    def vote_tx(self, proposal_id: int, support: int) -> TxOut:
-        return self._get().vote_tx(proposal_id, support)
-
-    def delegate_tx(self, delegatee: str) -> TxOut:
-        return self._get().delegate_tx(delegatee)
-
-    def collateral(self, address: str) -> CollateralOut:
-        return self._get().collateral(address)
-
-    def deposit_plan(self, address: str, amount: int) -> PlanOut:
-        return self._get().deposit_plan(address, amount)
-
-    def settlement(self, address: str, proofs: SettlementProofs | None) -> SettlementOut:
-        return self._get().settlement(address, proofs)
-
-    def pay_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut:
-        return self._get().pay_plan(address, week, proofs)
-
-    def revenue(self, address: str) -> RevenueOut:
-        return self._get().revenue(address)
-
-    def claim_plan(self, address: str) -> PlanOut:
-        return self._get().claim_plan(address)
-
-    def close_plan(self, address: str) -> PlanOut:
-        return self._get().close_plan(address)
-
-    def propose_plan(self, address: str, proposal: ProposalIn) -> PlanOut:
-        return self._get().propose_plan(address, proposal)
-
-
-def chain_connector(settings: Settings) -> Callable[[], ChainMarketView]:
-    """Connects to the market of the deployment file through the settings' node."""
-
-    def connect() -> ChainMarketView:
-        deployment = load_deployment(settings)
-        return ChainMarketView.connect(
-            resolve_rpc_url(settings), deployment, load_artifacts(settings), settings.state_dir
-        )
-
-    return connect
-
-
-def chain_view_from_settings(settings: Settings) -> LazyChainView:
-    """The view `flowmarket serve` mounts: deployment file + artifacts + the node."""
-    return LazyChainView(chain_connector(settings))

@@ -18,7 +18,7 @@ from flowmarket.api.limits import ApiLimits
 from flowmarket.api.routes_faucet import FaucetPort
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.chain_rules import ChainRules
-from flowmarket.backend.governance_view import chain_connector, chain_view_from_settings
+from flowmarket.backend.lazy_chain_view import chain_connector, chain_view_from_settings
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.chain.deploy import load_deployment

@@ -1,4 +1,5 @@
-"""The web pages' wallet actions beyond collateral: pay a week, claim revenue, propose.
+"""The web pages' wallet actions beyond the deposit: withdraw, pay or collect a week,
+claim revenue, propose.
 
 Each builds the same plan the `flowmarket` command sends (`flowmarket.actions`), checked
 against the chain as the participant, and hands its transactions to the browser's wallet
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowmarket.actions import governance, revenue, settlement
+from flowmarket.actions import collateral, governance, revenue, settlement
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.changes import ProposalChanges
 from flowmarket.actions.plan import Plan
@@ -68,6 +69,7 @@ def settlement_out(actor: Actor, proofs: SettlementProofs | None) -> SettlementO
                 executable_at=w.executable_at,
                 grace_ends_at=w.grace_ends_at,
                 payable=w.owed() > 0 and now >= w.executable_at,
+                collectable=w.amount > 0 and w.credit_due > 0 and now >= w.executable_at,
                 next=w.next_step(now),
             )
             for w in weeks
@@ -77,6 +79,14 @@ def settlement_out(actor: Actor, proofs: SettlementProofs | None) -> SettlementO
 
 def pay_plan(actor: Actor, week: int, proofs: SettlementProofs | None) -> Plan:
     return settlement.pay_plan(actor, ServedProofs(proofs), week)
+
+
+def collect_plan(actor: Actor, week: int, proofs: SettlementProofs | None) -> Plan:
+    return settlement.collect_plan(actor, ServedProofs(proofs), week)
+
+
+def withdraw_plan(actor: Actor, amount: int, proofs: SettlementProofs | None) -> Plan:
+    return collateral.withdraw_plan(actor, ServedProofs(proofs), amount)
 
 
 def revenue_out(actor: Actor) -> RevenueOut:

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from flowmarket.api.app import create_app
 from flowmarket.backend.auctions import SqlAuctions
 from flowmarket.backend.chain_rules import ChainRules
-from flowmarket.backend.governance_view import chain_connector
+from flowmarket.backend.lazy_chain_view import chain_connector
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import api_limits, session_secret
 from flowmarket.backend.settlement_proofs import StoredProofs

@@ -87,6 +87,7 @@ class ProposalOut(BaseModel):
     votes_against: str
     votes_abstain: str
     quorum: str
+    eta: int = Field(description="Unix seconds from which a queued proposal can execute, else 0")
     actions: list[ActionOut]
 
 
@@ -155,6 +156,7 @@ class WeekOut(BaseModel):
     executable_at: int = Field(description="Unix seconds: the end of the challenge window")
     grace_ends_at: int = Field(description="Unix seconds; 0 unless the debit defaulted")
     payable: bool = Field(description="a debit the wallet can pay now")
+    collectable: bool = Field(description="a credit with something to collect now")
     next: str = Field(description="what the participant can do about the week now")
 
 
@@ -221,8 +223,43 @@ class ProposalIn(Strict):
         return None if value is None else check_address(value)
 
 
+class WithdrawIn(Strict):
+    amount: str = Field(
+        max_length=50, description='capacity tokens, up to 18 decimals (e.g. "12.5")'
+    )
+
+
+class CollectIn(Strict):
+    week: int = Field(strict=True, ge=0, le=2**32, description="the settlement week to collect")
+
+
+PROPOSAL_ID = r"^[0-9]{1,78}$"
+
+
 class VoteIn(Strict):
-    support: int = Field(ge=0, le=2, description="0 against, 1 for, 2 abstain")
+    """A vote on `proposal_id` (uint256, decimal), with an optional reason that the
+    governor records with it (`castVoteWithReason`), as `flowmarket governance vote`."""
+
+    proposal_id: str = Field(pattern=PROPOSAL_ID, description="uint256 as decimal digits")
+    support: int = Field(strict=True, ge=0, le=2, description="0 against, 1 for, 2 abstain")
+    reason: str = Field(default="", max_length=1_000, description="recorded with the vote")
+
+
+class ProposalRefIn(Strict):
+    """The proposal to queue or execute (uint256, decimal)."""
+
+    proposal_id: str = Field(pattern=PROPOSAL_ID, description="uint256 as decimal digits")
+
+
+class DelegateIn(Strict):
+    """Whom the account's governance votes go to (itself when omitted)."""
+
+    delegatee: str | None = documented(ADDRESS_RE, default=None)
+
+    @field_validator("delegatee")
+    @classmethod
+    def _delegatee(cls, value: str | None) -> str | None:
+        return None if value is None else check_address(value)
 
 
 class ChainView(Protocol):
@@ -232,9 +269,13 @@ class ChainView(Protocol):
 
     def voter(self, address: str) -> VoterOut: ...
 
-    def vote_tx(self, proposal_id: int, support: int) -> TxOut: ...
+    def vote_plan(self, address: str, vote: VoteIn) -> PlanOut: ...
 
-    def delegate_tx(self, delegatee: str) -> TxOut: ...
+    def delegate_plan(self, address: str, delegatee: str | None) -> PlanOut: ...
+
+    def queue_plan(self, address: str, proposal_id: str) -> PlanOut: ...
+
+    def execute_plan(self, address: str, proposal_id: str) -> PlanOut: ...
 
     def collateral(self, address: str) -> CollateralOut: ...
 
@@ -243,6 +284,12 @@ class ChainView(Protocol):
     def settlement(self, address: str, proofs: SettlementProofs | None) -> SettlementOut: ...
 
     def pay_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut: ...
+
+    def collect_plan(self, address: str, week: int, proofs: SettlementProofs | None) -> PlanOut: ...
+
+    def withdraw_plan(
+        self, address: str, amount: int, proofs: SettlementProofs | None
+    ) -> PlanOut: ...
 
     def revenue(self, address: str) -> RevenueOut: ...
 

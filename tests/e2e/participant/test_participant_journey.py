@@ -178,6 +178,19 @@ def test_a_participant_deposits_trades_settles_claims_and_governs_through_the_cl
     j.mine(2)  # past the voting delay
     j.ok("governance", "vote", pid[:8], "for", *alice, "--yes")
     j.ok("governance", "vote", pid, "against", *bob, "--reason", "fees are high enough", "--yes")
+    votes = (
+        j.contract("MarketGovernor")
+        .events.VoteCast()
+        .get_logs(from_block=j.deployment.block_number)
+    )  # castVote for alice, castVoteWithReason for bob: the reason is on chain
+    assert [
+        (v["args"]["voter"], v["args"]["reason"])
+        for v in votes
+        if v["args"]["proposalId"] == int(pid)
+    ] == [
+        (address("alice"), ""),
+        (address("bob"), "fees are high enough"),
+    ]
     listing = j.ok("governance", "list", "--wallet", "carol")
     assert tokens_in(listing, "for · against · abstain") == (
         "120,000 tokens · 50,000 tokens · 0 tokens"

@@ -10,11 +10,11 @@ requests must be refused.
 
 One check is configured rather than taken as is: `positive_data_acceptance` expects a
 request that is valid by the schema to be accepted. For signed writes, the typed-data
-helpers and the web's transaction builders (deposit, pay a week, claim or close revenue,
-propose, and the panels' reads beside them) that cannot hold: whether a signature
-recovers to its participant, whether a curve's prices decrease, whether a number has at
-most 18 decimals or an hour is still open (or the faucet's most tokens) are rules no
-JSON schema states, and the answer to breaking them is a 422 naming the field (409 where
+helpers and the web's transaction builders (deposit or withdraw, pay or collect a week,
+claim or close revenue, propose, vote, queue, execute, delegate, and the panels' reads
+beside them) that cannot hold: whether a signature recovers to its participant, whether
+a curve's prices decrease, whether a number has at most 18 decimals or an hour is still
+open (or the faucet's most tokens) are rules no JSON schema states, and the answer to breaking them is a 422 naming the field (409 where
 the chain refuses). Those operations may answer 422 to schema-valid data; every other
 one must accept it (2xx, or 404 for a resource that does not exist).
 """
@@ -40,7 +40,7 @@ EXAMPLES_PER_OPERATION = 25
 SEED = 20_261_203
 SIGNED_WRITES = (
     r"^/v1/(orders|expected-positions|usage|auth/login|web/typed-data/|web/collateral/"
-    r"|web/settlement/|web/revenue/|web/governance/propose-tx/"
+    r"|web/settlement/|web/revenue/|web/governance/(propose|vote|queue|execute|delegate)-tx/"
     r"|auctions/[^/]+/(bids|packages)|faucet)"
 )
 CONFIG = {

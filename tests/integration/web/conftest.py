@@ -10,16 +10,21 @@ Chromium comes from `scripts/browser-up`; without it these tests skip, except in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from wallet_pages import settle_week_zero
 from web3 import Web3
 from web_harness import ROLES, TOKEN, WebMarket, open_web_market
 
 from browser import DevWallet, chromium_path, launch, wallet_page
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.config import Settings
+from flowmarket.oracle.cycle import open_oracle
+
+Reverter = Callable[[Web3], AbstractContextManager[str]]
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +66,31 @@ def wallet(web_market: WebMarket) -> DevWallet:
 def page(browser: Any, wallet: DevWallet) -> Iterator[Any]:
     with wallet_page(browser, wallet) as page:
         yield page
+
+
+@pytest.fixture(scope="module")
+def settled_week(web_market: WebMarket) -> WebMarket:
+    """The web market with week 0 traded, cleared, posted and executable
+    (`wallet_pages.settle_week_zero`); module-scoped: it clears 168 hours."""
+    settle_week_zero(web_market)
+    return web_market
+
+
+@pytest.fixture
+def week(settled_week: WebMarket, node_reverter: Reverter) -> Iterator[WebMarket]:
+    """`settled_week` for one test: every chain change it makes is reverted afterwards, and
+    the oracle is reopened (its signing client counts nonces the revert took back), so
+    each test starts from the same week whatever ran before it."""
+    with node_reverter(settled_week.w3):
+        yield settled_week
+    settled_week.oracle = open_oracle(
+        settled_week.settings, settled_week.engine, now=settled_week.clock.now
+    )
+
+
+@pytest.fixture
+def chain_state(web_market: WebMarket, node_reverter: Reverter) -> Iterator[WebMarket]:
+    """The web market for one test: every chain change it makes (blocks, time, votes) is
+    reverted afterwards."""
+    with node_reverter(web_market.w3):
+        yield web_market

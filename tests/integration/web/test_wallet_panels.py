@@ -1,14 +1,8 @@
-"""The participant page's "pay my week" button and revenue panel, and the governance
-page's proposal form, driven through the injected wallet against the web market (the
-real oracle clears, commits and posts the week; the contracts settle it).
-
-The week (worked by hand): in the market's first hour alice buys up to 5 GB/h of a
-product nobody else trades (asia-east regular, delivered 5 hours later) paying 10 down
-to 9 tokens/GB, and "guardian" sells up to 5 GB/h at 1 up to 2 tokens/GB. All 5 GB/h
-trade at any price in [2, 9]; without history the prior price is 0, so the price rule
-picks 2: alice pays 10 tokens plus the demo profile's 10 bps fee, 0.01 token: her leaf
-of week 0 is -10.01 tokens. Her wallet holds the fixture's 100 tokens (her collateral
-is minted beside it), so paying leaves 89.99.
+"""The participant page's weekly settlement panel ("Pay my week", "Collect"), collateral
+withdrawals and revenue panel, driven through the injected wallet against the web market
+(the real oracle clears, commits and posts week 0; the contracts settle it; the week is
+worked by hand in `wallet_pages`). Each test starts from the same posted, unexecuted
+week (the `week` fixture reverts the chain after each), so they run in any order.
 
 Revenue: the demo profile gives holders 80 % of the fees; alice holds 10 % of the
 governance supply from genesis and nobody's holding changes, so her share of a closed
@@ -19,63 +13,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from eth_utils.crypto import keccak
+from wallet_pages import (
+    ALICE_COLLATERAL,
+    ALICE_LEAF,
+    GUARDIAN_LEAF,
+    MILLI,
+    connect,
+    exact,
+    leaf_amount,
+    notice_of,
+    pay_as,
+    sent_to,
+)
 from web_harness import TOKEN, WebMarket
 
-from browser import DevWallet, screenshot
-from flowmarket.catalogue import format_name
-from flowmarket.catalogue.names import Kind, ProductKey
-from flowmarket.states import LeafStatus, ProposalState
-
-MILLI = TOKEN // 1_000
-ALICE_LEAF = -10_010 * MILLI
-CHALLENGE_WINDOW_S = 120  # the demo profile's
-
-
-@pytest.fixture(scope="module")
-def settled_week(web_market: WebMarket) -> WebMarket:
-    """Week 0 traded (alice buys from guardian in its first hour), cleared hour by hour
-    by the oracle, its root posted, and its challenge window over."""
-    m = web_market
-    product = format_name(ProductKey(Kind.HOURLY, "asia-east", "regular", m.hour + 5))
-    m.deposit("alice", 20 * TOKEN)  # 5 GB/h at up to 10 tokens, 30 % margins: 15 tokens
-    m.deposit("guardian", 20 * TOKEN)
-    for who, curve in (
-        ("alice", [(0.0, 10.0), (5.0, 9.0)]),
-        ("guardian", [(-5.0, 2.0), (0.0, 1.0)]),
-    ):
-        with m.participant(who) as client:
-            accepted = client.submit(
-                portfolio={product: 1.0}, curve=curve, from_hour=m.hour, until_hour=m.hour, nonce=0
-            )
-            assert accepted["receipt"]["action"] == "accepted", accepted
-    last = m.hour + 167
-    m.clock.close(last)
-    m.move_chain_clock(int(m.clock.now))
-    assert m.oracle.tick(now=m.clock.now, limit=168) == 168
-    posted = m.view("WeeklySettlement", "weekRoot", 0)
-    assert bytes(posted[0]) != bytes(32), "week 0's root was not posted"
-    m.w3.provider.make_request("evm_increaseTime", [CHALLENGE_WINDOW_S + 1])  # type: ignore[arg-type]
-    m.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    return m
-
-
-def connect(page: Any, market: WebMarket, path: str, ready: str) -> None:
-    page.goto(f"{market.url}{path}")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector(ready)
-
-
-def sent_to(wallet: DevWallet) -> list[str]:
-    return [p[0]["to"].lower() for m, p in wallet.calls if m == "eth_sendTransaction"]
+from browser import DevWallet, screenshot, wallet_page
+from flowmarket.states import LeafStatus
 
 
 def test_pay_my_week_pays_the_proven_debit_from_the_wallet_and_refuses_a_second_payment(
-    page: Any, settled_week: WebMarket, wallet: DevWallet
+    page: Any, week: WebMarket, wallet: DevWallet
 ) -> None:
-    m = settled_week
+    m = week
     alice = m.address("alice")
     assert m.view("CapacityToken", "balanceOf", alice) == 100 * TOKEN
     connect(page, m, "/participant", "#weekly .pay-week")
@@ -103,13 +62,14 @@ def test_pay_my_week_pays_the_proven_debit_from_the_wallet_and_refuses_a_second_
 
 
 def test_the_revenue_panel_closes_the_epoch_and_claims_alices_share(
-    page: Any, settled_week: WebMarket, wallet: DevWallet
+    page: Any, week: WebMarket, wallet: DevWallet
 ) -> None:
-    m = settled_week
+    m = week
     alice = m.address("alice")
     distributor = m.contract("RevenueDistributor").functions
-    # The oracle settles the week: the fees of what was paid (alice's week, paid by the
-    # test before, and guardian's credit) reach the distributor.
+    # alice pays her week (as `flowmarket settlement pay 0` does), then the oracle settles
+    # the week: the fees of what was paid reach the distributor.
+    assert pay_as(m, "alice") == -ALICE_LEAF
     m.oracle.settle_weeks()
     pending = int(distributor.pendingRevenue().call())
     assert pending > 0
@@ -121,20 +81,14 @@ def test_the_revenue_panel_closes_the_epoch_and_claims_alices_share(
     connect(page, m, "/participant", "#close-epoch-button")
     assert page.is_disabled("#claim-button")
     page.click("#close-epoch-button")
-    page.wait_for_selector("#revenue-status .notice.ok, #revenue-status .notice.error")
-    assert (page.text_content("#revenue-status .notice") or "") == (
-        f"Epoch {epoch} closed: its shares can be claimed."
-    )
+    assert notice_of(page, "revenue-status") == f"Epoch {epoch} closed: its shares can be claimed."
     shown = page.text_content("#claimable") or ""
     assert int(distributor.claimable(epoch, alice).call()) == share
     page.click("#claim-button")
-    page.wait_for_selector("#revenue-status .notice.ok, #revenue-status .notice.error")
-    assert (page.text_content("#revenue-status .notice") or "") == (
-        f"Claimed {_exact(share)} capacity tokens."
-    )
+    assert notice_of(page, "revenue-status") == f"Claimed {exact(share)} capacity tokens."
     assert m.view("CapacityToken", "balanceOf", alice) == before + share
     assert bool(distributor.hasClaimed(epoch, alice).call())
-    assert shown == f"{_exact(share)} capacity tokens"
+    assert shown == f"{exact(share)} capacity tokens"
     assert "claimed" in (page.text_content("#revenue tbody") or "")
     screenshot(page, "participant-revenue")
 
@@ -145,69 +99,93 @@ def test_the_revenue_panel_closes_the_epoch_and_claims_alices_share(
     )
 
 
-def _exact(wei: int) -> str:
-    """Wei as the page prints it exactly: thousands separators, no trailing zeros."""
-    whole, fraction = divmod(wei, TOKEN)
-    digits = f"{fraction:018d}".rstrip("0")
-    return f"{whole:,}" + (f".{digits}" if digits else "")
-
-
-def test_the_proposal_form_proposes_typed_changes_and_refuses_one_that_would_fail(
-    page: Any, web_market: WebMarket, wallet: DevWallet
+def test_collect_pays_guardians_credit_in_full_once_the_weeks_debtors_have_paid(
+    browser: Any, week: WebMarket
 ) -> None:
-    m = web_market
+    m = week
+    guardian, settlement = m.address("guardian"), m.contract("WeeklySettlement").functions
+    assert m.view("WeeklySettlement", "weekRoot", 0)[1] == 4  # alice, guardian, seller, buyer
+    assert leaf_amount(m, "guardian") == GUARDIAN_LEAF
+    assert leaf_amount(m, "seller") > 0 > leaf_amount(m, "buyer")  # they trade each other
+    wallet = DevWallet(m.w3, m.keys["guardian"])
+    with wallet_page(browser, wallet) as page:
+        collect = f"{m.url}/v1/web/settlement/{guardian}/collect-tx"
+        early = page.request.post(collect, data={"week": 0})
+        assert early.status == 409
+        assert early.json()["message"] == (
+            "nothing is due on week 0 yet: 0 tokens of 9.99 tokens paid; "
+            "collect again once the week's debtors have paid"
+        )
+        debtor = page.request.post(
+            f"{m.url}/v1/web/settlement/{m.address('alice')}/collect-tx", data={"week": 0}
+        )
+        assert debtor.status == 409
+        assert debtor.json()["message"] == (
+            "week 0 has no credit for you (you owe 10.01 tokens): "
+            "pay it with `flowmarket settlement pay 0`"
+        )
+        # Every debtor pays (as `flowmarket settlement pay 0` does): the week has collected
+        # all its debits, so each credit is due in full.
+        pay_as(m, "alice")
+        pay_as(m, "buyer")
+        before = m.view("CapacityToken", "balanceOf", guardian)
+        connect(page, m, "/participant", "#weekly .collect-week")
+        assert "due to you: 9.99 capacity tokens" in (page.text_content("#weekly") or "")
+        page.click('#weekly .collect-week[data-week="0"]')
+        assert notice_of(page, "week-status") == "Week 0: collected 9.99 capacity tokens."
+        assert m.view("CapacityToken", "balanceOf", guardian) == before + GUARDIAN_LEAF
+        assert settlement.leafStatus(0, guardian).call() == LeafStatus.SETTLED
+        assert sent_to(wallet) == [m.deployment.addresses["WeeklySettlement"].lower()]
+        assert page.locator("#weekly .collect-week").count() == 0
+        screenshot(page, "participant-collect")
+        again = page.request.post(collect, data={"week": 0})
+        assert again.status == 409
+        assert again.json()["message"] == "week 0's credit of 9.99 tokens is collected in full"
+
+
+def test_withdraw_takes_the_headroom_and_a_debt_blocks_it_until_the_week_is_cured(
+    page: Any, week: WebMarket, wallet: DevWallet
+) -> None:
+    m = week
     alice = m.address("alice")
-    treasury = m.deployment.addresses["MarketTimelock"]
-    connect(page, m, "/governance", "#propose-button")
-
-    # The treasury cannot pay a million tokens: refused before anything is sent.
-    page.fill("#proposal-description", "Pay a million tokens")
-    page.fill("#proposal-transfer-to", m.address("guardian"))
-    page.fill("#proposal-transfer-amount", "1000000")
-    page.click("#propose-button")
-    page.wait_for_selector("#proposal-status .notice.error")
-    refusal = page.text_content("#proposal-status") or ""
-    assert refusal.startswith("this change would fail when executed"), refusal
-    assert "eth_sendTransaction" not in wallet.methods()
-
-    description = "Fee 25 bps, holders 70 % of fees"
-    page.fill("#proposal-description", description)
-    page.fill("#proposal-transfer-to", "")
-    page.fill("#proposal-transfer-amount", "")
-    page.fill("#proposal-fee-bps", "25")
-    page.fill("#proposal-holder-share-bps", "7000")
-    page.click("#propose-button")
-    page.wait_for_selector("#proposal-status .notice.ok, #proposal-status .notice.error")
-    status = page.text_content("#proposal-status") or ""
-    assert "created" in status, status
-    assert "set the market fee from 10 to 25 bps" in status
-    assert f"give holders 70 % of fees, the rest to treasury {treasury}" in status
-
-    # The proposal on chain is exactly the two typed calls, under the description.
-    parameters = m.contract("MarketParameters")
-    target = parameters.address
-    calldatas = [
-        bytes.fromhex(parameters.encode_abi("setFeeBps", args=[25])[2:]),
-        bytes.fromhex(parameters.encode_abi("setRevenueSplit", args=[7_000, treasury])[2:]),
-    ]
-    governor = m.contract("MarketGovernor").functions
-    pid = int(
-        governor.hashProposal([target, target], [0, 0], calldatas, keccak(text=description)).call()
+    balance = 100 * TOKEN  # the fixture's mint; her collateral was minted beside it
+    assert m.view("CollateralVault", "collateralOf", alice) == ALICE_COLLATERAL
+    connect(page, m, "/participant", "#withdraw-button")
+    page.fill("#withdraw-amount", "7.5")
+    page.click("#withdraw-button")
+    assert notice_of(page, "withdraw-status") == "Withdrew 7.5 capacity tokens."
+    assert m.view("CollateralVault", "collateralOf", alice) == 12_500 * MILLI
+    assert m.view("CapacityToken", "balanceOf", alice) == balance + 7_500 * MILLI
+    assert sent_to(wallet) == [m.deployment.addresses["CollateralVault"].lower()]
+    # Her trade was delivered in the week's sixth hour, so no margin is left; the oracle's
+    # last requirement is the debit of week 0 she has not paid yet, 10.01 tokens
+    # (docs/collateral.md): 12.5 - 10.01 = 2.49 tokens may leave the vault.
+    page.fill("#withdraw-amount", "2.5")
+    page.click("#withdraw-button")
+    assert notice_of(page, "withdraw-status") == (
+        "withdrawal refused: 2.5 tokens is more than your headroom of 2.49 tokens "
+        "(12.5 tokens locked, requirement 10.01 tokens)"
     )
-    assert f"Proposal {pid} created" in status
-    assert governor.proposalProposer(pid).call() == alice
-    assert sent_to(wallet) == [m.deployment.addresses["MarketGovernor"].lower()]
 
-    card = page.locator(".proposal", has_text=description)
-    card.wait_for()
-    assert "MarketParameters.setFeeBps(25)" in (card.text_content() or "")
-    m.w3.provider.make_request("hardhat_mine", ["0x2"])  # type: ignore[arg-type]
-    page.reload()
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    card.locator(".badge.Active").wait_for()
-    card.locator("button[data-support=For]").click()
-    page.wait_for_selector("text=Vote recorded on chain")
-    assert governor.state(pid).call() == ProposalState.ACTIVE
-    assert governor.hasVoted(pid, alice).call()
-    screenshot(page, "governance-proposal-form")
+    # The oracle executes the week: alice allowed no pull, so hers fails, the debit is in
+    # default (24 h of grace) and the vault holds her collateral against the debt.
+    m.oracle.settle_weeks()
+    assert m.view("WeeklySettlement", "leafStatus", 0, alice) == LeafStatus.DEFAULTED
+    assert m.view("CollateralVault", "debtOf", alice) == -ALICE_LEAF
+    connect(page, m, "/participant", "#weekly .pay-week")
+    page.fill("#withdraw-amount", "1")
+    page.click("#withdraw-button")
+    assert notice_of(page, "withdraw-status") == (
+        "withdrawal blocked: 10.01 tokens for week 0 owed; pay with "
+        "`flowmarket settlement pay 0` (here: the week's Cure default button)."
+    )
+    page.click('#weekly .pay-week[data-week="0"]:has-text("Cure default")')
+    assert notice_of(page, "week-status") == "Week 0 paid: 10.01 capacity tokens."
+    assert m.view("CollateralVault", "debtOf", alice) == 0
+    # The requirement posted before she paid still counts the debit: 2.49 tokens again.
+    page.fill("#withdraw-amount", "2.49")
+    page.click("#withdraw-button")
+    assert notice_of(page, "withdraw-status") == "Withdrew 2.49 capacity tokens."
+    assert m.view("CollateralVault", "collateralOf", alice) == 10_010 * MILLI
+    assert m.view("CapacityToken", "balanceOf", alice) == balance + 9_990 * MILLI + ALICE_LEAF
+    screenshot(page, "participant-withdraw")

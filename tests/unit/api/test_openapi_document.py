@@ -100,10 +100,11 @@ def test_every_body_documents_400_and_a_body_that_is_not_json_gets_it(app: FastA
             assert answer.json()["field"] == "body"
 
 
-def test_vote_tx_documents_the_unknown_and_the_inactive_proposal(app: FastAPI) -> None:
+def test_vote_queue_and_execute_document_the_unknown_and_the_refused_proposal(app: FastAPI) -> None:
     document = _document(app)
-    vote = document["paths"]["/v1/web/governance/proposals/{proposal_id}/vote-tx"]["post"]
-    assert {"404", "409", "503"} <= set(vote["responses"])
+    for step in ("vote", "queue", "execute"):
+        operation = document["paths"][f"/v1/web/governance/{step}-tx/{{address}}"]["post"]
+        assert {"404", "409", "422", "503"} <= set(operation["responses"]), step
 
 
 def test_every_download_documents_its_csv_content_type(app: FastAPI) -> None:

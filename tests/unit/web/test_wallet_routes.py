@@ -1,6 +1,7 @@
-"""The web's pay-a-week, revenue and proposal routes parse their bodies strictly (unknown
-keys, amounts that are not tokens, bad addresses: 422 naming the field) before the chain,
-and without a chain connection answer 503, not a crash."""
+"""The web's wallet routes (withdraw, pay or collect a week, revenue, propose, vote, queue,
+execute, delegate) parse their bodies strictly (unknown keys, amounts that are not
+tokens, bad addresses or proposal ids: 422 naming the field) before the chain, and
+without a chain connection answer 503, not a crash."""
 
 from __future__ import annotations
 
@@ -63,8 +64,63 @@ def test_a_week_that_is_not_a_week_is_refused(http: Any) -> None:
         assert response.status_code == 422, (body, response.text)
 
 
+PID = "3" * 77
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (f"/v1/web/collateral/{ALICE}/withdraw-tx", {"amount": "1", "to": ALICE}, "to"),
+        (f"/v1/web/collateral/{ALICE}/withdraw-tx", {"amount": 5}, "amount"),
+        (f"/v1/web/collateral/{ALICE}/withdraw-tx", {"amount": "1.0000000000000000001"}, "amount"),
+        (f"/v1/web/collateral/{ALICE}/withdraw-tx", {"amount": "-1"}, "amount"),
+        (f"/v1/web/settlement/{ALICE}/collect-tx", {"week": "0"}, "week"),
+        (f"/v1/web/settlement/{ALICE}/collect-tx", {"week": 0, "amount": "1"}, "amount"),
+        (f"/v1/web/governance/vote-tx/{ALICE}", {"proposal_id": PID, "support": 3}, "support"),
+        (
+            f"/v1/web/governance/vote-tx/{ALICE}",
+            {"proposal_id": "0x12", "support": 1},
+            "proposal_id",
+        ),
+        (
+            f"/v1/web/governance/vote-tx/{ALICE}",
+            {"proposal_id": PID, "support": 1, "reason": "r" * 1_001},
+            "reason",
+        ),
+        (
+            f"/v1/web/governance/vote-tx/{ALICE}",
+            {"proposal_id": PID, "support": 1, "params": "0x"},
+            "params",
+        ),
+        (f"/v1/web/governance/queue-tx/{ALICE}", {"proposal_id": PID, "eta": 1}, "eta"),
+        (f"/v1/web/governance/queue-tx/{ALICE}", {}, "proposal_id"),
+        (f"/v1/web/governance/execute-tx/{ALICE}", {"proposal_id": 12}, "proposal_id"),
+        (f"/v1/web/governance/delegate-tx/{ALICE}", {"delegatee": "bob"}, "delegatee"),
+        (f"/v1/web/governance/delegate-tx/{ALICE}", {"to": ALICE}, "to"),
+    ],
+)
+def test_a_wallet_action_body_with_an_unknown_key_or_a_bad_value_is_refused_naming_it(
+    http: Any, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = http.post(path, json=body)
+    assert response.status_code == 422, response.text
+    assert field in str(response.json()["field"]), response.json()
+
+
 def test_without_a_chain_connection_every_wallet_route_is_unavailable(http: Any) -> None:
     for method, path, body in (
+        ("POST", f"/v1/web/collateral/{ALICE}/withdraw-tx", {"amount": "1.5"}),
+        ("POST", f"/v1/web/settlement/{ALICE}/collect-tx", {"week": 0}),
+        ("POST", f"/v1/web/governance/vote-tx/{ALICE}", {"proposal_id": PID, "support": 1}),
+        (
+            "POST",
+            f"/v1/web/governance/vote-tx/{ALICE}",
+            {"proposal_id": PID, "support": 0, "reason": "too high"},
+        ),
+        ("POST", f"/v1/web/governance/queue-tx/{ALICE}", {"proposal_id": PID}),
+        ("POST", f"/v1/web/governance/execute-tx/{ALICE}", {"proposal_id": PID}),
+        ("POST", f"/v1/web/governance/delegate-tx/{ALICE}", None),
+        ("POST", f"/v1/web/governance/delegate-tx/{ALICE}", {"delegatee": ALICE}),
         ("GET", f"/v1/web/settlement/{ALICE}", None),
         ("POST", f"/v1/web/settlement/{ALICE}/pay-tx", {"week": 0}),
         ("GET", f"/v1/web/revenue/{ALICE}", None),

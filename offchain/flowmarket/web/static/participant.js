@@ -1,10 +1,11 @@
 // Participant page: connect a wallet, sign in, sign and submit an order curve (or a batch
 // of them with one signature), and see open orders, positions, settlement and collateral
-// warnings; the weekly settlement and revenue panels (their own modules) pay a week and
-// claim fee revenue through the wallet.
+// warnings; deposit and withdraw collateral; the weekly settlement and revenue panels
+// (their own modules) pay or collect a week and claim fee revenue through the wallet.
 import {
-  api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, sendTransaction, show, short, signIn, signTypedData, table, tokens,
+  api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, show, short, signIn, signTypedData, table, tokens,
 } from './common.js';
+import { runPlan } from './plans.js';
 import { mountRevenue } from './revenue_panel.js';
 import { mountSettlement } from './settlement_panel.js';
 
@@ -204,34 +205,35 @@ async function cancel(order) {
   }
 }
 
-// Deposit: the server checks the deposit against the chain (balance, allowance) and
-// returns its transactions (an approval first when the vault's allowance is short);
-// the wallet sends them in order.
-async function deposit(button) {
-  const amount = document.getElementById('deposit-amount').value.trim();
+// Deposit and withdraw: the server checks the action against the chain (balance,
+// allowance; for a withdrawal the headroom over the proven requirement and any open
+// settlement debt) and returns its transactions (a deposit's approval first when the
+// vault's allowance is short); the wallet sends them in order.
+async function moveCollateral(what, button) {
+  const amount = document.getElementById(`${what}-amount`).value.trim();
+  const statusId = `${what}-status`;
   button.disabled = true;
+  show(statusId, notice('info', 'Checking against the chain…'));
   try {
-    const plan = await api(`/v1/web/collateral/${state.address}/deposit-tx`, { method: 'POST', body: { amount } });
-    for (const [k, step] of plan.steps.entries()) {
-      show('deposit-status', notice('info', `Confirm in your wallet (${k + 1}/${plan.steps.length}): ${step.description}`));
-      await sendTransaction(state.address, step);
-    }
+    await runPlan(state.address, `/v1/web/collateral/${state.address}/${what}-tx`, { amount }, statusId);
     await collateral();
-    show('deposit-status', notice('ok', `Deposited ${amount} capacity tokens.`));
+    show(statusId, notice('ok', what === 'deposit' ? `Deposited ${amount} capacity tokens.` : `Withdrew ${amount} capacity tokens.`));
   } catch (error) {
-    reportError('deposit-status', error);
+    // A debt blocks withdrawals: the sentence names the CLI command; here a button pays.
+    const blocked = error.message && error.message.startsWith('withdrawal blocked');
+    reportError(statusId, blocked ? new Error(`${error.message} (here: the week's Cure default button).`) : error);
     button.disabled = false;
   }
 }
 
-function depositForm() {
-  const button = el('button', { id: 'deposit-button', type: 'button' }, 'Deposit');
-  button.onclick = () => deposit(button);
+function amountForm(what, label, placeholder) {
+  const button = el('button', { id: `${what}-button`, type: 'button', class: what === 'deposit' ? '' : 'secondary' }, label);
+  button.onclick = () => moveCollateral(what, button);
   return el('div', { style: 'margin-top:8px' },
     el('div', { class: 'row' },
-      el('input', { id: 'deposit-amount', inputmode: 'decimal', placeholder: 'capacity tokens, e.g. 120.5' }),
+      el('input', { id: `${what}-amount`, inputmode: 'decimal', placeholder }),
       button),
-    el('div', { id: 'deposit-status' }));
+    el('div', { id: `${what}-status` }));
 }
 
 async function collateral() {
@@ -242,7 +244,8 @@ async function collateral() {
       ['requirement', `${tokens(c.requirement)} capacity tokens`],
       ['excess', `${tokens(c.excess)} capacity tokens`],
       ['warning buffer', `${c.warning_buffer_bps / 100} % of the requirement`],
-    ]), depositForm());
+    ]), amountForm('deposit', 'Deposit', 'capacity tokens, e.g. 120.5'),
+    amountForm('withdraw', 'Withdraw', 'capacity tokens, at most the excess'));
   } catch (error) {
     show('collateral', el('h2', {}, 'Collateral'), notice('error', `Collateral unavailable: ${error.message}`));
   }

@@ -1,6 +1,7 @@
 // Weekly settlement panel: the participant's leaf of every posted week, proven by the
-// server against the root on chain, and a "Pay my week" button for a debit that is due
-// (the allowance when short, then the settlement's pull, sent by the wallet).
+// server against the root on chain, a "Pay my week" button for a debit that is due
+// (the allowance when short, then the settlement's pull, sent by the wallet) and a
+// "Collect" button for a credit with something due now (the week's pro-rata payout).
 import { api, el, notice, reportError, show, table } from './common.js';
 import { exactTokens, runPlan } from './plans.js';
 
@@ -12,6 +13,7 @@ function utc(seconds) {
 
 // The server's next step names the CLI command; here the button does it.
 function nextStep(week) {
+  if (week.collectable) return `due to you: ${exactTokens(week.credit_due)} capacity tokens`;
   if (!week.payable) return week.next;
   const grace = week.grace_ends_at ? ` (grace until ${utc(week.grace_ends_at)})` : '';
   return `due: ${exactTokens(week.owed)} capacity tokens${grace}`;
@@ -30,7 +32,25 @@ async function pay(address, week, button) {
   }
 }
 
+async function collect(address, week, button) {
+  button.disabled = true;
+  show('week-status', notice('info', `Checking week ${week.week}'s leaf against the root on chain…`));
+  try {
+    await runPlan(address, `/v1/web/settlement/${address}/collect-tx`, { week: week.week }, 'week-status');
+    await mountSettlement(address);
+    show('week-status', notice('ok', `Week ${week.week}: collected ${exactTokens(week.credit_due)} capacity tokens.`));
+  } catch (error) {
+    reportError('week-status', error);
+    button.disabled = false;
+  }
+}
+
 function payButton(address, week) {
+  if (week.collectable) {
+    const button = el('button', { type: 'button', class: 'collect-week', 'data-week': week.week }, `Collect (${exactTokens(week.credit_due)})`);
+    button.onclick = () => collect(address, week, button);
+    return button;
+  }
   if (!week.payable) return null;
   const label = week.status === 'defaulted' ? 'Cure default' : 'Pay my week';
   const button = el('button', { type: 'button', class: 'pay-week', 'data-week': week.week }, `${label} (${exactTokens(week.owed)})`);
