@@ -244,8 +244,7 @@ def writes() -> dict[tuple[str, str], Write]:
         ),
         ("post", "/v1/web/governance/queue-tx/{address}"): Write(
             {"proposal_id": "1"},
-            "nothing: the answer is the `queue` transaction the wallet sends "
-            "(eth_sendTransaction)",
+            "nothing: the answer is the `queue` transaction the wallet sends (eth_sendTransaction)",
             send=False,
         ),
         ("post", "/v1/web/governance/execute-tx/{address}"): Write(

@@ -14,9 +14,10 @@ helpers and the web's transaction builders (deposit or withdraw, pay or collect 
 claim or close revenue, propose, vote, queue, execute, delegate, and the panels' reads
 beside them) that cannot hold: whether a signature recovers to its participant, whether
 a curve's prices decrease, whether a number has at most 18 decimals or an hour is still
-open (or the faucet's most tokens) are rules no JSON schema states, and the answer to breaking them is a 422 naming the field (409 where
-the chain refuses). Those operations may answer 422 to schema-valid data; every other
-one must accept it (2xx, or 404 for a resource that does not exist).
+open (or the faucet's most tokens) are rules no JSON schema states, and the answer to
+breaking them is a 422 naming the field (409 where the chain refuses). Those operations
+may answer 422 to schema-valid data; every other one must accept it (2xx, or 404 for a
+resource that does not exist).
 """
 
 from __future__ import annotations
