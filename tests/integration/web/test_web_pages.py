@@ -248,6 +248,8 @@ def test_participant_signs_a_batch_of_orders_once_and_cancels_them_all_with_one_
         format_name(ProductKey(Kind.HOURLY, "eu-west", "premium", web_market.hour + k))
         for k in (5, 6)
     ]
+    # Orders need collateral behind them, whatever the tests before this one left.
+    web_market.deposit("alice", 50 * TOKEN)
     page.goto(f"{web_market.url}/participant")
     page.wait_for_selector("body[data-ready=true]")
     page.click("#connect-button")
