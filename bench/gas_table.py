@@ -207,14 +207,22 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     entries += [(str(Account.create().address), 0) for _ in padding]
     entry_leaves = [leaves.entry_leaf(who, cash, 0, trades) for who, cash in entries]
     tree = MerkleTree.from_leaves(entry_leaves)
+    wrong_fills = {
+        first + 6: off_curve_fill(alice, 1, 2),
+        first + 7: off_curve_fill(alice, 16, 64),
+        first + 8: off_curve_fill(alice, 256, 64),  # the API's limits: the most it can cost
+    }
     for hour in range(first, first + HOURS_PER_WEEK):
         root = tree.root if hour == first + 5 else b"\x01" * 32
+        orders_root = prices_root = b"\x01" * 32
+        if hour in wrong_fills:
+            orders_root, prices_root = wrong_fills[hour].roots(len(padding))
         bench.send(
             "oracle",
             "ClearingLedger",
             "commitHour",
             hour,
-            (b"\x01" * 32, b"\x01" * 32, root) + (1,) * 5,
+            (orders_root, prices_root, root) + (1,) * 5,
         )
     entry = (first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))
     both = {alice: 1 << 5, bob: 1 << 5}
@@ -268,6 +276,67 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     post(malformed, ten)
     item = malformed.item(0).as_tuple()
     challenge("challengeMalformed", item, item, False, label="a leaf value of the wrong shape")
+
+    # Last: a voided hour changes what the weekly calls above prove.
+    for hour, wrong in wrong_fills.items():
+        post(correct, ten)
+        fill, prices = wrong.evidence()
+        shape = f"{len(wrong.names)} product{'s' if len(wrong.names) > 1 else ''}"
+        label = (
+            f"challengeTrade: {shape}, {len(wrong.curve_q)}-point curve, "
+            f"{len(padding) + 1:,} orders (voids the hour and the root, slashes the bond)"
+        )
+        bench.send("dave", "WeeklySettlement", "challengeTrade", hour, fill, prices, label=label)
+
+
+@dataclasses.dataclass
+class WrongFill:
+    """A fill off its curve: every product is priced at 1 token, so the portfolio price is
+    1 token per GB, below every point of the curve (2 tokens down to 1 + 1/points), which
+    therefore buys its last point's points − 1 GB/h; the committed fill sells 1 GB/h. The
+    check walks the whole curve."""
+
+    participant: str
+    names: list[str]
+    weights: list[int]
+    curve_q: list[int]
+    curve_p: list[int]
+    prices: dict[str, int]
+    orders_tree: MerkleTree | None = None
+    prices_tree: MerkleTree | None = None
+
+    def leaf(self) -> bytes:
+        terms = leaves.terms_hash(
+            [leaves.product_id(n) for n in self.names], self.weights, self.curve_q, self.curve_p
+        )
+        return leaves.fill_leaf(leaves.order_key("wrong"), self.participant, -TOKEN, terms)
+
+    def roots(self, padding: int) -> tuple[bytes, bytes]:
+        others = [leaves.order_leaf(leaves.order_key(f"o-{i}"), i) for i in range(padding)]
+        self.orders_tree = MerkleTree.from_leaves([self.leaf(), *others])
+        self.prices_tree = MerkleTree.from_leaves(
+            leaves.price_leaf(leaves.product_id(n), p) for n, p in self.prices.items()
+        )
+        return self.orders_tree.root, self.prices_tree.root
+
+    def evidence(self) -> tuple[tuple[Any, ...], list[tuple[int, list[bytes]]]]:
+        assert self.orders_tree is not None and self.prices_tree is not None
+        ids = [leaves.product_id(n) for n in self.names]
+        fill = (leaves.order_key("wrong"), self.participant, -TOKEN, ids, self.weights,
+                self.curve_q, self.curve_p, self.orders_tree.proof(self.leaf()))  # fmt: skip
+        prices = [
+            (p, self.prices_tree.proof(leaves.price_leaf(leaves.product_id(n), p)))
+            for n, p in self.prices.items()
+        ]
+        return fill, prices
+
+
+def off_curve_fill(participant: str, products: int, points: int) -> WrongFill:
+    names = sorted(f"product-{k:02d}" for k in range(products))
+    weights = [TOKEN // products] * products  # P = 1 token (to the wei when it divides)
+    curve_q = [k * TOKEN for k in range(points)]
+    curve_p = [2 * TOKEN - k * TOKEN // points for k in range(points)]
+    return WrongFill(participant, names, weights, curve_q, curve_p, dict.fromkeys(names, TOKEN))
 
 
 def revenue_and_governance_ops(bench: Bench) -> None:
@@ -338,13 +407,18 @@ def render(
     lines += _table([r for r in rows if r not in challenges])
     lines += [
         "",
-        "## Weekly challenges and the oracle's bond",
+        "## Challenges and the oracle's bond",
         "",
         "Week 1's hour 5 commits alice −10 and bob +10 tokens among 1 002 entries; five times",
         "the oracle posts a wrong root for the week (1 002 leaves) and a third party proves it",
         "wrong with the matching call, which deletes the root and pays it the bond; the",
         "operator restakes after each. A challenge of a root that is right reverts",
         "(`SettlementNotAFault`) and costs its sender only the gas up to the failing check.",
+        "Then hours 6, 7 and 8 each commit a fill off its order's curve (among 1 001 order",
+        "leaves); with a root posted for the week, `challengeTrade` proves it, voids the hour,",
+        "deletes the root and pays the bond. Its gas grows with the portfolio (one price",
+        "proof per product) and the curve (walked point by point): the API's limits, 256",
+        "products and 64 points, bound it.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",

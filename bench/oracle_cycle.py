@@ -141,16 +141,16 @@ def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, Resul
     ctx, steps = oracle.ctx, Steps()
     steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
 
-    def solve() -> tuple[ResultDoc, int]:
+    def solve() -> tuple[ResultDoc, int, list[Any]]:
         with ctx.session() as session:
             row = require(session, hour)
             result = solve_hour(session, row, clear_fn=steps.timed_clear, bundles=ctx.bundles)
-            return result, row.fee_bps
+            return result, row.fee_bps, list(row.engine_doc["orders"])
 
-    result, fee_bps = steps.run("solve", solve)
+    result, fee_bps, orders = steps.run("solve", solve)
     steps.run("commit", lambda: commit_hour(ctx, hour))
     steps.run("publish", lambda: publish_hour(ctx, hour))
-    steps.run("trees", lambda: build_hour_bundle(result, hour=hour, fee_bps=fee_bps))
+    steps.run("trees", lambda: build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders))
     w3 = ctx.market.client.w3
     block = int(w3.eth.block_number)
     lens = steps.run(

@@ -16,6 +16,10 @@ pragma solidity 0.8.28;
 ///   int256[] quantities)), quantities in 18-decimal GB.
 /// - order leaf `(bytes32 orderKey, int256 quantity)`: orderKey = keccak256(bytes(orderId)),
 ///   quantity = trade rate in 18-decimal GB per hour.
+/// - fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`, in the
+///   orders tree next to the order leaves: the order's trade and the terms it was cleared under,
+///   terms = keccak256(abi.encode(bytes32[] products, int256[] weights, int256[] curveQuantities,
+///   int256[] curvePrices)) (see {isFillOffCurve}).
 /// A tree with no leaves has root bytes32(0), against which nothing verifies.
 interface IClearingLedger {
     /// @notice Commitment of one cleared hour. Quantities are 18-decimal fixed point:
@@ -29,6 +33,26 @@ interface IClearingLedger {
         uint256 fees;
         uint256 maxImbalance;
         uint256 maxOrderGap;
+    }
+
+    /// @notice A committed fill and the terms its order was cleared under, with the fill
+    /// leaf's proof against the hour's orders root (see {MarketLeaves.fillLeaf}).
+    struct OrderFill {
+        bytes32 orderKey;
+        address participant;
+        int256 quantity;
+        bytes32[] products;
+        int256[] weights;
+        int256[] curveQuantities;
+        int256[] curvePrices;
+        bytes32[] proof;
+    }
+
+    /// @notice The price of one product of the hour (wei per GB) with its proof against the
+    /// hour's prices root.
+    struct ProvenPrice {
+        int256 price;
+        bytes32[] proof;
     }
 
     /// @notice Hours must be committed in order: `expected` is the only hour accepted now.
@@ -80,6 +104,20 @@ interface IClearingLedger {
         bytes32 tradesHash,
         bytes32[] calldata proof
     ) external view returns (bool);
+    /// @notice True when the evidence proves the fill is not what its order's curve gives at the
+    /// hour's committed prices: the fill leaf is in the hour's orders tree, `prices[k]` is the
+    /// committed price of `products[k]` (each proven), and either the terms are not an order the
+    /// market accepts (lengths differ, more than 256 products or 64 curve points, quantities not
+    /// strictly increasing, prices increasing, quantity range without 0), or the quantity lies
+    /// outside the curve's quantities over the portfolio price P = Σ w·price / 1e18 widened by
+    /// the tolerance (docs/settlement.md): prices within 1e-6·max(1 token, |P|, the governed
+    /// highest order price) of P, quantities within 1e-6·max(1 GB, largest |curve quantity|).
+    /// False when the evidence does not hold.
+    function isFillOffCurve(uint64 hour, OrderFill calldata fill, ProvenPrice[] calldata prices)
+        external
+        view
+        returns (bool);
+
     /// @notice True when (orderKey, quantity) is a leaf of the hour's cleared-orders tree.
     function verifyOrder(uint64 hour, bytes32 orderKey, int256 quantity, bytes32[] calldata proof)
         external

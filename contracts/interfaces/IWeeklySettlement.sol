@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {SortedTree} from "../libraries/SortedTree.sol";
+import {IClearingLedger} from "./IClearingLedger.sol";
 
 /// @title IWeeklySettlement
 /// @notice Weekly settlement of the accumulated hourly cash flows (market.md §6), posted
@@ -46,7 +47,8 @@ interface IWeeklySettlement {
         LeafHours,
         MissingParticipant,
         RunningSums,
-        Malformed
+        Malformed,
+        Trade
     }
 
     /// @notice A participant's entry leaf of hour `hour` (see {IClearingLedger}) with its proof.
@@ -100,6 +102,8 @@ interface IWeeklySettlement {
     error SettlementChallengeWindowOpen(uint64 week, uint64 executableAt);
     /// @notice The root can no longer be deleted: its challenge window ended at `executableAt`.
     error SettlementChallengeWindowOver(uint64 week, uint64 executableAt);
+    /// @notice The hour was already voided by a proven wrong trade.
+    error SettlementHourAlreadyVoided(uint64 hour);
     /// @notice The evidence does not show the claimed fault.
     error SettlementNotAFault(uint64 week, Fault fault);
     /// @notice The operator's bond holds less than its size: no root can be posted.
@@ -133,6 +137,12 @@ interface IWeeklySettlement {
         uint256 totalDebits,
         uint256 fees,
         uint64 executableAt
+    );
+    /// @notice A challenge proved a trade of hour `hour` wrong: the hour is void (no weekly root
+    /// may count it), week `week`'s posted `root` (zero when none was posted) is deleted, and
+    /// `paid` wei of the bond went to `challenger`.
+    event SettlementHourVoided(
+        uint64 indexed hour, uint64 indexed week, bytes32 root, address indexed challenger, uint256 paid
     );
     event SettlementRootDeleted(uint64 indexed week, bytes32 root, address indexed guardian);
     /// @notice A challenge proved the root wrong; `paid` wei of the bond went to `challenger`.
@@ -183,6 +193,19 @@ interface IWeeklySettlement {
     /// sums that are not zero, or the last whose sums do not end at the totals.
     function challengeRunningSums(uint64 week, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
         external;
+    /// @notice Anyone, until the hour's week has a root whose window is over: a committed fill
+    /// of hour `hour` is not what its order's curve gives at the hour's committed prices
+    /// ({IClearingLedger.isFillOffCurve}). Voids the whole hour: no weekly root may count any
+    /// of its entries (a bit set for it is a {challengeLeafHours} fault); deletes the week's
+    /// posted root, if any; pays the bond to the challenger. Reverts {SettlementNotAFault}
+    /// (fault Trade) when the evidence does not prove it.
+    function challengeTrade(
+        uint64 hour,
+        IClearingLedger.OrderFill calldata fill,
+        IClearingLedger.ProvenPrice[] calldata prices
+    ) external;
+    /// @notice True when a proven wrong trade voided hour `hour`.
+    function isHourVoided(uint64 hour) external view returns (bool);
     /// @notice Anyone, during the window: the tree is malformed. With `pair`, `a` and `b`
     /// share an index, or are adjacent with keys not strictly increasing (one participant
     /// twice); without, `a` has an index at or above the count, or a key that is not an

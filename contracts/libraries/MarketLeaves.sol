@@ -26,6 +26,29 @@ library MarketLeaves {
         return keccak256(bytes.concat(keccak256(abi.encode(orderKey, quantity))));
     }
 
+    /// @notice Fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`
+    /// of the orders tree, next to the order leaves: the order's trade (18-decimal GB per hour
+    /// of its portfolio) bound to the terms it was cleared under (see {termsHash}).
+    function fillLeaf(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(bytes.concat(keccak256(abi.encode(orderKey, participant, quantity, terms))));
+    }
+
+    /// @notice Terms of an order as cleared: keccak256(abi.encode(bytes32[] products, int256[]
+    /// weights, int256[] curveQuantities, int256[] curvePrices)); products are product ids in
+    /// ascending order of name, weights and curve points 18-decimal fixed point.
+    function termsHash(
+        bytes32[] calldata products,
+        int256[] calldata weights,
+        int256[] calldata curveQuantities,
+        int256[] calldata curvePrices
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(products, weights, curveQuantities, curvePrices));
+    }
+
     /// @notice Key of a participant's leaf in the weekly settlement and requirements trees:
     /// its 20 address bytes (`abi.encodePacked(participant)`).
     function participantKey(address participant) internal pure returns (bytes memory) {

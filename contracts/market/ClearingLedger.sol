@@ -16,6 +16,13 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     /// @notice Hour indices are Unix hours: hour h's bidding window closes at h · 3600.
     uint256 public constant SECONDS_PER_HOUR = 3600;
 
+    /// @notice Most products in an order's portfolio and points on its curve (the API's limits).
+    uint256 public constant MAX_PORTFOLIO_PRODUCTS = 256;
+    uint256 public constant MAX_CURVE_POINTS = 64;
+    /// @dev Relative tolerance of the fill check: 1e-6 (a hundred times the clearing gate's).
+    uint256 private constant _TOLERANCE_DIVISOR = 1_000_000;
+    int256 private constant _WAD = 1e18;
+
     uint64 private immutable _genesisHour;
     uint64 private _nextHour;
     mapping(uint64 hour => HourCommitment) private _hours;
@@ -100,6 +107,108 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     {
         _requireCommitted(hour);
         return MerkleProof.verifyCalldata(proof, _hours[hour].ordersRoot, MarketLeaves.orderLeaf(orderKey, quantity));
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isFillOffCurve(uint64 hour, OrderFill calldata fill, ProvenPrice[] calldata prices)
+        external
+        view
+        returns (bool)
+    {
+        _requireCommitted(hour);
+        HourCommitment storage c = _hours[hour];
+        bytes32 terms = MarketLeaves.termsHash(fill.products, fill.weights, fill.curveQuantities, fill.curvePrices);
+        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms);
+        if (!MerkleProof.verifyCalldata(fill.proof, c.ordersRoot, leaf)) return false;
+        if (!_wellFormed(fill)) return true;
+        (bool proven, int256 portfolioPrice) = _portfolioPrice(fill, prices, c.pricesRoot);
+        int256 maxPrice = int256(uint256(parameters().orderLimits().maxPrice));
+        return proven && _isOffCurve(fill, portfolioPrice, maxPrice);
+    }
+
+    /// @dev Σ weight·price / 1e18 over the portfolio, when every price is proven.
+    function _portfolioPrice(OrderFill calldata fill, ProvenPrice[] calldata prices, bytes32 pricesRoot)
+        private
+        pure
+        returns (bool proven, int256 portfolioPrice)
+    {
+        uint256 n = fill.products.length;
+        if (prices.length != n) return (false, 0);
+        for (uint256 k = 0; k < n; ++k) {
+            bytes32 priceLeaf = MarketLeaves.priceLeaf(fill.products[k], prices[k].price);
+            if (!MerkleProof.verifyCalldata(prices[k].proof, pricesRoot, priceLeaf)) return (false, 0);
+            portfolioPrice += fill.weights[k] * prices[k].price;
+        }
+        return (true, portfolioPrice / _WAD);
+    }
+
+    /// @dev The fill lies outside the curve's quantities at prices within the slack of P,
+    /// widened by the quantity slack. The price slack also scales with the governed highest
+    /// order price, which bounds the clearing engine's own tie tolerance (10^-10 of the
+    /// book's highest order price).
+    function _isOffCurve(OrderFill calldata fill, int256 portfolioPrice, int256 maxPrice)
+        private
+        pure
+        returns (bool)
+    {
+        int256 priceSlack = _max(_max(_WAD, _abs(portfolioPrice)), maxPrice) / int256(_TOLERANCE_DIVISOR);
+        int256 extent = _WAD;
+        for (uint256 k = 0; k < fill.curveQuantities.length; ++k) {
+            extent = _max(extent, _abs(fill.curveQuantities[k]));
+        }
+        int256 quantitySlack = extent / int256(_TOLERANCE_DIVISOR);
+        int256 lowest = _lowestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice + priceSlack);
+        int256 highest = _highestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice - priceSlack);
+        return fill.quantity < lowest - quantitySlack || fill.quantity > highest + quantitySlack;
+    }
+
+    /// @dev The terms are an order the market accepts (curves.py's rules, the API's limits).
+    function _wellFormed(OrderFill calldata fill) private pure returns (bool) {
+        uint256 n = fill.products.length;
+        uint256 points = fill.curveQuantities.length;
+        if (n == 0 || n > MAX_PORTFOLIO_PRODUCTS || fill.weights.length != n) return false;
+        if (points == 0 || points > MAX_CURVE_POINTS || fill.curvePrices.length != points) return false;
+        for (uint256 k = 1; k < points; ++k) {
+            if (fill.curveQuantities[k] <= fill.curveQuantities[k - 1]) return false;
+            if (fill.curvePrices[k] > fill.curvePrices[k - 1]) return false;
+        }
+        return fill.curveQuantities[0] <= 0 && fill.curveQuantities[points - 1] >= 0;
+    }
+
+    /// @dev The largest quantity on the curve whose price is at least `price` (the first point's
+    /// quantity when none is), interpolated between points and rounded up.
+    function _highestAt(int256[] calldata q, int256[] calldata p, int256 price) private pure returns (int256) {
+        uint256 points = q.length;
+        if (p[0] < price) return q[0];
+        uint256 k = 0;
+        while (k + 1 < points && p[k + 1] >= price) ++k;
+        if (k + 1 == points) return q[k];
+        // p[k] >= price > p[k + 1]
+        int256 num = (p[k] - price) * (q[k + 1] - q[k]);
+        int256 den = p[k] - p[k + 1];
+        return q[k] + (num + den - 1) / den;
+    }
+
+    /// @dev The smallest quantity on the curve whose price is at most `price` (the last point's
+    /// quantity when none is), interpolated between points and rounded down.
+    function _lowestAt(int256[] calldata q, int256[] calldata p, int256 price) private pure returns (int256) {
+        uint256 points = q.length;
+        if (p[points - 1] > price) return q[points - 1];
+        uint256 k = 0;
+        while (p[k] > price) ++k;
+        if (k == 0) return q[0];
+        // p[k - 1] > price >= p[k]
+        int256 num = (p[k - 1] - price) * (q[k] - q[k - 1]);
+        int256 den = p[k - 1] - p[k];
+        return q[k - 1] + num / den;
+    }
+
+    function _abs(int256 x) private pure returns (int256) {
+        return x < 0 ? -x : x;
+    }
+
+    function _max(int256 a, int256 b) private pure returns (int256) {
+        return a > b ? a : b;
     }
 
     function _requireCommitted(uint64 hour) private view {

@@ -45,6 +45,7 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     /// grows by at most one entry per week.
     mapping(address participant => uint64[]) private _debtWeeks;
     mapping(address participant => uint256) private _debtHead;
+    mapping(uint64 hour => bool) private _voidedHours;
 
     constructor(
         IMarketParameters parameters_,
@@ -159,10 +160,14 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         WeekRoot storage w = _challengeable(week);
         (address participant,, uint256 hours_,,) = _leaf(w, week, leaf, Fault.LeafHours);
         bool fault = hours_ >> _WEEK_HOURS != 0;
-        if (!fault) {
-            uint64 first = _firstHour(week);
-            bool inWeek = entry.hour >= first && entry.hour < first + _WEEK_HOURS;
-            fault = inWeek && hours_ & (uint256(1) << (entry.hour - first)) == 0 && _isEntryOf(participant, entry);
+        uint64 first = _firstHour(week);
+        if (!fault && entry.hour >= first && entry.hour < first + _WEEK_HOURS) {
+            bool set = hours_ & (uint256(1) << (entry.hour - first)) != 0;
+            // A set bit for a voided hour counts a voided trade; a clear bit for an hour with
+            // an entry leaves out a committed one (unless the hour is void).
+            fault = _voidedHours[entry.hour]
+                ? set
+                : !set && _isEntryOf(participant, entry);
         }
         if (!fault) revert SettlementNotAFault(week, Fault.LeafHours);
         _voidRoot(w, week, Fault.LeafHours);
@@ -177,7 +182,8 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     ) external nonReentrant {
         WeekRoot storage w = _challengeable(week);
         uint64 first = _firstHour(week);
-        bool fault = entry.hour >= first && entry.hour < first + _WEEK_HOURS && _isEntryOf(participant, entry)
+        bool fault = entry.hour >= first && entry.hour < first + _WEEK_HOURS && !_voidedHours[entry.hour]
+            && _isEntryOf(participant, entry)
             && SortedTree.isAbsent(w.root, w.count, MarketLeaves.participantKey(participant), absence);
         if (!fault) revert SettlementNotAFault(week, Fault.MissingParticipant);
         _voidRoot(w, week, Fault.MissingParticipant);
@@ -204,6 +210,34 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         }
         if (!fault) revert SettlementNotAFault(week, Fault.RunningSums);
         _voidRoot(w, week, Fault.RunningSums);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeTrade(
+        uint64 hour,
+        IClearingLedger.OrderFill calldata fill,
+        IClearingLedger.ProvenPrice[] calldata prices
+    ) external nonReentrant {
+        uint64 genesis = _ledger.genesisHour();
+        if (hour < genesis) revert IClearingLedger.LedgerHourNotCommitted(hour);
+        if (_voidedHours[hour]) revert SettlementHourAlreadyVoided(hour);
+        uint64 week = (hour - genesis) / uint64(_WEEK_HOURS);
+        WeekRoot storage w = _weeks[week];
+        bytes32 root = w.root;
+        if (root != bytes32(0)) {
+            uint64 executable = _executableAt(w);
+            if (block.timestamp >= executable) revert SettlementChallengeWindowOver(week, executable);
+        }
+        if (!_ledger.isFillOffCurve(hour, fill, prices)) revert SettlementNotAFault(week, Fault.Trade);
+        _voidedHours[hour] = true;
+        if (root != bytes32(0)) delete _weeks[week];
+        uint256 paid = _bond.slash(msg.sender);
+        emit SettlementHourVoided(hour, week, root, msg.sender, paid);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function isHourVoided(uint64 hour) external view returns (bool) {
+        return _voidedHours[hour];
     }
 
     /// @inheritdoc IWeeklySettlement

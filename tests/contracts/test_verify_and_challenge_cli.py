@@ -38,7 +38,7 @@ from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
 from flowmarket.actions.actor import Actor
-from flowmarket.actions.verify import PublicationFiles, verify_week
+from flowmarket.actions.verify import PublicationFiles, fill_tuple, verify_week
 from flowmarket.chain.deploy import save_deployment
 from flowmarket.chain.leaves import (
     SettlementWeek,
@@ -89,22 +89,25 @@ def publish_and_commit(
     market: Market, state: Path, hour: int, orders: dict[str, Any], result: ResultDoc
 ) -> None:
     """What the oracle does with a cleared hour: commit its roots, publish its files."""
-    bundle = build_hour_bundle(result, hour=hour, fee_bps=DEMO_FEE_BPS)
+    bundle = build_hour_bundle(result, hour=hour, fee_bps=DEMO_FEE_BPS, orders=orders["orders"])
     market.send("oracle", "ClearingLedger", "commitHour", hour, bundle.commitment.as_tuple())
     write_order_set(state, hour, orders, {})  # type: ignore[arg-type]
     publication = Publication(hour, DEMO_FEE_BPS, result, bundle.commitment.to_json(), "0x", 0)
     write_publication(state, publication)
 
 
-def commit_week_one(market: Market, state: Path) -> int:
-    """Clear, commit and publish every hour of week 1; returns its first hour."""
+def commit_week_one(market: Market, state: Path, *, bob_gb: float = 5.0) -> int:
+    """Clear, commit and publish every hour of week 1; returns its first hour. With
+    `bob_gb` the trading hour is committed as if bob's curve reached only that far (the
+    published order set is the true one)."""
     market.advance(HOURS_PER_WEEK * 3600)
     first = market.deployment.genesis_hour + HOURS_PER_WEEK
     prior: dict[str, float] = {}
     for hour in range(first, first + HOURS_PER_WEEK):
         orders = book(market, hour) if hour == first + TRADING_BIT else EMPTY
         known = {p: v for p, v in prior.items() if p in orders["products"]}  # as the oracle
-        result = clear_document(orders, {"prices": known})
+        cleared = book(market, hour, bob_gb=bob_gb) if hour == first + TRADING_BIT else orders
+        result = clear_document(cleared, {"prices": known})
         publish_and_commit(market, state, hour, orders, result)
         prior = result["prices"]
     return first
@@ -236,6 +239,101 @@ def test_a_wrong_trade_in_a_committed_hour_is_flagged_by_verify(market: Market, 
     ok = cli("verify", "--hour", str(hour + 1), "--files", str(state))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert f"hour {hour + 1}: OK (2 entries re-cleared)" in ok.stdout
+
+
+def test_a_wrong_trade_is_challenged_from_the_cli_and_its_victim_never_debited(
+    market: Market, cli: Any
+) -> None:
+    """The oracle commits week 1's trading hour as if bob's curve stopped at 4 GB/h (module
+    docstring: alice then pays 9.2 tokens/GB for 4 GB instead of 2 for 5) and posts the
+    root that adds up what it committed. Bob's committed fill, −4 GB/h, is off his curve
+    (which sells all 5 at any price from 2 up) at the committed 9.2: dave proves it with
+    `challenge --hour`. The hour is void, the root deleted, the bond (1 000 tokens) is
+    dave's to the wei, and alice, who allowed pulls, is never debited. A root that still
+    counts the void hour is itself provably wrong (`challengeLeafHours`)."""
+    state: Path = cli.state
+    alice, bob = market.address("alice"), market.address("bob")
+    widen_challenge_window(market)
+    first = commit_week_one(market, state, bob_gb=4.0)
+    hour = first + TRADING_BIT
+    settlement = market.deployment.addresses["WeeklySettlement"]
+    market.send("alice", "CapacityToken", "approve", settlement, 10**30)  # pulls allowed
+    # What the oracle committed, by hand: 4 GB at 9.2 = 36.8 tokens; fees 10 bps = 0.0368.
+    a_cash, b_cash, fees = -36_836_800 * 10**12, 36_763_200 * 10**12, 73_600 * 10**12
+    hours = {alice: 1 << TRADING_BIT, bob: 1 << TRADING_BIT}
+    committed = settlement_week(1, [(alice, a_cash), (bob, b_cash)], fees, hours)
+    post_root(market, committed)
+    write_week_publication(state, committed)
+
+    verified = cli("verify", "--hour", str(hour), "--files", str(state))
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    assert (
+        f"fill of order b-{hour} by {bob}: -4 GB/h, its curve gives -5.000005 to -4.999995 "
+        "GB/h at portfolio price 9.2 (provable: challengeTrade)" in verified.stdout
+    )
+    assert f"fill of order a-{hour}" not in verified.stdout  # alice's 4 at 9.2 is her curve
+
+    dave_before, alice_before = market.balance("dave"), market.balance("alice")
+    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
+                     "--password-file", "password", "--yes")  # fmt: skip
+    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
+    assert "WeeklySettlement.challengeTrade" in challenged.stdout
+    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
+    assert market.balance("dave") == dave_before + DEMO_BOND
+    assert market.view("OracleBond", "bonded") == 0
+    assert market.view("WeeklySettlement", "isHourVoided", hour)
+    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
+
+    market.advance(CHALLENGE_WINDOW_S)
+    with market.reverts("SettlementRootMissing"):
+        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
+                    committed.item(alice).as_tuple())  # fmt: skip
+    assert market.balance("alice") == alice_before, "alice is never debited"
+
+    again = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
+                "--password-file", "password", "--yes")  # fmt: skip
+    assert again.returncode != 0
+    assert "SettlementHourAlreadyVoided" in again.stdout + again.stderr
+
+    # The oracle restakes and reposts the same sums: the void hour's bit is provably wrong,
+    # and verify names the call (the void hour itself is no longer a problem of the week).
+    restake(market)
+    post_root(market, committed)
+    actor = Actor.reading(market.w3, market.deployment, market.artifacts, market.address("dave"))
+    verdict = verify_week(actor, PublicationFiles(state), 1)
+    assert all(h.ok for h in verdict.hours)
+    assert [f.function for f in verdict.faults] == ["challengeLeafHours", "challengeLeafHours"]
+    by_text = {f.description: f for f in verdict.faults}
+    fault = by_text[f"leaf of {alice} counts hour {hour}, void on chain"]
+    receipt = market.send("dave", "WeeklySettlement", "challengeLeafHours", *fault.args)
+    (voided,) = market.events(receipt, "WeeklySettlement", "SettlementRootVoided")
+    assert (voided["week"], voided["paid"]) == (1, DEMO_BOND)
+
+
+def test_an_honest_fill_cannot_be_challenged(market: Market, cli: Any) -> None:
+    """The honest hour (5 GB at 2) gives no fault to verify, and its fills sent anyway
+    revert with the custom error: bob's −5 and alice's +5 are on their curves at 2, and a
+    wrong price proof proves nothing either."""
+    state: Path = cli.state
+    market.advance(3600)
+    hour = int(market.view("ClearingLedger", "nextHour"))
+    orders = book(market, hour)
+    publish_and_commit(market, state, hour, orders, clear_document(orders, {"prices": {}}))
+    bundle = PublicationFiles(state).claimed_bundle(hour)
+    assert bundle is not None and len(bundle.fills) == 2
+    for fill in bundle.fills.values():
+        price = bundle.amounts.prices["premium"]
+        assert price == 2 * TOKEN
+        proof = bundle.prices_tree.proof(bundle.price_leaf("premium"))
+        for evidence in ([(price, proof)], [(price + 1, proof)]):
+            with market.reverts("SettlementNotAFault"):
+                market.send("dave", "WeeklySettlement", "challengeTrade", hour,
+                            fill_tuple(bundle, fill), evidence)  # fmt: skip
+    assert market.view("OracleBond", "bonded") == DEMO_BOND
+    refused = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
+                  "--password-file", "password", "--yes")  # fmt: skip
+    assert refused.returncode != 0
+    assert f"hour {hour}: OK (2 entries re-cleared)" in refused.stdout
 
 
 def test_each_kind_of_wrong_leaf_verify_finds_is_accepted_as_proof_on_chain(

@@ -33,10 +33,13 @@ from typing import Any, Protocol
 from eth_utils.address import to_checksum_address
 
 from flowmarket.actions.actor import Actor
+from flowmarket.chain.fill_check import judge_fill
 from flowmarket.chain.leaves import (
     SettlementWeek,
     decode_settlement_value,
+    order_key,
     participant_key,
+    product_id,
     settlement_week,
 )
 from flowmarket.chain.sorted_tree import Item, verify_item
@@ -44,8 +47,17 @@ from flowmarket.clearing import ResultDoc, clear_document
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.errors import InvalidInput, MarketError, NotFound, TransactionReverted
 from flowmarket.money import from_wad
-from flowmarket.oracle.hour_commitment import HourBundle, HourCommitment, build_hour_bundle
-from flowmarket.oracle.publication import check_result_document, read_week_file
+from flowmarket.oracle.hour_commitment import (
+    FillTerms,
+    HourBundle,
+    HourCommitment,
+    build_hour_bundle,
+)
+from flowmarket.oracle.publication import (
+    check_result_document,
+    published_orders,
+    read_week_file,
+)
 
 HOURS_PER_WEEK = 168
 LEDGER = "ClearingLedger"
@@ -87,6 +99,16 @@ class PublicRecord(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A wrong weekly root the contract can be shown: `function` of `WeeklySettlement`
+    with `args` (web3 tuples) proves `description`."""
+
+    description: str
+    function: str
+    args: tuple[Any, ...]
+
+
 @dataclass
 class HourVerdict:
     """The outcome of one hour: `problems` (each a sentence) make it fail; `notes` do not.
@@ -98,20 +120,11 @@ class HourVerdict:
     notes: list[str] = field(default_factory=list)
     recleared: HourBundle | None = None
     committed: HourBundle | None = None
+    faults: list[Fault] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A wrong weekly root the contract can be shown: `function` of `WeeklySettlement`
-    with `args` (web3 tuples) proves `description`."""
-
-    description: str
-    function: str
-    args: tuple[Any, ...]
 
 
 @dataclass
@@ -213,7 +226,8 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.notes.append(
             f"{len(imbalance)} metered-usage settlements taken as published (not re-derivable)"
         )
-    bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps)
+    orders = order_set.get("orders", [])
+    bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:
         mine, theirs = getattr(bundle.commitment, name), getattr(onchain, name)
@@ -225,7 +239,65 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.committed = bundle
     else:
         _diff_entries(verdict, source, bundle, onchain)
+    if not verdict.ok:
+        _fill_faults(actor, verdict, source, onchain)
     return verdict
+
+
+def _fill_faults(
+    actor: Actor, verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment
+) -> None:
+    """Each published fill off its order's curve at the committed prices, as the
+    `challengeTrade` call that proves it (the published hour must reproduce the orders
+    and prices roots on chain, so that every leaf has its proof)."""
+    claimed = source.claimed_bundle(verdict.hour)
+    if claimed is None:
+        return
+    c = claimed.commitment
+    if c.orders_root != onchain.orders_root or c.prices_root != onchain.prices_root:
+        return
+    limits = actor.read(actor.contract("MarketParameters").functions.orderLimits())
+    max_price = int(limits[2])
+    for fill in claimed.fills.values():
+        prices = [claimed.amounts.prices[p] for p in fill.products]
+        judged = judge_fill(
+            fill.quantity, fill.weights, fill.curve_quantities, fill.curve_prices, prices, max_price
+        )
+        if not judged.off_curve:
+            continue
+        what = (
+            "terms that are not an order the market accepts"
+            if judged.malformed
+            else f"its curve gives {from_wad(judged.lowest):.9g} to "
+            f"{from_wad(judged.highest):.9g} GB/h at portfolio price "
+            f"{from_wad(judged.portfolio_price):.9g}"
+        )
+        description = (
+            f"fill of order {fill.order_id} by {fill.participant}: "
+            f"{from_wad(fill.quantity):+.6g} GB/h, {what}"
+        )
+        proven = [
+            (price, claimed.prices_tree.proof(claimed.price_leaf(product)))
+            for product, price in zip(fill.products, prices, strict=True)
+        ]
+        verdict.problems.append(f"{description} (provable: challengeTrade)")
+        verdict.faults.append(
+            Fault(description, "challengeTrade", (verdict.hour, fill_tuple(claimed, fill), proven))
+        )
+
+
+def fill_tuple(bundle: HourBundle, fill: FillTerms) -> tuple[Any, ...]:
+    """`IClearingLedger.OrderFill` of a committed fill, with its proof."""
+    return (
+        order_key(fill.order_id),
+        fill.participant,
+        fill.quantity,
+        [product_id(p) for p in fill.products],
+        list(fill.weights),
+        list(fill.curve_quantities),
+        list(fill.curve_prices),
+        bundle.orders_tree.proof(fill.leaf),
+    )
 
 
 def _use_published(verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment) -> None:
@@ -296,6 +368,7 @@ class CommittedWeek:
     bitmaps: dict[str, int] = field(default_factory=dict)
     entries: dict[str, dict[int, tuple[Any, ...]]] = field(default_factory=dict)
     fees: int = 0
+    voided: dict[int, int] = field(default_factory=dict)  # bit → hour voided on chain
 
     def add(self, bit: int, bundle: HourBundle) -> None:
         for who in bundle.amounts.trades:
@@ -315,10 +388,17 @@ def verify_week(actor: Actor, source: PublicRecord, week: int) -> WeekVerdict:
     first = genesis + HOURS_PER_WEEK * week
     committed = CommittedWeek()
     complete = True
+    settlement = actor.contract(SETTLEMENT).functions
     for bit in range(HOURS_PER_WEEK):
         hour = verify_hour(actor, source, first + bit)
         verdict.hours.append(hour)
-        if hour.committed is None:
+        if actor.read(settlement.isHourVoided(first + bit)):
+            committed.voided[bit] = first + bit
+            hour.notes.extend(f"(proven, void) {problem}" for problem in hour.problems)
+            hour.problems.clear()
+            hour.faults.clear()
+            hour.notes.append("void on chain (a proven wrong trade): no weekly root counts it")
+        elif hour.committed is None:
             complete = False
         else:
             committed.add(bit, hour.committed)
@@ -366,6 +446,13 @@ def _find_faults(
             dummy = next(iter(entries.values()), (0, 0, 0, bytes(32), []))
             _fault(verdict, f"leaf of {who} names hours beyond the week", "challengeLeafHours",
                    (week, item.as_tuple(), dummy))  # fmt: skip
+            continue
+        void = [bit for bit in committed.voided if leaf.hours >> bit & 1]
+        if void:
+            hour = committed.voided[void[0]]
+            what = f"leaf of {who} counts hour {hour}, void on chain"
+            _fault(verdict, what, "challengeLeafHours",
+                   (week, item.as_tuple(), (hour, 0, 0, bytes(32), [])))  # fmt: skip
             continue
         missed = bits & ~leaf.hours
         if missed:
@@ -493,7 +580,10 @@ class PublicationFiles:
         if publication is None:
             return None
         result = check_result_document(publication["result"], f"hours/{hour}.json")
-        return build_hour_bundle(result, hour=hour, fee_bps=int(publication["fee_bps"]))
+        orders = published_orders(self.folder, hour)
+        return build_hour_bundle(
+            result, hour=hour, fee_bps=int(publication["fee_bps"]), orders=orders
+        )
 
     def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:
         bundle = self.claimed_bundle(hour)

@@ -70,6 +70,32 @@ def order_leaf(key: bytes, quantity: int) -> bytes:
     return _leaf(_bytes32("order_key", key), _word_int("quantity", quantity))
 
 
+def terms_hash(
+    product_ids: Sequence[bytes],
+    weights: Sequence[int],
+    curve_quantities: Sequence[int],
+    curve_prices: Sequence[int],
+) -> bytes:
+    """keccak256(abi.encode(bytes32[] products, int256[] weights, int256[] curveQuantities,
+    int256[] curvePrices)): the terms an order was cleared under (`MarketLeaves.termsHash`)."""
+    ids = [_bytes32(f"products[{i}]", p) for i, p in enumerate(product_ids)]
+    w = [_int256(f"weights[{i}]", v) for i, v in enumerate(weights)]
+    q = [_int256(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)]
+    p = [_int256(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)]
+    return keccak(encode(["bytes32[]", "int256[]", "int256[]", "int256[]"], [ids, w, q, p]))
+
+
+def fill_leaf(key: bytes, participant: str, quantity: int, terms: bytes) -> bytes:
+    """Leaf of `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`:
+    an order's trade bound to its terms, in the orders tree next to the order leaves."""
+    return _leaf(
+        _bytes32("order_key", key),
+        _word_address("participant", participant),
+        _word_int("quantity", quantity),
+        _bytes32("terms", terms),
+    )
+
+
 def participant_key(participant: str) -> bytes:
     """The key of a participant's leaf (weekly settlement, requirements): its 20 address bytes."""
     return _word_address("participant", participant)[12:]

@@ -85,6 +85,10 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     ),
     # Weekly settlement
     "SettlementRootMissing": lambda a: f"week {a['week']} has no settlement root on chain yet",
+    "SettlementHourAlreadyVoided": lambda a: (
+        f"hour {a['hour']} is already void (a wrong trade in it was proven): nothing more to "
+        "challenge there"
+    ),
     "SettlementChallengeWindowOpen": lambda a: (
         f"week {a['week']}'s settlement root is still in its challenge window; it can be "
         f"executed from {utc(a['executableAt'])}"

@@ -11,7 +11,7 @@ from flowmarket.config import Settings
 from flowmarket.errors import CommitmentMismatch
 from flowmarket.money import from_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle, read_commitment
-from flowmarket.oracle.publication import read_publication
+from flowmarket.oracle.publication import published_orders, read_publication
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +41,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if publication is None:
         print("  no local publication of this hour: roots not re-derived")
         return 0
-    bundle = build_hour_bundle(publication.result, hour=args.hour, fee_bps=publication.fee_bps)
+    bundle = build_hour_bundle(
+        publication.result,
+        hour=args.hour,
+        fee_bps=publication.fee_bps,
+        orders=published_orders(settings.state_dir, args.hour),
+    )
     if bundle.commitment != onchain:
         raise CommitmentMismatch(
             f"hour {args.hour}: the publication does not reproduce the on-chain commitment"

@@ -1,4 +1,4 @@
-"""`flowmarket verify --hour H | --week W` and `flowmarket challenge --week W`.
+"""`flowmarket verify --hour H | --week W` and `flowmarket challenge --week W | --hour H`.
 
 Anyone checks the oracle with only the published record (`--api URL`, or `--files DIR`
 holding the publication files) and a node (`--rpc-url`): each hour is re-cleared and its
@@ -6,7 +6,9 @@ roots rebuilt and compared with the chain; a week's posted settlement root is co
 with the sums of the committed hourly entries (`actions.verify`). The exit code is 1
 when anything differs. `challenge` runs the same check and sends the first difference
 the contract can judge as its `WeeklySettlement.challenge*` call: the root is voided and
-the oracle's bond paid to the challenger.
+the oracle's bond paid to the challenger. `challenge --hour H` sends the first fill of
+hour H that is off its order's curve at the committed prices (`challengeTrade`): the hour
+is void (no weekly root may count it) and the bond is paid to the challenger.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def register(subparsers: Any) -> None:
     challenge = subparsers.add_parser(
         "challenge", help="prove a wrong weekly root on chain (pays you the oracle's bond)"
     )
+    challenge.add_argument("--hour", type=int, help="an hour with a fill off its order's curve")
     _add_source_arguments(challenge)
     add_send_arguments(challenge)  # --wallet, --password-file, --api, --yes
     challenge.set_defaults(handler=run_challenge)
@@ -129,9 +132,11 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_challenge(args: argparse.Namespace, settings: Settings) -> int:
-    if args.week is None:
-        raise InvalidInput("--week: which week's settlement root to challenge")
+    if (args.hour is None) == (args.week is None):
+        raise InvalidInput("challenge: give exactly one of --week W (a root) or --hour H (a trade)")
     actor, market = open_signer(args, _settings(args, settings))
+    if args.hour is not None:
+        return _challenge_hour(args, settings, actor, market)
     with _source(args, settings) as source:
         verdict = verify_week(actor, source, args.week)
     print_week(verdict)
@@ -153,6 +158,39 @@ def run_challenge(args: argparse.Namespace, settings: Settings) -> int:
     plan = prepare(
         actor,
         f"challenge week {week}",
+        facts=[
+            ("fault", fault.description),
+            ("call", f"{SETTLEMENT}.{fault.function}"),
+            ("bond paid to you", tokens(min(size, bonded))),
+        ],
+        calls=[Call(f"prove: {fault.description}", SETTLEMENT, fault.function, fault.args)],
+        outcome=outcome,
+    )
+    return run_plan(args, plan, market)
+
+
+def _challenge_hour(args: argparse.Namespace, settings: Settings, actor: Actor, market: Any) -> int:
+    hour_index = int(args.hour)
+    with _source(args, settings) as source:
+        verdict = verify_hour(actor, source, hour_index)
+    print_hour(verdict)
+    if not verdict.faults:
+        raise ActionRefused(
+            f"hour {hour_index}: no published fill is off its order's curve; no challenge to send"
+        )
+    fault = verdict.faults[0]
+    size = int(actor.read(actor.contract("OracleBond").functions.size()))
+    bonded = int(actor.read(actor.contract("OracleBond").functions.bonded()))
+
+    def outcome() -> str:
+        voided = bool(actor.read(actor.contract(SETTLEMENT).functions.isHourVoided(hour_index)))
+        left = int(actor.read(actor.contract("OracleBond").functions.bonded()))
+        state = "void" if voided else "still counted"
+        return f"hour {hour_index} is {state}; the oracle's bond now holds {tokens(left)}"
+
+    plan = prepare(
+        actor,
+        f"challenge hour {hour_index}",
         facts=[
             ("fault", fault.description),
             ("call", f"{SETTLEMENT}.{fault.function}"),

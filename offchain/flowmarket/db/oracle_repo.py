@@ -148,27 +148,36 @@ def participant_amounts(session: Session, *, participant: str) -> dict[int, tupl
     return {row.hour: (int(row.net_cash), int(row.fee)) for row in session.exec(query)}
 
 
-def week_totals(session: Session, *, first_hour: int, last_hour: int) -> tuple[dict[str, int], int]:
-    """Exact sums over hours [first_hour, last_hour]: ({participant: net wei}, fees wei)."""
+def week_totals(
+    session: Session, *, first_hour: int, last_hour: int, excluded: Collection[int] = ()
+) -> tuple[dict[str, int], int]:
+    """Exact sums over hours [first_hour, last_hour] but the `excluded` ones (voided on
+    chain by a proven wrong trade): ({participant: net wei}, fees wei)."""
     query = select(OracleHourAmount).where(
         OracleHourAmount.hour >= first_hour, OracleHourAmount.hour <= last_hour
     )
     totals: dict[str, int] = {}
     fees = 0
     for row in session.exec(query):
+        if row.hour in excluded:
+            continue
         totals[row.participant] = totals.get(row.participant, 0) + int(row.net_cash)
         fees += int(row.fee)
     return totals, fees
 
 
-def week_hours(session: Session, *, first_hour: int, last_hour: int) -> dict[str, int]:
-    """{participant: bitmap} over hours [first_hour, last_hour]: bit h − first_hour set when
-    the participant has an amounts row (an entry leaf) in hour h."""
+def week_hours(
+    session: Session, *, first_hour: int, last_hour: int, excluded: Collection[int] = ()
+) -> dict[str, int]:
+    """{participant: bitmap} over hours [first_hour, last_hour] but the `excluded` ones:
+    bit h − first_hour set when the participant has an amounts row (an entry leaf) in hour h."""
     query = select(OracleHourAmount.hour, OracleHourAmount.participant).where(
         OracleHourAmount.hour >= first_hour, OracleHourAmount.hour <= last_hour
     )
     bitmaps: dict[str, int] = {}
     for hour, participant in session.exec(query):
+        if hour in excluded:
+            continue
         bitmaps[participant] = bitmaps.get(participant, 0) | (1 << (hour - first_hour))
     return bitmaps
 

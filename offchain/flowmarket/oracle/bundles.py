@@ -10,7 +10,9 @@ which gives identical bytes (`build_hour_bundle` is pure).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flowmarket.clearing import ResultDoc
 from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle
@@ -25,11 +27,18 @@ class BundleCache:
     keep: int = KEEP
     _bundles: OrderedDict[tuple[int, int], HourBundle] = field(default_factory=OrderedDict)
 
-    def get(self, result: ResultDoc, *, hour: int, fee_bps: int) -> HourBundle:
+    def get(
+        self,
+        result: ResultDoc,
+        *,
+        hour: int,
+        fee_bps: int,
+        orders: Sequence[Mapping[str, Any]] = (),
+    ) -> HourBundle:
         key = (hour, fee_bps)
         bundle = self._bundles.get(key)
         if bundle is None:
-            bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps)
+            bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
             self.put(bundle, fee_bps=fee_bps)
         return bundle
 

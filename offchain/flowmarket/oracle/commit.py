@@ -21,7 +21,7 @@ from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import crash_point
 from flowmarket.oracle.hour_commitment import HourBundle, read_commitment
-from flowmarket.oracle.journal import advance, require, result_of
+from flowmarket.oracle.journal import advance, engine_doc_of, require, result_of
 from flowmarket.oracle.transactions import SignedTx
 from flowmarket.states import JournalStep
 
@@ -35,7 +35,12 @@ def commit_hour(ctx: OracleContext, hour: int) -> None:
         bundle = ctx.bundles.cached(hour=hour, fee_bps=light.fee_bps)
         if bundle is None:
             row = require(session, hour)
-            bundle = ctx.bundles.get(result_of(row), hour=hour, fee_bps=row.fee_bps)
+            bundle = ctx.bundles.get(
+                result_of(row),
+                hour=hour,
+                fee_bps=row.fee_bps,
+                orders=engine_doc_of(row)["orders"],
+            )
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 
 

@@ -11,15 +11,26 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 from eth_utils.address import is_address, to_checksum_address
 from web3.contract import Contract
 from web3.types import TxReceipt
 
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
-from flowmarket.chain.leaves import entry_leaf, price_leaf, product_id, trades_hash
+from flowmarket.chain.leaves import (
+    entry_leaf,
+    fill_leaf,
+    order_key,
+    price_leaf,
+    product_id,
+    terms_hash,
+    trades_hash,
+)
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
@@ -60,6 +71,34 @@ class HourCommitment:
 
 
 @dataclass(frozen=True)
+class FillTerms:
+    """An order's committed fill and the terms it was cleared under (18 decimals): the
+    `IClearingLedger.OrderFill` a challenge sends, less the proof. products: names in
+    ascending order (their ids on chain), weights in the same order, curve as points."""
+
+    order_id: str
+    participant: str
+    quantity: int
+    products: tuple[str, ...]
+    weights: tuple[int, ...]
+    curve_quantities: tuple[int, ...]
+    curve_prices: tuple[int, ...]
+
+    @property
+    def terms(self) -> bytes:
+        return terms_hash(
+            [product_id(p) for p in self.products],
+            list(self.weights),
+            list(self.curve_quantities),
+            list(self.curve_prices),
+        )
+
+    @property
+    def leaf(self) -> bytes:
+        return fill_leaf(order_key(self.order_id), self.participant, self.quantity, self.terms)
+
+
+@dataclass(frozen=True)
 class HourBundle:
     """Everything needed to commit hour `hour` and to prove any of its entries."""
 
@@ -71,6 +110,7 @@ class HourBundle:
     entries_tree: MerkleTree
     orders_tree: MerkleTree
     commitment: HourCommitment
+    fills: dict[str, FillTerms] = field(default_factory=dict)
 
     def price_leaf(self, product: str) -> bytes:
         """The prices tree's leaf of a product, or of a `network_values` key."""
@@ -85,8 +125,14 @@ class HourBundle:
         return entry_leaf(*self.entry_fields(participant))
 
 
-def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBundle:
-    """Derive the integer amounts, trees and summary of a cleared hour."""
+def build_hour_bundle(
+    result: ResultDoc, *, hour: int, fee_bps: int, orders: Sequence[Mapping[str, Any]] = ()
+) -> HourBundle:
+    """Derive the integer amounts, trees and summary of a cleared hour.
+
+    orders: the order set's orders as cleared (`OrdersDoc["orders"]`); each one the
+    on-chain fill check can judge (`fill_terms`) adds a fill leaf to the orders tree, so a
+    fill off its order's curve can be proven on chain (`WeeklySettlement.challengeTrade`)."""
     for participant in result["participants"]:
         if not is_address(participant):
             raise InvalidInput(
@@ -114,9 +160,12 @@ def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBund
     network = network_values(result)
     priced = {**amounts.prices, **network}
     prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
-    orders_tree = MerkleTree.from_array(
-        order_leaves(list(order_quantities), list(order_quantities.values()))
-    )
+    fills = fill_terms(result, orders)
+    order_rows = order_leaves(list(order_quantities), list(order_quantities.values()))
+    if fills:
+        fill_rows = np.frombuffer(b"".join(f.leaf for f in fills.values()), dtype=np.uint8)
+        order_rows = np.concatenate([order_rows, fill_rows.reshape(-1, 32)])
+    orders_tree = MerkleTree.from_array(order_rows)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
@@ -130,7 +179,43 @@ def build_hour_bundle(result: ResultDoc, *, hour: int, fee_bps: int) -> HourBund
         entries_tree=entries_tree,
         orders_tree=orders_tree,
         commitment=commitment,
+        fills=fills,
     )
+
+
+def fill_terms(result: ResultDoc, orders: Sequence[Mapping[str, Any]]) -> dict[str, FillTerms]:
+    """{order id: its fill and terms} for each cleared order the chain can judge: a plain
+    (convex) order of a wallet address over priced products. Non-convex orders (all or
+    nothing, `accepted` in the result) and named portfolios are not committed this way."""
+    out: dict[str, FillTerms] = {}
+    prices = result["prices"]
+    for order in orders:
+        order_id = str(order.get("id"))
+        cleared = result["orders"].get(order_id)
+        portfolio = order.get("portfolio")
+        participant = order.get("participant")
+        if (
+            cleared is None
+            or "accepted" in cleared
+            or not isinstance(portfolio, dict)
+            or not portfolio
+            or not isinstance(participant, str)
+            or not is_address(participant)
+            or any(p not in prices for p in portfolio)
+        ):
+            continue
+        names = tuple(sorted(portfolio))
+        curve = order["curve"]
+        out[order_id] = FillTerms(
+            order_id=order_id,
+            participant=str(to_checksum_address(participant)),
+            quantity=to_wad(float(cleared["quantity"])),
+            products=names,
+            weights=tuple(to_wad(float(portfolio[n])) for n in names),
+            curve_quantities=tuple(to_wad(float(q)) for q, _ in curve),
+            curve_prices=tuple(to_wad(float(p)) for _, p in curve),
+        )
+    return out
 
 
 def network_values(result: ResultDoc) -> dict[str, int]:

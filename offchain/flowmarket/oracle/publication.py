@@ -136,3 +136,19 @@ def write_week_publication(state_dir: Path, tree: SettlementWeek) -> Path:
     temporary.write_text(json.dumps(week_document(tree), indent=1, sort_keys=True))
     temporary.replace(path)
     return path
+
+
+def published_orders(state_dir: Path, hour: int) -> list[dict[str, Any]]:
+    """The orders of `hours/<h>.orders.json` (none when the file is absent: an hour
+    committed from a result file alone has no fill leaves)."""
+    path = state_dir / "hours" / f"{hour}.orders.json"
+    if not path.exists():
+        return []
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not readable JSON ({exc})") from None
+    orders = raw.get("orders") if isinstance(raw, dict) else None
+    if not isinstance(orders, list):
+        raise InvalidInput(f"{path}: 'orders' must be a list")
+    return [o for o in orders if isinstance(o, dict)]

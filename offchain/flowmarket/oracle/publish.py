@@ -34,9 +34,11 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
     with ctx.session() as session:
         row = require(session, hour)
         result, commitment = result_of(row), commitment_of(row)
-        bundle = ctx.bundles.get(result, hour=hour, fee_bps=row.fee_bps)
-        tx_hash = row.tx_hash or ""
         engine_doc, collateral = engine_doc_of(row), row.collateral
+        bundle = ctx.bundles.get(
+            result, hour=hour, fee_bps=row.fee_bps, orders=engine_doc["orders"]
+        )
+        tx_hash = row.tx_hash or ""
         oracle_repo.fill_commitment(
             session,
             hour=hour,

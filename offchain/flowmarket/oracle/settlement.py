@@ -63,9 +63,24 @@ class PostedWeek:
         return amount * self.collected // self.total_debits if self.total_debits else 0
 
 
+def voided_hours(ctx: OracleContext, week: int) -> frozenset[int]:
+    """The hours of week `week` that a proven wrong trade voided on chain
+    (`SettlementHourVoided`): no root may count them."""
+    settlement = ctx.contract("WeeklySettlement")
+    logs = ctx.rpc(
+        lambda: settlement.events.SettlementHourVoided.get_logs(
+            from_block=ctx.market.deployment.block_number, argument_filters={"week": week}
+        ),
+        what=f"read voided hours of week {week}",
+    )
+    return frozenset(int(log["args"]["hour"]) for log in logs)
+
+
 def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
-    """The week's tree from the stored exact amounts (recorded on first use)."""
+    """The week's tree from the stored exact amounts (recorded on first use), without the
+    hours voided on chain (the record is rebuilt when an hour is voided after it)."""
     first, last = ctx.clock.week_hours(week)
+    voided = voided_hours(ctx, week)
     with ctx.session() as session:
         record = oracle_repo.get_week(session, week=week)
         if record is None:
@@ -75,18 +90,28 @@ def week_tree(ctx: OracleContext, week: int) -> SettlementWeek:
                     f"week: week {week} (hours {first}-{last}) is not complete; the last "
                     f"published hour is {published}"
                 )
-        hours = oracle_repo.week_hours(session, first_hour=first, last_hour=last)
-        if record is None:
-            totals, fees = oracle_repo.week_totals(session, first_hour=first, last_hour=last)
-            tree = settlement_week(week, sorted(totals.items()), fees, hours)
-            record = OracleWeek(
-                week=week,
-                root="0x" + tree.root.hex(),
-                fees=str(fees),
-                amounts={p: str(a) for p, a in tree.amounts.items()},
-                status=WeekStatus.OPEN,
-                updated_at=time.time(),
+        hours = oracle_repo.week_hours(session, first_hour=first, last_hour=last, excluded=voided)
+        if record is None or voided:
+            totals, fees = oracle_repo.week_totals(
+                session, first_hour=first, last_hour=last, excluded=voided
             )
+            tree = settlement_week(week, sorted(totals.items()), fees, hours)
+            if record is not None and record.root == "0x" + tree.root.hex():
+                write_week_publication(ctx.settings.state_dir, tree)
+                return tree
+            root, stored = "0x" + tree.root.hex(), {p: str(a) for p, a in tree.amounts.items()}
+            if record is None:
+                record = OracleWeek(
+                    week=week,
+                    root=root,
+                    fees=str(fees),
+                    amounts=stored,
+                    status=WeekStatus.OPEN,
+                    updated_at=time.time(),
+                )
+            else:
+                record.root, record.fees, record.amounts = root, str(fees), stored
+                record.updated_at = time.time()
             session.add(record)
             session.commit()
             write_week_publication(ctx.settings.state_dir, tree)

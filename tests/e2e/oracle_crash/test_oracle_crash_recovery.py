@@ -65,7 +65,9 @@ def assert_each_hour_committed_once_with_reproducible_roots(world: OracleWorld) 
         order_set = json.loads(published.read_text())
         assert order_set["orders"] == journal.engine_doc["orders"]
         result = clear_document(order_set, {"prices": prior})
-        bundle = build_hour_bundle(result, hour=hour, fee_bps=journal.fee_bps)
+        bundle = build_hour_bundle(
+            result, hour=hour, fee_bps=journal.fee_bps, orders=order_set["orders"]
+        )
         assert event["ordersRoot"] == bundle.commitment.orders_root
         assert event["pricesRoot"] == bundle.commitment.prices_root
         assert event["entriesRoot"] == bundle.commitment.entries_root

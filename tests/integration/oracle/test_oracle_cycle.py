@@ -102,7 +102,8 @@ def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_trans
         row = load(session, GENESIS)
         assert row is not None
         result = solve_hour(session, row)
-    bundle = build_hour_bundle(result, hour=GENESIS, fee_bps=10)
+        orders = row.engine_doc["orders"]
+    bundle = build_hour_bundle(result, hour=GENESIS, fee_bps=10, orders=orders)
     call = ctx.contract("ClearingLedger").functions.commitHour(
         GENESIS, bundle.commitment.as_tuple()
     )
