@@ -25,7 +25,8 @@ owed cash): alice 8.614, bob 3, carol 5.204 tokens.
 The price and entry roots were computed with OpenZeppelin's JavaScript
 StandardMerkleTree from these numbers; the orders root depends on the order ids (EIP-712
 hashes under this deployment's ledger address), so the test builds it from them with
-its own keccak and ABI encoding.
+its own keccak and ABI encoding: one order leaf and one fill leaf (the fill bound to the
+order's curve as cleared) per order.
 """
 
 from __future__ import annotations
@@ -48,15 +49,35 @@ def pair(a: bytes, b: bytes) -> bytes:
     return keccak(min(a, b) + max(a, b))
 
 
-def orders_root(quantities: dict[str, int]) -> bytes:
-    """OpenZeppelin's tree of four `(bytes32 keccak(orderId), int256 quantity)` leaves:
-    sorted leaves L0 < L1 < L2 < L3, root = H(H(L2, L3), H(L0, L1))."""
-    leaves = sorted(
+Terms = tuple[str, str, list[int], list[int]]  # participant, product, curve q, curve p
+
+
+def orders_root(quantities: dict[str, int], terms: dict[str, Terms]) -> bytes:
+    """OpenZeppelin's tree of the four order leaves `(bytes32 keccak(orderId), int256
+    quantity)` and the four fill leaves `(bytes32 keccak(orderId), address participant,
+    int256 quantity, bytes32 keccak(abi.encode(bytes32[] products, int256[] weights,
+    int256[] curveQuantities, int256[] curvePrices)))`: the 8 sorted leaves fill the tree's
+    array from the end (leaf i at 14 − i), each inner node i = H(2i + 1, 2i + 2)."""
+    leaves = [
         keccak(keccak(encode(["bytes32", "int256"], [keccak(oid.encode()), q])))
         for oid, q in quantities.items()
-    )
-    assert len(leaves) == 4
-    return pair(pair(leaves[2], leaves[3]), pair(leaves[0], leaves[1]))
+    ]
+    for oid, (who, product, curve_q, curve_p) in terms.items():
+        hashed = keccak(
+            encode(
+                ["bytes32[]", "int256[]", "int256[]", "int256[]"],
+                [[keccak(product.encode())], [TOKEN], curve_q, curve_p],
+            )
+        )
+        fill = [keccak(oid.encode()), who, quantities[oid], hashed]
+        leaves.append(keccak(keccak(encode(["bytes32", "address", "int256", "bytes32"], fill))))
+    assert len(leaves) == 8
+    tree: list[bytes] = [b""] * 15
+    for i, leaf in enumerate(sorted(leaves)):
+        tree[14 - i] = leaf
+    for i in range(6, -1, -1):
+        tree[i] = pair(tree[2 * i + 1], tree[2 * i + 2])
+    return tree[0]
 
 
 def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: OracleWorld) -> None:
@@ -91,8 +112,15 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         orders["a-regular"]: 2 * TOKEN,
         orders["c-regular"]: -2 * TOKEN,
     }
+    t = TOKEN
+    terms: dict[str, Terms] = {
+        orders["a-premium"]: (alice, "premium", [0, 5 * t], [10 * t, 9 * t]),
+        orders["b-premium"]: (bob, "premium", [-5 * t, 0], [2 * t, t]),
+        orders["a-regular"]: (alice, "regular", [0, 2 * t], [-t, -2 * t]),
+        orders["c-regular"]: (carol, "regular", [-2 * t, 0], [-25 * t // 10, -35 * t // 10]),
+    }
     assert tuple(committed) == (
-        orders_root(quantities),
+        orders_root(quantities, terms),
         bytes.fromhex(PRICES_ROOT),
         bytes.fromhex(ENTRIES_ROOT),
         43 * TOKEN,  # welfare
