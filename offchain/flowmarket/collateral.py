@@ -146,7 +146,7 @@ def towards_balance(
 
 def clip_curve(curve: Sequence[Sequence[float]], lo: float, hi: float) -> list[list[float]] | None:
     """The piecewise-linear curve restricted to quantities in [lo, hi]; None when less than
-    a segment is left. Points are (GB/h, price), price strictly decreasing in quantity."""
+    a segment is left. Points are (GB/h, price), price never increasing in quantity."""
     points = sorted((float(q), float(p)) for q, p in curve)
     start, end = max(lo, points[0][0]), min(hi, points[-1][0])
     if not start < end:

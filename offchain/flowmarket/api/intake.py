@@ -37,10 +37,12 @@ checksummed = lru_cache(maxsize=1 << 14)(to_checksum_address)
 
 
 def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
-    """Two or more points, quantities strictly increasing, prices strictly decreasing,
-    0 within the quantity range, all finite (the clearing engine's rules)."""
-    if len(curve) < 2:
-        raise FieldError("order.curve", f"needs at least 2 points, got {len(curve)}")
+    """One or more points, quantities strictly increasing, prices never increasing (flat
+    pieces are limit prices), 0 within the quantity range (so a one-point curve is at
+    quantity 0), all finite: the clearing engine's rules (docs/market.md, the curve
+    language)."""
+    if not curve:
+        raise FieldError("order.curve", "needs at least 1 point")
     if len(curve) > limits.max_curve_points:
         raise FieldError(
             "order.curve", f"has {len(curve)} points; the limit is {limits.max_curve_points}"
@@ -54,10 +56,8 @@ def check_curve(curve: list[tuple[float, float]], *, limits: ApiLimits) -> None:
             raise FieldError(
                 f"order.curve[{k}][0]", f"quantities must strictly increase ({q0} then {q1})"
             )
-        if p1 >= p0:
-            raise FieldError(
-                f"order.curve[{k}][1]", f"prices must strictly decrease ({p0} then {p1})"
-            )
+        if p1 > p0:
+            raise FieldError(f"order.curve[{k}][1]", f"prices must not increase ({p0} then {p1})")
     if not curve[0][0] <= 0.0 <= curve[-1][0]:
         raise FieldError(
             "order.curve", f"quantity range [{curve[0][0]}, {curve[-1][0]}] must contain 0"

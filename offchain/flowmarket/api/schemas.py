@@ -72,8 +72,9 @@ class OrderIn(Strict):
         examples=[{"premium-eu-rt": 1.0}],
     )
     curve: list[tuple[Number, Number]] = Field(
-        description="[[quantity GB/h, price per unit of portfolio], ...], price strictly "
-        "decreasing in quantity, quantity range containing 0",
+        description="[[quantity GB/h, price per unit of portfolio], ...], quantity strictly "
+        "increasing, price never increasing (a flat piece is a limit price), quantity range "
+        "containing 0 (one point: [[0, price]], never trades)",
         examples=[[[-5.0, 12.0], [10.0, 4.0]]],
     )
     replaces: str | None = documented(

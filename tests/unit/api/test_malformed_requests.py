@@ -105,14 +105,19 @@ CASES = [
         "order.portfolio.premium-eu",
         mutate=order_field("portfolio", {"premium-eu": True}),
     ),
-    Case("single point curve", "order.curve", mutate=order_field("curve", [[0.0, 1.0]])),
+    Case(
+        "single point curve away from 0",
+        "order.curve",
+        mutate=order_field("curve", [[1.0, 1.0]]),
+    ),
+    Case("empty curve", "order.curve", mutate=order_field("curve", [])),
     Case(
         "too many points",
         "order.curve",
         mutate=order_field("curve", [[k - 4.0, 20.0 - k] for k in range(9)]),
     ),
     Case(
-        "non-decreasing prices",
+        "rising prices",
         "order.curve[1][1]",
         mutate=order_field("curve", [[-1.0, 2.0], [1.0, 3.0]]),
     ),

@@ -174,3 +174,21 @@ def test_an_unreachable_database_answers_503_not_500(market: Market) -> None:
         response = client.post("/v1/orders", json=market.body(alice, market.order(alice)))
     assert response.status_code == 503
     assert "nothing was stored" in response.json()["message"]
+
+
+def test_accepts_signed_flat_and_one_point_curves_and_refuses_a_rising_one(
+    market: Market,
+) -> None:
+    """The signed order takes the engine's curve language: a limit order (flat piece) and
+    a one-point curve are stored as signed; a price that rises is a 422 naming the point."""
+    alice = market.wallets[0]
+    limit = market.submit(alice, curve=((-1.0, 7.5), (0.0, 7.5)))
+    assert limit.status_code == 200, limit.text
+    assert limit.json()["order"]["curve"] == [[-1.0, 7.5], [0.0, 7.5]]
+    fixed = market.submit(alice, nonce=2, curve=((0.0, 3.0),))
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["order"]["curve"] == [[0.0, 3.0]]
+    rising = market.submit(alice, nonce=3, curve=((-1.0, 7.5), (0.0, 7.5), (1.0, 8.0)))
+    assert rising.status_code == 422
+    assert rising.json()["field"] == "order.curve[2][1]"
+    assert market.table_counts()["orders"] == 2
