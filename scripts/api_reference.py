@@ -38,6 +38,7 @@ from flowmarket.backend.serve import open_database
 from flowmarket.backend.settlement_proofs import StoredProofs
 from flowmarket.catalogue import format_hour
 from flowmarket.client.bodies import (
+    authorisation_body,
     batch_body,
     bid_body,
     cancel_body,
@@ -50,6 +51,7 @@ from flowmarket.db import orders_repo
 from flowmarket.db.models import HourProduct, Product
 from flowmarket.signing import (
     AuctionBidMessage,
+    AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
@@ -109,6 +111,16 @@ BATCH_ORDER_HASH = digest(DOMAIN, BATCH_ORDERS[0])
 REPORT = ExpectedPositionsMessage(
     participant=ADDRESS, nonce=1, deadline=int(NOW) + 3600, positions={"premium-eu": 5.0}
 )
+AUTHORISATION = AuthorisationMessage(
+    participant=ADDRESS,
+    nonce=1,
+    from_hour=HOUR,
+    until_hour=HOUR + 8783,
+    portfolio={"premium-eu": 1.0},
+    max_rate=10.0,
+    max_position=50.0,
+)
+AUTHORISATION_HASH = digest(DOMAIN, AUTHORISATION)
 CLOCK_SPEC: dict[str, Any] = {
     "format": "flowmarket-clock-auction/1",
     "name": CLOCK_AUCTION,
@@ -165,6 +177,7 @@ PATH_VALUES: dict[str, str] = {
     "name": CLOCK_AUCTION,
     "proposal_id": "1",
     "week": "0",
+    "auth_hash": AUTHORISATION_HASH,
 }
 PATH_OVERRIDES: dict[str, dict[str, str]] = {
     "/v1/orders/{order_hash}/cancel": {"order_hash": BATCH_ORDER_HASH},
@@ -210,6 +223,14 @@ def writes() -> dict[tuple[str, str], Write]:
         ("post", "/v1/expected-positions"): Write(
             expected_positions_body(DOMAIN, REPORT, KEY), "EIP-712 `ExpectedPositions`"
         ),
+        ("post", "/v1/authorisations"): Write(
+            authorisation_body(DOMAIN, AUTHORISATION, KEY),
+            "EIP-712 `Authorisation` (its digest is the authorisation id)",
+        ),
+        ("post", "/v1/authorisations/{auth_hash}/cancel"): Write(
+            cancel_body(DOMAIN, CancelMessage(ADDRESS, AUTHORISATION_HASH), KEY),
+            "EIP-712 `Cancel(participant, orderHash = the authorisation id)`",
+        ),
         ("post", "/v1/usage"): Write(
             usage_body(DOMAIN, USAGE, NETWORK_KEY),
             "EIP-712 `UsageReport`, by the network operator",
@@ -230,6 +251,10 @@ def writes() -> dict[tuple[str, str], Write]:
         ),
         ("post", "/v1/web/typed-data/batch"): Write(
             batch_body(DOMAIN, BATCH, KEY)["batch"],
+            "nothing: the answer is the EIP-712 document the wallet signs",
+        ),
+        ("post", "/v1/web/typed-data/authorisation"): Write(
+            authorisation_body(DOMAIN, AUTHORISATION, KEY)["authorisation"],
             "nothing: the answer is the EIP-712 document the wallet signs",
         ),
         ("post", "/v1/web/typed-data/cancel"): Write(

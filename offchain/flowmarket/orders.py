@@ -42,7 +42,9 @@ SIGNED_ORDER_FIELDS: tuple[str, ...] = SignedOrder.__slots__
 
 class PublishedOrder(OrderDoc):
     """An order of the published set: the engine's fields (`id` = order_hash) and the
-    signed ones. `signed_curve` is the curve as signed when the collateral rule cut it."""
+    signed ones. `signed_curve` is the curve as signed when the collateral rule cut it;
+    an order an authorisation governs names `portfolios` and carries its signed
+    portfolio as `signed_portfolio` (`authorisations`)."""
 
     nonce: int
     from_hour: int
@@ -62,6 +64,7 @@ class OrderSetDoc(TypedDict):
     orders: list[PublishedOrder]
     collateral: NotRequired[dict[str, Any]]
     network: NotRequired[NetworkDoc]  # the hour's network, when it was cleared with one
+    portfolios: NotRequired[dict[str, object]]  # named portfolios of the authorisations
 
 
 def published_order(order: SignedOrder) -> PublishedOrder:

@@ -89,6 +89,7 @@ class ReceiptAction(StrEnum):
     CANCELLED = "cancelled"  # an order's cancellation (or its replacement)
     EXPECTED_POSITIONS = "expected-positions"  # an expected-positions report
     AUCTION_BID = "auction-bid"  # a primary-auction bid (clock round or sealed package)
+    AUTHORISED = "authorised"  # an authorisation (its cancellation: "cancelled")
 
 
 class AuctionKind(StrEnum):

@@ -15,6 +15,7 @@ from flowmarket.api.errors import install_error_handlers
 from flowmarket.api.limits import ApiLimits, BodySizeLimit
 from flowmarket.api.openapi import install_openapi
 from flowmarket.api.routes_auctions import router as auctions_router
+from flowmarket.api.routes_authorisations import router as authorisations_router
 from flowmarket.api.routes_batch import router as batch_router
 from flowmarket.api.routes_expected import router as expected_router
 from flowmarket.api.routes_faucet import FaucetPort
@@ -89,6 +90,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(private_router)
     app.include_router(expected_router)
+    app.include_router(authorisations_router)
     app.include_router(auctions_router)
     app.include_router(settlement_router)
     app.include_router(usage_router)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from flowmarket.api.authorisation_intake import VerifiedAuthorisation
+from flowmarket.api.authorisation_schemas import AuthorisationOut, AuthorisationsOut
 from flowmarket.api.batch_intake import BatchBook, BatchEntry, StoredBatch, VerifiedBatch
 from flowmarket.api.expected_intake import VerifiedReport
 from flowmarket.api.expected_schemas import ExpectedPositionsOut, ExpectedReportOut
@@ -181,4 +183,43 @@ class MarketBackend(Protocol):
     def delivery_hour(self, hour: int) -> DeliveryHourOut:
         """A metered hour's demand, served and throttled GB per real-time product;
         NotFound when the hour was not metered or is not settled yet."""
+        ...
+
+    def get_authorisation(self, auth_hash: str, open_hour: int) -> AuthorisationOut | None: ...
+
+    def authorisation_receipts(self, auth_hash: str) -> tuple[str, str | None]:
+        """The stored (accepted, cancel) receipt signatures; NotFound for no such id."""
+        ...
+
+    def check_authorisation(self, auth: VerifiedAuthorisation, open_hour: int) -> None:
+        """FieldError/Conflict unless `auth` may be stored: the one it replaces is the
+        participant's and live; no other live one governs the same portfolio."""
+        ...
+
+    def store_authorisation(
+        self,
+        auth: VerifiedAuthorisation,
+        *,
+        accepted_at: float,
+        receipt_signature: str,
+        cancel_receipt_signature: str | None,
+        open_hour: int,
+    ) -> tuple[AuthorisationOut, bool]:
+        """Store (idempotently), cancelling the one it replaces atomically; returns
+        (authorisation, duplicate). Conflict for a nonce in use or a replaced one gone."""
+        ...
+
+    def cancel_authorisation(
+        self,
+        auth_hash: str,
+        *,
+        cancelled_at: float,
+        signature: str,
+        receipt_signature: str,
+        open_hour: int,
+    ) -> AuthorisationOut: ...
+
+    def authorisations(self, participant: str, open_hour: int) -> AuthorisationsOut:
+        """All of the participant's authorisations, newest first, with its position in
+        each portfolio and the live ones' bounds for the next clearing."""
         ...

@@ -20,6 +20,7 @@ from flowmarket.errors import FieldError, InvalidOrder
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import (
     AuctionBidMessage,
+    AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
@@ -143,7 +144,8 @@ def check_signer(
     | ExpectedPositionsMessage
     | AuctionBidMessage
     | PackageBidMessage
-    | UsageReportMessage,
+    | UsageReportMessage
+    | AuthorisationMessage,
     sig: str,
     *,
     message_digest: bytes | None = None,

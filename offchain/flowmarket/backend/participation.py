@@ -23,6 +23,7 @@ from flowmarket.api.schemas import (
     TradeOut,
 )
 from flowmarket.backend import published, risk
+from flowmarket.backend.authorisations import AuthorisationsSql
 from flowmarket.backend.batches import BatchesSql
 from flowmarket.backend.expected_positions import ExpectedPositionsSql
 from flowmarket.backend.order_rows import order_out
@@ -38,7 +39,7 @@ from flowmarket.states import OrderStatus
 CATALOGUE_TTL_S = 2.0
 
 
-class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql):
+class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql, AuthorisationsSql):
     """Implements `flowmarket.api.backend.MarketBackend` on a SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:

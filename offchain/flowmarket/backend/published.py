@@ -91,10 +91,17 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
     signed = {row.order_hash: published_order(row) for row in rows}
     cleared: list[PublishedOrder] = []
     for order in engine_doc["orders"]:
+        if order["id"] not in signed:  # an authorisation's bound (`authorisations`)
+            cleared.append(cast(PublishedOrder, dict(order)))
+            continue
         entry = signed[order["id"]]  # the snapshot read every order from the orders table
         if entry["curve"] != order["curve"]:
             entry["signed_curve"] = entry["curve"]
         entry["curve"] = order["curve"]
+        if "portfolios" in order:  # governed by an authorisation: over a named portfolio
+            raw = cast(dict[str, object], entry)
+            raw["signed_portfolio"] = raw.pop("portfolio")
+            raw["portfolios"] = cast(dict[str, object], order)["portfolios"]
         cleared.append(entry)
     published: OrderSetDoc = {
         "hour": hour,
@@ -102,6 +109,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
         "orders": cleared,
         "collateral": journal.collateral,
     }
+    if "portfolios" in engine_doc:
+        published["portfolios"] = engine_doc["portfolios"]
     if "network" in engine_doc:
         published["network"] = engine_doc["network"]
     return published

@@ -46,7 +46,12 @@ from flowmarket.errors import InvalidInput, InvalidOrder
 
 PORTFOLIO_KEYS = frozenset({"participant", "products", "limits"})
 LIMIT_KEYS = frozenset({"min_rate", "max_rate", "min_position", "max_position", "position"})
-ORDER_KEYS = frozenset({"id", "participant", "portfolio", "portfolios", "curve"})
+# an order's engine fields, and those a published order set adds for verifiers (what
+# was signed: `orders.PublishedOrder`), which the clearing does not read
+ORDER_KEYS = frozenset({"id", "participant", "portfolio", "portfolios", "curve"}) | frozenset(
+    {"nonce", "from_hour", "until_hour", "replaces", "signature", "signed_curve",
+     "signed_portfolio"}
+)  # fmt: skip
 # A portfolio named by an order over it alone is bounded by that order's curve; its own
 # bound is kept this many times looser (as a network's flow columns, `network`), so
 # the two never bind together (which would leave the tie rule's problem degenerate).

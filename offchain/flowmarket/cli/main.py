@@ -35,6 +35,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "flowmarket.cli.revenue",
     "flowmarket.cli.governance",
     "flowmarket.cli.expected",
+    "flowmarket.cli.authorisation",
     "flowmarket.cli.usage",
     "flowmarket.cli.auction",
     "flowmarket.cli.clear",

@@ -3,8 +3,8 @@
 The participant client, the demo, the load benchmark, the API reference
 (`scripts/api_reference.py`) and the tests send these (`POST /v1/orders`,
 `POST /v1/orders/batch`, `.../cancel`, `POST /v1/expected-positions`, the auctions'
-`POST /v1/auctions/{name}/bids` and `.../packages`): the EIP-712 message's fields, the
-domain it was signed for and the 65-byte signature.
+`POST /v1/auctions/{name}/bids` and `.../packages`, `POST /v1/authorisations`): the
+EIP-712 message's fields, the domain it was signed for and the 65-byte signature.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from flowmarket.money import wad_string
 from flowmarket.signing import (
     AuctionBidMessage,
+    AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
@@ -105,3 +106,23 @@ def bid_body(
     """POST /v1/auctions/{bid.auction}/bids (a clock-round `AuctionBid`) or .../packages
     (a sealed `PackageBid`): the bid signed for `domain`."""
     return _signed(domain, bid, private_key, bid=bid_json(bid))
+
+
+def authorisation_body(
+    domain: Domain, message: AuthorisationMessage, private_key: str
+) -> dict[str, Any]:
+    """POST /v1/authorisations: the authorisation signed for `domain` (a limit not set
+    is null)."""
+    fields = {
+        "participant": message.participant,
+        "nonce": message.nonce,
+        "from_hour": message.from_hour,
+        "until_hour": message.until_hour,
+        "portfolio": message.portfolio,
+        "min_rate": message.min_rate,
+        "max_rate": message.max_rate,
+        "min_position": message.min_position,
+        "max_position": message.max_position,
+        "replaces": message.replaces,
+    }
+    return _signed(domain, message, private_key, authorisation=fields)

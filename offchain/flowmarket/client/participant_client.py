@@ -1,6 +1,7 @@
 """The participant's side of the HTTP API: sign with the wallet, call, sign in.
 
-Used by the CLI (`flowmarket order|positions|settlement|expected`) and the load benchmark.
+Used by the CLI (`flowmarket order|positions|settlement|expected|authorisation`) and the
+load benchmark.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from eth_account.signers.local import LocalAccount
 
 from flowmarket.catalogue.hours import bidding_close
 from flowmarket.client.batch_receipts import check_batch_answer
-from flowmarket.client.bodies import batch_body, cancel_body, expected_positions_body, order_body
+from flowmarket.client.bodies import (
+    authorisation_body,
+    batch_body,
+    cancel_body,
+    expected_positions_body,
+    order_body,
+)
 from flowmarket.errors import (
     ApiUnavailable,
     AuthenticationFailed,
@@ -24,6 +31,7 @@ from flowmarket.errors import (
     RateLimited,
 )
 from flowmarket.signing import (
+    AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
@@ -257,4 +265,42 @@ class ParticipantClient(ApiReader):
         )
         payload = expected_positions_body(self.domain(), message, self.account.key.hex())
         body: dict[str, Any] = self._call("POST", "/v1/expected-positions", json=payload).json()
+        return body
+
+    def authorise(
+        self,
+        *,
+        portfolio: dict[str, float],
+        limits: dict[str, float | None],
+        from_hour: int,
+        until_hour: int,
+        nonce: int | None = None,
+        replaces: str | None = None,
+    ) -> dict[str, Any]:
+        """Sign and send an `Authorisation` (limits: min_rate, max_rate, min_position,
+        max_position in GB/h, None = not set). nonce defaults to one above the highest of
+        the participant's authorisations (signing in to read them)."""
+        if nonce is None:
+            listed = self.private("authorisations")["authorisations"]
+            nonce = max((int(a["nonce"]) + 1 for a in listed), default=0)
+        message = AuthorisationMessage(
+            participant=self.account.address,
+            nonce=nonce,
+            from_hour=from_hour,
+            until_hour=until_hour,
+            portfolio={product: signable(w) for product, w in portfolio.items()},
+            replaces=None if replaces is None else replaces.lower(),
+            **{k: None if v is None else signable(v) for k, v in limits.items()},
+        )
+        payload = authorisation_body(self.domain(), message, self.account.key.hex())
+        body: dict[str, Any] = self._call("POST", "/v1/authorisations", json=payload).json()
+        return body
+
+    def cancel_authorisation(self, auth_hash: str) -> dict[str, Any]:
+        """Sign `Cancel(participant, orderHash = auth_hash)` and send it."""
+        message = CancelMessage(self.account.address, auth_hash.lower())
+        payload = cancel_body(self.domain(), message, self.account.key.hex())
+        body: dict[str, Any] = self._call(
+            "POST", f"/v1/authorisations/{auth_hash.lower()}/cancel", json=payload
+        ).json()
         return body

@@ -209,6 +209,7 @@ class ServerSecret(SQLModel, table=True):
 # modules; importing them here puts them on `metadata` wherever the schema is assembled
 # (migrations, the schema-matches test).
 from flowmarket.db import auction_tables as _auction_tables  # noqa: E402,F401
+from flowmarket.db import authorisation_tables as _authorisation_tables  # noqa: E402,F401
 from flowmarket.db import batch_tables as _batch_tables  # noqa: E402,F401
 from flowmarket.db import expected_tables as _expected_tables  # noqa: E402,F401
 from flowmarket.db import oracle_tables as _oracle_tables  # noqa: E402,F401

@@ -72,6 +72,19 @@ def positions_of(session: Session, *, participants: Iterable[str]) -> dict[str, 
     return _quantities(session, table_of(Position), participants)
 
 
+def positions_wei_of(session: Session, *, participants: Iterable[str]) -> dict[str, dict[str, int]]:
+    """{participant: {product: 10⁻¹⁸ GB/h}}: the exact holdings (`Position.wei`)."""
+    wanted = list(participants)
+    out: dict[str, dict[str, int]] = {p: {} for p in wanted}
+    table = table_of(Position)
+    query = sa_select(table.c.participant, table.c.product, table.c.wei).where(
+        table.c.participant.in_(wanted)
+    )
+    for participant, product, wei in session.connection().execute(query):
+        out[participant][product] = int(wei)
+    return out
+
+
 def _quantities(
     session: Session, table: Table, participants: Iterable[str]
 ) -> dict[str, dict[str, float]]:

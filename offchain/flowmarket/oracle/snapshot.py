@@ -13,7 +13,10 @@ participants below zero excess or restricted after a seizure have their orders c
 collateral states are journaled together, so a restart clears exactly what the first
 run would have cleared, whatever the chain or the book did meanwhile.
 With a network (`Settings.network_catalogue`) the engine document carries the hour's
-network block (`oracle.network`).
+network block (`oracle.network`). Otherwise the authorisations standing at the close
+bound their portfolios' rates inside the clearing (`authorisations`), from each
+participant's exact committed positions; the journal's collateral record lists them
+(`authorisations`: the orders each governs and the bounds cleared with).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from flowmarket.authorisations import apply_authorisations
 from flowmarket.collateral import (
     CollateralParams,
     CollateralState,
@@ -28,7 +32,13 @@ from flowmarket.collateral import (
     cut_orders,
     requirement,
 )
-from flowmarket.db import exclusions_repo, oracle_repo, orders_repo, results_repo
+from flowmarket.db import (
+    authorisations_repo,
+    exclusions_repo,
+    oracle_repo,
+    orders_repo,
+    results_repo,
+)
 from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
 from flowmarket.errors import ScheduleUnsupported
 from flowmarket.money import to_wad
@@ -66,6 +76,10 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         positions = oracle_repo.positions_of(session, participants=participants)
         expected = oracle_repo.expected_positions(session, participants=participants)
         prices = {k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour).items()}
+        auths = authorisations_repo.standing(session, hour=hour, close=close)
+        held = oracle_repo.positions_wei_of(
+            session, participants=sorted({a.participant for a in auths})
+        )
     fee = ctx.rpc(lambda: chain_state.fee_bps(ctx), what="read fee", hour=hour)
     params = ctx.rpc(
         lambda: chain_state.collateral_params(ctx), what="read collateral params", hour=hour
@@ -105,19 +119,33 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
     )
     with ctx.session() as session:
         network = hour_network(ctx.settings, session, hour=hour, products=engine_doc["products"])
+    applied: dict[str, dict[str, object]] = {}
     if network is not None:
         engine_doc = {**engine_doc, "network": network}
+        if auths:
+            ctx.alert(
+                "authorisations-ignored",
+                f"hour {hour}: {len(auths)} authorisation(s) not applied: named portfolios "
+                "do not clear with a network",
+                hour=hour,
+            )
+    else:
+        engine_doc, applied = apply_authorisations(engine_doc, auths, held)
     row = OracleHour(
         hour=hour,
         step=JournalStep.SNAPSHOTTED,
         close_time=close,
         fee_bps=fee,
         engine_doc=engine_doc,
-        owners={order["id"]: order["participant"] for order in document["orders"]},
+        owners={  # the orders, and the authorisations governing some (their rate is a row)
+            order["id"]: order["participant"]
+            for order in [*document["orders"], *engine_doc["orders"]]
+        },
         collateral={
             "participants": {p: _state_json(s) for p, s in collateral.items()},
             "cut_orders": changes,
             "dropped_by_min_nonce": dropped,
+            "authorisations": applied,
             "excluded": {h: {"stage": s, "reason": r} for h, (s, r) in screened.excluded.items()},
         },
         updated_at=time.time(),

@@ -4,6 +4,7 @@ Pure: eth-account and the standard library only, so both sides encode identical 
 """
 
 from flowmarket.signing.auction_bids import AuctionBidMessage, PackageBidMessage
+from flowmarket.signing.authorisation import AuthorisationMessage
 from flowmarket.signing.expected_positions import ExpectedPositionsMessage
 from flowmarket.signing.fixed_point import from_fixed, product_id, to_fixed
 from flowmarket.signing.login import (
@@ -32,6 +33,7 @@ from flowmarket.signing.usage import UsageReportMessage
 __all__ = [
     "ZERO_HASH",
     "AuctionBidMessage",
+    "AuthorisationMessage",
     "BatchReceiptMessage",
     "CancelMessage",
     "Domain",

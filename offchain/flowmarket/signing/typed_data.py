@@ -23,7 +23,8 @@ Struct types (their Solidity twins must use these exact strings):
 - `OrderBatch` (orders and cancels signed at once) and `BatchReceipt` are documented in
   `order_batch`; `ExpectedPositions` (a participant's reported expected positions) in
   `expected_positions`; `AuctionBid` and `PackageBid` (primary-auction bids) in
-  `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`.
+  `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`;
+  `Authorisation` (a participant's limits on one portfolio) in `authorisation`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from flowmarket.signing.auction_bids import (
     AuctionBidMessage,
     PackageBidMessage,
 )
+from flowmarket.signing.authorisation import AUTHORISATION_TYPE_STRING, AuthorisationMessage
 from flowmarket.signing.expected_positions import (
     EXPECTED_POSITIONS_TYPE_STRING,
     ExpectedPositionsMessage,
@@ -189,6 +191,7 @@ _TYPES = {
     AuctionBidMessage: ("AuctionBid", AUCTION_BID_TYPE_STRING),
     PackageBidMessage: ("PackageBid", PACKAGE_BID_TYPE_STRING),
     UsageReportMessage: ("UsageReport", USAGE_REPORT_TYPE_STRING),
+    AuthorisationMessage: ("Authorisation", AUTHORISATION_TYPE_STRING),
 }
 
 Message = (
@@ -201,6 +204,7 @@ Message = (
     | AuctionBidMessage
     | PackageBidMessage
     | UsageReportMessage
+    | AuthorisationMessage
 )
 
 
@@ -233,7 +237,8 @@ def _struct_hash(message: Message) -> bytes:
         | AuctionBidMessage
         | PackageBidMessage
         | UsageReportMessage
-        | BatchReceiptMessage,
+        | BatchReceiptMessage
+        | AuthorisationMessage,
     ):
         return message.struct_hash()
     if isinstance(message, OrderBatchMessage):

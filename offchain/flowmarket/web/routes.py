@@ -22,11 +22,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from flowmarket.api.authorisation_schemas import AuthorisationIn
 from flowmarket.api.batch_intake import renamed
 from flowmarket.api.batch_schemas import OrderBatchIn
 from flowmarket.api.context import Context
 from flowmarket.errors import ActionRefused, ChainError, FieldError, TransactionReverted
 from flowmarket.signing import (
+    AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
@@ -83,7 +85,11 @@ def json_safe(value: Any) -> Any:
 
 def signable(
     domain: Domain,
-    message: OrderMessage | OrderBatchMessage | CancelMessage | ExpectedPositionsMessage,
+    message: OrderMessage
+    | OrderBatchMessage
+    | CancelMessage
+    | ExpectedPositionsMessage
+    | AuthorisationMessage,
 ) -> TypedDataOut:
     document = typed_data(domain, message)
     safe = json_safe({key: document[key] for key in ("primaryType", "message")})
@@ -154,9 +160,29 @@ def batch_typed_data(body: OrderBatchIn, context: Context) -> TypedDataOut:
     )
 
 
+@router.post("/typed-data/authorisation", response_model=TypedDataOut, responses=ERRORS)
+def authorisation_typed_data(body: AuthorisationIn, context: Context) -> TypedDataOut:
+    """The `eth_signTypedData_v4` document for an authorisation (the `authorisation` part
+    of `POST /v1/authorisations`), and its id (digest)."""
+    message = AuthorisationMessage(
+        participant=to_checksum_address(body.participant),
+        nonce=body.nonce,
+        from_hour=body.from_hour,
+        until_hour=body.until_hour,
+        portfolio={name: float(w) for name, w in body.portfolio.items()},
+        min_rate=None if body.min_rate is None else float(body.min_rate),
+        max_rate=None if body.max_rate is None else float(body.max_rate),
+        min_position=None if body.min_position is None else float(body.min_position),
+        max_position=None if body.max_position is None else float(body.max_position),
+        replaces=body.replaces,
+    )
+    return signable(context.domain, message)
+
+
 @router.post("/typed-data/cancel", response_model=TypedDataOut, responses=ERRORS)
 def cancel_typed_data(body: CancelDraftIn, context: Context) -> TypedDataOut:
-    """The `eth_signTypedData_v4` document cancelling one order."""
+    """The `eth_signTypedData_v4` document cancelling one order (or, its id given as
+    `order_hash`, one authorisation)."""
     message = CancelMessage(to_checksum_address(body.participant), body.order_hash)
     return signable(context.domain, message)
 
