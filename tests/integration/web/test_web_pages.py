@@ -285,3 +285,61 @@ def test_participant_signs_a_batch_of_orders_once_and_cancels_them_all_with_one_
     page.wait_for_selector("#orders >> text=Open orders (0)")
     typed = [p[1] for m, p in wallet.calls if m == "eth_signTypedData_v4"][signed_before:]
     assert len(typed) == 2 and len(json.loads(typed[1])["message"]["cancels"]) == before + 2
+
+
+def test_participant_signs_replaces_and_cancels_an_authorisation_in_the_browser(
+    page: Any, web_market: WebMarket, wallet: DevWallet
+) -> None:
+    product = format_name(ProductKey(Kind.HOURLY, "us-east", "regular", web_market.hour + 20))
+    page.goto(f"{web_market.url}/participant")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#connect-button")
+    page.wait_for_selector("#address")
+    page.click("#signin-button")
+    page.wait_for_selector("text=Signed in as")
+    page.wait_for_selector("#auth-current >> text=No authorisations.")
+
+    # A limit that would force a trade is refused with the field named; nothing stored.
+    page.fill("#auth-portfolio", f"{product}=1")
+    page.fill("#auth-min_rate", "1")
+    page.click("#auth-button")
+    page.wait_for_selector("#auth-result .notice.error")
+    assert "authorisation.min_rate" in (page.text_content("#auth-result") or "")
+
+    page.fill("#auth-min_rate", "")
+    page.fill("#auth-max_rate", "3")
+    page.fill("#auth-max_position", "10")
+    page.click("#auth-button")
+    page.wait_for_selector("#auth-result .notice.ok, #auth-result .notice.error")
+    accepted = page.text_content("#auth-result") or ""
+    assert "accepted" in accepted, accepted
+    typed = json.loads(
+        [params[1] for method, params in wallet.calls if method == "eth_signTypedData_v4"][-1]
+    )
+    assert typed["primaryType"] == "Authorisation"
+    assert typed["message"]["maxRate"] == str(3 * 10**18)
+    assert typed["message"]["minRate"] == str(-(2**255))  # not set
+    first = digest_of(typed)
+    assert first[:8] in accepted
+    row = page.locator("#auth-current tbody tr").first.locator("td")
+    assert row.nth(4).text_content() == "live"
+    assert row.nth(6).text_content() == "−∞ … 3"  # nothing held: the signed max rate
+
+    # Signing again over the same portfolio replaces the live one.
+    page.fill("#auth-max_rate", "2")
+    page.click("#auth-button")
+    page.wait_for_selector("#auth-result >> text=replacing")
+    statuses = page.locator("#auth-current tbody tr td:nth-child(5)").all_text_contents()
+    assert statuses == ["live", "replaced"]
+    second = digest_of(
+        json.loads(
+            [params[1] for method, params in wallet.calls if method == "eth_signTypedData_v4"][-1]
+        )
+    )
+    assert second != first
+
+    page.locator("#auth-current tbody tr").first.locator("button", has_text="Cancel").click()
+    page.wait_for_selector("#auth-result >> text=cancelled")
+    statuses = page.locator("#auth-current tbody tr td:nth-child(5)").all_text_contents()
+    assert statuses == ["cancelled", "replaced"]
+    screenshot(page, "participant-authorisations")

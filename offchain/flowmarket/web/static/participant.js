@@ -1,10 +1,12 @@
 // Participant page: connect a wallet, sign in, sign and submit an order curve (or a batch
 // of them with one signature), and see open orders, positions, settlement and collateral
 // warnings; deposit and withdraw collateral; the weekly settlement and revenue panels
-// (their own modules) pay or collect a week and claim fee revenue through the wallet.
+// (their own modules) pay or collect a week and claim fee revenue through the wallet;
+// the authorisations panel (its own module) signs limits on a portfolio.
 import {
   api, connectWallet, el, fmt, hourLabel, kv, notice, reportError, show, short, signIn, signTypedData, table, tokens,
 } from './common.js';
+import { mountAuthorisations, showAuthorisations } from './authorisation_panel.js';
 import { runPlan } from './plans.js';
 import { mountRevenue } from './revenue_panel.js';
 import { mountSettlement } from './settlement_panel.js';
@@ -258,6 +260,7 @@ async function refresh() {
     api('/v1/me/expected-positions', { token }),
   ]);
   showExpected(expected);
+  await showAuthorisations(state);
   show('orders', el('h2', {}, `Open orders (${orders.length})`),
     orders.length === 0 ? null : el('div', { class: 'row' },
       el('button', { class: 'secondary', id: 'cancel-all-button', onclick: () => cancelAll(orders) }, 'Cancel all (one signature)')),
@@ -344,6 +347,7 @@ async function main() {
   document.getElementById('add-expected').onclick = () => addExpected();
   document.getElementById('expected-button').onclick = reportExpected;
   addExpected();
+  mountAuthorisations(state);
   document.getElementById('connect-button').onclick = connect;
   document.getElementById('signin-button').onclick = signInClicked;
   document.getElementById('submit-button').onclick = submit;
