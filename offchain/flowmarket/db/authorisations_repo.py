@@ -20,11 +20,16 @@ def get(session: Session, *, auth_hash: str) -> AuthorisationRow | None:
 
 
 def of_participant(session: Session, *, participant: str) -> list[AuthorisationRow]:
-    """All of the participant's authorisations, newest first."""
+    """All of the participant's authorisations, newest first (accepted at one second:
+    the higher nonce first)."""
     query = (
         select(AuthorisationRow)
         .where(AuthorisationRow.participant == participant)
-        .order_by(col(AuthorisationRow.accepted_at).desc(), col(AuthorisationRow.auth_hash))
+        .order_by(
+            col(AuthorisationRow.accepted_at).desc(),
+            col(AuthorisationRow.nonce).desc(),
+            col(AuthorisationRow.auth_hash),
+        )
     )
     return list(session.exec(query))
 
@@ -131,6 +136,10 @@ def standing(session: Session, *, hour: int, close: float) -> list[Authorisation
             AuthorisationRow.from_hour <= hour,
             AuthorisationRow.until_hour >= hour,
         )
-        .order_by(col(AuthorisationRow.accepted_at).desc(), col(AuthorisationRow.auth_hash))
+        .order_by(
+            col(AuthorisationRow.accepted_at).desc(),
+            col(AuthorisationRow.nonce).desc(),
+            col(AuthorisationRow.auth_hash),
+        )
     )
     return [as_authorisation(row) for row in session.exec(query)]

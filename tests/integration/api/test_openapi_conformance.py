@@ -40,7 +40,8 @@ from flowmarket.local.state import save_cast
 EXAMPLES_PER_OPERATION = 25
 SEED = 20_261_203
 SIGNED_WRITES = (
-    r"^/v1/(orders|expected-positions|usage|auth/login|web/typed-data/|web/collateral/"
+    r"^/v1/(orders|expected-positions|authorisations|usage|auth/login|web/typed-data/"
+    r"|web/collateral/"
     r"|web/settlement/|web/revenue/|web/governance/(propose|vote|queue|execute|delegate)-tx/"
     r"|auctions/[^/]+/(bids|packages)|faucet)"
 )
