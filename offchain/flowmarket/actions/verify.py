@@ -43,7 +43,7 @@ from flowmarket.chain.leaves import (
     settlement_week,
 )
 from flowmarket.chain.sorted_tree import Item, verify_item
-from flowmarket.clearing import ResultDoc, clear_document
+from flowmarket.clearing import ResultDoc
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.errors import InvalidInput, MarketError, NotFound, TransactionReverted
 from flowmarket.money import from_wad
@@ -58,6 +58,7 @@ from flowmarket.oracle.publication import (
     published_orders,
     read_week_file,
 )
+from flowmarket.solvers.highs_projection import clear_market_document
 
 HOURS_PER_WEEK = 168
 LEDGER = "ClearingLedger"
@@ -215,7 +216,7 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
     if stated is not None and stated != fee_bps:
         verdict.notes.append(f"published fee {stated} bps, chain {fee_bps} bps at commit")
     try:
-        result: ResultDoc = clear_document(order_set, {"prices": prior})
+        result: ResultDoc = clear_market_document(order_set, {"prices": prior})
     except MarketError as exc:
         verdict.problems.append(f"the published order set does not re-clear: {exc}")
         _use_published(verdict, source, onchain)

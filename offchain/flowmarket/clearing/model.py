@@ -8,6 +8,7 @@ of delivery. `n` is the number of products, `m` the number of orders (curves),
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +78,15 @@ class LinearOrders:
         return int(self.weights.shape[1])
 
 
+# A sparse QP solver for the unique-price projection of a large group (`sparse_projection`):
+# (rows A (k, m) CSC, number of leading equality rows, right-hand sides of the rest,
+# δ (m,)) → candidate answers of min ½‖d − δ‖² s.t. A_eq d = 0, A_rest d ≤ rhs, best
+# first, each (d, row multipliers or None); none of them is trusted before its certificate.
+ProjectionQp = Callable[
+    [sp.csc_array, int, FloatArray, FloatArray], Iterator[tuple[FloatArray, FloatArray | None]]
+]
+
+
 @dataclass(frozen=True)
 class SolverOptions:
     """Tolerances of the semismooth Newton dual solver.
@@ -86,7 +96,10 @@ class SolverOptions:
     gate_tol: the certificate gate's tolerance, relative in the same way (`gate`);
     max_iter: Newton iterations before the gate judges the last iterate;
     exact_projection_limit: largest group of products with non-unique prices
-    solved by the dense exact projection (bigger groups keep the Newton prices);
+    solved by the dense exact projection;
+    large_group_qp: the sparse QP solver for bigger groups (`sparse_projection`; the
+    oracle, `verify` and `flowmarket clear` pass HiGHS's); None, or an answer without
+    a certificate: the Newton prices stand and the certificate says not exact;
     max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
     prices are exact to price_tol × the largest order price (tokens per GB).
     """
@@ -96,6 +109,7 @@ class SolverOptions:
     max_iter: int = 200
     cg_max_iter: int = 2000
     exact_projection_limit: int = 2000
+    large_group_qp: ProjectionQp | None = None
     max_prox_iter: int = 60
     price_tol: float = 1e-12
 

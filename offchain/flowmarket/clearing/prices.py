@@ -16,7 +16,8 @@ orders of Z ∪ F that touch them:
   it (vectorised; this covers products whose only orders overlap, and markets
   with no possible trade);
 - any other group is projected exactly by least-distance programming in the
-  null-space coordinates (`ldp`), up to `exact_projection_limit` products;
+  null-space coordinates (`ldp`), up to `exact_projection_limit` products, and
+  beyond by a sparse QP with a KKT certificate (`sparse_projection`);
 - products with no orders are unconstrained and keep the prior.
 """
 
@@ -31,8 +32,15 @@ from scipy.sparse.csgraph import connected_components
 
 from flowmarket.clearing.dual import DualOperators, column_prices, response
 from flowmarket.clearing.ldp import project
-from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, SolverOptions
+from flowmarket.clearing.model import (
+    FloatArray,
+    IntArray,
+    LinearOrders,
+    ProjectionQp,
+    SolverOptions,
+)
 from flowmarket.clearing.nullspace import free_part
+from flowmarket.clearing.sparse_projection import project_sparse
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,25 @@ def _project_group(
     return out
 
 
+def _project_group_sparse(
+    products: IntArray,
+    ps: PriceSet,
+    w_e: sp.csc_array,
+    prices: FloatArray,
+    prior: FloatArray,
+    qp: ProjectionQp,
+) -> FloatArray | None:
+    """Projection of the prior for one group of free products of any size (sparse QP)."""
+    rows_e = w_e[products].tocsc()
+    equal = rows_e[:, np.flatnonzero(np.diff(rows_e.indptr))]
+    c_g = ps.c[products].tocsc()
+    touching = np.flatnonzero(np.diff(c_g.indptr))
+    slack = ps.b[touching] - ps.c[:, touching].T @ prices
+    delta = prior[products] - prices[products]
+    d = project_sparse(sp.csc_array(equal), sp.csc_array(c_g[:, touching]), slack, delta, qp)
+    return None if d is None else prices[products] + d
+
+
 def unique_prices(
     lin: LinearOrders,
     ops: DualOperators,
@@ -187,9 +214,12 @@ def unique_prices(
         if members.size == 0:
             continue
         if members.size > options.exact_projection_limit:
-            exact = False
-            continue
-        projected = _project_group(members, ps, w_e, prices, prior)
+            qp = options.large_group_qp
+            projected = (
+                None if qp is None else _project_group_sparse(members, ps, w_e, prices, prior, qp)
+            )
+        else:
+            projected = _project_group(members, ps, w_e, prices, prior)
         if projected is None:
             exact = False
         else:

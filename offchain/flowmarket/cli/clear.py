@@ -16,11 +16,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flowmarket.clearing import clear_document
 from flowmarket.cli.jsonfile import read_json_file
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
 from flowmarket.interop.fts import convert as convert_fts
+from flowmarket.solvers.highs_projection import clear_market_document
 
 
 def register(subparsers: Any) -> None:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput(f"prior file {args.prior}: expected a JSON object")
     if args.from_fts:
         orders = convert_fts(orders)
-    result = clear_document(orders, prior)
+    result = clear_market_document(orders, prior)
     text = json.dumps(result, indent=2, allow_nan=False)
     if args.out is None:
         print(text)

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
-from flowmarket.clearing import ClearFn, clear_document
+from flowmarket.clearing import ClearFn
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
@@ -34,6 +34,7 @@ from flowmarket.oracle.retry import RetryPolicy, with_retries
 from flowmarket.oracle.settlement import advance_week
 from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import solve_hour
+from flowmarket.solvers.highs_projection import clear_market_document
 from flowmarket.states import JournalStep, WeekStatus
 
 log = logging.getLogger("flowmarket.oracle")
@@ -94,7 +95,7 @@ def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None)
 @dataclass
 class Oracle:
     ctx: OracleContext
-    clear_fn: ClearFn = clear_document
+    clear_fn: ClearFn = clear_market_document
     processed: int = field(default=0)
 
     def next_hour(self) -> int:

@@ -12,7 +12,7 @@ import time
 
 from sqlmodel import Session
 
-from flowmarket.clearing import ClearFn, ResultDoc, clear_document
+from flowmarket.clearing import ClearFn, ResultDoc
 from flowmarket.db import exclusions_repo, oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHour
 from flowmarket.errors import Conflict
@@ -22,6 +22,7 @@ from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.journal import advance, engine_doc_of
 from flowmarket.oracle.quarantine import clear_with_quarantine, quarantine_alert
 from flowmarket.oracle.realtime import DeliveryRules, record_positions, settle_usage
+from flowmarket.solvers.highs_projection import clear_market_document
 from flowmarket.states import Exclusion, JournalStep
 
 
@@ -29,7 +30,7 @@ def solve_hour(
     session: Session,
     row: OracleHour,
     *,
-    clear_fn: ClearFn = clear_document,
+    clear_fn: ClearFn = clear_market_document,
     bundles: BundleCache | None = None,
     delivery: DeliveryRules | None = None,
 ) -> ResultDoc:

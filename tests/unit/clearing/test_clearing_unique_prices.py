@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -9,9 +12,17 @@ import pytest
 import scipy.sparse as sp
 from clearing_reference import reference_clearing, reference_projection
 
+from flowmarket.actions import verify as verify_module
 from flowmarket.clearing import OrderBook, SolverOptions, clear, clear_document, parse_orders
 from flowmarket.clearing.curves import decompose
+from flowmarket.cli.main import main
 from flowmarket.errors import InvalidInput
+from flowmarket.oracle.solve import solve_hour
+from flowmarket.solvers.highs_projection import (
+    MARKET_OPTIONS,
+    clear_market_document,
+    highs_projection_qp,
+)
 
 
 def order(order_id: str, who: str, portfolio: dict[str, float], curve: list[list[float]]) -> Any:
@@ -147,13 +158,83 @@ def test_reference_projection_helper_agrees_with_a_hand_computed_interval() -> N
     assert sp.issparse(lin.weights)
 
 
-def test_group_past_the_exact_limit_keeps_clearing_prices_and_says_so() -> None:
+# Groups past the dense limit go to the sparse QP the options name (the market's: HiGHS).
+SPARSE = SolverOptions(exact_projection_limit=1, large_group_qp=highs_projection_qp)
+
+
+def test_group_past_the_dense_limit_is_projected_exactly_by_the_sparse_path() -> None:
+    # The spread pair of test_spread_order_pins_the_difference…: (10, 3) → (6, 6) by hand.
     book = parse_orders(SPREAD_PAIR)
-    result = clear(book, np.array([10.0, 3.0]), SolverOptions(exact_projection_limit=1))
+    result = clear(book, np.array([10.0, 3.0]), SPARSE)
+    assert result.certificate.projection_exact
+    np.testing.assert_allclose(result.prices, [6.0, 6.0], atol=1e-12)
+
+
+def _wrong_answer(rows: Any, n_eq: int, rhs: Any, delta: Any) -> Any:
+    """A solver proposing the prior itself (d = δ): infeasible here, so uncertified."""
+    yield delta.copy(), None
+
+
+@pytest.mark.parametrize("qp", [None, _wrong_answer])
+def test_a_group_without_a_certified_projection_keeps_clearing_prices_and_says_so(
+    qp: Any,
+) -> None:
+    book = parse_orders(SPREAD_PAIR)
+    options = SolverOptions(exact_projection_limit=1, large_group_qp=qp)
+    result = clear(book, np.array([10.0, 3.0]), options)
     assert not result.certificate.projection_exact
     assert result.certificate.max_imbalance <= 1e-8
     assert abs(result.prices[0] - result.prices[1]) <= 1e-8
     assert 4.0 - 1e-8 <= result.prices[0] <= 6.0 + 1e-8
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_sparse_path_agrees_with_the_dense_projection(seed: int) -> None:
+    book = degenerate_book(30, seed)
+    prior = np.random.default_rng(100 + seed).uniform(0, 12, book.n_products)
+    dense = clear(book, prior)
+    sparse = clear(book, prior, SPARSE)
+    assert dense.certificate.projection_exact and sparse.certificate.projection_exact
+    np.testing.assert_allclose(sparse.prices, dense.prices, atol=1e-9)
+
+
+def chain_book(n: int, seed: int) -> tuple[OrderBook, Any, Any, Any]:
+    """n products, each with a buyer of 5 up to hi_k and a seller of 5 from lo_k (fully
+    filled at any price in [lo_k, hi_k]), and spreads k → k+1 at a_k − a_{k+1} that
+    trade nothing strictly inside their curve: the optimal prices are π = L + a for any
+    level L with lo ≤ L + a ≤ hi — one free group of all n products."""
+    rng = np.random.default_rng(seed)
+    names = [f"p{k}" for k in range(n)]
+    lo, hi, a = rng.uniform(2, 4, n), rng.uniform(8, 10, n), rng.uniform(-0.5, 0.5, n)
+    orders = []
+    for k in range(n):
+        orders.append(order(f"b{k}", "ann", {names[k]: 1.0}, [[0, hi[k] + 2], [5.0, hi[k]]]))
+        orders.append(order(f"s{k}", "bob", {names[k]: 1.0}, [[-5.0, lo[k]], [0, lo[k] - 2]]))
+    for k in range(n - 1):
+        s = a[k] - a[k + 1]
+        pair = {names[k]: 1.0, names[k + 1]: -1.0}
+        orders.append(order(f"sp{k}", "cat", pair, [[-1.0, s + 1.0], [1.0, s - 1.0]]))
+    return parse_orders({"products": names, "orders": orders}), lo, hi, a
+
+
+@pytest.mark.parametrize("high", [False, True])
+def test_a_group_of_2500_products_is_projected_exactly(high: bool) -> None:
+    # Past the dense limit (2,000). By hand: the projection of the prior onto {L + a} is
+    # L = mean(prior − a), clipped to [max(lo − a), min(hi − a)]; a prior far above every
+    # interval clips it at the top.
+    book, lo, hi, a = chain_book(2500, 3)
+    prior = np.full(2500, 50.0) if high else np.random.default_rng(4).uniform(0, 12, 2500)
+    level = float(np.clip(np.mean(prior - a), np.max(lo - a), np.min(hi - a)))
+    assert not clear(book, prior).certificate.projection_exact  # no sparse solver given
+    result = clear(book, prior, MARKET_OPTIONS)
+    assert result.certificate.projection_exact
+    # 1e-6: the spreads' own relations hold to the engine's tolerance (≈1e-9 each), and
+    # 2,499 of them add up along the chain.
+    np.testing.assert_allclose(result.prices, level + a, atol=1e-6)
+    if high:
+        assert np.max(result.prices - hi) == pytest.approx(0.0, abs=1e-6)
+    else:  # unclipped: the projection's first-order condition, Σ (π − prior) = 0
+        assert abs(float(np.mean(result.prices - prior))) <= 1e-9
 
 
 def test_array_api_rejects_a_prior_of_the_wrong_shape() -> None:
@@ -173,3 +254,44 @@ def test_newton_reaches_the_certificate_on_many_degenerate_books() -> None:
         result = clear(book, prior)
         assert result.certificate.max_imbalance <= 1e-8, seed
         assert result.certificate.projection_exact, seed
+
+
+def test_the_cli_oracle_and_verify_clear_with_the_markets_sparse_projection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `flowmarket clear` on the 2,500-product chain: exact, the hand-computed level.
+    book, lo, hi, a = chain_book(2500, 5)
+    prior = np.random.default_rng(6).uniform(0, 12, 2500)
+    doc = {
+        "products": list(book.products),
+        "orders": [
+            order(f"b{k}", "ann", {f"p{k}": 1.0}, [[0, hi[k] + 2], [5.0, hi[k]]])
+            for k in range(2500)
+        ]
+        + [
+            order(f"s{k}", "bob", {f"p{k}": 1.0}, [[-5.0, lo[k]], [0, lo[k] - 2]])
+            for k in range(2500)
+        ]
+        + [
+            order(
+                f"sp{k}",
+                "cat",
+                {f"p{k}": 1.0, f"p{k + 1}": -1.0},
+                [[-1.0, a[k] - a[k + 1] + 1.0], [1.0, a[k] - a[k + 1] - 1.0]],
+            )
+            for k in range(2499)
+        ],
+    }
+    (tmp_path / "orders.json").write_text(json.dumps(doc), encoding="utf-8")
+    prices = {f"p{k}": float(prior[k]) for k in range(2500)}
+    (tmp_path / "prior.json").write_text(json.dumps({"prices": prices}), encoding="utf-8")
+    args = ["clear", str(tmp_path / "orders.json"), "--prior", str(tmp_path / "prior.json")]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["certificate"]["projection_exact"] is True
+    level = float(np.clip(np.mean(prior - a), np.max(lo - a), np.min(hi - a)))
+    published = np.array([result["prices"][f"p{k}"] for k in range(2500)])
+    np.testing.assert_allclose(published, level + a, atol=1e-6)
+    # The oracle and `flowmarket verify` clear through the same function.
+    assert inspect.signature(solve_hour).parameters["clear_fn"].default is clear_market_document
+    assert "clear_market_document(" in inspect.getsource(verify_module)

@@ -1,0 +1,1 @@
+"""Numerical solvers outside the clearing core's numpy/scipy, given to it as options."""

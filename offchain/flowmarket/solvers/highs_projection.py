@@ -1,0 +1,90 @@
+"""HiGHS's QP solver for the clearing's unique-price projection of large groups, and
+the solver options every clearing of the market uses.
+
+The clearing package stays numpy/scipy only (docs/architecture.md); this adapter gives
+it HiGHS (a dependency already, for the auctions' MILP) through
+`SolverOptions.large_group_qp`. The package checks every answer with its own
+certificate (`clearing.sparse_projection`), so nothing here is trusted: HiGHS only
+proposes. The oracle, `flowmarket verify` and `flowmarket clear` all clear with
+`MARKET_OPTIONS`, so the prices they compute are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
+from flowmarket.clearing.model import FloatArray
+
+
+def highs_projection_qp(
+    rows: sp.csc_array, n_eq: int, rhs: FloatArray, delta: FloatArray
+) -> Iterator[tuple[FloatArray, FloatArray | None]]:
+    """min ½‖d − δ‖² s.t. rows[:n_eq] d = 0, rows[n_eq:] d ≤ rhs: HiGHS's answer without
+    regularisation, then with its default 1e-7 (which gets through some degenerate
+    active sets; the certificate's polish removes its bias)."""
+    for regularisation in (0.0, 1e-7):
+        answer = _solve(rows, n_eq, rhs, delta, regularisation)
+        if answer is not None:
+            yield answer
+
+
+MARKET_OPTIONS = SolverOptions(large_group_qp=highs_projection_qp)
+
+
+def clear_market_document(
+    orders_doc: Mapping[str, Any], prior_doc: Mapping[str, Any] | None = None
+) -> ResultDoc:
+    """`clear_document` with the market's options: an `schema.ClearFn`."""
+    return clear_document(orders_doc, prior_doc, MARKET_OPTIONS)
+
+
+def _solve(
+    rows: sp.csc_array, n_eq: int, rhs: FloatArray, delta: FloatArray, regularisation: float
+) -> tuple[FloatArray, FloatArray | None] | None:
+    m = delta.size
+    n_rows = rows.shape[0]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = m, n_rows
+    lp.col_cost_ = -delta
+    lp.col_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.col_upper_ = np.full(m, highspy.kHighsInf)
+    lower = np.concatenate([np.zeros(n_eq), np.full(n_rows - n_eq, -highspy.kHighsInf)])
+    upper = np.concatenate([np.zeros(n_eq), rhs])
+    lp.row_lower_, lp.row_upper_ = lower, upper
+    by_column = rows.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = by_column.indptr
+    lp.a_matrix_.index_ = by_column.indices
+    lp.a_matrix_.value_ = by_column.data
+    hessian = highspy.HighsHessian()
+    hessian.dim_ = m
+    hessian.format_ = highspy.HessianFormat.kTriangular
+    hessian.start_ = np.arange(m + 1)
+    hessian.index_ = np.arange(m)
+    hessian.value_ = np.ones(m)
+    model = highspy.HighsModel()
+    model.lp_ = lp
+    model.hessian_ = hessian
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("qp_regularization_value", regularisation)
+    h.passModel(model)
+    h.run()
+    solution = h.getSolution()
+    # HiGHS's QP solver reports "Solve error" (and flags its values invalid) on some
+    # degenerate problems whose primal answer is nonetheless optimal: neither its status
+    # nor its flags decide, the certificate does.
+    d = np.asarray(solution.col_value, dtype=float)
+    if d.shape != (m,) or not np.all(np.isfinite(d)):
+        return None
+    if solution.dual_valid:
+        return d, np.asarray(solution.row_dual, dtype=float)
+    return d, None
