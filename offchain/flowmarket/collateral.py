@@ -175,7 +175,9 @@ def cut_orders(
 
     cut: {participant: position {product: GB/h}} for every participant to cut.
     Returns (the new document, {order id: "clipped" | "removed"}). Orders of other
-    participants are unchanged; the input is not modified.
+    participants are unchanged; the input is not modified. A non-convex order (one with
+    a `kind`, docs/nonconvex.md) of a participant to cut is removed: its decision set
+    (a block, a minimum fill, a start-up) cannot be clipped towards balance.
     """
     out_orders: list[dict[str, Any]] = []
     changes: dict[str, OrderCut] = {}
@@ -183,6 +185,9 @@ def cut_orders(
         position = cut.get(order["participant"])
         if position is None:
             out_orders.append(dict(order))
+            continue
+        if order.get("kind", "curve") != "curve":
+            changes[order["id"]] = OrderCut.REMOVED
             continue
         lo, hi = towards_balance(position, order["portfolio"])
         clipped = clip_curve(order["curve"], lo, hi)

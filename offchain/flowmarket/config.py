@@ -96,6 +96,10 @@ class Settings:
     realtime_capacity_gbh: float = 1_000_000.0
     realtime_premium: float = 0.0
     realtime_settle_lag: int = 2
+    # How the oracle clears an hour whose book holds non-convex orders (docs/nonconvex.md):
+    # "no_loss" (no accepted order loses at the prices) or "model_a" (every accepted
+    # order is also surplus-maximising at them). Journaled with the hour's snapshot.
+    nonconvex_rule: str = "no_loss"
 
     @property
     def deployment_file(self) -> Path:
@@ -177,6 +181,14 @@ def _check_range(name: str, field_name: str, value: object) -> None:
         raise FieldError(name, f"must not be negative, got {value}")
 
 
+def _check_choice(name: str, field_name: str, value: object) -> None:
+    if field_name == "nonconvex_rule" and value not in NONCONVEX_RULES:
+        raise FieldError(name, f"expected one of {list(NONCONVEX_RULES)}, got {value!r}")
+
+
+NONCONVEX_RULES = ("no_loss", "model_a")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the embedded defaults and `FLOWMARKET_*` variables.
 
@@ -195,5 +207,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is not None and raw != "":
             value = _coerce(name, raw, getattr(settings, field_name))
             _check_range(name, field_name, value)
+            _check_choice(name, field_name, value)
             overrides[field_name] = value
     return replace(settings, **overrides)

@@ -10,21 +10,28 @@ The published order set of hour h (`OrderSetDoc`) is ORDERS.json (`clearing.Orde
 whose orders also carry what a verifier needs to check each signature (nonce, validity
 window, replaces, signature): anyone can re-clear it with `flowmarket clear` and check
 every order was signed by its participant.
+
+A non-convex order (docs/nonconvex.md) carries `terms`, its kind and parameters as in
+the `flowmarket clear` contract (`{"kind": "all_or_nothing", "quantity": 10, "price":
+45}`); its published and engine forms are that contract's order (an all-or-nothing
+order has no curve).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from flowmarket.clearing.schema import NetworkDoc, OrderDoc
+from flowmarket.signing.nonconvex_order import KIND_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
 class SignedOrder:
     """order_hash: the EIP-712 digest (the order's id); portfolio {product: weight};
-    curve [[GB/h, tokens per GB], ...]; hours are hours since the Unix epoch."""
+    curve [[GB/h, tokens per GB], ...]; hours are hours since the Unix epoch; terms: a
+    non-convex order's kind and parameters (`NonConvexTerms.as_json`), None for a curve."""
 
     order_hash: str
     participant: str
@@ -35,6 +42,11 @@ class SignedOrder:
     portfolio: dict[str, float]
     curve: list[list[float]]
     signature: str
+    terms: dict[str, Any] | None = None
+
+    @property
+    def kind(self) -> str:
+        return "curve" if self.terms is None else str(self.terms["kind"])
 
 
 SIGNED_ORDER_FIELDS: tuple[str, ...] = SignedOrder.__slots__
@@ -52,6 +64,11 @@ class PublishedOrder(OrderDoc):
     replaces: str | None
     signature: str
     signed_curve: NotRequired[list[list[float]]]
+    kind: NotRequired[str]
+    quantity: NotRequired[float]
+    price: NotRequired[float]
+    min_quantity: NotRequired[float]
+    fixed_cost: NotRequired[float]
 
 
 class OrderSetDoc(TypedDict):
@@ -65,10 +82,11 @@ class OrderSetDoc(TypedDict):
     collateral: NotRequired[dict[str, Any]]
     network: NotRequired[NetworkDoc]  # the hour's network, when it was cleared with one
     portfolios: NotRequired[dict[str, object]]  # named portfolios of the authorisations
+    nonconvex_rule: NotRequired[str]  # when it held non-convex orders (docs/nonconvex.md)
 
 
 def published_order(order: SignedOrder) -> PublishedOrder:
-    return {
+    entry: dict[str, Any] = {
         "id": order.order_hash,
         "participant": order.participant,
         "portfolio": order.portfolio,
@@ -79,6 +97,19 @@ def published_order(order: SignedOrder) -> PublishedOrder:
         "replaces": order.replaces,
         "signature": order.signature,
     }
+    if order.terms is not None:
+        entry.update(order.terms)
+        if order.terms["kind"] == "all_or_nothing":
+            del entry["curve"]
+    return cast(PublishedOrder, entry)
+
+
+def risk_curve(curve: list[list[float]], terms: dict[str, Any] | None) -> list[list[float]]:
+    """The points the order limits and the worst case read (`order_limits`: the largest
+    |quantity| and |price|): the curve, or an all-or-nothing order's (0, p) and (q, p)."""
+    if terms is None or terms["kind"] != "all_or_nothing":
+        return curve
+    return [[0.0, float(terms["price"])], [float(terms["quantity"]), float(terms["price"])]]
 
 
 def orders_document(orders: Sequence[SignedOrder], *, hour: int) -> OrderSetDoc:
@@ -92,10 +123,19 @@ def orders_document(orders: Sequence[SignedOrder], *, hour: int) -> OrderSetDoc:
 
 
 def engine_order(order: OrderDoc) -> OrderDoc:
-    """Only the fields the clearing engine reads (what the oracle journals and clears)."""
-    return {
-        "id": order["id"],
-        "participant": order["participant"],
-        "portfolio": order["portfolio"],
-        "curve": order["curve"],
-    }
+    """Only the fields the clearing engine reads (what the oracle journals and clears):
+    a non-convex order's are its kind's (`flowmarket clear`'s contract)."""
+    kind = cast(dict[str, Any], order).get("kind")
+    if kind is None:
+        return {
+            "id": order["id"],
+            "participant": order["participant"],
+            "portfolio": order["portfolio"],
+            "curve": order["curve"],
+        }
+    keys = ("id", "participant", "portfolio", "kind", *KIND_FIELDS[kind])
+    return cast(OrderDoc, {key: cast(dict[str, Any], order)[key] for key in keys})
+
+
+def is_nonconvex(order: OrderDoc) -> bool:
+    return "kind" in order and cast(dict[str, Any], order)["kind"] != "curve"

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from eth_utils.address import to_checksum_address
 
 from flowmarket.actions.actor import Actor
+from flowmarket.actions.no_loss import no_loss_problems
 from flowmarket.chain.fill_check import judge_fill
 from flowmarket.chain.leaves import (
     SettlementWeek,
@@ -228,6 +229,7 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
             f"{len(imbalance)} metered-usage settlements taken as published (not re-derivable)"
         )
     orders = order_set.get("orders", [])
+    verdict.problems += no_loss_problems(orders, result["orders"], result["prices"])
     bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:

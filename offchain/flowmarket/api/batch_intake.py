@@ -100,6 +100,12 @@ def _checked_orders(
         where = f"batch.orders[{i}]"
         if order.participant.lower() != participant.lower():
             raise FieldError(f"{where}.participant", f"must be the batch's {participant}")
+        if order.kind != "curve":
+            raise FieldError(
+                f"{where}.kind",
+                f"a {order.kind} order is signed alone as a NonConvexOrder (POST /v1/orders); "
+                "a batch carries curve orders only",
+            )
         try:
             message = check_order_fields(order, known=known, limits=limits, now=now)
             hashes.append(order_struct_hash(message))  # checks the numbers' fixed-point form

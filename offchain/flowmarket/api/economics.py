@@ -26,14 +26,15 @@ from flowmarket.order_limits import (
     worst_case,
     worst_case_requirement,
 )
-from flowmarket.orders import SignedOrder
+from flowmarket.orders import SignedOrder, risk_curve
 
 
 def check_economics(order: SignedOrder, *, book: OpenBook, rules: MarketRules) -> None:
     """Raise FieldError naming the field and the governed limit the order breaks."""
     limits = rules.order_limits()
-    _raise(limit_breach(order.portfolio, order.curve, limits))
-    risk = OrderRisk.of(order.portfolio, order.curve)
+    points = risk_curve(order.curve, order.terms)
+    _raise(limit_breach(order.portfolio, points, limits))
+    risk = OrderRisk.of(order.portfolio, points)
     others = [r for h, r in book.orders if h not in (order.order_hash, order.replaces)]
     _raise(rate_breach(sum(r.rate for r in others), risk.rate, limits))
     exposure = sum(r.exposure(book.prices) for r in others) + risk.exposure(book.prices)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Protocol
 
 from eth_utils.address import to_checksum_address
 
@@ -16,6 +17,7 @@ from flowmarket.api.schemas import CancelIn, OrderIn, SignedOrderIn
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
+from flowmarket.clearing.nonconvex_document import validate_nonconvex_order
 from flowmarket.errors import FieldError, InvalidOrder
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import (
@@ -24,6 +26,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    NonConvexTerms,
     OrderBatchMessage,
     OrderMessage,
     PackageBidMessage,
@@ -89,6 +92,72 @@ def check_book_with_engine(
     except InvalidOrder as exc:
         field = orders[0][0] if len(orders) == 1 else "orders"
         raise FieldError(field, str(exc)) from None
+
+
+def _number_field(order: KindFields, name: str) -> float | None:
+    value = getattr(order, name)
+    if value is None:
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        raise FieldError(f"order.{name}", "must be finite")
+    return number
+
+
+class KindFields(Protocol):
+    """What `check_terms` reads: the API's `OrderIn` and the web app's draft."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def quantity(self) -> float | None: ...
+    @property
+    def price(self) -> float | None: ...
+    @property
+    def min_quantity(self) -> float | None: ...
+    @property
+    def fixed_cost(self) -> float | None: ...
+
+
+def check_terms(order: KindFields, curve: list[tuple[float, float]]) -> NonConvexTerms | None:
+    """A non-convex order's terms (None for a curve order): each kind's own fields are
+    required, every other one refused, naming the field (docs/nonconvex.md)."""
+    own = {
+        "curve": (),
+        "all_or_nothing": ("quantity", "price"),
+        "min_fill": ("min_quantity",),
+        "startup": ("fixed_cost",),
+    }[order.kind]
+    values = {name: _number_field(order, name) for name in TERM_NAMES}
+    for name, value in values.items():
+        if value is None and name in own:
+            raise FieldError(f"order.{name}", f"is required for kind {order.kind!r}")
+        if value is not None and name not in own:
+            raise FieldError(f"order.{name}", f"is not a field of kind {order.kind!r}")
+    if order.kind == "curve":
+        return None
+    if order.kind == "all_or_nothing":
+        if curve:
+            raise FieldError(
+                "order.curve", "an all_or_nothing order has no curve (quantity, price)"
+            )
+        if values["quantity"] == 0.0:
+            raise FieldError("order.quantity", "must be non-zero (negative sells)")
+    elif order.kind == "min_fill":
+        if curve and curve[0][0] < 0.0 < curve[-1][0]:
+            raise FieldError("order.curve", "a min_fill curve must only buy or only sell")
+        extent = max((abs(q) for q, _ in curve), default=0.0)
+        minimum = values["min_quantity"] or 0.0
+        if not 0.0 < minimum <= extent:
+            raise FieldError(
+                "order.min_quantity", f"must be > 0 and at most the curve's extent {extent:g}"
+            )
+    elif (values["fixed_cost"] or 0.0) < 0.0:
+        raise FieldError("order.fixed_cost", "must be ≥ 0")
+    return NonConvexTerms(order.kind, **{k: v for k, v in values.items() if v is not None})
+
+
+TERM_NAMES = ("quantity", "price", "min_quantity", "fixed_cost")
 
 
 def check_portfolio(portfolio: dict[str, float], *, known: set[str], limits: ApiLimits) -> None:
@@ -185,7 +254,9 @@ def check_order_fields(
     portfolio = {name: float(weight) for name, weight in order.portfolio.items()}
     curve = [(float(q), float(p)) for q, p in order.curve]
     check_portfolio(portfolio, known=known, limits=limits)
-    check_curve(curve, limits=limits)
+    terms = check_terms(order, curve)
+    if terms is None or terms.kind != "all_or_nothing":
+        check_curve(curve, limits=limits)
     check_window(order.from_hour, order.until_hour, now=now, limits=limits)
     message = OrderMessage(
         participant=checksummed(order.participant),
@@ -195,6 +266,7 @@ def check_order_fields(
         portfolio=portfolio,
         curve=tuple(curve),
         replaces=order.replaces,
+        terms=terms,
     )
     return message
 
@@ -212,6 +284,7 @@ def verified(message: OrderMessage, order_hash: str, signature: str) -> SignedOr
         curve=[[q, p] for q, p in message.curve],
         replaces=message.replaces,
         signature=signature.lower(),
+        terms=None if message.terms is None else message.terms.as_json(),
     )
 
 
@@ -221,7 +294,21 @@ def verify_order(
     """Check an order submission; return it with its id, or raise FieldError."""
     check_domain(request.chain_id, request.verifying_contract, domain=domain)
     message = check_order_fields(request.order, known=known, limits=limits, now=now)
-    check_with_engine(message.portfolio, list(message.curve))
+    if message.terms is None:
+        check_with_engine(message.portfolio, list(message.curve))
+    else:
+        try:
+            validate_nonconvex_order(
+                {
+                    "id": "order",
+                    "participant": message.participant,
+                    "portfolio": message.portfolio,
+                    **({"curve": [list(p) for p in message.curve]} if message.curve else {}),
+                    **message.terms.as_json(),
+                }
+            )
+        except InvalidOrder as exc:
+            raise FieldError("order", str(exc)) from None
     order_hash = digest(domain, message)
     check_signer(domain, message, request.signature)
     return verified(message, order_hash, request.signature)

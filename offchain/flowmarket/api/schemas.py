@@ -7,7 +7,7 @@ cash capacity tokens (negative = pays), hours = hours since the Unix epoch.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
@@ -72,13 +72,32 @@ class OrderIn(Strict):
         examples=[{"premium-eu-rt": 1.0}],
     )
     curve: list[tuple[Number, Number]] = Field(
+        default_factory=list,
         description="[[quantity GB/h, price per unit of portfolio], ...], quantity strictly "
         "increasing, price never increasing (a flat piece is a limit price), quantity range "
-        "containing 0 (one point: [[0, price]], never trades)",
+        "containing 0 (one point: [[0, price]], never trades; none for all_or_nothing)",
         examples=[[[-5.0, 12.0], [10.0, 4.0]]],
     )
     replaces: str | None = documented(
         HASH_RE, default=None, description="id of the order this one replaces"
+    )
+    kind: Literal["curve", "all_or_nothing", "min_fill", "startup"] = Field(
+        default="curve",
+        description="curve (default), or a non-convex order signed as `NonConvexOrder` "
+        "(docs/nonconvex.md): all_or_nothing (quantity and price), min_fill (curve and "
+        "min_quantity), startup (curve and fixed_cost)",
+    )
+    quantity: Number | None = Field(
+        default=None, description="all_or_nothing: GB/h of the portfolio, negative sells"
+    )
+    price: Number | None = Field(
+        default=None, description="all_or_nothing: limit price per unit of the portfolio"
+    )
+    min_quantity: Number | None = Field(
+        default=None, description="min_fill: the least |GB/h| it trades when it trades"
+    )
+    fixed_cost: Number | None = Field(
+        default=None, description="startup: tokens per hour paid if it trades at all (≥ 0)"
     )
 
     _participant = field_validator("participant")(check_address)
@@ -164,6 +183,15 @@ class ReceiptOut(BaseModel):
     signature: str
 
 
+class OutcomeOut(BaseModel):
+    """One cleared hour of a non-convex order: accepted (it traded `quantity` GB/h of its
+    portfolio) or rejected (0)."""
+
+    hour: int
+    accepted: bool
+    quantity: float
+
+
 class OrderOut(BaseModel):
     order_hash: str
     participant: str
@@ -182,6 +210,14 @@ class OrderOut(BaseModel):
         default=None,
         description="the signed batch that placed this order: `signature` and the receipt "
         "are then the batch's (see POST /v1/orders/batch)",
+    )
+    terms: dict[str, str | float] | None = Field(
+        default=None,
+        description="a non-convex order's kind and parameters (docs/nonconvex.md), as signed",
+    )
+    outcomes: list[OutcomeOut] = Field(
+        default_factory=list,
+        description="a non-convex order: each cleared hour that held it, accepted or not",
     )
 
 

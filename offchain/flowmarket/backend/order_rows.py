@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flowmarket.api.schemas import OrderOut
-from flowmarket.db.models import Order
+from collections.abc import Sequence
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
+
+from flowmarket.api.schemas import OrderOut, OutcomeOut
+from flowmarket.db.models import HourOrder, Order
+from flowmarket.db.results_repo import table_of
 from flowmarket.states import OrderStatus
 
 
@@ -20,6 +26,30 @@ def order_status(row: Order, *, open_hour: int, min_nonce: int) -> OrderStatus:
     return OrderStatus.OPEN
 
 
-def order_out(row: Order, *, open_hour: int, min_nonce: int) -> OrderOut:
-    stored = row.model_dump(include=set(OrderOut.model_fields))
-    return OrderOut(**stored, status=order_status(row, open_hour=open_hour, min_nonce=min_nonce))
+def order_out(
+    row: Order, *, open_hour: int, min_nonce: int, outcomes: Sequence[OutcomeOut] = ()
+) -> OrderOut:
+    stored = row.model_dump(include=set(OrderOut.model_fields) - {"outcomes"})
+    return OrderOut(
+        **stored,
+        status=order_status(row, open_hour=open_hour, min_nonce=min_nonce),
+        outcomes=list(outcomes),
+    )
+
+
+def outcomes_of(session: Session, rows: Sequence[Order]) -> dict[str, list[OutcomeOut]]:
+    """{order hash: its cleared hours, oldest first} for the non-convex orders of `rows`."""
+    hashes = [row.order_hash for row in rows if row.terms is not None]
+    out: dict[str, list[OutcomeOut]] = {h: [] for h in hashes}
+    t = table_of(HourOrder).c
+    for start in range(0, len(hashes), 500):
+        query = (
+            sa_select(t.order_hash, t.hour, t.accepted, t.quantity)
+            .where(t.order_hash.in_(hashes[start : start + 500]))
+            .order_by(t.hour)
+        )
+        for order_hash, hour, accepted, quantity in session.connection().execute(query):
+            out[order_hash].append(
+                OutcomeOut(hour=hour, accepted=bool(accepted), quantity=quantity)
+            )
+    return out

@@ -26,7 +26,7 @@ from flowmarket.backend import published, risk
 from flowmarket.backend.authorisations import AuthorisationsSql
 from flowmarket.backend.batches import BatchesSql
 from flowmarket.backend.expected_positions import ExpectedPositionsSql
-from flowmarket.backend.order_rows import order_out
+from flowmarket.backend.order_rows import order_out, outcomes_of
 from flowmarket.backend.usage import UsageReadSql, UsageSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
 from flowmarket.db.models import AuthChallenge, Order
@@ -52,7 +52,8 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql, Autho
 
     def _out(self, session: Session, row: Order, open_hour: int) -> OrderOut:
         floor = orders_repo.min_valid_nonce(session, participant=row.participant)
-        return order_out(row, open_hour=open_hour, min_nonce=floor)
+        outcomes = outcomes_of(session, [row]).get(row.order_hash, [])
+        return order_out(row, open_hour=open_hour, min_nonce=floor, outcomes=outcomes)
 
     def products(self) -> list[ProductOut]:
         with self._session() as session:
@@ -168,7 +169,13 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql, Autho
                 session, participant=participant, open_from_hour=open_hour if only_open else None
             )
             floor = orders_repo.min_valid_nonce(session, participant=participant)
-        outs = [order_out(row, open_hour=open_hour, min_nonce=floor) for row in rows]
+            outcomes = outcomes_of(session, rows)
+        outs = [
+            order_out(
+                row, open_hour=open_hour, min_nonce=floor, outcomes=outcomes.get(row.order_hash, [])
+            )
+            for row in rows
+        ]
         return [out for out in outs if out.status == OrderStatus.OPEN] if only_open else outs
 
     def positions(self, participant: str) -> list[PositionOut]:

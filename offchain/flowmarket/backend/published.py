@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -95,9 +95,10 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
             cleared.append(cast(PublishedOrder, dict(order)))
             continue
         entry = signed[order["id"]]  # the snapshot read every order from the orders table
-        if entry["curve"] != order["curve"]:
-            entry["signed_curve"] = entry["curve"]
-        entry["curve"] = order["curve"]
+        if "curve" in order:  # an all-or-nothing order has none (docs/nonconvex.md)
+            if entry["curve"] != order["curve"]:
+                entry["signed_curve"] = entry["curve"]
+            entry["curve"] = order["curve"]
         if "portfolios" in order:  # governed by an authorisation: over a named portfolio
             raw = cast(dict[str, object], entry)
             raw["signed_portfolio"] = raw.pop("portfolio")
@@ -113,6 +114,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
         published["portfolios"] = engine_doc["portfolios"]
     if "network" in engine_doc:
         published["network"] = engine_doc["network"]
+    if "nonconvex_rule" in engine_doc:  # the rule it was cleared under (docs/nonconvex.md)
+        published["nonconvex_rule"] = cast(dict[str, Any], engine_doc)["nonconvex_rule"]
     return published
 
 

@@ -8,8 +8,10 @@ An order with `"kind"` other than `"curve"` (the default) is non-convex:
 
 q ≠ 0 (negative sells), p any finite price; a min_fill curve lies on one side of 0
 (buys or sells only) and 0 < m ≤ its extent; F ≥ 0. Any other key of a non-convex
-order is an error. The top-level `"nonconvex_rule"` is `"no_loss"` (default) or
-`"model_a"`. RESULT.json gives each non-convex order `"accepted"` next to its quantity;
+order is an error, except the signed fields a published order set carries (nonce,
+from_hour, until_hour, replaces, signature), which the clearing ignores. The top-level
+`"nonconvex_rule"` is `"no_loss"` (default) or `"model_a"`. RESULT.json gives each
+non-convex order `"accepted"` next to its quantity;
 the certificate adds `nonconvex_rule`, `paradoxically_rejected` (ids of rejected orders
 that would gain at the prices), `lost_surplus` (id → tokens/h), `welfare_upper_bound`
 (the convex relaxation's welfare), `optimality_gap` and `search_exact`.
@@ -47,6 +49,9 @@ from flowmarket.clearing.schema import ResultDoc
 from flowmarket.errors import InvalidInput, InvalidOrder
 
 COMMON_KEYS = frozenset({"id", "participant", "portfolio", "kind"})
+# What a published order set adds to each order so that its signature can be checked;
+# the clearing ignores them (as it does for curve orders).
+SIGNED_KEYS = frozenset({"nonce", "from_hour", "until_hour", "replaces", "signature"})
 KIND_KEYS = {
     "all_or_nothing": frozenset({"quantity", "price"}),
     "min_fill": frozenset({"curve", "min_quantity"}),
@@ -92,7 +97,7 @@ def _nonconvex_order(
     kind = raw["kind"]
     if kind not in KINDS:
         raise InvalidOrder(f"{where}: kind: expected 'curve' or one of {list(KINDS)}, got {kind!r}")
-    unknown = sorted(set(raw) - COMMON_KEYS - KIND_KEYS[kind])
+    unknown = sorted(set(raw) - COMMON_KEYS - KIND_KEYS[kind] - SIGNED_KEYS)
     if unknown:
         raise InvalidOrder(f"{where}: unknown key {unknown[0]!r} for kind {kind!r}")
     missing = sorted(KIND_KEYS[kind] - set(raw))
@@ -142,6 +147,14 @@ def _nonconvex_order(
     if fixed < 0:
         raise InvalidOrder(f"{where}: fixed_cost: must be ≥ 0")
     return NonConvexOrder(**common, curve_qty=qty, curve_price=price, fixed_cost=fixed)
+
+
+def validate_nonconvex_order(raw: Mapping[str, Any]) -> None:
+    """Check one non-convex order as `clear_mixed_document` would (InvalidOrder naming
+    the field and reason): the API's intake refuses what the clearing would refuse."""
+    portfolio = raw.get("portfolio")
+    names = sorted(portfolio) if isinstance(portfolio, Mapping) else []
+    _nonconvex_order(raw, f"order {raw.get('id')!r}", {name: k for k, name in enumerate(names)})
 
 
 def _products(

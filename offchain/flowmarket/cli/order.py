@@ -1,4 +1,11 @@
-"""`flowmarket order submit|cancel|list`: signed orders through the API."""
+"""`flowmarket order submit|cancel|list`: signed orders through the API.
+
+`--kind` places a non-convex order (docs/nonconvex.md), signed alone as a
+`NonConvexOrder`: `all_or_nothing` (`--quantity`, `--price`, no curve: e.g. an event's six
+hours as one block, `--portfolio fwd-h:…T18=1,…,fwd-h:…T23=1`), `min_fill` (`--curve`,
+`--min-quantity`) or `startup` (`--curve`, `--fixed-cost`). `order list` shows each
+order's kind and, for a non-convex one, the hours that accepted or rejected it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,14 @@ from flowmarket.cli.order_file import read_order_file
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
+from flowmarket.signing import NonConvexTerms
+
+KIND_OPTIONS = {
+    "curve": (),
+    "all_or_nothing": ("quantity", "price"),
+    "min_fill": ("min_quantity",),
+    "startup": ("fixed_cost",),
+}
 
 
 def parse_portfolio(text: str) -> dict[str, float]:
@@ -59,6 +74,25 @@ def register(subparsers: Any) -> None:
         help="QUANTITY:PRICE,... in GB/h : tokens/GB; write --curve=-5:12,10:4 when it starts "
         "with a negative quantity",
     )
+    submit.add_argument(
+        "--kind",
+        choices=list(KIND_OPTIONS),
+        default="curve",
+        help="curve (default) or a non-convex order: all_or_nothing (--quantity, --price), "
+        "min_fill (--curve, --min-quantity), startup (--curve, --fixed-cost)",
+    )
+    submit.add_argument(
+        "--quantity", type=float, help="all_or_nothing: GB/h of the portfolio, negative sells"
+    )
+    submit.add_argument(
+        "--price", type=float, help="all_or_nothing: limit price per unit of the portfolio"
+    )
+    submit.add_argument(
+        "--min-quantity", type=float, help="min_fill: the least |GB/h| it trades if it trades"
+    )
+    submit.add_argument(
+        "--fixed-cost", type=float, help="startup: tokens per hour paid if it trades at all"
+    )
     submit.add_argument("--from-hour", type=int, help="first delivery hour (default: open hour)")
     submit.add_argument("--until-hour", type=int, help="last delivery hour (default: from-hour)")
     submit.add_argument("--nonce", type=int, help="order nonce (default: the next unused)")
@@ -75,13 +109,36 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=run_list)
 
 
+def terms_of(args: argparse.Namespace) -> NonConvexTerms | None:
+    """The non-convex terms `--kind` and its options give (None for a curve order); an
+    option of another kind, a missing one, or a curve for all_or_nothing is an error."""
+    own = KIND_OPTIONS[args.kind]
+    for name in ("quantity", "price", "min_quantity", "fixed_cost"):
+        option = "--" + name.replace("_", "-")
+        given = getattr(args, name, None) is not None
+        if given and name not in own:
+            raise FieldError(option, f"is not an option of --kind {args.kind}")
+        if not given and name in own:
+            raise FieldError(option, f"is required with --kind {args.kind}")
+    if args.kind == "all_or_nothing" and args.curve:
+        raise FieldError("--curve", "an all_or_nothing order has no curve (--quantity, --price)")
+    if args.kind != "all_or_nothing" and not args.curve:
+        raise FieldError("--curve", f"is required with --kind {args.kind} (or --file)")
+    if args.kind == "curve":
+        return None
+    return NonConvexTerms(args.kind, **{name: getattr(args, name) for name in own})
+
+
 def run_submit(args: argparse.Namespace, settings: Settings) -> int:
     if args.file is not None:
         if args.portfolio or args.curve or args.replaces or args.nonce is not None:
             raise FieldError("--file", "give either --file or --portfolio/--curve, not both")
+        if args.kind != "curve":
+            raise FieldError("--kind", "a file is one signed batch of curve orders")
         return run_submit_file(args, settings)
-    if not args.portfolio or not args.curve:
-        raise FieldError("--portfolio", "--portfolio and --curve are required (or --file)")
+    if not args.portfolio:
+        raise FieldError("--portfolio", "--portfolio is required (or --file)")
+    terms = terms_of(args)
     client = open_client(args, settings)
     try:
         from_hour = args.from_hour
@@ -89,11 +146,12 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
             from_hour = client.open_hour()
         result = client.submit(
             portfolio=parse_portfolio(args.portfolio),
-            curve=parse_curve(args.curve),
+            curve=parse_curve(args.curve or ""),
             from_hour=from_hour,
             until_hour=args.until_hour if args.until_hour is not None else from_hour,
             nonce=args.nonce,
             replaces=args.replaces,
+            terms=terms,
         )
     finally:
         client.close()

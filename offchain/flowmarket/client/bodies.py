@@ -41,8 +41,9 @@ def _signed(
 
 
 def order_json(order: OrderMessage) -> dict[str, Any]:
-    """The `order` object of a request: the signed `Order` struct's fields."""
-    return {
+    """The `order` object of a request: the signed `Order` struct's fields (and a
+    non-convex order's kind and parameters; an all-or-nothing order sends no curve)."""
+    body: dict[str, Any] = {
         "participant": order.participant,
         "nonce": order.nonce,
         "from_hour": order.from_hour,
@@ -51,6 +52,11 @@ def order_json(order: OrderMessage) -> dict[str, Any]:
         "curve": [list(point) for point in order.curve],
         "replaces": order.replaces,
     }
+    if order.terms is not None:
+        body.update(order.terms.as_json())
+        if not order.curve:
+            del body["curve"]
+    return body
 
 
 def order_body(domain: Domain, order: OrderMessage, private_key: str) -> dict[str, Any]:

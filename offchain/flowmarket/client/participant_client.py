@@ -35,6 +35,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    NonConvexTerms,
     OrderBatchMessage,
     OrderMessage,
     sign_login,
@@ -149,9 +150,19 @@ class ParticipantClient(ApiReader):
         until_hour: int,
         nonce: int,
         replaces: str | None = None,
+        terms: NonConvexTerms | None = None,
     ) -> OrderMessage:
         """The wallet's order, every number rounded once to the 18 decimals it is signed
-        with (`signing.fixed_point.signable`), the one rounding rule every client uses."""
+        with (`signing.fixed_point.signable`), the one rounding rule every client uses;
+        `terms` makes it a non-convex order (docs/nonconvex.md)."""
+        if terms is not None:
+            terms = NonConvexTerms(
+                terms.kind,
+                quantity=signable(terms.quantity),
+                price=signable(terms.price),
+                min_quantity=signable(terms.min_quantity),
+                fixed_cost=signable(terms.fixed_cost),
+            )
         return OrderMessage(
             participant=self.account.address,
             nonce=nonce,
@@ -160,6 +171,7 @@ class ParticipantClient(ApiReader):
             portfolio={product: signable(weight) for product, weight in portfolio.items()},
             curve=tuple((signable(q), signable(p)) for q, p in curve),
             replaces=replaces,
+            terms=terms,
         )
 
     def submit(
@@ -171,6 +183,7 @@ class ParticipantClient(ApiReader):
         until_hour: int,
         nonce: int | None = None,
         replaces: str | None = None,
+        terms: NonConvexTerms | None = None,
     ) -> dict[str, Any]:
         order = self.order(
             portfolio=portfolio,
@@ -179,7 +192,12 @@ class ParticipantClient(ApiReader):
             until_hour=until_hour,
             nonce=self.next_nonce() if nonce is None else nonce,
             replaces=replaces,
+            terms=terms,
         )
+        return self.submit_order(order)
+
+    def submit_order(self, order: OrderMessage) -> dict[str, Any]:
+        """Sign `order` and send it alone (POST /v1/orders); the API's answer."""
         body: dict[str, Any] = self._call(
             "POST", "/v1/orders", json=self.signed_order(order)
         ).json()

@@ -95,6 +95,7 @@ class Order(SQLModel, table=True):
     portfolio: dict[str, float] = _json()
     curve: list[list[float]] = _json()
     signature: str = Field(max_length=132)
+    terms: dict[str, Any] | None = _json(nullable=True)
     accepted_at: float
     receipt_signature: str = Field(max_length=132)
     cancelled_at: float | None = None
@@ -155,7 +156,8 @@ class HourProduct(SQLModel, table=True):
 
 
 class HourOrder(SQLModel, table=True):
-    """Per hour and standing order: its trade rate (GB/h of its portfolio)."""
+    """Per hour and standing order: its trade rate (GB/h of its portfolio); `accepted`
+    whether a non-convex order was accepted (None for a curve order)."""
 
     __tablename__ = "hour_orders"
 
@@ -163,6 +165,7 @@ class HourOrder(SQLModel, table=True):
     order_hash: str = Field(primary_key=True, max_length=66)
     participant: str = Field(max_length=42, index=True)
     quantity: float
+    accepted: bool | None = None
 
 
 class HourParticipant(SQLModel, table=True):

@@ -22,7 +22,7 @@ from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
-from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder
+from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder, risk_curve
 
 
 def upsert_products(session: Session, *, products: Iterable[Product]) -> int:
@@ -199,13 +199,19 @@ def open_order_hashes(
 def order_curves(
     session: Session, *, order_hashes: Sequence[str]
 ) -> list[tuple[str, dict[str, float], list[list[float]]]]:
-    """(order_hash, portfolio, curve) of the stored orders among `order_hashes`."""
+    """(order_hash, portfolio, curve) of the stored orders among `order_hashes`; the
+    curve of a non-convex order is its `orders.risk_curve` (what its risk reads)."""
     t = table_of(Order).c
     out: list[tuple[str, dict[str, float], list[list[float]]]] = []
     for start in range(0, len(order_hashes), 500):  # well below SQLite's parameter limit
         chunk = order_hashes[start : start + 500]
-        query = sa_select(t.order_hash, t.portfolio, t.curve).where(t.order_hash.in_(chunk))
-        out += [(row[0], row[1], row[2]) for row in session.connection().execute(query)]
+        query = sa_select(t.order_hash, t.portfolio, t.curve, t.terms).where(
+            t.order_hash.in_(chunk)
+        )
+        out += [
+            (row[0], row[1], risk_curve(row[2], row[3]))
+            for row in session.connection().execute(query)
+        ]
     return out
 
 

@@ -86,7 +86,13 @@ def _bulk_rows(
         for name, price in result["prices"].items()
     ]
     orders = [
-        {"hour": hour, "order_hash": k, "participant": owners[k], "quantity": float(e["quantity"])}
+        {
+            "hour": hour,
+            "order_hash": k,
+            "participant": owners[k],
+            "quantity": float(e["quantity"]),
+            "accepted": e.get("accepted"),
+        }
         for k, e in result["orders"].items()
     ]
     return products, orders

@@ -24,7 +24,7 @@ from flowmarket.order_limits import (
     rate_breach,
     worst_case,
 )
-from flowmarket.orders import SignedOrder
+from flowmarket.orders import SignedOrder, risk_curve
 from flowmarket.states import Exclusion
 
 
@@ -57,8 +57,9 @@ def screen_orders(
     exposures: dict[str, int] = {}
     for order in orders:
         who = order.participant
-        stage, breach = Exclusion.ORDER_LIMITS, limit_breach(order.portfolio, order.curve, limits)
-        risk = OrderRisk.of(order.portfolio, order.curve) if breach is None else None
+        points = risk_curve(order.curve, order.terms)
+        stage, breach = Exclusion.ORDER_LIMITS, limit_breach(order.portfolio, points, limits)
+        risk = OrderRisk.of(order.portfolio, points) if breach is None else None
         rate = 0.0 if risk is None else risk.rate
         exposure = 0
         if risk is not None:

@@ -17,6 +17,10 @@ network block (`oracle.network`). Otherwise the authorisations standing at the c
 bound their portfolios' rates inside the clearing (`authorisations`), from each
 participant's exact committed positions; the journal's collateral record lists them
 (`authorisations`: the orders each governs and the bounds cleared with).
+When the book holds non-convex orders it carries the
+market's `nonconvex_rule` (`Settings.nonconvex_rule`), so the hour clears through
+`clearing.nonconvex` and a restart clears it under the same rule; with a network they
+are left out of the hour with that reason (they cannot yet clear with one).
 """
 
 from __future__ import annotations
@@ -47,9 +51,11 @@ from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.oracle.screen import Books, Screened, screen_orders
-from flowmarket.orders import engine_order, orders_document
+from flowmarket.orders import engine_order, is_nonconvex, orders_document
 from flowmarket.schedule import DEFAULT_INTERVAL_S, SECONDS_PER_HOUR
 from flowmarket.states import CollateralStatus, Exclusion, JournalStep
+
+NO_NETWORK = "kind: a non-convex order cannot yet clear in a market with a network"
 
 
 def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
@@ -121,7 +127,11 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         network = hour_network(ctx.settings, session, hour=hour, products=engine_doc["products"])
     applied: dict[str, dict[str, object]] = {}
     if network is not None:
-        engine_doc = {**engine_doc, "network": network}
+        for order in engine_doc["orders"]:
+            if is_nonconvex(order):
+                screened.excluded[order["id"]] = (Exclusion.ORDER_LIMITS, NO_NETWORK)
+        kept_orders = [o for o in engine_doc["orders"] if not is_nonconvex(o)]
+        engine_doc = {**engine_doc, "orders": kept_orders, "network": network}
         if auths:
             ctx.alert(
                 "authorisations-ignored",
@@ -131,6 +141,8 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
             )
     else:
         engine_doc, applied = apply_authorisations(engine_doc, auths, held)
+    if network is None and any(is_nonconvex(order) for order in engine_doc["orders"]):
+        engine_doc["nonconvex_rule"] = ctx.settings.nonconvex_rule
     row = OracleHour(
         hour=hour,
         step=JournalStep.SNAPSHOTTED,

@@ -13,6 +13,7 @@ from flowmarket.signing.login import (
     recover_login_signer,
     sign_login,
 )
+from flowmarket.signing.nonconvex_order import NonConvexTerms
 from flowmarket.signing.order_batch import BatchReceiptMessage, OrderBatchMessage, receipt_leaf
 from flowmarket.signing.typed_data import (
     ZERO_HASH,
@@ -39,6 +40,7 @@ __all__ = [
     "Domain",
     "ExpectedPositionsMessage",
     "LoginMessage",
+    "NonConvexTerms",
     "OrderBatchMessage",
     "OrderMessage",
     "PackageBidMessage",

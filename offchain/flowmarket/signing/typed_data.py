@@ -25,6 +25,8 @@ Struct types (their Solidity twins must use these exact strings):
   `expected_positions`; `AuctionBid` and `PackageBid` (primary-auction bids) in
   `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`;
   `Authorisation` (a participant's limits on one portfolio) in `authorisation`.
+- An `OrderMessage` with `terms` (a non-convex order: all-or-nothing, minimum fill,
+  start-up cost) is signed as a `NonConvexOrder` (`nonconvex_order`); without, as `Order`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from eth_keys.exceptions import BadSignature
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak as reference_keccak
 
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import FieldError, InvalidInput
 from flowmarket.hashing import keccak
 from flowmarket.signing.auction_bids import (
     AUCTION_BID_TYPE_STRING,
@@ -53,6 +55,12 @@ from flowmarket.signing.expected_positions import (
     ExpectedPositionsMessage,
 )
 from flowmarket.signing.fixed_point import product_id, to_fixed
+from flowmarket.signing.nonconvex_order import (
+    NONCONVEX_ORDER_TYPE_STRING,
+    NonConvexTerms,
+    hash_nonconvex_order,
+    terms_struct,
+)
 from flowmarket.signing.order_batch import (
     BATCH_RECEIPT_TYPE_STRING,
     ORDER_BATCH_FIELDS,
@@ -115,7 +123,8 @@ class Domain:
 
 @dataclass(frozen=True)
 class OrderMessage:
-    """An order as signed. portfolio: {product: weight}; curve: ((GB/h, price), ...)."""
+    """An order as signed. portfolio: {product: weight}; curve: ((GB/h, price), ...);
+    terms: a non-convex order's kind and parameters (None: a curve order)."""
 
     participant: str
     nonce: int
@@ -124,11 +133,13 @@ class OrderMessage:
     portfolio: dict[str, float]
     curve: tuple[tuple[float, float], ...]
     replaces: str | None = None
+    terms: NonConvexTerms | None = None
 
     def struct(self) -> dict[str, Any]:
         """The EIP-712 message: fixed-point integers, products sorted by name."""
         names = sorted(self.portfolio)
-        return {
+        extra = {} if self.terms is None else terms_struct(self.terms)
+        return extra | {
             "participant": to_checksum_address(self.participant),
             "nonce": self.nonce,
             "fromHour": self.from_hour,
@@ -210,7 +221,11 @@ Message = (
 
 def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
     """The full EIP-712 document (`eth_signTypedData_v4` input) for `message`."""
+    if isinstance(message, OrderBatchMessage):
+        _curve_orders_only(message)
     primary, type_string = _TYPES[type(message)]
+    if isinstance(message, OrderMessage) and message.terms is not None:
+        primary, type_string = "NonConvexOrder", NONCONVEX_ORDER_TYPE_STRING
     types = {"EIP712Domain": _DOMAIN_FIELDS, primary: _fields(type_string)}
     if isinstance(message, OrderBatchMessage):
         types["Order"] = _fields(ORDER_TYPE_STRING)
@@ -242,7 +257,19 @@ def _struct_hash(message: Message) -> bytes:
     ):
         return message.struct_hash()
     if isinstance(message, OrderBatchMessage):
+        _curve_orders_only(message)
         return message.struct_hash(ORDER_TYPE_STRING, [_struct_hash(o) for o in message.orders])
+    if isinstance(message, OrderMessage) and message.terms is not None:
+        return hash_nonconvex_order(
+            participant=message.participant,
+            nonce=message.nonce,
+            from_hour=message.from_hour,
+            until_hour=message.until_hour,
+            replaces=message.replaces or ZERO_HASH,
+            portfolio=message.portfolio,
+            curve=message.curve,
+            terms=message.terms,
+        )
     if isinstance(message, OrderMessage):
         return hash_order(
             ORDER_TYPE_STRING,
@@ -266,6 +293,15 @@ def _struct_hash(message: Message) -> bytes:
         action=message.action,
         recorded_at=message.recorded_at,
     )
+
+
+def _curve_orders_only(batch: OrderBatchMessage) -> None:
+    for k, order in enumerate(batch.orders):
+        if order.terms is not None:
+            raise FieldError(
+                f"batch.orders[{k}].kind",
+                "a non-convex order is signed alone (POST /v1/orders), not in a batch",
+            )
 
 
 def _digest_of(domain: Domain, struct_hash: bytes) -> bytes:
@@ -292,6 +328,7 @@ def batch_ids(
     """(the batch's digest, 32 bytes; each order's id) hashing every order once (give
     `order_hashes`, each order's `order_struct_hash`, when already computed): an order's
     id in a batch is its own digest, as if it were signed alone."""
+    _curve_orders_only(batch)
     hashes = [_struct_hash(o) for o in batch.orders] if order_hashes is None else order_hashes
     batch_hash = _digest_of(domain, batch.struct_hash(ORDER_TYPE_STRING, hashes))
     return batch_hash, ["0x" + _digest_of(domain, h).hex() for h in hashes]

@@ -26,6 +26,7 @@ from flowmarket.api.authorisation_schemas import AuthorisationIn
 from flowmarket.api.batch_intake import renamed
 from flowmarket.api.batch_schemas import OrderBatchIn
 from flowmarket.api.context import Context
+from flowmarket.api.intake import check_terms
 from flowmarket.errors import ActionRefused, ChainError, FieldError, TransactionReverted
 from flowmarket.signing import (
     AuthorisationMessage,
@@ -110,14 +111,16 @@ def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
     """The `eth_signTypedData_v4` document for a draft order, and its id (digest)."""
     for name, weight in body.portfolio.items():
         to_fixed(weight, field=f"order.portfolio.{name}")
+    curve = [(float(q), float(p)) for q, p in body.curve]
     message = OrderMessage(
         participant=to_checksum_address(body.participant),
         nonce=body.nonce,
         from_hour=body.from_hour,
         until_hour=body.until_hour,
         portfolio=dict(body.portfolio),
-        curve=tuple((float(q), float(p)) for q, p in body.curve),
+        curve=tuple(curve),
         replaces=body.replaces,
+        terms=check_terms(body, curve),
     )
     return signable(context.domain, message)
 

@@ -7,7 +7,7 @@ governance-token wei, blocks are block numbers (the governor's clock).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -31,8 +31,13 @@ class OrderDraftIn(Strict):
     from_hour: int = Field(ge=0, le=2**40)
     until_hour: int = Field(ge=0, le=2**40)
     portfolio: dict[str, float]
-    curve: list[tuple[float, float]]
+    curve: list[tuple[float, float]] = Field(default_factory=list)
     replaces: str | None = documented(HASH_RE, default=None)
+    kind: Literal["curve", "all_or_nothing", "min_fill", "startup"] = "curve"
+    quantity: float | None = None
+    price: float | None = None
+    min_quantity: float | None = None
+    fixed_cost: float | None = None
 
     _participant = field_validator("participant")(check_address)
 

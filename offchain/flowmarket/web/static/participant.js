@@ -46,11 +46,12 @@ function draftOrder() {
     if (!name) continue;
     portfolio[name] = readNumber(row.querySelector('[name=weight]'), `weight of ${name}`);
   }
-  const curve = [...document.querySelectorAll('#curve .row')].map((row, k) => [
+  const kind = document.getElementById('kind').value;
+  const curve = kind === 'all_or_nothing' ? [] : [...document.querySelectorAll('#curve .row')].map((row, k) => [
     readNumber(row.querySelector('[name=quantity]'), `curve point ${k + 1} quantity`),
     readNumber(row.querySelector('[name=price]'), `curve point ${k + 1} price`),
   ]);
-  return {
+  const order = {
     participant: state.address,
     nonce: readNumber(document.getElementById('nonce'), 'nonce'),
     from_hour: readNumber(document.getElementById('from-hour'), 'from hour'),
@@ -59,6 +60,28 @@ function draftOrder() {
     curve,
     replaces: null,
   };
+  if (kind === 'curve') return order;
+  // A non-convex order's own fields (docs/nonconvex.md); the API names any it refuses.
+  const fields = { all_or_nothing: ['quantity', 'price'], min_fill: ['min_quantity'], startup: ['fixed_cost'] }[kind];
+  order.kind = kind;
+  for (const name of fields) {
+    order[name] = readNumber(document.getElementById(`nc-${name.replace('_', '-')}`), name.replace('_', ' '));
+  }
+  if (kind === 'all_or_nothing') delete order.curve;
+  return order;
+}
+
+// A non-convex order's kind and what the cleared hours decided (accepted or rejected).
+function kindCell(o) {
+  if (!o.terms) return 'curve';
+  const last = o.outcomes.length === 0 ? 'not cleared yet'
+    : o.outcomes.slice(-3).map((r) => `${r.hour}: ${r.accepted ? `accepted ${fmt(r.quantity)}` : 'rejected'}`).join('; ');
+  return `${o.terms.kind} — ${last}`;
+}
+
+function curveCell(o) {
+  if (o.terms && o.terms.kind === 'all_or_nothing') return `${o.terms.quantity} at ≤ ${o.terms.price}`;
+  return o.curve.map(([q, p]) => `(${q}, ${p})`).join(' ');
 }
 
 async function submit() {
@@ -99,6 +122,7 @@ function showBatch() {
 function addToBatch() {
   try {
     const order = draftOrder();
+    if (order.kind) throw new Error(`a ${order.kind} order is signed alone: use Sign and submit`);
     state.batch.push(order);
     document.getElementById('nonce').value = order.nonce + 1;
     showBatch();
@@ -266,10 +290,11 @@ async function refresh() {
       el('button', { class: 'secondary', id: 'cancel-all-button', onclick: () => cancelAll(orders) }, 'Cancel all (one signature)')),
     el('div', { id: 'orders-result' }),
     orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
-    ['order', 'portfolio', 'curve', 'hours', ''],
+    ['order', 'portfolio', 'curve', 'kind', 'hours', ''],
     orders.map((o) => [el('span', { class: 'mono' }, short(o.order_hash)),
       Object.entries(o.portfolio).map(([p, w]) => `${w} × ${p}`).join(', '),
-      o.curve.map(([q, p]) => `(${q}, ${p})`).join(' '),
+      curveCell(o),
+      kindCell(o),
       `${o.from_hour}–${o.until_hour}`,
       el('button', { class: 'secondary', onclick: () => cancel(o) }, 'Cancel')]),
   ));
