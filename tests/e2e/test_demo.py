@@ -76,6 +76,7 @@ def demo_run(
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     summary: dict[str, Any] = json.loads((state / "summary.json").read_text())
     summary["wall_s"] = time.monotonic() - started
+    summary["state_dir"] = str(state)
     return done, summary
 
 
@@ -180,6 +181,43 @@ def test_the_agents_pay_claim_propose_and_vote_with_the_wallet_commands(
     assert claim["outcome"].startswith(f"claimed {format_tokens(holders // 4)} tokens")
     assert all(c["gas_used"] > 0 for c in commands)
     assert "Wallet commands" in done.stdout
+
+
+def test_block_orders_are_accepted_some_days_and_rejected_others_and_never_lose(
+    demo_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
+    """The broadcaster's event blocks (all or nothing: six hourly forwards of one region),
+    checked from the published hour files by hand: an accepted block trades its whole
+    quantity in each hour and pays Σ price × weight per GB/h, at most its limit; a
+    rejected one trades nothing."""
+    done, summary = demo_run
+    hours = Path(summary["state_dir"]) / "hours"
+    verdicts = []
+    for block in summary["blocks"]:
+        published = json.loads((hours / f"{block['hour']}.json").read_text())["result"]
+        orders = json.loads((hours / f"{block['hour']}.orders.json").read_text())["orders"]
+        (signed,) = [o for o in orders if o["id"] == block["order_hash"]]
+        assert signed["kind"] == "all_or_nothing" and "curve" not in signed
+        assert len(signed["portfolio"]) == 6
+        assert len({name.split(":")[1] for name in signed["portfolio"]}) == 1  # one region
+        q, limit = signed["quantity"], signed["price"]
+        outcome = published["orders"][block["order_hash"]]
+        prices = published["prices"]
+        per_unit = sum(prices[p] * w for p, w in signed["portfolio"].items())
+        entry = published["participants"].get(signed["participant"])
+        if outcome["accepted"]:
+            assert outcome["quantity"] == pytest.approx(q, rel=1e-9)
+            assert per_unit <= limit + 1e-9 * (1 + limit)  # nobody loses at the prices
+            assert entry is not None
+            for product, weight in signed["portfolio"].items():
+                assert entry["trades"][product] == pytest.approx(q * weight, rel=1e-9)
+            assert entry["cash"] == pytest.approx(-q * per_unit, rel=1e-9)
+        else:
+            assert outcome["quantity"] == 0.0
+            assert entry is None or all(abs(v) < 1e-9 for v in entry["trades"].values())
+        verdicts.append(outcome["accepted"])
+    assert True in verdicts and False in verdicts, verdicts
+    assert "Block orders" in done.stdout + done.stderr
 
 
 def test_demo_reports_gas_and_timing_and_stops_its_node(

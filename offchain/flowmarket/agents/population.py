@@ -18,6 +18,7 @@ import numpy as np
 
 from flowmarket.agents.arbitrageur import Arbitrageur
 from flowmarket.agents.base import Agent
+from flowmarket.agents.broadcaster import Broadcaster
 from flowmarket.agents.demand import DemandProfile, StrategyTrader
 from flowmarket.agents.noise import stream_key
 from flowmarket.agents.supplier import Capacity, Supplier
@@ -61,8 +62,13 @@ def _profile(
     )
 
 
-def demo_population(spec: CatalogueSpec, seed: int, synthetic: int = 6) -> Population:
-    """The demo's agents for `spec`, deterministic in `seed`."""
+def demo_population(
+    spec: CatalogueSpec, seed: int, synthetic: int = 6, *, broadcaster: bool = False
+) -> Population:
+    """The demo's agents for `spec`, deterministic in `seed`; with `broadcaster`, also
+    a buyer of block orders (`agents.broadcaster`) in the last region when the catalogue
+    lists hourly forwards and has no network (non-convex orders cannot yet clear with
+    one); it trades through the signed-order path of `flowmarket demo`."""
     rng = np.random.default_rng(seed)
     regions, types = spec.regions, spec.types
     factor = {r: float(rng.uniform(0.85, 1.2)) for r in regions}
@@ -147,4 +153,7 @@ def demo_population(spec: CatalogueSpec, seed: int, synthetic: int = 6) -> Popul
     if spec.horizons.monthly_months >= 12 and spec.horizons.annual_years >= 1:
         agents.append(TermArbitrageur("term-arbitrage"))
     agents += traders
+    if broadcaster and spec.network is None and spec.horizons.hourly_days >= 1:
+        region, type_ = regions[-1], types[0]
+        agents.append(Broadcaster("broadcaster", region, type_, cost[(region, type_)]))
     return Population(agents=tuple(agents), reference_cost=cost)

@@ -159,6 +159,21 @@ def _auctions(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _blocks(doc: dict[str, Any]) -> list[str]:
+    blocks = doc.get("blocks") or []
+    if not blocks:
+        return []
+    lines = _section("Block orders (all or nothing: an event's six hours in one region)")
+    for b in blocks:
+        paid = sum(b["prices"].get(p, 0.0) * w for p, w in b["portfolio"].items())
+        verdict = f"accepted, {b['traded']:g} GB/h" if b["accepted"] else "rejected"
+        lines.append(
+            f"{b['id']:<32} hour {b['hour']}: limit {b['terms']['price']:.2f}, the hours' "
+            f"prices sum to {paid:.2f}: {verdict}"
+        )
+    return lines
+
+
 def _gas(doc: dict[str, Any]) -> list[str]:
     lines = _section("Gas by kind of transaction")
     for line in doc["gas"]["by_kind"]:
@@ -184,6 +199,7 @@ def report(doc: dict[str, Any], state_dir: Path) -> str:
         *_market(doc),
         *_network(doc),
         *_fees(doc),
+        *_blocks(doc),
         *_settlements(doc),
         *_wallet(doc),
         *_gas(doc),

@@ -168,7 +168,7 @@ def _run(
 ) -> dict[str, Any]:
     laps = Laps()
     emit(DemoEvent("setup", 0, 0, "deploying the market (demo profile)"))
-    population = demo_population(spec, config.seed, synthetic=config.synthetic)
+    population = demo_population(spec, config.seed, synthetic=config.synthetic, broadcaster=True)
     wallets = derive_wallets([a.name for a in population.agents], config.seed)
     save_wallets(settings.state_dir / "wallets.json", wallets)
     if spec.network is not None:  # the network supplier owns the links and earns their rent
@@ -303,6 +303,7 @@ def _summary(
         ],
         "hours": hours,
         "orders": summary.orders_section(loop.stats),
+        "blocks": summary.blocks_section(engine, loop.traders),
         "market": market,
         "network": summary.network_section(hours["rows"]) if spec.network else None,
         "fees": summary.fee_section(hours["rows"], config.hours),

@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 from flowmarket.catalogue import CatalogueSpec, Kind, format_hour, parse_name
 from flowmarket.clearing import ResultDoc
-from flowmarket.db import oracle_repo
+from flowmarket.db import oracle_repo, orders_repo, results_repo
+from flowmarket.db.models import HourOrder
 from flowmarket.demo.gas import GasLine
 from flowmarket.demo.governance import FeeChange
 from flowmarket.demo.market_loop import HourStats
 from flowmarket.demo.setup import Cast
-from flowmarket.demo.traders import TradeCounts
+from flowmarket.demo.traders import TradeCounts, WalletTrader
 from flowmarket.money import from_wad, hour_amounts
 from flowmarket.oracle.journal import require, result_of
 from flowmarket.states import CollateralStatus, LeafStatus
@@ -214,6 +215,40 @@ def orders_section(stats: Sequence[HourStats]) -> dict[str, Any]:
         "clearing_s_mean": mean(clear) if clear else 0.0,
         "clearing_s_max": max(clear, default=0.0),
     }
+
+
+def blocks_section(engine: Engine, traders: Sequence[WalletTrader]) -> list[dict[str, Any]]:
+    """Every non-convex order an agent placed (the broadcaster's event blocks), as signed
+    and as its hour cleared it: accepted or not, the GB/h it traded, the published
+    prices of its products that hour and its participant's cash that hour."""
+    rows: list[dict[str, Any]] = []
+    with Session(engine, expire_on_commit=False) as session:
+        for trader in traders:
+            for oid, (hour, order_hash) in sorted(trader.blocks.items()):
+                order = orders_repo.get_order(session, order_hash=order_hash)
+                fill = session.get(HourOrder, (hour, order_hash))
+                entry = results_repo.hour_participant(
+                    session, hour=hour, participant=trader.wallet.address
+                )
+                prices = results_repo.hour_prices(session, hour=hour)
+                if order is None or order.terms is None:
+                    continue
+                rows.append(
+                    {
+                        "id": oid,
+                        "order_hash": order_hash,
+                        "participant": trader.wallet.address,
+                        "hour": hour,
+                        "portfolio": order.portfolio,
+                        "terms": order.terms,
+                        "accepted": None if fill is None else fill.accepted,
+                        "traded": 0.0 if fill is None else fill.quantity,
+                        "prices": {p: prices[p] for p in order.portfolio if p in prices},
+                        "trades": {} if entry is None else entry.trades,
+                        "cash": 0.0 if entry is None else entry.cash,
+                    }
+                )
+    return rows
 
 
 def gas_section(lines: Sequence[GasLine]) -> dict[str, Any]:

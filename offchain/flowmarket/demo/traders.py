@@ -9,6 +9,11 @@ placed until the last hour every product of its portfolio is listed (a real-time
 product only in its own hour, an hourly forward until the hour before its delivery),
 so orders on products that left the catalogue expire without a cancel.
 
+A non-convex order an agent wants (one with a `kind`, e.g. the broadcaster's event
+blocks) is signed alone as a `NonConvexOrder` and sent by POST /v1/orders, the path a
+user's `flowmarket order submit --kind …` takes; it stands for the one hour it is placed
+in (the market accepts or rejects it there) and is recorded in `WalletTrader.blocks`.
+
 A batch is atomic: when the API refuses it, it names the entry (`batch.orders[i]…`,
 `batch.cancels[j]`); that entry is counted as rejected with its reason and the rest is
 signed and sent again, so one bad order costs the agent that order only, and what
@@ -29,7 +34,7 @@ from flowmarket.catalogue import Kind, parse_name
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.demo.wallets import Wallet
 from flowmarket.errors import FieldError, InvalidInput
-from flowmarket.signing import OrderMessage
+from flowmarket.signing import NonConvexTerms, OrderMessage
 
 BATCH_ENTRIES = 500  # orders + cancels per signed batch (the API takes up to 1,000 each)
 _ENTRY = re.compile(r"^batch\.(orders|cancels)\[(\d+)\]")
@@ -94,6 +99,7 @@ class WalletTrader:
     client: ParticipantClient
     nonce: int = 0
     standing: dict[str, Standing] = field(default_factory=dict)
+    blocks: dict[str, tuple[int, str]] = field(default_factory=dict)  # id → (hour, hash)
 
     def trade(self, view: MarketView, tolerance: float) -> TradeCounts:
         """Bring the agent's standing orders for `view.hour` to what it wants now."""
@@ -101,7 +107,11 @@ class WalletTrader:
         for oid in [o for o, s in self.standing.items() if s.until_hour < view.hour]:
             del self.standing[oid]  # expired with its products
         current = {oid: s.order for oid, s in self.standing.items()}
-        change = diff_orders(current, self.agent.orders(view), tolerance)
+        wanted = self.agent.orders(view)
+        for order in [o for o in wanted if "kind" in o and o["id"] not in self.blocks]:
+            self._send_alone(order, view.hour, counts)
+        wanted = [o for o in wanted if "kind" not in o]
+        change = diff_orders(current, wanted, tolerance)
         cancels = list(change.cancelled)
         drafts = [
             self._draft(o, view.hour, self.standing[o["id"]].order_hash) for o in change.replaced
@@ -127,6 +137,27 @@ class WalletTrader:
         )
         self.nonce += 1
         return Draft(order, until, message)
+
+    def _send_alone(self, order: Order, hour: int, counts: TradeCounts) -> None:
+        """Sign one non-convex order for `hour` alone and send it (POST /v1/orders)."""
+        message = self.client.order(
+            portfolio={n: float(w) for n, w in order["portfolio"].items()},
+            curve=[(float(q), float(p)) for q, p in order.get("curve", [])],
+            from_hour=hour,
+            until_hour=hour,
+            nonce=self.nonce,
+            terms=NonConvexTerms.from_json(order),
+        )
+        self.nonce += 1
+        counts.requests += 1
+        try:
+            answer = self.client.submit_order(message)
+        except (FieldError, InvalidInput) as exc:
+            counts.rejected += 1
+            counts.reasons.append(f"{order['id']}: {exc}")
+            return
+        self.blocks[order["id"]] = (hour, str(answer["order"]["order_hash"]))
+        counts.placed += 1
 
     def _send(self, drafts: list[Draft], cancels: list[str], counts: TradeCounts) -> None:
         """Send one batch; on a refusal naming an entry, drop that entry and send again."""

@@ -21,6 +21,7 @@ ROLES = {
     "arbitrage": "arbitrageur",
     "term-arbitrage": "term arbitrageur",
     "provider": "service provider",
+    "broadcaster": "broadcaster",
 }
 
 
