@@ -24,7 +24,14 @@ from flowmarket.demo import DemoConfig
 from flowmarket.money import format_tokens
 
 HOURS, AFTER, NEW_FEE = 168, 2, 30
-ROLES = {"supplier", "arbitrageur", "reseller", "service provider", "synthetic buyer"}
+ROLES = {
+    "supplier",
+    "arbitrageur",
+    "reseller",
+    "service provider",
+    "synthetic buyer",
+    "broadcaster",
+}
 
 
 def run_demo(state: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
