@@ -3,8 +3,8 @@ minimum-fill or start-up-cost order; NULL for a curve order) and `hour_orders.ac
 (whether the hour accepted a non-convex order; NULL for a curve order). Existing rows
 are curve orders: both stay NULL.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 19:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
