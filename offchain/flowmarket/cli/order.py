@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from flowmarket.cli.order_file import read_order_file
+from flowmarket.cli.order_file import OrderDraft, read_order_file
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
+from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
-from flowmarket.signing import NonConvexTerms
+from flowmarket.signing import NonConvexTerms, OrderMessage
 
 KIND_OPTIONS = {
     "curve": (),
@@ -139,58 +141,136 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
     if not args.portfolio:
         raise FieldError("--portfolio", "--portfolio is required (or --file)")
     terms = terms_of(args)
+    portfolio, curve = parse_portfolio(args.portfolio), parse_curve(args.curve or "")
     client = open_client(args, settings)
     try:
-        from_hour = args.from_hour
-        if from_hour is None:
-            from_hour = client.open_hour()
-        result = client.submit(
-            portfolio=parse_portfolio(args.portfolio),
-            curve=parse_curve(args.curve or ""),
-            from_hour=from_hour,
-            until_hour=args.until_hour if args.until_hour is not None else from_hour,
-            nonce=args.nonce,
-            replaces=args.replaces,
-            terms=terms,
-        )
+        if args.from_hour is not None or args.until_hour is not None:
+            from_hour = args.from_hour if args.from_hour is not None else client.open_hour()
+            result = client.submit(
+                portfolio=portfolio,
+                curve=curve,
+                from_hour=from_hour,
+                until_hour=args.until_hour if args.until_hour is not None else from_hour,
+                nonce=args.nonce,
+                replaces=args.replaces,
+                terms=terms,
+            )
+        else:
+            result = submit_for_open_hour(
+                client, portfolio, curve, args.nonce, args.replaces, terms
+            )
     finally:
         client.close()
     print(json.dumps(result, indent=2))
     return 0
+
+
+def submit_for_open_hour(
+    client: ParticipantClient,
+    portfolio: dict[str, float],
+    curve: list[tuple[float, float]],
+    nonce: int | None,
+    replaces: str | None,
+    terms: NonConvexTerms | None = None,
+) -> dict[str, Any]:
+    """Submit for the open hour the API names. When that hour closes while the order is
+    in flight (the API refuses it as expired, nothing stored, its nonce still unused),
+    read the new open hour, sign again and send once more, saying so on stderr; any
+    other refusal, or a second expiry, is the caller's error."""
+    hour = client.open_hour()
+    try:
+        return client.submit(
+            portfolio=portfolio,
+            curve=curve,
+            from_hour=hour,
+            until_hour=hour,
+            nonce=nonce,
+            replaces=replaces,
+            terms=terms,
+        )
+    except FieldError as exc:
+        if not order_expired(exc, "order"):
+            raise
+    later = client.open_hour()
+    print(
+        f"flowmarket order: hour {hour} closed while the order was in flight; "
+        f"signed again for the open hour {later} and resubmitted",
+        file=sys.stderr,
+    )
+    return client.submit(
+        portfolio=portfolio,
+        curve=curve,
+        from_hour=later,
+        until_hour=later,
+        nonce=nonce,
+        replaces=replaces,
+        terms=terms,
+    )
+
+
+def order_expired(exc: FieldError, where: str) -> bool:
+    """Whether the API refused the order at `where` (`order`, `batch.orders[2]`) only because
+    its last hour is no longer open (`api.intake.check_window`: "order expired: …")."""
+    return exc.field == f"{where}.until_hour" and "order expired:" in exc.reason
 
 
 def run_submit_file(args: argparse.Namespace, settings: Settings) -> int:
-    """Sign every order of the file and its cancels as ONE batch; print the checked answer."""
+    """Sign every order of the file and its cancels as ONE batch; print the checked answer.
+    When the open hour closes while the batch is in flight and the API refuses it only
+    because an order whose hours the CLI chose has expired, the batch is signed again
+    for the new open hour (the refused batch stored nothing) and sent once more."""
     drafts, cancels = read_order_file(args.file)
+    chosen = [
+        args.from_hour is None and d.from_hour is None and d.until_hour is None for d in drafts
+    ]
     client = open_client(args, settings)
     try:
         open_hour = client.open_hour() if any(d.from_hour is None for d in drafts) else 0
-        given = [d.nonce for d in drafts if d.nonce is not None]
-        free = (
-            max([client.next_nonce(), *(n + 1 for n in given)]) if len(given) < len(drafts) else 0
-        )
-        orders = []
-        for draft in drafts:
-            from_hour = args.from_hour if draft.from_hour is None else draft.from_hour
-            from_hour = open_hour if from_hour is None else from_hour
-            nonce = draft.nonce
-            if nonce is None:
-                nonce, free = free, free + 1
-            orders.append(
-                client.order(
-                    portfolio=draft.portfolio,
-                    curve=draft.curve,
-                    from_hour=from_hour,
-                    until_hour=from_hour if draft.until_hour is None else draft.until_hour,
-                    nonce=nonce,
-                    replaces=draft.replaces,
-                )
+        try:
+            result = client.submit_batch(file_orders(client, args, drafts, open_hour), cancels)
+        except FieldError as exc:
+            if not any(
+                c and order_expired(exc, f"batch.orders[{i}]") for i, c in enumerate(chosen)
+            ):
+                raise
+            later = client.open_hour()
+            print(
+                f"flowmarket order: hour {open_hour} closed while the batch was in flight; "
+                f"signed again for the open hour {later} and resubmitted",
+                file=sys.stderr,
             )
-        result = client.submit_batch(orders, cancels)
+            result = client.submit_batch(file_orders(client, args, drafts, later), cancels)
     finally:
         client.close()
     print(json.dumps(result, indent=2))
     return 0
+
+
+def file_orders(
+    client: ParticipantClient, args: argparse.Namespace, drafts: list[OrderDraft], open_hour: int
+) -> list[OrderMessage]:
+    """The file's orders, hours not given read as `open_hour`, nonces not given the next
+    unused ones in file order."""
+    given = [d.nonce for d in drafts if d.nonce is not None]
+    free = max([client.next_nonce(), *(n + 1 for n in given)]) if len(given) < len(drafts) else 0
+    orders = []
+    for draft in drafts:
+        from_hour = args.from_hour if draft.from_hour is None else draft.from_hour
+        from_hour = open_hour if from_hour is None else from_hour
+        nonce = draft.nonce
+        if nonce is None:
+            nonce, free = free, free + 1
+        orders.append(
+            client.order(
+                portfolio=draft.portfolio,
+                curve=draft.curve,
+                from_hour=from_hour,
+                until_hour=from_hour if draft.until_hour is None else draft.until_hour,
+                nonce=nonce,
+                replaces=draft.replaces,
+            )
+        )
+    return orders
 
 
 def run_cancel(args: argparse.Namespace, settings: Settings) -> int:

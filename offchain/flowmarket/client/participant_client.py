@@ -62,11 +62,14 @@ def _raise_for(response: httpx.Response) -> None:
     if status == 404:
         raise NotFound(message)
     if status == 409:
-        raise Conflict(str(field or "request"), message)
+        raise Conflict(str(field or "request"), message.removeprefix(f"{field}: "))
     if status == 429:
         raise RateLimited(message)
     if 400 <= status < 500:
-        raise FieldError(str(field), message) if field else InvalidInput(message)
+        if not field:
+            raise InvalidInput(message)
+        # The API's message already starts with the field it names; say it once.
+        raise FieldError(str(field), message.removeprefix(f"{field}: "))
     raise ApiUnavailable(f"API answered {status}: {message}")
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from live_api_harness import Clock, LiveApi
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -72,6 +72,42 @@ def live_api(tmp_path: Path) -> Iterator[LiveApi]:
     )
     server, thread, port = serve(app)
     yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, tmp_path / "state")
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture
+def closing_hour_api(tmp_path: Path) -> Iterator[tuple[LiveApi, list[str]]]:
+    """`live_api` where the open hour (500001) closes right after the API first answers
+    GET /v1/domain: whatever a client read there is one hour old by its next request.
+    Also yields the paths of the POSTs served, in order."""
+    engine = market_database(tmp_path / "market.sqlite", ("premium-eu", "regular-eu"))
+    clock = Clock(now=1_800_000_100.0)
+    app = create_app(
+        backend=SqlBackend(engine),
+        domain=DOMAIN,
+        operator_key=OPERATOR_KEY,
+        token_secret=session_secret(engine),
+        clock=clock,
+    )
+    posts: list[str] = []
+    closed: list[bool] = []
+
+    @app.middleware("http")
+    async def the_hour_closes(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method == "POST":
+            posts.append(request.url.path)
+        response = await call_next(request)
+        if request.url.path == "/v1/domain" and not closed:
+            clock.now += 3600.0
+            closed.append(True)
+        return response
+
+    server, thread, port = serve(app)
+    yield LiveApi(f"http://127.0.0.1:{port}", engine, clock, tmp_path / "state"), posts
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
