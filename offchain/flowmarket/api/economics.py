@@ -10,7 +10,7 @@ its participant withdraws collateral or governance lowers a limit meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import accumulate
 
 from flowmarket.api.rules import MarketRules
@@ -24,26 +24,15 @@ from flowmarket.order_limits import (
     limit_breach,
     rate_breach,
     worst_case,
-    worst_case_requirement,
 )
 from flowmarket.orders import SignedOrder, risk_curve
 
 
 def check_economics(order: SignedOrder, *, book: OpenBook, rules: MarketRules) -> None:
-    """Raise FieldError naming the field and the governed limit the order breaks."""
-    limits = rules.order_limits()
-    points = risk_curve(order.curve, order.terms)
-    _raise(limit_breach(order.portfolio, points, limits))
-    risk = OrderRisk.of(order.portfolio, points)
-    others = [r for h, r in book.orders if h not in (order.order_hash, order.replaces)]
-    _raise(rate_breach(sum(r.rate for r in others), risk.rate, limits))
-    exposure = sum(r.exposure(book.prices) for r in others) + risk.exposure(book.prices)
-    params = rules.collateral_params()
-    worst = worst_case_requirement(book.position, book.expected, book.prices, params, exposure)
-    if collateral_breach(rules.collateral_of(order.participant), worst) is not None:
-        # Read again before refusing: a deposit must count at once (an acceptance on a
-        # few seconds old amount is checked again at the snapshot).
-        _raise(collateral_breach(rules.collateral_of(order.participant, fresh=True), worst))
+    """Raise FieldError naming the field and the governed limit the order breaks (its
+    own open copy and the order it replaces do not count)."""
+    removed = {order.order_hash} | ({order.replaces} if order.replaces else set())
+    _check([order], removed, order.participant, book, rules, lambda _: "order")
 
 
 def check_batch_economics(
@@ -59,16 +48,29 @@ def check_batch_economics(
     that one (the orders the batch replaces or cancels no longer count). The error names
     the first order that breaks a limit (`batch.orders[2].curve`, `batch.orders[2]`), so
     a client can drop that order and send the rest again."""
+    _check(orders, removed, participant, book, rules, lambda i: f"batch.orders[{i}]")
+
+
+def _check(
+    orders: Sequence[SignedOrder],
+    removed: Collection[str],
+    participant: str,
+    book: OpenBook,
+    rules: MarketRules,
+    where: Callable[[int], str],
+) -> None:
+    """The checks of both routes; `where(i)` names order i in the request."""
     limits = rules.order_limits()
-    for i, order in enumerate(orders):
-        breach = limit_breach(order.portfolio, order.curve, limits)
+    curves = [risk_curve(o.curve, o.terms) for o in orders]
+    for i, (order, points) in enumerate(zip(orders, curves, strict=True)):
+        breach = limit_breach(order.portfolio, points, limits)
         if breach is not None:
-            raise FieldError(breach.field.replace("order", f"batch.orders[{i}]", 1), breach.reason)
-    risks = [OrderRisk.of(o.portfolio, o.curve) for o in orders]
+            raise FieldError(breach.field.replace("order", where(i), 1), breach.reason)
+    risks = [OrderRisk.of(o.portfolio, points) for o, points in zip(orders, curves, strict=True)]
     others = [r for h, r in book.orders if h not in removed]
     open_rate = sum(r.rate for r in others)
     for i, rate in enumerate(accumulate(r.rate for r in risks)):
-        _raise(_at(i, rate_breach(open_rate, rate, limits)))
+        _raise(_at(where(i), rate_breach(open_rate, rate, limits)))
     params = rules.collateral_params()
     base = sum(r.exposure(book.prices) for r in others)
     now = requirement(book.position, book.expected, book.prices, params)
@@ -78,14 +80,16 @@ def check_batch_economics(
     ]
     if not worst or collateral_breach(rules.collateral_of(participant), worst[-1]) is None:
         return
-    collateral = rules.collateral_of(participant, fresh=True)  # a deposit counts at once
+    # Read again before refusing: a deposit must count at once (an acceptance on a few
+    # seconds old amount is checked again at the snapshot).
+    collateral = rules.collateral_of(participant, fresh=True)
     for i, needed in enumerate(worst):
-        _raise(_at(i, collateral_breach(collateral, needed)))
+        _raise(_at(where(i), collateral_breach(collateral, needed)))
 
 
-def _at(index: int, breach: Breach | None) -> Breach | None:
-    """A participant-wide breach blamed on the batch's order that first makes it."""
-    return None if breach is None else Breach(f"batch.orders[{index}]", breach.reason)
+def _at(field: str, breach: Breach | None) -> Breach | None:
+    """A participant-wide breach blamed on the order that first makes it."""
+    return None if breach is None else Breach(field, breach.reason)
 
 
 def _raise(breach: Breach | None) -> None:
