@@ -123,11 +123,17 @@ def next_hour(book: OrderBook, move: float, seed: int) -> OrderBook:
     )
 
 
-def engine_rows(book: OrderBook, moved: OrderBook) -> tuple[list[dict[str, object]], FloatArray]:
-    """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,)."""
+def engine_rows(
+    book: OrderBook, moved: OrderBook | None
+) -> tuple[list[dict[str, object]], FloatArray]:
+    """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,);
+    the cold row alone when `moved` is None (a size where each clearing takes minutes)."""
     rows: list[dict[str, object]] = []
     cold: FloatArray = np.zeros(0)
-    for name, hour, prior in (("cold", book, None), ("cold again", book, None), ("warm", moved, 0)):
+    runs: list[tuple[str, OrderBook, int | None]] = [("cold", book, None)]
+    if moved is not None:
+        runs += [("cold again", book, None), ("warm", moved, 0)]
+    for name, hour, prior in runs:
         load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         result = clear(hour, prior=None if prior is None else cold)
@@ -208,11 +214,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="PDLP threads")
     parser.add_argument("--baseline", type=Path, help="older checkout to run the engine on too")
     parser.add_argument("--json", action="store_true", help="engine rows only, as JSON")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="one cold clearing (no repeat, no next hour)"
+    )
     args = parser.parse_args()
     for size in args.size or ["10000x100000"]:
         n, m = (int(part) for part in size.lower().split("x"))
         book = held_out_book(n, m, args.seed)
-        rows, prices = engine_rows(book, next_hour(book, args.move, args.seed))
+        moved = None if args.cold_only else next_hour(book, args.move, args.seed)
+        rows, prices = engine_rows(book, moved)
         if args.json:
             print(json.dumps(rows))
             continue
@@ -228,6 +238,7 @@ def _baseline(checkout: Path, size: str, args: argparse.Namespace) -> list[dict[
     env = dict(os.environ, PYTHONPATH=str(checkout.resolve() / "offchain"))
     command = [sys.executable, __file__, "--size", size, "--seed", str(args.seed),
                "--move", str(args.move), "--json"]  # fmt: skip
+    command += ["--cold-only"] if args.cold_only else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
     return rows
