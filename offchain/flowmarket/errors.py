@@ -81,11 +81,6 @@ class CommitmentMismatch(ChainError):
     """A committed root or proof on chain does not match what the record reproduces."""
 
 
-class ScheduleUnsupported(MarketError, RuntimeError):
-    """The governed clearing interval of an hour is one this oracle cannot clear yet
-    (docs/schedule.md): it stops rather than clear the hour as one."""
-
-
 class JournalError(MarketError, RuntimeError):
     """The oracle's journal is missing an hour, or was asked for a step transition that
     cannot happen (`oracle.journal.require`, `oracle.journal.advance`)."""

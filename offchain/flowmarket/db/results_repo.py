@@ -33,6 +33,7 @@ def store_hour(
     n_orders: int,
     commit: bool = True,
     exact: ExactTrades | None = None,
+    positions: bool = True,
 ) -> None:
     """Store cleared hour `hour` (its RESULT document) and add its trades to positions, in
     one transaction (committed unless `commit` is False: the caller adds to it and
@@ -66,7 +67,8 @@ def store_hour(
         connection.execute(insert(table_of(HourProduct)), products)
     if orders:
         connection.execute(insert(table_of(HourOrder)), orders)
-    add_to_positions(session, hour=hour, participants=participants, exact=exact)
+    if positions:  # False: an hour cleared in intervals added each interval's already
+        add_to_positions(session, hour=hour, participants=participants, exact=exact)
     if commit:
         session.commit()
 

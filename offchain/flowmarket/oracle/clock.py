@@ -45,6 +45,12 @@ class OracleClock:
             raise InvalidInput(f"hour: {hour} is before the genesis hour {self.genesis_hour}")
         return self.epoch_s + (hour - self.genesis_hour) * self.hour_length_s
 
+    def interval_close(self, hour: int, index: int, interval_s: int) -> float:
+        """Unix seconds at which interval `index` of hour `hour` closes, when the hour
+        clears in intervals of `interval_s` seconds: the hour's close plus index · L of
+        its length (docs/schedule.md; index 0 closes with the hour)."""
+        return self.close_time(hour) + index * interval_s * self.hour_length_s / SECONDS_PER_HOUR
+
     def last_closed_hour(self, now: float) -> int | None:
         """The latest hour whose window has closed at `now`; None before the epoch."""
         if now < self.epoch_s:

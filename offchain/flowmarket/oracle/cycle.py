@@ -2,6 +2,9 @@
 
     snapshot (+ collateral rules) → solve (store) → commit on chain → publish
 
+(an hour the governed schedule splits into intervals snapshots and solves each interval
+at its close, then commits and publishes once: `oracle.intervals`, docs/schedule.md)
+
 each step journaled (see `journal`), then the weekly settlement of every complete
 week. `Oracle.tick` does what is due now and returns; `Oracle.run` loops over ticks.
 """
@@ -27,6 +30,13 @@ from flowmarket.oracle.clock import OracleClock
 from flowmarket.oracle.commit import commit_hour
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import check_crash_setting, crash_point
+from flowmarket.oracle.intervals import (
+    interval_of,
+    is_interval_row,
+    results_of,
+    snapshots_of,
+    solve_interval,
+)
 from flowmarket.oracle.journal import load, require
 from flowmarket.oracle.publish import publish_hour
 from flowmarket.oracle.realtime import DeliveryRules
@@ -34,6 +44,7 @@ from flowmarket.oracle.retry import RetryPolicy, with_retries
 from flowmarket.oracle.settlement import advance_week
 from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import solve_hour
+from flowmarket.schedule import DEFAULT_INTERVAL_S
 from flowmarket.solvers.highs_projection import clear_market_document
 from flowmarket.states import JournalStep, WeekStatus
 
@@ -109,9 +120,59 @@ class Oracle:
             return latest + 1
         return self.ctx.rpc(lambda: chain_state.next_hour(self.ctx), what="read next hour")
 
-    def process_hour(self, hour: int) -> None:
+    def intervals_to_clear(self, hour: int) -> int | None:
+        """The interval length (seconds) of `hour` when it clears in intervals and some are
+        still to clear: the journaled one once it is snapshotted, else the governed one
+        (`clearingIntervalAt`). None for an hourly hour, or one already cleared."""
+        with self.ctx.session() as session:
+            light = load(session, hour, light=True)
+            if light is not None and light.step != JournalStep.SNAPSHOTTED:
+                return None
+            row = None if light is None else load(session, hour)
+            if row is not None:
+                return interval_of(row) if is_interval_row(row) else None
+        seconds = self.ctx.rpc(
+            lambda: chain_state.clearing_interval(self.ctx, hour),
+            what="read clearing interval",
+            hour=hour,
+        )
+        return None if seconds == DEFAULT_INTERVAL_S else seconds
+
+    def clear_intervals(self, hour: int, interval_s: int, now: float) -> bool:
+        """Snapshot and clear each interval of `hour` whose window has closed at `now`, in
+        order, from where the journal stands (`oracle.intervals`); True once the last one is
+        cleared (the hour is then `cleared`), False while some interval is still open."""
+        ctx = self.ctx
+        while True:
+            with ctx.session() as session:
+                row = load(session, hour)
+            if row is not None and row.step != JournalStep.SNAPSHOTTED:
+                return True
+            snapped = 0 if row is None else len(snapshots_of(row))
+            cleared = 0 if row is None else len(results_of(row))
+            if snapped == cleared:
+                if now < ctx.clock.interval_close(hour, snapped, interval_s):
+                    return False
+                take_snapshot(ctx, hour=hour, interval_s=interval_s, index=snapped)
+                log.info("snapshot", extra={"hour": hour, "interval": snapped})
+                crash_point(ctx.settings, "after_snapshot", hour=hour)
+                continue
+            with ctx.session() as session:
+                solve_interval(
+                    session,
+                    require(session, hour),
+                    clear_fn=self.clear_fn,
+                    bundles=ctx.bundles,
+                    delivery=DeliveryRules.from_settings(ctx.settings),
+                )
+            log.info("cleared", extra={"hour": hour, "interval": cleared})
+            crash_point(ctx.settings, "after_solve", hour=hour)
+
+    def process_hour(self, hour: int, now: float | None = None) -> bool:
         """Take hour `hour` through every remaining step; the "hour done" log line has
-        each step's seconds (`steps_s`)."""
+        each step's seconds (`steps_s`). An hour cleared in intervals (docs/schedule.md)
+        clears those whose window has closed at `now` and goes on to commit and publish
+        after its last: False while some interval is still to come."""
         ctx, started = self.ctx, time.monotonic()
         steps: dict[str, float] = {}
         mark = started
@@ -122,6 +183,11 @@ class Oracle:
             steps[name] = round(now - mark, 3)
             mark = now
 
+        interval_s = self.intervals_to_clear(hour)
+        if interval_s is not None:
+            if not self.clear_intervals(hour, interval_s, time.time() if now is None else now):
+                return False
+            lap("intervals")
         with ctx.session() as session:
             row = load(session, hour, light=True)
         if row is None:
@@ -170,6 +236,7 @@ class Oracle:
                 "steps_s": steps,
             },
         )
+        return True
 
     def tick(self, now: float | None = None, *, limit: int | None = None) -> int:
         """Process every hour whose window has closed (at most `limit`), then settle."""
@@ -177,9 +244,8 @@ class Oracle:
         done = 0
         while limit is None or done < limit:
             hour = self.next_hour()
-            if not self.ctx.clock.is_closed(hour, now):
+            if not self.ctx.clock.is_closed(hour, now) or not self.process_hour(hour, now):
                 break
-            self.process_hour(hour)
             done += 1
         self.settle_weeks()
         return done

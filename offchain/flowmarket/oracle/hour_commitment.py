@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from eth_utils.address import is_address, to_checksum_address
@@ -35,6 +35,7 @@ from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
+from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
 
 
 @dataclass(frozen=True)
@@ -132,28 +133,14 @@ def build_hour_bundle(
 
     orders: the order set's orders as cleared (`OrdersDoc["orders"]`); each one the
     on-chain fill check can judge (`fill_terms`) adds a fill leaf to the orders tree, so a
-    fill off its order's curve can be proven on chain (`WeeklySettlement.challengeTrade`)."""
-    for participant in result["participants"]:
-        if not is_address(participant):
-            raise InvalidInput(
-                f"participants: {participant!r} is not a wallet address; on chain every "
-                "participant entry is keyed by its 0x address"
-            )
-    for owner in result.get("owners", {}):
-        if not is_address(owner):
-            raise InvalidInput(f"owners: link owner {owner!r} is not a wallet address")
-    for participant in result.get("imbalance", {}):
-        if not is_address(participant):
-            raise InvalidInput(f"imbalance: {participant!r} is not a wallet address")
-    checksummed: dict[str, ParticipantResult] = {
-        str(to_checksum_address(p)): v for p, v in result["participants"].items()
-    }
-    owners = {str(to_checksum_address(o)): v for o, v in result.get("owners", {}).items()}
-    imbalance = {str(to_checksum_address(p)): v for p, v in result.get("imbalance", {}).items()}
-    amounts = hour_amounts(
-        {**result, "participants": checksummed, "owners": owners, "imbalance": imbalance},
-        fee_bps=fee_bps,
-    )
+    fill off its order's curve can be proven on chain (`WeeklySettlement.challengeTrade`).
+
+    An hour the governed schedule splits into k > 1 intervals is journaled and published
+    as an interval-hour document (`{"interval_s": L, "intervals": [RESULT_0, …]}`); its
+    one hour commitment is `build_interval_bundle`'s."""
+    if "intervals" in result:
+        return build_interval_bundle(cast(Mapping[str, Any], result), hour=hour, fee_bps=fee_bps)
+    amounts = result_amounts(result, fee_bps=fee_bps)
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
     }
@@ -180,6 +167,137 @@ def build_hour_bundle(
         orders_tree=orders_tree,
         commitment=commitment,
         fills=fills,
+    )
+
+
+def interval_key(index: int, name: str) -> str:
+    """The leaf key of `name` (a product, a `network_values` key or an order id) in
+    interval `index` of an interval hour: `interval:J:NAME`. Product names and order ids
+    never start with `interval:`, so a key names its interval and its item."""
+    return f"interval:{index}:{name}"
+
+
+def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) -> HourBundle:
+    """The one commitment of an hour cleared in k intervals of L seconds (docs/schedule.md).
+
+    Each interval's amounts follow money rule 8 for L seconds; the hour's entry of a
+    participant is the exact integer sum of its k interval entries (cash, fee, and each
+    product's trade), so the weekly settlement is unchanged. The prices tree holds every
+    interval's prices (and network values) under `interval_key(j, name)`, the orders tree
+    every interval's order quantities under `interval_key(j, order id)`: a price or order
+    proof names its interval with no new contract code. Fill leaves are not committed for
+    interval hours (docs/schedule.md). Welfare and volume are the hour's: the sum of each
+    interval's (a rate) times L / 3600, to the wei; the certificate's gaps are the worst
+    interval's."""
+    interval_s = doc.get("interval_s")
+    if not isinstance(interval_s, int) or isinstance(interval_s, bool):
+        raise InvalidInput(f"interval_s: must be an integer number of seconds, got {interval_s!r}")
+    k = intervals_per_hour(interval_s)
+    results = doc.get("intervals")
+    if not isinstance(results, list) or len(results) != k:
+        count = len(results) if isinstance(results, list) else results
+        raise InvalidInput(
+            f"intervals: an hour of {interval_s}-second intervals has {k} results, got {count}"
+        )
+    each = [
+        result_amounts(cast(ResultDoc, r), fee_bps=fee_bps, interval_s=interval_s) for r in results
+    ]
+    amounts = sum_amounts(each, fee_bps=fee_bps)
+    network: dict[str, int] = {}
+    order_quantities: dict[str, int] = {}
+    for j, (result, interval) in enumerate(zip(results, each, strict=True)):
+        for name, value in {**interval.prices, **network_values(result)}.items():
+            network[interval_key(j, name)] = value
+        for order_id, entry in result["orders"].items():
+            order_quantities[interval_key(j, order_id)] = to_wad(float(entry["quantity"]))
+    prices_tree = MerkleTree.from_array(price_leaves(list(network), list(network.values())))
+    orders_tree = MerkleTree.from_array(
+        order_leaves(list(order_quantities), list(order_quantities.values()))
+    )
+    entries_tree = MerkleTree.from_leaves(
+        entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
+    )
+    commitment = HourCommitment(
+        orders_root=orders_tree.root,
+        prices_root=prices_tree.root,
+        entries_root=entries_tree.root,
+        welfare=max(0, sum(interval_wad(float(r["welfare"]), interval_s) for r in results)),
+        volume=sum(
+            interval_wad(float(p["volume"]), interval_s)
+            for r in results
+            for p in r["products"].values()
+        ),
+        fees=amounts.total_fees,
+        max_imbalance=max(to_wad(float(r["certificate"]["max_imbalance"])) for r in results),
+        max_order_gap=max(to_wad(float(r["certificate"]["max_order_gap"])) for r in results),
+    )
+    return HourBundle(
+        hour=hour,
+        amounts=amounts,
+        network=network,
+        order_quantities=order_quantities,
+        prices_tree=prices_tree,
+        entries_tree=entries_tree,
+        orders_tree=orders_tree,
+        commitment=commitment,
+    )
+
+
+def sum_amounts(parts: Sequence[HourAmounts], *, fee_bps: int) -> HourAmounts:
+    """The exact integer sum of several intervals' amounts: per participant its cash, fee,
+    imbalance and net cash, and per product its trade. Prices are not summed (empty: each
+    interval's are in the prices tree)."""
+    trades: dict[str, dict[str, int]] = {}
+    totals: dict[str, dict[str, int]] = {"cash": {}, "fees": {}, "net_cash": {}, "imbalance": {}}
+    for part in parts:
+        for participant, book in part.trades.items():
+            held = trades.setdefault(participant, {})
+            for product, qty in book.items():
+                held[product] = held.get(product, 0) + qty
+        for name, values in (
+            ("cash", part.cash),
+            ("fees", part.fees),
+            ("net_cash", part.net_cash),
+            ("imbalance", part.imbalance),
+        ):
+            for participant, value in values.items():
+                totals[name][participant] = totals[name].get(participant, 0) + value
+    return HourAmounts(
+        prices={},
+        trades={p: trades[p] for p in sorted(trades)},
+        cash=totals["cash"],
+        fees=totals["fees"],
+        net_cash=totals["net_cash"],
+        fee_bps=fee_bps,
+        imbalance=totals["imbalance"],
+    )
+
+
+def result_amounts(
+    result: ResultDoc, *, fee_bps: int, interval_s: int = SECONDS_PER_HOUR
+) -> HourAmounts:
+    """The result's amounts (money.py) with every address checked and checksummed."""
+    for participant in result["participants"]:
+        if not is_address(participant):
+            raise InvalidInput(
+                f"participants: {participant!r} is not a wallet address; on chain every "
+                "participant entry is keyed by its 0x address"
+            )
+    for owner in result.get("owners", {}):
+        if not is_address(owner):
+            raise InvalidInput(f"owners: link owner {owner!r} is not a wallet address")
+    for participant in result.get("imbalance", {}):
+        if not is_address(participant):
+            raise InvalidInput(f"imbalance: {participant!r} is not a wallet address")
+    checksummed: dict[str, ParticipantResult] = {
+        str(to_checksum_address(p)): v for p, v in result["participants"].items()
+    }
+    owners = {str(to_checksum_address(o)): v for o, v in result.get("owners", {}).items()}
+    imbalance = {str(to_checksum_address(p)): v for p, v in result.get("imbalance", {}).items()}
+    return hour_amounts(
+        {**result, "participants": checksummed, "owners": owners, "imbalance": imbalance},
+        fee_bps=fee_bps,
+        interval_s=interval_s,
     )
 
 

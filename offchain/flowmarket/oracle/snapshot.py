@@ -11,7 +11,9 @@ not settled (`requirements.owed_after`), and compared with its collateral in the
 participants below zero excess or restricted after a seizure have their orders cut
 (`collateral.cut_orders`). The resulting engine document, the fee rate and the
 collateral states are journaled together, so a restart clears exactly what the first
-run would have cleared, whatever the chain or the book did meanwhile.
+run would have cleared, whatever the chain or the book did meanwhile. An hour cleared in
+intervals (docs/schedule.md) is snapshotted at each interval's close into the hour's row
+(`oracle.intervals`).
 With a network (`Settings.network_catalogue`) the engine document carries the hour's
 network block (`oracle.network`). Otherwise the authorisations standing at the close
 bound their portfolios' rates inside the clearing (`authorisations`), from each
@@ -44,44 +46,49 @@ from flowmarket.db import (
     results_repo,
 )
 from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
-from flowmarket.errors import ScheduleUnsupported
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.context import OracleContext
+from flowmarket.oracle.intervals import (
+    IntervalSnapshot,
+    journal_interval,
+    new_exclusions,
+    previous_prices,
+)
+from flowmarket.oracle.journal import require
 from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.oracle.screen import Books, Screened, screen_orders
 from flowmarket.orders import engine_order, is_nonconvex, orders_document
-from flowmarket.schedule import DEFAULT_INTERVAL_S, SECONDS_PER_HOUR
+from flowmarket.schedule import DEFAULT_INTERVAL_S
 from flowmarket.states import CollateralStatus, Exclusion, JournalStep
 
 NO_NETWORK = "kind: a non-convex order cannot yet clear in a market with a network"
 
 
-def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
+def take_snapshot(
+    ctx: OracleContext, *, hour: int, interval_s: int = DEFAULT_INTERVAL_S, index: int = 0
+) -> OracleHour:
     """Journal hour `hour`'s snapshot (step `snapshotted`) and return the row.
 
-    The hour's governed clearing interval is read first: this oracle clears whole hours,
-    so an hour that governance split into shorter intervals (docs/schedule.md) stops it
-    with an alert, before anything is journaled, rather than be cleared as one."""
-    interval = ctx.rpc(
-        lambda: chain_state.clearing_interval(ctx, hour), what="read clearing interval", hour=hour
+    interval_s, index: an hour the governed schedule splits into intervals of
+    `interval_s` seconds (docs/schedule.md) is snapshotted once per interval, at the
+    interval's close: interval `index`'s order set, collateral record and owners are
+    appended to the hour's journal row (`oracle.intervals`), whose step stays
+    `snapshotted` until the last interval is cleared. Interval index > 0 takes the
+    previous interval's prices for the requirements."""
+    hourly = interval_s == DEFAULT_INTERVAL_S
+    close = (
+        ctx.clock.close_time(hour) if hourly else ctx.clock.interval_close(hour, index, interval_s)
     )
-    if interval != DEFAULT_INTERVAL_S:
-        message = (
-            f"hour {hour}: governance set the clearing interval to {interval} s "
-            f"({SECONDS_PER_HOUR // interval} clearings in the hour); this oracle clears "
-            "whole hours only and stops rather than clear it as one hour (docs/schedule.md)"
-        )
-        ctx.alert("clearing-interval", message, hour=hour)
-        raise ScheduleUnsupported(message)
-    close = ctx.clock.close_time(hour)
     with ctx.session() as session:
         rows = orders_repo.standing_orders(session, hour=hour, close=close)
         participants = sorted({row.participant for row in rows})
         positions = oracle_repo.positions_of(session, participants=participants)
         expected = oracle_repo.expected_positions(session, participants=participants)
         prices = {k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour).items()}
+        if index > 0:
+            prices = {k: to_wad(v) for k, v in previous_prices(require(session, hour)).items()}
         auths = authorisations_repo.standing(session, hour=hour, close=close)
         held = oracle_repo.positions_wei_of(
             session, participants=sorted({a.participant for a in auths})
@@ -143,28 +150,40 @@ def take_snapshot(ctx: OracleContext, *, hour: int) -> OracleHour:
         engine_doc, applied = apply_authorisations(engine_doc, auths, held)
     if network is None and any(is_nonconvex(order) for order in engine_doc["orders"]):
         engine_doc["nonconvex_rule"] = ctx.settings.nonconvex_rule
-    row = OracleHour(
-        hour=hour,
-        step=JournalStep.SNAPSHOTTED,
-        close_time=close,
-        fee_bps=fee,
-        engine_doc=engine_doc,
-        owners={  # the orders, and the authorisations governing some (their rate is a row)
-            order["id"]: order["participant"]
-            for order in [*document["orders"], *engine_doc["orders"]]
-        },
-        collateral={
-            "participants": {p: _state_json(s) for p, s in collateral.items()},
-            "cut_orders": changes,
-            "dropped_by_min_nonce": dropped,
-            "authorisations": applied,
-            "excluded": {h: {"stage": s, "reason": r} for h, (s, r) in screened.excluded.items()},
-        },
-        updated_at=time.time(),
-    )
+    owners = {  # the orders, and the authorisations governing some (their rate is a row)
+        order["id"]: order["participant"] for order in [*document["orders"], *engine_doc["orders"]]
+    }
+    record = {
+        "participants": {p: _state_json(s) for p, s in collateral.items()},
+        "cut_orders": changes,
+        "dropped_by_min_nonce": dropped,
+        "authorisations": applied,
+        "excluded": {h: {"stage": s, "reason": r} for h, (s, r) in screened.excluded.items()},
+    }
+    exclusions = _exclusions(hour, screened, {r.order_hash: r.participant for r in rows})
     with ctx.session() as session:
-        session.add(row)
-        session.add_all(_exclusions(hour, screened, {r.order_hash: r.participant for r in rows}))
+        if hourly:
+            row = OracleHour(
+                hour=hour,
+                step=JournalStep.SNAPSHOTTED,
+                close_time=close,
+                fee_bps=fee,
+                engine_doc=engine_doc,
+                owners=owners,
+                collateral=record,
+                updated_at=time.time(),
+            )
+            session.add(row)
+        else:
+            row = journal_interval(
+                session,
+                hour=hour,
+                index=index,
+                interval_s=interval_s,
+                snapshot=IntervalSnapshot(close, fee, dict(engine_doc), owners, record),
+            )
+            exclusions = new_exclusions(session, hour, exclusions)
+        session.add_all(exclusions)
         session.commit()
     if screened.excluded:
         ctx.alert(

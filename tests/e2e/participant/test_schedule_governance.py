@@ -2,19 +2,25 @@
 through the CLI, on a local node: a length that does not divide an hour is refused before
 anything is proposed; the proposal passes, is queued and executes; the change starts with
 the first hour whose bidding opens after it; the oracle clears the hours before that one
-as hours and stops, with an alert, before the first quarter-hourly one (it does not clear
-intervals yet) instead of clearing it as an hour."""
+as hours, then clears the first quarter-hourly hour four times, once per quarter, across a
+restart between two quarters, and commits it once: cash, fees, positions and the committed
+hour are the exact sums of the quarters' amounts under money rule 8, worked out by hand."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
-from journey_market import Journey
+from journey_market import Journey, address
+from sqlmodel import select
 
-from flowmarket.db import oracle_repo
-from flowmarket.errors import ScheduleUnsupported
+from flowmarket.db import oracle_repo, results_repo
+from flowmarket.db.oracle_tables import OracleHourAmount
 from flowmarket.money import WAD
+from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.oracle.publication import read_publication
+
+A, B = address("alice"), address("bob")
 
 
 def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundary(
@@ -65,16 +71,69 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     assert j.oracle.tick(now=j.clock.now) == from_hour - j.hour
     ledger = j.contract("ClearingLedger").functions
     assert ledger.nextHour().call() == from_hour
-    # The first quarter-hourly hour is not cleared as an hour: the oracle stops, alerts,
-    # and journals nothing for it.
+    # The first quarter-hourly hour clears four times, once at each quarter's close.
+    # alice buys up to 3 GB/h (values 10 → 9), bob sells up to 3 GB/h (asks 1 → 1.1): all
+    # 3 GB/h trade at any price in [1.1, 9]; with no earlier price the rule picks 1.1, and
+    # each later quarter's prior is 1.1 (rule: closest to the previous prices).
+    for who in ("alice", "bob"):
+        j.mint(who, 1_000 * WAD)
+        j.ok("collateral", "deposit", "1000", *j.wallet(who), "--yes")
+    only = ("--from-hour", str(from_hour), "--until-hour", str(from_hour))
+    j.ok("order", "submit", "--portfolio", "premium=1", "--curve", "0:10,3:9", *only, *alice)
+    j.ok("order", "submit", "--portfolio", "premium=1", "--curve=-3:1.1,0:1", *only, *bob)
     _close(j, from_hour)
-    with pytest.raises(ScheduleUnsupported, match=rf"hour {from_hour}: .* to 900 s \(4 clearings"):
-        j.oracle.tick(now=j.clock.now)
-    assert ledger.nextHour().call() == from_hour
-    assert j.oracle.next_hour() == from_hour
+    assert j.oracle.tick(now=j.clock.now) == 0  # quarter 0 cleared, the hour goes on
+    _at(j, from_hour * 3600 + 900)
+    assert j.oracle.tick(now=j.clock.now) == 0  # quarter 1
+    assert ledger.nextHour().call() == from_hour  # nothing committed mid-hour
+    # A restart between two quarters: a fresh oracle on the same journal clears quarters
+    # 2 and 3 once each, then commits and publishes the hour once.
+    j.oracle = open_oracle(j.oracle.ctx.settings, j.engine, now=j.clock.now)
+    _at(j, from_hour * 3600 + 2700)
+    assert j.oracle.tick(now=j.clock.now) == 1
+    assert ledger.nextHour().call() == from_hour + 1
     with j.oracle.ctx.session() as session:
-        kinds = [(a.kind, a.hour) for a in oracle_repo.recent_alerts(session)]
-    assert ("clearing-interval", from_hour) in kinds
+        row = oracle_repo.journal_hour(session, hour=from_hour)
+        assert row is not None and row.step == "published"
+        quarters = row.result_doc["intervals"] if row.result_doc else []
+        amounts = {
+            a.participant: (int(a.net_cash), int(a.fee))
+            for a in session.exec(
+                select(OracleHourAmount).where(OracleHourAmount.hour == from_hour)
+            )
+        }
+        held = {p.participant: int(p.wei) for p in results_repo.positions(session, participant=A)}
+    assert len(quarters) == 4
+    for quarter in quarters:  # each quarter its own clearing, prices and fills
+        assert quarter["prices"] == {"premium": 1.1}
+        assert quarter["participants"][A]["trades"] == {"premium": 3.0}
+        assert quarter["participants"][B]["trades"] == {"premium": -3.0}
+    # Money rule 8, by hand (tests/unit/money/test_money_interval.py): 0.75 GB at
+    # 1 100 000 000 000 000 089 wei (the float 1.1) = 825 000 000 000 000 066.75 wei: alice
+    # pays …067, bob receives …067; fee at 10 bps of ⌊…066.75⌋ = 825 000 000 000 000 wei
+    # each. Four quarters, each rounded on its own, summed exactly:
+    fee = 4 * 825_000_000_000_000
+    assert amounts == {
+        A: (-4 * 825_000_000_000_000_067 - fee, fee),
+        B: (4 * 825_000_000_000_000_067 - fee, fee),
+    }
+    assert held == {A: 3 * WAD}  # 4 × 0.75 GB: each quarter added exactly once
+    commitment = ledger.hourCommitment(from_hour).call()
+    assert commitment[5] == 2 * fee  # fees committed for the hour
+    assert commitment[4] == 4 * 3 * WAD // 4  # volume: 4 × 0.75 GB
+    publication = read_publication(j.oracle.ctx.settings.state_dir, from_hour)
+    assert publication is not None
+    bundle = build_hour_bundle(publication.result, hour=from_hour, fee_bps=10)
+    assert bundle.commitment.as_tuple() == tuple(commitment)
+    assert bundle.entry_fields(A)[1:3] == (-4 * 825_000_000_000_000_067 - fee, fee)
+
+
+def _at(j: Journey, now: int) -> None:
+    """Move the API's and the chain's clocks to `now` (Unix seconds)."""
+    j.clock.now = float(now)
+    if int(j.w3.eth.get_block("latest")["timestamp"]) < now:
+        j.w3.provider.make_request("evm_setNextBlockTimestamp", [now])  # type: ignore[arg-type]
+        j.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
 
 def _close(j: Journey, hour: int) -> None:
