@@ -28,7 +28,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from eth_utils.address import to_checksum_address
 
@@ -210,26 +210,41 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.problems.append(f"no published order set ({exc})")
         _use_published(verdict, source, onchain)
         return verdict
-    products = [str(p) for p in order_set.get("products", [])]
+    intervals = order_set.get("intervals")
+    products = sorted(
+        {str(p) for doc in (intervals or [order_set]) for p in doc.get("products", [])}
+    )
     prior = prior_prices(source, hour, products, genesis)
     stated = source.fee_bps(hour)
     fee_bps = fee_at_commit(actor, hour)
     if stated is not None and stated != fee_bps:
         verdict.notes.append(f"published fee {stated} bps, chain {fee_bps} bps at commit")
-    try:
-        result: ResultDoc = clear_market_document(order_set, {"prices": prior})
-    except MarketError as exc:
-        verdict.problems.append(f"the published order set does not re-clear: {exc}")
-        _use_published(verdict, source, onchain)
-        return verdict
     imbalance = source.imbalance(hour)
     if imbalance:
-        result = {**result, "imbalance": imbalance}
         verdict.notes.append(
             f"{len(imbalance)} metered-usage settlements taken as published (not re-derivable)"
         )
     orders = order_set.get("orders", [])
-    verdict.problems += no_loss_problems(orders, result["orders"], result["prices"])
+    try:
+        if intervals is not None:
+            document = reclear_intervals(order_set, prior, imbalance)
+            for j, (doc, cleared) in enumerate(zip(intervals, document["intervals"], strict=True)):
+                verdict.problems += [
+                    f"interval {j}: {problem}"
+                    for problem in no_loss_problems(
+                        doc.get("orders", []), cleared["orders"], cleared["prices"]
+                    )
+                ]
+            result = cast(ResultDoc, document)
+        else:
+            result = clear_market_document(order_set, {"prices": prior})
+            if imbalance:
+                result = {**result, "imbalance": imbalance}
+            verdict.problems += no_loss_problems(orders, result["orders"], result["prices"])
+    except MarketError as exc:
+        verdict.problems.append(f"the published order set does not re-clear: {exc}")
+        _use_published(verdict, source, onchain)
+        return verdict
     bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:
@@ -245,6 +260,32 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
     if not verdict.ok:
         _fill_faults(actor, verdict, source, onchain)
     return verdict
+
+
+def reclear_intervals(
+    order_set: Mapping[str, Any], prior: Mapping[str, float], imbalance: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """Re-clear an hour cleared in intervals (docs/schedule.md) as the oracle did: each
+    interval's published order set in order, interval 0 with the previous hour's prices
+    as prior and each later one with the re-cleared prices of the one before; the metered
+    usage settled in the hour goes with interval 0. Returns the interval-hour document
+    whose bundle is the hour's commitment."""
+    interval_s = order_set.get("interval_s")
+    docs = order_set.get("intervals")
+    if not isinstance(interval_s, int) or not isinstance(docs, list) or not docs:
+        raise InvalidInput("order set: an interval hour needs 'interval_s' and 'intervals'")
+    results: list[dict[str, Any]] = []
+    before: Mapping[str, float] = prior
+    for j, doc in enumerate(docs):
+        wanted = set(doc.get("products", []))
+        result = clear_market_document(
+            doc, {"prices": {p: v for p, v in before.items() if p in wanted}}
+        )
+        if j == 0 and imbalance:
+            result = {**result, "imbalance": dict(imbalance)}
+        results.append(dict(result))
+        before = {p: float(v) for p, v in result["prices"].items()}
+    return {"interval_s": interval_s, "intervals": results}
 
 
 def _fill_faults(
@@ -565,7 +606,10 @@ class PublicationFiles:
         publication = self._publication(hour)
         if publication is None:
             return None
-        return {str(k): float(v) for k, v in publication["result"]["prices"].items()}
+        result = publication["result"]
+        if "intervals" in result:  # an hour cleared in intervals: its last one's prices
+            result = result["intervals"][-1]
+        return {str(k): float(v) for k, v in result["prices"].items()}
 
     def fee_bps(self, hour: int) -> int | None:
         publication = self._publication(hour)
@@ -575,7 +619,10 @@ class PublicationFiles:
         publication = self._publication(hour)
         if publication is None:
             return None
-        imbalance = publication["result"].get("imbalance")
+        result = publication["result"]
+        if "intervals" in result:  # settled in the hour's first interval
+            result = result["intervals"][0]
+        imbalance = result.get("imbalance")
         return dict(imbalance) if imbalance else None
 
     def claimed_bundle(self, hour: int) -> HourBundle | None:

@@ -39,7 +39,16 @@ class Publication:
 
 
 def check_result_document(result: Any, source: str) -> ResultDoc:
-    """The RESULT.json document, or `InvalidInput` naming the missing field."""
+    """The RESULT.json document, or `InvalidInput` naming the missing field. An hour
+    cleared in intervals publishes `{"interval_s": L, "intervals": [RESULT, …]}`
+    (docs/schedule.md): each of its results is checked."""
+    if isinstance(result, dict) and "intervals" in result:
+        intervals = result["intervals"]
+        if not isinstance(intervals, list) or not isinstance(result.get("interval_s"), int):
+            raise InvalidInput(f"{source}: 'intervals' needs a list and 'interval_s' seconds")
+        for j, interval in enumerate(intervals):
+            check_result_document(interval, f"{source}: intervals[{j}]")
+        return cast(ResultDoc, result)
     if not isinstance(result, dict):
         raise InvalidInput(f"{source}: expected a JSON object (a RESULT.json document)")
     for name in RESULT_FIELDS:

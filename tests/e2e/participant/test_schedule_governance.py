@@ -8,7 +8,10 @@ hour are the exact sums of the quarters' amounts under money rule 8, worked out 
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+from pathlib import Path
 
 from journey_market import Journey, address
 from sqlmodel import select
@@ -24,7 +27,7 @@ A, B = address("alice"), address("bob")
 
 
 def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundary(
-    journey: Journey,
+    journey: Journey, tmp_path: Path
 ) -> None:
     j = journey
     alice, bob = j.wallet("alice"), j.wallet("bob")
@@ -126,6 +129,21 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     bundle = build_hour_bundle(publication.result, hour=from_hour, fee_bps=10)
     assert bundle.commitment.as_tuple() == tuple(commitment)
     assert bundle.entry_fields(A)[1:3] == (-4 * 825_000_000_000_000_067 - fee, fee)
+    # Anyone re-clears the four published quarter order sets into the committed hour.
+    state = j.oracle.ctx.settings.state_dir
+    out = j.ok("verify", "--hour", str(from_hour), "--files", str(state))
+    assert f"hour {from_hour}: OK (2 entries re-cleared)" in out
+    # An order set published for one quarter that is not the one cleared is caught.
+    forged = tmp_path / "forged"
+    shutil.copytree(state / "hours", forged / "hours")
+    orders_file = forged / "hours" / f"{from_hour}.orders.json"
+    order_set = json.loads(orders_file.read_text())
+    order_set["intervals"][2]["orders"] = [
+        o for o in order_set["intervals"][2]["orders"] if o["participant"] != A
+    ]
+    orders_file.write_text(json.dumps(order_set))
+    code, out, _ = j.cli("verify", "--hour", str(from_hour), "--files", str(forged))
+    assert code == 1 and f"hour {from_hour}: MISMATCH" in out, out
 
 
 def _at(j: Journey, now: int) -> None:
