@@ -83,6 +83,7 @@ class OrderSetDoc(TypedDict):
     network: NotRequired[NetworkDoc]  # the hour's network, when it was cleared with one
     portfolios: NotRequired[dict[str, object]]  # named portfolios of the authorisations
     nonconvex_rule: NotRequired[str]  # when it held non-convex orders (docs/nonconvex.md)
+    authorisations: NotRequired[list[dict[str, object]]]  # standing at the close, as signed
 
 
 def published_order(order: SignedOrder) -> PublishedOrder:

@@ -34,6 +34,8 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.no_loss import no_loss_problems
+from flowmarket.authorisation_record import bound_differences, check_records, strip_bounds
+from flowmarket.authorisations import apply_authorisations
 from flowmarket.chain.fill_check import judge_fill
 from flowmarket.chain.leaves import (
     SettlementWeek,
@@ -211,6 +213,13 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         _use_published(verdict, source, onchain)
         return verdict
     intervals = order_set.get("intervals")
+    if intervals is None:
+        order_set = rederive_bounds(actor, verdict, source, order_set, genesis)
+    elif any(isinstance(doc, dict) and doc.get("authorisations") for doc in intervals):
+        verdict.notes.append(
+            "authorisations: an hour cleared in intervals is re-cleared with the bounds as "
+            "published (not yet re-derived interval by interval)"
+        )
     products = sorted(
         {str(p) for doc in (intervals or [order_set]) for p in doc.get("products", [])}
     )
@@ -286,6 +295,83 @@ def reclear_intervals(
         results.append(dict(result))
         before = {p: float(v) for p, v in result["prices"].items()}
     return {"interval_s": interval_s, "intervals": results}
+
+
+def rederive_bounds(
+    actor: Actor,
+    verdict: HourVerdict,
+    source: PublicRecord,
+    order_set: Mapping[str, Any],
+    genesis: int,
+) -> dict[str, Any]:
+    """The order set the oracle should have cleared: its signed orders bounded by the
+    published authorisations that check (`authorisation_record`), from the positions
+    the committed hours before give; every record that does not check and every bound
+    that differs from the published set's is a problem of the verdict."""
+    records = order_set.get("authorisations", [])
+    if not isinstance(records, list):
+        verdict.problems.append("published authorisations: expected a list")
+        records = []
+    auths, published_positions, problems = check_records(
+        records, domain=actor.deployment.domain(), hour=verdict.hour
+    )
+    verdict.problems += problems
+    participants = sorted({a.participant for a in auths})
+    derived, why_not = committed_positions(actor, source, verdict.hour, genesis, participants)
+    if derived is None:
+        positions = published_positions
+        if participants:
+            verdict.notes.append(f"authorisations: positions taken as published ({why_not})")
+    else:
+        positions = derived
+        for auth in auths:
+            stated = published_positions.get(auth.participant, {})
+            for product in sorted(auth.portfolio):
+                mine = derived.get(auth.participant, {}).get(product, 0)
+                theirs = stated.get(product, 0)
+                if mine != theirs:
+                    verdict.problems.append(
+                        f"position of {auth.participant} in {product} under authorisation "
+                        f"{auth.auth_hash}: published {theirs} (10⁻¹⁸ GB/h), the committed "
+                        f"hours before give {mine}"
+                    )
+    signed = strip_bounds(
+        order_set, {str(r.get("auth_hash")) for r in records if isinstance(r, dict)}
+    )
+    expected, applied = apply_authorisations(signed, auths, positions)
+    verdict.problems += bound_differences(order_set, expected)
+    if applied:
+        verdict.notes.append(
+            f"authorisations: {len(auths)} signed, {len(applied)} governing orders; bounds "
+            "re-derived from the signed limits and the committed positions"
+        )
+    return expected
+
+
+def committed_positions(
+    actor: Actor, source: PublicRecord, hour: int, genesis: int, participants: list[str]
+) -> tuple[dict[str, dict[str, int]] | None, str]:
+    """{participant: {product: 10⁻¹⁸ GB/h}}: the sums of their committed trades of the
+    hours genesis … hour − 1 (each hour's published result must reproduce the chain's
+    entries root); (None, why) when an hour's trades cannot be had that way."""
+    totals: dict[str, dict[str, int]] = {p: {} for p in participants}
+    if not participants:
+        return totals, ""
+    for earlier in range(genesis, hour):
+        try:
+            onchain = read_commitment(actor, earlier)
+        except TransactionReverted:
+            continue  # not committed: it traded nothing
+        bundle = source.claimed_bundle(earlier)
+        if bundle is None:
+            return None, f"hour {earlier}'s committed result is not published here"
+        if bundle.commitment.entries_root != onchain.entries_root:
+            return None, f"hour {earlier}'s published result is not its committed entries"
+        for who in participants:
+            book = totals[who]
+            for product, quantity in bundle.amounts.trades.get(who, {}).items():
+                book[product] = book.get(product, 0) + quantity
+    return totals, ""
 
 
 def _fill_faults(

@@ -114,6 +114,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
         published["portfolios"] = engine_doc["portfolios"]
     if "network" in engine_doc:
         published["network"] = engine_doc["network"]
+    if "authorisations" in engine_doc:  # as signed, with the positions (`authorisation_record`)
+        published["authorisations"] = engine_doc["authorisations"]
     if "nonconvex_rule" in engine_doc:  # the rule it was cleared under (docs/nonconvex.md)
         published["nonconvex_rule"] = cast(dict[str, Any], engine_doc)["nonconvex_rule"]
     return published

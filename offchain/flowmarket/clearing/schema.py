@@ -67,6 +67,7 @@ class OrdersDoc(TypedDict):
     network: NotRequired[NetworkDoc]
     hour: NotRequired[int]
     collateral: NotRequired[object]
+    authorisations: NotRequired[list[dict[str, object]]]  # as signed (`authorisation_record`)
 
 
 class PriorDoc(TypedDict):

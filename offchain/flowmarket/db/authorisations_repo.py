@@ -125,6 +125,11 @@ def as_authorisation(row: AuthorisationRow) -> Authorisation:
 def standing(session: Session, *, hour: int, close: float) -> list[Authorisation]:
     """The authorisations governing delivery hour `hour` at its bidding close `close`,
     newest first (of two over one portfolio, the newest governs)."""
+    return [as_authorisation(row) for row in standing_rows(session, hour=hour, close=close)]
+
+
+def standing_rows(session: Session, *, hour: int, close: float) -> list[AuthorisationRow]:
+    """`standing`'s authorisations as stored (with their signatures), in its order."""
     query = (
         select(AuthorisationRow)
         .where(
@@ -142,4 +147,4 @@ def standing(session: Session, *, hour: int, close: float) -> list[Authorisation
             col(AuthorisationRow.auth_hash),
         )
     )
-    return [as_authorisation(row) for row in session.exec(query)]
+    return list(session.exec(query))

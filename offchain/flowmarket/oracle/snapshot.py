@@ -18,7 +18,9 @@ With a network (`Settings.network_catalogue`) the engine document carries the ho
 network block (`oracle.network`). Otherwise the authorisations standing at the close
 bound their portfolios' rates inside the clearing (`authorisations`), from each
 participant's exact committed positions; the journal's collateral record lists them
-(`authorisations`: the orders each governs and the bounds cleared with).
+(`authorisations`: the orders each governs and the bounds cleared with), and the engine
+document carries each one as signed with the positions its bounds came from
+(`authorisation_record`), so the published order set lets anyone re-derive them.
 When the book holds non-convex orders it carries the
 market's `nonconvex_rule` (`Settings.nonconvex_rule`), so the hour clears through
 `clearing.nonconvex` and a restart clears it under the same rule; with a network they
@@ -30,6 +32,7 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from flowmarket.authorisation_record import record
 from flowmarket.authorisations import apply_authorisations
 from flowmarket.collateral import (
     CollateralParams,
@@ -45,6 +48,7 @@ from flowmarket.db import (
     orders_repo,
     results_repo,
 )
+from flowmarket.db.authorisation_tables import AuthorisationRow
 from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
 from flowmarket.money import to_wad
 from flowmarket.oracle import chain_state
@@ -89,7 +93,8 @@ def take_snapshot(
         prices = {k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour).items()}
         if index > 0:
             prices = {k: to_wad(v) for k, v in previous_prices(require(session, hour)).items()}
-        auths = authorisations_repo.standing(session, hour=hour, close=close)
+        auth_rows = authorisations_repo.standing_rows(session, hour=hour, close=close)
+        auths = [authorisations_repo.as_authorisation(row) for row in auth_rows]
         held = oracle_repo.positions_wei_of(
             session, participants=sorted({a.participant for a in auths})
         )
@@ -148,6 +153,8 @@ def take_snapshot(
             )
     else:
         engine_doc, applied = apply_authorisations(engine_doc, auths, held)
+        if auth_rows:  # published with the order set, so anyone re-derives the bounds
+            engine_doc["authorisations"] = [_record(row, held) for row in auth_rows]
     if network is None and any(is_nonconvex(order) for order in engine_doc["orders"]):
         engine_doc["nonconvex_rule"] = ctx.settings.nonconvex_rule
     owners = {  # the orders, and the authorisations governing some (their rate is a row)
@@ -202,6 +209,18 @@ def take_snapshot(
                 hour=hour,
             )
     return row
+
+
+def _record(row: AuthorisationRow, held: dict[str, dict[str, int]]) -> dict[str, object]:
+    return record(
+        authorisations_repo.as_authorisation(row),
+        nonce=row.nonce,
+        from_hour=row.from_hour,
+        until_hour=row.until_hour,
+        replaces=row.replaces,
+        signature=row.signature,
+        held=held.get(row.participant, {}),
+    )
 
 
 def _exclusions(hour: int, screened: Screened, owners: dict[str, str]) -> list[OrderExclusion]:

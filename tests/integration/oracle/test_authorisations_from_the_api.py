@@ -4,10 +4,21 @@ Alice buys premium along p = 10 − q (up to 6 GB/h), bob sells along p = 1 + s 
 unlimited they trade 4.5 GB/h at 5.5 tokens/GB every hour. Alice signs an
 `Authorisation` capping her rate at 3 GB/h: bob then sells 3 at 1 + 3 = 4. She replaces
 it with a position limit of 4 GB/h held: with 3 held she buys 1 (bob's price 2), then 0.
+
+Anyone checks the limits with `flowmarket verify --hour` on the publication files and the
+node: the signed authorisations are published with the order set, the verifier adds up
+alice's committed trades of the hours before (3 GB/h) and re-derives her bounds (3, then
+4 − 3 = 1); a bound the oracle tightened, and a limit altered after she signed, fail.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -27,6 +38,18 @@ from flowmarket.oracle.cycle import open_oracle
 from flowmarket.signing import AuthorisationMessage, OrderMessage
 
 WAD = 10**18
+FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
+
+
+def verify(world: OracleWorld, hour: int, files: Path) -> subprocess.CompletedProcess[str]:
+    """`flowmarket verify --hour` as anyone runs it: a node and the publication files."""
+    return subprocess.run(
+        [FLOWMARKET, "verify", "--hour", str(hour), "--files", str(files)],
+        env={**os.environ, **world.env()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def client_at(world: OracleWorld, now: list[float]) -> TestClient:
@@ -47,7 +70,7 @@ def order(who: str, nonce: int, curve: list[tuple[float, float]], until: int) ->
 
 
 def test_a_signed_rate_limit_and_then_a_position_limit_bind_in_the_oracles_clearing(
-    world: OracleWorld,
+    world: OracleWorld, tmp_path: Path
 ) -> None:
     now = [world.epoch - 0.5]  # before hour GENESIS closes
     api = client_at(world, now)
@@ -124,3 +147,39 @@ def test_a_signed_rate_limit_and_then_a_position_limit_bind_in_the_oracles_clear
         fills = {k: v["quantity"] for k, v in last.result_doc["orders"].items()}
     assert 4 * WAD - 10**12 < held[alice]["premium"] <= 4 * WAD
     assert all(abs(q) < 1e-6 for q in fills.values())
+
+    # the publication carries the authorisation as signed, with the position it met
+    state = world.settings.state_dir
+    second = json.loads((state / "hours" / f"{GENESIS + 1}.orders.json").read_text())
+    (published_auth,) = second["authorisations"]
+    assert published_auth["max_position"] == str(4 * WAD) and published_auth["max_rate"] is None
+    assert 3 * WAD - 10**12 < int(published_auth["positions"]["premium"]) <= 3 * WAD
+    (bounded,) = [p for p in second["portfolios"].values() if "limits" in p]
+    assert abs(bounded["limits"]["max_rate"] - 1.0) < 1e-6  # 4 − 3, by hand
+    for hour in (GENESIS, GENESIS + 1):
+        shown = verify(world, hour, state)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        assert f"hour {hour}: OK" in shown.stdout
+        assert "1 signed, 1 governing orders; bounds re-derived" in shown.stdout
+
+    # an oracle that tightens her bound to 0.5 GB/h is caught, whatever it committed
+    forged = tmp_path / "forged"
+    shutil.copytree(state / "hours", forged / "hours")
+    path = forged / "hours" / f"{GENESIS + 1}.orders.json"
+    tight = json.loads(path.read_text())
+    for portfolio in tight["portfolios"].values():
+        if "limits" in portfolio:
+            portfolio["limits"] = {"max_rate": 0.5}
+    path.write_text(json.dumps(tight))
+    shown = verify(world, GENESIS + 1, forged)
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert f"hour {GENESIS + 1}: MISMATCH" in shown.stdout
+    assert "published max_rate 0.5, from the signed authorisations max_rate 1" in shown.stdout
+
+    # a limit altered after signing (her 4 GB/h made 3.5) is not hers: flagged, not applied
+    altered = json.loads(path.read_text())
+    altered["authorisations"][0]["max_position"] = str(7 * WAD // 2)
+    path.write_text(json.dumps(altered))
+    shown = verify(world, GENESIS + 1, forged)
+    assert shown.returncode == 1
+    assert "its id is not the digest of its fields" in shown.stdout, shown.stdout
