@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {SortedTree} from "../libraries/SortedTree.sol";
+
 /// @title IClearingLedger
 /// @notice The hourly public record (market.md §7). For every cleared hour the oracle commits
 /// three Merkle roots and a summary; anyone proves a single price, participant entry or cleared
@@ -20,6 +22,10 @@ pragma solidity 0.8.28;
 ///   orders tree next to the order leaves: the order's trade and the terms it was cleared under,
 ///   terms = keccak256(abi.encode(bytes32[] products, int256[] weights, int256[] curveQuantities,
 ///   int256[] curvePrices)) (see {isFillOffCurve}).
+/// - trade line `(productId ‖ orderKey) → (int256 amount, int256 sumBefore, uint256 grossBefore)`
+///   in the trade-lines tree, a {SortedTree} (see {TradeLines}): every committed fill's trade
+///   in each product of its portfolio, with running sums per product, so that a product whose
+///   trades do not sum to zero can be proven on chain (see {isUnbalanced}).
 /// A tree with no leaves has root bytes32(0), against which nothing verifies.
 interface IClearingLedger {
     /// @notice Commitment of one cleared hour. Quantities are 18-decimal fixed point:
@@ -33,6 +39,8 @@ interface IClearingLedger {
         uint256 fees;
         uint256 maxImbalance;
         uint256 maxOrderGap;
+        bytes32 linesRoot;
+        uint256 linesCount;
     }
 
     /// @notice A committed fill and the terms its order was cleared under, with the fill
@@ -75,6 +83,9 @@ interface IClearingLedger {
         uint256 maxImbalance,
         uint256 maxOrderGap
     );
+
+    /// @notice Hour `hour`'s trade-lines tree (root and number of leaves).
+    event TradeLinesCommitted(uint64 indexed hour, bytes32 linesRoot, uint256 linesCount);
 
     /// @notice Commit hour `hour` (must equal `nextHour()` and have closed: h · 3600 ≤ now).
     /// Oracle only; not while paused.
@@ -120,6 +131,39 @@ interface IClearingLedger {
 
     /// @notice True when (orderKey, quantity) is a leaf of the hour's cleared-orders tree.
     function verifyOrder(uint64 hour, bytes32 orderKey, int256 quantity, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
+
+    /// @notice True when the evidence proves a trade line is not its fill: `fill` is a fill leaf
+    /// of the hour's orders tree, `line` a leaf of its trade-lines tree keyed (products[k],
+    /// orderKey), and the line's amount is not quantity × weights[k] / 1e18 (rounded toward
+    /// zero). False when the evidence does not hold.
+    function isLineOffFill(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item calldata line)
+        external
+        view
+        returns (bool);
+    /// @notice True when the evidence proves a fill has no line: `fill` is a fill leaf of the
+    /// hour, quantity × weights[k] / 1e18 is not zero, and `bracket` proves that the key
+    /// (products[k], orderKey) is absent from the trade-lines tree ({SortedTree.isAbsent}).
+    function isLineMissing(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool);
+    /// @notice True when the evidence proves a product's committed trades do not sum to zero, or
+    /// that the running sums that say so are wrong. With `pair`, `a` and `b` are adjacent
+    /// well-formed lines: of one product, b's sums are not a's plus a's amount (and |amount|);
+    /// of two, b's sums are not zero or a's product ends outside the tolerance. Without, `a`
+    /// is line 0 with sums that are not zero, or the last line ending outside the tolerance.
+    /// The tolerance: |Σ amount| > 1e-6 · max(1 GB/h, Σ |amount|) over the product's lines.
+    function isUnbalanced(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool);
+    /// @notice True when the trade-lines tree is malformed: with `pair`, two leaves share an
+    /// index, or adjacent leaves have keys not strictly increasing; without, `a` is a leaf with
+    /// an index at or above the count, or not a line's shape ({TradeLines.wellFormed}).
+    function isLinesMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
         external
         view
         returns (bool);

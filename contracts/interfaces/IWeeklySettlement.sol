@@ -48,7 +48,8 @@ interface IWeeklySettlement {
         MissingParticipant,
         RunningSums,
         Malformed,
-        Trade
+        Trade,
+        Balance
     }
 
     /// @notice A participant's entry leaf of hour `hour` (see {IClearingLedger}) with its proof.
@@ -204,6 +205,15 @@ interface IWeeklySettlement {
         IClearingLedger.OrderFill calldata fill,
         IClearingLedger.ProvenPrice[] calldata prices
     ) external;
+    /// @notice Anyone, on the terms of {challengeTrade}: hour `hour`'s trade-lines tree proves
+    /// that a product's committed trades do not sum to zero, or that a line is not its fill
+    /// (docs/settlement.md, "Balance of an hour"). `check` is the ABI-encoded call of one of
+    /// the ledger's views {IClearingLedger.isUnbalanced}, {IClearingLedger.isLineOffFill},
+    /// {IClearingLedger.isLineMissing} or {IClearingLedger.isLinesMalformed} whose first
+    /// argument is `hour`; when it answers true the hour is void, the week's posted root
+    /// deleted and the bond paid to the challenger. Reverts {SettlementNotAFault} (fault
+    /// Balance) otherwise.
+    function challengeBalance(uint64 hour, bytes calldata check) external;
     /// @notice True when a proven wrong trade voided hour `hour`.
     function isHourVoided(uint64 hour) external view returns (bool);
     /// @notice Anyone, during the window: the tree is malformed. With `pair`, `a` and `b`

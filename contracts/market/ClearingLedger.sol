@@ -5,6 +5,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
 import {MarketLeaves} from "../libraries/MarketLeaves.sol";
+import {SortedTree} from "../libraries/SortedTree.sol";
+import {TradeLines} from "../libraries/TradeLines.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title ClearingLedger
@@ -47,6 +49,7 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         emit HourCommitted(
             hour, c.ordersRoot, c.pricesRoot, c.entriesRoot, c.welfare, c.volume, c.fees, c.maxImbalance, c.maxOrderGap
         );
+        emit TradeLinesCommitted(hour, c.linesRoot, c.linesCount);
     }
 
     /// @inheritdoc IClearingLedger
@@ -124,6 +127,77 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         (bool proven, int256 portfolioPrice) = _portfolioPrice(fill, prices, c.pricesRoot);
         int256 maxPrice = int256(uint256(parameters().orderLimits().maxPrice));
         return proven && _isOffCurve(fill, portfolioPrice, maxPrice);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isLineOffFill(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item calldata line)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_provesFill(c, fill, k)) return false;
+        if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
+        TradeLines.Line memory l = TradeLines.decode(line);
+        return l.product == fill.products[k] && l.source == fill.orderKey
+            && l.amount != TradeLines.amountOf(fill.quantity, fill.weights[k]);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isLineMissing(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_provesFill(c, fill, k) || TradeLines.amountOf(fill.quantity, fill.weights[k]) == 0) return false;
+        bytes memory key = TradeLines.key(fill.products[k], fill.orderKey);
+        return SortedTree.isAbsent(c.linesRoot, c.linesCount, key, bracket);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isUnbalanced(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        (bytes32 root, uint256 count) = (c.linesRoot, c.linesCount);
+        if (!TradeLines.wellFormed(a) || !SortedTree.isMember(root, count, a)) return false;
+        TradeLines.Line memory la = TradeLines.decode(a);
+        if (!pair) {
+            return (a.index == 0 && TradeLines.opensBadly(la))
+                || (a.index == count - 1 && TradeLines.closesBadly(la));
+        }
+        if (!TradeLines.wellFormed(b) || !SortedTree.areAdjacent(root, count, a, b)) return false;
+        TradeLines.Line memory lb = TradeLines.decode(b);
+        if (la.product == lb.product) return TradeLines.continuesBadly(la, lb);
+        return TradeLines.opensBadly(lb) || TradeLines.closesBadly(la);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isLinesMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        (bytes32 root, uint256 count) = (c.linesRoot, c.linesCount);
+        if (pair) return SortedTree.isDuplicateIndex(root, a, b) || SortedTree.isUnsorted(root, count, a, b);
+        return SortedTree.isOutOfRange(root, count, a) || (!TradeLines.wellFormed(a) && SortedTree.proves(root, a));
+    }
+
+    /// @dev The fill is a fill leaf of the hour's orders tree, and `k` one of its products.
+    function _provesFill(HourCommitment storage c, OrderFill calldata fill, uint256 k) private view returns (bool) {
+        if (k >= fill.products.length || fill.weights.length != fill.products.length) return false;
+        bytes32 terms = MarketLeaves.termsHash(fill.products, fill.weights, fill.curveQuantities, fill.curvePrices);
+        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms);
+        return MerkleProof.verifyCalldata(fill.proof, c.ordersRoot, leaf);
+    }
+
+    function _committedHour(uint64 hour) private view returns (HourCommitment storage) {
+        _requireCommitted(hour);
+        return _hours[hour];
     }
 
     /// @dev Σ weight·price / 1e18 over the portfolio, when every price is proven.

@@ -218,18 +218,42 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         IClearingLedger.OrderFill calldata fill,
         IClearingLedger.ProvenPrice[] calldata prices
     ) external nonReentrant {
+        uint64 week = _hourChallengeable(hour);
+        if (!_ledger.isFillOffCurve(hour, fill, prices)) revert SettlementNotAFault(week, Fault.Trade);
+        _voidHour(hour, week);
+    }
+
+    /// @inheritdoc IWeeklySettlement
+    function challengeBalance(uint64 hour, bytes calldata check) external nonReentrant {
+        uint64 week = _hourChallengeable(hour);
+        bytes4 selector = check.length >= 36 ? bytes4(check[:4]) : bytes4(0);
+        bool known = selector == IClearingLedger.isUnbalanced.selector
+            || selector == IClearingLedger.isLineOffFill.selector || selector == IClearingLedger.isLineMissing.selector
+            || selector == IClearingLedger.isLinesMalformed.selector;
+        if (!known || uint256(bytes32(check[4:36])) != hour) revert SettlementNotAFault(week, Fault.Balance);
+        (bool ok, bytes memory answer) = address(_ledger).staticcall(check);
+        if (!ok || answer.length != 32 || !abi.decode(answer, (bool))) revert SettlementNotAFault(week, Fault.Balance);
+        _voidHour(hour, week);
+    }
+
+    /// @dev The week of an hour that can still be voided: committed or not yet, not void,
+    /// and its week's posted root (if any) still in its window.
+    function _hourChallengeable(uint64 hour) private view returns (uint64 week) {
         uint64 genesis = _ledger.genesisHour();
         if (hour < genesis) revert IClearingLedger.LedgerHourNotCommitted(hour);
         if (_voidedHours[hour]) revert SettlementHourAlreadyVoided(hour);
-        uint64 week = (hour - genesis) / uint64(_WEEK_HOURS);
+        week = (hour - genesis) / uint64(_WEEK_HOURS);
         WeekRoot storage w = _weeks[week];
-        bytes32 root = w.root;
-        if (root != bytes32(0)) {
+        if (w.root != bytes32(0)) {
             uint64 executable = _executableAt(w);
             if (block.timestamp >= executable) revert SettlementChallengeWindowOver(week, executable);
         }
-        if (!_ledger.isFillOffCurve(hour, fill, prices)) revert SettlementNotAFault(week, Fault.Trade);
+    }
+
+    /// @dev Void a proven-wrong hour, delete its week's posted root, pay the bond.
+    function _voidHour(uint64 hour, uint64 week) private {
         _voidedHours[hour] = true;
+        bytes32 root = _weeks[week].root;
         if (root != bytes32(0)) delete _weeks[week];
         uint256 paid = _bond.slash(msg.sender);
         emit SettlementHourVoided(hour, week, root, msg.sender, paid);

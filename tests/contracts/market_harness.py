@@ -46,6 +46,8 @@ def commitment(hour: int, *, fees: int = 7 * TOKEN) -> tuple[Any, ...]:
         fees,
         10**6,
         10**7,
+        b"\x0d" * 24 + tag,
+        3,
     )
 
 

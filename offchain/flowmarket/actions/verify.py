@@ -34,6 +34,7 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.no_loss import no_loss_problems
+from flowmarket.actions.verify_balance import balance_faults
 from flowmarket.authorisation_record import bound_differences, check_records, strip_bounds
 from flowmarket.authorisations import apply_authorisations
 from flowmarket.chain.fill_check import judge_fill
@@ -154,6 +155,8 @@ COMMITMENT_FIELDS = (
     ("fees", "fees"),
     ("max_imbalance", "certificate max imbalance"),
     ("max_order_gap", "certificate max order gap"),
+    ("lines_root", "trade lines root"),
+    ("lines_count", "trade lines count"),
 )
 
 
@@ -162,6 +165,8 @@ def _show(name: str, value: object) -> str:
         return "0x" + value.hex()
     if name == "fees":
         return f"{value} wei"
+    if name == "lines_count":
+        return str(value)
     return f"{from_wad(int(str(value))):.6g}"
 
 
@@ -268,6 +273,7 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         _diff_entries(verdict, source, bundle, onchain)
     if not verdict.ok:
         _fill_faults(actor, verdict, source, onchain)
+        _balance_faults(actor, verdict, source, onchain)
     return verdict
 
 
@@ -372,6 +378,36 @@ def committed_positions(
             for product, quantity in bundle.amounts.trades.get(who, {}).items():
                 book[product] = book.get(product, 0) + quantity
     return totals, ""
+
+
+def _balance_faults(
+    actor: Actor, verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment
+) -> None:
+    """Each provable fault of the published hour's trade lines (a product whose trades do
+    not sum to zero, a line that is not its fill), as the `challengeBalance` call that
+    proves it; the published hour must reproduce the chain's orders and lines roots."""
+    claimed = source.claimed_bundle(verdict.hour)
+    if claimed is None:
+        return
+    c = claimed.commitment
+    same = (c.orders_root, c.lines_root, c.lines_count) == (
+        onchain.orders_root,
+        onchain.lines_root,
+        onchain.lines_count,
+    )
+    if not same:
+        return
+    ledger = actor.contract(LEDGER)
+    for found in balance_faults(claimed, fill_tuple):
+        verdict.problems.append(f"{found.description} (provable: challengeBalance)")
+        check = ledger.encode_abi(found.function, args=list(found.args))
+        verdict.faults.append(
+            Fault(
+                found.description,
+                "challengeBalance",
+                (verdict.hour, bytes.fromhex(check.removeprefix("0x"))),
+            )
+        )
 
 
 def _fill_faults(

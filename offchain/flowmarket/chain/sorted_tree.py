@@ -103,6 +103,19 @@ class SortedTree:
         self.tree = MerkleTree.from_leaves(self.leaves)
         self._proofs = ProofIndex(self.tree)
 
+    @classmethod
+    def from_sorted(cls, keys: list[bytes], values: list[bytes], leaves: list[bytes]) -> SortedTree:
+        """A tree over keys already strictly increasing, with their leaf hashes computed
+        by the caller (a batch encoder such as `oracle.trade_lines.line_leaves`)."""
+        for i in range(1, len(keys)):
+            if keys[i] <= keys[i - 1]:
+                raise InvalidInput(f"key: 0x{keys[i].hex()} is not above the key before it")
+        tree = cls.__new__(cls)
+        tree.keys, tree.values, tree.leaves = keys, values, leaves
+        tree.tree = MerkleTree.from_leaves(leaves)
+        tree._proofs = ProofIndex(tree.tree)
+        return tree
+
     @property
     def root(self) -> bytes:
         return self.tree.root

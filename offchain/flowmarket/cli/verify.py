@@ -7,8 +7,10 @@ with the sums of the committed hourly entries (`actions.verify`). The exit code 
 when anything differs. `challenge` runs the same check and sends the first difference
 the contract can judge as its `WeeklySettlement.challenge*` call: the root is voided and
 the oracle's bond paid to the challenger. `challenge --hour H` sends the first fill of
-hour H that is off its order's curve at the committed prices (`challengeTrade`): the hour
-is void (no weekly root may count it) and the bond is paid to the challenger.
+hour H that is off its order's curve at the committed prices (`challengeTrade`), else the
+first proof that a product's committed trades do not sum to zero or that a trade line is
+not its fill (`challengeBalance`): the hour is void (no weekly root may count it) and the
+bond is paid to the challenger.
 """
 
 from __future__ import annotations
@@ -176,7 +178,8 @@ def _challenge_hour(args: argparse.Namespace, settings: Settings, actor: Actor, 
     print_hour(verdict)
     if not verdict.faults:
         raise ActionRefused(
-            f"hour {hour_index}: no published fill is off its order's curve; no challenge to send"
+            f"hour {hour_index}: no published fill is off its order's curve and every product "
+            "balances; no challenge to send"
         )
     fault = verdict.faults[0]
     size = int(actor.read(actor.contract("OracleBond").functions.size()))

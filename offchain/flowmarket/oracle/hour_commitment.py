@@ -2,9 +2,10 @@
 
 `build_hour_bundle` is pure: from the clearing result (RESULT.json document) and
 the governed fee rate it derives the exact integer amounts (`flowmarket.money`),
-the three Merkle trees (prices, and with a network the link prices and flows,
-`network_values`; participant entries, link owners' included; cleared orders) with the
-leaf encoders the contracts verify, and the `HourCommitment` summary. The same
+the Merkle trees (prices, and with a network the link prices and flows,
+`network_values`; participant entries, link owners' included; cleared orders; the trade
+lines, `flowmarket.oracle.trade_lines`) with the leaf encoders the contracts verify, and
+the `HourCommitment` summary. The same
 result always gives the same bundle, so a restarted oracle re-derives identical
 roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 """
@@ -31,10 +32,12 @@ from flowmarket.chain.leaves import (
     terms_hash,
     trades_hash,
 )
+from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
+from flowmarket.oracle.trade_lines import trade_lines, unbacked_lines
 from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
 
 
@@ -50,8 +53,10 @@ class HourCommitment:
     fees: int
     max_imbalance: int
     max_order_gap: int
+    lines_root: bytes
+    lines_count: int
 
-    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, int]:
+    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, int, bytes, int]:
         return (
             self.orders_root,
             self.prices_root,
@@ -61,6 +66,8 @@ class HourCommitment:
             self.fees,
             self.max_imbalance,
             self.max_order_gap,
+            self.lines_root,
+            self.lines_count,
         )
 
     def to_json(self) -> dict[str, str]:
@@ -111,6 +118,7 @@ class HourBundle:
     entries_tree: MerkleTree
     orders_tree: MerkleTree
     commitment: HourCommitment
+    lines: SortedTree
     fills: dict[str, FillTerms] = field(default_factory=dict)
 
     def price_leaf(self, product: str) -> bytes:
@@ -156,7 +164,10 @@ def build_hour_bundle(
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
-    commitment = _summary(result, amounts, orders_tree.root, prices_tree.root, entries_tree.root)
+    lines = trade_lines(result, orders, fills.values())
+    commitment = _summary(
+        result, amounts, orders_tree.root, prices_tree.root, entries_tree.root, lines
+    )
     return HourBundle(
         hour=hour,
         amounts=amounts,
@@ -166,6 +177,7 @@ def build_hour_bundle(
         entries_tree=entries_tree,
         orders_tree=orders_tree,
         commitment=commitment,
+        lines=lines,
         fills=fills,
     )
 
@@ -217,6 +229,7 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
+    lines = unbacked_lines(amounts.trades)
     commitment = HourCommitment(
         orders_root=orders_tree.root,
         prices_root=prices_tree.root,
@@ -230,6 +243,8 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
         fees=amounts.total_fees,
         max_imbalance=max(to_wad(float(r["certificate"]["max_imbalance"])) for r in results),
         max_order_gap=max(to_wad(float(r["certificate"]["max_order_gap"])) for r in results),
+        lines_root=lines.root,
+        lines_count=lines.count,
     )
     return HourBundle(
         hour=hour,
@@ -240,6 +255,7 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
         entries_tree=entries_tree,
         orders_tree=orders_tree,
         commitment=commitment,
+        lines=lines,
     )
 
 
@@ -366,6 +382,7 @@ def _summary(
     orders_root: bytes,
     prices_root: bytes,
     entries_root: bytes,
+    lines: SortedTree,
 ) -> HourCommitment:
     certificate = result["certificate"]
     # As-bid welfare is ≥ 0 at the optimum (no trade is feasible); a float result a
@@ -379,6 +396,8 @@ def _summary(
         fees=amounts.total_fees,
         max_imbalance=to_wad(float(certificate["max_imbalance"])),
         max_order_gap=to_wad(float(certificate["max_order_gap"])),
+        lines_root=lines.root,
+        lines_count=lines.count,
     )
 
 
