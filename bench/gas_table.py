@@ -32,6 +32,7 @@ from flowmarket.chain.requirements import requirement_proof
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.trade_lines import build_tree
 
 TOKEN = 10**18
 HOURS_PER_WEEK = 168
@@ -55,6 +56,11 @@ class Bench:
     def fn(self, who: str, name: str, function: str, *args: Any) -> Any:
         contract = self.clients[who].contract(self.artifacts[name], self.deployment.addresses[name])
         return getattr(contract.functions, function)(*args)
+
+    def encode(self, name: str, function: str, *args: Any) -> bytes:
+        """The ABI-encoded call of `function` (the evidence `challengeBalance` takes)."""
+        contract = self.w3.eth.contract(abi=self.artifacts[name].abi)
+        return bytes.fromhex(contract.encode_abi(function, args=list(args)).removeprefix("0x"))
 
     def send(self, who: str, name: str, function: str, *args: Any, label: str = "") -> int:
         receipt = self.clients[who].transact(self.fn(who, name, function, *args))
@@ -90,6 +96,12 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             leaves.entry_leaf(str(Account.create().address), -i, i, bytes(32))
             for i in range(min(n, 1_000))
         )
+        lines_tree = build_tree(  # one line per order, in pairs that balance
+            {
+                leaves.product_id(names[i // 2]) + i.to_bytes(32, "big"): (-1) ** i * TOKEN
+                for i in range(n)
+            }
+        )
         seconds = time.perf_counter() - started
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
         commitment = (
@@ -101,6 +113,8 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             10**20,
             10**9,
             10**9,
+            lines_tree.root,
+            lines_tree.count,
         )
         gas = bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
         proof = price_tree.proof(price_rows[n // 2].tobytes())
@@ -120,7 +134,8 @@ def settlement_ops(bench: Bench) -> None:
         < bench.deployment.genesis_hour + HOURS_PER_WEEK
     ):
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
-        bench.send("oracle", "ClearingLedger", "commitHour", hour, (b"\x01" * 32,) * 3 + (1,) * 5)
+        commitment = (b"\x01" * 32,) * 3 + (1,) * 5 + (b"\x01" * 32, 1)
+        bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
     for who in ("alice", "bob", "carol", "dave"):
         bench.send(
             "supplier", "CapacityToken", "mint", bench.addr(who), 1_000 * TOKEN, label="mint"
@@ -212,17 +227,24 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         first + 7: off_curve_fill(alice, 16, 64),
         first + 8: off_curve_fill(alice, 256, 64),  # the API's limits: the most it can cost
     }
+    unbalanced, off_fill = balance_hours(alice, len(padding))
     for hour in range(first, first + HOURS_PER_WEEK):
         root = tree.root if hour == first + 5 else b"\x01" * 32
-        orders_root = prices_root = b"\x01" * 32
+        orders_root = prices_root = lines_root = b"\x01" * 32
+        lines_count = 1
         if hour in wrong_fills:
             orders_root, prices_root = wrong_fills[hour].roots(len(padding))
+        if hour == first + 9:
+            lines_root, lines_count = unbalanced.root, unbalanced.count
+        if hour == first + 10:
+            orders_root, prices_root = off_fill[0].roots(len(padding))
+            lines_root, lines_count = off_fill[1].root, off_fill[1].count
         bench.send(
             "oracle",
             "ClearingLedger",
             "commitHour",
             hour,
-            (orders_root, prices_root, root) + (1,) * 5,
+            (orders_root, prices_root, root) + (1,) * 5 + (lines_root, lines_count),
         )
     entry = (first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))
     both = {alice: 1 << 5, bob: 1 << 5}
@@ -287,6 +309,52 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             f"{len(padding) + 1:,} orders (voids the hour and the root, slashes the bond)"
         )
         bench.send("dave", "WeeklySettlement", "challengeTrade", hour, fill, prices, label=label)
+
+    post(correct, ten)
+    product = SHAVED_KEY[:32]
+    last = max(i for i, key in enumerate(unbalanced.keys) if key[:32] == product)
+    pair = last + 1 < unbalanced.count
+    a = unbalanced.item(last).as_tuple()
+    b = unbalanced.item(last + 1).as_tuple() if pair else a
+    check = bench.encode("ClearingLedger", "isUnbalanced", first + 9, a, b, pair)
+    label = (
+        f"challengeBalance: a product that does not sum to zero, {unbalanced.count:,} lines "
+        "(voids the hour and the root, slashes the bond)"
+    )
+    bench.send("dave", "WeeklySettlement", "challengeBalance", first + 9, check, label=label)
+    post(correct, ten)
+    wrong_fill, lines = off_fill
+    fill, _ = wrong_fill.evidence()
+    found = lines.find(leaves.product_id(wrong_fill.names[0]) + leaves.order_key("wrong"))
+    assert found is not None
+    check = bench.encode("ClearingLedger", "isLineOffFill", first + 10, fill, 0,
+                         lines.item(found).as_tuple())  # fmt: skip
+    bench.send("dave", "WeeklySettlement", "challengeBalance", first + 10, check,
+               label=f"challengeBalance: a trade line that is not its fill, "
+               f"{lines.count:,} lines")  # fmt: skip
+
+
+SHAVED_KEY = leaves.product_id("shaved") + leaves.order_key("seller")
+
+
+def balance_hours(
+    participant: str, padding: int
+) -> tuple[SortedTree, tuple[WrongFill, SortedTree]]:
+    """Two trade-lines trees of `padding` + 1 lines: one whose product "shaved" sums to
+    +1 GB/h (a buyer's +5 and a seller's −4, among pairs that balance), and one whose line
+    of a 1-product fill (−1 GB/h) says −0.9."""
+    pairs = {
+        leaves.product_id(f"p-{i // 2}") + i.to_bytes(32, "big"): (-1) ** i * TOKEN
+        for i in range(2 * ((padding - 1) // 2))
+    }
+    unbalanced = build_tree(
+        {**pairs, leaves.product_id("shaved") + leaves.order_key("buyer"): 5 * TOKEN,
+         SHAVED_KEY: -4 * TOKEN}
+    )  # fmt: skip
+    wrong = off_curve_fill(participant, 1, 2)
+    key = leaves.product_id(wrong.names[0]) + leaves.order_key("wrong")
+    off = build_tree({**pairs, key: -9 * TOKEN // 10, b"\xff" * 64: 9 * TOKEN // 10})
+    return unbalanced, (wrong, off)
 
 
 @dataclasses.dataclass
@@ -394,7 +462,8 @@ def render(
     lines += [
         "## Hourly commitment against the number of products",
         "",
-        "Real trees: N products (prices), N cleared orders, min(N, 1000) participant entries.",
+        "Real trees: N products (prices), N cleared orders, min(N, 1000) participant entries,",
+        "N trade lines.",
         f"Commit gas spread over all sizes: {max(commit) - min(commit)} gas "
         f"({min(commit):,} to {max(commit):,}); only calldata bytes of the roots differ.",
         "",
@@ -418,7 +487,12 @@ def render(
         "leaves); with a root posted for the week, `challengeTrade` proves it, voids the hour,",
         "deletes the root and pays the bond. Its gas grows with the portfolio (one price",
         "proof per product) and the curve (walked point by point): the API's limits, 256",
-        "products and 64 points, bound it.",
+        "products and 64 points, bound it. Hours 9 and 10 commit a trade-lines tree of about",
+        "1 000 lines that is wrong: a product whose lines sum to +1 GB/h, and a fill's line",
+        "that is not its quantity × weight; `challengeBalance` proves each with the ledger view",
+        'it names (docs/settlement.md, "Balance of an hour"), voids the hour and pays the',
+        "bond. Its gas is that of one or two line proofs (and a fill proof): it does not grow",
+        "with the products of the hour.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",
