@@ -11,10 +11,12 @@ capacity tokens per GB of the portfolio), with Q = max |q_i|, P = max |p_i| and
 ‖w‖₁ = Σ_k |w_k|:
 
     rate(order)     = ‖w‖₁ · Q                         GB/h of products it can move
-    order limits    : Q ≤ maxOrderRate, ‖w‖₁ · Q ≤ maxOrderRate, P ≤ maxPrice · ‖w‖₁
+    order limits    : Q ≤ maxOrderRate, ‖w‖₁ · Q ≤ maxOrderRate, P ≤ maxPrice · Σ_k |w_k| H_k
     participant     : Σ rate over its open orders ≤ maxParticipantRate
     exposure(order) = Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁)      wei per hour
 
+H_k is the number of hours in which product k delivers (1 for an hourly product, a
+forward's delivery hours: `delivery_hours`), so the price limit is per GB delivered.
 price_k is last hour's price of product k (0 when unpriced); P / ‖w‖₁ is the highest
 price per GB of product the order itself names, so an order in a product nobody has
 priced yet is not free. One hour of trading moves the position by at most the orders'
@@ -33,9 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from flowmarket.catalogue.names import parse_name
 from flowmarket.collateral import CollateralParams, requirement
+from flowmarket.errors import InvalidInput
 from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad
 
 Curve = Sequence[Sequence[float]]
@@ -139,13 +144,34 @@ def limit_breach(
             f"moves up to {norm * quantity:g} GB/h of products (Σ|weight| {norm:g} × {quantity:g}"
             f" GB/h); the governed limit is {cap} GB/h per order",
         )
-    if price > limits.max_price * norm:
+    delivered = sum(abs(w) * delivery_hours(k) for k, w in portfolio.items())
+    if price > limits.max_price * delivered:
         return Breach(
             "order.curve",
-            f"names a price of {price / norm:g} tokens per GB of product ({price:g} per unit of "
-            f"its portfolio); the governed limit is {limits.max_price:g}",
+            f"names a price of {price / delivered:g} tokens per GB of product delivered "
+            f"({price:g} per GB/h of its portfolio, which delivers {delivered:g} GB); the "
+            f"governed limit is {limits.max_price:g}",
         )
     return None
+
+
+def delivery_hours(product: str) -> int:
+    """H_k: the hours in which one GB/h of `product` delivers a GB (its delivery hours,
+    `catalogue.names`): 1 for an hourly product or a name outside the catalogue's
+    scheme, the hours of its hour of day and day type in its period for a monthly or
+    annual forward."""
+    if not product.startswith(("fwd-m:", "fwd-y:")):
+        return 1  # every other product delivers in one hour: no parsing
+    return _forward_hours(product)
+
+
+@lru_cache(maxsize=65_536)
+def _forward_hours(product: str) -> int:
+    try:
+        key = parse_name(product)
+    except InvalidInput:
+        return 1
+    return 1 if key.kind.is_hourly else int(key.delivery_hours().size)
 
 
 def rate_breach(open_rate: float, rate: float, limits: OrderLimits) -> Breach | None:

@@ -82,3 +82,29 @@ def test_the_worst_case_adds_both_margins_of_the_exposure_to_the_requirement_now
     assert worst == 51 * TOKEN
     # Rounded up, never down: 1 wei of exposure needs 1 wei of collateral.
     assert worst_case_requirement({}, {}, {}, PARAMS, 1) == 1
+
+
+ANNUAL = "fwd-y:eu:premium:2027:14:wd"  # 2027 has 261 weekdays: 261 GB per GB/h
+MONTHLY = "fwd-m:eu:premium:2027-01:14:wd"  # January 2027: 21 weekdays
+HOURLY = "fwd-h:eu:premium:2027-01-04T14"
+
+
+@pytest.mark.parametrize(
+    ("portfolio", "highest"),
+    [
+        ({ANNUAL: 1.0}, 100 * 261),  # 100 tokens per GB × 261 GB
+        ({MONTHLY: 2.0}, 100 * 2 * 21),
+        ({ANNUAL: 1.0, HOURLY: -1.0}, 100 * 262),
+        ({HOURLY: 1.0}, 100),
+        ({"premium": 1.0}, 100),  # outside the catalogue's scheme: one hour
+    ],
+)
+def test_the_price_limit_is_per_gb_delivered_over_a_forwards_delivery_hours(
+    portfolio: dict[str, float], highest: int
+) -> None:
+    assert limit_breach(portfolio, [[0.0, float(highest)], [1.0, 1.0]], LIMITS) is None
+    breach = limit_breach(portfolio, [[0.0, highest + 1.0], [1.0, 1.0]], LIMITS)
+    assert breach is not None and breach.field == "order.curve"
+    delivered = highest // 100
+    assert f"which delivers {delivered} GB" in breach.reason
+    assert f"{(highest + 1) / delivered:g} tokens per GB of product delivered" in breach.reason

@@ -16,6 +16,7 @@ from api_harness import DOMAIN, OPERATOR_KEY, Clock, Market, migrated_engine
 from batch_harness import batch_body
 from eth_account import Account
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
@@ -24,6 +25,8 @@ from flowmarket.backend.chain_rules import ChainRules
 from flowmarket.backend.governance_view import ChainMarketView
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.collateral import CollateralParams
+from flowmarket.db import orders_repo
+from flowmarket.db.models import Product
 from flowmarket.errors import ChainUnavailable
 from flowmarket.order_limits import OrderLimits
 
@@ -173,3 +176,16 @@ def test_a_batch_is_backed_by_collateral_as_a_whole(market: Market) -> None:
     response = _batch(market, BOB, [one, one])
     _refused(market, response, "batch.orders[1]", "cannot back the worst case")
     assert _batch(market, BOB, [one]).status_code == 200
+
+
+def test_an_annual_forwards_price_limit_is_per_gb_it_delivers(market: Market) -> None:
+    """At 50 tokens per GB, one GB/h of the 2027 weekday annual forward at 14:00 delivers
+    261 GB (2027's weekdays): up to 50 × 261 = 13 050 tokens per GB/h, by hand."""
+    annual = "fwd-y:eu:premium:2027:14:wd"
+    with Session(market.engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name=annual)])
+    dear = market.submit(ALICE, portfolio={annual: 1.0}, curve=((0.0, 13_051.0), (1.0, 1.0)))
+    _refused(market, dear, "order.curve", "50.0038 tokens per GB of product delivered")
+    assert "which delivers 261 GB" in dear.json()["message"]
+    fair = market.submit(ALICE, portfolio={annual: 1.0}, curve=((0.0, 13_050.0), (1.0, 1.0)))
+    assert fair.status_code == 200, fair.text
