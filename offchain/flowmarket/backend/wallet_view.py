@@ -132,6 +132,11 @@ def changes_of(proposal: ProposalIn) -> ProposalChanges:
         fee_bps=proposal.fee_bps,
         collateral=collateral,
         holder_share_bps=proposal.holder_share_bps,
+        clearing_interval_s=(
+            None
+            if proposal.clearing_interval_minutes is None
+            else proposal.clearing_interval_minutes * 60
+        ),
         treasury=proposal.treasury,
         oracle=proposal.oracle,
         treasury_transfers=transfers,

@@ -20,6 +20,7 @@ from flowmarket.api.schemas import (
     documented,
 )
 from flowmarket.api.settlement_backend import SettlementProofs
+from flowmarket.errors import InvalidInput
 from flowmarket.states import CollateralStatus
 
 
@@ -218,6 +219,13 @@ class ProposalIn(Strict):
     deviation_margin_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
     warning_buffer_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
     holder_share_bps: int | None = Field(default=None, strict=True, ge=0, le=10_000)
+    clearing_interval_minutes: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=60,
+        description="clear every N minutes from the next hour boundary on (N divides 60)",
+    )
     treasury: str | None = documented(ADDRESS_RE, default=None)
     oracle: str | None = documented(ADDRESS_RE, default=None)
     treasury_transfers: list[TransferIn] = Field(default_factory=list, max_length=10)
@@ -226,6 +234,13 @@ class ProposalIn(Strict):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         return None if value is None else check_address(value)
+
+    @field_validator("clearing_interval_minutes")
+    @classmethod
+    def _interval(cls, value: int | None) -> int | None:
+        if value is not None and 60 % value != 0:
+            raise InvalidInput(f"{value} minutes does not divide an hour (docs/schedule.md)")
+        return value
 
 
 class WithdrawIn(Strict):

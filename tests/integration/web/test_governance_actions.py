@@ -94,6 +94,38 @@ def test_the_proposal_form_proposes_typed_changes_and_refuses_one_that_would_fai
     screenshot(page, "governance-proposal-form")
 
 
+def test_the_proposal_form_proposes_a_clearing_interval_in_minutes(
+    page: Any, chain_state: WebMarket, wallet: DevWallet
+) -> None:
+    m = chain_state
+    connect(page, m, "/governance", "#propose-button")
+    description = "Clear every quarter-hour"
+    page.fill("#proposal-description", description)
+    page.fill("#proposal-clearing-interval-minutes", "45")  # does not divide an hour
+    page.click("#propose-button")
+    page.wait_for_selector("#proposal-status .notice.error")
+    refusal = page.text_content("#proposal-status") or ""
+    assert "clearing interval (minutes): enter a whole number of minutes that divides" in refusal
+    assert "eth_sendTransaction" not in wallet.methods()
+
+    page.fill("#proposal-clearing-interval-minutes", "15")
+    page.click("#propose-button")
+    page.wait_for_selector("#proposal-status .notice.ok, #proposal-status .notice.error")
+    status = page.text_content("#proposal-status") or ""
+    assert "clear every 15 minutes instead of every 60" in status, status
+    # On chain: exactly MarketParameters.setClearingInterval(900), as the CLI proposes it.
+    parameters = m.contract("MarketParameters")
+    calldata = bytes.fromhex(parameters.encode_abi("setClearingInterval", args=[900])[2:])
+    governor = m.contract("MarketGovernor").functions
+    pid = int(
+        governor.hashProposal(
+            [parameters.address], [0], [calldata], keccak(text=description)
+        ).call()
+    )
+    assert f"Proposal {pid} created" in status
+    assert governor.proposalProposer(pid).call() == m.address("alice")
+
+
 def test_a_proposal_is_voted_with_a_reason_then_queued_and_executed_from_its_card(
     page: Any, chain_state: WebMarket, wallet: DevWallet
 ) -> None:

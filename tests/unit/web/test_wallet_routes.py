@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from flowmarket.api.app import create_app
 from flowmarket.backend.participation import SqlBackend
@@ -149,3 +150,13 @@ def test_the_forms_fields_become_the_clis_typed_changes_with_exact_amounts() -> 
     with pytest.raises(FieldError) as refused:
         changes_of(ProposalIn(description="d", treasury_transfers=[{"to": ALICE, "amount": "1e3"}]))  # type: ignore[list-item]
     assert refused.value.field == "treasury_transfers[0].amount"
+
+
+def test_the_forms_clearing_interval_in_minutes_is_the_clis_change_in_seconds() -> None:
+    changes = changes_of(ProposalIn(description="d", clearing_interval_minutes=15))
+    assert changes.clearing_interval_s == 900 and changes.fee_bps is None
+    assert changes_of(ProposalIn(description="d")).clearing_interval_s is None
+    with pytest.raises(ValidationError, match="45 minutes does not divide an hour"):
+        ProposalIn(description="d", clearing_interval_minutes=45)
+    with pytest.raises(ValidationError, match="clearing_interval_minutes"):
+        ProposalIn(description="d", clearing_interval_minutes=120)

@@ -12,6 +12,9 @@ const BPS_FIELDS = [
   ['deviation_margin_bps', 'deviation margin (bps)'],
   ['warning_buffer_bps', 'warning buffer (bps)'],
 ];
+// The clearing interval, in minutes (a whole number dividing 60), as the CLI's
+// `--clearing-interval MINUTES`; it applies from the next hour boundary on.
+const INTERVAL_FIELD = ['clearing_interval_minutes', 'clearing interval (minutes)'];
 const ADDRESS_FIELDS = [['oracle', 'new oracle address'], ['treasury', 'new treasury address']];
 
 function field(name, label, attrs = {}) {
@@ -30,6 +33,14 @@ function draft() {
     if (text === '') continue;
     if (!/^[0-9]+$/.test(text)) throw new Error(`${label}: enter a whole number of basis points`);
     proposal[name] = Number(text);
+  }
+  const [intervalName, intervalLabel] = INTERVAL_FIELD;
+  const minutes = value(intervalName);
+  if (minutes !== '') {
+    if (!/^[0-9]+$/.test(minutes) || 60 % Number(minutes) !== 0 || Number(minutes) === 0) {
+      throw new Error(`${intervalLabel}: enter a whole number of minutes that divides an hour`);
+    }
+    proposal[intervalName] = Number(minutes);
   }
   for (const [name] of ADDRESS_FIELDS) {
     if (value(name) !== '') proposal[name] = value(name);
@@ -63,6 +74,7 @@ export function mountProposalForm(address, onProposed) {
     el('p', { class: 'muted' }, 'Change market parameters or pay from the treasury. Each change is checked against the contracts as the timelock would execute it before anything is sent; proposing needs the proposal threshold of votes.'),
     el('div', { class: 'row' }, field('description', 'description', { class: 'product', placeholder: 'what and why, shown to voters' })),
     el('div', { class: 'row' }, BPS_FIELDS.map(([name, label]) => field(name, label, { class: 'small', inputmode: 'numeric' }))),
+    el('div', { class: 'row' }, field(INTERVAL_FIELD[0], INTERVAL_FIELD[1], { class: 'small', inputmode: 'numeric', placeholder: '60' })),
     el('div', { class: 'row' }, ADDRESS_FIELDS.map(([name, label]) => field(name, label, { class: 'product', placeholder: '0x…' }))),
     el('div', { class: 'row' },
       field('transfer_to', 'treasury transfer: to', { class: 'product', placeholder: '0x…' }),
