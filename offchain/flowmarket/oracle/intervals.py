@@ -81,6 +81,20 @@ def previous_prices(row: OracleHour) -> dict[str, float]:
     return {p: float(v) for p, v in results[-1]["prices"].items()}
 
 
+def pending_cash(row: OracleHour) -> dict[str, int]:
+    """{participant: wei} net cash of the intervals of `row`'s hour cleared so far (money
+    rule 8, exact), which the next interval's requirements count as owed."""
+    interval_s = interval_of(row)
+    out: dict[str, int] = {}
+    for result in results_of(row):
+        amounts = result_amounts(
+            cast(ResultDoc, result), fee_bps=row.fee_bps, interval_s=interval_s
+        )
+        for participant, net in amounts.net_cash.items():
+            out[participant] = out.get(participant, 0) + net
+    return out
+
+
 def journal_interval(
     session: Session, *, hour: int, index: int, interval_s: int, snapshot: IntervalSnapshot
 ) -> OracleHour:

@@ -20,7 +20,7 @@ from which anyone rebuilds the tree and the proofs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -39,17 +39,34 @@ from flowmarket.states import LeafStatus
 log = logging.getLogger("flowmarket.oracle")
 
 
-def accrued_debits(session: Session, clock: OracleClock, *, through_hour: int) -> dict[str, int]:
+def accrued_debits(
+    session: Session,
+    clock: OracleClock,
+    *,
+    through_hour: int,
+    pending: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """{participant: wei} owed over the weeks after the last one recorded for settlement,
-    up to and including `through_hour`: per week max(0, −Σ hourly net cash)."""
+    up to and including `through_hour`: per week max(0, −Σ hourly net cash).
+
+    pending: the net cash so far of hour `through_hour` + 1, an hour cleared in intervals
+    whose earlier intervals are cleared (docs/schedule.md): counted in its week, so a
+    later interval's requirements include what the earlier ones left owed."""
     recorded = oracle_repo.latest_week(session)
     first_week = 0 if recorded is None else recorded + 1
     owed: dict[str, int] = {}
-    for week in range(first_week, clock.week_of(through_hour) + 1):
+    upto = through_hour + 1 if pending else through_hour
+    for week in range(first_week, clock.week_of(upto) + 1):
         first, last = clock.week_hours(week)
-        totals, _ = oracle_repo.week_totals(
-            session, first_hour=first, last_hour=min(last, through_hour)
-        )
+        totals: dict[str, int] = {}
+        if first <= through_hour:
+            totals, _ = oracle_repo.week_totals(
+                session, first_hour=first, last_hour=min(last, through_hour)
+            )
+        if pending and first <= upto <= last:
+            totals = dict(totals)
+            for participant, net in pending.items():
+                totals[participant] = totals.get(participant, 0) + net
         for participant, net in totals.items():
             if net < 0:
                 owed[participant] = owed.get(participant, 0) - net
@@ -80,10 +97,13 @@ def unsettled_debits(ctx: OracleContext) -> dict[str, int]:
     return owed
 
 
-def owed_after(ctx: OracleContext, hour: int) -> dict[str, int]:
-    """{participant: wei} of unsettled cash after hour `hour` (module docstring)."""
+def owed_after(
+    ctx: OracleContext, hour: int, *, pending: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """{participant: wei} of unsettled cash after hour `hour` (module docstring), and the
+    `pending` net cash of the next hour's cleared intervals (`accrued_debits`)."""
     with ctx.session() as session:
-        accrued = accrued_debits(session, ctx.clock, through_hour=hour)
+        accrued = accrued_debits(session, ctx.clock, through_hour=hour, pending=pending)
     unsettled = ctx.rpc(partial(unsettled_debits, ctx), what="read unsettled debits", hour=hour)
     return {p: accrued.get(p, 0) + unsettled.get(p, 0) for p in set(accrued) | set(unsettled)}
 

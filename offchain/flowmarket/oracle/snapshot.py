@@ -57,6 +57,7 @@ from flowmarket.oracle.intervals import (
     IntervalSnapshot,
     journal_interval,
     new_exclusions,
+    pending_cash,
     previous_prices,
 )
 from flowmarket.oracle.journal import require
@@ -91,8 +92,11 @@ def take_snapshot(
         positions = oracle_repo.positions_of(session, participants=participants)
         expected = oracle_repo.expected_positions(session, participants=participants)
         prices = {k: to_wad(v) for k, v in results_repo.prices_before(session, hour=hour).items()}
+        pending: dict[str, int] = {}
         if index > 0:
-            prices = {k: to_wad(v) for k, v in previous_prices(require(session, hour)).items()}
+            journaled = require(session, hour)
+            prices = {k: to_wad(v) for k, v in previous_prices(journaled).items()}
+            pending = pending_cash(journaled)
         auth_rows = authorisations_repo.standing_rows(session, hour=hour, close=close)
         auths = [authorisations_repo.as_authorisation(row) for row in auth_rows]
         held = oracle_repo.positions_wei_of(
@@ -107,7 +111,7 @@ def take_snapshot(
         what="read participants",
         hour=hour,
     )
-    owed = owed_after(ctx, hour - 1)
+    owed = owed_after(ctx, hour - 1, pending=pending)
     limits = ctx.rpc(lambda: chain_state.order_limits(ctx), what="read order limits", hour=hour)
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
     kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)

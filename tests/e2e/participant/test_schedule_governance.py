@@ -16,8 +16,9 @@ from pathlib import Path
 from journey_market import Journey, address
 from sqlmodel import select
 
+from flowmarket.collateral import CollateralParams, requirement
 from flowmarket.db import oracle_repo, results_repo
-from flowmarket.db.oracle_tables import OracleHourAmount
+from flowmarket.db.oracle_tables import OracleHourAmount, OracleWeek
 from flowmarket.money import WAD
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
@@ -89,6 +90,19 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     _at(j, from_hour * 3600 + 900)
     assert j.oracle.tick(now=j.clock.now) == 0  # quarter 1
     assert ledger.nextHour().call() == from_hour  # nothing committed mid-hour
+    # Quarter 1's requirements count what quarter 0 left owed: alice's net cash of
+    # −825 825 000 000 000 067 wei (0.75 GB at 1.1 and the fee, below) on top of the
+    # margin of her 0.75 GB at quarter 0's price; bob, who was paid, owes nothing.
+    params = CollateralParams.from_chain(j.view("MarketParameters", "collateralParams"))
+    price = {"premium": 1_100_000_000_000_000_089}
+    with j.oracle.ctx.session() as session:
+        row = oracle_repo.journal_hour(session, hour=from_hour)
+        assert row is not None
+        quarter1 = row.collateral["intervals"][1]["participants"]
+    assert int(quarter1[A]["requirement"]) == (
+        requirement({"premium": 0.75}, {}, price, params) + 825_825_000_000_000_067
+    )
+    assert int(quarter1[B]["requirement"]) == requirement({"premium": -0.75}, {}, price, params)
     # A restart between two quarters: a fresh oracle on the same journal clears quarters
     # 2 and 3 once each, then commits and publishes the hour once.
     j.oracle = open_oracle(j.oracle.ctx.settings, j.engine, now=j.clock.now)
@@ -144,6 +158,25 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     orders_file.write_text(json.dumps(order_set))
     code, out, _ = j.cli("verify", "--hour", str(from_hour), "--files", str(forged))
     assert code == 1 and f"hour {from_hour}: MISMATCH" in out, out
+
+    # The rest of the week clears (every later hour in quarters, no orders) and the week
+    # settles: each participant's leaf is the sum of its quarter entries, and anyone
+    # re-clears the week's 168 hours, quarter by quarter, into the posted root.
+    last = j.hour + 167
+    _at(j, last * 3600 + 2700)
+    assert j.oracle.tick(now=j.clock.now) == last - from_hour
+    assert ledger.nextHour().call() == last + 1
+    with j.oracle.ctx.session() as session:
+        week = session.get(OracleWeek, 0)
+        assert week is not None
+        leaves = dict(week.amounts)
+    assert leaves == {
+        A: str(-4 * 825_000_000_000_000_067 - fee),
+        B: str(4 * 825_000_000_000_000_067 - fee),
+    }
+    out = j.ok("verify", "--week", "0", "--files", str(state))
+    assert f"hour {from_hour}: OK (2 entries re-cleared)" in out
+    assert "week 0: OK" in out, out
 
 
 def _at(j: Journey, now: int) -> None:
