@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from journey_market import Journey, address
 from sqlmodel import select
 
@@ -20,6 +22,7 @@ from flowmarket.collateral import CollateralParams, requirement
 from flowmarket.db import oracle_repo, results_repo
 from flowmarket.db.oracle_tables import OracleHourAmount, OracleWeek
 from flowmarket.money import WAD
+from flowmarket.oracle import cycle
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.publication import read_publication
@@ -28,7 +31,7 @@ A, B = address("alice"), address("bob")
 
 
 def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundary(
-    journey: Journey, tmp_path: Path
+    journey: Journey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     j = journey
     alice, bob = j.wallet("alice"), j.wallet("bob")
@@ -103,8 +106,21 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
         requirement({"premium": 0.75}, {}, price, params) + 825_825_000_000_000_067
     )
     assert int(quarter1[B]["requirement"]) == requirement({"premium": -0.75}, {}, price, params)
-    # A restart between two quarters: a fresh oracle on the same journal clears quarters
-    # 2 and 3 once each, then commits and publishes the hour once.
+    # The oracle dies between two quarters' clearings, and again right after quarter 2's
+    # snapshot (the crash point the fault injection stops the process at); each time a
+    # fresh oracle on the same journal goes on from there: quarter 2 is cleared from its
+    # journaled snapshot, quarter 3 snapshotted and cleared, the hour committed once.
+    j.oracle = open_oracle(j.oracle.ctx.settings, j.engine, now=j.clock.now)
+    _at(j, from_hour * 3600 + 1800)
+    with monkeypatch.context() as patch:
+        patch.setattr(cycle, "crash_point", _die_after("after_snapshot"))
+        with pytest.raises(_Killed):
+            j.oracle.tick(now=j.clock.now)
+    with j.oracle.ctx.session() as session:
+        row = oracle_repo.journal_hour(session, hour=from_hour)
+        assert row is not None and row.step == "snapshotted"
+        assert row.result_doc is not None
+        assert (len(row.engine_doc["intervals"]), len(row.result_doc["intervals"])) == (3, 2)
     j.oracle = open_oracle(j.oracle.ctx.settings, j.engine, now=j.clock.now)
     _at(j, from_hour * 3600 + 2700)
     assert j.oracle.tick(now=j.clock.now) == 1
@@ -177,6 +193,18 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     out = j.ok("verify", "--week", "0", "--files", str(state))
     assert f"hour {from_hour}: OK (2 entries re-cleared)" in out
     assert "week 0: OK" in out, out
+
+
+class _Killed(Exception):
+    """The oracle process dying at a crash point (its journal stays as it was)."""
+
+
+def _die_after(step: str) -> Callable[..., None]:
+    def crash(settings: object, at: str, *, hour: int) -> None:
+        if at == step:
+            raise _Killed(f"killed {at} of hour {hour}")
+
+    return crash
 
 
 def _at(j: Journey, now: int) -> None:
