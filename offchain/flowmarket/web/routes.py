@@ -117,7 +117,7 @@ def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
         nonce=body.nonce,
         from_hour=body.from_hour,
         until_hour=body.until_hour,
-        portfolio=dict(body.portfolio),
+        portfolio={name: float(w) for name, w in body.portfolio.items()},
         curve=tuple(curve),
         replaces=body.replaces,
         terms=check_terms(body, curve),
@@ -132,7 +132,7 @@ def expected_typed_data(body: ExpectedDraftIn, context: Context) -> TypedDataOut
         participant=to_checksum_address(body.participant),
         nonce=body.nonce,
         deadline=body.deadline,
-        positions=dict(body.positions),
+        positions={product: float(v) for product, v in body.positions.items()},
     )
     return signable(context.domain, message)
 

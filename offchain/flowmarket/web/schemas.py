@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 from flowmarket.api.schemas import (
     ADDRESS_RE,
     HASH_RE,
+    Number,
     Strict,
     check_address,
     check_hash,
@@ -28,17 +29,17 @@ class OrderDraftIn(Strict):
     """An order to be signed: the `order` part of `POST /v1/orders`."""
 
     participant: str = documented(ADDRESS_RE)
-    nonce: int = Field(ge=0, le=2**63 - 1)
-    from_hour: int = Field(ge=0, le=2**40)
-    until_hour: int = Field(ge=0, le=2**40)
-    portfolio: dict[str, float]
-    curve: list[tuple[float, float]] = Field(default_factory=list)
+    nonce: int = Field(strict=True, ge=0, le=2**63 - 1)
+    from_hour: int = Field(strict=True, ge=0, le=2**40)
+    until_hour: int = Field(strict=True, ge=0, le=2**40)
+    portfolio: dict[str, Number]
+    curve: list[tuple[Number, Number]] = Field(default_factory=list)
     replaces: str | None = documented(HASH_RE, default=None)
     kind: Literal["curve", "all_or_nothing", "min_fill", "startup"] = "curve"
-    quantity: float | None = None
-    price: float | None = None
-    min_quantity: float | None = None
-    fixed_cost: float | None = None
+    quantity: Number | None = None
+    price: Number | None = None
+    min_quantity: Number | None = None
+    fixed_cost: Number | None = None
 
     _participant = field_validator("participant")(check_address)
 
@@ -53,9 +54,9 @@ class ExpectedDraftIn(Strict):
     `POST /v1/expected-positions` ({product: GB/h}; 0 withdraws a product)."""
 
     participant: str = documented(ADDRESS_RE)
-    nonce: int = Field(ge=0, le=2**63 - 1)
-    deadline: int = Field(ge=0, le=2**63 - 1)
-    positions: dict[str, float]
+    nonce: int = Field(strict=True, ge=0, le=2**63 - 1)
+    deadline: int = Field(strict=True, ge=0, le=2**63 - 1)
+    positions: dict[str, Number]
 
     _participant = field_validator("participant")(check_address)
 

@@ -58,3 +58,32 @@ def test_a_block_draft_is_a_non_convex_order_with_the_apis_digest(tmp_path: Path
     assert curve["typed_data"]["primaryType"] == "Order"
     assert wrong.status_code == 422
     assert wrong.json()["field"] == "order.fixed_cost"
+
+
+def test_a_draft_number_given_as_a_boolean_or_a_string_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    """JSON `true` is not the hour 1 nor `"2"` the weight 2: the draft routes parse as
+    strictly as `POST /v1/orders`, so the web app never signs a coerced value."""
+    draft = {
+        "participant": ALICE, "nonce": 3, "from_hour": 500_001, "until_hour": 500_001,
+        "portfolio": EVENT, "curve": [[0, 5], [10, 4]],
+    }  # fmt: skip
+    bad = [
+        ({"from_hour": True}, "from_hour"),
+        ({"nonce": False}, "nonce"),
+        ({"until_hour": "500001"}, "until_hour"),
+        ({"portfolio": {"fwd-h:us-east:premium:2026-12-05T18": True}}, "portfolio"),
+        ({"curve": [[0, "5"], [10, 4]]}, "curve"),
+    ]
+    report = {"participant": ALICE, "nonce": 1, "deadline": 1, "positions": {"p": 1.0}}
+    with client(tmp_path) as http:
+        assert http.post("/v1/web/typed-data/order", json=draft).status_code == 200
+        for change, field in bad:
+            response = http.post("/v1/web/typed-data/order", json={**draft, **change})
+            assert response.status_code == 422, (change, response.text)
+            assert field in response.text, (change, response.text)
+        assert http.post("/v1/web/typed-data/expected-positions", json=report).status_code == 200
+        for change in ({"deadline": True}, {"positions": {"p": True}}):
+            response = http.post("/v1/web/typed-data/expected-positions", json={**report, **change})
+            assert response.status_code == 422, (change, response.text)
