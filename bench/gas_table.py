@@ -20,18 +20,23 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from eth_keys.datatypes import PrivateKey
 
+from flowmarket.actions.verify import order_fill
 from flowmarket.chain import leaves
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.fill_signature import signed_struct_hash
 from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.node import LocalNode
 from flowmarket.chain.requirements import requirement_proof
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
+from flowmarket.hashing import keccak
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.hour_commitment import FillTerms
 from flowmarket.oracle.trade_lines import build_tree
 
 TOKEN = 10**18
@@ -228,6 +233,13 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         first + 8: off_curve_fill(alice, 256, 64),  # the API's limits: the most it can cost
     }
     unbalanced, off_fill = balance_hours(alice, len(padding))
+    # Fills on orders alice never signed: the oracle's key signs them (a 64-point curve).
+    separator = bytes(bench.fn("dave", "ClearingLedger", "domainSeparator").call())
+    unsigned_fills = {
+        first + 11: forged_fill(alice, 1, separator),
+        first + 12: forged_fill(alice, 16, separator),
+        first + 13: forged_fill(alice, 256, separator),
+    }
     for hour in range(first, first + HOURS_PER_WEEK):
         root = tree.root if hour == first + 5 else b"\x01" * 32
         orders_root = prices_root = lines_root = b"\x01" * 32
@@ -239,6 +251,8 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         if hour == first + 10:
             orders_root, prices_root = off_fill[0].roots(len(padding))
             lines_root, lines_count = off_fill[1].root, off_fill[1].count
+        if hour in unsigned_fills:
+            orders_root, prices_root = unsigned_fills[hour].roots(len(padding))
         bench.send(
             "oracle",
             "ClearingLedger",
@@ -309,6 +323,15 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             f"{len(padding) + 1:,} orders (voids the hour and the root, slashes the bond)"
         )
         bench.send("dave", "WeeklySettlement", "challengeTrade", hour, fill, prices, label=label)
+    for hour, wrong in unsigned_fills.items():
+        post(correct, ten)
+        fill, _ = wrong.evidence()
+        shape = f"{len(wrong.names)} product{'s' if len(wrong.names) > 1 else ''}"
+        label = (
+            f"challengeUnsignedFill: {shape}, {len(wrong.curve_q)}-point curve, "
+            f"{len(padding) + 1:,} orders (voids the hour and the root, slashes the bond)"
+        )
+        bench.send("dave", "WeeklySettlement", "challengeUnsignedFill", hour, fill, label=label)
 
     post(correct, ten)
     product = SHAVED_KEY[:32]
@@ -373,11 +396,17 @@ class WrongFill:
     orders_tree: MerkleTree | None = None
     prices_tree: MerkleTree | None = None
 
+    signature: bytes = bytes(65)
+
+    @property
+    def terms(self) -> FillTerms:
+        return FillTerms("wrong", self.participant, -TOKEN, tuple(self.names),
+                         tuple(self.weights), tuple(self.curve_q), tuple(self.curve_p),
+                         (self.curve_q[0], self.curve_q[-1]), 7, 0, 2**40, bytes(32),
+                         self.signature)  # fmt: skip
+
     def leaf(self) -> bytes:
-        terms = leaves.terms_hash(
-            [leaves.product_id(n) for n in self.names], self.weights, self.curve_q, self.curve_p
-        )
-        return leaves.fill_leaf(leaves.order_key("wrong"), self.participant, -TOKEN, terms)
+        return self.terms.leaf
 
     def roots(self, padding: int) -> tuple[bytes, bytes]:
         others = [leaves.order_leaf(leaves.order_key(f"o-{i}"), i) for i in range(padding)]
@@ -389,9 +418,7 @@ class WrongFill:
 
     def evidence(self) -> tuple[tuple[Any, ...], list[tuple[int, list[bytes]]]]:
         assert self.orders_tree is not None and self.prices_tree is not None
-        ids = [leaves.product_id(n) for n in self.names]
-        fill = (leaves.order_key("wrong"), self.participant, -TOKEN, ids, self.weights,
-                self.curve_q, self.curve_p, self.orders_tree.proof(self.leaf()))  # fmt: skip
+        fill = order_fill(self.terms, self.orders_tree.proof(self.leaf()))
         prices = [
             (p, self.prices_tree.proof(leaves.price_leaf(leaves.product_id(n), p)))
             for n, p in self.prices.items()
@@ -405,6 +432,17 @@ def off_curve_fill(participant: str, products: int, points: int) -> WrongFill:
     curve_q = [k * TOKEN for k in range(points)]
     curve_p = [2 * TOKEN - k * TOKEN // points for k in range(points)]
     return WrongFill(participant, names, weights, curve_q, curve_p, dict.fromkeys(names, TOKEN))
+
+
+def forged_fill(participant: str, products: int, separator: bytes) -> WrongFill:
+    """A fill of `participant` on an order signed by another key (the oracle's)."""
+    wrong = off_curve_fill(participant, products, 64)
+    signed = signed_struct_hash(wrong.terms.signed_fields)
+    assert signed is not None
+    digest = keccak(b"\x19\x01" + separator + signed)
+    v, r, s = PrivateKey(bytes.fromhex(HARDHAT_DEV_KEYS[1][2:])).sign_msg_hash(digest).vrs
+    wrong.signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + 27])
+    return wrong
 
 
 def revenue_and_governance_ops(bench: Bench) -> None:
@@ -493,6 +531,11 @@ def render(
         'it names (docs/settlement.md, "Balance of an hour"), voids the hour and pays the',
         "bond. Its gas is that of one or two line proofs (and a fill proof): it does not grow",
         "with the products of the hour.",
+        "products and 64 points, bound it. Hours 11, 12 and 13 each commit a fill of alice on",
+        "an order she never signed (signed with another key, 64-point curve);",
+        "`challengeUnsignedFill` proves it (the order's EIP-712 digest rebuilt from the leaf,",
+        "one `ecrecover`) with the same outcome. Its gas grows with the portfolio and curve",
+        "only through hashing them.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",

@@ -18,10 +18,14 @@ import {SortedTree} from "../libraries/SortedTree.sol";
 ///   int256[] quantities)), quantities in 18-decimal GB.
 /// - order leaf `(bytes32 orderKey, int256 quantity)`: orderKey = keccak256(bytes(orderId)),
 ///   quantity = trade rate in 18-decimal GB per hour.
-/// - fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`, in the
-///   orders tree next to the order leaves: the order's trade and the terms it was cleared under,
-///   terms = keccak256(abi.encode(bytes32[] products, int256[] weights, int256[] curveQuantities,
-///   int256[] curvePrices)) (see {isFillOffCurve}).
+/// - fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
+///   bytes32 signed)`, in the orders tree next to the order leaves: the order's trade, the terms
+///   it was cleared under, terms = keccak256(abi.encode(bytes32[] products, int256[] weights,
+///   int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256 windowHigh)) (the
+///   curve as its participant signed it and the quantity window the collateral rule cut it to,
+///   see {isFillOffCurve}), and the participant's signature of it, signed = keccak256(abi.encode(
+///   uint256 nonce, uint64 fromHour, uint64 untilHour, bytes32 replaces, keccak256(signature),
+///   keccak256(abi.encodePacked(batchOrders)), bytes32 batchCancels)) (see {isFillUnsigned}).
 /// - trade line `(productId ‖ orderKey) → (int256 amount, int256 sumBefore, uint256 grossBefore)`
 ///   in the trade-lines tree, a {SortedTree} (see {TradeLines}): every committed fill's trade
 ///   in each product of its portfolio, with running sums per product, so that a product whose
@@ -43,8 +47,25 @@ interface IClearingLedger {
         uint256 linesCount;
     }
 
-    /// @notice A committed fill and the terms its order was cleared under, with the fill
-    /// leaf's proof against the hour's orders root (see {MarketLeaves.fillLeaf}).
+    /// @notice The rest of an order as its participant signed it (EIP-712 `Order`, domain
+    /// "flowmarket" version "1", this chain, this ledger) and the signature: 65 bytes r ‖ s ‖ v.
+    /// An order signed inside an `OrderBatch` has the batch's signature, `batchOrders` the
+    /// struct hashes of the batch's orders in signed order and `batchCancels` the keccak256 of
+    /// its cancelled ids concatenated (an order signed alone: no batch orders, zero cancels).
+    struct OrderSignature {
+        uint256 nonce;
+        uint64 fromHour;
+        uint64 untilHour;
+        bytes32 replaces;
+        bytes signature;
+        bytes32[] batchOrders;
+        bytes32 batchCancels;
+    }
+
+    /// @notice A committed fill, the terms its order was cleared under (the signed curve and
+    /// the window [windowLow, windowHigh] of quantities the collateral rule left it, which must
+    /// contain 0) and its signature, with the fill leaf's proof against the hour's orders root
+    /// (see {MarketLeaves.fillLeaf}).
     struct OrderFill {
         bytes32 orderKey;
         address participant;
@@ -53,6 +74,9 @@ interface IClearingLedger {
         int256[] weights;
         int256[] curveQuantities;
         int256[] curvePrices;
+        int256 windowLow;
+        int256 windowHigh;
+        OrderSignature signed;
         bytes32[] proof;
     }
 
@@ -119,15 +143,28 @@ interface IClearingLedger {
     /// hour's committed prices: the fill leaf is in the hour's orders tree, `prices[k]` is the
     /// committed price of `products[k]` (each proven), and either the terms are not an order the
     /// market accepts (lengths differ, more than 256 products or 64 curve points, quantities not
-    /// strictly increasing, prices increasing, quantity range without 0), or the quantity lies
-    /// outside the curve's quantities over the portfolio price P = Σ w·price / 1e18 widened by
-    /// the tolerance (docs/settlement.md): prices within 1e-6·max(1 token, |P|, the governed
-    /// highest order price) of P, quantities within 1e-6·max(1 GB, largest |curve quantity|).
-    /// False when the evidence does not hold.
+    /// strictly increasing, prices increasing, quantity range or window without 0), or the
+    /// quantity lies outside the curve's quantities, each clamped to the window, over the
+    /// portfolio price P = Σ w·price / 1e18 widened by the tolerance (docs/settlement.md): prices
+    /// within 1e-6·max(1 token, |P|, the governed highest order price) of P, quantities within
+    /// 1e-6·max(1 GB, largest |curve quantity|). False when the evidence does not hold.
     function isFillOffCurve(uint64 hour, OrderFill calldata fill, ProvenPrice[] calldata prices)
         external
         view
         returns (bool);
+
+    /// @notice True when the evidence proves the fill is not backed by an order its participant
+    /// signed: the fill leaf is in the hour's orders tree and either the hour is outside the
+    /// order's [fromHour, untilHour], or the order is committed as part of a batch that does not
+    /// list its struct hash, or the signature does not recover the participant from the EIP-712
+    /// digest (the order's, or its batch's) under this ledger's domain: not 65 bytes, v not 27
+    /// or 28, s above half the curve order (malleable), no signer, or another signer.
+    /// False when the evidence does not hold.
+    function isFillUnsigned(uint64 hour, OrderFill calldata fill) external view returns (bool);
+
+    /// @notice The EIP-712 domain separator orders are signed under (name "flowmarket",
+    /// version "1", this chain's id, this ledger's address).
+    function domainSeparator() external view returns (bytes32);
 
     /// @notice True when (orderKey, quantity) is a leaf of the hour's cleared-orders tree.
     function verifyOrder(uint64 hour, bytes32 orderKey, int256 quantity, bytes32[] calldata proof)

@@ -49,7 +49,8 @@ interface IWeeklySettlement {
         RunningSums,
         Malformed,
         Trade,
-        Balance
+        Balance,
+        UnsignedFill
     }
 
     /// @notice A participant's entry leaf of hour `hour` (see {IClearingLedger}) with its proof.
@@ -214,6 +215,12 @@ interface IWeeklySettlement {
     /// deleted and the bond paid to the challenger. Reverts {SettlementNotAFault} (fault
     /// Balance) otherwise.
     function challengeBalance(uint64 hour, bytes calldata check) external;
+    /// @notice Anyone, in the same window as {challengeTrade}: a committed fill of hour `hour`
+    /// is not backed by an order its participant signed ({IClearingLedger.isFillUnsigned}).
+    /// Voids the hour, deletes the week's posted root and pays the bond exactly as
+    /// {challengeTrade}. Reverts {SettlementNotAFault} (fault UnsignedFill) when the evidence
+    /// does not prove it.
+    function challengeUnsignedFill(uint64 hour, IClearingLedger.OrderFill calldata fill) external;
     /// @notice True when a proven wrong trade voided hour `hour`.
     function isHourVoided(uint64 hour) external view returns (bool);
     /// @notice Anyone, during the window: the tree is malformed. With `pair`, `a` and `b`

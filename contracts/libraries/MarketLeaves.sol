@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
+
 /// @title MarketLeaves
 /// @notice The Solidity encoder of every Merkle leaf; its Python twin is
 /// `flowmarket.chain.leaves`, and tests check both produce identical bytes. Leaves are
@@ -26,27 +28,49 @@ library MarketLeaves {
         return keccak256(bytes.concat(keccak256(abi.encode(orderKey, quantity))));
     }
 
-    /// @notice Fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`
-    /// of the orders tree, next to the order leaves: the order's trade (18-decimal GB per hour
-    /// of its portfolio) bound to the terms it was cleared under (see {termsHash}).
-    function fillLeaf(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)
+    /// @notice Fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
+    /// bytes32 signed)` of the orders tree, next to the order leaves: the order's trade
+    /// (18-decimal GB per hour of its portfolio) bound to the terms it was cleared under (see
+    /// {termsHash}) and to its participant's signature (see {signedHash}).
+    function fillLeaf(bytes32 orderKey, address participant, int256 quantity, bytes32 terms, bytes32 signed)
         internal
         pure
         returns (bytes32)
     {
-        return keccak256(bytes.concat(keccak256(abi.encode(orderKey, participant, quantity, terms))));
+        return keccak256(bytes.concat(keccak256(abi.encode(orderKey, participant, quantity, terms, signed))));
     }
 
     /// @notice Terms of an order as cleared: keccak256(abi.encode(bytes32[] products, int256[]
-    /// weights, int256[] curveQuantities, int256[] curvePrices)); products are product ids in
-    /// ascending order of name, weights and curve points 18-decimal fixed point.
+    /// weights, int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256
+    /// windowHigh)); products are product ids in ascending order of name, weights and curve
+    /// points 18-decimal fixed point as signed, [windowLow, windowHigh] the quantities the
+    /// collateral rule left the order (the whole curve when it did not cut it).
     function termsHash(
         bytes32[] calldata products,
         int256[] calldata weights,
         int256[] calldata curveQuantities,
-        int256[] calldata curvePrices
+        int256[] calldata curvePrices,
+        int256 windowLow,
+        int256 windowHigh
     ) internal pure returns (bytes32) {
-        return keccak256(abi.encode(products, weights, curveQuantities, curvePrices));
+        return keccak256(abi.encode(products, weights, curveQuantities, curvePrices, windowLow, windowHigh));
+    }
+
+    /// @notice The signature part of a fill leaf: keccak256(abi.encode(uint256 nonce, uint64
+    /// fromHour, uint64 untilHour, bytes32 replaces, bytes32 keccak256(signature), bytes32
+    /// keccak256(abi.encodePacked(batchOrders)), bytes32 batchCancels)).
+    function signedHash(IClearingLedger.OrderSignature calldata s) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                s.nonce,
+                s.fromHour,
+                s.untilHour,
+                s.replaces,
+                keccak256(s.signature),
+                keccak256(abi.encodePacked(s.batchOrders)),
+                s.batchCancels
+            )
+        );
     }
 
     /// @notice Key of a participant's leaf in the weekly settlement and requirements trees:

@@ -7,6 +7,7 @@ import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
 import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SortedTree} from "../libraries/SortedTree.sol";
 import {TradeLines} from "../libraries/TradeLines.sol";
+import {OrderSignatures} from "../libraries/OrderSignatures.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title ClearingLedger
@@ -120,9 +121,7 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     {
         _requireCommitted(hour);
         HourCommitment storage c = _hours[hour];
-        bytes32 terms = MarketLeaves.termsHash(fill.products, fill.weights, fill.curveQuantities, fill.curvePrices);
-        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms);
-        if (!MerkleProof.verifyCalldata(fill.proof, c.ordersRoot, leaf)) return false;
+        if (!_isCommittedFill(c.ordersRoot, fill)) return false;
         if (!_wellFormed(fill)) return true;
         (bool proven, int256 portfolioPrice) = _portfolioPrice(fill, prices, c.pricesRoot);
         int256 maxPrice = int256(uint256(parameters().orderLimits().maxPrice));
@@ -190,14 +189,33 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     /// @dev The fill is a fill leaf of the hour's orders tree, and `k` one of its products.
     function _provesFill(HourCommitment storage c, OrderFill calldata fill, uint256 k) private view returns (bool) {
         if (k >= fill.products.length || fill.weights.length != fill.products.length) return false;
-        bytes32 terms = MarketLeaves.termsHash(fill.products, fill.weights, fill.curveQuantities, fill.curvePrices);
-        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms);
-        return MerkleProof.verifyCalldata(fill.proof, c.ordersRoot, leaf);
+        return _isCommittedFill(c.ordersRoot, fill);
     }
 
     function _committedHour(uint64 hour) private view returns (HourCommitment storage) {
         _requireCommitted(hour);
         return _hours[hour];
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isFillUnsigned(uint64 hour, OrderFill calldata fill) external view returns (bool) {
+        _requireCommitted(hour);
+        if (!_isCommittedFill(_hours[hour].ordersRoot, fill)) return false;
+        return !OrderSignatures.isSignedBy(domainSeparator(), hour, fill);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function domainSeparator() public view returns (bytes32) {
+        return OrderSignatures.domainSeparator(block.chainid, address(this));
+    }
+
+    function _isCommittedFill(bytes32 ordersRoot, OrderFill calldata fill) private pure returns (bool) {
+        bytes32 terms = MarketLeaves.termsHash(
+            fill.products, fill.weights, fill.curveQuantities, fill.curvePrices, fill.windowLow, fill.windowHigh
+        );
+        bytes32 signed = MarketLeaves.signedHash(fill.signed);
+        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms, signed);
+        return MerkleProof.verifyCalldata(fill.proof, ordersRoot, leaf);
     }
 
     /// @dev Σ weight·price / 1e18 over the portfolio, when every price is proven.
@@ -217,7 +235,8 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     }
 
     /// @dev The fill lies outside the curve's quantities at prices within the slack of P,
-    /// widened by the quantity slack. The price slack also scales with the governed highest
+    /// each clamped to the window (the signed curve as the collateral rule cut it), widened by
+    /// the quantity slack. The price slack also scales with the governed highest
     /// order price, which bounds the clearing engine's own tie tolerance (10^-10 of the
     /// book's highest order price).
     function _isOffCurve(OrderFill calldata fill, int256 portfolioPrice, int256 maxPrice)
@@ -231,12 +250,17 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
             extent = _max(extent, _abs(fill.curveQuantities[k]));
         }
         int256 quantitySlack = extent / int256(_TOLERANCE_DIVISOR);
-        int256 lowest = _lowestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice + priceSlack);
-        int256 highest = _highestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice - priceSlack);
+        int256 lowest = _clamp(
+            _lowestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice + priceSlack), fill.windowLow, fill.windowHigh
+        );
+        int256 highest = _clamp(
+            _highestAt(fill.curveQuantities, fill.curvePrices, portfolioPrice - priceSlack), fill.windowLow, fill.windowHigh
+        );
         return fill.quantity < lowest - quantitySlack || fill.quantity > highest + quantitySlack;
     }
 
-    /// @dev The terms are an order the market accepts (curves.py's rules, the API's limits).
+    /// @dev The terms are an order the market accepts (curves.py's rules, the API's limits) and
+    /// the window contains 0 (the collateral rule only ever cuts towards balance).
     function _wellFormed(OrderFill calldata fill) private pure returns (bool) {
         uint256 n = fill.products.length;
         uint256 points = fill.curveQuantities.length;
@@ -246,7 +270,8 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
             if (fill.curveQuantities[k] <= fill.curveQuantities[k - 1]) return false;
             if (fill.curvePrices[k] > fill.curvePrices[k - 1]) return false;
         }
-        return fill.curveQuantities[0] <= 0 && fill.curveQuantities[points - 1] >= 0;
+        return fill.curveQuantities[0] <= 0 && fill.curveQuantities[points - 1] >= 0 && fill.windowLow <= 0
+            && fill.windowHigh >= 0;
     }
 
     /// @dev The largest quantity on the curve whose price is at least `price` (the first point's
@@ -275,6 +300,10 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         int256 num = (p[k - 1] - price) * (q[k] - q[k - 1]);
         int256 den = p[k - 1] - p[k];
         return q[k - 1] + num / den;
+    }
+
+    function _clamp(int256 x, int256 lo, int256 hi) private pure returns (int256) {
+        return x < lo ? lo : (x > hi ? hi : x);
     }
 
     function _abs(int256 x) private pure returns (int256) {

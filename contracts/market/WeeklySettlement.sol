@@ -224,6 +224,13 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     }
 
     /// @inheritdoc IWeeklySettlement
+    function challengeUnsignedFill(uint64 hour, IClearingLedger.OrderFill calldata fill) external nonReentrant {
+        uint64 week = _hourChallengeable(hour);
+        if (!_ledger.isFillUnsigned(hour, fill)) revert SettlementNotAFault(week, Fault.UnsignedFill);
+        _voidHour(hour, week);
+    }
+
+    /// @inheritdoc IWeeklySettlement
     function challengeBalance(uint64 hour, bytes calldata check) external nonReentrant {
         uint64 week = _hourChallengeable(hour);
         bytes4 selector = check.length >= 36 ? bytes4(check[:4]) : bytes4(0);

@@ -175,8 +175,11 @@ def cut_orders(
 
     cut: {participant: position {product: GB/h}} for every participant to cut.
     Returns (the new document, {order id: "clipped" | "removed"}). Orders of other
-    participants are unchanged; the input is not modified. A non-convex order (one with
-    a `kind`, docs/nonconvex.md) of a participant to cut is removed: its decision set
+    participants are unchanged; the input is not modified. A clipped order keeps the
+    curve it was signed with as `signed_curve` (its fill leaf commits that curve and the
+    window [first, last quantity of the clipped curve], which always contains 0). A
+    non-convex order (one with a `kind`, docs/nonconvex.md) of a participant to cut is
+    removed: its decision set
     (a block, a minimum fill, a start-up) cannot be clipped towards balance.
     """
     out_orders: list[dict[str, Any]] = []
@@ -194,7 +197,9 @@ def cut_orders(
         if clipped is None:
             changes[order["id"]] = OrderCut.REMOVED
             continue
-        if clipped != [[float(q), float(p)] for q, p in sorted(order["curve"])]:
-            changes[order["id"]] = OrderCut.CLIPPED
-        out_orders.append({**order, "curve": clipped})
+        if clipped == [[float(q), float(p)] for q, p in sorted(order["curve"])]:
+            out_orders.append(dict(order))
+            continue
+        changes[order["id"]] = OrderCut.CLIPPED
+        out_orders.append({**order, "curve": clipped, "signed_curve": order["curve"]})
     return {**orders_doc, "orders": out_orders}, changes

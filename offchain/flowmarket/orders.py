@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
 from flowmarket.clearing.schema import NetworkDoc, OrderDoc
-from flowmarket.signing.nonconvex_order import KIND_FIELDS
+from flowmarket.signing.nonconvex_order import KIND_FIELDS, NonConvexTerms
+from flowmarket.signing.typed_data import OrderMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ SIGNED_ORDER_FIELDS: tuple[str, ...] = SignedOrder.__slots__
 class PublishedOrder(OrderDoc):
     """An order of the published set: the engine's fields (`id` = order_hash) and the
     signed ones. `signed_curve` is the curve as signed when the collateral rule cut it;
+    `batch` the id of the batch the order was signed in (its signature is the batch's);
     an order an authorisation governs names `portfolios` and carries its signed
     portfolio as `signed_portfolio` (`authorisations`)."""
 
@@ -64,6 +66,7 @@ class PublishedOrder(OrderDoc):
     replaces: str | None
     signature: str
     signed_curve: NotRequired[list[list[float]]]
+    batch: NotRequired[str]
     kind: NotRequired[str]
     quantity: NotRequired[float]
     price: NotRequired[float]
@@ -82,6 +85,9 @@ class OrderSetDoc(TypedDict):
     collateral: NotRequired[dict[str, Any]]
     network: NotRequired[NetworkDoc]  # the hour's network, when it was cleared with one
     portfolios: NotRequired[dict[str, object]]  # named portfolios of the authorisations
+    # {batch id: {"orders": struct hashes, "cancels": ids}} of the batches orders were
+    # signed in (`PublishedOrder.batch`), so each signature is checkable
+    batches: NotRequired[dict[str, dict[str, Any]]]
     nonconvex_rule: NotRequired[str]  # when it held non-convex orders (docs/nonconvex.md)
     authorisations: NotRequired[list[dict[str, object]]]  # standing at the close, as signed
 
@@ -103,6 +109,20 @@ def published_order(order: SignedOrder) -> PublishedOrder:
         if order.terms["kind"] == "all_or_nothing":
             del entry["curve"]
     return cast(PublishedOrder, entry)
+
+
+def order_message(order: SignedOrder) -> OrderMessage:
+    """The message `order`'s participant signed (a batch's member, or an order alone)."""
+    return OrderMessage(
+        participant=order.participant,
+        nonce=order.nonce,
+        from_hour=order.from_hour,
+        until_hour=order.until_hour,
+        portfolio=order.portfolio,
+        curve=tuple((float(q), float(p)) for q, p in order.curve),
+        replaces=order.replaces,
+        terms=None if order.terms is None else NonConvexTerms.from_json(order.terms),
+    )
 
 
 def risk_curve(curve: list[list[float]], terms: dict[str, Any] | None) -> list[list[float]]:
@@ -136,6 +156,22 @@ def engine_order(order: OrderDoc) -> OrderDoc:
         }
     keys = ("id", "participant", "portfolio", "kind", *KIND_FIELDS[kind])
     return cast(OrderDoc, {key: cast(dict[str, Any], order)[key] for key in keys})
+
+
+def journaled_order(order: PublishedOrder, batch: str | None = None) -> OrderDoc:
+    """What the oracle journals and clears of an order: the engine's fields and, for a
+    curve order, what its participant signed (nonce, hours, replaces, signature and the
+    batch it was signed in), so the hour's fill leaves commit the signed order
+    (`oracle.hour_commitment.fill_terms`). The engine ignores the signed fields."""
+    out = engine_order(order)
+    if "kind" in out:
+        return out
+    raw = cast(dict[str, Any], out)
+    for key in ("nonce", "from_hour", "until_hour", "replaces", "signature"):
+        raw[key] = order[key]
+    if batch is not None:
+        raw["batch"] = batch
+    return out
 
 
 def is_nonconvex(order: OrderDoc) -> bool:

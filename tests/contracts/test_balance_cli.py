@@ -40,6 +40,8 @@ from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.publication import Publication, write_publication
 from flowmarket.oracle.publish import write_order_set
+from flowmarket.signing import Domain
+from signed_books import message, signed_order
 
 FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
@@ -51,15 +53,19 @@ EMPTY: dict[str, Any] = {"products": [], "orders": []}
 
 
 def book(market: Market, hour: int) -> dict[str, Any]:
+    """Each order signed by its participant for the hour (ids `a-H`, `b-H` kept as names)."""
+    domain = Domain(int(market.w3.eth.chain_id), market.deployment.addresses["ClearingLedger"])
+    alice = message(market.address("alice"), {"premium": 1.0}, [[0, 10], [5, 9]],
+                    nonce=hour, hours=(hour, hour))  # fmt: skip
+    bob = message(market.address("bob"), {"premium": 1.0}, [[-5, 2], [-1, 2], [0, 1]],
+                  nonce=hour, hours=(hour, hour))  # fmt: skip
     return {
         "products": ["premium"],
         "orders": [
-            {"id": f"a-{hour}", "participant": market.address("alice"),
-             "portfolio": {"premium": 1.0}, "curve": [[0, 10], [5, 9]]},
-            {"id": f"b-{hour}", "participant": market.address("bob"),
-             "portfolio": {"premium": 1.0}, "curve": [[-5, 2], [-1, 2], [0, 1]]},
+            {**signed_order(domain, market.keys["alice"], alice), "id": f"a-{hour}"},
+            {**signed_order(domain, market.keys["bob"], bob), "id": f"b-{hour}"},
         ],
-    }  # fmt: skip
+    }
 
 
 def shaved(result: ResultDoc, market: Market, hour: int) -> ResultDoc:

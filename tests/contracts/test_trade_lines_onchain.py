@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 from market_harness import TOKEN, Market, commitment
 
+from flowmarket.actions.verify import order_fill
 from flowmarket.chain import leaves
 from flowmarket.chain.sorted_tree import SortedTree, leaf_hash
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.hour_commitment import FillTerms
 from flowmarket.oracle.trade_lines import (
     build_tree,
     decode_line,
@@ -56,14 +58,25 @@ class Hour:
 
     def __init__(self, market: Market, lines: SortedTree | RawTree, fills: Sequence[Any] = FILLS):
         self.market, self.lines = market, lines
-        self.fill_leaves = [
-            leaves.fill_leaf(
-                leaves.order_key(o), market.address(who), q,
-                leaves.terms_hash([leaves.product_id(n) for n in names], weights, [-5 * W, 5 * W],
-                                  [W, W]),
+        self.terms = [
+            FillTerms(
+                o,
+                market.address(who),
+                q,
+                tuple(names),
+                tuple(weights),
+                (-5 * W, 5 * W),
+                (W, W),
+                (-5 * W, 5 * W),
+                0,
+                0,
+                2**40,
+                bytes(32),
+                bytes(65),
             )
             for o, who, q, names, weights in fills
-        ]  # fmt: skip
+        ]  # fmt: skip (the signature is not what these tests judge)
+        self.fill_leaves = [t.leaf for t in self.terms]
         self.fills = list(fills)
         self.orders = MerkleTree.from_leaves(self.fill_leaves)
         market.advance(3600)
@@ -73,10 +86,7 @@ class Hour:
         market.send("oracle", "ClearingLedger", "commitHour", self.hour, tuple(c))
 
     def fill(self, i: int) -> tuple[Any, ...]:
-        o, who, q, names, weights = self.fills[i]
-        return (leaves.order_key(o), self.market.address(who), q,
-                [leaves.product_id(n) for n in names], weights, [-5 * W, 5 * W], [W, W],
-                self.orders.proof(self.fill_leaves[i]))  # fmt: skip
+        return order_fill(self.terms[i], self.orders.proof(self.fill_leaves[i]))
 
     def view(self, function: str, *args: Any) -> bool:
         return bool(self.market.view("ClearingLedger", function, self.hour, *args))

@@ -40,6 +40,7 @@ from settlement_harness import post_root
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.verify import PublicationFiles, fill_tuple, verify_week
 from flowmarket.chain.deploy import save_deployment
+from flowmarket.chain.fill_check import judge_fill
 from flowmarket.chain.leaves import (
     SettlementWeek,
     decode_settlement_value,
@@ -48,6 +49,7 @@ from flowmarket.chain.leaves import (
 )
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ResultDoc, clear_document
+from flowmarket.collateral import cut_orders
 from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.publication import (
@@ -56,6 +58,8 @@ from flowmarket.oracle.publication import (
     write_week_publication,
 )
 from flowmarket.oracle.publish import write_order_set
+from flowmarket.signing import Domain, OrderMessage
+from signed_books import message, signed_batch, signed_order
 
 FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
@@ -69,17 +73,35 @@ MILLI = 10**15
 TRADING_BIT = 5  # hour 5 of the week
 
 
-def book(market: Market, hour: int, *, bob_gb: float = 5.0) -> dict[str, Any]:
-    """The trading hour's order set (`bob_gb`: how far bob's sell curve reaches)."""
+def domain(market: Market) -> Domain:
+    return Domain(int(market.w3.eth.chain_id), market.deployment.addresses["ClearingLedger"])
+
+
+def alice_buys(market: Market, hour: int) -> OrderMessage:
+    return message(market.address("alice"), {"premium": 1.0}, [[0, 10], [5, 9]],
+                   nonce=hour, hours=(hour, hour))  # fmt: skip
+
+
+def book(market: Market, hour: int, *, alice_key: str | None = None) -> dict[str, Any]:
+    """The trading hour's order set, each order signed by its participant (`alice_key`:
+    who signs alice's order, default alice)."""
+    bob_sells = message(market.address("bob"), {"premium": 1.0}, [[-5, 2], [0, 1]],
+                        nonce=hour, hours=(hour, hour))  # fmt: skip
     return {
         "products": ["premium"],
         "orders": [
-            {"id": f"a-{hour}", "participant": market.address("alice"),
-             "portfolio": {"premium": 1.0}, "curve": [[0, 10], [5, 9]]},
-            {"id": f"b-{hour}", "participant": market.address("bob"),
-             "portfolio": {"premium": 1.0}, "curve": [[-bob_gb, 2], [0, 1]]},
+            signed_order(
+                domain(market), alice_key or market.keys["alice"], alice_buys(market, hour)
+            ),
+            signed_order(domain(market), market.keys["bob"], bob_sells),
         ],
-    }  # fmt: skip
+    }
+
+
+def bob_stops_at(orders: dict[str, Any], bob_gb: float) -> dict[str, Any]:
+    """What a dishonest oracle clears instead: bob's curve reaching only `bob_gb`."""
+    alice, bob = orders["orders"]
+    return {**orders, "orders": [alice, {**bob, "curve": [[-bob_gb, 2], [0, 1]]}]}
 
 
 EMPTY: dict[str, Any] = {"products": [], "orders": []}
@@ -89,24 +111,34 @@ def publish_and_commit(
     market: Market, state: Path, hour: int, orders: dict[str, Any], result: ResultDoc
 ) -> None:
     """What the oracle does with a cleared hour: commit its roots, publish its files."""
-    bundle = build_hour_bundle(result, hour=hour, fee_bps=DEMO_FEE_BPS, orders=orders["orders"])
+    bundle = build_hour_bundle(
+        result,
+        hour=hour,
+        fee_bps=DEMO_FEE_BPS,
+        orders=orders["orders"],
+        batches=orders.get("batches"),
+    )
     market.send("oracle", "ClearingLedger", "commitHour", hour, bundle.commitment.as_tuple())
     write_order_set(state, hour, orders, {})  # type: ignore[arg-type]
     publication = Publication(hour, DEMO_FEE_BPS, result, bundle.commitment.to_json(), "0x", 0)
     write_publication(state, publication)
 
 
-def commit_week_one(market: Market, state: Path, *, bob_gb: float = 5.0) -> int:
+def commit_week_one(
+    market: Market, state: Path, *, bob_gb: float = 5.0, alice_key: str | None = None
+) -> int:
     """Clear, commit and publish every hour of week 1; returns its first hour. With
     `bob_gb` the trading hour is committed as if bob's curve reached only that far (the
-    published order set is the true one)."""
+    published order set is the true one); with `alice_key` alice's order is signed by
+    that key (published and cleared as if alice had signed it)."""
     market.advance(HOURS_PER_WEEK * 3600)
     first = market.deployment.genesis_hour + HOURS_PER_WEEK
     prior: dict[str, float] = {}
     for hour in range(first, first + HOURS_PER_WEEK):
-        orders = book(market, hour) if hour == first + TRADING_BIT else EMPTY
+        trading = hour == first + TRADING_BIT
+        orders = book(market, hour, alice_key=alice_key) if trading else EMPTY
         known = {p: v for p, v in prior.items() if p in orders["products"]}  # as the oracle
-        cleared = book(market, hour, bob_gb=bob_gb) if hour == first + TRADING_BIT else orders
+        cleared = bob_stops_at(orders, bob_gb) if trading else orders
         result = clear_document(cleared, {"prices": known})
         publish_and_commit(market, state, hour, orders, result)
         prior = result["prices"]
@@ -215,7 +247,7 @@ def test_a_wrong_trade_in_a_committed_hour_is_flagged_by_verify(market: Market, 
     hour = int(market.view("ClearingLedger", "nextHour"))
     orders = book(market, hour)
     honest = clear_document(orders, {"prices": {}})
-    wrong = clear_document(book(market, hour, bob_gb=4.0), {"prices": {}})  # bob sells only 4
+    wrong = clear_document(bob_stops_at(orders, 4.0), {"prices": {}})  # bob sells only 4
     publish_and_commit(market, state, hour, orders, wrong)
 
     verified = cli("verify", "--hour", str(hour), "--files", str(state))
@@ -231,10 +263,11 @@ def test_a_wrong_trade_in_a_committed_hour_is_flagged_by_verify(market: Market, 
             "re-cleared cash +9.990000 fee 0.010000 (premium -5 GB)") in out  # fmt: skip
     assert honest["participants"][alice]["trades"] == {"premium": 5.0}
 
-    # The honest hour after it verifies.
+    # The honest hour after it verifies (the same curves, signed for that hour).
+    later = book(market, hour + 1)
     market.advance(3600)
     publish_and_commit(
-        market, state, hour + 1, orders, clear_document(orders, {"prices": wrong["prices"]})
+        market, state, hour + 1, later, clear_document(later, {"prices": wrong["prices"]})
     )
     ok = cli("verify", "--hour", str(hour + 1), "--files", str(state))
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -267,11 +300,12 @@ def test_a_wrong_trade_is_challenged_from_the_cli_and_its_victim_never_debited(
 
     verified = cli("verify", "--hour", str(hour), "--files", str(state))
     assert verified.returncode == 1, verified.stdout + verified.stderr
+    a_id, b_id = (o["id"] for o in book(market, hour)["orders"])
     assert (
-        f"fill of order b-{hour} by {bob}: -4 GB/h, its curve gives -5.000005 to -4.999995 "
+        f"fill of order {b_id} by {bob}: -4 GB/h, its curve gives -5.000005 to -4.999995 "
         "GB/h at portfolio price 9.2 (provable: challengeTrade)" in verified.stdout
     )
-    assert f"fill of order a-{hour}" not in verified.stdout  # alice's 4 at 9.2 is her curve
+    assert f"fill of order {a_id}" not in verified.stdout  # alice's 4 at 9.2 is her curve
 
     dave_before, alice_before = market.balance("dave"), market.balance("alice")
     challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
@@ -310,30 +344,132 @@ def test_a_wrong_trade_is_challenged_from_the_cli_and_its_victim_never_debited(
     assert (voided["week"], voided["paid"]) == (1, DEMO_BOND)
 
 
+def test_an_invented_order_is_flagged_by_verify_and_challenged_from_the_cli(
+    market: Market, cli: Any
+) -> None:
+    """A thief holding the oracle key invents alice's buy order (the same curve as in the
+    module docstring, signed with the oracle key: alice never signed it), publishes it,
+    clears and commits week 1's trading hour from it and posts the root that debits alice
+    10.01 tokens. Everything re-clears to the committed roots and alice's fill is on the
+    invented curve, so no off-curve proof exists; her fill has no signature of hers, and
+    dave proves that with `challenge --hour`: the hour is void, the root deleted, the bond
+    (1 000 tokens) is dave's to the wei, and alice is never debited."""
+    state: Path = cli.state
+    alice, bob = market.address("alice"), market.address("bob")
+    widen_challenge_window(market)
+    first = commit_week_one(market, state, alice_key=market.keys["oracle"])
+    hour = first + TRADING_BIT
+    invented, bobs = book(market, hour, alice_key=market.keys["oracle"])["orders"]
+    settlement = market.deployment.addresses["WeeklySettlement"]
+    market.send("alice", "CapacityToken", "approve", settlement, 10**30)  # pulls allowed
+    # By hand (module docstring): alice −10.01 tokens, bob +9.99, fees 0.02.
+    a_cash, b_cash, fees = -10 * TOKEN - 10 * MILLI, 10 * TOKEN - 10 * MILLI, 20 * MILLI
+    hours = {alice: 1 << TRADING_BIT, bob: 1 << TRADING_BIT}
+    committed = settlement_week(1, [(alice, a_cash), (bob, b_cash)], fees, hours)
+    post_root(market, committed)
+    write_week_publication(state, committed)
+
+    verified = cli("verify", "--hour", str(hour), "--files", str(state))
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    out = verified.stdout
+    assert f"hour {hour}: MISMATCH (2 entries re-cleared)" in out
+    assert "MISMATCH orders root" not in out and "MISMATCH entries root" not in out
+    assert (
+        f"fill of order {invented['id']} by {alice}: +5 GB/h on an order {alice} did not "
+        "sign (provable: challengeUnsignedFill)" in out
+    )
+    assert f"fill of order {bobs['id']}" not in out  # bob signed his
+    assert "challengeTrade" not in out  # the fill is on the invented curve
+    bundle = PublicationFiles(state).claimed_bundle(hour)
+    assert bundle is not None
+    fill = bundle.fills[invented["id"]]
+    price = bundle.amounts.prices["premium"]
+    assert price == 2 * TOKEN
+    proof = bundle.prices_tree.proof(bundle.price_leaf("premium"))
+    with market.reverts("SettlementNotAFault"):  # the off-curve proof cannot catch it
+        market.send("dave", "WeeklySettlement", "challengeTrade", hour,
+                    fill_tuple(bundle, fill), [(price, proof)])  # fmt: skip
+
+    dave_before, alice_before = market.balance("dave"), market.balance("alice")
+    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
+                     "--password-file", "password", "--yes")  # fmt: skip
+    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
+    assert "WeeklySettlement.challengeUnsignedFill" in challenged.stdout
+    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
+    assert market.balance("dave") == dave_before + DEMO_BOND
+    assert market.view("OracleBond", "bonded") == 0
+    assert market.view("WeeklySettlement", "isHourVoided", hour)
+    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
+
+    market.advance(CHALLENGE_WINDOW_S)
+    with market.reverts("SettlementRootMissing"):
+        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
+                    committed.item(alice).as_tuple())  # fmt: skip
+    assert market.balance("alice") == alice_before, "alice is never debited"
+
+
+def honest_book(market: Market, hour: int) -> dict[str, Any]:
+    """An honest hour of every kind of signed fill: alice's buy signed in a batch with a
+    second order and a cancel, bob's sell signed alone, and carol's sell signed alone and
+    cut by the collateral rule (she holds +1 premium and is below her requirement: she
+    may only sell down to balance, [−1, 0] of her curve (−4, 1) → (0, 0.5)).
+
+    By hand: alice buys 5 at 10 down to 9; carol sells 1 (her cut curve asks 0.5 to
+    0.625); bob sells the other 4 at his 1 + 4/5 = 1.8 tokens/GB, the price."""
+    d, (alice, bob, carol) = domain(market), (market.address(w) for w in ("alice", "bob", "carol"))
+    buys = message(alice, {"premium": 1.0}, [[0, 10], [5, 9]], nonce=hour, hours=(hour, hour))
+    low = message(alice, {"premium": 1.0}, [[0, 1.5], [1, 1]], nonce=hour + 1, hours=(hour, hour))
+    batch, batches = signed_batch(d, market.keys["alice"], [buys, low], ["0x" + "ab" * 32])
+    sells = message(bob, {"premium": 1.0}, [[-5, 2], [0, 1]], nonce=hour, hours=(hour, hour))
+    cheap = message(carol, {"premium": 1.0}, [[-4, 1], [0, 0.5]], nonce=hour, hours=(hour, hour))
+    orders = {
+        "products": ["premium"],
+        "orders": [*batch, signed_order(d, market.keys["bob"], sells),
+                   signed_order(d, market.keys["carol"], cheap)],
+    }  # fmt: skip
+    cut, changes = cut_orders(orders, cut={carol: {"premium": 1.0}})
+    assert list(changes.values()) == ["clipped"]
+    return {**cut, "batches": batches}
+
+
 def test_an_honest_fill_cannot_be_challenged(market: Market, cli: Any) -> None:
-    """The honest hour (5 GB at 2) gives no fault to verify, and its fills sent anyway
-    revert with the custom error: bob's −5 and alice's +5 are on their curves at 2, and a
-    wrong price proof proves nothing either."""
+    """The honest hour gives no fault to verify, and its fills sent anyway revert with the
+    custom error, off curve or unsigned: the batch's, the single order's and the cut
+    order's (whose fill, −1, is off the curve carol signed at 1.8 but on its cut part),
+    and a wrong price proof proves nothing either."""
     state: Path = cli.state
     market.advance(3600)
     hour = int(market.view("ClearingLedger", "nextHour"))
-    orders = book(market, hour)
-    publish_and_commit(market, state, hour, orders, clear_document(orders, {"prices": {}}))
+    orders = honest_book(market, hour)
+    result = clear_document(orders, {"prices": {}})
+    assert abs(result["prices"]["premium"] - 1.8) < 1e-9
+    publish_and_commit(market, state, hour, orders, result)
     bundle = PublicationFiles(state).claimed_bundle(hour)
-    assert bundle is not None and len(bundle.fills) == 2
+    assert bundle is not None and len(bundle.fills) == 4
+    kinds = {f.participant: f for f in bundle.fills.values() if f.quantity != 0}
+    carol = kinds[market.address("carol")]
+    assert carol.quantity == -TOKEN and carol.window == (-TOKEN, 0)
+    assert carol.curve_quantities == (-4 * TOKEN, 0)  # the curve she signed, not the cut one
+    assert kinds[market.address("alice")].batch_orders  # signed in the batch
+    assert kinds[market.address("alice")].quantity == 5 * TOKEN
+    uncut = judge_fill(carol.quantity, carol.weights, carol.curve_quantities,
+                       carol.curve_prices, [bundle.amounts.prices["premium"]])  # fmt: skip
+    assert uncut.off_curve  # without its window, carol's fill would be provably wrong
+    price = bundle.amounts.prices["premium"]
+    proof = bundle.prices_tree.proof(bundle.price_leaf("premium"))
     for fill in bundle.fills.values():
-        price = bundle.amounts.prices["premium"]
-        assert price == 2 * TOKEN
-        proof = bundle.prices_tree.proof(bundle.price_leaf("premium"))
         for evidence in ([(price, proof)], [(price + 1, proof)]):
             with market.reverts("SettlementNotAFault"):
                 market.send("dave", "WeeklySettlement", "challengeTrade", hour,
                             fill_tuple(bundle, fill), evidence)  # fmt: skip
+        with market.reverts("SettlementNotAFault"):
+            market.send("dave", "WeeklySettlement", "challengeUnsignedFill", hour,
+                        fill_tuple(bundle, fill))  # fmt: skip
     assert market.view("OracleBond", "bonded") == DEMO_BOND
     refused = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
                   "--password-file", "password", "--yes")  # fmt: skip
     assert refused.returncode != 0
-    assert f"hour {hour}: OK (2 entries re-cleared)" in refused.stdout
+    assert f"hour {hour}: OK (3 entries re-cleared)" in refused.stdout
 
 
 def test_each_kind_of_wrong_leaf_verify_finds_is_accepted_as_proof_on_chain(

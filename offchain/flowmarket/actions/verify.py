@@ -38,6 +38,7 @@ from flowmarket.actions.verify_balance import balance_faults
 from flowmarket.authorisation_record import bound_differences, check_records, strip_bounds
 from flowmarket.authorisations import apply_authorisations
 from flowmarket.chain.fill_check import judge_fill
+from flowmarket.chain.fill_signature import is_signed_by
 from flowmarket.chain.leaves import (
     SettlementWeek,
     decode_settlement_value,
@@ -59,7 +60,7 @@ from flowmarket.oracle.hour_commitment import (
 )
 from flowmarket.oracle.publication import (
     check_result_document,
-    published_orders,
+    published_order_set,
     read_week_file,
 )
 from flowmarket.solvers.highs_projection import clear_market_document
@@ -259,7 +260,8 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.problems.append(f"the published order set does not re-clear: {exc}")
         _use_published(verdict, source, onchain)
         return verdict
-    bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
+    batches = order_set.get("batches", {})
+    bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches)
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:
         mine, theirs = getattr(bundle.commitment, name), getattr(onchain, name)
@@ -271,6 +273,8 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.committed = bundle
     else:
         _diff_entries(verdict, source, bundle, onchain)
+    if bundle.commitment.orders_root == onchain.orders_root:
+        _signature_faults(actor, verdict, bundle)
     if not verdict.ok:
         _fill_faults(actor, verdict, source, onchain)
         _balance_faults(actor, verdict, source, onchain)
@@ -410,6 +414,25 @@ def _balance_faults(
         )
 
 
+def _signature_faults(actor: Actor, verdict: HourVerdict, bundle: HourBundle) -> None:
+    """Each committed fill that no signature of its participant backs (an order the
+    oracle invented or altered, or a signature that does not check out), as the
+    `challengeUnsignedFill` call that proves it; `bundle` reproduces the orders root on
+    chain, so each fill leaf has its proof."""
+    separator = bytes(actor.read(actor.contract(LEDGER).functions.domainSeparator()))
+    for fill in bundle.fills.values():
+        if is_signed_by(separator, verdict.hour, fill.signed_fields):
+            continue
+        description = (
+            f"fill of order {fill.order_id} by {fill.participant}: "
+            f"{from_wad(fill.quantity):+.6g} GB/h on an order {fill.participant} did not sign"
+        )
+        verdict.problems.append(f"{description} (provable: challengeUnsignedFill)")
+        verdict.faults.append(
+            Fault(description, "challengeUnsignedFill", (verdict.hour, fill_tuple(bundle, fill)))
+        )
+
+
 def _fill_faults(
     actor: Actor, verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment
 ) -> None:
@@ -427,7 +450,13 @@ def _fill_faults(
     for fill in claimed.fills.values():
         prices = [claimed.amounts.prices[p] for p in fill.products]
         judged = judge_fill(
-            fill.quantity, fill.weights, fill.curve_quantities, fill.curve_prices, prices, max_price
+            fill.quantity,
+            fill.weights,
+            fill.curve_quantities,
+            fill.curve_prices,
+            prices,
+            max_price,
+            window=fill.window,
         )
         if not judged.off_curve:
             continue
@@ -454,6 +483,11 @@ def _fill_faults(
 
 def fill_tuple(bundle: HourBundle, fill: FillTerms) -> tuple[Any, ...]:
     """`IClearingLedger.OrderFill` of a committed fill, with its proof."""
+    return order_fill(fill, bundle.orders_tree.proof(fill.leaf))
+
+
+def order_fill(fill: FillTerms, proof: list[bytes]) -> tuple[Any, ...]:
+    """`IClearingLedger.OrderFill` of `fill` with `proof` (its leaf's, against the root)."""
     return (
         order_key(fill.order_id),
         fill.participant,
@@ -462,7 +496,18 @@ def fill_tuple(bundle: HourBundle, fill: FillTerms) -> tuple[Any, ...]:
         list(fill.weights),
         list(fill.curve_quantities),
         list(fill.curve_prices),
-        bundle.orders_tree.proof(fill.leaf),
+        fill.window[0],
+        fill.window[1],
+        (
+            fill.nonce,
+            fill.from_hour,
+            fill.until_hour,
+            fill.replaces,
+            fill.signature,
+            list(fill.batch_orders),
+            fill.batch_cancels,
+        ),
+        proof,
     )
 
 
@@ -752,9 +797,13 @@ class PublicationFiles:
         if publication is None:
             return None
         result = check_result_document(publication["result"], f"hours/{hour}.json")
-        orders = published_orders(self.folder, hour)
+        orders, batches = published_order_set(self.folder, hour)
         return build_hour_bundle(
-            result, hour=hour, fee_bps=int(publication["fee_bps"]), orders=orders
+            result,
+            hour=hour,
+            fee_bps=int(publication["fee_bps"]),
+            orders=orders,
+            batches=batches,
         )
 
     def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:

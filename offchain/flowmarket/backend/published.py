@@ -99,6 +99,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
             if entry["curve"] != order["curve"]:
                 entry["signed_curve"] = entry["curve"]
             entry["curve"] = order["curve"]
+        if "batch" in order:  # signed in a batch: its orders' struct hashes are in `batches`
+            cast(dict[str, object], entry)["batch"] = cast(dict[str, object], order)["batch"]
         if "portfolios" in order:  # governed by an authorisation: over a named portfolio
             raw = cast(dict[str, object], entry)
             raw["signed_portfolio"] = raw.pop("portfolio")
@@ -112,6 +114,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
     }
     if "portfolios" in engine_doc:
         published["portfolios"] = engine_doc["portfolios"]
+    if "batches" in engine_doc:  # what checks the signatures of orders signed in batches
+        published["batches"] = cast(dict[str, Any], engine_doc)["batches"]
     if "network" in engine_doc:
         published["network"] = engine_doc["network"]
     if "authorisations" in engine_doc:  # as signed, with the positions (`authorisation_record`)

@@ -13,9 +13,11 @@ truncates toward zero, hence `_tdiv`), so a fault found here is one the contract
 - the fill is off the curve when it is below the smallest curve quantity at price P + s
   less t, or above the largest at price P − s plus t.
 
-Terms that are not an order the market accepts (lengths differ, more than 256 products or
-64 points, quantities not strictly increasing, prices increasing, 0 outside the quantity
-range) are a fault by themselves.
+Each curve quantity is clamped to the window the collateral rule left the order (the
+signed curve cut towards balance, `collateral.clip_curve`). Terms that are not an order
+the market accepts (lengths differ, more than 256 products or 64 points, quantities not
+strictly increasing, prices increasing, 0 outside the quantity range or the window) are a
+fault by themselves.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class FillJudgement:
 def _tdiv(a: int, b: int) -> int:
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b > 0) else -q
+
+
+def _clamp(x: int, lo: int, hi: int) -> int:
+    return lo if x < lo else hi if x > hi else x
 
 
 def well_formed(weights: Sequence[int], quantities: Sequence[int], prices: Sequence[int]) -> bool:
@@ -91,16 +97,23 @@ def judge_fill(
     curve_prices: Sequence[int],
     prices: Sequence[int],
     max_price: int = 0,
+    *,
+    window: tuple[int, int] | None = None,
 ) -> FillJudgement:
     """`ClearingLedger.isFillOffCurve` for proven evidence: `prices[k]` is the committed
     price of the k-th product (wei per GB); max_price: the governed highest order price
-    (wei per GB) the contract reads when it judges."""
+    (wei per GB) the contract reads when it judges; window: the quantities the collateral
+    rule left the order (default: the curve's range), each curve quantity clamped to it."""
     if not well_formed(weights, curve_quantities, curve_prices):
+        return FillJudgement(True, 0, 0, 0, malformed=True)
+    lo, hi = (curve_quantities[0], curve_quantities[-1]) if window is None else window
+    if not lo <= 0 <= hi:
         return FillJudgement(True, 0, 0, 0, malformed=True)
     portfolio = _tdiv(sum(w * p for w, p in zip(weights, prices, strict=True)), WAD)
     price_slack = max(WAD, abs(portfolio), max_price) // TOLERANCE_DIVISOR
     extent = max([WAD, *(abs(q) for q in curve_quantities)])
     quantity_slack = extent // TOLERANCE_DIVISOR
-    lowest = lowest_at(curve_quantities, curve_prices, portfolio + price_slack) - quantity_slack
-    highest = highest_at(curve_quantities, curve_prices, portfolio - price_slack) + quantity_slack
+    lowest = _clamp(lowest_at(curve_quantities, curve_prices, portfolio + price_slack), lo, hi)
+    highest = _clamp(highest_at(curve_quantities, curve_prices, portfolio - price_slack), lo, hi)
+    lowest, highest = lowest - quantity_slack, highest + quantity_slack
     return FillJudgement(quantity < lowest or quantity > highest, portfolio, lowest, highest)

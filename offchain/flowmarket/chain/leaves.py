@@ -75,24 +75,61 @@ def terms_hash(
     weights: Sequence[int],
     curve_quantities: Sequence[int],
     curve_prices: Sequence[int],
+    window_low: int,
+    window_high: int,
 ) -> bytes:
     """keccak256(abi.encode(bytes32[] products, int256[] weights, int256[] curveQuantities,
-    int256[] curvePrices)): the terms an order was cleared under (`MarketLeaves.termsHash`)."""
+    int256[] curvePrices, int256 windowLow, int256 windowHigh)): the terms an order was
+    cleared under, its curve as signed and the window of quantities the collateral rule left
+    it (`MarketLeaves.termsHash`)."""
     ids = [_bytes32(f"products[{i}]", p) for i, p in enumerate(product_ids)]
     w = [_int256(f"weights[{i}]", v) for i, v in enumerate(weights)]
     q = [_int256(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)]
     p = [_int256(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)]
-    return keccak(encode(["bytes32[]", "int256[]", "int256[]", "int256[]"], [ids, w, q, p]))
+    lo, hi = _int256("window_low", window_low), _int256("window_high", window_high)
+    return keccak(
+        encode(
+            ["bytes32[]", "int256[]", "int256[]", "int256[]", "int256", "int256"],
+            [ids, w, q, p, lo, hi],
+        )
+    )
 
 
-def fill_leaf(key: bytes, participant: str, quantity: int, terms: bytes) -> bytes:
-    """Leaf of `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms)`:
-    an order's trade bound to its terms, in the orders tree next to the order leaves."""
+def signed_hash(
+    *,
+    nonce: int,
+    from_hour: int,
+    until_hour: int,
+    replaces: bytes,
+    signature: bytes,
+    batch_orders: Sequence[bytes],
+    batch_cancels: bytes,
+) -> bytes:
+    """keccak256(abi.encode(uint256 nonce, uint64 fromHour, uint64 untilHour, bytes32
+    replaces, keccak256(signature), keccak256(abi.encodePacked(bytes32[] batchOrders)),
+    bytes32 batchCancels)): the signature part of a fill leaf (`MarketLeaves.signedHash`)."""
+    members = b"".join(_bytes32(f"batch_orders[{i}]", h) for i, h in enumerate(batch_orders))
+    return keccak(
+        _word_uint("nonce", nonce, UINT256_MAX)
+        + _word_uint("from_hour", from_hour, UINT64_MAX)
+        + _word_uint("until_hour", until_hour, UINT64_MAX)
+        + _bytes32("replaces", replaces)
+        + keccak(signature)
+        + keccak(members)
+        + _bytes32("batch_cancels", batch_cancels)
+    )
+
+
+def fill_leaf(key: bytes, participant: str, quantity: int, terms: bytes, signed: bytes) -> bytes:
+    """Leaf of `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
+    bytes32 signed)`: an order's trade bound to its terms and its participant's signature,
+    in the orders tree next to the order leaves."""
     return _leaf(
         _bytes32("order_key", key),
         _word_address("participant", participant),
         _word_int("quantity", quantity),
         _bytes32("terms", terms),
+        _bytes32("signed", signed),
     )
 
 

@@ -3,8 +3,9 @@
 The documents' types are in `schema` (`OrdersDoc`, `PriorDoc`, `ResultDoc`). ORDERS.json:
 {"products": [...] (optional catalogue), "orders": [{"id", "participant", "portfolio":
 {product: weight}, "curve": [[quantity, price], ...]}], "network": {...} (optional,
-`network_document`)}; "hour", "collateral" and "authorisations", which the published
-order sets carry for verifiers, are allowed and not used; any other key is an error. PRIOR.json:
+`network_document`)}; "hour", "collateral", "authorisations" and "batches", which the
+published order sets carry for verifiers, are allowed and not used; any other key is an
+error. PRIOR.json:
 {"prices": {product: price}, "link_prices": {link: μ} (optional)}. Without a catalogue
 the products are those named by the orders and the prior, sorted. A product missing
 from the prior has prior price 0. The parsers take any decoded JSON and raise
@@ -41,6 +42,7 @@ ORDERS_KEYS = frozenset(
         "collateral",
         "nonconvex_rule",
         "authorisations",
+        "batches",
     }
 )
 PRIOR_KEYS = frozenset({"prices", "link_prices"})

@@ -12,7 +12,7 @@ tokens per GB, cash capacity tokens (negative = pays), welfare capacity tokens.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class OrderDoc(TypedDict):
@@ -59,7 +59,7 @@ class NetworkDoc(TypedDict):
 class OrdersDoc(TypedDict):
     """ORDERS.json. Without `products` the catalogue is every product the orders and
     the prior name, sorted; without `network` every product clears on its own.
-    `hour` and `collateral` are carried by published order sets for verifiers."""
+    `hour`, `collateral` and `batches` are carried by published order sets for verifiers."""
 
     products: NotRequired[list[str]]
     orders: list[OrderDoc]
@@ -68,6 +68,8 @@ class OrdersDoc(TypedDict):
     hour: NotRequired[int]
     collateral: NotRequired[object]
     authorisations: NotRequired[list[dict[str, object]]]  # as signed (`authorisation_record`)
+    # {batch id: {"orders": struct hashes, "cancels": ids}} (`orders.OrderSetDoc`)
+    batches: NotRequired[dict[str, dict[str, Any]]]
 
 
 class PriorDoc(TypedDict):

@@ -8,13 +8,17 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import case, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from flowmarket.db import orders_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.models import Order
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
+from flowmarket.orders import order_message
+from flowmarket.signing import order_struct_hash
 
 
 def get_batch(session: Session, *, batch_hash: str) -> OrderBatch | None:
@@ -99,3 +103,56 @@ def _cancel_all(
         .values(**assigned)
     )
     return int(session.connection().execute(statement).rowcount) == len(cancels)
+
+
+def signed_batches(
+    session: Session, *, order_hashes: Collection[str]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """({order id: the id of the batch it was signed in} for those of `order_hashes`
+    placed by a batch, {batch id: {"orders": its orders' EIP-712 struct hashes in signed
+    order, "cancels": the ids it cancelled by name in signed order}}): what a verifier
+    needs to check the batch's signature over any one of its orders (the order set's
+    `batches`, docs/settlement.md). Three queries whatever the number of batches; a
+    member's struct hash never changes, so each is computed once per process."""
+    if not order_hashes:
+        return {}, {}
+    t = table_of(Order).c
+    placed = {
+        str(h): str(b)
+        for h, b in session.connection().execute(
+            sa_select(t.order_hash, t.batch_hash).where(
+                t.order_hash.in_(list(order_hashes)), t.batch_hash.is_not(None)
+            )
+        )
+    }
+    if not placed:
+        return {}, {}
+    rows = session.exec(
+        select(OrderBatch).where(col(OrderBatch.batch_hash).in_(sorted(set(placed.values()))))
+    ).all()
+    members: dict[str, tuple[list[str], list[str]]] = {}
+    for batch in rows:
+        accepted = sorted(
+            (int(i), str(h)) for h, action, i, _ in batch.entries if action == "accepted"
+        )
+        cancels = sorted(
+            (int(i), str(h))
+            for h, action, i, replaced in batch.entries
+            if action == "cancelled" and not replaced
+        )
+        members[batch.batch_hash] = ([h for _, h in accepted], [h for _, h in cancels])
+    missing = sorted({h for ids, _ in members.values() for h in ids} - _STRUCT_HASHES.keys())
+    for order in orders_repo.orders_by_hash(session, order_hashes=missing):
+        _STRUCT_HASHES[order.order_hash] = "0x" + order_struct_hash(order_message(order)).hex()
+    batches = {
+        batch_hash: {"orders": [_STRUCT_HASHES[h] for h in ids], "cancels": cancels}
+        for batch_hash, (ids, cancels) in sorted(members.items())
+    }
+    while len(_STRUCT_HASHES) > _STRUCT_HASH_CACHE:
+        _STRUCT_HASHES.pop(next(iter(_STRUCT_HASHES)))
+    return placed, batches
+
+
+# struct hashes of batch members by order id (oldest first, evicted beyond the bound)
+_STRUCT_HASHES: dict[str, str] = {}
+_STRUCT_HASH_CACHE = 1 << 20

@@ -34,11 +34,14 @@ class BundleCache:
         hour: int,
         fee_bps: int,
         orders: Sequence[Mapping[str, Any]] = (),
+        batches: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> HourBundle:
         key = (hour, fee_bps)
         bundle = self._bundles.get(key)
         if bundle is None:
-            bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders)
+            bundle = build_hour_bundle(
+                result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches
+            )
             self.put(bundle, fee_bps=fee_bps)
         return bundle
 

@@ -35,11 +35,13 @@ def commit_hour(ctx: OracleContext, hour: int) -> None:
         bundle = ctx.bundles.cached(hour=hour, fee_bps=light.fee_bps)
         if bundle is None:
             row = require(session, hour)
+            doc = engine_doc_of(row)
             bundle = ctx.bundles.get(
                 result_of(row),
                 hour=hour,
                 fee_bps=row.fee_bps,
-                orders=engine_doc_of(row)["orders"],
+                orders=doc["orders"],
+                batches=doc.get("batches"),
             )
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 

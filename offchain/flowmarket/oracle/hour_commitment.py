@@ -22,6 +22,7 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from flowmarket.chain.client import ChainClient
+from flowmarket.chain.fill_signature import SignedOrderFields, cancels_hash, low_s
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.leaves import (
     entry_leaf,
@@ -29,6 +30,7 @@ from flowmarket.chain.leaves import (
     order_key,
     price_leaf,
     product_id,
+    signed_hash,
     terms_hash,
     trades_hash,
 )
@@ -39,6 +41,7 @@ from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
 from flowmarket.oracle.trade_lines import trade_lines, unbacked_lines
 from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
+from flowmarket.signing.fixed_point import to_fixed
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,13 @@ class HourCommitment:
 
 @dataclass(frozen=True)
 class FillTerms:
-    """An order's committed fill and the terms it was cleared under (18 decimals): the
-    `IClearingLedger.OrderFill` a challenge sends, less the proof. products: names in
-    ascending order (their ids on chain), weights in the same order, curve as points."""
+    """An order's committed fill, the terms it was cleared under and its participant's
+    signature (18 decimals): the `IClearingLedger.OrderFill` a challenge sends, less the
+    proof. products: names in ascending order (their ids on chain), weights in the same
+    order, curve as signed (points), window: the quantities the collateral rule left the
+    order (the curve's own range when it did not cut it); the signed rest of the order
+    (`signing.typed_data.Order`) and the signature (r ‖ s ‖ v, s in the lower half); for an
+    order signed in a batch, the batch's orders' struct hashes and its cancels hash."""
 
     order_id: str
     participant: str
@@ -91,6 +98,14 @@ class FillTerms:
     weights: tuple[int, ...]
     curve_quantities: tuple[int, ...]
     curve_prices: tuple[int, ...]
+    window: tuple[int, int]
+    nonce: int
+    from_hour: int
+    until_hour: int
+    replaces: bytes
+    signature: bytes
+    batch_orders: tuple[bytes, ...] = ()
+    batch_cancels: bytes = bytes(32)
 
     @property
     def terms(self) -> bytes:
@@ -99,11 +114,44 @@ class FillTerms:
             list(self.weights),
             list(self.curve_quantities),
             list(self.curve_prices),
+            *self.window,
+        )
+
+    @property
+    def signed(self) -> bytes:
+        return signed_hash(
+            nonce=self.nonce,
+            from_hour=self.from_hour,
+            until_hour=self.until_hour,
+            replaces=self.replaces,
+            signature=self.signature,
+            batch_orders=self.batch_orders,
+            batch_cancels=self.batch_cancels,
         )
 
     @property
     def leaf(self) -> bytes:
-        return fill_leaf(order_key(self.order_id), self.participant, self.quantity, self.terms)
+        return fill_leaf(
+            order_key(self.order_id), self.participant, self.quantity, self.terms, self.signed
+        )
+
+    @property
+    def signed_fields(self) -> SignedOrderFields:
+        """What `ClearingLedger.isFillUnsigned` reads of this fill."""
+        return SignedOrderFields(
+            participant=self.participant,
+            nonce=self.nonce,
+            from_hour=self.from_hour,
+            until_hour=self.until_hour,
+            replaces=self.replaces,
+            product_ids=tuple(product_id(p) for p in self.products),
+            weights=self.weights,
+            curve_quantities=self.curve_quantities,
+            curve_prices=self.curve_prices,
+            signature=self.signature,
+            batch_orders=self.batch_orders,
+            batch_cancels=self.batch_cancels,
+        )
 
 
 @dataclass(frozen=True)
@@ -135,13 +183,20 @@ class HourBundle:
 
 
 def build_hour_bundle(
-    result: ResultDoc, *, hour: int, fee_bps: int, orders: Sequence[Mapping[str, Any]] = ()
+    result: ResultDoc,
+    *,
+    hour: int,
+    fee_bps: int,
+    orders: Sequence[Mapping[str, Any]] = (),
+    batches: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> HourBundle:
     """Derive the integer amounts, trees and summary of a cleared hour.
 
     orders: the order set's orders as cleared (`OrdersDoc["orders"]`); each one the
     on-chain fill check can judge (`fill_terms`) adds a fill leaf to the orders tree, so a
-    fill off its order's curve can be proven on chain (`WeeklySettlement.challengeTrade`).
+    fill off its order's curve (`WeeklySettlement.challengeTrade`) or without its
+    participant's signature (`challengeUnsignedFill`) can be proven on chain; batches: the
+    order set's `batches` (the batches its orders were signed in).
 
     An hour the governed schedule splits into k > 1 intervals is journaled and published
     as an interval-hour document (`{"interval_s": L, "intervals": [RESULT_0, …]}`); its
@@ -155,7 +210,7 @@ def build_hour_bundle(
     network = network_values(result)
     priced = {**amounts.prices, **network}
     prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
-    fills = fill_terms(result, orders)
+    fills = fill_terms(result, orders, batches)
     order_rows = order_leaves(list(order_quantities), list(order_quantities.values()))
     if fills:
         fill_rows = np.frombuffer(b"".join(f.leaf for f in fills.values()), dtype=np.uint8)
@@ -317,10 +372,19 @@ def result_amounts(
     )
 
 
-def fill_terms(result: ResultDoc, orders: Sequence[Mapping[str, Any]]) -> dict[str, FillTerms]:
-    """{order id: its fill and terms} for each cleared order the chain can judge: a plain
-    (convex) order of a wallet address over priced products. Non-convex orders (all or
-    nothing, `accepted` in the result) and named portfolios are not committed this way."""
+def fill_terms(
+    result: ResultDoc,
+    orders: Sequence[Mapping[str, Any]],
+    batches: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, FillTerms]:
+    """{order id: its fill, terms and signature} for each cleared order the chain can
+    judge: a signed plain (convex) curve order of a wallet address over priced products
+    (`orders.PublishedOrder`: nonce, from_hour, until_hour, replaces, signature; the signed
+    curve as `signed_curve` when the collateral rule cut it; `batch`, the id of the batch it
+    was signed in, whose orders' struct hashes and cancelled ids `batches` lists).
+    Non-convex orders (all or nothing, `accepted` in the result), orders over named
+    portfolios (an authorisation's) and orders without a signature are not committed
+    this way."""
     out: dict[str, FillTerms] = {}
     prices = result["prices"]
     for order in orders:
@@ -336,20 +400,70 @@ def fill_terms(result: ResultDoc, orders: Sequence[Mapping[str, Any]]) -> dict[s
             or not isinstance(participant, str)
             or not is_address(participant)
             or any(p not in prices for p in portfolio)
+            or not isinstance(order.get("signature"), str)
         ):
             continue
         names = tuple(sorted(portfolio))
-        curve = order["curve"]
+        where = f"order {order_id}"
+        cut = order["curve"]
+        signed_curve = order.get("signed_curve", cut)
+        batch_orders: tuple[bytes, ...] = ()
+        batch_cancels = bytes(32)
+        if order.get("batch") is not None:
+            batch = (batches or {}).get(str(order["batch"]))
+            if batch is None:
+                raise InvalidInput(
+                    f"orders: order {order_id} names batch {order['batch']} that the order "
+                    "set's batches do not list"
+                )
+            batch_orders = tuple(
+                _hex32(h, f"batches.{order['batch']}.orders") for h in batch["orders"]
+            )
+            batch_cancels = cancels_hash([str(c) for c in batch["cancels"]])
         out[order_id] = FillTerms(
             order_id=order_id,
             participant=str(to_checksum_address(participant)),
             quantity=to_wad(float(cleared["quantity"])),
             products=names,
-            weights=tuple(to_wad(float(portfolio[n])) for n in names),
-            curve_quantities=tuple(to_wad(float(q)) for q, _ in curve),
-            curve_prices=tuple(to_wad(float(p)) for _, p in curve),
+            weights=tuple(_signed(portfolio[n], f"{where}.portfolio.{n}") for n in names),
+            curve_quantities=tuple(
+                _signed(q, f"{where}.curve[{k}][0]") for k, (q, _) in enumerate(signed_curve)
+            ),
+            curve_prices=tuple(
+                _signed(p, f"{where}.curve[{k}][1]") for k, (_, p) in enumerate(signed_curve)
+            ),
+            window=(to_wad(float(cut[0][0])), to_wad(float(cut[-1][0]))),
+            nonce=int(order["nonce"]),
+            from_hour=int(order["from_hour"]),
+            until_hour=int(order["until_hour"]),
+            replaces=_hex32(
+                order.get("replaces") or "0x" + "00" * 32, f"order {order_id}.replaces"
+            ),
+            signature=low_s(_hex(str(order["signature"]), f"order {order_id}.signature")),
+            batch_orders=batch_orders,
+            batch_cancels=batch_cancels,
         )
     return out
+
+
+def _signed(value: Any, where: str) -> int:
+    """A signed number as the signature has it (`signing.to_fixed`: exact 18 decimals);
+    `FieldError` naming `where` otherwise."""
+    return to_fixed(value, field=where)
+
+
+def _hex(value: str, where: str) -> bytes:
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raise InvalidInput(f"{where}: {value!r} is not 0x-hex") from None
+
+
+def _hex32(value: Any, where: str) -> bytes:
+    raw = _hex(str(value), where)
+    if len(raw) != 32:
+        raise InvalidInput(f"{where}: {value!r} is not 32 bytes of 0x-hex")
+    return raw
 
 
 def network_values(result: ResultDoc) -> dict[str, int]:

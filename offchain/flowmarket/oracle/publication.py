@@ -150,9 +150,17 @@ def write_week_publication(state_dir: Path, tree: SettlementWeek) -> Path:
 def published_orders(state_dir: Path, hour: int) -> list[dict[str, Any]]:
     """The orders of `hours/<h>.orders.json` (none when the file is absent: an hour
     committed from a result file alone has no fill leaves)."""
+    return published_order_set(state_dir, hour)[0]
+
+
+def published_order_set(
+    state_dir: Path, hour: int
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(the orders, the batches they were signed in) of `hours/<h>.orders.json`; none
+    when the file is absent."""
     path = state_dir / "hours" / f"{hour}.orders.json"
     if not path.exists():
-        return []
+        return [], {}
     try:
         raw = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -160,4 +168,7 @@ def published_orders(state_dir: Path, hour: int) -> list[dict[str, Any]]:
     orders = raw.get("orders") if isinstance(raw, dict) else None
     if not isinstance(orders, list):
         raise InvalidInput(f"{path}: 'orders' must be a list")
-    return [o for o in orders if isinstance(o, dict)]
+    batches = cast(dict[str, Any], raw).get("batches", {})
+    if not isinstance(batches, dict):
+        raise InvalidInput(f"{path}: 'batches' must be an object")
+    return [o for o in orders if isinstance(o, dict)], batches

@@ -36,7 +36,11 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
         result, commitment = result_of(row), commitment_of(row)
         engine_doc, collateral = engine_doc_of(row), row.collateral
         bundle = ctx.bundles.get(
-            result, hour=hour, fee_bps=row.fee_bps, orders=engine_doc["orders"]
+            result,
+            hour=hour,
+            fee_bps=row.fee_bps,
+            orders=engine_doc["orders"],
+            batches=engine_doc.get("batches"),
         )
         tx_hash = row.tx_hash or ""
         oracle_repo.fill_commitment(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import cast
 
 from flowmarket.authorisation_record import record
 from flowmarket.authorisations import apply_authorisations
@@ -43,6 +44,7 @@ from flowmarket.collateral import (
 )
 from flowmarket.db import (
     authorisations_repo,
+    batches_repo,
     exclusions_repo,
     oracle_repo,
     orders_repo,
@@ -64,7 +66,7 @@ from flowmarket.oracle.journal import require
 from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.oracle.screen import Books, Screened, screen_orders
-from flowmarket.orders import engine_order, is_nonconvex, orders_document
+from flowmarket.orders import is_nonconvex, journaled_order, orders_document
 from flowmarket.schedule import DEFAULT_INTERVAL_S
 from flowmarket.states import CollateralStatus, Exclusion, JournalStep
 
@@ -135,10 +137,19 @@ def take_snapshot(
     )
     screened = screen_orders(kept, limits=limits, params=params, books=books)
     document = orders_document(screened.kept, hour=hour)
+    with ctx.session() as session:
+        placed, batches = batches_repo.signed_batches(
+            session, order_hashes=[o.order_hash for o in screened.kept]
+        )
+    signed_orders = [journaled_order(o, placed.get(o["id"])) for o in document["orders"]]
     engine_doc, changes = cut_orders(
-        {"products": document["products"], "orders": [engine_order(o) for o in document["orders"]]},
-        cut=cut,
+        {"products": document["products"], "orders": signed_orders}, cut=cut
     )
+    kept_batches = sorted(
+        {b for o in engine_doc["orders"] if (b := cast(dict[str, str], o).get("batch"))}
+    )
+    if kept_batches:
+        engine_doc["batches"] = {b: batches[b] for b in kept_batches}
     with ctx.session() as session:
         network = hour_network(ctx.settings, session, hour=hour, products=engine_doc["products"])
     applied: dict[str, dict[str, object]] = {}

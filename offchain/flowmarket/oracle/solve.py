@@ -61,7 +61,13 @@ def solve_hour(
         imbalance = settle_usage(session, hour=hour, rules=delivery)
         if imbalance:
             result = {**result, "imbalance": {p: str(v) for p, v in sorted(imbalance.items())}}
-    bundle = build_hour_bundle(result, hour=hour, fee_bps=row.fee_bps, orders=cleared["orders"])
+    bundle = build_hour_bundle(
+        result,
+        hour=hour,
+        fee_bps=row.fee_bps,
+        orders=cleared["orders"],
+        batches=cleared.get("batches"),
+    )
     row.result_doc = dict(result)
     if quarantined:  # the published order set is what was cleared; the rest is on record
         row.engine_doc = dict(cleared)

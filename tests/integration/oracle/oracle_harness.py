@@ -26,6 +26,8 @@ from web3 import Web3
 from web3.contract import Contract
 
 from flowmarket.api.app import create_app
+from flowmarket.api.batch_intake import VerifiedBatch, verified
+from flowmarket.api.batch_intake import entries as batch_entries
 from flowmarket.backend.participation import SqlBackend
 from flowmarket.backend.serve import open_database, session_secret
 from flowmarket.chain.bond import fund_and_stake_bond
@@ -38,7 +40,18 @@ from flowmarket.chain.requirements import read_requirements, requirement_proof
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings
 from flowmarket.db import orders_repo
 from flowmarket.db.models import Order, Product
-from flowmarket.signing import Domain, OrderMessage, ReceiptMessage, digest, sign
+from flowmarket.merkle import MerkleTree
+from flowmarket.signing import (
+    BatchReceiptMessage,
+    Domain,
+    OrderBatchMessage,
+    OrderMessage,
+    ReceiptMessage,
+    batch_ids,
+    digest,
+    receipt_leaf,
+    sign,
+)
 
 TOKEN = 10**18
 GENESIS = 1_000
@@ -212,6 +225,48 @@ class OracleWorld:
         with Session(self.engine) as session:
             orders_repo.insert_order(session, order=row)
         return order_hash
+
+    def place_batch(
+        self,
+        who: str,
+        orders: list[tuple[dict[str, float], list[tuple[float, float]]]],
+        *,
+        from_hour: int = GENESIS,
+        until_hour: int = GENESIS + 10_000,
+    ) -> list[str]:
+        """Store a signed batch of orders accepted before the clock's epoch, as the API's
+        batch route stores one (the batch's signature and receipt); returns the ids."""
+        messages = []
+        for portfolio, curve in orders:
+            nonce = self.nonces.get(who, 0)
+            self.nonces[who] = nonce + 1
+            messages.append(
+                OrderMessage(address(who), nonce, from_hour, until_hour, portfolio, tuple(curve))
+            )
+        batch = OrderBatchMessage(address(who), tuple(messages), ())
+        batch_hash, ids = batch_ids(self.domain, batch)
+        signature = sign(self.domain, batch, KEYS[who])
+        placed = VerifiedBatch(
+            batch_hash="0x" + batch_hash.hex(),
+            participant=address(who),
+            orders=tuple(verified(m, i, signature) for m, i in zip(messages, ids, strict=True)),
+            cancels=(),
+            signature=signature,
+        )
+        recorded = batch_entries(placed)
+        root = MerkleTree.from_leaves(receipt_leaf(e.order_hash, e.action) for e in recorded).root
+        accepted_at = self.epoch - 1.0
+        receipt = BatchReceiptMessage(
+            placed.batch_hash, address(who), "0x" + root.hex(), len(recorded), int(accepted_at)
+        )
+        SqlBackend(self.engine).store_batch(
+            placed,
+            recorded,
+            recorded_at=accepted_at,
+            entries_root="0x" + root.hex(),
+            receipt_signature=sign(self.domain, receipt, self.settings.oracle_key),
+        )
+        return ids
 
     def govern(self, function: str, *args: Any) -> None:
         """Call a MarketParameters setter as the timelock (impersonated on the dev node),

@@ -6,10 +6,14 @@ from __future__ import annotations
 from oracle_harness import GENESIS, TOKEN, OracleWorld, address, api
 from sqlmodel import Session
 
+from flowmarket.actions.actor import Actor
+from flowmarket.actions.verify import PublicApi, PublicationFiles, verify_hour
 from flowmarket.clearing import clear_document
+from flowmarket.client.participant_client import ApiReader
 from flowmarket.db import oracle_repo
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
+from live_server import serve
 
 # Margins governance raises after the first hour (basis points): initial 100 %, deviation
 # 100 %, warning 20 %. Alice's position of ~4.4 GB/h of premium at ~4.7 tokens/GB then
@@ -64,7 +68,14 @@ def test_the_published_order_set_is_the_cut_book_and_re_clears_to_the_committed_
 ) -> None:
     alice = address("alice")
     world.place("alice", {"premium": 1.0}, [(0.0, 12.0), (6.0, 2.0)])
-    world.place("bob", {"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)])
+    # bob signs his sell in a batch with a second order that never trades
+    batched, _ = world.place_batch(
+        "bob",
+        [
+            ({"premium": 1.0}, [(-8.0, 10.0), (0.0, 1.0)]),
+            ({"premium": 1.0}, [(-1.0, 99.0), (0.0, 98.0)]),
+        ],
+    )
     sell = world.place(
         "alice", {"premium": 1.0}, [(-10.0, 25.0), (0.0, 5.0)], from_hour=GENESIS + 1
     )
@@ -89,3 +100,23 @@ def test_the_published_order_set_is_the_cut_book_and_re_clears_to_the_committed_
     recleared = build_hour_bundle(result, hour=hour, fee_bps=fee_bps).commitment
     assert world.committed_events()[1]["entriesRoot"] == recleared.entries_root
     assert world.committed_events()[1]["pricesRoot"] == recleared.prices_root
+    # Every fill leaf the oracle committed is its participant's signed order: the cut
+    # order commits the curve alice signed and the window she was cut to, bob's the
+    # batch he signed; anyone re-derives the orders root from the published order set,
+    # and no fill is unsigned or off its curve (the files, and the API, agree).
+    assert by_id[batched]["batch"] in published["batches"]
+    reader = Actor.watching(world.settings, alice)
+    verdict = verify_hour(reader, PublicationFiles(world.settings.state_dir), hour)
+    assert verdict.ok and verdict.faults == [], verdict.problems
+    assert verdict.recleared is not None
+    fills = verdict.recleared.fills
+    assert world.committed_events()[1]["ordersRoot"] == verdict.recleared.commitment.orders_root
+    cut = fills[sell]
+    assert cut.curve_quantities == (-10 * TOKEN, 0) and cut.window[0] > -10 * TOKEN
+    assert fills[batched].batch_orders and not cut.batch_orders
+    with serve(api(world).app) as url:
+        source_api = ApiReader(url)
+        verdict = verify_hour(reader, PublicApi(source_api), hour)
+        source_api.close()
+    assert verdict.ok and verdict.faults == [], verdict.problems
+    assert verdict.recleared is not None and len(verdict.recleared.fills) == len(by_id)

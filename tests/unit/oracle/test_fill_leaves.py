@@ -1,52 +1,74 @@
-"""The hour's fill leaves: one per cleared order the chain can judge, in the orders tree
-next to the order leaves, binding the fill to the terms it was cleared under."""
+"""The hour's fill leaves: one per cleared signed order the chain can judge, in the orders
+tree next to the order leaves, binding the fill to the curve its participant signed, the
+window the collateral rule cut it to, and the signature."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from eth_abi.abi import encode
+from eth_account import Account
 
 from flowmarket.chain import leaves
+from flowmarket.chain.fill_signature import is_signed_by
 from flowmarket.clearing import clear_document
+from flowmarket.collateral import cut_orders
 from flowmarket.hashing import keccak
 from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.signing import Domain
+from flowmarket.signing.struct_hash import domain_separator
+from signed_books import message, signed_batch, signed_order
 
-ALICE = "0x1111111111111111111111111111111111111111"
-BOB = "0x2222222222222222222222222222222222222222"
+ALICE_KEY = "0x" + "a1" * 32
+BOB_KEY = "0x" + "b0" * 32
+ALICE = Account.from_key(ALICE_KEY).address
+BOB = Account.from_key(BOB_KEY).address
 W = 10**18
+HOUR = 9
+DOMAIN = Domain(31337, "0x" + "c0" * 20)
+SEPARATOR = domain_separator("flowmarket", "1", DOMAIN.chain_id, DOMAIN.verifying_contract)
 
 
 def book() -> dict[str, Any]:
+    a = message(ALICE, {"premium": 1.0}, [[0, 10], [5, 9]], nonce=1, hours=(HOUR, HOUR))
+    b = message(BOB, {"premium": 1.0}, [[-5, 2], [0, 1]], nonce=4, hours=(HOUR - 2, HOUR + 2))
     return {
         "products": ["premium"],
-        "orders": [
-            {"id": "a", "participant": ALICE, "portfolio": {"premium": 1.0},
-             "curve": [[0, 10], [5, 9]]},
-            {"id": "b", "participant": BOB, "portfolio": {"premium": 1.0},
-             "curve": [[-5, 2], [0, 1]]},
-        ],
-    }  # fmt: skip
+        "orders": [signed_order(DOMAIN, ALICE_KEY, a), signed_order(DOMAIN, BOB_KEY, b)],
+    }
 
 
-def test_each_cleared_order_gets_a_fill_leaf_bound_to_its_terms() -> None:
+def test_each_cleared_order_gets_a_fill_leaf_bound_to_its_terms_and_signature() -> None:
     orders = book()
+    a_id, b_id = (o["id"] for o in orders["orders"])
     result = clear_document(orders, {"prices": {}})
-    bare = build_hour_bundle(result, hour=9, fee_bps=10)
-    bundle = build_hour_bundle(result, hour=9, fee_bps=10, orders=orders["orders"])
+    bare = build_hour_bundle(result, hour=HOUR, fee_bps=10)
+    bundle = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders["orders"])
     assert bare.fills == {}
-    assert sorted(bundle.fills) == ["a", "b"]
-    b = bundle.fills["b"]
-    # By hand: bob sells all 5 at the price 2; his curve (−5, 2) → (0, 1) in 18 decimals.
+    assert sorted(bundle.fills) == sorted([a_id, b_id])
+    b = bundle.fills[b_id]
+    # By hand: bob sells all 5 at the price 2; his curve (−5, 2) → (0, 1) in 18 decimals,
+    # not cut: the window is the curve's own range.
     assert (b.participant, b.quantity, b.products, b.weights) == (BOB, -5 * W, ("premium",), (W,))
-    assert (b.curve_quantities, b.curve_prices) == ((-5 * W, 0), (2 * W, W))
+    assert (b.curve_quantities, b.curve_prices, b.window) == ((-5 * W, 0), (2 * W, W), (-5 * W, 0))
     terms = keccak(
         encode(
-            ["bytes32[]", "int256[]", "int256[]", "int256[]"],
-            [[leaves.product_id("premium")], [W], [-5 * W, 0], [2 * W, W]],
+            ["bytes32[]", "int256[]", "int256[]", "int256[]", "int256", "int256"],
+            [[leaves.product_id("premium")], [W], [-5 * W, 0], [2 * W, W], -5 * W, 0],
         )
     )
-    assert b.leaf == leaves.fill_leaf(leaves.order_key("b"), BOB, -5 * W, terms)
+    signature = bytes.fromhex(orders["orders"][1]["signature"][2:])
+    signed = keccak(
+        encode(
+            ["uint256", "uint64", "uint64", "bytes32", "bytes32", "bytes32", "bytes32"],
+            [4, HOUR - 2, HOUR + 2, bytes(32), keccak(signature), keccak(b""), bytes(32)],
+        )
+    )
+    assert b.leaf == leaves.fill_leaf(leaves.order_key(b_id), BOB, -5 * W, terms, signed)
+    assert all(is_signed_by(SEPARATOR, HOUR, f.signed_fields) for f in bundle.fills.values())
+    assert not is_signed_by(SEPARATOR, HOUR + 3, b.signed_fields)  # after its until hour
+    assert not is_signed_by(SEPARATOR, HOUR + 1, bundle.fills[a_id].signed_fields)
     # Both kinds of leaf are in the orders tree; nothing else of the hour changes.
     assert set(bundle.orders_tree.leaves()) == set(bare.orders_tree.leaves()) | {
         f.leaf for f in bundle.fills.values()
@@ -56,14 +78,59 @@ def test_each_cleared_order_gets_a_fill_leaf_bound_to_its_terms() -> None:
     assert bundle.commitment.prices_root == bare.commitment.prices_root
 
 
+def test_a_clipped_order_commits_its_signed_curve_and_the_window() -> None:
+    """Alice holds +1 premium and is below her requirement: her sell order (−4 .. 0) may
+    only trade towards balance, [−1, 0]. Her fill commits the curve she signed and the
+    window [−1, 0] (the clipped curve's ends), and her signature still checks out."""
+    sell = message(ALICE, {"premium": 1.0}, [[-4, 1], [0, 0.5]], nonce=2, hours=(HOUR, HOUR))
+    buy = message(BOB, {"premium": 1.0}, [[0, 10], [5, 9]], nonce=1, hours=(HOUR, HOUR))
+    doc = {"products": ["premium"], "orders": [signed_order(DOMAIN, ALICE_KEY, sell),
+                                               signed_order(DOMAIN, BOB_KEY, buy)]}  # fmt: skip
+    cut, changes = cut_orders(doc, cut={ALICE: {"premium": 1.0}})
+    sell_id = doc["orders"][0]["id"]
+    assert changes == {sell_id: "clipped"}
+    assert cut["orders"][0]["curve"] == [[-1.0, 0.625], [0.0, 0.5]]
+    assert cut["orders"][0]["signed_curve"] == [[-4, 1], [0, 0.5]]
+    result = clear_document(cut, {"prices": {}})
+    fill = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=cut["orders"]).fills[sell_id]
+    assert fill.quantity == -W  # all she may sell, at the buyer's 9.8
+    assert (fill.curve_quantities, fill.curve_prices) == ((-4 * W, 0), (W, W // 2))
+    assert fill.window == (-W, 0)
+    assert is_signed_by(SEPARATOR, HOUR, fill.signed_fields)
+
+
+def test_an_order_signed_in_a_batch_commits_the_batch() -> None:
+    first = message(ALICE, {"premium": 1.0}, [[0, 10], [5, 9]], nonce=5, hours=(HOUR, HOUR))
+    second = message(ALICE, {"regular": 1.0}, [[0, 4], [2, 3]], nonce=6, hours=(HOUR, HOUR))
+    cancel = "0x" + "ab" * 32
+    batch_orders, batches = signed_batch(DOMAIN, ALICE_KEY, [first, second], [cancel])
+    sell = message(BOB, {"premium": 1.0}, [[-5, 2], [0, 1]], nonce=1, hours=(HOUR, HOUR))
+    orders = [*batch_orders, signed_order(DOMAIN, BOB_KEY, sell)]
+    result = clear_document({"orders": orders}, {"prices": {}})
+    fills = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders, batches=batches).fills
+    fill = fills[batch_orders[0]["id"]]
+    (entry,) = batches.values()
+    assert fill.batch_orders == tuple(bytes.fromhex(h[2:]) for h in entry["orders"])
+    assert fill.batch_cancels == keccak(bytes.fromhex(cancel[2:]))
+    assert is_signed_by(SEPARATOR, HOUR, fill.signed_fields)
+    # The same signature over a batch that does not list the order proves nothing.
+    other = dataclasses.replace(fill.signed_fields, batch_orders=fill.batch_orders[1:])
+    assert not is_signed_by(SEPARATOR, HOUR, other)
+
+
 def test_orders_the_chain_cannot_judge_get_no_fill_leaf() -> None:
     orders = book()
+    a, b = orders["orders"]
     result = clear_document(orders, {"prices": {}})
-    named = [{**orders["orders"][0], "participant": "alice"}, orders["orders"][1]]
-    assert sorted(build_hour_bundle(result, hour=9, fee_bps=10, orders=named).fills) == ["b"]
-    all_or_nothing = {**result, "orders": {**result["orders"], "b": {"quantity": -5.0,
-                                                                    "accepted": True}}}  # fmt: skip
-    fills = build_hour_bundle(all_or_nothing, hour=9, fee_bps=10, orders=orders["orders"]).fills
-    assert sorted(fills) == ["a"]
-    unpriced = [{**orders["orders"][0], "portfolio": {"premium": 1.0, "other": 1.0}}]
-    assert build_hour_bundle(result, hour=9, fee_bps=10, orders=unpriced).fills == {}
+    named = [{**a, "participant": "alice"}, b]
+    assert sorted(build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=named).fills) == [b["id"]]
+    block = {"quantity": -5.0, "accepted": True}
+    all_or_nothing = {**result, "orders": {**result["orders"], b["id"]: block}}
+    fills = build_hour_bundle(all_or_nothing, hour=HOUR, fee_bps=10, orders=orders["orders"]).fills
+    assert sorted(fills) == [a["id"]]
+    unpriced = [{**a, "portfolio": {"premium": 1.0, "other": 1.0}}]
+    assert build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=unpriced).fills == {}
+    unsigned = [{k: v for k, v in a.items() if k != "signature"}, b]
+    assert sorted(build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=unsigned).fills) == [
+        b["id"]
+    ]

@@ -35,13 +35,19 @@ def no_fault(bundle: Any) -> bool:
     return balance_faults(bundle, lambda b, f: ()) == []
 
 
+# The signed fields every order of a published set carries (the signature is not what
+# these tests judge: trade lines only need each cleared order's fill leaf).
+SIGNED: dict[str, Any] = {"nonce": 0, "from_hour": 0, "until_hour": 2**40, "replaces": None,
+                          "signature": "0x" + "00" * 65}  # fmt: skip
+
+
 def book() -> dict[str, Any]:
     return {
         "products": ["premium"],
         "orders": [
-            {"id": "a", "participant": ALICE, "portfolio": {"premium": 1.0},
+            {**SIGNED, "id": "a", "participant": ALICE, "portfolio": {"premium": 1.0},
              "curve": [[0, 10], [5, 9]]},
-            {"id": "b", "participant": BOB, "portfolio": {"premium": 1.0},
+            {**SIGNED, "id": "b", "participant": BOB, "portfolio": {"premium": 1.0},
              "curve": [[-5, 2], [-1, 2], [0, 1]]},
         ],
     }  # fmt: skip
@@ -85,8 +91,20 @@ def test_a_link_owners_flows_are_unbacked_lines_and_the_hour_balances() -> None:
         "owners": {OWNER: {"rent": 23.0, "charge": 2.0, "trades": {"x@A": 4.0, "x@B": -4.0}}},
     }
     orders = [
-        {"id": "s", "participant": ALICE, "portfolio": {"x@A": 1.0}, "curve": [[-4, 1], [0, 0]]},
-        {"id": "b", "participant": BOB, "portfolio": {"x@B": 1.0}, "curve": [[0, 9], [4, 8]]},
+        {
+            **SIGNED,
+            "id": "s",
+            "participant": ALICE,
+            "portfolio": {"x@A": 1.0},
+            "curve": [[-4, 1], [0, 0]],
+        },
+        {
+            **SIGNED,
+            "id": "b",
+            "participant": BOB,
+            "portfolio": {"x@B": 1.0},
+            "curve": [[0, 9], [4, 8]],
+        },
     ]
     bundle = build_hour_bundle(result, hour=1, fee_bps=10, orders=orders)
     lines = lines_of(bundle)
@@ -104,9 +122,11 @@ def test_a_nonconvex_block_is_unbacked_and_the_hour_balances() -> None:
     orders: dict[str, Any] = {
         "products": ["x", "y"],
         "orders": [
-            {"id": "sx", "participant": BOB, "portfolio": {"x": 1.0}, "curve": [[-20, 3], [0, 1]]},
-            {"id": "sy", "participant": BOB, "portfolio": {"y": 1.0}, "curve": [[-20, 3], [0, 1]]},
-            {"id": "blk", "participant": ALICE, "portfolio": {"x": 1.0, "y": 1.0},
+            {**SIGNED, "id": "sx", "participant": BOB, "portfolio": {"x": 1.0},
+             "curve": [[-20, 3], [0, 1]]},
+            {**SIGNED, "id": "sy", "participant": BOB, "portfolio": {"y": 1.0},
+             "curve": [[-20, 3], [0, 1]]},
+            {**SIGNED, "id": "blk", "participant": ALICE, "portfolio": {"x": 1.0, "y": 1.0},
              "kind": "all_or_nothing", "quantity": 5.0, "price": 10.0},
         ],
         "nonconvex_rule": "no_loss",
