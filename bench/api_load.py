@@ -29,6 +29,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -43,11 +44,11 @@ from load_harness import (
     free_port,
     percentile,
     prepare_database,
+    process_cpu_seconds,
     single_bodies,
     start_server,
     stored_orders,
     submit_all,
-    tree_cpu_seconds,
     wait_for,
     wallets,
 )
@@ -72,7 +73,7 @@ def empty_tables(url: str) -> None:
     engine.dispose()
 
 
-def load_test(args: argparse.Namespace, url: str, market: BenchMarket) -> dict[str, float]:
+def load_test(args: argparse.Namespace, url: str, market: BenchMarket) -> dict[str, Any]:
     prepare_database(url)
     empty_tables(url)
     size = args.batch_size
@@ -89,11 +90,22 @@ def load_test(args: argparse.Namespace, url: str, market: BenchMarket) -> dict[s
         wait_for(base, process)
         asyncio.run(submit_all(base, path, warm, args.concurrency))
         load = os.getloadavg()[0]
-        server_cpu, client_cpu = tree_cpu_seconds(process.pid), time.process_time()
+        mine = process_cpu_seconds(os.getpid())  # the node is a child of this process
+        before, client_cpu = process_cpu_seconds(process.pid), time.process_time()
         start = time.perf_counter()
         sent = asyncio.run(submit_all(base, path, bodies, args.concurrency))
         elapsed = time.perf_counter() - start
-        server_cpu = tree_cpu_seconds(process.pid) - server_cpu
+        after = process_cpu_seconds(process.pid)
+        mine_after = process_cpu_seconds(os.getpid())
+        node_cpu = sum(
+            mine_after[p] - mine.get(p, 0.0)
+            for p in mine_after
+            if p not in after and p != os.getpid()
+        )
+        per_process = sorted(
+            (after[p] - before.get(p, 0.0) for p in after if p != process.pid), reverse=True
+        )
+        server_cpu = sum(after.values()) - sum(before.values())
         client_cpu = time.process_time() - client_cpu
     finally:
         process.terminate()
@@ -113,10 +125,12 @@ def load_test(args: argparse.Namespace, url: str, market: BenchMarket) -> dict[s
         "max_ms": 1000 * max(latencies),
         "server_cpu_ms": 1000 * server_cpu / args.orders,
         "client_cpu_ms": 1000 * client_cpu / args.orders,
+        "worker_cores": [cpu / elapsed for cpu in per_process],
+        "node_cores": node_cpu / elapsed,
     }
 
 
-def report(args: argparse.Namespace, url: str, result: dict[str, float]) -> None:
+def report(args: argparse.Namespace, url: str, result: dict[str, Any]) -> None:
     shape = f"batches of {args.batch_size}" if args.route == "batch" else "one order a request"
     print(
         f"route {args.route} ({shape}), database {url.split(':', 1)[0]}, workers "
@@ -134,6 +148,11 @@ def report(args: argparse.Namespace, url: str, result: dict[str, float]) -> None
     print(
         f"CPU per order: server {result['server_cpu_ms']:.3f} ms, "
         f"client (httpx, same machine) {result['client_cpu_ms']:.3f} ms"
+    )
+    cores = ", ".join(f"{c:.2f}" for c in result["worker_cores"])
+    print(
+        f"CPU during the run, in cores: server processes {cores}; local node "
+        f"{result['node_cores']:.2f}"
     )
 
 

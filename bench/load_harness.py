@@ -144,19 +144,26 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0)
 
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of `pid` and its descendants so far (Linux /proc)."""
-    total, stack = 0.0, [pid]
+    return sum(process_cpu_seconds(pid).values())
+
+
+def process_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds so far of `pid` and of each of its descendants, by pid
+    (Linux /proc): how the work is shared between a server's worker processes."""
+    out: dict[int, float] = {}
+    stack = [pid]
     ticks = os.sysconf("SC_CLK_TCK")
     while stack:
         current = stack.pop()
         proc = Path(f"/proc/{current}")
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            out[current] = (int(fields[11]) + int(fields[12])) / ticks
             for task in (proc / "task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return out
 
 
 @dataclass

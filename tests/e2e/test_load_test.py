@@ -35,6 +35,7 @@ pytestmark = pytest.mark.chain
 ARGS = [
     "--minutes", "0.4", "--rate", "200", "--batch-size", "20", "--replace-every-s", "2",
     "--hour-length-s", "8", "--workers", "1", "--oracle-grace-s", "90",
+    "--publish-within-s", "60",  # the first hour compiles the engine: seconds when loaded
 ]  # fmt: skip
 
 
@@ -121,7 +122,10 @@ def test_a_live_order_missing_from_the_book_and_a_replaced_one_in_it(
         doc: dict[str, Any] = connection.execute(
             select(OracleHour.engine_doc).where(OracleHour.hour == hour)  # type: ignore[arg-type]
         ).scalar_one()
-        dropped = doc["orders"].pop(0)
+        # The book in acceptance order: the middle one's set was sent about a second
+        # before the close (answered before it) and replaced about a second after it
+        # (the oldest and the newest orders may have been in flight at the close).
+        dropped = doc["orders"].pop(len(doc["orders"]) // 2)
         doc["orders"].append({**dropped, "id": replaced})
         connection.execute(
             update(OracleHour).where(OracleHour.hour == hour).values(engine_doc=doc)  # type: ignore[arg-type]
@@ -147,4 +151,4 @@ def test_a_wrong_receipt_and_an_unpublished_hour(kept: tuple[Path, str], tmp_pat
     found = failures(run, folder)
     assert len(found) == 2
     assert "receipts checked (operator signature, entries, root): 1 wrong [(5," in found[0]
-    assert found[1] == f"hour {last}: published before the next close (never s after its close)"
+    assert found[1] == f"hour {last}: published within 60 s of its close (never s after its close)"
