@@ -155,7 +155,8 @@ def apply_authorisations(
     """The engine document with `auths` as bounds (see the module doc), and
     {authorisation id: {"orders": {order id: c}, "min_rate": lo, "max_rate": hi}} for
     each one that governs an order (lo/hi the floats cleared with, None: not binding).
-    positions: {participant: {product: 10⁻¹⁸ GB/h}}. Orders must have inline portfolios."""
+    positions: {participant: {product: 10⁻¹⁸ GB/h}}. Only orders over an inline portfolio
+    are governed; a portfolio order (docs/portfolios.md) passes through unchanged."""
     by_participant: dict[str, list[Authorisation]] = {}
     for auth in auths:
         by_participant.setdefault(auth.participant, []).append(auth)
@@ -165,6 +166,9 @@ def apply_authorisations(
     reach: dict[str, tuple[float, float]] = {}
     for order in doc["orders"]:
         match = None
+        if "portfolio" not in order:  # a portfolio order: its portfolios are named already
+            orders.append(order)
+            continue
         for auth in by_participant.get(order["participant"], ()):
             c = factor(order["portfolio"], auth.portfolio)
             if c is not None:

@@ -179,8 +179,9 @@ def cut_orders(
     curve it was signed with as `signed_curve` (its fill leaf commits that curve and the
     window [first, last quantity of the clipped curve], which always contains 0). A
     non-convex order (one with a `kind`, docs/nonconvex.md) of a participant to cut is
-    removed: its decision set
-    (a block, a minimum fill, a start-up) cannot be clipped towards balance.
+    removed: its decision set (a block, a minimum fill, a start-up) cannot be clipped
+    towards balance; so is a portfolio order (docs/portfolios.md): its portfolios' rates
+    are not one direction.
     """
     out_orders: list[dict[str, Any]] = []
     changes: dict[str, OrderCut] = {}
@@ -189,7 +190,7 @@ def cut_orders(
         if position is None:
             out_orders.append(dict(order))
             continue
-        if order.get("kind", "curve") != "curve":
+        if order.get("kind", "curve") != "curve" or "portfolios" in order:
             changes[order["id"]] = OrderCut.REMOVED
             continue
         lo, hi = towards_balance(position, order["portfolio"])

@@ -44,6 +44,7 @@ from flowmarket.errors import InvalidInput
 from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad
 
 Curve = Sequence[Sequence[float]]
+Part = tuple[Mapping[str, float], Curve]  # a portfolio and the curve it trades along
 
 
 @dataclass(frozen=True)
@@ -68,31 +69,58 @@ class OrderLimits:
 @dataclass(frozen=True)
 class OrderRisk:
     """What the participant rate and the worst case need of one order, exact: its rate
-    (GB/h), Q and its own highest price per GB of product P / ‖w‖₁ (18 decimals), and
-    its |weights| (18 decimals). Computed once per order (`of`), priced every hour."""
+    (GB/h) and, for each of its parts (one for an order over one portfolio, one per named
+    portfolio of a portfolio order, `portfolio_parts`), Q and its own highest price per
+    GB of product P / ‖w‖₁ (18 decimals) and its |weights| (18 decimals). Computed once
+    per order (`of`, `of_parts`), priced every hour."""
 
     rate: float
-    quantity_wad: int
-    own_price_wad: int
-    weights_wad: tuple[tuple[str, int], ...]
+    parts: tuple[tuple[int, int, tuple[tuple[str, int], ...]], ...]
 
     @classmethod
     def of(cls, portfolio: Mapping[str, float], curve: Curve) -> OrderRisk:
-        quantity, price = _extent(curve)
-        norm = sum(abs(w) for w in portfolio.values())
-        return cls(
-            rate=norm * quantity,
-            quantity_wad=abs(to_wad(quantity)),
-            own_price_wad=to_wad(price / norm) if norm > 0 else 0,
-            weights_wad=tuple((k, abs(to_wad(w))) for k, w in sorted(portfolio.items())),
-        )
+        return cls.of_parts([(portfolio, curve)])
+
+    @classmethod
+    def of_parts(cls, parts: Sequence[Part]) -> OrderRisk:
+        rate = 0.0
+        out: list[tuple[int, int, tuple[tuple[str, int], ...]]] = []
+        for portfolio, curve in parts:
+            quantity, price = _extent(curve)
+            norm = sum(abs(w) for w in portfolio.values())
+            rate += norm * quantity
+            out.append(
+                (
+                    abs(to_wad(quantity)),
+                    to_wad(price / norm) if norm > 0 else 0,
+                    tuple((k, abs(to_wad(w))) for k, w in sorted(portfolio.items())),
+                )
+            )
+        return cls(rate=rate, parts=tuple(out))
 
     def exposure(self, prices: Mapping[str, int]) -> int:
-        """Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁) wei per hour (prices wei per GB),
-        rounded up."""
-        own = self.own_price_wad
-        per_portfolio = sum(w * max(abs(prices.get(k, 0)), own) for k, w in self.weights_wad)
-        return -(-self.quantity_wad * per_portfolio // (WAD * WAD))
+        """Σ over parts of Q · Σ_k |w_k| · max(|price_k|, P / ‖w‖₁) wei per hour (prices
+        wei per GB), rounded up once."""
+        total = 0
+        for quantity_wad, own, weights_wad in self.parts:
+            per_portfolio = sum(w * max(abs(prices.get(k, 0)), own) for k, w in weights_wad)
+            total += quantity_wad * per_portfolio
+        return -(-total // (WAD * WAD))
+
+
+def portfolio_parts(
+    portfolios: Sequence[tuple[float, Mapping[str, float]]], curve: Curve
+) -> list[Part]:
+    """A portfolio order (a curve over named portfolios (a_j, products_j)) as the orders
+    the limits and the worst case read, one per portfolio: portfolio j's rate stays
+    within the curve's quantity range divided by a_j (the named portfolios' rule in the
+    clearing, docs/portfolios.md), and a unit of it is worth a_j units of the curve's
+    quantity, so it is the order (products_j, curve (q / a_j, p · a_j)). Every portfolio
+    may trade that far at once, so the sum over parts bounds what the order can move."""
+    return [
+        (products, [[float(q) / weight, float(p) * weight] for q, p in curve])
+        for weight, products in portfolios
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,6 +151,31 @@ def order_rate(portfolio: Mapping[str, float], curve: Curve) -> float:
     """‖w‖₁ · Q: the most GB/h of products the order can move in an hour."""
     quantity, _ = _extent(curve)
     return sum(abs(w) for w in portfolio.values()) * quantity
+
+
+def parts_breach(parts: Sequence[Part], curve: Curve, limits: OrderLimits) -> Breach | None:
+    """`limit_breach` of a portfolio order: its curve's own quantity, each part
+    (`portfolio_parts`) alone, then all parts together within the per-order rate."""
+    quantity, _ = _extent(curve)
+    cap = limits.max_order_rate
+    if quantity > cap:
+        return Breach(
+            "order.curve",
+            f"trades up to {quantity:g} GB/h of its portfolios; the governed limit is {cap} "
+            "GB/h per order",
+        )
+    for k, (portfolio, points) in enumerate(parts):
+        breach = limit_breach(portfolio, points, limits)
+        if breach is not None:
+            return Breach(f"order.portfolios[{k}]", breach.reason)
+    moved = sum(order_rate(portfolio, points) for portfolio, points in parts)
+    if moved > cap:
+        return Breach(
+            "order.portfolios",
+            f"its portfolios together move up to {moved:g} GB/h of products; the governed "
+            f"limit is {cap} GB/h per order",
+        )
+    return None
 
 
 def limit_breach(

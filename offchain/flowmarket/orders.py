@@ -11,6 +11,12 @@ whose orders also carry what a verifier needs to check each signature (nonce, va
 window, replaces, signature): anyone can re-clear it with `flowmarket clear` and check
 every order was signed by its participant.
 
+A portfolio order (docs/portfolios.md) carries `portfolios`, its named portfolios as
+signed ([{"name", "weight", "products"}], `portfolio` empty); its published and engine
+forms name them as the clear contract's named portfolios, one per portfolio of the order,
+with id `<order id>:<name>` (`portfolio_id`), defined in the document's top-level
+`"portfolios"`; the published order keeps the signed list as `signed_portfolios`.
+
 A non-convex order (docs/nonconvex.md) carries `terms`, its kind and parameters as in
 the `flowmarket clear` contract (`{"kind": "all_or_nothing", "quantity": 10, "price":
 45}`); its published and engine forms are that contract's order (an all-or-nothing
@@ -24,6 +30,14 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
 from flowmarket.clearing.schema import NetworkDoc, OrderDoc
+from flowmarket.order_limits import (
+    Breach,
+    OrderLimits,
+    Part,
+    limit_breach,
+    parts_breach,
+    portfolio_parts,
+)
 from flowmarket.signing.nonconvex_order import KIND_FIELDS, NonConvexTerms
 from flowmarket.signing.typed_data import OrderMessage
 
@@ -32,7 +46,9 @@ from flowmarket.signing.typed_data import OrderMessage
 class SignedOrder:
     """order_hash: the EIP-712 digest (the order's id); portfolio {product: weight};
     curve [[GB/h, tokens per GB], ...]; hours are hours since the Unix epoch; terms: a
-    non-convex order's kind and parameters (`NonConvexTerms.as_json`), None for a curve."""
+    non-convex order's kind and parameters (`NonConvexTerms.as_json`), None for a curve;
+    portfolios: a portfolio order's named portfolios (`NamedPortfolio.as_json`, by name),
+    None for an order over one inline portfolio."""
 
     order_hash: str
     participant: str
@@ -44,10 +60,17 @@ class SignedOrder:
     curve: list[list[float]]
     signature: str
     terms: dict[str, Any] | None = None
+    portfolios: list[dict[str, Any]] | None = None
 
     @property
     def kind(self) -> str:
         return "curve" if self.terms is None else str(self.terms["kind"])
+
+    def products(self) -> set[str]:
+        """The products the order names (in its portfolio or its named portfolios)."""
+        if self.portfolios is None:
+            return set(self.portfolio)
+        return {name for p in self.portfolios for name in p["products"]}
 
 
 SIGNED_ORDER_FIELDS: tuple[str, ...] = SignedOrder.__slots__
@@ -67,6 +90,7 @@ class PublishedOrder(OrderDoc):
     signature: str
     signed_curve: NotRequired[list[list[float]]]
     batch: NotRequired[str]
+    signed_portfolios: NotRequired[list[dict[str, Any]]]
     kind: NotRequired[str]
     quantity: NotRequired[float]
     price: NotRequired[float]
@@ -92,11 +116,32 @@ class OrderSetDoc(TypedDict):
     authorisations: NotRequired[list[dict[str, object]]]  # standing at the close, as signed
 
 
+def portfolio_id(order_id: str, name: str) -> str:
+    """The clear contract's id of a portfolio order's named portfolio `name`."""
+    return f"{order_id}:{name}"
+
+
+def named_portfolios(order: SignedOrder) -> dict[str, dict[str, Any]]:
+    """A portfolio order's named portfolios in the clear contract's form, by id."""
+    return {
+        portfolio_id(order.order_hash, p["name"]): {
+            "participant": order.participant,
+            "products": dict(p["products"]),
+        }
+        for p in order.portfolios or ()
+    }
+
+
 def published_order(order: SignedOrder) -> PublishedOrder:
-    entry: dict[str, Any] = {
-        "id": order.order_hash,
-        "participant": order.participant,
-        "portfolio": order.portfolio,
+    entry: dict[str, Any] = {"id": order.order_hash, "participant": order.participant}
+    if order.portfolios is None:
+        entry["portfolio"] = order.portfolio
+    else:
+        entry["portfolios"] = {
+            portfolio_id(order.order_hash, p["name"]): p["weight"] for p in order.portfolios
+        }
+        entry["signed_portfolios"] = order.portfolios
+    entry |= {
         "curve": order.curve,
         "nonce": order.nonce,
         "from_hour": order.from_hour,
@@ -133,14 +178,35 @@ def risk_curve(curve: list[list[float]], terms: dict[str, Any] | None) -> list[l
     return [[0.0, float(terms["price"])], [float(terms["quantity"]), float(terms["price"])]]
 
 
+def risk_parts(order: SignedOrder) -> list[Part]:
+    """The (portfolio, curve) pairs the order limits and the worst case read: the order's
+    `risk_curve` on its portfolio, or a portfolio order's `portfolio_parts`."""
+    if order.portfolios is None:
+        return [(order.portfolio, risk_curve(order.curve, order.terms))]
+    pairs = [(float(p["weight"]), dict(p["products"])) for p in order.portfolios]
+    return portfolio_parts(pairs, order.curve)
+
+
+def order_breach(order: SignedOrder, parts: Sequence[Part], limits: OrderLimits) -> Breach | None:
+    """The first governed per-order limit the order breaks (`risk_parts` its parts)."""
+    if order.portfolios is None:
+        ((portfolio, points),) = parts
+        return limit_breach(portfolio, points, limits)
+    return parts_breach(parts, order.curve, limits)
+
+
 def orders_document(orders: Sequence[SignedOrder], *, hour: int) -> OrderSetDoc:
     """The order set of `hour` for standing `orders`; products: the sorted union of
-    their portfolios' products."""
-    return {
+    their portfolios' products; `portfolios`: the named portfolios of portfolio orders."""
+    document: OrderSetDoc = {
         "hour": hour,
-        "products": sorted({name for order in orders for name in order.portfolio}),
+        "products": sorted({name for order in orders for name in order.products()}),
         "orders": [published_order(order) for order in orders],
     }
+    named = {k: v for order in orders for k, v in named_portfolios(order).items()}
+    if named:
+        document["portfolios"] = cast(dict[str, object], named)
+    return document
 
 
 def engine_order(order: OrderDoc) -> OrderDoc:
@@ -148,12 +214,16 @@ def engine_order(order: OrderDoc) -> OrderDoc:
     a non-convex order's are its kind's (`flowmarket clear`'s contract)."""
     kind = cast(dict[str, Any], order).get("kind")
     if kind is None:
-        return {
-            "id": order["id"],
-            "participant": order["participant"],
-            "portfolio": order["portfolio"],
-            "curve": order["curve"],
-        }
+        side = "portfolios" if "portfolios" in order else "portfolio"
+        return cast(
+            OrderDoc,
+            {
+                "id": order["id"],
+                "participant": order["participant"],
+                side: cast(dict[str, Any], order)[side],
+                "curve": order["curve"],
+            },
+        )
     keys = ("id", "participant", "portfolio", "kind", *KIND_FIELDS[kind])
     return cast(OrderDoc, {key: cast(dict[str, Any], order)[key] for key in keys})
 
@@ -172,6 +242,11 @@ def journaled_order(order: PublishedOrder, batch: str | None = None) -> OrderDoc
     if batch is not None:
         raw["batch"] = batch
     return out
+
+
+def is_portfolio_order(order: OrderDoc) -> bool:
+    """An order over named portfolios (a portfolio order, or one an authorisation governs)."""
+    return "portfolios" in order
 
 
 def is_nonconvex(order: OrderDoc) -> bool:

@@ -262,6 +262,13 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         return verdict
     batches = order_set.get("batches", {})
     bundle = build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches)
+    named = sum(1 for o in orders if isinstance(o, Mapping) and "portfolios" in o)
+    if named:
+        verdict.notes.append(
+            f"{named} order(s) over named portfolios (a curve over several portfolios, or "
+            "an order an authorisation governs) have no fill leaf: re-cleared and checked "
+            "through the prices and entries roots only (docs/portfolios.md)"
+        )
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:
         mine, theirs = getattr(bundle.commitment, name), getattr(onchain, name)

@@ -106,6 +106,12 @@ def _checked_orders(
                 f"a {order.kind} order is signed alone as a NonConvexOrder (POST /v1/orders); "
                 "a batch carries curve orders only",
             )
+        if order.portfolios is not None:
+            raise FieldError(
+                f"{where}.portfolios",
+                "an order over several portfolios is signed alone as a PortfolioOrder "
+                "(POST /v1/orders); a batch carries orders over one portfolio only",
+            )
         try:
             message = check_order_fields(order, known=known, limits=limits, now=now)
             hashes.append(order_struct_hash(message))  # checks the numbers' fixed-point form

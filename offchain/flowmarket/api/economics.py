@@ -21,11 +21,10 @@ from flowmarket.order_limits import (
     OpenBook,
     OrderRisk,
     collateral_breach,
-    limit_breach,
     rate_breach,
     worst_case,
 )
-from flowmarket.orders import SignedOrder, risk_curve
+from flowmarket.orders import SignedOrder, order_breach, risk_parts
 
 
 def check_economics(order: SignedOrder, *, book: OpenBook, rules: MarketRules) -> None:
@@ -61,12 +60,12 @@ def _check(
 ) -> None:
     """The checks of both routes; `where(i)` names order i in the request."""
     limits = rules.order_limits()
-    curves = [risk_curve(o.curve, o.terms) for o in orders]
-    for i, (order, points) in enumerate(zip(orders, curves, strict=True)):
-        breach = limit_breach(order.portfolio, points, limits)
+    parts = [risk_parts(o) for o in orders]
+    for i, (order, pieces) in enumerate(zip(orders, parts, strict=True)):
+        breach = order_breach(order, pieces, limits)
         if breach is not None:
             raise FieldError(breach.field.replace("order", where(i), 1), breach.reason)
-    risks = [OrderRisk.of(o.portfolio, points) for o, points in zip(orders, curves, strict=True)]
+    risks = [OrderRisk.of_parts(pieces) for pieces in parts]
     others = [r for h, r in book.orders if h not in removed]
     open_rate = sum(r.rate for r in others)
     for i, rate in enumerate(accumulate(r.rate for r in risks)):

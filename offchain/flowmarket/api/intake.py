@@ -13,19 +13,21 @@ from typing import Protocol
 from eth_utils.address import to_checksum_address
 
 from flowmarket.api.limits import ApiLimits
-from flowmarket.api.schemas import CancelIn, OrderIn, SignedOrderIn
+from flowmarket.api.schemas import CancelIn, OrderIn, PortfolioIn, SignedOrderIn
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.clearing import parse_orders
 from flowmarket.clearing.curves import validate_book
 from flowmarket.clearing.nonconvex_document import validate_nonconvex_order
-from flowmarket.errors import FieldError, InvalidOrder
-from flowmarket.orders import SignedOrder
+from flowmarket.clearing.portfolio_document import expand
+from flowmarket.errors import FieldError, InvalidInput, InvalidOrder
+from flowmarket.orders import SignedOrder, orders_document
 from flowmarket.signing import (
     AuctionBidMessage,
     AuthorisationMessage,
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    NamedPortfolio,
     NonConvexTerms,
     OrderBatchMessage,
     OrderMessage,
@@ -35,6 +37,7 @@ from flowmarket.signing import (
     recover,
     recover_digest,
 )
+from flowmarket.signing.portfolio_order import ordered
 
 # to_checksum_address hashes the address (eth-hash, ~10 µs); participants repeat.
 checksummed = lru_cache(maxsize=1 << 14)(to_checksum_address)
@@ -92,6 +95,21 @@ def check_book_with_engine(
     except InvalidOrder as exc:
         field = orders[0][0] if len(orders) == 1 else "orders"
         raise FieldError(field, str(exc)) from None
+
+
+def check_portfolio_order_with_engine(message: OrderMessage) -> None:
+    """The clearing engine's own validation of a portfolio order, in the form the oracle
+    clears it (named portfolios, `orders.published_order`)."""
+    order = SignedOrder(
+        "order", message.participant, 0, 0, 0, None, {}, [list(p) for p in message.curve], "",
+        portfolios=[p.as_json() for p in ordered(message.portfolios or ())],
+    )  # fmt: skip
+    doc = orders_document([order], hour=0)
+    try:
+        expanded, _ = expand(doc)
+        validate_book(parse_orders(expanded))
+    except (InvalidOrder, InvalidInput) as exc:
+        raise FieldError("order", str(exc)) from None
 
 
 def _number_field(order: KindFields, name: str) -> float | None:
@@ -175,6 +193,55 @@ def check_portfolio(portfolio: dict[str, float], *, known: set[str], limits: Api
             raise FieldError(f"order.portfolio.{name}", "weight must be finite and non-zero")
 
 
+def check_portfolios(
+    portfolios: list[PortfolioIn], *, known: set[str], limits: ApiLimits
+) -> tuple[NamedPortfolio, ...]:
+    """A portfolio order's named portfolios (docs/portfolios.md): at least one, names
+    unique, weights finite and non-zero, every product known, in one portfolio only and
+    with a finite non-zero weight, at most `max_portfolio_products` products in all."""
+    if not portfolios:
+        raise FieldError("order.portfolios", "must name at least one portfolio")
+    total = sum(len(p.products) for p in portfolios)
+    if total > limits.max_portfolio_products:
+        raise FieldError(
+            "order.portfolios",
+            f"name {total} products in all; the limit is {limits.max_portfolio_products}",
+        )
+    seen: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    out: list[NamedPortfolio] = []
+    for k, portfolio in enumerate(portfolios):
+        where = f"order.portfolios[{k}]"
+        if portfolio.name in seen:
+            raise FieldError(
+                f"{where}.name",
+                f"duplicate portfolio {portfolio.name!r} "
+                f"(also order.portfolios[{seen[portfolio.name]}])",
+            )
+        seen[portfolio.name] = k
+        weight = float(portfolio.weight)
+        if not math.isfinite(weight) or weight == 0.0:
+            raise FieldError(f"{where}.weight", "must be finite and non-zero")
+        if not portfolio.products:
+            raise FieldError(f"{where}.products", "must name at least one product")
+        products: dict[str, float] = {}
+        for name, raw in portfolio.products.items():
+            if name not in known:
+                raise FieldError(f"{where}.products.{name[:64]}", "unknown product")
+            if name in owner:
+                raise FieldError(
+                    f"{where}.products.{name}",
+                    f"product listed twice: already in portfolio {owner[name]!r}",
+                )
+            owner[name] = portfolio.name
+            value = float(raw)
+            if not math.isfinite(value) or value == 0.0:
+                raise FieldError(f"{where}.products.{name}", "weight must be finite and non-zero")
+            products[name] = value
+        out.append(NamedPortfolio(portfolio.name, weight, products))
+    return tuple(out)
+
+
 def check_window(from_hour: int, until_hour: int, *, now: float, limits: ApiLimits) -> None:
     first_open = open_hour(now)
     if until_hour < from_hour:
@@ -253,7 +320,15 @@ def check_order_fields(
     here. Fields are named `order.…`; the batch route renames them `batch.orders[i].…`."""
     portfolio = {name: float(weight) for name, weight in order.portfolio.items()}
     curve = [(float(q), float(p)) for q, p in order.curve]
-    check_portfolio(portfolio, known=known, limits=limits)
+    portfolios = None
+    if order.portfolios is None:
+        check_portfolio(portfolio, known=known, limits=limits)
+    elif portfolio:
+        raise FieldError("order.portfolio", "give either portfolio or portfolios, not both")
+    elif order.kind != "curve":
+        raise FieldError("order.kind", "an order over several portfolios is a curve (kind 'curve')")
+    else:
+        portfolios = check_portfolios(order.portfolios, known=known, limits=limits)
     terms = check_terms(order, curve)
     if terms is None or terms.kind != "all_or_nothing":
         check_curve(curve, limits=limits)
@@ -267,6 +342,7 @@ def check_order_fields(
         curve=tuple(curve),
         replaces=order.replaces,
         terms=terms,
+        portfolios=portfolios,
     )
     return message
 
@@ -285,6 +361,9 @@ def verified(message: OrderMessage, order_hash: str, signature: str) -> SignedOr
         replaces=message.replaces,
         signature=signature.lower(),
         terms=None if message.terms is None else message.terms.as_json(),
+        portfolios=None
+        if message.portfolios is None
+        else [p.as_json() for p in ordered(message.portfolios)],
     )
 
 
@@ -294,7 +373,9 @@ def verify_order(
     """Check an order submission; return it with its id, or raise FieldError."""
     check_domain(request.chain_id, request.verifying_contract, domain=domain)
     message = check_order_fields(request.order, known=known, limits=limits, now=now)
-    if message.terms is None:
+    if message.portfolios is not None:
+        check_portfolio_order_with_engine(message)
+    elif message.terms is None:
         check_with_engine(message.portfolio, list(message.curve))
     else:
         try:

@@ -60,6 +60,34 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PORTFOLIO_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class PortfolioIn(Strict):
+    """One named portfolio of a portfolio order (docs/portfolios.md)."""
+
+    name: str = Field(
+        description="unique in the order: 1 to 32 letters, digits, '_', '.' or '-'",
+        examples=["east"],
+    )
+    weight: Number = Field(
+        description="the portfolio's weight in the curve's quantity (non-zero): the curve "
+        "values Σ weight × the portfolio's rate",
+        examples=[1.0],
+    )
+    products: dict[str, Number] = Field(
+        description="{product: weight}; a product appears in one portfolio of the order",
+        examples=[{"premium-us-east": 1.0}],
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not PORTFOLIO_NAME_RE.fullmatch(value):
+            raise InvalidInput("must be 1 to 32 letters, digits, '_', '.' or '-'")
+        return value
+
+
 class OrderIn(Strict):
     """An order as signed (see `flowmarket.signing.typed_data` for the EIP-712 struct)."""
 
@@ -68,8 +96,16 @@ class OrderIn(Strict):
     from_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
     until_hour: Annotated[StrictInt, Field(ge=0, le=MAX_HOUR)]
     portfolio: dict[str, Number] = Field(
-        description="{product: weight}; negative weight = the order sells that product",
+        default_factory=dict,
+        description="{product: weight}; negative weight = the order sells that product "
+        "(required unless `portfolios` is given)",
         examples=[{"premium-eu-rt": 1.0}],
+    )
+    portfolios: list[PortfolioIn] | None = Field(
+        default=None,
+        description="a curve over several named portfolios, signed as `PortfolioOrder` "
+        "(docs/portfolios.md): the curve's quantity is Σ weight × each portfolio's rate; "
+        "instead of `portfolio`",
     )
     curve: list[tuple[Number, Number]] = Field(
         default_factory=list,
@@ -185,11 +221,17 @@ class ReceiptOut(BaseModel):
 
 class OutcomeOut(BaseModel):
     """One cleared hour of a non-convex order: accepted (it traded `quantity` GB/h of its
-    portfolio) or rejected (0)."""
+    portfolio) or rejected (0); of a portfolio order: its quantity and the rate of each of
+    its portfolios."""
 
     hour: int
-    accepted: bool
+    accepted: bool | None = Field(
+        default=None, description="a non-convex order: accepted or not; None otherwise"
+    )
     quantity: float
+    portfolios: dict[str, float] | None = Field(
+        default=None, description="a portfolio order: {portfolio name: its rate GB/h}"
+    )
 
 
 class OrderOut(BaseModel):
@@ -215,9 +257,14 @@ class OrderOut(BaseModel):
         default=None,
         description="a non-convex order's kind and parameters (docs/nonconvex.md), as signed",
     )
+    portfolios: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="a portfolio order's named portfolios as signed ([{name, weight, "
+        "products}], docs/portfolios.md); `portfolio` is then empty",
+    )
     outcomes: list[OutcomeOut] = Field(
         default_factory=list,
-        description="a non-convex order: each cleared hour that held it, accepted or not",
+        description="a non-convex or portfolio order: each cleared hour that held it",
     )
 
 

@@ -38,18 +38,19 @@ def order_out(
 
 
 def outcomes_of(session: Session, rows: Sequence[Order]) -> dict[str, list[OutcomeOut]]:
-    """{order hash: its cleared hours, oldest first} for the non-convex orders of `rows`."""
-    hashes = [row.order_hash for row in rows if row.terms is not None]
+    """{order hash: its cleared hours, oldest first} for the non-convex and portfolio
+    orders of `rows` (a portfolio order's with the rate of each of its portfolios)."""
+    hashes = [row.order_hash for row in rows if row.terms is not None or row.portfolios]
     out: dict[str, list[OutcomeOut]] = {h: [] for h in hashes}
     t = table_of(HourOrder).c
     for start in range(0, len(hashes), 500):
         query = (
-            sa_select(t.order_hash, t.hour, t.accepted, t.quantity)
+            sa_select(t.order_hash, t.hour, t.accepted, t.quantity, t.portfolio_rates)
             .where(t.order_hash.in_(hashes[start : start + 500]))
             .order_by(t.hour)
         )
-        for order_hash, hour, accepted, quantity in session.connection().execute(query):
+        for order_hash, hour, accepted, quantity, rates in session.connection().execute(query):
             out[order_hash].append(
-                OutcomeOut(hour=hour, accepted=bool(accepted), quantity=quantity)
+                OutcomeOut(hour=hour, accepted=accepted, quantity=quantity, portfolios=rates)
             )
     return out

@@ -101,7 +101,7 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
             entry["curve"] = order["curve"]
         if "batch" in order:  # signed in a batch: its orders' struct hashes are in `batches`
             cast(dict[str, object], entry)["batch"] = cast(dict[str, object], order)["batch"]
-        if "portfolios" in order:  # governed by an authorisation: over a named portfolio
+        if "portfolios" in order and "portfolio" in entry:  # an authorisation governs it
             raw = cast(dict[str, object], entry)
             raw["signed_portfolio"] = raw.pop("portfolio")
             raw["portfolios"] = cast(dict[str, object], order)["portfolios"]

@@ -40,8 +40,8 @@ class OpenBookReader:
         with self._lock:
             known = {h: self._risk[h] for h in hashes if h in self._risk}
         missing = [h for h in hashes if h not in known]
-        for h, portfolio, curve in orders_repo.order_curves(session, order_hashes=missing):
-            known[h] = OrderRisk.of(portfolio, curve)
+        for h, parts in orders_repo.order_parts(session, order_hashes=missing):
+            known[h] = OrderRisk.of_parts(parts)
         with self._lock:
             if len(self._risk) + len(missing) > MAX_KEPT:
                 self._risk.clear()

@@ -50,7 +50,7 @@ LIMIT_KEYS = frozenset({"min_rate", "max_rate", "min_position", "max_position", 
 # was signed: `orders.PublishedOrder`), which the clearing does not read
 ORDER_KEYS = frozenset({"id", "participant", "portfolio", "portfolios", "curve"}) | frozenset(
     {"nonce", "from_hour", "until_hour", "replaces", "signature", "signed_curve",
-     "signed_portfolio", "batch"}
+     "signed_portfolio", "signed_portfolios", "batch"}
 )  # fmt: skip
 # A portfolio named by an order over it alone is bounded by that order's curve; its own
 # bound is kept this many times looser (as a network's flow columns, `network`), so

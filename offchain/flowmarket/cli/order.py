@@ -5,6 +5,13 @@
 hours as one block, `--portfolio fwd-h:…T18=1,…,fwd-h:…T23=1`), `min_fill` (`--curve`,
 `--min-quantity`) or `startup` (`--curve`, `--fixed-cost`). `order list` shows each
 order's kind and, for a non-convex one, the hours that accepted or rejected it.
+
+`--named NAME[*WEIGHT]:PRODUCT=WEIGHT,...` (repeated, instead of `--portfolio`) places one
+curve over several named portfolios (docs/portfolios.md), signed alone as a
+`PortfolioOrder`: "up to 1 GB/h of east and west together at up to 5" is
+`--named east:premium-east=1 --named west:premium-west=1 --curve 0:5,1:5`. WEIGHT (default
+1) is the portfolio's weight in the curve's quantity; `order list` shows each hour's
+rate of every portfolio.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
-from flowmarket.signing import NonConvexTerms, OrderMessage
+from flowmarket.signing import NamedPortfolio, NonConvexTerms, OrderMessage
 
 KIND_OPTIONS = {
     "curve": (),
@@ -42,6 +49,28 @@ def parse_portfolio(text: str) -> dict[str, float]:
         except ValueError:
             raise FieldError(f"--portfolio[{k}]", f"weight {weight!r} is not a number") from None
     return out
+
+
+def parse_named(texts: list[str]) -> tuple[NamedPortfolio, ...]:
+    """["east:premium-east=1", "west*0.5:premium-west=1"] → the named portfolios."""
+    out: list[NamedPortfolio] = []
+    for k, text in enumerate(texts):
+        head, sep, products = text.partition(":")
+        name, star, weight = head.partition("*")
+        if not sep or not name.strip() or not products.strip():
+            raise FieldError(
+                f"--named[{k}]", f"expected NAME[*WEIGHT]:PRODUCT=WEIGHT,..., got {text!r}"
+            )
+        try:
+            value = float(weight) if star else 1.0
+        except ValueError:
+            raise FieldError(f"--named[{k}]", f"weight {weight!r} is not a number") from None
+        try:
+            parsed = parse_portfolio(products)
+        except FieldError as exc:
+            raise FieldError(f"--named[{k}]", exc.reason) from None
+        out.append(NamedPortfolio(name.strip(), value, parsed))
+    return tuple(out)
 
 
 def parse_curve(text: str) -> list[tuple[float, float]]:
@@ -71,6 +100,14 @@ def register(subparsers: Any) -> None:
         "(POST /v1/orders/batch); see `flowmarket.cli.order_file` for its format",
     )
     submit.add_argument("--portfolio", help="PRODUCT=WEIGHT,... (negative sells)")
+    submit.add_argument(
+        "--named",
+        action="append",
+        default=[],
+        metavar="NAME[*WEIGHT]:PRODUCT=WEIGHT,...",
+        help="a named portfolio of one curve over several (repeat; instead of --portfolio): "
+        "the curve's quantity is the sum of WEIGHT (default 1) x each portfolio's rate",
+    )
     submit.add_argument(
         "--curve",
         help="QUANTITY:PRICE,... in GB/h : tokens/GB; write --curve=-5:12,10:4 when it starts "
@@ -133,15 +170,21 @@ def terms_of(args: argparse.Namespace) -> NonConvexTerms | None:
 
 def run_submit(args: argparse.Namespace, settings: Settings) -> int:
     if args.file is not None:
-        if args.portfolio or args.curve or args.replaces or args.nonce is not None:
+        if args.portfolio or args.named or args.curve or args.replaces or args.nonce is not None:
             raise FieldError("--file", "give either --file or --portfolio/--curve, not both")
         if args.kind != "curve":
             raise FieldError("--kind", "a file is one signed batch of curve orders")
         return run_submit_file(args, settings)
-    if not args.portfolio:
-        raise FieldError("--portfolio", "--portfolio is required (or --file)")
+    if args.portfolio and args.named:
+        raise FieldError("--named", "give either --portfolio or --named, not both")
+    if not args.portfolio and not args.named:
+        raise FieldError("--portfolio", "--portfolio or --named is required (or --file)")
+    if args.named and args.kind != "curve":
+        raise FieldError("--named", "an order over several portfolios is a curve (--kind curve)")
     terms = terms_of(args)
-    portfolio, curve = parse_portfolio(args.portfolio), parse_curve(args.curve or "")
+    portfolio = parse_portfolio(args.portfolio) if args.portfolio else {}
+    named = parse_named(args.named) if args.named else None
+    curve = parse_curve(args.curve or "")
     client = open_client(args, settings)
     try:
         if args.from_hour is not None or args.until_hour is not None:
@@ -154,10 +197,11 @@ def run_submit(args: argparse.Namespace, settings: Settings) -> int:
                 nonce=args.nonce,
                 replaces=args.replaces,
                 terms=terms,
+                portfolios=named,
             )
         else:
             result = submit_for_open_hour(
-                client, portfolio, curve, args.nonce, args.replaces, terms
+                client, portfolio, curve, args.nonce, args.replaces, terms, named
             )
     finally:
         client.close()
@@ -172,6 +216,7 @@ def submit_for_open_hour(
     nonce: int | None,
     replaces: str | None,
     terms: NonConvexTerms | None = None,
+    portfolios: tuple[NamedPortfolio, ...] | None = None,
 ) -> dict[str, Any]:
     """Submit for the open hour the API names. When that hour closes while the order is
     in flight (the API refuses it as expired, nothing stored, its nonce still unused),
@@ -187,6 +232,7 @@ def submit_for_open_hour(
             nonce=nonce,
             replaces=replaces,
             terms=terms,
+            portfolios=portfolios,
         )
     except FieldError as exc:
         if not order_expired(exc, "order"):
@@ -205,6 +251,7 @@ def submit_for_open_hour(
         nonce=nonce,
         replaces=replaces,
         terms=terms,
+        portfolios=portfolios,
     )
 
 

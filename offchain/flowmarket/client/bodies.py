@@ -42,7 +42,8 @@ def _signed(
 
 def order_json(order: OrderMessage) -> dict[str, Any]:
     """The `order` object of a request: the signed `Order` struct's fields (and a
-    non-convex order's kind and parameters; an all-or-nothing order sends no curve)."""
+    non-convex order's kind and parameters; an all-or-nothing order sends no curve; a
+    portfolio order sends its named `portfolios` instead of `portfolio`)."""
     body: dict[str, Any] = {
         "participant": order.participant,
         "nonce": order.nonce,
@@ -56,6 +57,9 @@ def order_json(order: OrderMessage) -> dict[str, Any]:
         body.update(order.terms.as_json())
         if not order.curve:
             del body["curve"]
+    if order.portfolios is not None:  # a portfolio order (docs/portfolios.md)
+        del body["portfolio"]
+        body["portfolios"] = [p.as_json() for p in order.portfolios]
     return body
 
 

@@ -35,6 +35,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    NamedPortfolio,
     NonConvexTerms,
     OrderBatchMessage,
     OrderMessage,
@@ -154,10 +155,12 @@ class ParticipantClient(ApiReader):
         nonce: int,
         replaces: str | None = None,
         terms: NonConvexTerms | None = None,
+        portfolios: Sequence[NamedPortfolio] | None = None,
     ) -> OrderMessage:
         """The wallet's order, every number rounded once to the 18 decimals it is signed
         with (`signing.fixed_point.signable`), the one rounding rule every client uses;
-        `terms` makes it a non-convex order (docs/nonconvex.md)."""
+        `terms` makes it a non-convex order (docs/nonconvex.md), `portfolios` a curve over
+        several named portfolios (docs/portfolios.md; `portfolio` is then empty)."""
         if terms is not None:
             terms = NonConvexTerms(
                 terms.kind,
@@ -175,6 +178,16 @@ class ParticipantClient(ApiReader):
             curve=tuple((signable(q), signable(p)) for q, p in curve),
             replaces=replaces,
             terms=terms,
+            portfolios=None
+            if portfolios is None
+            else tuple(
+                NamedPortfolio(
+                    p.name,
+                    signable(p.weight),
+                    {k: signable(w) for k, w in p.products.items()},
+                )
+                for p in portfolios
+            ),
         )
 
     def submit(
@@ -187,6 +200,7 @@ class ParticipantClient(ApiReader):
         nonce: int | None = None,
         replaces: str | None = None,
         terms: NonConvexTerms | None = None,
+        portfolios: Sequence[NamedPortfolio] | None = None,
     ) -> dict[str, Any]:
         order = self.order(
             portfolio=portfolio,
@@ -196,6 +210,7 @@ class ParticipantClient(ApiReader):
             nonce=self.next_nonce() if nonce is None else nonce,
             replaces=replaces,
             terms=terms,
+            portfolios=portfolios,
         )
         return self.submit_order(order)
 

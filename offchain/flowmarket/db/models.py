@@ -96,6 +96,7 @@ class Order(SQLModel, table=True):
     curve: list[list[float]] = _json()
     signature: str = Field(max_length=132)
     terms: dict[str, Any] | None = _json(nullable=True)
+    portfolios: list[dict[str, Any]] | None = _json(nullable=True)
     accepted_at: float
     receipt_signature: str = Field(max_length=132)
     cancelled_at: float | None = None
@@ -157,7 +158,8 @@ class HourProduct(SQLModel, table=True):
 
 class HourOrder(SQLModel, table=True):
     """Per hour and standing order: its trade rate (GB/h of its portfolio); `accepted`
-    whether a non-convex order was accepted (None for a curve order)."""
+    whether a non-convex order was accepted (None for a curve order); `portfolio_rates`
+    the rate of each named portfolio of a portfolio order {name: GB/h} (None otherwise)."""
 
     __tablename__ = "hour_orders"
 
@@ -166,6 +168,7 @@ class HourOrder(SQLModel, table=True):
     participant: str = Field(max_length=42, index=True)
     quantity: float
     accepted: bool | None = None
+    portfolio_rates: dict[str, float] | None = _json(nullable=True)
 
 
 class HourParticipant(SQLModel, table=True):

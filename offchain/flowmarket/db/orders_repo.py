@@ -22,6 +22,7 @@ from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
+from flowmarket.order_limits import Part, portfolio_parts
 from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder, risk_curve
 
 
@@ -196,22 +197,23 @@ def open_order_hashes(
     return [row[0] for row in session.connection().execute(query)]
 
 
-def order_curves(
-    session: Session, *, order_hashes: Sequence[str]
-) -> list[tuple[str, dict[str, float], list[list[float]]]]:
-    """(order_hash, portfolio, curve) of the stored orders among `order_hashes`; the
-    curve of a non-convex order is its `orders.risk_curve` (what its risk reads)."""
+def order_parts(session: Session, *, order_hashes: Sequence[str]) -> list[tuple[str, list[Part]]]:
+    """(order_hash, its `orders.risk_parts`) of the stored orders among `order_hashes`:
+    the (portfolio, curve) pairs its risk reads (a non-convex order's `risk_curve`, a
+    portfolio order's one pair per named portfolio)."""
     t = table_of(Order).c
-    out: list[tuple[str, dict[str, float], list[list[float]]]] = []
+    out: list[tuple[str, list[Part]]] = []
     for start in range(0, len(order_hashes), 500):  # well below SQLite's parameter limit
         chunk = order_hashes[start : start + 500]
-        query = sa_select(t.order_hash, t.portfolio, t.curve, t.terms).where(
+        query = sa_select(t.order_hash, t.portfolio, t.curve, t.terms, t.portfolios).where(
             t.order_hash.in_(chunk)
         )
-        out += [
-            (row[0], row[1], risk_curve(row[2], row[3]))
-            for row in session.connection().execute(query)
-        ]
+        for row in session.connection().execute(query):
+            if row[4] is None:
+                out.append((row[0], [(row[1], risk_curve(row[2], row[3]))]))
+                continue
+            pairs = [(float(p["weight"]), dict(p["products"])) for p in row[4]]
+            out.append((row[0], portfolio_parts(pairs, row[2])))
     return out
 
 

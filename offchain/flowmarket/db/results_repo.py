@@ -87,6 +87,11 @@ def _bulk_rows(
         }
         for name, price in result["prices"].items()
     ]
+    rates: dict[str, dict[str, float]] = {}
+    for pid, entry in result.get("portfolios", {}).items():
+        order_hash, colon, name = pid.partition(":")  # a portfolio order's (`orders`)
+        if colon:
+            rates.setdefault(order_hash, {})[name] = float(entry["quantity"])
     orders = [
         {
             "hour": hour,
@@ -94,6 +99,7 @@ def _bulk_rows(
             "participant": owners[k],
             "quantity": float(e["quantity"]),
             "accepted": e.get("accepted"),
+            "portfolio_rates": rates.get(k),
         }
         for k, e in result["orders"].items()
     ]

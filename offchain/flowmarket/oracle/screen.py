@@ -20,11 +20,10 @@ from flowmarket.order_limits import (
     OrderLimits,
     OrderRisk,
     collateral_breach,
-    limit_breach,
     rate_breach,
     worst_case,
 )
-from flowmarket.orders import SignedOrder, risk_curve
+from flowmarket.orders import SignedOrder, order_breach, risk_parts
 from flowmarket.states import Exclusion
 
 
@@ -57,9 +56,9 @@ def screen_orders(
     exposures: dict[str, int] = {}
     for order in orders:
         who = order.participant
-        points = risk_curve(order.curve, order.terms)
-        stage, breach = Exclusion.ORDER_LIMITS, limit_breach(order.portfolio, points, limits)
-        risk = OrderRisk.of(order.portfolio, points) if breach is None else None
+        parts = risk_parts(order)
+        stage, breach = Exclusion.ORDER_LIMITS, order_breach(order, parts, limits)
+        risk = OrderRisk.of_parts(parts) if breach is None else None
         rate = 0.0 if risk is None else risk.rate
         exposure = 0
         if risk is not None:

@@ -25,16 +25,21 @@ When the book holds non-convex orders it carries the
 market's `nonconvex_rule` (`Settings.nonconvex_rule`), so the hour clears through
 `clearing.nonconvex` and a restart clears it under the same rule; with a network they
 are left out of the hour with that reason (they cannot yet clear with one).
+Portfolio orders (a curve over several named portfolios, docs/portfolios.md) bring their
+named portfolios into the engine document (`orders.orders_document`); with a network
+they are left out with a reason too.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from flowmarket.authorisation_record import record
 from flowmarket.authorisations import apply_authorisations
+from flowmarket.clearing.schema import OrderDoc
 from flowmarket.collateral import (
     CollateralParams,
     CollateralState,
@@ -66,11 +71,14 @@ from flowmarket.oracle.journal import require
 from flowmarket.oracle.network import hour_network
 from flowmarket.oracle.requirements import owed_after
 from flowmarket.oracle.screen import Books, Screened, screen_orders
-from flowmarket.orders import is_nonconvex, journaled_order, orders_document
+from flowmarket.orders import is_nonconvex, is_portfolio_order, journaled_order, orders_document
 from flowmarket.schedule import DEFAULT_INTERVAL_S
 from flowmarket.states import CollateralStatus, Exclusion, JournalStep
 
 NO_NETWORK = "kind: a non-convex order cannot yet clear in a market with a network"
+NO_NETWORK_PORTFOLIOS = (
+    "portfolios: an order over several portfolios cannot yet clear in a market with a network"
+)
 
 
 def take_snapshot(
@@ -150,6 +158,7 @@ def take_snapshot(
     )
     if kept_batches:
         engine_doc["batches"] = {b: batches[b] for b in kept_batches}
+    engine_doc = _with_named_portfolios(engine_doc, document.get("portfolios", {}))
     with ctx.session() as session:
         network = hour_network(ctx.settings, session, hour=hour, products=engine_doc["products"])
     applied: dict[str, dict[str, object]] = {}
@@ -157,8 +166,14 @@ def take_snapshot(
         for order in engine_doc["orders"]:
             if is_nonconvex(order):
                 screened.excluded[order["id"]] = (Exclusion.ORDER_LIMITS, NO_NETWORK)
-        kept_orders = [o for o in engine_doc["orders"] if not is_nonconvex(o)]
-        engine_doc = {**engine_doc, "orders": kept_orders, "network": network}
+            elif is_portfolio_order(order):
+                screened.excluded[order["id"]] = (Exclusion.ORDER_LIMITS, NO_NETWORK_PORTFOLIOS)
+        kept_orders = [o for o in engine_doc["orders"] if order_stays(o)]
+        engine_doc = {
+            **{k: v for k, v in engine_doc.items() if k != "portfolios"},
+            "orders": kept_orders,
+            "network": network,
+        }
         if auths:
             ctx.alert(
                 "authorisations-ignored",
@@ -236,6 +251,19 @@ def _record(row: AuthorisationRow, held: dict[str, dict[str, int]]) -> dict[str,
         signature=row.signature,
         held=held.get(row.participant, {}),
     )
+
+
+def order_stays(order: OrderDoc) -> bool:
+    """Whether an order clears in a market with a network (neither kind below does yet)."""
+    return not is_nonconvex(order) and not is_portfolio_order(order)
+
+
+def _with_named_portfolios(doc: dict[str, Any], named: Mapping[str, object]) -> dict[str, Any]:
+    """The engine document with the named portfolios its portfolio orders still name
+    (those of an order the collateral rule removed go with it)."""
+    kept = {pid for order in doc["orders"] for pid in order.get("portfolios", {})}
+    used = {pid: entry for pid, entry in named.items() if pid in kept}
+    return {**doc, "portfolios": used} if used else doc
 
 
 def _exclusions(hour: int, screened: Screened, owners: dict[str, str]) -> list[OrderExclusion]:

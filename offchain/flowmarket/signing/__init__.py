@@ -15,6 +15,7 @@ from flowmarket.signing.login import (
 )
 from flowmarket.signing.nonconvex_order import NonConvexTerms
 from flowmarket.signing.order_batch import BatchReceiptMessage, OrderBatchMessage, receipt_leaf
+from flowmarket.signing.portfolio_order import NamedPortfolio
 from flowmarket.signing.typed_data import (
     ZERO_HASH,
     CancelMessage,
@@ -40,6 +41,7 @@ __all__ = [
     "Domain",
     "ExpectedPositionsMessage",
     "LoginMessage",
+    "NamedPortfolio",
     "NonConvexTerms",
     "OrderBatchMessage",
     "OrderMessage",

@@ -26,7 +26,9 @@ Struct types (their Solidity twins must use these exact strings):
   `auction_bids`; `UsageReport` (the network operator's metered usage) in `usage`;
   `Authorisation` (a participant's limits on one portfolio) in `authorisation`.
 - An `OrderMessage` with `terms` (a non-convex order: all-or-nothing, minimum fill,
-  start-up cost) is signed as a `NonConvexOrder` (`nonconvex_order`); without, as `Order`.
+  start-up cost) is signed as a `NonConvexOrder` (`nonconvex_order`); one with
+  `portfolios` (a curve over several named portfolios) as a `PortfolioOrder`
+  (`portfolio_order`); otherwise as `Order`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ from flowmarket.signing.order_batch import (
     ORDER_BATCH_FIELDS,
     BatchReceiptMessage,
     OrderBatchMessage,
+)
+from flowmarket.signing.portfolio_order import (
+    PORTFOLIO_ORDER_PRIMARY,
+    PORTFOLIO_TYPE_STRING,
+    NamedPortfolio,
+    hash_portfolio_order,
+    ordered,
+    portfolio_struct,
 )
 from flowmarket.signing.struct_hash import (
     domain_separator,
@@ -124,7 +134,8 @@ class Domain:
 @dataclass(frozen=True)
 class OrderMessage:
     """An order as signed. portfolio: {product: weight}; curve: ((GB/h, price), ...);
-    terms: a non-convex order's kind and parameters (None: a curve order)."""
+    terms: a non-convex order's kind and parameters (None: a curve order); portfolios:
+    the named portfolios of a curve over several of them (then `portfolio` is empty)."""
 
     participant: str
     nonce: int
@@ -134,9 +145,12 @@ class OrderMessage:
     curve: tuple[tuple[float, float], ...]
     replaces: str | None = None
     terms: NonConvexTerms | None = None
+    portfolios: tuple[NamedPortfolio, ...] | None = None
 
     def struct(self) -> dict[str, Any]:
         """The EIP-712 message: fixed-point integers, products sorted by name."""
+        if self.portfolios is not None:
+            return self._portfolio_struct(self.portfolios)
         names = sorted(self.portfolio)
         extra = {} if self.terms is None else terms_struct(self.terms)
         return extra | {
@@ -149,6 +163,24 @@ class OrderMessage:
             "weights": [
                 to_fixed(self.portfolio[name], field=f"order.portfolio.{name}") for name in names
             ],
+            "curveQuantities": [
+                to_fixed(q, field=f"order.curve[{k}][0]") for k, (q, _) in enumerate(self.curve)
+            ],
+            "curvePrices": [
+                to_fixed(p, field=f"order.curve[{k}][1]") for k, (_, p) in enumerate(self.curve)
+            ],
+        }
+
+    def _portfolio_struct(self, portfolios: tuple[NamedPortfolio, ...]) -> dict[str, Any]:
+        if self.terms is not None:
+            raise FieldError("order.portfolios", "a non-convex order has one inline portfolio")
+        return {
+            "participant": to_checksum_address(self.participant),
+            "nonce": self.nonce,
+            "fromHour": self.from_hour,
+            "untilHour": self.until_hour,
+            "replaces": bytes.fromhex((self.replaces or ZERO_HASH)[2:]),
+            "portfolios": [portfolio_struct(k, p) for k, p in enumerate(ordered(portfolios))],
             "curveQuantities": [
                 to_fixed(q, field=f"order.curve[{k}][0]") for k, (q, _) in enumerate(self.curve)
             ],
@@ -226,7 +258,11 @@ def typed_data(domain: Domain, message: Message) -> dict[str, Any]:
     primary, type_string = _TYPES[type(message)]
     if isinstance(message, OrderMessage) and message.terms is not None:
         primary, type_string = "NonConvexOrder", NONCONVEX_ORDER_TYPE_STRING
+    if isinstance(message, OrderMessage) and message.portfolios is not None:
+        primary, type_string = "PortfolioOrder", PORTFOLIO_ORDER_PRIMARY
     types = {"EIP712Domain": _DOMAIN_FIELDS, primary: _fields(type_string)}
+    if primary == "PortfolioOrder":
+        types["Portfolio"] = _fields(PORTFOLIO_TYPE_STRING)
     if isinstance(message, OrderBatchMessage):
         types["Order"] = _fields(ORDER_TYPE_STRING)
     return {
@@ -259,6 +295,18 @@ def _struct_hash(message: Message) -> bytes:
     if isinstance(message, OrderBatchMessage):
         _curve_orders_only(message)
         return message.struct_hash(ORDER_TYPE_STRING, [_struct_hash(o) for o in message.orders])
+    if isinstance(message, OrderMessage) and message.portfolios is not None:
+        if message.terms is not None:
+            raise FieldError("order.portfolios", "a non-convex order has one inline portfolio")
+        return hash_portfolio_order(
+            participant=message.participant,
+            nonce=message.nonce,
+            from_hour=message.from_hour,
+            until_hour=message.until_hour,
+            replaces=message.replaces or ZERO_HASH,
+            portfolios=message.portfolios,
+            curve=message.curve,
+        )
     if isinstance(message, OrderMessage) and message.terms is not None:
         return hash_nonconvex_order(
             participant=message.participant,
@@ -301,6 +349,12 @@ def _curve_orders_only(batch: OrderBatchMessage) -> None:
             raise FieldError(
                 f"batch.orders[{k}].kind",
                 "a non-convex order is signed alone (POST /v1/orders), not in a batch",
+            )
+        if order.portfolios is not None:
+            raise FieldError(
+                f"batch.orders[{k}].portfolios",
+                "an order over several portfolios is signed alone (POST /v1/orders), "
+                "not in a batch",
             )
 
 

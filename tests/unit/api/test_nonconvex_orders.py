@@ -136,8 +136,8 @@ def test_the_order_status_shows_each_hour_that_accepted_or_rejected_it(market: M
     headers = market.login(alice)
     listed = market.client.get("/v1/me/orders", headers=headers).json()
     assert listed[0]["outcomes"] == [
-        {"hour": OPEN_HOUR, "accepted": False, "quantity": 0.0},
-        {"hour": OPEN_HOUR + 1, "accepted": True, "quantity": 10.0},
+        {"hour": OPEN_HOUR, "accepted": False, "quantity": 0.0, "portfolios": None},
+        {"hour": OPEN_HOUR + 1, "accepted": True, "quantity": 10.0, "portfolios": None},
     ]
     one = market.client.get(f"/v1/me/orders/{order_hash}", headers=headers).json()
     assert one["outcomes"] == listed[0]["outcomes"]
