@@ -142,6 +142,9 @@ def expand(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             raise InvalidOrder(f"orders[{j}]: expected an object, got {type(raw).__name__}")
         oid = raw.get("id")
         where = f"order {oid!r}"
+        if "kind" in raw and "portfolios" not in raw:  # a non-convex order over an inline
+            out_orders.append(raw)  # portfolio: its parser checks its kind's keys
+            continue
         unknown = sorted(set(raw) - ORDER_KEYS)
         if unknown:
             raise InvalidOrder(f"{where}: unknown key {unknown[0]!r}")

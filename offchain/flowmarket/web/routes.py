@@ -33,6 +33,7 @@ from flowmarket.signing import (
     CancelMessage,
     Domain,
     ExpectedPositionsMessage,
+    NamedPortfolio,
     OrderBatchMessage,
     OrderMessage,
     digest,
@@ -108,10 +109,23 @@ def signable(
 
 @router.post("/typed-data/order", response_model=TypedDataOut, responses=ERRORS)
 def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
-    """The `eth_signTypedData_v4` document for a draft order, and its id (digest)."""
+    """The `eth_signTypedData_v4` document for a draft order, and its id (digest); a
+    draft with `portfolios` is a `PortfolioOrder` (docs/portfolios.md)."""
     for name, weight in body.portfolio.items():
         to_fixed(weight, field=f"order.portfolio.{name}")
     curve = [(float(q), float(p)) for q, p in body.curve]
+    portfolios = None
+    if body.portfolios is not None:
+        if body.portfolio:
+            raise FieldError("order.portfolio", "give either portfolio or portfolios, not both")
+        if body.kind != "curve":
+            raise FieldError(
+                "order.kind", "an order over several portfolios is a curve (kind 'curve')"
+            )
+        portfolios = tuple(
+            NamedPortfolio(p.name, float(p.weight), {k: float(w) for k, w in p.products.items()})
+            for p in body.portfolios
+        )
     message = OrderMessage(
         participant=to_checksum_address(body.participant),
         nonce=body.nonce,
@@ -121,6 +135,7 @@ def order_typed_data(body: OrderDraftIn, context: Context) -> TypedDataOut:
         curve=tuple(curve),
         replaces=body.replaces,
         terms=check_terms(body, curve),
+        portfolios=portfolios,
     )
     return signable(context.domain, message)
 

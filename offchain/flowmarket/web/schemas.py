@@ -7,14 +7,15 @@ governance-token wei, blocks are block numbers (the governor's clock).
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from flowmarket.api.schemas import (
     ADDRESS_RE,
     HASH_RE,
     Number,
+    PortfolioIn,
     Strict,
     check_address,
     check_hash,
@@ -29,10 +30,15 @@ class OrderDraftIn(Strict):
     """An order to be signed: the `order` part of `POST /v1/orders`."""
 
     participant: str = documented(ADDRESS_RE)
-    nonce: int = Field(strict=True, ge=0, le=2**63 - 1)
-    from_hour: int = Field(strict=True, ge=0, le=2**40)
-    until_hour: int = Field(strict=True, ge=0, le=2**40)
-    portfolio: dict[str, Number]
+    nonce: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+    from_hour: Annotated[StrictInt, Field(ge=0, le=2**40)]
+    until_hour: Annotated[StrictInt, Field(ge=0, le=2**40)]
+    portfolio: dict[str, Number] = Field(default_factory=dict)
+    portfolios: list[PortfolioIn] | None = Field(
+        default=None,
+        description="a curve over several named portfolios, signed as a PortfolioOrder "
+        "(docs/portfolios.md), instead of `portfolio`",
+    )
     curve: list[tuple[Number, Number]] = Field(default_factory=list)
     replaces: str | None = documented(HASH_RE, default=None)
     kind: Literal["curve", "all_or_nothing", "min_fill", "startup"] = "curve"

@@ -343,3 +343,41 @@ def test_participant_signs_replaces_and_cancels_an_authorisation_in_the_browser(
     statuses = page.locator("#auth-current tbody tr td:nth-child(5)").all_text_contents()
     assert statuses == ["cancelled", "replaced"]
     screenshot(page, "participant-authorisations")
+
+
+def test_participant_signs_one_curve_over_two_named_portfolios_in_the_browser(
+    page: Any, web_market: WebMarket, wallet: DevWallet
+) -> None:
+    """Products given a portfolio name make one `PortfolioOrder` (docs/portfolios.md):
+    "up to 1 GB/h of east and west together at up to 5", listed with its portfolios."""
+    east, west = (
+        format_name(ProductKey(Kind.HOURLY, "eu-west", "premium", web_market.hour + k))
+        for k in (7, 8)
+    )
+    web_market.deposit("alice", 10 * TOKEN)  # worst case 30 % of (1 × 5 + 1 × 5) = 3 tokens
+    page.goto(f"{web_market.url}/participant")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#connect-button")
+    page.wait_for_selector("#address")
+    page.click("#signin-button")
+    page.wait_for_selector("text=Signed in as")
+    page.click("#add-product")
+    rows = page.locator("#portfolio .row")
+    for k, (product, name) in enumerate(((east, "east"), (west, "west"))):
+        rows.nth(k).locator("[name=product]").fill(product)
+        rows.nth(k).locator("[name=weight]").fill("1")
+        rows.nth(k).locator("[name=group]").fill(name)
+    for k, (quantity, price) in enumerate((("0", "5"), ("1", "5"))):
+        page.locator("#curve [name=quantity]").nth(k).fill(quantity)
+        page.locator("#curve [name=price]").nth(k).fill(price)
+    page.click("#submit-button")
+    page.wait_for_selector("#submit-result .notice.ok, #submit-result .notice.error")
+    accepted = page.text_content("#submit-result") or ""
+    assert "Order accepted" in accepted, accepted
+    [typed] = [json.loads(p[1]) for m, p in wallet.calls if m == "eth_signTypedData_v4"]
+    assert typed["primaryType"] == "PortfolioOrder"
+    assert [p["name"] for p in typed["message"]["portfolios"]] == ["east", "west"]
+    assert digest_of(typed) in accepted
+    page.wait_for_selector("#orders >> text=portfolios — not cleared yet")
+    listed = page.text_content("#orders") or ""
+    assert f"east: 1 × {east}; west: 1 × {west}" in listed, listed

@@ -87,3 +87,41 @@ def test_a_draft_number_given_as_a_boolean_or_a_string_is_refused_naming_it(
         for change in ({"deadline": True}, {"positions": {"p": True}}):
             response = http.post("/v1/web/typed-data/expected-positions", json={**report, **change})
             assert response.status_code == 422, (change, response.text)
+
+
+def test_a_draft_over_named_portfolios_is_a_portfolio_order_with_the_apis_digest(
+    tmp_path: Path,
+) -> None:
+    from flowmarket.signing import NamedPortfolio
+
+    portfolios = [
+        {"name": "west", "weight": 0.5, "products": {"premium-us-west": 1}},
+        {"name": "east", "weight": 1, "products": {"premium-us-east": 1}},
+    ]
+    draft = {
+        "participant": ALICE, "nonce": 4, "from_hour": 500_001, "until_hour": 500_001,
+        "portfolios": portfolios, "curve": [[0, 5], [1, 5]],
+    }  # fmt: skip
+    with client(tmp_path) as http:
+        response = http.post("/v1/web/typed-data/order", json=draft)
+        both = http.post("/v1/web/typed-data/order", json={**draft, "portfolio": {"a": 1}})
+        block = http.post(
+            "/v1/web/typed-data/order",
+            json={**draft, "kind": "all_or_nothing", "quantity": 1, "price": 5, "curve": []},
+        )
+    assert response.status_code == 200, response.text
+    message = OrderMessage(
+        ALICE, 4, 500_001, 500_001, {}, ((0.0, 5.0), (1.0, 5.0)),
+        portfolios=(
+            NamedPortfolio("east", 1.0, {"premium-us-east": 1.0}),
+            NamedPortfolio("west", 0.5, {"premium-us-west": 1.0}),
+        ),
+    )  # fmt: skip
+    body = response.json()
+    assert body["digest"] == digest(DOMAIN, message)
+    typed = body["typed_data"]
+    assert typed["primaryType"] == "PortfolioOrder"
+    assert [p["name"] for p in typed["message"]["portfolios"]] == ["east", "west"]
+    assert typed["types"]["Portfolio"][0] == {"name": "name", "type": "string"}
+    assert both.status_code == 422 and both.json()["field"] == "order.portfolio"
+    assert block.status_code == 422 and block.json()["field"] == "order.kind"

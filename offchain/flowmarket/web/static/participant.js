@@ -23,7 +23,25 @@ function addProduct(name = '', weight = '1') {
   inputRow('portfolio', [
     el('input', { class: 'product', list: 'products', placeholder: 'product, e.g. rt:eu-west:premium:2026-11-22T14', value: name, name: 'product' }),
     el('input', { class: 'small', type: 'number', step: 'any', value: weight, name: 'weight', 'aria-label': 'weight' }),
+    el('input', { class: 'small', name: 'group', placeholder: 'portfolio, e.g. east', 'aria-label': 'named portfolio (optional)' }),
   ]);
+}
+
+// Products with a portfolio name make one curve over several named portfolios
+// (docs/portfolios.md): "east" (weight 1 in the curve's quantity) or "west*0.5".
+function namedPortfolios(rows) {
+  const groups = new Map();
+  for (const { name, weight, group } of rows) {
+    const star = group.indexOf('*');
+    const label = (star < 0 ? group : group.slice(0, star)).trim();
+    const share = star < 0 ? 1 : Number(group.slice(star + 1));
+    if (!label || !Number.isFinite(share)) throw new Error(`portfolio of ${name}: write NAME or NAME*WEIGHT`);
+    if (!groups.has(label)) groups.set(label, { name: label, weight: share, products: {} });
+    const entry = groups.get(label);
+    if (entry.weight !== share) throw new Error(`portfolio ${label}: one weight for all its products`);
+    entry.products[name] = weight;
+  }
+  return [...groups.values()];
 }
 
 function addPoint(quantity = '', price = '') {
@@ -41,10 +59,17 @@ function readNumber(input, what) {
 
 function draftOrder() {
   const portfolio = {};
+  const grouped = [];
   for (const row of document.querySelectorAll('#portfolio .row')) {
     const name = row.querySelector('[name=product]').value.trim();
     if (!name) continue;
-    portfolio[name] = readNumber(row.querySelector('[name=weight]'), `weight of ${name}`);
+    const weight = readNumber(row.querySelector('[name=weight]'), `weight of ${name}`);
+    const group = row.querySelector('[name=group]').value.trim();
+    if (group) grouped.push({ name, weight, group });
+    else portfolio[name] = weight;
+  }
+  if (grouped.length && Object.keys(portfolio).length) {
+    throw new Error('give every product a portfolio name, or none (one portfolio)');
   }
   const kind = document.getElementById('kind').value;
   const curve = kind === 'all_or_nothing' ? [] : [...document.querySelectorAll('#curve .row')].map((row, k) => [
@@ -60,6 +85,10 @@ function draftOrder() {
     curve,
     replaces: null,
   };
+  if (grouped.length) {
+    if (kind !== 'curve') throw new Error('a curve over several portfolios is a curve order (kind curve)');
+    order.portfolios = namedPortfolios(grouped);
+  }
   if (kind === 'curve') return order;
   // A non-convex order's own fields (docs/nonconvex.md); the API names any it refuses.
   const fields = { all_or_nothing: ['quantity', 'price'], min_fill: ['min_quantity'], startup: ['fixed_cost'] }[kind];
@@ -73,10 +102,22 @@ function draftOrder() {
 
 // A non-convex order's kind and what the cleared hours decided (accepted or rejected).
 function kindCell(o) {
+  if (o.portfolios) {
+    const rates = (r) => Object.entries(r.portfolios || {}).map(([n, q]) => `${n} ${fmt(q)}`).join(', ');
+    const last = o.outcomes.length === 0 ? 'not cleared yet'
+      : o.outcomes.slice(-3).map((r) => `${r.hour}: ${rates(r)}`).join('; ');
+    return `portfolios — ${last}`;
+  }
   if (!o.terms) return 'curve';
   const last = o.outcomes.length === 0 ? 'not cleared yet'
     : o.outcomes.slice(-3).map((r) => `${r.hour}: ${r.accepted ? `accepted ${fmt(r.quantity)}` : 'rejected'}`).join('; ');
   return `${o.terms.kind} — ${last}`;
+}
+
+function portfolioCell(o) {
+  const weights = (products) => Object.entries(products).map(([p, w]) => `${w} × ${p}`).join(', ');
+  if (!o.portfolios) return weights(o.portfolio);
+  return o.portfolios.map((p) => `${p.name}${p.weight === 1 ? '' : ` (×${p.weight})`}: ${weights(p.products)}`).join('; ');
 }
 
 function curveCell(o) {
@@ -123,6 +164,7 @@ function addToBatch() {
   try {
     const order = draftOrder();
     if (order.kind) throw new Error(`a ${order.kind} order is signed alone: use Sign and submit`);
+    if (order.portfolios) throw new Error('a curve over several portfolios is signed alone: use Sign and submit');
     state.batch.push(order);
     document.getElementById('nonce').value = order.nonce + 1;
     showBatch();
@@ -292,7 +334,7 @@ async function refresh() {
     orders.length === 0 ? el('p', { class: 'muted' }, 'No open orders.') : table(
     ['order', 'portfolio', 'curve', 'kind', 'hours', ''],
     orders.map((o) => [el('span', { class: 'mono' }, short(o.order_hash)),
-      Object.entries(o.portfolio).map(([p, w]) => `${w} × ${p}`).join(', '),
+      portfolioCell(o),
       curveCell(o),
       kindCell(o),
       `${o.from_hour}–${o.until_hour}`,
