@@ -37,8 +37,10 @@ from oracle_harness import GENESIS, TOKEN, OracleWorld, address
 from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
+from flowmarket.db.models import Order
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.expected import report_expected
+from flowmarket.oracle.trade_lines import build_tree
 
 MILLI = 10**15  # 0.001 token in wei
 PRICES_ROOT = "d016ee1f622f8827cfc7f3f0f430c95066672a65e77347c1cfdf396bf1d7823d"
@@ -52,12 +54,21 @@ def pair(a: bytes, b: bytes) -> bytes:
 Terms = tuple[str, str, list[int], list[int]]  # participant, product, curve q, curve p
 
 
-def orders_root(quantities: dict[str, int], terms: dict[str, Terms]) -> bytes:
+Signed = tuple[int, int, int, bytes]  # nonce, from hour, until hour, signature (alone)
+
+
+def orders_root(
+    quantities: dict[str, int], terms: dict[str, Terms], signed: dict[str, Signed]
+) -> bytes:
     """OpenZeppelin's tree of the four order leaves `(bytes32 keccak(orderId), int256
     quantity)` and the four fill leaves `(bytes32 keccak(orderId), address participant,
     int256 quantity, bytes32 keccak(abi.encode(bytes32[] products, int256[] weights,
-    int256[] curveQuantities, int256[] curvePrices)))`: the 8 sorted leaves fill the tree's
-    array from the end (leaf i at 14 − i), each inner node i = H(2i + 1, 2i + 2)."""
+    int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256 windowHigh)),
+    bytes32 keccak(abi.encode(uint256 nonce, uint64 fromHour, uint64 untilHour, bytes32
+    replaces, keccak(signature), keccak(no batch members), bytes32(0))))`: nothing is cut,
+    so the window is the curve's own range; each order was signed alone and replaces
+    nothing. The 8 sorted leaves fill the tree's array from the end (leaf i at 14 − i),
+    each inner node i = H(2i + 1, 2i + 2)."""
     leaves = [
         keccak(keccak(encode(["bytes32", "int256"], [keccak(oid.encode()), q])))
         for oid, q in quantities.items()
@@ -65,12 +76,28 @@ def orders_root(quantities: dict[str, int], terms: dict[str, Terms]) -> bytes:
     for oid, (who, product, curve_q, curve_p) in terms.items():
         hashed = keccak(
             encode(
-                ["bytes32[]", "int256[]", "int256[]", "int256[]"],
-                [[keccak(product.encode())], [TOKEN], curve_q, curve_p],
+                ["bytes32[]", "int256[]", "int256[]", "int256[]", "int256", "int256"],
+                [[keccak(product.encode())], [TOKEN], curve_q, curve_p, curve_q[0], curve_q[-1]],
             )
         )
-        fill = [keccak(oid.encode()), who, quantities[oid], hashed]
-        leaves.append(keccak(keccak(encode(["bytes32", "address", "int256", "bytes32"], fill))))
+        nonce, from_hour, until_hour, signature = signed[oid]
+        signed_hash = keccak(
+            encode(
+                ["uint256", "uint64", "uint64", "bytes32", "bytes32", "bytes32", "bytes32"],
+                [
+                    nonce,
+                    from_hour,
+                    until_hour,
+                    bytes(32),
+                    keccak(signature),
+                    keccak(b""),
+                    bytes(32),
+                ],
+            )
+        )
+        fill = [keccak(oid.encode()), who, quantities[oid], hashed, signed_hash]
+        types = ["bytes32", "address", "int256", "bytes32", "bytes32"]
+        leaves.append(keccak(keccak(encode(types, fill))))
     assert len(leaves) == 8
     tree: list[bytes] = [b""] * 15
     for i, leaf in enumerate(sorted(leaves)):
@@ -119,8 +146,23 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         orders["a-regular"]: (alice, "regular", [0, 2 * t], [-t, -2 * t]),
         orders["c-regular"]: (carol, "regular", [-2 * t, 0], [-25 * t // 10, -35 * t // 10]),
     }
+    with Session(world.engine) as session:
+        rows = {oid: session.get(Order, oid) for oid in quantities}
+    signed = {
+        oid: (row.nonce, row.from_hour, row.until_hour, bytes.fromhex(row.signature[2:]))
+        for oid, row in rows.items()
+        if row is not None
+    }
+    # The trade lines by hand: one per (product, order), premium +5 / −5, regular +2 / −2;
+    # the tree sorts them by product id then order key and keeps running sums.
+    lines = build_tree(
+        {
+            keccak(product.encode()) + keccak(oid.encode()): quantities[oid]
+            for oid, (_, product, _, _) in terms.items()
+        }
+    )
     assert tuple(committed) == (
-        orders_root(quantities, terms),
+        orders_root(quantities, terms, signed),
         bytes.fromhex(PRICES_ROOT),
         bytes.fromhex(ENTRIES_ROOT),
         43 * TOKEN,  # welfare
@@ -128,6 +170,8 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         28 * MILLI,  # fees
         0,  # max imbalance
         0,  # max order gap
+        lines.root,
+        4,  # trade lines: two products, two orders each
     )
     published = world.publication(hour)
     assert published["result"]["prices"] == {"premium": 2.0, "regular": -2.0}
