@@ -8,17 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from live_api_harness import LiveApi
+from live_api_harness import LiveApi, cli, cli_wallet
 from sqlmodel import Session
 
-from flowmarket.cli.main import main
 from flowmarket.db import authorisations_repo
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -29,14 +22,7 @@ def wallet(
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[str, tuple[str, ...]]:
     """A wallet "erin" in the served app's state folder: (address, wallet arguments)."""
-    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(served_app.state_dir))
-    monkeypatch.setenv("FLOWMARKET_API_URL", served_app.url)
-    password = tmp_path / "password"
-    password.write_text("correct horse battery\n", encoding="utf-8")
-    args = ("--wallet", "erin", "--password-file", str(password))
-    code, out, err = cli(capsys, "wallet", "new", *args)
-    assert code == 0, err
-    return out.strip().rsplit(" ", 1)[1], args
+    return cli_wallet(served_app, "erin", monkeypatch, tmp_path, capsys)
 
 
 def test_set_list_replace_and_cancel_through_the_cli(

@@ -7,15 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from live_api_harness import LiveApi
-
-from flowmarket.cli.main import main
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from live_api_harness import LiveApi, cli, cli_wallet
 
 
 @pytest.fixture
@@ -25,13 +17,7 @@ def wallet(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[str, ...]:
-    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(live_api.state_dir))
-    monkeypatch.setenv("FLOWMARKET_API_URL", live_api.url)
-    password = tmp_path / "password"
-    password.write_text("correct horse battery\n", encoding="utf-8")
-    args = ("--wallet", "alice", "--password-file", str(password))
-    assert cli(capsys, "wallet", "new", *args)[0] == 0
-    return args
+    return cli_wallet(live_api, "alice", monkeypatch, tmp_path, capsys)[1]
 
 
 def test_a_file_of_orders_goes_as_one_signed_batch_and_replaces_in_a_second(

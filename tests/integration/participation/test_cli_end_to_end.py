@@ -6,16 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from live_api_harness import LiveApi
+from live_api_harness import LiveApi, cli
 
-from flowmarket.cli.main import main
 from oracle_steps import clear_stored_hour
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -9,15 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from live_api_harness import LiveApi
-
-from flowmarket.cli.main import main
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from live_api_harness import LiveApi, cli, cli_wallet
 
 
 @pytest.fixture
@@ -27,14 +19,7 @@ def wallet(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[str, ...]:
-    api, _ = closing_hour_api
-    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(api.state_dir))
-    monkeypatch.setenv("FLOWMARKET_API_URL", api.url)
-    password = tmp_path / "password"
-    password.write_text("correct horse battery\n", encoding="utf-8")
-    args = ("--wallet", "alice", "--password-file", str(password))
-    assert cli(capsys, "wallet", "new", *args)[0] == 0
-    return args
+    return cli_wallet(closing_hour_api[0], "alice", monkeypatch, tmp_path, capsys)[1]
 
 
 ORDER = ("--portfolio", "premium-eu=1", "--curve=0:10,10:0")

@@ -8,19 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from live_api_harness import LiveApi
+from live_api_harness import LiveApi, cli, cli_wallet
 from sqlmodel import Session
 
-from flowmarket.cli.main import main
 from flowmarket.db import oracle_repo
 
 DELIVERED = "rt:eu-west:premium:2027-01-15T08"
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -31,14 +24,7 @@ def wallet(
     capsys: pytest.CaptureFixture[str],
 ) -> tuple[str, tuple[str, ...]]:
     """A wallet "dana" in the served app's state folder: (address, wallet arguments)."""
-    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(served_app.state_dir))
-    monkeypatch.setenv("FLOWMARKET_API_URL", served_app.url)
-    password = tmp_path / "password"
-    password.write_text("correct horse battery\n", encoding="utf-8")
-    args = ("--wallet", "dana", "--password-file", str(password))
-    code, out, err = cli(capsys, "wallet", "new", *args)
-    assert code == 0, err
-    return out.strip().rsplit(" ", 1)[1], args
+    return cli_wallet(served_app, "dana", monkeypatch, tmp_path, capsys)
 
 
 def oracle_view(served_app: LiveApi, address: str) -> dict[str, float]:
