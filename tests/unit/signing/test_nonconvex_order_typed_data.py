@@ -3,14 +3,10 @@ one and ethers v6, the `Order` digest of a curve order unchanged, and no batch c
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-from typing import Any
-
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
+from ethers_reference import ethers_signs
 
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
@@ -26,9 +22,7 @@ from flowmarket.signing import (
     typed_data,
 )
 from flowmarket.signing.nonconvex_order import NONCONVEX_ORDER_TYPE_STRING
-from flowmarket.web.routes import json_safe
 
-HERE = Path(__file__).parent
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 KEY = "0x" + "43" * 32
 TV = Account.from_key(KEY).address
@@ -101,24 +95,8 @@ def test_a_batch_refuses_a_non_convex_order_naming_it() -> None:
         typed_data(DOMAIN, batch)
 
 
-def ethers(settings_: Settings, document: dict[str, Any], key: str) -> dict[str, str]:
-    if not (settings_.hardhat_dir / "node_modules" / "ethers").is_dir():
-        pytest.fail("ethers is missing: run `npm install` in hardhat-local (scripts/bootstrap)")
-    done = subprocess.run(
-        ["node", str(HERE / "ethers_typed_data.js"), str(settings_.hardhat_dir)],
-        input=json.dumps({"typed_data": document, "key": key}),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, str] = json.loads(done.stdout)
-    return result
-
-
 def test_ethers_v6_computes_the_same_digest_and_signature(settings: Settings) -> None:
     for message in CASES:
-        document = json_safe(typed_data(DOMAIN, message))
-        document["domain"]["chainId"] = DOMAIN.chain_id
-        out = ethers(settings, document, KEY)
+        out = ethers_signs(settings, DOMAIN, message, KEY)
         assert out["digest"] == digest(DOMAIN, message)
         assert out["signature"] == sign(DOMAIN, message, KEY)

@@ -3,14 +3,9 @@ eth-account's generic one and against ethers v6 (JavaScript), and the receipt le
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-from typing import Any
-
-import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
+from ethers_reference import ethers_signs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,9 +24,7 @@ from flowmarket.signing import (
 )
 from flowmarket.signing.typed_data import ORDER_TYPE_STRING, reference_digest
 from flowmarket.states import ReceiptAction
-from flowmarket.web.routes import json_safe
 
-HERE = Path(__file__).parent
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 KEY = "0x" + "42" * 32
 ALICE = Account.from_key(KEY).address
@@ -101,27 +94,9 @@ def test_receipt_leaf_is_the_double_hash_of_the_id_and_the_action_hash() -> None
     assert receipt_leaf(order_hash, ReceiptAction.ACCEPTED) != by_hand
 
 
-def ethers(settings_: Settings, document: dict[str, Any], key: str) -> dict[str, str]:
-    if not (settings_.hardhat_dir / "node_modules" / "ethers").is_dir():
-        pytest.fail("ethers is missing: run `npm install` in hardhat-local (scripts/bootstrap)")
-    done = subprocess.run(
-        ["node", str(HERE / "ethers_typed_data.js"), str(settings_.hardhat_dir)],
-        input=json.dumps({"typed_data": document, "key": key}),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, str] = json.loads(done.stdout)
-    return result
-
-
 def test_ethers_v6_computes_the_same_digest_and_signature_for_a_batch(settings: Settings) -> None:
-    document = json_safe(typed_data(DOMAIN, BATCH))
-    document["domain"]["chainId"] = DOMAIN.chain_id
-    out = ethers(settings, document, KEY)
+    out = ethers_signs(settings, DOMAIN, BATCH, KEY)
     assert out["digest"] == digest(DOMAIN, BATCH)
     assert out["signature"] == sign(DOMAIN, BATCH, KEY)
     receipt = BatchReceiptMessage("0x" + "11" * 32, ALICE, "0x" + "22" * 32, 7, 1_800_000_100)
-    document = json_safe(typed_data(DOMAIN, receipt))
-    document["domain"]["chainId"] = DOMAIN.chain_id
-    assert ethers(settings, document, KEY)["digest"] == digest(DOMAIN, receipt)
+    assert ethers_signs(settings, DOMAIN, receipt, KEY)["digest"] == digest(DOMAIN, receipt)

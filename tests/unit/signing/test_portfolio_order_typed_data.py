@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
-from test_nonconvex_order_typed_data import ethers
+from ethers_reference import ethers_signs
 
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
@@ -25,7 +25,6 @@ from flowmarket.signing import (
 from flowmarket.signing.portfolio_order import PORTFOLIO_ORDER_TYPE_STRING
 from flowmarket.signing.struct_hash import type_hash
 from flowmarket.signing.typed_data import reference_digest
-from flowmarket.web.routes import json_safe
 
 DOMAIN = Domain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3")
 KEY = "0x" + "44" * 32
@@ -101,8 +100,6 @@ def test_a_weight_beyond_18_decimals_is_named() -> None:
 
 def test_ethers_v6_computes_the_same_digest_and_signature(settings: Settings) -> None:
     for message in CASES:
-        document = json_safe(typed_data(DOMAIN, message))
-        document["domain"]["chainId"] = DOMAIN.chain_id
-        out = ethers(settings, document, KEY)
+        out = ethers_signs(settings, DOMAIN, message, KEY)
         assert out["digest"] == digest(DOMAIN, message)
         assert out["signature"] == sign(DOMAIN, message, KEY)
