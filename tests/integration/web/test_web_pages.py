@@ -10,6 +10,7 @@ from typing import Any
 
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
+from wallet_pages import sign_in
 from web_harness import TOKEN, WebMarket
 
 from browser import DevWallet, screenshot
@@ -34,13 +35,8 @@ def test_participant_signs_an_order_in_the_browser_and_sees_positions_after_clea
     page: Any, web_market: WebMarket, wallet: DevWallet
 ) -> None:
     product = format_name(ProductKey(Kind.HOURLY, "eu-west", "premium", web_market.hour + 5))
-    page.goto(f"{web_market.url}/participant")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector("#address")
+    sign_in(page, web_market)
     assert page.text_content("#address") == wallet.address
-    page.click("#signin-button")
-    page.wait_for_selector("text=Signed in as")
 
     # Collateral that backs the order's worst case: 3 GB/h at up to 30 tokens/GB is 90
     # tokens an hour, 30 % of it (the demo profile's margins) 27 tokens.
@@ -199,12 +195,7 @@ def test_participant_reports_expected_positions_in_the_browser(
     page: Any, web_market: WebMarket, wallet: DevWallet
 ) -> None:
     product = format_name(ProductKey(Kind.HOURLY, "us-east", "regular", web_market.hour + 20))
-    page.goto(f"{web_market.url}/participant")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector("#address")
-    page.click("#signin-button")
-    page.wait_for_selector("text=Signed in as")
+    sign_in(page, web_market)
 
     # An unknown product is refused with the field named, and nothing is stored.
     page.fill("#expected-rows [name=expected-product]", "rt:nowhere:premium:2026-01-01T00")
@@ -250,12 +241,7 @@ def test_participant_signs_a_batch_of_orders_once_and_cancels_them_all_with_one_
     ]
     # Orders need collateral behind them, whatever the tests before this one left.
     web_market.deposit("alice", 50 * TOKEN)
-    page.goto(f"{web_market.url}/participant")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector("#address")
-    page.click("#signin-button")
-    page.wait_for_selector("text=Signed in as")
+    sign_in(page, web_market)
     page.wait_for_selector("#orders h2 >> text=Open orders (")
     before = int((page.text_content("#orders h2") or "").split("(")[1].rstrip(")"))
     signed_before = wallet.methods().count("eth_signTypedData_v4")
@@ -291,12 +277,7 @@ def test_participant_signs_replaces_and_cancels_an_authorisation_in_the_browser(
     page: Any, web_market: WebMarket, wallet: DevWallet
 ) -> None:
     product = format_name(ProductKey(Kind.HOURLY, "us-east", "regular", web_market.hour + 20))
-    page.goto(f"{web_market.url}/participant")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector("#address")
-    page.click("#signin-button")
-    page.wait_for_selector("text=Signed in as")
+    sign_in(page, web_market)
     page.wait_for_selector("#auth-current >> text=No authorisations.")
 
     # A limit that would force a trade is refused with the field named; nothing stored.
@@ -355,12 +336,7 @@ def test_participant_signs_one_curve_over_two_named_portfolios_in_the_browser(
         for k in (7, 8)
     )
     web_market.deposit("alice", 10 * TOKEN)  # worst case 30 % of (1 × 5 + 1 × 5) = 3 tokens
-    page.goto(f"{web_market.url}/participant")
-    page.wait_for_selector("body[data-ready=true]")
-    page.click("#connect-button")
-    page.wait_for_selector("#address")
-    page.click("#signin-button")
-    page.wait_for_selector("text=Signed in as")
+    sign_in(page, web_market)
     page.click("#add-product")
     rows = page.locator("#portfolio .row")
     for k, (product, name) in enumerate(((east, "east"), (west, "west"))):

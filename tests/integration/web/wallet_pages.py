@@ -83,6 +83,13 @@ def connect(page: Any, market: WebMarket, path: str, ready: str) -> None:
     page.wait_for_selector(ready)
 
 
+def sign_in(page: Any, market: WebMarket) -> None:
+    """Open the participant page, connect the wallet and sign in with it."""
+    connect(page, market, "/participant", "#address")
+    page.click("#signin-button")
+    page.wait_for_selector("text=Signed in as")
+
+
 def notice_of(page: Any, status: str) -> str:
     """The text of the first ok or error notice to appear in `#status`."""
     page.wait_for_selector(f"#{status} .notice.ok, #{status} .notice.error")
