@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from nonconvex_books import block_book
 from nonconvex_reference import brute_force, ref_orders, value
 
 from flowmarket.clearing import clear_document
@@ -64,29 +65,8 @@ def test_startup_model_a_rejects_the_plant_and_reports_its_lost_surplus() -> Non
     assert out["certificate"]["lost_surplus"]["plant"] == pytest.approx(1000 - 30 - 500.000025)
 
 
-def _block_book(limit: float) -> dict[str, Any]:
-    sellers = [
-        {
-            "id": f"s{h}",
-            "participant": "net",
-            "portfolio": {f"eu@{h}": 1},
-            "curve": [[-20, 6], [0, 2]],
-        }
-        for h in (18, 19)
-    ]
-    block = {
-        "id": "event",
-        "participant": "tv",
-        "portfolio": {"eu@18": 1, "eu@19": 1},
-        "kind": "all_or_nothing",
-        "quantity": 10,
-        "price": limit,
-    }
-    return {"products": ["eu@18", "eu@19"], "orders": [*sellers, block]}
-
-
 def test_block_over_two_hours_is_accepted_when_its_limit_covers_both_hours() -> None:
-    out = clear_document(_block_book(9.0))  # type: ignore[arg-type]
+    out = clear_document(block_book(9.0))  # type: ignore[arg-type]
     # Each hour's seller: marginal cost 2 + 0.2 x; 10 units price each hour at 4, the
     # block pays 8 ≤ 9. Welfare 90 − 2 × (20 + 10) = 30.
     assert out["orders"]["event"] == {"quantity": 10.0, "accepted": True}
@@ -96,7 +76,7 @@ def test_block_over_two_hours_is_accepted_when_its_limit_covers_both_hours() -> 
 
 
 def test_block_is_rejected_when_it_would_pay_more_than_its_limit() -> None:
-    out = clear_document(_block_book(7.5))  # type: ignore[arg-type]
+    out = clear_document(block_book(7.5))  # type: ignore[arg-type]
     # 8 > 7.5: a loss. Rejected, nothing trades, the prices stay at the prior 0 (within
     # the sellers' asks), where the block would gain 75: paradoxically rejected.
     assert out["orders"]["event"] == {"quantity": 0.0, "accepted": False}
@@ -240,7 +220,7 @@ def test_heuristic_is_admissible_and_brackets_the_optimum(seed: int) -> None:
 
 
 def test_plain_books_clear_as_before() -> None:
-    doc = _block_book(9.0)
+    doc = block_book(9.0)
     plain = {
         **doc,
         "orders": [*doc["orders"][:2], {**doc["orders"][0], "id": "b", "curve": [[0, 9], [5, 3]]}],
@@ -267,7 +247,7 @@ def test_plain_books_clear_as_before() -> None:
     ],
 )
 def test_bad_block_orders_name_the_field(change: dict[str, Any], message: str) -> None:
-    doc = _block_book(9.0)
+    doc = block_book(9.0)
     doc["orders"][2] = {**doc["orders"][2], **change}
     with pytest.raises(InvalidOrder, match=message.replace("(", r"\(")):
         clear_document(doc)  # type: ignore[arg-type]
@@ -312,7 +292,7 @@ def test_bad_min_fill_and_startup_orders_name_the_field(
 
 
 def test_bad_rule_and_network_are_clear_errors() -> None:
-    doc = _block_book(9.0)
+    doc = block_book(9.0)
     with pytest.raises(InvalidInput, match="nonconvex_rule: expected one of"):
         clear_document({**doc, "nonconvex_rule": "model_c"})  # type: ignore[typeddict-item]
     with pytest.raises(InvalidInput, match="cannot yet clear with a network"):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from nonconvex_books import block_book
 
 from flowmarket.cli.main import main
 
@@ -15,25 +16,7 @@ FLOWMARKET = Path(sys.executable).parent / "flowmarket"
 
 
 def _book(limit: float, **block: object) -> dict[str, object]:
-    sellers = [
-        {
-            "id": f"s{h}",
-            "participant": "net",
-            "portfolio": {f"eu@{h}": 1},
-            "curve": [[-20, 6], [0, 2]],
-        }
-        for h in (18, 19)
-    ]
-    event = {
-        "id": "event",
-        "participant": "tv",
-        "portfolio": {"eu@18": 1, "eu@19": 1},
-        "kind": "all_or_nothing",
-        "quantity": 10,
-        "price": limit,
-        **block,
-    }
-    return {"nonconvex_rule": "no_loss", "orders": [*sellers, event]}
+    return {"nonconvex_rule": "no_loss", **block_book(limit, **block)}
 
 
 def test_a_block_clears_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
