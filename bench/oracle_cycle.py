@@ -83,6 +83,9 @@ def store_book(
     book = random_book(n_products, n_orders, seed, locality=50)
     names = product_names(n_products, hour)
     cols = book.portfolios
+    # Signed orders carry at most 18 decimals (the fill leaf commits them in fixed point):
+    # round the generator's floats to 9, as a wallet's client would.
+    curve = np.round(np.stack([book.curve_qty, book.curve_price], axis=1), 9)
     rows = []
     close = float(hour * 3600)
     for j in range(book.n_orders):
@@ -97,10 +100,10 @@ def store_book(
                 "until_hour": hour,
                 "replaces": None,
                 "portfolio": {
-                    names[i]: float(w)
+                    names[i]: round(float(w), 9)
                     for i, w in zip(cols.indices[start:end], cols.data[start:end], strict=True)
                 },
-                "curve": np.stack([book.curve_qty[a:b], book.curve_price[a:b]], axis=1).tolist(),
+                "curve": curve[a:b].tolist(),
                 "signature": SIGNATURE,
                 "accepted_at": close - 1.0,
                 "receipt_signature": SIGNATURE,
