@@ -12,7 +12,8 @@ import {SortedTree} from "./SortedTree.sol";
 ///     value = abi.encode(int256 amount, int256 sumBefore, uint256 grossBefore)     (96 bytes)
 ///
 /// amount: the order's committed fill × its portfolio weight of the product, in 10^-18 GB/h
-/// ({amountOf}); sumBefore / grossBefore: the sums of the amounts and of their magnitudes over
+/// ({amountOf}); in an hour cleared in intervals, what that rate delivers in its interval, in
+/// 10^-18 GB ({amountIn}; the orderKey names the interval); sumBefore / grossBefore: the sums of the amounts and of their magnitudes over
 /// the lines of the same product with a smaller index (0 on a product's first line). A
 /// product's trades balance when its last line's sumBefore + amount is zero within
 /// {isOutsideTolerance}. The Python twin is `flowmarket.oracle.trade_lines`.
@@ -42,6 +43,13 @@ library TradeLines {
     /// @notice A fill's line amount: quantity × weight / 1e18, rounded toward zero.
     function amountOf(int256 quantity, int256 weight) internal pure returns (int256) {
         return quantity * weight / _WAD;
+    }
+
+    /// @notice A fill's line amount in an hour cleared in intervals of `intervalSeconds`: what
+    /// the fill's rate delivers in one interval, amountOf × intervalSeconds / 3600, each
+    /// division rounded toward zero (intervalSeconds = 3600 gives {amountOf}).
+    function amountIn(int256 quantity, int256 weight, uint32 intervalSeconds) internal pure returns (int256) {
+        return amountOf(quantity, weight) * int256(uint256(intervalSeconds)) / 3600;
     }
 
     /// @notice True when the leaf has a line's shape: a 64-byte key and a 96-byte value whose

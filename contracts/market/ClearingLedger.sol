@@ -139,7 +139,7 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
         TradeLines.Line memory l = TradeLines.decode(line);
         return l.product == fill.products[k] && l.source == fill.orderKey
-            && l.amount != TradeLines.amountOf(fill.quantity, fill.weights[k]);
+            && l.amount != _lineAmount(hour, fill, k);
     }
 
     /// @inheritdoc IClearingLedger
@@ -149,7 +149,7 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         returns (bool)
     {
         HourCommitment storage c = _committedHour(hour);
-        if (!_provesFill(c, fill, k) || TradeLines.amountOf(fill.quantity, fill.weights[k]) == 0) return false;
+        if (!_provesFill(c, fill, k) || _lineAmount(hour, fill, k) == 0) return false;
         bytes memory key = TradeLines.key(fill.products[k], fill.orderKey);
         return SortedTree.isAbsent(c.linesRoot, c.linesCount, key, bracket);
     }
@@ -190,6 +190,12 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
     function _provesFill(HourCommitment storage c, OrderFill calldata fill, uint256 k) private view returns (bool) {
         if (k >= fill.products.length || fill.weights.length != fill.products.length) return false;
         return _isCommittedFill(c.ordersRoot, fill);
+    }
+
+    /// @dev The line of the fill's trade in its k-th product: quantity × weight, times the
+    /// hour's governed clearing interval / 3600 (what the rate delivers in one interval).
+    function _lineAmount(uint64 hour, OrderFill calldata fill, uint256 k) private view returns (int256) {
+        return TradeLines.amountIn(fill.quantity, fill.weights[k], parameters().clearingIntervalAt(hour));
     }
 
     function _committedHour(uint64 hour) private view returns (HourCommitment storage) {

@@ -42,7 +42,7 @@ def balance_faults(
     for fill in bundle.fills.values():
         source = order_key(fill.order_id)
         for k, (name, weight) in enumerate(zip(fill.products, fill.weights, strict=True)):
-            amount = line_amount(fill.quantity, weight)
+            amount = line_amount(fill.quantity, weight, fill.interval_s)
             key = product_id(name) + source
             found = tree.find(key)
             what = f"fill of order {fill.order_id} in {name}: {from_wad(amount):+.6g} GB/h"

@@ -11,7 +11,11 @@ from flowmarket.config import Settings
 from flowmarket.errors import CommitmentMismatch
 from flowmarket.money import from_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle, read_commitment
-from flowmarket.oracle.publication import published_orders, read_publication
+from flowmarket.oracle.publication import (
+    published_intervals,
+    published_orders,
+    read_publication,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -46,6 +50,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         hour=args.hour,
         fee_bps=publication.fee_bps,
         orders=published_orders(settings.state_dir, args.hour),
+        order_sets=published_intervals(settings.state_dir, args.hour),
     )
     if bundle.commitment != onchain:
         raise CommitmentMismatch(

@@ -35,12 +35,18 @@ class BundleCache:
         fee_bps: int,
         orders: Sequence[Mapping[str, Any]] = (),
         batches: Mapping[str, Mapping[str, Any]] | None = None,
+        order_sets: Sequence[Mapping[str, Any]] = (),
     ) -> HourBundle:
         key = (hour, fee_bps)
         bundle = self._bundles.get(key)
         if bundle is None:
             bundle = build_hour_bundle(
-                result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches
+                result,
+                hour=hour,
+                fee_bps=fee_bps,
+                orders=orders,
+                batches=batches,
+                order_sets=order_sets,
             )
             self.put(bundle, fee_bps=fee_bps)
         return bundle

@@ -21,6 +21,7 @@ from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import crash_point
 from flowmarket.oracle.hour_commitment import HourBundle, read_commitment
+from flowmarket.oracle.intervals import snapshots_of
 from flowmarket.oracle.journal import advance, engine_doc_of, require, result_of
 from flowmarket.oracle.transactions import SignedTx
 from flowmarket.states import JournalStep
@@ -42,6 +43,7 @@ def commit_hour(ctx: OracleContext, hour: int) -> None:
                 fee_bps=row.fee_bps,
                 orders=doc["orders"],
                 batches=doc.get("batches"),
+                order_sets=snapshots_of(row),
             )
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 

@@ -13,7 +13,7 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
@@ -39,7 +39,12 @@ from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
-from flowmarket.oracle.trade_lines import trade_lines, unbacked_lines
+from flowmarket.oracle.trade_lines import (
+    IntervalLines,
+    interval_trade_lines,
+    trade_lines,
+    unbacked_lines,
+)
 from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
 from flowmarket.signing.fixed_point import to_fixed
 
@@ -106,6 +111,15 @@ class FillTerms:
     signature: bytes
     batch_orders: tuple[bytes, ...] = ()
     batch_cancels: bytes = bytes(32)
+    interval: int | None = None
+    interval_s: int = SECONDS_PER_HOUR
+
+    @property
+    def result_id(self) -> str:
+        """The order's id in its (interval's) clearing result."""
+        if self.interval is None:
+            return self.order_id
+        return self.order_id.removeprefix(interval_key(self.interval, ""))
 
     @property
     def terms(self) -> bytes:
@@ -189,6 +203,7 @@ def build_hour_bundle(
     fee_bps: int,
     orders: Sequence[Mapping[str, Any]] = (),
     batches: Mapping[str, Mapping[str, Any]] | None = None,
+    order_sets: Sequence[Mapping[str, Any]] = (),
 ) -> HourBundle:
     """Derive the integer amounts, trees and summary of a cleared hour.
 
@@ -200,9 +215,13 @@ def build_hour_bundle(
 
     An hour the governed schedule splits into k > 1 intervals is journaled and published
     as an interval-hour document (`{"interval_s": L, "intervals": [RESULT_0, …]}`); its
-    one hour commitment is `build_interval_bundle`'s."""
+    one hour commitment is `build_interval_bundle`'s, with `order_sets` the intervals'
+    order sets as cleared (the order set's `intervals`: each one's `orders` and `batches`;
+    `orders` and `batches` are then unused)."""
     if "intervals" in result:
-        return build_interval_bundle(cast(Mapping[str, Any], result), hour=hour, fee_bps=fee_bps)
+        return build_interval_bundle(
+            cast(Mapping[str, Any], result), hour=hour, fee_bps=fee_bps, order_sets=order_sets
+        )
     amounts = result_amounts(result, fee_bps=fee_bps)
     order_quantities = {
         order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
@@ -244,7 +263,13 @@ def interval_key(index: int, name: str) -> str:
     return f"interval:{index}:{name}"
 
 
-def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) -> HourBundle:
+def build_interval_bundle(
+    doc: Mapping[str, Any],
+    *,
+    hour: int,
+    fee_bps: int,
+    order_sets: Sequence[Mapping[str, Any]] = (),
+) -> HourBundle:
     """The one commitment of an hour cleared in k intervals of L seconds (docs/schedule.md).
 
     Each interval's amounts follow money rule 8 for L seconds; the hour's entry of a
@@ -252,10 +277,13 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
     product's trade), so the weekly settlement is unchanged. The prices tree holds every
     interval's prices (and network values) under `interval_key(j, name)`, the orders tree
     every interval's order quantities under `interval_key(j, order id)`: a price or order
-    proof names its interval with no new contract code. Fill leaves are not committed for
-    interval hours (docs/schedule.md). Welfare and volume are the hour's: the sum of each
-    interval's (a rate) times L / 3600, to the wei; the certificate's gaps are the worst
-    interval's."""
+    proof names its interval with no new contract code. With the intervals' order sets
+    (`order_sets`, one per interval, as cleared) each interval's fills are committed as
+    fill leaves next to them, keyed `interval_key(j, order id)` (`fill_terms`), and the
+    trade lines back each interval fill's trade (`trade_lines.interval_trade_lines`).
+    Without them (a result alone) every trade is unbacked. Welfare and volume are the
+    hour's: the sum of each interval's (a rate) times L / 3600, to the wei; the
+    certificate's gaps are the worst interval's."""
     interval_s = doc.get("interval_s")
     if not isinstance(interval_s, int) or isinstance(interval_s, bool):
         raise InvalidInput(f"interval_s: must be an integer number of seconds, got {interval_s!r}")
@@ -270,21 +298,41 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
         result_amounts(cast(ResultDoc, r), fee_bps=fee_bps, interval_s=interval_s) for r in results
     ]
     amounts = sum_amounts(each, fee_bps=fee_bps)
+    if order_sets and len(order_sets) != k:
+        raise InvalidInput(
+            f"intervals: the order set has {len(order_sets)} intervals, the result {k}"
+        )
     network: dict[str, int] = {}
     order_quantities: dict[str, int] = {}
+    fills: dict[str, FillTerms] = {}
+    parts: list[IntervalLines] = []
     for j, (result, interval) in enumerate(zip(results, each, strict=True)):
         for name, value in {**interval.prices, **network_values(result)}.items():
             network[interval_key(j, name)] = value
         for order_id, entry in result["orders"].items():
             order_quantities[interval_key(j, order_id)] = to_wad(float(entry["quantity"]))
+        if order_sets:
+            order_set = order_sets[j]
+            orders = order_set.get("orders", [])
+            cleared = fill_terms(cast(ResultDoc, result), orders, order_set.get("batches"))
+            mine = {
+                interval_key(j, order_id): replace(
+                    fill, order_id=interval_key(j, order_id), interval=j, interval_s=interval_s
+                )
+                for order_id, fill in cleared.items()
+            }
+            fills.update(mine)
+            parts.append(IntervalLines(cast(ResultDoc, result), orders, list(mine.values())))
     prices_tree = MerkleTree.from_array(price_leaves(list(network), list(network.values())))
-    orders_tree = MerkleTree.from_array(
-        order_leaves(list(order_quantities), list(order_quantities.values()))
-    )
+    order_rows = order_leaves(list(order_quantities), list(order_quantities.values()))
+    if fills:
+        fill_rows = np.frombuffer(b"".join(f.leaf for f in fills.values()), dtype=np.uint8)
+        order_rows = np.concatenate([order_rows, fill_rows.reshape(-1, 32)])
+    orders_tree = MerkleTree.from_array(order_rows)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
-    lines = unbacked_lines(amounts.trades)
+    lines = interval_trade_lines(parts, amounts.trades) if parts else unbacked_lines(amounts.trades)
     commitment = HourCommitment(
         orders_root=orders_tree.root,
         prices_root=prices_tree.root,
@@ -311,6 +359,7 @@ def build_interval_bundle(doc: Mapping[str, Any], *, hour: int, fee_bps: int) ->
         orders_tree=orders_tree,
         commitment=commitment,
         lines=lines,
+        fills=fills,
     )
 
 

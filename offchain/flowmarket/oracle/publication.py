@@ -172,3 +172,20 @@ def published_order_set(
     if not isinstance(batches, dict):
         raise InvalidInput(f"{path}: 'batches' must be an object")
     return [o for o in orders if isinstance(o, dict)], batches
+
+
+def published_intervals(state_dir: Path, hour: int) -> list[dict[str, Any]]:
+    """The intervals' order sets of `hours/<h>.orders.json` for an hour cleared in
+    intervals (each with its `orders` and `batches`); none for an hourly hour or when the
+    file is absent."""
+    path = state_dir / "hours" / f"{hour}.orders.json"
+    if not path.exists():
+        return []
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not readable JSON ({exc})") from None
+    intervals = raw.get("intervals", []) if isinstance(raw, dict) else []
+    if not isinstance(intervals, list) or not all(isinstance(d, dict) for d in intervals):
+        raise InvalidInput(f"{path}: 'intervals' must be a list of order sets")
+    return intervals

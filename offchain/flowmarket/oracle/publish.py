@@ -21,6 +21,7 @@ from flowmarket.db import oracle_repo
 from flowmarket.merkle import MerkleTree, ProofIndex
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle
+from flowmarket.oracle.intervals import snapshots_of
 from flowmarket.oracle.journal import advance, commitment_of, engine_doc_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
 from flowmarket.oracle.requirements import post_requirements
@@ -41,6 +42,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
             fee_bps=row.fee_bps,
             orders=engine_doc["orders"],
             batches=engine_doc.get("batches"),
+            order_sets=snapshots_of(row),
         )
         tx_hash = row.tx_hash or ""
         oracle_repo.fill_commitment(

@@ -10,7 +10,10 @@ with a nonzero amount, sorted by product id, then source key:
 
 A **backed** line's source is the order key of a committed fill (`FillTerms`) and its
 amount is the fill's quantity × its weight of the product / 10^18, rounded toward zero
-(`line_amount`), which the contract checks against the fill leaf. Trades that have no
+(`line_amount`), which the contract checks against the fill leaf. In an hour cleared in
+intervals (`interval_trade_lines`) each interval's fills have their own lines (the order
+key is that of `interval:J:ORDER_ID`) and every amount is what was delivered, in 10^-18 GB:
+the rate × L / 3600, rounded toward zero, for L the hour's governed interval. Trades that have no
 fill leaf (non-convex orders, named portfolios, a link owner's flows) are one **unbacked**
 line per participant and product, source keccak256("unbacked:" ‖ 20 address bytes),
 amount the participant's whole trade (10^-18 GB/h) less its backed lines. sumBefore and
@@ -33,6 +36,7 @@ from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
 from flowmarket.merkle.keccak import keccak_rows
 from flowmarket.money import WAD, to_wad
+from flowmarket.schedule import SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
     from flowmarket.clearing import ResultDoc
@@ -63,11 +67,17 @@ class Line:
         return self.gross_before + abs(self.amount)
 
 
-def line_amount(quantity: int, weight: int) -> int:
-    """quantity × weight / 10^18 rounded toward zero (Solidity's signed division)."""
-    product = quantity * weight
-    magnitude = abs(product) // WAD
-    return magnitude if product >= 0 else -magnitude
+def line_amount(quantity: int, weight: int, interval_s: int = SECONDS_PER_HOUR) -> int:
+    """quantity × weight / 10^18 rounded toward zero (Solidity's signed division); in an
+    hour cleared in intervals of `interval_s` seconds, that times interval_s / 3600, rounded
+    toward zero again: what the rate delivers in one interval (`TradeLines.amountIn`)."""
+    rate = _toward_zero(quantity * weight, WAD)
+    return rate if interval_s == SECONDS_PER_HOUR else _toward_zero(rate * interval_s, 3600)
+
+
+def _toward_zero(numerator: int, denominator: int) -> int:
+    magnitude = abs(numerator) // denominator
+    return magnitude if numerator >= 0 else -magnitude
 
 
 def unbacked_source(participant: str) -> bytes:
@@ -93,20 +103,7 @@ def trade_lines(
     result: ResultDoc, orders: Sequence[Mapping[str, Any]], fills: Iterable[FillTerms]
 ) -> SortedTree:
     """The hour's trade-lines tree from its result, its orders and its committed fills."""
-    amounts: dict[bytes, int] = {}
-    backed: dict[tuple[str, str], int] = {}
-    filled = set()
-    ids: dict[str, bytes] = {}
-    for fill in fills:
-        filled.add(fill.order_id)
-        source = order_key(fill.order_id)
-        for name, weight in zip(fill.products, fill.weights, strict=True):
-            amount = line_amount(fill.quantity, weight)
-            if amount:
-                pid = ids.get(name) or ids.setdefault(name, product_id(name))
-                amounts[pid + source] = amount
-                key = (fill.participant, name)
-                backed[key] = backed.get(key, 0) + amount
+    amounts, backed, filled = _backed_lines(fills)
     for participant, book in _unbacked_books(result, orders, filled).items():
         source = unbacked_source(participant)
         for name, trade in book.items():
@@ -114,6 +111,66 @@ def trade_lines(
             if amount:
                 amounts[product_id(name) + source] = amount
     return build_tree(amounts)
+
+
+def interval_trade_lines(
+    parts: Sequence[IntervalLines], trades: Mapping[str, Mapping[str, int]]
+) -> SortedTree:
+    """The trade-lines tree of an hour cleared in intervals (docs/schedule.md): a backed
+    line per interval fill and product, what the fill's rate delivers in its interval
+    (`line_amount` with the interval's length; the fill's order key names its interval),
+    and one unbacked line per participant and product with a trade some interval's fills
+    do not back: its exact trade delivered in the hour (`trades`, the entries' integer
+    10^-18 GB) less all its backed lines. Every product's lines then sum to exactly the
+    sum of the entries' trades, zero."""
+    amounts: dict[bytes, int] = {}
+    backed: dict[tuple[str, str], int] = {}
+    unbacked: set[str] = set()
+    for part in parts:
+        lines, covered, filled = _backed_lines(part.fills)
+        amounts.update(lines)
+        for key, amount in covered.items():
+            backed[key] = backed.get(key, 0) + amount
+        unbacked |= set(_unbacked_books(part.result, part.orders, filled))
+    for participant in sorted(unbacked):
+        source = unbacked_source(participant)
+        for name, trade in trades.get(participant, {}).items():
+            amount = trade - backed.get((participant, name), 0)
+            if amount:
+                amounts[product_id(name) + source] = amount
+    return build_tree(amounts)
+
+
+@dataclass(frozen=True)
+class IntervalLines:
+    """One interval of an hour cleared in intervals: its result, its order set's orders and
+    its committed fills (order ids keyed by the interval)."""
+
+    result: ResultDoc
+    orders: Sequence[Mapping[str, Any]]
+    fills: Sequence[FillTerms]
+
+
+def _backed_lines(
+    fills: Iterable[FillTerms],
+) -> tuple[dict[bytes, int], dict[tuple[str, str], int], set[str]]:
+    """({line key: amount} of the fills' lines, {(participant, product): backed amount},
+    the result's order ids the fills cover)."""
+    amounts: dict[bytes, int] = {}
+    backed: dict[tuple[str, str], int] = {}
+    filled = set()
+    ids: dict[str, bytes] = {}
+    for fill in fills:
+        filled.add(fill.result_id)
+        source = order_key(fill.order_id)
+        for name, weight in zip(fill.products, fill.weights, strict=True):
+            amount = line_amount(fill.quantity, weight, fill.interval_s)
+            if amount:
+                pid = ids.get(name) or ids.setdefault(name, product_id(name))
+                amounts[pid + source] = amount
+                key = (fill.participant, name)
+                backed[key] = backed.get(key, 0) + amount
+    return amounts, backed, filled
 
 
 def unbacked_lines(trades: Mapping[str, Mapping[str, int]]) -> SortedTree:

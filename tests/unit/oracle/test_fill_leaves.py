@@ -16,6 +16,7 @@ from flowmarket.clearing import clear_document
 from flowmarket.collateral import cut_orders
 from flowmarket.hashing import keccak
 from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.oracle.trade_lines import line_amount
 from flowmarket.signing import Domain
 from flowmarket.signing.struct_hash import domain_separator
 from signed_books import message, signed_batch, signed_order
@@ -134,3 +135,58 @@ def test_orders_the_chain_cannot_judge_get_no_fill_leaf() -> None:
     assert sorted(build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=unsigned).fills) == [
         b["id"]
     ]
+
+
+def test_each_quarter_of_an_interval_hour_gets_fill_leaves_and_delivered_lines() -> None:
+    """The book cleared in four quarters (docs/schedule.md): each quarter's two fills get
+    the same leaf as an hourly fill, keyed `interval:J:ID`, and a trade line of what they
+    deliver in the quarter: ±5 GB/h × 900 / 3600 = ±1.25 GB (by hand); nothing is left
+    unbacked, and without the order sets the hour commits no fill (as before)."""
+    orders = book()
+    a_id, b_id = (o["id"] for o in orders["orders"])
+    results: list[Any] = []
+    prior: dict[str, float] = {}
+    for _ in range(4):
+        results.append(clear_document(orders, {"prices": prior}))
+        prior = results[-1]["prices"]
+    document: Any = {"interval_s": 900, "intervals": results}
+    bare = build_hour_bundle(document, hour=HOUR, fee_bps=10)
+    bundle = build_hour_bundle(document, hour=HOUR, fee_bps=10, order_sets=[orders] * 4)
+    assert bare.fills == {}
+    keys = [f"interval:{j}:{i}" for j in range(4) for i in (a_id, b_id)]
+    assert sorted(bundle.fills) == sorted(keys)
+    hourly = build_hour_bundle(results[0], hour=HOUR, fee_bps=10, orders=orders["orders"])
+    for j in range(4):
+        b = bundle.fills[f"interval:{j}:{b_id}"]
+        assert (b.interval, b.interval_s, b.result_id) == (j, 900, b_id)
+        same = hourly.fills[b_id]
+        assert b.leaf == leaves.fill_leaf(
+            leaves.order_key(f"interval:{j}:{b_id}"), BOB, -5 * W, same.terms, same.signed
+        )
+        assert is_signed_by(SEPARATOR, HOUR, b.signed_fields)
+    assert set(bundle.orders_tree.leaves()) == set(bare.orders_tree.leaves()) | {
+        f.leaf for f in bundle.fills.values()
+    }
+    assert bundle.commitment.entries_root == bare.commitment.entries_root
+    assert bundle.commitment.prices_root == bare.commitment.prices_root
+    premium = leaves.product_id("premium")
+    lines = {
+        key[32:]: int.from_bytes(value[:32], "big", signed=True)
+        for key, value in zip(bundle.lines.keys, bundle.lines.values, strict=True)
+    }
+    assert lines == {
+        leaves.order_key(f"interval:{j}:{i}"): (5 * W // 4 if i == a_id else -5 * W // 4)
+        for j in range(4)
+        for i in (a_id, b_id)
+    }
+    assert all(key[:32] == premium for key in bundle.lines.keys)
+    # Σ alice's lines is her entry's trade: 5 GB delivered over the hour.
+    assert bundle.amounts.trades[ALICE] == {"premium": 5 * W}
+
+
+def test_a_line_in_an_interval_is_the_rate_times_its_length_rounded_toward_zero() -> None:
+    # −7 × 10^-18 GB/h for 900 s: −1.75 × 10^-18 GB, rounded toward zero to −1.
+    assert line_amount(-7, W, 900) == -1 and line_amount(7, W, 900) == 1
+    assert line_amount(-7, W) == -7  # an hourly hour: the rate itself
+    # 3 GB/h at weight 0.5 for 20 minutes: 1.5 GB/h × 1/3 = 0.5 GB.
+    assert line_amount(3 * W, W // 2, 1200) == W // 2
