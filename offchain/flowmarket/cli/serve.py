@@ -16,6 +16,7 @@ from flowmarket.backend.serve import (
     open_database,
     session_secret,
 )
+from flowmarket.backend.workers import serve_handed
 from flowmarket.chain.deploy import load_deployment
 from flowmarket.config import Settings, export_settings
 from flowmarket.signing import Domain
@@ -34,7 +35,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ledger", help="ClearingLedger address (EIP-712 verifyingContract)")
     parser.add_argument("--products", type=Path, help="load this product catalogue (JSON) first")
     parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes (>1 needs the deployment file)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes; the parent hands each connection to the next worker "
+        "(>1 needs the deployment file)",
     )
     parser.add_argument(
         "--dev",
@@ -52,6 +57,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         api_port=args.port or settings.api_port,
         allow_dev_keys=settings.allow_dev_keys or args.dev,
     )
+    if args.workers < 1:
+        print(f"flowmarket serve: error: --workers: must be at least 1, got {args.workers}")
+        return 2
     check_operator_key(settings)  # before the database and the port, like every argument
     engine = open_database(settings.effective_database_url)
     if args.products is not None:
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         load_deployment(settings).domain()  # fail here, not in every worker
         session_secret(engine)  # created once here, read by every worker
         export_settings(settings, ("api_host", "api_port", "allow_dev_keys"))
-        uvicorn.run(
+        config = uvicorn.Config(
             "flowmarket.backend.serve:app_from_settings",
             factory=True,
             host=host,
@@ -75,6 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level="info",
         )
+        serve_handed(config)  # the parent hands connections to the workers in turn
         return 0
     domain = None
     if args.chain_id is not None or args.ledger is not None:

@@ -1,0 +1,307 @@
+"""Worker processes for `flowmarket serve --workers N`: the parent accepts every
+connection and hands each one to the next ready worker in turn.
+
+uvicorn's own multi-worker mode lets every worker accept from one shared listening
+socket. The worker whose event loop wakes first accepts every connection waiting at that
+moment, so a client's keep-alive connections, opened together, all land on one worker:
+one core then serves every request while the other workers idle (bench/README.md, "Why
+two workers took no more orders per second than one"). A socket per worker bound with
+SO_REUSEPORT spreads connections by a hash of their ports, not evenly: four
+connections land all on one of two workers one time in eight.
+
+Here the parent holds the listening socket. It accepts each connection and passes its
+file descriptor over a Unix socket pair (SCM_RIGHTS) to the ready workers round-robin,
+so N connections opened together are spread N / workers to each. Each worker serves
+what it is given with uvicorn's HTTP protocol and lifespan (`HandedServer`). The parent
+keeps uvicorn's supervision: a ping over a pipe every half second answers whether a
+worker is alive and has started; a dead or hung worker is replaced; a worker that fails
+its start-up stops the server; SIGINT or SIGTERM stops accepting and shuts every
+worker down gracefully (requests in progress are answered); SIGHUP replaces the
+workers one by one, each replacement serving before its predecessor stops. Connections
+are handed out only once every worker has started (or, if one never starts, a minute
+after the first one did), so the first clients are spread too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from types import FrameType
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors.multiprocess import Process
+
+from flowmarket.errors import InvalidInput
+
+logger = logging.getLogger("uvicorn.error")
+
+# How long the parent waits for every worker to start before handing connections to
+# the ones that have (imports alone take tens of seconds on a loaded machine).
+ALL_WORKERS_WAIT_S = 60.0
+# Health-check period of the parent's loop (uvicorn's).
+TICK_S = 0.5
+# A connection no ready worker can take within this long is closed.
+HAND_OUT_TIMEOUT_S = 30.0
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class HandedServer(uvicorn.Server):
+    """A worker: uvicorn's server without a listening socket of its own. It serves the
+    connections whose descriptors arrive on `channel` (one per message)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._channel: socket.socket | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if not sockets or len(sockets) != 1:
+            raise InvalidInput("sockets: a handed worker takes exactly one channel socket")
+        await super().startup(sockets=[])  # lifespan and state; no listener
+        channel = sockets[0]
+        channel.setblocking(False)
+        self._channel = channel
+        loop = asyncio.get_running_loop()
+        loop.add_reader(channel.fileno(), self._take, channel, loop)
+
+    def _protocol(self) -> asyncio.Protocol:
+        config = self.config
+        protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+            config=config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+        return protocol
+
+    def _take(self, channel: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        """Serve every connection waiting on the channel."""
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(channel, 1, 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data, fds = b"", []
+            if not data and not fds:  # the parent has gone: nothing more will come
+                loop.remove_reader(channel.fileno())
+                self.should_exit = True
+                return
+            for fd in fds:
+                connection = socket.socket(fileno=fd)
+                task = loop.create_task(loop.connect_accepted_socket(self._protocol, connection))
+                task.add_done_callback(_log_failed_connection)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._channel is not None and self._channel.fileno() >= 0:
+            asyncio.get_running_loop().remove_reader(self._channel.fileno())
+        await super().shutdown(sockets=sockets)  # closes the channel, then drains
+
+
+def _log_failed_connection(task: asyncio.Task[object]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("a handed connection could not be served: %s", task.exception())
+
+
+class HandedWorker(Process):
+    """One worker process and the parent's end of its channel."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        self.channel, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.channel.setblocking(False)
+        self._child_end = child_end
+        self.ready = False  # started and answering health checks; cleared when retired
+        super().__init__(config, [child_end])
+
+    def __getstate__(self) -> dict[str, object]:
+        # The worker is spawned with this object (its `target`): it takes its end of
+        # the channel as its socket argument and must not hold the parent's end (it
+        # would never see the parent go).
+        state = dict(self.__dict__)
+        del state["channel"], state["_child_end"]
+        return state
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = HandedServer(config=self.config)
+        return self._server
+
+    def _healthcheck(self, timeout: float) -> bool | None:
+        started = super()._healthcheck(timeout)
+        if started is True and self.channel.fileno() >= 0:
+            self.ready = True
+        return started
+
+    def start(self) -> None:
+        super().start()
+        self._child_end.close()  # the child has its copy
+
+    def hand(self, connection: socket.socket) -> bool:
+        """Pass `connection` to this worker; False when its channel is full or closed."""
+        try:
+            socket.send_fds(self.channel, [b"c"], [connection.fileno()])
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            self.ready = False
+            return False
+        return True
+
+    def retire(self) -> None:
+        """Stop handing connections to this worker (the parent's end of the channel is
+        closed: connections passed but not yet taken are dropped with it)."""
+        self.ready = False
+        self.channel.close()
+
+
+class HandingSupervisor:
+    """The parent process of `flowmarket serve --workers N` (see the module's text)."""
+
+    def __init__(self, config: uvicorn.Config, listener: socket.socket) -> None:
+        self.config = config
+        self.listener = listener
+        self.workers: list[HandedWorker] = []
+        self.should_exit = threading.Event()
+        self._lock = threading.Lock()  # the workers list and their channels
+        self._turn = 0
+        self._signals: list[int] = []
+
+    def _on_signal(self, sig: int, frame: FrameType | None) -> None:
+        self._signals.append(sig)
+
+    def run(self) -> None:
+        logger.info("Started parent process [%d]", os.getpid())
+        for sig in SIGNALS:
+            signal.signal(sig, self._on_signal)
+        self.listener.listen(self.config.backlog)
+        self.listener.settimeout(TICK_S)  # the accept loop sees should_exit
+        with self._lock:
+            for _ in range(self.config.workers):
+                worker = HandedWorker(self.config)
+                worker.start()
+                self.workers.append(worker)
+        accepting = threading.Thread(target=self._accept_loop, name="hand-out", daemon=True)
+        accepting.start()
+        while not self.should_exit.wait(TICK_S):
+            self._handle_signals()
+            self._keep_workers_alive()
+        accepting.join()
+        self.listener.close()
+        for worker in self.workers:
+            worker.retire()
+            worker.terminate()  # SIGTERM: uvicorn's graceful shutdown in the worker
+        for worker in self.workers:
+            worker.join()
+        logger.info("Stopping parent process [%d]", os.getpid())
+
+    # -- handing connections out (a thread of the parent) ---------------------------
+
+    def _accept_loop(self) -> None:
+        self._wait_for_workers()
+        while not self.should_exit.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                if self.should_exit.is_set():
+                    return
+                logger.warning("accept failed: %s", exc)
+                time.sleep(0.05)  # e.g. out of descriptors: let the workers close some
+                continue
+            try:
+                self._hand_out(connection)
+            finally:
+                connection.close()  # the worker holds its own copy
+
+    def _wait_for_workers(self) -> None:
+        first_ready: float | None = None
+        while not self.should_exit.is_set():
+            with self._lock:
+                ready = [worker.ready for worker in self.workers]
+            if all(ready):
+                return
+            if any(ready):
+                first_ready = first_ready or time.monotonic()
+                if time.monotonic() - first_ready > ALL_WORKERS_WAIT_S:
+                    logger.warning(
+                        "handing connections to %d of %d workers", sum(ready), len(ready)
+                    )
+                    return
+            time.sleep(0.05)
+
+    def _hand_out(self, connection: socket.socket) -> None:
+        deadline = time.monotonic() + HAND_OUT_TIMEOUT_S
+        while not self.should_exit.is_set() and time.monotonic() < deadline:
+            with self._lock:
+                ready = [worker for worker in self.workers if worker.ready]
+                for k in range(len(ready)):
+                    worker = ready[(self._turn + k) % len(ready)]
+                    if worker.hand(connection):
+                        self._turn = (self._turn + k + 1) % len(ready)
+                        return
+            time.sleep(0.01)  # every worker is full, restarting or not yet started
+        logger.warning("no worker took a connection within %.0f s; closed", HAND_OUT_TIMEOUT_S)
+
+    # -- supervision (the parent's main thread) ---------------------------------------
+
+    def _handle_signals(self) -> None:
+        while self._signals:
+            sig = self._signals.pop(0)
+            if sig in (signal.SIGINT, signal.SIGTERM):
+                logger.info("Received %s, exiting.", signal.Signals(sig).name)
+                self.should_exit.set()
+            elif sig == signal.SIGHUP:
+                logger.info("Received SIGHUP, replacing the workers one by one.")
+                self._replace_all()
+
+    def _keep_workers_alive(self) -> None:
+        for index, worker in enumerate(list(self.workers)):
+            if self.should_exit.is_set():
+                return
+            if worker.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                continue
+            with self._lock:
+                worker.retire()
+            worker.kill()  # dead already, or hung
+            worker.join()
+            if worker.exitcode == STARTUP_FAILURE:
+                logger.error("Child process [%s] failed to start, stopping.", worker.pid)
+                self.should_exit.set()
+                return
+            logger.info("Child process [%s] died; starting a new one", worker.pid)
+            replacement = HandedWorker(self.config)
+            replacement.start()
+            with self._lock:
+                self.workers[index] = replacement
+
+    def _replace_all(self) -> None:
+        for index, old in enumerate(list(self.workers)):
+            if self.should_exit.is_set():
+                return
+            new = HandedWorker(self.config)
+            new.start()
+            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                new.retire()
+                new.kill()
+                new.join()
+                logger.error(
+                    "New worker [%s] did not start in time; keeping [%s]", new.pid, old.pid
+                )
+                return
+            with self._lock:
+                self.workers[index] = new
+                old.retire()
+            old.terminate()
+            old.join()
+
+
+def serve_handed(config: uvicorn.Config) -> None:
+    """Run `config.workers` workers of `config.app` (an import string) behind one
+    listening socket whose connections the parent hands out round-robin."""
+    listener = config.bind_socket()
+    HandingSupervisor(config, listener).run()

@@ -1,0 +1,210 @@
+"""`flowmarket serve --workers 2`: connections opened together are spread over both
+workers (the parent hands them out in turn), a killed worker is replaced and the new one
+gets connections, SIGTERM stops every process.
+
+Which process serves a connection is read from Linux's /proc: the server side of the
+connection is the TCP socket whose remote port is the client's, and the worker holding
+it has that socket's inode among its file descriptors. Nothing is added to the API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from deployment_files import write_deployment
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+
+# Start-up imports web3, FastAPI and numba in each worker: seconds when idle, tens of
+# seconds on a loaded shared machine.
+START_TIMEOUT_S = 180
+CONNECTIONS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def server_inodes(server_port: int) -> dict[int, int]:
+    """Client port -> inode of the server side's socket, for connections to server_port."""
+    inodes = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], int(fields[9])
+            if int(local.rsplit(":", 1)[1], 16) == server_port and inode:
+                inodes[int(remote.rsplit(":", 1)[1], 16)] = inode
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[int]:
+    held = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = str(fd.readlink())
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                held.add(int(target[len("socket:[") : -1]))
+    except OSError:
+        pass
+    return held
+
+
+def holders(parent: int, server_port: int, clients: list[socket.socket]) -> list[int]:
+    """For each client connection, the one process of `parent`'s tree holding its server
+    side (each must be held by exactly one)."""
+    inodes = server_inodes(server_port)
+    processes = {pid: socket_inodes(pid) for pid in {parent, *children(parent)}}
+    found = []
+    for client in clients:
+        inode = inodes[client.getsockname()[1]]
+        holding = [pid for pid, held in processes.items() if inode in held]
+        assert len(holding) == 1, f"connection {client.getsockname()} held by {holding}"
+        found.append(holding[0])
+    return found
+
+
+def request(client: socket.socket) -> int:
+    """GET /v1/domain on a kept-alive connection; the status code."""
+    client.sendall(b"GET /v1/domain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = client.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed by the server")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    length = next(
+        int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")
+    )
+    while len(body) < length:
+        body += client.recv(65536)
+    return int(lines[0].split()[1])
+
+
+def connect(port: int, count: int) -> list[socket.socket]:
+    """`count` connections opened together, then one request on each."""
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(count)]
+    try:
+        for client in clients:
+            assert request(client) == 200
+    except BaseException:
+        close(clients)
+        raise
+    return clients
+
+
+def dead(pid: int) -> bool:
+    """Exited (a zombie until its parent collects it) or gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def close(clients: list[socket.socket]) -> None:
+    for client in clients:
+        client.close()
+
+
+def wait_until_served(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/domain", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"flowmarket serve did not answer:\n{log.read_text()[-3000:]}")
+
+
+def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    write_deployment(state, ledger="0x" + "9f" * 20)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "FLOWMARKET_STATE_DIR": str(state)}
+    command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev", "--workers", "2"]
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=err, stderr=subprocess.STDOUT
+        )
+    clients: list[socket.socket] = []
+    try:
+        wait_until_served(port, process, log)
+        clients = connect(port, CONNECTIONS)
+        served_by = holders(process.pid, port, clients)
+        workers = set(served_by)
+        assert process.pid not in workers  # the parent hands connections out, keeps none
+        assert len(workers) == 2, f"one worker holds every connection: {served_by}"
+        # In turn: each worker holds exactly half of the connections opened together.
+        assert sorted(served_by.count(pid) for pid in workers) == [CONNECTIONS // 2] * 2
+
+        # A killed worker is replaced; the survivor keeps its connections, and new
+        # connections go to the survivor and to the replacement in turn.
+        killed, survivor = sorted(workers)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not dead(killed):  # (a connection handed to it before it died is lost)
+            assert time.monotonic() < deadline, f"worker {killed} outlived SIGKILL"
+            time.sleep(0.05)
+        kept = [c for c, pid in zip(clients, served_by, strict=True) if pid == survivor]
+        assert all(request(client) == 200 for client in kept)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:  # until a connection goes to another worker: the replacement
+            probe = connect(port, 1)
+            replacement = holders(process.pid, port, probe)[0]
+            close(probe)
+            if replacement != survivor:
+                break
+            assert time.monotonic() < deadline, "no replacement took a connection"
+            time.sleep(0.5)
+        assert replacement != killed and replacement in children(process.pid)
+        fresh = connect(port, CONNECTIONS)
+        now = holders(process.pid, port, fresh)
+        close(fresh)
+        assert sorted(now.count(pid) for pid in set(now)) == [CONNECTIONS // 2] * 2
+        assert set(now) == {survivor, replacement}
+        workers = set(now)
+    finally:
+        close(clients)
+        process.send_signal(signal.SIGTERM)
+        try:
+            returncode = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert returncode == 0, log.read_text()[-3000:]
+    for pid in workers:  # the workers stopped with the parent
+        assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
