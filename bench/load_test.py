@@ -57,7 +57,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from eth_account import Account
@@ -70,6 +70,7 @@ from flowmarket.catalogue.hours import SECONDS_PER_HOUR, open_hour
 from flowmarket.chain.node import advance_chain_to
 from flowmarket.client.bodies import batch_body
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
+from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.models import Order
 from flowmarket.db.oracle_tables import OracleHour, OrderExclusion
 from flowmarket.db.results_repo import table_of
@@ -509,6 +510,7 @@ def check_run(run: Run, folder: Path) -> Report:
     ]
     report.check(not unrecorded, f"replacements not recorded: {len(unrecorded)} {unrecorded[:3]}")
     check_hours(run, folder, engine, report)
+    latency_tail(run, folder, engine, report)
     engine.dispose()
     if run.load:
         report.say(
@@ -516,6 +518,72 @@ def check_run(run: Run, folder: Path) -> Report:
             f"max {max(run.load):.1f}"
         )
     return report
+
+
+def oracle_events(path: Path) -> list[tuple[float, str]]:
+    """(time, "message hour") of every oracle log line, in order."""
+    events = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "ts" in record:
+                events.append(
+                    (float(record["ts"]), f"{record.get('msg')} {record.get('hour', '')}")
+                )
+    return events
+
+
+def latency_tail(run: Run, folder: Path, engine: Any, report: Report) -> None:
+    """Where the slow requests are: by seconds after the latest hour close (the oracle
+    snapshots, solves and commits then), and split at the route's start (the batch's
+    `recorded_at`, the server's clock when the route began): before it is the client's
+    and the HTTP server's queue, after it the route's own work and its waits (the
+    database's write lock, the node)."""
+    t = table_of(OrderBatch).c
+    with engine.connect() as connection:
+        began = dict(connection.execute(select(t.batch_hash, t.recorded_at)).all())
+    timed = [
+        (a.sent, a.done, began.get(p.batch_hash))
+        for p, a in zip(run.planned, run.answers, strict=True)
+        if a.sent and a.status // 100 == 2
+    ]
+    if not timed:
+        return
+    windows: dict[str, list[float]] = defaultdict(list)
+    for sent, done, _ in timed:
+        since_close = (sent - run.epoch) % run.hour_length_s if sent >= run.epoch else -1.0
+        name = "0-10 s after a close" if 0 <= since_close < 10 else "the rest of the hour"
+        windows[name].append(1000 * (done - sent))
+    for name, values in sorted(windows.items()):
+        report.say(
+            f"latency, requests sent {name}: {len(values):,} requests, p50 "
+            f"{statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms, "
+            f"max {max(values):.1f} ms"
+        )
+    slowest = sorted(timed, key=lambda x: x[1] - x[0], reverse=True)
+    tail = [x for x in slowest[: max(1, len(slowest) // 100)] if x[2] is not None]
+    if tail:
+        before = statistics.fmean(1000 * (cast(float, r) - s) for s, _, r in tail)
+        inside = statistics.fmean(1000 * (d - cast(float, r)) for _, d, r in tail)
+        report.say(
+            f"slowest 1 % of requests: mean {before:.0f} ms before the route began, "
+            f"{inside:.0f} ms from the route's start to the answer"
+        )
+    events = oracle_events(folder / ORACLE_LOG)
+    for sent, done, _ in slowest[:5]:
+        prior = [e for e in events if e[0] <= sent]
+        after = [e for e in events if e[0] >= done - 1.0][:1]
+        parts = [f"'{prior[-1][1]}' {sent - prior[-1][0]:.2f} s before it"] if prior else []
+        if after:
+            parts.append(f"'{after[0][1]}' at {after[0][0] - done:+.2f} s from its answer")
+        context = "oracle: " + ", ".join(parts) if parts else ""
+        report.say(
+            f"  {1000 * (done - sent):,.0f} ms, sent {sent - run.start:.2f} s after the start; "
+            f"{context}"
+        )
 
 
 def check_hours(run: Run, folder: Path, engine: Any, report: Report) -> None:
