@@ -31,6 +31,7 @@ from flowmarket.chain.fill_signature import signed_struct_hash
 from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.node import LocalNode
+from flowmarket.chain.portfolio_fill import PortfolioFillTerms, SignedPortfolio
 from flowmarket.chain.requirements import requirement_proof
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
@@ -240,6 +241,17 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         first + 12: forged_fill(alice, 16, separator),
         first + 13: forged_fill(alice, 256, separator),
     }
+    # Portfolio orders alice never signed (the oracle's key signs them): two portfolios of
+    # one product and a 2-point curve; 16 of 16 products (the API's 256) and 64 points.
+    unsigned_portfolios = {
+        first + 14: forged_portfolio_fill(alice, 2, 1, 2, separator),
+        first + 15: forged_portfolio_fill(alice, 16, 16, 64, separator),
+    }
+    others = [leaves.order_leaf(leaves.order_key(f"o-{i}"), i) for i in range(len(padding))]
+    portfolio_trees = {
+        hour: MerkleTree.from_leaves([fill.leaf, *others])
+        for hour, fill in unsigned_portfolios.items()
+    }
     for hour in range(first, first + HOURS_PER_WEEK):
         root = tree.root if hour == first + 5 else b"\x01" * 32
         orders_root = prices_root = lines_root = b"\x01" * 32
@@ -253,6 +265,8 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             lines_root, lines_count = off_fill[1].root, off_fill[1].count
         if hour in unsigned_fills:
             orders_root, prices_root = unsigned_fills[hour].roots(len(padding))
+        if hour in portfolio_trees:
+            orders_root = portfolio_trees[hour].root
         bench.send(
             "oracle",
             "ClearingLedger",
@@ -332,6 +346,17 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             f"{len(padding) + 1:,} orders (voids the hour and the root, slashes the bond)"
         )
         bench.send("dave", "WeeklySettlement", "challengeUnsignedFill", hour, fill, label=label)
+    for hour, forged in unsigned_portfolios.items():
+        post(correct, ten)
+        proven = forged.as_tuple(portfolio_trees[hour].proof(forged.leaf))
+        check = bench.encode("ClearingLedger", "isPortfolioFillUnsigned", hour, proven)
+        products = sum(len(p.products) for p in forged.portfolios)
+        label = (
+            f"challengeBalance: a portfolio order never signed (isPortfolioFillUnsigned), "
+            f"{len(forged.portfolios)} portfolios, {products} products, "
+            f"{len(forged.curve_quantities)}-point curve, {len(padding) + 1:,} orders"
+        )
+        bench.send("dave", "WeeklySettlement", "challengeBalance", hour, check, label=label)
 
     post(correct, ten)
     product = SHAVED_KEY[:32]
@@ -445,6 +470,39 @@ def forged_fill(participant: str, products: int, separator: bytes) -> WrongFill:
     return wrong
 
 
+def forged_portfolio_fill(
+    participant: str, portfolios: int, products: int, points: int, separator: bytes
+) -> PortfolioFillTerms:
+    """A portfolio order's fill of `participant` signed by another key (the oracle's)."""
+    named = tuple(
+        SignedPortfolio(
+            f"portfolio-{j:02d}",
+            TOKEN,
+            tuple(sorted(f"product-{j:02d}-{k:02d}" for k in range(products))),
+            (TOKEN // products,) * products,
+        )
+        for j in range(portfolios)
+    )
+    unsigned = PortfolioFillTerms(
+        order_id="portfolio-wrong",
+        participant=participant,
+        quantity=TOKEN,
+        rates=(TOKEN // portfolios,) * portfolios,
+        portfolios=named,
+        curve_quantities=tuple(k * TOKEN for k in range(points)),
+        curve_prices=tuple(2 * TOKEN - k * TOKEN // points for k in range(points)),
+        nonce=7,
+        from_hour=0,
+        until_hour=2**40,
+        replaces=bytes(32),
+        signature=bytes(65),
+    )
+    digest = keccak(b"\x19\x01" + separator + unsigned.struct_hash)
+    v, r, s = PrivateKey(bytes.fromhex(HARDHAT_DEV_KEYS[1][2:])).sign_msg_hash(digest).vrs
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + 27])
+    return dataclasses.replace(unsigned, signature=signature)
+
+
 def revenue_and_governance_ops(bench: Bench) -> None:
     supply = bench.fn("alice", "GovernanceToken", "totalSupply").call()
     bench.send(
@@ -530,12 +588,16 @@ def render(
         "that is not its quantity × weight; `challengeBalance` proves each with the ledger view",
         'it names (docs/settlement.md, "Balance of an hour"), voids the hour and pays the',
         "bond. Its gas is that of one or two line proofs (and a fill proof): it does not grow",
-        "with the products of the hour.",
-        "products and 64 points, bound it. Hours 11, 12 and 13 each commit a fill of alice on",
+        "with the products of the hour; a line checked against its fill also reads the",
+        "hour's governed clearing interval (an interval's line is what the fill delivered).",
+        "Hours 11, 12 and 13 each commit a fill of alice on",
         "an order she never signed (signed with another key, 64-point curve);",
         "`challengeUnsignedFill` proves it (the order's EIP-712 digest rebuilt from the leaf,",
         "one `ecrecover`) with the same outcome. Its gas grows with the portfolio and curve",
-        "only through hashing them.",
+        "only through hashing them. Hours 14 and 15 do the same with a portfolio order",
+        "(docs/portfolios.md), two portfolios of one product and 16 of 16 products (the",
+        "API's 256): `challengeBalance` with `isPortfolioFillUnsigned` rebuilds its",
+        "`PortfolioOrder` digest from the fill, one `ecrecover`.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",

@@ -73,3 +73,31 @@ def signed_batch(
         "cancels": list(cancels),
     }
     return out, {batch_id: entry}
+
+
+def signed_portfolio_order(
+    domain: Domain, key: str, m: OrderMessage
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A portfolio order (`m.portfolios`) signed with `key`, as the oracle publishes it
+    (`orders.published_order`: its named portfolios `<id>:<name>` with their weights, the
+    signed list as `signed_portfolios`), and the order set's `portfolios` entries that
+    define those named portfolios."""
+    assert m.portfolios is not None
+    order_id = digest(domain, m)
+    order = {
+        "id": order_id,
+        "participant": m.participant,
+        "portfolios": {f"{order_id}:{p.name}": p.weight for p in m.portfolios},
+        "signed_portfolios": [p.as_json() for p in m.portfolios],
+        "curve": [[q, p] for q, p in m.curve],
+        "nonce": m.nonce,
+        "from_hour": m.from_hour,
+        "until_hour": m.until_hour,
+        "replaces": m.replaces,
+        "signature": sign(domain, m, key),
+    }
+    named = {
+        f"{order_id}:{p.name}": {"participant": m.participant, "products": dict(p.products)}
+        for p in m.portfolios
+    }
+    return order, named

@@ -80,6 +80,37 @@ interface IClearingLedger {
         bytes32[] proof;
     }
 
+    /// @notice One named portfolio of a portfolio order as signed (EIP-712 `Portfolio`): its
+    /// name, its weight in the curve's quantity, its products (ids, ascending by name) and
+    /// their weights; 18-decimal fixed point.
+    struct Portfolio {
+        string name;
+        int256 weight;
+        bytes32[] products;
+        int256[] weights;
+    }
+
+    /// @notice A committed fill of a portfolio order (EIP-712 `PortfolioOrder`, signed alone):
+    /// the curve's quantity (Σ weight × rate), each portfolio's rate in signed order, the
+    /// portfolios and curve as signed, the rest of the signed order and its signature, with
+    /// the fill leaf's proof against the hour's orders root (see
+    /// {MarketLeaves.portfolioFillLeaf}).
+    struct PortfolioFill {
+        bytes32 orderKey;
+        address participant;
+        int256 quantity;
+        int256[] rates;
+        Portfolio[] portfolios;
+        int256[] curveQuantities;
+        int256[] curvePrices;
+        uint256 nonce;
+        uint64 fromHour;
+        uint64 untilHour;
+        bytes32 replaces;
+        bytes signature;
+        bytes32[] proof;
+    }
+
     /// @notice The price of one product of the hour (wei per GB) with its proof against the
     /// hour's prices root.
     struct ProvenPrice {
@@ -161,6 +192,12 @@ interface IClearingLedger {
     /// or 28, s above half the curve order (malleable), no signer, or another signer.
     /// False when the evidence does not hold.
     function isFillUnsigned(uint64 hour, OrderFill calldata fill) external view returns (bool);
+
+    /// @notice {isFillUnsigned} for a portfolio order's fill: true when its fill leaf is in the
+    /// hour's orders tree and the hour is outside the order's hours or the signature does not
+    /// recover the participant from the `PortfolioOrder` digest rebuilt from the fill's fields.
+    /// False when the evidence does not hold. `WeeklySettlement.challengeBalance` takes it.
+    function isPortfolioFillUnsigned(uint64 hour, PortfolioFill calldata fill) external view returns (bool);
 
     /// @notice The EIP-712 domain separator orders are signed under (name "flowmarket",
     /// version "1", this chain's id, this ledger's address).

@@ -210,8 +210,9 @@ interface IWeeklySettlement {
     /// that a product's committed trades do not sum to zero, or that a line is not its fill
     /// (docs/settlement.md, "Balance of an hour"). `check` is the ABI-encoded call of one of
     /// the ledger's views {IClearingLedger.isUnbalanced}, {IClearingLedger.isLineOffFill},
-    /// {IClearingLedger.isLineMissing} or {IClearingLedger.isLinesMalformed} whose first
-    /// argument is `hour`; when it answers true the hour is void, the week's posted root
+    /// {IClearingLedger.isLineMissing} or {IClearingLedger.isLinesMalformed}, or
+    /// {IClearingLedger.isPortfolioFillUnsigned} (a portfolio order's fill its participant did
+    /// not sign), whose first argument is `hour`; when it answers true the hour is void, the week's posted root
     /// deleted and the bond paid to the challenger. Reverts {SettlementNotAFault} (fault
     /// Balance) otherwise.
     function challengeBalance(uint64 hour, bytes calldata check) external;

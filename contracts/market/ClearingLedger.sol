@@ -8,6 +8,7 @@ import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SortedTree} from "../libraries/SortedTree.sol";
 import {TradeLines} from "../libraries/TradeLines.sol";
 import {OrderSignatures} from "../libraries/OrderSignatures.sol";
+import {PortfolioOrders} from "../libraries/PortfolioOrders.sol";
 import {MarketAccess} from "./MarketAccess.sol";
 
 /// @title ClearingLedger
@@ -208,6 +209,15 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         _requireCommitted(hour);
         if (!_isCommittedFill(_hours[hour].ordersRoot, fill)) return false;
         return !OrderSignatures.isSignedBy(domainSeparator(), hour, fill);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isPortfolioFillUnsigned(uint64 hour, PortfolioFill calldata fill) external view returns (bool) {
+        _requireCommitted(hour);
+        bytes32 portfolios = PortfolioOrders.portfoliosHash(fill.portfolios);
+        bytes32 leaf = PortfolioOrders.leaf(fill, portfolios);
+        if (!MerkleProof.verifyCalldata(fill.proof, _hours[hour].ordersRoot, leaf)) return false;
+        return !PortfolioOrders.isSignedBy(domainSeparator(), hour, fill, portfolios);
     }
 
     /// @inheritdoc IClearingLedger

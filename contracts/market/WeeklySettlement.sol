@@ -236,7 +236,8 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         bytes4 selector = check.length >= 36 ? bytes4(check[:4]) : bytes4(0);
         bool known = selector == IClearingLedger.isUnbalanced.selector
             || selector == IClearingLedger.isLineOffFill.selector || selector == IClearingLedger.isLineMissing.selector
-            || selector == IClearingLedger.isLinesMalformed.selector;
+            || selector == IClearingLedger.isLinesMalformed.selector
+            || selector == IClearingLedger.isPortfolioFillUnsigned.selector;
         if (!known || uint256(bytes32(check[4:36])) != hour) revert SettlementNotAFault(week, Fault.Balance);
         (bool ok, bytes memory answer) = address(_ledger).staticcall(check);
         if (!ok || answer.length != 32 || !abi.decode(answer, (bool))) revert SettlementNotAFault(week, Fault.Balance);

@@ -230,15 +230,18 @@ def engine_order(order: OrderDoc) -> OrderDoc:
 
 def journaled_order(order: PublishedOrder, batch: str | None = None) -> OrderDoc:
     """What the oracle journals and clears of an order: the engine's fields and, for a
-    curve order, what its participant signed (nonce, hours, replaces, signature and the
-    batch it was signed in), so the hour's fill leaves commit the signed order
-    (`oracle.hour_commitment.fill_terms`). The engine ignores the signed fields."""
+    curve order, what its participant signed (nonce, hours, replaces, signature, the
+    batch it was signed in and a portfolio order's `signed_portfolios`), so the hour's
+    fill leaves commit the signed order (`oracle.hour_commitment.fill_terms`,
+    `chain.portfolio_fill`). The engine ignores the signed fields."""
     out = engine_order(order)
     if "kind" in out:
         return out
     raw = cast(dict[str, Any], out)
     for key in ("nonce", "from_hour", "until_hour", "replaces", "signature"):
         raw[key] = order[key]
+    if "signed_portfolios" in order:  # a portfolio order: its fill leaf commits them
+        raw["signed_portfolios"] = order["signed_portfolios"]
     if batch is not None:
         raw["batch"] = batch
     return out

@@ -47,6 +47,7 @@ from flowmarket.chain.leaves import (
     product_id,
     settlement_week,
 )
+from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
 from flowmarket.chain.sorted_tree import Item, verify_item
 from flowmarket.clearing import ResultDoc
 from flowmarket.client.participant_client import ApiReader
@@ -271,12 +272,15 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         batches=batches,
         order_sets=intervals or (),
     )
-    named = sum(1 for o in orders if isinstance(o, Mapping) and "portfolios" in o)
+    named = sum(
+        1
+        for o in orders
+        if isinstance(o, Mapping) and "portfolios" in o and "signed_portfolios" not in o
+    )
     if named:
         verdict.notes.append(
-            f"{named} order(s) over named portfolios (a curve over several portfolios, or "
-            "an order an authorisation governs) have no fill leaf: re-cleared and checked "
-            "through the prices and entries roots only (docs/portfolios.md)"
+            f"{named} order(s) an authorisation governs have no fill leaf: re-cleared and "
+            "checked through the prices and entries roots only (docs/order-limits.md)"
         )
     verdict.recleared = bundle
     for name, label in COMMITMENT_FIELDS:
@@ -446,6 +450,25 @@ def _signature_faults(actor: Actor, verdict: HourVerdict, bundle: HourBundle) ->
         verdict.problems.append(f"{description} (provable: challengeUnsignedFill)")
         verdict.faults.append(
             Fault(description, "challengeUnsignedFill", (verdict.hour, fill_tuple(bundle, fill)))
+        )
+    ledger = actor.contract(LEDGER)
+    for portfolio_fill in bundle.portfolio_fills.values():
+        if is_portfolio_signed_by(separator, verdict.hour, portfolio_fill):
+            continue
+        description = (
+            f"fill of portfolio order {portfolio_fill.order_id} by {portfolio_fill.participant}: "
+            f"{from_wad(portfolio_fill.quantity):+.6g} GB/h on an order "
+            f"{portfolio_fill.participant} did not sign"
+        )
+        proven = portfolio_fill.as_tuple(bundle.orders_tree.proof(portfolio_fill.leaf))
+        check = ledger.encode_abi("isPortfolioFillUnsigned", args=[verdict.hour, proven])
+        verdict.problems.append(f"{description} (provable: challengeBalance)")
+        verdict.faults.append(
+            Fault(
+                description,
+                "challengeBalance",
+                (verdict.hour, bytes.fromhex(check.removeprefix("0x"))),
+            )
         )
 
 

@@ -34,6 +34,7 @@ from flowmarket.chain.leaves import (
     terms_hash,
     trades_hash,
 )
+from flowmarket.chain.portfolio_fill import PortfolioFillTerms, portfolio_fill_terms
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
@@ -182,6 +183,7 @@ class HourBundle:
     commitment: HourCommitment
     lines: SortedTree
     fills: dict[str, FillTerms] = field(default_factory=dict)
+    portfolio_fills: dict[str, PortfolioFillTerms] = field(default_factory=dict)
 
     def price_leaf(self, product: str) -> bytes:
         """The prices tree's leaf of a product, or of a `network_values` key."""
@@ -210,8 +212,10 @@ def build_hour_bundle(
     orders: the order set's orders as cleared (`OrdersDoc["orders"]`); each one the
     on-chain fill check can judge (`fill_terms`) adds a fill leaf to the orders tree, so a
     fill off its order's curve (`WeeklySettlement.challengeTrade`) or without its
-    participant's signature (`challengeUnsignedFill`) can be proven on chain; batches: the
-    order set's `batches` (the batches its orders were signed in).
+    participant's signature (`challengeUnsignedFill`) can be proven on chain; a signed
+    portfolio order adds its own fill leaf (`chain.portfolio_fill`: its signature is
+    provable through `isPortfolioFillUnsigned`); batches: the order set's `batches` (the
+    batches its orders were signed in).
 
     An hour the governed schedule splits into k > 1 intervals is journaled and published
     as an interval-hour document (`{"interval_s": L, "intervals": [RESULT_0, …]}`); its
@@ -230,11 +234,8 @@ def build_hour_bundle(
     priced = {**amounts.prices, **network}
     prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
     fills = fill_terms(result, orders, batches)
-    order_rows = order_leaves(list(order_quantities), list(order_quantities.values()))
-    if fills:
-        fill_rows = np.frombuffer(b"".join(f.leaf for f in fills.values()), dtype=np.uint8)
-        order_rows = np.concatenate([order_rows, fill_rows.reshape(-1, 32)])
-    orders_tree = MerkleTree.from_array(order_rows)
+    portfolio_fills = portfolio_fill_terms(result, orders)
+    orders_tree = _orders_tree(order_quantities, fills, portfolio_fills)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
@@ -253,7 +254,22 @@ def build_hour_bundle(
         commitment=commitment,
         lines=lines,
         fills=fills,
+        portfolio_fills=portfolio_fills,
     )
+
+
+def _orders_tree(
+    order_quantities: Mapping[str, int],
+    fills: Mapping[str, FillTerms],
+    portfolio_fills: Mapping[str, PortfolioFillTerms],
+) -> MerkleTree:
+    """The orders tree: an order leaf per cleared order, then the fill leaves."""
+    rows = order_leaves(list(order_quantities), list(order_quantities.values()))
+    leaves = [f.leaf for f in fills.values()] + [f.leaf for f in portfolio_fills.values()]
+    if leaves:
+        fill_rows = np.frombuffer(b"".join(leaves), dtype=np.uint8)
+        rows = np.concatenate([rows, fill_rows.reshape(-1, 32)])
+    return MerkleTree.from_array(rows)
 
 
 def interval_key(index: int, name: str) -> str:
@@ -305,6 +321,7 @@ def build_interval_bundle(
     network: dict[str, int] = {}
     order_quantities: dict[str, int] = {}
     fills: dict[str, FillTerms] = {}
+    portfolio_fills: dict[str, PortfolioFillTerms] = {}
     parts: list[IntervalLines] = []
     for j, (result, interval) in enumerate(zip(results, each, strict=True)):
         for name, value in {**interval.prices, **network_values(result)}.items():
@@ -322,13 +339,17 @@ def build_interval_bundle(
                 for order_id, fill in cleared.items()
             }
             fills.update(mine)
+            portfolio_fills.update(
+                {
+                    interval_key(j, order_id): replace(
+                        fill, order_id=interval_key(j, order_id), interval=j, interval_s=interval_s
+                    )
+                    for order_id, fill in portfolio_fill_terms(result, orders).items()
+                }
+            )
             parts.append(IntervalLines(cast(ResultDoc, result), orders, list(mine.values())))
     prices_tree = MerkleTree.from_array(price_leaves(list(network), list(network.values())))
-    order_rows = order_leaves(list(order_quantities), list(order_quantities.values()))
-    if fills:
-        fill_rows = np.frombuffer(b"".join(f.leaf for f in fills.values()), dtype=np.uint8)
-        order_rows = np.concatenate([order_rows, fill_rows.reshape(-1, 32)])
-    orders_tree = MerkleTree.from_array(order_rows)
+    orders_tree = _orders_tree(order_quantities, fills, portfolio_fills)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
@@ -360,6 +381,7 @@ def build_interval_bundle(
         commitment=commitment,
         lines=lines,
         fills=fills,
+        portfolio_fills=portfolio_fills,
     )
 
 

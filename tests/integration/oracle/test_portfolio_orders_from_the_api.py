@@ -153,4 +153,11 @@ def test_one_curve_over_east_and_west_buys_where_it_is_cheaper_exactly_committed
     reader = Actor.watching(world.settings, bob)
     verdict = verify_hour(reader, PublicationFiles(world.settings.state_dir), GENESIS)
     assert verdict.ok, verdict.problems
-    assert any("1 order(s) over named portfolios" in note for note in verdict.notes)
+    # alice's portfolio order has its signed fill leaf, whose signature verify checked
+    assert verdict.recleared is not None
+    (fill,) = verdict.recleared.portfolio_fills.values()
+    assert (fill.order_id, fill.participant) == (ids["alice"], alice)
+    assert [p.name for p in fill.portfolios] == ["east", "west"]
+    hand_rates = (3 * WAD // 4, WAD // 4)
+    assert all(abs(r - w) < CLOSE for r, w in zip(fill.rates, hand_rates, strict=True))
+    assert not any("no fill leaf" in note for note in verdict.notes)

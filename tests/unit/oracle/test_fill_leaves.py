@@ -12,14 +12,16 @@ from eth_account import Account
 
 from flowmarket.chain import leaves
 from flowmarket.chain.fill_signature import is_signed_by
+from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
 from flowmarket.clearing import clear_document
 from flowmarket.collateral import cut_orders
 from flowmarket.hashing import keccak
+from flowmarket.money import to_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.trade_lines import line_amount
-from flowmarket.signing import Domain
+from flowmarket.signing import Domain, NamedPortfolio, OrderMessage
 from flowmarket.signing.struct_hash import domain_separator
-from signed_books import message, signed_batch, signed_order
+from signed_books import message, signed_batch, signed_order, signed_portfolio_order
 
 ALICE_KEY = "0x" + "a1" * 32
 BOB_KEY = "0x" + "b0" * 32
@@ -190,3 +192,64 @@ def test_a_line_in_an_interval_is_the_rate_times_its_length_rounded_toward_zero(
     assert line_amount(-7, W) == -7  # an hourly hour: the rate itself
     # 3 GB/h at weight 0.5 for 20 minutes: 1.5 GB/h × 1/3 = 0.5 GB.
     assert line_amount(3 * W, W // 2, 1200) == W // 2
+
+
+def test_a_portfolio_order_gets_a_six_word_fill_leaf_bound_to_its_signature() -> None:
+    """Alice's one curve over east and west (docs/portfolios.md) against bob's east and
+    carol's west: her order gets a portfolio fill leaf (the tag, key, participant, curve
+    quantity, terms, signed), encoded here by hand, whose struct hash gives the wallet's
+    digest (her order's id); the plain orders keep their fill leaves."""
+    carol_key = "0x" + "c3" * 32
+    carol = Account.from_key(carol_key).address
+    east = NamedPortfolio("east", 1.0, {"east": 1.0})
+    west = NamedPortfolio("west", 0.5, {"west": 2.0})
+    together = OrderMessage(ALICE, 3, HOUR, HOUR, {}, ((0.0, 5.0), (1.0, 5.0)),
+                            portfolios=(west, east))  # fmt: skip
+    order, named = signed_portfolio_order(DOMAIN, ALICE_KEY, together)
+    sells_east = message(BOB, {"east": 1.0}, [[-2, 5], [0, 1]], nonce=1, hours=(HOUR, HOUR))
+    sells_west = message(carol, {"west": 1.0}, [[-2, 6], [0, 2]], nonce=1, hours=(HOUR, HOUR))
+    orders = [order, signed_order(DOMAIN, BOB_KEY, sells_east),
+              signed_order(DOMAIN, carol_key, sells_west)]  # fmt: skip
+    doc: Any = {"products": ["east", "west"], "portfolios": named, "orders": orders}
+    result = clear_document(doc, {"prices": {}})
+    bundle = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders)
+    assert sorted(bundle.fills) == sorted(o["id"] for o in orders[1:])
+    (fill,) = bundle.portfolio_fills.values()
+    assert fill.order_id == order["id"] and fill.participant == ALICE
+    assert [p.name for p in fill.portfolios] == ["east", "west"]  # signed order: by name
+    rates = [result["portfolios"][f"{order['id']}:{n}"]["quantity"] for n in ("east", "west")]
+    assert fill.rates == tuple(leaves_wad(r) for r in rates)
+    assert fill.quantity == leaves_wad(result["orders"][order["id"]]["quantity"])
+
+    def portfolio_hash(name: str, weight: int, product: str, product_weight: int) -> bytes:
+        return keccak(
+            keccak(b"Portfolio(string name,int256 weight,bytes32[] products,int256[] weights)")
+            + keccak(name.encode())
+            + weight.to_bytes(32, "big")
+            + keccak(leaves.product_id(product))
+            + keccak(product_weight.to_bytes(32, "big"))
+        )
+
+    members = keccak(
+        portfolio_hash("east", W, "east", W) + portfolio_hash("west", W // 2, "west", 2 * W)
+    )
+    terms = keccak(encode(["bytes32", "int256[]", "int256[]", "int256[]"],
+                          [members, list(fill.rates), [0, W], [5 * W, 5 * W]]))  # fmt: skip
+    signature = bytes.fromhex(order["signature"][2:])
+    signed = keccak(encode(["uint256", "uint64", "uint64", "bytes32", "bytes32"],
+                           [3, HOUR, HOUR, bytes(32), keccak(signature)]))  # fmt: skip
+    tag = keccak(b"flowmarket.PortfolioFill")
+    by_hand = keccak(keccak(encode(
+        ["bytes32", "bytes32", "address", "int256", "bytes32", "bytes32"],
+        [tag, leaves.order_key(order["id"]), ALICE, fill.quantity, terms, signed],
+    )))  # fmt: skip
+    assert fill.leaf == by_hand and by_hand in set(bundle.orders_tree.leaves())
+    assert "0x" + keccak(b"\x19\x01" + SEPARATOR + fill.struct_hash).hex() == order["id"]
+    assert is_portfolio_signed_by(SEPARATOR, HOUR, fill)
+    assert not is_portfolio_signed_by(SEPARATOR, HOUR + 1, fill)  # after its until hour
+    thief = dataclasses.replace(fill, participant=BOB)  # her signature is not bob's
+    assert not is_portfolio_signed_by(SEPARATOR, HOUR, thief)
+
+
+def leaves_wad(value: float) -> int:
+    return to_wad(float(value))
