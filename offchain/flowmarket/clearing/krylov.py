@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing.dual import DualOperators, dot
 from flowmarket.clearing.model import FloatArray
+from flowmarket.clearing.parallel import RowSplit
 
 # Slice B_M to the groups in the Jacobian when they are at most this share of them.
 SLICE_SHARE = 0.5
@@ -60,14 +61,17 @@ def pcg(
     tol: float,
     max_iter: int,
     preconditioner: PreconditionerFactory | None = None,
+    threads: int = 1,
 ) -> tuple[FloatArray, int]:
     """Solve (B diag(a) Bᵀ + μ I) d = rhs to ‖residual‖₂ ≤ tol; returns (d (n,), iterations).
 
     a: (m,) ≥ 0 per group; μ > 0; preconditioner: builds z ↦ M⁻¹ z from (a, μ), an
     SPD approximation of the system (`network.schur_preconditioner`); default Jacobi,
-    diag(B diag(a) Bᵀ) + μ.
+    diag(B diag(a) Bᵀ) + μ; threads: the products with B_Mᵀ and B_M run split by rows on
+    this many threads (`parallel`; the same bits on any number).
     """
-    b_m, b_mt, a_m = _coupling(ops, a)
+    coupled_b, coupled_bt, a_m = _coupling(ops, a)
+    b_m, b_mt = RowSplit(coupled_b, threads), RowSplit(coupled_bt, threads)
     weights = a[ops.lone] * ops.lone_sq
     diag_lone = np.bincount(ops.lone_product, weights, rhs.size).astype(np.float64, copy=False)
     diag_lone += mu

@@ -101,7 +101,9 @@ class SolverOptions:
     oracle, `verify` and `flowmarket clear` pass HiGHS's); None, or an answer without
     a certificate: the Newton prices stand and the certificate says not exact;
     max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
-    prices are exact to price_tol × the largest order price (tokens per GB).
+    prices are exact to price_tol × the largest order price (tokens per GB);
+    threads: threads the Newton solver's large sparse products are split over
+    (`parallel`); the results are the same bits for any number.
     """
 
     tol: float = 1e-10
@@ -112,6 +114,7 @@ class SolverOptions:
     large_group_qp: ProjectionQp | None = None
     max_prox_iter: int = 60
     price_tol: float = 1e-12
+    threads: int = 2
 
 
 @dataclass(frozen=True)

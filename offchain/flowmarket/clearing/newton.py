@@ -31,6 +31,7 @@ from flowmarket.clearing.dual import DualOperators, dot
 from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
+from flowmarket.clearing.parallel import RowSplit
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _proximal_weight(progress: float, h_scale: float) -> float:
 
 
 def _starting_point(
-    ops: DualOperators, box: _Oriented, prior: FloatArray, h_scale: float, max_cg: int
+    ops: DualOperators, box: _Oriented, prior: FloatArray, h_scale: float, options: SolverOptions
 ) -> tuple[FloatArray, FloatArray, int]:
     """(prices (n,), their ζ (l,), CG iterations): the prior or the linear-model prices.
 
@@ -158,7 +159,8 @@ def _starting_point(
     rhs = ops.groups @ ops.group_sum(zeta_prior)
     a_all = ops.group_sum(ops.inv_slope)
     tol = START_TOL * np.sqrt(dot(rhs, rhs))
-    step, n_cg = pcg(ops, a_all, MU_FLOOR * h_scale, rhs, tol, max_cg)
+    max_cg, threads = options.cg_max_iter, options.threads
+    step, n_cg = pcg(ops, a_all, MU_FLOOR * h_scale, rhs, tol, max_cg, threads=threads)
     candidate = prior + step
     zeta_cand = box.unclipped(ops, candidate)
     r_prior = box.imbalance(ops, zeta_prior)
@@ -202,18 +204,20 @@ def solve_dual(
     if h_scale is None:
         h_scale = hessian_scale(ops, ops.inv_slope)
     if cold_start:
-        prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options.cg_max_iter)
+        prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options)
     else:
         prices, zeta, cg_total = prior.copy(), box.unclipped(ops, prior), 0
     r_first = 0.0
     mu = np.inf
     t = 1.0
+    groups = RowSplit(ops.groups, options.threads)
+    groups_t = RowSplit(ops.groups_t, options.threads)
     xi, nu, beta, z_next = (np.empty_like(zeta) for _ in range(4))
     inside = np.empty(zeta.shape, dtype=bool)
     work = Workspace.like(zeta)
     for it in range(options.max_iter + 1):
         np.clip(zeta, box.lo, box.hi, out=xi)
-        r = ops.groups @ ops.group_sum(xi)
+        r = groups @ ops.group_sum(xi)
         r_max = float(np.max(np.abs(r), initial=0.0))
         if not np.isfinite(r_max):
             break  # orders beyond double precision: the gate names them
@@ -241,9 +245,9 @@ def solve_dual(
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
         a = ops.group_sum(beta)
-        d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner)
+        d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner, options.threads)
         cg_total += n_cg
-        np.take(ops.groups_t @ d, ops.group, out=nu)  # = sign·Wᵀd
+        np.take(groups_t @ d, ops.group, out=nu)  # = sign·Wᵀd
         np.multiply(nu, ops.inv_slope, out=beta)
         bounds = (box.lo, box.hi)
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
