@@ -7,6 +7,11 @@ Each row's sum is computed by the same loop, in the same order, whichever thread
 computes it, so the split product equals the unsplit one exactly: the prices do
 not depend on the number of threads (tests/unit/clearing/test_clearing_threads.py).
 
+The caller's thread multiplies the first block; a block that no helper thread has
+started by the time it is done is taken back (its task cancelled) and multiplied by
+the caller too, so a machine whose other core is busy never makes the caller wait
+for a thread that is not running.
+
 Only products with at least SPLIT_MIN_NNZ stored entries are split: handing a
 block to another thread and waiting for it costs tens of microseconds, as much as
 a product of ~10^4 entries.
@@ -66,6 +71,11 @@ class RowSplit:
             return product
         pool = _pool(len(self.blocks) - 1)
         rest = [pool.submit(block.__matmul__, vector) for block in self.blocks[1:]]
-        first = self.blocks[0] @ vector
-        out: FloatArray = np.concatenate([first, *(future.result() for future in rest)])
+        results = [self.blocks[0] @ vector]
+        for block, future in zip(self.blocks[1:], rest, strict=True):
+            # A block no helper has started yet (all busy, or not scheduled on a loaded
+            # machine) is taken back and done here: never wait for a thread that is not
+            # running, so a busy machine costs at most the one-thread time.
+            results.append(block @ vector if future.cancel() else future.result())
+        out: FloatArray = np.concatenate(results)
         return out
