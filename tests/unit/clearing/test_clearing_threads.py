@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import multiprocessing
+from multiprocessing.connection import Connection
 
 import numpy as np
 import pytest
@@ -71,3 +73,28 @@ def test_a_clearing_on_two_threads_is_the_one_thread_clearing_bit_for_bit() -> N
     )
     warm = [clear(moved, one.prices, SolverOptions(threads=t)) for t in (1, 2)]
     assert warm[0].prices.tobytes() == warm[1].prices.tobytes()
+
+
+def _product_in_child(send: Connection) -> None:
+    rng = np.random.default_rng(3)
+    nnz = 2 * SPLIT_MIN_NNZ
+    matrix = sp.csr_array(
+        (rng.standard_normal(nnz), (rng.integers(0, 4_000, nnz), rng.integers(0, 2_000, nnz))),
+        shape=(4_000, 2_000),
+    )
+    vector = rng.standard_normal(2_000)
+    send.send((RowSplit(matrix, 2) @ vector).tobytes() == (matrix @ vector).tobytes())
+
+
+def test_a_forked_child_whose_pool_threads_were_not_copied_still_multiplies() -> None:
+    """A process forked after a split product has the pool but not its threads: the
+    caller takes every block back instead of waiting for a thread that never runs."""
+    matrix = sp.csr_array(np.ones((2, 2 * SPLIT_MIN_NNZ)))
+    RowSplit(matrix, 2) @ np.ones(2 * SPLIT_MIN_NNZ)  # the pool's thread exists here
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_product_in_child, args=(send,), daemon=True)
+    child.start()
+    assert receive.poll(60), "the forked child's split product did not finish"
+    assert receive.recv() is True
+    child.join(10)
