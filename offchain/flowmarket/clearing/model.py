@@ -103,7 +103,8 @@ class SolverOptions:
     max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
     prices are exact to price_tol × the largest order price (tokens per GB);
     threads: threads the Newton solver's large sparse products are split over
-    (`parallel`); the results are the same bits for any number.
+    (`parallel`); the results are the same bits for any number. 1 by default: on
+    the shared 2-core machine two threads were slower in wall time (bench/README.md).
     """
 
     tol: float = 1e-10
@@ -114,7 +115,7 @@ class SolverOptions:
     large_group_qp: ProjectionQp | None = None
     max_prox_iter: int = 60
     price_tol: float = 1e-12
-    threads: int = 2
+    threads: int = 1
 
 
 @dataclass(frozen=True)
