@@ -20,9 +20,9 @@ projection of the prior prices onto the set of prices that support them:
 
 Groups of products whose prices are not unique are projected densely up to
 `SolverOptions.exact_projection_limit` products and by a certified sparse QP
-beyond (`sparse_projection`). `Certificate.projection_exact` is False only when
-that QP's answer fails its certificate; the prices are then still clearing
-prices, but not necessarily the closest one.
+beyond (`sparse_projection`, solved by `projection_qp`). `Certificate.projection_exact`
+is False only when that QP's answer fails its certificate; the prices are then still
+clearing prices, but not necessarily the closest one.
 """
 
 from flowmarket.clearing.document import clear_document, parse_orders, result_document

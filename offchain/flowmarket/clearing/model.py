@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from flowmarket.clearing.projection_qp import active_set_projection
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -97,9 +99,10 @@ class SolverOptions:
     max_iter: Newton iterations before the gate judges the last iterate;
     exact_projection_limit: largest group of products with non-unique prices
     solved by the dense exact projection;
-    large_group_qp: the sparse QP solver for bigger groups (`sparse_projection`; the
-    oracle, `verify` and `flowmarket clear` pass HiGHS's); None, or an answer without
-    a certificate: the Newton prices stand and the certificate says not exact;
+    large_group_qp: the sparse QP solver for bigger groups (`sparse_projection`): by
+    default the package's own (`projection_qp`; the oracle, `verify` and `flowmarket
+    clear` add HiGHS's after it); None, or no answer with a certificate: the Newton
+    prices stand and the certificate says not exact;
     max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
     prices are exact to price_tol × the largest order price (tokens per GB);
     threads: threads the Newton solver's large sparse products are split over
@@ -112,7 +115,7 @@ class SolverOptions:
     max_iter: int = 200
     cg_max_iter: int = 2000
     exact_projection_limit: int = 2000
-    large_group_qp: ProjectionQp | None = None
+    large_group_qp: ProjectionQp | None = active_set_projection
     max_prox_iter: int = 60
     price_tol: float = 1e-12
     threads: int = 1

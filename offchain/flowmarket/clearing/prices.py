@@ -17,7 +17,8 @@ orders of Z ∪ F that touch them:
   with no possible trade);
 - any other group is projected exactly by least-distance programming in the
   null-space coordinates (`ldp`), up to `exact_projection_limit` products, and
-  beyond by a sparse QP with a KKT certificate (`sparse_projection`);
+  beyond by a sparse QP with a KKT certificate (`sparse_projection`, solved by the
+  package's own `projection_qp` unless the options name another solver);
 - products with no orders are unconstrained and keep the prior.
 """
 

@@ -9,14 +9,16 @@ of the optimal price set closest to the prior:
 with δ = prior − π̂ on the group and s the bound rows' slack at π̂. The dense path
 (`ldp`, null-space coordinates and one NNLS) costs O(n³) and is kept for groups up to
 `SolverOptions.exact_projection_limit`; beyond, the QP goes, sparse, to the solver
-`SolverOptions.large_group_qp` names (`flowmarket.solvers.highs_projection`: HiGHS's
-active-set QP, outside this package because it is neither numpy nor scipy), and its
-answer is accepted only with a certificate computed here: the answer is polished
-onto the rows its multipliers hold, then primal feasibility, multiplier signs,
-complementarity and stationarity d − δ = Aᵀy are checked within `PROJECTION_TOL`
-(scaled by the data). An answer without a certificate is refused (None): the caller
-then keeps π̂ and reports the projection as not exact, as for every large group when
-no solver is given.
+`SolverOptions.large_group_qp` names: by default the package's own (`projection_qp`,
+an augmented Lagrangian with sparse LU, linear in the group's size on the market's
+structures); the market's options add HiGHS's active-set QP after it
+(`flowmarket.solvers.highs_projection`, outside this package because it is neither
+numpy nor scipy). An answer is accepted only with a certificate computed here: primal
+feasibility, multiplier signs, complementarity and stationarity d − δ = Aᵀy within
+`PROJECTION_TOL` (scaled by the data), checked on the answer as given and, failing
+that, after polishing it onto the rows its multipliers hold. An answer without a
+certificate is refused (None): the caller then keeps π̂ and reports the projection as
+not exact, as for every large group when no solver is given.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ def project_sparse(
     # π̂ may violate a row by rounding: the rows as stated first, then π̂'s own slack.
     for rhs in (slack, np.maximum(slack, 0.0)):
         for answer, multipliers in qp(rows, n_eq, rhs, delta):
+            if multipliers is not None and _certified(
+                rows, n_eq, rhs, delta, answer, multipliers, tol
+            ):
+                return answer
             d, duals = _polished(rows, n_eq, rhs, delta, answer, multipliers, tol)
             if _certified(rows, n_eq, rhs, delta, d, duals, tol):
                 return d

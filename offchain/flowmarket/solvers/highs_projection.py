@@ -1,12 +1,14 @@
 """HiGHS's QP solver for the clearing's unique-price projection of large groups, and
 the solver options every clearing of the market uses.
 
-The clearing package stays numpy/scipy only (docs/architecture.md); this adapter gives
-it HiGHS (a dependency already, for the auctions' MILP) through
-`SolverOptions.large_group_qp`. The package checks every answer with its own
-certificate (`clearing.sparse_projection`), so nothing here is trusted: HiGHS only
-proposes. The oracle, `flowmarket verify` and `flowmarket clear` all clear with
-`MARKET_OPTIONS`, so the prices they compute are the same.
+The clearing package stays numpy/scipy only (docs/architecture.md) and projects large
+groups with its own solver (`clearing.projection_qp`); this adapter adds HiGHS (a
+dependency already, for the auctions' MILP) after it, through
+`SolverOptions.large_group_qp`, for a group whose first answer fails its certificate.
+The package checks every answer with its own certificate (`clearing.sparse_projection`),
+so nothing here is trusted: HiGHS only proposes. The oracle, `flowmarket verify` and
+`flowmarket clear` all clear with `MARKET_OPTIONS`, so the prices they compute are the
+same.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
 from flowmarket.clearing.model import FloatArray
+from flowmarket.clearing.projection_qp import active_set_projection
 
 
 def highs_projection_qp(
@@ -34,7 +37,16 @@ def highs_projection_qp(
             yield answer
 
 
-MARKET_OPTIONS = SolverOptions(large_group_qp=highs_projection_qp)
+def market_projection_qp(
+    rows: sp.csc_array, n_eq: int, rhs: FloatArray, delta: FloatArray
+) -> Iterator[tuple[FloatArray, FloatArray | None]]:
+    """The clearing's own solver first (`clearing.projection_qp`), HiGHS's answers after
+    it: HiGHS runs only when the first answer fails its certificate."""
+    yield from active_set_projection(rows, n_eq, rhs, delta)
+    yield from highs_projection_qp(rows, n_eq, rhs, delta)
+
+
+MARKET_OPTIONS = SolverOptions(large_group_qp=market_projection_qp)
 
 
 def clear_market_document(

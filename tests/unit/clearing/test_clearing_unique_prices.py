@@ -188,14 +188,32 @@ def test_a_group_without_a_certified_projection_keeps_clearing_prices_and_says_s
     assert 4.0 - 1e-8 <= result.prices[0] <= 6.0 + 1e-8
 
 
+# The package's own sparse solver (`projection_qp`, the default), alone.
+OWN = SolverOptions(exact_projection_limit=1)
+
+
 @pytest.mark.parametrize("seed", range(12))
-def test_the_sparse_path_agrees_with_the_dense_projection(seed: int) -> None:
+@pytest.mark.parametrize("options", [SPARSE, OWN], ids=["highs", "own"])
+def test_the_sparse_path_agrees_with_the_dense_projection(
+    seed: int, options: SolverOptions
+) -> None:
     book = degenerate_book(30, seed)
     prior = np.random.default_rng(100 + seed).uniform(0, 12, book.n_products)
     dense = clear(book, prior)
-    sparse = clear(book, prior, SPARSE)
+    sparse = clear(book, prior, options)
     assert dense.certificate.projection_exact and sparse.certificate.projection_exact
     np.testing.assert_allclose(sparse.prices, dense.prices, atol=1e-9)
+
+
+def test_the_own_solver_projects_the_spread_pair_by_hand() -> None:
+    # As test_group_past_the_dense_limit…: (10, 3) → level 6.5 clipped to [4, 6] → (6, 6);
+    # (5, 4) → (4.5, 4.5) inside.
+    book = parse_orders(SPREAD_PAIR)
+    high = clear(book, np.array([10.0, 3.0]), OWN)
+    inside = clear(book, np.array([5.0, 4.0]), OWN)
+    assert high.certificate.projection_exact and inside.certificate.projection_exact
+    np.testing.assert_allclose(high.prices, [6.0, 6.0], atol=1e-12)
+    np.testing.assert_allclose(inside.prices, [4.5, 4.5], atol=1e-12)
 
 
 def chain_book(n: int, seed: int) -> tuple[OrderBook, Any, Any, Any]:
@@ -225,16 +243,18 @@ def test_a_group_of_2500_products_is_projected_exactly(high: bool) -> None:
     book, lo, hi, a = chain_book(2500, 3)
     prior = np.full(2500, 50.0) if high else np.random.default_rng(4).uniform(0, 12, 2500)
     level = float(np.clip(np.mean(prior - a), np.max(lo - a), np.min(hi - a)))
-    assert not clear(book, prior).certificate.projection_exact  # no sparse solver given
-    result = clear(book, prior, MARKET_OPTIONS)
-    assert result.certificate.projection_exact
-    # 1e-6: the spreads' own relations hold to the engine's tolerance (≈1e-9 each), and
-    # 2,499 of them add up along the chain.
-    np.testing.assert_allclose(result.prices, level + a, atol=1e-6)
-    if high:
-        assert np.max(result.prices - hi) == pytest.approx(0.0, abs=1e-6)
-    else:  # unclipped: the projection's first-order condition, Σ (π − prior) = 0
-        assert abs(float(np.mean(result.prices - prior))) <= 1e-9
+    no_solver = clear(book, prior, SolverOptions(large_group_qp=None))
+    assert not no_solver.certificate.projection_exact
+    for options in (SolverOptions(), MARKET_OPTIONS):  # the package's own solver, alone
+        result = clear(book, prior, options)
+        assert result.certificate.projection_exact
+        # 1e-6: the spreads' own relations hold to the engine's tolerance (≈1e-9 each),
+        # and 2,499 of them add up along the chain.
+        np.testing.assert_allclose(result.prices, level + a, atol=1e-6)
+        if high:
+            assert np.max(result.prices - hi) == pytest.approx(0.0, abs=1e-6)
+        else:  # unclipped: the projection's first-order condition, Σ (π − prior) = 0
+            assert abs(float(np.mean(result.prices - prior))) <= 1e-9
 
 
 def test_array_api_rejects_a_prior_of_the_wrong_shape() -> None:
