@@ -207,10 +207,10 @@ def test_the_sparse_path_agrees_with_the_dense_projection(
 
 def test_the_own_solver_projects_the_spread_pair_by_hand() -> None:
     # As test_group_past_the_dense_limit…: (10, 3) → level 6.5 clipped to [4, 6] → (6, 6);
-    # (5, 4) → (4.5, 4.5) inside.
+    # (4.6, 4.4) → (4.5, 4.5) inside.
     book = parse_orders(SPREAD_PAIR)
     high = clear(book, np.array([10.0, 3.0]), OWN)
-    inside = clear(book, np.array([5.0, 4.0]), OWN)
+    inside = clear(book, np.array([4.6, 4.4]), OWN)
     assert high.certificate.projection_exact and inside.certificate.projection_exact
     np.testing.assert_allclose(high.prices, [6.0, 6.0], atol=1e-12)
     np.testing.assert_allclose(inside.prices, [4.5, 4.5], atol=1e-12)
