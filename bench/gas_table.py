@@ -37,6 +37,7 @@ from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
 from flowmarket.hashing import keccak
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.holdings import holding_leaves
 from flowmarket.oracle.hour_commitment import FillTerms
 from flowmarket.oracle.trade_lines import build_tree
 
@@ -108,6 +109,7 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
                 for i in range(n)
             }
         )
+        holdings = scaling_holdings(lines_tree)
         seconds = time.perf_counter() - started
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
         commitment = (
@@ -121,6 +123,8 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             10**9,
             lines_tree.root,
             lines_tree.count,
+            holdings.root,
+            holdings.count,
         )
         gas = bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
         proof = price_tree.proof(price_rows[n // 2].tobytes())
@@ -216,6 +220,46 @@ def settlement_ops(bench: Bench) -> None:
     challenge_ops(bench, amounts[4:])
 
 
+def scaling_holdings(lines: SortedTree) -> SortedTree:
+    """The holdings of `lines`: each pair of lines (a buyer and a seller) of its own two
+    participants, at 2 tokens per GB, with their running sums."""
+    rows = sorted(
+        (keccak(i.to_bytes(8, "big"))[:20] + key, int.from_bytes(value[:32], "big", signed=True))
+        for i, (key, value) in enumerate(zip(lines.keys, lines.values, strict=True))
+    )
+    values = [holding_value(a, 2 * TOKEN, 0, 0) for _, a in rows]
+    keys = [k for k, _ in rows]
+    return SortedTree.from_sorted(keys, values, holding_leaves(keys, values))
+
+
+def holding_value(amount: int, price: int, position: int, cash: int) -> bytes:
+    return b"".join(x.to_bytes(32, "big", signed=True) for x in (amount, price, position, cash))
+
+
+def entry_hour(alice: str, padding: int) -> tuple[MerkleTree, SortedTree, tuple[Any, ...]]:
+    """Hour 14's entries and holdings: alice's entry says −13 tokens for the +5 GB/h of
+    premium her one line buys at 2 tokens/GB (−10), among `padding` other participants'
+    entries and holdings (each selling 1 GB/h of its own product at 2 tokens/GB)."""
+    premium = leaves.product_id("premium")
+    others = [str(Account.create().address) for _ in range(padding)]
+    entry_rows = [(alice, -13 * TOKEN, [premium], [5 * TOKEN])]
+    entry_rows += [(o, 2 * TOKEN, [leaves.product_id(o)], [-TOKEN]) for o in others]
+    entry_leaves = [
+        leaves.entry_leaf(who, cash, 0, leaves.trades_hash(ps, qs))
+        for who, cash, ps, qs in entry_rows
+    ]
+    entries = MerkleTree.from_leaves(entry_leaves)
+    held = {bytes.fromhex(alice[2:]) + premium + leaves.order_key("a"): (5 * TOKEN, 0)}
+    for o in others:
+        held[bytes.fromhex(o[2:]) + leaves.product_id(o) + leaves.order_key(o)] = (-TOKEN, 0)
+    keys = sorted(held)
+    values = [holding_value(held[k][0], 2 * TOKEN, 0, 0) for k in keys]
+    holdings = SortedTree.from_sorted(keys, values, holding_leaves(keys, values))
+    proof = entries.proof(entry_leaves[0])
+    entry = (alice, -13 * TOKEN, 0, [premium], [5 * TOKEN], proof)
+    return entries, holdings, entry
+
+
 def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     """Week 1: hour 5 commits alice −10 and bob +10 (among 1 000 other entries). Five times
     the operator restakes the bond, the oracle posts a wrong root for the week (padded
@@ -234,6 +278,7 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         first + 8: off_curve_fill(alice, 256, 64),  # the API's limits: the most it can cost
     }
     unbalanced, off_fill = balance_hours(alice, len(padding))
+    theft_entries, theft_holdings, theft_entry = entry_hour(alice, len(padding))
     # Fills on orders alice never signed: the oracle's key signs them (a 64-point curve).
     separator = bytes(bench.fn("dave", "ClearingLedger", "domainSeparator").call())
     unsigned_fills = {
@@ -256,6 +301,10 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         root = tree.root if hour == first + 5 else b"\x01" * 32
         orders_root = prices_root = lines_root = b"\x01" * 32
         lines_count = 1
+        entries_root, holdings_root, holdings_count = root, root, 0
+        if hour == first + 16:
+            entries_root = theft_entries.root
+            holdings_root, holdings_count = theft_holdings.root, theft_holdings.count
         if hour in wrong_fills:
             orders_root, prices_root = wrong_fills[hour].roots(len(padding))
         if hour == first + 9:
@@ -272,7 +321,9 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             "ClearingLedger",
             "commitHour",
             hour,
-            (orders_root, prices_root, root) + (1,) * 5 + (lines_root, lines_count),
+            (orders_root, prices_root, entries_root)
+            + (1,) * 5
+            + (lines_root, lines_count, holdings_root, holdings_count),
         )
     entry = (first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))
     both = {alice: 1 << 5, bob: 1 << 5}
@@ -380,6 +431,16 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     bench.send("dave", "WeeklySettlement", "challengeBalance", first + 10, check,
                label=f"challengeBalance: a trade line that is not its fill, "
                f"{lines.count:,} lines")  # fmt: skip
+    post(correct, ten)
+    at = theft_holdings.find(bytes.fromhex(alice[2:]) + leaves.product_id("premium")
+                             + leaves.order_key("a"))  # fmt: skip
+    assert at is not None
+    after = [theft_holdings.item(at + 1).as_tuple()] if at + 1 < theft_holdings.count else []
+    check = bench.encode("ClearingLedger", "isEntryOffHoldings", first + 16, theft_entry,
+                         theft_holdings.item(at).as_tuple(), after)  # fmt: skip
+    bench.send("dave", "WeeklySettlement", "challengeBalance", first + 16, check,
+               label=f"challengeBalance: an entry's cash that is not its trade lines, "
+               f"{theft_holdings.count:,} holdings (isEntryOffHoldings)")  # fmt: skip
 
 
 SHAVED_KEY = leaves.product_id("shaved") + leaves.order_key("seller")
@@ -559,7 +620,7 @@ def render(
         "## Hourly commitment against the number of products",
         "",
         "Real trees: N products (prices), N cleared orders, min(N, 1000) participant entries,",
-        "N trade lines.",
+        "N trade lines and their N holdings.",
         f"Commit gas spread over all sizes: {max(commit) - min(commit)} gas "
         f"({min(commit):,} to {max(commit):,}); only calldata bytes of the roots differ.",
         "",
@@ -597,7 +658,12 @@ def render(
         "only through hashing them. Hours 14 and 15 do the same with a portfolio order",
         "(docs/portfolios.md), two portfolios of one product and 16 of 16 products (the",
         "API's 256): `challengeBalance` with `isPortfolioFillUnsigned` rebuilds its",
-        "`PortfolioOrder` digest from the fill, one `ecrecover`.",
+        "`PortfolioOrder` digest from the fill, one `ecrecover`. Hour 16 commits alice's entry",
+        "at −13 tokens where her one",
+        "trade line (+5 GB/h at 2 tokens/GB) gives −10, among 1 000 other entries and",
+        "holdings; `challengeBalance` with `isEntryOffHoldings` proves it (docs/settlement.md,",
+        '"Entries bound to the trade lines"): one entry proof, two holding proofs, and a loop',
+        "over the entry's products.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",

@@ -45,6 +45,8 @@ interface IClearingLedger {
         uint256 maxOrderGap;
         bytes32 linesRoot;
         uint256 linesCount;
+        bytes32 holdingsRoot;
+        uint256 holdingsCount;
     }
 
     /// @notice The rest of an order as its participant signed it (EIP-712 `Order`, domain

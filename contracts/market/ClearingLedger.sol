@@ -7,6 +7,8 @@ import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
 import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SortedTree} from "../libraries/SortedTree.sol";
 import {TradeLines} from "../libraries/TradeLines.sol";
+import {Holdings} from "../libraries/Holdings.sol";
+import {IHoldingsLedger} from "../interfaces/IHoldingsLedger.sol";
 import {OrderSignatures} from "../libraries/OrderSignatures.sol";
 import {PortfolioOrders} from "../libraries/PortfolioOrders.sol";
 import {MarketAccess} from "./MarketAccess.sol";
@@ -14,7 +16,7 @@ import {MarketAccess} from "./MarketAccess.sol";
 /// @title ClearingLedger
 /// @notice Stores one fixed-size commitment per cleared hour; gas per commit does not depend
 /// on the number of products, orders or participants.
-contract ClearingLedger is IClearingLedger, MarketAccess {
+contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
     /// @notice Hours in a settlement week (7 × 24).
     uint64 public constant HOURS_PER_WEEK = 168;
     /// @notice Hour indices are Unix hours: hour h's bidding window closes at h · 3600.
@@ -52,6 +54,7 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
             hour, c.ordersRoot, c.pricesRoot, c.entriesRoot, c.welfare, c.volume, c.fees, c.maxImbalance, c.maxOrderGap
         );
         emit TradeLinesCommitted(hour, c.linesRoot, c.linesCount);
+        emit HoldingsCommitted(hour, c.holdingsRoot, c.holdingsCount);
     }
 
     /// @inheritdoc IClearingLedger
@@ -334,5 +337,197 @@ contract ClearingLedger is IClearingLedger, MarketAccess {
         if (!isCommitted(hour)) {
             revert LedgerHourNotCommitted(hour);
         }
+    }
+
+    // ---- Holdings: an hour's entries bound to its trade lines (docs/settlement.md) ----
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingsUnbalanced(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        (bytes32 root, uint256 count) = (c.holdingsRoot, c.holdingsCount);
+        if (!Holdings.wellFormed(a) || !SortedTree.isMember(root, count, a)) return false;
+        if (!pair) {
+            Holdings.Holding memory h = Holdings.decode(a);
+            return (a.index == 0 && Holdings.opensBadly(h)) || Holdings.roundsTooMuch(h);
+        }
+        if (!Holdings.wellFormed(b) || !SortedTree.areAdjacent(root, count, a, b)) return false;
+        return Holdings.continuesBadly(Holdings.decode(a), Holdings.decode(b));
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingsMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        (bytes32 root, uint256 count) = (c.holdingsRoot, c.holdingsCount);
+        if (pair) return SortedTree.isDuplicateIndex(root, a, b) || SortedTree.isUnsorted(root, count, a, b);
+        return SortedTree.isOutOfRange(root, count, a) || (!Holdings.wellFormed(a) && SortedTree.proves(root, a));
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingMispriced(uint64 hour, SortedTree.Item calldata holding, int256 price, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isHolding(c, holding)) return false;
+        Holdings.Holding memory h = Holdings.decode(holding);
+        if (h.product == Holdings.IMBALANCE) return h.price != -Holdings.WAD;
+        return h.price != price
+            && MerkleProof.verifyCalldata(proof, c.pricesRoot, MarketLeaves.priceLeaf(h.product, price));
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingOffLine(uint64 hour, SortedTree.Item calldata holding, SortedTree.Item calldata line)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isHolding(c, holding)) return false;
+        if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
+        Holdings.Holding memory h = Holdings.decode(holding);
+        TradeLines.Line memory l = TradeLines.decode(line);
+        return l.product == h.product && l.source == h.source && l.amount != h.amount;
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingUnlined(uint64 hour, SortedTree.Item calldata holding, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isHolding(c, holding)) return false;
+        Holdings.Holding memory h = Holdings.decode(holding);
+        if (h.source == Holdings.ROUNDING) return false;
+        return SortedTree.isAbsent(c.linesRoot, c.linesCount, TradeLines.key(h.product, h.source), bracket);
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isLineUnheld(uint64 hour, SortedTree.Item calldata line, address owner, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
+        TradeLines.Line memory l = TradeLines.decode(line);
+        if (l.source != Holdings.unbackedSource(owner) || l.amount == 0) return false;
+        return Holdings.isPrefixAbsent(c.holdingsRoot, c.holdingsCount, Holdings.key(owner, l.product, l.source), bracket);
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isFillUnheld(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_provesFill(c, fill, k) || TradeLines.amountOf(fill.quantity, fill.weights[k]) == 0) return false;
+        bytes memory k_ = Holdings.key(fill.participant, fill.products[k], fill.orderKey);
+        return Holdings.isPrefixAbsent(c.holdingsRoot, c.holdingsCount, k_, bracket);
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingMisowned(uint64 hour, SortedTree.Item calldata holding, address owner)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isHolding(c, holding)) return false;
+        Holdings.Holding memory h = Holdings.decode(holding);
+        return h.source == Holdings.unbackedSource(owner) && h.participant != owner;
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isHoldingOffFill(uint64 hour, SortedTree.Item calldata holding, OrderFill calldata fill)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isHolding(c, holding) || !_isCommittedFill(c.ordersRoot, fill)) return false;
+        Holdings.Holding memory h = Holdings.decode(holding);
+        return h.source == fill.orderKey && h.participant != fill.participant;
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isEntryOffHoldings(
+        uint64 hour,
+        ProvenEntry calldata entry,
+        SortedTree.Item calldata last,
+        SortedTree.Item[] calldata next
+    ) external view returns (bool) {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isEntry(c, entry) || !_isHolding(c, last)) return false;
+        Holdings.Holding memory h = Holdings.decode(last);
+        if (h.participant != entry.participant) return false;
+        bool closes = true; // `last` is its participant's last holding
+        if (next.length == 1) {
+            if (!Holdings.wellFormed(next[0]) || !SortedTree.areAdjacent(c.holdingsRoot, c.holdingsCount, last, next[0])) {
+                return false;
+            }
+            Holdings.Holding memory n = Holdings.decode(next[0]);
+            if (n.participant == h.participant && n.product == h.product) return false;
+            closes = n.participant != h.participant;
+        } else if (next.length != 0 || last.index != c.holdingsCount - 1) {
+            return false;
+        }
+        if (h.product != Holdings.IMBALANCE && Holdings.positionAfter(h) != _quantityOf(entry, h.product)) return true;
+        return closes && _isWholeHour(hour) && Holdings.isCashOff(entry.cash, entry.fee, Holdings.cashAfter(h));
+    }
+
+    /// @inheritdoc IHoldingsLedger
+    function isEntryUnheld(uint64 hour, ProvenEntry calldata entry, uint256 k, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isEntry(c, entry)) return false;
+        bytes memory prefix;
+        if (k < entry.products.length) {
+            if (entry.quantities[k] == 0) return false;
+            prefix = abi.encodePacked(entry.participant, entry.products[k]);
+        } else if (k == entry.products.length && _isWholeHour(hour)) {
+            if (entry.cash == -int256(entry.fee)) return false;
+            prefix = abi.encodePacked(entry.participant);
+        } else {
+            return false;
+        }
+        return Holdings.isPrefixAbsent(c.holdingsRoot, c.holdingsCount, prefix, bracket);
+    }
+
+    function _isHolding(HourCommitment storage c, SortedTree.Item calldata item) private view returns (bool) {
+        return Holdings.wellFormed(item) && SortedTree.isMember(c.holdingsRoot, c.holdingsCount, item);
+    }
+
+    function _isEntry(HourCommitment storage c, ProvenEntry calldata e) private view returns (bool) {
+        if (e.products.length != e.quantities.length || e.fee > Holdings.MAX_SUM) return false;
+        bytes32 trades = MarketLeaves.hashTrades(e.products, e.quantities);
+        bytes32 leaf = MarketLeaves.entryLeaf(e.participant, e.cash, e.fee, trades);
+        return MerkleProof.verifyCalldata(e.proof, c.entriesRoot, leaf);
+    }
+
+    /// @dev The entry's quantity of `product` (its first listing), 0 when it lists none.
+    function _quantityOf(ProvenEntry calldata e, bytes32 product) private pure returns (int256) {
+        for (uint256 i = 0; i < e.products.length; ++i) {
+            if (e.products[i] == product) return e.quantities[i];
+        }
+        return 0;
+    }
+
+    /// @dev True when the governed schedule cleared `hour` whole (one interval of an hour).
+    function _isWholeHour(uint64 hour) private view returns (bool) {
+        return parameters().clearingIntervalAt(hour) == SECONDS_PER_HOUR;
     }
 }

@@ -8,6 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IWeeklySettlement} from "../interfaces/IWeeklySettlement.sol";
 import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
+import {IHoldingsLedger} from "../interfaces/IHoldingsLedger.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IRevenueDistributor} from "../interfaces/IRevenueDistributor.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
@@ -237,11 +238,24 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         bool known = selector == IClearingLedger.isUnbalanced.selector
             || selector == IClearingLedger.isLineOffFill.selector || selector == IClearingLedger.isLineMissing.selector
             || selector == IClearingLedger.isLinesMalformed.selector
-            || selector == IClearingLedger.isPortfolioFillUnsigned.selector;
+            || selector == IClearingLedger.isPortfolioFillUnsigned.selector || _isHoldingsView(selector);
         if (!known || uint256(bytes32(check[4:36])) != hour) revert SettlementNotAFault(week, Fault.Balance);
         (bool ok, bytes memory answer) = address(_ledger).staticcall(check);
         if (!ok || answer.length != 32 || !abi.decode(answer, (bool))) revert SettlementNotAFault(week, Fault.Balance);
         _voidHour(hour, week);
+    }
+
+    /// @dev True for the ledger's views that judge an hour's holdings ({IHoldingsLedger}).
+    function _isHoldingsView(bytes4 selector) private pure returns (bool) {
+        return selector == IHoldingsLedger.isHoldingsUnbalanced.selector
+            || selector == IHoldingsLedger.isHoldingsMalformed.selector
+            || selector == IHoldingsLedger.isHoldingMispriced.selector
+            || selector == IHoldingsLedger.isHoldingOffLine.selector
+            || selector == IHoldingsLedger.isHoldingUnlined.selector || selector == IHoldingsLedger.isLineUnheld.selector
+            || selector == IHoldingsLedger.isFillUnheld.selector || selector == IHoldingsLedger.isHoldingMisowned.selector
+            || selector == IHoldingsLedger.isHoldingOffFill.selector
+            || selector == IHoldingsLedger.isEntryOffHoldings.selector
+            || selector == IHoldingsLedger.isEntryUnheld.selector;
     }
 
     /// @dev The week of an hour that can still be voided: committed or not yet, not void,

@@ -48,6 +48,8 @@ def commitment(hour: int, *, fees: int = 7 * TOKEN) -> tuple[Any, ...]:
         10**7,
         b"\x0d" * 24 + tag,
         3,
+        b"\x0e" * 24 + tag,
+        2,
     )
 
 

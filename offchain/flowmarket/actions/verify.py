@@ -35,6 +35,7 @@ from eth_utils.address import to_checksum_address
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.no_loss import no_loss_problems
 from flowmarket.actions.verify_balance import balance_faults
+from flowmarket.actions.verify_holdings import entry_faults
 from flowmarket.authorisation_record import bound_differences, check_records, strip_bounds
 from flowmarket.authorisations import apply_authorisations
 from flowmarket.chain.fill_check import judge_fill
@@ -59,6 +60,7 @@ from flowmarket.oracle.hour_commitment import (
     HourCommitment,
     build_hour_bundle,
     interval_key,
+    with_entries,
 )
 from flowmarket.oracle.publication import (
     check_result_document,
@@ -66,6 +68,7 @@ from flowmarket.oracle.publication import (
     published_order_set,
     read_week_file,
 )
+from flowmarket.schedule import SECONDS_PER_HOUR
 from flowmarket.solvers.highs_projection import clear_market_document
 
 HOURS_PER_WEEK = 168
@@ -422,7 +425,17 @@ def _balance_faults(
     if not same:
         return
     ledger = actor.contract(LEDGER)
-    for found in balance_faults(claimed, fill_tuple):
+    found_faults = balance_faults(claimed, fill_tuple)
+    bound = (c.entries_root, c.holdings_root, c.holdings_count) == (
+        onchain.entries_root,
+        onchain.holdings_root,
+        onchain.holdings_count,
+    )
+    if bound:
+        parameters = actor.contract("MarketParameters").functions
+        interval = int(actor.read(parameters.clearingIntervalAt(verdict.hour)))
+        found_faults += entry_faults(claimed, whole_hour=interval == SECONDS_PER_HOUR)
+    for found in found_faults:
         verdict.problems.append(f"{found.description} (provable: challengeBalance)")
         check = ledger.encode_abi(found.function, args=list(found.args))
         verdict.faults.append(
@@ -850,7 +863,7 @@ class PublicationFiles:
             return None
         result = check_result_document(publication["result"], f"hours/{hour}.json")
         orders, batches = published_order_set(self.folder, hour)
-        return build_hour_bundle(
+        bundle = build_hour_bundle(
             result,
             hour=hour,
             fee_bps=int(publication["fee_bps"]),
@@ -858,6 +871,9 @@ class PublicationFiles:
             batches=batches,
             order_sets=published_intervals(self.folder, hour),
         )
+        if publication.get("entries") is not None:
+            bundle = with_entries(bundle, publication["entries"])
+        return bundle
 
     def claimed_entries(self, hour: int, participants: list[str]) -> dict[str, bytes]:
         bundle = self.claimed_bundle(hour)

@@ -9,7 +9,7 @@ from typing import Any
 from flowmarket.chain.market import connect_market
 from flowmarket.cli.jsonfile import read_json_file
 from flowmarket.config import Settings
-from flowmarket.oracle.hour_commitment import build_hour_bundle, commit_bundle
+from flowmarket.oracle.hour_commitment import build_hour_bundle, commit_bundle, entries_document
 from flowmarket.oracle.publication import (
     Publication,
     check_result_document,
@@ -42,6 +42,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             commitment=bundle.commitment.to_json(),
             tx_hash="0x" + bytes(receipt["transactionHash"]).hex(),
             block_number=int(receipt["blockNumber"]),
+            entries=entries_document(bundle),
         ),
     )
     c = bundle.commitment

@@ -12,6 +12,7 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -40,6 +41,7 @@ from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
+from flowmarket.oracle.holdings import holdings_tree
 from flowmarket.oracle.trade_lines import (
     IntervalLines,
     interval_trade_lines,
@@ -64,8 +66,12 @@ class HourCommitment:
     max_order_gap: int
     lines_root: bytes
     lines_count: int
+    holdings_root: bytes
+    holdings_count: int
 
-    def as_tuple(self) -> tuple[bytes, bytes, bytes, int, int, int, int, int, bytes, int]:
+    def as_tuple(
+        self,
+    ) -> tuple[bytes, bytes, bytes, int, int, int, int, int, bytes, int, bytes, int]:
         return (
             self.orders_root,
             self.prices_root,
@@ -77,6 +83,8 @@ class HourCommitment:
             self.max_order_gap,
             self.lines_root,
             self.lines_count,
+            self.holdings_root,
+            self.holdings_count,
         )
 
     def to_json(self) -> dict[str, str]:
@@ -182,6 +190,7 @@ class HourBundle:
     orders_tree: MerkleTree
     commitment: HourCommitment
     lines: SortedTree
+    holdings: SortedTree
     fills: dict[str, FillTerms] = field(default_factory=dict)
     portfolio_fills: dict[str, PortfolioFillTerms] = field(default_factory=dict)
 
@@ -240,8 +249,10 @@ def build_hour_bundle(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
     lines = trade_lines(result, orders, fills.values())
+    owners = {order_key(f.order_id): f.participant for f in fills.values()}
+    holdings = holdings_tree(lines, owners, amounts)
     commitment = _summary(
-        result, amounts, orders_tree.root, prices_tree.root, entries_tree.root, lines
+        result, amounts, orders_tree.root, prices_tree.root, entries_tree.root, lines, holdings
     )
     return HourBundle(
         hour=hour,
@@ -253,6 +264,7 @@ def build_hour_bundle(
         orders_tree=orders_tree,
         commitment=commitment,
         lines=lines,
+        holdings=holdings,
         fills=fills,
         portfolio_fills=portfolio_fills,
     )
@@ -354,6 +366,8 @@ def build_interval_bundle(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
     lines = interval_trade_lines(parts, amounts.trades) if parts else unbacked_lines(amounts.trades)
+    owners = {order_key(f.order_id): f.participant for f in fills.values()}
+    holdings = holdings_tree(lines, owners, amounts)
     commitment = HourCommitment(
         orders_root=orders_tree.root,
         prices_root=prices_tree.root,
@@ -369,6 +383,8 @@ def build_interval_bundle(
         max_order_gap=max(to_wad(float(r["certificate"]["max_order_gap"])) for r in results),
         lines_root=lines.root,
         lines_count=lines.count,
+        holdings_root=holdings.root,
+        holdings_count=holdings.count,
     )
     return HourBundle(
         hour=hour,
@@ -380,6 +396,7 @@ def build_interval_bundle(
         orders_tree=orders_tree,
         commitment=commitment,
         lines=lines,
+        holdings=holdings,
         fills=fills,
         portfolio_fills=portfolio_fills,
     )
@@ -561,6 +578,61 @@ def entry_fields(amounts: HourAmounts, participant: str) -> tuple[str, int, int,
     return participant, amounts.net_cash[participant], amounts.fees[participant], hashed
 
 
+def entries_document(bundle: HourBundle) -> dict[str, Any]:
+    """The hour's committed entries as published (`hours/<h>.json` "entries"): per
+    participant its net cash and fee (wei) and its trades (10^-18 GB), decimal strings."""
+    a = bundle.amounts
+    return {
+        who: {
+            "cash": str(a.net_cash[who]),
+            "fee": str(a.fees[who]),
+            "trades": {name: str(q) for name, q in sorted(book.items())},
+        }
+        for who, book in a.trades.items()
+    }
+
+
+def with_entries(bundle: HourBundle, document: Any) -> HourBundle:
+    """`bundle` with the entries an operator published as committed (`entries_document`'s
+    form, strictly parsed) instead of the ones its result gives: its entries tree and
+    root are rebuilt from them, the trade lines and holdings are the result's."""
+    if not isinstance(document, dict):
+        raise InvalidInput("entries: expected an object {participant: entry}")
+    net_cash: dict[str, int] = {}
+    fees: dict[str, int] = {}
+    trades: dict[str, dict[str, int]] = {}
+    for who, entry in document.items():
+        where = f"entries.{who}"
+        if not is_address(who):
+            raise InvalidInput(f"{where}: not a wallet address")
+        if not isinstance(entry, dict) or set(entry) != {"cash", "fee", "trades"}:
+            raise InvalidInput(f"{where}: expected exactly the keys cash, fee, trades")
+        key = str(to_checksum_address(who))
+        net_cash[key] = _integer(entry["cash"], f"{where}.cash")
+        fees[key] = _integer(entry["fee"], f"{where}.fee")
+        if fees[key] < 0:
+            raise InvalidInput(f"{where}.fee: must be >= 0 wei")
+        if not isinstance(entry["trades"], dict):
+            raise InvalidInput(f"{where}.trades: expected an object {{product: amount}}")
+        trades[key] = {
+            str(n): _integer(q, f"{where}.trades.{n}") for n, q in entry["trades"].items()
+        }
+    amounts = dataclasses.replace(bundle.amounts, net_cash=net_cash, fees=fees, trades=trades)
+    entries_tree = MerkleTree.from_leaves(
+        entry_leaf(*entry_fields(amounts, participant)) for participant in trades
+    )
+    commitment = dataclasses.replace(bundle.commitment, entries_root=entries_tree.root)
+    return dataclasses.replace(
+        bundle, amounts=amounts, entries_tree=entries_tree, commitment=commitment
+    )
+
+
+def _integer(value: Any, where: str) -> int:
+    if not isinstance(value, str) or not value.lstrip("-").isdigit():
+        raise InvalidInput(f"{where}: expected an integer as a decimal string, got {value!r}")
+    return int(value)
+
+
 def _summary(
     result: ResultDoc,
     amounts: HourAmounts,
@@ -568,6 +640,7 @@ def _summary(
     prices_root: bytes,
     entries_root: bytes,
     lines: SortedTree,
+    holdings: SortedTree,
 ) -> HourCommitment:
     certificate = result["certificate"]
     # As-bid welfare is ≥ 0 at the optimum (no trade is feasible); a float result a
@@ -583,6 +656,8 @@ def _summary(
         max_order_gap=to_wad(float(certificate["max_order_gap"])),
         lines_root=lines.root,
         lines_count=lines.count,
+        holdings_root=holdings.root,
+        holdings_count=holdings.count,
     )
 
 

@@ -36,6 +36,7 @@ class Publication:
     commitment: dict[str, str]
     tx_hash: str
     block_number: int
+    entries: dict[str, Any] | None = None
 
 
 def check_result_document(result: Any, source: str) -> ResultDoc:

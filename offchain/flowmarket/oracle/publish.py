@@ -20,7 +20,7 @@ from flowmarket.clearing import OrdersDoc
 from flowmarket.db import oracle_repo
 from flowmarket.merkle import MerkleTree, ProofIndex
 from flowmarket.oracle.context import OracleContext
-from flowmarket.oracle.hour_commitment import HourBundle
+from flowmarket.oracle.hour_commitment import HourBundle, entries_document
 from flowmarket.oracle.intervals import snapshots_of
 from flowmarket.oracle.journal import advance, commitment_of, engine_doc_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
@@ -61,6 +61,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
             commitment=commitment,
             tx_hash=tx_hash,
             block_number=row.commit_block or 0,
+            entries=entries_document(bundle),
         )
     write_publication(ctx.settings.state_dir, publication)
     write_order_set(ctx.settings.state_dir, hour, engine_doc, collateral)

@@ -36,6 +36,7 @@ from eth_hash.auto import keccak
 from oracle_harness import GENESIS, TOKEN, OracleWorld, address
 from sqlmodel import Session
 
+from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.db import oracle_repo
 from flowmarket.db.models import Order
 from flowmarket.oracle.cycle import open_oracle
@@ -161,6 +162,29 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
             for oid, (_, product, _, _) in terms.items()
         }
     )
+    # The holdings by hand: the same lines keyed by participant (address bytes), with each
+    # participant's position per product and running cash, −price × amount: alice's premium
+    # line −2 × 5 = −10 tokens, her regular line −(−2) × 2 = +4 (in product id order).
+    alice_lines = sorted(
+        [
+            (keccak(b"premium"), "a-premium", 5 * t, 2 * t),
+            (keccak(b"regular"), "a-regular", 2 * t, -2 * t),
+        ]
+    )
+    held: list[tuple[bytes, bytes]] = []
+    cash = 0
+    for pid, name, amount, price in alice_lines:
+        key = bytes.fromhex(alice[2:]) + pid + keccak(orders[name].encode())
+        held.append((key, encode(["int256"] * 4, [amount, price, 0, cash])))
+        cash -= price * amount
+    assert cash == -6 * TOKEN * TOKEN  # alice's gross cash: −10 + 4 tokens
+    for who, product, name, amount, price in [
+        (bob, b"premium", "b-premium", -5 * t, 2 * t),
+        (carol, b"regular", "c-regular", -2 * t, -2 * t),
+    ]:
+        key = bytes.fromhex(who[2:]) + keccak(product) + keccak(orders[name].encode())
+        held.append((key, encode(["int256"] * 4, [amount, price, 0, 0])))
+    holdings = SortedTree(held)
     assert tuple(committed) == (
         orders_root(quantities, terms, signed),
         bytes.fromhex(PRICES_ROOT),
@@ -172,6 +196,8 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         0,  # max order gap
         lines.root,
         4,  # trade lines: two products, two orders each
+        holdings.root,
+        4,  # holdings: the same four lines, no rounding (every trade is exact)
     )
     published = world.publication(hour)
     assert published["result"]["prices"] == {"premium": 2.0, "regular": -2.0}
