@@ -144,7 +144,7 @@ def settlement_ops(bench: Bench) -> None:
         < bench.deployment.genesis_hour + HOURS_PER_WEEK
     ):
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
-        commitment = (b"\x01" * 32,) * 3 + (1,) * 5 + (b"\x01" * 32, 1)
+        commitment = (b"\x01" * 32,) * 3 + (1,) * 5 + (b"\x01" * 32, 1, b"\x01" * 32, 0)
         bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
     for who in ("alice", "bob", "carol", "dave"):
         bench.send(

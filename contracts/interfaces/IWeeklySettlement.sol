@@ -212,7 +212,9 @@ interface IWeeklySettlement {
     /// the ledger's views {IClearingLedger.isUnbalanced}, {IClearingLedger.isLineOffFill},
     /// {IClearingLedger.isLineMissing} or {IClearingLedger.isLinesMalformed}, or
     /// {IClearingLedger.isPortfolioFillUnsigned} (a portfolio order's fill its participant did
-    /// not sign), whose first argument is `hour`; when it answers true the hour is void, the week's posted root
+    /// not sign), or one of the holdings views of {IHoldingsLedger} (an entry that is not its
+    /// trade lines: docs/settlement.md, "Entries bound to the trade lines"), whose first
+    /// argument is `hour`; when it answers true the hour is void, the week's posted root
     /// deleted and the bond paid to the challenger. Reverts {SettlementNotAFault} (fault
     /// Balance) otherwise.
     function challengeBalance(uint64 hour, bytes calldata check) external;

@@ -1,7 +1,7 @@
 """Every deployable contract fits Ethereum's contract code size limit (EIP-170: 24,576
 bytes of runtime code), checked on the compiler's output: a contract above it cannot be
 deployed on any public chain. The signature check of fill leaves lives in a library
-(`OrderSignatures`, inlined); ClearingLedger is 18,743 bytes with it, the trade lines and
+(`OrderSignatures`, inlined); ClearingLedger is 20,777 bytes with it, the trade lines and
 the holdings views (`Holdings`)."""
 
 from __future__ import annotations
