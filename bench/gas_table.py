@@ -22,7 +22,7 @@ from typing import Any
 from eth_account import Account
 from eth_keys.datatypes import PrivateKey
 
-from flowmarket.actions.verify import order_fill
+from flowmarket.actions.verify import fill_in_tree
 from flowmarket.chain import leaves
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.client import ChainClient
@@ -37,6 +37,7 @@ from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.config import HARDHAT_DEV_KEYS, load_settings
 from flowmarket.hashing import keccak
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.fills_tree import fills_tree
 from flowmarket.oracle.holdings import holding_leaves
 from flowmarket.oracle.hour_commitment import FillTerms
 from flowmarket.oracle.trade_lines import build_tree
@@ -110,6 +111,9 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             }
         )
         holdings = scaling_holdings(lines_tree)
+        fills = fills_tree(  # the commit's gas does not depend on the trees' sizes
+            [], ["0x" + (i + 1).to_bytes(20, "big").hex() for i in range(min(n, 1_000))]
+        )
         seconds = time.perf_counter() - started
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
         commitment = (
@@ -125,6 +129,8 @@ def commit_scaling(bench: Bench, sizes: list[int]) -> list[tuple[int, int, int, 
             lines_tree.count,
             holdings.root,
             holdings.count,
+            fills.root,
+            fills.count,
         )
         gas = bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
         proof = price_tree.proof(price_rows[n // 2].tobytes())
@@ -145,6 +151,7 @@ def settlement_ops(bench: Bench) -> None:
     ):
         hour = bench.fn("oracle", "ClearingLedger", "nextHour").call()
         commitment = (b"\x01" * 32,) * 3 + (1,) * 5 + (b"\x01" * 32, 1, b"\x01" * 32, 0)
+        commitment += (b"\x01" * 32, 1)
         bench.send("oracle", "ClearingLedger", "commitHour", hour, commitment)
     for who in ("alice", "bob", "carol", "dave"):
         bench.send(
@@ -279,6 +286,7 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     }
     unbalanced, off_fill = balance_hours(alice, len(padding))
     theft_entries, theft_holdings, theft_entry = entry_hour(alice, len(padding))
+    backing = backing_hours(alice, len(padding), first + 17)
     # Fills on orders alice never signed: the oracle's key signs them (a 64-point curve).
     separator = bytes(bench.fn("dave", "ClearingLedger", "domainSeparator").call())
     unsigned_fills = {
@@ -305,17 +313,22 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
         if hour == first + 16:
             entries_root = theft_entries.root
             holdings_root, holdings_count = theft_holdings.root, theft_holdings.count
+        orders_root = fills_root = prices_root = lines_root = b"\x01" * 32
+        lines_count = fills_count = 1
         if hour in wrong_fills:
-            orders_root, prices_root = wrong_fills[hour].roots(len(padding))
+            fills_root, fills_count, prices_root = wrong_fills[hour].roots(len(padding))
         if hour == first + 9:
             lines_root, lines_count = unbalanced.root, unbalanced.count
         if hour == first + 10:
-            orders_root, prices_root = off_fill[0].roots(len(padding))
+            fills_root, fills_count, prices_root = off_fill[0].roots(len(padding))
             lines_root, lines_count = off_fill[1].root, off_fill[1].count
         if hour in unsigned_fills:
-            orders_root, prices_root = unsigned_fills[hour].roots(len(padding))
+            fills_root, fills_count, prices_root = unsigned_fills[hour].roots(len(padding))
         if hour in portfolio_trees:
             orders_root = portfolio_trees[hour].root
+        if hour in backing:
+            lines_root, lines_count = backing[hour][0].root, backing[hour][0].count
+            fills_root, fills_count = backing[hour][1].root, backing[hour][1].count
         bench.send(
             "oracle",
             "ClearingLedger",
@@ -323,7 +336,7 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
             hour,
             (orders_root, prices_root, entries_root)
             + (1,) * 5
-            + (lines_root, lines_count, holdings_root, holdings_count),
+            + (lines_root, lines_count, holdings_root, holdings_count, fills_root, fills_count),
         )
     entry = (first + 5, -10 * TOKEN, 0, trades, tree.proof(entry_leaves[0]))
     both = {alice: 1 << 5, bob: 1 << 5}
@@ -441,9 +454,48 @@ def challenge_ops(bench: Bench, padding: list[tuple[str, int]]) -> None:
     bench.send("dave", "WeeklySettlement", "challengeBalance", first + 16, check,
                label=f"challengeBalance: an entry's cash that is not its trade lines, "
                f"{theft_holdings.count:,} holdings (isEntryOffHoldings)")  # fmt: skip
+    lines, fills = backing[first + 17]
+    forged = lines.find(FORGED_KEY)
+    assert forged is not None
+    bracket = [item.as_tuple() for item in fills.lookup(FORGED_KEY[32:])]
+    check = bench.encode("ClearingLedger", "isLineUnbacked", first + 17,
+                         lines.item(forged).as_tuple(), bracket)  # fmt: skip
+    bench.send("dave", "WeeklySettlement", "challengeBalance", first + 17, check,
+               label=f"challengeBalance: a trade line on an order key with no fill, "
+               f"{lines.count:,} lines, {fills.count:,} fills (isLineUnbacked)")  # fmt: skip
+    post(correct, ten)
+    _, fills = backing[first + 18]
+    twice = fills.keys.index(leaves.order_key("twice"))
+    check = bench.encode("ClearingLedger", "isFillsMalformed", first + 18,
+                         fills.item(twice).as_tuple(), fills.item(twice + 1).as_tuple(),
+                         True)  # fmt: skip
+    bench.send("dave", "WeeklySettlement", "challengeBalance", first + 18, check,
+               label=f"challengeBalance: one order with two fill leaves, {fills.count:,} "
+               "fills (isFillsMalformed)")  # fmt: skip
 
 
 SHAVED_KEY = leaves.product_id("shaved") + leaves.order_key("seller")
+FORGED_KEY = leaves.product_id("shaved") + leaves.order_key("forged")
+
+
+def backing_hours(
+    participant: str, padding: int, first: int
+) -> dict[int, tuple[SortedTree, SortedTree]]:
+    """Hour `first`: about `padding` lines in pairs that balance, plus a line on the order
+    key "forged" that the fills tree (`padding` unbacked leaves and one fill) lacks. Hour
+    `first` + 1: the same lines, and a fills tree that holds the fill "twice" twice."""
+    pairs = {
+        leaves.product_id(f"p-{i // 2}") + i.to_bytes(32, "big"): (-1) ** i * TOKEN
+        for i in range(2 * ((padding - 1) // 2))
+    }
+    lines = build_tree({**pairs, FORGED_KEY: TOKEN, b"\xff" * 64: -TOKEN})
+    others = ["0x" + (i + 1).to_bytes(20, "big").hex() for i in range(padding)]
+    one = off_curve_fill(participant, 1, 2).terms
+    twice = dataclasses.replace(one, order_id="twice")
+    return {
+        first: (lines, fills_tree([one], others)),
+        first + 1: (lines, fills_tree([one, twice, twice], others, strict=False)),
+    }
 
 
 def balance_hours(
@@ -479,7 +531,7 @@ class WrongFill:
     curve_q: list[int]
     curve_p: list[int]
     prices: dict[str, int]
-    orders_tree: MerkleTree | None = None
+    fills: SortedTree | None = None
     prices_tree: MerkleTree | None = None
 
     signature: bytes = bytes(65)
@@ -491,20 +543,18 @@ class WrongFill:
                          (self.curve_q[0], self.curve_q[-1]), 7, 0, 2**40, bytes(32),
                          self.signature)  # fmt: skip
 
-    def leaf(self) -> bytes:
-        return self.terms.leaf
-
-    def roots(self, padding: int) -> tuple[bytes, bytes]:
-        others = [leaves.order_leaf(leaves.order_key(f"o-{i}"), i) for i in range(padding)]
-        self.orders_tree = MerkleTree.from_leaves([self.leaf(), *others])
+    def roots(self, padding: int) -> tuple[bytes, int, bytes]:
+        """(fills root, fills count, prices root): the fill among `padding` unbacked leaves."""
+        others = ["0x" + (i + 1).to_bytes(20, "big").hex() for i in range(padding)]
+        self.fills = fills_tree([self.terms], others)
         self.prices_tree = MerkleTree.from_leaves(
             leaves.price_leaf(leaves.product_id(n), p) for n, p in self.prices.items()
         )
-        return self.orders_tree.root, self.prices_tree.root
+        return self.fills.root, self.fills.count, self.prices_tree.root
 
     def evidence(self) -> tuple[tuple[Any, ...], list[tuple[int, list[bytes]]]]:
-        assert self.orders_tree is not None and self.prices_tree is not None
-        fill = order_fill(self.terms, self.orders_tree.proof(self.leaf()))
+        assert self.fills is not None and self.prices_tree is not None
+        fill = fill_in_tree(self.fills, self.terms)
         prices = [
             (p, self.prices_tree.proof(leaves.price_leaf(leaves.product_id(n), p)))
             for n, p in self.prices.items()
@@ -664,6 +714,11 @@ def render(
         "holdings; `challengeBalance` with `isEntryOffHoldings` proves it (docs/settlement.md,",
         '"Entries bound to the trade lines"): one entry proof, two holding proofs, and a loop',
         "over the entry's products.",
+        "`PortfolioOrder` digest from the fill, one `ecrecover`. Hours 17 and 18 commit a",
+        "fills tree of about 1 000 leaves that does not back the lines (docs/settlement.md,",
+        '"Backing of a trade line"): a line on an order key with no fill (a line proof and',
+        "one or two fills-tree proofs), and one order with two fill leaves (two adjacent",
+        "proofs); `challengeBalance` proves each.",
         "",
         "| contract | operation | gas |",
         "|---|---|---:|",

@@ -17,6 +17,12 @@ Then the hour's trade-lines tree (`oracle.trade_lines`, docs/settlement.md) over
 the running sums, the 320-byte leaf encodings hashed in two batch calls) against
 `SortedTree` over the same (key, value) pairs, one Python keccak per leaf; same roots.
 
+Then the hour's fills tree (`oracle.fills_tree`, docs/settlement.md "Backing of a trade
+line") over N fills (one product each, a 2-point curve) and 1,000 unbacked leaves: the
+oracle's `fills_tree` (each fill's terms and signature hashed, one sort, the leaf encodings
+hashed in two batch calls per value size) against `SortedTree` over the same (key, value)
+pairs, one Python keccak per leaf; same roots.
+
 CPU seconds count both cores (numba's threads); wall seconds depend on the machine's load,
 printed with each row.
 """
@@ -34,13 +40,16 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from eth_abi.abi import encode
 from eth_account import Account
 
 from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.merkle import MerkleTree, hash_pair
-from flowmarket.oracle.trade_lines import build_tree, line_value
+from flowmarket.oracle.fills_tree import fills_tree
+from flowmarket.oracle.hour_commitment import FillTerms
+from flowmarket.oracle.trade_lines import build_tree, line_value, unbacked_source
 
 T = TypeVar("T")
 ENTRIES = 1_000
@@ -150,7 +159,58 @@ def main() -> int:
                 return 1
             ref, same = f"{ref_wall:.1f}", "yes"
         print(f"| {n:,} | {load:.1f} | {wall:.2f} | {ref} | {same} |", flush=True)
+    print()
+    print("| N fills | load | fills_tree wall s | per-leaf reference wall s | roots equal |")
+    print("|---:|---:|---:|---:|---|")
+    for n in args.sizes:
+        fills = fills_input(n)
+        load = os.getloadavg()[0]
+        built, wall, _ = timed(partial(fills_tree, fills, ENTRY_ADDRESSES))
+        ref, same = "—", "not run"
+        if n <= args.reference_up_to:
+            expected, ref_wall, _ = timed(partial(reference_fills, fills))
+            if expected != built.root:
+                print(f"N={n}: the fills roots differ", file=sys.stderr)
+                return 1
+            ref, same = f"{ref_wall:.1f}", "yes"
+        print(f"| {n:,} | {load:.1f} | {wall:.2f} | {ref} | {same} |", flush=True)
     return 0
+
+
+def fills_input(n: int) -> list[FillTerms]:
+    """N fills of one product each (500 products), a 2-point curve, ±1 GB/h."""
+    who, one = ENTRY_ADDRESSES, 10**18
+    return [
+        FillTerms(
+            order_id=f"order-{i}",
+            participant=who[i % len(who)],
+            quantity=(-1) ** i * one,
+            products=(f"premium/r{(i // 2) % 500}",),
+            weights=(one,),
+            curve_quantities=(-one, one),
+            curve_prices=(2 * one, one),
+            window=(-one, one),
+            nonce=i,
+            from_hour=0,
+            until_hour=2**40,
+            replaces=bytes(32),
+            signature=bytes(65),
+        )
+        for i in range(n)
+    ]
+
+
+def reference_fills(fills: list[FillTerms]) -> bytes:
+    types = ["address", "int256", "bytes32", "bytes32"]
+    pairs = [
+        (
+            leaves.order_key(f.order_id),
+            encode(types, [f.participant, f.quantity, f.terms, f.signed]),
+        )
+        for f in fills
+    ]
+    pairs += [(unbacked_source(p), encode(["address"], [p])) for p in ENTRY_ADDRESSES]
+    return SortedTree(pairs).root
 
 
 def lines_input(n: int) -> dict[bytes, int]:

@@ -18,9 +18,9 @@ import {SortedTree} from "../libraries/SortedTree.sol";
 ///   int256[] quantities)), quantities in 18-decimal GB.
 /// - order leaf `(bytes32 orderKey, int256 quantity)`: orderKey = keccak256(bytes(orderId)),
 ///   quantity = trade rate in 18-decimal GB per hour.
-/// - fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
-///   bytes32 signed)`, in the orders tree next to the order leaves: the order's trade, the terms
-///   it was cleared under, terms = keccak256(abi.encode(bytes32[] products, int256[] weights,
+/// - fill `orderKey → (address participant, int256 quantity, bytes32 terms, bytes32 signed)` in
+///   the fills tree, a {SortedTree} sorted by order key (see {FillsTree}): the order's trade, the
+///   terms it was cleared under, terms = keccak256(abi.encode(bytes32[] products, int256[] weights,
 ///   int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256 windowHigh)) (the
 ///   curve as its participant signed it and the quantity window the collateral rule cut it to,
 ///   see {isFillOffCurve}), and the participant's signature of it, signed = keccak256(abi.encode(
@@ -29,7 +29,10 @@ import {SortedTree} from "../libraries/SortedTree.sol";
 /// - trade line `(productId ‖ orderKey) → (int256 amount, int256 sumBefore, uint256 grossBefore)`
 ///   in the trade-lines tree, a {SortedTree} (see {TradeLines}): every committed fill's trade
 ///   in each product of its portfolio, with running sums per product, so that a product whose
-///   trades do not sum to zero can be proven on chain (see {isUnbalanced}).
+///   trades do not sum to zero can be proven on chain (see {isUnbalanced}). Every line's source
+///   is a key of the fills tree: a fill's order key, or the unbacked source of the participant
+///   whose trades no fill backs, `keccak256("unbacked:" ‖ address) → abi.encode(participant)`
+///   (see {isLineUnbacked}).
 /// A tree with no leaves has root bytes32(0), against which nothing verifies.
 interface IClearingLedger {
     /// @notice Commitment of one cleared hour. Quantities are 18-decimal fixed point:
@@ -47,6 +50,8 @@ interface IClearingLedger {
         uint256 linesCount;
         bytes32 holdingsRoot;
         uint256 holdingsCount;
+        bytes32 fillsRoot;
+        uint256 fillsCount;
     }
 
     /// @notice The rest of an order as its participant signed it (EIP-712 `Order`, domain
@@ -66,8 +71,8 @@ interface IClearingLedger {
 
     /// @notice A committed fill, the terms its order was cleared under (the signed curve and
     /// the window [windowLow, windowHigh] of quantities the collateral rule left it, which must
-    /// contain 0) and its signature, with the fill leaf's proof against the hour's orders root
-    /// (see {MarketLeaves.fillLeaf}).
+    /// contain 0) and its signature, with its index in the hour's fills tree and its leaf's
+    /// proof against the fills root (see {FillsTree}).
     struct OrderFill {
         bytes32 orderKey;
         address participant;
@@ -79,6 +84,7 @@ interface IClearingLedger {
         int256 windowLow;
         int256 windowHigh;
         OrderSignature signed;
+        uint256 index;
         bytes32[] proof;
     }
 
@@ -143,6 +149,8 @@ interface IClearingLedger {
 
     /// @notice Hour `hour`'s trade-lines tree (root and number of leaves).
     event TradeLinesCommitted(uint64 indexed hour, bytes32 linesRoot, uint256 linesCount);
+    /// @notice Hour `hour`'s fills tree (root and number of leaves).
+    event FillsCommitted(uint64 indexed hour, bytes32 fillsRoot, uint256 fillsCount);
 
     /// @notice Commit hour `hour` (must equal `nextHour()` and have closed: h · 3600 ≤ now).
     /// Oracle only; not while paused.
@@ -173,7 +181,7 @@ interface IClearingLedger {
         bytes32[] calldata proof
     ) external view returns (bool);
     /// @notice True when the evidence proves the fill is not what its order's curve gives at the
-    /// hour's committed prices: the fill leaf is in the hour's orders tree, `prices[k]` is the
+    /// hour's committed prices: the fill is a leaf of the hour's fills tree, `prices[k]` is the
     /// committed price of `products[k]` (each proven), and either the terms are not an order the
     /// market accepts (lengths differ, more than 256 products or 64 curve points, quantities not
     /// strictly increasing, prices increasing, quantity range or window without 0), or the
@@ -187,7 +195,7 @@ interface IClearingLedger {
         returns (bool);
 
     /// @notice True when the evidence proves the fill is not backed by an order its participant
-    /// signed: the fill leaf is in the hour's orders tree and either the hour is outside the
+    /// signed: the fill is a leaf of the hour's fills tree and either the hour is outside the
     /// order's [fromHour, untilHour], or the order is committed as part of a batch that does not
     /// list its struct hash, or the signature does not recover the participant from the EIP-712
     /// digest (the order's, or its batch's) under this ledger's domain: not 65 bytes, v not 27
@@ -212,7 +220,7 @@ interface IClearingLedger {
         returns (bool);
 
     /// @notice True when the evidence proves a trade line is not its fill: `fill` is a fill leaf
-    /// of the hour's orders tree, `line` a leaf of its trade-lines tree keyed (products[k],
+    /// of the hour's fills tree, `line` a leaf of its trade-lines tree keyed (products[k],
     /// orderKey), and the line's amount is not quantity × weights[k] / 1e18 (rounded toward
     /// zero). False when the evidence does not hold.
     function isLineOffFill(uint64 hour, OrderFill calldata fill, uint256 k, SortedTree.Item calldata line)
@@ -240,6 +248,30 @@ interface IClearingLedger {
     /// index, or adjacent leaves have keys not strictly increasing; without, `a` is a leaf with
     /// an index at or above the count, or not a line's shape ({TradeLines.wellFormed}).
     function isLinesMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool);
+
+    /// @notice True when the evidence proves a trade line has no source: `line` is a leaf of the
+    /// hour's trade-lines tree and `bracket` proves that its source is absent from the fills tree
+    /// ({SortedTree.isAbsent}): a line on an order key with no fill leaf, or an unbacked line of
+    /// a participant the fills tree does not list.
+    function isLineUnbacked(uint64 hour, SortedTree.Item calldata line, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool);
+    /// @notice True when the evidence proves a fill has a line in a product outside its
+    /// portfolio: `fill` is a leaf of the fills tree, `line` a leaf of the trade-lines tree
+    /// whose source is the fill's order key and whose product is none of the fill's products.
+    function isLineOutsideFill(uint64 hour, OrderFill calldata fill, SortedTree.Item calldata line)
+        external
+        view
+        returns (bool);
+    /// @notice True when the fills tree is malformed: with `pair`, two leaves share an index, or
+    /// adjacent leaves have keys not strictly increasing (two fill leaves for one order); without,
+    /// `a` is a leaf with an index at or above the count, or not a fill's or an unbacked source's
+    /// shape ({FillsTree.isMalformed}).
+    function isFillsMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
         external
         view
         returns (bool);

@@ -215,6 +215,15 @@ interface IWeeklySettlement {
     /// not sign), or one of the holdings views of {IHoldingsLedger} (an entry that is not its
     /// trade lines: docs/settlement.md, "Entries bound to the trade lines"), whose first
     /// argument is `hour`; when it answers true the hour is void, the week's posted root
+    /// @notice Anyone, on the terms of {challengeTrade}: hour `hour`'s trade-lines and fills
+    /// trees prove that a product's committed trades do not sum to zero, that a line is not its
+    /// fill, or that a line is backed by no committed fill (docs/settlement.md, "Balance of an
+    /// hour", "Backing of a trade line"). `check` is the ABI-encoded call of one of the ledger's
+    /// views {IClearingLedger.isUnbalanced}, {IClearingLedger.isLineOffFill},
+    /// {IClearingLedger.isLineMissing}, {IClearingLedger.isLinesMalformed},
+    /// {IClearingLedger.isLineUnbacked}, {IClearingLedger.isLineOutsideFill},
+    /// {IClearingLedger.isFillsMalformed}, or {IClearingLedger.isPortfolioFillUnsigned} (a
+    /// portfolio order's fill its participant did not sign), whose first argument is `hour`; when it answers true the hour is void, the week's posted root
     /// deleted and the bond paid to the challenger. Reverts {SettlementNotAFault} (fault
     /// Balance) otherwise.
     function challengeBalance(uint64 hour, bytes calldata check) external;

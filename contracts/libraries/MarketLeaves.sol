@@ -28,18 +28,6 @@ library MarketLeaves {
         return keccak256(bytes.concat(keccak256(abi.encode(orderKey, quantity))));
     }
 
-    /// @notice Fill leaf `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
-    /// bytes32 signed)` of the orders tree, next to the order leaves: the order's trade
-    /// (18-decimal GB per hour of its portfolio) bound to the terms it was cleared under (see
-    /// {termsHash}) and to its participant's signature (see {signedHash}).
-    function fillLeaf(bytes32 orderKey, address participant, int256 quantity, bytes32 terms, bytes32 signed)
-        internal
-        pure
-        returns (bytes32)
-    {
-        return keccak256(bytes.concat(keccak256(abi.encode(orderKey, participant, quantity, terms, signed))));
-    }
-
     /// @notice Terms of an order as cleared: keccak256(abi.encode(bytes32[] products, int256[]
     /// weights, int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256
     /// windowHigh)); products are product ids in ascending order of name, weights and curve

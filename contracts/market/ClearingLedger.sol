@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IClearingLedger} from "../interfaces/IClearingLedger.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
+import {FillsTree} from "../libraries/FillsTree.sol";
 import {MarketLeaves} from "../libraries/MarketLeaves.sol";
 import {SortedTree} from "../libraries/SortedTree.sol";
 import {TradeLines} from "../libraries/TradeLines.sol";
@@ -55,6 +56,7 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
         );
         emit TradeLinesCommitted(hour, c.linesRoot, c.linesCount);
         emit HoldingsCommitted(hour, c.holdingsRoot, c.holdingsCount);
+        emit FillsCommitted(hour, c.fillsRoot, c.fillsCount);
     }
 
     /// @inheritdoc IClearingLedger
@@ -125,7 +127,7 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
     {
         _requireCommitted(hour);
         HourCommitment storage c = _hours[hour];
-        if (!_isCommittedFill(c.ordersRoot, fill)) return false;
+        if (!_isCommittedFill(c, fill)) return false;
         if (!_wellFormed(fill)) return true;
         (bool proven, int256 portfolioPrice) = _portfolioPrice(fill, prices, c.pricesRoot);
         int256 maxPrice = int256(uint256(parameters().orderLimits().maxPrice));
@@ -190,10 +192,51 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
         return SortedTree.isOutOfRange(root, count, a) || (!TradeLines.wellFormed(a) && SortedTree.proves(root, a));
     }
 
-    /// @dev The fill is a fill leaf of the hour's orders tree, and `k` one of its products.
+    /// @inheritdoc IClearingLedger
+    function isLineUnbacked(uint64 hour, SortedTree.Item calldata line, SortedTree.Item[] calldata bracket)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
+        bytes memory source = abi.encodePacked(TradeLines.decode(line).source);
+        return SortedTree.isAbsent(c.fillsRoot, c.fillsCount, source, bracket);
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isLineOutsideFill(uint64 hour, OrderFill calldata fill, SortedTree.Item calldata line)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        if (!_isCommittedFill(c, fill)) return false;
+        if (!TradeLines.wellFormed(line) || !SortedTree.isMember(c.linesRoot, c.linesCount, line)) return false;
+        TradeLines.Line memory l = TradeLines.decode(line);
+        if (l.source != fill.orderKey) return false;
+        for (uint256 k = 0; k < fill.products.length; ++k) {
+            if (fill.products[k] == l.product) return false;
+        }
+        return true;
+    }
+
+    /// @inheritdoc IClearingLedger
+    function isFillsMalformed(uint64 hour, SortedTree.Item calldata a, SortedTree.Item calldata b, bool pair)
+        external
+        view
+        returns (bool)
+    {
+        HourCommitment storage c = _committedHour(hour);
+        (bytes32 root, uint256 count) = (c.fillsRoot, c.fillsCount);
+        if (pair) return SortedTree.isDuplicateIndex(root, a, b) || SortedTree.isUnsorted(root, count, a, b);
+        return SortedTree.isOutOfRange(root, count, a) || (FillsTree.isMalformed(a) && SortedTree.proves(root, a));
+    }
+
+    /// @dev The fill is a leaf of the hour's fills tree, and `k` one of its products.
     function _provesFill(HourCommitment storage c, OrderFill calldata fill, uint256 k) private view returns (bool) {
         if (k >= fill.products.length || fill.weights.length != fill.products.length) return false;
-        return _isCommittedFill(c.ordersRoot, fill);
+        return _isCommittedFill(c, fill);
     }
 
     /// @dev The line of the fill's trade in its k-th product: quantity × weight, times the
@@ -210,7 +253,7 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
     /// @inheritdoc IClearingLedger
     function isFillUnsigned(uint64 hour, OrderFill calldata fill) external view returns (bool) {
         _requireCommitted(hour);
-        if (!_isCommittedFill(_hours[hour].ordersRoot, fill)) return false;
+        if (!_isCommittedFill(_hours[hour], fill)) return false;
         return !OrderSignatures.isSignedBy(domainSeparator(), hour, fill);
     }
 
@@ -228,13 +271,15 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
         return OrderSignatures.domainSeparator(block.chainid, address(this));
     }
 
-    function _isCommittedFill(bytes32 ordersRoot, OrderFill calldata fill) private pure returns (bool) {
+    /// @dev The fill is leaf `fill.index` of the hour's fills tree (a member: index below the count).
+    function _isCommittedFill(HourCommitment storage c, OrderFill calldata fill) private view returns (bool) {
         bytes32 terms = MarketLeaves.termsHash(
             fill.products, fill.weights, fill.curveQuantities, fill.curvePrices, fill.windowLow, fill.windowHigh
         );
         bytes32 signed = MarketLeaves.signedHash(fill.signed);
-        bytes32 leaf = MarketLeaves.fillLeaf(fill.orderKey, fill.participant, fill.quantity, terms, signed);
-        return MerkleProof.verifyCalldata(fill.proof, ordersRoot, leaf);
+        bytes memory value = FillsTree.fillValue(fill.participant, fill.quantity, terms, signed);
+        bytes32 leaf = SortedTree.leafHash(fill.index, abi.encodePacked(fill.orderKey), value);
+        return fill.index < c.fillsCount && MerkleProof.verifyCalldata(fill.proof, c.fillsRoot, leaf);
     }
 
     /// @dev Σ weight·price / 1e18 over the portfolio, when every price is proven.

@@ -238,7 +238,9 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         bool known = selector == IClearingLedger.isUnbalanced.selector
             || selector == IClearingLedger.isLineOffFill.selector || selector == IClearingLedger.isLineMissing.selector
             || selector == IClearingLedger.isLinesMalformed.selector
-            || selector == IClearingLedger.isPortfolioFillUnsigned.selector || _isHoldingsView(selector);
+            || selector == IClearingLedger.isPortfolioFillUnsigned.selector || _isHoldingsView(selector)
+            || selector == IClearingLedger.isLineUnbacked.selector || selector == IClearingLedger.isLineOutsideFill.selector
+            || selector == IClearingLedger.isFillsMalformed.selector;
         if (!known || uint256(bytes32(check[4:36])) != hour) revert SettlementNotAFault(week, Fault.Balance);
         (bool ok, bytes memory answer) = address(_ledger).staticcall(check);
         if (!ok || answer.length != 32 || !abi.decode(answer, (bool))) revert SettlementNotAFault(week, Fault.Balance);

@@ -259,10 +259,10 @@ contract AttacksTest is MarketFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IClearingLedger.LedgerHourNotClosed.selector, future, uint256(future) * 3600)
         );
-        ahead.commitHour(future, IClearingLedger.HourCommitment(bytes32(uint256(1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        ahead.commitHour(future, IClearingLedger.HourCommitment(bytes32(uint256(1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         vm.warp(uint256(future) * 3600);
         vm.prank(ORACLE);
-        ahead.commitHour(future, IClearingLedger.HourCommitment(bytes32(uint256(1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        ahead.commitHour(future, IClearingLedger.HourCommitment(bytes32(uint256(1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         assertEq(ahead.nextHour(), future + 1, "committed once closed");
     }
 }

@@ -50,6 +50,8 @@ def commitment(hour: int, *, fees: int = 7 * TOKEN) -> tuple[Any, ...]:
         3,
         b"\x0e" * 24 + tag,
         2,
+        b"\x0f" * 24 + tag,
+        2,
     )
 
 

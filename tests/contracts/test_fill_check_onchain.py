@@ -10,10 +10,11 @@ from typing import Any
 
 from market_harness import TOKEN, Market, commitment
 
-from flowmarket.actions.verify import order_fill
+from flowmarket.actions.verify import fill_in_tree
 from flowmarket.chain import leaves
 from flowmarket.chain.fill_check import judge_fill
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.fills_tree import fills_tree
 from flowmarket.oracle.hour_commitment import FillTerms
 
 W = TOKEN
@@ -83,20 +84,19 @@ def test_the_contract_and_its_python_twin_agree(market: Market) -> None:
             rng.randint(-40, 40) * W // 4,
         ):
             cases.append(fill_terms(len(cases), alice, quantity, names, weights, q, p, window))
-    fill_leaves = [f.leaf for f in cases]
-    orders_tree = MerkleTree.from_leaves(fill_leaves)
+    fills = fills_tree(cases, [])
     price_leaves = {n: leaves.price_leaf(leaves.product_id(n), v) for n, v in prices.items()}
     prices_tree = MerkleTree.from_leaves(price_leaves.values())
     market.advance(3600)
     hour = int(market.view("ClearingLedger", "nextHour"))
     summary = commitment(hour)
-    market.send("oracle", "ClearingLedger", "commitHour", hour,
-                (orders_tree.root, prices_tree.root, *summary[2:]))  # fmt: skip
+    committed = (summary[0], prices_tree.root, *summary[2:12], fills.root, fills.count)
+    market.send("oracle", "ClearingLedger", "commitHour", hour, committed)
     outcomes = set()
     kinds = set()
     window_decides = set()
     for case in cases:
-        fill = order_fill(case, orders_tree.proof(case.leaf))
+        fill = fill_in_tree(fills, case)
         names = list(case.products)
         evidence: list[Any] = [(prices[n], prices_tree.proof(price_leaves[n])) for n in names]
         judged = judge_fill(case.quantity, case.weights, case.curve_quantities,

@@ -14,7 +14,7 @@ from typing import Any
 from eth_keys.datatypes import PrivateKey
 from market_harness import Market, commitment
 
-from flowmarket.actions.verify import order_fill
+from flowmarket.actions.verify import fill_in_tree
 from flowmarket.chain.fill_signature import (
     SECP256K1_N,
     is_signed_by,
@@ -22,7 +22,7 @@ from flowmarket.chain.fill_signature import (
     signed_struct_hash,
 )
 from flowmarket.hashing import keccak
-from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.fills_tree import fills_tree
 from flowmarket.oracle.hour_commitment import FillTerms, fill_terms
 from flowmarket.signing import Domain, OrderBatchMessage, OrderMessage
 from flowmarket.signing import order_struct_hash as fast_struct_hash
@@ -135,18 +135,19 @@ def test_contract_and_python_agree_on_signed_and_forged_fills(market: Market) ->
         for k, f in enumerate(forgeries(rng, fill, market.keys["oracle"], hour, separator))
     ]
     fills = [*honest.values(), *forged]
-    tree = MerkleTree.from_leaves([f.leaf for f in fills])
+    tree = fills_tree(fills, [])
     market.send("oracle", "ClearingLedger", "commitHour", hour,
-                (tree.root, *commitment(hour)[1:]))  # fmt: skip
+                (*commitment(hour)[:12], tree.root, tree.count))  # fmt: skip
 
     outcomes: dict[bool, int] = {True: 0, False: 0}
     for fill in fills:
         expected = not is_signed_by(separator, hour, fill.signed_fields)
-        args = order_fill(fill, tree.proof(fill.leaf))
+        args = fill_in_tree(tree, fill)
         assert market.view("ClearingLedger", "isFillUnsigned", hour, args) == expected, fill
         outcomes[expected] += 1
     assert outcomes == {False: len(honest), True: len(forged)}
     # Evidence that is not committed proves nothing, forged or not.
     fill = forged[0]
-    moved = order_fill(dataclasses.replace(fill, quantity=fill.quantity + 1), tree.proof(fill.leaf))
+    moved = list(fill_in_tree(tree, fill))
+    moved[2] += 1
     assert not market.view("ClearingLedger", "isFillUnsigned", hour, moved)

@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 from market_harness import TOKEN, Market, commitment
 
-from flowmarket.actions.verify import order_fill
+from flowmarket.actions.verify import fill_in_tree
 from flowmarket.chain import leaves
 from flowmarket.chain.sorted_tree import SortedTree, leaf_hash
 from flowmarket.merkle import MerkleTree
+from flowmarket.oracle.fills_tree import fills_tree
 from flowmarket.oracle.hour_commitment import FillTerms
 from flowmarket.oracle.trade_lines import (
     build_tree,
@@ -54,7 +55,7 @@ HONEST = {
 
 
 class Hour:
-    """A committed hour: its fills in the orders tree and a trade-lines tree."""
+    """A committed hour: its fills tree and a trade-lines tree."""
 
     def __init__(self, market: Market, lines: SortedTree | RawTree, fills: Sequence[Any] = FILLS):
         self.market, self.lines = market, lines
@@ -76,17 +77,17 @@ class Hour:
             )
             for o, who, q, names, weights in fills
         ]  # fmt: skip (the signature is not what these tests judge)
-        self.fill_leaves = [t.leaf for t in self.terms]
         self.fills = list(fills)
-        self.orders = MerkleTree.from_leaves(self.fill_leaves)
+        self.fills_tree = fills_tree(self.terms, [])
         market.advance(3600)
         self.hour = int(market.view("ClearingLedger", "nextHour"))
         c = list(commitment(self.hour))
-        c[0], c[8], c[9] = self.orders.root, lines.root, lines.count
+        c[8], c[9] = lines.root, lines.count
+        c[12], c[13] = self.fills_tree.root, self.fills_tree.count
         market.send("oracle", "ClearingLedger", "commitHour", self.hour, tuple(c))
 
     def fill(self, i: int) -> tuple[Any, ...]:
-        return order_fill(self.terms[i], self.orders.proof(self.fill_leaves[i]))
+        return fill_in_tree(self.fills_tree, self.terms[i])
 
     def view(self, function: str, *args: Any) -> bool:
         return bool(self.market.view("ClearingLedger", function, self.hour, *args))

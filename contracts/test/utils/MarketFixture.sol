@@ -80,7 +80,7 @@ abstract contract MarketFixture is MiniTest {
     function _commitWeekAt(uint64 first) internal {
         vm.startPrank(ORACLE);
         for (uint64 h = first; h < first + 168; ++h) {
-            ledger.commitHour(h, IClearingLedger.HourCommitment(bytes32(uint256(h + 1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+            ledger.commitHour(h, IClearingLedger.HourCommitment(bytes32(uint256(h + 1)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         }
         vm.stopPrank();
     }
@@ -125,7 +125,7 @@ abstract contract MarketFixture is MiniTest {
         vm.startPrank(ORACLE);
         for (uint64 h = first; h < first + 168; ++h) {
             bytes32 entries = h == at ? entriesRoot : bytes32(0);
-            ledger.commitHour(h, IClearingLedger.HourCommitment(bytes32(uint256(h + 1)), 0, entries, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+            ledger.commitHour(h, IClearingLedger.HourCommitment(bytes32(uint256(h + 1)), 0, entries, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         }
         vm.stopPrank();
         ea = IWeeklySettlement.HourEntry(at, cashA, 0, bytes32(0), new bytes32[](1));

@@ -34,7 +34,8 @@ from eth_utils.address import to_checksum_address
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.no_loss import no_loss_problems
-from flowmarket.actions.verify_balance import balance_faults
+from flowmarket.actions.verify_backing import backing_faults
+from flowmarket.actions.verify_balance import balance_faults, product_names
 from flowmarket.actions.verify_holdings import entry_faults
 from flowmarket.authorisation_record import bound_differences, check_records, strip_bounds
 from flowmarket.authorisations import apply_authorisations
@@ -49,7 +50,7 @@ from flowmarket.chain.leaves import (
     settlement_week,
 )
 from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
-from flowmarket.chain.sorted_tree import Item, verify_item
+from flowmarket.chain.sorted_tree import Item, SortedTree, verify_item
 from flowmarket.clearing import ResultDoc
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.errors import InvalidInput, MarketError, NotFound, TransactionReverted
@@ -164,6 +165,8 @@ COMMITMENT_FIELDS = (
     ("max_order_gap", "certificate max order gap"),
     ("lines_root", "trade lines root"),
     ("lines_count", "trade lines count"),
+    ("fills_root", "fills root"),
+    ("fills_count", "fills count"),
 )
 
 
@@ -172,7 +175,7 @@ def _show(name: str, value: object) -> str:
         return "0x" + value.hex()
     if name == "fees":
         return f"{value} wei"
-    if name == "lines_count":
+    if name in ("lines_count", "fills_count"):
         return str(value)
     return f"{from_wad(int(str(value))):.6g}"
 
@@ -265,6 +268,13 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
     except MarketError as exc:
         verdict.problems.append(f"the published order set does not re-clear: {exc}")
         _use_published(verdict, source, onchain)
+        # What the published record proves on chain needs no re-clearing: an order set
+        # that lists one order twice does not re-clear, and its fills tree shows it.
+        try:
+            _fill_faults(actor, verdict, source, onchain)
+            _balance_faults(actor, verdict, source, onchain)
+        except MarketError as unreadable:
+            verdict.notes.append(f"the published hour cannot be rebuilt: {unreadable}")
         return verdict
     batches = order_set.get("batches", {})
     bundle = build_hour_bundle(
@@ -296,8 +306,13 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.committed = bundle
     else:
         _diff_entries(verdict, source, bundle, onchain)
-    if bundle.commitment.orders_root == onchain.orders_root:
-        _signature_faults(actor, verdict, bundle)
+    _signature_faults(
+        actor,
+        verdict,
+        bundle,
+        fills=bundle.commitment.fills_root == onchain.fills_root,
+        portfolios=bundle.commitment.orders_root == onchain.orders_root,
+    )
     if not verdict.ok:
         _fill_faults(actor, verdict, source, onchain)
         _balance_faults(actor, verdict, source, onchain)
@@ -410,22 +425,28 @@ def committed_positions(
 def _balance_faults(
     actor: Actor, verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment
 ) -> None:
-    """Each provable fault of the published hour's trade lines (a product whose trades do
-    not sum to zero, a line that is not its fill), as the `challengeBalance` call that
-    proves it; the published hour must reproduce the chain's orders and lines roots."""
+    """Each provable fault of the published hour's fills and trade lines (a line backed by
+    no fill, an order with two fills, a product whose trades do not sum to zero, a line
+    that is not its fill), as the `challengeBalance` call that proves it, the trees'
+    structure first; the published hour must reproduce the chain's lines and fills roots."""
     claimed = source.claimed_bundle(verdict.hour)
     if claimed is None:
         return
     c = claimed.commitment
-    same = (c.orders_root, c.lines_root, c.lines_count) == (
-        onchain.orders_root,
+    same = (c.lines_root, c.lines_count, c.fills_root, c.fills_count) == (
         onchain.lines_root,
         onchain.lines_count,
+        onchain.fills_root,
+        onchain.fills_count,
     )
     if not same:
         return
     ledger = actor.contract(LEDGER)
-    found_faults = balance_faults(claimed, fill_tuple)
+    names = product_names(claimed)
+    found_faults = [
+        *backing_faults(claimed, fill_tuple, names),
+        *balance_faults(claimed, fill_tuple),
+    ]
     bound = (c.entries_root, c.holdings_root, c.holdings_count) == (
         onchain.entries_root,
         onchain.holdings_root,
@@ -447,13 +468,18 @@ def _balance_faults(
         )
 
 
-def _signature_faults(actor: Actor, verdict: HourVerdict, bundle: HourBundle) -> None:
+def _signature_faults(
+    actor: Actor, verdict: HourVerdict, bundle: HourBundle, *, fills: bool, portfolios: bool
+) -> None:
     """Each committed fill that no signature of its participant backs (an order the
     oracle invented or altered, or a signature that does not check out), as the
-    `challengeUnsignedFill` call that proves it; `bundle` reproduces the orders root on
-    chain, so each fill leaf has its proof."""
+    `challengeUnsignedFill` call that proves it: the plain fills when `bundle` reproduces
+    the fills root on chain (`fills`), the portfolio fills when it reproduces the orders
+    root (`portfolios`), so that each leaf has its proof."""
+    if not (fills or portfolios):
+        return
     separator = bytes(actor.read(actor.contract(LEDGER).functions.domainSeparator()))
-    for fill in bundle.fills.values():
+    for fill in bundle.fills.values() if fills else ():
         if is_signed_by(separator, verdict.hour, fill.signed_fields):
             continue
         description = (
@@ -465,7 +491,7 @@ def _signature_faults(actor: Actor, verdict: HourVerdict, bundle: HourBundle) ->
             Fault(description, "challengeUnsignedFill", (verdict.hour, fill_tuple(bundle, fill)))
         )
     ledger = actor.contract(LEDGER)
-    for portfolio_fill in bundle.portfolio_fills.values():
+    for portfolio_fill in bundle.portfolio_fills.values() if portfolios else ():
         if is_portfolio_signed_by(separator, verdict.hour, portfolio_fill):
             continue
         description = (
@@ -489,13 +515,13 @@ def _fill_faults(
     actor: Actor, verdict: HourVerdict, source: PublicRecord, onchain: HourCommitment
 ) -> None:
     """Each published fill off its order's curve at the committed prices, as the
-    `challengeTrade` call that proves it (the published hour must reproduce the orders
+    `challengeTrade` call that proves it (the published hour must reproduce the fills
     and prices roots on chain, so that every leaf has its proof)."""
     claimed = source.claimed_bundle(verdict.hour)
     if claimed is None:
         return
     c = claimed.commitment
-    if c.orders_root != onchain.orders_root or c.prices_root != onchain.prices_root:
+    if c.fills_root != onchain.fills_root or c.prices_root != onchain.prices_root:
         return
     limits = actor.read(actor.contract("MarketParameters").functions.orderLimits())
     max_price = int(limits[2])
@@ -547,12 +573,22 @@ def _fill_prices(bundle: HourBundle, fill: FillTerms) -> list[int]:
 
 
 def fill_tuple(bundle: HourBundle, fill: FillTerms) -> tuple[Any, ...]:
-    """`IClearingLedger.OrderFill` of a committed fill, with its proof."""
-    return order_fill(fill, bundle.orders_tree.proof(fill.leaf))
+    """`IClearingLedger.OrderFill` of a committed fill, with its index and proof in the
+    hour's fills tree (the first leaf of its order key)."""
+    return fill_in_tree(bundle.fills_tree, fill)
 
 
-def order_fill(fill: FillTerms, proof: list[bytes]) -> tuple[Any, ...]:
-    """`IClearingLedger.OrderFill` of `fill` with `proof` (its leaf's, against the root)."""
+def fill_in_tree(tree: SortedTree, fill: FillTerms) -> tuple[Any, ...]:
+    """`IClearingLedger.OrderFill` of `fill` with its index and proof in `tree`."""
+    found = tree.find(fill.key)
+    if found is None:
+        raise InvalidInput(f"order {fill.order_id}: no fill leaf in the hour's fills tree")
+    item = tree.item(found)
+    return order_fill(fill, item.index, list(item.proof))
+
+
+def order_fill(fill: FillTerms, index: int, proof: list[bytes]) -> tuple[Any, ...]:
+    """`IClearingLedger.OrderFill` of `fill`, leaf `index` of the fills tree with `proof`."""
     return (
         order_key(fill.order_id),
         fill.participant,
@@ -572,6 +608,7 @@ def order_fill(fill: FillTerms, proof: list[bytes]) -> tuple[Any, ...]:
             list(fill.batch_orders),
             fill.batch_cancels,
         ),
+        index,
         proof,
     )
 

@@ -35,7 +35,7 @@ def balance_faults(
 ) -> list[BalanceFault]:
     """The provable balance faults of `bundle` (the hour as committed), lines first."""
     hour = bundle.hour
-    names = _product_names(bundle)
+    names = product_names(bundle)
     tree = bundle.lines
     lines = [decode_line(k, v) for k, v in zip(tree.keys, tree.values, strict=True)]
     out: list[BalanceFault] = []
@@ -101,7 +101,7 @@ def _sum_faults(
     return out
 
 
-def _product_names(bundle: HourBundle) -> dict[bytes, str]:
+def product_names(bundle: HourBundle) -> dict[bytes, str]:
     names: Iterable[str] = [
         *bundle.amounts.prices,
         *(p for fill in bundle.fills.values() for p in fill.products),

@@ -120,19 +120,6 @@ def signed_hash(
     )
 
 
-def fill_leaf(key: bytes, participant: str, quantity: int, terms: bytes, signed: bytes) -> bytes:
-    """Leaf of `(bytes32 orderKey, address participant, int256 quantity, bytes32 terms,
-    bytes32 signed)`: an order's trade bound to its terms and its participant's signature,
-    in the orders tree next to the order leaves."""
-    return _leaf(
-        _bytes32("order_key", key),
-        _word_address("participant", participant),
-        _word_int("quantity", quantity),
-        _bytes32("terms", terms),
-        _bytes32("signed", signed),
-    )
-
-
 def participant_key(participant: str) -> bytes:
     """The key of a participant's leaf (weekly settlement, requirements): its 20 address bytes."""
     return _word_address("participant", participant)[12:]

@@ -104,11 +104,15 @@ class SortedTree:
         self._proofs = ProofIndex(self.tree)
 
     @classmethod
-    def from_sorted(cls, keys: list[bytes], values: list[bytes], leaves: list[bytes]) -> SortedTree:
+    def from_sorted(
+        cls, keys: list[bytes], values: list[bytes], leaves: list[bytes], *, strict: bool = True
+    ) -> SortedTree:
         """A tree over keys already strictly increasing, with their leaf hashes computed
-        by the caller (a batch encoder such as `oracle.trade_lines.line_leaves`)."""
+        by the caller (a batch encoder such as `oracle.trade_lines.line_leaves`).
+        strict=False also takes equal adjacent keys: a faulty tree as an oracle committed
+        it, which a verifier rebuilds to prove the fault."""
         for i in range(1, len(keys)):
-            if keys[i] <= keys[i - 1]:
+            if keys[i] < keys[i - 1] or (strict and keys[i] == keys[i - 1]):
                 raise InvalidInput(f"key: 0x{keys[i].hex()} is not above the key before it")
         tree = cls.__new__(cls)
         tree.keys, tree.values, tree.leaves = keys, values, leaves

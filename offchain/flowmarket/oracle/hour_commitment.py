@@ -4,7 +4,8 @@
 the governed fee rate it derives the exact integer amounts (`flowmarket.money`),
 the Merkle trees (prices, and with a network the link prices and flows,
 `network_values`; participant entries, link owners' included; cleared orders; the trade
-lines, `flowmarket.oracle.trade_lines`) with the leaf encoders the contracts verify, and
+lines, `flowmarket.oracle.trade_lines`; the fills that back them,
+`flowmarket.oracle.fills_tree`) with the leaf encoders the contracts verify, and
 the `HourCommitment` summary. The same
 result always gives the same bundle, so a restarted oracle re-derives identical
 roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
@@ -13,7 +14,7 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -27,7 +28,6 @@ from flowmarket.chain.fill_signature import SignedOrderFields, cancels_hash, low
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
 from flowmarket.chain.leaves import (
     entry_leaf,
-    fill_leaf,
     order_key,
     price_leaf,
     product_id,
@@ -41,12 +41,14 @@ from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
+from flowmarket.oracle.fills_tree import fill_value, fills_tree
 from flowmarket.oracle.holdings import holdings_tree
 from flowmarket.oracle.trade_lines import (
     IntervalLines,
     interval_trade_lines,
     trade_lines,
     unbacked_lines,
+    unbacked_source,
 )
 from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
 from flowmarket.signing.fixed_point import to_fixed
@@ -68,10 +70,12 @@ class HourCommitment:
     lines_count: int
     holdings_root: bytes
     holdings_count: int
+    fills_root: bytes
+    fills_count: int
 
     def as_tuple(
         self,
-    ) -> tuple[bytes, bytes, bytes, int, int, int, int, int, bytes, int, bytes, int]:
+    ) -> tuple[bytes, bytes, bytes, int, int, int, int, int, bytes, int, bytes, int, bytes, int]:
         return (
             self.orders_root,
             self.prices_root,
@@ -85,6 +89,8 @@ class HourCommitment:
             self.lines_count,
             self.holdings_root,
             self.holdings_count,
+            self.fills_root,
+            self.fills_count,
         )
 
     def to_json(self) -> dict[str, str]:
@@ -153,10 +159,14 @@ class FillTerms:
         )
 
     @property
-    def leaf(self) -> bytes:
-        return fill_leaf(
-            order_key(self.order_id), self.participant, self.quantity, self.terms, self.signed
-        )
+    def key(self) -> bytes:
+        """The fill's key in the fills tree: its order key."""
+        return order_key(self.order_id)
+
+    @property
+    def value(self) -> bytes:
+        """The fill's value in the fills tree (`fills_tree.fill_value`)."""
+        return fill_value(self.participant, self.quantity, self.terms, self.signed)
 
     @property
     def signed_fields(self) -> SignedOrderFields:
@@ -191,6 +201,7 @@ class HourBundle:
     commitment: HourCommitment
     lines: SortedTree
     holdings: SortedTree
+    fills_tree: SortedTree
     fills: dict[str, FillTerms] = field(default_factory=dict)
     portfolio_fills: dict[str, PortfolioFillTerms] = field(default_factory=dict)
 
@@ -242,17 +253,26 @@ def build_hour_bundle(
     network = network_values(result)
     priced = {**amounts.prices, **network}
     prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
-    fills = fill_terms(result, orders, batches)
+    listed = fill_list(result, orders, batches)
+    fills = {fill.order_id: fill for fill in listed}
     portfolio_fills = portfolio_fill_terms(result, orders)
-    orders_tree = _orders_tree(order_quantities, fills, portfolio_fills)
+    orders_tree = _orders_tree(order_quantities, portfolio_fills)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
     lines = trade_lines(result, orders, fills.values())
     owners = {order_key(f.order_id): f.participant for f in fills.values()}
     holdings = holdings_tree(lines, owners, amounts)
+    # An order set that lists one order twice (only a faulty oracle's) gives two fills of
+    # one key: the tree is built as committed, for a verifier to prove it malformed.
+    fills_committed = fills_tree(
+        listed, unbacked_participants(lines, _participants(result)), strict=False
+    )
     commitment = _summary(
         result, amounts, orders_tree.root, prices_tree.root, entries_tree.root, lines, holdings
+    )
+    commitment = replace(
+        commitment, fills_root=fills_committed.root, fills_count=fills_committed.count
     )
     return HourBundle(
         hour=hour,
@@ -265,6 +285,7 @@ def build_hour_bundle(
         commitment=commitment,
         lines=lines,
         holdings=holdings,
+        fills_tree=fills_committed,
         fills=fills,
         portfolio_fills=portfolio_fills,
     )
@@ -272,12 +293,12 @@ def build_hour_bundle(
 
 def _orders_tree(
     order_quantities: Mapping[str, int],
-    fills: Mapping[str, FillTerms],
     portfolio_fills: Mapping[str, PortfolioFillTerms],
 ) -> MerkleTree:
-    """The orders tree: an order leaf per cleared order, then the fill leaves."""
+    """The orders tree: an order leaf per cleared order, then the portfolio orders' fill
+    leaves (a plain order's fill is in the fills tree)."""
     rows = order_leaves(list(order_quantities), list(order_quantities.values()))
-    leaves = [f.leaf for f in fills.values()] + [f.leaf for f in portfolio_fills.values()]
+    leaves = [f.leaf for f in portfolio_fills.values()]
     if leaves:
         fill_rows = np.frombuffer(b"".join(leaves), dtype=np.uint8)
         rows = np.concatenate([rows, fill_rows.reshape(-1, 32)])
@@ -361,13 +382,14 @@ def build_interval_bundle(
             )
             parts.append(IntervalLines(cast(ResultDoc, result), orders, list(mine.values())))
     prices_tree = MerkleTree.from_array(price_leaves(list(network), list(network.values())))
-    orders_tree = _orders_tree(order_quantities, fills, portfolio_fills)
+    orders_tree = _orders_tree(order_quantities, portfolio_fills)
     entries_tree = MerkleTree.from_leaves(
         entry_leaf(*entry_fields(amounts, participant)) for participant in amounts.trades
     )
     lines = interval_trade_lines(parts, amounts.trades) if parts else unbacked_lines(amounts.trades)
     owners = {order_key(f.order_id): f.participant for f in fills.values()}
     holdings = holdings_tree(lines, owners, amounts)
+    fills_committed = fills_tree(list(fills.values()), unbacked_participants(lines, amounts.trades))
     commitment = HourCommitment(
         orders_root=orders_tree.root,
         prices_root=prices_tree.root,
@@ -385,6 +407,8 @@ def build_interval_bundle(
         lines_count=lines.count,
         holdings_root=holdings.root,
         holdings_count=holdings.count,
+        fills_root=fills_committed.root,
+        fills_count=fills_committed.count,
     )
     return HourBundle(
         hour=hour,
@@ -397,6 +421,7 @@ def build_interval_bundle(
         commitment=commitment,
         lines=lines,
         holdings=holdings,
+        fills_tree=fills_committed,
         fills=fills,
         portfolio_fills=portfolio_fills,
     )
@@ -465,7 +490,16 @@ def fill_terms(
     orders: Sequence[Mapping[str, Any]],
     batches: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, FillTerms]:
-    """{order id: its fill, terms and signature} for each cleared order the chain can
+    """{order id: its fill} of `fill_list` (one per order id)."""
+    return {fill.order_id: fill for fill in fill_list(result, orders, batches)}
+
+
+def fill_list(
+    result: ResultDoc,
+    orders: Sequence[Mapping[str, Any]],
+    batches: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[FillTerms]:
+    """Its fill, terms and signature for each order of `orders` (in their order) that the chain can
     judge: a signed plain (convex) curve order of a wallet address over priced products
     (`orders.PublishedOrder`: nonce, from_hour, until_hour, replaces, signature; the signed
     curve as `signed_curve` when the collateral rule cut it; `batch`, the id of the batch it
@@ -473,7 +507,7 @@ def fill_terms(
     Non-convex orders (all or nothing, `accepted` in the result), orders over named
     portfolios (an authorisation's) and orders without a signature are not committed
     this way."""
-    out: dict[str, FillTerms] = {}
+    out: list[FillTerms] = []
     prices = result["prices"]
     for order in orders:
         order_id = str(order.get("id"))
@@ -508,28 +542,30 @@ def fill_terms(
                 _hex32(h, f"batches.{order['batch']}.orders") for h in batch["orders"]
             )
             batch_cancels = cancels_hash([str(c) for c in batch["cancels"]])
-        out[order_id] = FillTerms(
-            order_id=order_id,
-            participant=str(to_checksum_address(participant)),
-            quantity=to_wad(float(cleared["quantity"])),
-            products=names,
-            weights=tuple(_signed(portfolio[n], f"{where}.portfolio.{n}") for n in names),
-            curve_quantities=tuple(
-                _signed(q, f"{where}.curve[{k}][0]") for k, (q, _) in enumerate(signed_curve)
-            ),
-            curve_prices=tuple(
-                _signed(p, f"{where}.curve[{k}][1]") for k, (_, p) in enumerate(signed_curve)
-            ),
-            window=(to_wad(float(cut[0][0])), to_wad(float(cut[-1][0]))),
-            nonce=int(order["nonce"]),
-            from_hour=int(order["from_hour"]),
-            until_hour=int(order["until_hour"]),
-            replaces=_hex32(
-                order.get("replaces") or "0x" + "00" * 32, f"order {order_id}.replaces"
-            ),
-            signature=low_s(_hex(str(order["signature"]), f"order {order_id}.signature")),
-            batch_orders=batch_orders,
-            batch_cancels=batch_cancels,
+        out.append(
+            FillTerms(
+                order_id=order_id,
+                participant=str(to_checksum_address(participant)),
+                quantity=to_wad(float(cleared["quantity"])),
+                products=names,
+                weights=tuple(_signed(portfolio[n], f"{where}.portfolio.{n}") for n in names),
+                curve_quantities=tuple(
+                    _signed(q, f"{where}.curve[{k}][0]") for k, (q, _) in enumerate(signed_curve)
+                ),
+                curve_prices=tuple(
+                    _signed(p, f"{where}.curve[{k}][1]") for k, (_, p) in enumerate(signed_curve)
+                ),
+                window=(to_wad(float(cut[0][0])), to_wad(float(cut[-1][0]))),
+                nonce=int(order["nonce"]),
+                from_hour=int(order["from_hour"]),
+                until_hour=int(order["until_hour"]),
+                replaces=_hex32(
+                    order.get("replaces") or "0x" + "00" * 32, f"order {order_id}.replaces"
+                ),
+                signature=low_s(_hex(str(order["signature"]), f"order {order_id}.signature")),
+                batch_orders=batch_orders,
+                batch_cancels=batch_cancels,
+            )
         )
     return out
 
@@ -658,7 +694,22 @@ def _summary(
         lines_count=lines.count,
         holdings_root=holdings.root,
         holdings_count=holdings.count,
+        fills_root=bytes(32),
+        fills_count=0,
     )
+
+
+def unbacked_participants(lines: SortedTree, participants: Iterable[str]) -> list[str]:
+    """The participants among `participants` with an unbacked line in `lines` (those whose
+    unbacked source is a line's source): each gets an unbacked leaf in the fills tree."""
+    sources = {key[32:] for key in lines.keys}
+    return sorted({p for p in participants if unbacked_source(p) in sources})
+
+
+def _participants(result: ResultDoc) -> list[str]:
+    """Every wallet with a trade in the result: participants and link owners, checksummed."""
+    wallets = [*result["participants"], *result.get("owners", {})]
+    return [str(to_checksum_address(w)) for w in wallets]
 
 
 def commit_bundle(client: ChainClient, ledger: Contract, bundle: HourBundle) -> TxReceipt:

@@ -25,8 +25,9 @@ owed cash): alice 8.614, bob 3, carol 5.204 tokens.
 The price and entry roots were computed with OpenZeppelin's JavaScript
 StandardMerkleTree from these numbers; the orders root depends on the order ids (EIP-712
 hashes under this deployment's ledger address), so the test builds it from them with
-its own keccak and ABI encoding: one order leaf and one fill leaf (the fill bound to the
-order's curve as cleared) per order.
+its own keccak and ABI encoding: one order leaf per order in the orders tree, and one
+fill leaf per order (the fill bound to the order's curve as cleared) in the sorted fills
+tree.
 """
 
 from __future__ import annotations
@@ -58,22 +59,40 @@ Terms = tuple[str, str, list[int], list[int]]  # participant, product, curve q, 
 Signed = tuple[int, int, int, bytes]  # nonce, from hour, until hour, signature (alone)
 
 
-def orders_root(
+def oz_root(leaves: list[bytes]) -> bytes:
+    """OpenZeppelin's StandardMerkleTree of 4 leaves: sorted, they fill the tree's array
+    from the end (leaf i at 6 − i), each inner node i = H(2i + 1, 2i + 2)."""
+    assert len(leaves) == 4
+    tree: list[bytes] = [b""] * 7
+    for i, leaf in enumerate(sorted(leaves)):
+        tree[6 - i] = leaf
+    for i in range(2, -1, -1):
+        tree[i] = pair(tree[2 * i + 1], tree[2 * i + 2])
+    return tree[0]
+
+
+def orders_root(quantities: dict[str, int]) -> bytes:
+    """The tree of the four order leaves `(bytes32 keccak(orderId), int256 quantity)`."""
+    return oz_root(
+        [
+            keccak(keccak(encode(["bytes32", "int256"], [keccak(oid.encode()), q])))
+            for oid, q in quantities.items()
+        ]
+    )
+
+
+def fills_root(
     quantities: dict[str, int], terms: dict[str, Terms], signed: dict[str, Signed]
 ) -> bytes:
-    """OpenZeppelin's tree of the four order leaves `(bytes32 keccak(orderId), int256
-    quantity)` and the four fill leaves `(bytes32 keccak(orderId), address participant,
-    int256 quantity, bytes32 keccak(abi.encode(bytes32[] products, int256[] weights,
-    int256[] curveQuantities, int256[] curvePrices, int256 windowLow, int256 windowHigh)),
-    bytes32 keccak(abi.encode(uint256 nonce, uint64 fromHour, uint64 untilHour, bytes32
-    replaces, keccak(signature), keccak(no batch members), bytes32(0))))`: nothing is cut,
-    so the window is the curve's own range; each order was signed alone and replaces
-    nothing. The 8 sorted leaves fill the tree's array from the end (leaf i at 14 − i),
-    each inner node i = H(2i + 1, 2i + 2)."""
-    leaves = [
-        keccak(keccak(encode(["bytes32", "int256"], [keccak(oid.encode()), q])))
-        for oid, q in quantities.items()
-    ]
+    """The sorted fills tree of the four fills: leaf i (in ascending order of the key
+    keccak(orderId)) is keccak(keccak(abi.encode(uint256 i, bytes key, bytes value))) with
+    value = abi.encode(address participant, int256 quantity, bytes32 keccak(abi.encode(
+    bytes32[] products, int256[] weights, int256[] curveQuantities, int256[] curvePrices,
+    int256 windowLow, int256 windowHigh)), bytes32 keccak(abi.encode(uint256 nonce, uint64
+    fromHour, uint64 untilHour, bytes32 replaces, keccak(signature), keccak(no batch
+    members), bytes32(0)))): nothing is cut, so the window is the curve's own range; each
+    order was signed alone and replaces nothing. No participant has an unbacked line."""
+    pairs = []
     for oid, (who, product, curve_q, curve_p) in terms.items():
         hashed = keccak(
             encode(
@@ -96,16 +115,17 @@ def orders_root(
                 ],
             )
         )
-        fill = [keccak(oid.encode()), who, quantities[oid], hashed, signed_hash]
-        types = ["bytes32", "address", "int256", "bytes32", "bytes32"]
-        leaves.append(keccak(keccak(encode(types, fill))))
-    assert len(leaves) == 8
-    tree: list[bytes] = [b""] * 15
-    for i, leaf in enumerate(sorted(leaves)):
-        tree[14 - i] = leaf
-    for i in range(6, -1, -1):
-        tree[i] = pair(tree[2 * i + 1], tree[2 * i + 2])
-    return tree[0]
+        value = encode(
+            ["address", "int256", "bytes32", "bytes32"],
+            [who, quantities[oid], hashed, signed_hash],
+        )
+        pairs.append((keccak(oid.encode()), value))
+    return oz_root(
+        [
+            keccak(keccak(encode(["uint256", "bytes", "bytes"], [i, key, value])))
+            for i, (key, value) in enumerate(sorted(pairs))
+        ]
+    )
 
 
 def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: OracleWorld) -> None:
@@ -186,7 +206,7 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         held.append((key, encode(["int256"] * 4, [amount, price, 0, 0])))
     holdings = SortedTree(held)
     assert tuple(committed) == (
-        orders_root(quantities, terms, signed),
+        orders_root(quantities),
         bytes.fromhex(PRICES_ROOT),
         bytes.fromhex(ENTRIES_ROOT),
         43 * TOKEN,  # welfare
@@ -198,6 +218,8 @@ def test_one_hour_commits_and_posts_exactly_the_hand_computed_amounts(world: Ora
         4,  # trade lines: two products, two orders each
         holdings.root,
         4,  # holdings: the same four lines, no rounding (every trade is exact)
+        fills_root(quantities, terms, signed),
+        4,  # fills: one per order
     )
     published = world.publication(hour)
     assert published["result"]["prices"] == {"premium": 2.0, "regular": -2.0}

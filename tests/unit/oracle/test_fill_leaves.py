@@ -1,5 +1,5 @@
-"""The hour's fill leaves: one per cleared signed order the chain can judge, in the orders
-tree next to the order leaves, binding the fill to the curve its participant signed, the
+"""The hour's fill leaves: one per cleared signed order the chain can judge, in the sorted
+fills tree keyed by order key, binding the fill to the curve its participant signed, the
 window the collateral rule cut it to, and the signature."""
 
 from __future__ import annotations
@@ -68,15 +68,29 @@ def test_each_cleared_order_gets_a_fill_leaf_bound_to_its_terms_and_signature() 
             [4, HOUR - 2, HOUR + 2, bytes(32), keccak(signature), keccak(b""), bytes(32)],
         )
     )
-    assert b.leaf == leaves.fill_leaf(leaves.order_key(b_id), BOB, -5 * W, terms, signed)
+    value = encode(["address", "int256", "bytes32", "bytes32"], [BOB, -5 * W, terms, signed])
+    assert (b.key, b.value) == (leaves.order_key(b_id), value)
     assert all(is_signed_by(SEPARATOR, HOUR, f.signed_fields) for f in bundle.fills.values())
     assert not is_signed_by(SEPARATOR, HOUR + 3, b.signed_fields)  # after its until hour
     assert not is_signed_by(SEPARATOR, HOUR + 1, bundle.fills[a_id].signed_fields)
-    # Both kinds of leaf are in the orders tree; nothing else of the hour changes.
-    assert set(bundle.orders_tree.leaves()) == set(bare.orders_tree.leaves()) | {
-        f.leaf for f in bundle.fills.values()
-    }
-    assert bundle.commitment.orders_root != bare.commitment.orders_root
+    # The fills tree holds both fills, sorted by order key, each leaf
+    # keccak(keccak(abi.encode(index, key, value))); the orders tree only the order leaves.
+    ordered = sorted(bundle.fills.values(), key=lambda f: f.key)
+    assert bundle.fills_tree.keys == [f.key for f in ordered]
+    assert bundle.fills_tree.leaves == [
+        keccak(keccak(encode(["uint256", "bytes", "bytes"], [i, f.key, f.value])))
+        for i, f in enumerate(ordered)
+    ]
+    assert (bundle.commitment.fills_root, bundle.commitment.fills_count) == (
+        bundle.fills_tree.root,
+        2,
+    )
+    assert bundle.commitment.orders_root == bare.commitment.orders_root
+    # Without orders both trades are unbacked: one unbacked leaf per participant.
+    assert bare.fills_tree.values == sorted(
+        [bytes(12) + bytes.fromhex(p[2:]) for p in (ALICE, BOB)],
+        key=lambda v: keccak(b"unbacked:" + v[12:]),
+    )
     assert bundle.commitment.entries_root == bare.commitment.entries_root
     assert bundle.commitment.prices_root == bare.commitment.prices_root
 
@@ -162,13 +176,14 @@ def test_each_quarter_of_an_interval_hour_gets_fill_leaves_and_delivered_lines()
         b = bundle.fills[f"interval:{j}:{b_id}"]
         assert (b.interval, b.interval_s, b.result_id) == (j, 900, b_id)
         same = hourly.fills[b_id]
-        assert b.leaf == leaves.fill_leaf(
-            leaves.order_key(f"interval:{j}:{b_id}"), BOB, -5 * W, same.terms, same.signed
-        )
+        value = encode(["address", "int256", "bytes32", "bytes32"],
+                       [BOB, -5 * W, same.terms, same.signed])  # fmt: skip
+        assert (b.key, b.value) == (leaves.order_key(f"interval:{j}:{b_id}"), value)
         assert is_signed_by(SEPARATOR, HOUR, b.signed_fields)
-    assert set(bundle.orders_tree.leaves()) == set(bare.orders_tree.leaves()) | {
-        f.leaf for f in bundle.fills.values()
-    }
+    # The fills tree holds the eight fills (nothing unbacked); the orders tree is unchanged.
+    assert sorted(bundle.fills_tree.keys) == sorted(f.key for f in bundle.fills.values())
+    assert bundle.commitment.fills_count == 8
+    assert bundle.commitment.orders_root == bare.commitment.orders_root
     assert bundle.commitment.entries_root == bare.commitment.entries_root
     assert bundle.commitment.prices_root == bare.commitment.prices_root
     premium = leaves.product_id("premium")
