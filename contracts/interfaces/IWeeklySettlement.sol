@@ -98,6 +98,9 @@ interface IWeeklySettlement {
     error SettlementRootMissing(uint64 week);
     /// @notice The zero root, or a root with no leaf, was posted.
     error SettlementZeroRoot(uint64 week);
+    /// @notice A week with no leaf posts {EMPTY_WEEK_ROOT} with count 0, no totals and no fees;
+    /// that root with a count, or with totals or fees, is refused.
+    error SettlementEmptyRoot(uint64 week);
     /// @notice Debits must equal credits plus fees: settlement sums to zero after fees.
     error SettlementNotBalanced(uint64 week, uint256 totalCredits, uint256 totalDebits, uint256 fees);
     /// @notice The root cannot be executed before `executableAt`.

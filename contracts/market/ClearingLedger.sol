@@ -500,7 +500,7 @@ contract ClearingLedger is IClearingLedger, IHoldingsLedger, MarketAccess {
         returns (bool)
     {
         HourCommitment storage c = _committedHour(hour);
-        if (!_isHolding(c, holding) || !_isCommittedFill(c.ordersRoot, fill)) return false;
+        if (!_isHolding(c, holding) || !_isCommittedFill(c, fill)) return false;
         Holdings.Holding memory h = Holdings.decode(holding);
         return h.source == fill.orderKey && h.participant != fill.participant;
     }

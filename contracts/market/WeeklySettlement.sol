@@ -36,6 +36,11 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
     uint256 private constant _WEEK_HOURS = 168;
     /// @dev Bytes of a settlement leaf's value: four ABI words.
     uint256 private constant _VALUE_BYTES = 128;
+    /// @notice The root a week with no leaf posts (every entry of the week void, or none):
+    /// keccak256("flowmarket: a week with no leaves"). No leaf proves against it, and with
+    /// count 0 every participant is absent, so a wrong empty week is proven by
+    /// {challengeMissingParticipant} like any other.
+    bytes32 public constant EMPTY_WEEK_ROOT = keccak256("flowmarket: a week with no leaves");
 
     mapping(uint64 week => WeekRoot) private _weeks;
     mapping(uint64 week => mapping(address participant => LeafRecord)) private _leaves;
@@ -84,8 +89,11 @@ contract WeeklySettlement is IWeeklySettlement, ReentrancyGuard, MarketAccess {
         if (w.root != bytes32(0)) {
             revert SettlementRootAlreadyPosted(week);
         }
-        if (root == bytes32(0) || count == 0) {
+        if (root == bytes32(0) || (count == 0 && root != EMPTY_WEEK_ROOT)) {
             revert SettlementZeroRoot(week);
+        }
+        if (root == EMPTY_WEEK_ROOT && (count != 0 || totalCredits != 0 || totalDebits != 0 || fees != 0)) {
+            revert SettlementEmptyRoot(week);
         }
         if (!SettlementMath.isBalanced(totalCredits, totalDebits, fees)) {
             revert SettlementNotBalanced(week, totalCredits, totalDebits, fees);

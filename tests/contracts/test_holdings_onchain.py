@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from market_harness import TOKEN, Market
 
-from flowmarket.actions.verify import order_fill
+from flowmarket.actions.verify import fill_in_tree
 from flowmarket.actions.verify_holdings import entry_faults, entry_tuple
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import leaf_hash
@@ -113,7 +113,7 @@ class Hour:
 
     def fill(self, order: str) -> tuple[Any, ...]:
         terms = self.bundle.fills[order]
-        return order_fill(terms, self.bundle.orders_tree.proof(terms.leaf))
+        return fill_in_tree(self.bundle.fills_tree, terms)
 
     def line(self, source: bytes) -> tuple[Any, ...]:
         return self.bundle.lines.item(self.bundle.lines.find(PREMIUM + source) or 0).as_tuple()

@@ -34,7 +34,7 @@ class Hour:
 
     def commitment(self) -> tuple[object, ...]:
         roots = (self.orders_tree.root, self.prices_tree.root, self.entries_tree.root)
-        return (*roots, 1, 2, 6 * 10**15, 0, 0, bytes(32), 0, bytes(32), 0)
+        return (*roots, 1, 2, 6 * 10**15, 0, 0, bytes(32), 0, bytes(32), 0, bytes(32), 0)
 
 
 def real_hour(market: Market) -> Hour:

@@ -169,6 +169,10 @@ def requirements_tree(requirements: Mapping[str, int]) -> SortedTree:
     )
 
 
+EMPTY_WEEK_ROOT = keccak(b"flowmarket: a week with no leaves")
+"""`WeeklySettlement.EMPTY_WEEK_ROOT`: the root of a week with no leaf (every entry void)."""
+
+
 @dataclass(frozen=True)
 class SettlementWeek:
     """A week's settlement tree and the totals `postSettlementRoot` commits to (wei).
@@ -184,7 +188,8 @@ class SettlementWeek:
 
     @property
     def root(self) -> bytes:
-        return self.tree.root
+        """The tree's root; a week with no leaf posts `EMPTY_WEEK_ROOT`."""
+        return self.tree.root if self.tree.count else EMPTY_WEEK_ROOT
 
     @property
     def count(self) -> int:
