@@ -25,7 +25,7 @@ from flowmarket.money import WAD
 from flowmarket.oracle import cycle
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.hour_commitment import build_hour_bundle
-from flowmarket.oracle.publication import read_publication
+from flowmarket.oracle.publication import published_intervals, read_publication
 
 A, B = address("alice"), address("bob")
 
@@ -156,7 +156,13 @@ def test_governance_moves_the_market_to_quarter_hours_from_the_next_hour_boundar
     assert commitment[4] == 4 * 3 * WAD // 4  # volume: 4 × 0.75 GB
     publication = read_publication(j.oracle.ctx.settings.state_dir, from_hour)
     assert publication is not None
-    bundle = build_hour_bundle(publication.result, hour=from_hour, fee_bps=10)
+    # The commitment binds each quarter's signed fills: rebuilt from the result and the
+    # four published quarter order sets, as any verifier does.
+    quarter_sets = published_intervals(j.oracle.ctx.settings.state_dir, from_hour)
+    assert len(quarter_sets) == 4
+    bundle = build_hour_bundle(
+        publication.result, hour=from_hour, fee_bps=10, order_sets=quarter_sets
+    )
     assert bundle.commitment.as_tuple() == tuple(commitment)
     assert bundle.entry_fields(A)[1:3] == (-4 * 825_000_000_000_000_067 - fee, fee)
     # Anyone re-clears the four published quarter order sets into the committed hour.
