@@ -13,9 +13,9 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
+from flowmarket.cli.interrupts import Interrupts
 from flowmarket.cli.oracle import JsonLines
 from flowmarket.cli.report import write_state_report
 from flowmarket.config import Settings
@@ -162,12 +162,6 @@ def _configure_logging(state_dir: Path) -> None:
     root.propagate = False
 
 
-def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM ends the run like Ctrl-C, so the node and the API are stopped on the way out."""
-    del signum, frame
-    raise KeyboardInterrupt
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     state_dir = (args.state_dir or settings.state_dir / "demo").resolve()
     config = DemoConfig(
@@ -186,9 +180,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fresh_state_dir(state_dir)
     _configure_logging(state_dir)
     progress = Progress(sys.stdout)
-    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    # SIGTERM ends the run like Ctrl-C, so the node and the API are stopped on the way out.
+    interrupts = Interrupts().install(signal.SIGINT, signal.SIGTERM)
+
+    def emit(event: DemoEvent) -> None:
+        interrupts.check()
+        progress(event)
+
     try:
-        document = run_demo(settings, config, progress, prepared=True)
+        document = run_demo(settings, config, emit, prepared=True)
     finally:
         progress.newline()
         logging.getLogger("flowmarket").handlers.clear()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
-import threading
 import time
 from typing import Any
 
@@ -13,6 +13,7 @@ import httpx
 from flowmarket.catalogue import product_names
 from flowmarket.catalogue.hours import format_hour
 from flowmarket.chain.node import pid_alive, running_background_node, stop_background
+from flowmarket.cli.interrupts import Interrupts
 from flowmarket.config import Settings
 from flowmarket.demo.config import resolve_catalogue
 from flowmarket.demo.events import DemoEvent
@@ -90,13 +91,12 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
         print(f"the local market already runs (pid {record.pid})")
         _print_ready(record, True)
         return 0
-    stop = threading.Event()
-    # `local down` sends SIGTERM: stop like Ctrl-C (KeyboardInterrupt), cleaning up.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        run_local(settings, options, _print_event, _print_ready, stop=stop)
-    except KeyboardInterrupt:
-        print("local market stopped", flush=True)
+    # `local down` sends SIGTERM: stop like Ctrl-C (KeyboardInterrupt), cleaning up. A signal
+    # whose KeyboardInterrupt a finaliser swallowed still ends the loop through `received`.
+    interrupts = Interrupts().install(signal.SIGINT, signal.SIGTERM)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_local(settings, options, _print_event, _print_ready, stop=interrupts.received)
+    print("local market stopped", flush=True)
     return 0
 
 
