@@ -9,8 +9,10 @@ With x* fixed, the optimal price set is the polyhedron
 and the published prices are the Euclidean projection of the prior onto it.
 Equalities group products into components (products linked by orders in E).
 A component is *free* where the prior differs from π̂ along the null space of
-its equalities; only free components move, coupled through the multi-product
-orders of Z ∪ F that touch them:
+its equalities; free components move, coupled through the multi-product orders
+of Z ∪ F that touch them, while the others are held at π̂. A held component that
+a row tight at the result links to a moved one moves too, and the projection is
+redone until no tight row links the two (`_blocking_components`):
 
 - a free product with no order in E is a 1-D interval: the prior is clipped to
   it (vectorised; this covers products whose only orders overlap, and markets
@@ -200,8 +202,26 @@ def unique_prices(
     bound, c, b = _bound_rows(lin if bounds is None else bounds, ops, zero, full)
     ps = PriceSet(equal=equal, bound=bound, c=c, b=b)
     comp = _components(w_e)
-    free_comp = np.unique(comp[free])
-    group = _groups(comp, free_comp, ps.c)
+    moving = np.unique(comp[free])
+    while True:
+        out, exact = _project_components(comp, moving, ps, w_e, prices, prior, options)
+        blocking = _blocking_components(comp, moving, ps, out)
+        if blocking.size == 0:
+            return out, exact
+        moving = np.union1d(moving, blocking)
+
+
+def _project_components(
+    comp: IntArray,
+    moving: IntArray,
+    ps: PriceSet,
+    w_e: sp.csc_array,
+    prices: FloatArray,
+    prior: FloatArray,
+    options: SolverOptions,
+) -> tuple[FloatArray, bool]:
+    """The prior projected with the components `moving` free and the others held at π̂."""
+    group = _groups(comp, moving, ps.c)
     has_equal = np.diff(sp.csr_array(w_e).indptr) > 0
     sizes = np.bincount(group[group >= 0])
     lone = np.flatnonzero((group >= 0) & ~has_equal)
@@ -226,3 +246,25 @@ def unique_prices(
         else:
             out[members] = projected
     return out, exact
+
+
+def _blocking_components(
+    comp: IntArray, moving: IntArray, ps: PriceSet, out: FloatArray
+) -> IntArray:
+    """Held components that a moved group leans on: those sharing a Z ∪ F row that is tight
+    at `out` with a moving product.
+
+    Holding the other components at π̂ restricts the projection. Where no row tight at
+    `out` links a moving product to a held one, that restriction binds nothing: a held
+    component's prior differs from π̂ only across its equalities, so its own optimality
+    conditions hold with the tight rows' multipliers at zero, and `out` is the projection.
+    Otherwise the held components behind the tight rows must move too (a spread order
+    between a product whose prior is at π̂ and one whose prior is not holds the second at
+    the first's price, where the projection moves both)."""
+    moves = np.isin(comp, moving)
+    coo = ps.c.tocoo()
+    slack = ps.b - ps.c.T @ out
+    tight = slack <= 1e-9 * np.maximum(1.0, np.abs(ps.b))
+    rows = np.unique(coo.col[moves[coo.row] & tight[coo.col]])
+    held = np.isin(coo.col, rows) & ~moves[coo.row]
+    return np.unique(comp[coo.row[held]])

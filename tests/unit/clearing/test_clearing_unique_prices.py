@@ -81,6 +81,19 @@ def test_spread_order_pins_the_difference_and_the_mean_follows_the_prior() -> No
     assert high == pytest.approx({"a": 6.0, "b": 6.0}, abs=1e-12)
 
 
+@pytest.mark.parametrize("options", [None, SolverOptions(exact_projection_limit=1)])
+@pytest.mark.parametrize(("a", "b"), [(5.0, 4.0), (4.0, 5.0)])
+def test_a_product_whose_prior_is_already_a_clearing_price_still_moves_with_its_spread(
+    options: SolverOptions | None, a: float, b: float
+) -> None:
+    # The Newton prices are (5, 5): product a's prior already clears, b's does not. The
+    # spread holds π_a = π_b, so both move: the projection of (5, 4) (or (4, 5)) onto the
+    # segment π_a = π_b in [4, 6] is the mean (4.5, 4.5) by hand, not (5, 5).
+    result = clear(parse_orders(SPREAD_PAIR), np.array([a, b]), options)
+    assert result.certificate.projection_exact
+    np.testing.assert_allclose(result.prices, [4.5, 4.5], atol=1e-12)
+
+
 @pytest.mark.parametrize("prior", [None, 4.2, 1.0, 11.0])
 def test_market_with_no_possible_trade_clears_nothing_between_best_bid_and_ask(
     prior: float | None,
@@ -135,6 +148,39 @@ def test_prices_are_the_projection_of_the_prior_on_degenerate_books(seed: int) -
     assert result.certificate.projection_exact
     assert result.certificate.max_imbalance <= 1e-8
     np.testing.assert_array_equal(result.prices[-2:], prior[-2:])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_prior_that_already_clears_some_products_still_gets_the_projection(seed: int) -> None:
+    # n products, each with a buyer of 5 up to hi_k and a seller of 5 from lo_k (filled
+    # at any price in [lo_k, hi_k]), chained by spreads whose curves pass through 0 at a
+    # kink at π_k − π_{k+1} = d_k − d_{k+1}. Nothing can absorb a spread's trade, so
+    # every spread sits at its kink and the optimal prices are π = L + d with
+    # lo ≤ L + d ≤ hi. The projection of a prior is L* = mean(prior − d) clipped to
+    # [max(lo − d), min(hi − d)]. Last hour's prices L0 + d clear again except on a few
+    # products that moved: every product moves by the same amount, not just those.
+    n = 9
+    rng = np.random.default_rng(seed)
+    names = [f"p{k}" for k in range(n)]
+    lo, hi, d = rng.uniform(2, 4, n), rng.uniform(8, 10, n), rng.uniform(-0.5, 0.5, n)
+    orders = []
+    for k in range(n):
+        orders.append(order(f"b{k}", "ann", {names[k]: 1.0}, [[0, hi[k] + 2], [5.0, hi[k]]]))
+        orders.append(order(f"s{k}", "bob", {names[k]: 1.0}, [[-5.0, lo[k]], [0, lo[k] - 2]]))
+    for k in range(n - 1):
+        gap = d[k] - d[k + 1]
+        curve = [[-1.0, gap + 1.0], [1.0, gap - 1.0]]
+        orders.append(order(f"sp{k}", "cat", {names[k]: 1.0, names[k + 1]: -1.0}, curve))
+    book = parse_orders({"products": names, "orders": orders})
+    level_lo, level_hi = float(np.max(lo - d)), float(np.min(hi - d))
+    prior = rng.uniform(level_lo, level_hi) + d
+    moved = rng.choice(n, size=2, replace=False)
+    prior[moved] += rng.uniform(-1.5, 1.5, moved.size)
+    level = min(max(float(np.mean(prior - d)), level_lo), level_hi)
+    for options in (None, SolverOptions(exact_projection_limit=1)):
+        result = clear(book, prior, options)
+        assert result.certificate.projection_exact
+        np.testing.assert_allclose(result.prices, level + d, atol=1e-9)
 
 
 def test_kinked_order_exactly_at_the_clearing_price_is_handled() -> None:
