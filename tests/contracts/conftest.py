@@ -10,7 +10,13 @@ test and reverts it afterwards.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import solcx
@@ -21,7 +27,7 @@ from web3.contract import Contract
 
 from flowmarket.chain.build import SOLC_SETTINGS, Artifact, ArtifactSet, solc_shim
 from flowmarket.chain.client import ChainClient
-from flowmarket.chain.deploy import Deployment, deploy_market, get_profile
+from flowmarket.chain.deploy import Deployment, deploy_market, get_profile, save_deployment
 from flowmarket.chain.genesis import TREASURY, Genesis
 from flowmarket.config import Settings
 
@@ -123,3 +129,33 @@ def leaves_harness(
     client = ChainClient(rpc_url, market_keys["dave"], artifacts=[artifact])
     address, _ = client.deploy(artifact)
     return w3.eth.contract(address=Web3.to_checksum_address(address), abi=artifact.abi)
+
+
+FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
+
+
+@pytest.fixture
+def cli(market: Market, settings: Settings, rpc_url: str, tmp_path: Path) -> Any:
+    """dave's `flowmarket` (a child process) against the market's node, his wallet
+    imported: `cli(*args)` runs one command; `cli.state` is its state folder."""
+    state = tmp_path / "state"
+    save_deployment(dataclasses.replace(settings, state_dir=state), market.deployment)
+    env = dict(
+        os.environ,
+        FLOWMARKET_RPC_URL=rpc_url,
+        FLOWMARKET_STATE_DIR=str(state),
+        FLOWMARKET_ARTIFACTS_DIR=str(settings.artifacts_dir),
+    )
+    (tmp_path / "password").write_text("dave's password\n")
+    (tmp_path / "key").write_text(market.keys["dave"])
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [FLOWMARKET, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
+        )
+
+    imported = run("wallet", "import", "--wallet", "dave", "--key-file", "key",
+                   "--password-file", "password")  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    run.state = state  # type: ignore[attr-defined]
+    return run

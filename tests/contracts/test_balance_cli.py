@@ -20,30 +20,22 @@ refuses to send.
 from __future__ import annotations
 
 import copy
-import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.verify import PublicationFiles, verify_hour
-from flowmarket.chain.deploy import save_deployment
 from flowmarket.chain.leaves import settlement_week
 from flowmarket.clearing import ResultDoc, clear_document
-from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.publication import Publication, write_publication
 from flowmarket.oracle.publish import write_order_set
 from flowmarket.signing import Domain
 from signed_books import message, signed_order
 
-FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
 DEMO_FEE_BPS = 10
 DEMO_BOND = 1_000 * TOKEN
@@ -85,31 +77,6 @@ def publish_and_commit(
     publication = Publication(hour, DEMO_FEE_BPS, result, bundle.commitment.to_json(), "0x", 0)
     write_publication(state, publication)
     return bundle
-
-
-@pytest.fixture
-def cli(market: Market, settings: Settings, rpc_url: str, tmp_path: Path) -> Any:
-    state = tmp_path / "state"
-    save_deployment(dataclasses.replace(settings, state_dir=state), market.deployment)
-    env = dict(
-        os.environ,
-        FLOWMARKET_RPC_URL=rpc_url,
-        FLOWMARKET_STATE_DIR=str(state),
-        FLOWMARKET_ARTIFACTS_DIR=str(settings.artifacts_dir),
-    )
-    (tmp_path / "password").write_text("dave's password\n")
-    (tmp_path / "key").write_text(market.keys["dave"])
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [FLOWMARKET, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
-        )
-
-    imported = run("wallet", "import", "--wallet", "dave", "--key-file", "key",
-                   "--password-file", "password")  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
-    run.state = state  # type: ignore[attr-defined]
-    return run
 
 
 def test_an_unbalanced_hour_is_flagged_challenged_and_its_victim_never_debited(

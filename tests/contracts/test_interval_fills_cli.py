@@ -29,21 +29,16 @@ it delivered: +1.25 GB for alice's, −1.25 GB for bob's (`TradeLines.amountIn`)
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
 from flowmarket.actions.verify import PublicationFiles, fill_tuple
-from flowmarket.chain.deploy import save_deployment
 from flowmarket.chain.leaves import order_key, product_id, settlement_week
 from flowmarket.clearing import ResultDoc, clear_document
-from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle, interval_key
 from flowmarket.oracle.publication import Publication, write_publication, write_week_publication
 from flowmarket.oracle.publish import write_order_set
@@ -51,7 +46,6 @@ from flowmarket.oracle.trade_lines import build_tree, decode_line
 from flowmarket.signing import Domain
 from signed_books import message, signed_order
 
-FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
 QUARTER_S = 900
 DEMO_FEE_BPS = 10
@@ -132,31 +126,6 @@ def commit_week_one(market: Market, state: Path, *, alice_key: str) -> tuple[int
         committed = publish_and_commit(market, state, h, orders, document)
     assert committed is not None
     return hour, committed
-
-
-@pytest.fixture
-def cli(market: Market, settings: Settings, rpc_url: str, tmp_path: Path) -> Any:
-    state = tmp_path / "state"
-    save_deployment(dataclasses.replace(settings, state_dir=state), market.deployment)
-    env = dict(
-        os.environ,
-        FLOWMARKET_RPC_URL=rpc_url,
-        FLOWMARKET_STATE_DIR=str(state),
-        FLOWMARKET_ARTIFACTS_DIR=str(settings.artifacts_dir),
-    )
-    (tmp_path / "password").write_text("dave's password\n")
-    (tmp_path / "key").write_text(market.keys["dave"])
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [FLOWMARKET, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
-        )
-
-    imported = run("wallet", "import", "--wallet", "dave", "--key-file", "key",
-                   "--password-file", "password")  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
-    run.state = state  # type: ignore[attr-defined]
-    return run
 
 
 def challenge(cli: Any, hour: int) -> subprocess.CompletedProcess[str]:

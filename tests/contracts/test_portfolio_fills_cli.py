@@ -23,20 +23,16 @@ chain (`ClearingLedger.isPortfolioFillUnsigned` through `WeeklySettlement.challe
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_keys.datatypes import PrivateKey
 from market_harness import TOKEN, Market, commitment
 from settlement_harness import post_root
 
 from flowmarket.actions.verify import PublicationFiles
-from flowmarket.chain.deploy import save_deployment
 from flowmarket.chain.fill_signature import SECP256K1_N
 from flowmarket.chain.leaves import settlement_week
 from flowmarket.chain.portfolio_fill import (
@@ -45,7 +41,6 @@ from flowmarket.chain.portfolio_fill import (
     portfolio_fill_terms,
 )
 from flowmarket.clearing import clear_document
-from flowmarket.config import Settings
 from flowmarket.hashing import keccak
 from flowmarket.merkle import MerkleTree
 from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle
@@ -56,7 +51,6 @@ from flowmarket.signing.struct_hash import domain_separator
 from flowmarket.signing.typed_data import reference_digest
 from signed_books import message, signed_order, signed_portfolio_order
 
-FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
 DEMO_FEE_BPS = 10
 DEMO_BOND = 1_000 * TOKEN
@@ -235,31 +229,6 @@ def hand_checked(market: Market, bundle: HourBundle) -> dict[str, int]:
     expected_rates = (75 * 10**16, 25 * 10**16)
     assert all(abs(r - w) < CLOSE for r, w in zip(fill.rates, expected_rates, strict=True))
     return {who: net[who] for who in hand}
-
-
-@pytest.fixture
-def cli(market: Market, settings: Settings, rpc_url: str, tmp_path: Path) -> Any:
-    state = tmp_path / "state"
-    save_deployment(dataclasses.replace(settings, state_dir=state), market.deployment)
-    env = dict(
-        os.environ,
-        FLOWMARKET_RPC_URL=rpc_url,
-        FLOWMARKET_STATE_DIR=str(state),
-        FLOWMARKET_ARTIFACTS_DIR=str(settings.artifacts_dir),
-    )
-    (tmp_path / "password").write_text("dave's password\n")
-    (tmp_path / "key").write_text(market.keys["dave"])
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [FLOWMARKET, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
-        )
-
-    imported = run("wallet", "import", "--wallet", "dave", "--key-file", "key",
-                   "--password-file", "password")  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
-    run.state = state  # type: ignore[attr-defined]
-    return run
 
 
 def challenge(cli: Any, hour: int) -> subprocess.CompletedProcess[str]:

@@ -26,20 +26,14 @@ profile's 10 bps of |price × trade| = 0.01 token each. Entries (net of fees): a
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.verify import PublicationFiles, fill_tuple, verify_week
-from flowmarket.chain.deploy import save_deployment
 from flowmarket.chain.fill_check import judge_fill
 from flowmarket.chain.leaves import (
     SettlementWeek,
@@ -50,7 +44,6 @@ from flowmarket.chain.leaves import (
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ResultDoc, clear_document
 from flowmarket.collateral import cut_orders
-from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import build_hour_bundle
 from flowmarket.oracle.publication import (
     Publication,
@@ -61,7 +54,6 @@ from flowmarket.oracle.publish import write_order_set
 from flowmarket.signing import Domain, OrderMessage
 from signed_books import message, signed_batch, signed_order
 
-FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 HOURS_PER_WEEK = 168
 DEMO_FEE_BPS = 10
 DEMO_BOND = 1_000 * TOKEN  # the demo profile's oracle_bond
@@ -156,31 +148,6 @@ def restake(market: Market) -> None:
         "oracle", "CapacityToken", "approve", market.deployment.addresses["OracleBond"], DEMO_BOND
     )
     market.send("oracle", "OracleBond", "stake", DEMO_BOND)
-
-
-@pytest.fixture
-def cli(market: Market, settings: Settings, rpc_url: str, tmp_path: Path) -> Any:
-    state = tmp_path / "state"
-    save_deployment(dataclasses.replace(settings, state_dir=state), market.deployment)
-    env = dict(
-        os.environ,
-        FLOWMARKET_RPC_URL=rpc_url,
-        FLOWMARKET_STATE_DIR=str(state),
-        FLOWMARKET_ARTIFACTS_DIR=str(settings.artifacts_dir),
-    )
-    (tmp_path / "password").write_text("dave's password\n")
-    (tmp_path / "key").write_text(market.keys["dave"])
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [FLOWMARKET, *args], env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path
-        )
-
-    imported = run("wallet", "import", "--wallet", "dave", "--key-file", "key",
-                   "--password-file", "password")  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
-    run.state = state  # type: ignore[attr-defined]
-    return run
 
 
 def test_an_inflated_weekly_leaf_is_flagged_by_verify_and_challenged_from_the_cli(
