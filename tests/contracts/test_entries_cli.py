@@ -28,7 +28,6 @@ from test_balance_cli import (
     HOURS_PER_WEEK,
     TRADING_BIT,
     book,
-    cli,  # noqa: F401 (a fixture)
 )
 
 from flowmarket.chain.leaves import settlement_week
@@ -67,7 +66,7 @@ def commit_and_publish(
 
 def test_an_entry_that_debits_alice_is_flagged_challenged_and_alice_never_debited(
     market: Market,
-    cli: Any,  # noqa: F811 (test_balance_cli's fixture)
+    cli: Any,
 ) -> None:
     state: Path = cli.state
     alice, thief = market.address("alice"), market.address("oracle")
