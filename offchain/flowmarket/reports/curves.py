@@ -19,6 +19,10 @@ the j-th component of the gradient of the clearing dual along price j alone, so 
 clearing price Z_j(π_j) is the hour's imbalance (≈ 0), D_j(π_j) is the traded volume
 and dZ_j/dp at π_j is the published slope. Curves are evaluated with the engine's own
 `curve_quantity` on every kink (each curve point mapped into p) and a uniform grid.
+
+Only orders that are one curve over one portfolio are drawn: a non-convex order (a
+block, a minimum fill, a start-up cost) and an order over named portfolios have no
+such curve, and are left out of every product's curves (`n_left_out` counts them).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from flowmarket.clearing.curves import curve_quantity
 from flowmarket.clearing.document import parse_orders
 from flowmarket.clearing.model import IntArray, OrderBook
 from flowmarket.errors import FieldError
+from flowmarket.orders import is_nonconvex
 
 FloatArray = npt.NDArray[np.float64]
 GRID = 241
@@ -45,7 +50,8 @@ class NetDemandCurve:
     """One product's aggregate curves at one hour.
 
     price: (K,) tokens per GB, ascending; demand, supply, net: (K,) GB/h;
-    clearing_price: π_j; n_single / n_portfolio: orders on j alone / in portfolios.
+    clearing_price: π_j; n_single / n_portfolio: orders on j alone / in portfolios;
+    n_left_out: the hour's orders that are not one curve (not drawn, module docstring).
     """
 
     product: str
@@ -56,6 +62,7 @@ class NetDemandCurve:
     clearing_price: float
     n_single: int
     n_portfolio: int
+    n_left_out: int = 0
 
     def at_clearing(self) -> tuple[float, float, float]:
         """(demand, supply, net) GB/h at the clearing price (linear between points)."""
@@ -83,7 +90,9 @@ def net_demand_curves(
 ) -> list[NetDemandCurve]:
     """The curves of each of `products` in an engine document ({"products", "orders"})
     cleared at `prices` ({product: tokens per GB}); see the module docstring."""
-    book = parse_orders(document)
+    curves_only = [o for o in document["orders"] if not is_nonconvex(o) and "portfolios" not in o]
+    book = parse_orders({**document, "orders": curves_only})
+    left_out = len(document["orders"]) - len(curves_only)
     for product in products:
         if product not in book.products:
             raise FieldError("product", f"{product!r} is not in the hour's order book")
@@ -96,9 +105,8 @@ def net_demand_curves(
     for product in products:
         j = book.products.index(product)
         columns, weights = rows[[j], :].indices, rows[[j], :].data
-        curves.append(
-            _curve(_orders_of(book, columns), product, float(pi[j]), base[columns], weights)
-        )
+        curve = _curve(_orders_of(book, columns), product, float(pi[j]), base[columns], weights)
+        curves.append(replace(curve, n_left_out=left_out))
     return curves
 
 

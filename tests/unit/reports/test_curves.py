@@ -115,3 +115,32 @@ def test_at_the_clearing_prices_demand_is_the_volume_and_net_demand_clears() -> 
 def test_a_product_outside_the_book_is_an_error_naming_it() -> None:
     with pytest.raises(FieldError, match="'C' is not in the hour's order book"):
         net_demand_curves(book(), {"A": 5.0, "B": 3.5}, ["C"])
+
+
+def test_orders_that_are_not_one_curve_are_left_out_and_counted() -> None:
+    # The demo's broadcaster leaves a six-hour block standing: the report drew nothing
+    # and failed on it. A block and an order over named portfolios have no curve over one
+    # portfolio; the curves are the other orders' exactly.
+    document = book()
+    document["orders"] += [
+        {
+            "id": "block",
+            "participant": "p4",
+            "portfolio": {"A": 1.0, "B": 1.0},
+            "kind": "all_or_nothing",
+            "quantity": 10.0,
+            "price": 4.5,
+        },
+        {
+            "id": "named",
+            "participant": "p5",
+            "portfolios": {"east": {"A": 1.0}},
+            "curve": [[0.0, 9.0], [1.0, 3.0]],
+        },
+    ]
+    prices = {"A": 5.0, "B": 3.5}
+    (a,) = net_demand_curves(document, prices, ["A"])
+    (plain,) = net_demand_curves(book(), prices, ["A"])
+    assert at(a, 5.0) == pytest.approx((5.0, 7.0, -2.0))
+    np.testing.assert_array_equal(a.net, plain.net)
+    assert (a.n_single, a.n_portfolio, a.n_left_out) == (2, 1, 2)
