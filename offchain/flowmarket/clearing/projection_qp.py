@@ -5,13 +5,16 @@ It answers the sparse QP of `sparse_projection` (a `ProjectionQp`):
     min ½‖d − δ‖²   subject to   A_E d = 0,   C d ≤ s
 
 by an augmented Lagrangian (proximal method of multipliers) with penalty 1/ε, whose
-inner problem is solved by semismooth Newton. Rows are first scaled to unit length, and
-an inequality row that repeats an equality row (with s ≥ 0) is dropped as implied (the
-two linear pieces of a curve around its kink give such rows; kept, they make every
-working set degenerate). With multipliers z (z_E free, z_C ≥ 0), the working set at d
-is J = E ∪ {i ∈ C : z_i + (C_i d − s_i)/ε > 0}; its Newton point solves
+inner problem is solved by semismooth Newton. Rows are first scaled to unit length, an
+inequality row that repeats an equality row (with s ≥ 0) is dropped as implied (the two
+linear pieces of a curve around its kink give such rows; kept, they make every working
+set degenerate), and two opposite inequalities that pin one value (c·d ≤ s₁, −c·d ≤ s₂,
+s₁ + s₂ = 0: a curve through zero at its kink, both pieces at zero trade) become one
+equality c·d = s₁ (kept as two, their multipliers split along a null direction). With
+multipliers z (z_E free, z_C ≥ 0), the working set at d is
+J = E ∪ {i ∈ C : z_i + (C_i d − s_i)/ε > 0}; its Newton point solves
 
-    (A_J A_Jᵀ + εI) w = A_J δ − t_J + ε z_J,     d = δ − A_Jᵀ w     (t = 0 on E, s on C)
+    (A_J A_Jᵀ + εI) w = A_J δ − t_J + ε z_J,     d = δ − A_Jᵀ w     (t on E: 0 or s₁; s on C)
 
 by one sparse LU (SuperLU, symmetric minimum-degree ordering; the matrix is symmetric
 positive definite however dependent the rows of A_J are, and is refactorised only when
@@ -46,8 +49,13 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 REGULARISATION = 1e-10  # ε, for rows of unit length
+MIN_REGULARISATION = 1e-14  # ε's floor after stalls; kept positive, A_J A_Jᵀ may be singular
 MAX_STEPS = 100  # outer (multiplier) steps, and Newton steps of each inner problem
+MAX_FACTORISATIONS = 300  # then the caller's fallback answers (one is ~0.1 s at 10^5 rows)
 KKT_TOL = 1e-11  # relative to max(1, ‖δ‖∞, ‖s‖∞); the certificate accepts 1e-9
+STALL_TOL = 2e-10  # accepted once the residuals stop falling (`_solve`), relative as KKT_TOL
+STALL_STEPS = 5  # multiplier steps without halving the primal residual that make a stall
+PAIR_TOL = 1e-12  # |s₁ + s₂| of two opposite rows read as one equality, relative as KKT_TOL
 
 
 @dataclass
@@ -70,38 +78,84 @@ def active_set_projection(
     """A `ProjectionQp`: the KKT point of the module docstring, when the method gets there."""
     rows = sp.csr_array(rows)
     rhs = np.asarray(rhs, dtype=float)
-    kept = n_eq + np.flatnonzero(~_implied(rows, n_eq, rhs))
-    keep = np.concatenate([np.arange(n_eq), kept])
-    answer = _solve(sp.csr_array(rows[keep]), n_eq, rhs[kept - n_eq], delta)
+    scale = max(1.0, float(np.max(np.abs(delta), initial=0.0)))
+    scale = max(scale, float(np.max(np.abs(rhs), initial=0.0)))
+    shape = _Shapes(rows, n_eq, rhs, PAIR_TOL * scale)
+    equal = np.concatenate([np.arange(n_eq), n_eq + shape.pairs[:, 0]])
+    t_eq = np.concatenate([np.zeros(n_eq), rhs[shape.pairs[:, 0]]])
+    kept = n_eq + np.flatnonzero(shape.kept)
+    keep = np.concatenate([equal, kept])
+    answer = _solve(sp.csr_array(rows[keep]), equal.size, t_eq, rhs[kept - n_eq], delta)
     if answer is not None:
         d, y_kept = answer
         y = np.zeros(rows.shape[0])
-        y[keep] = y_kept
+        y[keep[:n_eq]] = y_kept[:n_eq]
+        y[kept] = y_kept[equal.size :]
+        # A pair's equality multiplier goes to the one of its two rows it pushes against
+        # (y ≤ 0 on inequalities): the first row's own, or the second's, rescaled.
+        y_pair = y_kept[n_eq : equal.size]
+        first, second = n_eq + shape.pairs[:, 0], n_eq + shape.pairs[:, 1]
+        y[first] = np.minimum(y_pair, 0.0)
+        y[second] = -np.maximum(y_pair, 0.0) * shape.norms[first] / shape.norms[second]
         yield d, y
 
 
-def _implied(rows: sp.csr_array, n_eq: int, rhs: FloatArray) -> npt.NDArray[np.bool_]:
-    """Inequality rows (r,) that an equality implies: a multiple of an equality row with
-    rhs ≥ 0 (an order at the end of its range whose portfolio another order holds strictly
-    inside, e.g. the two linear pieces of a curve around its kink). They are dropped: their
-    multiplier is 0, and left in they make the working set degenerate."""
-    unit = sp.csr_array(sp.diags_array(1.0 / _row_norms(rows)) @ rows)
-    unit.sort_indices()
-    seen: set[tuple[bytes, bytes]] = set()
-    out = np.zeros(rows.shape[0] - n_eq, dtype=bool)
-    for i in range(rows.shape[0]):
-        lo, hi = unit.indptr[i], unit.indptr[i + 1]
-        if hi == lo:
-            continue
-        values = unit.data[lo:hi]
-        if values[0] < 0:
-            values = -values
-        key = (unit.indices[lo:hi].tobytes(), values.tobytes())
-        if i < n_eq:
-            seen.add(key)
-        elif rhs[i - n_eq] >= 0.0 and key in seen:
-            out[i - n_eq] = True
-    return out
+@dataclass
+class _Shapes:
+    """Inequality rows that repeat another row up to a positive factor.
+
+    - `kept` (r,): rows left as inequalities. An inequality a multiple of an equality row
+      with rhs ≥ 0 is implied and dropped (an order at the end of its range whose
+      portfolio another order holds strictly inside, e.g. the two linear pieces of a curve
+      around its kink): its multiplier is 0, and left in it makes the working set
+      degenerate.
+    - `pairs` (p, 2): two opposite inequalities c·d ≤ s₁ and −c·d ≤ s₂ with s₁ + s₂ = 0
+      (within the tolerance) pin c·d = s₁: the two pieces of a curve through zero at its
+      kink, both at zero trade. They become one equality row (the first); kept as two,
+      their multipliers split along a null direction and no working set is consistent.
+    """
+
+    kept: npt.NDArray[np.bool_]
+    pairs: IntArray
+    norms: FloatArray
+
+    def __init__(self, rows: sp.csr_array, n_eq: int, rhs: FloatArray, tol: float) -> None:
+        self.norms = _row_norms(rows)
+        unit = sp.csr_array(sp.diags_array(1.0 / self.norms) @ rows)
+        unit.sort_indices()
+        seen: set[tuple[bytes, bytes]] = set()
+        open_rows: dict[tuple[bytes, bytes, bool], list[int]] = {}
+        self.kept = np.ones(rows.shape[0] - n_eq, dtype=bool)
+        pairs: list[tuple[int, int]] = []
+        for i in range(rows.shape[0]):
+            lo, hi = unit.indptr[i], unit.indptr[i + 1]
+            if hi == lo:
+                continue
+            values = unit.data[lo:hi]
+            flipped = bool(values[0] < 0)
+            if flipped:
+                values = -values
+            key = (unit.indices[lo:hi].tobytes(), values.tobytes())
+            if i < n_eq:
+                seen.add(key)
+                continue
+            k = i - n_eq
+            if key in seen and rhs[k] >= 0.0:
+                self.kept[k] = False
+                continue
+            partners = open_rows.get((*key, not flipped))
+            s_k = rhs[k] / self.norms[i]
+            match = next(
+                (j for j in partners or () if abs(rhs[j] / self.norms[n_eq + j] + s_k) <= tol),
+                None,
+            )
+            if match is not None and partners is not None:
+                partners.remove(match)
+                self.kept[[match, k]] = False
+                pairs.append((match, k))
+            else:
+                open_rows.setdefault((*key, flipped), []).append(k)
+        self.pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _row_norms(rows: sp.csr_array) -> FloatArray:
@@ -112,22 +166,29 @@ def _row_norms(rows: sp.csr_array) -> FloatArray:
 
 
 def _solve(
-    rows: sp.csr_array, n_eq: int, rhs: FloatArray, delta: FloatArray
+    rows: sp.csr_array, n_eq: int, t_eq: FloatArray, rhs: FloatArray, delta: FloatArray
 ) -> tuple[FloatArray, FloatArray] | None:
+    """The KKT point of min ½‖d − δ‖² s.t. rows[:n_eq] d = t_eq, rows[n_eq:] d ≤ rhs."""
     m = delta.size
     n_rows = rows.shape[0]
     norms = _row_norms(rows)
     a = sp.csr_array(sp.diags_array(1.0 / norms) @ rows)
-    t = np.concatenate([np.zeros(n_eq), rhs]) / norms
+    t = np.concatenate([t_eq, rhs]) / norms
     scale = max(1.0, float(np.max(np.abs(delta), initial=0.0)))
-    scale = max(scale, float(np.max(np.abs(rhs), initial=0.0)))
+    scale = max(
+        scale, float(np.max(np.abs(rhs), initial=0.0)), float(np.max(np.abs(t_eq), initial=0.0))
+    )
     tol = KKT_TOL * scale
     kkt = _Kkt(a, n_eq, t, delta)
     d = np.zeros(m)
     z = np.zeros(n_rows)
     stats = ProjectionStats()
+    history: list[float] = []
     for outer in range(1, MAX_STEPS + 1):
         d, z = _inner(kkt, d, z, tol)
+        if kkt.factorisations > MAX_FACTORISATIONS:
+            _record(stats)
+            return None
         excess = a @ d - t
         primal = max(
             float(np.max(np.abs(excess[:n_eq]), initial=0.0)),
@@ -138,12 +199,31 @@ def _solve(
         stats.steps, stats.factorisations = outer, kkt.factorisations
         stats.working_rows = int(np.count_nonzero(z))
         stats.primal_residual, stats.dual_residual = primal, dual
-        if primal <= tol and dual <= tol and gap <= tol * max(1.0, float(np.max(np.abs(z)))):
-            _record(stats)
-            y: FloatArray = -z / norms
-            return d, y
+        history.append(primal)
+        z_scale = max(1.0, float(np.max(np.abs(z), initial=0.0)))
+        if primal <= tol and dual <= tol and gap <= tol * z_scale:
+            break
+        # Rounding sets a floor under the residuals (a long chain with large multipliers
+        # is solved to ~1/λ_min ulps): once the primal residual stops halving, a point
+        # within STALL_TOL (five times inside the certificate's 1e-9) is the answer. One
+        # outside it is held up by ε·z: with multipliers of 10^6 (a force summed along a
+        # chain of 10^5) ε·z exceeds the gaps between near-binding rows and the working
+        # set cannot settle, so ε shrinks (`_Kkt.sharpen`) and the steps go on.
+        stalled = len(history) > STALL_STEPS and primal > 0.5 * history[-1 - STALL_STEPS]
+        if stalled:
+            loose = STALL_TOL * scale
+            if primal <= loose and dual <= loose and gap <= loose * z_scale:
+                break
+            if not kkt.sharpen():
+                _record(stats)
+                return None
+            history.clear()
+    else:
+        _record(stats)
+        return None
     _record(stats)
-    return None
+    y: FloatArray = -z / norms
+    return d, y
 
 
 class _Kkt:
@@ -156,14 +236,23 @@ class _Kkt:
         self.key: bytes | None = None
         self.lu: SuperLU | None = None
         self.factorisations = 0
+        self.eps = REGULARISATION
+
+    def sharpen(self) -> bool:
+        """A smaller ε (a larger penalty) after a stall; False when it is at its floor."""
+        if self.eps <= MIN_REGULARISATION:
+            return False
+        self.eps = max(self.eps / 100.0, MIN_REGULARISATION)
+        self.key = None  # the matrix changes with ε
+        return True
 
     def working(self, d: FloatArray, z: FloatArray) -> IntArray:
         """J = E ∪ {i ∈ C : z_i + (A_i d − t_i)/ε > 0}."""
-        return np.flatnonzero(self.is_eq | (z + (self.a @ d - self.t) / REGULARISATION > 0.0))
+        return np.flatnonzero(self.is_eq | (z + (self.a @ d - self.t) / self.eps > 0.0))
 
     def newton_point(self, working: IntArray, z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """The minimiser (d, w) of the augmented Lagrangian on the piece J = working."""
-        eps = REGULARISATION
+        eps = self.eps
         key = working.tobytes()
         if key != self.key or self.lu is None:
             a_j = self.a[working]
@@ -192,6 +281,8 @@ def _inner(kkt: _Kkt, d: FloatArray, z: FloatArray, tol: float) -> tuple[FloatAr
     no more than that)."""
     n_eq = kkt.n_eq
     for _ in range(MAX_STEPS):
+        if kkt.factorisations > MAX_FACTORISATIONS:
+            return d, z  # `_solve` gives up
         working = kkt.working(d, z)
         d_new, w = kkt.newton_point(working, z)
         z_new = np.zeros_like(z)
@@ -199,7 +290,7 @@ def _inner(kkt: _Kkt, d: FloatArray, z: FloatArray, tol: float) -> tuple[FloatAr
         outside = np.ones(z.size, dtype=bool)
         outside[working] = False
         outside[:n_eq] = False
-        off = REGULARISATION * z[outside] + (kkt.a @ d_new - kkt.t)[outside]
+        off = kkt.eps * z[outside] + (kkt.a @ d_new - kkt.t)[outside]
         if (
             float(np.min(z_new[n_eq:], initial=0.0)) >= -tol
             and float(np.max(off, initial=0.0)) <= tol
@@ -212,7 +303,7 @@ def _inner(kkt: _Kkt, d: FloatArray, z: FloatArray, tol: float) -> tuple[FloatAr
 def _step_length(kkt: _Kkt, d: FloatArray, step: FloatArray, z: FloatArray) -> float:
     """argmin over α ∈ (0, 1] of the augmented Lagrangian along d + α·step: the root of
     its derivative, a non-decreasing piecewise-linear function of α."""
-    eps = REGULARISATION
+    eps = kkt.eps
     u = kkt.a @ d - kkt.t + eps * z  # row terms at α = 0, v their rates
     v = kkt.a @ step
     # derivative(α) = step·(d − δ) + α‖step‖² + Σ_E v(u + αv)/ε + Σ_C v (u + αv)₊/ε

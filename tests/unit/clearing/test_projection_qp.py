@@ -71,6 +71,38 @@ def test_a_chain_clipped_at_its_lowest_ceiling() -> None:
     np.testing.assert_allclose(solve(eq, ineq, ceilings, delta), np.full(n, 0.1), atol=1e-12)
 
 
+def test_two_opposite_rows_that_pin_a_value_are_one_equality() -> None:
+    # d1 − d2 ≤ 1 and d2 − d1 ≤ −1 (a curve through zero at its kink) pin d1 − d2 = 1; with
+    # d1 ≤ 2 from (5, 5): the line's nearest point (5.5, 4.5) is cut to (2, 1). By hand,
+    # d − δ = (−3, −4) = Aᵀy: the pair carries 4 against its second row, the bound −7.
+    rows = sp.csc_array(np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 0.0]]))
+    (d, y), *_ = active_set_projection(rows, 0, np.array([1.0, -1.0, 2.0]), np.array([5.0, 5.0]))
+    np.testing.assert_allclose(d, [2.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(y, [0.0, -4.0, -7.0], atol=1e-9)
+    assert solve([], rows.toarray().tolist(), [1.0, -1.0, 2.0], [5.0, 5.0]) is not None
+
+
+@pytest.mark.parametrize("n", [2_000, 10_000])
+def test_a_long_chain_of_pinned_pairs_clipped_at_its_lowest_ceiling(n: int) -> None:
+    # The unique-price group of a chain of spreads at their kinks, far above its
+    # interval: d_k − d_{k+1} = g_k as two opposite rows, d_k ≤ c_k, δ = 50 everywhere.
+    # By hand d = L + o with o_k = −Σ_{j<k} g_j and L = min(c − o). Before pairs were
+    # read as equalities, n = 2,000 ran to the step limit (30 s) and failed.
+    rng = np.random.default_rng(3)
+    gaps, ceilings = rng.uniform(-1, 1, n - 1), rng.uniform(8, 10, n)
+    offsets = -np.concatenate([[0.0], np.cumsum(gaps)])
+    k = np.arange(n - 1)
+    chain = sp.csr_array((np.r_[np.ones(n - 1), -np.ones(n - 1)], (np.r_[k, k], np.r_[k, k + 1])))
+    rows = sp.csc_array(sp.vstack([chain, -chain, sp.eye_array(n)]))
+    rhs = np.concatenate([gaps, -gaps, ceilings])
+    d = project_sparse(
+        sp.csc_array((n, 0)), sp.csc_array(rows.T), rhs, np.full(n, 50.0),
+        active_set_projection,
+    )  # fmt: skip
+    assert d is not None
+    np.testing.assert_allclose(d, np.min(ceilings - offsets) + offsets, atol=1e-6)
+
+
 def random_problem(seed: int, m: int) -> tuple[sp.csc_array, sp.csc_array, Any, Any]:
     """Sparse rows of one to three ±1/±2 weights, every row's rhs ≥ 0 (d = 0 feasible),
     a third of them tight at 0 (degenerate), δ far outside."""
