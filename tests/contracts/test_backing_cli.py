@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from challenge_harness import challenge_voids_the_hour
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
@@ -133,23 +134,10 @@ def test_an_order_counted_twice_is_flagged_challenged_and_its_victim_never_debit
     assert f"order o-{hour}: two fill leaves in the fills tree (leaves " in out, out
     assert "provable: challengeTrade" not in out  # alice's +10 is on her flat curve at 3
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
-                     "--password-file", "password", "--yes")  # fmt: skip
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeBalance" in challenged.stdout
-    assert "two fill leaves" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("OracleBond", "bonded") == 0
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    week.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    stdout = challenge_voids_the_hour(
+        market, cli, hour, "challengeBalance", week.item(alice).as_tuple()
+    )
+    assert "two fill leaves" in stdout
 
 
 def test_an_honest_hour_gives_no_backing_challenge(market: Market, cli: Any) -> None:

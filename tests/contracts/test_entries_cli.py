@@ -18,11 +18,11 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from challenge_harness import challenge_voids_the_hour
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 from test_balance_cli import (
     CHALLENGE_WINDOW_S,
-    DEMO_BOND,
     DEMO_FEE_BPS,
     EMPTY,
     HOURS_PER_WEEK,
@@ -109,18 +109,4 @@ def test_an_entry_that_debits_alice_is_flagged_challenged_and_alice_never_debite
     ), out
     assert f"entry of {thief}: cash 3 before its fee, and it has no trade line" in out
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
-                     "--password-file", "password", "--yes")  # fmt: skip
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeBalance" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    week.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    challenge_voids_the_hour(market, cli, hour, "challengeBalance", week.item(alice).as_tuple())

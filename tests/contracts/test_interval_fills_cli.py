@@ -33,6 +33,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from challenge_harness import challenge_voids_the_hour
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
@@ -164,21 +165,9 @@ def test_an_invented_order_in_a_quarter_hour_is_flagged_and_challenged_from_the_
         ), out
     assert not [line for line in out.splitlines() if "fill of order" in line and bob in line]
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = challenge(cli, hour)
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeUnsignedFill" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("OracleBond", "bonded") == 0
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    committed.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    challenge_voids_the_hour(
+        market, cli, hour, "challengeUnsignedFill", committed.item(alice).as_tuple()
+    )
 
 
 def test_an_honest_quarter_hour_cannot_be_challenged_and_rate_lines_can(

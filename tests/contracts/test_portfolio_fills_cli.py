@@ -28,6 +28,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from challenge_harness import challenge_voids_the_hour
 from eth_keys.datatypes import PrivateKey
 from market_harness import TOKEN, Market, commitment
 from settlement_harness import post_root
@@ -263,21 +264,7 @@ def test_an_invented_portfolio_order_is_flagged_and_challenged_from_the_cli(
     ), out
     assert "challengeUnsignedFill" not in out  # bob and carol signed theirs
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = challenge(cli, hour)
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeBalance" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("OracleBond", "bonded") == 0
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    week.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    challenge_voids_the_hour(market, cli, hour, "challengeBalance", week.item(alice).as_tuple())
 
 
 def test_an_honest_portfolio_fill_cannot_be_challenged(market: Market, cli: Any) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from challenge_harness import challenge_voids_the_hour
 from market_harness import TOKEN, Market
 from settlement_harness import post_root
 
@@ -274,22 +275,7 @@ def test_a_wrong_trade_is_challenged_from_the_cli_and_its_victim_never_debited(
     )
     assert f"fill of order {a_id}" not in verified.stdout  # alice's 4 at 9.2 is her curve
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
-                     "--password-file", "password", "--yes")  # fmt: skip
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeTrade" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("OracleBond", "bonded") == 0
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    committed.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    challenge_voids_the_hour(market, cli, hour, "challengeTrade", committed.item(alice).as_tuple())
 
     again = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
                 "--password-file", "password", "--yes")  # fmt: skip
@@ -357,22 +343,9 @@ def test_an_invented_order_is_flagged_by_verify_and_challenged_from_the_cli(
         market.send("dave", "WeeklySettlement", "challengeTrade", hour,
                     fill_tuple(bundle, fill), [(price, proof)])  # fmt: skip
 
-    dave_before, alice_before = market.balance("dave"), market.balance("alice")
-    challenged = cli("challenge", "--hour", str(hour), "--files", str(state), "--wallet", "dave",
-                     "--password-file", "password", "--yes")  # fmt: skip
-    assert challenged.returncode == 0, challenged.stdout + challenged.stderr
-    assert "WeeklySettlement.challengeUnsignedFill" in challenged.stdout
-    assert f"hour {hour} is void; the oracle's bond now holds 0 tokens" in challenged.stdout
-    assert market.balance("dave") == dave_before + DEMO_BOND
-    assert market.view("OracleBond", "bonded") == 0
-    assert market.view("WeeklySettlement", "isHourVoided", hour)
-    assert market.view("WeeklySettlement", "weekRoot", 1)[0] == bytes(32)
-
-    market.advance(CHALLENGE_WINDOW_S)
-    with market.reverts("SettlementRootMissing"):
-        market.send("dave", "WeeklySettlement", "executeSettlement", 1,
-                    committed.item(alice).as_tuple())  # fmt: skip
-    assert market.balance("alice") == alice_before, "alice is never debited"
+    challenge_voids_the_hour(
+        market, cli, hour, "challengeUnsignedFill", committed.item(alice).as_tuple()
+    )
 
 
 def honest_book(market: Market, hour: int) -> dict[str, Any]:
