@@ -100,7 +100,6 @@ def active_set_projection(
         yield d, y
 
 
-@dataclass
 class _Shapes:
     """Inequality rows that repeat another row up to a positive factor.
 

@@ -39,7 +39,7 @@ from flowmarket.clearing.curves import curve_quantity
 from flowmarket.clearing.document import parse_orders
 from flowmarket.clearing.model import IntArray, OrderBook
 from flowmarket.errors import FieldError
-from flowmarket.orders import is_nonconvex
+from flowmarket.orders import is_nonconvex, is_portfolio_order
 
 FloatArray = npt.NDArray[np.float64]
 GRID = 241
@@ -90,9 +90,10 @@ def net_demand_curves(
 ) -> list[NetDemandCurve]:
     """The curves of each of `products` in an engine document ({"products", "orders"})
     cleared at `prices` ({product: tokens per GB}); see the module docstring."""
-    curves_only = [o for o in document["orders"] if not is_nonconvex(o) and "portfolios" not in o]
+    orders = document["orders"]
+    curves_only = [o for o in orders if not is_nonconvex(o) and not is_portfolio_order(o)]
     book = parse_orders({**document, "orders": curves_only})
-    left_out = len(document["orders"]) - len(curves_only)
+    left_out = len(orders) - len(curves_only)
     for product in products:
         if product not in book.products:
             raise FieldError("product", f"{product!r} is not in the hour's order book")
