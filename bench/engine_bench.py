@@ -17,6 +17,12 @@ process's peak RSS so far. Then Clarabel and OR-Tools PDLP (eps 1e-6, `--threads
 solve the cold hour's QP in the same run (`network_bench`'s solvers with no links):
 time, status, max imbalance of their x and max |their prices − the engine's|.
 
+`--backend cuda` clears the same hours again with the Newton stage on an NVIDIA GPU
+(`flowmarket.solvers.cuda`, CuPy): cold (starting CUDA and compiling its kernel
+included), cold again and next hour, each with max |its prices − the CPU's|. The
+engine rows need numpy and scipy alone; Clarabel, OSQP and OR-Tools are imported only
+for the reference rows (`--limit 0` skips them).
+
 `--baseline DIR` runs the engine rows again in a subprocess on DIR's `offchain/` (an
 older checkout: the previous main), on the same book, and prints them under the others.
 """
@@ -36,6 +42,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +50,10 @@ import scipy.sparse as sp
 from flowmarket.clearing import clear
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.model import FloatArray, OrderBook, SolverOptions
-from network_bench import Qp, Row, reference_row, solve_clarabel, solve_pdlp
+from flowmarket.solvers.cuda import with_backend
+
+if TYPE_CHECKING:
+    from network_bench import Qp, Row
 
 LOCAL_SPAN = 24  # a local portfolio's products lie within this many places of its first
 
@@ -125,10 +135,17 @@ def next_hour(book: OrderBook, move: float, seed: int) -> OrderBook:
 
 
 def engine_rows(
-    book: OrderBook, moved: OrderBook | None
+    book: OrderBook,
+    moved: OrderBook | None,
+    device: SolverOptions | None = None,
+    gpu_only: bool = False,
 ) -> tuple[list[dict[str, object]], FloatArray]:
     """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,);
-    the cold row alone when `moved` is None (a size where each clearing takes minutes)."""
+    the cold row alone when `moved` is None (a size where each clearing takes minutes).
+    device: options with the Newton stage on a GPU (`--backend cuda`): its cold (the
+    first includes starting CUDA and compiling the kernel), cold again and warm rows
+    follow, each with max |its prices − the CPU's| of the same hour; gpu_only: those
+    alone (a size where the CPU takes many minutes)."""
     rows: list[dict[str, object]] = []
     cold: FloatArray = np.zeros(0)
     runs: list[tuple[str, OrderBook, int | None]] = [("cold", book, None)]
@@ -136,13 +153,22 @@ def engine_rows(
         runs += [("cold again", book, None), ("warm", moved, 0)]
         if "threads" in {f.name for f in dataclasses.fields(SolverOptions)}:  # not on old mains
             runs.insert(2, ("cold 2 thr", book, None))
+    runs = [] if gpu_only else runs
+    if device is not None:
+        runs += [("gpu cold", book, None), ("gpu again", book, None)]
+        runs += [] if moved is None else [("gpu warm", moved, 0)]
+    cpu_prices: dict[str, FloatArray] = {}
     for name, hour, prior in runs:
         load = os.getloadavg()[0]
         options = SolverOptions(threads=2) if name == "cold 2 thr" else None
+        options = device if name.startswith("gpu") else options
         start, cpu = time.perf_counter(), time.process_time()
         result = clear(hour, prior=None if prior is None else cold, options=options)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        cold = result.prices if name == "cold" else cold
+        kind = name.removeprefix("gpu ").replace("again", "cold")
+        cold = result.prices if kind == "cold" and not cold.size else cold
+        if not name.startswith("gpu"):
+            cpu_prices.setdefault(kind, result.prices)
         stats, cert = result.stats, result.certificate
         rows.append({
             "run": name, "load": load, "seconds": seconds, "cpu": cpu,
@@ -152,6 +178,9 @@ def engine_rows(
             "sha": hashlib.sha256(result.prices.tobytes()).hexdigest()[:12],
             "rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         })  # fmt: skip
+        if name.startswith("gpu") and kind in cpu_prices:
+            rows[-1]["vs_cpu"] = float(np.max(np.abs(result.prices - cpu_prices[kind]), initial=0))
+        print(f"[{name}] {rows[-1]}", file=sys.stderr, flush=True)  # a long run's progress
     return rows, cold
 
 
@@ -161,10 +190,15 @@ def print_engine(label: str, rows: list[dict[str, object]]) -> None:
     for r in rows:
         print(f"{label:<9}{r['run']!s:<11}{r['load']:>6.2f}{r['seconds']:>8.2f}{r['cpu']:>7.2f}  "
               f"{r['stages']!s:<44}{r['iterations']!s:>7}{r['imbalance']:>9.1e}{r['gap']:>9.1e}  "
-              f"{r['sha']!s:<13}{r['rss_gb']:>6.1f}")  # fmt: skip
+              f"{r['sha']!s:<13}{r['rss_gb']:>6.1f}"
+              + (f"  |Δprice| vs CPU {r['vs_cpu']:.1e}" if "vs_cpu" in r else ""))  # fmt: skip
 
 
 def reference_rows(book: OrderBook, prices: FloatArray, limit: float, threads: int) -> None:
+    # Imported here: a machine that runs the engine rows alone (the GPU's) needs no
+    # reference solvers installed.
+    from network_bench import Qp, solve_clarabel, solve_pdlp
+
     lin = decompose(book)
     n_lin = lin.q.size
     qp = Qp(lin.slope, -lin.p_high, sp.csc_array(lin.weights), sp.csc_array((0, n_lin)),
@@ -192,6 +226,8 @@ def _isolated(
 ) -> Row | None:
     """`reference_row` in a forked child, so a solver that aborts the process (not an
     exception) is a result too: None when the child died."""
+    from network_bench import reference_row
+
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=lambda: send.send(reference_row(name, solve, qp, limit, prices)))
@@ -221,12 +257,18 @@ def main() -> None:
     parser.add_argument(
         "--cold-only", action="store_true", help="one cold clearing (no repeat, no next hour)"
     )
+    parser.add_argument(
+        "--backend", choices=("cpu", "cuda"), default="cpu",
+        help="cuda: the same hours again with the Newton stage on the GPU (CuPy)",
+    )  # fmt: skip
+    parser.add_argument("--gpu-only", action="store_true", help="with --backend cuda: no CPU rows")
     args = parser.parse_args()
+    device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
     for size in args.size or ["10000x100000"]:
         n, m = (int(part) for part in size.lower().split("x"))
         book = held_out_book(n, m, args.seed)
         moved = None if args.cold_only else next_hour(book, args.move, args.seed)
-        rows, prices = engine_rows(book, moved)
+        rows, prices = engine_rows(book, moved, device, args.gpu_only)
         if args.json:
             print(json.dumps(rows))
             continue

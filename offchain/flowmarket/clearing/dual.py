@@ -22,11 +22,44 @@ two or more products (B_M has half the rows of Bᵀ on typical books).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders
+
+# Multi-product groups in the Jacobian at most this share of them: CG slices B_M to them
+# (slicing costs about two products, so it pays only then).
+SLICE_SHARE = 0.5
+
+
+class Operators(Protocol):
+    """What the Newton stage (`newton`, `krylov`, `linesearch`) asks of the dual's
+    operators: `DualOperators` on the CPU, `cuda.DeviceOperators` on a GPU. Its vectors
+    are arrays of the operators' own array module (numpy here, CuPy there) and its
+    matrices multiply them; `put` and `fetch` move a vector there and back."""
+
+    @property
+    def group(self) -> IntArray: ...
+    @property
+    def sign(self) -> FloatArray: ...
+    @property
+    def inv_slope(self) -> FloatArray: ...
+    @property
+    def groups(self) -> Any: ...
+    @property
+    def groups_t(self) -> Any: ...
+    @property
+    def groups_sq(self) -> Any: ...
+
+    def group_sum(self, values: FloatArray) -> FloatArray: ...
+    def lone_diagonal(self, a: FloatArray, mu: float) -> FloatArray: ...
+    def coupling(self, a: FloatArray) -> tuple[Any, Any, FloatArray]: ...
+    def gross_flow(self, sums: FloatArray) -> FloatArray: ...
+    def put(self, host: FloatArray) -> FloatArray: ...
+    def fetch(self, array: FloatArray) -> FloatArray: ...
 
 
 def _compact_indices(matrix: sp.csr_array) -> sp.csr_array:
@@ -117,10 +150,76 @@ class DualOperators:
         out = np.bincount(self.group, weights=values, minlength=self.n_groups)
         return out.astype(np.float64, copy=False)  # int64 when there are no orders
 
+    def lone_diagonal(self, a: FloatArray, mu: float) -> FloatArray:
+        """(n,) the one-product groups' part of diag(B diag(a) Bᵀ), plus μ."""
+        weights = a[self.lone] * self.lone_sq
+        n = self.groups.shape[0]
+        diag = np.bincount(self.lone_product, weights, n).astype(np.float64, copy=False)
+        diag += mu
+        return diag
+
+    def coupling(self, a: FloatArray) -> tuple[sp.csr_array, sp.csr_array, FloatArray]:
+        """(B_M (n, k), B_Mᵀ (k, n), a (k,)) over the multi-product groups with a > 0, or
+        all of them (a = 0 adds nothing to a product)."""
+        a_m = a[self.coupled]
+        if np.count_nonzero(a_m) > SLICE_SHARE * a_m.size:
+            return self.coupled_b, self.coupled_bt, a_m
+        keep = np.flatnonzero(a_m)
+        rows_t = sp.csr_array(self.coupled_bt[keep])
+        return sp.csr_array(rows_t.T), rows_t, a_m[keep]
+
+    def gross_flow(self, sums: FloatArray) -> FloatArray:
+        """G (n,) GB/h: Σ_i |w_ki| x_i, what all linear orders buy and sell of each
+        product, from the group sums (m,) of ξ. The linear orders of one group (one curve)
+        trade on one side of quantity 0 only, so |Σ_group ξ| = Σ_group |ξ|."""
+        b = self.groups
+        absolute = sp.csr_array((np.abs(b.data), b.indices, b.indptr), shape=b.shape)
+        gross: FloatArray = absolute @ np.abs(sums)
+        return gross
+
+    def put(self, host: FloatArray) -> FloatArray:
+        return host
+
+    def fetch(self, array: FloatArray) -> FloatArray:
+        return array
+
+
+# The Newton stage's reductions below take numpy's arrays or a device's (`device`: any
+# other type with numpy's methods and `get()`, e.g. CuPy's), whose own methods then sum.
+
 
 def dot(a: FloatArray, b: FloatArray) -> float:
-    """a·b without BLAS: a threaded ddot stalls badly on a busy machine (measured 14×)."""
-    return float(np.einsum("i,i->", a, b))
+    """a·b without BLAS: a threaded ddot stalls badly on a busy machine (measured 14×).
+    On a device's arrays, its own product (CuPy's: the same bits from run to run)."""
+    if type(a) is np.ndarray:
+        return float(np.einsum("i,i->", a, b))
+    return float(a.dot(b))
+
+
+def masked_dot(a: FloatArray, b: FloatArray, mask: npt.NDArray[np.bool_]) -> float:
+    """Σ a·b over the entries where mask holds."""
+    if type(a) is np.ndarray:
+        return float(np.einsum("i,i,i->", a, b, mask))
+    return float((a * b * mask).sum())
+
+
+def masked_sum(values: FloatArray, mask: npt.NDArray[np.bool_]) -> float:
+    """Σ values over the entries where mask holds."""
+    if type(values) is np.ndarray:
+        return float(np.add.reduce(values, where=mask))
+    return float((values * mask).sum())
+
+
+def largest_abs(values: FloatArray) -> float:
+    """max |values|, 0 for none."""
+    if type(values) is np.ndarray:
+        return float(np.max(np.abs(values), initial=0.0))
+    return float(abs(values).max()) if values.size else 0.0
+
+
+def host(values: Any) -> Any:
+    """values as a numpy array (a device's array copied back; numpy's as they are)."""
+    return values if type(values) is np.ndarray else values.get()
 
 
 def column_prices(ops: DualOperators, prices: FloatArray) -> FloatArray:

@@ -1,5 +1,6 @@
 """The clearing pipeline on arrays: validate → decompose → solve dual → unique prices →
 certify → gate (with flat pieces, `flat`: proximal steps, unique prices, tie rule).
+The Newton stage runs on a device (a GPU) when `SolverOptions.device` says so (`device`).
 
 `clear` is the array API (an `OrderBook` in, a `ClearingResult` out), used by the
 benchmarks and the tests. The oracle, `flowmarket clear` and the agents' simulation all
@@ -28,7 +29,7 @@ from flowmarket.clearing.model import (
 )
 from flowmarket.clearing.network import Network
 from flowmarket.clearing.networked import clear_with_network
-from flowmarket.clearing.newton import imbalance_target, solve_dual
+from flowmarket.clearing.newton import hessian_scale, imbalance_target, solve_dual
 from flowmarket.clearing.prices import unique_prices
 from flowmarket.errors import InvalidInput
 
@@ -79,14 +80,20 @@ def clear(
         if network is not None:
             priors = (start, link_prior)
             return clear_with_network(book, lin, ops, priors, opts, network, (lap, seconds))
-        solution = solve_dual(lin, ops, start, opts)
+        if opts.device is None:
+            solution = solve_dual(lin, ops, start, opts)
+        else:  # the same Newton stage on the device's operators (`device`)
+            h_scale = hessian_scale(ops, ops.inv_slope)
+            solution = solve_dual(lin, opts.device(ops), start, opts, h_scale=h_scale)
         lap("newton")
         prices, exact = solution.prices, False
         if solution.converged:
             target = imbalance_target(lin, opts)
             prices, exact = unique_prices(lin, ops, solution.prices, start, opts, tol_x=target)
         lap("unique_prices")
-        stats = SolverStats(solution.iterations, solution.cg_iterations, seconds)
+        stats = SolverStats(
+            solution.iterations, solution.cg_iterations, seconds, opts.device is not None
+        )
         result = assemble(book, lin, ops, prices, exact, stats)
         gate.check(book, lin, ops, result, opts.gate_tol)
     lap("certificate")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from flowmarket.clearing.dual import dot
+from flowmarket.clearing.dual import dot, host, masked_dot, masked_sum
 from flowmarket.clearing.model import FloatArray
 
 MAX_BRACKET = 1e12  # φ(T) > 0 this far out would mean the dual is unbounded below
@@ -44,7 +44,7 @@ class Workspace:
 
     @classmethod
     def like(cls, z: FloatArray) -> Workspace:
-        return cls(np.empty_like(z), np.empty(z.shape, dtype=bool), np.empty(z.shape, dtype=bool))
+        return cls(np.empty_like(z), np.empty_like(z, dtype=bool), np.empty_like(z, dtype=bool))
 
 
 @dataclass
@@ -75,20 +75,21 @@ class _Bracket:
         z_lo = self.z0 - self.lo * self.b
         z_hi = self.z0 - self.hi * self.b
         both = (z_lo > self.low) & (z_lo < self.high) & (z_hi > self.low) & (z_hi < self.high)
-        self.rate += float(np.add.reduce(self.b * self.v, where=both))
+        self.rate += masked_sum(self.b * self.v, both)
         keep = np.flatnonzero(~both & (self.x_lo != np.clip(z_hi, self.low, self.high)))
         self.z0, self.low, self.high = self.z0[keep], self.low[keep], self.high[keep]
         self.b = self.b[keep]
         self.v, self.x_lo = self.v[keep], self.x_lo[keep]
 
     def root(self) -> float:
-        """The exact root from S's sorted kinks (S small)."""
-        t_zero = (self.z0 - self.low) / self.b  # z reaches its lower bound
-        t_full = (self.z0 - self.high) / self.b  # z reaches its upper bound
+        """The exact root from S's sorted kinks (S small: on the CPU, also for a GPU's)."""
+        z0, low, high, b, v = (host(a) for a in (self.z0, self.low, self.high, self.b, self.v))
+        t_zero = (z0 - low) / b  # z reaches its lower bound
+        t_full = (z0 - high) / b  # z reaches its upper bound
         enter = np.clip(np.minimum(t_zero, t_full), self.lo, self.hi)
         leave = np.clip(np.maximum(t_zero, t_full), self.lo, self.hi)
         crossing = enter < leave
-        c = (self.b * self.v)[crossing]
+        c = (b * v)[crossing]
         times = np.concatenate([enter[crossing], leave[crossing]])
         order = np.argsort(times, kind="stable")
         times = times[order]
@@ -133,7 +134,7 @@ def _bracket(
         np.less(z_t, high, out=moved)
         both &= moved
         both &= inside0
-        rate = float(np.einsum("i,i,i->", b, v, both))
+        rate = masked_dot(b, v, both)
         np.clip(z_t, low, high, out=x_t)
         np.not_equal(x_t, x0, out=moved)
         np.greater(moved, both, out=moved)  # moved and not inside throughout

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.projection_qp import active_set_projection
+
+if TYPE_CHECKING:  # dual builds on this module's types
+    from flowmarket.clearing.dual import DualOperators, Operators
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -107,7 +111,12 @@ class SolverOptions:
     prices are exact to price_tol × the largest order price (tokens per GB);
     threads: threads the Newton solver's large sparse products are split over
     (`parallel`); the results are the same bits for any number. 1 by default: on
-    the shared 2-core machine two threads were slower in wall time (bench/README.md).
+    the shared 2-core machine two threads were slower in wall time (bench/README.md);
+    device: None (the CPU), or the dual's operators moved to a device (`device`;
+    `solvers.cuda.cuda_operators` for an NVIDIA GPU), where the Newton stage then runs:
+    its prices agree with the CPU's to the certificate's tolerances, not bit for bit,
+    so the oracle and `verify` keep None; books with flat pieces or a network clear on
+    the CPU whatever it says.
     """
 
     tol: float = 1e-10
@@ -119,6 +128,7 @@ class SolverOptions:
     max_prox_iter: int = 60
     price_tol: float = 1e-12
     threads: int = 1
+    device: Callable[[DualOperators], Operators] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,11 +151,13 @@ class Certificate:
 
 @dataclass(frozen=True)
 class SolverStats:
-    """What the solver did: Newton iterations, CG iterations, seconds per stage."""
+    """What the solver did: Newton iterations, CG iterations, seconds per stage, and
+    whether the Newton stage ran on a device (`SolverOptions.device`)."""
 
     iterations: int
     cg_iterations: int
     seconds: dict[str, float] = field(default_factory=dict)
+    on_device: bool = False
 
 
 @dataclass(frozen=True)

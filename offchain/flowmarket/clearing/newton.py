@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
-from flowmarket.clearing.dual import DualOperators, dot
+from flowmarket.clearing.dual import Operators, dot, largest_abs
 from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
@@ -53,21 +52,11 @@ def imbalance_target(lin: LinearOrders, options: SolverOptions) -> float:
     return options.tol * max(1.0, scale)
 
 
-def gross_flow(ops: DualOperators, sums: FloatArray) -> FloatArray:
-    """G (n,) GB/h: Σ_i |w_ki| x_i, what all linear orders buy and sell of each product,
-    from the group sums (m,) of ξ. The linear orders of one group (one curve) trade on one
-    side of quantity 0 only, so |Σ_group ξ| = Σ_group |ξ|."""
-    b = ops.groups
-    absolute = sp.csr_array((np.abs(b.data), b.indices, b.indptr), shape=b.shape)
-    gross: FloatArray = absolute @ np.abs(sums)
-    return gross
-
-
-def balance_bound(ops: DualOperators, sums: FloatArray, tol: float) -> FloatArray:
+def balance_bound(ops: Operators, sums: FloatArray, tol: float) -> FloatArray:
     """Each product's imbalance bound (n,) GB/h: tol × max(1 GB/h, its gross flow). One
     giant order loosens the bound of its own products only, and only relative to what
     flows there; `max_k |r_k| ≤ tol × max q` alone let a 10³⁰ GB/h order leave 10¹⁸."""
-    return tol * np.maximum(1.0, gross_flow(ops, sums))
+    return tol * np.maximum(1.0, ops.gross_flow(sums))
 
 
 # μ = mean Hessian diagonal × min(cap, (‖r‖₂/‖r₀‖₂)^power). Measured on seeded books
@@ -100,20 +89,20 @@ class _Oriented:
     hi: FloatArray
 
     @classmethod
-    def of(cls, lin: LinearOrders, ops: DualOperators) -> _Oriented:
-        signed_q = ops.sign * lin.q
-        top = ops.sign * lin.p_high
+    def of(cls, lin: LinearOrders, ops: Operators) -> _Oriented:
+        signed_q = ops.sign * ops.put(lin.q)
+        top = ops.sign * ops.put(lin.p_high)
         top *= ops.inv_slope
         return cls(top, np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
 
-    def unclipped(self, ops: DualOperators, prices: FloatArray) -> FloatArray:
+    def unclipped(self, ops: Operators, prices: FloatArray) -> FloatArray:
         """ζ (l,) at prices π (n,)."""
         zeta: FloatArray = (ops.groups_t @ prices)[ops.group]
         zeta *= ops.inv_slope
         np.subtract(self.top, zeta, out=zeta)
         return zeta
 
-    def imbalance(self, ops: DualOperators, zeta: FloatArray) -> FloatArray:
+    def imbalance(self, ops: Operators, zeta: FloatArray) -> FloatArray:
         """r = W x (n,) GB/h for unclipped ζ (l,)."""
         r: FloatArray = ops.groups @ ops.group_sum(np.clip(zeta, self.lo, self.hi))
         return r
@@ -148,7 +137,7 @@ def _proximal_weight(progress: float, h_scale: float) -> float:
 
 
 def _starting_point(
-    ops: DualOperators, box: _Oriented, prior: FloatArray, h_scale: float, options: SolverOptions
+    ops: Operators, box: _Oriented, prior: FloatArray, h_scale: float, options: SolverOptions
 ) -> tuple[FloatArray, FloatArray, int]:
     """(prices (n,), their ζ (l,), CG iterations): the prior or the linear-model prices.
 
@@ -170,7 +159,7 @@ def _starting_point(
     return prior.copy(), zeta_prior, n_cg
 
 
-def hessian_scale(ops: DualOperators, inv_slope: FloatArray) -> float:
+def hessian_scale(ops: Operators, inv_slope: FloatArray) -> float:
     """Mean of the positive diagonal of W diag(inv_slope) Wᵀ (GB/h per token), else 1."""
     diag = ops.groups_sq @ ops.group_sum(inv_slope)
     return float(np.mean(diag[diag > 0])) if np.any(diag > 0) else 1.0
@@ -178,7 +167,7 @@ def hessian_scale(ops: DualOperators, inv_slope: FloatArray) -> float:
 
 def solve_dual(
     lin: LinearOrders,
-    ops: DualOperators,
+    ops: Operators,
     prior: FloatArray,
     options: SolverOptions,
     *,
@@ -201,6 +190,7 @@ def solve_dual(
     target = imbalance_target(lin, options) if target is None else target
     extra_from = options.max_iter
     box = _Oriented.of(lin, ops)
+    prior = ops.put(prior)
     if h_scale is None:
         h_scale = hessian_scale(ops, ops.inv_slope)
     if cold_start:
@@ -213,12 +203,12 @@ def solve_dual(
     groups = RowSplit(ops.groups, options.threads)
     groups_t = RowSplit(ops.groups_t, options.threads)
     xi, nu, beta, z_next = (np.empty_like(zeta) for _ in range(4))
-    inside = np.empty(zeta.shape, dtype=bool)
+    inside = np.empty_like(zeta, dtype=bool)
     work = Workspace.like(zeta)
     for it in range(options.max_iter + 1):
         np.clip(zeta, box.lo, box.hi, out=xi)
         r = groups @ ops.group_sum(xi)
-        r_max = float(np.max(np.abs(r), initial=0.0))
+        r_max = largest_abs(r)
         if not np.isfinite(r_max):
             break  # orders beyond double precision: the gate names them
         if r_max <= target:
@@ -227,11 +217,11 @@ def solve_dual(
             np.clip(zeta, box.lo, box.hi, out=xi)
             sums = ops.group_sum(xi)
             r = ops.groups @ sums
-            r_max = float(np.max(np.abs(r), initial=0.0))
+            r_max = largest_abs(r)
             if r_max <= target:
                 bound = balance_bound(ops, sums, options.tol)
                 if not bounded or np.all(np.abs(r) <= bound):
-                    return DualSolution(prices, it, cg_total, r_max)
+                    return DualSolution(ops.fetch(prices), it, cg_total, r_max)
                 target = float(np.min(bound))  # on to every product's own bound
                 extra_from = min(extra_from, it)
         if it == options.max_iter or it - extra_from >= EXTRA_ITERATIONS:
@@ -253,4 +243,4 @@ def solve_dual(
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
         zeta, z_next = z_next, zeta
         prices = prices + t * d
-    return DualSolution(prices, it, cg_total, r_max, converged=False)
+    return DualSolution(ops.fetch(prices), it, cg_total, r_max, converged=False)

@@ -62,7 +62,10 @@ class RowSplit:
 
     def __init__(self, matrix: sp.csr_array, threads: int) -> None:
         self.matrix = matrix
-        split = threads > 1 and matrix.nnz >= SPLIT_MIN_NNZ and matrix.shape[0] >= threads
+        # A GPU's matrix (`cuda`) is one kernel over all rows already.
+        on_host = isinstance(matrix, sp.csr_array)
+        split = threads > 1 and on_host and matrix.nnz >= SPLIT_MIN_NNZ
+        split = split and matrix.shape[0] >= threads
         self.blocks = _row_blocks(matrix, threads) if split else []
 
     def __matmul__(self, vector: FloatArray) -> FloatArray:

@@ -3,10 +3,13 @@
 Anyone holding a published order set can re-run its clearing:
 
     flowmarket clear ORDERS.json [--prior PRIOR.json] [--out RESULT.json] [--from-fts]
+                                 [--backend cpu|cuda]
 
 Without --out the RESULT.json document is printed; with it, a short summary. With
 --from-fts the file is an auction of the flow-trading reference implementation
-(`flowmarket.interop.fts`), converted first.
+(`flowmarket.interop.fts`), converted first. --backend cuda runs the Newton stage on an
+NVIDIA GPU (`solvers.cuda`): prices within the certificate's tolerances of the CPU's,
+not bit for bit, so a commitment is checked with the default.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="ORDERS.json is a flow-trading reference auction file: convert it first",
     )
+    parser.add_argument(
+        "--backend",
+        default="cpu",
+        help="where the Newton stage runs: cpu (default) or cuda (an NVIDIA GPU, CuPy)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -47,7 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput(f"prior file {args.prior}: expected a JSON object")
     if args.from_fts:
         orders = convert_fts(orders)
-    result = clear_market_document(orders, prior)
+    result = clear_market_document(orders, prior, backend=args.backend)
     text = json.dumps(result, indent=2, allow_nan=False)
     if args.out is None:
         print(text)

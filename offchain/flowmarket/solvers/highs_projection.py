@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
 from flowmarket.clearing.model import FloatArray
 from flowmarket.clearing.projection_qp import active_set_projection
+from flowmarket.solvers.cuda import with_backend
 
 
 def highs_projection_qp(
@@ -50,10 +51,14 @@ MARKET_OPTIONS = SolverOptions(large_group_qp=market_projection_qp)
 
 
 def clear_market_document(
-    orders_doc: Mapping[str, Any], prior_doc: Mapping[str, Any] | None = None
+    orders_doc: Mapping[str, Any],
+    prior_doc: Mapping[str, Any] | None = None,
+    *,
+    backend: str = "cpu",
 ) -> ResultDoc:
-    """`clear_document` with the market's options: an `schema.ClearFn`."""
-    return clear_document(orders_doc, prior_doc, MARKET_OPTIONS)
+    """`clear_document` with the market's options: an `schema.ClearFn`. backend: where the
+    Newton stage runs (`SolverOptions.backend`; the oracle and `verify` keep "cpu")."""
+    return clear_document(orders_doc, prior_doc, with_backend(MARKET_OPTIONS, backend))
 
 
 def _solve(

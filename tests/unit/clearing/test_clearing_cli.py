@@ -76,3 +76,22 @@ def test_bad_input_is_one_line_and_exit_code_2(
     assert len(lines) == 1
     assert lines[0].startswith("flowmarket clear: error: ")
     assert message in lines[0]
+
+
+def test_backend_cuda_without_a_gpu_exits_2_naming_the_option_and_cpu_clears(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_clearing_device import HAS_GPU
+
+    if HAS_GPU:
+        pytest.skip("this machine has a GPU")
+    orders = str(orders_file(tmp_path, "two_products"))
+    assert main(["clear", orders, "--backend", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert "backend: 'cuda' needs CuPy and an NVIDIA GPU" in err
+    assert "Traceback" not in err
+    assert main(["clear", orders, "--backend", "gpu"]) == 2
+    assert "backend: expected one of ['cpu', 'cuda'], got 'gpu'" in capsys.readouterr().err
+    assert main(["clear", orders, "--backend", "cpu"]) == 0
+    prices = json.loads(capsys.readouterr().out)["prices"]
+    assert prices == pytest.approx({"premium": 52 / 7, "regular": 4.0})  # by hand, the case's
