@@ -22,6 +22,7 @@ from flowmarket.clearing.model import (
     FloatArray,
     LinearOrders,
     OrderBook,
+    Residuals,
     SolverStats,
 )
 
@@ -35,26 +36,26 @@ def order_trades(book: OrderBook, order_quantity: FloatArray) -> sp.csc_array:
 
 def certify(
     book: OrderBook, lin: LinearOrders, ops: DualOperators, prices: FloatArray, exact: bool
-) -> tuple[FloatArray, FloatArray, FloatArray, Certificate]:
-    """(column prices u (l,), x (l,), order quantities (m,), certificate) at `prices`."""
+) -> tuple[FloatArray, FloatArray, FloatArray, Certificate, Residuals]:
+    """(column prices u (l,), x (l,), order quantities (m,), certificate, its residuals)
+    at `prices`."""
     u = column_prices(ops, prices)
     x = response(lin, u)
     quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders).astype(
         np.float64
     )
     imbalance = net_demand(ops, x)
+    gap = curve_gap(book, book.portfolios.T @ prices, quantity)
     certificate = Certificate(
         max_imbalance=float(np.max(np.abs(imbalance), initial=0.0)),
-        max_order_gap=float(
-            np.max(curve_gap(book, book.portfolios.T @ prices, quantity), initial=0.0)
-        ),
+        max_order_gap=float(np.max(gap, initial=0.0)),
         # dual − primal = Σ (p_high − u)x − slope x²/2 − (p_high x − slope x²/2) = −u·x
         # = −π·(W x) exactly for x = x(u); summed over products, without the
         # cancellation of two large objective values.
         duality_gap=abs(dot(prices, imbalance)),
         projection_exact=exact,
     )
-    return u, x, quantity, certificate
+    return u, x, quantity, certificate, Residuals(imbalance, gap)
 
 
 def participant_trades(book: OrderBook, trades: sp.csc_array) -> sp.csr_array:
@@ -75,9 +76,10 @@ def assemble(
     prices: FloatArray,
     exact: bool,
     stats: SolverStats,
-) -> ClearingResult:
-    """Every output of §5 at the final prices."""
-    u, x, quantity, certificate = certify(book, lin, ops, prices, exact)
+) -> tuple[ClearingResult, Residuals]:
+    """Every output of §5 at the final prices, and what its certificate measured (for
+    the gate, `gate.check`)."""
+    u, x, quantity, certificate, residuals = certify(book, lin, ops, prices, exact)
     trades = order_trades(book, quantity)
     volume = np.bincount(
         trades.indices, weights=np.maximum(trades.data, 0.0), minlength=book.n_products
@@ -85,7 +87,7 @@ def assemble(
     slope = 0.0 - hessian_diagonal(ops, inside(lin, u))
     by_participant = participant_trades(book, trades)
     cash = 0.0 - (by_participant @ prices)
-    return ClearingResult(
+    result = ClearingResult(
         prices=prices,
         order_quantity=quantity,
         linear_quantity=x,
@@ -97,3 +99,4 @@ def assemble(
         certificate=certificate,
         stats=stats,
     )
+    return result, residuals

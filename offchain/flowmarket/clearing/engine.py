@@ -94,8 +94,8 @@ def clear(
         stats = SolverStats(
             solution.iterations, solution.cg_iterations, seconds, opts.device is not None
         )
-        result = assemble(book, lin, ops, prices, exact, stats)
-        gate.check(book, lin, ops, result, opts.gate_tol)
+        result, residuals = assemble(book, lin, ops, prices, exact, stats)
+        gate.check(book, lin, ops, result, opts.gate_tol, residuals=residuals)
     lap("certificate")
     return result
 

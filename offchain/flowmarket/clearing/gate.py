@@ -32,7 +32,13 @@ import scipy.sparse as sp
 
 from flowmarket.clearing.curves import curve_gap
 from flowmarket.clearing.dual import DualOperators, net_demand
-from flowmarket.clearing.model import ClearingResult, FloatArray, LinearOrders, OrderBook
+from flowmarket.clearing.model import (
+    ClearingResult,
+    FloatArray,
+    LinearOrders,
+    OrderBook,
+    Residuals,
+)
 from flowmarket.errors import CertificateFailed
 
 EPS = float(np.finfo(np.float64).eps)
@@ -49,9 +55,10 @@ def gross_flow(lin: LinearOrders, x: FloatArray) -> FloatArray:
 
 def curve_extent(book: OrderBook) -> FloatArray:
     """Q (m,) GB/h: the largest |quantity| on each order's curve."""
-    owner = np.repeat(np.arange(book.n_orders), np.diff(book.curve_ptr))
-    extent = np.zeros(book.n_orders)
-    np.maximum.at(extent, owner, np.abs(book.curve_qty))
+    if book.n_orders == 0:
+        return np.zeros(0)
+    # every curve has a point (`validate_book`), so no segment of reduceat is empty
+    extent: FloatArray = np.maximum.reduceat(np.abs(book.curve_qty), book.curve_ptr[:-1])
     return extent
 
 
@@ -83,6 +90,7 @@ def check(
     flows: tuple[FloatArray, FloatArray] | None = None,
     gap_allowance: float = 0.0,
     price_slack: float = 0.0,
+    residuals: Residuals | None = None,
 ) -> None:
     """Raise `CertificateFailed` unless `result` is within the gate's tolerances.
 
@@ -90,17 +98,23 @@ def check(
     part of each product's balance and of its gross flow; gap_allowance: what the
     network adds to the duality gap's tolerance (tokens/h, `networked`); price_slack:
     how far (tokens per GB) from its portfolio price an order's curve may be read
-    (`curves.curve_gap`; `flat`'s tie tolerance, 0 without flat pieces).
+    (`curves.curve_gap`; `flat`'s tie tolerance, 0 without flat pieces); residuals:
+    the imbalance and order gaps the certificate measured of this very result
+    (`certificate.assemble`), read instead of measured again (slack 0 only).
     """
     x = result.linear_quantity
     prices = result.prices
-    imbalance = net_demand(ops, x)
+    reuse = residuals is not None and price_slack == 0.0
+    imbalance = residuals.imbalance if residuals is not None else net_demand(ops, x)
     gross = gross_flow(lin, x)
     if flows is not None:
         imbalance = imbalance + flows[0]
         gross = gross + flows[1]
     bound = tol * np.maximum(1.0, gross)
-    gap = curve_gap(book, book.portfolios.T @ prices, result.order_quantity, price_slack)
+    if reuse and residuals is not None:
+        gap = residuals.gap
+    else:
+        gap = curve_gap(book, book.portfolios.T @ prices, result.order_quantity, price_slack)
     gap_bound = tol * np.maximum(1.0, curve_extent(book))
     bad_products = ~(np.abs(imbalance) <= bound) | ~np.isfinite(prices)
     bad_orders = ~(gap <= gap_bound)

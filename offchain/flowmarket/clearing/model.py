@@ -206,6 +206,16 @@ class NetworkOutcome:
 
 
 @dataclass(frozen=True)
+class Residuals:
+    """What the certificate measured of a result, per product and per order: imbalance
+    (n,) GB/h, Σ_i w_ki x_i; gap (m,) GB/h, each order's distance from its curve at its
+    portfolio price. The gate reads them instead of measuring again (`gate.check`)."""
+
+    imbalance: FloatArray
+    gap: FloatArray
+
+
+@dataclass(frozen=True)
 class ClearingResult:
     """Outcome of one hour.
 

@@ -84,7 +84,7 @@ def clear_with_network(
     flows = canonical_flows(problem, solver_flows, priced, tight, options)
     lap("flows")
     stats = SolverStats(proximal.iterations, proximal.cg_iterations, seconds)
-    result = assemble(book, lin, ops, prices[: book.n_products], exact, stats)
+    result = assemble(book, lin, ops, prices[: book.n_products], exact, stats)[0]
     links = outcome(network, problem, prices, flows, proximal.outer, target, tol_price)
     result = _with_network(result, lin, ops, network, links)
     moved = (

@@ -21,11 +21,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from flowmarket.clearing import parse_orders
+from flowmarket.clearing import gate, parse_orders
 from flowmarket.clearing.certificate import assemble, certify
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.model import LinearOrders, OrderBook, SolverStats
+from flowmarket.errors import CertificateFailed
 
 DOC = {
     "products": ["a", "b"],
@@ -48,7 +49,7 @@ def market() -> tuple[OrderBook, LinearOrders, DualOperators]:
 
 def test_the_certificate_is_zero_at_the_hand_computed_clearing_prices() -> None:
     book, lin, ops = market()
-    _, _, quantity, cert = certify(book, lin, ops, RIGHT, True)
+    _, _, quantity, cert, _ = certify(book, lin, ops, RIGHT, True)
     assert quantity.tolist() == [5.0, -5.0, 1.5, -1.5]
     assert (cert.max_imbalance, cert.max_order_gap, cert.duality_gap) == (0.0, 0.0, 0.0)
     assert cert.projection_exact
@@ -56,7 +57,7 @@ def test_the_certificate_is_zero_at_the_hand_computed_clearing_prices() -> None:
 
 def test_wrong_prices_report_the_largest_imbalance_and_the_duality_gap_at_their_size() -> None:
     book, lin, ops = market()
-    u, x, quantity, cert = certify(book, lin, ops, WRONG, False)
+    u, x, quantity, cert, residuals = certify(book, lin, ops, WRONG, False)
     assert u.tolist() == [4.0, -4.0, 5.5, -5.5]  # selling columns see the negated price
     assert x.tolist() == [6.0, 4.0, 0.25, 2.75]
     assert quantity.tolist() == [6.0, -4.0, 0.25, -2.75]
@@ -64,6 +65,9 @@ def test_wrong_prices_report_the_largest_imbalance_and_the_duality_gap_at_their_
     assert cert.max_order_gap == 0.0  # every order is on its own curve
     assert cert.duality_gap == 5.75
     assert not cert.projection_exact
+    # per product a: 6 − 4 = 2, b: 0.25 − 2.75 = −2.5; every order on its curve
+    assert residuals.imbalance.tolist() == [2.0, -2.5]
+    assert residuals.gap.tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_orders_off_their_curves_report_the_largest_gap_whichever_its_sign() -> None:
@@ -73,7 +77,7 @@ def test_orders_off_their_curves_report_the_largest_gap_whichever_its_sign() -> 
     # 0.5, b = 0.25 − 2.25 = −2; dual − primal = |4 × 0.5 + 5.5 × (−2)| = 9.
     book, lin, _ = market()
     wrong = replace(lin, p_high=np.array([8.5, 0.0, 6.0, -1.0]))
-    _, _, quantity, cert = certify(book, wrong, DualOperators.of(wrong), WRONG, True)
+    _, _, quantity, cert, _ = certify(book, wrong, DualOperators.of(wrong), WRONG, True)
     assert quantity.tolist() == [4.5, -4.0, 0.25, -2.25]
     assert cert.max_order_gap == 1.5
     assert cert.max_imbalance == 2.0
@@ -82,7 +86,7 @@ def test_orders_off_their_curves_report_the_largest_gap_whichever_its_sign() -> 
 
 def test_assemble_reports_the_outputs_of_a_wrong_solution_exactly() -> None:
     book, lin, ops = market()
-    result = assemble(book, lin, ops, WRONG, False, SolverStats(3, 7))
+    result, _ = assemble(book, lin, ops, WRONG, False, SolverStats(3, 7))
     assert result.prices.tolist() == [4.0, 5.5]
     assert result.order_quantity.tolist() == [6.0, -4.0, 0.25, -2.75]
     assert result.linear_quantity.tolist() == [6.0, 4.0, 0.25, 2.75]
@@ -101,7 +105,7 @@ def test_assemble_reports_the_outputs_of_a_wrong_solution_exactly() -> None:
 
 def test_assemble_at_the_clearing_prices_gives_the_hand_computed_welfare() -> None:
     book, lin, ops = market()
-    result = assemble(book, lin, ops, RIGHT, True, SolverStats(0, 0))
+    result, _ = assemble(book, lin, ops, RIGHT, True, SolverStats(0, 0))
     # a: triangle 10 × 5 / 2 = 25; b: ∫0^1.5 (6 − 2q) − 2q dq = 9 − 4.5 = 4.5
     assert result.welfare == pytest.approx(29.5, abs=1e-12)
     assert result.volume.tolist() == [5.0, 1.5]
@@ -112,6 +116,15 @@ def test_an_empty_book_has_a_zero_certificate() -> None:
     for products, prices in ((["a"], [7.0]), ([], [])):
         book = parse_orders({"products": products, "orders": []})
         lin = decompose(book)
-        _, _, quantity, cert = certify(book, lin, DualOperators.of(lin), np.array(prices), True)
+        _, _, quantity, cert, _ = certify(book, lin, DualOperators.of(lin), np.array(prices), True)
         assert quantity.size == 0
         assert (cert.max_imbalance, cert.max_order_gap, cert.duality_gap) == (0.0, 0.0, 0.0)
+
+
+def test_the_gate_reads_the_certificates_residuals_and_still_refuses_wrong_prices() -> None:
+    book, lin, ops = market()
+    result, residuals = assemble(book, lin, ops, WRONG, False, SolverStats(0, 0))
+    with pytest.raises(CertificateFailed, match=r"left unbalanced by 2\.5 GB/h"):
+        gate.check(book, lin, ops, result, 1e-8, residuals=residuals)
+    right, right_residuals = assemble(book, lin, ops, RIGHT, True, SolverStats(0, 0))
+    gate.check(book, lin, ops, right, 1e-8, residuals=right_residuals)
