@@ -13,7 +13,8 @@ next hour: every order's curve prices moved by a factor uniform in 1 ± `--move`
 the first run's prices. Each row shows the load average when it started, wall and CPU
 seconds (CPU moves less with a shared machine's load), the stages (`SolverStats`),
 Newton / CG iterations, the certificate's max imbalance (GB/h) and order gap, and the
-process's peak RSS so far. Then Clarabel and OR-Tools PDLP (eps 1e-6, `--threads`)
+process's peak RSS so far (the heading gives it with only the books built: the
+clearing's own share is the difference). Then Clarabel and OR-Tools PDLP (eps 1e-6, `--threads`)
 solve the cold hour's QP in the same run (`network_bench`'s solvers with no links):
 time, status, max imbalance of their x and max |their prices − the engine's|.
 
@@ -268,11 +269,13 @@ def main() -> None:
         n, m = (int(part) for part in size.lower().split("x"))
         book = held_out_book(n, m, args.seed)
         moved = None if args.cold_only else next_hour(book, args.move, args.seed)
+        book_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         rows, prices = engine_rows(book, moved, device, args.gpu_only)
         if args.json:
             print(json.dumps(rows))
             continue
-        print(f"\n{n:,} products x {m:,} orders (held-out, seed {args.seed}, move {args.move})")
+        print(f"\n{n:,} products x {m:,} orders (held-out, seed {args.seed}, move {args.move}); "
+              f"peak RSS {book_gb:.1f} GB with the book(s) built, before clearing")  # fmt: skip
         print_engine("this", rows)
         if args.baseline is not None:
             print_engine("baseline", _baseline(args.baseline, size, args))

@@ -23,7 +23,9 @@ step tests 150 "$PY" -m pytest -q -p no:cacheprovider --noconftest -o filterwarn
 step engine_1e5 150 "$PY" bench/engine_bench.py --size 100000x1000000 --limit 0 --backend cuda
 grep -q "gpu again" "$OUT/engine_1e5.txt" || exit 1  # the backend does not run: stop here
 case "${1:-}" in
-  --paper) step engine_paper "${PAPER_S:-330}" "$PY" bench/engine_bench.py --size 2304000x23040000 \
+  --paper) step engine_1e6 120 "$PY" bench/engine_bench.py --size 1000000x10000000 \
+             --limit 0 --backend cuda --cold-only --gpu-only
+           step engine_paper "${PAPER_S:-330}" "$PY" bench/engine_bench.py --size 2304000x23040000 \
              --limit 0 --backend cuda --cold-only --gpu-only ;;
   --1e6) step engine_1e6 300 "$PY" bench/engine_bench.py --size 1000000x10000000 --limit 0 \
            --backend cuda --cold-only ;;

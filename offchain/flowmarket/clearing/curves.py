@@ -114,11 +114,11 @@ def decompose(book: OrderBook) -> LinearOrders:
     count = 1 + across.astype(np.int64)
     first = np.cumsum(count) - count  # position of each segment's first linear order
     second = first[across] + 1  # the buying half of a segment across 0
-    total = int(count.sum())
 
     def spread(first_value: FloatArray, second_value: FloatArray) -> FloatArray:
-        out = np.empty(total)
-        out[first] = first_value
+        # each segment's value in its first place (and, across 0, its second), then the
+        # few second halves: cheaper than scattering every value
+        out: FloatArray = np.repeat(first_value, count)
         out[second] = second_value
         return out
 
