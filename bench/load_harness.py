@@ -111,9 +111,16 @@ def free_port() -> int:
 
 
 def start_server(
-    url: str, port: int, workers: int, state_dir: Path, extra_env: dict[str, str] | None = None
+    url: str,
+    port: int,
+    workers: int,
+    state_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    log: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """`flowmarket serve --dev` in a child process, configured the production way (env)."""
+    """`flowmarket serve --dev` in a child process, configured the production way (env);
+    its log (uvicorn's: a worker that died and was replaced, a connection it dropped) to
+    `log` when given."""
     env = {
         **os.environ,
         "FLOWMARKET_STATE_DIR": str(state_dir),
@@ -126,7 +133,11 @@ def start_server(
     }
     command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--workers", str(workers)]
     command.append("--dev")  # the operator key is a throwaway one, not a Hardhat key
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if log is None:
+        quiet = subprocess.DEVNULL
+        return subprocess.Popen(command, env=env, stdout=quiet, stderr=quiet)
+    with log.open("ab") as out:  # the child keeps its own copy of the file
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:

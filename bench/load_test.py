@@ -381,7 +381,9 @@ def run_market(args: argparse.Namespace, folder: Path) -> Run:
             "FLOWMARKET_RPC_URL": market.settings.rpc_url,
             "FLOWMARKET_ORACLE_KEY": OPERATOR_KEY,
         }
-        api = start_api(url, port, args.workers, market.settings.state_dir, chain)
+        api = start_api(
+            url, port, args.workers, market.settings.state_dir, chain, log=folder / "api.log"
+        )
         oracle: subprocess.Popen[bytes] | None = None
         try:
             base_url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,7 @@
 """`flowmarket serve --workers 2`: connections opened together are spread over both
-workers (the parent hands them out in turn), a killed worker is replaced and the new one
-gets connections, SIGTERM stops every process.
+workers (the parent hands them out in turn) and stay open while idle longer than a
+client's pool keeps them, a killed worker is replaced and the new one gets connections,
+SIGTERM stops every process.
 
 Which process serves a connection is read from Linux's /proc: the server side of the
 connection is the TCP socket whose remote port is the client's, and the worker holding
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 # seconds on a loaded shared machine.
 START_TIMEOUT_S = 180
 CONNECTIONS = 16
+IDLE_S = 6.0  # > httpx's keep-alive expiry (5 s), uvicorn's default keep-alive (5 s)
 
 
 def free_port() -> int:
@@ -192,9 +194,14 @@ def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_o
         assert replacement != killed and replacement in children(process.pid)
         fresh = connect(port, CONNECTIONS)
         now = holders(process.pid, port, fresh)
-        close(fresh)
         assert sorted(now.count(pid) for pid in set(now)) == [CONNECTIONS // 2] * 2
         assert set(now) == {survivor, replacement}
+        # Idle longer than a client pool keeps a connection (httpx: 5 s), the connections
+        # are still open: the client, not the server, closes an idle one (no request
+        # sent on a connection the server is closing that moment goes unanswered).
+        time.sleep(IDLE_S)
+        assert all(request(client) == 200 for client in fresh)
+        close(fresh)
         workers = set(now)
     finally:
         close(clients)
