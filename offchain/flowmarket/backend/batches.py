@@ -15,6 +15,7 @@ from flowmarket.api.batch_intake import (
 from flowmarket.backend.order_rows import order_status
 from flowmarket.db import batches_repo, orders_repo
 from flowmarket.db.batch_tables import OrderBatch
+from flowmarket.db.engine import write_turn
 from flowmarket.states import ReceiptAction
 
 
@@ -119,7 +120,7 @@ class BatchesSql:
             "cancel_receipt_signature": receipt_signature,
             "cancel_batch_hash": batch.batch_hash,
         }
-        with Session(self.engine, expire_on_commit=False) as session:
+        with write_turn(self.engine), Session(self.engine, expire_on_commit=False) as session:
             stored, duplicate = batches_repo.insert_batch(
                 session, batch=row, orders=orders, cancels=cancels, cancel_values=values
             )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,27 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+_WRITE_TURNS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_turn(engine: Engine) -> AbstractContextManager[Any]:
+    """This thread's turn to write to `engine` in this process.
+
+    SQLite has one writer. A connection that finds it taken polls in SQLite's busy
+    handler, sleeping up to 100 ms between tries, and loses to any writer that comes
+    in between: under load a few requests starved for seconds while later ones passed
+    (bench/README.md, the load test's tail). So a process's threads take turns behind
+    one lock per engine, whose waiters wake as soon as it is released, and at most one
+    connection per process polls SQLite. PostgreSQL locks rows, not the database: no
+    turn (a null context)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _WRITE_TURNS.get(engine)
+    if lock is None:
+        lock = _WRITE_TURNS.setdefault(engine, threading.Lock())
+    return lock
 
 
 def alembic_config(engine: Engine) -> Config:
