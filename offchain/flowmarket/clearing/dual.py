@@ -37,7 +37,7 @@ SLICE_SHARE = 0.5
 
 class Operators(Protocol):
     """What the Newton stage (`newton`, `krylov`, `linesearch`) asks of the dual's
-    operators: `DualOperators` on the CPU, `cuda.DeviceOperators` on a GPU. Its vectors
+    operators: `DualOperators` on the CPU, `device.DeviceOperators` on a GPU. Its vectors
     are arrays of the operators' own array module (numpy here, CuPy there) and its
     matrices multiply them; `put` and `fetch` move a vector there and back."""
 

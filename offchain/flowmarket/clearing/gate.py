@@ -104,14 +104,13 @@ def check(
     """
     x = result.linear_quantity
     prices = result.prices
-    reuse = residuals is not None and price_slack == 0.0
     imbalance = residuals.imbalance if residuals is not None else net_demand(ops, x)
     gross = gross_flow(lin, x)
     if flows is not None:
         imbalance = imbalance + flows[0]
         gross = gross + flows[1]
     bound = tol * np.maximum(1.0, gross)
-    if reuse and residuals is not None:
+    if residuals is not None and price_slack == 0.0:
         gap = residuals.gap
     else:
         gap = curve_gap(book, book.portfolios.T @ prices, result.order_quantity, price_slack)

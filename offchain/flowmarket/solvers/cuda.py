@@ -1,10 +1,10 @@
 """The clearing's Newton stage on an NVIDIA GPU through CuPy (`flowmarket clear
 --backend cuda`, bench/engine_bench.py --backend cuda).
 
-`CUDA_OPTIONS` sets `SolverOptions.device` to `cuda_operators`: the dual's operators
-in GPU memory (`clearing.device`), every sparse product one kernel, `CSR_ROWS`: one
-thread per row adds its entries in stored order, each product and sum rounded on
-its own (no fused multiply-add), as scipy's CSR product does on the CPU. No atomic
+`with_backend(options, "cuda")` sets `SolverOptions.device` to `cuda_operators`: the
+dual's operators in GPU memory (`clearing.device`), every sparse product one kernel,
+`CSR_ROWS`: one thread per row adds its entries in stored order, each product and sum
+rounded on its own (no fused multiply-add), as scipy's CSR product does on the CPU. No atomic
 additions anywhere, so a GPU clearing gives the same bits from run to run. Dot
 products are CuPy's, summed in another order than numpy's, so a GPU's prices agree
 with the CPU's to the certificate's tolerances, not bit for bit: the oracle and
