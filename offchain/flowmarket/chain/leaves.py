@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from eth_abi.abi import encode
 from eth_utils.address import is_address, to_canonical_address, to_checksum_address
@@ -82,17 +83,27 @@ def terms_hash(
     int256[] curvePrices, int256 windowLow, int256 windowHigh)): the terms an order was
     cleared under, its curve as signed and the window of quantities the collateral rule left
     it (`MarketLeaves.termsHash`)."""
-    ids = [_bytes32(f"products[{i}]", p) for i, p in enumerate(product_ids)]
-    w = [_int256(f"weights[{i}]", v) for i, v in enumerate(weights)]
-    q = [_int256(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)]
-    p = [_int256(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)]
-    lo, hi = _int256("window_low", window_low), _int256("window_high", window_high)
-    return keccak(
-        encode(
-            ["bytes32[]", "int256[]", "int256[]", "int256[]", "int256", "int256"],
-            [ids, w, q, p, lo, hi],
-        )
-    )
+    arrays = [
+        [_bytes32(f"products[{i}]", p) for i, p in enumerate(product_ids)],
+        [_word_int(f"weights[{i}]", v) for i, v in enumerate(weights)],
+        [_word_int(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)],
+        [_word_int(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)],
+    ]
+    # abi.encode by hand (the oracle hashes every order's terms each hour; eth_abi's
+    # generic encoder was most of that time): a head of four offsets and the two window
+    # words, then each array as its length and its words. tests/unit/chain checks it
+    # against eth_abi.encode.
+    head: list[bytes] = []
+    tail: list[bytes] = []
+    offset = 6 * 32
+    for words in arrays:
+        head.append(offset.to_bytes(32, "big"))
+        tail.append(len(words).to_bytes(32, "big"))
+        tail.extend(words)
+        offset += 32 * (1 + len(words))
+    head.append(_word_int("window_low", window_low))
+    head.append(_word_int("window_high", window_high))
+    return keccak(b"".join(head + tail))
 
 
 def signed_hash(
@@ -108,16 +119,23 @@ def signed_hash(
     """keccak256(abi.encode(uint256 nonce, uint64 fromHour, uint64 untilHour, bytes32
     replaces, keccak256(signature), keccak256(abi.encodePacked(bytes32[] batchOrders)),
     bytes32 batchCancels)): the signature part of a fill leaf (`MarketLeaves.signedHash`)."""
-    members = b"".join(_bytes32(f"batch_orders[{i}]", h) for i, h in enumerate(batch_orders))
     return keccak(
         _word_uint("nonce", nonce, UINT256_MAX)
         + _word_uint("from_hour", from_hour, UINT64_MAX)
         + _word_uint("until_hour", until_hour, UINT64_MAX)
         + _bytes32("replaces", replaces)
         + keccak(signature)
-        + keccak(members)
+        + batch_orders_hash(tuple(batch_orders))
         + _bytes32("batch_cancels", batch_cancels)
     )
+
+
+@lru_cache(maxsize=4096)
+def batch_orders_hash(batch_orders: tuple[bytes, ...]) -> bytes:
+    """keccak256(abi.encodePacked(bytes32[] batchOrders)). Every order of a batch carries
+    the batch's whole member list, so an hour hashes each batch once per member: the
+    cache makes that once per batch (linear, not quadratic, in a batch's size)."""
+    return keccak(b"".join(_bytes32(f"batch_orders[{i}]", h) for i, h in enumerate(batch_orders)))
 
 
 def participant_key(participant: str) -> bytes:

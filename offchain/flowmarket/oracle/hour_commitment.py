@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address
 from web3.contract import Contract
 from web3.types import TxReceipt
 
+from flowmarket.chain.addresses import checksummed
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.fill_signature import SignedOrderFields, cancels_hash, low_s
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
@@ -473,13 +474,13 @@ def result_amounts(
     for participant in result.get("imbalance", {}):
         if not is_address(participant):
             raise InvalidInput(f"imbalance: {participant!r} is not a wallet address")
-    checksummed: dict[str, ParticipantResult] = {
-        str(to_checksum_address(p)): v for p, v in result["participants"].items()
+    participants: dict[str, ParticipantResult] = {
+        checksummed(p): v for p, v in result["participants"].items()
     }
-    owners = {str(to_checksum_address(o)): v for o, v in result.get("owners", {}).items()}
-    imbalance = {str(to_checksum_address(p)): v for p, v in result.get("imbalance", {}).items()}
+    owners = {checksummed(o): v for o, v in result.get("owners", {}).items()}
+    imbalance = {checksummed(p): v for p, v in result.get("imbalance", {}).items()}
     return hour_amounts(
-        {**result, "participants": checksummed, "owners": owners, "imbalance": imbalance},
+        {**result, "participants": participants, "owners": owners, "imbalance": imbalance},
         fee_bps=fee_bps,
         interval_s=interval_s,
     )
@@ -509,6 +510,8 @@ def fill_list(
     this way."""
     out: list[FillTerms] = []
     prices = result["prices"]
+    # Each batch's members and cancels, decoded once: every order of a batch names it.
+    batch_parts: dict[str, tuple[tuple[bytes, ...], bytes]] = {}
     for order in orders:
         order_id = str(order.get("id"))
         cleared = result["orders"].get(order_id)
@@ -532,20 +535,23 @@ def fill_list(
         batch_orders: tuple[bytes, ...] = ()
         batch_cancels = bytes(32)
         if order.get("batch") is not None:
-            batch = (batches or {}).get(str(order["batch"]))
-            if batch is None:
-                raise InvalidInput(
-                    f"orders: order {order_id} names batch {order['batch']} that the order "
-                    "set's batches do not list"
+            batch_id = str(order["batch"])
+            if batch_id not in batch_parts:
+                batch = (batches or {}).get(batch_id)
+                if batch is None:
+                    raise InvalidInput(
+                        f"orders: order {order_id} names batch {order['batch']} that the "
+                        "order set's batches do not list"
+                    )
+                batch_parts[batch_id] = (
+                    tuple(_hex32(h, f"batches.{batch_id}.orders") for h in batch["orders"]),
+                    cancels_hash([str(c) for c in batch["cancels"]]),
                 )
-            batch_orders = tuple(
-                _hex32(h, f"batches.{order['batch']}.orders") for h in batch["orders"]
-            )
-            batch_cancels = cancels_hash([str(c) for c in batch["cancels"]])
+            batch_orders, batch_cancels = batch_parts[batch_id]
         out.append(
             FillTerms(
                 order_id=order_id,
-                participant=str(to_checksum_address(participant)),
+                participant=checksummed(participant),
                 quantity=to_wad(float(cleared["quantity"])),
                 products=names,
                 weights=tuple(_signed(portfolio[n], f"{where}.portfolio.{n}") for n in names),
@@ -643,7 +649,7 @@ def with_entries(bundle: HourBundle, document: Any) -> HourBundle:
             raise InvalidInput(f"{where}: not a wallet address")
         if not isinstance(entry, dict) or set(entry) != {"cash", "fee", "trades"}:
             raise InvalidInput(f"{where}: expected exactly the keys cash, fee, trades")
-        key = str(to_checksum_address(who))
+        key = checksummed(who)
         net_cash[key] = _integer(entry["cash"], f"{where}.cash")
         fees[key] = _integer(entry["fee"], f"{where}.fee")
         if fees[key] < 0:
@@ -709,7 +715,7 @@ def unbacked_participants(lines: SortedTree, participants: Iterable[str]) -> lis
 def _participants(result: ResultDoc) -> list[str]:
     """Every wallet with a trade in the result: participants and link owners, checksummed."""
     wallets = [*result["participants"], *result.get("owners", {})]
-    return [str(to_checksum_address(w)) for w in wallets]
+    return [checksummed(w) for w in wallets]
 
 
 def commit_bundle(client: ChainClient, ledger: Contract, bundle: HourBundle) -> TxReceipt:

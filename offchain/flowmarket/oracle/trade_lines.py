@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from eth_abi.abi import decode, encode
-from eth_utils.address import to_canonical_address, to_checksum_address
+from eth_utils.address import to_canonical_address
 
+from flowmarket.chain.addresses import checksummed
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
@@ -234,19 +235,19 @@ def _unbacked_books(
     cleared order that has no fill, or one whose trades no order of `orders` explains."""
     books: dict[str, dict[str, float]] = {}
     for participant, entry in result["participants"].items():
-        books[str(to_checksum_address(participant))] = dict(entry["trades"])
+        books[checksummed(participant)] = dict(entry["trades"])
     for owner, paid in result.get("owners", {}).items():
-        book = books.setdefault(str(to_checksum_address(owner)), {})
+        book = books.setdefault(checksummed(owner), {})
         for name, flow in paid["trades"].items():
             book[name] = book.get(name, 0.0) + float(flow)
     explained: set[str] = set()
-    unexplained: set[str] = {str(to_checksum_address(o)) for o in result.get("owners", {})}
+    unexplained: set[str] = {checksummed(o) for o in result.get("owners", {})}
     for order in orders:
         owner_of = order.get("participant")
         if not isinstance(owner_of, str) or str(order.get("id")) not in result["orders"]:
             continue
         try:
-            who = str(to_checksum_address(owner_of))
+            who = checksummed(owner_of)
         except ValueError:
             continue
         (explained if str(order.get("id")) in filled else unexplained).add(who)

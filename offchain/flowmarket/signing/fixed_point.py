@@ -11,7 +11,7 @@ refused, so two encoders can never disagree by a rounding.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import lru_cache
 
 from flowmarket.errors import FieldError
@@ -21,6 +21,9 @@ from flowmarket.money import WAD
 DECIMALS = 18  # as money.WAD: signed numbers use the chain's representation
 INT256_MAX = 2**255 - 1
 INT256_MIN = -(2**255)
+# Enough digits for any int256 times 10^18: the default context's 28 would round a
+# large integer's product silently.
+EXACT = Context(prec=120)
 
 
 def to_fixed(value: float, *, field: str) -> int:
@@ -29,7 +32,7 @@ def to_fixed(value: float, *, field: str) -> int:
         raise FieldError(field, f"must be a number, got {type(value).__name__}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldError(field, "must be a finite number")
-    scaled = Decimal(repr(value)) * WAD
+    scaled = EXACT.multiply(Decimal(repr(value)), WAD)
     if scaled != scaled.to_integral_value():
         raise FieldError(field, f"{value!r} has more than {DECIMALS} decimals")
     result = int(scaled)
@@ -45,8 +48,9 @@ def signable(value: float) -> float:
 
 
 def from_fixed(value: int) -> float:
-    """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸`."""
-    return float(Decimal(value) / WAD)
+    """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸` (Python's integer
+    division is correctly rounded; a 28-digit decimal quotient could round twice)."""
+    return value / WAD
 
 
 @lru_cache(maxsize=1 << 16)

@@ -98,3 +98,25 @@ def test_every_hour_sums_to_exactly_zero_and_stays_within_a_wei_of_exact(
     for participant, book in amounts.trades.items():
         exact = -sum(amounts.prices[k] * q for k, q in book.items())
         assert abs(amounts.cash[participant] * WAD - exact) < WAD  # within 1 wei
+
+
+def test_to_wad_is_the_decimal_half_even_rounding_of_any_float() -> None:
+    """The integer division in `to_wad` against the decimal module's exact value, on
+    floats of every magnitude and sign, and on exact ties (a half of 10^-18)."""
+    import random
+    from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+    rng = random.Random(7)
+    values = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-25, 25) for _ in range(5_000)]
+    values += [k * 2.0**-61 for k in range(-64, 65)]  # 2^-61 ~ 4.3e-19: halves of a wei
+    values += [0.0, -0.0, 1.0, -1.5, 2.5e-18, 0.5e-18, 1.5e-18, 1e30, 5e-19, -5e-19]
+    with localcontext(prec=400):  # enough digits for these floats' exact values
+        for v in values:
+            expected = int((Decimal(v) * 10**18).to_integral_value(rounding=ROUND_HALF_EVEN))
+            assert to_wad(v) == expected, v
+    # The decimal module's default 28 digits were not exact above 10^10 (the old to_wad):
+    assert to_wad(-26486884133.87543) == -26486884133875431060791015625
+    # Exact halves of a wei, written by hand: 2^-61 * 10^18 = 0.4336..., 2^-60 -> 0.867...
+    assert to_wad(2.0**-61) == 0
+    assert to_wad(2.0**-60) == 1
+    assert to_wad(3 * 2.0**-60) == 3  # 2.60 -> 3

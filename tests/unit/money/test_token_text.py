@@ -17,6 +17,11 @@ from flowmarket.money import format_tokens, parse_tokens
         ("5000.000000000000000001", 5_000_000_000_000_000_000_001),
         ("1_000", 1_000_000_000_000_000_000_000),
         (" 0.1 ", 100_000_000_000_000_000),
+        # 48 significant digits: more than the decimal module's default 28.
+        (
+            "123456789012345678901234567890.123456789012345678",
+            123456789012345678901234567890_123456789012345678,
+        ),
     ],
 )
 def test_parses_typed_tokens_to_the_exact_wei(text: str, wei: int) -> None:

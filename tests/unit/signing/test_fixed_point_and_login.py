@@ -28,11 +28,19 @@ from flowmarket.signing.fixed_point import signable
         (3, 3 * 10**18),
         (1e-18, 1),
         (123456.789, 123456789 * 10**15),
+        # 30 digits times 10^18: more than the decimal module's default 28 digits.
+        (123456789012345678901234567891, 123456789012345678901234567891 * 10**18),
     ],
 )
 def test_converts_decimals_exactly(value: float, expected: int) -> None:
     assert to_fixed(value, field="x") == expected
     assert from_fixed(expected) == float(value)
+
+
+def test_from_fixed_is_the_nearest_float() -> None:
+    # 2^53 + 1 + 10^-18 lies just above the midpoint of the floats 2^53 and 2^53 + 2: the
+    # nearest is 2^53 + 2 (a 28-digit quotient drops the 10^-18 and ties to 2^53).
+    assert from_fixed((2**53 + 1) * 10**18 + 1) == 2.0**53 + 2
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,15 @@
+"""Checksummed addresses, remembered: the oracle checksums every order's participant
+each hour (EIP-55 is a Keccak hash and a pass over the hex digits), while a market has
+far fewer wallets than orders."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from eth_utils.address import to_checksum_address
+
+
+@lru_cache(maxsize=1 << 16)
+def checksummed(address: str) -> str:
+    """`address` in EIP-55 form; ValueError when it is not an address."""
+    return str(to_checksum_address(address))
