@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_address, to_checksum_address
 
 
 @lru_cache(maxsize=1 << 16)
 def checksummed(address: str) -> str:
     """`address` in EIP-55 form; ValueError when it is not an address."""
     return str(to_checksum_address(address))
+
+
+@lru_cache(maxsize=1 << 16)
+def is_wallet_address(address: str) -> bool:
+    """`eth_utils.is_address`: 20 bytes of 0x-hex, in any case (it does not check an
+    EIP-55 checksum)."""
+    return bool(is_address(address))

@@ -23,7 +23,7 @@ from eth_utils.address import is_address
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from flowmarket.chain.addresses import checksummed
+from flowmarket.chain.addresses import checksummed, is_wallet_address
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.fill_signature import SignedOrderFields, cancels_hash, low_s
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
@@ -523,7 +523,7 @@ def fill_list(
             or not isinstance(portfolio, dict)
             or not portfolio
             or not isinstance(participant, str)
-            or not is_address(participant)
+            or not is_wallet_address(participant)
             or any(p not in prices for p in portfolio)
             or not isinstance(order.get("signature"), str)
         ):

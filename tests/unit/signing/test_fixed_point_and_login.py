@@ -93,3 +93,23 @@ def test_a_computed_float_becomes_signable_within_half_a_unit_of_the_18th_decima
 ) -> None:
     fixed = to_fixed(signable(computed), field="curve[0][0]")
     assert abs(fixed - computed * 10**18) <= 0.5 + abs(computed) * 1e-16 * 10**18
+
+
+def test_to_fixed_is_the_decimal_value_of_the_shortest_form_for_any_float() -> None:
+    """The split at the point against the decimal module on seeded floats of every
+    magnitude and sign (the fast path and the exponent forms both)."""
+    import random
+    from decimal import Context, Decimal
+
+    rng = random.Random(11)
+    exact = Context(prec=200)
+    values = [round(rng.uniform(-1, 1) * 10.0 ** rng.randint(-20, 25), rng.randint(0, 20))
+              for _ in range(20_000)]  # fmt: skip
+    values += [-0.0, 0.0, -0.5, 1e16, 1.5e17, -2.5e-18, 123456.789]
+    for v in values:
+        scaled = exact.multiply(Decimal(repr(v)), 10**18)
+        if scaled == scaled.to_integral_value() and abs(scaled) < 2**255:
+            assert to_fixed(v, field="x") == int(scaled), v
+        else:
+            with pytest.raises(FieldError):
+                to_fixed(v, field="x")
