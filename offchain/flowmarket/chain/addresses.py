@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address, to_canonical_address, to_checksum_address
 
 
 @lru_cache(maxsize=1 << 16)
@@ -20,3 +20,9 @@ def is_wallet_address(address: str) -> bool:
     """`eth_utils.is_address`: 20 bytes of 0x-hex, in any case (it does not check an
     EIP-55 checksum)."""
     return bool(is_address(address))
+
+
+@lru_cache(maxsize=1 << 16)
+def canonical(address: str) -> bytes:
+    """`address`'s 20 bytes; ValueError when it is not an address."""
+    return bytes(to_canonical_address(address))

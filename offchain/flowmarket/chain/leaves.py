@@ -3,8 +3,9 @@
 Each leaf is `keccak256(keccak256(abi.encode(...)))`, exactly as OpenZeppelin's
 StandardMerkleTree hashes values, so a leaf can never be mistaken for an inner node.
 All fields are static ABI types, so `abi.encode` is the 32-byte big-endian words
-concatenated (two's complement for signed integers); `trades_hash` has dynamic
-arrays and goes through `eth_abi`. Units: prices in capacity-token wei per GB,
+concatenated (two's complement for signed integers); `trades_hash` and
+`terms_hash` hash dynamic arrays, encoded by hand as `abi.encode` lays them out
+(`_abi_arrays`). Units: prices in capacity-token wei per GB,
 cash, fees and settlement amounts in wei (negative = the participant pays),
 quantities in 18-decimal GB (per hour for orders). The weekly settlement and the
 requirements trees are sorted, indexed trees (`flowmarket.chain.sorted_tree`) keyed by
@@ -17,7 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from eth_abi.abi import encode
 from eth_utils.address import is_address, to_canonical_address, to_checksum_address
 
 from flowmarket.chain.sorted_tree import Item, SortedTree
@@ -47,8 +47,8 @@ def trades_hash(product_ids: Sequence[bytes], quantities: Sequence[int]) -> byte
             f"quantities: {len(quantities)} values for {len(product_ids)} product ids"
         )
     ids = [_bytes32(f"product_ids[{i}]", p) for i, p in enumerate(product_ids)]
-    qty = [_int256(f"quantities[{i}]", q) for i, q in enumerate(quantities)]
-    return keccak(encode(["bytes32[]", "int256[]"], [ids, qty]))
+    qty = [_word_int(f"quantities[{i}]", q) for i, q in enumerate(quantities)]
+    return keccak(_abi_arrays([ids, qty]))
 
 
 def price_leaf(product: bytes, price: int) -> bytes:
@@ -89,21 +89,8 @@ def terms_hash(
         [_word_int(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)],
         [_word_int(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)],
     ]
-    # abi.encode by hand (the oracle hashes every order's terms each hour; eth_abi's
-    # generic encoder was most of that time): a head of four offsets and the two window
-    # words, then each array as its length and its words. tests/unit/chain checks it
-    # against eth_abi.encode.
-    head: list[bytes] = []
-    tail: list[bytes] = []
-    offset = 6 * 32
-    for words in arrays:
-        head.append(offset.to_bytes(32, "big"))
-        tail.append(len(words).to_bytes(32, "big"))
-        tail.extend(words)
-        offset += 32 * (1 + len(words))
-    head.append(_word_int("window_low", window_low))
-    head.append(_word_int("window_high", window_high))
-    return keccak(b"".join(head + tail))
+    window = [_word_int("window_low", window_low), _word_int("window_high", window_high)]
+    return keccak(_abi_arrays(arrays, window))
 
 
 def signed_hash(
@@ -263,6 +250,23 @@ def settlement_week(
     return SettlementWeek(
         week=week, amounts=merged, hours=bitmaps, fees=fees, tree=SortedTree(pairs)
     )
+
+
+def _abi_arrays(arrays: Sequence[Sequence[bytes]], statics: Sequence[bytes] = ()) -> bytes:
+    """abi.encode of dynamic arrays of 32-byte words followed by static words, by hand
+    (the oracle hashes every order's terms and every participant's trades each hour;
+    eth_abi's generic encoder was most of that time): a head of one offset per array
+    and the static words, then each array as its length and its words.
+    tests/unit/chain/test_terms_hash_encoding.py checks it against eth_abi.encode."""
+    head: list[bytes] = []
+    tail: list[bytes] = []
+    offset = 32 * (len(arrays) + len(statics))
+    for words in arrays:
+        head.append(offset.to_bytes(32, "big"))
+        tail.append(len(words).to_bytes(32, "big"))
+        tail.extend(words)
+        offset += 32 * (1 + len(words))
+    return b"".join([*head, *statics, *tail])
 
 
 def _leaf(*words: bytes) -> bytes:

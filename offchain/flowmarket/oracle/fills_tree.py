@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from eth_utils.address import to_canonical_address
 
+from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import order_key
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
@@ -47,12 +47,12 @@ def fill_value(participant: str, quantity: int, terms: bytes, signed: bytes) -> 
         word = quantity.to_bytes(32, "big", signed=True)
     except OverflowError:
         raise InvalidInput(f"fill: quantity {quantity} is not an int256") from None
-    return bytes(12) + to_canonical_address(participant) + word + terms + signed
+    return bytes(12) + canonical(participant) + word + terms + signed
 
 
 def unbacked_value(participant: str) -> bytes:
     """abi.encode(address participant): the value of an unbacked source's leaf."""
-    return bytes(12) + to_canonical_address(participant)
+    return bytes(12) + canonical(participant)
 
 
 def is_malformed(key: bytes, value: bytes) -> bool:

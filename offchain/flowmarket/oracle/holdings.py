@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from eth_abi.abi import decode
-from eth_utils.address import to_canonical_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 
+from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
@@ -67,7 +68,7 @@ class Holding:
 
 
 def holding_key(participant: str, product: bytes, source: bytes) -> bytes:
-    return to_canonical_address(participant) + product + source
+    return canonical(participant) + product + source
 
 
 def decode_holding(key: bytes, value: bytes) -> Holding:
@@ -147,7 +148,7 @@ def holdings_tree(
     for key, amount, _ in rows:
         held[key[:52]] = held.get(key[:52], 0) + amount
     for participant, book in amounts.trades.items():
-        address = to_canonical_address(participant)
+        address = canonical(participant)
         for name, quantity in book.items():
             pid = product_id(name)
             rounding = quantity - held.get(address + pid, 0)

@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from eth_abi.abi import decode, encode
-from eth_utils.address import to_canonical_address
 
-from flowmarket.chain.addresses import checksummed
+from flowmarket.chain.addresses import canonical, checksummed
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
@@ -83,7 +82,7 @@ def _toward_zero(numerator: int, denominator: int) -> int:
 
 def unbacked_source(participant: str) -> bytes:
     """keccak256("unbacked:" ‖ address bytes): the source of a participant's unbacked line."""
-    return keccak(b"unbacked:" + to_canonical_address(participant))
+    return keccak(b"unbacked:" + canonical(participant))
 
 
 def line_value(amount: int, sum_before: int, gross_before: int) -> bytes:

@@ -1,4 +1,5 @@
-"""`terms_hash` encodes abi.encode by hand: it must give eth_abi's bytes for any terms."""
+"""`terms_hash` and `trades_hash` encode abi.encode by hand: they must give eth_abi's
+bytes for any terms and trades."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import random
 import pytest
 from eth_abi.abi import encode
 
-from flowmarket.chain.leaves import INT256_MAX, INT256_MIN, batch_orders_hash, terms_hash
+from flowmarket.chain.leaves import (
+    INT256_MAX,
+    INT256_MIN,
+    batch_orders_hash,
+    terms_hash,
+    trades_hash,
+)
 from flowmarket.errors import InvalidInput
 from flowmarket.hashing import keccak
 
@@ -44,3 +51,13 @@ def test_batch_orders_hash_is_the_packed_members_hash() -> None:
     assert batch_orders_hash(()) == keccak(b"")
     with pytest.raises(InvalidInput, match=r"batch_orders\[1\]"):
         batch_orders_hash((bytes(32), b"short"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_trades_hash_is_eth_abis_encoding(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    n = rng.randint(0, 6)
+    ids = [rng.randbytes(32) for _ in range(n)]
+    quantities = [_int(rng) for _ in range(n)]
+    expected = keccak(encode(["bytes32[]", "int256[]"], [ids, quantities]))
+    assert trades_hash(ids, quantities) == expected
