@@ -4,16 +4,18 @@ storing a whole batch (its orders, the orders it replaces or cancels) in ONE tra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import String, case, cast, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flowmarket.db import orders_repo
 from flowmarket.db.batch_tables import OrderBatch
+from flowmarket.db.memo import BoundedMemo
 from flowmarket.db.models import Order
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
@@ -127,32 +129,45 @@ def signed_batches(
     }
     if not placed:
         return {}, {}
-    rows = session.exec(
-        select(OrderBatch).where(col(OrderBatch.batch_hash).in_(sorted(set(placed.values()))))
-    ).all()
-    members: dict[str, tuple[list[str], list[str]]] = {}
-    for batch in rows:
-        accepted = sorted(
-            (int(i), str(h)) for h, action, i, _ in batch.entries if action == "accepted"
+    table = table_of(OrderBatch).c
+    stored = session.connection().execute(
+        sa_select(table.batch_hash, cast(table.entries, String)).where(
+            table.batch_hash.in_(sorted(set(placed.values())))
         )
+    )
+    raw = {str(batch_hash): str(entries) for batch_hash, entries in stored}
+    known = {b: part for b, text in raw.items() if (part := _BATCHES.get(text)) is not None}
+    members: dict[str, tuple[list[str], list[str]]] = {}
+    for batch_hash, text in raw.items():
+        if batch_hash in known:
+            continue
+        entries = json.loads(text)
+        accepted = sorted((int(i), str(h)) for h, action, i, _ in entries if action == "accepted")
         cancels = sorted(
             (int(i), str(h))
-            for h, action, i, replaced in batch.entries
+            for h, action, i, replaced in entries
             if action == "cancelled" and not replaced
         )
-        members[batch.batch_hash] = ([h for _, h in accepted], [h for _, h in cancels])
-    missing = sorted({h for ids, _ in members.values() for h in ids} - _STRUCT_HASHES.keys())
-    for order in orders_repo.orders_by_hash(session, order_hashes=missing):
-        _STRUCT_HASHES[order.order_hash] = "0x" + order_struct_hash(order_message(order)).hex()
-    batches = {
-        batch_hash: {"orders": [_STRUCT_HASHES[h] for h in ids], "cancels": cancels}
-        for batch_hash, (ids, cancels) in sorted(members.items())
+        members[batch_hash] = ([h for _, h in accepted], [h for _, h in cancels])
+    struct_hashes = {
+        h: known_hash
+        for ids, _ in members.values()
+        for h in ids
+        if (known_hash := _STRUCT_HASHES.get(h)) is not None
     }
-    while len(_STRUCT_HASHES) > _STRUCT_HASH_CACHE:
-        _STRUCT_HASHES.pop(next(iter(_STRUCT_HASHES)))
-    return placed, batches
+    missing = sorted({h for ids, _ in members.values() for h in ids} - struct_hashes.keys())
+    for order in orders_repo.orders_by_hash(session, order_hashes=missing):
+        struct_hash = "0x" + order_struct_hash(order_message(order)).hex()
+        struct_hashes[order.order_hash] = struct_hash
+        _STRUCT_HASHES.put(order.order_hash, struct_hash)
+    for batch_hash, (ids, cancelled) in members.items():
+        known[batch_hash] = {"orders": [struct_hashes[h] for h in ids], "cancels": cancelled}
+        _BATCHES.put(raw[batch_hash], known[batch_hash])
+    return placed, {batch_hash: known[batch_hash] for batch_hash in sorted(known)}
 
 
-# struct hashes of batch members by order id (oldest first, evicted beyond the bound)
-_STRUCT_HASHES: dict[str, str] = {}
-_STRUCT_HASH_CACHE = 1 << 20
+# A batch's part of the order set by its entries as stored: built once per process and
+# shared by every hour the batch's orders stand in (never modified).
+_BATCHES: BoundedMemo[str, dict[str, Any]] = BoundedMemo(1 << 14)
+# struct hashes of batch members by order id
+_STRUCT_HASHES: BoundedMemo[str, str] = BoundedMemo(1 << 20)

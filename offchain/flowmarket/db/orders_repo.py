@@ -10,15 +10,17 @@ rule is coded).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Update, func, or_, update
+from sqlalchemy import JSON, String, Update, cast, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flowmarket.catalogue.hours import bidding_close
+from flowmarket.db.memo import BoundedMemo
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
@@ -226,7 +228,7 @@ def standing_orders(
     close = bidding_close(hour) if close is None else close
     t = table_of(Order).c
     query = (
-        sa_select(*(t[name] for name in SIGNED_ORDER_FIELDS))
+        sa_select(*(_as_text(t[name]) for name in SIGNED_ORDER_FIELDS))
         .where(
             t.accepted_at < close,
             or_(t.cancelled_at.is_(None), t.cancelled_at >= close),
@@ -235,12 +237,39 @@ def standing_orders(
         )
         .order_by(t.accepted_at, t.order_hash)
     )
-    rows = [SignedOrder(*row) for row in session.connection().execute(query)]
+    rows = [_decoded(tuple(row)) for row in session.connection().execute(query)]
     floors = {
         participant: min_valid_nonce(session, participant=participant, at=close)
         for participant in {row.participant for row in rows}
     }
     return [row for row in rows if row.nonce >= floors[row.participant]]
+
+
+def _as_text(column: Any) -> Any:
+    """A JSON column read as its stored text (decoded by `_decoded`, once per text)."""
+    return cast(column, String) if isinstance(column.type, JSON) else column
+
+
+def _decoded(raw: tuple[Any, ...]) -> SignedOrder:
+    """The order of a row read with `_as_text`: the row as stored is the memo's key, so
+    a standing order's JSON is decoded once per process, not once per hour (most of a
+    book stands from hour to hour)."""
+    order = _SIGNED_ORDERS.get(raw)
+    if order is None:
+        order = SignedOrder(
+            *(
+                json.loads(value) if name in _JSON_FIELDS and value is not None else value
+                for name, value in zip(SIGNED_ORDER_FIELDS, raw, strict=True)
+            )
+        )
+        _SIGNED_ORDERS.put(raw, order)
+    return order
+
+
+_JSON_FIELDS = frozenset(
+    name for name in SIGNED_ORDER_FIELDS if isinstance(table_of(Order).c[name].type, JSON)
+)
+_SIGNED_ORDERS: BoundedMemo[tuple[Any, ...], SignedOrder] = BoundedMemo(1 << 17)
 
 
 def participants(session: Session, *, addresses: Sequence[str]) -> list[Participant]:

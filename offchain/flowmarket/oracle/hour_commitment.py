@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -139,24 +140,20 @@ class FillTerms:
 
     @property
     def terms(self) -> bytes:
-        return terms_hash(
-            [product_id(p) for p in self.products],
-            list(self.weights),
-            list(self.curve_quantities),
-            list(self.curve_prices),
-            *self.window,
+        return _terms_of(
+            self.products, self.weights, self.curve_quantities, self.curve_prices, self.window
         )
 
     @property
     def signed(self) -> bytes:
-        return signed_hash(
-            nonce=self.nonce,
-            from_hour=self.from_hour,
-            until_hour=self.until_hour,
-            replaces=self.replaces,
-            signature=self.signature,
-            batch_orders=self.batch_orders,
-            batch_cancels=self.batch_cancels,
+        return _signed_of(
+            self.nonce,
+            self.from_hour,
+            self.until_hour,
+            self.replaces,
+            self.signature,
+            self.batch_orders,
+            self.batch_cancels,
         )
 
     @property
@@ -576,10 +573,66 @@ def fill_list(
     return out
 
 
+# A standing order's fill is built again every hour from the same signed numbers and
+# terms: these memos (pure functions of their arguments, bounded) make that work once per
+# order rather than once per order and hour.
+_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=_MEMO)
+def _terms_of(
+    products: tuple[str, ...],
+    weights: tuple[int, ...],
+    curve_quantities: tuple[int, ...],
+    curve_prices: tuple[int, ...],
+    window: tuple[int, int],
+) -> bytes:
+    return terms_hash(
+        [product_id(p) for p in products],
+        list(weights),
+        list(curve_quantities),
+        list(curve_prices),
+        *window,
+    )
+
+
+@lru_cache(maxsize=_MEMO)
+def _signed_of(
+    nonce: int,
+    from_hour: int,
+    until_hour: int,
+    replaces: bytes,
+    signature: bytes,
+    batch_orders: tuple[bytes, ...],
+    batch_cancels: bytes,
+) -> bytes:
+    return signed_hash(
+        nonce=nonce,
+        from_hour=from_hour,
+        until_hour=until_hour,
+        replaces=replaces,
+        signature=signature,
+        batch_orders=batch_orders,
+        batch_cancels=batch_cancels,
+    )
+
+
+_FIXED: dict[tuple[type, float], int] = {}
+
+
 def _signed(value: Any, where: str) -> int:
     """A signed number as the signature has it (`signing.to_fixed`: exact 18 decimals);
-    `FieldError` naming `where` otherwise."""
-    return to_fixed(value, field=where)
+    `FieldError` naming `where` otherwise. Plain numbers are remembered (bounded)."""
+    kind = type(value)
+    if kind is not float and kind is not int:
+        return to_fixed(value, field=where)
+    fixed = _FIXED.get((kind, value))
+    if fixed is None:
+        fixed = to_fixed(value, field=where)
+        if len(_FIXED) >= _MEMO * 4:
+            _FIXED.clear()
+        _FIXED[(kind, value)] = fixed
+    return fixed
 
 
 def _hex(value: str, where: str) -> bytes:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session
 
-from flowmarket.db import orders_repo, results_repo
+from flowmarket.db import batches_repo, orders_repo, results_repo
+from flowmarket.db.batch_tables import OrderBatch
+from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Order, Product
 from flowmarket.errors import Conflict
 from flowmarket.oracle.journal import require
 from flowmarket.oracle.solve import solve_hour
+from flowmarket.orders import order_message
+from flowmarket.signing import order_struct_hash
 from oracle_steps import clear_stored_hour
 
 HOUR = 500_000
@@ -155,3 +159,89 @@ def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> 
             5.0, abs=1e-6
         )
         assert results_repo.get_hour(session, hour=HOUR + 1) is not None
+
+
+def test_standing_orders_read_each_hour_follow_cancels_and_the_rows_as_stored(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The snapshot remembers decoded orders across hours (`orders_repo._decoded`): an
+    order cancelled after one hour's read stops standing at the next, and an order with
+    the same id and signature stored differently elsewhere (another database in the same
+    process) reads as stored there, not as remembered."""
+    store(
+        engine,
+        make_order("kept", nonce=1, curve=[[0.0, 30.0], [4.0, 10.0]]),
+        make_order("to-cancel", nonce=2),
+    )
+    with Session(engine) as session:
+        first = orders_repo.standing_orders(session, hour=HOUR)
+    assert [o.curve for o in first] == [[[0.0, 30.0], [4.0, 10.0]], [[0.0, 10.0], [10.0, 0.0]]]
+    with Session(engine) as session:
+        orders_repo.cancel_order(
+            session,
+            order_hash="0x" + b"to-cancel".hex().ljust(64, "0"),
+            values={"cancelled_at": CLOSE + 100},
+        )
+    with Session(engine) as session:
+        second = orders_repo.standing_orders(session, hour=HOUR + 1)
+    assert [o.order_hash for o in second] == ["0x" + b"kept".hex().ljust(64, "0")]
+
+    other = make_engine(f"sqlite:///{tmp_path_factory.mktemp('other')}/other.sqlite")
+    upgrade(other)
+    store(other, make_order("kept", nonce=1, curve=[[0.0, 50.0], [2.0, 20.0]]))
+    with Session(other) as session:
+        elsewhere = orders_repo.standing_orders(session, hour=HOUR)
+    other.dispose()
+    assert [o.curve for o in elsewhere] == [[[0.0, 50.0], [2.0, 20.0]]]
+    with Session(engine) as session:
+        again = orders_repo.standing_orders(session, hour=HOUR + 1)
+    assert [o.curve for o in again] == [[[0.0, 30.0], [4.0, 10.0]]]
+
+
+def _batch_of(engine: Engine, entries: list[list[object]]) -> None:
+    batch = "0x" + b"batch".hex().ljust(64, "0")
+    a = make_order("in-batch-a", nonce=11, curve=[[0.0, 20.0], [3.0, 5.0]])
+    b = make_order("in-batch-b", nonce=12, curve=[[0.0, 15.0], [6.0, 1.0]])
+    store(engine, a, b)
+    with Session(engine) as session:
+        session.execute(update(Order).values(batch_hash=batch))
+        session.add(
+            OrderBatch(
+                batch_hash=batch,
+                participant=ALICE,
+                signature="0x" + "11" * 65,
+                recorded_at=CLOSE - 600,
+                entries_root="0x" + "33" * 32,
+                receipt_signature="0x" + "22" * 65,
+                entries=entries,
+            )
+        )
+        session.commit()
+
+
+def test_a_batch_remembered_across_hours_reads_as_stored_in_its_own_database(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`signed_batches` remembers each batch's members by its entries as stored: the same
+    batch id with its members listed in the other order elsewhere reads in that order."""
+    a, b = ("0x" + tag.encode().hex().ljust(64, "0") for tag in ("in-batch-a", "in-batch-b"))
+    _batch_of(engine, [[a, "accepted", 0, None], [b, "accepted", 1, None]])
+    with Session(engine) as session:
+        struct = {
+            o.order_hash: "0x" + order_struct_hash(order_message(o)).hex()
+            for o in orders_repo.orders_by_hash(session, order_hashes=[a, b])
+        }
+        placed, batches = batches_repo.signed_batches(session, order_hashes=[a, b])
+    (batch,) = set(placed.values())
+    assert batches == {batch: {"orders": [struct[a], struct[b]], "cancels": []}}
+
+    other = make_engine(f"sqlite:///{tmp_path_factory.mktemp('other')}/other.sqlite")
+    upgrade(other)
+    _batch_of(other, [[b, "accepted", 0, None], [a, "accepted", 1, None], [a, "x", 2, None]])
+    with Session(other) as session:
+        _, elsewhere = batches_repo.signed_batches(session, order_hashes=[a, b])
+    other.dispose()
+    assert elsewhere == {batch: {"orders": [struct[b], struct[a]], "cancels": []}}
+    with Session(engine) as session:
+        _, again = batches_repo.signed_batches(session, order_hashes=[a])
+    assert again == batches
