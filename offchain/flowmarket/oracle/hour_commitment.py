@@ -541,7 +541,7 @@ def fill_list(
                         "order set's batches do not list"
                     )
                 batch_parts[batch_id] = (
-                    tuple(_hex32(h, f"batches.{batch_id}.orders") for h in batch["orders"]),
+                    _Members(_hex32(h, f"batches.{batch_id}.orders") for h in batch["orders"]),
                     cancels_hash([str(c) for c in batch["cancels"]]),
                 )
             batch_orders, batch_cancels = batch_parts[batch_id]
@@ -577,6 +577,20 @@ def fill_list(
 # terms: these memos (pure functions of their arguments, bounded) make that work once per
 # order rather than once per order and hour.
 _MEMO = 1 << 16
+
+
+class _Members(tuple[bytes, ...]):
+    """A batch's members, hashed once: every one of its orders' fills keys `_signed_of`
+    by the whole list (hundreds of members), which a plain tuple hashes anew each time."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
 
 
 @lru_cache(maxsize=_MEMO)

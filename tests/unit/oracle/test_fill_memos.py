@@ -11,7 +11,7 @@ from eth_abi.abi import encode
 
 from flowmarket.errors import FieldError
 from flowmarket.hashing import keccak
-from flowmarket.oracle.hour_commitment import FillTerms, _signed
+from flowmarket.oracle.hour_commitment import FillTerms, _Members, _signed
 
 WAD = 10**18
 FILL = FillTerms(
@@ -77,3 +77,11 @@ def test_a_remembered_number_does_not_make_a_bad_one_good() -> None:
             _signed(bad, "y")
         with pytest.raises(FieldError, match="y"):
             _signed(bad, "y")
+
+
+def test_a_batchs_members_hash_once_and_as_the_plain_tuple() -> None:
+    members = (b"\x01" * 32, b"\x02" * 32)
+    remembered = _Members(members)
+    assert remembered == members and hash(remembered) == hash(members)
+    fill = replace(FILL, batch_orders=remembered)
+    assert fill.signed == replace(FILL, batch_orders=members).signed == _signed_part(fill)
