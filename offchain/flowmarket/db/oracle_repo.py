@@ -8,7 +8,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, update
+from sqlalchemy import String, Table, bindparam, cast, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -23,7 +23,7 @@ from flowmarket.db.oracle_tables import (
     OracleWeek,
 )
 from flowmarket.db.results_repo import table_of
-from flowmarket.errors import NotFound
+from flowmarket.errors import JournalError, NotFound
 from flowmarket.states import WeekStatus
 
 _LARGE_JOURNAL_COLUMNS = ("engine_doc", "owners", "collateral", "result_doc")
@@ -51,6 +51,17 @@ def journal_hour(session: Session, *, hour: int, light: bool = False) -> OracleH
         return session.get(OracleHour, hour)
     options = [defer(getattr(OracleHour, name)) for name in _LARGE_JOURNAL_COLUMNS]
     return session.get(OracleHour, hour, options=options)
+
+
+def journal_texts(session: Session, *, hour: int) -> tuple[str, str]:
+    """The journaled order set and collateral record of `hour` as stored (JSON text, not
+    decoded): the publish step writes them to the order-set file as they are."""
+    table = table_of(OracleHour).c
+    query = sa_select(cast(table.engine_doc, String), cast(table.collateral, String))
+    row = session.connection().execute(query.where(table.hour == hour)).one_or_none()
+    if row is None or row[0] is None or row[1] is None:
+        raise JournalError(f"hour {hour}: no journaled order set")
+    return str(row[0]), str(row[1])
 
 
 def latest_journal_hour(session: Session, *, steps: Iterable[str] | None = None) -> int | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from flowmarket.clearing import OrdersDoc
 from flowmarket.db import oracle_repo
+from flowmarket.errors import JournalError
 from flowmarket.merkle import MerkleTree, ProofIndex
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.hour_commitment import HourBundle, entries_document
@@ -33,17 +34,22 @@ log = logging.getLogger("flowmarket.oracle")
 def publish_hour(ctx: OracleContext, hour: int) -> None:
     """Bring hour `hour` from `committed` to `published`."""
     with ctx.session() as session:
-        row = require(session, hour)
+        # Light: the order set is read only when the bundle must be rebuilt (a restart)
+        # and is written to its file as journaled, without decoding it.
+        row = require(session, hour, light=True)
         result, commitment = result_of(row), commitment_of(row)
-        engine_doc, collateral = engine_doc_of(row), row.collateral
-        bundle = ctx.bundles.get(
-            result,
-            hour=hour,
-            fee_bps=row.fee_bps,
-            orders=engine_doc["orders"],
-            batches=engine_doc.get("batches"),
-            order_sets=snapshots_of(row),
-        )
+        bundle = ctx.bundles.cached(hour=hour, fee_bps=row.fee_bps)
+        if bundle is None:
+            engine_doc = engine_doc_of(row)
+            bundle = ctx.bundles.get(
+                result,
+                hour=hour,
+                fee_bps=row.fee_bps,
+                orders=engine_doc["orders"],
+                batches=engine_doc.get("batches"),
+                order_sets=snapshots_of(row),
+            )
+        order_set = oracle_repo.journal_texts(session, hour=hour)
         tx_hash = row.tx_hash or ""
         oracle_repo.fill_commitment(
             session,
@@ -64,7 +70,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
             entries=entries_document(bundle),
         )
     write_publication(ctx.settings.state_dir, publication)
-    write_order_set(ctx.settings.state_dir, hour, engine_doc, collateral)
+    write_order_set_text(ctx.settings.state_dir, hour, order_set)
     post_requirements(ctx, hour)
     with ctx.session() as session:
         advance(session, require(session, hour, light=True), JournalStep.PUBLISHED)
@@ -80,8 +86,43 @@ def write_order_set(
     path = state_dir / "hours" / f"{hour}.orders.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
+    temporary.write_text(_order_set_json(engine_doc, hour, collateral))
+    temporary.replace(path)
+    return path
+
+
+def order_set_text(hour: int, texts: tuple[str, str]) -> str:
+    """`write_order_set`'s file from the journaled documents as stored (`json.dumps`'s
+    text of the engine document and of the collateral record): the same bytes, without
+    decoding and encoding the hour's orders again. A document that could already name
+    `hour` or `collateral` goes the long way (decoded, then `write_order_set`'s dumps)."""
+    engine_text, collateral_text = texts
+    head = engine_text.strip()
+    if (
+        not (head.startswith("{") and head.endswith("}"))
+        or '"hour"' in engine_text
+        or '"collateral"' in engine_text
+    ):
+        engine_doc, collateral = json.loads(engine_text), json.loads(collateral_text)
+        if not isinstance(engine_doc, dict):
+            raise JournalError(f"hour {hour}: the journaled order set is not a JSON object")
+        return _order_set_json(engine_doc, hour, collateral)
+    inner = head[1:-1].strip()
+    tail = f'"hour": {hour}, "collateral": {collateral_text}'
+    return "{" + (f"{inner}, {tail}" if inner else tail) + "}"
+
+
+def _order_set_json(engine_doc: Mapping[str, Any], hour: int, collateral: Any) -> str:
     # Compact: the indenting encoder is pure Python, ~10x slower on a 2 MB order set.
-    temporary.write_text(json.dumps({**engine_doc, "hour": hour, "collateral": collateral}))
+    return json.dumps({**engine_doc, "hour": hour, "collateral": collateral})
+
+
+def write_order_set_text(state_dir: Path, hour: int, texts: tuple[str, str]) -> Path:
+    """`write_order_set` from the journaled texts (`order_set_text`)."""
+    path = state_dir / "hours" / f"{hour}.orders.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(order_set_text(hour, texts))
     temporary.replace(path)
     return path
 
