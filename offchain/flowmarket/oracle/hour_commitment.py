@@ -147,13 +147,13 @@ class FillTerms:
     @property
     def signed(self) -> bytes:
         return _signed_of(
-            self.nonce,
-            self.from_hour,
-            self.until_hour,
-            self.replaces,
-            self.signature,
-            self.batch_orders,
-            self.batch_cancels,
+            nonce=self.nonce,
+            from_hour=self.from_hour,
+            until_hour=self.until_hour,
+            replaces=self.replaces,
+            signature=self.signature,
+            batch_orders=self.batch_orders,
+            batch_cancels=self.batch_cancels,
         )
 
     @property
@@ -610,25 +610,7 @@ def _terms_of(
     )
 
 
-@lru_cache(maxsize=_MEMO)
-def _signed_of(
-    nonce: int,
-    from_hour: int,
-    until_hour: int,
-    replaces: bytes,
-    signature: bytes,
-    batch_orders: tuple[bytes, ...],
-    batch_cancels: bytes,
-) -> bytes:
-    return signed_hash(
-        nonce=nonce,
-        from_hour=from_hour,
-        until_hour=until_hour,
-        replaces=replaces,
-        signature=signature,
-        batch_orders=batch_orders,
-        batch_cancels=batch_cancels,
-    )
+_signed_of = lru_cache(maxsize=_MEMO)(signed_hash)
 
 
 _FIXED: dict[tuple[type, float], int] = {}
