@@ -83,12 +83,7 @@ def write_order_set(
     """`hours/<h>.orders.json`: the order set exactly as cleared (after the collateral
     rules), which `flowmarket clear` re-clears into the committed roots, and the
     collateral states and cuts that produced it."""
-    path = state_dir / "hours" / f"{hour}.orders.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(_order_set_json(engine_doc, hour, collateral))
-    temporary.replace(path)
-    return path
+    return _write_order_set_file(state_dir, hour, _order_set_json(engine_doc, hour, collateral))
 
 
 def order_set_text(hour: int, texts: tuple[str, str]) -> str:
@@ -119,11 +114,15 @@ def _order_set_json(engine_doc: Mapping[str, Any], hour: int, collateral: Any) -
 
 def write_order_set_text(state_dir: Path, hour: int, texts: tuple[str, str]) -> Path:
     """`write_order_set` from the journaled texts (`order_set_text`)."""
+    return _write_order_set_file(state_dir, hour, order_set_text(hour, texts))
+
+
+def _write_order_set_file(state_dir: Path, hour: int, text: str) -> Path:
     path = state_dir / "hours" / f"{hour}.orders.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(order_set_text(hour, texts))
-    temporary.replace(path)
+    temporary.write_text(text)
+    temporary.replace(path)  # atomic: a crash never leaves half an order set
     return path
 
 
