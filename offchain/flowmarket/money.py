@@ -122,9 +122,16 @@ def parse_tokens(text: str, *, field: str) -> int:
         raise FieldError(
             field, f"expected an amount of tokens such as 120.5 (up to 18 decimals), got {text!r}"
         )
-    # In integers: the decimal module's default 28 digits would round 30 + 18 of them.
     whole, _, fraction = cleaned.partition(".")
-    return int(whole) * WAD + int(fraction.ljust(18, "0"))
+    return decimal_wad(whole, fraction)
+
+
+def decimal_wad(whole: str, fraction: str) -> int:
+    """The wei of a plain decimal split at its point ("-12", "345" → -12.345 × 10¹⁸),
+    the fraction at most 18 digits. In integers: the decimal module's default 28 digits
+    would round a 30-digit whole part's last ones away."""
+    magnitude = abs(int(whole)) * WAD + int(fraction.ljust(18, "0"))
+    return -magnitude if whole.startswith("-") else magnitude
 
 
 def format_tokens(wei: int) -> str:

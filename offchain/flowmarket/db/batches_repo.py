@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 
 from flowmarket.db import orders_repo
 from flowmarket.db.batch_tables import OrderBatch
-from flowmarket.db.memo import BoundedMemo
 from flowmarket.db.models import Order
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
+from flowmarket.memo import BoundedMemo
 from flowmarket.orders import order_message
 from flowmarket.signing import order_struct_hash
 

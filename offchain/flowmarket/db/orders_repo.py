@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flowmarket.catalogue.hours import bidding_close
-from flowmarket.db.memo import BoundedMemo
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
+from flowmarket.memo import BoundedMemo
 from flowmarket.order_limits import Part, portfolio_parts
 from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder, risk_curve
 

@@ -41,6 +41,7 @@ from flowmarket.chain.portfolio_fill import PortfolioFillTerms, portfolio_fill_t
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
+from flowmarket.memo import BoundedMemo
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
@@ -613,7 +614,7 @@ def _terms_of(
 _signed_of = lru_cache(maxsize=_MEMO)(signed_hash)
 
 
-_FIXED: dict[tuple[type, float], int] = {}
+_FIXED: BoundedMemo[tuple[type, float], int] = BoundedMemo(_MEMO * 4)
 
 
 def _signed(value: Any, where: str) -> int:
@@ -625,9 +626,7 @@ def _signed(value: Any, where: str) -> int:
     fixed = _FIXED.get((kind, value))
     if fixed is None:
         fixed = to_fixed(value, field=where)
-        if len(_FIXED) >= _MEMO * 4:
-            _FIXED.clear()
-        _FIXED[(kind, value)] = fixed
+        _FIXED.put((kind, value), fixed)
     return fixed
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from flowmarket.errors import FieldError
 from flowmarket.hashing import keccak_text
-from flowmarket.money import WAD
+from flowmarket.money import WAD, decimal_wad
 
 DECIMALS = 18  # as money.WAD: signed numbers use the chain's representation
 INT256_MAX = 2**255 - 1
@@ -48,8 +48,7 @@ def _scaled(value: int | float, field: str) -> int:
     text = repr(value)
     whole, point, fraction = text.partition(".")
     if point and "e" not in fraction and len(fraction) <= DECIMALS:
-        sign = -1 if whole.startswith("-") else 1
-        return sign * (abs(int(whole)) * WAD + int(fraction.ljust(DECIMALS, "0")))
+        return decimal_wad(whole, fraction)
     scaled = EXACT.multiply(Decimal(text), WAD)
     if scaled != scaled.to_integral_value():
         raise FieldError(field, f"{value!r} has more than {DECIMALS} decimals")
