@@ -2,7 +2,12 @@
 order limits and collateral parameters (MarketParameters) and each participant's
 collateral (CollateralVault), each kept for CACHE_S seconds. A governance change or a
 withdrawal reaches intake within that; the oracle's snapshot reads them afresh anyway,
-and intake reads the collateral afresh before it refuses an order for it."""
+and intake reads the collateral afresh before it refuses an order for it.
+
+A participant's collateral is read with one raw `eth_call` (calldata built from the
+vault's ABI selector, the 32-byte answer checked and decoded by hand): web3's contract
+call spent about 8 ms of CPU on formatting and middleware for the 1 ms the request
+takes, once for nearly every batch under load (each wallet's amount is kept 5 s)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from flowmarket.collateral import CollateralParams
 from flowmarket.errors import ChainUnavailable
 from flowmarket.order_limits import OrderLimits
 
+ZERO_ADDRESS = "0x" + "00" * 20
 CACHE_S = 5.0
 MAX_CACHED = 100_000  # participants whose collateral is kept
 
@@ -34,14 +40,35 @@ class ChainRules:
         self._view: ChainMarketView | None = None
         self._governed: tuple[float, OrderLimits, CollateralParams] | None = None
         self._collateral: dict[str, tuple[float, int]] = {}
+        self._vault: tuple[str, str] | None = None  # its address and collateralOf's selector
 
-    def _call(self, name: str, function: str, *args: Any) -> Any:
+    def _connected(self) -> ChainMarketView:
         if self._view is None:
             self._view = self._connect()
+        return self._view
+
+    def _call(self, name: str, function: str, *args: Any) -> Any:
         try:
-            return getattr(self._view.contract(name).functions, function)(*args).call()
+            return getattr(self._connected().contract(name).functions, function)(*args).call()
         except (Web3Exception, OSError) as exc:
             raise ChainUnavailable(f"cannot read {name}.{function} from the node: {exc}") from None
+
+    def _collateral_from_chain(self, participant: str) -> int:
+        view = self._connected()
+        if self._vault is None:
+            vault = view.contract("CollateralVault")
+            selector = vault.encode_abi("collateralOf", [ZERO_ADDRESS])[:10]
+            self._vault = (vault.address, selector)
+        target, selector = self._vault
+        account = participant.removeprefix("0x").lower()
+        if len(account) != 40:
+            raise ValueError(f"not a wallet address: {participant!r}")
+        request = {"to": target, "data": selector + "0" * 24 + account}
+        try:
+            reply = view.w3.provider.make_request("eth_call", [request, "latest"])  # type: ignore[arg-type]
+        except (Web3Exception, OSError) as exc:
+            raise ChainUnavailable(f"cannot read CollateralVault.collateralOf: {exc}") from None
+        return _uint256(reply)
 
     def _parameters(self) -> tuple[OrderLimits, CollateralParams]:
         now = self._clock()
@@ -63,6 +90,23 @@ class ChainRules:
         if fresh or cached is None or now - cached[0] > CACHE_S:
             if len(self._collateral) > MAX_CACHED:
                 self._collateral.clear()
-            cached = (now, int(self._call("CollateralVault", "collateralOf", participant)))
+            cached = (now, self._collateral_from_chain(participant))
             self._collateral[participant] = cached
         return cached[1]
+
+
+def _uint256(reply: Any) -> int:
+    """A uint256 from an `eth_call`'s JSON-RPC reply; ChainUnavailable for an error or an
+    answer that is not one 32-byte word (a wrong address answers "0x")."""
+    result = reply.get("result") if isinstance(reply, dict) else None
+    if not isinstance(result, str) or len(result) != 66 or not result.startswith("0x"):
+        error = reply.get("error") if isinstance(reply, dict) else reply
+        raise ChainUnavailable(
+            f"cannot read CollateralVault.collateralOf: the node answered {error!r}"
+        )
+    try:
+        return int(result, 16)
+    except ValueError:
+        raise ChainUnavailable(
+            f"cannot read CollateralVault.collateralOf: the node answered {result!r}"
+        ) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,13 @@ from hostile_harness import TOKEN, LiveMarket, address, live_market
 from sqlmodel import Session
 from web3 import Web3
 
+from flowmarket.backend.chain_rules import ChainRules
+from flowmarket.backend.governance_view import ChainMarketView
 from flowmarket.chain.build import ArtifactSet
 from flowmarket.cli.main import main
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
+from flowmarket.errors import ChainUnavailable
 from flowmarket.oracle.status import oracle_status
 from live_server import serve
 
@@ -50,6 +54,30 @@ def test_a_wallet_without_collateral_gets_nothing_through_and_collateral_lets_it
     market.fund("mallory", 6 * TOKEN)
     backed = market.submit("mallory", {"premium": 1.0}, small)
     assert backed.status_code == 200, backed.text
+
+
+def test_intake_reads_each_wallets_collateral_exactly_as_the_vault_holds_it(
+    market: LiveMarket,
+) -> None:
+    """The one raw `eth_call` behind intake's collateral check: the amount to the wei,
+    a wallet that never deposited reads 0, and an address that is not the vault is the
+    node's fault (503), never an amount."""
+    market.fund("buyer", 6 * TOKEN + 1)
+    rules = ChainRules(
+        lambda: ChainMarketView.connect(market.settings.rpc_url, market.deployment, market.compiled)
+    )
+    assert rules.collateral_of(address("buyer")) == 6_000_000_000_000_000_001
+    assert rules.collateral_of(address("buyer").lower(), fresh=True) == 6_000_000_000_000_000_001
+    assert rules.collateral_of(address("reseller")) == 0
+    elsewhere = replace(
+        market.deployment,
+        addresses={**market.deployment.addresses, "CollateralVault": address("buyer")},
+    )
+    wrong = ChainRules(
+        lambda: ChainMarketView.connect(market.settings.rpc_url, elsewhere, market.compiled)
+    )
+    with pytest.raises(ChainUnavailable, match=r"CollateralVault\.collateralOf"):
+        wrong.collateral_of(address("buyer"))
 
 
 @pytest.fixture
