@@ -6,6 +6,7 @@ The API never imports `db`; it receives an object with these methods. Methods ra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from flowmarket.api.authorisation_intake import VerifiedAuthorisation
@@ -27,7 +28,7 @@ from flowmarket.api.schemas import (
     TradeOut,
 )
 from flowmarket.api.usage_schemas import DeliveryHourOut, MyUsageOut
-from flowmarket.order_limits import OpenBook
+from flowmarket.order_limits import OpenBook, OrderRisk
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import UsageReportMessage
 
@@ -87,9 +88,12 @@ class MarketBackend(Protocol):
         recorded_at: float,
         entries_root: str,
         receipt_signature: str,
+        risks: Sequence[OrderRisk] = (),
     ) -> tuple[StoredBatch, bool]:
         """Store the batch atomically; returns (stored batch, duplicate). Raises Conflict
-        when an order it names changed or one of its orders or nonces was stored meanwhile."""
+        when an order it names changed or one of its orders or nonces was stored meanwhile.
+        `risks`: the batch's orders' risks as intake computed them (in order), for
+        `open_book` to keep; empty when intake checked no economics."""
         ...
 
     def get_order(self, order_hash: str, open_hour: int) -> OrderOut | None: ...

@@ -41,13 +41,14 @@ def check_batch_economics(
     *,
     book: OpenBook,
     rules: MarketRules,
-) -> None:
+) -> list[OrderRisk]:
     """`check_economics` for a whole batch, as if its orders came one by one: each order's
     own limits, then the participant's rate and collateral with the batch's orders up to
     that one (the orders the batch replaces or cancels no longer count). The error names
     the first order that breaks a limit (`batch.orders[2].curve`, `batch.orders[2]`), so
-    a client can drop that order and send the rest again."""
-    _check(orders, removed, participant, book, rules, lambda i: f"batch.orders[{i}]")
+    a client can drop that order and send the rest again. Returns each order's risk (the
+    backend keeps them: the participant's next batch reads them back otherwise)."""
+    return _check(orders, removed, participant, book, rules, lambda i: f"batch.orders[{i}]")
 
 
 def _check(
@@ -57,8 +58,9 @@ def _check(
     book: OpenBook,
     rules: MarketRules,
     where: Callable[[int], str],
-) -> None:
-    """The checks of both routes; `where(i)` names order i in the request."""
+) -> list[OrderRisk]:
+    """The checks of both routes; `where(i)` names order i in the request. Returns the
+    orders' risks."""
     limits = rules.order_limits()
     parts = [risk_parts(o) for o in orders]
     for i, (order, pieces) in enumerate(zip(orders, parts, strict=True)):
@@ -78,12 +80,13 @@ def _check(
         for e in accumulate(r.exposure(book.prices) for r in risks)
     ]
     if not worst or collateral_breach(rules.collateral_of(participant), worst[-1]) is None:
-        return
+        return risks
     # Read again before refusing: a deposit must count at once (an acceptance on a few
     # seconds old amount is checked again at the snapshot).
     collateral = rules.collateral_of(participant, fresh=True)
     for i, needed in enumerate(worst):
         _raise(_at(where(i), collateral_breach(collateral, needed)))
+    return risks
 
 
 def _at(field: str, breach: Breach | None) -> Breach | None:

@@ -23,6 +23,7 @@ from flowmarket.api.economics import check_batch_economics
 from flowmarket.api.schemas import ErrorOut
 from flowmarket.catalogue.hours import open_hour
 from flowmarket.merkle import MerkleTree, ProofIndex
+from flowmarket.order_limits import OrderRisk
 from flowmarket.signing import receipt_leaf
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -98,9 +99,10 @@ def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
     if stored is not None:
         return answer(context, stored, _tree(stored), duplicate=True)
     check_against_book(batch, book, limits=context.limits)
+    risks: list[OrderRisk] = []
     if context.rules is not None:
         removed = {o.replaces for o in batch.orders if o.replaces is not None} | set(batch.cancels)
-        check_batch_economics(
+        risks = check_batch_economics(
             batch.orders,
             removed,
             batch.participant,
@@ -122,5 +124,6 @@ def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
         recorded_at=now,
         entries_root=_hex(tree.root),
         receipt_signature=signature,
+        risks=risks,
     )
     return answer(context, stored, tree, duplicate=duplicate)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -13,9 +15,11 @@ from flowmarket.api.batch_intake import (
     VerifiedBatch,
 )
 from flowmarket.backend.order_rows import order_status
+from flowmarket.backend.risk import OpenBookReader
 from flowmarket.db import batches_repo, orders_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.engine import write_turn
+from flowmarket.order_limits import OrderRisk
 from flowmarket.states import ReceiptAction
 
 
@@ -36,6 +40,7 @@ class BatchesSql:
     """`MarketBackend`'s batch methods on a SQLAlchemy engine."""
 
     engine: Engine
+    _books: OpenBookReader
 
     def batch_book(
         self, batch: VerifiedBatch, open_hour: int
@@ -83,6 +88,7 @@ class BatchesSql:
         recorded_at: float,
         entries_root: str,
         receipt_signature: str,
+        risks: Sequence[OrderRisk] = (),
     ) -> tuple[StoredBatch, bool]:
         row = OrderBatch(
             batch_hash=batch.batch_hash,
@@ -124,4 +130,6 @@ class BatchesSql:
             stored, duplicate = batches_repo.insert_batch(
                 session, batch=row, orders=orders, cancels=cancels, cancel_values=values
             )
-            return stored_batch(stored), duplicate
+        if risks and not duplicate:
+            self._books.remember(zip([o.order_hash for o in batch.orders], risks, strict=True))
+        return stored_batch(stored), duplicate

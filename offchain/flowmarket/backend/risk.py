@@ -10,6 +10,7 @@ writes by other workers count at once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -55,6 +56,15 @@ class OpenBookReader:
             expected=expected.get(participant, {}),
             prices=self._last_prices(session, open_hour),
         )
+
+    def remember(self, risks: Iterable[tuple[str, OrderRisk]]) -> None:
+        """Keep risks computed elsewhere (intake's, of the orders it just stored): a
+        participant's next submission then reads none of its own orders back."""
+        fresh = dict(risks)
+        with self._lock:
+            if len(self._risk) + len(fresh) > MAX_KEPT:
+                self._risk.clear()
+            self._risk.update(fresh)
 
     def _last_prices(self, session: Session, open_hour: int) -> dict[str, int]:
         latest = session.exec(

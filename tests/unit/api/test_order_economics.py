@@ -140,8 +140,15 @@ def test_without_a_node_intake_answers_503_and_stores_nothing(tmp_path: Path) ->
 # otherwise bypass every governed limit by batching).
 
 
-def _batch(market: Market, account: Any, curves: list[Any], cancels: tuple[str, ...] = ()) -> Any:
-    orders = [market.order(account, nonce=10 + i, curve=c) for i, c in enumerate(curves)]
+def _batch(
+    market: Market,
+    account: Any,
+    curves: list[Any],
+    cancels: tuple[str, ...] = (),
+    *,
+    first_nonce: int = 10,
+) -> Any:
+    orders = [market.order(account, nonce=first_nonce + i, curve=c) for i, c in enumerate(curves)]
     return market.client.post("/v1/orders/batch", json=batch_body(account, orders, cancels))
 
 
@@ -157,6 +164,31 @@ def test_a_batchs_orders_together_may_not_exceed_the_participants_rate(market: M
     # 2 × 1 000 + 500 = 2 500 GB/h: exactly the limit.
     accepted = _batch(market, ALICE, [big, big, ((-500.0, 12.0), (1.0, 4.0))])
     assert accepted.status_code == 200, accepted.text
+
+
+def test_a_stored_batch_counts_against_the_next_one_without_being_read_back(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Intake keeps the risks it computed for the orders it stored: the participant's next
+    batch is checked against them (2 × 1 000 GB/h open, so 501 more is over 2 500) without
+    reading the stored orders back."""
+    big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+    assert _batch(market, ALICE, [big, big]).status_code == 200
+
+    def read_back(_: object, *, order_hashes: list[str]) -> object:
+        if order_hashes:
+            raise AssertionError(f"intake read back {order_hashes}, which it had just stored")
+        return []
+
+    monkeypatch.setattr(orders_repo, "order_parts", read_back)
+    over = _batch(market, ALICE, [((-501.0, 12.0), (1.0, 4.0))], first_nonce=20)
+    assert over.status_code == 422, over.text
+    assert (over.json()["field"], "2501 GB/h" in over.json()["message"]) == (
+        "batch.orders[0]",
+        True,
+    )
+    within = _batch(market, ALICE, [((-500.0, 12.0), (1.0, 4.0))], first_nonce=20)
+    assert within.status_code == 200, within.text
 
 
 def test_a_batch_cancelling_an_open_order_frees_its_rate(market: Market) -> None:
