@@ -18,8 +18,9 @@ from typing import Any
 from web3.exceptions import Web3Exception
 
 from flowmarket.backend.governance_view import ChainMarketView
+from flowmarket.chain.addresses import is_wallet_address
 from flowmarket.collateral import CollateralParams
-from flowmarket.errors import ChainUnavailable
+from flowmarket.errors import ChainUnavailable, InvalidInput
 from flowmarket.order_limits import OrderLimits
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -60,9 +61,9 @@ class ChainRules:
             selector = vault.encode_abi("collateralOf", [ZERO_ADDRESS])[:10]
             self._vault = (vault.address, selector)
         target, selector = self._vault
+        if not is_wallet_address(participant):
+            raise InvalidInput(f"participant: {participant!r} is not a wallet address")
         account = participant.removeprefix("0x").lower()
-        if len(account) != 40:
-            raise ValueError(f"not a wallet address: {participant!r}")
         request = {"to": target, "data": selector + "0" * 24 + account}
         try:
             reply = view.w3.provider.make_request("eth_call", [request, "latest"])  # type: ignore[arg-type]
