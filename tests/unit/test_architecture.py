@@ -13,13 +13,16 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import builtins
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from flowmarket.cli.main import SUBCOMMAND_MODULES, build_parser
+from flowmarket.cli.main import COMMANDS, SUBCOMMAND_MODULES, build_parser
 from flowmarket.db.models import Order
 from flowmarket.orders import SIGNED_ORDER_FIELDS
 from import_walk import imported_modules
@@ -132,6 +135,49 @@ def test_only_config_reads_the_environment() -> None:
         if "os.environ" in source or "os.getenv" in source or "getenv(" in source:
             offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+def test_the_command_list_is_what_the_modules_register() -> None:
+    """`flowmarket --help` lists COMMANDS without importing the modules: each module
+    must register exactly its commands there, in that order, with those help lines."""
+    registered = []
+    for module_name in SUBCOMMAND_MODULES:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        __import__(module_name, fromlist=["register"]).register(subparsers)
+        registered += [(a.dest, module_name, a.help) for a in subparsers._choices_actions]
+    assert registered == [(c.name, c.module, c.help) for c in COMMANDS]
+
+
+def _cli_modules_under(module: str) -> set[str]:
+    """The subcommand modules `module` imports, directly or through other cli modules
+    (e.g. cli.wallet's keystore helpers)."""
+    found: set[str] = set()
+    todo = [module]
+    while todo:
+        path = PACKAGE / "cli" / f"{todo.pop().rsplit('.', 1)[1]}.py"
+        for name in imported_modules(path):
+            if name.startswith("flowmarket.cli.") and name not in found:
+                found.add(name)
+                todo.append(name)
+    return found & set(SUBCOMMAND_MODULES) - {module}
+
+
+@pytest.mark.parametrize("command", ["clear", "challenge", "order"])
+def test_a_command_imports_its_own_module_only(command: str) -> None:
+    script = (
+        "import sys\n"
+        "from flowmarket.cli.main import build_parser\n"
+        f"build_parser({command!r}).parse_args([{command!r}, '--help'])\n"
+    )
+    probe = f"import sys, atexit; atexit.register(lambda: print(sorted(sys.modules)))\n{script}"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=60
+    )
+    loaded = set(eval(out.stdout.strip().splitlines()[-1]))  # the list printed at exit
+    module = next(c.module for c in COMMANDS if c.name == command)
+    assert loaded & set(SUBCOMMAND_MODULES) == {module} | _cli_modules_under(module)
+    assert "flowmarket.cli.demo" not in loaded
+    assert f"usage: flowmarket {command}" in out.stdout
 
 
 def test_every_registered_subcommand_builds_its_parser() -> None:
