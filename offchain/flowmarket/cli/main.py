@@ -3,9 +3,9 @@
 Each subcommand lives in its own module under `flowmarket.cli` and exposes
 `register(subparsers)`, which adds its parser and sets `handler` to a function
 `(args: argparse.Namespace, settings: Settings) -> int`; `COMMANDS` names each one, its
-module and its help line, so that a run imports only the module of its command. Errors that flowmarket
-raises on purpose (`MarketError`) become one line on stderr and their exit code;
-nothing the user can cause ends in a traceback.
+module and its help line, so that a run imports only the module of its command. Errors
+that flowmarket raises on purpose (`MarketError`) become one line on stderr and their
+exit code; nothing the user can cause ends in a traceback.
 """
 
 from __future__ import annotations
@@ -116,10 +116,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = {c.module for c in COMMANDS if command is None or c.name == command}
+    registered: set[str] = set()  # a module registers all its commands at its first one
     for entry in COMMANDS:
         if entry.module not in chosen:
             subparsers.add_parser(entry.name, help=entry.help, add_help=False)
-        elif entry.module not in {c.module for c in COMMANDS[: COMMANDS.index(entry)]}:
+        elif entry.module not in registered:
+            registered.add(entry.module)
             importlib.import_module(entry.module).register(subparsers)
     return parser
 
