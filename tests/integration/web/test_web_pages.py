@@ -5,11 +5,13 @@ proposal; the market page shows the committed hour, each price provable on chain
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from wallet_pages import sign_in
 from web_harness import TOKEN, WebMarket
 
@@ -24,6 +26,21 @@ DEFINITIONS = "dts => dts.map((dt) => [dt.textContent, dt.nextElementSibling.tex
 # [product, shown price, Merkle proof link] of every row of the price table.
 PRICE_ROWS = """rows => rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent,
   row.querySelector('a.proof').getAttribute('href')])"""
+
+
+AUTH_STATUSES = "#auth-current tbody tr td:nth-child(5)"
+
+
+def _statuses_once_shown(page: Any, expected: list[str]) -> list[str]:
+    """The authorisations table's statuses once it shows `expected`, or after 10 s what it
+    shows then: the page writes its notice, then fetches and draws the table again, so
+    the notice can come first."""
+    script = f"(want) => JSON.stringify([...document.querySelectorAll('{AUTH_STATUSES}')]" + (
+        ".map((cell) => cell.textContent)) === JSON.stringify(want)"
+    )
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(script, arg=expected, timeout=10_000)
+    return list(page.locator(AUTH_STATUSES).all_text_contents())
 
 
 def digest_of(typed: dict[str, Any]) -> str:
@@ -310,8 +327,7 @@ def test_participant_signs_replaces_and_cancels_an_authorisation_in_the_browser(
     page.fill("#auth-max_rate", "2")
     page.click("#auth-button")
     page.wait_for_selector("#auth-result >> text=replacing")
-    statuses = page.locator("#auth-current tbody tr td:nth-child(5)").all_text_contents()
-    assert statuses == ["live", "replaced"]
+    assert _statuses_once_shown(page, ["live", "replaced"]) == ["live", "replaced"]
     second = digest_of(
         json.loads(
             [params[1] for method, params in wallet.calls if method == "eth_signTypedData_v4"][-1]
@@ -321,8 +337,7 @@ def test_participant_signs_replaces_and_cancels_an_authorisation_in_the_browser(
 
     page.locator("#auth-current tbody tr").first.locator("button", has_text="Cancel").click()
     page.wait_for_selector("#auth-result >> text=cancelled")
-    statuses = page.locator("#auth-current tbody tr td:nth-child(5)").all_text_contents()
-    assert statuses == ["cancelled", "replaced"]
+    assert _statuses_once_shown(page, ["cancelled", "replaced"]) == ["cancelled", "replaced"]
     screenshot(page, "participant-authorisations")
 
 
