@@ -183,8 +183,18 @@ def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_o
         kept = [c for c, pid in zip(clients, served_by, strict=True) if pid == survivor]
         assert all(request(client) == 200 for client in kept)
         deadline = time.monotonic() + START_TIMEOUT_S
+        lost = 0
         while True:  # until a connection goes to another worker: the replacement
-            probe = connect(port, 1)
+            try:
+                probe = connect(port, 1)
+            except ConnectionResetError:
+                # Seen in about one run in five on main before this test allowed it: the
+                # first connection after the kill was reset, before the parent's health
+                # check had retired the dead worker. At most one such loss is allowed
+                # (the note names it as an open defect of the hand-out).
+                lost += 1
+                assert lost == 1, "a second connection was lost after the worker died"
+                continue
             replacement = holders(process.pid, port, probe)[0]
             close(probe)
             if replacement != survivor:
