@@ -73,7 +73,8 @@ from flowmarket.clearing.schema import OwnerPaid, ParticipantResult, ResultDoc
 from flowmarket.errors import FieldError, InvalidInput
 from flowmarket.schedule import DEFAULT_INTERVAL_S, interval_wad
 
-WAD = 10**18
+DECIMALS = 18  # the chain's: every on-chain amount is an integer of 10^-18 units
+WAD: int = 10**DECIMALS
 BPS_DENOMINATOR = 10_000
 
 
@@ -130,7 +131,7 @@ def decimal_wad(whole: str, fraction: str) -> int:
     """The wei of a plain decimal split at its point ("-12", "345" → -12.345 × 10¹⁸),
     the fraction at most 18 digits. In integers: the decimal module's default 28 digits
     would round a 30-digit whole part's last ones away."""
-    magnitude = abs(int(whole)) * WAD + int(fraction.ljust(18, "0"))
+    magnitude = abs(int(whole)) * WAD + int(fraction.ljust(DECIMALS, "0"))
     return -magnitude if whole.startswith("-") else magnitude
 
 
@@ -138,7 +139,7 @@ def format_tokens(wei: int) -> str:
     """Wei as tokens, exactly, without trailing zeros: 120500000000000000000 → "120.5"."""
     whole, fraction = divmod(abs(wei), WAD)
     sign = "-" if wei < 0 else ""
-    digits = f"{fraction:018d}".rstrip("0")
+    digits = f"{fraction:0{DECIMALS}d}".rstrip("0")
     return f"{sign}{whole:,}" + (f".{digits}" if digits else "")
 
 
@@ -147,7 +148,7 @@ def wad_string(amount: int) -> str:
     for machine-read answers (no digit grouping; `format_tokens` groups thousands for people)."""
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), WAD)
-    return sign + f"{whole}.{frac:018d}".rstrip("0").rstrip(".")
+    return sign + f"{whole}.{frac:0{DECIMALS}d}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ takes, once for nearly every batch under load (each wallet's amount is kept 5 s)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from web3.exceptions import Web3Exception
@@ -49,10 +50,8 @@ class ChainRules:
         return self._view
 
     def _call(self, name: str, function: str, *args: Any) -> Any:
-        try:
+        with _node_answers(f"{name}.{function}"):
             return getattr(self._connected().contract(name).functions, function)(*args).call()
-        except (Web3Exception, OSError) as exc:
-            raise ChainUnavailable(f"cannot read {name}.{function} from the node: {exc}") from None
 
     def _collateral_from_chain(self, participant: str) -> int:
         view = self._connected()
@@ -65,10 +64,8 @@ class ChainRules:
             raise InvalidInput(f"participant: {participant!r} is not a wallet address")
         account = participant.removeprefix("0x").lower()
         request = {"to": target, "data": selector + "0" * 24 + account}
-        try:
+        with _node_answers("CollateralVault.collateralOf"):
             reply = view.w3.provider.make_request("eth_call", [request, "latest"])  # type: ignore[arg-type]
-        except (Web3Exception, OSError) as exc:
-            raise ChainUnavailable(f"cannot read CollateralVault.collateralOf: {exc}") from None
         return _uint256(reply)
 
     def _parameters(self) -> tuple[OrderLimits, CollateralParams]:
@@ -94,6 +91,16 @@ class ChainRules:
             cached = (now, self._collateral_from_chain(participant))
             self._collateral[participant] = cached
         return cached[1]
+
+
+@contextmanager
+def _node_answers(what: str) -> Iterator[None]:
+    """A node that cannot be reached or fails the read is ChainUnavailable (a 503), never
+    an error that reads as the participant's fault."""
+    try:
+        yield
+    except (Web3Exception, OSError) as exc:
+        raise ChainUnavailable(f"cannot read {what} from the node: {exc}") from None
 
 
 def _uint256(reply: Any) -> int:

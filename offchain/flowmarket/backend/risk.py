@@ -41,12 +41,12 @@ class OpenBookReader:
         with self._lock:
             known = {h: self._risk[h] for h in hashes if h in self._risk}
         missing = [h for h in hashes if h not in known]
-        for h, parts in orders_repo.order_parts(session, order_hashes=missing):
-            known[h] = OrderRisk.of_parts(parts)
-        with self._lock:
-            if len(self._risk) + len(missing) > MAX_KEPT:
-                self._risk.clear()
-            self._risk.update((h, known[h]) for h in missing)
+        decoded = [
+            (h, OrderRisk.of_parts(parts))
+            for h, parts in orders_repo.order_parts(session, order_hashes=missing)
+        ]
+        known.update(decoded)
+        self.remember(decoded)
         orders = [(h, known[h]) for h in hashes]
         positions = oracle_repo.positions_of(session, participants=[participant])
         expected = oracle_repo.expected_positions(session, participants=[participant])

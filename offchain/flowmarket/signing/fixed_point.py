@@ -16,9 +16,8 @@ from functools import lru_cache
 
 from flowmarket.errors import FieldError
 from flowmarket.hashing import keccak_text
-from flowmarket.money import WAD, decimal_wad
+from flowmarket.money import DECIMALS, WAD, decimal_wad
 
-DECIMALS = 18  # as money.WAD: signed numbers use the chain's representation
 INT256_MAX = 2**255 - 1
 INT256_MIN = -(2**255)
 # Enough digits for any int256 times 10^18: the default context's 28 would round a

@@ -96,6 +96,29 @@ def test_a_participants_orders_together_may_not_exceed_its_rate(market: Market) 
     assert market.submit(ALICE, nonce=3, curve=((-500.0, 12.0), (1.0, 4.0))).status_code == 200
 
 
+def test_open_orders_decoded_once_are_not_read_back_again(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders stored one at a time are decoded by the next check that meets them and kept:
+    a later check counts them (2 × 1 000 GB/h open, 501 more is over 2 500) without reading
+    them back."""
+    big = ((-1_000.0, 12.0), (1_000.0, 4.0))
+    for nonce in range(2):
+        assert market.submit(ALICE, nonce=nonce, curve=big).status_code == 200
+    over = ((-501.0, 12.0), (1.0, 4.0))
+    assert market.submit(ALICE, nonce=2, curve=over).status_code == 422  # decodes both
+
+    def read_back(_: object, *, order_hashes: list[str]) -> object:
+        if order_hashes:
+            raise AssertionError(f"intake read back {order_hashes}, which it had decoded")
+        return []
+
+    monkeypatch.setattr(orders_repo, "order_parts", read_back)
+    refused = market.submit(ALICE, nonce=2, curve=over)
+    assert refused.status_code == 422, refused.text
+    assert "2501 GB/h" in refused.json()["message"]
+
+
 def test_a_replacement_does_not_count_the_order_it_replaces(market: Market) -> None:
     big = ((-1_000.0, 12.0), (1_000.0, 4.0))
     first = market.submit(ALICE, nonce=0, curve=big).json()["order"]["order_hash"]
