@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from flowmarket.cli import auction_operator
+from flowmarket.cli.main import add_command
 from flowmarket.cli.wallet import add_wallet_arguments, open_client, read_password, wallet_dir
 from flowmarket.client.auction_client import AuctionClient, published_record
 from flowmarket.config import Settings
@@ -54,7 +55,7 @@ def parse_legs(items: list[str]) -> dict[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("auction", help="primary capacity auctions: bid, follow, run")
+    parser = add_command(subparsers, "auction")
     commands = parser.add_subparsers(dest="auction_command", metavar="ACTION", required=True)
     bid = commands.add_parser("bid", help="sign and send a clock round's demand schedules")
     bid.add_argument("name")

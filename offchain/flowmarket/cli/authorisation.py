@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.cli.order import parse_portfolio
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
@@ -32,9 +33,7 @@ def _limit(text: str) -> float:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "authorisation", help="set, list or cancel your limits on a portfolio"
-    )
+    parser = add_command(subparsers, "authorisation")
     commands = parser.add_subparsers(dest="authorisation_command", metavar="ACTION", required=True)
     put = commands.add_parser(
         "set", help="sign and send an authorisation (limits on one portfolio)"

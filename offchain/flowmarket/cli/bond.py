@@ -7,6 +7,7 @@ from typing import Any
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.bond import bond_state, stake_plan
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import add_send_arguments, open_signer, print_facts, run_plan
 from flowmarket.config import Settings
 from flowmarket.money import parse_tokens
@@ -15,7 +16,7 @@ READER = "0x0000000000000000000000000000000000000001"  # reads need no key
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("bond", help="the oracle's bond: inspect it, stake into it")
+    parser = add_command(subparsers, "bond")
     commands = parser.add_subparsers(dest="bond_command", metavar="ACTION", required=True)
     status = commands.add_parser("status", help="staked, governed size, whether roots are taken")
     stake = commands.add_parser("stake", help="stake capacity tokens into the bond")

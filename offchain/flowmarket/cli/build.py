@@ -6,13 +6,12 @@ import argparse
 from typing import Any
 
 from flowmarket.chain.build import compile_contracts
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "build", help="compile contracts/ into ABI + bytecode artifacts"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "build")
     parser.add_argument("--force", action="store_true", help="recompile even if nothing changed")
     parser.set_defaults(handler=run)
 

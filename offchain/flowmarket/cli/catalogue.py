@@ -20,13 +20,12 @@ from flowmarket.catalogue import (
     parse_hour_value,
     product,
 )
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "catalogue", help="list the products tradable at an hour"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "catalogue")
     parser.add_argument(
         "--hour", metavar="H", help="hours since the epoch or YYYY-MM-DDTHH UTC (default: now)"
     )

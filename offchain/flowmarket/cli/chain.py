@@ -6,13 +6,12 @@ import argparse
 from typing import Any
 
 from flowmarket.chain.node import running_background_node, start_background, stop_background
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "chain", help="start or stop the local Hardhat node"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "chain")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     up = actions.add_parser("up", help="start a local node in the background")
     up.add_argument("--port", type=int, default=None, help="TCP port (default 8545)")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmarket.cli.jsonfile import read_json_file
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput
 from flowmarket.interop.fts import convert as convert_fts
@@ -27,9 +28,7 @@ from flowmarket.solvers.highs_projection import clear_market_document
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "clear", help="clear an hour's orders: prices, trades, cash flows and a certificate"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "clear")
     parser.add_argument("orders", type=Path, help="ORDERS.json: products and orders")
     parser.add_argument("--prior", type=Path, help="PRIOR.json: previous prices (tie-break)")
     parser.add_argument("--out", type=Path, help="write RESULT.json here instead of stdout")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flowmarket.actions import collateral
 from flowmarket.actions.plan import UNLIMITED
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import (
     add_read_arguments,
     add_send_arguments,
@@ -26,9 +27,7 @@ from flowmarket.money import parse_tokens
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "collateral", help="your collateral: status, deposit, withdraw, settlement allowance"
-    )
+    parser = add_command(subparsers, "collateral")
     commands = parser.add_subparsers(dest="collateral_command", metavar="ACTION", required=True)
     status = commands.add_parser("status", help="collateral, requirement, headroom, allowances")
     add_read_arguments(status)

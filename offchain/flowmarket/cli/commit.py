@@ -8,6 +8,7 @@ from typing import Any
 
 from flowmarket.chain.market import connect_market
 from flowmarket.cli.jsonfile import read_json_file
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.oracle.hour_commitment import build_hour_bundle, commit_bundle, entries_document
 from flowmarket.oracle.publication import (
@@ -18,9 +19,7 @@ from flowmarket.oracle.publication import (
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "commit", help="commit a cleared hour (RESULT.json) to the ClearingLedger as the oracle"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "commit")
     parser.add_argument("result", type=Path, help="RESULT.json written by `flowmarket clear`")
     parser.add_argument("--hour", type=int, required=True, help="hour index to commit")
     parser.add_argument("--rpc-url", default=None, help="JSON-RPC URL (default: settings)")

@@ -15,11 +15,12 @@ from typing import Any
 from flowmarket.backend.products_table import load_products
 from flowmarket.backend.serve import open_database
 from flowmarket.catalogue import format_hour, hour_of, parse_hour_value
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("db", help="migrate the database, load the catalogue")
+    parser = add_command(subparsers, "db")
     commands = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = commands.add_parser("upgrade", help="apply all schema migrations")
     upgrade.set_defaults(handler=run_upgrade)

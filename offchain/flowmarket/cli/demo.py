@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from flowmarket.cli.interrupts import Interrupts
+from flowmarket.cli.main import add_command
 from flowmarket.cli.oracle import JsonLines
 from flowmarket.cli.report import write_state_report
 from flowmarket.config import Settings
@@ -30,9 +31,9 @@ PLAIN_EVERY = 24  # plain output: one market line per simulated day
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = add_command(
+        subparsers,
         "demo",
-        help="run a week of the market on a private local chain and summarise it",
         description=(
             "Start a local Hardhat node, deploy, fund a supplier, an arbitrageur, a reseller, a "
             "service provider and synthetic buyers, let them trade signed orders through the "

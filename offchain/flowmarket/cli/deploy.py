@@ -10,14 +10,12 @@ from flowmarket.chain.build import compile_contracts
 from flowmarket.chain.deploy import PROFILES, deploy_market, get_profile
 from flowmarket.chain.genesis import load_genesis
 from flowmarket.chain.node import resolve_rpc_url
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "deploy",
-        help="deploy the market contracts, wire roles, hand admin rights to the timelock",
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "deploy")
     parser.add_argument(
         "--genesis",
         type=Path,

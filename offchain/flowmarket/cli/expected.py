@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
@@ -36,9 +37,7 @@ def parse_positions(items: list[str]) -> dict[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "expected", help="report your expected positions (collateral) or show them"
-    )
+    parser = add_command(subparsers, "expected")
     commands = parser.add_subparsers(dest="expected_command", metavar="ACTION", required=True)
     report = commands.add_parser(
         "set",

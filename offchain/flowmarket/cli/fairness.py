@@ -19,6 +19,7 @@ from typing import Any
 
 from flowmarket.clearing.fairness_document import fairness_document
 from flowmarket.cli.jsonfile import read_json_file
+from flowmarket.cli.main import add_command
 from flowmarket.cli.report import resolve_source
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError, InvalidInput
@@ -26,10 +27,7 @@ from flowmarket.reports.hour_documents import hour_documents
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "fairness",
-        help="price of fairness of a cleared hour: nodal prices vs one price + compensations",
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "fairness")
     parser.add_argument("orders", nargs="?", type=Path, help="ORDERS.json of the hour")
     parser.add_argument("result", nargs="?", type=Path, help="RESULT.json of the hour")
     parser.add_argument("--hour", type=int, help="read hour H from the market's database")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.local.faucet import Faucet
 from flowmarket.money import WAD, parse_tokens
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "faucet",
-        help="ETH for gas and capacity tokens for a wallet (local chains only)",
         description="Fund a fresh wallet on the local market of the state folder "
         "(`flowmarket local up`): 10 ETH from a development account and capacity tokens "
         "minted by the market's supplier. Refused on any chain that is not local.",

@@ -16,6 +16,7 @@ from typing import Any
 
 from flowmarket.actions import governance
 from flowmarket.actions.changes import COLLATERAL_KEYS, ProposalChanges
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import (
     add_read_arguments,
     add_send_arguments,
@@ -74,7 +75,7 @@ def changes_of(args: argparse.Namespace) -> ProposalChanges:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("governance", help="proposals: list, propose, vote, execute")
+    parser = add_command(subparsers, "governance")
     commands = parser.add_subparsers(dest="governance_command", metavar="ACTION", required=True)
     listing = commands.add_parser("list", help="every proposal with its state and tally")
     add_read_arguments(listing)

@@ -14,6 +14,7 @@ from flowmarket.catalogue import product_names
 from flowmarket.catalogue.hours import format_hour
 from flowmarket.chain.node import pid_alive, running_background_node, stop_background
 from flowmarket.cli.interrupts import Interrupts
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.demo.config import resolve_catalogue
 from flowmarket.demo.events import DemoEvent
@@ -25,9 +26,7 @@ STOP_WAIT_S = 30.0
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "local", help="a live local market to trade in by hand: up, down, status"
-    )
+    parser = add_command(subparsers, "local")
     actions = parser.add_subparsers(dest="local_command", metavar="ACTION", required=True)
     up = actions.add_parser(
         "up",

@@ -15,6 +15,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flowmarket.config import load_settings
 from flowmarket.errors import MarketError
@@ -31,8 +32,8 @@ class Command:
 
 # In the order `flowmarket --help` lists them. Only the module of the command being run
 # is imported: importing every one (web3, FastAPI, the demo, the report's plots) took
-# 4 s before any command began. The test suite registers every module and checks that
-# its commands and lines are these.
+# 4 s before any command began. Each module adds its commands with `add_command`, which
+# takes the help line from here; the test suite checks every module registers these.
 COMMANDS: tuple[Command, ...] = tuple(
     Command(name, f"flowmarket.cli.{module}", help)
     for name, module, help in (
@@ -102,8 +103,16 @@ COMMANDS: tuple[Command, ...] = tuple(
     )
 )
 
+HELP: dict[str, str] = {c.name: c.help for c in COMMANDS}
+
 # Every subcommand module once, in the order of COMMANDS. A module listed here must exist.
 SUBCOMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(c.module for c in COMMANDS))
+
+
+def add_command(subparsers: Any, name: str, **options: Any) -> argparse.ArgumentParser:
+    """Add the parser of command `name` with its help line from COMMANDS (said once)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=HELP[name], **options)
+    return parser
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

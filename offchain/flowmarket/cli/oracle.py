@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from flowmarket.backend.serve import open_database
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.oracle.cycle import open_oracle
@@ -52,7 +53,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("oracle", help="run the clearing oracle")
+    parser = add_command(subparsers, "oracle")
     commands = parser.add_subparsers(dest="oracle_command", metavar="ACTION", required=True)
     run_parser = commands.add_parser(
         "run", help="clear, commit and publish every closed hour; settle weeks"

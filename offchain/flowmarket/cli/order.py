@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.cli.order_file import OrderDraft, read_order_file
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.client.participant_client import ParticipantClient
@@ -88,7 +89,7 @@ def parse_curve(text: str) -> list[tuple[float, float]]:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("order", help="submit, cancel or list your signed orders")
+    parser = add_command(subparsers, "order")
     commands = parser.add_subparsers(dest="order_command", metavar="ACTION", required=True)
     submit = commands.add_parser(
         "submit", help="sign and submit an order, or a file of orders as one signed batch"

@@ -6,12 +6,13 @@ import argparse
 import json
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("positions", help="your positions per product (GB/h)")
+    parser = add_command(subparsers, "positions")
     parser.add_argument("--trades", action="store_true", help="per-hour trades instead")
     parser.add_argument("--csv", action="store_true", help="print CSV instead of JSON")
     add_wallet_arguments(parser)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmarket.catalogue import parse_hour_value
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError
 from flowmarket.reports import (
@@ -19,9 +20,9 @@ from flowmarket.reports import (
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = add_command(
+        subparsers,
         "report",
-        help="write an HTML report with plots of prices, curves, volumes, positions, collateral",
         description=(
             "Read a market's database (by default the demo's state folder) and write one "
             "self-contained HTML file: summary tables, price heatmaps (hour cleared x hours "

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from flowmarket.actions import revenue
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import (
     add_read_arguments,
     add_send_arguments,
@@ -23,9 +24,7 @@ from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "revenue", help="fee revenue: your shares, claim, close an epoch"
-    )
+    parser = add_command(subparsers, "revenue")
     commands = parser.add_subparsers(dest="revenue_command", metavar="ACTION", required=True)
     status = commands.add_parser("status", help="the open epoch and your shares")
     add_read_arguments(status)

@@ -18,6 +18,7 @@ from flowmarket.backend.serve import (
 )
 from flowmarket.backend.workers import serve_handed
 from flowmarket.chain.deploy import load_deployment
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings, export_settings
 from flowmarket.signing import Domain
 
@@ -30,9 +31,9 @@ KEEP_ALIVE_S = 65
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "serve",
-        help="run the participation API (orders, prices, positions)",
         description="Serve the HTTP API. The EIP-712 domain comes from the deployment "
         "file unless --chain-id and --ledger are given. Migrations run at start-up.",
     )

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from flowmarket.actions import settlement
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import (
     add_read_arguments,
     add_send_arguments,
@@ -28,9 +29,7 @@ from flowmarket.config import Settings
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "settlement", help="your weekly settlement: status, pay a debit, collect a credit"
-    )
+    parser = add_command(subparsers, "settlement")
     commands = parser.add_subparsers(dest="settlement_command", metavar="ACTION", required=True)
     status = commands.add_parser("status", help="your leaf of each posted week, proven")
     status.add_argument("week", nargs="?", type=int, help="one week (default: every week)")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.market import connect_market
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.errors import CommitmentMismatch
 from flowmarket.money import from_wad
@@ -19,9 +20,7 @@ from flowmarket.oracle.publication import (
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "show-hour", help="show an hour's on-chain commitment and verify it against the record"
-    )
+    parser: argparse.ArgumentParser = add_command(subparsers, "show-hour")
     parser.add_argument("hour", type=int, help="hour index")
     parser.add_argument("--rpc-url", default=None, help="JSON-RPC URL (default: settings)")
     parser.set_defaults(handler=run)

@@ -8,14 +8,13 @@ import time
 from typing import Any
 
 from flowmarket.backend.serve import open_database
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.oracle.status import oracle_status
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "status", help="the clearing oracle's progress, lag and warnings"
-    )
+    parser = add_command(subparsers, "status")
     parser.add_argument("--alerts", type=int, default=10, help="how many recent warnings to show")
     parser.add_argument("--json", action="store_true", help="print the full status as JSON")
     parser.set_defaults(handler=run)

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from flowmarket.catalogue import format_hour, hour_of, load_spec, parse_hour_value
+from flowmarket.cli.main import add_command
 from flowmarket.config import Settings
 from flowmarket.errors import FieldError, InvalidInput
 from flowmarket.strategy import COLUMNS, StrategyParams, parse_needs_csv, plan_orders
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = add_command(
+        subparsers,
         "strategy",
-        help="turn an expected net-demand CSV into trade-to-target orders",
         description=(
             "Writes one standing order per product whose target rises from 0 (at the "
             "catalogue's far horizon) to 100% of expected need at delivery. NEEDS.csv "

@@ -12,6 +12,7 @@ import argparse
 import json
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.cli.wallet import add_wallet_arguments, open_client
 from flowmarket.config import Settings
 
@@ -19,7 +20,7 @@ COLUMNS = ("hour", "product", "price", "position_gb", "usage_gb", "served_gb", "
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("usage", help="your metered usage and imbalance charges")
+    parser = add_command(subparsers, "usage")
     commands = parser.add_subparsers(dest="usage_command", metavar="ACTION", required=True)
     show = commands.add_parser("show", help="your settled deliveries and imbalance cash")
     show.add_argument("--json", action="store_true", help="print the JSON answer")

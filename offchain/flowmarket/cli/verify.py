@@ -35,6 +35,7 @@ from flowmarket.actions.verify import (
     verify_hour,
     verify_week,
 )
+from flowmarket.cli.main import add_command
 from flowmarket.cli.onchain import add_send_arguments, open_signer, run_plan
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.config import Settings
@@ -51,16 +52,12 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    verify = subparsers.add_parser(
-        "verify", help="re-clear an hour or check a week's settlement root against the chain"
-    )
+    verify = add_command(subparsers, "verify")
     verify.add_argument("--hour", type=int, help="an hour index")
     verify.add_argument("--api", help="public API base URL (default: settings)")
     _add_source_arguments(verify)
     verify.set_defaults(handler=run_verify)
-    challenge = subparsers.add_parser(
-        "challenge", help="prove a wrong weekly root on chain (pays you the oracle's bond)"
-    )
+    challenge = add_command(subparsers, "challenge")
     challenge.add_argument("--hour", type=int, help="an hour with a fill off its order's curve")
     _add_source_arguments(challenge)
     add_send_arguments(challenge)  # --wallet, --password-file, --api, --yes

@@ -10,6 +10,7 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+from flowmarket.cli.main import add_command
 from flowmarket.client.participant_client import ParticipantClient
 from flowmarket.client.wallets import keystore_address, load_account, new_keystore, save_keystore
 from flowmarket.config import Settings
@@ -47,7 +48,7 @@ def open_client(args: argparse.Namespace, settings: Settings) -> ParticipantClie
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("wallet", help="create or import an encrypted keystore")
+    parser = add_command(subparsers, "wallet")
     commands = parser.add_subparsers(dest="wallet_command", metavar="ACTION", required=True)
     new = commands.add_parser("new", help="create a random key in a new keystore")
     imported = commands.add_parser("import", help="encrypt an existing private key")
