@@ -20,6 +20,16 @@ worker down gracefully (requests in progress are answered); SIGHUP replaces the
 workers one by one, each replacement serving before its predecessor stops. Connections
 are handed out only once every worker has started (or, if one never starts, a minute
 after the first one did), so the first clients are spread too.
+
+A connection handed to a worker that exits before taking it from its channel is not
+lost: the parent keeps its own copy of the worker's end of the channel, so what the
+worker left there outlives it, and once the worker has exited the parent takes those
+connections back and hands them to the workers still serving. Without that copy they
+were closed with the worker's end, and their clients reset: a worker killed by SIGKILL
+looks dead (its main thread a zombie) while its other threads are still exiting and its
+end of the channel still takes connections, so the first connection after a SIGKILL was
+often reset. A connection the worker has taken is its own, and is lost if it dies, as
+with any server that crashes.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import signal
 import socket
 import threading
@@ -107,12 +118,14 @@ def _log_failed_connection(task: asyncio.Task[object]) -> None:
 
 
 class HandedWorker(Process):
-    """One worker process and the parent's end of its channel."""
+    """One worker process, the parent's end of its channel and the parent's copy of the
+    worker's end (what the worker has not taken from it outlives the worker)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         self.channel, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.channel.setblocking(False)
         self._child_end = child_end
+        self._exit: select.poll | None = None  # readable once the process has exited
         self.ready = False  # started and answering health checks; cleared when retired
         super().__init__(config, [child_end])
 
@@ -121,7 +134,8 @@ class HandedWorker(Process):
         # the channel as its socket argument and must not hold the parent's end (it
         # would never see the parent go).
         state = dict(self.__dict__)
-        del state["channel"], state["_child_end"]
+        for parents_own in ("channel", "_child_end", "_exit"):
+            state.pop(parents_own, None)
         return state
 
     @property
@@ -138,10 +152,18 @@ class HandedWorker(Process):
 
     def start(self) -> None:
         super().start()
-        self._child_end.close()  # the child has its copy
+        self._exit = select.poll()
+        self._exit.register(self.process.sentinel, select.POLLIN)
 
     def hand(self, connection: socket.socket) -> bool:
-        """Pass `connection` to this worker; False when its channel is full or closed."""
+        """Pass `connection` to this worker; False when it has exited or its channel is
+        full or closed."""
+        if self._exit is not None and self._exit.poll(0):
+            # Exited, not yet retired: its channel would still take the connection
+            # (the parent's copy of its end), to be handed out again only once the
+            # health check retires it.
+            self.ready = False
+            return False
         try:
             socket.send_fds(self.channel, [b"c"], [connection.fileno()])
         except (BlockingIOError, InterruptedError):
@@ -153,9 +175,27 @@ class HandedWorker(Process):
 
     def retire(self) -> None:
         """Stop handing connections to this worker (the parent's end of the channel is
-        closed: connections passed but not yet taken are dropped with it)."""
+        closed: a running worker takes what is left in its channel, then stops)."""
         self.ready = False
         self.channel.close()
+
+    def untaken(self) -> list[socket.socket]:
+        """Once the process has exited (joined): the connections handed to it that it
+        never took. Closes the parent's copy of the worker's end of the channel."""
+        connections: list[socket.socket] = []
+        try:
+            while True:
+                try:
+                    data, fds, _, _ = socket.recv_fds(self._child_end, 1, 1, socket.MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    break
+                if not data and not fds:  # the parent's end is closed: nothing more
+                    break
+                connections.extend(socket.socket(fileno=fd) for fd in fds)
+        except OSError as exc:
+            logger.warning("connections left to worker [%s] not recovered: %s", self.pid, exc)
+        self._child_end.close()
+        return connections
 
 
 class HandingSupervisor:
@@ -166,8 +206,11 @@ class HandingSupervisor:
         self.listener = listener
         self.workers: list[HandedWorker] = []
         self.should_exit = threading.Event()
-        self._lock = threading.Lock()  # the workers list and their channels
+        self._lock = threading.Lock()  # the workers list, their channels, the orphans
         self._turn = 0
+        # Connections taken back from an exited worker that no worker could take at once;
+        # the accept loop hands them out.
+        self._orphans: list[socket.socket] = []
         self._signals: list[int] = []
 
     def _on_signal(self, sig: int, frame: FrameType | None) -> None:
@@ -191,18 +234,35 @@ class HandingSupervisor:
             self._keep_workers_alive()
         accepting.join()
         self.listener.close()
+        self.stop_workers()
+        logger.info("Stopping parent process [%d]", os.getpid())
+
+    def stop_workers(self) -> None:
+        """Once nothing is handed out any more: stop every worker gracefully (SIGTERM,
+        uvicorn's shutdown: requests in progress are answered)."""
         for worker in self.workers:
             worker.retire()
-            worker.terminate()  # SIGTERM: uvicorn's graceful shutdown in the worker
+            worker.terminate()
         for worker in self.workers:
             worker.join()
-        logger.info("Stopping parent process [%d]", os.getpid())
+        with self._lock:
+            unserved = [*self._orphans, *(c for w in self.workers for c in w.untaken())]
+            self._orphans.clear()
+        for connection in unserved:
+            connection.close()
 
     # -- handing connections out (a thread of the parent) ---------------------------
 
     def _accept_loop(self) -> None:
         self._wait_for_workers()
         while not self.should_exit.is_set():
+            with self._lock:
+                orphans, self._orphans = self._orphans, []
+            for orphan in orphans:
+                try:
+                    self._hand_out(orphan)
+                finally:
+                    orphan.close()
             try:
                 connection, _ = self.listener.accept()
             except TimeoutError:
@@ -238,14 +298,36 @@ class HandingSupervisor:
         deadline = time.monotonic() + HAND_OUT_TIMEOUT_S
         while not self.should_exit.is_set() and time.monotonic() < deadline:
             with self._lock:
-                ready = [worker for worker in self.workers if worker.ready]
-                for k in range(len(ready)):
-                    worker = ready[(self._turn + k) % len(ready)]
-                    if worker.hand(connection):
-                        self._turn = (self._turn + k + 1) % len(ready)
-                        return
+                if self._hand_to_next(connection):
+                    return
             time.sleep(0.01)  # every worker is full, restarting or not yet started
         logger.warning("no worker took a connection within %.0f s; closed", HAND_OUT_TIMEOUT_S)
+
+    def _hand_to_next(self, connection: socket.socket) -> bool:
+        """Under the lock: pass `connection` to the next ready worker that takes it."""
+        ready = [worker for worker in self.workers if worker.ready]
+        for k in range(len(ready)):
+            worker = ready[(self._turn + k) % len(ready)]
+            if worker.hand(connection):
+                self._turn = (self._turn + k + 1) % len(ready)
+                return True
+        return False
+
+    def _hand_back(self, worker: HandedWorker) -> None:
+        """Hand the connections an exited (joined) worker never took to the others."""
+        with self._lock:
+            connections = worker.untaken()
+            if connections:
+                logger.info(
+                    "Handing out again %d connection(s) worker [%s] never took",
+                    len(connections),
+                    worker.pid,
+                )
+            for connection in connections:
+                if self._hand_to_next(connection):
+                    connection.close()  # the worker holds its own copy
+                else:
+                    self._orphans.append(connection)  # for the accept loop
 
     # -- supervision (the parent's main thread) ---------------------------------------
 
@@ -269,6 +351,7 @@ class HandingSupervisor:
                 worker.retire()
             worker.kill()  # dead already, or hung
             worker.join()
+            self._hand_back(worker)
             if worker.exitcode == STARTUP_FAILURE:
                 logger.error("Child process [%s] failed to start, stopping.", worker.pid)
                 self.should_exit.set()
@@ -289,6 +372,7 @@ class HandingSupervisor:
                 new.retire()
                 new.kill()
                 new.join()
+                new.untaken()  # none: it was never handed any
                 logger.error(
                     "New worker [%s] did not start in time; keeping [%s]", new.pid, old.pid
                 )
@@ -296,8 +380,9 @@ class HandingSupervisor:
             with self._lock:
                 self.workers[index] = new
                 old.retire()
-            old.terminate()
+            old.terminate()  # what it has not taken when it stops is handed out again
             old.join()
+            self._hand_back(old)
 
 
 def serve_handed(config: uvicorn.Config) -> None:
