@@ -56,6 +56,7 @@ BUSY_TIMEOUT_S = 30.0
 # SQLite's busy handler (which then fails it with "database is locked"): a hung holder
 # must not hang every writer for ever.
 TURN_WAIT_S = BUSY_TIMEOUT_S
+TURN_POLL_S = 0.001
 
 
 class WriteTurn:
@@ -67,18 +68,17 @@ class WriteTurn:
     later ones passed, and the oracle's first write after a close waited 2.2 s behind
     the API's workers (bench/README.md, the load test's tail). So writers queue here
     instead: a thread lock per process, whose waiters wake as soon as it is released,
-    then an `flock` on `<database>.write-turn` between processes, waited for in the
-    kernel (woken when it is free; polling it from Python every millisecond made the
-    waiting thread take the interpreter lock from the working ones a thousand times a
-    second and halved a worker's throughput). A connection takes its turn at the first
+    and an `flock` on `<database>.write-turn` between processes, tried every
+    millisecond by at most one thread of each. A connection takes its turn at the first
     statement that writes (where SQLite's own lock is taken: Python's sqlite3 begins a
     transaction there, reads before it run outside one) and gives it back when the
     transaction commits, rolls back or the connection closes."""
 
     def __init__(self, lock_file: Path | None) -> None:
         self._threads = threading.Lock()
-        self._lock_file = None if lock_file is None else f"{lock_file}.write-turn"
-        self._held: int | None = None  # the descriptor whose flock is the turn
+        self._lock_file = lock_file
+        self._fd: int | None = None
+        self._fd_pid = 0
 
     def take(self) -> bool:
         """Wait for the turn; False when it did not come within TURN_WAIT_S."""
@@ -87,56 +87,29 @@ class WriteTurn:
             return False
         if self._lock_file is None:
             return True
-        # A descriptor per turn: its flock is its own (not shared with a forked child or
-        # with a wait given up on), and closing it gives the turn back.
-        fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not _flock_within(fd, deadline - time.monotonic()):
-                self._threads.release()
-                return False
-        self._held = fd
-        return True
+        fd = self._descriptor(self._lock_file)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._threads.release()
+                    return False
+                time.sleep(TURN_POLL_S)
 
     def give_back(self) -> None:
-        fd, self._held = self._held, None
-        if fd is not None:
-            os.close(fd)  # releases its flock
+        if self._fd is not None and self._fd_pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
-
-def _flock_within(fd: int, timeout_s: float) -> bool:
-    """Wait up to `timeout_s` for an exclusive flock on `fd`, which is then the caller's.
-    The wait blocks in a helper thread (flock has no timeout); when the caller gives up,
-    the helper closes `fd` (releasing the lock should it come late). False: `fd` is
-    closed."""
-    taken = threading.Event()
-    guard = threading.Lock()
-    state = {"abandoned": False}
-
-    def wait() -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            with guard:
-                state["abandoned"] = True
-            os.close(fd)
-            return
-        with guard:
-            if state["abandoned"]:
-                os.close(fd)
-                return
-            taken.set()
-
-    threading.Thread(target=wait, name="write-turn", daemon=True).start()
-    if taken.wait(max(timeout_s, 0.0)):
-        return True
-    with guard:
-        if taken.is_set():
-            return True
-        state["abandoned"] = True
-    return False
+    def _descriptor(self, lock_file: Path) -> int:
+        # A forked child shares its parent's open file and with it the parent's lock:
+        # each process opens its own.
+        if self._fd is None or self._fd_pid != os.getpid():
+            self._fd = os.open(f"{lock_file}.write-turn", os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd_pid = os.getpid()
+        return self._fd
 
 
 _TURNS: dict[str, WriteTurn] = {}
