@@ -87,7 +87,7 @@ class WriteTurn:
             return False
         if self._lock_file is None:
             return True
-        fd = self._descriptor(self._lock_file)
+        fd = self._descriptor()
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -103,11 +103,12 @@ class WriteTurn:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
-    def _descriptor(self, lock_file: Path) -> int:
+    def _descriptor(self) -> int:
         # A forked child shares its parent's open file and with it the parent's lock:
         # each process opens its own.
         if self._fd is None or self._fd_pid != os.getpid():
-            self._fd = os.open(f"{lock_file}.write-turn", os.O_RDWR | os.O_CREAT, 0o600)
+            assert self._lock_file is not None
+            self._fd = os.open(f"{self._lock_file}.write-turn", os.O_RDWR | os.O_CREAT, 0o600)
             self._fd_pid = os.getpid()
         return self._fd
 
