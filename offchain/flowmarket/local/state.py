@@ -110,7 +110,7 @@ def remove_market_files(settings: Settings) -> None:
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm", "-journal", ".write-turn"):
+    for suffix in ("-wal", "-shm", "-journal"):
         (settings.state_dir / f"flowmarket.sqlite{suffix}").unlink(missing_ok=True)
 
 
