@@ -18,6 +18,7 @@ from flowmarket.backend.order_rows import order_status
 from flowmarket.backend.risk import OpenBookReader
 from flowmarket.db import batches_repo, orders_repo
 from flowmarket.db.batch_tables import OrderBatch
+from flowmarket.db.engine import write_turn
 from flowmarket.order_limits import OrderRisk
 from flowmarket.states import ReceiptAction
 
@@ -125,7 +126,7 @@ class BatchesSql:
             "cancel_receipt_signature": receipt_signature,
             "cancel_batch_hash": batch.batch_hash,
         }
-        with Session(self.engine, expire_on_commit=False) as session:
+        with write_turn(self.engine), Session(self.engine, expire_on_commit=False) as session:
             stored, duplicate = batches_repo.insert_batch(
                 session, batch=row, orders=orders, cancels=cancels, cancel_values=values
             )

@@ -29,6 +29,7 @@ from flowmarket.backend.expected_positions import ExpectedPositionsSql
 from flowmarket.backend.order_rows import order_out, outcomes_of
 from flowmarket.backend.usage import UsageReadSql, UsageSql
 from flowmarket.db import auth_repo, oracle_repo, orders_repo, results_repo
+from flowmarket.db.engine import write_turn
 from flowmarket.db.models import AuthChallenge, Order
 from flowmarket.errors import NotFound
 from flowmarket.order_limits import OpenBook
@@ -124,7 +125,7 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql, Autho
                 "cancel_signature": order.signature,
                 "cancel_receipt_signature": cancel_receipt_signature,
             }
-        with self._session() as session:
+        with write_turn(self.engine), self._session() as session:
             stored = orders_repo.insert_order(session, order=row, cancel_values=cancel_values)
             duplicate = stored.accepted_at != accepted_at
             return self._out(session, stored, open_hour), duplicate, stored.accepted_at
@@ -152,7 +153,7 @@ class SqlBackend(ExpectedPositionsSql, UsageSql, UsageReadSql, BatchesSql, Autho
         receipt_signature: str,
         open_hour: int,
     ) -> OrderOut:
-        with self._session() as session:
+        with write_turn(self.engine), self._session() as session:
             values = {
                 "cancelled_at": cancelled_at,
                 "cancel_signature": signature,

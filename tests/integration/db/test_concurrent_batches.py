@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 from sqlalchemy import Engine, func, select
 
 from flowmarket.api.batch_intake import VerifiedBatch, entries
 from flowmarket.backend.participation import SqlBackend
+from flowmarket.db.engine import write_turn
 from flowmarket.db.models import Order
 from flowmarket.errors import Conflict
 from flowmarket.orders import SignedOrder
@@ -98,4 +101,22 @@ def test_eight_batches_sharing_a_nonce_have_one_winner(engine: Engine) -> None:
     backend = SqlBackend(engine)
     rivals = [batch(100 + k, [order(4000 + k, nonce=7)]) for k in range(8)]
     assert race(backend, rivals) == ["conflict:batch"] * 7 + ["stored"]
+    assert stored_orders(engine) == 1
+
+
+def test_on_sqlite_a_batch_waits_for_its_process_write_turn(engine: Engine) -> None:
+    turn = write_turn(engine)
+    if engine.dialect.name != "sqlite":  # PostgreSQL locks rows: no turn to wait for
+        assert isinstance(turn, nullcontext)
+        return
+    assert write_turn(engine) is turn  # one turn per engine in a process
+    backend = SqlBackend(engine)
+    pool = ThreadPoolExecutor(1)
+    with turn:  # another thread of this process is writing
+        future = pool.submit(store, backend, batch(1, [order(1, nonce=0)]), 1000.0)
+        time.sleep(0.3)
+        assert not future.done()  # it waits here, not in SQLite's busy handler
+        assert stored_orders(engine) == 0
+    assert future.result(timeout=10) == "stored"
+    pool.shutdown()
     assert stored_orders(engine) == 1
