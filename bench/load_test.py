@@ -713,6 +713,10 @@ def main() -> int:
         if args.keep is None:
             with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
                 return finish(run_market(args, Path(tmp)), Path(tmp))
+        if args.keep.exists() and any(args.keep.iterdir()):
+            # A kept run's database would be reused: its nonces refuse every batch and
+            # its oracle's clock refuses the new one.
+            parser.error(f"--keep: {args.keep} is not empty; give a new or empty folder")
         args.keep.mkdir(parents=True, exist_ok=True)
         folder = args.keep
         run = run_market(args, folder)

@@ -152,3 +152,15 @@ def test_a_wrong_receipt_and_an_unpublished_hour(kept: tuple[Path, str], tmp_pat
     assert len(found) == 2
     assert "receipts checked (operator signature, entries, root): 1 wrong [(5," in found[0]
     assert found[1] == f"hour {last}: published within 60 s of its close (never s after its close)"
+
+
+def test_keeping_a_run_in_a_folder_that_holds_one_is_refused(tmp_path: Path) -> None:
+    """A second run kept in the same folder would reuse the first one's database (every
+    batch refused for its nonces, the oracle refusing the new clock): refused up front."""
+    (tmp_path / "market.sqlite").write_bytes(b"a kept run")
+    command = [sys.executable, str(ROOT / "bench" / "load_test.py"), *ARGS, "--keep", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"--keep: {tmp_path} is not empty" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "market.sqlite").read_bytes() == b"a kept run"
