@@ -259,10 +259,7 @@ class HandingSupervisor:
             with self._lock:
                 orphans, self._orphans = self._orphans, []
             for orphan in orphans:
-                try:
-                    self._hand_out(orphan)
-                finally:
-                    orphan.close()
+                self._hand_out_and_close(orphan)
             try:
                 connection, _ = self.listener.accept()
             except TimeoutError:
@@ -273,10 +270,7 @@ class HandingSupervisor:
                 logger.warning("accept failed: %s", exc)
                 time.sleep(0.05)  # e.g. out of descriptors: let the workers close some
                 continue
-            try:
-                self._hand_out(connection)
-            finally:
-                connection.close()  # the worker holds its own copy
+            self._hand_out_and_close(connection)
 
     def _wait_for_workers(self) -> None:
         first_ready: float | None = None
@@ -294,14 +288,19 @@ class HandingSupervisor:
                     return
             time.sleep(0.05)
 
-    def _hand_out(self, connection: socket.socket) -> None:
-        deadline = time.monotonic() + HAND_OUT_TIMEOUT_S
-        while not self.should_exit.is_set() and time.monotonic() < deadline:
-            with self._lock:
-                if self._hand_to_next(connection):
-                    return
-            time.sleep(0.01)  # every worker is full, restarting or not yet started
-        logger.warning("no worker took a connection within %.0f s; closed", HAND_OUT_TIMEOUT_S)
+    def _hand_out_and_close(self, connection: socket.socket) -> None:
+        """Pass `connection` to a worker, then close the parent's copy (the worker holds
+        its own); closed unserved when no worker takes it within HAND_OUT_TIMEOUT_S."""
+        try:
+            deadline = time.monotonic() + HAND_OUT_TIMEOUT_S
+            while not self.should_exit.is_set() and time.monotonic() < deadline:
+                with self._lock:
+                    if self._hand_to_next(connection):
+                        return
+                time.sleep(0.01)  # every worker is full, restarting or not yet started
+            logger.warning("no worker took a connection within %.0f s; closed", HAND_OUT_TIMEOUT_S)
+        finally:
+            connection.close()
 
     def _hand_to_next(self, connection: socket.socket) -> bool:
         """Under the lock: pass `connection` to the next ready worker that takes it."""

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -241,8 +242,7 @@ def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_kille
         assert stopped.pid is not None
         os.kill(stopped.pid, signal.SIGSTOP)  # alive, but takes nothing from its channel
         connection, _ = listener.accept()
-        supervisor._hand_out(connection)
-        connection.close()
+        supervisor._hand_out_and_close(connection)
         assert supervisor._turn == 1  # handed to `stopped`, first in turn
         os.kill(stopped.pid, signal.SIGKILL)
         stopped.process.join()  # exited: its channel held the connection when it died
@@ -258,4 +258,51 @@ def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_kille
         if stopped.pid is not None:
             stopped.process.kill()  # (SIGTERM would wait for a SIGCONT)
         supervisor.stop_workers()  # `serving` and the replacement of `stopped`
+        listener.close()
+
+
+def test_a_connection_taken_back_when_no_worker_is_ready_waits_for_the_next_one() -> None:
+    """The only worker is handed a connection it cannot take (stopped) and is killed: no
+    worker is ready when the parent takes the connection back, so it waits with the
+    accept loop, which hands it to the replacement once that is ready."""
+    config = uvicorn.Config("handed_pid_app:app", workers=1, lifespan="off", log_level="warning")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.1)  # as `run` sets it: the accept loop sees should_exit
+    supervisor = HandingSupervisor(config, listener)
+    stopped = HandedWorker(config)
+    supervisor.workers = [stopped]
+    client = socket.create_connection(listener.getsockname(), timeout=60)
+    accepting = threading.Thread(target=supervisor._accept_loop, daemon=True)
+    try:
+        stopped.start()
+        assert stopped.wait_until_ready(START_TIMEOUT_S)
+        assert stopped.pid is not None
+        os.kill(stopped.pid, signal.SIGSTOP)
+        connection, _ = listener.accept()
+        supervisor._hand_out_and_close(connection)
+        os.kill(stopped.pid, signal.SIGKILL)
+        stopped.process.join()
+        supervisor._keep_workers_alive()  # takes the connection back: nobody is ready
+        assert len(supervisor._orphans) == 1
+        replacement = supervisor.workers[0]
+        assert replacement is not stopped and not replacement.ready
+        assert replacement.wait_until_ready(START_TIMEOUT_S)
+        accepting.start()
+        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        response = b""
+        while chunk := client.recv(65536):
+            response += chunk
+        assert response.startswith(b"HTTP/1.1 200 ")
+        assert response.split(b"\r\n\r\n", 1)[1] == str(replacement.pid).encode()
+        assert supervisor._orphans == []
+    finally:
+        client.close()
+        supervisor.should_exit.set()
+        if accepting.is_alive():
+            accepting.join(timeout=10)
+        if stopped.pid is not None and stopped.process.is_alive():
+            stopped.process.kill()
+        supervisor.stop_workers()
         listener.close()
