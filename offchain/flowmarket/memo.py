@@ -9,6 +9,7 @@ limit."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
@@ -17,11 +18,17 @@ V = TypeVar("V")
 
 
 class BoundedMemo(Generic[K, V]):
-    """A dict that forgets its oldest entries (by insertion) beyond `limit`."""
+    """A dict that forgets its oldest entries (by insertion) beyond `limit`.
+
+    An OrderedDict, not a dict: a dict whose oldest entry is deleted again and again
+    keeps the deleted slots at its front until it is resized, so finding the oldest
+    (`next(iter(d))`) walks them all: 47 µs a put at 2^17 entries, 87 µs at 2^18, most
+    of the oracle's hour at 10^5 orders (bench/README.md). `popitem(last=False)` is
+    constant time."""
 
     def __init__(self, limit: int) -> None:
         self._limit = max(1, limit)
-        self._items: dict[K, V] = {}
+        self._items: OrderedDict[K, V] = OrderedDict()
 
     def get(self, key: K) -> V | None:
         return self._items.get(key)
@@ -29,4 +36,4 @@ class BoundedMemo(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         self._items[key] = value
         while len(self._items) > self._limit:
-            del self._items[next(iter(self._items))]
+            self._items.popitem(last=False)
