@@ -223,6 +223,16 @@ def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_o
         assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
 
 
+def answering_pid(client: socket.socket) -> int:
+    """Send one request on `client` (handed_pid_app answers with its worker's pid)."""
+    client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    response = b""
+    while chunk := client.recv(65536):
+        response += chunk
+    assert response.startswith(b"HTTP/1.1 200 "), response[:200]
+    return int(response.split(b"\r\n\r\n", 1)[1])
+
+
 def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_killed() -> None:
     """The parent hands a connection to a worker that cannot take it (stopped), the worker
     is killed: the parent's health check takes the connection back from its channel and
@@ -247,12 +257,7 @@ def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_kille
         os.kill(stopped.pid, signal.SIGKILL)
         stopped.process.join()  # exited: its channel held the connection when it died
         supervisor._keep_workers_alive()  # retires it, hands the connection out again
-        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        response = b""
-        while chunk := client.recv(65536):
-            response += chunk
-        assert response.startswith(b"HTTP/1.1 200 ")
-        assert response.split(b"\r\n\r\n", 1)[1] == str(serving.pid).encode()
+        assert answering_pid(client) == serving.pid
     finally:
         client.close()
         if stopped.pid is not None:
@@ -290,12 +295,7 @@ def test_a_connection_taken_back_when_no_worker_is_ready_waits_for_the_next_one(
         assert replacement is not stopped and not replacement.ready
         assert replacement.wait_until_ready(START_TIMEOUT_S)
         accepting.start()
-        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        response = b""
-        while chunk := client.recv(65536):
-            response += chunk
-        assert response.startswith(b"HTTP/1.1 200 ")
-        assert response.split(b"\r\n\r\n", 1)[1] == str(replacement.pid).encode()
+        assert answering_pid(client) == replacement.pid
         assert supervisor._orphans == []
     finally:
         client.close()
