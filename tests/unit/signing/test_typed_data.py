@@ -178,6 +178,27 @@ def test_a_wallets_sign_typed_data_signature_recovers() -> None:
     assert sign(DOMAIN, ORDER, KEY) == "0x" + bytes(signed.signature).hex()
 
 
+def test_signing_with_several_keys_in_turn_signs_with_each_its_own() -> None:
+    """`sign` keeps its key objects (the public key is derived once a key): a kept key
+    must never sign for another. Each signature is eth_account's for that key."""
+    keys = ["0x" + f"{k:02x}" * 32 for k in (0x42, 0x43, 0x44)]
+    for _ in range(2):
+        for key in keys:
+            wallet = Account.from_key(key).address
+            order = OrderMessage(
+                participant=wallet,
+                nonce=ORDER.nonce,
+                from_hour=ORDER.from_hour,
+                until_hour=ORDER.until_hour,
+                portfolio=ORDER.portfolio,
+                curve=ORDER.curve,
+            )
+            expected = Account.sign_typed_data(key, full_message=typed_data(DOMAIN, order))
+            signature = sign(DOMAIN, order, key)
+            assert signature == "0x" + bytes(expected.signature).hex()
+            assert recover(DOMAIN, order, bytes.fromhex(signature[2:])) == wallet
+
+
 def test_recover_refuses_a_bad_v_byte() -> None:
     signature = bytearray.fromhex(sign(DOMAIN, ORDER, KEY)[2:])
     signature[64] = 5
