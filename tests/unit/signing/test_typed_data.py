@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from eth_abi import encode
 from eth_account import Account
@@ -185,14 +187,7 @@ def test_signing_with_several_keys_in_turn_signs_with_each_its_own() -> None:
     for _ in range(2):
         for key in keys:
             wallet = Account.from_key(key).address
-            order = OrderMessage(
-                participant=wallet,
-                nonce=ORDER.nonce,
-                from_hour=ORDER.from_hour,
-                until_hour=ORDER.until_hour,
-                portfolio=ORDER.portfolio,
-                curve=ORDER.curve,
-            )
+            order = dataclasses.replace(ORDER, participant=wallet)
             expected = Account.sign_typed_data(key, full_message=typed_data(DOMAIN, order))
             signature = sign(DOMAIN, order, key)
             assert signature == "0x" + bytes(expected.signature).hex()
