@@ -75,9 +75,10 @@ class MarketBackend(Protocol):
         ...
 
     def batch_book(
-        self, batch: VerifiedBatch, open_hour: int
+        self, batch: VerifiedBatch, open_hour: int, *, with_open_book: bool = False
     ) -> tuple[StoredBatch | None, BatchBook]:
-        """(the batch when already stored, else None; what storage holds about it)."""
+        """(the batch when already stored, else None; what storage holds about it, with
+        the participant's `open_book` read in the same session when `with_open_book`)."""
         ...
 
     def store_batch(

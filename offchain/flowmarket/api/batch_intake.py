@@ -21,6 +21,7 @@ from flowmarket.api.intake import (
 )
 from flowmarket.api.limits import ApiLimits
 from flowmarket.errors import Conflict, FieldError
+from flowmarket.order_limits import OpenBook
 from flowmarket.orders import SignedOrder
 from flowmarket.signing import (
     Domain,
@@ -82,6 +83,9 @@ class BatchBook:
     stored_ids: frozenset[str]  # ids of the batch's orders that are already stored
     used_nonces: frozenset[int]  # the batch's nonces the participant already used
     named: dict[str, KnownOrder]  # the orders the batch replaces or cancels, if stored
+    # The participant's open book for the economic checks, read in the same session when
+    # asked for (`MarketBackend.batch_book`'s `with_open_book`); None otherwise.
+    open_book: OpenBook | None = None
 
 
 def renamed(exc: FieldError, prefix: str) -> FieldError:

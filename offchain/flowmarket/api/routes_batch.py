@@ -95,7 +95,8 @@ def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
     )
     context.rate_limiter.check(batch.participant)
     hour = open_hour(now)
-    stored, book = backend.batch_book(batch, hour)
+    economics = context.rules is not None
+    stored, book = backend.batch_book(batch, hour, with_open_book=economics)
     if stored is not None:
         return answer(context, stored, _tree(stored), duplicate=True)
     check_against_book(batch, book, limits=context.limits)
@@ -106,7 +107,7 @@ def submit_batch(body: SignedBatchIn, context: Context) -> BatchAccepted:
             batch.orders,
             removed,
             batch.participant,
-            book=backend.open_book(batch.participant, hour),
+            book=book.open_book or backend.open_book(batch.participant, hour),
             rules=context.rules,
         )
     recorded = entries(batch)

@@ -43,9 +43,11 @@ class BatchesSql:
     _books: OpenBookReader
 
     def batch_book(
-        self, batch: VerifiedBatch, open_hour: int
+        self, batch: VerifiedBatch, open_hour: int, *, with_open_book: bool = False
     ) -> tuple[StoredBatch | None, BatchBook]:
-        """Everything a batch is checked against, in one session (five small queries).
+        """Everything a batch is checked against, in one session (five small queries;
+        with `with_open_book`, the participant's open book for the economic checks too,
+        which then also gives the count of open orders).
 
         The batch itself is looked up last: a concurrent request storing the same batch
         commits it with its orders at once, so if any query saw its orders, this one
@@ -54,6 +56,13 @@ class BatchesSql:
         named_ids = [o.replaces for o in batch.orders if o.replaces] + list(batch.cancels)
         with Session(self.engine) as session:
             floor = orders_repo.min_valid_nonce(session, participant=participant)
+            open_book = (
+                self._books.read(
+                    session, participant=participant, open_hour=open_hour, min_nonce=floor
+                )
+                if with_open_book
+                else None
+            )
             named = {
                 r.order_hash: KnownOrder(
                     r.participant, order_status(r, open_hour=open_hour, min_nonce=floor)
@@ -62,8 +71,12 @@ class BatchesSql:
             }
             book = BatchBook(
                 min_nonce=floor,
-                open_orders=orders_repo.count_open_orders(
-                    session, participant=participant, open_from_hour=open_hour, min_nonce=floor
+                open_orders=(
+                    len(open_book.orders)
+                    if open_book is not None
+                    else orders_repo.count_open_orders(
+                        session, participant=participant, open_from_hour=open_hour, min_nonce=floor
+                    )
                 ),
                 stored_ids=frozenset(
                     batches_repo.stored_order_ids(
@@ -76,6 +89,7 @@ class BatchesSql:
                     )
                 ),
                 named=named,
+                open_book=open_book,
             )
             row = batches_repo.get_batch(session, batch_hash=batch.batch_hash)
             return (None if row is None else stored_batch(row)), book

@@ -31,10 +31,18 @@ class OpenBookReader:
         self._prices: tuple[int | None, dict[str, int]] = (None, {})
         self._lock = threading.Lock()
 
-    def read(self, session: Session, *, participant: str, open_hour: int) -> OpenBook:
+    def read(
+        self, session: Session, *, participant: str, open_hour: int, min_nonce: int | None = None
+    ) -> OpenBook:
         """The participant's open orders, position, expected position and the prices of the
-        last cleared hour before `open_hour` (what the oracle's next snapshot will use)."""
-        floor = orders_repo.min_valid_nonce(session, participant=participant)
+        last cleared hour before `open_hour` (what the oracle's next snapshot will use).
+        `min_nonce`: the participant's valid nonce floor when the caller has read it in
+        `session` already."""
+        floor = (
+            orders_repo.min_valid_nonce(session, participant=participant)
+            if min_nonce is None
+            else min_nonce
+        )
         hashes = orders_repo.open_order_hashes(
             session, participant=participant, open_from_hour=open_hour, min_nonce=floor
         )

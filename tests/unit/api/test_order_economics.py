@@ -41,7 +41,7 @@ RULES = FixedRules(
 )
 
 
-def _serve(tmp_path: Path, rules: MarketRules) -> Iterator[Market]:
+def _serve(tmp_path: Path, rules: MarketRules, limits: ApiLimits | None = None) -> Iterator[Market]:
     engine = migrated_engine(tmp_path / "economics.sqlite")
     clock = Clock()
     app = create_app(
@@ -49,7 +49,7 @@ def _serve(tmp_path: Path, rules: MarketRules) -> Iterator[Market]:
         domain=DOMAIN,
         operator_key=OPERATOR_KEY,
         token_secret=b"economics",
-        limits=ApiLimits(max_requests_per_minute=10_000),
+        limits=limits or ApiLimits(max_requests_per_minute=10_000),
         clock=clock,
         rules=rules,
     )
@@ -212,6 +212,35 @@ def test_a_stored_batch_counts_against_the_next_one_without_being_read_back(
     )
     within = _batch(market, ALICE, [((-500.0, 12.0), (1.0, 4.0))], first_nonce=20)
     assert within.status_code == 200, within.text
+
+
+def test_with_the_economic_checks_a_batch_counts_the_open_orders_it_read_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the rules on, the batch route reads the participant's open book once (one read
+    of its nonce floor a request) and counts the open-order limit from it: at a limit of
+    3, two open orders leave room for exactly one more."""
+    limits = ApiLimits(max_requests_per_minute=10_000, max_open_orders_per_participant=3)
+    small = ((-1.0, 12.0), (1.0, 4.0))
+    floor_reads: list[str] = []
+    read_floor = orders_repo.min_valid_nonce
+
+    def counted(session: Session, *, participant: str) -> int:
+        floor_reads.append(participant)
+        return read_floor(session, participant=participant)
+
+    monkeypatch.setattr(orders_repo, "min_valid_nonce", counted)
+    for market in _serve(tmp_path, RULES, limits):
+        assert _batch(market, ALICE, [small, small]).status_code == 200
+        over = _batch(market, ALICE, [small, small], first_nonce=20)
+        assert over.status_code == 422, over.text
+        assert over.json()["field"] == "batch.orders", over.json()
+        assert "3" in over.json()["message"], over.json()
+        floor_reads.clear()
+        within = _batch(market, ALICE, [small], first_nonce=30)
+        assert floor_reads == [ALICE.address]
+        assert within.status_code == 200, within.text
+        assert market.table_counts()["orders"] == 3
 
 
 def test_a_batch_cancelling_an_open_order_frees_its_rate(market: Market) -> None:
