@@ -48,6 +48,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Process
 
+from flowmarket.collector import settle_for_serving
 from flowmarket.errors import InvalidInput
 
 logger = logging.getLogger("uvicorn.error")
@@ -79,6 +80,7 @@ class HandedServer(uvicorn.Server):
         channel.setblocking(False)
         self._channel = channel
         loop = asyncio.get_running_loop()
+        settle_for_serving()  # the app is built: its start-up objects stay out of collections
         loop.add_reader(channel.fileno(), self._take, channel, loop)
 
     def _protocol(self) -> asyncio.Protocol:

@@ -19,6 +19,7 @@ from flowmarket.cli.interrupts import Interrupts
 from flowmarket.cli.main import add_command
 from flowmarket.cli.oracle import JsonLines
 from flowmarket.cli.report import write_state_report
+from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings
 from flowmarket.demo import DemoConfig, DemoEvent, run_demo
 from flowmarket.demo.config import DEFAULT_CATALOGUE
@@ -188,6 +189,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         interrupts.check()
         progress(event)
 
+    settle_for_serving()  # agents, API and oracle keep large memos for the whole run
     try:
         document = run_demo(settings, config, emit, prepared=True)
     finally:

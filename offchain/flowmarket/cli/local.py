@@ -15,6 +15,7 @@ from flowmarket.catalogue.hours import format_hour
 from flowmarket.chain.node import pid_alive, running_background_node, stop_background
 from flowmarket.cli.interrupts import Interrupts
 from flowmarket.cli.main import add_command
+from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings
 from flowmarket.demo.config import resolve_catalogue
 from flowmarket.demo.events import DemoEvent
@@ -93,6 +94,7 @@ def run_up(args: argparse.Namespace, settings: Settings) -> int:
     # `local down` sends SIGTERM: stop like Ctrl-C (KeyboardInterrupt), cleaning up. A signal
     # whose KeyboardInterrupt a finaliser swallowed still ends the loop through `received`.
     interrupts = Interrupts().install(signal.SIGINT, signal.SIGTERM)
+    settle_for_serving()  # the API and the oracle run here until stopped
     with contextlib.suppress(KeyboardInterrupt):
         run_local(settings, options, _print_event, _print_ready, stop=interrupts.received)
     print("local market stopped", flush=True)

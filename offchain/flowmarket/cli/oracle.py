@@ -15,6 +15,7 @@ from typing import Any
 
 from flowmarket.backend.serve import open_database
 from flowmarket.cli.main import add_command
+from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings
 from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.oracle.cycle import open_oracle
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings.effective_database_url)
     try:
         oracle = open_oracle(settings, engine)
+        settle_for_serving()
         processed = oracle.run(hours=args.hours, until_hour=args.until_hour, once=args.once)
     except MarketError as exc:
         logging.getLogger("flowmarket.oracle").error("oracle stopped", extra={"error": str(exc)})

@@ -19,6 +19,7 @@ from flowmarket.backend.serve import (
 from flowmarket.backend.workers import serve_handed
 from flowmarket.chain.deploy import load_deployment
 from flowmarket.cli.main import add_command
+from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings, export_settings
 from flowmarket.signing import Domain
 
@@ -101,5 +102,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         domain = Domain(args.chain_id, args.ledger)
     app = build_app(settings, engine=engine, domain=domain)
+    settle_for_serving()
     uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
     return 0

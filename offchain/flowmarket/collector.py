@@ -1,0 +1,40 @@
+"""The cyclic garbage collector's schedule in the market's long-running processes.
+
+CPython collects its oldest generation once ten collections of the middle one have
+run and the objects promoted since the last full collection number a quarter of those
+that survived it; a full collection walks every tracked object and stops the process
+while it does. The API's workers and the oracle keep hundreds of thousands of
+long-lived objects (decoded orders, order risks, remembered fills), and every order
+they take promotes a few dozen more. At 2,000 signed orders a second each API worker
+ran a full collection every 3 to 5 seconds, 120 to 440 ms each and growing with its
+memos, and every request in flight waited for it: most of the API's p99 (measured in
+bench/README.md, "The collector's pauses").
+
+`settle_for_serving` is called once a process has started: what start-up allocated
+(modules, the app, the catalogue) is frozen out of every later collection, since it
+lives as long as the process, and the oldest generation is collected after
+`FULL_COLLECTION_EVERY` collections of the middle one instead of ten. The young
+generations are collected as before, so short-lived cycles (a request's) still go at
+once; only cyclic garbage that had lived long enough to reach the oldest generation
+waits longer. Objects freed by reference counting, which is nearly all of them, are
+freed at once as always.
+"""
+
+from __future__ import annotations
+
+import gc
+
+# Middle-generation collections between two full ones (CPython's default is 10). At
+# CPython's default young thresholds (700, 10) this is a full collection after some
+# seven million net allocations of tracked objects: minutes of full load, not seconds.
+FULL_COLLECTION_EVERY = 1_000
+
+
+def settle_for_serving() -> None:
+    """Freeze what start-up allocated and space out full collections (process-wide:
+    call it from a server process's own start-up, never from a library or a test's
+    process)."""
+    gc.collect()  # start-up's own garbage is not frozen with the rest
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
