@@ -53,9 +53,11 @@ from flowmarket.errors import InvalidInput
 
 logger = logging.getLogger("uvicorn.error")
 
-# How long the parent waits for every worker to start before handing connections to
-# the ones that have (imports alone take tens of seconds on a loaded machine).
-ALL_WORKERS_WAIT_S = 60.0
+# How long a worker may take to start (imports alone take tens of seconds on a loaded
+# machine): the parent waits this long for every worker before handing connections to
+# the ones that have, and for a SIGHUP's replacement before it keeps the worker it was
+# to replace (uvicorn's health-check timeout, 5 s, gave up on replacements under load).
+WORKER_START_S = 60.0
 # Health-check period of the parent's loop (uvicorn's).
 TICK_S = 0.5
 # A connection no ready worker can take within this long is closed.
@@ -283,7 +285,7 @@ class HandingSupervisor:
                 return
             if any(ready):
                 first_ready = first_ready or time.monotonic()
-                if time.monotonic() - first_ready > ALL_WORKERS_WAIT_S:
+                if time.monotonic() - first_ready > WORKER_START_S:
                     logger.warning(
                         "handing connections to %d of %d workers", sum(ready), len(ready)
                     )
@@ -369,7 +371,7 @@ class HandingSupervisor:
                 return
             new = HandedWorker(self.config)
             new.start()
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+            if not new.wait_until_ready(WORKER_START_S, self.should_exit):
                 new.retire()
                 new.kill()
                 new.join()

@@ -1,8 +1,9 @@
 """`flowmarket serve --workers 2`: connections opened together are spread over both
 workers (the parent hands them out in turn) and stay open while idle longer than a
 client's pool keeps them, a killed worker is replaced and the new one gets connections,
-SIGTERM stops every process; a connection handed to a worker that exits before taking it
-is handed to another worker.
+SIGTERM stops every process; SIGHUP replaces every worker while clients keep being
+answered; a connection handed to a worker that exits before taking it is handed to another
+worker.
 
 Which process serves a connection is read from Linux's /proc: the server side of the
 connection is the TCP socket whose remote port is the client's, and the worker holding
@@ -32,6 +33,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 # seconds on a loaded shared machine.
 START_TIMEOUT_S = 180
 CONNECTIONS = 16
+CLIENTS = 4
+SLOW_START_S = 8.0
 IDLE_S = 6.0  # > httpx's keep-alive expiry (5 s), uvicorn's default keep-alive (5 s)
 
 
@@ -223,6 +226,88 @@ def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_o
         assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
 
 
+def one_request(port: int) -> int:
+    """GET /v1/domain on a connection of its own (`Connection: close`); the status code."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as client:
+        client.sendall(b"GET /v1/domain HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        response = b""
+        while chunk := client.recv(65536):
+            response += chunk
+    if not response:
+        raise ConnectionError("closed by the server without an answer")
+    return int(response.split(b" ", 2)[1])
+
+
+def test_sighup_replaces_every_worker_while_clients_keep_being_answered(tmp_path: Path) -> None:
+    """`kill -HUP` on `serve --workers 2` (docs/operations.md: a software update without
+    downtime): each worker is replaced by a new process that serves before its
+    predecessor stops, so a client sending requests all through the replacement gets an
+    answer to every one, and the parent (its port, its pid) stays."""
+    state = tmp_path / "state"
+    state.mkdir()
+    write_deployment(state, ledger="0x" + "9f" * 20)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "FLOWMARKET_STATE_DIR": str(state)}
+    command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev", "--workers", "2"]
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=err, stderr=subprocess.STDOUT
+        )
+    statuses: list[int] = []
+    failures: list[str] = []
+    sending = threading.Event()
+
+    def client_loop() -> None:
+        while sending.is_set():
+            try:
+                statuses.append(one_request(port))
+            except OSError as error:
+                failures.append(repr(error))
+
+    # Clients back to back, so that requests are in flight when each old worker stops.
+    clients = [threading.Thread(target=client_loop, daemon=True) for _ in range(CLIENTS)]
+    try:
+        wait_until_served(port, process, log)
+        probe = connect(port, 2)
+        old = set(holders(process.pid, port, probe))
+        close(probe)
+        assert len(old) == 2
+        sending.set()
+        for client in clients:
+            client.start()
+        time.sleep(1.0)
+        before = len(statuses)
+        assert before > 0 and not failures
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 2 * START_TIMEOUT_S
+        while not all(dead(pid) for pid in old):
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, f"workers {old} not replaced after SIGHUP"
+            time.sleep(0.2)
+        time.sleep(1.0)  # the replacements serve on
+        sending.clear()
+        for client in clients:
+            client.join(timeout=60)
+        assert not failures, failures[:5]
+        assert len(statuses) > before and set(statuses) == {200}
+        probe = connect(port, 4)
+        new = set(holders(process.pid, port, probe))
+        close(probe)
+        assert len(new) == 2 and not new & old, (old, new)
+        assert "replacing the workers one by one" in log.read_text()
+    finally:
+        sending.clear()
+        process.send_signal(signal.SIGTERM)
+        try:
+            returncode = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert returncode == 0, log.read_text()[-3000:]
+
+
 def answering_pid(client: socket.socket) -> int:
     """Send one request on `client` (handed_pid_app answers with its worker's pid)."""
     client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -263,6 +348,40 @@ def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_kille
         if stopped.pid is not None:
             stopped.process.kill()  # (SIGTERM would wait for a SIGCONT)
         supervisor.stop_workers()  # `serving` and the replacement of `stopped`
+        listener.close()
+
+
+def test_a_sighup_replacement_slower_to_start_than_a_health_check_still_replaces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replacement whose start-up takes longer than uvicorn's health-check timeout (5 s;
+    a real worker's imports take that long on a loaded machine) replaces its predecessor
+    all the same, which then stops: SIGHUP does not quietly keep the old code running."""
+    config = uvicorn.Config("slow_start_app:app", workers=1, lifespan="off", log_level="warning")
+    assert config.timeout_worker_healthcheck < SLOW_START_S
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    supervisor = HandingSupervisor(config, listener)
+    old = HandedWorker(config)
+    supervisor.workers = [old]
+    client = socket.create_connection(listener.getsockname(), timeout=60)
+    try:
+        old.start()
+        assert old.wait_until_ready(START_TIMEOUT_S)
+        monkeypatch.setenv("SLOW_START_S", str(SLOW_START_S))  # read by the next worker
+        started = time.monotonic()
+        supervisor._replace_all()
+        assert time.monotonic() - started >= SLOW_START_S
+        new = supervisor.workers[0]
+        assert new is not old and new.ready
+        assert old.process.exitcode is not None  # stopped once the new one served
+        connection, _ = listener.accept()
+        supervisor._hand_out_and_close(connection)
+        assert answering_pid(client) == new.pid
+    finally:
+        client.close()
+        supervisor.stop_workers()
         listener.close()
 
 
