@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
+from uvicorn.config import STARTUP_FAILURE
 
 from flowmarket.api.app import create_app
 from flowmarket.api.limits import ApiLimits
@@ -26,9 +29,11 @@ from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
 from flowmarket.db import orders_repo, secrets_repo
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Product
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.signing import Domain
 from flowmarket.web import mount_web
+
+logger = logging.getLogger("uvicorn.error")
 
 
 def api_limits(settings: Settings) -> ApiLimits:
@@ -142,6 +147,17 @@ def build_app(
 def app_from_settings() -> FastAPI:
     """ASGI factory for `uvicorn --factory` workers: everything from `load_settings()`.
 
-    The parent (`flowmarket serve`) has already applied the migrations."""
-    settings = load_settings()
-    return build_app(settings, engine=make_engine(settings.effective_database_url))
+    The parent (`flowmarket serve`) has already applied the migrations. A worker that
+    cannot build the app (its deployment file broken since the parent read it, a setting
+    it rejects) exits with uvicorn's start-up failure code, which stops the server
+    (`backend.workers`): any other exit would be restarted into the same failure, a
+    process a tick, for as long as the server runs. A market error is logged as its
+    message; anything else with its traceback."""
+    try:
+        settings = load_settings()
+        return build_app(settings, engine=make_engine(settings.effective_database_url))
+    except MarketError as exc:
+        logger.error("worker start-up failed: %s", exc)
+    except Exception:
+        logger.exception("worker start-up failed")
+    sys.exit(STARTUP_FAILURE)

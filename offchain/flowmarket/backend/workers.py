@@ -216,11 +216,15 @@ class HandingSupervisor:
         # the accept loop hands them out.
         self._orphans: list[socket.socket] = []
         self._signals: list[int] = []
+        # STARTUP_FAILURE once a worker failed its start-up (the server then stops).
+        self.exit_code = 0
 
     def _on_signal(self, sig: int, frame: FrameType | None) -> None:
         self._signals.append(sig)
 
-    def run(self) -> None:
+    def run(self) -> int:
+        """Serve until a signal stops the server (0) or a worker fails its start-up
+        (uvicorn's STARTUP_FAILURE, 3): the exit code for `flowmarket serve`."""
         logger.info("Started parent process [%d]", os.getpid())
         for sig in SIGNALS:
             signal.signal(sig, self._on_signal)
@@ -240,6 +244,7 @@ class HandingSupervisor:
         self.listener.close()
         self.stop_workers()
         logger.info("Stopping parent process [%d]", os.getpid())
+        return self.exit_code
 
     def stop_workers(self) -> None:
         """Once nothing is handed out any more: stop every worker gracefully (SIGTERM,
@@ -357,6 +362,7 @@ class HandingSupervisor:
             self._hand_back(worker)
             if worker.exitcode == STARTUP_FAILURE:
                 logger.error("Child process [%s] failed to start, stopping.", worker.pid)
+                self.exit_code = STARTUP_FAILURE
                 self.should_exit.set()
                 return
             logger.info("Child process [%s] died; starting a new one", worker.pid)
@@ -388,8 +394,9 @@ class HandingSupervisor:
             self._hand_back(old)
 
 
-def serve_handed(config: uvicorn.Config) -> None:
+def serve_handed(config: uvicorn.Config) -> int:
     """Run `config.workers` workers of `config.app` (an import string) behind one
-    listening socket whose connections the parent hands out round-robin."""
+    listening socket whose connections the parent hands out round-robin; the exit code
+    (`HandingSupervisor.run`)."""
     listener = config.bind_socket()
-    HandingSupervisor(config, listener).run()
+    return HandingSupervisor(config, listener).run()

@@ -93,8 +93,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             log_level="info",
             timeout_keep_alive=KEEP_ALIVE_S,
         )
-        serve_handed(config)  # the parent hands connections to the workers in turn
-        return 0
+        # The parent hands connections to the workers in turn; 3 if a worker failed to start.
+        return serve_handed(config)
     domain = None
     if args.chain_id is not None or args.ledger is not None:
         if args.chain_id is None or args.ledger is None:

@@ -2,8 +2,8 @@
 workers (the parent hands them out in turn) and stay open while idle longer than a
 client's pool keeps them, a killed worker is replaced and the new one gets connections,
 SIGTERM stops every process; SIGHUP replaces every worker while clients keep being
-answered; a connection handed to a worker that exits before taking it is handed to another
-worker.
+answered; a worker that cannot start stops the server with exit code 3; a connection
+handed to a worker that exits before taking it is handed to another worker.
 
 Which process serves a connection is read from Linux's /proc: the server side of the
 connection is the TCP socket whose remote port is the client's, and the worker holding
@@ -143,6 +143,33 @@ def close(clients: list[socket.socket]) -> None:
         client.close()
 
 
+def start_serve(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`flowmarket serve --dev --workers 2` on a free port: the process, its port, its log."""
+    state = tmp_path / "state"
+    state.mkdir()
+    write_deployment(state, ledger="0x" + "9f" * 20)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "FLOWMARKET_STATE_DIR": str(state)}
+    command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev", "--workers", "2"]
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=err, stderr=subprocess.STDOUT
+        )
+    return process, port, log
+
+
+def stop_serve(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as an operator stops `serve`; its exit code (killed after a minute)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+
+
 def wait_until_served(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
@@ -157,17 +184,7 @@ def wait_until_served(port: int, process: subprocess.Popen[bytes], log: Path) ->
 def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
-    write_deployment(state, ledger="0x" + "9f" * 20)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {**os.environ, "FLOWMARKET_STATE_DIR": str(state)}
-    command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev", "--workers", "2"]
-    with log.open("wb") as err:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)], env=env, stdout=err, stderr=subprocess.STDOUT
-        )
+    process, port, log = start_serve(tmp_path)
     clients: list[socket.socket] = []
     try:
         wait_until_served(port, process, log)
@@ -214,13 +231,7 @@ def test_two_workers_share_connections_opened_together_survive_a_kill_and_stop_o
         workers = set(now)
     finally:
         close(clients)
-        process.send_signal(signal.SIGTERM)
-        try:
-            returncode = process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
+        returncode = stop_serve(process)
     assert returncode == 0, log.read_text()[-3000:]
     for pid in workers:  # the workers stopped with the parent
         assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
@@ -243,17 +254,7 @@ def test_sighup_replaces_every_worker_while_clients_keep_being_answered(tmp_path
     downtime): each worker is replaced by a new process that serves before its
     predecessor stops, so a client sending requests all through the replacement gets an
     answer to every one, and the parent (its port, its pid) stays."""
-    state = tmp_path / "state"
-    state.mkdir()
-    write_deployment(state, ledger="0x" + "9f" * 20)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {**os.environ, "FLOWMARKET_STATE_DIR": str(state)}
-    command = [sys.executable, "-m", "flowmarket.cli.main", "serve", "--dev", "--workers", "2"]
-    with log.open("wb") as err:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)], env=env, stdout=err, stderr=subprocess.STDOUT
-        )
+    process, port, log = start_serve(tmp_path)
     statuses: list[int] = []
     failures: list[str] = []
     sending = threading.Event()
@@ -298,14 +299,35 @@ def test_sighup_replaces_every_worker_while_clients_keep_being_answered(tmp_path
         assert "replacing the workers one by one" in log.read_text()
     finally:
         sending.clear()
-        process.send_signal(signal.SIGTERM)
-        try:
-            returncode = process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
+        returncode = stop_serve(process)
     assert returncode == 0, log.read_text()[-3000:]
+
+
+def test_a_worker_that_cannot_start_stops_serve_with_exit_code_3(tmp_path: Path) -> None:
+    """The deployment file breaks while `serve --workers 2` runs and a worker dies: its
+    replacement cannot build the app, says why in one line (no traceback), and the
+    server stops with uvicorn's start-up failure code instead of restarting the worker
+    into the same failure every half second."""
+    process, port, log = start_serve(tmp_path)
+    try:
+        wait_until_served(port, process, log)
+        probe = connect(port, 2)
+        workers = set(holders(process.pid, port, probe))
+        close(probe)
+        (tmp_path / "state" / "deployment.json").write_text("{", encoding="utf-8")
+        os.kill(min(workers), signal.SIGKILL)
+        returncode = process.wait(timeout=START_TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            stop_serve(process)
+    text = log.read_text()
+    assert returncode == 3, text[-3000:]
+    assert "worker start-up failed: deployment file" in text, text[-3000:]
+    assert "failed to start, stopping" in text
+    assert "Traceback" not in text
+    assert text.count("worker start-up failed") == 1  # not restarted into it again
+    for pid in workers:
+        assert dead(pid), f"worker {pid} outlived the server"
 
 
 def answering_pid(client: socket.socket) -> int:
