@@ -2,7 +2,8 @@
 workers (the parent hands them out in turn) and stay open while idle longer than a
 client's pool keeps them, a killed worker is replaced and the new one gets connections,
 SIGTERM stops every process; SIGHUP replaces every worker while clients keep being
-answered; a worker that cannot start stops the server with exit code 3; a connection
+answered; a hung worker is replaced; a worker that cannot start stops the server with
+exit code 3; a connection
 handed to a worker that exits before taking it is handed to another worker.
 
 Which process serves a connection is read from Linux's /proc: the server side of the
@@ -403,6 +404,51 @@ def test_a_sighup_replacement_slower_to_start_than_a_health_check_still_replaces
         assert answering_pid(client) == new.pid
     finally:
         client.close()
+        supervisor.stop_workers()
+        listener.close()
+
+
+def test_a_hung_worker_is_killed_and_replaced_and_the_other_keeps_serving() -> None:
+    """A worker that is alive but answers no health check (stopped: a process stuck in a
+    C call looks the same) is killed after the health-check timeout and replaced; the
+    other worker is left alone, and new connections go to it and to the replacement."""
+    config = uvicorn.Config(
+        "handed_pid_app:app",
+        workers=2,
+        lifespan="off",
+        log_level="warning",
+        timeout_worker_healthcheck=1,
+    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    supervisor = HandingSupervisor(config, listener)
+    hung, healthy = HandedWorker(config), HandedWorker(config)
+    supervisor.workers = [hung, healthy]
+    try:
+        for worker in supervisor.workers:
+            worker.start()
+            assert worker.wait_until_ready(START_TIMEOUT_S)
+        assert hung.pid is not None
+        os.kill(hung.pid, signal.SIGSTOP)
+        supervisor._keep_workers_alive()
+        assert hung.process.exitcode == -signal.SIGKILL
+        replacement = supervisor.workers[0]
+        assert replacement is not hung and supervisor.workers[1] is healthy
+        assert replacement.wait_until_ready(START_TIMEOUT_S)
+        supervisor._keep_workers_alive()  # both answer: nothing is replaced
+        assert supervisor.workers == [replacement, healthy]
+        served = set()
+        for _ in range(2):
+            client = socket.create_connection(listener.getsockname(), timeout=60)
+            connection, _ = listener.accept()
+            supervisor._hand_out_and_close(connection)
+            served.add(answering_pid(client))
+            client.close()
+        assert served == {replacement.pid, healthy.pid}
+    finally:
+        if hung.pid is not None and hung.process.is_alive():
+            hung.process.kill()
         supervisor.stop_workers()
         listener.close()
 
