@@ -341,22 +341,32 @@ def answering_pid(client: socket.socket) -> int:
     return int(response.split(b"\r\n\r\n", 1)[1])
 
 
+def supervisor_for(config: uvicorn.Config) -> tuple[HandingSupervisor, socket.socket]:
+    """The parent of `config`'s workers on a listening socket at a free local port, not
+    run: the test drives its steps. The supervisor and its listener."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return HandingSupervisor(config, listener), listener
+
+
+def start_ready(workers: list[HandedWorker]) -> None:
+    for worker in workers:
+        worker.start()
+        assert worker.wait_until_ready(START_TIMEOUT_S)
+
+
 def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_killed() -> None:
     """The parent hands a connection to a worker that cannot take it (stopped), the worker
     is killed: the parent's health check takes the connection back from its channel and
     hands it to the other worker, which answers the client."""
     config = uvicorn.Config("handed_pid_app:app", workers=2, lifespan="off", log_level="warning")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    supervisor = HandingSupervisor(config, listener)
+    supervisor, listener = supervisor_for(config)
     stopped, serving = HandedWorker(config), HandedWorker(config)
     supervisor.workers = [stopped, serving]
     client = socket.create_connection(listener.getsockname(), timeout=60)
     try:
-        for worker in supervisor.workers:
-            worker.start()
-            assert worker.wait_until_ready(START_TIMEOUT_S)
+        start_ready(supervisor.workers)
         assert stopped.pid is not None
         os.kill(stopped.pid, signal.SIGSTOP)  # alive, but takes nothing from its channel
         connection, _ = listener.accept()
@@ -382,10 +392,7 @@ def test_a_sighup_replacement_slower_to_start_than_a_health_check_still_replaces
     all the same, which then stops: SIGHUP does not quietly keep the old code running."""
     config = uvicorn.Config("slow_start_app:app", workers=1, lifespan="off", log_level="warning")
     assert config.timeout_worker_healthcheck < SLOW_START_S
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    supervisor = HandingSupervisor(config, listener)
+    supervisor, listener = supervisor_for(config)
     old = HandedWorker(config)
     supervisor.workers = [old]
     client = socket.create_connection(listener.getsockname(), timeout=60)
@@ -419,16 +426,11 @@ def test_a_hung_worker_is_killed_and_replaced_and_the_other_keeps_serving() -> N
         log_level="warning",
         timeout_worker_healthcheck=1,
     )
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    supervisor = HandingSupervisor(config, listener)
+    supervisor, listener = supervisor_for(config)
     hung, healthy = HandedWorker(config), HandedWorker(config)
     supervisor.workers = [hung, healthy]
     try:
-        for worker in supervisor.workers:
-            worker.start()
-            assert worker.wait_until_ready(START_TIMEOUT_S)
+        start_ready(supervisor.workers)
         assert hung.pid is not None
         os.kill(hung.pid, signal.SIGSTOP)
         supervisor._keep_workers_alive()
@@ -458,11 +460,8 @@ def test_a_connection_taken_back_when_no_worker_is_ready_waits_for_the_next_one(
     worker is ready when the parent takes the connection back, so it waits with the
     accept loop, which hands it to the replacement once that is ready."""
     config = uvicorn.Config("handed_pid_app:app", workers=1, lifespan="off", log_level="warning")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
+    supervisor, listener = supervisor_for(config)
     listener.settimeout(0.1)  # as `run` sets it: the accept loop sees should_exit
-    supervisor = HandingSupervisor(config, listener)
     stopped = HandedWorker(config)
     supervisor.workers = [stopped]
     client = socket.create_connection(listener.getsockname(), timeout=60)
