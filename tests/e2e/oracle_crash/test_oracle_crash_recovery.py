@@ -1,5 +1,7 @@
 """Crash safety: `flowmarket oracle run` killed at each step and restarted commits every
-hour exactly once, with the roots an uninterrupted run gives, and loses nothing.
+hour exactly once, with the roots an uninterrupted run gives, and loses nothing; started
+on a database restored from a backup, it commits nothing twice and stops at an hour the
+restored book no longer reproduces.
 
 The kill is either the fault-injection hook (`FLOWMARKET_ORACLE_CRASH_AT`, which ends
 the process with `os._exit(137)` exactly at the named step) or a real SIGKILL sent
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +187,57 @@ def test_an_oracle_killed_around_a_quarantine_records_it_once_and_commits_every_
         assert journal is not None
         assert flat not in {order["id"] for order in journal.engine_doc["orders"]}
         assert set(journal.collateral["quarantined"]) == {flat}
+
+
+def run_past_a_backup_and_restore(world: OracleWorld, tmp_path: Path, *, after_backup: bool) -> str:
+    """Clear GENESIS, back the database up while nothing runs on it (SQLite's online
+    backup, docs/operations.md), clear on to LAST (with one more order accepted after the
+    backup when `after_backup`), then lose the database, restore the backup and start the
+    oracle on it again: its stderr (the test reads the exit code from its lines)."""
+    prepare(world)
+    code, stderr = run(world, "--until-hour", str(GENESIS))
+    assert code == 0, stderr
+    database = world.settings.state_dir / "oracle.sqlite"
+    backup = tmp_path / "backup.sqlite"
+    with sqlite3.connect(database) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    if after_backup:  # a second seller of premium from the next hour on
+        world.place("bob", {"premium": 1.0}, [(-4.0, 9.0), (0.0, 3.0)], from_hour=GENESIS + 1)
+    code, stderr = run(world, "--until-hour", str(LAST))
+    assert code == 0, stderr
+    assert len(world.committed_events()) == LAST - GENESIS + 1
+
+    world.engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, database)
+    with Session(world.engine) as session:
+        assert oracle_repo.latest_journal_hour(session) == GENESIS
+    code, stderr = run(world, "--until-hour", str(LAST))
+    return f"exit {code}\n{stderr}"
+
+
+def test_an_oracle_restarted_on_a_database_restored_from_a_backup_commits_nothing_twice(
+    world: OracleWorld, tmp_path: Path
+) -> None:
+    """The restored journal lacks the hours committed since the backup; the oracle
+    re-derives each from the restored book, finds the chain holding that very
+    commitment, records the hour without a transaction and goes on."""
+    outcome = run_past_a_backup_and_restore(world, tmp_path, after_backup=False)
+    assert outcome.startswith("exit 0\n"), outcome
+    assert_each_hour_committed_once_with_reproducible_roots(world)
+
+
+def test_an_oracle_restored_without_an_order_the_chain_cleared_stops_naming_the_hour(
+    world: OracleWorld, tmp_path: Path
+) -> None:
+    """An order accepted after the backup is not in the restored database, so the hour it
+    traded in re-derives to another commitment than the chain's: the oracle stops with a
+    ChainError naming that hour and commits nothing (docs/operations.md, Backups)."""
+    outcome = run_past_a_backup_and_restore(world, tmp_path, after_backup=True)
+    assert outcome.startswith("exit 1\n"), outcome
+    assert (
+        f"hour {GENESIS + 1} is committed on chain with a different commitment than the "
+        "journaled result gives"
+    ) in outcome
+    assert len(world.committed_events()) == LAST - GENESIS + 1  # not one commitHour more
