@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -142,6 +143,9 @@ def _period_start(kind: Kind, text: str, name: str) -> int:
     return month_start(year, month)
 
 
+# The same few thousand names are parsed again and again (every holding of every agent,
+# every order's portfolio, every hour); a key is immutable, so one parse serves them all.
+@lru_cache(maxsize=1 << 16)
 def parse_name(name: str) -> ProductKey:
     """Inverse of `format_name`; `FieldError` says which part of the name is wrong."""
     parts = name.split(":")
