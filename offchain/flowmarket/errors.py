@@ -86,6 +86,11 @@ class JournalError(MarketError, RuntimeError):
     cannot happen (`oracle.journal.require`, `oracle.journal.advance`)."""
 
 
+class ChildProcessFailed(MarketError, RuntimeError):
+    """A child process of the demo (its oracle, its report) failed with something other
+    than a `MarketError`, exited or stopped answering (`demo.child_errors`)."""
+
+
 class FieldError(InvalidInput):
     """One named input field is invalid; `field` is its path (`order.curve[2]`)."""
 

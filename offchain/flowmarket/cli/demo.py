@@ -22,6 +22,7 @@ from flowmarket.cli.report import write_state_report
 from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings
 from flowmarket.demo import DemoConfig, DemoEvent, run_demo
+from flowmarket.demo.background_report import BackgroundReport
 from flowmarket.demo.config import DEFAULT_CATALOGUE
 from flowmarket.demo.report import report
 from flowmarket.demo.runner import fresh_state_dir
@@ -190,11 +191,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         progress(event)
 
     settle_for_serving()  # agents, API and oracle keep large memos for the whole run
-    try:
-        document = run_demo(settings, config, emit, prepared=True)
-    finally:
-        progress.newline()
-        logging.getLogger("flowmarket").handlers.clear()
-    print(report(document, state_dir))
-    print(write_state_report(state_dir))
+    with BackgroundReport(state_dir, write_state_report) as html:
+        try:
+            document = run_demo(settings, config, emit, prepared=True, hours_done=html.start)
+        finally:
+            progress.newline()
+            logging.getLogger("flowmarket").handlers.clear()
+        print(report(document, state_dir))
+        print(html.line())
     return 0

@@ -3,15 +3,17 @@
 1. fresh `<state>` (SQLite database, deployment file, wallets, publications, logs);
 2. compile (skipped when unchanged), start a Hardhat node on a free port, deploy the
    demo profile, fund the cast (`setup`);
-3. the participation API in a thread (`api_server`) and the oracle on the same
-   database (`open_oracle`), both on the demo's virtual clock;
+3. the participation API in a thread (`api_server`) and the oracle in a process of its
+   own (`oracle_worker`) on the same database, both on the demo's virtual clock;
 4. `hours` hours of trading and clearing (`market_loop`); once 168 are published the
    first week settles on chain (chain time moved past the challenge window);
    the week's largest debtor pays it from its wallet first, and after it a holder
    closes the revenue epoch and claims its share (`wallet_actions`);
 5. the DAO changes the fee (`governance`, through the same commands' plans), then
    `after_hours` more hours;
-6. the summary (`summary`) is written to `<state>/summary.json` and returned.
+6. `hours_done` (the CLI starts the HTML report in a process of its own:
+   `background_report`), then the summary (`summary`) is written to
+   `<state>/summary.json` and returned.
 
 The node is stopped on the way out, also on an error or Ctrl-C, unless `keep_node`
 (then it runs detached and `FLOWMARKET_STATE_DIR=<state> flowmarket chain down` stops it).
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from functools import partial
@@ -49,6 +51,7 @@ from flowmarket.demo.events import DemoEvent, EventSink
 from flowmarket.demo.gas import gas_by_kind
 from flowmarket.demo.governance import FeeChange, change_fee
 from flowmarket.demo.market_loop import MarketLoop
+from flowmarket.demo.oracle_worker import OracleWorker
 from flowmarket.demo.setup import Cast, collateral_for, deploy, fund_cast
 from flowmarket.demo.traders import WalletTrader
 from flowmarket.demo.transport import participant_client
@@ -106,10 +109,17 @@ def demo_node(settings: Settings, keep: bool) -> Iterator[tuple[str, int]]:
 
 
 def run_demo(
-    settings: Settings, config: DemoConfig, emit: EventSink, *, prepared: bool = False
+    settings: Settings,
+    config: DemoConfig,
+    emit: EventSink,
+    *,
+    prepared: bool = False,
+    hours_done: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run the demo (see the module docstring); returns the summary document. With
-    `prepared` the caller has already emptied the state folder (`fresh_state_dir`)."""
+    `prepared` the caller has already emptied the state folder (`fresh_state_dir`);
+    `hours_done` is called once the last hour is published and the database is final,
+    before the summary is read (the CLI starts the HTML report then)."""
     spec = resolve_catalogue(config.catalogue)
     if not prepared:
         fresh_state_dir(config.state_dir)
@@ -120,7 +130,7 @@ def run_demo(
     emit(DemoEvent("setup", 0, 0, "starting a local Hardhat node"))
     with demo_node(base, config.keep_node) as (rpc_url, pid):
         local = demo_settings(settings, config.state_dir, rpc_url)
-        document = _run(local, config, spec, artifacts, emit)
+        document = _run(local, config, spec, artifacts, emit, hours_done)
         document["node"] = {"rpc_url": rpc_url, "pid": pid, "kept": config.keep_node}
     document["timing"]["total_s"] = time.perf_counter() - started
     path = config.state_dir / "summary.json"
@@ -165,6 +175,7 @@ def _run(
     spec: CatalogueSpec,
     artifacts: ArtifactSet,
     emit: EventSink,
+    hours_done: Callable[[], None] | None,
 ) -> dict[str, Any]:
     laps = Laps()
     emit(DemoEvent("setup", 0, 0, "deploying the market (demo profile)"))
@@ -192,8 +203,10 @@ def _run(
     load_spec_products(engine, spec, genesis, genesis + config.hours + config.after_hours)
     laps("setup")
     clock = VirtualClock()
-    oracle = open_oracle(settings, engine, now=clock.now)
-    with ApiServer(settings, engine, clock) as api:
+    oracle = open_oracle(settings, engine, now=clock.now)  # the auctions' operator
+    # The oracle's process starts (imports, chain reads) while the API starts and the
+    # auctions run; its first tick waits for it.
+    with OracleWorker(settings, now=clock.now) as worker, ApiServer(settings, engine, clock) as api:
         auctions = None
         if config.auction:
             auctions = run_auctions(
@@ -201,7 +214,17 @@ def _run(
             )
             laps("auction")
         traders = _traders(population, wallets, api, config.transport)
-        loop = MarketLoop(engine, oracle, spec, traders, clock, config.tolerance)
+        rows = summary.HourRows(engine)
+        loop = MarketLoop(
+            engine,
+            worker,
+            oracle.ctx.market.client.w3,
+            spec,
+            traders,
+            clock,
+            config.tolerance,
+            while_clearing=rows.add,
+        )
         reader = ApiReader(api.url)  # the leaves a debtor pays with, as the CLI fetches them
         try:
             settled, change, commands = _market(cast, loop, reader, config, laps, emit)
@@ -209,8 +232,10 @@ def _run(
             reader.close()
             for trader in traders:
                 trader.client.close()
+    if hours_done is not None:
+        hours_done()
     emit(DemoEvent("summary", 0, 0, "reading the results back from the chain and the database"))
-    document = _summary(cast, engine, spec, loop, change, settled, config)
+    document = _summary(cast, engine, rows, spec, loop, change, settled, config)
     document["wallet"] = [asdict(c) for c in (*commands, *change.commands)]
     if auctions is not None:
         document["auctions"] = auctions
@@ -266,13 +291,14 @@ def _market(
 def _summary(
     cast: Cast,
     engine: Engine,
+    rows: summary.HourRows,
     spec: CatalogueSpec,
     loop: MarketLoop,
     change: FeeChange | None,
     settled: dict[int, str],
     config: DemoConfig,
 ) -> dict[str, Any]:
-    hours = summary.hours_section(cast, engine, loop.stats)
+    hours = summary.hours_section(cast, rows, loop.stats)
     weeks = [
         summary.settlement_section(cast, engine, week, status)
         for week, status in sorted(settled.items())

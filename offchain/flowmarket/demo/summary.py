@@ -11,7 +11,7 @@ the blocks (`gas`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from statistics import mean
 from typing import Any
 
@@ -40,51 +40,67 @@ def _events(cast: Cast, contract: str, event: str) -> list[dict[str, Any]]:
     return [dict(log["args"]) for log in logs]
 
 
-def hours_section(cast: Cast, engine: Engine, stats: Sequence[HourStats]) -> dict[str, Any]:
-    """Committed hours with their on-chain fees, checked against each hour's fee rate."""
-    ledger = cast.contract("deployer", "ClearingLedger").functions
-    genesis, next_hour = int(ledger.genesisHour().call()), int(ledger.nextHour().call())
-    committed = {int(e["hour"]): e for e in _events(cast, "ClearingLedger", "HourCommitted")}
-    rows = []
-    with Session(engine) as session:
-        for s in stats:
+@dataclass
+class HourRows:
+    """Each published hour's row of the hours section, read from its journal and results
+    (all but the fees committed on chain, read at the end with the events); the demo's
+    loop adds each hour while the oracle clears the next one (`MarketLoop.while_clearing`,
+    when this process would only wait), the rest are read with the section."""
+
+    engine: Engine
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    expected_fees: dict[int, int] = field(default_factory=dict)  # at the journaled rate
+
+    def add(self, s: HourStats) -> None:
+        with Session(self.engine) as session:
             # Light: the order set (megabytes an hour at the demo catalogue) is not read
             # here; the result and collateral record load when first read below.
             journal = require(session, s.hour, light=True)
             result = result_of(journal)
-            fees = int(committed[s.hour]["fees"]) if s.hour in committed else None
             value = hour_amounts(result, fee_bps=FULL_BPS).total_fees
-            expected = hour_amounts(result, fee_bps=journal.fee_bps).total_fees
+            self.expected_fees[s.hour] = hour_amounts(result, fee_bps=journal.fee_bps).total_fees
             states = journal.collateral["participants"].values()
-            rows.append(
-                {
-                    "hour": s.hour,
-                    "fee_bps": journal.fee_bps,
-                    "fees_wei": fees,
-                    "fees_match_rate": fees == expected,
-                    "traded_value_wei": value,
-                    "welfare": float(result["welfare"]),
-                    "orders": s.orders,
-                    "api_calls": s.calls.requests,
-                    "orders_changed": s.calls.orders,
-                    "bid_s": round(s.bid_s, 4),
-                    "clear_s": round(s.clear_s, 4),
-                    "collateral_not_ok": sum(
-                        1 for st in states if st["state"] != CollateralStatus.OK
-                    ),
-                    "orders_cut": len(journal.collateral["cut_orders"]),
-                    "prices": result["prices"],
-                    "volumes": {p: v["volume"] for p, v in result["products"].items()},
-                    "congestion_rent": float(result.get("congestion_rent", 0.0)),
-                    "full_realtime_links": _full_links(result, s.hour),
-                }
-            )
+            self.rows[s.hour] = {
+                "hour": s.hour,
+                "fee_bps": journal.fee_bps,
+                "fees_wei": None,  # from the HourCommitted event
+                "fees_match_rate": False,
+                "traded_value_wei": value,
+                "welfare": float(result["welfare"]),
+                "orders": s.orders,
+                "api_calls": s.calls.requests,
+                "orders_changed": s.calls.orders,
+                "bid_s": round(s.bid_s, 4),
+                "clear_s": round(s.clear_s, 4),
+                "collateral_not_ok": sum(1 for st in states if st["state"] != CollateralStatus.OK),
+                "orders_cut": len(journal.collateral["cut_orders"]),
+                "prices": result["prices"],
+                "volumes": {p: v["volume"] for p, v in result["products"].items()},
+                "congestion_rent": float(result.get("congestion_rent", 0.0)),
+                "full_realtime_links": _full_links(result, s.hour),
+            }
+
+
+def hours_section(cast: Cast, rows: HourRows, stats: Sequence[HourStats]) -> dict[str, Any]:
+    """Committed hours with their on-chain fees, checked against each hour's fee rate."""
+    ledger = cast.contract("deployer", "ClearingLedger").functions
+    genesis, next_hour = int(ledger.genesisHour().call()), int(ledger.nextHour().call())
+    committed = {int(e["hour"]): e for e in _events(cast, "ClearingLedger", "HourCommitted")}
+    out = []
+    for s in stats:
+        if s.hour not in rows.rows:
+            rows.add(s)
+        row = dict(rows.rows[s.hour])
+        fees = int(committed[s.hour]["fees"]) if s.hour in committed else None
+        row["fees_wei"] = fees
+        row["fees_match_rate"] = fees == rows.expected_fees[s.hour]
+        out.append(row)
     return {
         "genesis_hour": genesis,
         "next_hour": next_hour,
         "committed_on_chain": next_hour - genesis,
         "hour_committed_events": len(committed),
-        "rows": rows,
+        "rows": out,
     }
 
 

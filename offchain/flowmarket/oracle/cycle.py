@@ -105,9 +105,14 @@ def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None)
 
 @dataclass
 class Oracle:
+    """on_cleared: called with an hour once its results are stored (its prices and trades
+    can be read) and before it is committed and published; the demo's agents start
+    bidding for the next hour then (`demo.oracle_worker`)."""
+
     ctx: OracleContext
     clear_fn: ClearFn = clear_market_document
     processed: int = field(default=0)
+    on_cleared: Callable[[int], None] | None = None
 
     def next_hour(self) -> int:
         """The first hour not yet published: an unfinished journaled hour, or the next one."""
@@ -218,6 +223,8 @@ class Oracle:
                 extra={"hour": hour, "step": JournalStep.CLEARED, "welfare": result["welfare"]},
             )
             crash_point(ctx.settings, "after_solve", hour=hour)
+        if self.on_cleared is not None:
+            self.on_cleared(hour)
         if row.step in (JournalStep.CLEARED, JournalStep.SENT):
             commit_hour(ctx, hour)
             lap("commit")
