@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, update
 
 from flowmarket.backend.serve import open_database
 from flowmarket.db.models import Order
-from flowmarket.db.oracle_tables import OracleHour
+from flowmarket.db.oracle_tables import OracleHourBook
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -70,7 +70,7 @@ def book(run: load_test.Run, hour: int) -> list[str]:
     engine = open_database(run.database_url)
     with engine.connect() as connection:
         doc = connection.execute(
-            select(OracleHour.engine_doc).where(OracleHour.hour == hour)  # type: ignore[arg-type]
+            select(OracleHourBook.engine_doc).where(OracleHourBook.hour == hour)  # type: ignore[arg-type]
         ).scalar_one()
     engine.dispose()
     return [o["id"] for o in doc["orders"]]
@@ -120,7 +120,7 @@ def test_a_live_order_missing_from_the_book_and_a_replaced_one_in_it(
     engine = open_database(run.database_url)
     with engine.begin() as connection:
         doc: dict[str, Any] = connection.execute(
-            select(OracleHour.engine_doc).where(OracleHour.hour == hour)  # type: ignore[arg-type]
+            select(OracleHourBook.engine_doc).where(OracleHourBook.hour == hour)  # type: ignore[arg-type]
         ).scalar_one()
         # The book in acceptance order: the middle one's set was sent about a second
         # before the close (answered before it) and replaced about a second after it
@@ -128,7 +128,7 @@ def test_a_live_order_missing_from_the_book_and_a_replaced_one_in_it(
         dropped = doc["orders"].pop(len(doc["orders"]) // 2)
         doc["orders"].append({**dropped, "id": replaced})
         connection.execute(
-            update(OracleHour).where(OracleHour.hour == hour).values(engine_doc=doc)  # type: ignore[arg-type]
+            update(OracleHourBook).where(OracleHourBook.hour == hour).values(engine_doc=doc)  # type: ignore[arg-type]
         )
     engine.dispose()
     found = failures(run, folder)

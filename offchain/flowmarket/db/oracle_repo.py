@@ -20,6 +20,7 @@ from flowmarket.db.oracle_tables import (
     OracleClockRow,
     OracleHour,
     OracleHourAmount,
+    OracleHourBook,
     OracleWeek,
 )
 from flowmarket.db.results_repo import table_of
@@ -56,7 +57,7 @@ def journal_hour(session: Session, *, hour: int, light: bool = False) -> OracleH
 def journal_texts(session: Session, *, hour: int) -> tuple[str, str]:
     """The journaled order set and collateral record of `hour` as stored (JSON text, not
     decoded): the publish step writes them to the order-set file as they are."""
-    table = table_of(OracleHour).c
+    table = table_of(OracleHourBook).c
     query = sa_select(cast(table.engine_doc, String), cast(table.collateral, String))
     row = session.connection().execute(query.where(table.hour == hour)).one_or_none()
     if row is None or row[0] is None or row[1] is None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Text, join
+from sqlalchemy.orm import column_property, registry
 from sqlmodel import Field, SQLModel
 
 from flowmarket.db.models import metadata
@@ -21,6 +22,9 @@ __all__ = [
     "OracleClockRow",
     "OracleHour",
     "OracleHourAmount",
+    "OracleHourBook",
+    "OracleHourClearing",
+    "OracleHourState",
     "OracleWeek",
     "OrderExclusion",
     "metadata",
@@ -42,14 +46,9 @@ class OracleClockRow(SQLModel, table=True):
     hour_length_s: float
 
 
-class OracleHour(SQLModel, table=True):
-    """The journal of one hour: the step reached and everything needed to resume it.
-
-    step: snapshotted → cleared → sent → committed → published. The engine document
-    (the orders after the collateral rules), the fee rate and the clearing result are
-    stored as the steps complete, so a restart repeats nothing that is already done.
-    Before the commit transaction is sent, its nonce, hash and signed bytes are stored.
-    """
+class OracleHourState(SQLModel, table=True):
+    """The journal of one hour, its small part: the step reached, the fee rate and the
+    commit transaction (`OracleHour`)."""
 
     __tablename__ = "oracle_hours"
 
@@ -57,16 +56,116 @@ class OracleHour(SQLModel, table=True):
     step: str = Field(max_length=16)
     close_time: float
     fee_bps: int
-    engine_doc: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    owners: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
-    collateral: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    result_doc: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     tx_nonce: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     tx_hash: str | None = Field(default=None, max_length=66)
     raw_tx: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     commit_block: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     commitment: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     updated_at: float
+
+
+def _document_key() -> Any:
+    return Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("oracle_hours.hour"), primary_key=True, autoincrement=False
+        )
+    )
+
+
+class OracleHourBook(SQLModel, table=True):
+    """The journal of one hour, what it cleared: the engine document (the orders after
+    the collateral rules), their owners and the collateral record (`OracleHour`)."""
+
+    __tablename__ = "oracle_hour_books"
+
+    hour: int = _document_key()
+    engine_doc: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    owners: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    collateral: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class OracleHourClearing(SQLModel, table=True):
+    """The journal of one hour, its clearing result once solved (`OracleHour`)."""
+
+    __tablename__ = "oracle_hour_clearings"
+
+    hour: int = _document_key()
+    result_doc: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class OracleHour:
+    """The journal of one hour: the step reached and everything needed to resume it.
+
+    step: snapshotted → cleared → sent → committed → published. The engine document
+    (the orders after the collateral rules), the fee rate and the clearing result are
+    stored as the steps complete, so a restart repeats nothing that is already done.
+    Before the commit transaction is sent, its nonce, hash and signed bytes are stored.
+
+    One object over three tables (mapped to their join): `oracle_hours` holds what
+    changes from step to step, `oracle_hour_books` the order set (megabytes an hour at
+    the demo catalogue, written once by the snapshot) and `oracle_hour_clearings` the
+    result (written by the solve step). SQLite rewrites a whole row when one column of it
+    changes, so with the documents in the journal's row every step rewrote them: 8 MB
+    four times an hour at the demo catalogue, most of the commit step's time
+    (bench/README.md). The ORM inserts the three rows together and updates only the
+    table whose columns changed.
+    """
+
+    hour: int
+    step: str
+    close_time: float
+    fee_bps: int
+    engine_doc: dict[str, Any]
+    owners: dict[str, str]
+    collateral: dict[str, Any]
+    updated_at: float
+    result_doc: dict[str, Any] | None
+    tx_nonce: int | None
+    tx_hash: str | None
+    raw_tx: str | None
+    commit_block: int | None
+    commitment: dict[str, str] | None
+
+    def __init__(
+        self,
+        *,
+        hour: int,
+        step: str,
+        close_time: float,
+        fee_bps: int,
+        engine_doc: dict[str, Any],
+        owners: dict[str, str],
+        collateral: dict[str, Any],
+        updated_at: float,
+        result_doc: dict[str, Any] | None = None,
+        tx_nonce: int | None = None,
+        tx_hash: str | None = None,
+        raw_tx: str | None = None,
+        commit_block: int | None = None,
+        commitment: dict[str, str] | None = None,
+    ) -> None:
+        self.hour, self.step, self.close_time, self.fee_bps = hour, step, close_time, fee_bps
+        self.engine_doc, self.owners, self.collateral = engine_doc, owners, collateral
+        self.updated_at, self.result_doc = updated_at, result_doc
+        self.tx_nonce, self.tx_hash, self.raw_tx = tx_nonce, tx_hash, raw_tx
+        self.commit_block, self.commitment = commit_block, commitment
+
+    def __repr__(self) -> str:
+        return f"OracleHour(hour={self.hour!r}, step={self.step!r})"
+
+
+def _map_journal() -> None:
+    state = OracleHourState.__table__  # type: ignore[attr-defined]
+    book = OracleHourBook.__table__  # type: ignore[attr-defined]
+    clearing = OracleHourClearing.__table__  # type: ignore[attr-defined]
+    registry().map_imperatively(
+        OracleHour,
+        join(join(state, book), clearing),
+        properties={"hour": column_property(state.c.hour, book.c.hour, clearing.c.hour)},
+    )
+
+
+_map_journal()
 
 
 class OracleHourAmount(SQLModel, table=True):

@@ -30,7 +30,14 @@ from flowmarket.reports.record import (
     WeekRecord,
 )
 
-REQUIRED_TABLES = ("hour_results", "hour_products", "hour_participants", "oracle_hours")
+REQUIRED_TABLES = (
+    "hour_results",
+    "hour_products",
+    "hour_participants",
+    "oracle_hours",
+    "oracle_hour_books",
+    "oracle_hour_clearings",
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,9 @@ def open_source(source: Source) -> Engine:
     if missing:
         engine.dispose()
         raise FieldError(
-            source.option, f"{source.shown} is not a flowmarket database (no {missing[0]} table)"
+            source.option,
+            f"{source.shown} has no {missing[0]} table: not a flowmarket database, or one "
+            "from an older version (`flowmarket db upgrade` migrates it)",
         )
     return engine
 

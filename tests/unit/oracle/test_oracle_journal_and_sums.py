@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from flowmarket.backend.serve import open_database
@@ -67,6 +67,45 @@ def test_the_journal_moves_only_forward_through_its_steps(engine: Engine) -> Non
     with Session(engine) as session:
         stored = load(session, 7)
         assert stored is not None and stored.step == PUBLISHED
+
+
+def test_a_step_change_rewrites_the_small_journal_row_and_not_the_documents(
+    engine: Engine,
+) -> None:
+    """SQLite rewrites a whole row when one of its columns changes: a step change must
+    not touch the row of the order set (megabytes an hour at the demo catalogue)."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(journal_row(9))
+        session.commit()
+    written: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            written.append(" ".join(statement.split()[:3]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            row = require(session, 9, light=True)
+            row.result_doc = {"prices": {}, "welfare": 0.0}
+            advance(session, row, CLEARED)
+            assert sorted(written) == [
+                "UPDATE oracle_hour_clearings SET",
+                "UPDATE oracle_hours SET",
+            ]
+            written.clear()
+            for step in (SENT, COMMITTED, PUBLISHED):
+                advance(session, row, step)
+            assert written == ["UPDATE oracle_hours SET"] * 3
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with Session(engine) as session:
+        stored = require(session, 9)
+        assert (stored.step, stored.engine_doc, stored.result_doc) == (
+            PUBLISHED,
+            {"products": [], "orders": []},
+            {"prices": {}, "welfare": 0.0},
+        )
 
 
 # Written out by hand: the only moves an hour's journal may make.

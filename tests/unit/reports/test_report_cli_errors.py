@@ -51,7 +51,7 @@ def test_a_database_without_flowmarkets_tables_is_refused(
 
     assert code == 2
     assert (
-        "--database-url:" in err and "is not a flowmarket database (no hour_results table)" in err
+        "--database-url:" in err and "has no hour_results table: not a flowmarket database" in err
     )
 
 
