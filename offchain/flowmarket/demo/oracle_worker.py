@@ -140,6 +140,7 @@ class OracleWorker:
         self._ticking = False
         self._ready = False
         self._cleared: HourCleared | None = None
+        self._done: TickDone | None = None  # a tick that ended while `cleared` waited
 
     def start(self) -> OracleWorker:
         """Start the child and return at once; the first command waits until it is ready."""
@@ -198,12 +199,12 @@ class OracleWorker:
             raise ChildProcessFailed("the demo's oracle is still ticking")
         self._await_ready()
         self._send(("tick", now))
-        self._ticking, self._cleared = True, None
+        self._ticking, self._cleared, self._done = True, None, None
 
     def cleared(self) -> HourCleared | None:
         """Wait until the ticking hour is cleared: its `HourCleared`, or None when the
         tick ended without clearing one (`done` then says why)."""
-        while self._ticking and self._cleared is None:
+        while self._ticking and self._cleared is None and self._done is None:
             self._take(self._receive())
         return self._cleared
 
@@ -211,12 +212,10 @@ class OracleWorker:
         """Wait for the tick to end."""
         if not self._ticking:
             raise ChildProcessFailed("the demo's oracle is not ticking")
-        while True:
-            answer = self._receive()
-            if isinstance(answer, TickDone):
-                self._ticking = False
-                return answer
-            self._take(answer)
+        while self._done is None:
+            self._take(self._receive())
+        done, self._done, self._ticking = self._done, None, False
+        return done
 
     def settle_weeks(self) -> dict[int, WeekStatus]:
         """`Oracle.settle_weeks` in the child (not while a tick runs)."""
@@ -232,6 +231,8 @@ class OracleWorker:
     def _take(self, answer: Any) -> None:
         if isinstance(answer, HourCleared):
             self._cleared = answer
+        elif isinstance(answer, TickDone):
+            self._done = answer
         else:
             raise ChildProcessFailed(f"the demo's oracle answered {answer!r} during a tick")
 

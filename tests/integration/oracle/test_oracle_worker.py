@@ -59,6 +59,20 @@ def test_the_worker_reports_an_hour_cleared_then_published(world: OracleWorld) -
     assert process is not None and not process.is_alive()
 
 
+def test_a_tick_that_clears_no_hour_says_so_and_ends(world: OracleWorld) -> None:
+    funded_basic_book(world)
+    before_any_close = world.epoch - 60.0
+    with OracleWorker(world.settings, now=time.time()) as worker:
+        worker.tick(before_any_close)
+        assert worker.cleared() is None
+        done = worker.done()
+        assert (done.published, done.next_hour) == (0, GENESIS)
+        worker.tick(time.time())  # the worker takes the next tick
+        cleared = worker.cleared()
+        assert cleared is not None and cleared.hour == GENESIS
+        assert worker.done().next_hour == GENESIS + 1
+
+
 def test_what_the_worker_raises_comes_back_as_the_same_error(world: OracleWorld) -> None:
     unreachable = replace(world.settings, rpc_url="http://127.0.0.1:9", oracle_retry_attempts=1)
     with OracleWorker(unreachable, now=time.time()) as worker:
