@@ -70,32 +70,38 @@ class Ready:
     pass
 
 
-def _log_file() -> Path | None:
-    """The file the parent's `flowmarket` logger writes to (the CLI's `oracle.log`)."""
+@dataclass(frozen=True)
+class LogTarget:
+    """Where and how the parent's `flowmarket` logger writes (the CLI's `oracle.log`, one
+    JSON line per record): the child writes there the same way."""
+
+    path: Path
+    formatter: logging.Formatter | None
+
+
+def _log_target() -> LogTarget | None:
     for handler in logging.getLogger("flowmarket").handlers:
         if isinstance(handler, logging.FileHandler):
-            return Path(handler.baseFilename)
+            return LogTarget(Path(handler.baseFilename), handler.formatter)
     return None
 
 
-def _configure_logging(path: Path | None) -> None:
-    from flowmarket.cli.oracle import JsonLines
-
+def _configure_logging(target: LogTarget | None) -> None:
     root = logging.getLogger("flowmarket")
-    if path is None:
+    if target is None:
         root.handlers[:] = [logging.NullHandler()]
     else:
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(JsonLines())
+        handler = logging.FileHandler(target.path, encoding="utf-8")
+        handler.setFormatter(target.formatter)
         root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
 
 
-def _serve(settings: Settings, now: float, log_path: Path | None, conn: Connection) -> None:
+def _serve(settings: Settings, now: float, log: LogTarget | None, conn: Connection) -> None:
     """The child: open the oracle, then answer commands until `stop` or the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it on Ctrl-C
-    _configure_logging(log_path)
+    _configure_logging(log)
     try:
         from flowmarket.backend.serve import open_database
         from flowmarket.collector import settle_for_serving
@@ -148,7 +154,7 @@ class OracleWorker:
         parent, child = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(self.settings, self.now, _log_file(), child),
+            args=(self.settings, self.now, _log_target(), child),
             name="demo-oracle",
             daemon=True,
         )

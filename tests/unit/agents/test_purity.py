@@ -20,6 +20,7 @@ ALLOWED_OTHERS = {
     "dataclasses",
     "datetime",
     "enum",
+    "functools",
     "typing",
     "re",
     "math",
