@@ -3,8 +3,9 @@
 Each hour every agent sees the catalogue listed at that hour, the last published price
 of each product and its own positions in products not yet delivered (the sum of its
 published hourly trades, as the API serves them), and trades through the API
-(`traders.WalletTrader`). After the oracle publishes an hour, `learn` reads its prices
-and each agent's trades back from the database. The demo's virtual week
+(`traders.WalletTrader`). Once the oracle has cleared an hour (its results stored, before
+it is committed and published), `learn` reads its prices and each agent's trades back
+from the database. The demo's virtual week
 (`market_loop`) and the live local market (`flowmarket.local`) drive the same desk.
 """
 
