@@ -76,6 +76,9 @@ class Settings:
     oracle_retry_base_s: float = 0.5
     oracle_retry_max_s: float = 30.0
     oracle_retry_attempts: int = 0  # 0: retry an unreachable node forever (never skip)
+    # Added to `oracle run`'s nice value at its start (0-19; `cpu_priority`): the API's
+    # workers on the same machine answer first, the oracle takes every cycle they leave.
+    oracle_nice: int = 10
     # Fault injection for the crash tests only: the oracle process exits with status 137
     # (as if SIGKILLed) when it reaches this step (after_snapshot, after_solve,
     # after_send, after_record), in hour oracle_crash_hour (-1: the first hour there).
@@ -179,6 +182,8 @@ def _check_range(name: str, field_name: str, value: object) -> None:
         raise FieldError(name, f"a TCP port is between 1 and 65535, got {value}")
     if (field_name.endswith("_s") or field_name.startswith("api_")) and value < 0:
         raise FieldError(name, f"must not be negative, got {value}")
+    if field_name == "oracle_nice" and not 0 <= value <= NICE_MAX:
+        raise FieldError(name, f"a nice increment is between 0 and {NICE_MAX}, got {value}")
 
 
 def _check_choice(name: str, field_name: str, value: object) -> None:
@@ -187,6 +192,7 @@ def _check_choice(name: str, field_name: str, value: object) -> None:
 
 
 NONCONVEX_RULES = ("no_loss", "model_a")
+NICE_MAX = 19  # the lowest priority Linux and macOS give a process
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

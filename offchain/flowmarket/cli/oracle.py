@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from flowmarket.backend.serve import open_database
 from flowmarket.cli.main import add_command
 from flowmarket.collector import settle_for_serving
 from flowmarket.config import Settings
+from flowmarket.cpu_priority import lower_priority
 from flowmarket.errors import InvalidInput, MarketError
 from flowmarket.oracle.cycle import open_oracle
 from flowmarket.oracle.expected import report_expected as record_expected
@@ -95,13 +97,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.hours is not None and args.hours < 1:
         raise InvalidInput(f"--hours: must be at least 1, got {args.hours}")
     settings = _settings(args, settings)
+    nice = lower_priority(settings.oracle_nice)
+    log = logging.getLogger("flowmarket.oracle")
+    log.info("oracle started", extra={"nice": nice, "pid": os.getpid()})
     engine = open_database(settings.effective_database_url)
     try:
         oracle = open_oracle(settings, engine)
         settle_for_serving()
         processed = oracle.run(hours=args.hours, until_hour=args.until_hour, once=args.once)
     except MarketError as exc:
-        logging.getLogger("flowmarket.oracle").error("oracle stopped", extra={"error": str(exc)})
+        log.error("oracle stopped", extra={"error": str(exc)})
         raise
     finally:
         engine.dispose()
