@@ -12,7 +12,6 @@ report and returns the line the CLI prints (or raises what the child raised,
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -21,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from flowmarket.demo.child_errors import Failed, failure_of, raise_failure
+from flowmarket.demo.child_process import end, spawn
 from flowmarket.errors import ChildProcessFailed
 
 ReportWriter = Callable[[Path], str]  # writes the report of a state folder; its line
@@ -44,17 +44,9 @@ class BackgroundReport:
         self._conn: Connection | None = None
 
     def start(self) -> None:
-        context = multiprocessing.get_context("spawn")  # the parent runs threads: no fork
-        parent, child = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_write,
-            args=(self.write, self.state_dir, child),
-            name="demo-report",
-            daemon=True,
+        self._process, self._conn = spawn(
+            _write, (self.write, self.state_dir), name="demo-report", duplex=False
         )
-        self._process.start()
-        child.close()
-        self._conn = parent
 
     def line(self) -> str:
         """The report's line once it is written (in this process if never started)."""
@@ -77,12 +69,7 @@ class BackgroundReport:
     def close(self) -> None:
         conn, process = self._conn, self._process
         self._conn = self._process = None
-        if conn is not None:
-            conn.close()
-        if process is not None:
-            if process.is_alive():
-                process.kill()
-            process.join()
+        end(process, conn)
 
     def __enter__(self) -> BackgroundReport:
         return self

@@ -21,9 +21,7 @@ log file (`oracle.log`), one JSON line per record, as the in-process oracle did.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
 import signal
 import time
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from typing import Any
 
 from flowmarket.config import Settings
 from flowmarket.demo.child_errors import Failed, failure_of, raise_failure
+from flowmarket.demo.child_process import end, spawn
 from flowmarket.errors import ChildProcessFailed
 from flowmarket.states import WeekStatus
 
@@ -150,17 +149,9 @@ class OracleWorker:
 
     def start(self) -> OracleWorker:
         """Start the child and return at once; the first command waits until it is ready."""
-        context = multiprocessing.get_context("spawn")  # the parent runs threads: no fork
-        parent, child = context.Pipe()
-        self._process = context.Process(
-            target=_serve,
-            args=(self.settings, self.now, _log_target(), child),
-            name="demo-oracle",
-            daemon=True,
+        self._process, self._conn = spawn(
+            _serve, (self.settings, self.now, _log_target()), name="demo-oracle", duplex=True
         )
-        self._process.start()
-        child.close()
-        self._conn = parent
         return self
 
     def _await_ready(self) -> None:
@@ -173,15 +164,7 @@ class OracleWorker:
     def stop(self) -> None:
         conn, process = self._conn, self._process
         self._conn = self._process = None
-        if conn is not None:
-            with contextlib.suppress(OSError):  # the child is already gone
-                conn.send(("stop", None))
-            conn.close()
-        if process is not None:
-            process.join(STOP_TIMEOUT_S)
-            if process.is_alive():
-                process.kill()
-                process.join(STOP_TIMEOUT_S)
+        end(process, conn, farewell=("stop", None), grace_s=STOP_TIMEOUT_S)
 
     def __enter__(self) -> OracleWorker:
         return self.start()
