@@ -58,7 +58,7 @@ from flowmarket.demo.transport import participant_client
 from flowmarket.demo.wallet_actions import WalletAction, claim_revenue, pay_week
 from flowmarket.demo.wallets import Wallet, derive_wallets, save_wallets
 from flowmarket.errors import ChainUnavailable, InvalidInput
-from flowmarket.oracle.cycle import open_oracle
+from flowmarket.oracle.cycle import connect_as_oracle
 
 MARKER = ".flowmarket-demo"
 # The demo's participants send a week of orders in minutes through their own API.
@@ -203,22 +203,20 @@ def _run(
     load_spec_products(engine, spec, genesis, genesis + config.hours + config.after_hours)
     laps("setup")
     clock = VirtualClock()
-    oracle = open_oracle(settings, engine, now=clock.now)  # the auctions' operator
+    operator = connect_as_oracle(settings)  # the auctions' operator; moves the chain's clock
     # The oracle's process starts (imports, chain reads) while the API starts and the
     # auctions run; its first tick waits for it.
     with OracleWorker(settings, now=clock.now) as worker, ApiServer(settings, engine, clock) as api:
         auctions = None
         if config.auction:
-            auctions = run_auctions(
-                oracle.ctx.market, cast, engine, api, clock, spec, config.seed, emit
-            )
+            auctions = run_auctions(operator, cast, engine, api, clock, spec, config.seed, emit)
             laps("auction")
         traders = _traders(population, wallets, api, config.transport)
         rows = summary.HourRows(engine)
         loop = MarketLoop(
             engine,
             worker,
-            oracle.ctx.market.client.w3,
+            operator.client.w3,
             spec,
             traders,
             clock,

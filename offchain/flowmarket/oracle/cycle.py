@@ -80,17 +80,25 @@ def open_clock(settings: Settings, engine: Engine, *, genesis_hour: int, now: fl
         return clock
 
 
+def connect_as_oracle(settings: Settings) -> Market:
+    """The market's contracts through the oracle key (retrying an unreachable node)."""
+    market: Market = with_retries(
+        lambda: connect_market(settings, key=settings.oracle_key),
+        policy=retry_policy(settings),
+        what="connect",
+    )
+    # eth_chainId never changes for a connection: let web3 cache it instead of asking
+    # the node before every call (measured: ~30 % of the RPC round trips of an hour).
+    market.client.w3.provider.cache_allowed_requests = True
+    return market
+
+
 def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None) -> Oracle:
     """Connect to the market as the oracle key (retrying an unreachable node) and open
     the clock."""
     check_crash_setting(settings)
     policy = retry_policy(settings)
-    market: Market = with_retries(
-        lambda: connect_market(settings, key=settings.oracle_key), policy=policy, what="connect"
-    )
-    # eth_chainId never changes for a connection: let web3 cache it instead of asking
-    # the node before every call (measured: ~30 % of the RPC round trips of an hour).
-    market.client.w3.provider.cache_allowed_requests = True
+    market = connect_as_oracle(settings)
     ledger = market.contract("ClearingLedger")
     genesis = with_retries(
         lambda: int(market.client.call(ledger.functions.genesisHour())),
@@ -306,4 +314,4 @@ class Oracle:
             sleep(self.ctx.settings.oracle_poll_s)
 
 
-__all__ = ["Oracle", "open_clock", "open_oracle", "retry_policy"]
+__all__ = ["Oracle", "connect_as_oracle", "open_clock", "open_oracle", "retry_policy"]
