@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/oracle_cycle.py --size 1000x10000 --size 10000x100000
         [--participants 1000] [--seed 2026] [--database-url URL]
+        [--batch-size 100 [--batches-without-hashes]]
 
 For each PRODUCTSxORDERS size: a seeded book (`clearing.synthetic.random_book`, local
 portfolios w = 50, catalogue names of hourly forwards over many regions) is stored as
 standing orders of the next ledger hour, straight into a fresh database (the API's
-intake is measured by bench/api_load.py), spread over --participants wallets. Then the
+intake is measured by bench/api_load.py), spread over --participants wallets (with
+--batch-size, each wallet's orders signed in batches of that many, stored as the API's
+batch route stores them: with the members' struct hashes, or with
+--batches-without-hashes as a batch stored before they were kept, whose members the
+snapshot hashes from their orders). Then the
 real oracle runs that hour against a local Hardhat node with the demo deployment,
 step by step, each step timed (wall and CPU):
 
@@ -48,6 +53,7 @@ from flowmarket.clearing import ResultDoc, clear_document
 from flowmarket.clearing.synthetic import random_book
 from flowmarket.config import Settings, load_settings
 from flowmarket.db import orders_repo
+from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.models import Order, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.oracle.commit import commit_hour
@@ -57,6 +63,8 @@ from flowmarket.oracle.journal import require
 from flowmarket.oracle.publish import publish_hour
 from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import solve_hour
+from flowmarket.orders import order_message
+from flowmarket.signing import order_struct_hash
 
 T = TypeVar("T")
 TYPES = ("premium", "regular", "fast")
@@ -77,9 +85,16 @@ def product_names(n: int, hour: int) -> list[str]:
 
 
 def store_book(
-    url: str, hour: int, n_products: int, n_orders: int, participants: list[str], seed: int
+    url: str,
+    hour: int,
+    n_products: int,
+    n_orders: int,
+    participants: list[str],
+    seed: int,
+    batching: Batching | None = None,
 ) -> None:
-    """The seeded book as orders standing for `hour` (accepted 1 s before its close)."""
+    """The seeded book as orders standing for `hour` (accepted 1 s before its close),
+    with `batching` signed in batches."""
     book = random_book(n_products, n_orders, seed, locality=50)
     names = product_names(n_products, hour)
     cols = book.portfolios
@@ -109,14 +124,60 @@ def store_book(
                 "receipt_signature": SIGNATURE,
             }
         )
+    batches = batched(rows, batching, close - 1.0) if batching is not None else []
     engine = open_database(url)
     with Session(engine) as session:
         orders_repo.upsert_products(session, products=[Product(name=n) for n in names])
         connection = session.connection()
+        for k in range(0, len(batches), 5_000):
+            connection.execute(insert(table_of(OrderBatch)), batches[k : k + 5_000])
         for k in range(0, len(rows), 50_000):
             connection.execute(insert(table_of(Order)), rows[k : k + 50_000])
         session.commit()
     engine.dispose()
+
+
+@dataclasses.dataclass(frozen=True)
+class Batching:
+    """Orders signed in batches of `size` per wallet; `hashes`: stored with the members'
+    struct hashes (as the API stores a batch) or without (a batch stored before)."""
+
+    size: int
+    hashes: bool
+
+
+def batched(rows: list[dict[str, Any]], batching: Batching, at: float) -> list[dict[str, Any]]:
+    """Each wallet's rows in batches of `batching.size` (sets each row's `batch_hash`);
+    returns the batch rows."""
+    by_wallet: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_wallet.setdefault(row["participant"], []).append(row)
+    out = []
+    for wallet, mine in by_wallet.items():
+        for k in range(0, len(mine), batching.size):
+            members = mine[k : k + batching.size]
+            batch_hash = "0x" + secrets.token_hex(32)
+            for row in members:
+                row["batch_hash"] = batch_hash
+            out.append(
+                {
+                    "batch_hash": batch_hash,
+                    "participant": wallet,
+                    "signature": SIGNATURE,
+                    "recorded_at": at,
+                    "entries_root": "0x" + "33" * 32,
+                    "receipt_signature": SIGNATURE,
+                    "entries": [
+                        [r["order_hash"], "accepted", i, False] for i, r in enumerate(members)
+                    ],
+                    "order_struct_hashes": (
+                        ["0x" + order_struct_hash(order_message(Order(**r))).hex() for r in members]
+                        if batching.hashes
+                        else None
+                    ),
+                }
+            )
+    return out
 
 
 class Steps:
@@ -144,16 +205,22 @@ def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, Resul
     ctx, steps = oracle.ctx, Steps()
     steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
 
-    def solve() -> tuple[ResultDoc, int, list[Any]]:
+    def solve() -> tuple[ResultDoc, int, list[Any], Any]:
         with ctx.session() as session:
             row = require(session, hour)
             result = solve_hour(session, row, clear_fn=steps.timed_clear, bundles=ctx.bundles)
-            return result, row.fee_bps, list(row.engine_doc["orders"])
+            doc = row.engine_doc
+            return result, row.fee_bps, list(doc["orders"]), doc.get("batches")
 
-    result, fee_bps, orders = steps.run("solve", solve)
+    result, fee_bps, orders, batches = steps.run("solve", solve)
     steps.run("commit", lambda: commit_hour(ctx, hour))
     steps.run("publish", lambda: publish_hour(ctx, hour))
-    steps.run("trees", lambda: build_hour_bundle(result, hour=hour, fee_bps=fee_bps, orders=orders))
+    steps.run(
+        "trees",
+        lambda: build_hour_bundle(
+            result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches
+        ),
+    )
     w3 = ctx.market.client.w3
     block = int(w3.eth.block_number)
     lens = steps.run(
@@ -176,6 +243,12 @@ def main() -> int:
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
+    parser.add_argument("--batch-size", type=int, help="orders per signed batch (default: none)")
+    parser.add_argument(
+        "--batches-without-hashes",
+        action="store_true",
+        help="store the batches without their members' struct hashes (as before 0015)",
+    )
     args = parser.parse_args()
     sizes = [tuple(int(x) for x in s.split("x")) for s in (args.size or ["1000x10000"])]
     base = dataclasses.replace(load_settings(), state_dir=Path(tempfile.mkdtemp(prefix="cycle-")))
@@ -214,7 +287,12 @@ def run_size(
     url = args.database_url or f"sqlite:///{state / 'oracle.sqlite'}"
     settings = dataclasses.replace(base, state_dir=state, database_url=url)
     engine = open_database(url)
-    store_book(url, hour, n_products, n_orders, people, args.seed)
+    batching = (
+        Batching(args.batch_size, hashes=not args.batches_without_hashes)
+        if args.batch_size
+        else None
+    )
+    store_book(url, hour, n_products, n_orders, people, args.seed, batching)
     load = os.getloadavg()[0]
     oracle = open_oracle(settings, engine)
     steps, result = one_hour(oracle, hour, people)

@@ -112,6 +112,7 @@ class BatchesSql:
             entries_root=entries_root,
             receipt_signature=receipt_signature,
             entries=[[e.order_hash, e.action.value, e.index, e.replaced] for e in entries],
+            order_struct_hashes=list(batch.struct_hashes),
         )
         orders = [
             {

@@ -23,7 +23,10 @@ __all__ = ["OrderBatch", "metadata"]
 class OrderBatch(SQLModel, table=True):
     """One accepted batch: id = EIP-712 digest of its `OrderBatch`; recorded_at Unix s.
 
-    entries: [[order_hash, action, index, replaced], ...] (see the API's BatchEntryOut)."""
+    entries: [[order_hash, action, index, replaced], ...] (see the API's BatchEntryOut).
+    order_struct_hashes: the accepted orders' EIP-712 struct hashes in batch order, as
+    the API computed them to check the batch's signature; NULL for a batch stored before
+    they were kept (migration 0015), whose members' hashes are computed from the orders."""
 
     __tablename__ = "order_batches"
 
@@ -34,3 +37,6 @@ class OrderBatch(SQLModel, table=True):
     entries_root: str = Field(max_length=66)
     receipt_signature: str = Field(max_length=132)
     entries: list[list[Any]] = Field(sa_column=Column(JSON, nullable=False))
+    order_struct_hashes: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )

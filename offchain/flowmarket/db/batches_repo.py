@@ -17,7 +17,7 @@ from flowmarket.db import orders_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.models import Order
 from flowmarket.db.results_repo import table_of
-from flowmarket.errors import Conflict
+from flowmarket.errors import Conflict, InvalidInput
 from flowmarket.memo import BoundedMemo
 from flowmarket.orders import order_message
 from flowmarket.signing import order_struct_hash
@@ -114,8 +114,10 @@ def signed_batches(
     placed by a batch, {batch id: {"orders": its orders' EIP-712 struct hashes in signed
     order, "cancels": the ids it cancelled by name in signed order}}): what a verifier
     needs to check the batch's signature over any one of its orders (the order set's
-    `batches`, docs/settlement.md). Three queries whatever the number of batches; a
-    member's struct hash never changes, so each is computed once per process."""
+    `batches`, docs/settlement.md). Two queries whatever the number of batches: the
+    struct hashes are read as the API stored them with the batch; a batch stored before
+    they were kept (NULL) has its members' hashes computed from its orders, each once per
+    process (a third query)."""
     if not order_hashes:
         return {}, {}
     t = table_of(Order).c
@@ -131,14 +133,20 @@ def signed_batches(
         return {}, {}
     table = table_of(OrderBatch).c
     stored = session.connection().execute(
-        sa_select(table.batch_hash, cast(table.entries, String)).where(
-            table.batch_hash.in_(sorted(set(placed.values())))
-        )
+        sa_select(
+            table.batch_hash, cast(table.entries, String), cast(table.order_struct_hashes, String)
+        ).where(table.batch_hash.in_(sorted(set(placed.values()))))
     )
-    raw = {str(batch_hash): str(entries) for batch_hash, entries in stored}
+    # Keyed by what is stored: the same batch id read from another database (a test's,
+    # a restored backup's) is read anew, never answered from this one's memo.
+    raw = {
+        str(batch_hash): (str(entries), None if hashes is None else str(hashes))
+        for batch_hash, entries, hashes in stored
+    }
     known = {b: part for b, text in raw.items() if (part := _BATCHES.get(text)) is not None}
     members: dict[str, tuple[list[str], list[str]]] = {}
-    for batch_hash, text in raw.items():
+    kept: dict[str, list[str]] = {}
+    for batch_hash, (text, hashes) in raw.items():
         if batch_hash in known:
             continue
         entries = json.loads(text)
@@ -149,25 +157,45 @@ def signed_batches(
             if action == "cancelled" and not replaced
         )
         members[batch_hash] = ([h for _, h in accepted], [h for _, h in cancels])
-    struct_hashes = {
-        h: known_hash
-        for ids, _ in members.values()
-        for h in ids
-        if (known_hash := _STRUCT_HASHES.get(h)) is not None
-    }
-    missing = sorted({h for ids, _ in members.values() for h in ids} - struct_hashes.keys())
-    for order in orders_repo.orders_by_hash(session, order_hashes=missing):
-        struct_hash = "0x" + order_struct_hash(order_message(order)).hex()
-        struct_hashes[order.order_hash] = struct_hash
-        _STRUCT_HASHES.put(order.order_hash, struct_hash)
+        # NULL: stored before the hashes were kept (a JSON null reads the same)
+        decoded = None if hashes is None else json.loads(hashes)
+        if decoded is not None:
+            kept[batch_hash] = _kept_hashes(batch_hash, decoded, len(accepted))
+    struct_hashes = _computed_struct_hashes(
+        session, [h for b, (ids, _) in members.items() if b not in kept for h in ids]
+    )
     for batch_hash, (ids, cancelled) in members.items():
-        known[batch_hash] = {"orders": [struct_hashes[h] for h in ids], "cancels": cancelled}
+        orders = kept[batch_hash] if batch_hash in kept else [struct_hashes[h] for h in ids]
+        known[batch_hash] = {"orders": orders, "cancels": cancelled}
         _BATCHES.put(raw[batch_hash], known[batch_hash])
     return placed, {batch_hash: known[batch_hash] for batch_hash in sorted(known)}
 
 
-# A batch's part of the order set by its entries as stored: built once per process and
-# shared by every hour the batch's orders stand in (never modified).
-_BATCHES: BoundedMemo[str, dict[str, Any]] = BoundedMemo(1 << 14)
-# struct hashes of batch members by order id
+def _kept_hashes(batch_hash: str, hashes: Any, accepted: int) -> list[str]:
+    """A batch's stored struct hashes, checked against its accepted entries."""
+    if not isinstance(hashes, list) or len(hashes) != accepted:
+        count = len(hashes) if isinstance(hashes, list) else type(hashes).__name__
+        raise InvalidInput(
+            f"order_batches.{batch_hash}.order_struct_hashes: {count} hashes stored for "
+            f"{accepted} accepted orders"
+        )
+    return [str(h) for h in hashes]
+
+
+def _computed_struct_hashes(session: Session, order_ids: Sequence[str]) -> dict[str, str]:
+    """{order id: its EIP-712 struct hash as 0x-hex} computed from the stored orders (a
+    batch stored before the hashes were kept with it), each once per process."""
+    out = {h: known for h in order_ids if (known := _STRUCT_HASHES.get(h)) is not None}
+    missing = sorted(set(order_ids) - out.keys())
+    for order in orders_repo.orders_by_hash(session, order_hashes=missing):
+        struct_hash = "0x" + order_struct_hash(order_message(order)).hex()
+        out[order.order_hash] = struct_hash
+        _STRUCT_HASHES.put(order.order_hash, struct_hash)
+    return out
+
+
+# A batch's part of the order set by its entries and struct hashes as stored: built once
+# per process and shared by every hour the batch's orders stand in (never modified).
+_BATCHES: BoundedMemo[tuple[str, str | None], dict[str, Any]] = BoundedMemo(1 << 14)
+# struct hashes of the members of batches stored without them, by order id
 _STRUCT_HASHES: BoundedMemo[str, str] = BoundedMemo(1 << 20)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
 from flowmarket.db import oracle_repo
+from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.engine import downgrade, make_engine, upgrade
 from flowmarket.db.models import metadata
 
@@ -76,5 +77,48 @@ def test_upgrading_moves_the_journal_documents_to_their_tables_and_downgrading_b
     with engine.connect() as connection:
         back = connection.execute(sa.select(old_journal).where(old_journal.c.hour == 7)).one()
     assert {name: back._mapping[name] for name in documents} == documents
+    downgrade(engine, "base")
+    engine.dispose()
+
+
+def test_batches_stored_before_0015_keep_their_rows_without_struct_hashes(
+    database_url: str,
+) -> None:
+    """0015 adds `order_batches.order_struct_hashes`: a batch stored before it reads back
+    with none (its members' hashes are computed from its orders), and a downgrade drops
+    the column and keeps the batch."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0014")
+    names = ("batch_hash", "participant", "signature", "recorded_at", "entries_root")
+    old_batches = sa.table(
+        "order_batches",
+        *(sa.column(n) for n in (*names, "receipt_signature")),
+        sa.column("entries", sa.JSON),
+    )
+    batch = "0x" + "ab" * 32
+    with engine.begin() as connection:
+        connection.execute(
+            old_batches.insert().values(
+                batch_hash=batch,
+                participant="0x" + "11" * 20,
+                signature="0x" + "22" * 65,
+                recorded_at=1.5,
+                entries_root="0x" + "33" * 32,
+                receipt_signature="0x" + "44" * 65,
+                entries=[["0x" + "55" * 32, "accepted", 0, False]],
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        row = session.get(OrderBatch, batch)
+        assert row is not None and row.order_struct_hashes is None
+        assert row.entries == [["0x" + "55" * 32, "accepted", 0, False]]
+    downgrade(engine, "0014")
+    assert "order_struct_hashes" not in {
+        c["name"] for c in inspect(engine).get_columns("order_batches")
+    }
+    with engine.connect() as connection:
+        back = connection.execute(sa.select(old_batches)).one()
+    assert back._mapping["batch_hash"] == batch and back._mapping["recorded_at"] == 1.5
     downgrade(engine, "base")
     engine.dispose()

@@ -10,7 +10,7 @@ from flowmarket.db import batches_repo, orders_repo, results_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import Order, Product
-from flowmarket.errors import Conflict
+from flowmarket.errors import Conflict, InvalidInput
 from flowmarket.oracle.journal import require
 from flowmarket.oracle.solve import solve_hour
 from flowmarket.orders import order_message
@@ -198,7 +198,9 @@ def test_standing_orders_read_each_hour_follow_cancels_and_the_rows_as_stored(
     assert [o.curve for o in again] == [[[0.0, 30.0], [4.0, 10.0]]]
 
 
-def _batch_of(engine: Engine, entries: list[list[object]]) -> None:
+def _batch_of(
+    engine: Engine, entries: list[list[object]], struct_hashes: list[str] | None = None
+) -> None:
     batch = "0x" + b"batch".hex().ljust(64, "0")
     a = make_order("in-batch-a", nonce=11, curve=[[0.0, 20.0], [3.0, 5.0]])
     b = make_order("in-batch-b", nonce=12, curve=[[0.0, 15.0], [6.0, 1.0]])
@@ -214,6 +216,7 @@ def _batch_of(engine: Engine, entries: list[list[object]]) -> None:
                 entries_root="0x" + "33" * 32,
                 receipt_signature="0x" + "22" * 65,
                 entries=entries,
+                order_struct_hashes=struct_hashes,
             )
         )
         session.commit()
@@ -245,3 +248,25 @@ def test_a_batch_remembered_across_hours_reads_as_stored_in_its_own_database(
     with Session(engine) as session:
         _, again = batches_repo.signed_batches(session, order_hashes=[a])
     assert again == batches
+
+
+def test_a_batch_stored_with_its_struct_hashes_lists_them_as_stored(engine: Engine) -> None:
+    """A batch the API stored with its orders' struct hashes is listed with those, read,
+    not recomputed from its orders (marker values stand in for them here); a stored
+    list that does not match the batch's accepted orders is refused, naming it."""
+    a, b = ("0x" + tag.encode().hex().ljust(64, "0") for tag in ("in-batch-a", "in-batch-b"))
+    kept = ["0x" + "aa" * 32, "0x" + "bb" * 32]
+    _batch_of(engine, [[a, "accepted", 0, None], [b, "accepted", 1, None]], kept)
+    with Session(engine) as session:
+        placed, batches = batches_repo.signed_batches(session, order_hashes=[a, b])
+    (batch,) = set(placed.values())
+    assert batches == {batch: {"orders": kept, "cancels": []}}
+
+    with Session(engine) as session:
+        session.execute(update(OrderBatch).values(order_struct_hashes=kept[:1]))
+        session.commit()
+    with Session(engine) as session, pytest.raises(InvalidInput) as refused:
+        batches_repo.signed_batches(session, order_hashes=[a])
+    assert str(refused.value) == (
+        f"order_batches.{batch}.order_struct_hashes: 1 hashes stored for 2 accepted orders"
+    )

@@ -49,6 +49,7 @@ from flowmarket.signing import (
     ReceiptMessage,
     batch_ids,
     digest,
+    order_struct_hash,
     receipt_leaf,
     sign,
 )
@@ -252,6 +253,7 @@ class OracleWorld:
             orders=tuple(verified(m, i, signature) for m, i in zip(messages, ids, strict=True)),
             cancels=(),
             signature=signature,
+            struct_hashes=tuple("0x" + order_struct_hash(m).hex() for m in messages),
         )
         recorded = batch_entries(placed)
         root = MerkleTree.from_leaves(receipt_leaf(e.order_hash, e.action) for e in recorded).root

@@ -9,11 +9,15 @@ import pytest
 from api_harness import DOMAIN, OPEN_HOUR, OPERATOR_KEY, Market
 from batch_harness import batch_body
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
+from sqlmodel import Session
 
+from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.merkle import process_proof
 from flowmarket.signing import BatchReceiptMessage, Domain, ReceiptMessage, digest, recover
+from flowmarket.signing.typed_data import typed_data
 
 BATCH = "/v1/orders/batch"
 
@@ -73,6 +77,24 @@ def test_a_signed_batch_is_stored_with_one_receipt_whose_root_proves_every_order
     listed = market.client.get("/v1/me/orders", headers=market.login(alice)).json()
     assert sorted(row["order_hash"] for row in listed) == sorted(ids)
     assert {row["batch_hash"] for row in listed} == {body["batch_hash"]}
+
+
+def test_a_batch_is_stored_with_the_struct_hashes_its_signature_covers(market: Market) -> None:
+    """The words the batch's signature covers are kept with it (what the oracle lists in
+    each hour's order set): each order's hashStruct as eth-account's generic EIP-712
+    encoder computes it, in batch order."""
+    alice = market.wallets[0]
+    orders = three_orders(market, alice)
+    response = post(market, batch_body(alice, orders))
+    assert response.status_code == 200, response.text
+    with Session(market.engine) as session:
+        row = session.get(OrderBatch, response.json()["batch_hash"])
+    assert row is not None
+    expected = [
+        "0x" + encode_typed_data(full_message=typed_data(DOMAIN, order)).body.hex()
+        for order in orders
+    ]
+    assert row.order_struct_hashes == expected
 
 
 def test_the_same_signed_batch_twice_returns_the_stored_receipt(market: Market) -> None:
