@@ -46,9 +46,8 @@ def trades_hash(product_ids: Sequence[bytes], quantities: Sequence[int]) -> byte
         raise InvalidInput(
             f"quantities: {len(quantities)} values for {len(product_ids)} product ids"
         )
-    ids = [_bytes32(f"product_ids[{i}]", p) for i, p in enumerate(product_ids)]
-    qty = [_word_int(f"quantities[{i}]", q) for i, q in enumerate(quantities)]
-    return keccak(_abi_arrays([ids, qty]))
+    ids = _bytes32_words("product_ids", product_ids)
+    return keccak(_abi_arrays([ids, _int_words("quantities", quantities)]))
 
 
 def price_leaf(product: bytes, price: int) -> bytes:
@@ -84,10 +83,10 @@ def terms_hash(
     cleared under, its curve as signed and the window of quantities the collateral rule left
     it (`MarketLeaves.termsHash`)."""
     arrays = [
-        [_bytes32(f"products[{i}]", p) for i, p in enumerate(product_ids)],
-        [_word_int(f"weights[{i}]", v) for i, v in enumerate(weights)],
-        [_word_int(f"curve_quantities[{i}]", v) for i, v in enumerate(curve_quantities)],
-        [_word_int(f"curve_prices[{i}]", v) for i, v in enumerate(curve_prices)],
+        _bytes32_words("products", product_ids),
+        _int_words("weights", weights),
+        _int_words("curve_quantities", curve_quantities),
+        _int_words("curve_prices", curve_prices),
     ]
     window = [_word_int("window_low", window_low), _word_int("window_high", window_high)]
     return keccak(_abi_arrays(arrays, window))
@@ -122,7 +121,7 @@ def batch_orders_hash(batch_orders: tuple[bytes, ...]) -> bytes:
     """keccak256(abi.encodePacked(bytes32[] batchOrders)). Every order of a batch carries
     the batch's whole member list, so an hour hashes each batch once per member: the
     cache makes that once per batch (linear, not quadratic, in a batch's size)."""
-    return keccak(b"".join(_bytes32(f"batch_orders[{i}]", h) for i, h in enumerate(batch_orders)))
+    return keccak(b"".join(_bytes32_words("batch_orders", batch_orders)))
 
 
 def participant_key(participant: str) -> bytes:
@@ -289,6 +288,24 @@ def _int256(field: str, value: int) -> int:
 
 def _word_int(field: str, value: int) -> bytes:
     return _int256(field, value).to_bytes(32, "big", signed=True)
+
+
+def _int_words(field: str, values: Sequence[int]) -> list[bytes]:
+    """Each value as an int256 word; `field[i]` names a bad one. Plain integers in range,
+    every number of an hour's terms and trades, are encoded without a name per value."""
+    if all(type(v) is int for v in values):
+        try:
+            return [v.to_bytes(32, "big", signed=True) for v in values]
+        except OverflowError:  # outside int256: named below
+            pass
+    return [_word_int(f"{field}[{i}]", v) for i, v in enumerate(values)]
+
+
+def _bytes32_words(field: str, values: Sequence[bytes]) -> list[bytes]:
+    """Each value as a 32-byte word as given; `field[i]` names a bad one."""
+    if all(type(v) is bytes and len(v) == 32 for v in values):
+        return list(values)
+    return [_bytes32(f"{field}[{i}]", v) for i, v in enumerate(values)]
 
 
 def _word_uint(field: str, value: int, maximum: int) -> bytes:

@@ -14,7 +14,8 @@ roots. `commit_bundle` sends it as the oracle; `read_commitment` reads it back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, cast
@@ -41,7 +42,6 @@ from flowmarket.chain.portfolio_fill import PortfolioFillTerms, portfolio_fill_t
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
-from flowmarket.memo import BoundedMemo
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
@@ -54,7 +54,7 @@ from flowmarket.oracle.trade_lines import (
     unbacked_source,
 )
 from flowmarket.schedule import SECONDS_PER_HOUR, interval_wad, intervals_per_hour
-from flowmarket.signing.fixed_point import to_fixed
+from flowmarket.signing.fixed_point import fixed_many
 
 
 @dataclass(frozen=True)
@@ -506,10 +506,11 @@ def fill_list(
     Non-convex orders (all or nothing, `accepted` in the result), orders over named
     portfolios (an authorisation's) and orders without a signature are not committed
     this way."""
-    out: list[FillTerms] = []
     prices = result["prices"]
     # Each batch's members and cancels, decoded once: every order of a batch names it.
     batch_parts: dict[str, tuple[tuple[bytes, ...], bytes]] = {}
+    judged: list[_Judged] = []
+    numbers: list[Any] = []  # every judged order's weights, curve quantities and prices
     for order in orders:
         order_id = str(order.get("id"))
         cleared = result["orders"].get(order_id)
@@ -527,7 +528,6 @@ def fill_list(
         ):
             continue
         names = tuple(sorted(portfolio))
-        where = f"order {order_id}"
         cut = order["curve"]
         signed_curve = order.get("signed_curve", cut)
         batch_orders: tuple[bytes, ...] = ()
@@ -546,20 +546,30 @@ def fill_list(
                     cancels_hash([str(c) for c in batch["cancels"]]),
                 )
             batch_orders, batch_cancels = batch_parts[batch_id]
+        points = len(signed_curve)
+        judged.append(
+            _Judged(order, order_id, cleared, names, cut, points, len(numbers), batch_orders,
+                    batch_cancels)
+        )  # fmt: skip
+        numbers.extend(portfolio[n] for n in names)
+        numbers.extend(q for q, _ in signed_curve)
+        numbers.extend(p for _, p in signed_curve)
+    fixed = fixed_many(numbers, _number_names(judged))
+    out: list[FillTerms] = []
+    for j in judged:
+        order, order_id, k, points = j.order, j.order_id, len(j.names), j.points
+        weights = j.start + k
+        quantities = weights + points
         out.append(
             FillTerms(
                 order_id=order_id,
-                participant=checksummed(participant),
-                quantity=to_wad(float(cleared["quantity"])),
-                products=names,
-                weights=tuple(_signed(portfolio[n], f"{where}.portfolio.{n}") for n in names),
-                curve_quantities=tuple(
-                    _signed(q, f"{where}.curve[{k}][0]") for k, (q, _) in enumerate(signed_curve)
-                ),
-                curve_prices=tuple(
-                    _signed(p, f"{where}.curve[{k}][1]") for k, (_, p) in enumerate(signed_curve)
-                ),
-                window=(to_wad(float(cut[0][0])), to_wad(float(cut[-1][0]))),
+                participant=checksummed(order["participant"]),
+                quantity=to_wad(float(j.cleared["quantity"])),
+                products=j.names,
+                weights=tuple(fixed[j.start : weights]),
+                curve_quantities=tuple(fixed[weights:quantities]),
+                curve_prices=tuple(fixed[quantities : quantities + points]),
+                window=(to_wad(float(j.cut[0][0])), to_wad(float(j.cut[-1][0]))),
                 nonce=int(order["nonce"]),
                 from_hour=int(order["from_hour"]),
                 until_hour=int(order["until_hour"]),
@@ -567,11 +577,43 @@ def fill_list(
                     order.get("replaces") or "0x" + "00" * 32, f"order {order_id}.replaces"
                 ),
                 signature=low_s(_hex(str(order["signature"]), f"order {order_id}.signature")),
-                batch_orders=batch_orders,
-                batch_cancels=batch_cancels,
+                batch_orders=j.batch_orders,
+                batch_cancels=j.batch_cancels,
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """An order `fill_list` commits, before its numbers are converted: they are the
+    `len(names) + 2 * points` numbers from `start` of the hour's list (weights in name
+    order, the signed curve's quantities, its prices)."""
+
+    order: Mapping[str, Any]
+    order_id: str
+    cleared: Mapping[str, Any]
+    names: tuple[str, ...]
+    cut: Sequence[Sequence[Any]]
+    points: int
+    start: int
+    batch_orders: tuple[bytes, ...]
+    batch_cancels: bytes
+
+
+def _number_names(judged: Sequence[_Judged]) -> Callable[[int], str]:
+    """The field name of the i-th number of `fill_list`'s list (for its error only)."""
+    starts = [j.start for j in judged]
+
+    def name(i: int) -> str:
+        j = judged[bisect_right(starts, i) - 1]
+        where, r = f"order {j.order_id}", i - j.start
+        if r < len(j.names):
+            return f"{where}.portfolio.{j.names[r]}"
+        r -= len(j.names)
+        return f"{where}.curve[{r % j.points}][{r // j.points}]"
+
+    return name
 
 
 # A standing order's fill is built again every hour from the same signed numbers and
@@ -612,22 +654,6 @@ def _terms_of(
 
 
 _signed_of = lru_cache(maxsize=_MEMO)(signed_hash)
-
-
-_FIXED: BoundedMemo[tuple[type, float], int] = BoundedMemo(_MEMO * 4)
-
-
-def _signed(value: Any, where: str) -> int:
-    """A signed number as the signature has it (`signing.to_fixed`: exact 18 decimals);
-    `FieldError` naming `where` otherwise. Plain numbers are remembered (bounded)."""
-    kind = type(value)
-    if kind is not float and kind is not int:
-        return to_fixed(value, field=where)
-    fixed = _FIXED.get((kind, value))
-    if fixed is None:
-        fixed = to_fixed(value, field=where)
-        _FIXED.put((kind, value), fixed)
-    return fixed
 
 
 def _hex(value: str, where: str) -> bytes:

@@ -79,6 +79,18 @@ INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
             lambda: leaves.trades_hash([ZERO32, ZERO32], [1, 2**255]),
             r"^quantities\[1\]: \d+ is outside int256",
         ),
+        (
+            lambda: leaves.terms_hash([ZERO32], [True], [0], [1], 0, 0),
+            r"^weights\[0\]: must be an integer",
+        ),
+        (
+            lambda: leaves.terms_hash([ZERO32], [1], [0, 1], [1, INT256_MIN - 1], 0, 1),
+            r"^curve_prices\[1\]: -\d+ is outside int256",
+        ),
+        (
+            lambda: leaves.terms_hash([ZERO32, "00" * 32], [1, 1], [0], [1], 0, 0),  # type: ignore[list-item]
+            r"^products\[1\]: must be 32 bytes",
+        ),
     ],
 )
 def test_an_out_of_range_leaf_field_is_refused_naming_the_field(call: object, message: str) -> None:

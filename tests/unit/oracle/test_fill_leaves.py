@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from eth_abi.abi import encode
 from eth_account import Account
 
@@ -15,6 +16,7 @@ from flowmarket.chain.fill_signature import is_signed_by
 from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
 from flowmarket.clearing import clear_document
 from flowmarket.collateral import cut_orders
+from flowmarket.errors import FieldError
 from flowmarket.hashing import keccak
 from flowmarket.money import to_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle
@@ -114,6 +116,36 @@ def test_a_clipped_order_commits_its_signed_curve_and_the_window() -> None:
     assert (fill.curve_quantities, fill.curve_prices) == ((-4 * W, 0), (W, W // 2))
     assert fill.window == (-W, 0)
     assert is_signed_by(SEPARATOR, HOUR, fill.signed_fields)
+
+
+def test_each_fill_reads_its_own_numbers_and_a_bad_one_is_named() -> None:
+    """The hour's numbers are converted at once: each fill gets its own weights (in
+    product-name order), curve quantities and prices, whatever the orders' sizes, and a
+    number without an 18-decimal form stops the hour naming its order and field."""
+    a = message(ALICE, {"regular": 2.0, "premium": 0.5}, [[-1, 7], [0, 6.5], [3, 6.25]],
+                nonce=1, hours=(HOUR, HOUR))  # fmt: skip
+    b = message(BOB, {"premium": 1.0, "regular": 1}, [[-5, 20], [0, 12]], nonce=2,
+                hours=(HOUR, HOUR))  # fmt: skip
+    orders = [signed_order(DOMAIN, ALICE_KEY, a), signed_order(DOMAIN, BOB_KEY, b)]
+    a_id, b_id = (o["id"] for o in orders)
+    result = clear_document({"orders": orders}, {"prices": {}})
+    fills = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders).fills
+    fa, fb = fills[a_id], fills[b_id]
+    assert (fa.products, fa.weights) == (("premium", "regular"), (W // 2, 2 * W))
+    assert fa.curve_quantities == (-W, 0, 3 * W)
+    assert fa.curve_prices == (7 * W, 13 * W // 2, 25 * W // 4)
+    assert (fb.products, fb.weights) == (("premium", "regular"), (W, W))
+    assert (fb.curve_quantities, fb.curve_prices) == ((-5 * W, 0), (20 * W, 12 * W))
+    assert all(is_signed_by(SEPARATOR, HOUR, f.signed_fields) for f in fills.values())
+    for change, field in (
+        ({"curve": [[-5, 20], [0, 1e-19]]}, f"order {b_id}.curve[1][1]"),
+        ({"curve": [[-5, 20], [1.2345e-15, 12]]}, f"order {b_id}.curve[1][0]"),
+        ({"portfolio": {"premium": 1.0, "regular": 1e-19}}, f"order {b_id}.portfolio.regular"),
+    ):
+        bad = [orders[0], {**orders[1], **change}]
+        with pytest.raises(FieldError, match="18 decimals") as info:
+            build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=bad)
+        assert info.value.field == field
 
 
 def test_an_order_signed_in_a_batch_commits_the_batch() -> None:

@@ -16,7 +16,7 @@ from flowmarket.signing import (
     sign_login,
     to_fixed,
 )
-from flowmarket.signing.fixed_point import signable
+from flowmarket.signing.fixed_point import fixed_many, signable
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,54 @@ def test_to_fixed_is_the_decimal_value_of_the_shortest_form_for_any_float() -> N
         else:
             with pytest.raises(FieldError):
                 to_fixed(v, field="x")
+
+
+def test_fixed_many_converts_each_number_as_written() -> None:
+    """The oracle's conversion of a whole hour's numbers at once, against hand-written
+    values: its numpy path (up to 9 decimals and 15 digits) and every other form."""
+    values = [0.1, -5.0, 3, 123456.789, 999999.999999999, -0.0, 1e-9, 1e14]
+    values += [1e-18, 0.30000000000000004, 999999.9999999999, 0.1234567890123, 2**70, 1e20]
+    assert fixed_many(values, lambda i: f"v[{i}]") == [
+        10**17,
+        -5 * 10**18,
+        3 * 10**18,
+        123456789 * 10**15,
+        999999999999999 * 10**9,
+        0,
+        10**9,
+        10**32,
+        1,
+        300000000000000040,
+        999999999999999900000000,
+        123456789012300000,
+        2**70 * 10**18,
+        10**38,
+    ]
+
+
+def test_fixed_many_is_the_decimal_value_of_the_shortest_form_for_any_float() -> None:
+    """Against the decimal module on seeded floats of every magnitude, sign and number of
+    decimals (most within the numpy path's 9 decimals and 15 digits, many just past it)."""
+    import random
+    from decimal import Context, Decimal
+
+    rng = random.Random(12)
+    exact = Context(prec=200)
+    values = [round(rng.uniform(-1, 1) * 10.0 ** rng.randint(-12, 17), rng.randint(0, 12))
+              for _ in range(50_000)]  # fmt: skip
+    values += [v + 1e-9 for v in values[:5_000]] + [2.0**53, 2.0**53 + 2, 9007199254.740993]
+    scaled = [exact.multiply(Decimal(repr(v)), 10**18) for v in values]
+    exact_ones = [(v, int(s)) for v, s in zip(values, scaled, strict=True) if s == int(s)]
+    assert len(exact_ones) > 50_000  # those past 18 decimals are refused (test below)
+    fixed = fixed_many([v for v, _ in exact_ones], lambda i: f"v[{i}]")
+    assert fixed == [expected for _, expected in exact_ones]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [(True, "number"), (math.nan, "finite"), (math.inf, "finite"), (1e-19, "18 decimals")],
+)
+def test_fixed_many_refuses_a_bad_number_naming_it(bad: float, reason: str) -> None:
+    with pytest.raises(FieldError, match=reason) as info:
+        fixed_many([1.0, 2, bad, 0.5], lambda i: f"order.curve[{i}]")
+    assert info.value.field == "order.curve[2]"
