@@ -32,7 +32,10 @@ def _big(*, nullable: bool = False, index: bool = False, default: int | None = N
 
 
 def _json(*, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(JSON, nullable=nullable))
+    # None is stored as SQL NULL, not as the JSON text null: nothing to encode when a row
+    # is written in bulk or to decode when it is read (an hour's curve orders have no
+    # portfolio rates and no proof yet). A JSON null written before reads as None too.
+    return Field(sa_column=Column(JSON(none_as_null=True), nullable=nullable))
 
 
 class Product(SQLModel, table=True):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, text, update
 from sqlmodel import Session
 
 from flowmarket.db import batches_repo, orders_repo, results_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.engine import make_engine, upgrade
-from flowmarket.db.models import Order, Product
+from flowmarket.db.models import HourOrder, Order, Product
 from flowmarket.errors import Conflict, InvalidInput
 from flowmarket.oracle.journal import require
 from flowmarket.oracle.solve import solve_hour
@@ -270,3 +270,32 @@ def test_a_batch_stored_with_its_struct_hashes_lists_them_as_stored(engine: Engi
     assert str(refused.value) == (
         f"order_batches.{batch}.order_struct_hashes: 1 hashes stored for 2 accepted orders"
     )
+
+
+def test_an_hours_absent_portfolio_rates_are_sql_null_and_a_json_null_reads_the_same(
+    engine: Engine,
+) -> None:
+    """An hour's order rows without portfolio rates (every curve order) hold SQL NULL,
+    nothing to encode or decode; rows written before that, holding the JSON text
+    `null`, read back as None too."""
+    with Session(engine) as session:
+        orders_repo.upsert_products(session, products=[Product(name="premium-eu")])
+    store(
+        engine,
+        make_order("buyer", curve=[[0.0, 10.0], [10.0, 0.0]]),
+        make_order("seller", participant=BOB, curve=[[-10.0, 10.0], [0.0, 0.0]]),
+    )
+    clear_stored_hour(engine, hour=HOUR)
+    seller = "0x" + b"seller".hex().ljust(64, "0")
+    with Session(engine) as session:
+        query = text("SELECT order_hash, portfolio_rates IS NULL FROM hour_orders")
+        stored = {h: bool(is_null) for h, is_null in session.execute(query).all()}
+        assert stored == {"0x" + b"buyer".hex().ljust(64, "0"): True, seller: True}
+        session.execute(
+            text("UPDATE hour_orders SET portfolio_rates = 'null' WHERE order_hash = :h"),
+            {"h": seller},
+        )
+        session.commit()
+    with Session(engine) as session:
+        row = session.get(HourOrder, (HOUR, seller))
+        assert row is not None and row.portfolio_rates is None
