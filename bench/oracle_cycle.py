@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/oracle_cycle.py --size 1000x10000 --size 10000x100000
         [--participants 1000] [--seed 2026] [--database-url URL]
-        [--batch-size 100 [--batches-without-hashes]]
+        [--batch-size 100 [--batches-without-hashes]] [--hours 2]
 
 For each PRODUCTSxORDERS size: a seeded book (`clearing.synthetic.random_book`, local
 portfolios w = 50, catalogue names of hourly forwards over many regions) is stored as
@@ -11,7 +11,9 @@ intake is measured by bench/api_load.py), spread over --participants wallets (wi
 --batch-size, each wallet's orders signed in batches of that many, stored as the API's
 batch route stores them: with the members' struct hashes, or with
 --batches-without-hashes as a batch stored before they were kept, whose members the
-snapshot hashes from their orders). Then the
+snapshot hashes from their orders). With --hours N the book stands for N hours (the
+oracle's steady state: most of a book stands from hour to hour) and each is cleared in
+turn, a row each, in one oracle process. Then the
 real oracle runs that hour against a local Hardhat node with the demo deployment,
 step by step, each step timed (wall and CPU):
 
@@ -92,11 +94,12 @@ def store_book(
     participants: list[str],
     seed: int,
     batching: Batching | None = None,
+    hours: int = 1,
 ) -> None:
-    """The seeded book as orders standing for `hour` (accepted 1 s before its close),
-    with `batching` signed in batches."""
+    """The seeded book as orders standing from `hour` for `hours` hours (accepted 1 s
+    before the first close), with `batching` signed in batches."""
     book = random_book(n_products, n_orders, seed, locality=50)
-    names = product_names(n_products, hour)
+    names = product_names(n_products, hour + hours - 1)  # every one ahead of the last hour
     cols = book.portfolios
     # Signed orders carry at most 18 decimals (the fill leaf commits them in fixed point):
     # round the generator's floats to 9, as a wallet's client would.
@@ -112,7 +115,7 @@ def store_book(
                 "participant": participants[j % len(participants)],
                 "nonce": j // len(participants),
                 "from_hour": hour,
-                "until_hour": hour,
+                "until_hour": hour + hours - 1,
                 "replaces": None,
                 "portfolio": {
                     names[i]: round(float(w), 9)
@@ -244,12 +247,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
     parser.add_argument("--batch-size", type=int, help="orders per signed batch (default: none)")
+    parser.add_argument("--hours", type=int, default=1, help="hours the book stands (default 1)")
     parser.add_argument(
         "--batches-without-hashes",
         action="store_true",
         help="store the batches without their members' struct hashes (as before 0015)",
     )
     args = parser.parse_args()
+    if not 1 <= args.hours <= 24:
+        parser.error("--hours: between 1 and 24 (every hour cleared must have closed)")
     sizes = [tuple(int(x) for x in s.split("x")) for s in (args.size or ["1000x10000"])]
     base = dataclasses.replace(load_settings(), state_dir=Path(tempfile.mkdtemp(prefix="cycle-")))
     wallets = [Account.create() for _ in range(args.participants)]
@@ -260,7 +266,7 @@ def main() -> int:
         hour = market.deployment.genesis_hour
         print_header()
         for k, (n_products, n_orders) in enumerate(sizes):
-            run_size(settings, args, people, hour + k, n_products, n_orders)
+            run_size(settings, args, people, hour + k * args.hours, n_products, n_orders)
     return 0
 
 
@@ -292,17 +298,24 @@ def run_size(
         if args.batch_size
         else None
     )
-    store_book(url, hour, n_products, n_orders, people, args.seed, batching)
-    load = os.getloadavg()[0]
+    store_book(url, hour, n_products, n_orders, people, args.seed, batching, args.hours)
     oracle = open_oracle(settings, engine)
-    steps, result = one_hour(oracle, hour, people)
+    for k in range(args.hours):
+        load = os.getloadavg()[0]
+        steps, result = one_hour(oracle, hour + k, people)
+        label = f"{n_products:,} x {n_orders:,}" + (f", hour {k + 1}" if args.hours > 1 else "")
+        print_row(label, len(people), load, steps, result)
+    engine.dispose()
+
+
+def print_row(label: str, participants: int, load: float, steps: Steps, result: ResultDoc) -> None:
     wall, cpu = steps.wall, steps.cpu
     filled = sum(1 for o in result["orders"].values() if o["quantity"] != 0.0)
     total = sum(wall[s] for s in ("snapshot", "solve", "commit", "publish"))
     total_cpu = sum(cpu[s] for s in ("snapshot", "solve", "commit", "publish"))
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(
-        f"| {n_products:,} x {n_orders:,} | {len(people):,} | {load:.1f} | "
+        f"| {label} | {participants:,} | {load:.1f} | "
         f"{wall['snapshot']:.2f} | {wall['solve']:.2f} ({wall['engine']:.2f}) | "
         f"{wall['trees']:.2f} | {wall['commit']:.2f} | {wall['publish']:.2f} | "
         f"{total:.1f} | {total_cpu:.1f} | {filled:,} of {len(result['orders']):,} | "
@@ -310,7 +323,6 @@ def run_size(
         f"{wall['lens']:.2f} ({wall['each']:.2f}) |",
         flush=True,
     )
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -619,7 +619,7 @@ def _number_names(judged: Sequence[_Judged]) -> Callable[[int], str]:
 # A standing order's fill is built again every hour from the same signed numbers and
 # terms: these memos (pure functions of their arguments, bounded) make that work once per
 # order rather than once per order and hour.
-_MEMO = 1 << 16
+_MEMO = 1 << 17
 
 
 class _Members(tuple[bytes, ...]):
