@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowmarket.collateral import CollateralParams
+from flowmarket.memo import BoundedMemo
 from flowmarket.order_limits import (
     Breach,
     OrderLimits,
@@ -56,9 +57,8 @@ def screen_orders(
     exposures: dict[str, int] = {}
     for order in orders:
         who = order.participant
-        parts = risk_parts(order)
-        stage, breach = Exclusion.ORDER_LIMITS, order_breach(order, parts, limits)
-        risk = OrderRisk.of_parts(parts) if breach is None else None
+        judged = _judged(order, limits)
+        stage, breach, risk = Exclusion.ORDER_LIMITS, judged.breach, judged.risk
         rate = 0.0 if risk is None else risk.rate
         exposure = 0
         if risk is not None:
@@ -77,6 +77,34 @@ def screen_orders(
         exposures[who] = exposures.get(who, 0) + exposure
         kept.append(order)
     return Screened(kept, excluded)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """An order against the order limits: the first limit it breaks, else its risk."""
+
+    order: SignedOrder
+    limits: OrderLimits
+    breach: Breach | None
+    risk: OrderRisk | None
+
+
+# Keyed by the order object: the snapshot reads a standing order as the same object every
+# hour (`orders_repo.standing_orders` remembers them), so its limits check and risk, 12 µs
+# an order, are computed once while the limits stay, not every hour (bench/README.md). An
+# entry holds its order, so no other object has that id while it is kept.
+_JUDGED: BoundedMemo[int, _Judged] = BoundedMemo(1 << 17)
+
+
+def _judged(order: SignedOrder, limits: OrderLimits) -> _Judged:
+    seen = _JUDGED.get(id(order))
+    if seen is not None and seen.order is order and seen.limits == limits:
+        return seen
+    parts = risk_parts(order)
+    breach = order_breach(order, parts, limits)
+    judged = _Judged(order, limits, breach, OrderRisk.of_parts(parts) if breach is None else None)
+    _JUDGED.put(id(order), judged)
+    return judged
 
 
 def _sentence(breach: Breach) -> str:

@@ -159,3 +159,33 @@ def test_orders_unbacked_or_beyond_new_limits_by_the_close_are_left_out_with_the
     assert json.loads(json.dumps(journal.collateral["excluded"]))[ids["wide"]]["stage"] == (
         "order-limits"
     )
+
+
+def test_a_limit_lowered_between_hours_leaves_out_an_order_that_stood_the_hour_before(
+    market: LiveMarket,
+) -> None:
+    """The oracle remembers each standing order's limits check from hour to hour; a
+    change of the governed limits checks every order again, both ways."""
+    for who in ("supplier", "reseller"):
+        market.fund(who, 10_000 * TOKEN)
+    wide = market.submit("reseller", {"regular": 1.0}, [(-500.0, 6.0), (0.0, 1.0)])
+    narrow = market.submit("supplier", {"regular": 1.0}, [(0.0, 5.0), (80.0, 2.0)])
+    assert (wide.status_code, narrow.status_code) == (200, 200)
+    ids = {wide.json()["order"]["order_hash"], narrow.json()["order"]["order_hash"]}
+    hour = market.genesis
+
+    def cleared(hour: int) -> set[str]:
+        orders = market.client.get(f"/v1/hours/{hour}/orders").json()["orders"]
+        return {order["id"] for order in orders}
+
+    market.clear(hour)
+    assert cleared(hour) == ids
+    market.govern("setOrderLimits", (100, 10_000_000, 1_000 * TOKEN))
+    market.clear(hour + 1)
+    assert cleared(hour + 1) == {narrow.json()["order"]["order_hash"]}
+    [excluded] = market.client.get(f"/v1/hours/{hour + 1}/exclusions").json()
+    assert excluded["order_hash"] == wide.json()["order"]["order_hash"]
+    assert "the governed limit is 100 GB/h per order" in excluded["reason"]
+    market.govern("setOrderLimits", (1_000, 10_000_000, 1_000 * TOKEN))
+    market.clear(hour + 2)
+    assert cleared(hour + 2) == ids
