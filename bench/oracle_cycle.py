@@ -173,13 +173,12 @@ def batched(rows: list[dict[str, Any]], batching: Batching, at: float) -> list[d
                     "entries": [
                         [r["order_hash"], "accepted", i, False] for i, r in enumerate(members)
                     ],
-                    "order_struct_hashes": (
-                        ["0x" + order_struct_hash(order_message(Order(**r))).hex() for r in members]
-                        if batching.hashes
-                        else None
-                    ),
                 }
             )
+            if batching.hashes:  # left out otherwise: NULL, and a checkout before 0015 runs
+                out[-1]["order_struct_hashes"] = [
+                    "0x" + order_struct_hash(order_message(Order(**r))).hex() for r in members
+                ]
     return out
 
 
