@@ -130,7 +130,8 @@ def test_replacing_an_order_that_is_no_longer_open_conflicts(engine: Engine) -> 
         )
 
 
-def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> None:
+def store_a_buyer_and_a_seller(engine: Engine) -> None:
+    """Alice buys and Bob sells up to 10 GB/h of premium-eu: they meet at 5 a GB."""
     with Session(engine) as session:
         orders_repo.upsert_products(session, products=[Product(name="premium-eu")])
     store(
@@ -138,6 +139,10 @@ def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> 
         make_order("buyer", curve=[[0.0, 10.0], [10.0, 0.0]]),
         make_order("seller", participant=BOB, curve=[[-10.0, 10.0], [0.0, 0.0]]),
     )
+
+
+def test_clears_an_hour_into_prices_positions_and_settlement(engine: Engine) -> None:
+    store_a_buyer_and_a_seller(engine)
     cleared = clear_stored_hour(engine, hour=HOUR)
     assert len(cleared["orders"]) == 2
     assert cleared["prices"]["premium-eu"] == pytest.approx(5.0, abs=1e-6)
@@ -278,13 +283,7 @@ def test_an_hours_absent_portfolio_rates_are_sql_null_and_a_json_null_reads_the_
     """An hour's order rows without portfolio rates (every curve order) hold SQL NULL,
     nothing to encode or decode; rows written before that, holding the JSON text
     `null`, read back as None too."""
-    with Session(engine) as session:
-        orders_repo.upsert_products(session, products=[Product(name="premium-eu")])
-    store(
-        engine,
-        make_order("buyer", curve=[[0.0, 10.0], [10.0, 0.0]]),
-        make_order("seller", participant=BOB, curve=[[-10.0, 10.0], [0.0, 0.0]]),
-    )
+    store_a_buyer_and_a_seller(engine)
     clear_stored_hour(engine, hour=HOUR)
     seller = "0x" + b"seller".hex().ljust(64, "0")
     with Session(engine) as session:
