@@ -5,13 +5,22 @@ the book stands from hour to hour.
 The key is the input itself as stored or given (an order's row as read, a batch's entries
 text, a number with its type), so an entry can never answer for different input; the
 memo forgets its oldest entries beyond a bound, so a long life does not grow without
-limit."""
+limit. One memo is keyed by an object's identity instead (`oracle.screen`): the decoded
+order that `orders_repo.standing_orders` remembers by its row, held by the entry so that
+no other object can take its id.
+
+The memos of a standing order's work are sized alike (`STANDING_ORDERS`): the screen's
+memo keys on the objects the snapshot's memo keeps, so it can never hold more of them."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
+
+# Orders whose per-order work the oracle remembers from hour to hour: a book of 10^5
+# standing orders with room (at 2^16 the fills' memos thrashed at 10^5, bench/README.md).
+STANDING_ORDERS = 1 << 17
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

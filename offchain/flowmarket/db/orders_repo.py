@@ -23,7 +23,7 @@ from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
-from flowmarket.memo import BoundedMemo
+from flowmarket.memo import STANDING_ORDERS, BoundedMemo
 from flowmarket.order_limits import Part, portfolio_parts
 from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder, risk_curve
 
@@ -269,7 +269,7 @@ def _decoded(raw: tuple[Any, ...]) -> SignedOrder:
 _JSON_FIELDS = frozenset(
     name for name in SIGNED_ORDER_FIELDS if isinstance(table_of(Order).c[name].type, JSON)
 )
-_SIGNED_ORDERS: BoundedMemo[tuple[Any, ...], SignedOrder] = BoundedMemo(1 << 17)
+_SIGNED_ORDERS: BoundedMemo[tuple[Any, ...], SignedOrder] = BoundedMemo(STANDING_ORDERS)
 
 
 def participants(session: Session, *, addresses: Sequence[str]) -> list[Participant]:

@@ -42,6 +42,7 @@ from flowmarket.chain.portfolio_fill import PortfolioFillTerms, portfolio_fill_t
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
+from flowmarket.memo import STANDING_ORDERS
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
@@ -619,7 +620,7 @@ def _number_names(judged: Sequence[_Judged]) -> Callable[[int], str]:
 # A standing order's fill is built again every hour from the same signed numbers and
 # terms: these memos (pure functions of their arguments, bounded) make that work once per
 # order rather than once per order and hour.
-_MEMO = 1 << 17
+_MEMO = STANDING_ORDERS
 
 
 class _Members(tuple[bytes, ...]):
