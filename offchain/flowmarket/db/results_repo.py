@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, update
+from sqlalchemy import Table, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from flowmarket.clearing.schema import ResultDoc
+from flowmarket.db.bulk import insert_rows, update_rows
 from flowmarket.db.models import HourOrder, HourParticipant, HourProduct, HourResult, Position
 from flowmarket.money import to_wad
 
@@ -65,18 +66,21 @@ def store_hour(
     connection = session.connection()
     if products:
         connection.execute(insert(table_of(HourProduct)), products)
-    if orders:
-        connection.execute(insert(table_of(HourOrder)), orders)
+    insert_rows(connection, table_of(HourOrder), _ORDER_COLUMNS, orders)
     if positions:  # False: an hour cleared in intervals added each interval's already
         add_to_positions(session, hour=hour, participants=participants, exact=exact)
     if commit:
         session.commit()
 
 
+_ORDER_COLUMNS = ("hour", "order_hash", "participant", "quantity", "accepted", "portfolio_rates")
+
+
 def _bulk_rows(
     hour: int, result: ResultDoc, owners: Mapping[str, str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The `hour_products` and `hour_orders` rows of a result, as column mappings."""
+) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """The `hour_products` rows of a result as column mappings, and its `hour_orders`
+    rows as tuples in the order of `_ORDER_COLUMNS` (`bulk.insert_rows`)."""
     products = [
         {
             "hour": hour,
@@ -93,14 +97,14 @@ def _bulk_rows(
         if colon:
             rates.setdefault(order_hash, {})[name] = float(entry["quantity"])
     orders = [
-        {
-            "hour": hour,
-            "order_hash": k,
-            "participant": owners[k],
-            "quantity": float(e["quantity"]),
-            "accepted": e.get("accepted"),
-            "portfolio_rates": rates.get(k),
-        }
+        (
+            hour,
+            k,
+            owners[k],
+            float(e["quantity"]),
+            e.get("accepted"),
+            rates.get(k),
+        )
         for k, e in result["orders"].items()
     ]
     return products, orders
@@ -142,8 +146,8 @@ def add_quantities(
         table.c.participant.in_(who)
     )
     current = {(row[0], row[1]): (float(row[2]), int(row[3])) for row in connection.execute(read)}
-    updates: dict[tuple[str, str], dict[str, Any]] = {}
-    inserts: dict[tuple[str, str], dict[str, Any]] = {}
+    updates: dict[tuple[str, str], tuple[float, int]] = {}
+    inserts: dict[tuple[str, str], tuple[float, int]] = {}
     for participant, changes in deltas:
         book = exact.get(participant, {}) if exact is not None else {}
         for product, quantity in changes.items():
@@ -151,34 +155,26 @@ def add_quantities(
             key = (participant, product)
             if key in current:
                 total, held = current[key]
-                current[key] = (total + quantity, held + wei)
-                updates[key] = {
-                    "p": participant,
-                    "k": product,
-                    "q": current[key][0],
-                    "w": str(current[key][1]),
-                    "h": hour,
-                }
+                current[key] = updates[key] = (total + quantity, held + wei)
             elif key in inserts:
-                inserts[key]["quantity"] += quantity
-                inserts[key]["wei"] = str(int(inserts[key]["wei"]) + wei)
+                total, held = inserts[key]
+                inserts[key] = (total + quantity, held + wei)
             else:
-                inserts[key] = {
-                    "participant": participant,
-                    "product": product,
-                    "quantity": quantity,
-                    "wei": str(wei),
-                    "updated_hour": hour,
-                }
-    if updates:
-        statement = (
-            update(table)
-            .where(table.c.participant == bindparam("p"), table.c.product == bindparam("k"))
-            .values(quantity=bindparam("q"), wei=bindparam("w"), updated_hour=bindparam("h"))
-        )
-        connection.execute(statement, list(updates.values()))
-    if inserts:
-        connection.execute(insert(table), list(inserts.values()))
+                inserts[key] = (quantity, wei)
+    # In key order: writers that update the same positions take their rows in one order.
+    update_rows(
+        connection,
+        table,
+        keys=("participant", "product"),
+        columns=("quantity", "wei", "updated_hour"),
+        rows=[(q, str(w), hour, p, k) for (p, k), (q, w) in sorted(updates.items())],
+    )
+    insert_rows(
+        connection,
+        table,
+        ("participant", "product", "quantity", "wei", "updated_hour"),
+        [(p, k, q, str(w), hour) for (p, k), (q, w) in sorted(inserts.items())],
+    )
 
 
 def get_hour(session: Session, *, hour: int) -> HourResult | None:
