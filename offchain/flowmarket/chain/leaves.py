@@ -23,21 +23,13 @@ from eth_utils.address import is_address, to_canonical_address, to_checksum_addr
 from flowmarket.chain.sorted_tree import Item, SortedTree
 from flowmarket.errors import InvalidInput
 from flowmarket.hashing import keccak
+from flowmarket.hashing import order_key as order_key
+from flowmarket.hashing import product_id as product_id
 
 INT256_MIN = -(2**255)
 INT256_MAX = 2**255 - 1
 UINT256_MAX = 2**256 - 1
 UINT64_MAX = 2**64 - 1
-
-
-def product_id(product_name: str) -> bytes:
-    """keccak256(bytes(productName)): the 32-byte id of a product on chain."""
-    return keccak(product_name.encode("utf-8"))
-
-
-def order_key(order_id: str) -> bytes:
-    """keccak256(bytes(orderId)): the 32-byte key of an order on chain."""
-    return keccak(order_id.encode("utf-8"))
 
 
 def trades_hash(product_ids: Sequence[bytes], quantities: Sequence[int]) -> bytes:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from decimal import Context, Decimal
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from flowmarket.errors import FieldError
-from flowmarket.hashing import keccak_text
+from flowmarket.hashing import product_id as product_id
 from flowmarket.money import DECIMALS, WAD, decimal_wad
 
 INT256_MAX = 2**255 - 1
@@ -101,9 +100,3 @@ def from_fixed(value: int) -> float:
     """Inverse of `to_fixed`: the float nearest to `value / 10¹⁸` (Python's integer
     division is correctly rounded; a 28-digit decimal quotient could round twice)."""
     return value / WAD
-
-
-@lru_cache(maxsize=1 << 16)
-def product_id(name: str) -> bytes:
-    """A product's on-chain identifier: `keccak256(bytes(name))` (UTF-8), 32 bytes."""
-    return keccak_text(name)
