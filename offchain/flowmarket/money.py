@@ -65,9 +65,12 @@ Python integers are used throughout because 10^18-scaled products overflow int64
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from flowmarket.clearing.schema import OwnerPaid, ParticipantResult, ResultDoc
 from flowmarket.errors import FieldError, InvalidInput
@@ -97,6 +100,44 @@ def to_wad(value: float) -> int:
     if 2 * rest > denominator or (2 * rest == denominator and whole & 1):
         whole += 1
     return whole
+
+
+_FIVES = 5**DECIMALS  # 10^18 = 5^18 · 2^18
+
+
+def to_wad_many(values: Sequence[float]) -> list[int]:
+    """`to_wad` of each value, at once: the same integers, several times faster.
+
+    The oracle converts every cleared order's quantity and every participant's trades
+    each hour. numpy splits each float into its 53-bit integer mantissa m and binary
+    exponent e (x = m · 2^e, exactly), so x · 10^18 = m · 5^18 · 2^(e + 18): one integer
+    product and one shift, rounded as `to_wad` rounds (to nearest, ties to even) from
+    the bits the shift drops. Anything but a finite float goes through `to_wad` itself
+    (an int exactly; NaN and infinities raise its error)."""
+    count = len(values)
+    floats = np.fromiter(
+        (v if type(v) is float else math.nan for v in values), dtype=np.float64, count=count
+    )
+    finite = np.isfinite(floats)
+    mantissa, exponent = np.frexp(np.where(finite, floats, 0.0))
+    # |mantissa| in [0.5, 1): times 2^53 it is the float's integer significand, exactly.
+    significands = (mantissa * 2.0**53).astype(np.int64).tolist()
+    shifts = (exponent.astype(np.int64) - 53 + DECIMALS).tolist()
+    out: list[int] = []
+    for significand, shift in zip(significands, shifts, strict=True):
+        scaled = significand * _FIVES
+        if shift >= 0:
+            out.append(scaled << shift)
+            continue
+        whole = scaled >> -shift  # floor, as divmod floors a negative numerator
+        twice_rest = (scaled - (whole << -shift)) << 1
+        half_unit = 1 << -shift
+        if twice_rest > half_unit or (twice_rest == half_unit and whole & 1):
+            whole += 1
+        out.append(whole)
+    for i in np.flatnonzero(~finite).tolist():
+        out[i] = to_wad(values[i])
+    return out
 
 
 def interval_quantity(rate: float, interval_s: int) -> int:
@@ -329,11 +370,15 @@ def _balanced_trades(
     participants: Mapping[str, ParticipantResult], interval_s: int
 ) -> dict[str, dict[str, int]]:
     by_product: dict[str, dict[str, int]] = {}
-    for participant in sorted(participants):
-        for product, qty in participants[participant]["trades"].items():
-            by_product.setdefault(product, {})[participant] = interval_quantity(
-                float(qty), interval_s
-            )
+    pairs = [
+        (p, k, float(q)) for p in sorted(participants) for k, q in participants[p]["trades"].items()
+    ]
+    if interval_s == DEFAULT_INTERVAL_S:  # `interval_quantity` of an hour, all at once
+        quantities = to_wad_many([q for _, _, q in pairs])
+    else:
+        quantities = [interval_quantity(q, interval_s) for _, _, q in pairs]
+    for (participant, product, _), quantity in zip(pairs, quantities, strict=True):
+        by_product.setdefault(product, {})[participant] = quantity
     trades: dict[str, dict[str, int]] = {participant: {} for participant in participants}
     for product, book in by_product.items():
         for participant, qty in _absorb_residual(book).items():

@@ -44,7 +44,7 @@ from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.memo import STANDING_ORDERS
 from flowmarket.merkle import MerkleTree
-from flowmarket.money import HourAmounts, hour_amounts, to_wad
+from flowmarket.money import HourAmounts, hour_amounts, to_wad, to_wad_many
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
 from flowmarket.oracle.holdings import holdings_tree
 from flowmarket.oracle.trade_lines import (
@@ -247,9 +247,14 @@ def build_hour_bundle(
             cast(Mapping[str, Any], result), hour=hour, fee_bps=fee_bps, order_sets=order_sets
         )
     amounts = result_amounts(result, fee_bps=fee_bps)
-    order_quantities = {
-        order_id: to_wad(float(entry["quantity"])) for order_id, entry in result["orders"].items()
-    }
+    cleared_orders = result["orders"]
+    order_quantities = dict(
+        zip(
+            cleared_orders,
+            to_wad_many([float(entry["quantity"]) for entry in cleared_orders.values()]),
+            strict=True,
+        )
+    )
     network = network_values(result)
     priced = {**amounts.prices, **network}
     prices_tree = MerkleTree.from_array(price_leaves(list(priced), list(priced.values())))
@@ -556,8 +561,12 @@ def fill_list(
         numbers.extend(q for q, _ in signed_curve)
         numbers.extend(p for _, p in signed_curve)
     fixed = fixed_many(numbers, _number_names(judged))
+    # Each order's traded quantity and its window's ends, 18 decimals, three a fill.
+    wads = to_wad_many(
+        [float(x) for j in judged for x in (j.cleared["quantity"], j.cut[0][0], j.cut[-1][0])]
+    )
     out: list[FillTerms] = []
-    for j in judged:
+    for at, j in enumerate(judged):
         order, order_id, k, points = j.order, j.order_id, len(j.names), j.points
         weights = j.start + k
         quantities = weights + points
@@ -565,12 +574,12 @@ def fill_list(
             FillTerms(
                 order_id=order_id,
                 participant=checksummed(order["participant"]),
-                quantity=to_wad(float(j.cleared["quantity"])),
+                quantity=wads[3 * at],
                 products=j.names,
                 weights=tuple(fixed[j.start : weights]),
                 curve_quantities=tuple(fixed[weights:quantities]),
                 curve_prices=tuple(fixed[quantities : quantities + points]),
-                window=(to_wad(float(j.cut[0][0])), to_wad(float(j.cut[-1][0]))),
+                window=(wads[3 * at + 1], wads[3 * at + 2]),
                 nonce=int(order["nonce"]),
                 from_hour=int(order["from_hour"]),
                 until_hour=int(order["until_hour"]),

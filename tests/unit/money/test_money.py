@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowmarket.errors import InvalidInput
-from flowmarket.money import WAD, from_wad, hour_amounts, to_wad
+from flowmarket.money import WAD, from_wad, hour_amounts, to_wad, to_wad_many
 
 
 def test_to_wad_rounds_to_nearest_with_ties_to_even() -> None:
@@ -120,3 +120,47 @@ def test_to_wad_is_the_decimal_half_even_rounding_of_any_float() -> None:
     assert to_wad(2.0**-61) == 0
     assert to_wad(2.0**-60) == 1
     assert to_wad(3 * 2.0**-60) == 3  # 2.60 -> 3
+
+
+def test_to_wad_many_is_to_wad_of_each_value_written_by_hand() -> None:
+    """The oracle's batch conversion: hand values, exact ties to the even wei (2^-19 ·
+    10^18 = 1,907,348,632,812.5 and three times that, ...37.5), subnormals, the largest
+    float, an int taken exactly, in input order."""
+    assert to_wad_many(
+        [1.5, -2.25, 0.1, 2.0**-19, 3 * 2.0**-19, -(2.0**-19), -3 * 2.0**-19, 0.0, -0.0]
+    ) == [
+        1_500_000_000_000_000_000,
+        -2_250_000_000_000_000_000,
+        100_000_000_000_000_006,
+        1_907_348_632_812,
+        5_722_045_898_438,
+        -1_907_348_632_812,
+        -5_722_045_898_438,
+        0,
+        0,
+    ]
+    assert to_wad_many([5e-324, -5e-324, 2.0**-61, 3 * 2.0**-61]) == [0, 0, 0, 1]
+    # The largest float is 2^1024 − 2^971, an integer.
+    assert to_wad_many([1.7976931348623157e308]) == [(2**1024 - 2**971) * 10**18]
+    assert to_wad_many([10**30, 2.5]) == [10**48, 2_500_000_000_000_000_000]
+    assert to_wad_many([]) == []
+
+
+def test_to_wad_many_agrees_with_the_decimal_module_on_every_magnitude() -> None:
+    import random
+    from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+    rng = random.Random(11)
+    values = [rng.uniform(-1, 1) * 10.0 ** rng.uniform(-330, 300) for _ in range(20_000)]
+    values += [k * 2.0**-61 for k in range(-64, 65)] + [k * 2.0**-19 for k in range(-9, 10)]
+    with localcontext(prec=800):
+        expected = [
+            int((Decimal(v) * 10**18).to_integral_value(rounding=ROUND_HALF_EVEN)) for v in values
+        ]
+    assert to_wad_many(values) == expected
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_to_wad_many_names_a_non_finite_value_as_to_wad_does(bad: float) -> None:
+    with pytest.raises(InvalidInput, match="cannot convert"):
+        to_wad_many([1.0, bad, 2.0])
