@@ -25,6 +25,11 @@ step by step, each step timed (wall and CPU):
 - publish: proofs into the database, the publication and order-set files, the
   requirements root.
 
+As in the oracle's process (`flowmarket oracle`): the collector is settled for serving
+once the oracle has opened (`collector.settle_for_serving`), and each hour's four steps
+run with the cyclic collector off, which collects once after the publication
+(`collector.deferred_collection`): its seconds are the last column, outside the hour.
+
 It prints one row per size and the peak resident memory of the process.
 """
 
@@ -53,6 +58,7 @@ from flowmarket.catalogue import Kind, ProductKey, format_name
 from flowmarket.chain.participant_states import read_one_by_one, read_through_lens
 from flowmarket.clearing import ResultDoc, clear_document
 from flowmarket.clearing.synthetic import random_book
+from flowmarket.collector import deferred_collection, settle_for_serving
 from flowmarket.config import Settings, load_settings
 from flowmarket.db import orders_repo
 from flowmarket.db.batch_tables import OrderBatch
@@ -205,7 +211,6 @@ def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, Resul
     every participant's chain state read through the lens and one by one at one block
     (they must be equal). Returns the steps and the hour's RESULT document."""
     ctx, steps = oracle.ctx, Steps()
-    steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
 
     def solve() -> tuple[ResultDoc, int, list[Any], Any]:
         with ctx.session() as session:
@@ -214,9 +219,13 @@ def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, Resul
             doc = row.engine_doc
             return result, row.fee_bps, list(doc["orders"]), doc.get("batches")
 
-    result, fee_bps, orders, batches = steps.run("solve", solve)
-    steps.run("commit", lambda: commit_hour(ctx, hour))
-    steps.run("publish", lambda: publish_hour(ctx, hour))
+    # As `Oracle.tick` runs an hour: the collector off until it is published.
+    with deferred_collection() as collection:
+        steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
+        result, fee_bps, orders, batches = steps.run("solve", solve)
+        steps.run("commit", lambda: commit_hour(ctx, hour))
+        steps.run("publish", lambda: publish_hour(ctx, hour))
+    steps.wall["collect"] = collection.seconds
     steps.run(
         "trees",
         lambda: build_hour_bundle(
@@ -273,9 +282,9 @@ def print_header() -> None:
     print(
         "| products x orders | participants | load | snapshot s | solve s (engine) | trees s | "
         "commit s | publish s | total s | CPU s | filled orders | max imbalance | peak RSS GB | "
-        "participant reads s: lens (one by one) |"
+        "participant reads s: lens (one by one) | collected after s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def run_size(
@@ -299,6 +308,7 @@ def run_size(
     )
     store_book(url, hour, n_products, n_orders, people, args.seed, batching, args.hours)
     oracle = open_oracle(settings, engine)
+    settle_for_serving()  # as the oracle's command does once it has started
     for k in range(args.hours):
         load = os.getloadavg()[0]
         steps, result = one_hour(oracle, hour + k, people)
@@ -319,7 +329,7 @@ def print_row(label: str, participants: int, load: float, steps: Steps, result: 
         f"{wall['trees']:.2f} | {wall['commit']:.2f} | {wall['publish']:.2f} | "
         f"{total:.1f} | {total_cpu:.1f} | {filled:,} of {len(result['orders']):,} | "
         f"{result['certificate']['max_imbalance']:.1e} | {rss_gb:.1f} | "
-        f"{wall['lens']:.2f} ({wall['each']:.2f}) |",
+        f"{wall['lens']:.2f} ({wall['each']:.2f}) | {wall['collect']:.2f} |",
         flush=True,
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from flowmarket.collector import settle_for_serving
+from flowmarket.collector import deferred_collection, settle_for_serving
 
 
 @pytest.fixture
@@ -52,3 +52,47 @@ def test_start_up_garbage_is_collected_before_the_freeze(collector: None) -> Non
     del garbage
     settle_for_serving()
     assert alive() is None  # collected, not frozen for the life of the process
+
+
+class _Cycle:
+    itself: object = None
+
+
+def _cycle() -> weakref.ref[_Cycle]:
+    garbage = _Cycle()
+    garbage.itself = garbage  # freed only by a collection, never by reference counting
+    return weakref.ref(garbage)
+
+
+def test_a_deferred_block_runs_without_the_collector_and_collects_its_cycles_after() -> None:
+    assert gc.isenabled()
+    with deferred_collection() as done:
+        assert not gc.isenabled()
+        alive = _cycle()
+        gc.collect(0)  # explicit collections still work; only automatic ones are off
+        assert alive() is None
+        alive = _cycle()
+        assert alive() is not None
+    assert gc.isenabled()
+    assert alive() is None
+    assert done.collected >= 2  # the cycle and its instance dictionary
+    assert done.seconds > 0.0
+
+
+def test_a_deferred_block_inside_one_with_the_collector_off_collects_nothing() -> None:
+    gc.disable()
+    try:
+        with deferred_collection() as done:
+            alive = _cycle()
+        assert not gc.isenabled()  # left as the caller had it
+        assert alive() is not None
+        assert (done.collected, done.seconds) == (0, 0.0)
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def test_the_collector_is_on_again_when_the_block_raises() -> None:
+    with pytest.raises(ValueError), deferred_collection():
+        raise ValueError("a failed hour")
+    assert gc.isenabled()

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
 from flowmarket.clearing import ClearFn
+from flowmarket.collector import deferred_collection
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
@@ -259,7 +260,21 @@ class Oracle:
         done = 0
         while limit is None or done < limit:
             hour = self.next_hour()
-            if not self.ctx.clock.is_closed(hour, now) or not self.process_hour(hour, now):
+            if not self.ctx.clock.is_closed(hour, now):
+                break
+            # The collector waits until the hour is published (`collector`).
+            with deferred_collection() as collection:
+                processed = self.process_hour(hour, now)
+            if collection.seconds:
+                log.info(
+                    "collected after the hour",
+                    extra={
+                        "hour": hour,
+                        "seconds": round(collection.seconds, 3),
+                        "objects": collection.collected,
+                    },
+                )
+            if not processed:
                 break
             done += 1
         self.settle_weeks()

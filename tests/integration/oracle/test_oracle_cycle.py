@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+import weakref
+from typing import Any
+
+import pytest
 from oracle_harness import (
     GENESIS,
     OracleWorld,
@@ -123,3 +129,40 @@ def test_a_commit_journaled_but_never_broadcast_is_sent_as_the_same_signed_trans
     with Session(world.engine) as session:
         journal = oracle_repo.journal_hour(session, hour=GENESIS)
     assert journal is not None and journal.step == "published" and journal.tx_hash == signed.tx_hash
+
+
+def test_an_hour_runs_with_the_collector_off_and_collects_once_it_is_published(
+    world: OracleWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Between the close and the publication the cyclic collector does not run
+    (`collector.deferred_collection`); the hour's cyclic garbage is collected right after
+    it is published, and the collector is on again."""
+    funded_basic_book(world)
+    oracle = open_oracle(world.settings, world.engine)
+    seen: list[bool] = []
+    left: list[weakref.ref[Any]] = []
+
+    def during_the_hour(hour: int) -> None:
+        seen.append(gc.isenabled())
+        cycle: dict[str, Any] = {"hour": hour}
+        cycle["self"] = cycle
+        left.append(weakref.ref(_Holder(cycle)))  # a cycle only the collector frees
+
+    oracle.on_cleared = during_the_hour
+    assert gc.isenabled()
+    with caplog.at_level(logging.INFO, logger="flowmarket.oracle"):
+        assert oracle.tick(limit=2) == 2
+    assert seen == [False, False]
+    assert gc.isenabled()
+    assert [ref() for ref in left] == [None, None]
+    collected = [r for r in caplog.records if r.getMessage() == "collected after the hour"]
+    assert [r.__dict__["hour"] for r in collected] == [GENESIS, GENESIS + 1]
+    assert all(r.__dict__["objects"] >= 2 for r in collected)
+
+
+class _Holder:
+    """An object in a reference cycle with itself (through `held`)."""
+
+    def __init__(self, held: dict[str, Any]) -> None:
+        self.held = held
+        held["holder"] = self
