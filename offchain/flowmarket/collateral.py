@@ -30,7 +30,7 @@ from itertools import pairwise
 from typing import Any
 
 from flowmarket.errors import InvalidOrder
-from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad
+from flowmarket.money import BPS_DENOMINATOR, WAD, from_wad, to_wad_many
 from flowmarket.states import CollateralStatus, OrderCut
 
 
@@ -91,7 +91,8 @@ class CollateralState:
 
 def value_of(quantities: Mapping[str, float], prices: Mapping[str, int]) -> int:
     """Σ |q_k| · |price_k| in wei (q in GB/h, prices wei per GB; unpriced products 0)."""
-    exact = sum(abs(to_wad(q)) * abs(prices.get(k, 0)) for k, q in quantities.items())
+    wads = to_wad_many(list(quantities.values()))
+    exact = sum(abs(q) * abs(prices.get(k, 0)) for k, q in zip(quantities, wads, strict=True))
     return exact // WAD
 
 

@@ -103,6 +103,7 @@ def to_wad(value: float) -> int:
 
 
 _FIVES = 5**DECIMALS  # 10^18 = 5^18 · 2^18
+MANY = 32  # values from which `to_wad_many` goes through numpy (below, numpy's own calls cost more)
 
 
 def to_wad_many(values: Sequence[float]) -> list[int]:
@@ -115,6 +116,8 @@ def to_wad_many(values: Sequence[float]) -> list[int]:
     the bits the shift drops. Anything but a finite float goes through `to_wad` itself
     (an int exactly; NaN and infinities raise its error)."""
     count = len(values)
+    if count < MANY:
+        return [to_wad(v) for v in values]
     floats = np.fromiter(
         (v if type(v) is float else math.nan for v in values), dtype=np.float64, count=count
     )

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowmarket.errors import InvalidInput
-from flowmarket.money import WAD, from_wad, hour_amounts, to_wad, to_wad_many
+from flowmarket.money import MANY, WAD, from_wad, hour_amounts, to_wad, to_wad_many
 
 
 def test_to_wad_rounds_to_nearest_with_ties_to_even() -> None:
@@ -125,24 +125,29 @@ def test_to_wad_is_the_decimal_half_even_rounding_of_any_float() -> None:
 def test_to_wad_many_is_to_wad_of_each_value_written_by_hand() -> None:
     """The oracle's batch conversion: hand values, exact ties to the even wei (2^-19 ·
     10^18 = 1,907,348,632,812.5 and three times that, ...37.5), subnormals, the largest
-    float, an int taken exactly, in input order."""
-    assert to_wad_many(
-        [1.5, -2.25, 0.1, 2.0**-19, 3 * 2.0**-19, -(2.0**-19), -3 * 2.0**-19, 0.0, -0.0]
-    ) == [
-        1_500_000_000_000_000_000,
-        -2_250_000_000_000_000_000,
-        100_000_000_000_000_006,
-        1_907_348_632_812,
-        5_722_045_898_438,
-        -1_907_348_632_812,
-        -5_722_045_898_438,
-        0,
-        0,
-    ]
-    assert to_wad_many([5e-324, -5e-324, 2.0**-61, 3 * 2.0**-61]) == [0, 0, 0, 1]
-    # The largest float is 2^1024 − 2^971, an integer.
-    assert to_wad_many([1.7976931348623157e308]) == [(2**1024 - 2**971) * 10**18]
-    assert to_wad_many([10**30, 2.5]) == [10**48, 2_500_000_000_000_000_000]
+    float (2^1024 − 2^971, an integer), an int taken exactly, in input order; as one
+    batch of at least `MANY` (through numpy) and value by value."""
+    hand = {
+        1.5: 1_500_000_000_000_000_000,
+        -2.25: -2_250_000_000_000_000_000,
+        0.1: 100_000_000_000_000_006,
+        2.0**-19: 1_907_348_632_812,
+        3 * 2.0**-19: 5_722_045_898_438,
+        -(2.0**-19): -1_907_348_632_812,
+        -3 * 2.0**-19: -5_722_045_898_438,
+        0.0: 0,
+        5e-324: 0,
+        -5e-324: 0,
+        2.0**-61: 0,
+        3 * 2.0**-61: 1,
+        1.7976931348623157e308: (2**1024 - 2**971) * 10**18,
+        10**30: 10**48,
+    }
+    values = [*hand] * 3
+    assert len(values) >= MANY
+    assert to_wad_many(values) == [hand[v] for v in values]
+    assert [to_wad_many([v]) for v in hand] == [[w] for w in hand.values()]
+    assert to_wad_many([-0.0] * MANY) == [0] * MANY
     assert to_wad_many([]) == []
 
 
