@@ -2,7 +2,8 @@
 
 SQLAlchemy's Core executemany builds a parameter dictionary and runs the bind processors
 for every row; an hour at 10^5 orders stores 10^5 order rows and updates some 1.75·10^5
-positions. Measured on that hour (bench/README, "Storing an hour in bulk"):
+positions. Measured on that hour (bench/README.md, "The collector off during the hour,
+and bulk writes"):
 
 - SQLite: the driver's own executemany with the rows as tuples, for inserts and updates
   (Core's per-row work was as much as SQLite's own).

@@ -24,6 +24,10 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
+# The `hour_orders` columns, in the order of `_bulk_rows`' tuples.
+_ORDER_COLUMNS = ("hour", "order_hash", "participant", "quantity", "accepted", "portfolio_rates")
+
+
 def store_hour(
     session: Session,
     *,
@@ -71,9 +75,6 @@ def store_hour(
         add_to_positions(session, hour=hour, participants=participants, exact=exact)
     if commit:
         session.commit()
-
-
-_ORDER_COLUMNS = ("hour", "order_hash", "participant", "quantity", "accepted", "portfolio_rates")
 
 
 def _bulk_rows(
