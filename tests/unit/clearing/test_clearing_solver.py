@@ -53,6 +53,33 @@ def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
     np.testing.assert_allclose(d, np.linalg.solve(hessian, rhs), rtol=0, atol=1e-8)
 
 
+def test_coupled_groups_run_by_portfolio_size_each_once() -> None:
+    # Products 0..2; groups (one per curve) of sizes 3, 2, 1, 2, 3, 2 in book order.
+    weights = sp.csc_array(
+        np.array(
+            [
+                [1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+                [1.0, -1.0, 1.0, 1.0, 1.0, 1.0],
+                [1.0, 0.0, 0.0, 1.0, -1.0, 1.0],
+            ]
+        )
+    )
+    lin = LinearOrders(
+        weights=weights,
+        p_high=np.full(6, 5.0),
+        p_low=np.full(6, 1.0),
+        q=np.ones(6),
+        slope=np.full(6, 4.0),
+        parent=np.arange(6, dtype=np.int64),
+        sign=np.ones(6),
+    )
+    ops = DualOperators.of(lin)
+    assert ops.coupled.tolist() == [1, 3, 5, 0, 4]  # sizes 2, 2, 2, 3, 3; book order within
+    assert ops.lone.tolist() == [2]
+    np.testing.assert_array_equal(ops.coupled_bt.toarray(), weights.toarray().T[[1, 3, 5, 0, 4]])
+    np.testing.assert_array_equal(ops.coupled_b.toarray(), ops.coupled_bt.toarray().T)
+
+
 def work(z: np.ndarray) -> Workspace:
     return Workspace.like(z)
 
