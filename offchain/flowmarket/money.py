@@ -151,6 +151,13 @@ def interval_quantity(rate: float, interval_s: int) -> int:
     return interval_wad(rate, interval_s)
 
 
+def interval_quantities(rates: Sequence[float], interval_s: int) -> list[int]:
+    """`interval_quantity` of each rate; an hour's all at once (`to_wad_many`)."""
+    if interval_s == DEFAULT_INTERVAL_S:
+        return to_wad_many(rates)
+    return [interval_wad(rate, interval_s) for rate in rates]
+
+
 def from_wad(amount: int) -> float:
     """An 18-decimal integer as a float, for display only."""
     return amount / WAD
@@ -376,10 +383,7 @@ def _balanced_trades(
     pairs = [
         (p, k, float(q)) for p in sorted(participants) for k, q in participants[p]["trades"].items()
     ]
-    if interval_s == DEFAULT_INTERVAL_S:  # `interval_quantity` of an hour, all at once
-        quantities = to_wad_many([q for _, _, q in pairs])
-    else:
-        quantities = [interval_quantity(q, interval_s) for _, _, q in pairs]
+    quantities = interval_quantities([q for _, _, q in pairs], interval_s)
     for (participant, product, _), quantity in zip(pairs, quantities, strict=True):
         by_product.setdefault(product, {})[participant] = quantity
     trades: dict[str, dict[str, int]] = {participant: {} for participant in participants}

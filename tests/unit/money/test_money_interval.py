@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from test_money import cleared_hours
 
 from flowmarket.errors import FieldError
-from flowmarket.money import WAD, hour_amounts, interval_quantity
+from flowmarket.money import MANY, WAD, hour_amounts, interval_quantities, interval_quantity
 from flowmarket.schedule import (
     ALLOWED_INTERVALS_S,
     interval_closes,
@@ -118,6 +118,21 @@ def test_the_schedule_counts_intervals_hours_and_weeks() -> None:
     # delivery hour 10 starts at 36 000 s; its quarter-hours clear as each one starts
     assert interval_closes(10, 900) == [36_000, 36_900, 37_800, 38_700]
     assert interval_closes(10, 3600) == [36_000]
+
+
+def test_interval_quantities_of_many_rates_are_the_hand_values_one_by_one() -> None:
+    # 1.1 GB/h: 1 100 000 000 000 000 089 wei an hour (binary 1.1, module docstring);
+    # 0.25 of it for a quarter hour = 275 000 000 000 000 022.25 → …022. 2^-17 GB/h for a
+    # quarter hour is the exact tie …812.5 → …812 (even). Enough rates for the batch path.
+    rates = [1.1, -1.1, 2.0**-17] * MANY
+    hourly = interval_quantities(rates, 3600)
+    quarter = interval_quantities(rates, 900)
+    assert hourly[:3] == [1_100_000_000_000_000_089, -1_100_000_000_000_000_089, 7_629_394_531_250]
+    assert quarter[:3] == [275_000_000_000_000_022, -275_000_000_000_000_022, 1_907_348_632_812]
+    assert hourly == [interval_quantity(rate, 3600) for rate in rates]
+    assert quarter == [interval_quantity(rate, 900) for rate in rates]
+    with pytest.raises(FieldError, match="clearing_interval_s"):
+        interval_quantities(rates, 450)
 
 
 @pytest.mark.parametrize("bad", [0, 59, 61, 90, 450, 2700, 3601, 7200, -900])
