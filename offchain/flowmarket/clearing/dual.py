@@ -79,7 +79,8 @@ class DualOperators:
     groups: B (n, m) CSR; groups_t: Bᵀ (m, n) CSR; groups_sq: B∘B (n, m) CSR;
     lone: (m_S,) the one-product groups; lone_product: (m_S,) their product;
     lone_sq: (m_S,) their weight squared; coupled:
-    (m_M,) the groups with two or more products, by portfolio size; coupled_b: B_M (n, m_M) CSR and
+    (m_M,) the groups with two or more products, by portfolio size, then
+    first product; coupled_b: B_M (n, m_M) CSR and
     coupled_bt: B_Mᵀ (m_M, n) CSR, their columns; inv_slope: (l,) 1/slope, GB/h per token.
     """
 
@@ -129,8 +130,10 @@ class DualOperators:
         lone = np.flatnonzero(count == 1)
         # By portfolio size: a row of B_Mᵀ is 2–6 entries, and rows of one length in a run
         # let the CPU predict the product's inner loop (measured 3× faster than in order).
+        # Within a size by first product, so that B_M's rows gather from nearby columns.
         coupled = np.flatnonzero(count > 1)
-        coupled = coupled[np.argsort(count[coupled], kind="stable")]
+        first_product = b_csc.indices[b_csc.indptr[coupled]]
+        coupled = coupled[np.lexsort((first_product, count[coupled]))]
         coupled_bt = _compact_indices(sp.csr_array(groups_t[coupled]))
         return cls(
             weights=lin.weights,

@@ -53,14 +53,15 @@ def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
     np.testing.assert_allclose(d, np.linalg.solve(hessian, rhs), rtol=0, atol=1e-8)
 
 
-def test_coupled_groups_run_by_portfolio_size_each_once() -> None:
-    # Products 0..2; groups (one per curve) of sizes 3, 2, 1, 2, 3, 2 in book order.
+def test_coupled_groups_run_by_portfolio_size_then_first_product_each_once() -> None:
+    # Products 0..2; groups (one per curve) in book order: sizes 3, 2, 1, 2, 3, 2 with
+    # first products 0, 1, 1, 0, 0, 1.
     weights = sp.csc_array(
         np.array(
             [
-                [1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
-                [1.0, -1.0, 1.0, 1.0, 1.0, 1.0],
-                [1.0, 0.0, 0.0, 1.0, -1.0, 1.0],
+                [1.0, 0.0, 0.0, 1.0, 1.0, 0.0],
+                [1.0, -1.0, 1.0, 0.0, 1.0, 1.0],
+                [1.0, 1.0, 0.0, 1.0, -1.0, 1.0],
             ]
         )
     )
@@ -74,9 +75,10 @@ def test_coupled_groups_run_by_portfolio_size_each_once() -> None:
         sign=np.ones(6),
     )
     ops = DualOperators.of(lin)
-    assert ops.coupled.tolist() == [1, 3, 5, 0, 4]  # sizes 2, 2, 2, 3, 3; book order within
+    # size 2: first product 0 (group 3), then 1 in book order (1, 5); size 3: 0 and 4
+    assert ops.coupled.tolist() == [3, 1, 5, 0, 4]
     assert ops.lone.tolist() == [2]
-    np.testing.assert_array_equal(ops.coupled_bt.toarray(), weights.toarray().T[[1, 3, 5, 0, 4]])
+    np.testing.assert_array_equal(ops.coupled_bt.toarray(), weights.toarray().T[[3, 1, 5, 0, 4]])
     np.testing.assert_array_equal(ops.coupled_b.toarray(), ops.coupled_bt.toarray().T)
 
 
