@@ -52,6 +52,7 @@ class DeviceOperators:
     inv_slope: Any
     groups: Any
     groups_t: Any
+    row_of: Any
     groups_sq: Any
     coupled: Any
     coupled_b: Any
@@ -75,6 +76,7 @@ class DeviceOperators:
             inv_slope=xp.asarray(ops.inv_slope),
             groups=matrix(ops.groups),
             groups_t=matrix(ops.groups_t),
+            row_of=xp.asarray(ops.row_of),
             groups_sq=matrix(ops.groups_sq),
             coupled=xp.asarray(ops.coupled),
             coupled_b=matrix(ops.coupled_b),

@@ -52,6 +52,8 @@ class Operators(Protocol):
     @property
     def groups_t(self) -> Any: ...
     @property
+    def row_of(self) -> IntArray: ...
+    @property
     def groups_sq(self) -> Any: ...
 
     def group_sum(self, values: FloatArray) -> FloatArray: ...
@@ -60,6 +62,14 @@ class Operators(Protocol):
     def gross_flow(self, sums: FloatArray) -> FloatArray: ...
     def put(self, host: FloatArray) -> FloatArray: ...
     def fetch(self, array: FloatArray) -> FloatArray: ...
+
+
+def by_size(count: IntArray) -> IntArray:
+    """Groups by portfolio size, book order within a size: the order in which the CG's
+    B_Mᵀ and the dual's Bᵀ store their rows. A row is 1–6 entries, and rows of one length
+    in a run let the CPU predict the end of each row in a sparse product (B_Mᵀ's took 3×
+    less time on a 10^5 x 10^6 book than in book order). A radix sort: 10 ms for 10^6."""
+    return np.argsort(np.minimum(count, 255).astype(np.uint8), kind="stable")
 
 
 def _compact_indices(matrix: sp.csr_array) -> sp.csr_array:
@@ -76,7 +86,9 @@ class DualOperators:
 
     weights: W (n, l) CSC; group: (l,) index of each linear order's column in B
     (its order); sign: (l,) ±1, column i of W = sign_i × column group_i of B;
-    groups: B (n, m) CSR; groups_t: Bᵀ (m, n) CSR; groups_sq: B∘B (n, m) CSR;
+    groups: B (n, m) CSR; groups_t: Bᵀ (m, n) CSR with its rows by portfolio size
+    (`by_size`), row_of: (l,) each linear order's row there, so that Wᵀπ =
+    sign·(groups_t π)[row_of]; groups_sq: B∘B (n, m) CSR;
     lone: (m_S,) the one-product groups; lone_product: (m_S,) their product;
     lone_sq: (m_S,) their weight squared; coupled:
     (m_M,) the groups with two or more products, by portfolio size, then
@@ -89,6 +101,7 @@ class DualOperators:
     sign: FloatArray
     groups: sp.csr_array
     groups_t: sp.csr_array
+    row_of: IntArray
     groups_sq: sp.csr_array
     lone: IntArray
     lone_product: IntArray
@@ -121,26 +134,27 @@ class DualOperators:
             group = first
         b_csc = sp.csc_array(lin.weights[:, first])
         b_csc.data *= np.repeat(lin.sign[first], np.diff(b_csc.indptr))
-        groups_t = _compact_indices(
-            sp.csr_array((b_csc.data, b_csc.indices, b_csc.indptr), shape=b_csc.shape[::-1])
-        )
+        book_t = sp.csr_array((b_csc.data, b_csc.indices, b_csc.indptr), shape=b_csc.shape[::-1])
         groups = _compact_indices(sp.csr_array(b_csc))
         groups_sq = sp.csr_array((groups.data**2, groups.indices, groups.indptr), groups.shape)
         count = np.diff(b_csc.indptr)
         lone = np.flatnonzero(count == 1)
-        # By portfolio size: a row of B_Mᵀ is 2–6 entries, and rows of one length in a run
-        # let the CPU predict the product's inner loop (measured 3× faster than in order).
-        # Within a size by first product, so that B_M's rows gather from nearby columns.
         coupled = np.flatnonzero(count > 1)
+        # Within a size by first product too, so that B_M's rows gather from nearby
+        # columns (1.91 → 1.67 ms for B_M at 10^5 x 10^6); a full sort, so only here.
         first_product = b_csc.indices[b_csc.indptr[coupled]]
         coupled = coupled[np.lexsort((first_product, count[coupled]))]
-        coupled_bt = _compact_indices(sp.csr_array(groups_t[coupled]))
+        coupled_bt = _compact_indices(sp.csr_array(book_t[coupled]))
+        rows = by_size(count)
+        row_of = np.empty(rows.size, dtype=np.intp)
+        row_of[rows] = np.arange(rows.size)
         return cls(
             weights=lin.weights,
             group=group,
             sign=lin.sign.astype(np.float64, copy=False),
             groups=groups,
-            groups_t=groups_t,
+            groups_t=_compact_indices(sp.csr_array(book_t[rows])),
+            row_of=row_of[group],
             groups_sq=groups_sq,
             lone=lone,
             lone_product=b_csc.indices[b_csc.indptr[lone]].astype(np.int64),
@@ -231,7 +245,7 @@ def host(values: Any) -> Any:
 def column_prices(ops: DualOperators, prices: FloatArray) -> FloatArray:
     """u = Wᵀπ: (l,) tokens per GB of each linear order's column."""
     per_group = ops.groups_t @ prices
-    u: FloatArray = per_group[ops.group]
+    u: FloatArray = per_group[ops.row_of]
     u *= ops.sign
     return u
 

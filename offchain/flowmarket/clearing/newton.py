@@ -97,7 +97,7 @@ class _Oriented:
 
     def unclipped(self, ops: Operators, prices: FloatArray) -> FloatArray:
         """ζ (l,) at prices π (n,)."""
-        zeta: FloatArray = (ops.groups_t @ prices)[ops.group]
+        zeta: FloatArray = (ops.groups_t @ prices)[ops.row_of]
         zeta *= ops.inv_slope
         np.subtract(self.top, zeta, out=zeta)
         return zeta
@@ -237,7 +237,7 @@ def solve_dual(
         a = ops.group_sum(beta)
         d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner, options.threads)
         cg_total += n_cg
-        np.take(groups_t @ d, ops.group, out=nu)  # = sign·Wᵀd
+        np.take(groups_t @ d, ops.row_of, out=nu)  # = sign·Wᵀd
         np.multiply(nu, ops.inv_slope, out=beta)
         bounds = (box.lo, box.hi)
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)

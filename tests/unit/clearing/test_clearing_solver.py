@@ -53,7 +53,7 @@ def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
     np.testing.assert_allclose(d, np.linalg.solve(hessian, rhs), rtol=0, atol=1e-8)
 
 
-def test_coupled_groups_run_by_portfolio_size_then_first_product_each_once() -> None:
+def test_groups_are_stored_by_portfolio_size_each_once() -> None:
     # Products 0..2; groups (one per curve) in book order: sizes 3, 2, 1, 2, 3, 2 with
     # first products 0, 1, 1, 0, 0, 1.
     weights = sp.csc_array(
@@ -80,6 +80,9 @@ def test_coupled_groups_run_by_portfolio_size_then_first_product_each_once() -> 
     assert ops.lone.tolist() == [2]
     np.testing.assert_array_equal(ops.coupled_bt.toarray(), weights.toarray().T[[3, 1, 5, 0, 4]])
     np.testing.assert_array_equal(ops.coupled_b.toarray(), ops.coupled_bt.toarray().T)
+    # Bᵀ's rows by size only (book order within a size): 2 | 1, 3, 5 | 0, 4
+    np.testing.assert_array_equal(ops.groups_t.toarray(), weights.toarray().T[[2, 1, 3, 5, 0, 4]])
+    assert ops.row_of.tolist() == [4, 1, 0, 2, 5, 3]
 
 
 def work(z: np.ndarray) -> Workspace:
