@@ -57,14 +57,51 @@ def _known_keys(doc: Mapping[str, Any], allowed: frozenset[str], where: str) -> 
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidOrder(f"{where}: expected a number, got {value!r}")
-    out = float(value)
+    try:
+        out = float(value)
+    except OverflowError:  # an integer beyond any float
+        out = math.inf
     if not math.isfinite(out):
         raise InvalidOrder(f"{where}: must be a finite number, got {value!r}")
     return out
 
 
+def _plain(value: Any) -> float | None:
+    """A finite JSON number (int or float, not bool) as a float, without building an error
+    message; None for anything else, which `_number` then checks and names. An hour parses
+    millions of numbers, and the messages were most of the time."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int:
+        try:
+            out = float(value)
+        except OverflowError:
+            return None
+        return out
+    return None
+
+
+def _plain_curve(raw: Any, qty: list[float], price: list[float]) -> bool:
+    """Append a curve of plain [quantity, price] lists of finite numbers to qty and price;
+    False, with nothing appended, for anything else (`_curve` then checks and names it)."""
+    if type(raw) is not list:
+        return False
+    start = len(qty)
+    for point in raw:
+        q = p = None
+        if type(point) is list and len(point) == 2:
+            q, p = _plain(point[0]), _plain(point[1])
+        if q is None or p is None:
+            del qty[start:], price[start:]
+            return False
+        qty.append(q)
+        price.append(p)
+    return True
+
+
 def _order_id(raw: Any, index: int) -> str:
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidOrder(f"orders[{index}]: expected an object, got {type(raw).__name__}")
     order_id = raw.get("id")
     if not isinstance(order_id, str) or not order_id:
@@ -148,22 +185,27 @@ def parse_orders(doc: Mapping[str, Any], prior: Mapping[str, float] | None = Non
     price: list[float] = []
     for j, raw in enumerate(orders):
         order_id = _order_id(raw, j)
-        where = f"order {order_id!r}"
         who = raw.get("participant")
         if not isinstance(who, str) or not who:
-            raise InvalidOrder(f"{where}: 'participant' must be a non-empty string")
+            raise InvalidOrder(f"order {order_id!r}: 'participant' must be a non-empty string")
         portfolio = raw.get("portfolio")
-        if not isinstance(portfolio, Mapping) or not portfolio:
-            raise InvalidOrder(f"{where}: portfolio: must be a non-empty object of weights")
+        if (type(portfolio) is not dict and not isinstance(portfolio, Mapping)) or not portfolio:
+            raise InvalidOrder(
+                f"order {order_id!r}: portfolio: must be a non-empty object of weights"
+            )
         for name, weight in portfolio.items():
             if name not in index:
-                raise InvalidOrder(f"{where}: portfolio: unknown product {name!r}")
+                raise InvalidOrder(f"order {order_id!r}: portfolio: unknown product {name!r}")
             rows.append(index[name])
             cols.append(j)
-            weights.append(_number(weight, f"{where}: portfolio weight of {name!r}"))
-        points = _curve(raw.get("curve"), where)
-        qty.extend(p[0] for p in points)
-        price.extend(p[1] for p in points)
+            plain = _plain(weight)
+            if plain is None:
+                plain = _number(weight, f"order {order_id!r}: portfolio weight of {name!r}")
+            weights.append(plain)
+        if not _plain_curve(raw.get("curve"), qty, price):
+            points = _curve(raw.get("curve"), f"order {order_id!r}")
+            qty.extend(p[0] for p in points)
+            price.extend(p[1] for p in points)
         ptr.append(len(qty))
         ids.append(order_id)
         owner.append(participants.setdefault(who, len(participants)))

@@ -68,15 +68,19 @@ BAD_ORDERS = [
     (base_order(curve=[[0, 6], [0, 2]]), "strictly increase"),
     (base_order(curve=[]), "at least 1 point"),
     (base_order(curve=[[1, 6]]), "a single point fixes the quantity, which must be 0"),
-    (base_order(curve=[[0, float("nan")], [1, 2]]), "finite"),
-    (base_order(curve=[[0, 6], [float("inf"), 2]]), "finite"),
+    (base_order(curve=[[0, float("nan")], [1, 2]]), "curve point 0: must be a finite number"),
+    (base_order(curve=[[0, 6], [float("inf"), 2]]), "curve point 1: must be a finite number"),
     (base_order(curve=[[0, "6"], [1, 2]]), "expected a number"),
+    (base_order(curve=[[0, 6], [10**400, 2]]), "curve point 1: must be a finite number"),
+    (base_order(curve=[[0, 6], [1, None]]), "curve point 1: expected a number"),
+    (base_order(curve=[[0, 6], (1, 2, 3)]), "curve point 1 must be [quantity, price]"),
+    (base_order(portfolio={"p": 10**400}), "portfolio weight of 'p': must be a finite number"),
     (base_order(curve=[[0, 6, 1], [1, 2]]), "[quantity, price]"),
     (base_order(curve="steep"), "list of [quantity, price]"),
     (base_order(portfolio={}), "portfolio"),
     (base_order(portfolio={"nope": 1.0}), "unknown product 'nope'"),
     (base_order(portfolio={"p": 0.0}), "non-zero"),
-    (base_order(portfolio={"p": float("nan")}), "finite"),
+    (base_order(portfolio={"p": float("nan")}), "weight of 'p': must be a finite number"),
     (base_order(portfolio={"p": True}), "expected a number"),
     (base_order(participant=""), "participant"),
     (base_order(id=""), "'id'"),
@@ -93,6 +97,19 @@ def test_rejects_bad_order_naming_it_and_the_reason(raw: dict[str, Any], reason:
     if raw["id"]:
         assert "'ann-1'" in message
     assert caught.value.exit_code == 2
+
+
+def test_a_curve_of_tuples_ints_and_float_subclasses_parses_as_its_plain_lists() -> None:
+    # JSON gives lists of floats and ints; a caller's tuples and numpy floats are numbers too.
+    plain = parse_orders({"products": ["p"], "orders": [base_order()]})
+    other = base_order(
+        curve=[[-6, 12], (0.0, 6), [np.float64(6.0), 2]],  # plain, then not: parsed again
+        portfolio={"p": np.float64(1.0)},
+    )
+    book = parse_orders({"products": ["p"], "orders": [other]})
+    assert book.curve_qty.tolist() == plain.curve_qty.tolist() == [-6.0, 0.0, 6.0]
+    assert book.curve_price.tolist() == plain.curve_price.tolist() == [12.0, 6.0, 2.0]
+    assert book.portfolios.toarray().tolist() == [[1.0]]
 
 
 def test_rejects_duplicate_order_ids() -> None:
