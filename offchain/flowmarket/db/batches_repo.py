@@ -107,35 +107,21 @@ def _cancel_all(
     return int(session.connection().execute(statement).rowcount) == len(cancels)
 
 
-def signed_batches(
-    session: Session, *, order_hashes: Collection[str]
-) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """({order id: the id of the batch it was signed in} for those of `order_hashes`
-    placed by a batch, {batch id: {"orders": its orders' EIP-712 struct hashes in signed
-    order, "cancels": the ids it cancelled by name in signed order}}): what a verifier
-    needs to check the batch's signature over any one of its orders (the order set's
-    `batches`, docs/settlement.md). Two queries whatever the number of batches: the
-    struct hashes are read as the API stored them with the batch; a batch stored before
-    they were kept (NULL) has its members' hashes computed from its orders, each once per
-    process (a third query)."""
-    if not order_hashes:
-        return {}, {}
-    t = table_of(Order).c
-    placed = {
-        str(h): str(b)
-        for h, b in session.connection().execute(
-            sa_select(t.order_hash, t.batch_hash).where(
-                t.order_hash.in_(list(order_hashes)), t.batch_hash.is_not(None)
-            )
-        )
-    }
-    if not placed:
-        return {}, {}
+def batch_parts(session: Session, *, batch_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """{batch id: {"orders": its orders' EIP-712 struct hashes in signed order, "cancels":
+    the ids it cancelled by name in signed order}} of `batch_ids`: what a verifier needs to
+    check the batch's signature over any one of its orders (the order set's `batches`,
+    docs/settlement.md; which batch placed each order is `orders_repo.standing_batches`).
+    One query whatever the number of batches: the struct hashes are read as the API stored
+    them with the batch; a batch stored before they were kept (NULL) has its members'
+    hashes computed from its orders, each once per process (a second query)."""
+    if not batch_ids:
+        return {}
     table = table_of(OrderBatch).c
     stored = session.connection().execute(
         sa_select(
             table.batch_hash, cast(table.entries, String), cast(table.order_struct_hashes, String)
-        ).where(table.batch_hash.in_(sorted(set(placed.values()))))
+        ).where(table.batch_hash.in_(sorted(batch_ids)))
     )
     # Keyed by what is stored: the same batch id read from another database (a test's,
     # a restored backup's) is read anew, never answered from this one's memo.
@@ -168,7 +154,7 @@ def signed_batches(
         orders = kept[batch_hash] if batch_hash in kept else [struct_hashes[h] for h in ids]
         known[batch_hash] = {"orders": orders, "cancels": cancelled}
         _BATCHES.put(raw[batch_hash], known[batch_hash])
-    return placed, {batch_hash: known[batch_hash] for batch_hash in sorted(known)}
+    return {batch_hash: known[batch_hash] for batch_hash in sorted(known)}
 
 
 def _kept_hashes(batch_hash: str, hashes: Any, accepted: int) -> list[str]:

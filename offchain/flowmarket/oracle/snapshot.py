@@ -98,6 +98,7 @@ def take_snapshot(
     )
     with ctx.session() as session:
         rows = orders_repo.standing_orders(session, hour=hour, close=close)
+        batch_of = orders_repo.standing_batches(session, hour=hour, close=close)
         participants = sorted({row.participant for row in rows})
         positions = oracle_repo.positions_of(session, participants=participants)
         expected = oracle_repo.expected_positions(session, participants=participants)
@@ -145,10 +146,11 @@ def take_snapshot(
     )
     screened = screen_orders(kept, limits=limits, params=params, books=books)
     document = orders_document(screened.kept, hour=hour)
+    placed = {
+        o.order_hash: batch_of[o.order_hash] for o in screened.kept if o.order_hash in batch_of
+    }
     with ctx.session() as session:
-        placed, batches = batches_repo.signed_batches(
-            session, order_hashes=[o.order_hash for o in screened.kept]
-        )
+        batches = batches_repo.batch_parts(session, batch_ids=set(placed.values()))
     signed_orders = [journaled_order(o, placed.get(o["id"])) for o in document["orders"]]
     engine_doc, changes = cut_orders(
         {"products": document["products"], "orders": signed_orders}, cut=cut

@@ -227,10 +227,64 @@ def _batch_of(
         session.commit()
 
 
+def _placed_and_parts(
+    session: Session, only: set[str] | None = None
+) -> tuple[dict[str, str], dict[str, dict[str, object]]]:
+    """As the oracle's snapshot reads them: the standing orders' batches, then their parts."""
+    placed = orders_repo.standing_batches(session, hour=HOUR)
+    if only is not None:
+        placed = {order: batch for order, batch in placed.items() if order in only}
+    return placed, batches_repo.batch_parts(session, batch_ids=set(placed.values()))
+
+
+def test_standing_batches_name_the_batch_of_each_order_standing_at_the_close(
+    engine: Engine,
+) -> None:
+    """Only orders standing for the hour at its close, and placed by a batch, are named."""
+    batch, other = "0x" + "b1" * 32, "0x" + "b2" * 32
+    standing = make_order("standing", nonce=1)
+    loose = make_order("no-batch", nonce=2)
+    late = make_order("after-close", nonce=3, accepted_at=CLOSE + 1)
+    gone = make_order("cancelled-before", nonce=4)
+    later_hours = make_order("later-hours", nonce=5, from_hour=HOUR + 1)
+    cancelled_late = make_order("cancelled-after", nonce=6)
+    store(engine, standing, loose, late, gone, later_hours, cancelled_late)
+    with Session(engine) as session:
+        for order, placed_by in [
+            (standing, batch), (late, batch), (gone, other), (later_hours, other),
+            (cancelled_late, other),
+        ]:  # fmt: skip
+            session.execute(
+                update(Order)
+                .where(Order.order_hash == order.order_hash)
+                .values(batch_hash=placed_by)
+            )
+        session.execute(
+            update(Order).where(Order.order_hash == gone.order_hash).values(cancelled_at=CLOSE - 1)
+        )
+        session.execute(
+            update(Order)
+            .where(Order.order_hash == cancelled_late.order_hash)
+            .values(cancelled_at=CLOSE)
+        )
+        session.commit()
+    with Session(engine) as session:
+        assert orders_repo.standing_batches(session, hour=HOUR) == {
+            standing.order_hash: batch,
+            cancelled_late.order_hash: other,
+        }
+        # two seconds later: the late order stands, the one cancelled at the close does not
+        assert orders_repo.standing_batches(session, hour=HOUR, close=CLOSE + 2) == {
+            standing.order_hash: batch,
+            late.order_hash: batch,
+        }
+        assert batches_repo.batch_parts(session, batch_ids=[]) == {}
+
+
 def test_a_batch_remembered_across_hours_reads_as_stored_in_its_own_database(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """`signed_batches` remembers each batch's members by its entries as stored: the same
+    """`batch_parts` remembers each batch's members by its entries as stored: the same
     batch id with its members listed in the other order elsewhere reads in that order."""
     a, b = ("0x" + tag.encode().hex().ljust(64, "0") for tag in ("in-batch-a", "in-batch-b"))
     _batch_of(engine, [[a, "accepted", 0, None], [b, "accepted", 1, None]])
@@ -239,19 +293,20 @@ def test_a_batch_remembered_across_hours_reads_as_stored_in_its_own_database(
             o.order_hash: "0x" + order_struct_hash(order_message(o)).hex()
             for o in orders_repo.orders_by_hash(session, order_hashes=[a, b])
         }
-        placed, batches = batches_repo.signed_batches(session, order_hashes=[a, b])
+        placed, batches = _placed_and_parts(session)
     (batch,) = set(placed.values())
+    assert placed == {a: batch, b: batch}
     assert batches == {batch: {"orders": [struct[a], struct[b]], "cancels": []}}
 
     other = make_engine(f"sqlite:///{tmp_path_factory.mktemp('other')}/other.sqlite")
     upgrade(other)
     _batch_of(other, [[b, "accepted", 0, None], [a, "accepted", 1, None], [a, "x", 2, None]])
     with Session(other) as session:
-        _, elsewhere = batches_repo.signed_batches(session, order_hashes=[a, b])
+        _, elsewhere = _placed_and_parts(session)
     other.dispose()
     assert elsewhere == {batch: {"orders": [struct[b], struct[a]], "cancels": []}}
     with Session(engine) as session:
-        _, again = batches_repo.signed_batches(session, order_hashes=[a])
+        _, again = _placed_and_parts(session, only={a})
     assert again == batches
 
 
@@ -263,7 +318,7 @@ def test_a_batch_stored_with_its_struct_hashes_lists_them_as_stored(engine: Engi
     kept = ["0x" + "aa" * 32, "0x" + "bb" * 32]
     _batch_of(engine, [[a, "accepted", 0, None], [b, "accepted", 1, None]], kept)
     with Session(engine) as session:
-        placed, batches = batches_repo.signed_batches(session, order_hashes=[a, b])
+        placed, batches = _placed_and_parts(session)
     (batch,) = set(placed.values())
     assert batches == {batch: {"orders": kept, "cancels": []}}
 
@@ -271,7 +326,7 @@ def test_a_batch_stored_with_its_struct_hashes_lists_them_as_stored(engine: Engi
         session.execute(update(OrderBatch).values(order_struct_hashes=kept[:1]))
         session.commit()
     with Session(engine) as session, pytest.raises(InvalidInput) as refused:
-        batches_repo.signed_batches(session, order_hashes=[a])
+        _placed_and_parts(session, only={a})
     assert str(refused.value) == (
         f"order_batches.{batch}.order_struct_hashes: 1 hashes stored for 2 accepted orders"
     )
