@@ -272,6 +272,13 @@ def keccak_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return out
 
 
+def digests(hashed: npt.NDArray[np.uint8]) -> list[bytes]:
+    """The rows of an (n, 32) digest array as n bytes values: slices of one copy, a third
+    of the time of `bytes(row)` per row (numpy makes a view object for each row)."""
+    blob = np.ascontiguousarray(hashed).tobytes()
+    return [blob[at : at + DIGEST] for at in range(0, len(blob), DIGEST)]
+
+
 def keccak_many(messages: Sequence[bytes]) -> npt.NDArray[np.uint8]:
     """keccak256 of each message (any lengths); returns (len(messages), 32) uint8."""
     offsets = np.zeros(len(messages) + 1, dtype=np.int64)

@@ -27,7 +27,7 @@ from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import order_key
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.keccak import digests, keccak_rows
 from flowmarket.oracle.trade_lines import unbacked_source
 
 if TYPE_CHECKING:
@@ -102,7 +102,6 @@ def fill_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
         rows[:, 192:] = np.frombuffer(b"".join(values[i] for i in at), dtype=np.uint8).reshape(
             n, size
         )
-        hashed = keccak_rows(keccak_rows(rows))
-        for j, i in enumerate(at):
-            out[i] = bytes(hashed[j])
+        for i, leaf in zip(at, digests(keccak_rows(keccak_rows(rows))), strict=True):
+            out[i] = leaf
     return out

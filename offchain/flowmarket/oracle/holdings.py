@@ -32,7 +32,7 @@ from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.keccak import digests, keccak_rows
 from flowmarket.money import WAD, HourAmounts
 from flowmarket.oracle.trade_lines import unbacked_source
 
@@ -188,7 +188,7 @@ def holding_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
     rows[:, 128:212] = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES)
     rows[:, 255] = VALUE_BYTES
     rows[:, 256:384] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES)
-    return [bytes(row) for row in keccak_rows(keccak_rows(rows))]
+    return digests(keccak_rows(keccak_rows(rows)))
 
 
 def _word(value: int) -> bytes:

@@ -34,7 +34,7 @@ from flowmarket.chain.addresses import canonical, checksummed
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.keccak import digests, keccak_rows
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
 
@@ -218,8 +218,7 @@ def line_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
     rows[:, 128:192] = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES)
     rows[:, 223] = VALUE_BYTES
     rows[:, 224:320] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES)
-    hashed = keccak_rows(keccak_rows(rows))
-    return [bytes(row) for row in hashed]
+    return digests(keccak_rows(keccak_rows(rows)))
 
 
 def _word(value: int) -> bytes:

@@ -14,7 +14,7 @@ from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import int256_words, order_leaves, price_leaves
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree, ProofIndex, hash_pair, verify
-from flowmarket.merkle.keccak import keccak_many, keccak_rows
+from flowmarket.merkle.keccak import digests, keccak_many, keccak_rows
 
 # Roots built by the pure-Python tree this module replaced (commit d26fc52), recorded.
 ORDERS_ROOT_BEFORE = "edc67e3deaf8ee2399d8aa36d3a5f3b0c5856207eb4a369685a76a4c32e97dfe"
@@ -45,6 +45,13 @@ def test_keccak_of_every_length_up_to_three_blocks_equals_eth_hash() -> None:
 def test_keccak_of_equal_width_rows_equals_eth_hash(width: int) -> None:
     rows = np.random.default_rng(width).integers(0, 256, (50, width), dtype=np.uint8)
     assert [r.tobytes() for r in keccak_rows(rows)] == [keccak(r.tobytes()) for r in rows]
+
+
+def test_digests_are_the_rows_as_bytes_in_order() -> None:
+    rows = np.arange(4 * 32, dtype=np.uint8).reshape(4, 32)
+    assert digests(rows) == [bytes(range(k * 32, k * 32 + 32)) for k in range(4)]
+    assert digests(rows[::2]) == [bytes(range(0, 32)), bytes(range(64, 96))]  # a strided view
+    assert digests(np.empty((0, 32), dtype=np.uint8)) == []
 
 
 def test_keccak_of_the_empty_string_is_the_known_constant() -> None:
