@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from eth_utils.address import to_checksum_address
 
+from flowmarket import jsontext
 from flowmarket.chain.leaves import (
     SettlementWeek,
     decode_settlement_value,
@@ -70,7 +71,7 @@ def write_publication(state_dir: Path, publication: Publication) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".json.tmp")
     # Compact (sorted keys): the indenting encoder is pure Python and ~10x slower.
-    temporary.write_text(json.dumps(publication.__dict__, sort_keys=True))
+    temporary.write_text(jsontext.dumps(publication.__dict__, sort_keys=True))
     temporary.replace(path)  # atomic: a crash never leaves half a publication
     return path
 

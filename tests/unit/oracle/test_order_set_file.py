@@ -1,6 +1,7 @@
 """The publish step writes `hours/<h>.orders.json` from the journaled texts
-(`publish.order_set_text`) without decoding them: the file must be the bytes that
-`json.dumps({**engine_doc, "hour": h, "collateral": record})` gives."""
+(`publish.order_set_text`) without decoding them: the file must read as
+`{**engine_doc, "hour": h, "collateral": record}`, whichever encoder wrote the journal
+(`jsontext.dumps` now, the standard library's before)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from flowmarket import jsontext
 from flowmarket.errors import JournalError
 from flowmarket.oracle.publish import order_set_text
 
@@ -34,9 +36,13 @@ RECORDS: list[Any] = [{}, {"participants": {"0xab": {"state": "ok", "wei": 10**3
 
 @pytest.mark.parametrize("doc", DOCS)
 @pytest.mark.parametrize("record", RECORDS)
-def test_the_file_is_the_dumped_dict(doc: dict[str, Any], record: Any) -> None:
-    expected = json.dumps({**doc, "hour": 499_007, "collateral": record})
-    assert order_set_text(499_007, (json.dumps(doc), json.dumps(record))) == expected
+@pytest.mark.parametrize("dumps", [jsontext.dumps, json.dumps])
+def test_the_file_reads_as_the_dict(doc: dict[str, Any], record: Any, dumps: Any) -> None:
+    text = order_set_text(499_007, (dumps(doc), dumps(record)))
+    assert json.loads(text) == {**doc, "hour": 499_007, "collateral": record}
+    if "hour" not in json.dumps(doc) and "collateral" not in doc:  # spliced, not re-encoded
+        assert text.startswith(dumps(doc)[:-1])
+        assert text.endswith(f'"hour": 499007, "collateral": {dumps(record)}}}')
 
 
 def test_a_journaled_order_set_that_is_not_an_object_is_a_journal_error() -> None:
