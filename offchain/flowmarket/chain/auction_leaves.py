@@ -61,8 +61,9 @@ class AwardTree:
         return award_leaf(self.auction, bidder, payment, awards_hash(quantities))
 
     def proofs(self) -> dict[str, list[bytes]]:
-        index = ProofIndex(self.tree)
-        return {bidder: index.proof(self.leaf(bidder)) for bidder in self.awards}
+        bidders = list(self.awards)
+        found = ProofIndex(self.tree).proofs([self.leaf(bidder) for bidder in bidders])
+        return dict(zip(bidders, found, strict=True))
 
 
 def award_tree(auction: bytes, awards: Mapping[str, tuple[int, Mapping[str, int]]]) -> AwardTree:

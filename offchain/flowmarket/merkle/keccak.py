@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from flowmarket.errors import InvalidInput
+from flowmarket.merkle.rows import DIGEST
 
 RATE = 136  # bytes absorbed per permutation: (1600 − 2 × 256) / 8
-DIGEST = 32
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -270,13 +270,6 @@ def keccak_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         kernel = _HASH_ROWS[rows.shape[0] >= PARALLEL_FROM]
         kernel(np.ascontiguousarray(rows).reshape(-1), rows.shape[1], out)
     return out
-
-
-def digests(hashed: npt.NDArray[np.uint8]) -> list[bytes]:
-    """The rows of an (n, 32) digest array as n bytes values: slices of one copy, a third
-    of the time of `bytes(row)` per row (numpy makes a view object for each row)."""
-    blob = np.ascontiguousarray(hashed).tobytes()
-    return [blob[at : at + DIGEST] for at in range(0, len(blob), DIGEST)]
 
 
 def keccak_many(messages: Sequence[bytes]) -> npt.NDArray[np.uint8]:

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from flowmarket.errors import InvalidInput
 from flowmarket.hashing import keccak
+from flowmarket.merkle.rows import digests
 
 EMPTY_ROOT = bytes(32)
 COMPILED_FROM = 4096  # leaves; smaller trees are built node by node (no compile, no threads)
@@ -69,7 +70,7 @@ def _build(nodes: Nodes, n: int) -> None:
 def _build_small(nodes: Nodes, n: int) -> None:
     """Node by node on the calling thread, with the C keccak (≈1 µs a node)."""
     size = 2 * n - 1
-    rows = [nodes[i].tobytes() for i in range(n - 1, size)]
+    rows = digests(nodes[n - 1 : size])
     tree: list[bytes] = [b""] * (n - 1) + rows
     for i in range(n - 2, -1, -1):
         tree[i] = hash_pair(tree[2 * i + 1], tree[2 * i + 2])
@@ -124,7 +125,7 @@ class MerkleTree:
 
     def leaves(self) -> tuple[bytes, ...]:
         """Leaf hashes in tree order (ascending)."""
-        return tuple(row.tobytes() for row in self.nodes[self.leaf_count - 1 :][::-1])
+        return tuple(digests(self.nodes[self.leaf_count - 1 :][::-1]))
 
     def leaf_indices(self, leaves: Nodes) -> npt.NDArray[np.int64]:
         """The node index of each row of `leaves` (m, 32); -1 where it is not a leaf.

@@ -27,7 +27,8 @@ from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import order_key
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import digests, keccak_rows
+from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.rows import digests
 from flowmarket.oracle.trade_lines import unbacked_source
 
 if TYPE_CHECKING:

@@ -32,7 +32,8 @@ from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import digests, keccak_rows
+from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.rows import digests
 from flowmarket.money import WAD, HourAmounts
 from flowmarket.oracle.trade_lines import unbacked_source
 

@@ -34,7 +34,8 @@ from flowmarket.chain.addresses import canonical, checksummed
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.keccak import digests, keccak_rows
+from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.rows import digests
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
 

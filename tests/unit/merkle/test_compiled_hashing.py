@@ -14,7 +14,8 @@ from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import int256_words, order_leaves, price_leaves
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree, ProofIndex, hash_pair, verify
-from flowmarket.merkle.keccak import digests, keccak_many, keccak_rows
+from flowmarket.merkle.keccak import keccak_many, keccak_rows
+from flowmarket.merkle.rows import digests
 
 # Roots built by the pure-Python tree this module replaced (commit d26fc52), recorded.
 ORDERS_ROOT_BEFORE = "edc67e3deaf8ee2399d8aa36d3a5f3b0c5856207eb4a369685a76a4c32e97dfe"
