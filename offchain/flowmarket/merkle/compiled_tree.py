@@ -13,21 +13,24 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from flowmarket.merkle.keccak import PARALLEL_FROM, hash_block, serial_and_parallel
+from flowmarket.merkle.keccak import CHUNK, PARALLEL_FROM, hash_block, serial_and_parallel
 
 Nodes = npt.NDArray[np.uint8]
 
 
 def _hash_layer_py(nodes: Nodes, first: int, last: int) -> None:
-    """Inner nodes first..last (one depth layer): sorted-pair hash of their children."""
-    for i in numba.prange(first, last + 1):
-        left, right = 2 * i + 1, 2 * i + 2
-        for k in range(32):
-            if nodes[left, k] != nodes[right, k]:
-                if nodes[left, k] > nodes[right, k]:
-                    left, right = right, left
-                break
-        hash_block(nodes[left], nodes[right], nodes[i])
+    """Inner nodes first..last (one depth layer): sorted-pair hash of their children,
+    CHUNK nodes a thread at a time in one state buffer (`keccak.CHUNK`)."""
+    for chunk in numba.prange((last - first + CHUNK) // CHUNK):
+        state = np.empty(25, dtype=np.uint64)
+        for i in range(first + chunk * CHUNK, min(last + 1, first + (chunk + 1) * CHUNK)):
+            left, right = 2 * i + 1, 2 * i + 2
+            for k in range(32):
+                if nodes[left, k] != nodes[right, k]:
+                    if nodes[left, k] > nodes[right, k]:
+                        left, right = right, left
+                    break
+            hash_block(nodes[left], nodes[right], nodes[i], state)
 
 
 _HASH_LAYER = serial_and_parallel(_hash_layer_py)

@@ -3,7 +3,12 @@ pure-Python tree and roots recorded before the change."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
+from typing import Any
 
 import numba
 import numpy as np
@@ -14,7 +19,7 @@ from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import int256_words, order_leaves, price_leaves
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree, ProofIndex, hash_pair, verify
-from flowmarket.merkle.keccak import keccak_many, keccak_rows
+from flowmarket.merkle.keccak import CHUNK, PARALLEL_FROM, keccak_many, keccak_rows
 from flowmarket.merkle.rows import digests
 
 # Roots built by the pure-Python tree this module replaced (commit d26fc52), recorded.
@@ -46,6 +51,17 @@ def test_keccak_of_every_length_up_to_three_blocks_equals_eth_hash() -> None:
 def test_keccak_of_equal_width_rows_equals_eth_hash(width: int) -> None:
     rows = np.random.default_rng(width).integers(0, 256, (50, width), dtype=np.uint8)
     assert [r.tobytes() for r in keccak_rows(rows)] == [keccak(r.tobytes()) for r in rows]
+
+
+@pytest.mark.parametrize("count", [PARALLEL_FROM, PARALLEL_FROM + CHUNK + 7])
+def test_batches_on_threads_in_chunks_equal_eth_hash(count: int) -> None:
+    # Batches from PARALLEL_FROM on run on numba's threads, CHUNK messages at a time: a
+    # last, partial chunk and every length of three blocks included.
+    rng = random.Random(count)
+    messages = [rng.randbytes(i % 300) for i in range(count)]
+    assert digests(keccak_many(messages)) == [keccak(m) for m in messages]
+    rows = np.random.default_rng(count).integers(0, 256, (count, 200), dtype=np.uint8)
+    assert digests(keccak_rows(rows)) == [keccak(r.tobytes()) for r in rows]
 
 
 def test_digests_are_the_rows_as_bytes_in_order() -> None:
@@ -144,3 +160,31 @@ def test_the_single_message_keccak_equals_eth_hash() -> None:
         message = rng.randbytes(length)
         assert fast_keccak(message) == keccak(message)
     assert keccak_text("Ünïcode") == keccak("Ünïcode".encode())
+
+
+CACHE_PROBE = """
+import json, sys
+import numpy as np
+from flowmarket.merkle import keccak
+keccak.keccak_rows(np.zeros((int(sys.argv[1]), 40), dtype=np.uint8))
+print(json.dumps([list(map(sum, (k.stats.cache_hits.values(), k.stats.cache_misses.values())))
+                  for k in keccak._HASH_ROWS]))
+"""
+
+
+def test_the_threads_kernel_is_cached_apart_from_the_calling_threads(tmp_path: Any) -> None:
+    # numba keys its disk cache by name and bytecode, not by `parallel`: when both kernels
+    # shared one entry, a process that found the calling thread's kernel cached (the API's
+    # small batches) ran every large batch on one thread.
+    def probe(rows: int) -> list[list[int]]:
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+        done = subprocess.run(
+            [sys.executable, "-c", CACHE_PROBE, str(rows)],
+            env=env, capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    # [hits, misses] of the calling thread's kernel, then of the threads' kernel
+    assert probe(PARALLEL_FROM - 1) == [[0, 1], [0, 0]]  # compiled and cached
+    assert probe(PARALLEL_FROM) == [[0, 0], [0, 1]]  # compiled, not the one cached
+    assert probe(PARALLEL_FROM) == [[0, 0], [1, 0]]  # its own entry
