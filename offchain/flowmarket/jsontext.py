@@ -1,9 +1,10 @@
 """JSON text for what the market stores: orjson's speed, the standard library's values.
 
 The oracle journals each hour's order set and result as JSON (71 MB at 10^5 orders).
-The standard library's encoder took 0.86–1.34 s for that order set, orjson 0.14–0.19 s
-(bench/README.md, "JSON text"). orjson accepts less than the standard library, so a
-value it refuses is written by the standard library instead, and the rule is that
+The standard library's encoder took 0.86–1.40 s for that order set, orjson 0.14–0.19 s
+(bench/README.md, "JSON text, and both cores for the hashing"). orjson accepts less
+than the standard library, so a value it refuses is written by the standard library
+instead, and the rule is that
 
     json.loads(dumps(value)) == json.loads(json.dumps(value))
 
