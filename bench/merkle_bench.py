@@ -18,10 +18,11 @@ the running sums, the 320-byte leaf encodings hashed in two batch calls) against
 `SortedTree` over the same (key, value) pairs, one Python keccak per leaf; same roots.
 
 Then the hour's fills tree (`oracle.fills_tree`, docs/settlement.md "Backing of a trade
-line") over N fills (one product each, a 2-point curve) and 1,000 unbacked leaves: the
-oracle's `fills_tree` (each fill's terms and signature hashed, one sort, the leaf encodings
-hashed in two batch calls per value size) against `SortedTree` over the same (key, value)
-pairs, one Python keccak per leaf; same roots.
+line") over N fills (one product each, a 2-point curve whose prices differ from fill to
+fill, as signed orders' do) and 1,000 unbacked leaves: the oracle's `fills_tree` (keys,
+terms and signature hashes in batch calls, `oracle.fill_hashes`; one sort; the leaf
+encodings hashed in two batch calls per value size) against `SortedTree` over the same
+(key, value) pairs, one Python keccak per hash; same roots.
 
 CPU seconds count both cores (numba's threads); wall seconds depend on the machine's load,
 printed with each row.
@@ -42,6 +43,7 @@ from typing import TypeVar
 
 from eth_abi.abi import encode
 from eth_account import Account
+from eth_hash.auto import keccak
 
 from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import order_leaves, price_leaves
@@ -178,7 +180,8 @@ def main() -> int:
 
 
 def fills_input(n: int) -> list[FillTerms]:
-    """N fills of one product each (500 products), a 2-point curve, ±1 GB/h."""
+    """N fills of one product each (500 products), a 2-point curve, ±1 GB/h; no two
+    fills' terms alike (a price differs by 10^-9 token from one fill to the next)."""
     who, one = ENTRY_ADDRESSES, 10**18
     return [
         FillTerms(
@@ -188,7 +191,7 @@ def fills_input(n: int) -> list[FillTerms]:
             products=(f"premium/r{(i // 2) % 500}",),
             weights=(one,),
             curve_quantities=(-one, one),
-            curve_prices=(2 * one, one),
+            curve_prices=(2 * one + 10**9 * i, one),
             window=(-one, one),
             nonce=i,
             from_hour=0,
@@ -201,16 +204,31 @@ def fills_input(n: int) -> list[FillTerms]:
 
 
 def reference_fills(fills: list[FillTerms]) -> bytes:
+    """Every hash from eth_abi's encoding, one keccak call each (not the oracle's encoders)."""
     types = ["address", "int256", "bytes32", "bytes32"]
     pairs = [
         (
-            leaves.order_key(f.order_id),
-            encode(types, [f.participant, f.quantity, f.terms, f.signed]),
+            keccak(f.order_id.encode()),
+            encode(types, [f.participant, f.quantity, reference_terms(f), reference_signed(f)]),
         )
         for f in fills
     ]
     pairs += [(unbacked_source(p), encode(["address"], [p])) for p in ENTRY_ADDRESSES]
     return SortedTree(pairs).root
+
+
+def reference_terms(f: FillTerms) -> bytes:
+    types = ["bytes32[]", "int256[]", "int256[]", "int256[]", "int256", "int256"]
+    ids = [keccak(p.encode()) for p in f.products]
+    arrays = [list(f.weights), list(f.curve_quantities), list(f.curve_prices)]
+    return keccak(encode(types, [ids, *arrays, *f.window]))
+
+
+def reference_signed(f: FillTerms) -> bytes:
+    types = ["uint256", "uint64", "uint64", "bytes32", "bytes32", "bytes32", "bytes32"]
+    values = [f.nonce, f.from_hour, f.until_hour, f.replaces, keccak(f.signature)]
+    members = keccak(b"".join(f.batch_orders))
+    return keccak(encode(types, [*values, members, f.batch_cancels]))
 
 
 def lines_input(n: int) -> dict[bytes, int]:

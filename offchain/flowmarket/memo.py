@@ -39,6 +39,11 @@ class BoundedMemo(Generic[K, V]):
         self._limit = max(1, limit)
         self._items: OrderedDict[K, V] = OrderedDict()
 
+    @property
+    def limit(self) -> int:
+        """The most entries it keeps."""
+        return self._limit
+
     def get(self, key: K) -> V | None:
         return self._items.get(key)
 

@@ -303,8 +303,22 @@ def keccak_many(messages: Sequence[bytes]) -> npt.NDArray[np.uint8]:
     """keccak256 of each message (any lengths); returns (len(messages), 32) uint8."""
     offsets = np.zeros(len(messages) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, messages), np.int64, len(messages)), out=offsets[1:])
-    out = np.empty((len(messages), DIGEST), dtype=np.uint8)
-    if messages:
-        data = np.frombuffer(b"".join(messages) or b"\0", dtype=np.uint8)
-        _HASH_RAGGED[len(messages) >= PARALLEL_FROM](data, offsets, out)
+    return keccak_ragged(np.frombuffer(b"".join(messages), dtype=np.uint8), offsets)
+
+
+def keccak_ragged(
+    data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint8]:
+    """keccak256 of each message `data[offsets[i]:offsets[i + 1]]`: messages laid out in
+    one buffer by the caller (an hour's terms, encoded as arrays); (len(offsets) − 1, 32)."""
+    n = offsets.shape[0] - 1
+    if data.ndim != 1 or data.dtype != np.uint8 or offsets.ndim != 1 or n < 0:
+        raise InvalidInput("messages: a 1-d uint8 buffer and at least one offset")
+    ends = offsets.astype(np.int64, copy=False)
+    if ends[0] != 0 or ends[-1] != data.shape[0] or np.any(np.diff(ends) < 0):
+        raise InvalidInput("offsets: must rise from 0 to the buffer's length")
+    out = np.empty((n, DIGEST), dtype=np.uint8)
+    if n:
+        buffer = np.ascontiguousarray(data) if data.shape[0] else np.zeros(1, dtype=np.uint8)
+        _HASH_RAGGED[n >= PARALLEL_FROM](buffer, np.ascontiguousarray(ends), out)
     return out

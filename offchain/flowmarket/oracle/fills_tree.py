@@ -12,8 +12,8 @@ Every source of a trade line is a key of this sorted, indexed tree
 
 A fill is a committed order's trade with its terms and signature (`FillTerms`); an
 unbacked leaf names the participant of an unbacked line (`trade_lines.unbacked_source`).
-Keys strictly increase: one order has one fill. Built in one sort and two batch hash
-calls: O(F log F) for F leaves.
+Keys strictly increase: one order has one fill. Built for all leaves at once (batch
+keccak calls, one sort): O(F log F) for F leaves.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from flowmarket.chain.addresses import canonical
-from flowmarket.chain.leaves import order_key
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import keccak_rows
+from flowmarket.merkle.keccak import keccak_many, keccak_rows
 from flowmarket.merkle.rows import digests
+from flowmarket.oracle.fill_hashes import signed_hashes, terms_hashes
 from flowmarket.oracle.trade_lines import unbacked_source
 
 if TYPE_CHECKING:
@@ -71,38 +72,100 @@ def fills_tree(
     """The tree of the hour's fills and of the participants with an unbacked line.
 
     strict=False builds what an oracle committed even when one order has two fills (equal
-    adjacent keys, which `isFillsMalformed` proves); the oracle itself builds strictly."""
-    pairs = [(order_key(f.order_id), fill_value(f.participant, f.quantity, f.terms, f.signed))
-             for f in fills]  # fmt: skip
-    pairs += [(unbacked_source(p), unbacked_value(p)) for p in unbacked]
-    pairs.sort(key=lambda pair: pair[0])
-    keys = [k for k, _ in pairs]
-    values = [v for _, v in pairs]
-    return SortedTree.from_sorted(keys, values, fill_leaves(keys, values), strict=strict)
+    adjacent keys, which `isFillsMalformed` proves); the oracle itself builds strictly.
+    Every part is built for all fills at once: keys, terms and signature hashes in batch
+    keccak calls (`fill_hashes`), the values as one array, one stable sort of the keys
+    (equal keys keep their order, fills before unbacked leaves)."""
+    others = list(unbacked)
+    n, total = len(fills), len(fills) + len(others)
+    unbacked_values = np.zeros((len(others), UNBACKED_VALUE_BYTES), dtype=np.uint8)
+    unbacked_values[:, 12:] = _addresses(others, "unbacked")
+    keys = np.empty((total, KEY_BYTES), dtype=np.uint8)
+    keys[:n] = keccak_many([f.order_id.encode("utf-8") for f in fills])
+    keys[n:] = np.frombuffer(b"".join(map(unbacked_source, others)), dtype=np.uint8).reshape(
+        -1, KEY_BYTES
+    )
+    order = _key_order(keys)
+    values = np.zeros((n, FILL_VALUE_BYTES), dtype=np.uint8)
+    values[:, 12:32] = _addresses([f.participant for f in fills], "fill")
+    values[:, 32:64] = _quantity_words([f.quantity for f in fills])
+    values[:, 64:96] = terms_hashes(fills)
+    values[:, 96:128] = signed_hashes(fills)
+    leaves = np.empty((total, 32), dtype=np.uint8)
+    fill_at, other_at = np.flatnonzero(order < n), np.flatnonzero(order >= n)
+    leaves[fill_at] = _leaf_hashes(fill_at, keys[order[fill_at]], values[order[fill_at]])
+    leaves[other_at] = _leaf_hashes(
+        other_at, keys[order[other_at]], unbacked_values[order[other_at] - n]
+    )
+    value_list = _split(values, FILL_VALUE_BYTES) + _split(unbacked_values, UNBACKED_VALUE_BYTES)
+    return SortedTree.from_sorted(
+        digests(keys[order]),
+        [value_list[i] for i in order.tolist()],
+        digests(leaves),
+        strict=strict,
+    )
 
 
-def fill_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
-    """`sorted_tree.leaf_hash(i, key, value)` of every leaf i, in two batch calls: the ABI
-    encoding of (uint256 i, bytes key, bytes value) with a 32-byte key is 224 bytes plus
-    the value (i, offset 0x60, offset 0xa0, 32, key, len, value)."""
-    if not keys:
-        return []
-    out: list[bytes] = [b""] * len(keys)
-    for size in {len(v) for v in values}:
-        at = [i for i, v in enumerate(values) if len(v) == size]
-        n = len(at)
-        rows = np.zeros((n, 192 + size), dtype=np.uint8)
-        rows[:, 24:32] = np.array(at, dtype=">u8").view(np.uint8).reshape(n, 8)
-        rows[:, 63] = 0x60
-        rows[:, 95] = 0xA0
-        rows[:, 127] = KEY_BYTES
-        rows[:, 128:160] = np.frombuffer(b"".join(keys[i] for i in at), dtype=np.uint8).reshape(
-            n, KEY_BYTES
-        )
-        rows[:, 160:192] = np.frombuffer(size.to_bytes(32, "big"), dtype=np.uint8)
-        rows[:, 192:] = np.frombuffer(b"".join(values[i] for i in at), dtype=np.uint8).reshape(
-            n, size
-        )
-        for i, leaf in zip(at, digests(keccak_rows(keccak_rows(rows))), strict=True):
-            out[i] = leaf
-    return out
+def _key_order(keys: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """The stable ascending order of 32-byte keys, as bytes compare. Keys are hashes, so
+    their first 8 bytes (big-endian) almost always order them; only when two agree there
+    (one order's two fills, or a 64-bit collision) are all four words sorted."""
+    columns = keys.view(">u8").reshape(-1, 4).astype(np.uint64)
+    order = np.argsort(columns[:, 0], kind="stable")
+    first = columns[order, 0]
+    if np.any(first[1:] == first[:-1]):
+        order = np.lexsort(columns.T[::-1])
+    return order.astype(np.int64)
+
+
+def _addresses(participants: list[str], field: str) -> npt.NDArray[np.uint8]:
+    try:
+        raw = b"".join(map(canonical, participants))
+    except (ValueError, TypeError, AttributeError):
+        bad = next(p for p in participants if not _is_address(p))
+        raise InvalidInput(f"{field}: not an address: {bad!r}") from None
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 20)
+
+
+def _is_address(value: object) -> bool:
+    try:
+        canonical(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _quantity_words(quantities: list[int]) -> npt.NDArray[np.uint8]:
+    try:
+        raw = b"".join([q.to_bytes(32, "big", signed=True) for q in quantities])
+    except (OverflowError, AttributeError):
+        bad = next(q for q in quantities if not _is_int256(q))
+        raise InvalidInput(f"fill: quantity {bad} is not an int256") from None
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
+
+
+def _is_int256(value: object) -> bool:
+    return isinstance(value, int) and -(2**255) <= value < 2**255
+
+
+def _split(rows: npt.NDArray[np.uint8], width: int) -> list[bytes]:
+    blob = rows.tobytes()
+    return [blob[at : at + width] for at in range(0, len(blob), width)]
+
+
+def _leaf_hashes(
+    index: npt.NDArray[np.int64], keys: npt.NDArray[np.uint8], values: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint8]:
+    """`sorted_tree.leaf_hash(i, key, value)` of leaves with one value size, in two batch
+    calls: the ABI encoding of (uint256 i, bytes key, bytes value) with a 32-byte key is
+    224 bytes plus the value (i, offset 0x60, offset 0xa0, 32, key, len, value)."""
+    n, size = values.shape
+    rows = np.zeros((n, 192 + size), dtype=np.uint8)
+    rows[:, 24:32] = index.astype(">u8").view(np.uint8).reshape(n, 8)
+    rows[:, 63] = 0x60
+    rows[:, 95] = 0xA0
+    rows[:, 127] = KEY_BYTES
+    rows[:, 128:160] = keys
+    rows[:, 160:192] = np.frombuffer(size.to_bytes(32, "big"), dtype=np.uint8)
+    rows[:, 192:] = values
+    return keccak_rows(keccak_rows(rows))

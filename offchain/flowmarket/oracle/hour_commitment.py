@@ -17,7 +17,6 @@ import dataclasses
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -34,17 +33,15 @@ from flowmarket.chain.leaves import (
     order_key,
     price_leaf,
     product_id,
-    signed_hash,
-    terms_hash,
     trades_hash,
 )
 from flowmarket.chain.portfolio_fill import PortfolioFillTerms, portfolio_fill_terms
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
-from flowmarket.memo import STANDING_ORDERS
 from flowmarket.merkle import MerkleTree
 from flowmarket.money import HourAmounts, hour_amounts, to_wad, to_wad_many
+from flowmarket.oracle.fill_hashes import signed_one, terms_one
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
 from flowmarket.oracle.holdings import holdings_tree
 from flowmarket.oracle.trade_lines import (
@@ -142,21 +139,13 @@ class FillTerms:
 
     @property
     def terms(self) -> bytes:
-        return _terms_of(
-            self.products, self.weights, self.curve_quantities, self.curve_prices, self.window
-        )
+        """`MarketLeaves.termsHash` of this fill (a whole hour's: `fill_hashes`)."""
+        return terms_one(self)
 
     @property
     def signed(self) -> bytes:
-        return _signed_of(
-            nonce=self.nonce,
-            from_hour=self.from_hour,
-            until_hour=self.until_hour,
-            replaces=self.replaces,
-            signature=self.signature,
-            batch_orders=self.batch_orders,
-            batch_cancels=self.batch_cancels,
-        )
+        """`MarketLeaves.signedHash` of this fill (a whole hour's: `fill_hashes`)."""
+        return signed_one(self)
 
     @property
     def key(self) -> bytes:
@@ -626,15 +615,10 @@ def _number_names(judged: Sequence[_Judged]) -> Callable[[int], str]:
     return name
 
 
-# A standing order's fill is built again every hour from the same signed numbers and
-# terms: these memos (pure functions of their arguments, bounded) make that work once per
-# order rather than once per order and hour.
-_MEMO = STANDING_ORDERS
-
-
 class _Members(tuple[bytes, ...]):
-    """A batch's members, hashed once: every one of its orders' fills keys `_signed_of`
-    by the whole list (hundreds of members), which a plain tuple hashes anew each time."""
+    """A batch's members, hashed once: every one of its orders' fills keys the signature
+    hashes' memo and `batch_orders_hash` by the whole list (hundreds of members), which a
+    plain tuple hashes anew each time."""
 
     _hash: int
 
@@ -644,26 +628,6 @@ class _Members(tuple[bytes, ...]):
         except AttributeError:
             self._hash = tuple.__hash__(self)
             return self._hash
-
-
-@lru_cache(maxsize=_MEMO)
-def _terms_of(
-    products: tuple[str, ...],
-    weights: tuple[int, ...],
-    curve_quantities: tuple[int, ...],
-    curve_prices: tuple[int, ...],
-    window: tuple[int, int],
-) -> bytes:
-    return terms_hash(
-        [product_id(p) for p in products],
-        list(weights),
-        list(curve_quantities),
-        list(curve_prices),
-        *window,
-    )
-
-
-_signed_of = lru_cache(maxsize=_MEMO)(signed_hash)
 
 
 def _hex(value: str, where: str) -> bytes:

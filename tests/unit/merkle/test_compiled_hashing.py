@@ -19,7 +19,7 @@ from flowmarket.chain import leaves
 from flowmarket.chain.leaf_arrays import int256_words, order_leaves, price_leaves
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree, ProofIndex, hash_pair, verify
-from flowmarket.merkle.keccak import CHUNK, PARALLEL_FROM, keccak_many, keccak_rows
+from flowmarket.merkle.keccak import CHUNK, PARALLEL_FROM, keccak_many, keccak_ragged, keccak_rows
 from flowmarket.merkle.rows import digests
 
 # Roots built by the pure-Python tree this module replaced (commit d26fc52), recorded.
@@ -62,6 +62,18 @@ def test_batches_on_threads_in_chunks_equal_eth_hash(count: int) -> None:
     assert digests(keccak_many(messages)) == [keccak(m) for m in messages]
     rows = np.random.default_rng(count).integers(0, 256, (count, 200), dtype=np.uint8)
     assert digests(keccak_rows(rows)) == [keccak(r.tobytes()) for r in rows]
+
+
+def test_ragged_messages_laid_out_by_the_caller_and_bad_offsets_refused() -> None:
+    messages = [b"", b"abc", b"", bytes(range(200))]
+    data = np.frombuffer(b"".join(messages), dtype=np.uint8)
+    offsets = np.array([0, 0, 3, 3, 203], dtype=np.int64)
+    assert digests(keccak_ragged(data, offsets)) == [keccak(m) for m in messages]
+    assert keccak_ragged(np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)).shape == (0, 32)
+    assert digests(keccak_ragged(data[:0], np.zeros(3, dtype=np.int64))) == [keccak(b"")] * 2
+    for bad in ([1, 3, 203], [0, 3, 202], [0, 4, 3, 203], []):
+        with pytest.raises(InvalidInput, match="offset"):
+            keccak_ragged(data, np.array(bad, dtype=np.int64))
 
 
 def test_digests_are_the_rows_as_bytes_in_order() -> None:
