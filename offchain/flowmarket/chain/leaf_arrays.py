@@ -55,3 +55,29 @@ def order_leaves(order_ids: Sequence[str], quantities: Sequence[int]) -> Rows:
     if len(order_ids) != len(quantities):
         raise InvalidInput(f"quantities: {len(quantities)} values for {len(order_ids)} orders")
     return _double_hashed(name_ids(order_ids), int256_words("quantities", quantities))
+
+
+def sorted_leaf_hashes(index: npt.NDArray[np.int64], keys: Rows, values: Rows) -> Rows:
+    """`sorted_tree.leaf_hash(i, key, value)` of each row, in two batch calls (the fills,
+    trade-lines and holdings trees). With keys of one width k and values of one width v,
+    the ABI encoding of (uint256 i, bytes key, bytes value) has a fixed layout: i, the
+    key's offset 0x60, the value's offset 0x60 + 32 + k', k, the key padded to k' (k
+    rounded up to 32 bytes), v, the value padded likewise."""
+    n, k = keys.shape
+    v = values.shape[1]
+    key_at = 128
+    length_at = key_at + -(-k // 32) * 32
+    value_at = length_at + 32
+    rows = np.zeros((n, value_at + -(-v // 32) * 32), dtype=np.uint8)
+    rows[:, 24:32] = index.astype(">u8").view(np.uint8).reshape(n, 8)
+    rows[:, 32:64] = _word(0x60)
+    rows[:, 64:96] = _word(length_at)
+    rows[:, 96:128] = _word(k)
+    rows[:, key_at : key_at + k] = keys
+    rows[:, length_at:value_at] = _word(v)
+    rows[:, value_at : value_at + v] = values
+    return keccak_rows(keccak_rows(rows))
+
+
+def _word(value: int) -> Rows:
+    return np.frombuffer(value.to_bytes(32, "big"), dtype=np.uint8)

@@ -10,7 +10,13 @@ DIGEST = 32
 
 
 def digests(hashed: npt.NDArray[np.uint8]) -> list[bytes]:
-    """The rows of an (n, 32) digest array as n bytes values: slices of one copy, a third
+    """The rows of an (n, 32) digest array as n bytes values (`row_bytes`)."""
+    return row_bytes(hashed)
+
+
+def row_bytes(rows: npt.NDArray[np.uint8]) -> list[bytes]:
+    """The rows of an (n, w) byte array as n bytes values: slices of one copy, a third
     of the time of `bytes(row)` per row (numpy makes a view object for each row)."""
-    blob = np.ascontiguousarray(hashed).tobytes()
-    return [blob[at : at + DIGEST] for at in range(0, len(blob), DIGEST)]
+    width = rows.shape[1]
+    blob = np.ascontiguousarray(rows).tobytes()
+    return [blob[at : at + width] for at in range(0, len(blob), width)]

@@ -86,7 +86,7 @@ def _remembered(
         for i, digest in zip(missing, digests(fresh([fills[i] for i in missing])), strict=True):
             found[i] = digest
             memo.put(keys[i], digest)
-    return np.frombuffer(b"".join(cast(list[bytes], found)), dtype=np.uint8).reshape(-1, DIGEST)
+    return _rows(cast(list[bytes], found))
 
 
 def _terms_fresh(fills: Sequence[FillTerms]) -> U8:

@@ -25,10 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 from flowmarket.chain.addresses import canonical
+from flowmarket.chain.leaf_arrays import int256_words, name_ids, sorted_leaf_hashes
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import keccak_many, keccak_rows
-from flowmarket.merkle.rows import digests
+from flowmarket.merkle.rows import digests, row_bytes
 from flowmarket.oracle.fill_hashes import signed_hashes, terms_hashes
 from flowmarket.oracle.trade_lines import unbacked_source
 
@@ -81,23 +81,23 @@ def fills_tree(
     unbacked_values = np.zeros((len(others), UNBACKED_VALUE_BYTES), dtype=np.uint8)
     unbacked_values[:, 12:] = _addresses(others, "unbacked")
     keys = np.empty((total, KEY_BYTES), dtype=np.uint8)
-    keys[:n] = keccak_many([f.order_id.encode("utf-8") for f in fills])
+    keys[:n] = name_ids([f.order_id for f in fills])
     keys[n:] = np.frombuffer(b"".join(map(unbacked_source, others)), dtype=np.uint8).reshape(
         -1, KEY_BYTES
     )
     order = _key_order(keys)
     values = np.zeros((n, FILL_VALUE_BYTES), dtype=np.uint8)
     values[:, 12:32] = _addresses([f.participant for f in fills], "fill")
-    values[:, 32:64] = _quantity_words([f.quantity for f in fills])
+    values[:, 32:64] = int256_words("fill.quantity", [f.quantity for f in fills])
     values[:, 64:96] = terms_hashes(fills)
     values[:, 96:128] = signed_hashes(fills)
     leaves = np.empty((total, 32), dtype=np.uint8)
     fill_at, other_at = np.flatnonzero(order < n), np.flatnonzero(order >= n)
-    leaves[fill_at] = _leaf_hashes(fill_at, keys[order[fill_at]], values[order[fill_at]])
-    leaves[other_at] = _leaf_hashes(
+    leaves[fill_at] = sorted_leaf_hashes(fill_at, keys[order[fill_at]], values[order[fill_at]])
+    leaves[other_at] = sorted_leaf_hashes(
         other_at, keys[order[other_at]], unbacked_values[order[other_at] - n]
     )
-    value_list = _split(values, FILL_VALUE_BYTES) + _split(unbacked_values, UNBACKED_VALUE_BYTES)
+    value_list = row_bytes(values) + row_bytes(unbacked_values)
     return SortedTree.from_sorted(
         digests(keys[order]),
         [value_list[i] for i in order.tolist()],
@@ -133,39 +133,3 @@ def _is_address(value: object) -> bool:
     except (ValueError, TypeError, AttributeError):
         return False
     return True
-
-
-def _quantity_words(quantities: list[int]) -> npt.NDArray[np.uint8]:
-    try:
-        raw = b"".join([q.to_bytes(32, "big", signed=True) for q in quantities])
-    except (OverflowError, AttributeError):
-        bad = next(q for q in quantities if not _is_int256(q))
-        raise InvalidInput(f"fill: quantity {bad} is not an int256") from None
-    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
-
-
-def _is_int256(value: object) -> bool:
-    return isinstance(value, int) and -(2**255) <= value < 2**255
-
-
-def _split(rows: npt.NDArray[np.uint8], width: int) -> list[bytes]:
-    blob = rows.tobytes()
-    return [blob[at : at + width] for at in range(0, len(blob), width)]
-
-
-def _leaf_hashes(
-    index: npt.NDArray[np.int64], keys: npt.NDArray[np.uint8], values: npt.NDArray[np.uint8]
-) -> npt.NDArray[np.uint8]:
-    """`sorted_tree.leaf_hash(i, key, value)` of leaves with one value size, in two batch
-    calls: the ABI encoding of (uint256 i, bytes key, bytes value) with a 32-byte key is
-    224 bytes plus the value (i, offset 0x60, offset 0xa0, 32, key, len, value)."""
-    n, size = values.shape
-    rows = np.zeros((n, 192 + size), dtype=np.uint8)
-    rows[:, 24:32] = index.astype(">u8").view(np.uint8).reshape(n, 8)
-    rows[:, 63] = 0x60
-    rows[:, 95] = 0xA0
-    rows[:, 127] = KEY_BYTES
-    rows[:, 128:160] = keys
-    rows[:, 160:192] = np.frombuffer(size.to_bytes(32, "big"), dtype=np.uint8)
-    rows[:, 192:] = values
-    return keccak_rows(keccak_rows(rows))

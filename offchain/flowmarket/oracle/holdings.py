@@ -29,10 +29,10 @@ from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 
 from flowmarket.chain.addresses import canonical
+from flowmarket.chain.leaf_arrays import sorted_leaf_hashes
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.keccak import keccak_rows
 from flowmarket.merkle.rows import digests
 from flowmarket.money import WAD, HourAmounts
 from flowmarket.oracle.trade_lines import unbacked_source
@@ -175,21 +175,16 @@ def holdings_tree(
 
 
 def holding_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
-    """`sorted_tree.leaf_hash(i, key, value)` of every holding as one batch: the ABI
-    encoding of (uint256 i, bytes key, bytes value) with an 84-byte key and a 128-byte value
-    is 384 bytes of fixed layout (i, 0x60, 0xe0, 84, key padded to 96, 128, value)."""
+    """`sorted_tree.leaf_hash(i, key, value)` of every holding as one batch (84-byte keys,
+    128-byte values: `leaf_arrays.sorted_leaf_hashes`)."""
     n = len(keys)
-    if n == 0:
-        return []
-    rows = np.zeros((n, 384), dtype=np.uint8)
-    rows[:, 24:32] = np.arange(n, dtype=">u8").view(np.uint8).reshape(n, 8)
-    rows[:, 63] = 0x60
-    rows[:, 95] = 0xE0
-    rows[:, 127] = KEY_BYTES
-    rows[:, 128:212] = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES)
-    rows[:, 255] = VALUE_BYTES
-    rows[:, 256:384] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES)
-    return digests(keccak_rows(keccak_rows(rows)))
+    return digests(
+        sorted_leaf_hashes(
+            np.arange(n, dtype=np.int64),
+            np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES),
+            np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES),
+        )
+    )
 
 
 def _word(value: int) -> bytes:

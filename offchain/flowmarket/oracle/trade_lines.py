@@ -31,10 +31,10 @@ import numpy as np
 from eth_abi.abi import decode, encode
 
 from flowmarket.chain.addresses import canonical, checksummed
+from flowmarket.chain.leaf_arrays import sorted_leaf_hashes
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.keccak import keccak_rows
 from flowmarket.merkle.rows import digests
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
@@ -204,22 +204,16 @@ def build_tree(amounts: Mapping[bytes, int]) -> SortedTree:
 
 
 def line_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
-    """`sorted_tree.leaf_hash(i, key, value)` of every line i, as one batch: the ABI
-    encoding of (uint256 i, bytes key, bytes value) with a 64-byte key and a 96-byte value
-    is 320 bytes of fixed layout (i, offset 0x60, offset 0xc0, 64, key, 96, value)."""
+    """`sorted_tree.leaf_hash(i, key, value)` of every line i, as one batch (64-byte keys,
+    96-byte values: `leaf_arrays.sorted_leaf_hashes`)."""
     n = len(keys)
-    rows = np.zeros((n, 320), dtype=np.uint8)
-    if n == 0:
-        return []
-    index = np.arange(n, dtype=">u8").view(np.uint8).reshape(n, 8)
-    rows[:, 24:32] = index
-    rows[:, 63] = 0x60
-    rows[:, 95] = 0xC0
-    rows[:, 127] = KEY_BYTES
-    rows[:, 128:192] = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES)
-    rows[:, 223] = VALUE_BYTES
-    rows[:, 224:320] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES)
-    return digests(keccak_rows(keccak_rows(rows)))
+    return digests(
+        sorted_leaf_hashes(
+            np.arange(n, dtype=np.int64),
+            np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES),
+            np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES),
+        )
+    )
 
 
 def _word(value: int) -> bytes:

@@ -220,7 +220,7 @@ def test_the_fills_tree_sorts_equal_keys_stably_and_strictly_refuses_them() -> N
 def test_the_fills_tree_names_a_bad_participant_or_quantity() -> None:
     with pytest.raises(InvalidInput, match="fill: not an address: 'nobody'"):
         fills_tree([replace(FILL, participant="nobody")], [])
-    with pytest.raises(InvalidInput, match=r"fill: quantity \d+ is not an int256"):
+    with pytest.raises(InvalidInput, match=r"fill\.quantity\[0\]: \d+ is not an int256"):
         fills_tree([replace(FILL, quantity=2**255)], [])
     with pytest.raises(InvalidInput, match="unbacked: not an address: '0x12'"):
         fills_tree([FILL], ["0x12"])
