@@ -17,11 +17,14 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from eth_abi.abi import encode
 from eth_hash.auto import keccak
 
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree, ProofIndex, verify
+from flowmarket.merkle.rows import digests, row_bytes
 
 ItemTuple = tuple[int, bytes, bytes, list[bytes]]
 
@@ -120,6 +123,26 @@ class SortedTree:
         tree._proofs = ProofIndex(tree.tree)
         return tree
 
+    @classmethod
+    def from_rows(
+        cls,
+        keys: npt.NDArray[np.uint8],
+        values: list[bytes],
+        leaves: npt.NDArray[np.uint8],
+        *,
+        strict: bool = True,
+    ) -> SortedTree:
+        """`from_sorted` for a batch builder's arrays: keys (n, k) of one width, their
+        leaf hashes (n, 32). The order is checked, and the tree built, on the arrays."""
+        bad = _first_unordered(keys, strict)
+        if bad is not None:
+            raise InvalidInput(f"key: 0x{keys[bad].tobytes().hex()} is not above the key before it")
+        tree = cls.__new__(cls)
+        tree.keys, tree.values, tree.leaves = row_bytes(keys), values, digests(leaves)
+        tree.tree = MerkleTree.from_array(leaves)
+        tree._proofs = ProofIndex(tree.tree)
+        return tree
+
     @property
     def root(self) -> bytes:
         return self.tree.root
@@ -154,6 +177,20 @@ class SortedTree:
         if at == self.count:
             return [self.item(self.count - 1)]
         return [self.item(at - 1), self.item(at)]
+
+
+def _first_unordered(keys: npt.NDArray[np.uint8], strict: bool) -> int | None:
+    """The first row of `keys` (n, k) not above the row before it as bytes compare (equal
+    allowed when not strict), else None."""
+    if keys.shape[0] < 2:
+        return None
+    differ = keys[1:] != keys[:-1]
+    first = differ.argmax(axis=1)
+    rows = np.arange(first.size)
+    equal = ~differ[rows, first]
+    falling = keys[1:][rows, first] < keys[:-1][rows, first]
+    bad = np.flatnonzero((falling & ~equal) | (equal if strict else False))
+    return int(bad[0]) + 1 if bad.size else None
 
 
 def verify_item(root: bytes, count: int, item: Item) -> bool:

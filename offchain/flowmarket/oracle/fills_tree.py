@@ -28,7 +28,7 @@ from flowmarket.chain.addresses import canonical
 from flowmarket.chain.leaf_arrays import int256_words, name_ids, sorted_leaf_hashes
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.rows import digests, row_bytes
+from flowmarket.merkle.rows import row_bytes
 from flowmarket.oracle.fill_hashes import signed_hashes, terms_hashes
 from flowmarket.oracle.trade_lines import unbacked_source
 
@@ -98,11 +98,8 @@ def fills_tree(
         other_at, keys[order[other_at]], unbacked_values[order[other_at] - n]
     )
     value_list = row_bytes(values) + row_bytes(unbacked_values)
-    return SortedTree.from_sorted(
-        digests(keys[order]),
-        [value_list[i] for i in order.tolist()],
-        digests(leaves),
-        strict=strict,
+    return SortedTree.from_rows(
+        keys[order], [value_list[i] for i in order.tolist()], leaves, strict=strict
     )
 
 

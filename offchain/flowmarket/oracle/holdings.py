@@ -23,17 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
+import numpy.typing as npt
 from eth_abi.abi import decode
 from eth_utils.address import to_checksum_address
 
+from flowmarket.chain import int256_columns as columns
 from flowmarket.chain.addresses import canonical
-from flowmarket.chain.leaf_arrays import sorted_leaf_hashes
+from flowmarket.chain.leaf_arrays import int256_words, sorted_leaf_hashes
 from flowmarket.chain.leaves import product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.errors import InvalidInput
-from flowmarket.merkle.rows import digests
+from flowmarket.merkle.rows import digests, row_bytes
 from flowmarket.money import WAD, HourAmounts
 from flowmarket.oracle.trade_lines import unbacked_source
 
@@ -45,6 +48,7 @@ TOLERANCE_DIVISOR = 1_000_000
 MAX_TERM = 2**120
 MAX_SUM = 2**250
 _VALUE_TYPES = ["int256", "int256", "int256", "int256"]
+_MINUS_WAD = np.frombuffer((-WAD).to_bytes(32, "big", signed=True), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -132,46 +136,167 @@ def holdings_tree(
     """The holdings of an hour from its trade lines. owners: {fill's order key: its
     participant} of the committed fills (every other line is an unbacked line of a
     participant of `amounts`). An hour cleared in intervals has no hourly prices
-    (`sum_amounts`): each of its lines has price 0."""
-    unbacked = {unbacked_source(p): p for p in amounts.trades}
-    prices = {product_id(n): price for n, price in amounts.prices.items()}
-    rows: list[tuple[bytes, int, int]] = []
-    for key, value in zip(lines.keys, lines.values, strict=True):
-        product, source = key[:32], key[32:]
-        owner = owners.get(source) or unbacked.get(source)
-        if owner is None:
+    (`sum_amounts`): each of its lines has price 0.
+
+    Column by column: the lines keep their tree's amount words; one stable sort by
+    participant puts them in key order (the lines are in (product, source) order); the
+    rounding lines and imbalances join them in a second; every sum is an exact int256
+    column sum (`int256_columns`). InvalidInput names a line with no owner and a sum
+    beyond int256."""
+    rows = _Rows.of(lines, owners, amounts)
+    extra = _extra_rows(rows, amounts)
+    owner = np.concatenate([rows.owner, extra.owner])
+    product = np.concatenate([rows.product, extra.product])
+    is_extra = np.ones(owner.size, dtype=np.int64)
+    is_extra[: rows.count] = 0
+    order = np.argsort((owner * rows.universe.shape[0] + product) * 2 + is_extra, kind="stable")
+    owner, product = owner[order], product[order]
+    amount = np.concatenate([rows.amounts, extra.amounts])[order]
+    price = rows.prices[product]
+    price[np.concatenate([np.zeros(rows.count, dtype=bool), extra.imbalance])[order]] = _MINUS_WAD
+    owner_starts = np.ones(order.size, dtype=bool)
+    owner_starts[1:] = owner[1:] != owner[:-1]
+    pair_starts = owner_starts.copy()
+    pair_starts[1:] |= product[1:] != product[:-1]
+    amount_limbs = columns.from_words(amount)
+    cash_terms = -columns.products(columns.from_words(price), amount_limbs, "holding.cash")
+    values = np.concatenate(
+        [
+            amount,
+            price,
+            columns.to_words(columns.running_sums(amount_limbs, pair_starts), "holding.position"),
+            columns.to_words(columns.running_sums(cash_terms, owner_starts), "holding.cash"),
+        ],
+        axis=1,
+    )
+    sources = np.concatenate([rows.sources, np.full((extra.count, 32), 0xFF, dtype=np.uint8)])
+    keys = np.concatenate([rows.addresses[owner], rows.universe[product], sources[order]], 1)
+    index = np.arange(keys.shape[0], dtype=np.int64)
+    leaves = sorted_leaf_hashes(index, keys, values)
+    return SortedTree.from_rows(keys, row_bytes(values), leaves)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The trade lines as holdings, in key order, as columns. owner (n,): rank into
+    addresses (p, 20), the participants' canonical addresses in byte order; product
+    (n,): rank into universe (u, 32), every product id of the hour in byte order,
+    `IMBALANCE` last, whose committed prices are `prices` (u, 32) int256 words; sources
+    (n, 32); amounts (n, 32) int256 words. rank: {participant as given: owner rank}."""
+
+    count: int
+    owner: npt.NDArray[np.int64]
+    addresses: npt.NDArray[np.uint8]
+    product: npt.NDArray[np.int64]
+    universe: npt.NDArray[np.uint8]
+    prices: npt.NDArray[np.uint8]
+    sources: npt.NDArray[np.uint8]
+    amounts: npt.NDArray[np.uint8]
+    rank: dict[str, int]
+    named: dict[str, int]
+
+    @classmethod
+    def of(cls, lines: SortedTree, owners: Mapping[bytes, str], amounts: HourAmounts) -> _Rows:
+        people = {*owners.values(), *amounts.trades, *amounts.imbalance}
+        address_of = {p: canonical(p) for p in people}
+        addresses = sorted(set(address_of.values()))
+        at = {address: i for i, address in enumerate(addresses)}
+        rank = {p: at[address] for p, address in address_of.items()}
+        owner_of = {source: rank[p] for source, p in owners.items()}
+        for p in amounts.trades:
+            owner_of.setdefault(unbacked_source(p), rank[p])
+        by_owner = np.array([owner_of.get(key[32:], -1) for key in lines.keys], dtype=np.int64)
+        if np.any(by_owner < 0):
+            key = lines.keys[int(np.argmax(by_owner < 0))]
             raise InvalidInput(
                 f"trade line 0x{key.hex()}: its source is no fill and no participant's"
             )
-        amount = int.from_bytes(value[:32], "big", signed=True)
-        rows.append((holding_key(owner, product, source), amount, prices.get(product, 0)))
-    held: dict[bytes, int] = {}
-    for key, amount, _ in rows:
-        held[key[:52]] = held.get(key[:52], 0) + amount
+        n = lines.count
+        keys = np.frombuffer(b"".join(lines.keys), dtype=np.uint8).reshape(n, 64)
+        values = np.frombuffer(b"".join(lines.values), dtype=np.uint8).reshape(n, 96)
+        # The lines are in product order: each line's product is the count of changes.
+        change = np.ones(n, dtype=bool)
+        change[1:] = np.any(keys[1:, :32] != keys[:-1, :32], axis=1)
+        line_products = [lines.keys[i][:32] for i in np.flatnonzero(change).tolist()]
+        price_of = {product_id(name): price for name, price in amounts.prices.items()}
+        names = {name: product_id(name) for name in set().union(*amounts.trades.values())}
+        universe = sorted({*line_products, *names.values(), IMBALANCE})
+        place = {pid: i for i, pid in enumerate(universe)}
+        distinct = np.array([place[pid] for pid in line_products], dtype=np.int64)
+        product = distinct[np.cumsum(change) - 1]
+        order = np.argsort(by_owner, kind="stable")
+        return cls(
+            count=n,
+            owner=by_owner[order],
+            addresses=_table(addresses, 20),
+            product=product[order],
+            universe=_table(universe, 32),
+            prices=int256_words("prices", [price_of.get(pid, 0) for pid in universe]),
+            sources=keys[order, 32:],
+            amounts=values[order, :32],
+            rank=rank,
+            named={name: place[pid] for name, pid in names.items()},
+        )
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """The holdings that are no trade line, as columns: rounding lines, then imbalances."""
+
+    count: int
+    owner: npt.NDArray[np.int64]
+    product: npt.NDArray[np.int64]
+    amounts: npt.NDArray[np.uint8]
+    imbalance: npt.NDArray[np.bool_]
+
+
+def _extra_rows(rows: _Rows, amounts: HourAmounts) -> _Extra:
+    """Each participant's rounding line of a product, its entry's trade less the sum of its
+    lines, and its real-time imbalance (price −10^18), each where it is not zero."""
+    owner: list[int] = []
+    product: list[int] = []
+    trade: list[int] = []
     for participant, book in amounts.trades.items():
-        address = canonical(participant)
-        for name, quantity in book.items():
-            pid = product_id(name)
-            rounding = quantity - held.get(address + pid, 0)
-            if rounding:
-                rows.append((address + pid + ROUNDING, rounding, prices.get(pid, 0)))
-    for participant, wei in amounts.imbalance.items():
-        if wei:
-            rows.append((holding_key(participant, IMBALANCE, ROUNDING), wei, -WAD))
-    rows.sort()
-    keys: list[bytes] = []
-    values: list[bytes] = []
-    who, product, position, cash = b"", b"", 0, 0
-    for key, amount, price in rows:
-        if key[:20] != who:
-            who, product, position, cash = key[:20], key[20:52], 0, 0
-        elif key[20:52] != product:
-            product, position = key[20:52], 0
-        keys.append(key)
-        values.append(_word(amount) + _word(price) + _word(position) + _word(cash))
-        position += amount
-        cash -= price * amount
-    return SortedTree.from_sorted(keys, values, holding_leaves(keys, values))
+        owner.extend(repeat(rows.rank[participant], len(book)))
+        product.extend(map(rows.named.__getitem__, book))
+        trade.extend(book.values())
+    pairs = np.array(owner, dtype=np.int64) * rows.universe.shape[0]
+    pairs += np.array(product, dtype=np.int64)
+    rounding = columns.from_words(int256_words("holding.amount", trade))
+    if rows.count:
+        line_pairs = rows.owner * rows.universe.shape[0] + rows.product
+        starts = np.flatnonzero(np.diff(line_pairs, prepend=-1))
+        held = np.add.reduceat(columns.from_words(rows.amounts), starts, axis=1)
+        width = max(held.shape[0], rounding.shape[0])
+        held, rounding = columns.widened(held, width), columns.widened(rounding, width)
+        at = np.minimum(np.searchsorted(line_pairs[starts], pairs), starts.size - 1)
+        found = line_pairs[starts][at] == pairs
+        rounding[:, found] -= held[:, at[found]]
+    rounding = columns.canonical(rounding, "holding.amount")
+    keep = np.flatnonzero(np.any(rounding != 0, axis=0))
+    wei = [(rows.rank[p], w) for p, w in amounts.imbalance.items() if w]
+    imbalance = np.zeros(keep.size + len(wei), dtype=bool)
+    imbalance[keep.size :] = True
+    return _Extra(
+        count=imbalance.size,
+        owner=np.concatenate(
+            [pairs[keep] // rows.universe.shape[0], np.array([r for r, _ in wei], dtype=np.int64)]
+        ),
+        product=np.concatenate(
+            [np.array(product, dtype=np.int64)[keep], np.full(len(wei), rows.universe.shape[0] - 1)]
+        ),
+        amounts=np.concatenate(
+            [
+                columns.to_words(rounding[:, keep], "holding.amount"),
+                int256_words("holding.amount", [w for _, w in wei]),
+            ]
+        ),
+        imbalance=imbalance,
+    )
+
+
+def _table(items: list[bytes], width: int) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(b"".join(items), dtype=np.uint8).reshape(len(items), width)
 
 
 def holding_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
@@ -185,7 +310,3 @@ def holding_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
             np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES),
         )
     )
-
-
-def _word(value: int) -> bytes:
-    return value.to_bytes(32, "big", signed=True)

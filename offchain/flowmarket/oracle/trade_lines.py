@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from eth_abi.abi import decode, encode
 
+from flowmarket.chain import int256_columns as columns
 from flowmarket.chain.addresses import canonical, checksummed
-from flowmarket.chain.leaf_arrays import sorted_leaf_hashes
+from flowmarket.chain.leaf_arrays import int256_words, sorted_leaf_hashes
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.rows import digests
+from flowmarket.merkle.rows import digests, row_bytes
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
 
@@ -188,19 +189,24 @@ def unbacked_lines(trades: Mapping[str, Mapping[str, int]]) -> SortedTree:
 
 
 def build_tree(amounts: Mapping[bytes, int]) -> SortedTree:
-    """The tree of lines {key: amount} with their running sums per product: one sort, one
-    pass for the sums, and the leaves hashed in two batch calls (`line_leaves`)."""
+    """The tree of lines {key: amount} with their running sums per product: one sort, the
+    sums as exact int256 column sums (`int256_columns`), and the leaves hashed in two
+    batch calls. InvalidInput names an amount or a sum beyond int256."""
     keys = sorted(amounts)
-    values: list[bytes] = []
-    product, total, gross = b"", 0, 0
-    for key in keys:
-        if key[:32] != product:
-            product, total, gross = key[:32], 0, 0
-        amount = amounts[key]
-        values.append(_word(amount) + _word(total) + _word(gross))
-        total += amount
-        gross += abs(amount)
-    return SortedTree.from_sorted(keys, values, line_leaves(keys, values))
+    n = len(keys)
+    key_rows = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES)
+    words = int256_words("line.amount", [amounts[key] for key in keys])
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.any(key_rows[1:, :32] != key_rows[:-1, :32], axis=1)
+    limbs = columns.from_words(words)
+    sums = columns.running_sums(limbs, starts)
+    gross = columns.running_sums(columns.absolute(limbs), starts)
+    values = np.concatenate(
+        [words, columns.to_words(sums, "line.sum"), columns.to_words(gross, "line.gross")],
+        axis=1,
+    )
+    leaves = sorted_leaf_hashes(np.arange(n, dtype=np.int64), key_rows, values)
+    return SortedTree.from_rows(key_rows, row_bytes(values), leaves)
 
 
 def line_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
@@ -214,10 +220,6 @@ def line_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
             np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES),
         )
     )
-
-
-def _word(value: int) -> bytes:
-    return value.to_bytes(32, "big", signed=True)
 
 
 def _unbacked_books(

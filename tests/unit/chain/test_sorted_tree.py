@@ -58,3 +58,42 @@ def test_a_single_leaf_is_its_own_root() -> None:
 def test_rejects_a_key_twice() -> None:
     with pytest.raises(InvalidInput, match="twice"):
         SortedTree([(b"k", b"1"), (b"k", b"2")])
+
+
+def rows_tree(keys: list[bytes], *, strict: bool = True) -> SortedTree:
+    import numpy as np
+
+    values = [b"v%d" % i for i in range(len(keys))]
+    leaves = [leaf_hash(i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+    return SortedTree.from_rows(
+        np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), len(keys[0])),
+        values,
+        np.frombuffer(b"".join(leaves), dtype=np.uint8).reshape(len(keys), 32),
+        strict=strict,
+    )
+
+
+def test_from_rows_is_the_tree_of_its_pairs() -> None:
+    keys = [b"\x00\x01\xff", b"\x00\x02\x00", b"\x01\x00\x00", b"\xff\xff\xfe"]
+    tree = rows_tree(keys)
+    expected = SortedTree((k, b"v%d" % i) for i, k in enumerate(keys))
+    assert (tree.keys, tree.values, tree.leaves, tree.root) == (
+        expected.keys,
+        expected.values,
+        expected.leaves,
+        expected.root,
+    )
+    assert verify_item(tree.root, tree.count, tree.item(2))
+
+
+def test_from_rows_refuses_keys_out_of_byte_order() -> None:
+    # The third key is below the second in its last byte only; the second pair is equal.
+    with pytest.raises(InvalidInput, match=r"^key: 0x000100 is not above the key before it$"):
+        rows_tree([b"\x00\x00\x09", b"\x00\x01\x01", b"\x00\x01\x00"])
+    with pytest.raises(InvalidInput, match=r"^key: 0x0101 is not above the key before it$"):
+        rows_tree([b"\x00\xff", b"\x01\x01", b"\x01\x01"])
+    assert rows_tree([b"\x00\xff", b"\x01\x01", b"\x01\x01"], strict=False).count == 3
+    with pytest.raises(InvalidInput, match=r"^key: 0x0001 is not above"):
+        rows_tree([b"\x00\xff", b"\x00\x01"], strict=False)
+    with pytest.raises(InvalidInput, match=r"^key: 0x01 is not above"):
+        rows_tree([b"\x02", b"\x01", b"\x00"])  # the first of two faults is named
