@@ -19,6 +19,7 @@ from flowmarket.errors import InvalidInput
 from flowmarket.merkle.keccak import keccak_many, keccak_rows
 
 Rows = npt.NDArray[np.uint8]
+LEAF_BLOCK = 1 << 15  # rows encoded and hashed at a time (`sorted_leaf_hashes`)
 
 
 def int256_words(field: str, values: Sequence[int]) -> Rows:
@@ -58,25 +59,32 @@ def order_leaves(order_ids: Sequence[str], quantities: Sequence[int]) -> Rows:
 
 
 def sorted_leaf_hashes(index: npt.NDArray[np.int64], keys: Rows, values: Rows) -> Rows:
-    """`sorted_tree.leaf_hash(i, key, value)` of each row, in two batch calls (the fills,
-    trade-lines and holdings trees). With keys of one width k and values of one width v,
-    the ABI encoding of (uint256 i, bytes key, bytes value) has a fixed layout: i, the
-    key's offset 0x60, the value's offset 0x60 + 32 + k', k, the key padded to k' (k
-    rounded up to 32 bytes), v, the value padded likewise."""
+    """`sorted_tree.leaf_hash(i, key, value)` of each row, two batch calls per block of
+    `LEAF_BLOCK` rows (the fills, trade-lines and holdings trees). With keys of one width k
+    and values of one width v, the ABI encoding of (uint256 i, bytes key, bytes value)
+    has a fixed layout: i, the key's offset 0x60, the value's offset 0x60 + 32 + k', k,
+    the key padded to k' (k rounded up to 32 bytes), v, the value padded likewise."""
     n, k = keys.shape
     v = values.shape[1]
     key_at = 128
     length_at = key_at + -(-k // 32) * 32
     value_at = length_at + 32
-    rows = np.zeros((n, value_at + -(-v // 32) * 32), dtype=np.uint8)
-    rows[:, 24:32] = index.astype(">u8").view(np.uint8).reshape(n, 8)
+    out = np.empty((n, 32), dtype=np.uint8)
+    # Block by block: a million holdings would take a 350 MB encoding at once, written
+    # column by column; a block's stays in the cache between its writes and its hashing.
+    rows = np.zeros((min(n, LEAF_BLOCK), value_at + -(-v // 32) * 32), dtype=np.uint8)
     rows[:, 32:64] = _word(0x60)
     rows[:, 64:96] = _word(length_at)
     rows[:, 96:128] = _word(k)
-    rows[:, key_at : key_at + k] = keys
     rows[:, length_at:value_at] = _word(v)
-    rows[:, value_at : value_at + v] = values
-    return keccak_rows(keccak_rows(rows))
+    for start in range(0, n, LEAF_BLOCK):
+        end = min(n, start + LEAF_BLOCK)
+        block = rows[: end - start]
+        block[:, 24:32] = index[start:end].astype(">u8").view(np.uint8).reshape(-1, 8)
+        block[:, key_at : key_at + k] = keys[start:end]
+        block[:, value_at : value_at + v] = values[start:end]
+        out[start:end] = keccak_rows(keccak_rows(block))
+    return out
 
 
 def _word(value: int) -> Rows:

@@ -15,8 +15,8 @@ cashBefore −price × amount over all its earlier lines (10^-36 tokens). Two ki
 holdings have no trade line: a participant's *rounding* line of a product (source
 `ROUNDING`, the last of its product), its entry's trade (money rule 2) less its lines, at
 most 10^-6 · max(1 GB/h, |its lines' sum|); and its real-time imbalance, product
-`IMBALANCE`, source `ROUNDING`, price −10^18, amount its wei. Built with one sort and one
-pass: O(L log L) for L lines.
+`IMBALANCE`, source `ROUNDING`, price −10^18, amount its wei. Built column by column
+(`holdings_tree`): two stable sorts, O(L log L) for L lines, and exact int256 column sums.
 """
 
 from __future__ import annotations

@@ -200,3 +200,21 @@ def test_the_threads_kernel_is_cached_apart_from_the_calling_threads(tmp_path: A
     assert probe(PARALLEL_FROM - 1) == [[0, 1], [0, 0]]  # compiled and cached
     assert probe(PARALLEL_FROM) == [[0, 0], [0, 1]]  # compiled, not the one cached
     assert probe(PARALLEL_FROM) == [[0, 0], [1, 0]]  # its own entry
+
+
+def test_sorted_leaves_across_blocks_equal_the_scalar_leaf_hash() -> None:
+    # Two blocks and a few rows of a third: every row at a block's edge against
+    # `sorted_tree.leaf_hash`, which encodes with eth_abi.
+    from flowmarket.chain.leaf_arrays import LEAF_BLOCK, sorted_leaf_hashes
+    from flowmarket.chain.sorted_tree import leaf_hash
+
+    n = 2 * LEAF_BLOCK + 3
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 256, (n, 84), dtype=np.uint8)
+    values = rng.integers(0, 256, (n, 128), dtype=np.uint8)
+    index = np.arange(n, dtype=np.int64) * 7 + 11
+    got = sorted_leaf_hashes(index, keys, values)
+    edges = [0, 1, LEAF_BLOCK - 1, LEAF_BLOCK, LEAF_BLOCK + 1, 2 * LEAF_BLOCK, n - 1]
+    for i in edges:
+        expected = leaf_hash(int(index[i]), keys[i].tobytes(), values[i].tobytes())
+        assert got[i].tobytes() == expected, i
