@@ -205,13 +205,24 @@ def _signed_batch(fills: Sequence[FillTerms]) -> U8:
     rows[:, 88:96] = hour_words[:, 8:]
     rows[:, 96:128] = _frombytes(b"".join(hashes[:n]))
     rows[:, 128:160] = keccak_many(signatures)
+    # Each batch's members hashed once: every fill of a batch carries its whole member
+    # list, and with more batches than `batch_orders_hash` remembers, interleaved, each
+    # fill hashed its batch's again (10^4 batches of 100: 82 % of this function).
+    of_batch: dict[tuple[bytes, ...], bytes] = {}
     try:
-        members = b"".join([batch_orders_hash(f.batch_orders) for f in fills])
+        members = b"".join([_members_hash(f.batch_orders, of_batch) for f in fills])
     except TypeError:  # a member list that is no tuple: the scalar encoder takes any
         raise _NotPlain from None
     rows[:, 160:192] = _frombytes(members)
     rows[:, 192:224] = _frombytes(b"".join(hashes[n:]))
     return keccak_rows(rows)
+
+
+def _members_hash(members: tuple[bytes, ...], of_batch: dict[tuple[bytes, ...], bytes]) -> bytes:
+    known = of_batch.get(members)
+    if known is None:
+        known = of_batch[members] = batch_orders_hash(members)
+    return known
 
 
 def _spread(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -125,6 +125,22 @@ def test_an_hour_larger_than_the_memos_is_hashed_fresh(monkeypatch: pytest.Monke
     assert len(fill_hashes._TERMS._items) == 0 and len(fill_hashes._SIGNED._items) == 0
 
 
+def test_each_batchs_members_are_hashed_once_in_an_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three batches' fills interleaved, as an hour lists them: each member list is hashed
+    # once however many fills carry it, and every fill's hash is eth_abi's.
+    calls: list[tuple[bytes, ...]] = []
+
+    def counted(members: tuple[bytes, ...]) -> bytes:
+        calls.append(members)
+        return keccak(b"".join(members))
+
+    monkeypatch.setattr(fill_hashes, "batch_orders_hash", counted)
+    batches = [tuple(bytes([b]) * 32 for b in range(k, k + 3)) for k in (1, 10, 20)]
+    fills = [replace(FILL, nonce=n, batch_orders=batches[n % 3]) for n in range(9)]
+    assert _rows(signed_hashes(fills)) == [_signed_part(f) for f in fills]
+    assert sorted(calls) == sorted(batches)
+
+
 def test_a_batchs_members_key_the_memo_as_the_plain_tuple() -> None:
     members = (b"\x01" * 32, b"\x02" * 32)
     remembered = _Members(members)
