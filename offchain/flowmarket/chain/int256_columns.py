@@ -3,13 +3,14 @@ whose leaves carry money (trade lines, holdings).
 
 A tree leaf's value holds sums of 18-decimal amounts that do not fit 64 bits (10 GB is
 10^19 units), so summing them as Python integers took one interpreter step per leaf and
-per word. Here a column of n numbers is a (16, n) int64 array of 16-bit *limbs*, least
-significant first: number i is Σ_k limbs[k, i] · 2^(16k) (limb by limb, so that each
-limb's row is contiguous for numpy). Any int64 limbs are allowed
-(a limb may be negative or above 2^16), so sums and differences are limb by limb and
-exact while the limbs stay far from 2^63: a canonical limb is below 2^16 in size, and a
-sum of n of them below n · 2^16. `to_words` carries the limbs back into 32-byte
-two's-complement words and refuses a number outside int256, naming it.
+per word. Here a column of n numbers is a (w, n) int64 array of 16-bit *limbs*, least
+significant first, w ≤ 16 the fewest that hold the column: number i is
+Σ_k limbs[k, i] · 2^(16k) (limb by limb, so that each limb's row is contiguous for numpy).
+Any int64 limbs are allowed (a limb may be negative or above 2^16), so sums and
+differences are limb by limb and exact while the limbs stay far from 2^63: a canonical
+limb is below 2^16 in size, and a sum of n of them below n · 2^16. `to_words` carries the
+limbs back into 32-byte two's-complement words and refuses a number outside int256,
+naming it.
 """
 
 from __future__ import annotations

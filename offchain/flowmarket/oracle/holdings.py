@@ -169,7 +169,8 @@ def holdings_tree(
         ],
         axis=1,
     )
-    sources = np.concatenate([rows.sources, np.full((extra.count, 32), 0xFF, dtype=np.uint8)])
+    rounding = np.tile(np.frombuffer(ROUNDING, dtype=np.uint8), (extra.count, 1))
+    sources = np.concatenate([rows.sources, rounding])
     keys = np.concatenate([rows.addresses[owner], rows.universe[product], sources[order]], 1)
     index = np.arange(keys.shape[0], dtype=np.int64)
     leaves = sorted_leaf_hashes(index, keys, values)
