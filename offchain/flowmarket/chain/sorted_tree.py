@@ -111,7 +111,7 @@ class SortedTree:
         cls, keys: list[bytes], values: list[bytes], leaves: list[bytes], *, strict: bool = True
     ) -> SortedTree:
         """A tree over keys already strictly increasing, with their leaf hashes computed
-        by the caller (a batch encoder such as `oracle.trade_lines.line_leaves`).
+        by the caller (a batch encoder such as `oracle.holdings.holding_leaves`).
         strict=False also takes equal adjacent keys: a faulty tree as an oracle committed
         it, which a verifier rebuilds to prove the fault."""
         for i in range(1, len(keys)):

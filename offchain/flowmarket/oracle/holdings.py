@@ -270,8 +270,9 @@ def _extra_rows(rows: _Rows, amounts: HourAmounts) -> _Extra:
         held = np.add.reduceat(columns.from_words(rows.amounts), starts, axis=1)
         width = max(held.shape[0], rounding.shape[0])
         held, rounding = columns.widened(held, width), columns.widened(rounding, width)
-        at = np.minimum(np.searchsorted(line_pairs[starts], pairs), starts.size - 1)
-        found = line_pairs[starts][at] == pairs
+        held_pairs = line_pairs[starts]
+        at = np.minimum(np.searchsorted(held_pairs, pairs), starts.size - 1)
+        found = held_pairs[at] == pairs
         rounding[:, found] -= held[:, at[found]]
     rounding = columns.canonical(rounding, "holding.amount")
     keep = np.flatnonzero(np.any(rounding != 0, axis=0))

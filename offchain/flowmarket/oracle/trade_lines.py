@@ -36,7 +36,7 @@ from flowmarket.chain.leaf_arrays import int256_words, sorted_leaf_hashes
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.rows import digests, row_bytes
+from flowmarket.merkle.rows import row_bytes
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
 
@@ -207,19 +207,6 @@ def build_tree(amounts: Mapping[bytes, int]) -> SortedTree:
     )
     leaves = sorted_leaf_hashes(np.arange(n, dtype=np.int64), key_rows, values)
     return SortedTree.from_rows(key_rows, row_bytes(values), leaves)
-
-
-def line_leaves(keys: list[bytes], values: list[bytes]) -> list[bytes]:
-    """`sorted_tree.leaf_hash(i, key, value)` of every line i, as one batch (64-byte keys,
-    96-byte values: `leaf_arrays.sorted_leaf_hashes`)."""
-    n = len(keys)
-    return digests(
-        sorted_leaf_hashes(
-            np.arange(n, dtype=np.int64),
-            np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(n, KEY_BYTES),
-            np.frombuffer(b"".join(values), dtype=np.uint8).reshape(n, VALUE_BYTES),
-        )
-    )
 
 
 def _unbacked_books(
