@@ -20,15 +20,22 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+import flowmarket.db.orders_repo
+import flowmarket.hashing
+import flowmarket.oracle.fill_hashes
+import flowmarket.oracle.screen  # noqa: F401  (each makes standing-order memos: `standing_memos`)
+from flowmarket import memo
 from flowmarket.chain.build import ArtifactSet, compile_contracts
 from flowmarket.chain.node import LocalNode
 from flowmarket.config import HARDHAT_DEV_KEYS, Settings, load_settings
+from flowmarket.memo import BoundedMemo
 
 HYPOTHESIS_PROFILES = ("ci", "deep")
 hypothesis_settings.register_profile("ci", derandomize=True)
@@ -102,3 +109,20 @@ def chain_snapshot(w3: Web3) -> Iterator[str]:
 def node_reverter() -> Callable[[Web3], AbstractContextManager[str]]:
     """What `chain_snapshot` runs around a test, for the test that checks it reverts."""
     return reverted_after
+
+
+@pytest.fixture
+def standing_memos() -> Iterator[list[BoundedMemo[Any, Any]]]:
+    """Every standing-order memo of the process (`flowmarket.memo`), each shrunk to two
+    entries for the test (their floor, 2^17 orders, is too large to fill in a test) and
+    restored afterwards with what it held."""
+    saved = [(m, m.limit, dict(m._items)) for m in memo._STANDING]
+    fixed = memo._fixed_orders
+    for m in memo._STANDING:
+        m.resize(2)
+    yield memo._STANDING
+    memo._fixed_orders = fixed
+    for m, limit, items in saved:
+        m.resize(limit)
+        m._items.clear()
+        m._items.update(items)

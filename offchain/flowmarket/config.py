@@ -79,6 +79,11 @@ class Settings:
     # Added to `oracle run`'s nice value at its start (0-19; `cpu_priority`): the API's
     # workers on the same machine answer first, the oracle takes every cycle they leave.
     oracle_nice: int = 10
+    # Standing orders whose per-order work (decoding, screening, hashing) the oracle
+    # remembers from hour to hour (`flowmarket.memo`): 0 sizes the memos to the largest
+    # book read, with a quarter's room; a positive number fixes them, which bounds the
+    # oracle's memory at the cost of redoing that work for the orders beyond it.
+    oracle_memo_orders: int = 0
     # Fault injection for the crash tests only: the oracle process exits with status 137
     # (as if SIGKILLed) when it reaches this step (after_snapshot, after_solve,
     # after_send, after_record), in hour oracle_crash_hour (-1: the first hour there).
@@ -182,6 +187,8 @@ def _check_range(name: str, field_name: str, value: object) -> None:
         raise FieldError(name, f"a TCP port is between 1 and 65535, got {value}")
     if (field_name.endswith("_s") or field_name.startswith("api_")) and value < 0:
         raise FieldError(name, f"must not be negative, got {value}")
+    if field_name == "oracle_memo_orders" and value < 0:
+        raise FieldError(name, f"a number of orders, 0 or more, got {value}")
     if field_name == "oracle_nice" and not 0 <= value <= NICE_MAX:
         raise FieldError(name, f"a nice increment is between 0 and {NICE_MAX}, got {value}")
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sha3 import keccak_256
 
-from flowmarket.memo import STANDING_ORDERS
+from flowmarket.memo import standing_memo
 
 # Product names whose ids are remembered: the production catalogue at 50 regions has
 # 230,400 products, and every hour names each of its traded products once per line of
@@ -38,9 +38,15 @@ def product_id(name: str) -> bytes:
     return keccak_text(name)
 
 
-@lru_cache(maxsize=STANDING_ORDERS)
 def order_key(order_id: str) -> bytes:
     """keccak256(bytes(orderId)): the 32-byte key of an order on chain. Remembered: the
     oracle keys each standing order's fill three times an hour (its holdings' owner, its
     trade lines, its fills-tree leaf), hour after hour."""
-    return keccak_text(order_id)
+    key: bytes | None = _ORDER_KEYS.get(order_id)
+    if key is None:
+        key = keccak_text(order_id)
+        _ORDER_KEYS.put(order_id, key)
+    return key
+
+
+_ORDER_KEYS = standing_memo()

@@ -37,6 +37,8 @@ def test_overrides_are_parsed_as_the_type_of_their_default(tmp_path: Path) -> No
         ("FLOWMARKET_ORACLE_POLL_S", "-1", "must not be negative"),
         ("FLOWMARKET_API_MAX_BODY_BYTES", "-5", "must not be negative"),
         ("FLOWMARKET_ORACLE_NICE", "20", "a nice increment is between 0 and 19, got 20"),
+        ("FLOWMARKET_ORACLE_MEMO_ORDERS", "-1", "a number of orders, 0 or more, got -1"),
+        ("FLOWMARKET_ORACLE_MEMO_ORDERS", "1e6", "expected an integer, got '1e6'"),
         ("FLOWMARKET_RPC_" + "ULR", "http://127.0.0.1:8545", "no such setting"),  # a typo
     ],
 )

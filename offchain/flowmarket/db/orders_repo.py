@@ -23,7 +23,7 @@ from flowmarket.catalogue.hours import bidding_close
 from flowmarket.db.models import NonceInvalidation, Order, Participant, Product
 from flowmarket.db.results_repo import table_of
 from flowmarket.errors import Conflict
-from flowmarket.memo import STANDING_ORDERS, BoundedMemo
+from flowmarket.memo import BoundedMemo, fit_standing, standing_memo
 from flowmarket.order_limits import Part, portfolio_parts
 from flowmarket.orders import SIGNED_ORDER_FIELDS, SignedOrder, risk_curve
 
@@ -224,7 +224,8 @@ def standing_orders(
 ) -> list[SignedOrder]:
     """The orders standing for delivery hour `hour` when its bidding window closed at
     `close` (Unix seconds; default `bidding_close(hour)`), oldest first. Read as tuples
-    (thousands of orders an hour at the demo catalogue: no ORM objects)."""
+    (thousands of orders an hour at the demo catalogue: no ORM objects); the memos of a
+    standing order's work are sized to the book before it is decoded (`fit_standing`)."""
     close = bidding_close(hour) if close is None else close
     t = table_of(Order).c
     query = (
@@ -232,7 +233,9 @@ def standing_orders(
         .where(*_standing(hour, close))
         .order_by(t.accepted_at, t.order_hash)
     )
-    rows = [_decoded(tuple(row)) for row in session.connection().execute(query)]
+    raw = [tuple(row) for row in session.connection().execute(query)]
+    fit_standing(len(raw))
+    rows = [_decoded(row) for row in raw]
     floors = {
         participant: min_valid_nonce(session, participant=participant, at=close)
         for participant in {row.participant for row in rows}
@@ -288,7 +291,7 @@ def _decoded(raw: tuple[Any, ...]) -> SignedOrder:
 _JSON_FIELDS = frozenset(
     name for name in SIGNED_ORDER_FIELDS if isinstance(table_of(Order).c[name].type, JSON)
 )
-_SIGNED_ORDERS: BoundedMemo[tuple[Any, ...], SignedOrder] = BoundedMemo(STANDING_ORDERS)
+_SIGNED_ORDERS: BoundedMemo[tuple[Any, ...], SignedOrder] = standing_memo()
 
 
 def participants(session: Session, *, addresses: Sequence[str]) -> list[Participant]:

@@ -26,6 +26,7 @@ from flowmarket.collector import deferred_collection
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
 from flowmarket.errors import InvalidInput, MarketError
+from flowmarket.memo import fix_standing, standing_limit
 from flowmarket.oracle import chain_state
 from flowmarket.oracle.clock import OracleClock
 from flowmarket.oracle.commit import commit_hour
@@ -96,8 +97,9 @@ def connect_as_oracle(settings: Settings) -> Market:
 
 def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None) -> Oracle:
     """Connect to the market as the oracle key (retrying an unreachable node) and open
-    the clock."""
+    the clock; size the memos of standing orders' work as `oracle_memo_orders` says."""
     check_crash_setting(settings)
+    fix_standing(settings.oracle_memo_orders)
     policy = retry_policy(settings)
     market = connect_as_oracle(settings)
     ledger = market.contract("ClearingLedger")
@@ -213,6 +215,7 @@ class Oracle:
                     "hour": hour,
                     "step": JournalStep.SNAPSHOTTED,
                     "orders": len(row.engine_doc["orders"]),
+                    "memo_orders": standing_limit(),
                 },
             )
             crash_point(ctx.settings, "after_snapshot", hour=hour)

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from flowmarket.chain.leaves import UINT64_MAX, batch_orders_hash, signed_hash, terms_hash
 from flowmarket.hashing import product_id
-from flowmarket.memo import STANDING_ORDERS, BoundedMemo
+from flowmarket.memo import BoundedMemo, standing_memo
 from flowmarket.merkle.keccak import keccak_many, keccak_ragged, keccak_rows
 from flowmarket.merkle.rows import DIGEST, digests
 
@@ -45,8 +45,8 @@ SIGNED_WORDS = 7  # nonce, fromHour, untilHour, replaces, sig hash, members hash
 # fill), a miss joins the batch (2–5 µs a fill). An hour with more fills than a memo holds
 # skips it: read in the same order every hour, each entry would be gone before its next
 # use, and keying every fill for nothing cost 1.3 µs a fill (10^6 fills).
-_TERMS: BoundedMemo[Hashable, bytes] = BoundedMemo(STANDING_ORDERS)
-_SIGNED: BoundedMemo[Hashable, bytes] = BoundedMemo(STANDING_ORDERS)
+_TERMS: BoundedMemo[Hashable, bytes] = standing_memo()
+_SIGNED: BoundedMemo[Hashable, bytes] = standing_memo()
 
 
 def terms_hashes(fills: Sequence[FillTerms]) -> U8:

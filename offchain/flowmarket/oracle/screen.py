@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowmarket.collateral import CollateralParams
-from flowmarket.memo import STANDING_ORDERS, BoundedMemo
+from flowmarket.memo import BoundedMemo, standing_memo
 from flowmarket.order_limits import (
     Breach,
     OrderLimits,
@@ -93,7 +93,7 @@ class _Judged:
 # hour (`orders_repo.standing_orders` remembers them), so its limits check and risk, 12 µs
 # an order, are computed once while the limits stay, not every hour (bench/README.md). An
 # entry holds its order, so no other object has that id while it is kept.
-_JUDGED: BoundedMemo[int, _Judged] = BoundedMemo(STANDING_ORDERS)
+_JUDGED: BoundedMemo[int, _Judged] = standing_memo()
 
 
 def _judged(order: SignedOrder, limits: OrderLimits) -> _Judged:

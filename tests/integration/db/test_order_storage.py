@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, text, update
 from sqlmodel import Session
 
+from flowmarket import memo
 from flowmarket.db import batches_repo, orders_repo, results_repo
 from flowmarket.db.batch_tables import OrderBatch
 from flowmarket.db.engine import make_engine, upgrade
 from flowmarket.db.models import HourOrder, Order, Product
 from flowmarket.errors import Conflict, InvalidInput
+from flowmarket.memo import BoundedMemo
 from flowmarket.oracle.journal import require
 from flowmarket.oracle.solve import solve_hour
 from flowmarket.orders import order_message
@@ -353,3 +357,19 @@ def test_an_hours_absent_portfolio_rates_are_sql_null_and_a_json_null_reads_the_
     with Session(engine) as session:
         row = session.get(HourOrder, (HOUR, seller))
         assert row is not None and row.portfolio_rates is None
+
+
+def test_reading_a_book_larger_than_the_memos_grows_them_so_the_next_hour_decodes_nothing(
+    engine: Engine, standing_memos: list[BoundedMemo[Any, Any]]
+) -> None:
+    """The memos hold two orders here; a book of five grows them to six (five and a
+    quarter's room, rounded down) before it is decoded, so each order read the next hour
+    is the object decoded this hour. Without the growth only the last two would be."""
+    store(engine, *(make_order(f"book-{k}", nonce=k + 1) for k in range(5)))
+    with Session(engine) as session:
+        first = orders_repo.standing_orders(session, hour=HOUR)
+    assert memo.standing_limit() == 6
+    with Session(engine) as session:
+        second = orders_repo.standing_orders(session, hour=HOUR + 1)
+    assert len(second) == 5
+    assert all(a is b for a, b in zip(first, second, strict=True))

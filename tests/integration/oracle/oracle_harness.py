@@ -10,7 +10,10 @@ contract, `advance` moves the chain's clock.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -67,6 +70,9 @@ KEYS = {
     "carol": HARDHAT_DEV_KEYS[5],
 }
 PRODUCTS = ("premium", "regular")
+
+
+FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
 
 
 def address(who: str) -> str:
@@ -308,6 +314,23 @@ class OracleWorld:
         path = self.settings.state_dir / "hours" / f"{hour}.json"
         data: dict[str, Any] = json.loads(path.read_text())
         return data
+
+
+def run_one_hour(world: OracleWorld, **env: str) -> subprocess.CompletedProcess[str]:
+    """`flowmarket oracle run --hours 1` in a subprocess, on the world's settings and `env`."""
+    return subprocess.run(
+        [FLOWMARKET, "oracle", "run", "--hours", "1"],
+        env={**os.environ, **world.env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def log_record(stderr: str, message: str) -> dict[str, Any]:
+    """The first JSON log record of the oracle's `stderr` whose message is `message`."""
+    records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    return next(r for r in records if r["msg"] == message)
 
 
 def basic_book(world: OracleWorld) -> dict[str, str]:

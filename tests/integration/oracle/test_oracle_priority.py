@@ -4,32 +4,15 @@ hours; an increment outside 0-19 stops it before it does anything, naming the va
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_harness import GENESIS, OracleWorld, funded_basic_book
-
-FLOWMARKET = str(Path(sys.executable).with_name("flowmarket"))
-
-
-def run_one_hour(world: OracleWorld, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLOWMARKET, "oracle", "run", "--hours", "1"],
-        env={**os.environ, **world.env(), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from oracle_harness import GENESIS, OracleWorld, funded_basic_book, log_record, run_one_hour
 
 
 def started(stderr: str) -> dict[str, Any]:
-    records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    return next(r for r in records if r["msg"] == "oracle started")
+    return log_record(stderr, "oracle started")
 
 
 def ours() -> int:

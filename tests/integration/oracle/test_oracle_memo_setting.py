@@ -1,0 +1,36 @@
+"""`FLOWMARKET_ORACLE_MEMO_ORDERS`: the oracle remembers the work of as many standing
+orders as the setting says, or follows its books from 2^17 orders when it is 0 (the
+default); the hour's snapshot log line says how many (`memo_orders`)."""
+
+from __future__ import annotations
+
+import pytest
+from oracle_harness import GENESIS, OracleWorld, funded_basic_book, log_record, run_one_hour
+
+
+@pytest.mark.parametrize(
+    ("env", "memo_orders"), [({}, 131_072), ({"FLOWMARKET_ORACLE_MEMO_ORDERS": "5000"}, 5_000)]
+)
+def test_the_oracle_remembers_as_many_orders_as_the_setting_says_and_clears_the_hour(
+    world: OracleWorld, env: dict[str, str], memo_orders: int
+) -> None:
+    funded_basic_book(world)
+
+    done = run_one_hour(world, **env)
+
+    assert done.returncode == 0, done.stderr
+    assert log_record(done.stderr, "snapshot")["memo_orders"] == memo_orders
+    assert [e["hour"] for e in world.committed_events()] == [GENESIS]
+
+
+def test_a_negative_number_of_orders_stops_the_oracle_naming_the_variable(
+    world: OracleWorld,
+) -> None:
+    done = run_one_hour(world, FLOWMARKET_ORACLE_MEMO_ORDERS="-3")
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "flowmarket oracle: error: FLOWMARKET_ORACLE_MEMO_ORDERS: a number of orders, "
+        "0 or more, got -3\n"
+    )
+    assert world.committed_events() == []
