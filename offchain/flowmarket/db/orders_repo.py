@@ -220,12 +220,16 @@ def order_parts(session: Session, *, order_hashes: Sequence[str]) -> list[tuple[
 
 
 def standing_orders(
-    session: Session, *, hour: int, close: float | None = None
+    session: Session, *, hour: int, close: float | None = None, fit_memos: bool = False
 ) -> list[SignedOrder]:
     """The orders standing for delivery hour `hour` when its bidding window closed at
     `close` (Unix seconds; default `bidding_close(hour)`), oldest first. Read as tuples
-    (thousands of orders an hour at the demo catalogue: no ORM objects); the memos of a
-    standing order's work are sized to the book before it is decoded (`fit_standing`)."""
+    (thousands of orders an hour at the demo catalogue: no ORM objects).
+
+    fit_memos: size the memos of a standing order's work to this book before it is
+    decoded (`memo.fit_standing`): the oracle's snapshot, which reads the whole book every
+    hour. Other readers (the API's order set of an hour not yet snapshotted) leave them
+    as they are, so an API worker never grows to hold a large book."""
     close = bidding_close(hour) if close is None else close
     t = table_of(Order).c
     query = (
@@ -234,7 +238,8 @@ def standing_orders(
         .order_by(t.accepted_at, t.order_hash)
     )
     raw = [tuple(row) for row in session.connection().execute(query)]
-    fit_standing(len(raw))
+    if fit_memos:
+        fit_standing(len(raw))
     rows = [_decoded(row) for row in raw]
     floors = {
         participant: min_valid_nonce(session, participant=participant, at=close)

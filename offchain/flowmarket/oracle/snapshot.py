@@ -97,7 +97,7 @@ def take_snapshot(
         ctx.clock.close_time(hour) if hourly else ctx.clock.interval_close(hour, index, interval_s)
     )
     with ctx.session() as session:
-        rows = orders_repo.standing_orders(session, hour=hour, close=close)
+        rows = orders_repo.standing_orders(session, hour=hour, close=close, fit_memos=True)
         batch_of = orders_repo.standing_batches(session, hour=hour, close=close)
         participants = sorted({row.participant for row in rows})
         positions = oracle_repo.positions_of(session, participants=participants)

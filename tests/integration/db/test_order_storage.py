@@ -359,17 +359,21 @@ def test_an_hours_absent_portfolio_rates_are_sql_null_and_a_json_null_reads_the_
         assert row is not None and row.portfolio_rates is None
 
 
-def test_reading_a_book_larger_than_the_memos_grows_them_so_the_next_hour_decodes_nothing(
+def test_the_oracle_reading_a_book_larger_than_the_memos_grows_them_and_others_do_not(
     engine: Engine, standing_memos: list[BoundedMemo[Any, Any]]
 ) -> None:
-    """The memos hold two orders here; a book of five grows them to six (five and a
-    quarter's room, rounded down) before it is decoded, so each order read the next hour
-    is the object decoded this hour. Without the growth only the last two would be."""
+    """The memos hold two orders here. Another reader (the API) leaves them so; the
+    oracle's read of a book of five (`fit_memos`) grows them to six (five and a quarter's
+    room, rounded down) before it is decoded, so each order read the next hour is the
+    object decoded this hour. Without the growth only the last two would be."""
     store(engine, *(make_order(f"book-{k}", nonce=k + 1) for k in range(5)))
     with Session(engine) as session:
-        first = orders_repo.standing_orders(session, hour=HOUR)
+        orders_repo.standing_orders(session, hour=HOUR)
+    assert memo.standing_limit() == 2
+    with Session(engine) as session:
+        first = orders_repo.standing_orders(session, hour=HOUR, fit_memos=True)
     assert memo.standing_limit() == 6
     with Session(engine) as session:
-        second = orders_repo.standing_orders(session, hour=HOUR + 1)
+        second = orders_repo.standing_orders(session, hour=HOUR + 1, fit_memos=True)
     assert len(second) == 5
     assert all(a is b for a, b in zip(first, second, strict=True))

@@ -4,8 +4,13 @@ default); the hour's snapshot log line says how many (`memo_orders`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from oracle_harness import GENESIS, OracleWorld, funded_basic_book, log_record, run_one_hour
+
+from flowmarket.memo import BoundedMemo
+from flowmarket.oracle.cycle import open_oracle
 
 
 @pytest.mark.parametrize(
@@ -34,3 +39,18 @@ def test_a_negative_number_of_orders_stops_the_oracle_naming_the_variable(
         "0 or more, got -3\n"
     )
     assert world.committed_events() == []
+
+
+def test_the_oracles_snapshot_grows_the_memos_to_its_book_with_a_quarters_room(
+    world: OracleWorld, standing_memos: list[BoundedMemo[Any, Any]]
+) -> None:
+    """The memos' floor (2^17 orders) is shrunk to two here, after the oracle opens, so
+    that the four orders of the basic book are more than they hold."""
+    funded_basic_book(world)
+    oracle = open_oracle(world.settings, world.engine)
+    for held in standing_memos:
+        held.resize(2)
+
+    assert oracle.tick(limit=1) == 1
+
+    assert [held.limit for held in standing_memos] == [5] * len(standing_memos)  # 4 + 4 // 4
