@@ -75,6 +75,7 @@ def publish_hour(ctx: OracleContext, hour: int) -> None:
     post_requirements(ctx, hour)
     with ctx.session() as session:
         advance(session, require(session, hour, light=True), JournalStep.PUBLISHED)
+    ctx.bundles.release(hour)
     log.info("hour published", extra={"hour": hour, "step": "publish"})
 
 

@@ -35,6 +35,8 @@ def test_each_closed_hour_is_committed_once_and_served_with_verifiable_proofs(
 
     assert oracle.tick(limit=3) == 3
 
+    for hour in (GENESIS, GENESIS + 1, GENESIS + 2):  # published: their bundles let go
+        assert oracle.ctx.bundles.cached(hour=hour, fee_bps=10) is None
     events = world.committed_events()
     assert [e["hour"] for e in events] == [GENESIS, GENESIS + 1, GENESIS + 2]
     assert world.view("ClearingLedger", "nextHour") == GENESIS + 3

@@ -73,3 +73,13 @@ def test_the_bundle_cache_keeps_only_the_latest_hours_and_a_fresh_solve_replaces
     solved = build_hour_bundle(_result(5.0), hour=HOUR + 2, fee_bps=10)
     cache.put(solved, fee_bps=10)
     assert cache.cached(hour=HOUR + 2, fee_bps=10) is solved
+
+
+def test_releasing_an_hour_forgets_its_bundles_at_every_fee_and_keeps_the_others() -> None:
+    cache = BundleCache(keep=4)
+    for hour, fee in ((HOUR, 10), (HOUR, 25), (HOUR + 1, 10)):
+        cache.get(_result(4.0), hour=hour, fee_bps=fee)
+    cache.release(HOUR)
+    assert cache.cached(hour=HOUR, fee_bps=10) is None
+    assert cache.cached(hour=HOUR, fee_bps=25) is None
+    assert cache.cached(hour=HOUR + 1, fee_bps=10) is not None
