@@ -17,7 +17,7 @@ from flowmarket.errors import InvalidInput
 from flowmarket.hashing import keccak
 from flowmarket.memo import BoundedMemo
 from flowmarket.oracle import fill_hashes
-from flowmarket.oracle.fill_hashes import signed_hashes, terms_hashes
+from flowmarket.oracle.fill_hashes import signed_hashes, signed_one, terms_hashes
 from flowmarket.oracle.fills_tree import fills_tree
 from flowmarket.oracle.hour_commitment import FillTerms, _Members
 
@@ -217,10 +217,15 @@ def test_a_bad_number_in_any_fill_is_named(change: dict[str, object], field: str
         ({"replaces": bytes(31)}, "replaces"),
         ({"batch_cancels": bytes(33)}, "batch_cancels"),
         ({"batch_orders": (bytes(31),)}, "batch_orders"),
+        # Two faults: the scalar encoder's first, although the memo's key hashes the
+        # members before anything else is read.
+        ({"nonce": -1, "batch_orders": (bytes(31),)}, "nonce"),
     ],
 )
 def test_a_bad_signed_field_in_any_fill_is_named(change: dict[str, object], field: str) -> None:
     fills = [FILL, replace(FILL, **change), replace(FILL, nonce=9)]
+    with pytest.raises(InvalidInput, match=field):
+        signed_one(fills[1])
     with pytest.raises(InvalidInput, match=field):
         signed_hashes(fills)
 
