@@ -17,7 +17,7 @@ import dataclasses
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from eth_utils.address import is_address
@@ -100,6 +100,10 @@ class HourCommitment:
             name: ("0x" + value.hex()) if isinstance(value, bytes) else str(value)
             for name, value in self.__dict__.items()
         }
+
+
+# The `replaces` of an order that replaces none (signed as the zero word).
+NO_REPLACES = bytes(32)
 
 
 @dataclass(frozen=True)
@@ -546,9 +550,9 @@ def fill_list(
             _Judged(order, order_id, cleared, names, cut, points, len(numbers), batch_orders,
                     batch_cancels)
         )  # fmt: skip
-        numbers.extend(portfolio[n] for n in names)
-        numbers.extend(q for q, _ in signed_curve)
-        numbers.extend(p for _, p in signed_curve)
+        numbers.extend([portfolio[n] for n in names])  # lists: a generator's frames cost
+        numbers.extend([q for q, _ in signed_curve])
+        numbers.extend([p for _, p in signed_curve])
     fixed = fixed_many(numbers, _number_names(judged))
     # Each order's traded quantity and its window's ends, 18 decimals, three a fill.
     wads = to_wad_many(
@@ -572,8 +576,10 @@ def fill_list(
                 nonce=int(order["nonce"]),
                 from_hour=int(order["from_hour"]),
                 until_hour=int(order["until_hour"]),
-                replaces=_hex32(
-                    order.get("replaces") or "0x" + "00" * 32, f"order {order_id}.replaces"
+                replaces=(
+                    _hex32(order["replaces"], f"order {order_id}.replaces")
+                    if order.get("replaces")
+                    else NO_REPLACES
                 ),
                 signature=low_s(_hex(str(order["signature"]), f"order {order_id}.signature")),
                 batch_orders=j.batch_orders,
@@ -583,11 +589,12 @@ def fill_list(
     return out
 
 
-@dataclass(frozen=True)
-class _Judged:
+class _Judged(NamedTuple):
     """An order `fill_list` commits, before its numbers are converted: they are the
     `len(names) + 2 * points` numbers from `start` of the hour's list (weights in name
-    order, the signed curve's quantities, its prices)."""
+    order, the signed curve's quantities, its prices). A named tuple, not a frozen
+    dataclass: one is made per order an hour, and a frozen dataclass's `__init__` sets
+    each field through `object.__setattr__`."""
 
     order: Mapping[str, Any]
     order_id: str

@@ -16,7 +16,7 @@ from flowmarket.chain.fill_signature import is_signed_by
 from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
 from flowmarket.clearing import clear_document
 from flowmarket.collateral import cut_orders
-from flowmarket.errors import FieldError
+from flowmarket.errors import FieldError, InvalidInput
 from flowmarket.hashing import keccak
 from flowmarket.money import to_wad
 from flowmarket.oracle.hour_commitment import build_hour_bundle
@@ -300,3 +300,26 @@ def test_a_portfolio_order_gets_a_six_word_fill_leaf_bound_to_its_signature() ->
 
 def leaves_wad(value: float) -> int:
     return to_wad(float(value))
+
+
+@pytest.mark.parametrize(
+    ("replaces", "committed"),
+    [(None, bytes(32)), ("", bytes(32)), ("0x" + "ab" * 32, b"\xab" * 32)],
+)
+def test_a_fill_commits_the_order_it_replaces_or_the_zero_word(
+    replaces: str | None, committed: bytes
+) -> None:
+    orders = book()
+    orders["orders"][1]["replaces"] = replaces
+    result = clear_document(orders, {"prices": {}})
+    bundle = build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders["orders"])
+    assert bundle.fills[orders["orders"][1]["id"]].replaces == committed
+
+
+def test_a_replaces_that_is_no_32_byte_word_is_named() -> None:
+    orders = book()
+    b_id = orders["orders"][1]["id"]
+    orders["orders"][1]["replaces"] = "0x12"
+    result = clear_document(orders, {"prices": {}})
+    with pytest.raises(InvalidInput, match=rf"order {b_id}\.replaces: '0x12' is not 32 bytes"):
+        build_hour_bundle(result, hour=HOUR, fee_bps=10, orders=orders["orders"])
