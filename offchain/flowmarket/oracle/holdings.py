@@ -174,7 +174,7 @@ def holdings_tree(
     keys = np.concatenate([rows.addresses[owner], rows.universe[product], sources[order]], 1)
     index = np.arange(keys.shape[0], dtype=np.int64)
     leaves = sorted_leaf_hashes(index, keys, values)
-    return SortedTree.from_rows(keys, row_bytes(values), leaves)
+    return SortedTree.from_rows(keys, values, leaves)
 
 
 @dataclass(frozen=True)
@@ -206,19 +206,21 @@ class _Rows:
         owner_of = {source: rank[p] for source, p in owners.items()}
         for p in amounts.trades:
             owner_of.setdefault(unbacked_source(p), rank[p])
-        by_owner = np.array([owner_of.get(key[32:], -1) for key in lines.keys], dtype=np.int64)
+        n = lines.count
+        keys = lines.key_rows().reshape(n, 64)
+        values = lines.value_rows().reshape(n, 96)
+        by_owner = np.array(
+            [owner_of.get(source, -1) for source in row_bytes(keys[:, 32:])], dtype=np.int64
+        )
         if np.any(by_owner < 0):
-            key = lines.keys[int(np.argmax(by_owner < 0))]
+            key = keys[int(np.argmax(by_owner < 0))].tobytes()
             raise InvalidInput(
                 f"trade line 0x{key.hex()}: its source is no fill and no participant's"
             )
-        n = lines.count
-        keys = np.frombuffer(b"".join(lines.keys), dtype=np.uint8).reshape(n, 64)
-        values = np.frombuffer(b"".join(lines.values), dtype=np.uint8).reshape(n, 96)
         # The lines are in product order: each line's product is the count of changes.
         change = np.ones(n, dtype=bool)
         change[1:] = np.any(keys[1:, :32] != keys[:-1, :32], axis=1)
-        line_products = [lines.keys[i][:32] for i in np.flatnonzero(change).tolist()]
+        line_products = row_bytes(keys[change, :32])
         price_of = {product_id(name): price for name, price in amounts.prices.items()}
         names = {name: product_id(name) for name in set().union(*amounts.trades.values())}
         universe = sorted({*line_products, *names.values(), IMBALANCE})

@@ -40,6 +40,7 @@ from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.clearing import ParticipantResult, ResultDoc
 from flowmarket.errors import InvalidInput
 from flowmarket.merkle import MerkleTree
+from flowmarket.merkle.rows import row_bytes
 from flowmarket.money import HourAmounts, hour_amounts, to_wad, to_wad_many
 from flowmarket.oracle.fill_hashes import signed_one, terms_one
 from flowmarket.oracle.fills_tree import fill_value, fills_tree
@@ -763,7 +764,7 @@ def _summary(
 def unbacked_participants(lines: SortedTree, participants: Iterable[str]) -> list[str]:
     """The participants among `participants` with an unbacked line in `lines` (those whose
     unbacked source is a line's source): each gets an unbacked leaf in the fills tree."""
-    sources = {key[32:] for key in lines.keys}
+    sources = set(row_bytes(lines.key_rows()[:, 32:])) if lines.count else set()
     return sorted({p for p in participants if unbacked_source(p) in sources})
 
 

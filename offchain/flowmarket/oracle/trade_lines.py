@@ -36,7 +36,6 @@ from flowmarket.chain.leaf_arrays import int256_words, sorted_leaf_hashes
 from flowmarket.chain.leaves import order_key, product_id
 from flowmarket.chain.sorted_tree import SortedTree
 from flowmarket.hashing import keccak
-from flowmarket.merkle.rows import row_bytes
 from flowmarket.money import WAD, to_wad
 from flowmarket.schedule import SECONDS_PER_HOUR
 
@@ -206,7 +205,7 @@ def build_tree(amounts: Mapping[bytes, int]) -> SortedTree:
         axis=1,
     )
     leaves = sorted_leaf_hashes(np.arange(n, dtype=np.int64), key_rows, values)
-    return SortedTree.from_rows(key_rows, row_bytes(values), leaves)
+    return SortedTree.from_rows(key_rows, values, leaves)
 
 
 def _unbacked_books(

@@ -97,3 +97,36 @@ def test_from_rows_refuses_keys_out_of_byte_order() -> None:
         rows_tree([b"\x00\xff", b"\x00\x01"], strict=False)
     with pytest.raises(InvalidInput, match=r"^key: 0x01 is not above"):
         rows_tree([b"\x02", b"\x01", b"\x00"])  # the first of two faults is named
+
+
+def test_a_tree_of_rows_keeps_its_arrays_and_makes_the_lists_the_pairs_would() -> None:
+    import numpy as np
+
+    keys = [b"\x00\x01", b"\x00\x02", b"\x07\x00"]
+    values = [b"\xaa\xbb\xcc", b"\x00\x00\x01", b"\xff\x00\xff"]
+    key_rows = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(3, 2)
+    value_rows = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(3, 3)
+    leaves = [leaf_hash(i, k, v) for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+    tree = SortedTree.from_rows(
+        key_rows, value_rows, np.frombuffer(b"".join(leaves), dtype=np.uint8).reshape(3, 32)
+    )
+    assert tree.key_rows() is key_rows and tree.value_rows() is value_rows
+    expected = SortedTree(zip(keys, values, strict=True))
+    assert (tree.count, tree.keys, tree.values, tree.leaves, tree.root) == (
+        3,
+        keys,
+        values,
+        leaves,
+        expected.root,
+    )
+    assert tree.lookup(b"\x00\x03") == expected.lookup(b"\x00\x03")
+    assert [i.key for i in tree.lookup(b"\x00\x03")] == [b"\x00\x02", b"\x07\x00"]
+    # A tree of pairs gives its rows as arrays too, when they are of one width.
+    assert expected.key_rows().tolist() == [[0, 1], [0, 2], [7, 0]]
+    assert expected.value_rows().tolist() == [[0xAA, 0xBB, 0xCC], [0, 0, 1], [0xFF, 0, 0xFF]]
+    assert SortedTree([]).key_rows().shape[0] == 0 and SortedTree([]).count == 0
+    ragged = SortedTree([(b"\x01", b"\x00"), (b"\x02", b"\x00\x00")])
+    with pytest.raises(
+        InvalidInput, match=r"^value: the tree's values are not all 1 bytes like the first$"
+    ):
+        ragged.value_rows()
