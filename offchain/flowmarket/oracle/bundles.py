@@ -1,11 +1,13 @@
 """The hour bundle (integer amounts, Merkle trees, commitment) built once per hour.
 
-Solve, commit and publish each need hour h's `HourBundle`; building it hashes every
-order, price and entry leaf (~24,000 keccak calls at the demo catalogue's 5,900
-orders). The cache keeps the bundles of the last few hours, keyed by hour and fee
-rate, until their hour is published (`release`): nothing reads a published hour's
-bundle, and at 10^6 orders one holds some 4–5 GB (0.44 GB at 10^5, bench/README.md),
-which the next hour's build would otherwise find still taken. A restarted oracle starts
+Solve builds hour h's `HourBundle`; building it hashes every order, price and entry
+leaf (~24,000 keccak calls at the demo catalogue's 5,900 orders). Commit and publish
+read only its `CommittedHour` part (amounts, prices and entries trees, commitment), so
+the cache keeps that part of the last few hours' bundles, keyed by hour and fee rate,
+until their hour is published (`release`): the rest (the order, trade-lines, holdings
+and fills trees and the fills; most of a bundle's 0.34–0.56 GB at 10^5 orders,
+bench/README.md) goes as soon as the solve step is done, and nothing of a published
+hour stays for the next hour's build to find still taken. A restarted oracle starts
 empty and re-derives them from the journaled result, which gives identical bytes
 (`build_hour_bundle` is pure).
 """
@@ -18,17 +20,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowmarket.clearing import ResultDoc
-from flowmarket.oracle.hour_commitment import HourBundle, build_hour_bundle
+from flowmarket.oracle.hour_commitment import CommittedHour, HourBundle, build_hour_bundle
 
 KEEP = 2
 
 
 @dataclass
 class BundleCache:
-    """`get` builds a bundle the first time and returns the same object afterwards."""
+    """`get` builds a bundle the first time and returns the same committed part
+    afterwards."""
 
     keep: int = KEEP
-    _bundles: OrderedDict[tuple[int, int], HourBundle] = field(default_factory=OrderedDict)
+    _bundles: OrderedDict[tuple[int, int], CommittedHour] = field(default_factory=OrderedDict)
 
     def get(
         self,
@@ -39,10 +42,10 @@ class BundleCache:
         orders: Sequence[Mapping[str, Any]] = (),
         batches: Mapping[str, Mapping[str, Any]] | None = None,
         order_sets: Sequence[Mapping[str, Any]] = (),
-    ) -> HourBundle:
+    ) -> CommittedHour:
         key = (hour, fee_bps)
-        bundle = self._bundles.get(key)
-        if bundle is None:
+        kept = self._bundles.get(key)
+        if kept is None:
             bundle = build_hour_bundle(
                 result,
                 hour=hour,
@@ -51,10 +54,10 @@ class BundleCache:
                 batches=batches,
                 order_sets=order_sets,
             )
-            self.put(bundle, fee_bps=fee_bps)
-        return bundle
+            kept = self.put(bundle, fee_bps=fee_bps)
+        return kept
 
-    def cached(self, *, hour: int, fee_bps: int) -> HourBundle | None:
+    def cached(self, *, hour: int, fee_bps: int) -> CommittedHour | None:
         return self._bundles.get((hour, fee_bps))
 
     def release(self, hour: int) -> None:
@@ -62,8 +65,11 @@ class BundleCache:
         for key in [key for key in self._bundles if key[0] == hour]:
             del self._bundles[key]
 
-    def put(self, bundle: HourBundle, *, fee_bps: int) -> None:
-        """Remember a bundle just built from a fresh result (the solve step)."""
-        self._bundles[(bundle.hour, fee_bps)] = bundle
+    def put(self, bundle: HourBundle, *, fee_bps: int) -> CommittedHour:
+        """Remember the committed part of a bundle just built from a fresh result (the
+        solve step); returns it."""
+        kept = bundle.committed()
+        self._bundles[(bundle.hour, fee_bps)] = kept
         while len(self._bundles) > self.keep:
             self._bundles.popitem(last=False)
+        return kept

@@ -20,7 +20,7 @@ from flowmarket.errors import ChainError
 from flowmarket.oracle import chain_state, transactions
 from flowmarket.oracle.context import OracleContext
 from flowmarket.oracle.faults import crash_point
-from flowmarket.oracle.hour_commitment import HourBundle, read_commitment
+from flowmarket.oracle.hour_commitment import CommittedHour, read_commitment
 from flowmarket.oracle.intervals import snapshots_of
 from flowmarket.oracle.journal import advance, engine_doc_of, require, result_of
 from flowmarket.oracle.transactions import SignedTx
@@ -48,7 +48,7 @@ def commit_hour(ctx: OracleContext, hour: int) -> None:
     ctx.rpc(lambda: _attempt(ctx, bundle), what="commit", hour=hour)
 
 
-def _attempt(ctx: OracleContext, bundle: HourBundle) -> None:
+def _attempt(ctx: OracleContext, bundle: CommittedHour) -> None:
     """One try; a retry after a transport failure starts here again, so a transaction
     journaled by an earlier try is always looked for before another one is signed."""
     previous = _journaled_tx(ctx, bundle.hour)
@@ -70,7 +70,7 @@ def _journaled_tx(ctx: OracleContext, hour: int) -> SignedTx | None:
     return SignedTx(f"commitHour({hour})", row.tx_nonce, row.tx_hash, row.raw_tx)
 
 
-def _recover(ctx: OracleContext, bundle: HourBundle, previous: SignedTx) -> bool:
+def _recover(ctx: OracleContext, bundle: CommittedHour, previous: SignedTx) -> bool:
     """True when the hour is committed (journal updated); False when it must be sent."""
     hour, client = bundle.hour, ctx.market.client
     if transactions.is_known(client, previous.tx_hash):
@@ -103,7 +103,7 @@ def _recover(ctx: OracleContext, bundle: HourBundle, previous: SignedTx) -> bool
     return False
 
 
-def _check_committed(ctx: OracleContext, bundle: HourBundle) -> bool:
+def _check_committed(ctx: OracleContext, bundle: CommittedHour) -> bool:
     """True when the ledger has the hour with exactly the bundle's commitment."""
     next_hour = chain_state.next_hour(ctx)
     if next_hour <= bundle.hour:
@@ -118,7 +118,7 @@ def _check_committed(ctx: OracleContext, bundle: HourBundle) -> bool:
     return True
 
 
-def _send(ctx: OracleContext, bundle: HourBundle) -> None:
+def _send(ctx: OracleContext, bundle: CommittedHour) -> None:
     hour, client = bundle.hour, ctx.market.client
     if _check_committed(ctx, bundle):
         _record(ctx, bundle, None, None)
@@ -145,7 +145,9 @@ def _send(ctx: OracleContext, bundle: HourBundle) -> None:
     _record(ctx, bundle, signed.tx_hash, int(receipt["blockNumber"]))
 
 
-def _record(ctx: OracleContext, bundle: HourBundle, tx_hash: str | None, block: int | None) -> None:
+def _record(
+    ctx: OracleContext, bundle: CommittedHour, tx_hash: str | None, block: int | None
+) -> None:
     with ctx.session() as session:
         row = require(session, bundle.hour, light=True)
         if tx_hash is not None:

@@ -182,22 +182,19 @@ class FillTerms:
 
 
 @dataclass(frozen=True)
-class HourBundle:
-    """Everything needed to commit hour `hour` and to prove any of its entries."""
+class CommittedHour:
+    """What an hour's commit and publication read of its bundle: the amounts, the prices
+    and entries trees (their proofs are published) and the commitment. The oracle keeps
+    this much of an hour from its solve to its publication (`oracle.bundles`): the order,
+    trade-lines, holdings and fills trees and the fills, which only a verifier reads leaf
+    by leaf, are dropped once their roots are in the commitment."""
 
     hour: int
     amounts: HourAmounts
     network: dict[str, int]
-    order_quantities: dict[str, int]
     prices_tree: MerkleTree
     entries_tree: MerkleTree
-    orders_tree: MerkleTree
     commitment: HourCommitment
-    lines: SortedTree
-    holdings: SortedTree
-    fills_tree: SortedTree
-    fills: dict[str, FillTerms] = field(default_factory=dict)
-    portfolio_fills: dict[str, PortfolioFillTerms] = field(default_factory=dict)
 
     def price_leaf(self, product: str) -> bytes:
         """The prices tree's leaf of a product, or of a `network_values` key."""
@@ -210,6 +207,30 @@ class HourBundle:
 
     def entry_leaf(self, participant: str) -> bytes:
         return entry_leaf(*self.entry_fields(participant))
+
+    def committed(self) -> CommittedHour:
+        """This much of the hour alone (a bundle's other parts left behind)."""
+        return CommittedHour(
+            hour=self.hour,
+            amounts=self.amounts,
+            network=self.network,
+            prices_tree=self.prices_tree,
+            entries_tree=self.entries_tree,
+            commitment=self.commitment,
+        )
+
+
+@dataclass(frozen=True)
+class HourBundle(CommittedHour):
+    """Everything needed to commit hour `hour` and to prove any of its entries."""
+
+    order_quantities: dict[str, int]
+    orders_tree: MerkleTree
+    lines: SortedTree
+    holdings: SortedTree
+    fills_tree: SortedTree
+    fills: dict[str, FillTerms] = field(default_factory=dict)
+    portfolio_fills: dict[str, PortfolioFillTerms] = field(default_factory=dict)
 
 
 def build_hour_bundle(
@@ -676,7 +697,7 @@ def entry_fields(amounts: HourAmounts, participant: str) -> tuple[str, int, int,
     return participant, amounts.net_cash[participant], amounts.fees[participant], hashed
 
 
-def entries_document(bundle: HourBundle) -> dict[str, Any]:
+def entries_document(bundle: CommittedHour) -> dict[str, Any]:
     """The hour's committed entries as published (`hours/<h>.json` "entries"): per
     participant its net cash and fee (wei) and its trades (10^-18 GB), decimal strings."""
     a = bundle.amounts

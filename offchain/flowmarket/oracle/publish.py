@@ -22,7 +22,7 @@ from flowmarket.db import oracle_repo
 from flowmarket.errors import JournalError
 from flowmarket.merkle import MerkleTree, ProofIndex
 from flowmarket.oracle.context import OracleContext
-from flowmarket.oracle.hour_commitment import HourBundle, entries_document
+from flowmarket.oracle.hour_commitment import CommittedHour, entries_document
 from flowmarket.oracle.intervals import snapshots_of
 from flowmarket.oracle.journal import advance, commitment_of, engine_doc_of, require, result_of
 from flowmarket.oracle.publication import Publication, write_publication
@@ -142,11 +142,11 @@ def _proofs(tree: MerkleTree, leaves: Mapping[str, bytes]) -> dict[str, tuple[st
     }
 
 
-def _price_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
+def _price_proofs(bundle: CommittedHour) -> dict[str, tuple[str, list[str]]]:
     leaves = {product: bundle.price_leaf(product) for product in bundle.amounts.prices}
     return _proofs(bundle.prices_tree, leaves)
 
 
-def _entry_proofs(bundle: HourBundle) -> dict[str, tuple[str, list[str]]]:
+def _entry_proofs(bundle: CommittedHour) -> dict[str, tuple[str, list[str]]]:
     leaves = {who: bundle.entry_leaf(who) for who in bundle.amounts.trades}
     return _proofs(bundle.entries_tree, leaves)

@@ -7,7 +7,7 @@ from typing import Any
 from flowmarket.catalogue import Kind, ProductKey
 from flowmarket.oracle.bundles import BundleCache
 from flowmarket.oracle.delivery import delivered_by, period_end
-from flowmarket.oracle.hour_commitment import build_hour_bundle
+from flowmarket.oracle.hour_commitment import CommittedHour, build_hour_bundle, entries_document
 
 HOUR = 498_702
 
@@ -71,8 +71,27 @@ def test_the_bundle_cache_keeps_only_the_latest_hours_and_a_fresh_solve_replaces
     assert cache.cached(hour=HOUR, fee_bps=10) is None
     assert cache.cached(hour=HOUR + 2, fee_bps=10) is not None
     solved = build_hour_bundle(_result(5.0), hour=HOUR + 2, fee_bps=10)
-    cache.put(solved, fee_bps=10)
-    assert cache.cached(hour=HOUR + 2, fee_bps=10) is solved
+    kept = cache.put(solved, fee_bps=10)
+    assert cache.cached(hour=HOUR + 2, fee_bps=10) is kept
+    assert kept.commitment == solved.commitment and kept.amounts is solved.amounts
+
+
+def test_the_cache_keeps_only_what_commit_and_publish_read_of_a_bundle() -> None:
+    cache = BundleCache()
+    solved = build_hour_bundle(_result(4.0), hour=HOUR, fee_bps=10)
+    kept = cache.put(solved, fee_bps=10)
+    # Not the bundle: its order, lines, holdings and fills trees and fills are not held.
+    assert type(kept) is CommittedHour and not hasattr(kept, "fills_tree")
+    assert (kept.hour, kept.commitment, kept.network) == (HOUR, solved.commitment, {})
+    assert (kept.prices_tree.root, kept.entries_tree.root) == (
+        solved.prices_tree.root,
+        solved.entries_tree.root,
+    )
+    for product in solved.amounts.prices:
+        assert kept.price_leaf(product) == solved.price_leaf(product)
+    for who in solved.amounts.trades:
+        assert kept.entry_leaf(who) == solved.entry_leaf(who)
+    assert entries_document(kept) == entries_document(solved)
 
 
 def test_releasing_an_hour_forgets_its_bundles_at_every_fee_and_keeps_the_others() -> None:
