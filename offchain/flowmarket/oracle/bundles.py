@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowmarket.clearing import ResultDoc
-from flowmarket.oracle.hour_commitment import CommittedHour, HourBundle, build_hour_bundle
+from flowmarket.oracle.hour_commitment import CommittedHour, build_hour_bundle
 
 KEEP = 2
 
@@ -65,9 +65,9 @@ class BundleCache:
         for key in [key for key in self._bundles if key[0] == hour]:
             del self._bundles[key]
 
-    def put(self, bundle: HourBundle, *, fee_bps: int) -> CommittedHour:
-        """Remember the committed part of a bundle just built from a fresh result (the
-        solve step); returns it."""
+    def put(self, bundle: CommittedHour, *, fee_bps: int) -> CommittedHour:
+        """Remember the committed part of a bundle (or that part) just built from a fresh
+        result (the solve step); returns it."""
         kept = bundle.committed()
         self._bundles[(bundle.hour, fee_bps)] = kept
         while len(self._bundles) > self.keep:

@@ -219,7 +219,7 @@ def _close_hour(
     document = cast(Mapping[str, Any], row.result_doc)
     bundle = build_interval_bundle(
         document, hour=hour, fee_bps=row.fee_bps, order_sets=snapshots_of(row)
-    )
+    ).committed()  # what is read from here on (`CommittedHour`)
     advance(session, row, JournalStep.CLEARED, commit=False)
     session.add_all(oracle_repo.amounts_rows(hour, bundle.amounts.net_cash, bundle.amounts.fees))
     results = [cast(ResultDoc, r) for r in document["intervals"]]

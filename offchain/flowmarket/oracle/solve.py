@@ -37,7 +37,8 @@ def solve_hour(
     """Clear `row`'s engine document with the previous hour's prices as prior, store the
     results and amounts, drop the positions in products delivered by now
     (`delivery.delivered_by`) and move the journal to `cleared`, atomically. Returns
-    RESULT; the hour's bundle goes to `bundles` for the commit and publish steps.
+    RESULT; the committed part of the hour's bundle goes to `bundles` for the commit and
+    publish steps.
 
     Orders the certificate gate names are quarantined (`quarantine`): the journaled
     engine document becomes the one actually cleared, and each quarantined order and
@@ -61,13 +62,15 @@ def solve_hour(
         imbalance = settle_usage(session, hour=hour, rules=delivery)
         if imbalance:
             result = {**result, "imbalance": {p: str(v) for p, v in sorted(imbalance.items())}}
+    # Only the committed part is read from here on: the trees and fills, most of the
+    # bundle, go before the results are stored (`CommittedHour`).
     bundle = build_hour_bundle(
         result,
         hour=hour,
         fee_bps=row.fee_bps,
         orders=cleared["orders"],
         batches=cleared.get("batches"),
-    )
+    ).committed()
     row.result_doc = dict(result)
     if quarantined:  # the published order set is what was cleared; the rest is on record
         row.engine_doc = dict(cleared)
