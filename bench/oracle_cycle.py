@@ -30,7 +30,11 @@ once the oracle has opened (`collector.settle_for_serving`), and each hour's fou
 run with the cyclic collector off, which collects once after the publication
 (`collector.deferred_collection`): its seconds are the last column, outside the hour.
 
-It prints one row per size and the peak resident memory of the process. The state
+It prints one row per size with the peak resident memory of the process (the bench's
+own book and tree rebuild included) and the hour's own peak: the most the process held
+from the snapshot to the publication (Linux's VmHWM, reset before the hour; "—" where
+the system cannot reset it). The bench reads the hour's order set again for its tree
+rebuild once the hour is published, so it holds nothing of the hour meanwhile. The state
 folders (node deployment, database, publications) are removed at the end unless
 --keep-state names where to keep them.
 """
@@ -197,6 +201,7 @@ class Steps:
     def __init__(self) -> None:
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.hour_peak_gb: float | None = None
 
     def run(self, name: str, fn: Callable[[], T]) -> T:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -209,30 +214,51 @@ class Steps:
         return self.run("engine", lambda: clear_document(doc, prior))
 
 
+def reset_peak_rss() -> bool:
+    """Reset the process's peak resident set (Linux: "5" to /proc/self/clear_refs resets
+    VmHWM to the current RSS); False where that cannot be done."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_gb() -> float | None:
+    """VmHWM, the process's peak resident set since the last reset, in GB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20
+    return None
+
+
 def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, ResultDoc]:
     """Take `hour` through the oracle's four steps, each timed; then the trees alone, and
     every participant's chain state read through the lens and one by one at one block
     (they must be equal). Returns the steps and the hour's RESULT document."""
     ctx, steps = oracle.ctx, Steps()
 
-    def solve() -> tuple[ResultDoc, int, list[Any], Any]:
+    def solve() -> ResultDoc:
         with ctx.session() as session:
             row = require(session, hour)
-            result = solve_hour(session, row, clear_fn=steps.timed_clear, bundles=ctx.bundles)
-            doc = row.engine_doc
-            return result, row.fee_bps, list(doc["orders"]), doc.get("batches")
+            return solve_hour(session, row, clear_fn=steps.timed_clear, bundles=ctx.bundles)
 
     # As `Oracle.tick` runs an hour: the collector off until it is published.
+    reset = reset_peak_rss()
     with deferred_collection() as collection:
         steps.run("snapshot", lambda: take_snapshot(ctx, hour=hour))
-        result, fee_bps, orders, batches = steps.run("solve", solve)
+        result = steps.run("solve", solve)
         steps.run("commit", lambda: commit_hour(ctx, hour))
         steps.run("publish", lambda: publish_hour(ctx, hour))
+    steps.hour_peak_gb = peak_rss_gb() if reset else None
     steps.wall["collect"] = collection.seconds
+    with ctx.session() as session:  # as a verifier would: from the journal
+        row = require(session, hour)
+        fee_bps, doc = row.fee_bps, row.engine_doc
     steps.run(
         "trees",
         lambda: build_hour_bundle(
-            result, hour=hour, fee_bps=fee_bps, orders=orders, batches=batches
+            result, hour=hour, fee_bps=fee_bps, orders=doc["orders"], batches=doc.get("batches")
         ),
     )
     w3 = ctx.market.client.w3
@@ -307,9 +333,9 @@ def print_header() -> None:
     print(
         "| products x orders | participants | load | snapshot s | solve s (engine) | trees s | "
         "commit s | publish s | total s | CPU s | filled orders | max imbalance | peak RSS GB | "
-        "participant reads s: lens (one by one) | collected after s |"
+        "participant reads s: lens (one by one) | collected after s | the hour's peak RSS GB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def run_size(
@@ -348,13 +374,14 @@ def print_row(label: str, participants: int, load: float, steps: Steps, result: 
     total = sum(wall[s] for s in ("snapshot", "solve", "commit", "publish"))
     total_cpu = sum(cpu[s] for s in ("snapshot", "solve", "commit", "publish"))
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    hour_gb = "—" if steps.hour_peak_gb is None else f"{steps.hour_peak_gb:.1f}"
     print(
         f"| {label} | {participants:,} | {load:.1f} | "
         f"{wall['snapshot']:.2f} | {wall['solve']:.2f} ({wall['engine']:.2f}) | "
         f"{wall['trees']:.2f} | {wall['commit']:.2f} | {wall['publish']:.2f} | "
         f"{total:.1f} | {total_cpu:.1f} | {filled:,} of {len(result['orders']):,} | "
         f"{result['certificate']['max_imbalance']:.1e} | {rss_gb:.1f} | "
-        f"{wall['lens']:.2f} ({wall['each']:.2f}) | {wall['collect']:.2f} |",
+        f"{wall['lens']:.2f} ({wall['each']:.2f}) | {wall['collect']:.2f} | {hour_gb} |",
         flush=True,
     )
 
