@@ -12,9 +12,12 @@ threads (`SolverOptions.threads`; the same bits again), then clears the
 next hour: every order's curve prices moved by a factor uniform in 1 ± `--move`, from
 the first run's prices. Each row shows the load average when it started, wall and CPU
 seconds (CPU moves less with a shared machine's load), the stages (`SolverStats`),
-Newton / CG iterations, the certificate's max imbalance (GB/h) and order gap, and the
-process's peak RSS so far (the heading gives it with only the books built: the
-clearing's own share is the difference). Then Clarabel and OR-Tools PDLP (eps 1e-6, `--threads`)
+Newton / CG iterations, the certificate's max imbalance (GB/h) and order gap, the
+process's peak RSS so far, and the clearing's own peak: the most the process held
+during that clearing less what it held when it began (Linux's VmHWM, reset before
+each clearing; "—" where it cannot be). The heading gives the RSS with the books built
+and the peak while the generator made them (its temporaries, which the process's
+peak keeps). Then Clarabel and OR-Tools PDLP (eps 1e-6, `--threads`)
 solve the cold hour's QP in the same run (`network_bench`'s solvers with no links):
 time, status, max imbalance of their x and max |their prices − the engine's|.
 
@@ -52,6 +55,7 @@ from flowmarket.clearing import clear
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.model import FloatArray, OrderBook, SolverOptions
 from flowmarket.solvers.cuda import with_backend
+from peak_memory import peak_rss_gb, release_free_memory, reset_peak_rss, rss_gb
 
 if TYPE_CHECKING:
     from network_bench import Qp, Row
@@ -140,13 +144,15 @@ def engine_rows(
     moved: OrderBook | None,
     device: SolverOptions | None = None,
     gpu_only: bool = False,
+    threads: int = 1,
 ) -> tuple[list[dict[str, object]], FloatArray]:
     """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,);
     the cold row alone when `moved` is None (a size where each clearing takes minutes).
     device: options with the Newton stage on a GPU (`--backend cuda`): its cold (the
     first includes starting CUDA and compiling the kernel), cold again and warm rows
     follow, each with max |its prices − the CPU's| of the same hour; gpu_only: those
-    alone (a size where the CPU takes many minutes)."""
+    alone (a size where the CPU takes many minutes); threads: `SolverOptions.threads` of
+    every CPU row but "cold 2 thr" (two)."""
     rows: list[dict[str, object]] = []
     cold: FloatArray = np.zeros(0)
     runs: list[tuple[str, OrderBook, int | None]] = [("cold", book, None)]
@@ -161,11 +167,16 @@ def engine_rows(
     cpu_prices: dict[str, FloatArray] = {}
     for name, hour, prior in runs:
         load = os.getloadavg()[0]
-        options = SolverOptions(threads=2) if name == "cold 2 thr" else None
+        wanted = 2 if name == "cold 2 thr" else threads
+        options = SolverOptions(threads=wanted) if wanted > 1 else None  # old mains: none
         options = device if name.startswith("gpu") else options
+        release_free_memory()  # what an earlier clearing freed: not this one's
+        reset = reset_peak_rss()
+        before = rss_gb()
         start, cpu = time.perf_counter(), time.process_time()
         result = clear(hour, prior=None if prior is None else cold, options=options)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        peak = peak_rss_gb() if reset else None
         kind = name.removeprefix("gpu ").replace("again", "cold")
         cold = result.prices if kind == "cold" and not cold.size else cold
         if not name.startswith("gpu"):
@@ -178,6 +189,7 @@ def engine_rows(
             "imbalance": cert.max_imbalance, "gap": cert.max_order_gap,
             "sha": hashlib.sha256(result.prices.tobytes()).hexdigest()[:12],
             "rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+            "own_gb": None if peak is None or before is None else peak - before,
         })  # fmt: skip
         if name.startswith("gpu") and kind in cpu_prices:
             rows[-1]["vs_cpu"] = float(np.max(np.abs(result.prices - cpu_prices[kind]), initial=0))
@@ -186,13 +198,19 @@ def engine_rows(
 
 
 def print_engine(label: str, rows: list[dict[str, object]]) -> None:
-    print(f"{'engine':<9}{'run':<11}{'load':>6}{'wall s':>8}{'CPU s':>7}  {'stages (wall s)':<44}"
-          f"{'N/CG':>7}{'imbal':>9}{'gap':>9}  {'prices sha':<13}{'RSS GB':>6}")  # fmt: skip
+    print(f"{'engine':<9}{'run':<11}{'load':>6}{'wall s':>8}{'CPU s':>7}  {'stages (wall s)':<45}"
+          f"{'N/CG':>7}{'imbal':>9}{'gap':>9}  {'prices sha':<13}{'RSS GB':>6}"
+          f"{'own GB':>7}")  # fmt: skip
     for r in rows:
         print(f"{label:<9}{r['run']!s:<11}{r['load']:>6.2f}{r['seconds']:>8.2f}{r['cpu']:>7.2f}  "
-              f"{r['stages']!s:<44}{r['iterations']!s:>7}{r['imbalance']:>9.1e}{r['gap']:>9.1e}  "
-              f"{r['sha']!s:<13}{r['rss_gb']:>6.1f}"
+              f"{r['stages']!s:<44} {r['iterations']!s:>7}{r['imbalance']:>9.1e}{r['gap']:>9.1e}  "
+              f"{r['sha']!s:<13}{r['rss_gb']:>6.1f}{_gb(r.get('own_gb')):>7}"
               + (f"  |Δprice| vs CPU {r['vs_cpu']:.1e}" if "vs_cpu" in r else ""))  # fmt: skip
+
+
+def _gb(value: object) -> str:
+    """A row's GB, or "—" where it was not measured (no /proc; an older checkout's row)."""
+    return f"{value:.1f}" if isinstance(value, float) else "—"
 
 
 def reference_rows(book: OrderBook, prices: FloatArray, limit: float, threads: int) -> None:
@@ -263,19 +281,27 @@ def main() -> None:
         help="cuda: the same hours again with the Newton stage on the GPU (CuPy)",
     )  # fmt: skip
     parser.add_argument("--gpu-only", action="store_true", help="with --backend cuda: no CPU rows")
+    parser.add_argument(
+        "--engine-threads", type=int, default=1,
+        help="SolverOptions.threads of the CPU rows (default 1, the engine's own default)",
+    )  # fmt: skip
     args = parser.parse_args()
     device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
     for size in args.size or ["10000x100000"]:
         n, m = (int(part) for part in size.lower().split("x"))
         book = held_out_book(n, m, args.seed)
         moved = None if args.cold_only else next_hour(book, args.move, args.seed)
-        book_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-        rows, prices = engine_rows(book, moved, device, args.gpu_only)
+        made_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        book_gb = rss_gb()
+        if args.engine_threads < 1:
+            parser.error("--engine-threads: at least 1")
+        rows, prices = engine_rows(book, moved, device, args.gpu_only, args.engine_threads)
         if args.json:
             print(json.dumps(rows))
             continue
         print(f"\n{n:,} products x {m:,} orders (held-out, seed {args.seed}, move {args.move}); "
-              f"peak RSS {book_gb:.1f} GB with the book(s) built, before clearing")  # fmt: skip
+              f"RSS {_gb(book_gb)} GB with the book(s) built (peak {made_gb:.1f} GB while "
+              "they were made), before clearing")  # fmt: skip
         print_engine("this", rows)
         if args.baseline is not None:
             print_engine("baseline", _baseline(args.baseline, size, args))

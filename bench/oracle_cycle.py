@@ -80,6 +80,7 @@ from flowmarket.oracle.snapshot import take_snapshot
 from flowmarket.oracle.solve import solve_hour
 from flowmarket.orders import order_message
 from flowmarket.signing import order_struct_hash
+from peak_memory import peak_rss_gb, reset_peak_rss
 
 T = TypeVar("T")
 TYPES = ("premium", "regular", "fast")
@@ -212,24 +213,6 @@ class Steps:
 
     def timed_clear(self, doc: Mapping[str, Any], prior: Mapping[str, Any] | None) -> Any:
         return self.run("engine", lambda: clear_document(doc, prior))
-
-
-def reset_peak_rss() -> bool:
-    """Reset the process's peak resident set (Linux: "5" to /proc/self/clear_refs resets
-    VmHWM to the current RSS); False where that cannot be done."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def peak_rss_gb() -> float | None:
-    """VmHWM, the process's peak resident set since the last reset, in GB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 2**20
-    return None
 
 
 def one_hour(oracle: Oracle, hour: int, people: list[str]) -> tuple[Steps, ResultDoc]:
