@@ -84,6 +84,10 @@ class Settings:
     # book read, with a quarter's room; a positive number fixes them, which bounds the
     # oracle's memory at the cost of redoing that work for the orders beyond it.
     oracle_memo_orders: int = 0
+    # Threads the clearing engine splits its large sparse products over in the oracle's
+    # hour (`SolverOptions.threads`): the prices are the same bits on any number, so this
+    # changes only the time. 1 leaves the machine's other cores to the API's workers.
+    oracle_engine_threads: int = 1
     # Fault injection for the crash tests only: the oracle process exits with status 137
     # (as if SIGKILLed) when it reaches this step (after_snapshot, after_solve,
     # after_send, after_record), in hour oracle_crash_hour (-1: the first hour there).
@@ -189,6 +193,10 @@ def _check_range(name: str, field_name: str, value: object) -> None:
         raise FieldError(name, f"must not be negative, got {value}")
     if field_name == "oracle_memo_orders" and value < 0:
         raise FieldError(name, f"a number of orders, 0 or more, got {value}")
+    if field_name == "oracle_engine_threads" and not 1 <= value <= ENGINE_THREADS_MAX:
+        raise FieldError(
+            name, f"a number of threads between 1 and {ENGINE_THREADS_MAX}, got {value}"
+        )
     if field_name == "oracle_nice" and not 0 <= value <= NICE_MAX:
         raise FieldError(name, f"a nice increment is between 0 and {NICE_MAX}, got {value}")
 
@@ -200,6 +208,9 @@ def _check_choice(name: str, field_name: str, value: object) -> None:
 
 NONCONVEX_RULES = ("no_loss", "model_a")
 NICE_MAX = 19  # the lowest priority Linux and macOS give a process
+# More threads than this would be a typo: each splits off a share of a product that is
+# mostly bound by the memory's bandwidth (bench/README.md, two threads at the paper's size).
+ENGINE_THREADS_MAX = 64
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

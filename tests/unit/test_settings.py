@@ -39,6 +39,8 @@ def test_overrides_are_parsed_as_the_type_of_their_default(tmp_path: Path) -> No
         ("FLOWMARKET_ORACLE_NICE", "20", "a nice increment is between 0 and 19, got 20"),
         ("FLOWMARKET_ORACLE_MEMO_ORDERS", "-1", "a number of orders, 0 or more, got -1"),
         ("FLOWMARKET_ORACLE_MEMO_ORDERS", "1e6", "expected an integer, got '1e6'"),
+        ("FLOWMARKET_ORACLE_ENGINE_THREADS", "0", "a number of threads between 1 and 64, got 0"),
+        ("FLOWMARKET_ORACLE_ENGINE_THREADS", "two", "expected an integer, got 'two'"),
         ("FLOWMARKET_RPC_" + "ULR", "http://127.0.0.1:8545", "no such setting"),  # a typo
     ],
 )

@@ -99,7 +99,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = _settings(args, settings)
     nice = lower_priority(settings.oracle_nice)
     log = logging.getLogger("flowmarket.oracle")
-    log.info("oracle started", extra={"nice": nice, "pid": os.getpid()})
+    started = {"nice": nice, "engine_threads": settings.oracle_engine_threads}
+    log.info("oracle started", extra={**started, "pid": os.getpid()})
     engine = open_database(settings.effective_database_url)
     try:
         oracle = open_oracle(settings, engine)

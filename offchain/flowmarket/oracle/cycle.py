@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -97,7 +98,8 @@ def connect_as_oracle(settings: Settings) -> Market:
 
 def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None) -> Oracle:
     """Connect to the market as the oracle key (retrying an unreachable node) and open
-    the clock; size the memos of standing orders' work as `oracle_memo_orders` says."""
+    the clock; size the memos of standing orders' work as `oracle_memo_orders` says, and
+    clear on `oracle_engine_threads` threads."""
     check_crash_setting(settings)
     fix_standing(settings.oracle_memo_orders)
     policy = retry_policy(settings)
@@ -111,7 +113,9 @@ def open_oracle(settings: Settings, engine: Engine, *, now: float | None = None)
     clock = open_clock(
         settings, engine, genesis_hour=genesis, now=time.time() if now is None else now
     )
-    return Oracle(OracleContext(settings, engine, market, clock, policy))
+    context = OracleContext(settings, engine, market, clock, policy)
+    threads = settings.oracle_engine_threads
+    return Oracle(context, clear_fn=partial(clear_market_document, threads=threads))
 
 
 @dataclass

@@ -14,6 +14,7 @@ same.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import highspy
@@ -55,10 +56,13 @@ def clear_market_document(
     prior_doc: Mapping[str, Any] | None = None,
     *,
     backend: str = "cpu",
+    threads: int = 1,
 ) -> ResultDoc:
     """`clear_document` with the market's options: an `schema.ClearFn`. backend: where the
-    Newton stage runs (`SolverOptions.backend`; the oracle and `verify` keep "cpu")."""
-    return clear_document(orders_doc, prior_doc, with_backend(MARKET_OPTIONS, backend))
+    Newton stage runs (`SolverOptions.backend`; the oracle and `verify` keep "cpu");
+    threads: `SolverOptions.threads` (the same prices, bit for bit, on any number)."""
+    options = MARKET_OPTIONS if threads == 1 else replace(MARKET_OPTIONS, threads=threads)
+    return clear_document(orders_doc, prior_doc, with_backend(options, backend))
 
 
 def _solve(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from oracle_harness import GENESIS, OracleWorld, funded_basic_book, run_one_hour
+from oracle_harness import GENESIS, OracleWorld, funded_basic_book, log_record, run_one_hour
 
 from flowmarket.clearing import ResultDoc, SolverOptions
 from flowmarket.oracle.cycle import open_oracle
@@ -41,14 +41,18 @@ def test_the_oracles_hour_clears_on_as_many_threads_as_the_setting_says(
     assert [e["hour"] for e in world.committed_events()] == [GENESIS]
 
 
-def test_the_oracle_run_command_clears_and_commits_the_hour_on_two_threads(
-    world: OracleWorld,
+@pytest.mark.parametrize(
+    ("env", "threads"), [({}, 1), ({"FLOWMARKET_ORACLE_ENGINE_THREADS": "2"}, 2)]
+)
+def test_the_oracle_run_command_logs_its_threads_and_commits_the_hour(
+    world: OracleWorld, env: dict[str, str], threads: int
 ) -> None:
     funded_basic_book(world)
 
-    done = run_one_hour(world, FLOWMARKET_ORACLE_ENGINE_THREADS="2")
+    done = run_one_hour(world, **env)
 
     assert done.returncode == 0, done.stderr
+    assert log_record(done.stderr, "oracle started")["engine_threads"] == threads
     assert [e["hour"] for e in world.committed_events()] == [GENESIS]
 
 
