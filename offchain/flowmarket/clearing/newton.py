@@ -81,25 +81,27 @@ class _Oriented:
     """The linear orders as their group sees them: ζ = sign·z, ξ = sign·x ∈ [lo, hi].
 
     Then Wᵀ and W act through B without signs: ζ(π) = top − (Bᵀπ)[group]/slope and
-    W x = B Σ_group ξ. top = sign·p_high/slope; lo, hi = min, max of 0 and sign·q (GB/h).
+    W x = B Σ_group ξ. top = sign·p_high/slope, made again at each use (the start and the
+    final check, not every iteration: one column less through the Newton stage);
+    lo, hi = min, max of 0 and sign·q (GB/h).
     """
 
-    top: FloatArray
+    p_high: FloatArray
     lo: FloatArray
     hi: FloatArray
 
     @classmethod
     def of(cls, lin: LinearOrders, ops: Operators) -> _Oriented:
         signed_q = ops.sign * ops.put(lin.q)
-        top = ops.sign * ops.put(lin.p_high)
-        top *= ops.inv_slope
-        return cls(top, np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
+        return cls(ops.put(lin.p_high), np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
 
     def unclipped(self, ops: Operators, prices: FloatArray) -> FloatArray:
         """ζ (l,) at prices π (n,)."""
         zeta: FloatArray = (ops.groups_t @ prices)[ops.row_of]
         zeta *= ops.inv_slope
-        np.subtract(self.top, zeta, out=zeta)
+        top = ops.sign * self.p_high
+        top *= ops.inv_slope
+        np.subtract(top, zeta, out=zeta)
         return zeta
 
     def imbalance(self, ops: Operators, zeta: FloatArray) -> FloatArray:
