@@ -327,6 +327,15 @@ def run_one_hour(world: OracleWorld, **env: str) -> subprocess.CompletedProcess[
     )
 
 
+def refused_setting(world: OracleWorld, name: str, value: str) -> str:
+    """`run_one_hour` with the variable `name` set to `value`, which the oracle must refuse
+    before it does anything: exit status 2 and nothing committed. Returns its stderr."""
+    done = run_one_hour(world, **{name: value})
+    assert done.returncode == 2, done.stderr
+    assert world.committed_events() == []
+    return done.stderr
+
+
 def log_record(stderr: str, message: str) -> dict[str, Any]:
     """The first JSON log record of the oracle's `stderr` whose message is `message`."""
     records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]

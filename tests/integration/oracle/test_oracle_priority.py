@@ -8,7 +8,14 @@ import os
 from typing import Any
 
 import pytest
-from oracle_harness import GENESIS, OracleWorld, funded_basic_book, log_record, run_one_hour
+from oracle_harness import (
+    GENESIS,
+    OracleWorld,
+    funded_basic_book,
+    log_record,
+    refused_setting,
+    run_one_hour,
+)
 
 
 def started(stderr: str) -> dict[str, Any]:
@@ -52,11 +59,7 @@ def test_an_increment_outside_0_to_19_stops_the_oracle_naming_the_variable(
 ) -> None:
     funded_basic_book(world)
 
-    done = run_one_hour(world, FLOWMARKET_ORACLE_NICE=value)
-
-    assert done.returncode == 2
-    assert done.stderr == (
+    assert refused_setting(world, "FLOWMARKET_ORACLE_NICE", value) == (
         "flowmarket oracle: error: FLOWMARKET_ORACLE_NICE: a nice increment is between 0 "
         f"and 19, got {value}\n"
     )
-    assert world.committed_events() == []
