@@ -14,11 +14,13 @@ its order never trades (over named portfolios it ties their rates, `portfolios`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, OrderBook
+from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, NewtonLines, OrderBook
 from flowmarket.errors import InvalidOrder
 
 
@@ -97,6 +99,50 @@ def _segments(book: OrderBook) -> tuple[IntArray, IntArray]:
     return owner, np.flatnonzero(is_first)
 
 
+@dataclass(frozen=True)
+class _Segments:
+    """Every segment of every curve, in curve order: its owner, its ends' quantities
+    (qa < qb) and prices (pa ≥ pb), its slope, whether it sells (qa < 0) or crosses 0,
+    how many linear orders it makes (`count`: 2 across 0, else 1) and where each second
+    one (the buying half of a segment across 0) lands among them."""
+
+    owner: IntArray
+    qa: FloatArray
+    qb: FloatArray
+    pa: FloatArray
+    pb: FloatArray
+    slope: FloatArray
+    sell: npt.NDArray[np.bool_]
+    across: npt.NDArray[np.bool_]
+    count: IntArray
+    second: IntArray
+
+    @classmethod
+    def of(cls, book: OrderBook) -> _Segments:
+        owner, start = _segments(book)
+        q, p = book.curve_qty, book.curve_price
+        qa, qb, pa, pb = q[start], q[start + 1], p[start], p[start + 1]
+        sell = qa < 0
+        across = sell & (qb > 0)
+        count = 1 + across.astype(np.int64)
+        first = np.cumsum(count) - count  # position of each segment's first linear order
+        second = first[across] + 1
+        return cls(owner, qa, qb, pa, pb, (pa - pb) / (qb - qa), sell, across, count, second)
+
+    def spread(self, first_value: FloatArray, second_value: FloatArray) -> FloatArray:
+        """(l,) each segment's value in its first place (and, across 0, its second): the
+        few second halves after, cheaper than scattering every value."""
+        out: FloatArray = np.repeat(first_value, self.count)
+        out[self.second] = second_value
+        return out
+
+    def low_prices(self) -> FloatArray:
+        return self.spread(np.where(self.sell, -self.pa, self.pb), self.pb[self.across])
+
+    def slopes(self) -> FloatArray:
+        return np.repeat(self.slope, self.count)
+
+
 def decompose(book: OrderBook) -> LinearOrders:
     """Linear orders of every curve (vectorised); `parent`/`sign` map them back.
 
@@ -104,41 +150,47 @@ def decompose(book: OrderBook) -> LinearOrders:
     linear order, one above 0 a buying one, and one across 0 a selling then a
     buying one, split at 0. So the linear orders of an order are contiguous.
     """
-    owner, start = _segments(book)
-    q, p = book.curve_qty, book.curve_price
-    qa, qb, pa, pb = q[start], q[start + 1], p[start], p[start + 1]
-    slope = (pa - pb) / (qb - qa)
-    sell = qa < 0
-    across = sell & (qb > 0)
-    p_zero = pa - slope * (0.0 - qa)  # price at quantity 0 on each segment's line
-    count = 1 + across.astype(np.int64)
-    first = np.cumsum(count) - count  # position of each segment's first linear order
-    second = first[across] + 1  # the buying half of a segment across 0
-
-    def spread(first_value: FloatArray, second_value: FloatArray) -> FloatArray:
-        # each segment's value in its first place (and, across 0, its second), then the
-        # few second halves: cheaper than scattering every value
-        out: FloatArray = np.repeat(first_value, count)
-        out[second] = second_value
-        return out
-
-    p_high = spread(np.where(sell, -np.where(across, p_zero, pb), pa), p_zero[across])
-    p_low = spread(np.where(sell, -pa, pb), pb[across])
-    quantity = spread(np.where(across, -qa, qb - qa), qb[across])
-    sign = spread(np.where(sell, -1.0, 1.0), np.ones(second.size))
-    parent = np.repeat(owner, count)
-    weights = sp.csc_array(_narrow_indices(book.portfolios, parent)[:, parent])
-    selling = np.repeat(sign < 0, np.diff(weights.indptr))
-    np.negative(weights.data, out=weights.data, where=selling)
+    seg = _Segments.of(book)
+    sell, across, qa, qb = seg.sell, seg.across, seg.qa, seg.qb
+    p_zero = seg.pa - seg.slope * (0.0 - qa)  # price at quantity 0 on each segment's line
+    p_high = seg.spread(np.where(sell, -np.where(across, p_zero, seg.pb), seg.pa), p_zero[across])
+    quantity = seg.spread(np.where(across, -qa, qb - qa), qb[across])
+    sign = seg.spread(np.where(sell, -1.0, 1.0), np.ones(seg.second.size))
+    parent = np.repeat(seg.owner, seg.count)
     return LinearOrders(
-        weights=weights,
+        weights=order_columns(book, parent, sign),
         p_high=p_high,
-        p_low=p_low,
+        p_low=seg.low_prices(),
         q=quantity,
-        slope=np.repeat(slope, count),
+        slope=seg.slopes(),
         parent=parent,
         sign=sign,
     )
+
+
+def restore(book: OrderBook, lines: NewtonLines) -> LinearOrders:
+    """`decompose(book)` from what the engine kept of it through the Newton stage: W,
+    p_low and slope made again by the same operations, so the same bits."""
+    seg = _Segments.of(book)
+    return LinearOrders(
+        weights=order_columns(book, lines.parent, lines.sign),
+        p_high=lines.p_high,
+        p_low=seg.low_prices(),
+        q=lines.q,
+        slope=seg.slopes(),
+        parent=lines.parent,
+        sign=lines.sign,
+    )
+
+
+def order_columns(book: OrderBook, parent: IntArray, sign: FloatArray) -> sp.csc_array:
+    """W (n, l): column i is the portfolio of order parent_i, negated where sign_i < 0.
+    A function of the book and the two vectors alone, so the engine can let W go through
+    the Newton stage and make it again after, the same bits (`restore`)."""
+    weights = sp.csc_array(_narrow_indices(book.portfolios, parent)[:, parent])
+    selling = np.repeat(sign < 0, np.diff(weights.indptr))
+    np.negative(weights.data, out=weights.data, where=selling)
+    return weights
 
 
 def _interpolate(
@@ -149,8 +201,9 @@ def _interpolate(
     lowest quantity, at least u for the highest (`upper`)."""
     ptr = book.curve_ptr
     counts = np.diff(ptr)
-    owner = np.repeat(np.arange(book.n_orders), counts)
-    first = ptr[:-1] + np.bincount(owner, weights=passed, minlength=book.n_orders).astype(np.int64)
+    # Every curve has a point, so each reduceat segment is its curve's (an integer count:
+    # no float copy of the mask, no owner index per point).
+    first = ptr[:-1] + np.add.reduceat(passed, ptr[:-1], dtype=np.int64)
     hi = np.clip(first, ptr[:-1] + 1, ptr[1:] - 1)
     hi = np.where(counts > 1, hi, ptr[:-1])  # a one-point curve is its point
     lo = np.where(counts > 1, hi - 1, hi)
@@ -174,8 +227,7 @@ def curve_interval(book: OrderBook, portfolio_price: FloatArray) -> tuple[FloatA
     Equal except where the price is that of a flat piece, whose whole length the
     curve accepts; flat beyond the end points (a one-point curve: its point).
     """
-    owner = np.repeat(np.arange(book.n_orders), np.diff(book.curve_ptr))
-    u = portfolio_price[owner]
+    u = np.repeat(portfolio_price, np.diff(book.curve_ptr))  # each point's curve's price
     lowest = _interpolate(book, portfolio_price, book.curve_price > u, upper=False)
     highest = _interpolate(book, portfolio_price, book.curve_price >= u, upper=True)
     return lowest, highest

@@ -84,8 +84,9 @@ def _compact_indices(matrix: sp.csr_array) -> sp.csr_array:
 class DualOperators:
     """Precomputed operators of the dual.
 
-    weights: W (n, l) CSC; group: (l,) index of each linear order's column in B
-    (its order); sign: (l,) ±1, column i of W = sign_i × column group_i of B;
+    group: (l,) index of each linear order's column in B (its order); sign: (l,) ±1,
+    column i of W = sign_i × column group_i of B (W itself is the linear orders', not
+    held here: `model.LinearPieces`);
     groups: B (n, m) CSR; groups_t: Bᵀ (m, n) CSR with its rows by portfolio size
     (`by_size`), row_of: (l,) each linear order's row there, so that Wᵀπ =
     sign·(groups_t π)[row_of]; groups_sq: B∘B (n, m) CSR;
@@ -96,7 +97,6 @@ class DualOperators:
     coupled_bt: B_Mᵀ (m_M, n) CSR, their columns; inv_slope: (l,) 1/slope, GB/h per token.
     """
 
-    weights: sp.csc_array
     group: IntArray
     sign: FloatArray
     groups: sp.csr_array
@@ -149,7 +149,6 @@ class DualOperators:
         row_of = np.empty(rows.size, dtype=np.intp)
         row_of[rows] = np.arange(rows.size)
         return cls(
-            weights=lin.weights,
             group=group,
             sign=lin.sign.astype(np.float64, copy=False),
             groups=groups,
@@ -276,7 +275,13 @@ def inside(lin: LinearOrders, u: FloatArray) -> FloatArray:
 
 def primal_value(lin: LinearOrders, x: FloatArray) -> float:
     """As-bid welfare Σ p_high·x − slope·x²/2 (tokens/h)."""
-    return float(np.sum(lin.p_high * x - 0.5 * lin.slope * x * x))
+    # The same operations as p_high·x − 0.5·slope·x·x, two columns at a time, not three.
+    value = lin.p_high * x
+    curvature = 0.5 * lin.slope
+    curvature *= x
+    curvature *= x
+    value -= curvature
+    return float(np.sum(value))
 
 
 def dual_value(lin: LinearOrders, u: FloatArray) -> float:

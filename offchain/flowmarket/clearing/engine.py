@@ -17,7 +17,7 @@ import numpy as np
 
 from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import assemble
-from flowmarket.clearing.curves import decompose, validate_book
+from flowmarket.clearing.curves import decompose, restore, validate_book
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
@@ -80,12 +80,17 @@ def clear(
         if network is not None:
             priors = (start, link_prior)
             return clear_with_network(book, lin, ops, priors, opts, network, (lap, seconds))
+        # The clearing's peak memory is in the Newton stage, which never reads W, p_low
+        # or slope: they are let go through it and made again after (`NewtonLines`).
+        lines = lin.newton_lines()
+        del lin
         if opts.device is None:
-            solution = solve_dual(lin, ops, start, opts)
+            solution = solve_dual(lines, ops, start, opts)
         else:  # the same Newton stage on the device's operators (`device`)
             h_scale = hessian_scale(ops, ops.inv_slope)
-            solution = solve_dual(lin, opts.device(ops), start, opts, h_scale=h_scale)
+            solution = solve_dual(lines, opts.device(ops), start, opts, h_scale=h_scale)
         lap("newton")
+        lin = restore(book, lines)
         prices, exact = solution.prices, False
         if solution.converged:
             target = imbalance_target(lin, opts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -82,6 +82,34 @@ class LinearOrders:
     @property
     def n_linear(self) -> int:
         return int(self.weights.shape[1])
+
+    def newton_lines(self) -> NewtonLines:
+        """What the engine keeps of these through the Newton stage."""
+        return NewtonLines(self.p_high, self.q, self.parent, self.sign)
+
+
+class Lines(Protocol):
+    """What the Newton stage reads of the linear orders (`newton.solve_dual`): each one's
+    highest price and quantity. `LinearOrders` is one, and so is `NewtonLines`."""
+
+    @property
+    def p_high(self) -> FloatArray: ...
+
+    @property
+    def q(self) -> FloatArray: ...
+
+
+@dataclass(frozen=True)
+class NewtonLines:
+    """What the engine keeps of `LinearOrders` through the Newton stage, the same arrays:
+    what the stage reads (p_high, q) and what the dual's operators share (parent, sign).
+    W, p_low and slope (some 40 of the 250 bytes a linear order the stage held at its
+    peak) are let go and made again after from the book (`curves.restore`)."""
+
+    p_high: FloatArray
+    q: FloatArray
+    parent: IntArray
+    sign: FloatArray
 
 
 # A sparse QP solver for the unique-price projection of a large group (`sparse_projection`):

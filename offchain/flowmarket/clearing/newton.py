@@ -29,7 +29,7 @@ import numpy.typing as npt
 from flowmarket.clearing.dual import Operators, dot, largest_abs
 from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
-from flowmarket.clearing.model import FloatArray, LinearOrders, SolverOptions
+from flowmarket.clearing.model import FloatArray, Lines, SolverOptions
 from flowmarket.clearing.parallel import RowSplit
 
 
@@ -46,7 +46,7 @@ class DualSolution:
     converged: bool = True
 
 
-def imbalance_target(lin: LinearOrders, options: SolverOptions) -> float:
+def imbalance_target(lin: Lines, options: SolverOptions) -> float:
     """Absolute target for max_k |Σ w_ki x_i| (GB/h), the first stopping test."""
     scale = float(lin.q.max()) if lin.q.size else 1.0
     return options.tol * max(1.0, scale)
@@ -91,15 +91,23 @@ class _Oriented:
     hi: FloatArray
 
     @classmethod
-    def of(cls, lin: LinearOrders, ops: Operators) -> _Oriented:
+    def of(cls, lin: Lines, ops: Operators) -> _Oriented:
         signed_q = ops.sign * ops.put(lin.q)
         return cls(ops.put(lin.p_high), np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
 
-    def unclipped(self, ops: Operators, prices: FloatArray) -> FloatArray:
-        """ζ (l,) at prices π (n,)."""
-        zeta: FloatArray = (ops.groups_t @ prices)[ops.row_of]
+    def unclipped(
+        self, ops: Operators, prices: FloatArray, into: tuple[FloatArray, FloatArray] | None = None
+    ) -> FloatArray:
+        """ζ (l,) at prices π (n,); into: two (l,) buffers to compute it in (ζ lands in
+        the first), so that the Newton loop's confirmation needs no new columns."""
+        if into is None:
+            zeta: FloatArray = (ops.groups_t @ prices)[ops.row_of]
+            top = ops.sign * self.p_high
+        else:
+            zeta, top = into
+            np.take(ops.groups_t @ prices, ops.row_of, out=zeta)
+            np.multiply(ops.sign, self.p_high, out=top)
         zeta *= ops.inv_slope
-        top = ops.sign * self.p_high
         top *= ops.inv_slope
         np.subtract(top, zeta, out=zeta)
         return zeta
@@ -168,7 +176,7 @@ def hessian_scale(ops: Operators, inv_slope: FloatArray) -> float:
 
 
 def solve_dual(
-    lin: LinearOrders,
+    lin: Lines,
     ops: Operators,
     prior: FloatArray,
     options: SolverOptions,
@@ -214,8 +222,9 @@ def solve_dual(
         if not np.isfinite(r_max):
             break  # orders beyond double precision: the gate names them
         if r_max <= target:
-            # ζ was updated incrementally (ζ −= t·β); confirm exactly.
-            zeta = box.unclipped(ops, prices)
+            # ζ was updated incrementally (ζ −= t·β); confirm exactly (in z_next and β,
+            # free until the next step's line search and CG).
+            zeta, z_next = box.unclipped(ops, prices, into=(z_next, beta)), zeta
             np.clip(zeta, box.lo, box.hi, out=xi)
             sums = ops.group_sum(xi)
             r = ops.groups @ sums

@@ -72,7 +72,7 @@ def _bound_rows(
     """The Z ∪ F rows c·π ≤ b of the polyhedron: (orders, c (n, |Z ∪ F|), b)."""
     bound = np.flatnonzero(zero | full)
     sign = np.where(zero[bound], -1.0, 1.0)
-    c = sp.csc_array(ops.weights[:, bound])
+    c = sp.csc_array(lin.weights[:, bound])
     c.data *= np.repeat(sign, np.diff(c.indptr))
     b = np.where(zero[bound], -lin.p_high[bound], lin.p_low[bound])
     return bound, c, b
@@ -192,7 +192,7 @@ def unique_prices(
     proximal step of it (`proximal`: same columns, shifted prices); default `lin`.
     """
     equal, zero, full = _classify(lin, ops, prices, tol_x)
-    w_e = sp.csc_array(ops.weights[:, equal])
+    w_e = sp.csc_array(lin.weights[:, equal])
     delta = prior - prices
     loose = free_part(w_e, delta, options.cg_max_iter)
     eps = 1e-9 * max(1.0, float(np.max(np.abs(delta), initial=0.0)))

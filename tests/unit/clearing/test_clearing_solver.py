@@ -23,15 +23,15 @@ from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.synthetic import random_book
 
 
-def operators(seed: int) -> tuple[DualOperators, np.random.Generator]:
+def operators(seed: int) -> tuple[LinearOrders, DualOperators, np.random.Generator]:
     lin = decompose(random_book(30, 200, seed, locality=4))
-    return DualOperators.of(lin), np.random.default_rng(seed)
+    return lin, DualOperators.of(lin), np.random.default_rng(seed)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_grouped_operators_equal_the_products_with_the_linear_order_matrix(seed: int) -> None:
-    ops, rng = operators(seed)
-    w = ops.weights.toarray()
+    lin, ops, rng = operators(seed)
+    w = lin.weights.toarray()
     prices = rng.normal(size=w.shape[0])
     x = rng.normal(size=w.shape[1])
     h = rng.uniform(0.0, 2.0, size=w.shape[1])
@@ -42,8 +42,8 @@ def test_grouped_operators_equal_the_products_with_the_linear_order_matrix(seed:
 
 @pytest.mark.parametrize("seed", [4, 5])
 def test_conjugate_gradients_solve_the_newton_system(seed: int) -> None:
-    ops, rng = operators(seed)
-    w = ops.weights.toarray()
+    lin, ops, rng = operators(seed)
+    w = lin.weights.toarray()
     h = np.where(rng.random(w.shape[1]) < 0.6, ops.inv_slope, 0.0)
     mu = 1e-3
     hessian = w @ np.diag(h) @ w.T + mu * np.eye(w.shape[0])
