@@ -85,6 +85,7 @@ def assemble(
         trades.indices, weights=np.maximum(trades.data, 0.0), minlength=book.n_products
     ).astype(np.float64)
     slope = 0.0 - hessian_diagonal(ops, inside(lin, u))
+    del u  # a column of every linear order, read no more: not held at the welfare's sum
     by_participant = participant_trades(book, trades)
     cash = 0.0 - (by_participant @ prices)
     result = ClearingResult(

@@ -91,22 +91,25 @@ def _narrow_indices(matrix: sp.csc_array, columns: IntArray) -> sp.csc_array:
     )
 
 
-def _segments(book: OrderBook) -> tuple[IntArray, IntArray]:
-    """(owner, first point) of every segment of every curve, in curve order."""
+def _segment_owners(book: OrderBook) -> IntArray:
+    """The order of every segment of every curve, in curve order."""
+    return np.repeat(np.arange(book.n_orders, dtype=np.int64), np.diff(book.curve_ptr) - 1)
+
+
+def _segment_starts(book: OrderBook) -> IntArray:
+    """The first point of every segment of every curve, in curve order."""
     is_first = np.ones(book.curve_qty.size, dtype=bool)
     is_first[book.curve_ptr[1:] - 1] = False  # a curve's last point starts no segment
-    owner = np.repeat(np.arange(book.n_orders, dtype=np.int64), np.diff(book.curve_ptr) - 1)
-    return owner, np.flatnonzero(is_first)
+    return np.flatnonzero(is_first)
 
 
 @dataclass(frozen=True)
 class _Segments:
-    """Every segment of every curve, in curve order: its owner, its ends' quantities
+    """Every segment of every curve, in curve order: its ends' quantities
     (qa < qb) and prices (pa ≥ pb), its slope, whether it sells (qa < 0) or crosses 0,
     how many linear orders it makes (`count`: 2 across 0, else 1) and where each second
     one (the buying half of a segment across 0) lands among them."""
 
-    owner: IntArray
     qa: FloatArray
     qb: FloatArray
     pa: FloatArray
@@ -119,7 +122,7 @@ class _Segments:
 
     @classmethod
     def of(cls, book: OrderBook) -> _Segments:
-        owner, start = _segments(book)
+        start = _segment_starts(book)
         q, p = book.curve_qty, book.curve_price
         qa, qb, pa, pb = q[start], q[start + 1], p[start], p[start + 1]
         sell = qa < 0
@@ -127,7 +130,7 @@ class _Segments:
         count = 1 + across.astype(np.int64)
         first = np.cumsum(count) - count  # position of each segment's first linear order
         second = first[across] + 1
-        return cls(owner, qa, qb, pa, pb, (pa - pb) / (qb - qa), sell, across, count, second)
+        return cls(qa, qb, pa, pb, (pa - pb) / (qb - qa), sell, across, count, second)
 
     def spread(self, first_value: FloatArray, second_value: FloatArray) -> FloatArray:
         """(l,) each segment's value in its first place (and, across 0, its second): the
@@ -156,7 +159,7 @@ def decompose(book: OrderBook) -> LinearOrders:
     p_high = seg.spread(np.where(sell, -np.where(across, p_zero, seg.pb), seg.pa), p_zero[across])
     quantity = seg.spread(np.where(across, -qa, qb - qa), qb[across])
     sign = seg.spread(np.where(sell, -1.0, 1.0), np.ones(seg.second.size))
-    parent = np.repeat(seg.owner, seg.count)
+    parent = np.repeat(_segment_owners(book), seg.count)
     return LinearOrders(
         weights=order_columns(book, parent, sign),
         p_high=p_high,
@@ -172,12 +175,14 @@ def restore(book: OrderBook, lines: NewtonLines) -> LinearOrders:
     """`decompose(book)` from what the engine kept of it through the Newton stage: W,
     p_low and slope made again by the same operations, so the same bits."""
     seg = _Segments.of(book)
+    p_low, slope = seg.low_prices(), seg.slopes()
+    del seg  # 50 bytes a segment: not held while W is made
     return LinearOrders(
         weights=order_columns(book, lines.parent, lines.sign),
         p_high=lines.p_high,
-        p_low=seg.low_prices(),
+        p_low=p_low,
         q=lines.q,
-        slope=seg.slopes(),
+        slope=slope,
         parent=lines.parent,
         sign=lines.sign,
     )
