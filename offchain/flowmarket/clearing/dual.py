@@ -85,8 +85,8 @@ class DualOperators:
     """Precomputed operators of the dual.
 
     group: (l,) index of each linear order's column in B (its order); sign: (l,) ±1,
-    column i of W = sign_i × column group_i of B (W itself is the linear orders', not
-    held here: `model.LinearPieces`);
+    column i of W = sign_i × column group_i of B (W itself is `LinearOrders.weights`, not
+    held here, so that the Newton stage can run without it: `model.NewtonLines`);
     groups: B (n, m) CSR; groups_t: Bᵀ (m, n) CSR with its rows by portfolio size
     (`by_size`), row_of: (l,) each linear order's row there, so that Wᵀπ =
     sign·(groups_t π)[row_of]; groups_sq: B∘B (n, m) CSR;
