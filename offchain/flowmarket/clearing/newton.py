@@ -100,13 +100,9 @@ class _Oriented:
     ) -> FloatArray:
         """ζ (l,) at prices π (n,); into: two (l,) buffers to compute it in (ζ lands in
         the first), so that the Newton loop's confirmation needs no new columns."""
-        if into is None:
-            zeta: FloatArray = (ops.groups_t @ prices)[ops.row_of]
-            top = ops.sign * self.p_high
-        else:
-            zeta, top = into
-            np.take(ops.groups_t @ prices, ops.row_of, out=zeta)
-            np.multiply(ops.sign, self.p_high, out=top)
+        zeta, top = into or (np.empty_like(self.p_high), np.empty_like(self.p_high))
+        np.take(ops.groups_t @ prices, ops.row_of, out=zeta)
+        np.multiply(ops.sign, self.p_high, out=top)
         zeta *= ops.inv_slope
         top *= ops.inv_slope
         np.subtract(top, zeta, out=zeta)
