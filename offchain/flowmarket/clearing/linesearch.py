@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from flowmarket.clearing.dual import dot, host, masked_dot, masked_sum
 from flowmarket.clearing.model import FloatArray
+from flowmarket.clearing.parallel import ColumnSplit
 
 MAX_BRACKET = 1e12  # φ(T) > 0 this far out would mean the dual is unbounded below
 SHORT_ENOUGH = 0.1  # a full step with 0 < φ(1) ≤ this × φ(0) is taken as it is
@@ -36,15 +37,18 @@ SORT_LIMIT = 20_000  # sort the kinks once S has at most this many orders
 
 @dataclass(frozen=True)
 class Workspace:
-    """Buffers (l,) reused by every line search of a solve: x(T) and two masks."""
+    """Buffers (l,) reused by every line search of a solve: x(T) and two masks; cols, the
+    threads its passes over all the linear orders run on (`ColumnSplit`)."""
 
     x: FloatArray
     mask: npt.NDArray[np.bool_]
     moved: npt.NDArray[np.bool_]
+    cols: ColumnSplit
 
     @classmethod
-    def like(cls, z: FloatArray) -> Workspace:
-        return cls(np.empty_like(z), np.empty_like(z, dtype=bool), np.empty_like(z, dtype=bool))
+    def like(cls, z: FloatArray, cols: ColumnSplit | None = None) -> Workspace:
+        mask, moved = np.empty_like(z, dtype=bool), np.empty_like(z, dtype=bool)
+        return cls(np.empty_like(z), mask, moved, cols or ColumnSplit.like(z, 1))
 
 
 @dataclass
@@ -69,12 +73,13 @@ class _Bracket:
     v: FloatArray
     x_lo: FloatArray  # S's trades at lo
     scratch: tuple[FloatArray, FloatArray]
+    threads: int  # the passes over S run on this many (`ColumnSplit`)
 
     def phi(self, t: float) -> tuple[float, FloatArray]:
-        x_t = self.b * t  # a new column: it may become x_lo
-        np.subtract(self.z0, x_t, out=x_t)
-        np.clip(x_t, self.low, self.high, out=x_t)
-        moved = np.subtract(self.x_lo, x_t, out=self.scratch[0][: x_t.size])
+        x_t = np.empty_like(self.b)  # a new column: it may become x_lo
+        moved = self.scratch[0][: x_t.size]
+        cols = ColumnSplit.like(self.b, self.threads)
+        cols.run(_at, self.b, self.z0, self.low, self.high, self.x_lo, x_t, moved, first=(t,))
         return self.phi_lo - self.rate * (t - self.lo) - dot(moved, self.v), x_t
 
     def narrow(self, t: float, phi_t: float, x_t: FloatArray) -> None:
@@ -84,17 +89,17 @@ class _Bracket:
         else:
             self.hi = t
         size = self.z0.size
-        z_lo = np.multiply(self.b, self.lo, out=self.scratch[0][:size])
-        np.subtract(self.z0, z_lo, out=z_lo)
-        z_hi = np.multiply(self.b, self.hi, out=self.scratch[1][:size])
-        np.subtract(self.z0, z_hi, out=z_hi)
-        both = (z_lo > self.low) & (z_lo < self.high) & (z_hi > self.low) & (z_hi < self.high)
-        self.rate += masked_sum(np.multiply(self.b, self.v, out=z_lo), both)
-        np.clip(z_hi, self.low, self.high, out=z_hi)
-        keep = np.flatnonzero(~both & (self.x_lo != z_hi))
-        self.z0, self.low, self.high = self.z0[keep], self.low[keep], self.high[keep]
-        self.b = self.b[keep]
-        self.v, self.x_lo = self.v[keep], self.x_lo[keep]
+        z_lo, z_hi = self.scratch[0][:size], self.scratch[1][:size]
+        both, stay = np.empty_like(self.b, dtype=bool), np.empty_like(self.b, dtype=bool)
+        cols = ColumnSplit.like(self.b, self.threads)
+        columns = (self.b, self.v, self.z0, self.low, self.high, self.x_lo, z_lo, z_hi)
+        cols.run(_kinks_between, *columns, both, stay, first=(self.lo, self.hi))
+        self.rate += masked_sum(z_lo, both)  # z_lo holds b·v now
+        keep = cols.flatnonzero(stay)
+        self.z0, self.low, self.high = (
+            cols.gather(a, keep) for a in (self.z0, self.low, self.high)
+        )
+        self.b, self.v, self.x_lo = (cols.gather(a, keep) for a in (self.b, self.v, self.x_lo))
 
     def root(self) -> float:
         """The exact root from S's sorted kinks (S small: on the CPU, also for a GPU's)."""
@@ -143,17 +148,10 @@ def _bracket(
     x_t, both, moved = work.x, work.mask, work.moved
     span = 1.0
     while True:
-        np.multiply(b, -span, out=z_t)
-        z_t += z0
-        np.greater(z_t, low, out=both)
-        np.less(z_t, high, out=moved)
-        both &= moved
-        both &= inside0
+        columns = (z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
+        work.cols.run(_trial, *columns, first=(-span,))
         rate = masked_dot(b, v, both)
-        np.clip(z_t, low, high, out=x_t)
-        np.not_equal(x_t, x0, out=moved)
-        np.greater(moved, both, out=moved)  # moved and not inside throughout
-        rest = np.flatnonzero(moved)
+        rest = work.cols.flatnonzero(moved)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
         if 0.0 < phi_t <= SHORT_ENOUGH * phi0 and span == 1.0:
             return None, span, phi_t
@@ -162,11 +160,93 @@ def _bracket(
         if span >= MAX_BRACKET:
             return None, span, phi_t
         span *= 4.0
+    gather = work.cols.gather
     bracket = _Bracket(
-        0.0, span, phi0, rate, z0[rest], low[rest], high[rest], b[rest], v[rest], x0[rest],
+        0.0, span, phi0, rate, gather(z0, rest), gather(low, rest), gather(high, rest),
+        gather(b, rest), gather(v, rest), gather(x0, rest),
         scratch=(x_t, z_t),  # read no more: exact_step writes z(t) to z_t at its end
+        threads=work.cols.threads,
     )  # fmt: skip
     return bracket, span, phi_t
+
+
+def _at(
+    t: float,
+    b: FloatArray,
+    z0: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    x_lo: FloatArray,
+    x_t: FloatArray,
+    moved: FloatArray,
+) -> None:
+    """S's x(t) and x(lo) − x(t), on a part of its columns."""
+    np.multiply(b, t, out=x_t)
+    np.subtract(z0, x_t, out=x_t)
+    np.clip(x_t, low, high, out=x_t)
+    np.subtract(x_lo, x_t, out=moved)
+
+
+def _kinks_between(
+    lo: float,
+    hi: float,
+    b: FloatArray,
+    v: FloatArray,
+    z0: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    x_lo: FloatArray,
+    z_lo: FloatArray,
+    z_hi: FloatArray,
+    both: npt.NDArray[np.bool_],
+    stay: npt.NDArray[np.bool_],
+) -> None:
+    """On a part of S's columns: `both`, inside at lo and at hi (so throughout), with
+    b·v in z_lo for their pull; `stay`, the rest whose trade moves between lo and hi."""
+    np.multiply(b, lo, out=z_lo)
+    np.subtract(z0, z_lo, out=z_lo)
+    np.multiply(b, hi, out=z_hi)
+    np.subtract(z0, z_hi, out=z_hi)
+    np.greater(z_lo, low, out=both)
+    both &= z_lo < high
+    both &= z_hi > low
+    both &= z_hi < high
+    np.multiply(b, v, out=z_lo)
+    np.clip(z_hi, low, high, out=z_hi)
+    np.not_equal(x_lo, z_hi, out=stay)
+    np.greater(stay, both, out=stay)  # moves, and not inside throughout
+
+
+def _trial(
+    step: float,
+    z0: FloatArray,
+    b: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    inside0: npt.NDArray[np.bool_],
+    x0: FloatArray,
+    z_t: FloatArray,
+    x_t: FloatArray,
+    both: npt.NDArray[np.bool_],
+    moved: npt.NDArray[np.bool_],
+) -> None:
+    """At the trial end (step = −T): z(T), x(T), `both` (inside at 0 and at T) and
+    `moved` (x changed and not inside throughout), on a part of the columns."""
+    np.multiply(b, step, out=z_t)
+    z_t += z0
+    np.greater(z_t, low, out=both)
+    np.less(z_t, high, out=moved)
+    both &= moved
+    both &= inside0
+    np.clip(z_t, low, high, out=x_t)
+    np.not_equal(x_t, x0, out=moved)
+    np.greater(moved, both, out=moved)  # moved and not inside throughout
+
+
+def _along(step: float, b: FloatArray, z0: FloatArray, out: FloatArray) -> None:
+    """out = z0 − t·b (step = −t), on a part of the columns."""
+    np.multiply(b, step, out=out)
+    out += z0
 
 
 def exact_step(
@@ -200,6 +280,5 @@ def exact_step(
             phi_hi = phi_t
         bracket.narrow(t, phi_t, x_t)
     t = min(max(bracket.root(), 0.0), span)
-    np.multiply(bv[0], -t, out=out)
-    out += z0
+    work.cols.run(_along, bv[0], z0, out, first=(-t,))
     return t

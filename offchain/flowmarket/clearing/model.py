@@ -137,11 +137,11 @@ class SolverOptions:
     prices stand and the certificate says not exact;
     max_prox_iter: proximal steps of a clearing with a network (`proximal`), whose
     prices are exact to price_tol × the largest order price (tokens per GB);
-    threads: threads the Newton solver's large sparse products are split over
-    (`parallel`); the results are the same bits for any number. 1 by default: two
-    threads took 10 % off a quiet 2-core machine's wall time for 19 % more CPU, were
-    slower on a loaded one (bench/README.md), and at an hour's close the API's workers
-    need the other core;
+    threads: threads the Newton solver's large sparse products and its elementwise
+    passes over the linear orders are split over (`parallel`); the results are the same
+    bits for any number. 1 by default: two threads took 16–20 % off a quiet 2-core
+    machine's wall time, were slower on a loaded one (bench/README.md), and at an hour's
+    close the API's workers need the other core;
     device: None (the CPU), or the dual's operators moved to a device (`device`;
     `solvers.cuda.cuda_operators` for an NVIDIA GPU), where the Newton stage then runs:
     its prices agree with the CPU's to the certificate's tolerances, not bit for bit,

@@ -30,7 +30,7 @@ from flowmarket.clearing.dual import Operators, dot, largest_abs
 from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, Lines, SolverOptions
-from flowmarket.clearing.parallel import RowSplit
+from flowmarket.clearing.parallel import ColumnSplit, RowSplit
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,19 @@ class _Oriented:
         return cls(ops.put(lin.p_high), np.minimum(signed_q, 0.0), np.maximum(signed_q, 0.0))
 
     def unclipped(
-        self, ops: Operators, prices: FloatArray, into: tuple[FloatArray, FloatArray] | None = None
+        self,
+        ops: Operators,
+        prices: FloatArray,
+        into: tuple[FloatArray, FloatArray] | None = None,
+        cols: ColumnSplit | None = None,
     ) -> FloatArray:
         """ζ (l,) at prices π (n,); into: two (l,) buffers to compute it in (ζ lands in
-        the first), so that the Newton loop's confirmation needs no new columns."""
+        the first), so that the Newton loop's confirmation needs no new columns; cols:
+        the threads its passes run on (`ColumnSplit`, default one)."""
         zeta, top = into or (np.empty_like(self.p_high), np.empty_like(self.p_high))
-        np.take(ops.groups_t @ prices, ops.row_of, out=zeta)
-        np.multiply(ops.sign, self.p_high, out=top)
-        zeta *= ops.inv_slope
-        top *= ops.inv_slope
-        np.subtract(top, zeta, out=zeta)
+        cols = cols or ColumnSplit.like(zeta, 1)
+        cols.take(ops.groups_t @ prices, ops.row_of, zeta)
+        cols.run(_unclipped, zeta, top, ops.sign, self.p_high, ops.inv_slope)
         return zeta
 
     def imbalance(self, ops: Operators, zeta: FloatArray) -> FloatArray:
@@ -114,7 +117,11 @@ class _Oriented:
         return r
 
     def jacobian(
-        self, zeta: FloatArray, band: float, out: npt.NDArray[np.bool_] | None = None
+        self,
+        zeta: FloatArray,
+        band: float,
+        out: npt.NDArray[np.bool_] | None = None,
+        cols: ColumnSplit | None = None,
     ) -> npt.NDArray[np.bool_]:
         """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
 
@@ -124,8 +131,7 @@ class _Oriented:
         singular exactly where the last digits have to be won.
         """
         if band == 0.0 and out is not None:
-            np.greater(zeta, self.lo, out=out)
-            out &= zeta < self.hi
+            (cols or ColumnSplit.like(zeta, 1)).run(_strictly_inside, zeta, self.lo, self.hi, out)
             return out
         if band == 0.0:
             near = zeta > self.lo
@@ -136,6 +142,23 @@ class _Oriented:
         return near
 
 
+def _unclipped(
+    zeta: FloatArray, top: FloatArray, sign: FloatArray, p_high: FloatArray, inv_slope: FloatArray
+) -> None:
+    """ζ = top − ζ/slope in place, zeta holding (Bᵀπ)[group] (a part of the columns)."""
+    np.multiply(sign, p_high, out=top)
+    zeta *= inv_slope
+    top *= inv_slope
+    np.subtract(top, zeta, out=zeta)
+
+
+def _strictly_inside(
+    zeta: FloatArray, lo: FloatArray, hi: FloatArray, out: npt.NDArray[np.bool_]
+) -> None:
+    np.greater(zeta, lo, out=out)
+    out &= zeta < hi
+
+
 def _proximal_weight(progress: float, h_scale: float) -> float:
     """μ (GB/h per token): a share of the mean Hessian diagonal, shrinking with ‖r‖/‖r₀‖."""
     cap, power = MU_SCHEDULE
@@ -143,21 +166,26 @@ def _proximal_weight(progress: float, h_scale: float) -> float:
 
 
 def _starting_point(
-    ops: Operators, box: _Oriented, prior: FloatArray, h_scale: float, options: SolverOptions
+    ops: Operators,
+    box: _Oriented,
+    prior: FloatArray,
+    h_scale: float,
+    options: SolverOptions,
+    cols: ColumnSplit,
 ) -> tuple[FloatArray, FloatArray, int]:
     """(prices (n,), their ζ (l,), CG iterations): the prior or the linear-model prices.
 
     Linear model: W D⁻¹ (p_high − Wᵀπ) = 0, solved from the prior by CG on the
     Hessian of all orders.
     """
-    zeta_prior = box.unclipped(ops, prior)
+    zeta_prior = box.unclipped(ops, prior, cols=cols)
     rhs = ops.groups @ ops.group_sum(zeta_prior)
     a_all = ops.group_sum(ops.inv_slope)
     tol = START_TOL * np.sqrt(dot(rhs, rhs))
     max_cg, threads = options.cg_max_iter, options.threads
     step, n_cg = pcg(ops, a_all, MU_FLOOR * h_scale, rhs, tol, max_cg, threads=threads)
     candidate = prior + step
-    zeta_cand = box.unclipped(ops, candidate)
+    zeta_cand = box.unclipped(ops, candidate, cols=cols)
     r_prior = box.imbalance(ops, zeta_prior)
     r_cand = box.imbalance(ops, zeta_cand)
     if dot(r_cand, r_cand) < dot(r_prior, r_prior):
@@ -199,10 +227,11 @@ def solve_dual(
     prior = ops.put(prior)
     if h_scale is None:
         h_scale = hessian_scale(ops, ops.inv_slope)
+    cols = ColumnSplit.like(box.p_high, options.threads)
     if cold_start:
-        prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options)
+        prices, zeta, cg_total = _starting_point(ops, box, prior, h_scale, options, cols)
     else:
-        prices, zeta, cg_total = prior.copy(), box.unclipped(ops, prior), 0
+        prices, zeta, cg_total = prior.copy(), box.unclipped(ops, prior, cols=cols), 0
     r_first = 0.0
     mu = np.inf
     t = 1.0
@@ -210,9 +239,9 @@ def solve_dual(
     groups_t = RowSplit(ops.groups_t, options.threads)
     xi, nu, beta, z_next = (np.empty_like(zeta) for _ in range(4))
     inside = np.empty_like(zeta, dtype=bool)
-    work = Workspace.like(zeta)
+    work = Workspace.like(zeta, cols)
     for it in range(options.max_iter + 1):
-        np.clip(zeta, box.lo, box.hi, out=xi)
+        cols.run(np.clip, zeta, box.lo, box.hi, xi)
         r = groups @ ops.group_sum(xi)
         r_max = largest_abs(r)
         if not np.isfinite(r_max):
@@ -220,8 +249,8 @@ def solve_dual(
         if r_max <= target:
             # ζ was updated incrementally (ζ −= t·β); confirm exactly (in z_next and β,
             # free until the next step's line search and CG).
-            zeta, z_next = box.unclipped(ops, prices, into=(z_next, beta)), zeta
-            np.clip(zeta, box.lo, box.hi, out=xi)
+            zeta, z_next = box.unclipped(ops, prices, into=(z_next, beta), cols=cols), zeta
+            cols.run(np.clip, zeta, box.lo, box.hi, xi)
             sums = ops.group_sum(xi)
             r = ops.groups @ sums
             r_max = largest_abs(r)
@@ -236,16 +265,16 @@ def solve_dual(
         r_norm = float(np.sqrt(dot(r, r)))
         r_first = r_first or r_norm
         mu = max(min(mu, _proximal_weight(r_norm / r_first, h_scale)), MU_FLOOR * h_scale)
-        box.jacobian(zeta, 0.0, out=inside)
+        box.jacobian(zeta, 0.0, out=inside, cols=cols)
         near = inside if t >= STALL_STEP else box.jacobian(zeta, r_max)
-        np.multiply(ops.inv_slope, near, out=beta)  # the Hessian's weights, for now
+        cols.run(np.multiply, ops.inv_slope, near, beta)  # the Hessian's weights, for now
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
         a = ops.group_sum(beta)
         d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner, options.threads)
         cg_total += n_cg
-        np.take(groups_t @ d, ops.row_of, out=nu)  # = sign·Wᵀd
-        np.multiply(nu, ops.inv_slope, out=beta)
+        cols.take(groups_t @ d, ops.row_of, nu)  # = sign·Wᵀd
+        cols.run(np.multiply, nu, ops.inv_slope, beta)
         bounds = (box.lo, box.hi)
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
         zeta, z_next = z_next, zeta

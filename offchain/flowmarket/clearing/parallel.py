@@ -1,4 +1,5 @@
-"""Sparse matrix–vector products split by rows over threads, bit for bit as on one.
+"""Sparse matrix–vector products split by rows, and elementwise work on the linear
+orders' columns split into consecutive parts, over threads: bit for bit as on one.
 
 scipy's CSR product (`csr_matvec`) releases the GIL while it runs (measured: a
 Python thread keeps running through a 0.5 s product on another thread), so
@@ -15,18 +16,29 @@ for a thread that is not running.
 Only products with at least SPLIT_MIN_NNZ stored entries are split: handing a
 block to another thread and waiting for it costs tens of microseconds, as much as
 a product of ~10^4 entries.
+
+numpy's ufuncs, `take` and `flatnonzero` release the GIL on numeric arrays too, and an
+elementwise result does not depend on where its column is cut, so `ColumnSplit` runs
+the Newton stage's passes over the linear orders (clips, masks, products, gathers) on
+consecutive parts at once (measured on 2.6·10^6 linear orders, 2 cores: 1.7–1.9x for
+each). Sums stay whole: a sum cut in two adds in another order.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
+from scipy.sparse._sparsetools import csr_matvec
 
 from flowmarket.clearing.model import FloatArray
 
 SPLIT_MIN_NNZ = 100_000
+SPLIT_MIN_SIZE = 100_000  # columns shorter than this are worked whole (`ColumnSplit`)
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -67,18 +79,100 @@ class RowSplit:
         split = threads > 1 and on_host and matrix.nnz >= SPLIT_MIN_NNZ
         split = split and matrix.shape[0] >= threads
         self.blocks = _row_blocks(matrix, threads) if split else []
+        ends = np.cumsum([0, *(block.shape[0] for block in self.blocks)]).tolist()
+        self.rows = [slice(ends[k], ends[k + 1]) for k in range(len(self.blocks))]
 
     def __matmul__(self, vector: FloatArray) -> FloatArray:
         if not self.blocks:
             product: FloatArray = self.matrix @ vector
             return product
-        pool = _pool(len(self.blocks) - 1)
-        rest = [pool.submit(block.__matmul__, vector) for block in self.blocks[1:]]
-        results = [self.blocks[0] @ vector]
-        for block, future in zip(self.blocks[1:], rest, strict=True):
-            # A block no helper has started yet (all busy, or not scheduled on a loaded
-            # machine) is taken back and done here: never wait for a thread that is not
-            # running, so a busy machine costs at most the one-thread time.
-            results.append(block @ vector if future.cancel() else future.result())
-        out: FloatArray = np.concatenate(results)
+        if vector.dtype != np.float64 or self.matrix.dtype != np.float64:
+            parts = [_bound(block.__matmul__, (vector,)) for block in self.blocks]
+            joined: FloatArray = np.concatenate(_on_all(len(parts) - 1, parts))
+            return joined
+        # Each block adds into its own rows of one zeroed result, as scipy's product does
+        # into its own (`csr_matvec`): the same bits, and no copy to join the blocks.
+        out = np.zeros(self.matrix.shape[0])
+        tasks = [
+            _bound(_into, (block, vector, out[rows]))
+            for block, rows in zip(self.blocks, self.rows, strict=True)
+        ]
+        _on_all(len(tasks) - 1, tasks)
         return out
+
+
+def _on_all(pool_size: int, tasks: list[Callable[[], Any]]) -> list[Any]:
+    """Each task's result; the caller runs the first, helpers the rest, and a task no
+    helper has started when the caller gets to it is taken back (see the module)."""
+    pool = _pool(pool_size)
+    rest: list[Future[Any]] = [pool.submit(task) for task in tasks[1:]]
+    results = [tasks[0]()]
+    for task, future in zip(tasks[1:], rest, strict=True):
+        # A task no helper has started yet (all busy, or not scheduled on a loaded
+        # machine) is taken back and done here: never wait for a thread that is not
+        # running, so a busy machine costs at most the one-thread time.
+        results.append(task() if future.cancel() else future.result())
+    return results
+
+
+class ColumnSplit:
+    """The linear orders' (l,) columns cut into `threads` consecutive parts, elementwise
+    work on which runs on as many threads (1, a short column or a device's arrays: whole).
+
+    `run(work, *columns, first=args)` calls work(*args, *parts) on each part of every
+    column (the columns cut alike) and returns the results in order; `take` gathers
+    into a column."""
+
+    def __init__(self, size: int, threads: int, *, on_host: bool = True) -> None:
+        self.size, self.threads = size, threads
+        parts = threads if threads > 1 and on_host and size >= SPLIT_MIN_SIZE else 1
+        cuts = [size * k // parts for k in range(parts + 1)]
+        self.slices = [slice(cuts[k], cuts[k + 1]) for k in range(parts)]
+
+    @classmethod
+    def like(cls, column: Any, threads: int) -> ColumnSplit:
+        return cls(int(column.shape[0]), threads, on_host=type(column) is np.ndarray)
+
+    def run(
+        self, work: Callable[..., Any], *columns: Any, first: tuple[Any, ...] = ()
+    ) -> list[Any]:
+        if len(self.slices) == 1:
+            return [work(*first, *columns)]
+        tasks = [_bound(work, (*first, *(c[part] for c in columns))) for part in self.slices]
+        return _on_all(len(tasks) - 1, tasks)
+
+    def take(self, source: Any, index: Any, out: Any) -> Any:
+        """out[i] = source[index[i]] (index valid: numpy's clip mode then neither checks
+        nor buffers, 1.5x faster than its default on 2.6·10^6 random reads)."""
+        if type(source) is not np.ndarray:  # a device's take (no modes)
+            return np.take(source, index, out=out)
+        self.run(_take_clipped, index, out, first=(source,))
+        return out
+
+    def gather(self, source: Any, index: Any) -> Any:
+        """source[index], a new column of index's length (its parts gathered at once)."""
+        if type(source) is not np.ndarray:
+            return source[index]
+        out = np.empty(index.shape[0], dtype=source.dtype)
+        return ColumnSplit(index.shape[0], self.threads).take(source, index, out)
+
+    def flatnonzero(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+        """np.flatnonzero(mask), its parts found at once."""
+        if len(self.slices) == 1:
+            return np.flatnonzero(mask)
+        found = self.run(np.flatnonzero, mask)
+        return np.concatenate([f + part.start for f, part in zip(found, self.slices, strict=True)])
+
+
+def _bound(work: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
+    return lambda: work(*args)
+
+
+def _into(block: sp.csr_array, vector: FloatArray, out: FloatArray) -> None:
+    """out += block @ vector, by the loop scipy's own product runs."""
+    rows, cols = block.shape
+    csr_matvec(rows, cols, block.indptr, block.indices, block.data, vector, out)
+
+
+def _take_clipped(source: FloatArray, index: npt.NDArray[np.intp], out: FloatArray) -> None:
+    np.take(source, index, out=out, mode="clip")

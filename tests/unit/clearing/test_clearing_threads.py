@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from flowmarket.clearing import SolverOptions, clear
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
-from flowmarket.clearing.parallel import SPLIT_MIN_NNZ, RowSplit
+from flowmarket.clearing.parallel import SPLIT_MIN_NNZ, SPLIT_MIN_SIZE, ColumnSplit, RowSplit
 from flowmarket.clearing.synthetic import random_book
 
 
@@ -42,6 +42,53 @@ def test_a_product_split_by_rows_is_the_unsplit_product_bit_for_bit(threads: int
         assert product[row] == pytest.approx(total, rel=1e-12, abs=1e-12)
 
 
+def test_a_product_with_an_integer_vector_is_split_too() -> None:
+    matrix = sp.csr_array(np.arange(2 * SPLIT_MIN_NNZ, dtype=np.float64).reshape(4, -1))
+    vector = np.ones(matrix.shape[1], dtype=np.int64)
+    # rows 0..3 hold 0..k−1, k..2k−1, …: each row's sum by hand
+    k = matrix.shape[1]
+    expected = [k * (k - 1) / 2 + row * k * k for row in range(4)]
+    assert (RowSplit(matrix, 2) @ vector).tolist() == expected
+
+
+def _ramp(size: int) -> np.ndarray:
+    return np.arange(size, dtype=np.float64) * 0.1
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_column_parts_cover_every_entry_once_and_work_as_whole_columns(threads: int) -> None:
+    size = SPLIT_MIN_SIZE + 7
+    cols = ColumnSplit(size, threads)
+    assert len(cols.slices) == threads
+    assert [s.start for s in cols.slices[1:]] == [s.stop for s in cols.slices[:-1]]
+    assert (cols.slices[0].start, cols.slices[-1].stop) == (0, size)
+    x, lo, hi = _ramp(size), np.full(size, 100.0), np.full(size, 5_000.0)
+    out = np.empty(size)
+    cols.run(np.clip, x, lo, hi, out)
+    assert out.tobytes() == np.clip(x, lo, hi).tobytes()
+    assert (out[0], out[999], out[1_001], out[size - 1]) == (100.0, 100.0, x[1_001], 5_000.0)
+    # gathers: a reversed index reads the ramp backwards
+    index = np.arange(size)[::-1].copy()
+    taken = cols.take(x, index, np.empty(size))
+    assert (taken[0], taken[size - 1]) == (x[size - 1], 0.0)
+    assert taken.tobytes() == x[index].tobytes()
+    assert cols.gather(x, index[:5]).tolist() == [x[size - 1 - i] for i in range(5)]
+    # nonzero: each part's positions are the whole column's
+    mask = np.zeros(size, dtype=bool)
+    mask[[0, 5, size // 2, size // 2 + 1, size - 1]] = True
+    assert cols.flatnonzero(mask).tolist() == [0, 5, size // 2, size // 2 + 1, size - 1]
+    # run returns each part's result in order: here each part's first entry
+    assert cols.run(lambda part: part[0], x) == [x[s.start] for s in cols.slices]
+
+
+def test_short_columns_and_one_thread_are_worked_whole() -> None:
+    assert len(ColumnSplit(SPLIT_MIN_SIZE - 1, 2).slices) == 1
+    assert len(ColumnSplit(10 * SPLIT_MIN_SIZE, 1).slices) == 1
+    assert len(ColumnSplit(10 * SPLIT_MIN_SIZE, 2, on_host=False).slices) == 1
+    x = _ramp(10)
+    assert ColumnSplit(10, 2).run(np.sum, x) == [np.sum(x)]
+
+
 def test_small_products_stay_on_one_thread() -> None:
     matrix = sp.csr_array(np.eye(50))
     assert RowSplit(matrix, 2).blocks == []
@@ -56,6 +103,7 @@ def test_a_clearing_on_two_threads_is_the_one_thread_clearing_bit_for_bit() -> N
     book = random_book(10_000, 100_000, 4242)
     ops = DualOperators.of(decompose(book))
     assert ops.coupled_bt.nnz >= SPLIT_MIN_NNZ  # the CG products are split on 2 threads
+    assert ops.group.size >= SPLIT_MIN_SIZE  # and the passes over the linear orders
     one = clear(book, options=SolverOptions(threads=1))
     two = clear(book, options=SolverOptions(threads=2))
     again = clear(book, options=SolverOptions(threads=2))
