@@ -314,6 +314,8 @@ def _baseline(checkout: Path, size: str, args: argparse.Namespace) -> list[dict[
     command = [sys.executable, __file__, "--size", size, "--seed", str(args.seed),
                "--move", str(args.move), "--json"]  # fmt: skip
     command += ["--cold-only"] if args.cold_only else []
+    # an older checkout without the flag runs its own default (one thread)
+    command += ["--engine-threads", str(args.engine_threads)] if args.engine_threads > 1 else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
     return rows
