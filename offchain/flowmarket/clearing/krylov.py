@@ -17,7 +17,11 @@ import numpy as np
 
 from flowmarket.clearing.dual import Operators, dot
 from flowmarket.clearing.model import FloatArray
-from flowmarket.clearing.parallel import RowSplit
+from flowmarket.clearing.parallel import ColumnSplit, RowSplit
+
+# The CG's vectors (products, groups) are split over threads from this length: one
+# update of 10^5 entries takes about as long as handing half of it to another thread.
+SPLIT_VECTORS = 500_000
 
 Preconditioner = Callable[[FloatArray], FloatArray]
 PreconditionerFactory = Callable[[FloatArray, float], Preconditioner]
@@ -53,12 +57,15 @@ def pcg(
     a: (m,) ≥ 0 per group; μ > 0; preconditioner: builds z ↦ M⁻¹ z from (a, μ), an
     SPD approximation of the system (`network.schur_preconditioner`); default Jacobi,
     diag(B diag(a) Bᵀ) + μ; threads: the products with B_Mᵀ and B_M run split by rows on
-    this many threads (`parallel`; the same bits on any number).
+    this many threads, and the updates of long vectors by parts (`parallel`; the same
+    bits on any number).
     """
     coupled_b, coupled_bt, a_m = ops.coupling(a)
     b_m, b_mt = RowSplit(coupled_b, threads), RowSplit(coupled_bt, threads)
     diag_lone = ops.lone_diagonal(a, mu)
     apply = (preconditioner or _jacobi(ops))(a, mu)
+    by_product = ColumnSplit.like(rhs, threads, SPLIT_VECTORS)
+    by_group = ColumnSplit.like(a_m, threads, SPLIT_VECTORS)
     d = np.zeros_like(rhs)
     res = rhs.copy()
     if dot(res, res) <= tol * tol:
@@ -68,17 +75,34 @@ def pcg(
     rz = dot(res, z)
     for it in range(1, max_iter + 1):
         inner = b_mt @ direction
-        inner *= a_m
+        by_group.run(np.multiply, inner, a_m, inner)
         hd = b_m @ inner
-        hd += diag_lone * direction
+        by_product.run(_add_product, hd, diag_lone, direction)
         alpha = rz / dot(direction, hd)
-        d += alpha * direction
-        res -= alpha * hd
+        by_product.run(_step, d, direction, res, hd, first=(alpha,))
         if dot(res, res) <= tol * tol:
             return d, it
         z = apply(res)
         rz_new = dot(res, z)
-        direction *= rz_new / rz
-        direction += z
+        by_product.run(_next_direction, direction, z, first=(rz_new / rz,))
         rz = rz_new
     return d, max_iter
+
+
+def _add_product(hd: FloatArray, diagonal: FloatArray, direction: FloatArray) -> None:
+    """hd += diagonal ∘ direction (on a part of the vectors)."""
+    hd += diagonal * direction
+
+
+def _step(
+    alpha: float, d: FloatArray, direction: FloatArray, res: FloatArray, hd: FloatArray
+) -> None:
+    """d += α·direction, res −= α·hd (on a part of the vectors)."""
+    d += alpha * direction
+    res -= alpha * hd
+
+
+def _next_direction(beta: float, direction: FloatArray, z: FloatArray) -> None:
+    """direction ← β·direction + z (on a part of the vectors)."""
+    direction *= beta
+    direction += z

@@ -116,22 +116,27 @@ def _on_all(pool_size: int, tasks: list[Callable[[], Any]]) -> list[Any]:
 
 
 class ColumnSplit:
-    """The linear orders' (l,) columns cut into `threads` consecutive parts, elementwise
-    work on which runs on as many threads (1, a short column or a device's arrays: whole).
+    """Columns of one length (the linear orders', the CG's vectors) cut into `threads`
+    consecutive parts, elementwise work on which runs on as many threads (1, a column
+    shorter than min_size, or a device's arrays: whole).
 
     `run(work, *columns, first=args)` calls work(*args, *parts) on each part of every
     column (the columns cut alike) and returns the results in order; `take` gathers
     into a column."""
 
-    def __init__(self, size: int, threads: int, *, on_host: bool = True) -> None:
+    def __init__(
+        self, size: int, threads: int, *, on_host: bool = True, min_size: int = SPLIT_MIN_SIZE
+    ) -> None:
         self.size, self.threads = size, threads
-        parts = threads if threads > 1 and on_host and size >= SPLIT_MIN_SIZE else 1
+        parts = threads if threads > 1 and on_host and size >= min_size else 1
         cuts = [size * k // parts for k in range(parts + 1)]
         self.slices = [slice(cuts[k], cuts[k + 1]) for k in range(parts)]
 
     @classmethod
-    def like(cls, column: Any, threads: int) -> ColumnSplit:
-        return cls(int(column.shape[0]), threads, on_host=type(column) is np.ndarray)
+    def like(cls, column: Any, threads: int, min_size: int = SPLIT_MIN_SIZE) -> ColumnSplit:
+        """Parts of columns of `column`'s length and kind; `min_size`: the shortest split."""
+        on_host = type(column) is np.ndarray
+        return cls(int(column.shape[0]), threads, on_host=on_host, min_size=min_size)
 
     def run(
         self, work: Callable[..., Any], *columns: Any, first: tuple[Any, ...] = ()

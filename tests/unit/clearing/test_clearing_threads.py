@@ -1,4 +1,5 @@
-"""The engine's sparse products split over threads give the same bits as on one thread."""
+"""The engine's sparse products and passes over columns split over threads give the same bits
+as on one thread."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from flowmarket.clearing import SolverOptions, clear
+from flowmarket.clearing import SolverOptions, clear, krylov
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import SPLIT_MIN_NNZ, SPLIT_MIN_SIZE, ColumnSplit, RowSplit
@@ -87,6 +88,20 @@ def test_short_columns_and_one_thread_are_worked_whole() -> None:
     assert len(ColumnSplit(10 * SPLIT_MIN_SIZE, 2, on_host=False).slices) == 1
     x = _ramp(10)
     assert ColumnSplit(10, 2).run(np.sum, x) == [np.sum(x)]
+
+
+def test_the_cg_with_its_vectors_split_is_the_one_thread_cg_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(krylov, "SPLIT_VECTORS", 1_000)  # this book's 10^4 products split
+    ops = DualOperators.of(decompose(random_book(10_000, 100_000, 4242)))
+    a = ops.group_sum(ops.inv_slope)
+    rhs = np.random.default_rng(5).standard_normal(ops.groups.shape[0])
+    assert len(ColumnSplit.like(rhs, 2, krylov.SPLIT_VECTORS).slices) == 2
+    one, n_one = krylov.pcg(ops, a, 1e-3, rhs, 1e-9, 300, threads=1)
+    two, n_two = krylov.pcg(ops, a, 1e-3, rhs, 1e-9, 300, threads=2)
+    assert n_one == n_two > 5
+    assert one.tobytes() == two.tobytes()
 
 
 def test_small_products_stay_on_one_thread() -> None:
