@@ -90,12 +90,12 @@ class DeviceOperators:
         out: FloatArray = self.sums @ values
         return out
 
-    def lone_diagonal(self, a: FloatArray, mu: float) -> FloatArray:
-        diag: FloatArray = self.lone @ a
+    def lone_diagonal(self, a: FloatArray, mu: float, threads: int = 1) -> FloatArray:
+        diag: FloatArray = self.lone @ a  # one kernel: threads are the host's
         diag += mu
         return diag
 
-    def coupling(self, a: FloatArray) -> tuple[Any, Any, FloatArray]:
+    def coupling(self, a: FloatArray, threads: int = 1) -> tuple[Any, Any, FloatArray]:
         # All multi-product groups: a group with a = 0 adds an exact 0 to its products.
         return self.coupled_b, self.coupled_bt, a[self.coupled]
 

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders
+from flowmarket.clearing.parallel import gather
 
 # Multi-product groups in the Jacobian at most this share of them: CG slices B_M to them
 # (slicing costs about two products, so it pays only then).
@@ -57,8 +58,8 @@ class Operators(Protocol):
     def groups_sq(self) -> Any: ...
 
     def group_sum(self, values: FloatArray) -> FloatArray: ...
-    def lone_diagonal(self, a: FloatArray, mu: float) -> FloatArray: ...
-    def coupling(self, a: FloatArray) -> tuple[Any, Any, FloatArray]: ...
+    def lone_diagonal(self, a: FloatArray, mu: float, threads: int = 1) -> FloatArray: ...
+    def coupling(self, a: FloatArray, threads: int = 1) -> tuple[Any, Any, FloatArray]: ...
     def gross_flow(self, sums: FloatArray) -> FloatArray: ...
     def put(self, host: FloatArray) -> FloatArray: ...
     def fetch(self, array: FloatArray) -> FloatArray: ...
@@ -169,18 +170,22 @@ class DualOperators:
         out = np.bincount(self.group, weights=values, minlength=self.n_groups)
         return out.astype(np.float64, copy=False)  # int64 when there are no orders
 
-    def lone_diagonal(self, a: FloatArray, mu: float) -> FloatArray:
-        """(n,) the one-product groups' part of diag(B diag(a) Bᵀ), plus μ."""
-        weights = a[self.lone] * self.lone_sq
+    def lone_diagonal(self, a: FloatArray, mu: float, threads: int = 1) -> FloatArray:
+        """(n,) the one-product groups' part of diag(B diag(a) Bᵀ), plus μ; threads: its
+        gather's (`parallel.gather`; the sum is whole)."""
+        weights = gather(a, self.lone, threads)
+        weights *= self.lone_sq
         n = self.groups.shape[0]
         diag = np.bincount(self.lone_product, weights, n).astype(np.float64, copy=False)
         diag += mu
         return diag
 
-    def coupling(self, a: FloatArray) -> tuple[sp.csr_array, sp.csr_array, FloatArray]:
+    def coupling(
+        self, a: FloatArray, threads: int = 1
+    ) -> tuple[sp.csr_array, sp.csr_array, FloatArray]:
         """(B_M (n, k), B_Mᵀ (k, n), a (k,)) over the multi-product groups with a > 0, or
-        all of them (a = 0 adds nothing to a product)."""
-        a_m = a[self.coupled]
+        all of them (a = 0 adds nothing to a product); threads: a's gather's."""
+        a_m = gather(a, self.coupled, threads)
         if np.count_nonzero(a_m) > SLICE_SHARE * a_m.size:
             return self.coupled_b, self.coupled_bt, a_m
         keep = np.flatnonzero(a_m)

@@ -27,11 +27,11 @@ Preconditioner = Callable[[FloatArray], FloatArray]
 PreconditionerFactory = Callable[[FloatArray, float], Preconditioner]
 
 
-def _jacobi(ops: Operators) -> PreconditionerFactory:
-    """z ↦ z / (diag(B diag(a) Bᵀ) + μ)."""
+def _jacobi(ops: Operators, threads: int) -> PreconditionerFactory:
+    """z ↦ z / (diag(B diag(a) Bᵀ) + μ); B∘B's product split over `threads` by rows."""
 
     def build(a: FloatArray, mu: float) -> Preconditioner:
-        inverse_diagonal = 1.0 / (ops.groups_sq @ a + mu)
+        inverse_diagonal = 1.0 / (RowSplit(ops.groups_sq, threads) @ a + mu)
 
         def apply(residual: FloatArray) -> FloatArray:
             out: FloatArray = inverse_diagonal * residual
@@ -60,10 +60,10 @@ def pcg(
     this many threads, and the updates of long vectors by parts (`parallel`; the same
     bits on any number).
     """
-    coupled_b, coupled_bt, a_m = ops.coupling(a)
+    coupled_b, coupled_bt, a_m = ops.coupling(a, threads)
     b_m, b_mt = RowSplit(coupled_b, threads), RowSplit(coupled_bt, threads)
-    diag_lone = ops.lone_diagonal(a, mu)
-    apply = (preconditioner or _jacobi(ops))(a, mu)
+    diag_lone = ops.lone_diagonal(a, mu, threads)
+    apply = (preconditioner or _jacobi(ops, threads))(a, mu)
     by_product = ColumnSplit.like(rhs, threads, SPLIT_VECTORS)
     by_group = ColumnSplit.like(a_m, threads, SPLIT_VECTORS)
     d = np.zeros_like(rhs)

@@ -155,11 +155,8 @@ class ColumnSplit:
         return out
 
     def gather(self, source: Any, index: Any) -> Any:
-        """source[index], a new column of index's length (its parts gathered at once)."""
-        if type(source) is not np.ndarray:
-            return source[index]
-        out = np.empty(index.shape[0], dtype=source.dtype)
-        return ColumnSplit(index.shape[0], self.threads).take(source, index, out)
+        """source[index] on these threads (`gather`)."""
+        return gather(source, index, self.threads)
 
     def flatnonzero(self, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
         """np.flatnonzero(mask), its parts found at once."""
@@ -178,6 +175,15 @@ class ColumnSplit:
         ]
         _on_all(len(tasks) - 1, tasks)
         return out
+
+
+def gather(source: Any, index: Any, threads: int = 1) -> Any:
+    """source[index], a new column of index's length, its parts gathered on `threads`
+    (index valid: `ColumnSplit.take`)."""
+    if type(source) is not np.ndarray:
+        return source[index]
+    out = np.empty(index.shape[0], dtype=source.dtype)
+    return ColumnSplit(index.shape[0], threads).take(source, index, out)
 
 
 def _bound(work: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
