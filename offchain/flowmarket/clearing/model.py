@@ -139,7 +139,7 @@ class SolverOptions:
     prices are exact to price_tol × the largest order price (tokens per GB);
     threads: threads the Newton solver's large sparse products and its elementwise
     passes over the linear orders are split over (`parallel`); the results are the same
-    bits for any number. 1 by default: two threads took 16–20 % off a quiet 2-core
+    bits for any number. 1 by default: two threads took 17–21 % off a quiet 2-core
     machine's wall time, were slower on a loaded one (bench/README.md), and at an hour's
     close the API's workers need the other core;
     device: None (the CPU), or the dual's operators moved to a device (`device`;
