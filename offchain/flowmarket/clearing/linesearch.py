@@ -96,10 +96,14 @@ class _Bracket:
         cols.run(_kinks_between, *columns, both, stay, first=(self.lo, self.hi))
         self.rate += masked_sum(z_lo, both)  # z_lo holds b·v now
         keep = cols.flatnonzero(stay)
-        self.z0, self.low, self.high = (
-            cols.gather(a, keep) for a in (self.z0, self.low, self.high)
-        )
-        self.b, self.v, self.x_lo = (cols.gather(a, keep) for a in (self.b, self.v, self.x_lo))
+        # One column at a time, each let go as its successor is made: S's columns are the
+        # line search's peak (the first step's S is 43 % of the linear orders).
+        self.z0 = cols.gather(self.z0, keep)
+        self.low = cols.gather(self.low, keep)
+        self.high = cols.gather(self.high, keep)
+        self.b = cols.gather(self.b, keep)
+        self.v = cols.gather(self.v, keep)
+        self.x_lo = cols.gather(self.x_lo, keep)
 
     def root(self) -> float:
         """The exact root from S's sorted kinks (S small: on the CPU, also for a GPU's)."""

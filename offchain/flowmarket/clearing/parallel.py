@@ -39,6 +39,7 @@ from flowmarket.clearing.model import FloatArray
 
 SPLIT_MIN_NNZ = 100_000
 SPLIT_MIN_SIZE = 100_000  # columns shorter than this are worked whole (`ColumnSplit`)
+POSITIONS_AT_ONCE = 1 << 20  # a split flatnonzero's stretch (8 MB of positions)
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -197,8 +198,13 @@ def _into(block: sp.csr_array, vector: FloatArray, out: FloatArray) -> None:
 
 
 def _positions(mask: npt.NDArray[np.bool_], out: npt.NDArray[np.intp], start: int) -> None:
-    """out = the positions of mask's entries that hold, plus start."""
-    np.add(np.flatnonzero(mask), start, out=out)
+    """out = the positions of mask's entries that hold, plus start; found a stretch of
+    POSITIONS_AT_ONCE at a time, so that two parts at once hold no second copy of S."""
+    at = 0
+    for lo in range(0, mask.shape[0], POSITIONS_AT_ONCE):
+        found = np.flatnonzero(mask[lo : lo + POSITIONS_AT_ONCE])
+        np.add(found, start + lo, out=out[at : at + found.shape[0]])
+        at += found.shape[0]
 
 
 def _take_clipped(source: FloatArray, index: npt.NDArray[np.intp], out: FloatArray) -> None:

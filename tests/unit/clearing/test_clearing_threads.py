@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from flowmarket.clearing import SolverOptions, clear, krylov
+from flowmarket.clearing import SolverOptions, clear, krylov, parallel
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import SPLIT_MIN_NNZ, SPLIT_MIN_SIZE, ColumnSplit, RowSplit
@@ -80,6 +80,18 @@ def test_column_parts_cover_every_entry_once_and_work_as_whole_columns(threads: 
     assert cols.flatnonzero(mask).tolist() == [0, 5, size // 2, size // 2 + 1, size - 1]
     # run returns each part's result in order: here each part's first entry
     assert cols.run(lambda part: part[0], x) == [x[s.start] for s in cols.slices]
+
+
+def test_a_split_nonzero_found_in_stretches_is_the_whole_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parallel, "POSITIONS_AT_ONCE", 1_000)  # many stretches a part
+    mask = np.random.default_rng(9).random(SPLIT_MIN_SIZE + 3) < 0.3
+    mask[[0, 999, 1_000, SPLIT_MIN_SIZE + 2]] = True
+    found = ColumnSplit(mask.size, 2).flatnonzero(mask)
+    assert found.tobytes() == np.flatnonzero(mask).tobytes()
+    assert found[:1].tolist() == [0] and found[-1] == SPLIT_MIN_SIZE + 2
+    assert {999, 1_000} <= set(found[:400].tolist())
 
 
 def test_short_columns_and_one_thread_are_worked_whole() -> None:
