@@ -1,5 +1,6 @@
-"""Sparse matrix–vector products split by rows, and elementwise work on the linear
-orders' columns split into consecutive parts, over threads: bit for bit as on one.
+"""Sparse matrix–vector products split by rows, and elementwise work on long columns
+(the linear orders', the CG's vectors) split into consecutive parts, over threads: bit
+for bit as on one.
 
 scipy's CSR product (`csr_matvec`) releases the GIL while it runs (measured: a
 Python thread keeps running through a 0.5 s product on another thread), so
@@ -19,9 +20,10 @@ a product of ~10^4 entries.
 
 numpy's ufuncs, `take` and `flatnonzero` release the GIL on numeric arrays too, and an
 elementwise result does not depend on where its column is cut, so `ColumnSplit` runs
-the Newton stage's passes over the linear orders (clips, masks, products, gathers) on
-consecutive parts at once (measured on 2.6·10^6 linear orders, 2 cores: 1.7–1.9x for
-each). Sums stay whole: a sum cut in two adds in another order.
+the Newton stage's passes over the linear orders (clips, masks, products, gathers) and
+the CG's long vector updates on consecutive parts at once (measured on 2.6·10^6 linear
+orders, 2 cores: 1.7–1.9x for each). Sums stay whole: a sum cut in two adds in another
+order.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ class ColumnSplit:
     def __init__(
         self, size: int, threads: int, *, on_host: bool = True, min_size: int = SPLIT_MIN_SIZE
     ) -> None:
-        self.size, self.threads = size, threads
+        self.threads = threads
         parts = threads if threads > 1 and on_host and size >= min_size else 1
         cuts = [size * k // parts for k in range(parts + 1)]
         self.slices = [slice(cuts[k], cuts[k + 1]) for k in range(parts)]
