@@ -236,8 +236,7 @@ def _trial(
 ) -> None:
     """At the trial end (step = −T): z(T), x(T), `both` (inside at 0 and at T) and
     `moved` (x changed and not inside throughout), on a part of the columns."""
-    np.multiply(b, step, out=z_t)
-    z_t += z0
+    _along(step, b, z0, z_t)
     np.greater(z_t, low, out=both)
     np.less(z_t, high, out=moved)
     both &= moved
