@@ -79,7 +79,7 @@ class DeviceOperators:
             row_of=xp.asarray(ops.row_of),
             groups_sq=matrix(ops.groups_sq),
             coupled=xp.asarray(ops.coupled),
-            coupled_b=matrix(ops.coupled_b),
+            coupled_b=matrix(ops.coupled_b()),
             coupled_bt=matrix(ops.coupled_bt),
             absolute=matrix(absolute),
             sums=matrix(sums),

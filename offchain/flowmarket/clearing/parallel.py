@@ -73,9 +73,10 @@ def _row_blocks(matrix: sp.csr_array, parts: int) -> list[sp.csr_array]:
 
 
 class RowSplit:
-    """A CSR matrix whose products with vectors run on `threads` threads (1: as it is)."""
+    """A CSR matrix whose products with vectors run on `threads` threads (1: as it is;
+    any other matrix, as it is on any number)."""
 
-    def __init__(self, matrix: sp.csr_array, threads: int) -> None:
+    def __init__(self, matrix: sp.csr_array | sp.csc_array, threads: int) -> None:
         self.matrix = matrix
         # A GPU's matrix (`cuda`) is one kernel over all rows already.
         on_host = isinstance(matrix, sp.csr_array)

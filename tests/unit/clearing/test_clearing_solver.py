@@ -79,7 +79,7 @@ def test_groups_are_stored_by_portfolio_size_each_once() -> None:
     assert ops.coupled.tolist() == [3, 1, 5, 0, 4]
     assert ops.lone.tolist() == [2]
     np.testing.assert_array_equal(ops.coupled_bt.toarray(), weights.toarray().T[[3, 1, 5, 0, 4]])
-    np.testing.assert_array_equal(ops.coupled_b.toarray(), ops.coupled_bt.toarray().T)
+    np.testing.assert_array_equal(ops.coupled_b().toarray(), ops.coupled_bt.toarray().T)
     # Bᵀ's rows by size only (book order within a size): 2 | 1, 3, 5 | 0, 4
     np.testing.assert_array_equal(ops.groups_t.toarray(), weights.toarray().T[[2, 1, 3, 5, 0, 4]])
     assert ops.row_of.tolist() == [4, 1, 0, 2, 5, 3]

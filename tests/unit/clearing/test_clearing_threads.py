@@ -116,6 +116,33 @@ def test_the_cg_with_its_vectors_split_is_the_one_thread_cg_bit_for_bit(
     assert one.tobytes() == two.tobytes()
 
 
+@pytest.mark.parametrize("share", [1.0, 0.1])  # every coupled group, or a few (sliced)
+def test_one_threads_b_m_is_its_transposes_view_and_the_same_product_bit_for_bit(
+    share: float,
+) -> None:
+    ops = DualOperators.of(decompose(random_book(2_000, 20_000, 77)))
+    rng = np.random.default_rng(3)
+    a = ops.group_sum(ops.inv_slope) * (rng.random(ops.n_groups) < share)
+    one, one_t, a_one = ops.coupling(a, 1)
+    two, two_t, a_two = ops.coupling(a, 2)
+    assert one.format == "csc" and two.format == "csr"
+    assert np.shares_memory(one.data, one_t.data)  # a view: no copy of B_M on one thread
+    assert one_t.shape == two_t.shape and a_one.tobytes() == a_two.tobytes()
+    if share < 1.0:
+        assert a_one.size < ops.coupled.size  # sliced to the groups with a > 0
+    y = rng.standard_normal(a_one.size)
+    product = one @ y
+    assert product.tobytes() == (two @ y).tobytes() == (RowSplit(two, 2) @ y).tobytes()
+    # product k by hand: its groups' terms in group order, summed from 0
+    dense = one_t.toarray()
+    for k in np.flatnonzero(np.count_nonzero(dense, axis=0) >= 3)[:5]:
+        total = 0.0
+        for g in np.flatnonzero(dense[:, k]):
+            total += float(dense[g, k]) * float(y[g])
+        assert product[k] == total
+    assert ops.coupled_b() is ops.coupled_b()  # made once, on the first call
+
+
 def test_small_products_stay_on_one_thread() -> None:
     matrix = sp.csr_array(np.eye(50))
     assert RowSplit(matrix, 2).blocks == []
