@@ -73,8 +73,9 @@ def pcg(
     z = apply(res)
     direction = z.copy()
     rz = dot(res, z)
+    inner = np.empty_like(a_m)  # B_Mᵀ's products land here, in the same pages each time
     for it in range(1, max_iter + 1):
-        inner = b_mt @ direction
+        inner = b_mt.into(direction, inner)
         by_group.run(np.multiply, inner, a_m, inner)
         hd = b_m @ inner
         by_product.run(_add_product, hd, diag_lone, direction)

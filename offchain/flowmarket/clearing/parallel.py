@@ -96,11 +96,25 @@ class RowSplit:
             return joined
         # Each block adds into its own rows of one zeroed result, as scipy's product does
         # into its own (`csr_matvec`): the same bits, and no copy to join the blocks.
-        out = np.zeros(self.matrix.shape[0])
-        tasks = [
-            _bound(_into, (block, vector, out[rows]))
-            for block, rows in zip(self.blocks, self.rows, strict=True)
-        ]
+        return self.into(vector, np.empty(self.matrix.shape[0]))
+
+    def into(self, vector: FloatArray, out: FloatArray) -> FloatArray:
+        """self @ vector written over `out` (rows,) and returned: the same bits as the
+        product, in memory the caller keeps. A new result of more than 32 MB is a fresh
+        mapping of pages from the system each time (glibc), which the kernel zeroes on
+        first touch; the CG's product with B_Mᵀ made one every iteration (73 MB at the
+        paper's size). Without a CSR matrix and float64 vectors of its shapes to write
+        into (scipy's loop checks neither), the product as it comes."""
+        fits = out.shape == self.matrix.shape[:1] and vector.shape == self.matrix.shape[1:]
+        if not isinstance(self.matrix, sp.csr_array) or not fits:
+            return self @ vector
+        if not _float64(vector, out, self.matrix):
+            return self @ vector
+        blocks, rows = self.blocks or [self.matrix], self.rows or [slice(None)]
+        if len(blocks) == 1:
+            _over(blocks[0], vector, out)
+            return out
+        tasks = [_bound(_over, (b, vector, out[r])) for b, r in zip(blocks, rows, strict=True)]
         _on_all(len(tasks) - 1, tasks)
         return out
 
@@ -194,10 +208,16 @@ def _bound(work: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]
     return lambda: work(*args)
 
 
-def _into(block: sp.csr_array, vector: FloatArray, out: FloatArray) -> None:
-    """out += block @ vector, by the loop scipy's own product runs."""
+def _over(block: sp.csr_array, vector: FloatArray, out: FloatArray) -> None:
+    """out = block @ vector: zeroed, then the loop scipy's own product runs into its
+    zeroed result (`csr_matvec` adds each row's sum to out's entry)."""
+    out.fill(0.0)
     rows, cols = block.shape
     csr_matvec(rows, cols, block.indptr, block.indices, block.data, vector, out)
+
+
+def _float64(*arrays: Any) -> bool:
+    return all(array.dtype == np.float64 for array in arrays)
 
 
 def _positions(mask: npt.NDArray[np.bool_], out: npt.NDArray[np.intp], start: int) -> None:

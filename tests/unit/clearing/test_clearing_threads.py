@@ -43,6 +43,41 @@ def test_a_product_split_by_rows_is_the_unsplit_product_bit_for_bit(threads: int
         assert product[row] == pytest.approx(total, rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_product_into_kept_memory_overwrites_it_with_the_product_bit_for_bit(
+    threads: int,
+) -> None:
+    rng = np.random.default_rng(12)
+    rows, cols, nnz = 4_000, 3_000, 2 * SPLIT_MIN_NNZ
+    matrix = sp.csr_array(
+        (rng.standard_normal(nnz), (rng.integers(0, rows, nnz), rng.integers(0, cols, nnz))),
+        shape=(rows, cols),
+    )
+    vector = rng.standard_normal(cols)
+    split = RowSplit(matrix, threads)
+    assert len(split.blocks) == (threads if threads > 1 else 0)
+    kept = np.full(rows, np.nan)  # whatever the memory held before is overwritten
+    out = split.into(vector, kept)
+    assert out is kept
+    assert kept.tobytes() == (matrix @ vector).tobytes()
+    assert split.into(vector, kept).tobytes() == (matrix @ vector).tobytes()  # and again
+
+
+def test_a_product_into_kept_memory_by_hand_and_its_fallbacks() -> None:
+    matrix = sp.csr_array(np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [0.5, -1.0, 0.0]]))
+    kept = np.full(3, 7.0)
+    assert RowSplit(matrix, 1).into(np.array([1.0, 2.0, 3.0]), kept).tolist() == [7.0, 0.0, -1.5]
+    # an integer vector, or a matrix that is not CSR: the product as it comes, kept untouched
+    kept = np.full(3, 7.0)
+    assert RowSplit(matrix, 1).into(np.array([1, 2, 3]), kept).tolist() == [7.0, 0.0, -1.5]
+    assert kept.tolist() == [7.0, 7.0, 7.0]
+    assert RowSplit(sp.csc_array(matrix), 2).into(np.ones(3), kept).tolist() == [3.0, 0.0, -0.5]
+    assert kept.tolist() == [7.0, 7.0, 7.0]
+    short = np.full(2, 7.0)  # memory of another shape is never written (no bounds checks)
+    assert RowSplit(matrix, 1).into(np.ones(3), short).tolist() == [3.0, 0.0, -0.5]
+    assert short.tolist() == [7.0, 7.0]
+
+
 def test_a_product_with_an_integer_vector_is_split_too() -> None:
     matrix = sp.csr_array(np.arange(2 * SPLIT_MIN_NNZ, dtype=np.float64).reshape(4, -1))
     vector = np.ones(matrix.shape[1], dtype=np.int64)
