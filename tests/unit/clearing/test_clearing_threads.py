@@ -19,15 +19,19 @@ from flowmarket.clearing.parallel import SPLIT_MIN_NNZ, SPLIT_MIN_SIZE, ColumnSp
 from flowmarket.clearing.synthetic import random_book
 
 
+def _random_product(seed: int, rows: int, cols: int = 3_000) -> tuple[sp.csr_array, np.ndarray]:
+    """A random CSR matrix of 2 × SPLIT_MIN_NNZ entries (enough to split) and a vector."""
+    rng = np.random.default_rng(seed)
+    nnz = 2 * SPLIT_MIN_NNZ
+    where = (rng.integers(0, rows, nnz), rng.integers(0, cols, nnz))
+    matrix = sp.csr_array((rng.standard_normal(nnz), where), shape=(rows, cols))
+    return matrix, rng.standard_normal(cols)
+
+
 @pytest.mark.parametrize("threads", [2, 3])
 def test_a_product_split_by_rows_is_the_unsplit_product_bit_for_bit(threads: int) -> None:
-    rng = np.random.default_rng(11)
-    rows, cols, nnz = 5_000, 3_000, 2 * SPLIT_MIN_NNZ
-    matrix = sp.csr_array(
-        (rng.standard_normal(nnz), (rng.integers(0, rows, nnz), rng.integers(0, cols, nnz))),
-        shape=(rows, cols),
-    )
-    vector = rng.standard_normal(cols)
+    rows = 5_000
+    matrix, vector = _random_product(11, rows)
     split = RowSplit(matrix, threads)
     assert len(split.blocks) == threads  # really split, every row in one block
     assert sum(block.shape[0] for block in split.blocks) == rows
@@ -47,13 +51,8 @@ def test_a_product_split_by_rows_is_the_unsplit_product_bit_for_bit(threads: int
 def test_a_product_into_kept_memory_overwrites_it_with_the_product_bit_for_bit(
     threads: int,
 ) -> None:
-    rng = np.random.default_rng(12)
-    rows, cols, nnz = 4_000, 3_000, 2 * SPLIT_MIN_NNZ
-    matrix = sp.csr_array(
-        (rng.standard_normal(nnz), (rng.integers(0, rows, nnz), rng.integers(0, cols, nnz))),
-        shape=(rows, cols),
-    )
-    vector = rng.standard_normal(cols)
+    rows = 4_000
+    matrix, vector = _random_product(12, rows)
     split = RowSplit(matrix, threads)
     assert len(split.blocks) == (threads if threads > 1 else 0)
     kept = np.full(rows, np.nan)  # whatever the memory held before is overwritten
