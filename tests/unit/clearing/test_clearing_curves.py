@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from flowmarket.clearing import clear_document, parse_orders
-from flowmarket.clearing.curves import curve_quantity, decompose
+from flowmarket.clearing.curves import curve_quantity, decompose, validate_book
 from flowmarket.clearing.dual import response
+from flowmarket.clearing.model import OrderBook
 from flowmarket.clearing.synthetic import random_book
 from flowmarket.errors import InvalidInput, InvalidOrder
 
@@ -135,4 +137,52 @@ def test_rejects_malformed_documents_naming_the_field(
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
         clear_document(doc, prior)
+    assert reason in str(caught.value)
+
+
+def _book(curves: list[list[tuple[float, float]]], weights: list[float]) -> OrderBook:
+    """One product, order j with curve j and weight j."""
+    m = len(curves)
+    return OrderBook(
+        products=("p",),
+        participants=("a",),
+        order_ids=tuple(f"o{j}" for j in range(m)),
+        order_participant=np.zeros(m, dtype=np.int64),
+        portfolios=sp.csc_array(  # stored as given: a 0 weight too
+            (np.array(weights), np.zeros(m, dtype=np.int64), np.arange(m + 1)), shape=(1, m)
+        ),
+        curve_ptr=np.cumsum([0, *(len(c) for c in curves)]).astype(np.int64),
+        curve_qty=np.array([q for c in curves for q, _ in c], dtype=np.float64),
+        curve_price=np.array([p for c in curves for _, p in c], dtype=np.float64),
+    )
+
+
+GOOD = [(-2.0, 9.0), (0.0, 8.0), (3.0, 5.0)]
+
+
+@pytest.mark.parametrize(
+    ("curves", "weights", "named", "reason"),
+    [
+        # a curve may start below where the one before it ended: only within a curve
+        ([GOOD, [(0.0, 20.0), (1.0, 1.0)], GOOD], [1.0, 1.0, 1.0], None, ""),
+        ([GOOD, [(0.0, 5), (0.0, 4)], GOOD, [(0.0, 5), (-1.0, 4)]], [1.0] * 4, "o1",
+         "quantities must strictly increase"),
+        ([GOOD, GOOD, [(0.0, 5), (1.0, 6)], [(-1.0, 5), (0.0, 5), (1.0, 7)]], [1.0] * 4, "o2",
+         "price must not increase"),
+        ([GOOD, GOOD, [(0.0, np.inf), (1.0, 6)], [(0.0, 5), (np.nan, 4)]], [1.0] * 4, "o2",
+         "must be finite numbers"),
+        ([GOOD] * 4, [1.0, np.nan, 0.0, 2.0], "o1", "weights must be finite and non-zero"),
+        ([GOOD] * 4, [1.0, 2.0, 0.0, np.inf], "o2", "weights must be finite and non-zero"),
+    ],
+)  # fmt: skip
+def test_the_book_check_names_the_first_order_that_breaks_a_rule_of_its_points(
+    curves: list[list[tuple[float, float]]], weights: list[float], named: str | None, reason: str
+) -> None:
+    book = _book(curves, weights)
+    if named is None:
+        validate_book(book)
+        return
+    with pytest.raises(InvalidOrder) as caught:
+        validate_book(book)
+    assert str(caught.value).startswith(f"order '{named}': ")
     assert reason in str(caught.value)
