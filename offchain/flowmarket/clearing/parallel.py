@@ -66,9 +66,14 @@ def _row_blocks(matrix: sp.csr_array, parts: int) -> list[sp.csr_array]:
     for part in range(parts):
         lo, hi = bounds[part], bounds[part + 1]
         start, stop = int(indptr[lo]), int(indptr[hi])
-        block_ptr = indptr[lo : hi + 1] - indptr[lo]
-        parts_of = (matrix.data[start:stop], matrix.indices[start:stop], block_ptr)
-        blocks.append(sp.csr_array(parts_of, shape=(hi - lo, matrix.shape[1]), copy=False))
+        # Set on an empty matrix, not passed to the constructor: its format check copies
+        # a slice of less than half its array (scipy's `prune`), so a block of two was a
+        # copy, 0.37 GB more held on two threads than on one at 10^6 x 10^7.
+        block = sp.csr_array((hi - lo, matrix.shape[1]), dtype=matrix.data.dtype)
+        block.indptr = indptr[lo : hi + 1] if start == 0 else indptr[lo : hi + 1] - start
+        block.indices = matrix.indices[start:stop]
+        block.data = matrix.data[start:stop]
+        blocks.append(block)
     return blocks
 
 

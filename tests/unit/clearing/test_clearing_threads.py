@@ -47,6 +47,27 @@ def test_a_product_split_by_rows_is_the_unsplit_product_bit_for_bit(threads: int
         assert product[row] == pytest.approx(total, rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_the_row_blocks_are_views_of_the_matrix_not_copies(threads: int) -> None:
+    # scipy's constructor copies a slice of under half its array; the engine splits its
+    # largest matrices (Bᵀ at the paper's size: 2.3·10^7 rows) and must not hold them twice.
+    matrix, vector = _random_product(13, 6_000)
+    matrix.indices = matrix.indices.astype(np.int32)
+    matrix.indptr = matrix.indptr.astype(np.int32)
+    split = RowSplit(matrix, threads)
+    assert len(split.blocks) == threads
+    first_entry = 0
+    for block in split.blocks:
+        assert np.shares_memory(block.data, matrix.data)
+        assert np.shares_memory(block.indices, matrix.indices)
+        assert block.indptr[0] == 0 and block.indptr.dtype == np.int32
+        assert block.data[0] == matrix.data[first_entry]  # its own entries, from the start
+        first_entry += block.nnz
+    assert first_entry == matrix.nnz
+    assert np.shares_memory(split.blocks[0].indptr, matrix.indptr)  # the first needs no shift
+    assert (split @ vector).tobytes() == (matrix @ vector).tobytes()
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_product_into_kept_memory_overwrites_it_with_the_product_bit_for_bit(
     threads: int,
