@@ -241,18 +241,23 @@ def order_columns(book: OrderBook, parent: IntArray, sign: FloatArray) -> sp.csc
 
 
 def _interpolate(
-    book: OrderBook, portfolio_price: FloatArray, passed: npt.NDArray[np.bool_], upper: bool
+    book: OrderBook,
+    portfolio_price: FloatArray,
+    passed: IntArray,
+    upper: bool,
+    curves: IntArray | None = None,
 ) -> FloatArray:
-    """Quantity where each curve's price crosses u (m,), `passed` marking the points
-    (all curves' points) that come before the crossing: those priced above u for the
-    lowest quantity, at least u for the highest (`upper`)."""
-    ptr = book.curve_ptr
-    counts = np.diff(ptr)
-    # Every curve has a point, so each reduceat segment is its curve's (an integer count:
-    # no float copy of the mask, no owner index per point).
-    first = ptr[:-1] + np.add.reduceat(passed, ptr[:-1], dtype=np.int64)
-    hi = np.clip(first, ptr[:-1] + 1, ptr[1:] - 1)
-    hi = np.where(counts > 1, hi, ptr[:-1])  # a one-point curve is its point
+    """Quantity where each curve's price crosses u (m,), `passed` counting each curve's
+    points that come before the crossing: those priced above u for the lowest quantity,
+    at least u for the highest (`upper`); curves: only these (their u and counts given
+    in their order), else all."""
+    starts, ends = book.curve_ptr[:-1], book.curve_ptr[1:]
+    if curves is not None:
+        starts, ends = starts[curves], ends[curves]
+    counts = ends - starts
+    first = starts + passed
+    hi = np.clip(first, starts + 1, ends - 1)
+    hi = np.where(counts > 1, hi, starts)  # a one-point curve is its point
     lo = np.where(counts > 1, hi - 1, hi)
     price = book.curve_price
     drop = price[lo] - price[hi]
@@ -268,15 +273,36 @@ def _interpolate(
     return qty
 
 
+def _points_above(book: OrderBook, portfolio_price: FloatArray, at: bool = False) -> IntArray:
+    """(m,) each curve's points priced above its u (at: priced exactly u)."""
+    ptr = book.curve_ptr
+    u = np.repeat(portfolio_price, np.diff(ptr))  # each point's curve's price
+    passed = book.curve_price == u if at else book.curve_price > u
+    # Every curve has a point, so each reduceat segment is its curve's (an integer count:
+    # no float copy of the mask, no owner index per point).
+    counted: IntArray = np.add.reduceat(passed, ptr[:-1], dtype=np.int64)
+    return counted
+
+
 def curve_interval(book: OrderBook, portfolio_price: FloatArray) -> tuple[FloatArray, FloatArray]:
     """(lowest, highest) quantity (m,) GB/h each curve accepts at its portfolio price.
 
     Equal except where the price is that of a flat piece, whose whole length the
     curve accepts; flat beyond the end points (a one-point curve: its point).
+
+    The two differ only for a curve with a point priced exactly u: elsewhere the points
+    before the crossing are the same for both and a flat piece's tie rule reads the same
+    (u ≠ its price), so the highest is worked out for those curves alone (half the
+    certificate's curve work at 10^7 orders).
     """
-    u = np.repeat(portfolio_price, np.diff(book.curve_ptr))  # each point's curve's price
-    lowest = _interpolate(book, portfolio_price, book.curve_price > u, upper=False)
-    highest = _interpolate(book, portfolio_price, book.curve_price >= u, upper=True)
+    above = _points_above(book, portfolio_price)
+    lowest = _interpolate(book, portfolio_price, above, upper=False)
+    at = _points_above(book, portfolio_price, at=True)
+    tied = np.flatnonzero(at)
+    highest = lowest.copy()
+    if tied.size:
+        passed = above[tied] + at[tied]
+        highest[tied] = _interpolate(book, portfolio_price[tied], passed, True, curves=tied)
     return lowest, highest
 
 
@@ -301,4 +327,4 @@ def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
     portfolio_price: (m,) tokens per GB; returns (m,) GB/h, flat beyond the end points;
     on a flat piece's own price, its lowest quantity (`curve_interval` gives both ends).
     """
-    return curve_interval(book, portfolio_price)[0]
+    return _interpolate(book, portfolio_price, _points_above(book, portfolio_price), False)

@@ -9,7 +9,13 @@ import pytest
 import scipy.sparse as sp
 
 from flowmarket.clearing import clear_document, parse_orders
-from flowmarket.clearing.curves import curve_quantity, decompose, validate_book
+from flowmarket.clearing.curves import (
+    curve_gap,
+    curve_interval,
+    curve_quantity,
+    decompose,
+    validate_book,
+)
 from flowmarket.clearing.dual import response
 from flowmarket.clearing.model import OrderBook
 from flowmarket.clearing.synthetic import random_book
@@ -186,3 +192,24 @@ def test_the_book_check_names_the_first_order_that_breaks_a_rule_of_its_points(
         validate_book(book)
     assert str(caught.value).startswith(f"order '{named}': ")
     assert reason in str(caught.value)
+
+
+def test_a_curve_accepts_a_flat_piece_whole_at_its_price_and_one_quantity_elsewhere() -> None:
+    flat = [(-2.0, 9.0), (1.0, 6.0), (4.0, 6.0), (5.0, 2.0)]  # flat at 6 from 1 to 4 GB/h
+    ends_flat = [(0.0, 5.0), (2.0, 3.0), (6.0, 3.0)]
+    starts_flat = [(1.0, 8.0), (3.0, 8.0), (4.0, 1.0)]
+    curves = [flat, flat, flat, flat, GOOD, [(2.0, 7.0)], flat, ends_flat, starts_flat]
+    book = _book(curves, [1.0] * 9)
+    portfolio_price = np.array([6.0, 7.0, 9.0, 1.0, 8.0, 7.0, 6.5, 3.0, 8.0])
+    lowest, highest = curve_interval(book, portfolio_price)
+    # at 6: the flat piece's whole length, 1 to 4; at 7: two thirds of the way from (-2, 9)
+    # to (1, 6), 0; at its first point's price 9, -2; below its last point, 5; GOOD
+    # at its middle point's price 8, 0; a one-point curve, its point; 6.5: 0.5; a last
+    # and a first flat piece at their prices: their whole lengths, 2 to 6 and 1 to 3
+    assert lowest.tolist() == [1.0, 0.0, -2.0, 5.0, 0.0, 2.0, 0.5, 2.0, 1.0]
+    assert highest.tolist() == [4.0, 0.0, -2.0, 5.0, 0.0, 2.0, 0.5, 6.0, 3.0]
+    assert curve_quantity(book, portfolio_price).tolist() == lowest.tolist()
+    # an order on a flat piece anywhere within it is on its curve; off it, by the distance
+    quantity = np.array([3.0, 0.0, -2.0, 5.0, 0.0, 2.0, 1.0, 7.0, 0.0])
+    gap = curve_gap(book, portfolio_price, quantity)
+    assert gap.tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 1.0, 1.0]
