@@ -67,8 +67,9 @@ def _row_blocks(matrix: sp.csr_array, parts: int) -> list[sp.csr_array]:
         lo, hi = bounds[part], bounds[part + 1]
         start, stop = int(indptr[lo]), int(indptr[hi])
         # Set on an empty matrix, not passed to the constructor: its format check copies
-        # a slice of less than half its array (scipy's `prune`), so a block of two was a
-        # copy, 0.37 GB more held on two threads than on one at 10^6 x 10^7.
+        # a slice of less than half its array (scipy's `prune`), so one block of two was
+        # a copy (0.24 GB more held on two threads than on one at 10^6 x 10^7). The
+        # matrix's index arrays share one dtype, which scipy's product loop needs.
         block = sp.csr_array((hi - lo, matrix.shape[1]), dtype=matrix.data.dtype)
         block.indptr = indptr[lo : hi + 1] if start == 0 else indptr[lo : hi + 1] - start
         block.indices = matrix.indices[start:stop]
