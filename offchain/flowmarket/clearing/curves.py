@@ -273,15 +273,19 @@ def _interpolate(
     return qty
 
 
-def _points_above(book: OrderBook, portfolio_price: FloatArray, at: bool = False) -> IntArray:
-    """(m,) each curve's points priced above its u (at: priced exactly u)."""
-    ptr = book.curve_ptr
-    u = np.repeat(portfolio_price, np.diff(ptr))  # each point's curve's price
-    passed = book.curve_price == u if at else book.curve_price > u
+def _points_above(book: OrderBook, point_u: FloatArray, at: bool = False) -> IntArray:
+    """(m,) each curve's points priced above its u (at: priced exactly u); point_u: (all
+    curves' points) the u of each point's curve."""
+    passed = book.curve_price == point_u if at else book.curve_price > point_u
     # Every curve has a point, so each reduceat segment is its curve's (an integer count:
     # no float copy of the mask, no owner index per point).
-    counted: IntArray = np.add.reduceat(passed, ptr[:-1], dtype=np.int64)
+    counted: IntArray = np.add.reduceat(passed, book.curve_ptr[:-1], dtype=np.int64)
     return counted
+
+
+def _point_u(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
+    """Each point's curve's portfolio price (all curves' points)."""
+    return np.repeat(portfolio_price, np.diff(book.curve_ptr))
 
 
 def curve_interval(book: OrderBook, portfolio_price: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -295,9 +299,11 @@ def curve_interval(book: OrderBook, portfolio_price: FloatArray) -> tuple[FloatA
     (u ≠ its price), so the highest is worked out for those curves alone (half the
     certificate's curve work at 10^7 orders).
     """
-    above = _points_above(book, portfolio_price)
+    point_u = _point_u(book, portfolio_price)
+    above = _points_above(book, point_u)
     lowest = _interpolate(book, portfolio_price, above, upper=False)
-    at = _points_above(book, portfolio_price, at=True)
+    at = _points_above(book, point_u, at=True)
+    del point_u  # a column of every point, read no more
     tied = np.flatnonzero(at)
     highest = lowest.copy()
     if tied.size:
@@ -327,4 +333,5 @@ def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
     portfolio_price: (m,) tokens per GB; returns (m,) GB/h, flat beyond the end points;
     on a flat piece's own price, its lowest quantity (`curve_interval` gives both ends).
     """
-    return _interpolate(book, portfolio_price, _points_above(book, portfolio_price), False)
+    above = _points_above(book, _point_u(book, portfolio_price))
+    return _interpolate(book, portfolio_price, above, upper=False)
