@@ -61,6 +61,8 @@ interface IMarketParameters {
     /// @notice A clearing interval must be a whole number of minutes that divides an hour
     /// (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800 or 3600 seconds).
     error ParametersClearingIntervalInvalid(uint256 intervalSeconds);
+    /// @notice Clearing engines are numbered from 1.
+    error ParametersClearingEngineInvalid(uint256 engine);
 
     event FeeRateUpdated(uint256 oldFeeBps, uint256 newFeeBps);
     event RevenueSplitUpdated(uint256 holderShareBps, address indexed treasury);
@@ -74,6 +76,9 @@ interface IMarketParameters {
     /// @notice The clearing interval becomes `newSeconds` from hour `fromHour` on (the first
     /// hour whose bidding window opens after the change); earlier hours keep `oldSeconds`.
     event ClearingIntervalUpdated(uint256 oldSeconds, uint256 newSeconds, uint64 fromHour);
+    /// @notice Hours from `fromHour` on are cleared by engine version `newEngine` (the first
+    /// hour whose bidding window opens after the change); earlier hours keep `oldEngine`.
+    event ClearingEngineUpdated(uint256 oldEngine, uint256 newEngine, uint64 fromHour);
     event MarketPaused(address indexed by);
     event MarketUnpaused(address indexed by);
 
@@ -102,6 +107,12 @@ interface IMarketParameters {
     function clearingIntervalAt(uint64 hour) external view returns (uint32);
     /// @notice The clearing interval of the hour whose bidding window is open now.
     function clearingInterval() external view returns (uint32);
+    /// @notice The clearing engine version of ledger hour `hour`: the oracle clears the hour
+    /// with it and a verifier re-clears it with it, to the last bit (docs/engine-versions.md).
+    /// 1 unless governance changed it.
+    function clearingEngineAt(uint64 hour) external view returns (uint16);
+    /// @notice The clearing engine of the hour whose bidding window is open now.
+    function clearingEngine() external view returns (uint16);
     function paused() external view returns (bool);
     /// @notice Seconds the market has spent paused since deployment, the current pause
     /// included. Deadlines that must not run while the market is paused (a challenge window,
@@ -120,6 +131,9 @@ interface IMarketParameters {
     /// @notice Change the clearing interval from the next hour boundary on: hours whose
     /// bidding window is already open (or closed, committed or not) keep their interval.
     function setClearingInterval(uint32 newSeconds) external;
+    /// @notice Clear with engine version `newEngine` from the next hour boundary on, as for
+    /// the interval: hours whose bidding window is already open keep their engine.
+    function setClearingEngine(uint16 newEngine) external;
     /// @notice Pause every market contract. Owner or guardian.
     function pause() external;
     /// @notice Resume the market. Owner (the timelock) only.

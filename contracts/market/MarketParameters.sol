@@ -30,12 +30,21 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @notice The shortest clearing interval governance may set: one minute. Every interval
     /// is a whole number of minutes dividing an hour, so each hour holds whole intervals.
     uint32 public constant MIN_CLEARING_INTERVAL = 60;
+    /// @notice The clearing engine of every hour before governance names another: the
+    /// engine whose prices the first published hours hold (docs/engine-versions.md).
+    uint16 public constant DEFAULT_CLEARING_ENGINE = 1;
     uint256 private constant _SECONDS_PER_HOUR = 3600;
 
     /// @dev From ledger hour `fromHour` on, the market clears every `intervalSeconds`.
     struct IntervalChange {
         uint64 fromHour;
         uint32 intervalSeconds;
+    }
+
+    /// @dev From ledger hour `fromHour` on, the oracle clears with engine version `engine`.
+    struct EngineChange {
+        uint64 fromHour;
+        uint16 engine;
     }
 
     uint16 private _feeBps;
@@ -54,6 +63,9 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @dev The clearing schedule, `fromHour` strictly increasing; the first entry (hour 0,
     /// hourly) is implicit while the array is empty.
     IntervalChange[] private _intervalChanges;
+    /// @dev The clearing engine's schedule, `fromHour` strictly increasing; engine 1 from
+    /// hour 0 is implicit while the array is empty.
+    EngineChange[] private _engineChanges;
 
     constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
         _setFeeBps(initial.feeBps);
@@ -134,6 +146,22 @@ contract MarketParameters is IMarketParameters, Ownable {
     }
 
     /// @inheritdoc IMarketParameters
+    function clearingEngineAt(uint64 hour) public view returns (uint16) {
+        for (uint256 i = _engineChanges.length; i > 0; --i) {
+            EngineChange storage change = _engineChanges[i - 1];
+            if (change.fromHour <= hour) {
+                return change.engine;
+            }
+        }
+        return DEFAULT_CLEARING_ENGINE;
+    }
+
+    /// @inheritdoc IMarketParameters
+    function clearingEngine() external view returns (uint16) {
+        return clearingEngineAt(uint64(block.timestamp / _SECONDS_PER_HOUR + 1));
+    }
+
+    /// @inheritdoc IMarketParameters
     function paused() external view returns (bool) {
         return _paused;
     }
@@ -207,6 +235,24 @@ contract MarketParameters is IMarketParameters, Ownable {
             _intervalChanges.push(IntervalChange(fromHour, newSeconds));
         }
         emit ClearingIntervalUpdated(old, newSeconds, fromHour);
+    }
+
+    /// @inheritdoc IMarketParameters
+    function setClearingEngine(uint16 newEngine) external onlyOwner {
+        if (newEngine == 0) {
+            revert ParametersClearingEngineInvalid(newEngine);
+        }
+        // As for the interval: an hour's engine is fixed once bidding for it began, so a
+        // verifier re-clears every hour with the engine its bidders knew of.
+        uint64 fromHour = uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
+        uint16 old = clearingEngineAt(fromHour);
+        uint256 n = _engineChanges.length;
+        if (n > 0 && _engineChanges[n - 1].fromHour == fromHour) {
+            _engineChanges[n - 1].engine = newEngine;
+        } else {
+            _engineChanges.push(EngineChange(fromHour, newEngine));
+        }
+        emit ClearingEngineUpdated(old, newEngine, fromHour);
     }
 
     /// @inheritdoc IMarketParameters

@@ -115,3 +115,48 @@ contract MarketParametersClearingIntervalTest is MarketFixture {
         params.setClearingInterval(900);
     }
 }
+
+/// @notice The clearing engine: any version from 1 is accepted and takes effect from the first
+/// hour whose bidding window opens after the change; hours that already began keep theirs; 0
+/// reverts and changes nothing; only the owner sets it.
+contract MarketParametersClearingEngineTest is MarketFixture {
+    function setUp() public {
+        _deployMarket();
+    }
+
+    function testFuzz_setClearingEngineFromTheNextHourOn(uint16 engine, uint32 offset) public {
+        vm.warp(START + bound(offset, 0, 3599));
+        uint64 openHour = uint64(block.timestamp / 3600 + 1);
+        if (engine == 0) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IMarketParameters.ParametersClearingEngineInvalid.selector, uint256(0))
+            );
+        }
+        params.setClearingEngine(engine);
+        uint16 expected = engine == 0 ? 1 : engine;
+        assertEq(params.clearingEngineAt(openHour), 1, "the open hour keeps its engine");
+        assertEq(params.clearingEngine(), 1, "the open hour's engine is the current one");
+        assertEq(params.clearingEngineAt(openHour + 1), expected, "from the next hour on");
+        assertEq(params.clearingEngineAt(type(uint64).max), expected, "and for ever after");
+    }
+
+    function test_scheduleKeepsEveryHoursOwnEngine() public {
+        uint64 h = uint64(START / 3600 + 1);
+        params.setClearingEngine(3); // from h + 1
+        params.setClearingEngine(2); // same boundary: replaces 3
+        assertEq(params.clearingEngineAt(h + 1), 2, "last change before the boundary wins");
+        vm.warp((uint256(h) + 1) * 3600 + 10); // hour h + 2's window is open
+        assertEq(params.clearingEngine(), 2, "hour h + 1 ... now in force");
+        params.setClearingEngine(1); // from h + 3
+        assertEq(params.clearingEngineAt(h), 1, "before the first change");
+        assertEq(params.clearingEngineAt(h + 2), 2, "h + 2");
+        assertEq(params.clearingEngineAt(h + 3), 1, "back to engine 1 from h + 3");
+    }
+
+    function testFuzz_onlyTheOwnerSetsTheClearingEngine(address caller) public {
+        if (caller == address(this)) return;
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSignature("OwnableUnauthorizedAccount(address)", caller));
+        params.setClearingEngine(2);
+    }
+}
