@@ -29,6 +29,9 @@ for the reference rows (`--limit 0` skips them).
 
 `--baseline DIR` runs the engine rows again in a subprocess on DIR's `offchain/` (an
 older checkout: the previous main), on the same book, and prints them under the others.
+`--engine N` clears this checkout's rows with clearing engine N (`SolverOptions.engine`,
+docs/engine-versions.md); the baseline always runs its own default, engine 1, so
+`--engine 2 --baseline .` sets the two engines of one checkout side by side.
 """
 
 from __future__ import annotations
@@ -145,6 +148,7 @@ def engine_rows(
     device: SolverOptions | None = None,
     gpu_only: bool = False,
     threads: int = 1,
+    engine: int = 1,
 ) -> tuple[list[dict[str, object]], FloatArray]:
     """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,);
     the cold row alone when `moved` is None (a size where each clearing takes minutes).
@@ -152,7 +156,7 @@ def engine_rows(
     first includes starting CUDA and compiling the kernel), cold again and warm rows
     follow, each with max |its prices − the CPU's| of the same hour; gpu_only: those
     alone (a size where the CPU takes many minutes); threads: `SolverOptions.threads` of
-    every CPU row but "cold 2 thr" (two)."""
+    every CPU row but "cold 2 thr" (two); engine: `SolverOptions.engine` of the CPU rows."""
     rows: list[dict[str, object]] = []
     cold: FloatArray = np.zeros(0)
     runs: list[tuple[str, OrderBook, int | None]] = [("cold", book, None)]
@@ -169,6 +173,8 @@ def engine_rows(
         load = os.getloadavg()[0]
         wanted = 2 if name == "cold 2 thr" else threads
         options = SolverOptions(threads=wanted) if wanted > 1 else None  # old mains: none
+        if engine != 1:  # a checkout before engines has no such field
+            options = dataclasses.replace(options or SolverOptions(), engine=engine)
         options = device if name.startswith("gpu") else options
         release_free_memory()  # what an earlier clearing freed: not this one's
         reset = reset_peak_rss()
@@ -285,6 +291,9 @@ def main() -> None:
         "--engine-threads", type=int, default=1,
         help="SolverOptions.threads of the CPU rows (default 1, the engine's own default)",
     )  # fmt: skip
+    parser.add_argument(
+        "--engine", type=int, default=1, help="clearing engine of this checkout's CPU rows"
+    )
     args = parser.parse_args()
     device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
     for size in args.size or ["10000x100000"]:
@@ -295,14 +304,15 @@ def main() -> None:
         book_gb = rss_gb()
         if args.engine_threads < 1:
             parser.error("--engine-threads: at least 1")
-        rows, prices = engine_rows(book, moved, device, args.gpu_only, args.engine_threads)
+        threads, engine = args.engine_threads, args.engine
+        rows, prices = engine_rows(book, moved, device, args.gpu_only, threads, engine)
         if args.json:
             print(json.dumps(rows))
             continue
         print(f"\n{n:,} products x {m:,} orders (held-out, seed {args.seed}, move {args.move}); "
               f"RSS {_gb(book_gb)} GB with the book(s) built (peak {made_gb:.1f} GB while "
               "they were made), before clearing")  # fmt: skip
-        print_engine("this", rows)
+        print_engine("this" if engine == 1 else f"this, engine {engine}", rows)
         if args.baseline is not None:
             print_engine("baseline", _baseline(args.baseline, size, args))
         if args.limit > 0:

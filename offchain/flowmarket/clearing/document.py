@@ -3,9 +3,10 @@
 The documents' types are in `schema` (`OrdersDoc`, `PriorDoc`, `ResultDoc`). ORDERS.json:
 {"products": [...] (optional catalogue), "orders": [{"id", "participant", "portfolio":
 {product: weight}, "curve": [[quantity, price], ...]}], "network": {...} (optional,
-`network_document`)}; "hour", "collateral", "authorisations" and "batches", which the
-published order sets carry for verifiers, are allowed and not used; any other key is an
-error. PRIOR.json:
+`network_document`), "engine": N (optional, the clearing engine's version: 1 when
+absent; docs/engine-versions.md)}; "hour", "collateral", "authorisations" and "batches",
+which the published order sets carry for verifiers, are allowed and not used; any other
+key is an error. PRIOR.json:
 {"prices": {product: price}, "link_prices": {link: μ} (optional)}. Without a catalogue
 the products are those named by the orders and the prior, sorted. A product missing
 from the prior has prior price 0. The parsers take any decoded JSON and raise
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from flowmarket.clearing.engine import clear
+from flowmarket.clearing.engine import check_engine, clear
 from flowmarket.clearing.model import ClearingResult, FloatArray, OrderBook, SolverOptions
 from flowmarket.clearing.network_document import (
     add_network_result,
@@ -43,6 +45,7 @@ ORDERS_KEYS = frozenset(
         "nonconvex_rule",
         "authorisations",
         "batches",
+        "engine",
     }
 )
 PRIOR_KEYS = frozenset({"prices", "link_prices"})
@@ -222,6 +225,14 @@ def parse_orders(doc: Mapping[str, Any], prior: Mapping[str, float] | None = Non
     )
 
 
+def _named_engine(orders_doc: Any, options: SolverOptions | None) -> SolverOptions | None:
+    """`options` with the engine the document names (its "engine"), which wins: an order
+    set records the engine it is cleared with."""
+    if not isinstance(orders_doc, Mapping) or "engine" not in orders_doc:
+        return options
+    return replace(options or SolverOptions(), engine=check_engine(orders_doc["engine"]))
+
+
 def _prior_vector(products: Sequence[str], prior: Mapping[str, float]) -> FloatArray:
     unknown = sorted(set(prior) - set(products))
     if unknown:
@@ -274,6 +285,7 @@ def clear_document(
     # Imported here: nonconvex_document builds on this module's parsers.
     from flowmarket.clearing import nonconvex_document
 
+    options = _named_engine(orders_doc, options)
     if isinstance(orders_doc, Mapping) and has_named_portfolios(orders_doc):
         if "network" in orders_doc:
             raise InvalidInput("portfolios: named portfolios clear without a network")

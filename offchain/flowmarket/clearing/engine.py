@@ -21,6 +21,7 @@ from flowmarket.clearing.curves import decompose, restore, validate_book
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
+    ENGINES,
     ClearingResult,
     FloatArray,
     OrderBook,
@@ -53,6 +54,7 @@ def clear(
     result is never returned unchecked.
     """
     opts = options or SolverOptions()
+    check_engine(opts.engine)
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
 
@@ -84,11 +86,15 @@ def clear(
         # or slope: they are let go through it and made again after (`NewtonLines`).
         lines = lin.newton_lines()
         del lin
+        linear_model = _linear_model_start(opts.engine, start)
         if opts.device is None:
-            solution = solve_dual(lines, ops, start, opts)
+            solution = solve_dual(lines, ops, start, opts, cold_start=linear_model)
         else:  # the same Newton stage on the device's operators (`device`)
             h_scale = hessian_scale(ops, ops.inv_slope)
-            solution = solve_dual(lines, opts.device(ops), start, opts, h_scale=h_scale)
+            device_ops = opts.device(ops)
+            solution = solve_dual(
+                lines, device_ops, start, opts, h_scale=h_scale, cold_start=linear_model
+            )
         lap("newton")
         lin = restore(book, lines)
         prices, exact = solution.prices, False
@@ -103,6 +109,28 @@ def clear(
         gate.check(book, lin, ops, result, opts.gate_tol, residuals=residuals)
     lap("certificate")
     return result
+
+
+def check_engine(engine: object) -> int:
+    """`engine` if this package runs that clearing engine (`ENGINES`), else `InvalidInput`."""
+    if isinstance(engine, bool) or not isinstance(engine, int) or engine not in ENGINES:
+        known = ", ".join(str(e) for e in ENGINES)
+        raise InvalidInput(
+            f"engine: {engine!r} is not a clearing engine this version runs ({known}); "
+            "an hour cleared by a later engine needs a later flowmarket"
+        )
+    return engine
+
+
+def _linear_model_start(engine: int, start: FloatArray) -> bool:
+    """Whether the Newton stage tries the linear model's prices before the prior.
+
+    Engine 1 always does and keeps whichever of the two is nearer balance. From the
+    previous hour's prices the prior was kept in the books measured, and the linear
+    model's CG solve (every order in it) and its two passes were a sixth of the next
+    hour's Newton stage for nothing (docs/engine-versions.md): engine 2 tries it only
+    without a prior, when every price is 0."""
+    return engine == 1 or not np.any(start)
 
 
 def _prior_array(book: OrderBook, prior: FloatArray | None) -> FloatArray:

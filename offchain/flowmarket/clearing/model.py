@@ -146,7 +146,10 @@ class SolverOptions:
     `solvers.cuda.cuda_operators` for an NVIDIA GPU), where the Newton stage then runs:
     its prices agree with the CPU's to the certificate's tolerances, not bit for bit,
     so the oracle and `verify` keep None; books with flat pieces or a network clear on
-    the CPU whatever it says.
+    the CPU whatever it says;
+    engine: the clearing engine's version (`ENGINES`), which the market governs hour by
+    hour (`MarketParameters.clearingEngineAt`) so that a verifier re-clears each hour to
+    the last bit with the engine that cleared it (docs/engine-versions.md).
     """
 
     tol: float = 1e-10
@@ -159,6 +162,13 @@ class SolverOptions:
     price_tol: float = 1e-12
     threads: int = 1
     device: Callable[[DualOperators], Operators] | None = None
+    engine: int = 1
+
+
+# The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):
+# 1: the Newton stage starts at the better of the prior and the linear model's prices;
+# 2: with a prior (any nonzero price), at the prior itself, the linear model only without.
+ENGINES = (1, 2)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class OrdersDoc(TypedDict):
     authorisations: NotRequired[list[dict[str, object]]]  # as signed (`authorisation_record`)
     # {batch id: {"orders": struct hashes, "cancels": ids}} (`orders.OrderSetDoc`)
     batches: NotRequired[dict[str, dict[str, Any]]]
+    engine: NotRequired[int]  # the clearing engine's version, 1 when absent (`model.ENGINES`)
 
 
 class PriorDoc(TypedDict):
