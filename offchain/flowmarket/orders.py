@@ -114,6 +114,7 @@ class OrderSetDoc(TypedDict):
     batches: NotRequired[dict[str, dict[str, Any]]]
     nonconvex_rule: NotRequired[str]  # when it held non-convex orders (docs/nonconvex.md)
     authorisations: NotRequired[list[dict[str, object]]]  # standing at the close, as signed
+    engine: NotRequired[int]  # the clearing engine the chain governed for it, when not 1
 
 
 def portfolio_id(order_id: str, name: str) -> str:

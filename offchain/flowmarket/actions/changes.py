@@ -2,7 +2,7 @@
 
 `ProposalChanges` is what a proposal asks for: a fee, collateral parameters, the revenue
 split and treasury address, the oracle address, the clearing interval (docs/schedule.md),
-capacity-token transfers out of the
+the clearing engine (docs/engine-versions.md), capacity-token transfers out of the
 treasury (the timelock), and only when asked explicitly, raw calls. `actions` turns it
 into the timelock's calls, each with a sentence of what it changes (read against the
 current values), and simulates every call as the timelock would make it now: a change
@@ -20,6 +20,7 @@ from web3.exceptions import ContractLogicError
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.plan import tokens
+from flowmarket.clearing.model import ENGINES
 from flowmarket.errors import ActionRefused, FieldError, InvalidInput
 from flowmarket.schedule import check_interval
 
@@ -43,6 +44,7 @@ class ProposalChanges:
     treasury: str | None = None
     oracle: str | None = None
     clearing_interval_s: int | None = None  # from the next hour boundary on
+    clearing_engine: int | None = None  # from the next hour boundary on (`model.ENGINES`)
     treasury_transfers: tuple[tuple[str, int], ...] = ()  # (to, capacity-token wei)
     raw: tuple[tuple[str, bytes], ...] = ()  # (target, calldata): only with --raw
 
@@ -57,6 +59,12 @@ class ProposalChanges:
             _check_bps(f"collateral.{key}", bps)
         if self.clearing_interval_s is not None:
             check_interval(self.clearing_interval_s)
+        if self.clearing_engine is not None and self.clearing_engine not in ENGINES:
+            # The chain takes any version from 1; an engine no oracle runs would stop
+            # the market's hours from clearing, so one is proposed only once it exists.
+            known = ", ".join(str(e) for e in ENGINES)
+            engine = self.clearing_engine
+            raise FieldError("clearing_engine", f"{engine} is not an engine this runs ({known})")
         for name, address in (("treasury", self.treasury), ("oracle", self.oracle)):
             if address is not None:
                 checked_address(name, address)
@@ -74,6 +82,7 @@ class ProposalChanges:
             or self.treasury
             or self.oracle
             or self.clearing_interval_s is not None
+            or self.clearing_engine is not None
             or self.treasury_transfers
             or self.raw
         )
@@ -172,6 +181,18 @@ def actions(actor: Actor, changes: ProposalChanges) -> list[Action]:
                 "setClearingInterval",
                 [changes.clearing_interval_s],
                 f"clear every {new_minutes} minutes instead of every {old_minutes}, "
+                "from the first hour whose bidding opens after execution",
+            )
+        )
+    if changes.clearing_engine is not None:
+        old_engine = int(actor.read(params.clearingEngine()))
+        out.append(
+            _call(
+                actor,
+                PARAMETERS,
+                "setClearingEngine",
+                [changes.clearing_engine],
+                f"clear with engine {changes.clearing_engine} instead of engine {old_engine}, "
                 "from the first hour whose bidding opens after execution",
             )
         )

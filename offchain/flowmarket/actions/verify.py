@@ -199,6 +199,30 @@ def fee_at_commit(actor: Actor, hour: int) -> int:
     return int(function.call(block_identifier=max(block - 1, 0)))
 
 
+def engine_at(actor: Actor, hour: int) -> int:
+    """The clearing engine the chain governs for `hour`: fixed once bidding for the hour
+    began (`MarketParameters.clearingEngineAt`), so the latest state tells."""
+    function = actor.contract("MarketParameters").functions.clearingEngineAt(hour)
+    return int(actor.read(function))
+
+
+def governed_engine(
+    verdict: HourVerdict, doc: Mapping[str, Any], engine: int, where: str
+) -> dict[str, Any]:
+    """`doc` to re-clear with the governed `engine`; a problem when it names another (an
+    order set names its engine unless it is 1, docs/engine-versions.md)."""
+    named = doc.get("engine", 1)
+    if named != engine:
+        verdict.problems.append(
+            f"{where} names clearing engine {named!r}, the chain governed engine {engine} "
+            f"for hour {verdict.hour}"
+        )
+    out = {k: v for k, v in doc.items() if k != "engine"}
+    if engine != 1:
+        out["engine"] = engine
+    return out
+
+
 def prior_prices(
     source: PublicRecord, hour: int, products: list[str], genesis: int
 ) -> dict[str, float]:
@@ -227,7 +251,18 @@ def verify_hour(actor: Actor, source: PublicRecord, hour: int) -> HourVerdict:
         verdict.problems.append(f"no published order set ({exc})")
         _use_published(verdict, source, onchain)
         return verdict
+    engine = engine_at(actor, hour)
     intervals = order_set.get("intervals")
+    if isinstance(intervals, list):
+        intervals = [
+            governed_engine(verdict, doc, engine, f"interval {j}'s order set")
+            if isinstance(doc, Mapping)
+            else doc
+            for j, doc in enumerate(intervals)
+        ]
+        order_set = {**order_set, "intervals": intervals}
+    else:
+        order_set = governed_engine(verdict, order_set, engine, "the order set")
     if intervals is None:
         order_set = rederive_bounds(actor, verdict, source, order_set, genesis)
     elif any(isinstance(doc, dict) and doc.get("authorisations") for doc in intervals):

@@ -98,7 +98,9 @@ def hour_commitment(context: Context, hour: int = Hour) -> CommitmentOut:
 
 @router.get("/hours/{hour}/orders", responses=ERRORS)
 def hour_orders(context: Context, hour: int = Hour) -> dict[str, Any]:
-    """The published order set of a cleared hour (input of the clearing, with signatures)."""
+    """The published order set of a cleared hour (input of the clearing, with signatures).
+    It names the clearing engine that cleared the hour (`"engine": N`) when that is not
+    engine 1 (docs/engine-versions.md)."""
     return context.backend.hour_orders(hour)
 
 

@@ -122,6 +122,8 @@ def order_set(session: Session, *, hour: int) -> OrderSetDoc:
         published["authorisations"] = engine_doc["authorisations"]
     if "nonconvex_rule" in engine_doc:  # the rule it was cleared under (docs/nonconvex.md)
         published["nonconvex_rule"] = cast(dict[str, Any], engine_doc)["nonconvex_rule"]
+    if "engine" in engine_doc:  # the engine it was cleared by (docs/engine-versions.md)
+        published["engine"] = cast(dict[str, Any], engine_doc)["engine"]
     return published
 
 

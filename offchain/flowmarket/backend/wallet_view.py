@@ -137,6 +137,7 @@ def changes_of(proposal: ProposalIn) -> ProposalChanges:
             if proposal.clearing_interval_minutes is None
             else proposal.clearing_interval_minutes * 60
         ),
+        clearing_engine=proposal.clearing_engine,
         treasury=proposal.treasury,
         oracle=proposal.oracle,
         treasury_transfers=transfers,

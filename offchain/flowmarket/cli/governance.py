@@ -3,6 +3,7 @@
 `propose` takes typed changes, never calldata: `--set-fee-bps 25`,
 `--collateral initial=1500,warning=2500`, `--revenue-split 7000`, `--treasury ADDRESS`,
 `--set-oracle ADDRESS`, `--clearing-interval MINUTES` (docs/schedule.md),
+`--clearing-engine N` (docs/engine-versions.md),
 `--treasury-transfer TO AMOUNT` (capacity tokens), with a
 `--description`; each change is simulated as the timelock would make it before anything
 is proposed. Raw calls only with `--raw TARGET CALLDATA`. A proposal is named by its id
@@ -69,6 +70,7 @@ def changes_of(args: argparse.Namespace) -> ProposalChanges:
         treasury=args.treasury,
         oracle=args.set_oracle,
         clearing_interval_s=None if args.clearing_interval is None else args.clearing_interval * 60,
+        clearing_engine=args.clearing_engine,
         treasury_transfers=transfers,
         raw=parse_raw(args.raw),
     )
@@ -89,6 +91,10 @@ def register(subparsers: Any) -> None:
     propose.add_argument(
         "--clearing-interval", type=int, metavar="MINUTES",
         help="clear every MINUTES (1-60, dividing an hour) from the next hour boundary",
+    )  # fmt: skip
+    propose.add_argument(
+        "--clearing-engine", type=int, metavar="N",
+        help="clear with engine version N from the next hour boundary",
     )  # fmt: skip
     propose.add_argument(
         "--treasury-transfer", nargs=2, action="append", default=[], metavar=("TO", "AMOUNT"),

@@ -29,6 +29,12 @@ def clearing_interval(ctx: OracleContext, hour: int) -> int:
     return int(ctx.market.client.call(params.clearingIntervalAt(hour)))
 
 
+def clearing_engine(ctx: OracleContext, hour: int) -> int:
+    """The clearing engine's version governed for hour `hour` (docs/engine-versions.md)."""
+    params = ctx.contract("MarketParameters").functions
+    return int(ctx.market.client.call(params.clearingEngineAt(hour)))
+
+
 def collateral_params(ctx: OracleContext) -> CollateralParams:
     raw = ctx.market.client.call(ctx.contract("MarketParameters").functions.collateralParams())
     return CollateralParams.from_chain(raw)

@@ -39,6 +39,7 @@ from typing import Any, cast
 
 from flowmarket.authorisation_record import record
 from flowmarket.authorisations import apply_authorisations
+from flowmarket.clearing.engine import check_engine
 from flowmarket.clearing.schema import OrderDoc
 from flowmarket.collateral import (
     CollateralParams,
@@ -124,6 +125,11 @@ def take_snapshot(
     )
     owed = owed_after(ctx, hour - 1, pending=pending)
     limits = ctx.rpc(lambda: chain_state.order_limits(ctx), what="read order limits", hour=hour)
+    # An engine this oracle does not run stops the hour here, before anything is journaled:
+    # the operator upgrades and the hour is snapshotted again (docs/engine-versions.md).
+    engine = check_engine(
+        ctx.rpc(lambda: chain_state.clearing_engine(ctx, hour), what="read engine", hour=hour)
+    )
     kept = [row for row in rows if row.nonce >= states[row.participant].min_nonce]
     kept_hashes = {row.order_hash for row in kept}  # a set: the list test was O(n²)
     dropped = sorted(row.order_hash for row in rows if row.order_hash not in kept_hashes)
@@ -189,6 +195,8 @@ def take_snapshot(
             engine_doc["authorisations"] = [_record(row, held) for row in auth_rows]
     if network is None and any(is_nonconvex(order) for order in engine_doc["orders"]):
         engine_doc["nonconvex_rule"] = ctx.settings.nonconvex_rule
+    if engine != 1:  # named, so the order set is re-cleared with it; 1 is every older hour's
+        engine_doc["engine"] = engine
     owners = {  # the orders, and the authorisations governing some (their rate is a row)
         order["id"]: order["participant"] for order in [*document["orders"], *engine_doc["orders"]]
     }

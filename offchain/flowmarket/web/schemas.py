@@ -233,6 +233,14 @@ class ProposalIn(Strict):
         le=60,
         description="clear every N minutes from the next hour boundary on (N divides 60)",
     )
+    clearing_engine: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=65_535,
+        description="clear with engine version N from the next hour boundary on "
+        "(docs/engine-versions.md)",
+    )
     treasury: str | None = documented(ADDRESS_RE, default=None)
     oracle: str | None = documented(ADDRESS_RE, default=None)
     treasury_transfers: list[TransferIn] = Field(default_factory=list, max_length=10)

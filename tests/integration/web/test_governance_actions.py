@@ -126,6 +126,37 @@ def test_the_proposal_form_proposes_a_clearing_interval_in_minutes(
     assert governor.proposalProposer(pid).call() == m.address("alice")
 
 
+def test_the_proposal_form_proposes_a_clearing_engine(
+    page: Any, chain_state: WebMarket, wallet: DevWallet
+) -> None:
+    m = chain_state
+    connect(page, m, "/governance", "#propose-button")
+    description = "Clear with engine 2"
+    page.fill("#proposal-description", description)
+    page.fill("#proposal-clearing-engine", "3")  # no release runs it yet
+    page.click("#propose-button")
+    page.wait_for_selector("#proposal-status .notice.error")
+    refusal = page.text_content("#proposal-status") or ""
+    assert "clearing_engine: 3 is not an engine this runs (1, 2)" in refusal, refusal
+    assert "eth_sendTransaction" not in wallet.methods()
+
+    page.fill("#proposal-clearing-engine", "2")
+    page.click("#propose-button")
+    page.wait_for_selector("#proposal-status .notice.ok, #proposal-status .notice.error")
+    status = page.text_content("#proposal-status") or ""
+    assert "clear with engine 2 instead of engine 1" in status, status
+    # On chain: exactly MarketParameters.setClearingEngine(2), as the CLI proposes it.
+    parameters = m.contract("MarketParameters")
+    calldata = bytes.fromhex(parameters.encode_abi("setClearingEngine", args=[2])[2:])
+    governor = m.contract("MarketGovernor").functions
+    pid = int(
+        governor.hashProposal(
+            [parameters.address], [0], [calldata], keccak(text=description)
+        ).call()
+    )
+    assert f"Proposal {pid} created" in status
+
+
 def test_a_proposal_is_voted_with_a_reason_then_queued_and_executed_from_its_card(
     page: Any, chain_state: WebMarket, wallet: DevWallet
 ) -> None:

@@ -15,6 +15,9 @@ const BPS_FIELDS = [
 // The clearing interval, in minutes (a whole number dividing 60), as the CLI's
 // `--clearing-interval MINUTES`; it applies from the next hour boundary on.
 const INTERVAL_FIELD = ['clearing_interval_minutes', 'clearing interval (minutes)'];
+// The clearing engine's version, as the CLI's `--clearing-engine N`; from the next hour
+// boundary on. The server refuses an engine this release does not run.
+const ENGINE_FIELD = ['clearing_engine', 'clearing engine (version)'];
 const ADDRESS_FIELDS = [['oracle', 'new oracle address'], ['treasury', 'new treasury address']];
 
 function field(name, label, attrs = {}) {
@@ -41,6 +44,14 @@ function draft() {
       throw new Error(`${intervalLabel}: enter a whole number of minutes that divides an hour`);
     }
     proposal[intervalName] = Number(minutes);
+  }
+  const [engineName, engineLabel] = ENGINE_FIELD;
+  const engine = value(engineName);
+  if (engine !== '') {
+    if (!/^[0-9]+$/.test(engine) || Number(engine) === 0) {
+      throw new Error(`${engineLabel}: enter a whole version number from 1`);
+    }
+    proposal[engineName] = Number(engine);
   }
   for (const [name] of ADDRESS_FIELDS) {
     if (value(name) !== '') proposal[name] = value(name);
@@ -74,7 +85,9 @@ export function mountProposalForm(address, onProposed) {
     el('p', { class: 'muted' }, 'Change market parameters or pay from the treasury. Each change is checked against the contracts as the timelock would execute it before anything is sent; proposing needs the proposal threshold of votes.'),
     el('div', { class: 'row' }, field('description', 'description', { class: 'product', placeholder: 'what and why, shown to voters' })),
     el('div', { class: 'row' }, BPS_FIELDS.map(([name, label]) => field(name, label, { class: 'small', inputmode: 'numeric' }))),
-    el('div', { class: 'row' }, field(INTERVAL_FIELD[0], INTERVAL_FIELD[1], { class: 'small', inputmode: 'numeric', placeholder: '60' })),
+    el('div', { class: 'row' },
+      field(INTERVAL_FIELD[0], INTERVAL_FIELD[1], { class: 'small', inputmode: 'numeric', placeholder: '60' }),
+      field(ENGINE_FIELD[0], ENGINE_FIELD[1], { class: 'small', inputmode: 'numeric', placeholder: '1' })),
     el('div', { class: 'row' }, ADDRESS_FIELDS.map(([name, label]) => field(name, label, { class: 'product', placeholder: '0x…' }))),
     el('div', { class: 'row' },
       field('transfer_to', 'treasury transfer: to', { class: 'product', placeholder: '0x…' }),
