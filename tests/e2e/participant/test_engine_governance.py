@@ -19,10 +19,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from journey_market import Journey, address
 
 from flowmarket.backend import published as served
 from flowmarket.db import oracle_repo
+from flowmarket.errors import InvalidInput
 from flowmarket.money import WAD
 from flowmarket.oracle.publication import read_publication
 
@@ -121,3 +123,43 @@ def _chain_at(j: Journey, now: int) -> None:
     if int(j.w3.eth.get_block("latest")["timestamp"]) < now:
         j.w3.provider.make_request("evm_setNextBlockTimestamp", [now])  # type: ignore[arg-type]
         j.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
+def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournaled(
+    journey: Journey,
+) -> None:
+    """Governance can name any engine from 1 through a raw call (the typed change refuses
+    one this release does not run): the oracle then stops at that hour's snapshot with an
+    error naming the engine, journals nothing for it and keeps every hour before it."""
+    j = journey
+    alice = j.wallet("alice")
+    j.give_votes("alice", 100_000 * WAD)
+    j.mine(1)
+    params = j.contract("MarketParameters")
+    calldata = params.encode_abi("setClearingEngine", args=[3])
+    out = j.ok(
+        "governance", "propose", "--raw", params.address, calldata,
+        "--description", "Engine 3", *alice, "--yes",
+    )  # fmt: skip
+    proposal = re.search(r"proposal ([0-9]+) created", out)
+    assert proposal, out
+    pid = proposal.group(1)
+    j.mine(2)
+    j.ok("governance", "vote", pid, "for", *alice, "--yes")
+    j.mine(51)
+    j.ok("governance", "queue", pid, *alice, "--yes")
+    j.advance(61)
+    j.ok("governance", "execute", pid, *alice, "--yes")
+    log = params.events.ClearingEngineUpdated().get_logs(from_block=0)[-1]
+    from_hour = int(log["args"]["fromHour"])
+    assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 3
+
+    j.clock.close(from_hour)
+    _chain_at(j, int(j.clock.now))
+    with pytest.raises(InvalidInput, match=r"^engine: 3 is not a clearing engine this version"):
+        j.oracle.tick(now=j.clock.now)
+    ledger = j.contract("ClearingLedger").functions
+    assert ledger.nextHour().call() == from_hour  # every hour before it committed
+    with j.oracle.ctx.session() as session:
+        assert oracle_repo.journal_hour(session, hour=from_hour) is None
+        assert oracle_repo.journal_hour(session, hour=from_hour - 1) is not None
