@@ -23,6 +23,7 @@ from sqlmodel import Session
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
 from flowmarket.clearing import ClearFn
+from flowmarket.clearing.model import ENGINES
 from flowmarket.collector import deferred_collection
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
@@ -50,6 +51,9 @@ from flowmarket.oracle.solve import solve_hour
 from flowmarket.schedule import DEFAULT_INTERVAL_S
 from flowmarket.solvers.highs_projection import clear_market_document
 from flowmarket.states import JournalStep, WeekStatus
+
+# The last hour `clearingEngineAt` answers for: the engine of the last scheduled change.
+LAST_HOUR = 2**64 - 1
 
 log = logging.getLogger("flowmarket.oracle")
 
@@ -128,6 +132,7 @@ class Oracle:
     clear_fn: ClearFn = clear_market_document
     processed: int = field(default=0)
     on_cleared: Callable[[int], None] | None = None
+    warned_engines: set[int] = field(default_factory=set)
 
     def next_hour(self) -> int:
         """The first hour not yet published: an unfinished journaled hour, or the next one."""
@@ -284,8 +289,28 @@ class Oracle:
             if not processed:
                 break
             done += 1
+        self.warn_of_engine()  # after the hours: a read for none of them waits behind them
         self.settle_weeks()
         return done
+
+    def warn_of_engine(self) -> None:
+        """Alert once per engine when governance has scheduled a clearing engine this
+        release does not run. The hours it governs will stop at their snapshot until the
+        oracle runs a release with it (docs/engine-versions.md); a change takes effect an
+        hour boundary after the open hour at the soonest, so the operator hears of it an
+        hour or more before. What is read is the engine of the last scheduled change."""
+        engine = self.ctx.rpc(
+            lambda: chain_state.clearing_engine(self.ctx, LAST_HOUR), what="read engine"
+        )
+        if engine in ENGINES or engine in self.warned_engines:
+            return
+        self.warned_engines.add(engine)
+        known = ", ".join(str(e) for e in ENGINES)
+        self.ctx.alert(
+            "clearing-engine",
+            f"governance has scheduled clearing engine {engine}, which this release does not "
+            f"run ({known}): upgrade the oracle before the first hour it governs closes",
+        )
 
     def complete_weeks(self) -> list[int]:
         """Weeks whose 168 hours are published and whose settlement is not done."""

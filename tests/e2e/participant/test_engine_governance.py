@@ -129,8 +129,9 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     journey: Journey,
 ) -> None:
     """Governance can name any engine from 1 through a raw call (the typed change refuses
-    one this release does not run): the oracle then stops at that hour's snapshot with an
-    error naming the engine, journals nothing for it and keeps every hour before it."""
+    one this release does not run): the oracle alerts its operator once, as soon as the
+    change is scheduled, then stops at the first such hour's snapshot with an error naming
+    the engine, journals nothing for it and keeps every hour before it."""
     j = journey
     alice = j.wallet("alice")
     j.give_votes("alice", 100_000 * WAD)
@@ -154,6 +155,15 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     from_hour = int(log["args"]["fromHour"])
     assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 3
 
+    # The operator hears of it at once, and once: the hours before it still clear.
+    j.oracle.tick(now=j.clock.now)
+    j.oracle.tick(now=j.clock.now)
+    with j.oracle.ctx.session() as session:
+        warned = [a for a in oracle_repo.recent_alerts(session) if a.kind == "clearing-engine"]
+    assert [a.message for a in warned] == [
+        "governance has scheduled clearing engine 3, which this release does not run (1, 2): "
+        "upgrade the oracle before the first hour it governs closes"
+    ]
     j.clock.close(from_hour)
     _chain_at(j, int(j.clock.now))
     with pytest.raises(InvalidInput, match=r"^engine: 3 is not a clearing engine this version"):
