@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
+import {HourSchedule} from "../libraries/HourSchedule.sol";
 import {SettlementMath} from "../libraries/SettlementMath.sol";
 
 /// @title MarketParameters
@@ -35,17 +36,6 @@ contract MarketParameters is IMarketParameters, Ownable {
     uint16 public constant DEFAULT_CLEARING_ENGINE = 1;
     uint256 private constant _SECONDS_PER_HOUR = 3600;
 
-    /// @dev From ledger hour `fromHour` on, the market clears every `intervalSeconds`.
-    struct IntervalChange {
-        uint64 fromHour;
-        uint32 intervalSeconds;
-    }
-
-    /// @dev From ledger hour `fromHour` on, the oracle clears with engine version `engine`.
-    struct EngineChange {
-        uint64 fromHour;
-        uint16 engine;
-    }
 
     uint16 private _feeBps;
     uint16 private _holderShareBps;
@@ -60,12 +50,12 @@ contract MarketParameters is IMarketParameters, Ownable {
     bool private _paused;
     uint64 private _pausedSince;
     uint64 private _pausedTotal;
-    /// @dev The clearing schedule, `fromHour` strictly increasing; the first entry (hour 0,
-    /// hourly) is implicit while the array is empty.
-    IntervalChange[] private _intervalChanges;
+    /// @dev The clearing schedule in seconds, `fromHour` strictly increasing; the first
+    /// entry (hour 0, hourly) is implicit while the array is empty.
+    HourSchedule.Change[] private _intervalChanges;
     /// @dev The clearing engine's schedule, `fromHour` strictly increasing; engine 1 from
     /// hour 0 is implicit while the array is empty.
-    EngineChange[] private _engineChanges;
+    HourSchedule.Change[] private _engineChanges;
 
     constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
         _setFeeBps(initial.feeBps);
@@ -131,13 +121,7 @@ contract MarketParameters is IMarketParameters, Ownable {
 
     /// @inheritdoc IMarketParameters
     function clearingIntervalAt(uint64 hour) public view returns (uint32) {
-        for (uint256 i = _intervalChanges.length; i > 0; --i) {
-            IntervalChange storage change = _intervalChanges[i - 1];
-            if (change.fromHour <= hour) {
-                return change.intervalSeconds;
-            }
-        }
-        return DEFAULT_CLEARING_INTERVAL;
+        return HourSchedule.at(_intervalChanges, hour, DEFAULT_CLEARING_INTERVAL);
     }
 
     /// @inheritdoc IMarketParameters
@@ -147,13 +131,8 @@ contract MarketParameters is IMarketParameters, Ownable {
 
     /// @inheritdoc IMarketParameters
     function clearingEngineAt(uint64 hour) public view returns (uint16) {
-        for (uint256 i = _engineChanges.length; i > 0; --i) {
-            EngineChange storage change = _engineChanges[i - 1];
-            if (change.fromHour <= hour) {
-                return change.engine;
-            }
-        }
-        return DEFAULT_CLEARING_ENGINE;
+        // Only uint16 values are ever set, so the narrowing keeps every bit.
+        return uint16(HourSchedule.at(_engineChanges, hour, DEFAULT_CLEARING_ENGINE));
     }
 
     /// @inheritdoc IMarketParameters
@@ -224,16 +203,8 @@ contract MarketParameters is IMarketParameters, Ownable {
         ) {
             revert ParametersClearingIntervalInvalid(newSeconds);
         }
-        // The hour whose window is open now is floor(now / 3600) + 1; the change starts with
-        // the one after it, so no hour ever changes its interval once bidding for it began.
-        uint64 fromHour = uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
-        uint32 old = clearingIntervalAt(fromHour);
-        uint256 n = _intervalChanges.length;
-        if (n > 0 && _intervalChanges[n - 1].fromHour == fromHour) {
-            _intervalChanges[n - 1].intervalSeconds = newSeconds;
-        } else {
-            _intervalChanges.push(IntervalChange(fromHour, newSeconds));
-        }
+        uint64 fromHour = _nextBoundaryHour();
+        uint32 old = HourSchedule.set(_intervalChanges, fromHour, newSeconds, DEFAULT_CLEARING_INTERVAL);
         emit ClearingIntervalUpdated(old, newSeconds, fromHour);
     }
 
@@ -242,16 +213,9 @@ contract MarketParameters is IMarketParameters, Ownable {
         if (newEngine == 0) {
             revert ParametersClearingEngineInvalid(newEngine);
         }
-        // As for the interval: an hour's engine is fixed once bidding for it began, so a
-        // verifier re-clears every hour with the engine its bidders knew of.
-        uint64 fromHour = uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
-        uint16 old = clearingEngineAt(fromHour);
-        uint256 n = _engineChanges.length;
-        if (n > 0 && _engineChanges[n - 1].fromHour == fromHour) {
-            _engineChanges[n - 1].engine = newEngine;
-        } else {
-            _engineChanges.push(EngineChange(fromHour, newEngine));
-        }
+        // A verifier re-clears every hour with the engine its bidders knew of.
+        uint64 fromHour = _nextBoundaryHour();
+        uint32 old = HourSchedule.set(_engineChanges, fromHour, newEngine, DEFAULT_CLEARING_ENGINE);
         emit ClearingEngineUpdated(old, newEngine, fromHour);
     }
 
@@ -276,6 +240,13 @@ contract MarketParameters is IMarketParameters, Ownable {
         _paused = false;
         _pausedTotal += uint64(block.timestamp) - _pausedSince;
         emit MarketUnpaused(msg.sender);
+    }
+
+    /// @dev The first hour a change made now governs. The hour whose window is open now is
+    /// floor(now / 3600) + 1; a change starts with the one after it, so no hour changes its
+    /// interval or engine once bidding for it began.
+    function _nextBoundaryHour() private view returns (uint64) {
+        return uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
     }
 
     function _setFeeBps(uint16 newFeeBps) private {
