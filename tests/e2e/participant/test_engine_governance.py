@@ -37,7 +37,6 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
     j = journey
     alice, bob = j.wallet("alice"), j.wallet("bob")
     j.give_votes("alice", 100_000 * WAD)
-    j.give_votes("bob", 20_000 * WAD)
     j.mine(1)
 
     refusal = j.refused(
@@ -45,21 +44,8 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
         *alice, "--yes",
     )  # fmt: skip
     assert "clearing_engine: 3 is not an engine this runs (1, 2)" in refusal
-    out = j.ok(
-        "governance", "propose", "--clearing-engine", "2",
-        "--description", "Clear with engine 2", *alice, "--yes",
-    )  # fmt: skip
+    out = _enact(j, "--clearing-engine", "2", "--description", "Clear with engine 2")
     assert "clear with engine 2 instead of engine 1" in out
-    proposal = re.search(r"proposal ([0-9]+) created", out)
-    assert proposal, out
-    pid = proposal.group(1)
-    j.mine(2)  # past the voting delay
-    j.ok("governance", "vote", pid, "for", *alice, "--yes")
-    j.mine(51)  # past the voting period
-    j.ok("governance", "queue", pid, *bob, "--yes")
-    j.advance(61)  # past the timelock delay
-    out = j.ok("governance", "execute", pid, *alice, "--yes")
-    assert out.strip().endswith("is Executed")
 
     params = j.contract("MarketParameters")
     [log] = params.events.ClearingEngineUpdated().get_logs(from_block=0)
@@ -118,6 +104,24 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
         ) in out, out
 
 
+def _enact(j: Journey, *change: str) -> str:
+    """Propose `change` as alice, vote it through, queue and execute it; the proposal's
+    output."""
+    alice = j.wallet("alice")
+    out = j.ok("governance", "propose", *change, *alice, "--yes")
+    proposal = re.search(r"proposal ([0-9]+) created", out)
+    assert proposal, out
+    pid = proposal.group(1)
+    j.mine(2)  # past the voting delay
+    j.ok("governance", "vote", pid, "for", *alice, "--yes")
+    j.mine(51)  # past the voting period
+    j.ok("governance", "queue", pid, *alice, "--yes")
+    j.advance(61)  # past the timelock delay
+    executed = j.ok("governance", "execute", pid, *alice, "--yes")
+    assert executed.strip().endswith("is Executed")
+    return out
+
+
 def _chain_at(j: Journey, now: int) -> None:
     """Bring the chain's clock to `now` (Unix seconds)."""
     if int(j.w3.eth.get_block("latest")["timestamp"]) < now:
@@ -133,24 +137,11 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     change is scheduled, then stops at the first such hour's snapshot with an error naming
     the engine, journals nothing for it and keeps every hour before it."""
     j = journey
-    alice = j.wallet("alice")
     j.give_votes("alice", 100_000 * WAD)
     j.mine(1)
     params = j.contract("MarketParameters")
     calldata = params.encode_abi("setClearingEngine", args=[3])
-    out = j.ok(
-        "governance", "propose", "--raw", params.address, calldata,
-        "--description", "Engine 3", *alice, "--yes",
-    )  # fmt: skip
-    proposal = re.search(r"proposal ([0-9]+) created", out)
-    assert proposal, out
-    pid = proposal.group(1)
-    j.mine(2)
-    j.ok("governance", "vote", pid, "for", *alice, "--yes")
-    j.mine(51)
-    j.ok("governance", "queue", pid, *alice, "--yes")
-    j.advance(61)
-    j.ok("governance", "execute", pid, *alice, "--yes")
+    _enact(j, "--raw", params.address, calldata, "--description", "Engine 3")
     log = params.events.ClearingEngineUpdated().get_logs(from_block=0)[-1]
     from_hour = int(log["args"]["fromHour"])
     assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 3
