@@ -29,6 +29,7 @@ it delivered: +1.25 GB for alice's, −1.25 GB for bob's (`TradeLines.amountIn`)
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -61,19 +62,23 @@ def domain(market: Market) -> Domain:
     return Domain(int(market.w3.eth.chain_id), market.deployment.addresses["ClearingLedger"])
 
 
-def quarter_book(market: Market, hour: int, *, alice_key: str) -> dict[str, Any]:
-    """A quarter's order set: alice's buy signed with `alice_key`, bob's sell by bob."""
+def quarter_book(
+    market: Market, hour: int, *, alice_key: str, engine: int | None = None
+) -> dict[str, Any]:
+    """A quarter's order set: alice's buy signed with `alice_key`, bob's sell by bob;
+    naming clearing `engine` when given (docs/engine-versions.md)."""
     buys = message(market.address("alice"), {"premium": 1.0}, [[0, 10], [5, 9]],
                    nonce=hour, hours=(hour, hour))  # fmt: skip
     sells = message(market.address("bob"), {"premium": 1.0}, [[-5, 2], [0, 1]],
                     nonce=hour, hours=(hour, hour))  # fmt: skip
-    return {
+    book: dict[str, Any] = {
         "products": ["premium"],
         "orders": [
             signed_order(domain(market), alice_key, buys),
             signed_order(domain(market), market.keys["bob"], sells),
         ],
     }
+    return book if engine is None else {**book, "engine": engine}
 
 
 def publish_and_commit(
@@ -102,9 +107,12 @@ def quarters_from_now(market: Market) -> int:
     return int(event["fromHour"])
 
 
-def commit_week_one(market: Market, state: Path, *, alice_key: str) -> tuple[int, HourBundle]:
+def commit_week_one(
+    market: Market, state: Path, *, alice_key: str, engine: int | None = None
+) -> tuple[int, HourBundle]:
     """Clear, commit and publish every hour of week 1, hour H (the first the quarters
-    govern) in four quarters; returns (H, its bundle)."""
+    govern) in four quarters, each naming clearing `engine` when given; returns (H, its
+    bundle)."""
     hour = quarters_from_now(market)
     first = market.deployment.genesis_hour + HOURS_PER_WEEK
     assert first < hour < first + HOURS_PER_WEEK, "the quarters start inside week 1"
@@ -115,7 +123,7 @@ def commit_week_one(market: Market, state: Path, *, alice_key: str) -> tuple[int
         if h != hour:
             publish_and_commit(market, state, h, EMPTY, clear_document(EMPTY, {"prices": {}}))
             continue
-        books = [quarter_book(market, h, alice_key=alice_key) for _ in range(4)]
+        books = [quarter_book(market, h, alice_key=alice_key, engine=engine) for _ in range(4)]
         results: list[ResultDoc] = []
         prior: dict[str, float] = {}  # hour H − 1 priced nothing
         for quarter in books:
@@ -232,3 +240,30 @@ def test_an_honest_quarter_hour_cannot_be_challenged_and_rate_lines_can(
                 bytes.fromhex(check.removeprefix("0x")))  # fmt: skip
     assert market.view("WeeklySettlement", "isHourVoided", later)
     assert market.balance("dave") == dave_before + DEMO_BOND
+
+
+def test_a_quarter_hour_under_engine_2_is_re_cleared_with_it_quarter_by_quarter(
+    market: Market, cli: Any
+) -> None:
+    """Engine 2 governs from before the first quarter-hour: each quarter's published order
+    set names it and `verify` re-clears the hour; the same quarters published without it
+    are each a problem (docs/engine-versions.md)."""
+    state: Path = cli.state
+    market.send("timelock", PARAMS, "setClearingEngine", 2)
+    hour, _ = commit_week_one(market, state, alice_key=market.keys["alice"], engine=2)
+    assert market.view(PARAMS, "clearingEngineAt", hour) == 2
+    verified = cli("verify", "--hour", str(hour), "--files", str(state))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"hour {hour}: OK (2 entries re-cleared)" in verified.stdout
+
+    orders_file = state / "hours" / f"{hour}.orders.json"
+    published = json.loads(orders_file.read_text())
+    assert [quarter.pop("engine") for quarter in published["intervals"]] == [2, 2, 2, 2]
+    orders_file.write_text(json.dumps(published))
+    verified = cli("verify", "--hour", str(hour), "--files", str(state))
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    for j in range(4):
+        assert (
+            f"interval {j}'s order set names clearing engine 1, the chain governed engine 2 "
+            f"for hour {hour}"
+        ) in verified.stdout, verified.stdout
