@@ -20,7 +20,7 @@ from web3.exceptions import ContractLogicError
 
 from flowmarket.actions.actor import Actor
 from flowmarket.actions.plan import tokens
-from flowmarket.clearing.model import ENGINES
+from flowmarket.clearing.model import ENGINES, ENGINES_TEXT
 from flowmarket.errors import ActionRefused, FieldError, InvalidInput
 from flowmarket.schedule import check_interval
 
@@ -62,9 +62,10 @@ class ProposalChanges:
         if self.clearing_engine is not None and self.clearing_engine not in ENGINES:
             # The chain takes any version from 1; an engine no oracle runs would stop
             # the market's hours from clearing, so one is proposed only once it exists.
-            known = ", ".join(str(e) for e in ENGINES)
             engine = self.clearing_engine
-            raise FieldError("clearing_engine", f"{engine} is not an engine this runs ({known})")
+            raise FieldError(
+                "clearing_engine", f"{engine} is not an engine this runs ({ENGINES_TEXT})"
+            )
         for name, address in (("treasury", self.treasury), ("oracle", self.oracle)):
             if address is not None:
                 checked_address(name, address)

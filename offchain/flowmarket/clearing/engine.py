@@ -22,6 +22,7 @@ from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
     ENGINES,
+    ENGINES_TEXT,
     ClearingResult,
     FloatArray,
     OrderBook,
@@ -114,9 +115,8 @@ def clear(
 def check_engine(engine: object) -> int:
     """`engine` if this package runs that clearing engine (`ENGINES`), else `InvalidInput`."""
     if isinstance(engine, bool) or not isinstance(engine, int) or engine not in ENGINES:
-        known = ", ".join(str(e) for e in ENGINES)
         raise InvalidInput(
-            f"engine: {engine!r} is not a clearing engine this version runs ({known}); "
+            f"engine: {engine!r} is not a clearing engine this version runs ({ENGINES_TEXT}); "
             "an hour cleared by a later engine needs a later flowmarket"
         )
     return engine
@@ -127,7 +127,7 @@ def _linear_model_start(engine: int, start: FloatArray) -> bool:
 
     Engine 1 always does and keeps whichever of the two is nearer balance. From the
     previous hour's prices the prior was kept in the books measured, and the linear
-    model's CG solve (every order in it) and its two passes were a sixth of the next
+    model's CG solve (every order in it) and its two passes were 6–7 % of the next
     hour's Newton stage for nothing (docs/engine-versions.md): engine 2 tries it only
     without a prior, when every price is 0."""
     return engine == 1 or not np.any(start)

@@ -169,6 +169,7 @@ class SolverOptions:
 # 1: the Newton stage starts at the better of the prior and the linear model's prices;
 # 2: with a prior (any nonzero price), at the prior itself, the linear model only without.
 ENGINES = (1, 2)
+ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2"
 
 
 @dataclass(frozen=True)

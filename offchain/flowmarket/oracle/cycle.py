@@ -23,7 +23,7 @@ from sqlmodel import Session
 from flowmarket.catalogue.hours import SECONDS_PER_HOUR
 from flowmarket.chain.market import Market, connect_market
 from flowmarket.clearing import ClearFn
-from flowmarket.clearing.model import ENGINES
+from flowmarket.clearing.model import ENGINES, ENGINES_TEXT
 from flowmarket.collector import deferred_collection
 from flowmarket.config import Settings
 from flowmarket.db import oracle_repo
@@ -305,11 +305,10 @@ class Oracle:
         if engine in ENGINES or engine in self.warned_engines:
             return
         self.warned_engines.add(engine)
-        known = ", ".join(str(e) for e in ENGINES)
         self.ctx.alert(
             "clearing-engine",
             f"governance has scheduled clearing engine {engine}, which this release does not "
-            f"run ({known}): upgrade the oracle before the first hour it governs closes",
+            f"run ({ENGINES_TEXT}): upgrade the oracle before the first hour it governs closes",
         )
 
     def complete_weeks(self) -> list[int]:
