@@ -98,31 +98,15 @@ def test_the_proposal_form_proposes_a_clearing_interval_in_minutes(
     page: Any, chain_state: WebMarket, wallet: DevWallet
 ) -> None:
     m = chain_state
-    connect(page, m, "/governance", "#propose-button")
     description = "Clear every quarter-hour"
-    page.fill("#proposal-description", description)
-    page.fill("#proposal-clearing-interval-minutes", "45")  # does not divide an hour
-    page.click("#propose-button")
-    page.wait_for_selector("#proposal-status .notice.error")
-    refusal = page.text_content("#proposal-status") or ""
+    field = "#proposal-clearing-interval-minutes"
+    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "45", "15")
     assert "clearing interval (minutes): enter a whole number of minutes that divides" in refusal
-    assert "eth_sendTransaction" not in wallet.methods()
-
-    page.fill("#proposal-clearing-interval-minutes", "15")
-    page.click("#propose-button")
-    page.wait_for_selector("#proposal-status .notice.ok, #proposal-status .notice.error")
-    status = page.text_content("#proposal-status") or ""
     assert "clear every 15 minutes instead of every 60" in status, status
     # On chain: exactly MarketParameters.setClearingInterval(900), as the CLI proposes it.
-    parameters = m.contract("MarketParameters")
-    calldata = bytes.fromhex(parameters.encode_abi("setClearingInterval", args=[900])[2:])
-    governor = m.contract("MarketGovernor").functions
-    pid = int(
-        governor.hashProposal(
-            [parameters.address], [0], [calldata], keccak(text=description)
-        ).call()
-    )
+    pid = _parameters_proposal(m, "setClearingInterval", 900, description)
     assert f"Proposal {pid} created" in status
+    governor = m.contract("MarketGovernor").functions
     assert governor.proposalProposer(pid).call() == m.address("alice")
 
 
@@ -130,31 +114,44 @@ def test_the_proposal_form_proposes_a_clearing_engine(
     page: Any, chain_state: WebMarket, wallet: DevWallet
 ) -> None:
     m = chain_state
-    connect(page, m, "/governance", "#propose-button")
     description = "Clear with engine 2"
+    field = "#proposal-clearing-engine"  # 3: no release runs it yet
+    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "3", "2")
+    assert "clearing_engine: 3 is not an engine this runs (1, 2)" in refusal, refusal
+    assert "clear with engine 2 instead of engine 1" in status, status
+    # On chain: exactly MarketParameters.setClearingEngine(2), as the CLI proposes it.
+    pid = _parameters_proposal(m, "setClearingEngine", 2, description)
+    assert f"Proposal {pid} created" in status
+
+
+def _refused_then_proposed(
+    page: Any, m: WebMarket, wallet: DevWallet, description: str, field: str, bad: str, good: str
+) -> tuple[str, str]:
+    """The proposal form with one parameter `field`: refused with `bad` before the wallet
+    is asked for anything, then proposed with `good`; (the refusal, the status)."""
+    connect(page, m, "/governance", "#propose-button")
     page.fill("#proposal-description", description)
-    page.fill("#proposal-clearing-engine", "3")  # no release runs it yet
+    page.fill(field, bad)
     page.click("#propose-button")
     page.wait_for_selector("#proposal-status .notice.error")
     refusal = page.text_content("#proposal-status") or ""
-    assert "clearing_engine: 3 is not an engine this runs (1, 2)" in refusal, refusal
     assert "eth_sendTransaction" not in wallet.methods()
-
-    page.fill("#proposal-clearing-engine", "2")
+    page.fill(field, good)
     page.click("#propose-button")
     page.wait_for_selector("#proposal-status .notice.ok, #proposal-status .notice.error")
-    status = page.text_content("#proposal-status") or ""
-    assert "clear with engine 2 instead of engine 1" in status, status
-    # On chain: exactly MarketParameters.setClearingEngine(2), as the CLI proposes it.
+    return refusal, page.text_content("#proposal-status") or ""
+
+
+def _parameters_proposal(m: WebMarket, function: str, value: int, description: str) -> int:
+    """The id of a proposal of the one call MarketParameters.function(value)."""
     parameters = m.contract("MarketParameters")
-    calldata = bytes.fromhex(parameters.encode_abi("setClearingEngine", args=[2])[2:])
+    calldata = bytes.fromhex(parameters.encode_abi(function, args=[value])[2:])
     governor = m.contract("MarketGovernor").functions
-    pid = int(
+    return int(
         governor.hashProposal(
             [parameters.address], [0], [calldata], keccak(text=description)
         ).call()
     )
-    assert f"Proposal {pid} created" in status
 
 
 def test_a_proposal_is_voted_with_a_reason_then_queued_and_executed_from_its_card(
