@@ -36,7 +36,6 @@ contract MarketParameters is IMarketParameters, Ownable {
     uint16 public constant DEFAULT_CLEARING_ENGINE = 1;
     uint256 private constant _SECONDS_PER_HOUR = 3600;
 
-
     uint16 private _feeBps;
     uint16 private _holderShareBps;
     address private _treasury;
@@ -126,7 +125,7 @@ contract MarketParameters is IMarketParameters, Ownable {
 
     /// @inheritdoc IMarketParameters
     function clearingInterval() external view returns (uint32) {
-        return clearingIntervalAt(uint64(block.timestamp / _SECONDS_PER_HOUR + 1));
+        return clearingIntervalAt(_openHour());
     }
 
     /// @inheritdoc IMarketParameters
@@ -137,7 +136,7 @@ contract MarketParameters is IMarketParameters, Ownable {
 
     /// @inheritdoc IMarketParameters
     function clearingEngine() external view returns (uint16) {
-        return clearingEngineAt(uint64(block.timestamp / _SECONDS_PER_HOUR + 1));
+        return clearingEngineAt(_openHour());
     }
 
     /// @inheritdoc IMarketParameters
@@ -242,11 +241,15 @@ contract MarketParameters is IMarketParameters, Ownable {
         emit MarketUnpaused(msg.sender);
     }
 
-    /// @dev The first hour a change made now governs. The hour whose window is open now is
-    /// floor(now / 3600) + 1; a change starts with the one after it, so no hour changes its
-    /// interval or engine once bidding for it began.
+    /// @dev The hour whose bidding window is open now: floor(now / 3600) + 1.
+    function _openHour() private view returns (uint64) {
+        return uint64(block.timestamp / _SECONDS_PER_HOUR + 1);
+    }
+
+    /// @dev The first hour a change made now governs: the one after the open hour, so no
+    /// hour changes its interval or engine once bidding for it began.
     function _nextBoundaryHour() private view returns (uint64) {
-        return uint64(block.timestamp / _SECONDS_PER_HOUR + 2);
+        return _openHour() + 1;
     }
 
     function _setFeeBps(uint16 newFeeBps) private {

@@ -52,6 +52,7 @@ from flowmarket.chain.leaves import (
 from flowmarket.chain.portfolio_fill import is_portfolio_signed_by
 from flowmarket.chain.sorted_tree import Item, SortedTree, verify_item
 from flowmarket.clearing import ResultDoc
+from flowmarket.clearing.document import naming_engine, order_set_engine
 from flowmarket.client.participant_client import ApiReader
 from flowmarket.errors import InvalidInput, MarketError, NotFound, TransactionReverted
 from flowmarket.money import from_wad
@@ -211,16 +212,13 @@ def governed_engine(
 ) -> dict[str, Any]:
     """`doc` to re-clear with the governed `engine`; a problem when it names another (an
     order set names its engine unless it is 1, docs/engine-versions.md)."""
-    named = doc.get("engine", 1)
+    named = order_set_engine(doc)
     if named != engine:
         verdict.problems.append(
             f"{where} names clearing engine {named!r}, the chain governed engine {engine} "
             f"for hour {verdict.hour}"
         )
-    out = {k: v for k, v in doc.items() if k != "engine"}
-    if engine != 1:
-        out["engine"] = engine
-    return out
+    return naming_engine(doc, engine)
 
 
 def prior_prices(

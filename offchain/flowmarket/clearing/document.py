@@ -225,6 +225,20 @@ def parse_orders(doc: Mapping[str, Any], prior: Mapping[str, float] | None = Non
     )
 
 
+def order_set_engine(doc: Mapping[str, Any]) -> object:
+    """The engine an order set names: its "engine", 1 when it names none (every order set
+    from before engine versions, and every engine-1 order set since)."""
+    return doc.get("engine", 1)
+
+
+def naming_engine(doc: Mapping[str, Any], engine: int) -> dict[str, Any]:
+    """`doc` naming `engine` (`order_set_engine`): its "engine" set, or dropped for 1."""
+    out = {k: v for k, v in doc.items() if k != "engine"}
+    if engine != 1:
+        out["engine"] = engine
+    return out
+
+
 def _named_engine(orders_doc: Any, options: SolverOptions | None) -> SolverOptions | None:
     """`options` with the engine the document names (its "engine"), which wins: an order
     set records the engine it is cleared with."""

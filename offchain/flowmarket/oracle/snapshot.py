@@ -39,6 +39,7 @@ from typing import Any, cast
 
 from flowmarket.authorisation_record import record
 from flowmarket.authorisations import apply_authorisations
+from flowmarket.clearing.document import naming_engine
 from flowmarket.clearing.engine import check_engine
 from flowmarket.clearing.schema import OrderDoc
 from flowmarket.collateral import (
@@ -195,8 +196,7 @@ def take_snapshot(
             engine_doc["authorisations"] = [_record(row, held) for row in auth_rows]
     if network is None and any(is_nonconvex(order) for order in engine_doc["orders"]):
         engine_doc["nonconvex_rule"] = ctx.settings.nonconvex_rule
-    if engine != 1:  # named, so the order set is re-cleared with it; 1 is every older hour's
-        engine_doc["engine"] = engine
+    engine_doc = naming_engine(engine_doc, engine)  # so the order set is re-cleared with it
     owners = {  # the orders, and the authorisations governing some (their rate is a row)
         order["id"]: order["participant"] for order in [*document["orders"], *engine_doc["orders"]]
     }
