@@ -32,6 +32,10 @@ older checkout: the previous main), on the same book, and prints them under the 
 `--engine N` clears this checkout's rows with clearing engine N (`SolverOptions.engine`,
 docs/engine-versions.md); the baseline always runs its own default, engine 1, so
 `--engine 2 --baseline .` sets the two engines of one checkout side by side.
+`--passes` picks how the Newton stage's passes over the linear orders run: "compiled"
+(the default, the market's: `flowmarket.solvers.compiled_passes`, numba) or "numpy"
+(`clearing.passes.ArrayPasses`); the prices are the same bits. The baseline always runs
+numpy's, so `--baseline .` sets the two side by side.
 """
 
 from __future__ import annotations
@@ -149,6 +153,7 @@ def engine_rows(
     gpu_only: bool = False,
     threads: int = 1,
     engine: int = 1,
+    passes: str = "numpy",
 ) -> tuple[list[dict[str, object]], FloatArray]:
     """Cold, cold again and warm rows (dicts, for JSON) and the cold prices (n,);
     the cold row alone when `moved` is None (a size where each clearing takes minutes).
@@ -156,7 +161,8 @@ def engine_rows(
     first includes starting CUDA and compiling the kernel), cold again and warm rows
     follow, each with max |its prices − the CPU's| of the same hour; gpu_only: those
     alone (a size where the CPU takes many minutes); threads: `SolverOptions.threads` of
-    every CPU row but "cold 2 thr" (two); engine: `SolverOptions.engine` of the CPU rows."""
+    every CPU row but "cold 2 thr" (two); engine: `SolverOptions.engine` of the CPU rows;
+    passes: "compiled" or "numpy", `SolverOptions.passes` of the CPU rows."""
     rows: list[dict[str, object]] = []
     cold: FloatArray = np.zeros(0)
     runs: list[tuple[str, OrderBook, int | None]] = [("cold", book, None)]
@@ -172,9 +178,7 @@ def engine_rows(
     for name, hour, prior in runs:
         load = os.getloadavg()[0]
         wanted = 2 if name == "cold 2 thr" else threads
-        options = SolverOptions(threads=wanted) if wanted > 1 else None  # old mains: none
-        if engine != 1:  # a checkout before engines has no such field
-            options = dataclasses.replace(options or SolverOptions(), engine=engine)
+        options = _cpu_options(wanted, engine, passes)
         options = device if name.startswith("gpu") else options
         release_free_memory()  # what an earlier clearing freed: not this one's
         reset = reset_peak_rss()
@@ -203,7 +207,9 @@ def engine_rows(
     return rows, cold
 
 
-def print_engine(label: str, rows: list[dict[str, object]]) -> None:
+def print_engine(label: str, rows: list[dict[str, object]], title: str = "") -> None:
+    if title:
+        print(title)
     print(f"{'engine':<9}{'run':<11}{'load':>6}{'wall s':>8}{'CPU s':>7}  {'stages (wall s)':<45}"
           f"{'N/CG':>7}{'imbal':>9}{'gap':>9}  {'prices sha':<13}{'RSS GB':>6}"
           f"{'own GB':>7}")  # fmt: skip
@@ -217,6 +223,20 @@ def print_engine(label: str, rows: list[dict[str, object]]) -> None:
 def _gb(value: object) -> str:
     """A row's GB, or "—" where it was not measured (no /proc; an older checkout's row)."""
     return f"{value:.1f}" if isinstance(value, float) else "—"
+
+
+def _cpu_options(threads: int, engine: int, passes: str) -> SolverOptions | None:
+    """The CPU rows' options, each field set only away from its default (an older
+    checkout, the baseline's, may lack it: its own default then runs)."""
+    fields: dict[str, object] = {}
+    fields |= {"threads": threads} if threads > 1 else {}
+    fields |= {"engine": engine} if engine != 1 else {}
+    has_passes = "passes" in {f.name for f in dataclasses.fields(SolverOptions)}
+    if passes == "compiled" and has_passes:
+        from flowmarket.solvers.compiled_passes import compiled_passes
+
+        fields["passes"] = compiled_passes
+    return SolverOptions(**fields) if fields else None  # type: ignore[arg-type]
 
 
 def reference_rows(book: OrderBook, prices: FloatArray, limit: float, threads: int) -> None:
@@ -294,6 +314,10 @@ def main() -> None:
     parser.add_argument(
         "--engine", type=int, default=1, help="clearing engine of this checkout's CPU rows"
     )
+    parser.add_argument(
+        "--passes", choices=("compiled", "numpy"), default="compiled",
+        help="the Newton stage's passes over the linear orders (the baseline's: numpy)",
+    )  # fmt: skip
     args = parser.parse_args()
     device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
     for size in args.size or ["10000x100000"]:
@@ -305,16 +329,18 @@ def main() -> None:
         if args.engine_threads < 1:
             parser.error("--engine-threads: at least 1")
         threads, engine = args.engine_threads, args.engine
-        rows, prices = engine_rows(book, moved, device, args.gpu_only, threads, engine)
+        rows, prices = engine_rows(book, moved, device, args.gpu_only, threads, engine, args.passes)
         if args.json:
             print(json.dumps(rows))
             continue
         print(f"\n{n:,} products x {m:,} orders (held-out, seed {args.seed}, move {args.move}); "
               f"RSS {_gb(book_gb)} GB with the book(s) built (peak {made_gb:.1f} GB while "
               "they were made), before clearing")  # fmt: skip
-        print_engine("this" if engine == 1 else f"this, engine {engine}", rows)
+        title = f"this checkout: engine {engine}, {args.passes} passes"
+        print_engine("this", rows, title)
         if args.baseline is not None:
-            print_engine("baseline", _baseline(args.baseline, size, args))
+            rows = _baseline(args.baseline, size, args)
+            print_engine("baseline", rows, f"{args.baseline}: its default engine, numpy passes")
         if args.limit > 0:
             reference_rows(book, prices, args.limit, args.threads)
 
@@ -322,7 +348,7 @@ def main() -> None:
 def _baseline(checkout: Path, size: str, args: argparse.Namespace) -> list[dict[str, object]]:
     env = dict(os.environ, PYTHONPATH=str(checkout.resolve() / "offchain"))
     command = [sys.executable, __file__, "--size", size, "--seed", str(args.seed),
-               "--move", str(args.move), "--json"]  # fmt: skip
+               "--move", str(args.move), "--json", "--passes", "numpy"]  # fmt: skip
     command += ["--cold-only"] if args.cold_only else []
     # an older checkout without the flag runs its own default (one thread)
     command += ["--engine-threads", str(args.engine_threads)] if args.engine_threads > 1 else []

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from flowmarket.clearing.dual import dot, host, masked_dot, masked_sum
 from flowmarket.clearing.model import FloatArray
 from flowmarket.clearing.parallel import ColumnSplit
+from flowmarket.clearing.passes import ArrayTrial, TrialPass, along_step
 
 MAX_BRACKET = 1e12  # φ(T) > 0 this far out would mean the dual is unbounded below
 SHORT_ENOUGH = 0.1  # a full step with 0 < φ(1) ≤ this × φ(0) is taken as it is
@@ -38,17 +39,22 @@ SORT_LIMIT = 20_000  # sort the kinks once S has at most this many orders
 @dataclass(frozen=True)
 class Workspace:
     """Buffers (l,) reused by every line search of a solve: x(T) and two masks; cols, the
-    threads its passes over all the linear orders run on (`ColumnSplit`)."""
+    threads its passes over all the linear orders run on (`ColumnSplit`); passes, the
+    implementation of its trial pass (`passes`; None: `ArrayTrial` on cols)."""
 
     x: FloatArray
     mask: npt.NDArray[np.bool_]
     moved: npt.NDArray[np.bool_]
     cols: ColumnSplit
+    passes: TrialPass
 
     @classmethod
-    def like(cls, z: FloatArray, cols: ColumnSplit | None = None) -> Workspace:
+    def like(
+        cls, z: FloatArray, passes: TrialPass | None = None, cols: ColumnSplit | None = None
+    ) -> Workspace:
         mask, moved = np.empty_like(z, dtype=bool), np.empty_like(z, dtype=bool)
-        return cls(np.empty_like(z), mask, moved, cols or ColumnSplit.like(z, 1))
+        cols = cols or ColumnSplit.like(z, 1)
+        return cls(np.empty_like(z), mask, moved, cols, passes or ArrayTrial(cols))
 
 
 @dataclass
@@ -152,8 +158,7 @@ def _bracket(
     x_t, both, moved = work.x, work.mask, work.moved
     span = 1.0
     while True:
-        columns = (z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
-        work.cols.run(_trial, *columns, first=(-span,))
+        work.passes.trial(-span, z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
         rate = masked_dot(b, v, both)
         rest = work.cols.flatnonzero(moved)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])
@@ -221,37 +226,6 @@ def _kinks_between(
     np.greater(stay, both, out=stay)  # moves, and not inside throughout
 
 
-def _trial(
-    step: float,
-    z0: FloatArray,
-    b: FloatArray,
-    low: FloatArray,
-    high: FloatArray,
-    inside0: npt.NDArray[np.bool_],
-    x0: FloatArray,
-    z_t: FloatArray,
-    x_t: FloatArray,
-    both: npt.NDArray[np.bool_],
-    moved: npt.NDArray[np.bool_],
-) -> None:
-    """At the trial end (step = −T): z(T), x(T), `both` (inside at 0 and at T) and
-    `moved` (x changed and not inside throughout), on a part of the columns."""
-    _along(step, b, z0, z_t)
-    np.greater(z_t, low, out=both)
-    np.less(z_t, high, out=moved)
-    both &= moved
-    both &= inside0
-    np.clip(z_t, low, high, out=x_t)
-    np.not_equal(x_t, x0, out=moved)
-    np.greater(moved, both, out=moved)  # moved and not inside throughout
-
-
-def _along(step: float, b: FloatArray, z0: FloatArray, out: FloatArray) -> None:
-    """out = z0 − t·b (step = −t), on a part of the columns."""
-    np.multiply(b, step, out=out)
-    out += z0
-
-
 def exact_step(
     z0: FloatArray,
     x0: FloatArray,
@@ -283,5 +257,5 @@ def exact_step(
             phi_hi = phi_t
         bracket.narrow(t, phi_t, x_t)
     t = min(max(bracket.root(), 0.0), span)
-    work.cols.run(_along, bv[0], z0, out, first=(-t,))
+    work.cols.run(along_step, bv[0], z0, out, first=(-t,))
     return t

@@ -20,6 +20,7 @@ from flowmarket.clearing.projection_qp import active_set_projection
 
 if TYPE_CHECKING:  # dual builds on this module's types
     from flowmarket.clearing.dual import DualOperators, Operators
+    from flowmarket.clearing.passes import PassesFactory
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -149,7 +150,10 @@ class SolverOptions:
     the CPU whatever it says;
     engine: the clearing engine's version (`ENGINES`), which the market governs hour by
     hour (`MarketParameters.clearingEngineAt`) so that a verifier re-clears each hour to
-    the last bit with the engine that cleared it (docs/engine-versions.md).
+    the last bit with the engine that cleared it (docs/engine-versions.md);
+    passes: None (numpy's array operations), or the implementation of the Newton stage's
+    passes over the linear orders on the CPU (`passes`; the market's options take
+    `solvers.compiled_passes.compiled_passes`): the same bits either way.
     """
 
     tol: float = 1e-10
@@ -163,6 +167,7 @@ class SolverOptions:
     threads: int = 1
     device: Callable[[DualOperators], Operators] | None = None
     engine: int = 1
+    passes: PassesFactory | None = None
 
 
 # The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):

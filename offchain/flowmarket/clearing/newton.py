@@ -31,6 +31,7 @@ from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, Lines, SolverOptions
 from flowmarket.clearing.parallel import ColumnSplit, RowSplit
+from flowmarket.clearing.passes import passes_for, strictly_inside
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class _Oriented:
         singular exactly where the last digits have to be won.
         """
         if band == 0.0 and out is not None:
-            (cols or ColumnSplit.like(zeta, 1)).run(_strictly_inside, zeta, self.lo, self.hi, out)
+            (cols or ColumnSplit.like(zeta, 1)).run(strictly_inside, zeta, self.lo, self.hi, out)
             return out
         if band == 0.0:
             near = zeta > self.lo
@@ -150,13 +151,6 @@ def _unclipped(
     zeta *= inv_slope
     top *= inv_slope
     np.subtract(top, zeta, out=zeta)
-
-
-def _strictly_inside(
-    zeta: FloatArray, lo: FloatArray, hi: FloatArray, out: npt.NDArray[np.bool_]
-) -> None:
-    np.greater(zeta, lo, out=out)
-    out &= zeta < hi
 
 
 def _proximal_weight(progress: float, h_scale: float) -> float:
@@ -239,10 +233,13 @@ def solve_dual(
     groups_t = RowSplit(ops.groups_t, options.threads)
     xi, nu, beta, z_next = (np.empty_like(zeta) for _ in range(4))
     inside = np.empty_like(zeta, dtype=bool)
-    work = Workspace.like(zeta, cols)
+    passes = passes_for(ops, cols, options.passes)
+    work = Workspace.like(zeta, passes, cols)
     for it in range(options.max_iter + 1):
-        cols.run(np.clip, zeta, box.lo, box.hi, xi)
-        r = groups @ ops.group_sum(xi)
+        # xi = clip(ζ), inside = lo < ζ < hi, and their group sums: `a` is the Hessian's
+        # weights for this iteration's CG (β is free until the line search's b).
+        sums, a = passes.step(zeta, box.lo, box.hi, xi, inside, beta)
+        r = groups @ sums
         r_max = largest_abs(r)
         if not np.isfinite(r_max):
             break  # orders beyond double precision: the gate names them
@@ -250,8 +247,7 @@ def solve_dual(
             # ζ was updated incrementally (ζ −= t·β); confirm exactly (in z_next and β,
             # free until the next step's line search and CG).
             zeta, z_next = box.unclipped(ops, prices, into=(z_next, beta), cols=cols), zeta
-            cols.run(np.clip, zeta, box.lo, box.hi, xi)
-            sums = ops.group_sum(xi)
+            sums, a = passes.step(zeta, box.lo, box.hi, xi, inside, beta)
             r = ops.groups @ sums
             r_max = largest_abs(r)
             if r_max <= target:
@@ -265,16 +261,15 @@ def solve_dual(
         r_norm = float(np.sqrt(dot(r, r)))
         r_first = r_first or r_norm
         mu = max(min(mu, _proximal_weight(r_norm / r_first, h_scale)), MU_FLOOR * h_scale)
-        box.jacobian(zeta, 0.0, out=inside, cols=cols)
-        near = inside if t >= STALL_STEP else box.jacobian(zeta, r_max)
-        cols.run(np.multiply, ops.inv_slope, near, beta)  # the Hessian's weights, for now
+        if t < STALL_STEP:  # the orders near a kink join the Hessian's weights
+            near = box.jacobian(zeta, r_max)
+            cols.run(np.multiply, ops.inv_slope, near, beta)
+            a = ops.group_sum(beta)
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
-        a = ops.group_sum(beta)
         d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner, options.threads)
         cg_total += n_cg
-        cols.take(groups_t @ d, ops.row_of, nu)  # = sign·Wᵀd
-        cols.run(np.multiply, nu, ops.inv_slope, beta)
+        passes.along(groups_t @ d, nu, beta)  # nu = sign·Wᵀd, beta = nu/slope
         bounds = (box.lo, box.hi)
         t = exact_step(zeta, xi, inside, bounds, (beta, nu), dot(r, d), z_next, work)
         zeta, z_next = z_next, zeta

@@ -98,7 +98,7 @@ class RowSplit:
             return product
         if vector.dtype != np.float64 or self.matrix.dtype != np.float64:
             parts = [_bound(block.__matmul__, (vector,)) for block in self.blocks]
-            joined: FloatArray = np.concatenate(_on_all(len(parts) - 1, parts))
+            joined: FloatArray = np.concatenate(on_all(len(parts) - 1, parts))
             return joined
         # Each block adds into its own rows of one zeroed result, as scipy's product does
         # into its own (`csr_matvec`): the same bits, and no copy to join the blocks.
@@ -121,11 +121,11 @@ class RowSplit:
             _over(blocks[0], vector, out)
             return out
         tasks = [_bound(_over, (b, vector, out[r])) for b, r in zip(blocks, rows, strict=True)]
-        _on_all(len(tasks) - 1, tasks)
+        on_all(len(tasks) - 1, tasks)
         return out
 
 
-def _on_all(pool_size: int, tasks: list[Callable[[], Any]]) -> list[Any]:
+def on_all(pool_size: int, tasks: list[Callable[[], Any]]) -> list[Any]:
     """Each task's result; the caller runs the first, helpers the rest, and a task no
     helper has started when the caller gets to it is taken back (see the module)."""
     pool = _pool(pool_size)
@@ -168,7 +168,7 @@ class ColumnSplit:
         if len(self.slices) == 1:
             return [work(*first, *columns)]
         tasks = [_bound(work, (*first, *(c[part] for c in columns))) for part in self.slices]
-        return _on_all(len(tasks) - 1, tasks)
+        return on_all(len(tasks) - 1, tasks)
 
     def take(self, source: Any, index: Any, out: Any) -> Any:
         """out[i] = source[index[i]] (index valid: numpy's clip mode then neither checks
@@ -197,7 +197,7 @@ class ColumnSplit:
             _bound(_positions, (mask[part], into[k], starts[k]))
             for k, part in enumerate(self.slices)
         ]
-        _on_all(len(tasks) - 1, tasks)
+        on_all(len(tasks) - 1, tasks)
         return out
 
 

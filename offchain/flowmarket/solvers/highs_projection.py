@@ -1,5 +1,5 @@
 """HiGHS's QP solver for the clearing's unique-price projection of large groups, and
-the solver options every clearing of the market uses.
+the solver options every clearing of the market uses (with the compiled passes).
 
 The clearing package stays numpy/scipy only (docs/architecture.md) and projects large
 groups with its own solver (`clearing.projection_qp`); this adapter adds HiGHS (a
@@ -22,7 +22,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
+from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.model import FloatArray
+from flowmarket.clearing.parallel import ColumnSplit
+from flowmarket.clearing.passes import Passes
 from flowmarket.clearing.projection_qp import active_set_projection
 from flowmarket.solvers.cuda import with_backend
 
@@ -48,7 +51,16 @@ def market_projection_qp(
     yield from highs_projection_qp(rows, n_eq, rhs, delta)
 
 
-MARKET_OPTIONS = SolverOptions(large_group_qp=market_projection_qp)
+def market_passes(ops: DualOperators, cols: ColumnSplit) -> Passes:
+    """The Newton stage's passes as compiled loops (`solvers.compiled_passes`): the same
+    bits as numpy's, in less time. Imported on first use: numba takes a second to import,
+    which a command that never clears (or the API) should not wait for."""
+    from flowmarket.solvers.compiled_passes import compiled_passes
+
+    return compiled_passes(ops, cols)
+
+
+MARKET_OPTIONS = SolverOptions(large_group_qp=market_projection_qp, passes=market_passes)
 
 
 def clear_market_document(

@@ -1,0 +1,214 @@
+"""The Newton stage's passes over the linear orders as compiled loops (numba): one read
+of each column a pass, where numpy's operations read and write it once per operation.
+
+`clearing.passes.ArrayPasses` computes an iteration's trades, Jacobian mask and their
+group sums in nine array operations and two `bincount`s, each a full pass over up to
+10^8 linear orders; here they are one loop (`_step`), as are the direction's column
+prices (`_along`) and the line search's trial (`_trial`). Each loop does what numpy
+does, value by value, in the same order, so the prices are the same bits:
+
+- a group sum adds its group's values from 0.0 in index order, as `bincount` does
+  (a book's linear orders of one group are consecutive: `DualOperators.group` counts
+  0, 1, 2, … up the book);
+- each clip is numpy's: NaN stays NaN, otherwise max(x, low) then min(·, high), each
+  taking the bound unless x is strictly beyond it (so clip(−0.0, 0.0, q) is +0.0);
+- z0 − t·b is a product rounded, then a sum rounded (numba, without fastmath, never
+  fuses them into one multiply-add).
+
+The columns are cut into one part per thread at group boundaries, and the parts run
+on the clearing's own threads (`clearing.parallel.on_all`): the loops release the GIL
+and never enter numba's threading layer, so any number of clearings, and the API's
+compiled hashing, may run at once. A part's sums depend only on its groups, so the
+bits do not depend on the number of threads either
+(tests/unit/clearing/test_compiled_passes.py).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+from flowmarket.clearing.dual import DualOperators
+from flowmarket.clearing.model import FloatArray, IntArray
+from flowmarket.clearing.parallel import ColumnSplit, on_all
+from flowmarket.clearing.passes import ArrayPasses, BoolArray, Passes
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _compiled(function: _F) -> _F:
+    """numba's `njit`, cached on disk and releasing the GIL (typed for mypy as is)."""
+    return cast(_F, numba.njit(cache=True, nogil=True)(function))
+
+
+@_compiled
+def _consecutive(group: IntArray) -> bool:
+    """group counts 0, 1, 2, … in steps of 0 or 1 (each group's orders consecutive)."""
+    previous = -1
+    for i in range(group.shape[0]):
+        step = group[i] - previous
+        if i == 0:
+            step = group[i] + 1
+        if step != 0 and step != 1:
+            return False
+        previous = group[i]
+    return True
+
+
+@_compiled
+def _step(
+    zeta: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    inv_slope: FloatArray,
+    group: IntArray,
+    xi: FloatArray,
+    inside: BoolArray,
+    sums: FloatArray,
+    a: FloatArray,
+    start: int,
+    stop: int,
+) -> None:
+    if stop <= start:
+        return
+    # Branch-free, so that the loop vectorises: each sum is bincount's own scatter-add
+    # (the group's entries zeroed first), and each clip a select (19.7 → 11.3 ms a pass
+    # over 2.6·10^6 linear orders, against numpy's 23.4 ms).
+    sums[group[start] : group[stop - 1] + 1] = 0.0
+    a[group[start] : group[stop - 1] + 1] = 0.0
+    for i in range(start, stop):
+        z, low, high = zeta[i], lo[i], hi[i]
+        above = z if z > low else low
+        x = above if above < high else high
+        x = z if z != z else x  # NaN, as numpy's clip keeps it
+        xi[i] = x
+        g = group[i]
+        sums[g] += x
+        strictly = (z > low) & (z < high)
+        inside[i] = strictly
+        a[g] += inv_slope[i] * (1.0 if strictly else 0.0)
+
+
+@_compiled
+def _along(
+    per_row: FloatArray,
+    row_of: IntArray,
+    inv_slope: FloatArray,
+    nu: FloatArray,
+    beta: FloatArray,
+    start: int,
+    stop: int,
+) -> None:
+    for i in range(start, stop):
+        value = per_row[row_of[i]]
+        nu[i] = value
+        beta[i] = value * inv_slope[i]
+
+
+@_compiled
+def _trial(
+    step: float,
+    z0: FloatArray,
+    b: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    inside0: BoolArray,
+    x0: FloatArray,
+    z_t: FloatArray,
+    x_t: FloatArray,
+    both: BoolArray,
+    moved: BoolArray,
+    start: int,
+    stop: int,
+) -> None:
+    for i in range(start, stop):
+        product = b[i] * step
+        z = product + z0[i]
+        z_t[i] = z
+        lo, hi = low[i], high[i]
+        throughout = (z > lo) & (z < hi) & inside0[i]
+        both[i] = throughout
+        above = z if z > lo else lo
+        x = above if above < hi else hi
+        x = z if z != z else x
+        x_t[i] = x
+        moved[i] = (x != x0[i]) & (not throughout)
+
+
+def group_cuts(group: IntArray, parts: int) -> list[int]:
+    """parts + 1 increasing positions 0 … l, each inner one the first order of a group
+    near an equal share (fewer parts when groups are that long)."""
+    size = int(group.shape[0])
+    cuts = [0]
+    for k in range(1, parts):
+        at = int(np.searchsorted(group, group[size * k // parts], side="left"))
+        if at > cuts[-1]:
+            cuts.append(at)
+    cuts.append(size)
+    return cuts
+
+
+class CompiledPasses:
+    """`clearing.passes.Passes` as compiled loops over a book's linear orders, one part
+    of the columns per thread (`ColumnSplit`'s count), cut at group boundaries."""
+
+    def __init__(self, ops: DualOperators, cols: ColumnSplit) -> None:
+        self.ops = ops
+        self.cuts = group_cuts(ops.group, len(cols.slices)) if ops.group.size else [0, 0]
+
+    def _on_parts(self, kernel: Callable[..., None], *args: Any) -> None:
+        spans = zip(self.cuts[:-1], self.cuts[1:], strict=True)
+        tasks: list[Callable[[], Any]] = [
+            functools.partial(kernel, *args, start, stop) for start, stop in spans
+        ]
+        if len(tasks) == 1:
+            tasks[0]()
+        else:
+            on_all(len(tasks) - 1, tasks)
+
+    def step(
+        self,
+        zeta: FloatArray,
+        lo: FloatArray,
+        hi: FloatArray,
+        xi: FloatArray,
+        inside: BoolArray,
+        scratch: FloatArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        ops = self.ops
+        sums, a = np.empty(ops.n_groups), np.empty(ops.n_groups)
+        self._on_parts(_step, zeta, lo, hi, ops.inv_slope, ops.group, xi, inside, sums, a)
+        return sums, a
+
+    def along(self, per_row: FloatArray, nu: FloatArray, beta: FloatArray) -> None:
+        self._on_parts(_along, per_row, self.ops.row_of, self.ops.inv_slope, nu, beta)
+
+    def trial(
+        self,
+        step: float,
+        z0: FloatArray,
+        b: FloatArray,
+        low: FloatArray,
+        high: FloatArray,
+        inside0: BoolArray,
+        x0: FloatArray,
+        z_t: FloatArray,
+        x_t: FloatArray,
+        both: BoolArray,
+        moved: BoolArray,
+    ) -> None:
+        columns = (z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
+        self._on_parts(_trial, float(step), *columns)
+
+
+def compiled_passes(ops: DualOperators, cols: ColumnSplit) -> Passes:
+    """A `SolverOptions.passes`: `CompiledPasses` for `ops`, or `ArrayPasses` when its
+    groups are not consecutive runs (never from `DualOperators.of`; kept for safety,
+    since the group sums rely on it)."""
+    if not _consecutive(ops.group) or int(ops.group[-1:].sum()) + 1 != max(ops.n_groups, 1):
+        return ArrayPasses(ops, cols)
+    return CompiledPasses(ops, cols)
