@@ -256,6 +256,9 @@ def solve_dual(
                     return DualSolution(ops.fetch(prices), it, cg_total, r_max)
                 target = float(np.min(bound))  # on to every product's own bound
                 extra_from = min(extra_from, it)
+        # Let go of each (m,) column as soon as it is read: at the paper's size one is
+        # 0.2 GB, and the line search below is the Newton stage's peak.
+        del sums
         if it == options.max_iter or it - extra_from >= EXTRA_ITERATIONS:
             break
         r_norm = float(np.sqrt(dot(r, r)))
@@ -268,6 +271,7 @@ def solve_dual(
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))
         cg_tol = max(0.1 * target, forcing * r_norm)
         d, n_cg = pcg(ops, a, mu, r, cg_tol, options.cg_max_iter, preconditioner, options.threads)
+        del a
         cg_total += n_cg
         passes.along(groups_t @ d, nu, beta)  # nu = sign·Wᵀd, beta = nu/slope
         bounds = (box.lo, box.hi)
