@@ -29,7 +29,7 @@ import numpy.typing as npt
 from flowmarket.clearing.dual import dot, host, masked_dot, masked_sum
 from flowmarket.clearing.model import FloatArray
 from flowmarket.clearing.parallel import ColumnSplit
-from flowmarket.clearing.passes import ArrayTrial, TrialPass, along_step
+from flowmarket.clearing.passes import ArrayTrial, TrialColumns, TrialPass, along_step
 
 MAX_BRACKET = 1e12  # φ(T) > 0 this far out would mean the dual is unbounded below
 SHORT_ENOUGH = 0.1  # a full step with 0 < φ(1) ≤ this × φ(0) is taken as it is
@@ -156,9 +156,10 @@ def _bracket(
     low, high = bounds
     b, v = bv
     x_t, both, moved = work.x, work.mask, work.moved
+    columns = TrialColumns(z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
     span = 1.0
     while True:
-        work.passes.trial(-span, z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
+        work.passes.trial(-span, columns)
         rate = masked_dot(b, v, both)
         rest = work.cols.flatnonzero(moved)
         phi_t = phi0 - rate * span - dot(x0[rest] - x_t[rest], v[rest])

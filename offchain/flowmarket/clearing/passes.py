@@ -14,6 +14,7 @@ the same sequence of roundings (tests/unit/clearing/test_compiled_passes.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import numpy as np
@@ -26,25 +27,35 @@ from flowmarket.clearing.parallel import ColumnSplit
 BoolArray = npt.NDArray[np.bool_]
 
 
+@dataclass(frozen=True)
+class TrialColumns:
+    """The line search's columns for its trials (`linesearch._bracket`): read, the
+    unclipped trades z0 and their trades x0 = clip(z0, low, high), inside0 = low < z0 <
+    high, and b (how fast z moves along the step); written, z_t = z0 − T·b, x_t =
+    clip(z_t, low, high), both (inside at 0 and at T) and moved (x changed and not
+    inside throughout)."""
+
+    z0: FloatArray
+    b: FloatArray
+    low: FloatArray
+    high: FloatArray
+    inside0: BoolArray
+    x0: FloatArray
+    z_t: FloatArray
+    x_t: FloatArray
+    both: BoolArray
+    moved: BoolArray
+
+    def all(self) -> tuple[FloatArray | BoolArray, ...]:
+        """The ten columns in the order above (a compiled loop's arguments)."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
 class TrialPass(Protocol):
     """The line search's pass over all the linear orders (`linesearch._bracket`)."""
 
-    def trial(
-        self,
-        step: float,
-        z0: FloatArray,
-        b: FloatArray,
-        low: FloatArray,
-        high: FloatArray,
-        inside0: BoolArray,
-        x0: FloatArray,
-        z_t: FloatArray,
-        x_t: FloatArray,
-        both: BoolArray,
-        moved: BoolArray,
-    ) -> None:
-        """At the trial end T (step = −T): z_t = z0 − T·b, x_t = clip(z_t, low, high),
-        both = inside at 0 and at T, moved = x changed and not inside throughout."""
+    def trial(self, step: float, columns: TrialColumns) -> None:
+        """The trial end T = −step's columns (`TrialColumns`)."""
         ...
 
 
@@ -82,22 +93,8 @@ class ArrayTrial:
     def __init__(self, cols: ColumnSplit) -> None:
         self.cols = cols
 
-    def trial(
-        self,
-        step: float,
-        z0: FloatArray,
-        b: FloatArray,
-        low: FloatArray,
-        high: FloatArray,
-        inside0: BoolArray,
-        x0: FloatArray,
-        z_t: FloatArray,
-        x_t: FloatArray,
-        both: BoolArray,
-        moved: BoolArray,
-    ) -> None:
-        columns = (z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
-        self.cols.run(_trial, *columns, first=(step,))
+    def trial(self, step: float, columns: TrialColumns) -> None:
+        self.cols.run(_trial, *columns.all(), first=(step,))
 
 
 class ArrayPasses(ArrayTrial):

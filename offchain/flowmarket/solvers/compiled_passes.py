@@ -35,7 +35,7 @@ import numpy as np
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.model import FloatArray, IntArray
 from flowmarket.clearing.parallel import ColumnSplit, on_all
-from flowmarket.clearing.passes import ArrayPasses, BoolArray, Passes
+from flowmarket.clearing.passes import ArrayPasses, BoolArray, Passes, TrialColumns
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -187,22 +187,8 @@ class CompiledPasses:
     def along(self, per_row: FloatArray, nu: FloatArray, beta: FloatArray) -> None:
         self._on_parts(_along, per_row, self.ops.row_of, self.ops.inv_slope, nu, beta)
 
-    def trial(
-        self,
-        step: float,
-        z0: FloatArray,
-        b: FloatArray,
-        low: FloatArray,
-        high: FloatArray,
-        inside0: BoolArray,
-        x0: FloatArray,
-        z_t: FloatArray,
-        x_t: FloatArray,
-        both: BoolArray,
-        moved: BoolArray,
-    ) -> None:
-        columns = (z0, b, low, high, inside0, x0, z_t, x_t, both, moved)
-        self._on_parts(_trial, float(step), *columns)
+    def trial(self, step: float, columns: TrialColumns) -> None:
+        self._on_parts(_trial, float(step), *columns.all())
 
 
 def compiled_passes(ops: DualOperators, cols: ColumnSplit) -> Passes:

@@ -15,7 +15,7 @@ from flowmarket.clearing import SolverOptions, clear
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import ColumnSplit
-from flowmarket.clearing.passes import ArrayPasses
+from flowmarket.clearing.passes import ArrayPasses, TrialColumns
 from flowmarket.clearing.synthetic import random_book, random_network
 from flowmarket.solvers.compiled_passes import CompiledPasses, compiled_passes, group_cuts
 from flowmarket.solvers.highs_projection import MARKET_OPTIONS, market_passes
@@ -105,7 +105,7 @@ def test_each_compiled_pass_is_numpys_bit_for_bit_on_awkward_values(
 
         def trial(p: ArrayPasses | CompiledPasses, step: float = step) -> list[bytes]:
             out = (np.empty(size), np.empty(size), np.empty(size, bool), np.empty(size, bool))
-            p.trial(step, zeta, c["b"], lo, hi, c["inside0"], c["x0"], *out)
+            p.trial(step, TrialColumns(zeta, c["b"], lo, hi, c["inside0"], c["x0"], *out))
             return _bits(*out)
 
         assert trial(passes) == trial(numpy_passes)
