@@ -10,8 +10,9 @@ import hashlib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from test_clearing_flat import random_book as flat_book
 
-from flowmarket.clearing import SolverOptions, clear
+from flowmarket.clearing import SolverOptions, clear, clear_document
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import ColumnSplit
@@ -171,6 +172,16 @@ def test_a_clearing_over_a_network_with_compiled_passes_has_numpys_prices() -> N
     theirs = clear(book, network=network)
     assert _sha(ours.prices) == _sha(theirs.prices)
     assert ours.certificate.max_imbalance == theirs.certificate.max_imbalance
+
+
+def test_a_book_with_flat_pieces_clears_with_numpys_prices_through_the_compiled_passes() -> None:
+    # Flat pieces clear by steps of small slopes (`flat`): each step's operators carry
+    # their own 1/slope, which the compiled passes must read from the operators they get.
+    doc = flat_book(3, 50, 10_000)
+    ours = clear_document(doc, options=SolverOptions(passes=compiled_passes))
+    theirs = clear_document(doc)
+    assert ours["prices"] == theirs["prices"]
+    assert ours["orders"] == theirs["orders"]
 
 
 def test_the_market_clears_with_the_compiled_passes() -> None:
