@@ -192,9 +192,10 @@ class CompiledPasses:
 
 
 def compiled_passes(ops: DualOperators, cols: ColumnSplit) -> Passes:
-    """A `SolverOptions.passes`: `CompiledPasses` for `ops`, or `ArrayPasses` when its
-    groups are not consecutive runs (never from `DualOperators.of`; kept for safety,
-    since the group sums rely on it)."""
-    if not _consecutive(ops.group) or int(ops.group[-1:].sum()) + 1 != max(ops.n_groups, 1):
+    """A `SolverOptions.passes`: `CompiledPasses` for `ops`, or `ArrayPasses` unless its
+    groups are consecutive runs 0, 1, …, m − 1 covering every group (always so from
+    `DualOperators.of`; checked, since every group sum relies on it)."""
+    last = int(ops.group[-1]) if ops.group.size else -1
+    if last + 1 != ops.n_groups or not _consecutive(ops.group):
         return ArrayPasses(ops, cols)
     return CompiledPasses(ops, cols)

@@ -141,9 +141,15 @@ def test_the_parts_are_cut_where_a_group_starts(parts: int) -> None:
 def test_groups_that_are_not_consecutive_runs_keep_numpys_passes() -> None:
     ops = _ops(4, 10)
     cols = ColumnSplit(10, 1)
-    for group in ([0, 0, 1, 1, 0, 2, 2, 3, 3, 3], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]):
+    # a group's orders split in two runs, runs not from 0, a group skipped
+    for group in ([0, 0, 1, 1, 0, 1, 1, 2, 2, 2], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], [0, 0, 2, 2]):
         changed = _with_groups(ops, np.array(group))
         assert isinstance(compiled_passes(changed, cols), ArrayPasses)
+    # consecutive runs, but B has groups no order belongs to (their sums would be unset)
+    runs = _with_groups(ops, np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]))
+    assert isinstance(compiled_passes(runs, cols), CompiledPasses)
+    wider = dataclasses.replace(runs, groups=sp.csr_array((3, 7)))
+    assert isinstance(compiled_passes(wider, cols), ArrayPasses)
     assert isinstance(compiled_passes(ops, cols), CompiledPasses)
 
 
