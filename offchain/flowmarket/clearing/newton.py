@@ -31,7 +31,7 @@ from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, Lines, SolverOptions
 from flowmarket.clearing.parallel import ColumnSplit, RowSplit
-from flowmarket.clearing.passes import passes_for, strictly_inside
+from flowmarket.clearing.passes import passes_for
 
 
 @dataclass(frozen=True)
@@ -117,29 +117,14 @@ class _Oriented:
         r: FloatArray = ops.groups @ ops.group_sum(np.clip(zeta, self.lo, self.hi))
         return r
 
-    def jacobian(
-        self,
-        zeta: FloatArray,
-        band: float,
-        out: npt.NDArray[np.bool_] | None = None,
-        cols: ColumnSplit | None = None,
-    ) -> npt.NDArray[np.bool_]:
-        """Mask (l,) of the orders in the generalised Jacobian W_A D_A⁻¹ W_Aᵀ.
-
-        Strictly inside orders (lo < ζ < hi); after a stalled step (t < STALL_STEP)
-        also those within one imbalance of a kink (band = r_max GB/h): an order on
-        its kink can absorb the residual, and leaving it out makes the Hessian
-        singular exactly where the last digits have to be won.
-        """
-        if band == 0.0 and out is not None:
-            (cols or ColumnSplit.like(zeta, 1)).run(strictly_inside, zeta, self.lo, self.hi, out)
-            return out
-        if band == 0.0:
-            near = zeta > self.lo
-            near &= zeta < self.hi
-        else:
-            near = zeta > self.lo - band
-            near &= zeta < self.hi + band
+    def near_kinks(self, zeta: FloatArray, band: float) -> npt.NDArray[np.bool_]:
+        """Mask (l,) of the orders in the generalised Jacobian after a stalled step (t <
+        STALL_STEP): those strictly inside (lo < ζ < hi, `passes.Passes.step`'s mask) and
+        those within one imbalance of a kink (band = r_max GB/h). An order on its kink
+        can absorb the residual, and leaving it out makes the Hessian singular exactly
+        where the last digits have to be won."""
+        near = zeta > self.lo - band
+        near &= zeta < self.hi + band
         return near
 
 
@@ -265,7 +250,7 @@ def solve_dual(
         r_first = r_first or r_norm
         mu = max(min(mu, _proximal_weight(r_norm / r_first, h_scale)), MU_FLOOR * h_scale)
         if t < STALL_STEP:  # the orders near a kink join the Hessian's weights
-            near = box.jacobian(zeta, r_max)
+            near = box.near_kinks(zeta, r_max)
             cols.run(np.multiply, ops.inv_slope, near, beta)
             a = ops.group_sum(beta)
         forcing = min(0.1, float(np.sqrt(r_norm / r_first)))

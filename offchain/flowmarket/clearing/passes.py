@@ -116,7 +116,7 @@ class ArrayPasses(ArrayTrial):
         ops, cols = self.ops, self.cols
         cols.run(np.clip, zeta, lo, hi, xi)
         sums = ops.group_sum(xi)
-        cols.run(strictly_inside, zeta, lo, hi, inside)
+        cols.run(_strictly_inside, zeta, lo, hi, inside)
         cols.run(np.multiply, ops.inv_slope, inside, scratch)
         return sums, ops.group_sum(scratch)
 
@@ -132,7 +132,7 @@ def passes_for(ops: Operators, cols: ColumnSplit, factory: PassesFactory | None)
     return ArrayPasses(ops, cols)
 
 
-def strictly_inside(zeta: FloatArray, lo: FloatArray, hi: FloatArray, out: BoolArray) -> None:
+def _strictly_inside(zeta: FloatArray, lo: FloatArray, hi: FloatArray, out: BoolArray) -> None:
     """out = lo < ζ < hi (on a part of the columns)."""
     np.greater(zeta, lo, out=out)
     out &= zeta < hi

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 from test_clearing_flat import random_book as flat_book
 
-from flowmarket.clearing import SolverOptions, clear, clear_document
+from flowmarket.clearing import SolverOptions, clear, clear_document, newton
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import ColumnSplit
@@ -188,6 +188,29 @@ def test_a_book_with_flat_pieces_clears_with_numpys_prices_through_the_compiled_
     theirs = clear_document(doc)
     assert ours["prices"] == theirs["prices"]
     assert ours["orders"] == theirs["orders"]
+
+
+def test_steps_after_a_stall_take_the_orders_near_a_kink_under_either_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every step counts as stalled here (the seeded books stall rarely), so every Jacobian
+    # after the first takes the orders within one imbalance of a kink (`near_kinks`).
+    monkeypatch.setattr(newton, "STALL_STEP", 10.0)
+    widened: list[float] = []
+    near_kinks = newton._Oriented.near_kinks
+
+    def spy(box: newton._Oriented, zeta: np.ndarray, band: float) -> np.ndarray:
+        widened.append(band)
+        return near_kinks(box, zeta, band)
+
+    monkeypatch.setattr(newton._Oriented, "near_kinks", spy)
+    book = random_book(2_000, 20_000, 99)
+    ours = clear(book, options=SolverOptions(passes=compiled_passes))
+    calls = len(widened)
+    theirs = clear(book)
+    assert calls > 3 and len(widened) == 2 * calls and min(widened) > 0.0
+    assert _sha(ours.prices) == _sha(theirs.prices)
+    assert ours.certificate.max_imbalance <= 1e-8
 
 
 def test_the_market_clears_with_the_compiled_passes() -> None:
