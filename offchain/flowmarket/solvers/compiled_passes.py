@@ -47,13 +47,12 @@ def _compiled(function: _F) -> _F:
 
 @_compiled
 def _consecutive(group: IntArray) -> bool:
-    """group counts 0, 1, 2, … in steps of 0 or 1 (each group's orders consecutive)."""
+    """group counts 0, 1, 2, … from 0 in steps of 0 or 1 (each group's orders
+    consecutive)."""
     previous = -1
     for i in range(group.shape[0]):
         step = group[i] - previous
-        if i == 0:
-            step = group[i] + 1
-        if step != 0 and step != 1:
+        if step != 1 and (step != 0 or i == 0):
             return False
         previous = group[i]
     return True

@@ -141,8 +141,8 @@ def test_the_parts_are_cut_where_a_group_starts(parts: int) -> None:
 def test_groups_that_are_not_consecutive_runs_keep_numpys_passes() -> None:
     ops = _ops(4, 10)
     cols = ColumnSplit(10, 1)
-    # a group's orders split in two runs, runs not from 0, a group skipped
-    for group in ([0, 0, 1, 1, 0, 1, 1, 2, 2, 2], [1, 1, 2, 2, 3, 3, 4, 4, 5, 5], [0, 0, 2, 2]):
+    # a group's orders split in two runs, runs from 1 or from −1, a group skipped
+    for group in ([0, 0, 1, 1, 0, 1, 1, 2, 2, 2], [1, 1, 2, 2, 3], [-1, 0, 1, 1], [0, 0, 2, 2]):
         changed = _with_groups(ops, np.array(group))
         assert isinstance(compiled_passes(changed, cols), ArrayPasses)
     # consecutive runs, but B has groups no order belongs to (their sums would be unset)
