@@ -45,6 +45,16 @@ def _compiled(function: _F) -> _F:
     return cast(_F, numba.njit(cache=True, nogil=True)(function))
 
 
+@numba.njit(cache=True, inline="always")
+def _clip(x: float, low: float, high: float) -> float:
+    """numpy's clip: NaN stays NaN, otherwise max(x, low) then min(·, high), each taking
+    the bound unless x is strictly beyond it. Selects, not branches: the loops that
+    inline it vectorise."""
+    above = x if x > low else low
+    clipped = above if above < high else high
+    return x if x != x else clipped
+
+
 @_compiled
 def _consecutive(group: IntArray) -> bool:
     """group counts 0, 1, 2, … from 0 in steps of 0 or 1 (each group's orders
@@ -75,15 +85,13 @@ def _step(
     if stop <= start:
         return
     # Branch-free, so that the loop vectorises: each sum is bincount's own scatter-add
-    # (the group's entries zeroed first), and each clip a select (19.7 → 11.3 ms a pass
-    # over 2.6·10^6 linear orders, against numpy's 23.4 ms).
+    # (the group's entries zeroed first), each clip selects (19.7 → 11.3 ms a pass over
+    # 2.6·10^6 linear orders with a branch per group change, against numpy's 23.4 ms).
     sums[group[start] : group[stop - 1] + 1] = 0.0
     a[group[start] : group[stop - 1] + 1] = 0.0
     for i in range(start, stop):
         z, low, high = zeta[i], lo[i], hi[i]
-        above = z if z > low else low
-        x = above if above < high else high
-        x = z if z != z else x  # NaN, as numpy's clip keeps it
+        x = _clip(z, low, high)
         xi[i] = x
         g = group[i]
         sums[g] += x
@@ -131,9 +139,7 @@ def _trial(
         lo, hi = low[i], high[i]
         throughout = (z > lo) & (z < hi) & inside0[i]
         both[i] = throughout
-        above = z if z > lo else lo
-        x = above if above < hi else hi
-        x = z if z != z else x
+        x = _clip(z, lo, hi)
         x_t[i] = x
         moved[i] = (x != x0[i]) & (not throughout)
 
