@@ -96,12 +96,20 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
             order_set["engine"] = named
         orders_file.write_text(json.dumps(order_set))
         governed = 2 if named is None else 1
-        code, out, _ = j.cli("verify", "--hour", str(hour), "--files", str(forged))
-        assert code == 1 and f"hour {hour}: MISMATCH" in out, out
-        assert (
+        problem = (
             f"the order set names clearing engine {named or 1}, the chain governed engine "
             f"{governed} for hour {hour}"
-        ) in out, out
+        )
+        verify_flags(j, hour, forged, problem)
+
+
+def verify_flags(j: Journey, hour: int, files: Path, problem: str) -> str:
+    """`flowmarket verify` on `hour`'s published files in `files`: a MISMATCH naming
+    `problem`; its output."""
+    code, out, _ = j.cli("verify", "--hour", str(hour), "--files", str(files))
+    assert code == 1 and f"hour {hour}: MISMATCH" in out, out
+    assert problem in out, out
+    return out
 
 
 def _enact(j: Journey, *change: str) -> str:
