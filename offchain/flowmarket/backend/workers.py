@@ -14,7 +14,8 @@ file descriptor over a Unix socket pair (SCM_RIGHTS) to the ready workers round-
 so N connections opened together are spread N / workers to each. Each worker serves
 what it is given with uvicorn's HTTP protocol and lifespan (`HandedServer`). The parent
 keeps uvicorn's supervision: a ping over a pipe every half second answers whether a
-worker is alive and has started; a dead or hung worker is replaced; a worker that fails
+worker is alive and has started (numbered here, so a late answer is never taken for a
+later check's); a dead or hung worker is replaced; a worker that fails
 its start-up stops the server; SIGINT or SIGTERM stops accepting and shuts every
 worker down gracefully (requests in progress are answered); SIGHUP replaces the
 workers one by one, each replacement serving before its predecessor stops. Connections
@@ -37,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import select
 import signal
 import socket
@@ -131,6 +133,7 @@ class HandedWorker(Process):
         self._child_end = child_end
         self._exit: select.poll | None = None  # readable once the process has exited
         self.ready = False  # started and answering health checks; cleared when retired
+        self._pings = 0  # health checks sent (`_healthcheck`)
         super().__init__(config, [child_end])
 
     def __getstate__(self) -> dict[str, object]:
@@ -149,10 +152,31 @@ class HandedWorker(Process):
         return self._server
 
     def _healthcheck(self, timeout: float) -> bool | None:
-        started = super()._healthcheck(timeout)
+        """The worker's start-up flag, or None when it does not answer this check in
+        time. Each ping carries its number and the worker echoes it: uvicorn's bare
+        ping/pong let the late answer to a check that had timed out (a busy machine, a
+        worker still importing) answer the next check, so a worker hung since then
+        passed for alive, one check behind for every late answer."""
+        self._pings += 1
+        deadline = time.monotonic() + timeout
+        try:
+            self.parent_conn.send(self._pings)
+            while self.parent_conn.poll(max(deadline - time.monotonic(), 0.0)):
+                number, started = self.parent_conn.recv()
+                if number == self._pings:
+                    break
+            else:
+                return None
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
         if started is True and self.channel.fileno() >= 0:
             self.ready = True
-        return started
+        return bool(started)
+
+    def pong(self) -> None:
+        """In the worker: answer one health check with its number and the start-up flag."""
+        number = self.child_conn.recv()
+        self.child_conn.send((number, self.server.started))
 
     def start(self) -> None:
         super().start()

@@ -2,7 +2,8 @@
 workers (the parent hands them out in turn) and stay open while idle longer than a
 client's pool keeps them, a killed worker is replaced and the new one gets connections,
 SIGTERM stops every process; SIGHUP replaces every worker while clients keep being
-answered; a hung worker is replaced; a worker that cannot start stops the server with
+answered; a hung worker is replaced, even when the answer to an earlier
+health check came late; a worker that cannot start stops the server with
 exit code 3; a connection
 handed to a worker that exits before taking it is handed to another worker.
 
@@ -350,6 +351,24 @@ def supervisor_for(config: uvicorn.Config) -> tuple[HandingSupervisor, socket.so
     return HandingSupervisor(config, listener), listener
 
 
+def stop(pid: int) -> None:
+    """SIGSTOP `pid` and wait until every one of its threads has stopped. The stop is
+    not done when kill returns: the thread the kernel picks to start the group stop
+    must first be scheduled, and meanwhile a running thread (the health check's pong)
+    can still answer a ping sent after the kill."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        states = [
+            (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            for task in Path(f"/proc/{pid}/task").iterdir()
+        ]
+        if all(state == "T" for state in states):
+            return
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} did not stop within 10 s")
+
+
 def start_ready(workers: list[HandedWorker]) -> None:
     for worker in workers:
         worker.start()
@@ -368,7 +387,7 @@ def test_a_connection_a_worker_never_took_is_served_by_another_after_it_is_kille
     try:
         start_ready(supervisor.workers)
         assert stopped.pid is not None
-        os.kill(stopped.pid, signal.SIGSTOP)  # alive, but takes nothing from its channel
+        stop(stopped.pid)  # alive, but takes nothing from its channel
         connection, _ = listener.accept()
         supervisor._hand_out_and_close(connection)
         assert supervisor._turn == 1  # handed to `stopped`, first in turn
@@ -432,7 +451,7 @@ def test_a_hung_worker_is_killed_and_replaced_and_the_other_keeps_serving() -> N
     try:
         start_ready(supervisor.workers)
         assert hung.pid is not None
-        os.kill(hung.pid, signal.SIGSTOP)
+        stop(hung.pid)
         supervisor._keep_workers_alive()
         assert hung.process.exitcode == -signal.SIGKILL
         replacement = supervisor.workers[0]
@@ -455,6 +474,31 @@ def test_a_hung_worker_is_killed_and_replaced_and_the_other_keeps_serving() -> N
         listener.close()
 
 
+def test_a_late_answer_to_a_timed_out_health_check_does_not_pass_a_hung_worker() -> None:
+    """A health check that times out leaves the worker's answer to come. Once it has
+    come, the worker hangs: the next check must wait for the answer to its own ping and
+    find none. uvicorn's bare ping/pong read the late answer as this check's, and a hung
+    worker passed for alive (a flaky failure of the hung-worker test under load)."""
+    config = uvicorn.Config("handed_pid_app:app", workers=1, lifespan="off", log_level="warning")
+    worker = HandedWorker(config)
+    try:
+        start_ready([worker])
+        assert worker.pid is not None
+        stop(worker.pid)  # busy for a moment: a check times out
+        assert worker._healthcheck(timeout=0.2) is None
+        os.kill(worker.pid, signal.SIGCONT)
+        assert worker.parent_conn.poll(10)  # its answer comes late, unread
+        stop(worker.pid)  # and now it hangs
+        assert not worker.is_alive(timeout=1)
+        os.kill(worker.pid, signal.SIGCONT)
+        assert worker.is_ready(timeout=10)  # its own answers are read again
+    finally:
+        worker.retire()
+        worker.kill()
+        worker.join()
+        worker.untaken()
+
+
 def test_a_connection_taken_back_when_no_worker_is_ready_waits_for_the_next_one() -> None:
     """The only worker is handed a connection it cannot take (stopped) and is killed: no
     worker is ready when the parent takes the connection back, so it waits with the
@@ -470,7 +514,7 @@ def test_a_connection_taken_back_when_no_worker_is_ready_waits_for_the_next_one(
         stopped.start()
         assert stopped.wait_until_ready(START_TIMEOUT_S)
         assert stopped.pid is not None
-        os.kill(stopped.pid, signal.SIGSTOP)
+        stop(stopped.pid)
         connection, _ = listener.accept()
         supervisor._hand_out_and_close(connection)
         os.kill(stopped.pid, signal.SIGKILL)
