@@ -351,6 +351,14 @@ def supervisor_for(config: uvicorn.Config) -> tuple[HandingSupervisor, socket.so
     return HandingSupervisor(config, listener), listener
 
 
+def thread_state(task: Path) -> str | None:
+    """A thread's state letter from /proc (T: stopped), None once it has exited."""
+    try:
+        return (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+
+
 def stop(pid: int) -> None:
     """SIGSTOP `pid` and wait until every one of its threads has stopped. The stop is
     not done when kill returns: the thread the kernel picks to start the group stop
@@ -359,11 +367,7 @@ def stop(pid: int) -> None:
     os.kill(pid, signal.SIGSTOP)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        states = [
-            (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            for task in Path(f"/proc/{pid}/task").iterdir()
-        ]
-        if all(state == "T" for state in states):
+        if all(thread_state(task) in ("T", None) for task in Path(f"/proc/{pid}/task").iterdir()):
             return
         time.sleep(0.001)
     raise AssertionError(f"process {pid} did not stop within 10 s")
