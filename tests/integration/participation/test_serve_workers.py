@@ -132,12 +132,18 @@ def connect(port: int, count: int) -> list[socket.socket]:
     return clients
 
 
+def state(stat: Path) -> str | None:
+    """The state letter of a process's or thread's /proc stat file (Z: a zombie, T:
+    stopped), None once it is gone."""
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
 def dead(pid: int) -> bool:
     """Exited (a zombie until its parent collects it) or gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    return state(Path(f"/proc/{pid}/stat")) in ("Z", None)
 
 
 def close(clients: list[socket.socket]) -> None:
@@ -351,14 +357,6 @@ def supervisor_for(config: uvicorn.Config) -> tuple[HandingSupervisor, socket.so
     return HandingSupervisor(config, listener), listener
 
 
-def thread_state(task: Path) -> str | None:
-    """A thread's state letter from /proc (T: stopped), None once it has exited."""
-    try:
-        return (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return None
-
-
 def stop(pid: int) -> None:
     """SIGSTOP `pid` and wait until every one of its threads has stopped. The stop is
     not done when kill returns: the thread the kernel picks to start the group stop
@@ -367,7 +365,8 @@ def stop(pid: int) -> None:
     os.kill(pid, signal.SIGSTOP)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if all(thread_state(task) in ("T", None) for task in Path(f"/proc/{pid}/task").iterdir()):
+        threads = Path(f"/proc/{pid}/task").iterdir()
+        if all(state(task / "stat") in ("T", None) for task in threads):
             return
         time.sleep(0.001)
     raise AssertionError(f"process {pid} did not stop within 10 s")
