@@ -172,8 +172,9 @@ class SolverOptions:
 
 # The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):
 # 1: the Newton stage starts at the better of the prior and the linear model's prices;
-# 2: with a prior (any nonzero price), at the prior itself, the linear model only without.
-ENGINES = (1, 2)
+# 2: with a prior (any nonzero price), at the prior itself, the linear model only without;
+# 3: as 2, and after each step the orders near a kink join the Hessian (`passes.NearKinks`).
+ENGINES = (1, 2, 3)
 ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2"
 
 

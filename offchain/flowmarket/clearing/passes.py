@@ -59,6 +59,19 @@ class TrialPass(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class NearKinks:
+    """Engine 3's band (docs/engine-versions.md): the last step moved ζ by −t·β, and an
+    order outside its inside whose ζ lies closer to a kink than that move, |β|·t, joins
+    the Hessian's weights with `weight` × 1/slope. Such an order is about to cross, or
+    has just crossed, its kink; leaving it out of the Hessian made the next direction
+    overshoot and the line search damp it (bench/README.md)."""
+
+    beta: FloatArray
+    t: float
+    weight: float
+
+
 class Passes(TrialPass, Protocol):
     """The passes over the linear orders (l,) of one book's operators, oriented as the
     Newton stage sees them (ζ = sign·z, bounds lo ≤ 0 ≤ hi: `newton._Oriented`)."""
@@ -71,10 +84,12 @@ class Passes(TrialPass, Protocol):
         xi: FloatArray,
         inside: BoolArray,
         scratch: FloatArray,
+        near: NearKinks | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """(sums, a), both (m,): xi = clip(ζ, lo, hi) and its group sums; inside = lo < ζ
-        < hi and a = the group sums of 1/slope over the orders inside. scratch: an (l,)
-        buffer free to overwrite."""
+        < hi and a = the group sums of each order's Hessian weight: 1/slope inside, with
+        `near` weight/slope for an order near a kink (`NearKinks`), else 0. scratch: an
+        (l,) buffer free to overwrite (not near's β)."""
         ...
 
     def along(self, per_row: FloatArray, nu: FloatArray, beta: FloatArray) -> None:
@@ -112,12 +127,18 @@ class ArrayPasses(ArrayTrial):
         xi: FloatArray,
         inside: BoolArray,
         scratch: FloatArray,
+        near: NearKinks | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         ops, cols = self.ops, self.cols
         cols.run(np.clip, zeta, lo, hi, xi)
         sums = ops.group_sum(xi)
         cols.run(_strictly_inside, zeta, lo, hi, inside)
-        cols.run(np.multiply, ops.inv_slope, inside, scratch)
+        if near is None:
+            cols.run(np.multiply, ops.inv_slope, inside, scratch)
+        else:
+            weights = (near.t, near.weight)
+            cols.run(_near_weights, zeta, lo, hi, inside, near.beta, ops.inv_slope, scratch,
+                     first=weights)  # fmt: skip
         return sums, ops.group_sum(scratch)
 
     def along(self, per_row: FloatArray, nu: FloatArray, beta: FloatArray) -> None:
@@ -136,6 +157,32 @@ def _strictly_inside(zeta: FloatArray, lo: FloatArray, hi: FloatArray, out: Bool
     """out = lo < ζ < hi (on a part of the columns)."""
     np.greater(zeta, lo, out=out)
     out &= zeta < hi
+
+
+def _near_weights(
+    t: float,
+    weight: float,
+    zeta: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    inside: BoolArray,
+    beta: FloatArray,
+    inv_slope: FloatArray,
+    out: FloatArray,
+) -> None:
+    """out = the Hessian weight of each order (a part of the columns): 1/slope inside;
+    weight/slope outside, within |β|·t of a kink (distance max(lo − ζ, ζ − hi), exact
+    for an order outside); else 0. The factor 1, weight or 0 is made exactly first and
+    then multiplied by 1/slope once, as `solvers.compiled_passes._step_near` does."""
+    np.subtract(lo, zeta, out=out)
+    np.maximum(out, zeta - hi, out=out)
+    move = np.abs(beta)
+    move *= t
+    close = np.less(out, move)
+    np.greater(close, inside, out=close)  # close and not inside
+    np.multiply(close, weight, out=move)
+    move += inside
+    np.multiply(inv_slope, move, out=out)
 
 
 def along_step(step: float, b: FloatArray, z0: FloatArray, out: FloatArray) -> None:

@@ -35,7 +35,13 @@ import numpy as np
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.model import FloatArray, IntArray
 from flowmarket.clearing.parallel import ColumnSplit, on_all
-from flowmarket.clearing.passes import ArrayPasses, BoolArray, Passes, TrialColumns
+from flowmarket.clearing.passes import (
+    ArrayPasses,
+    BoolArray,
+    NearKinks,
+    Passes,
+    TrialColumns,
+)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -98,6 +104,45 @@ def _step(
         strictly = (z > low) & (z < high)
         inside[i] = strictly
         a[g] += inv_slope[i] * (1.0 if strictly else 0.0)
+
+
+@_compiled
+def _step_near(
+    zeta: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    inv_slope: FloatArray,
+    group: IntArray,
+    beta: FloatArray,
+    t: float,
+    weight: float,
+    xi: FloatArray,
+    inside: BoolArray,
+    sums: FloatArray,
+    a: FloatArray,
+    start: int,
+    stop: int,
+) -> None:
+    """`_step` with engine 3's band (`clearing.passes.NearKinks`): an order outside its
+    inside within |β|·t of a kink weighs weight/slope, the factor made as
+    `clearing.passes._near_weights` makes it."""
+    if stop <= start:
+        return
+    sums[group[start] : group[stop - 1] + 1] = 0.0
+    a[group[start] : group[stop - 1] + 1] = 0.0
+    for i in range(start, stop):
+        z, low, high = zeta[i], lo[i], hi[i]
+        x = _clip(z, low, high)
+        xi[i] = x
+        g = group[i]
+        sums[g] += x
+        strictly = (z > low) & (z < high)
+        inside[i] = strictly
+        below, above = low - z, z - high
+        distance = below if below > above else above  # NaN only when ζ is: never close
+        close = (distance < abs(beta[i]) * t) & (not strictly)
+        factor = 1.0 if strictly else (weight if close else 0.0)
+        a[g] += inv_slope[i] * factor
 
 
 @_compiled
@@ -183,10 +228,16 @@ class CompiledPasses:
         xi: FloatArray,
         inside: BoolArray,
         scratch: FloatArray,
+        near: NearKinks | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         ops = self.ops
         sums, a = np.empty(ops.n_groups), np.empty(ops.n_groups)
-        self._on_parts(_step, zeta, lo, hi, ops.inv_slope, ops.group, xi, inside, sums, a)
+        if near is None:
+            self._on_parts(_step, zeta, lo, hi, ops.inv_slope, ops.group, xi, inside, sums, a)
+        else:
+            band = (near.beta, float(near.t), float(near.weight))
+            columns = (zeta, lo, hi, ops.inv_slope, ops.group, *band, xi, inside, sums, a)
+            self._on_parts(_step_near, *columns)
         return sums, a
 
     def along(self, per_row: FloatArray, nu: FloatArray, beta: FloatArray) -> None:

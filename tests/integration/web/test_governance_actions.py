@@ -114,13 +114,13 @@ def test_the_proposal_form_proposes_a_clearing_engine(
     page: Any, chain_state: WebMarket, wallet: DevWallet
 ) -> None:
     m = chain_state
-    description = "Clear with engine 2"
-    field = "#proposal-clearing-engine"  # 3: no release runs it yet
-    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "3", "2")
-    assert "clearing_engine: 3 is not an engine this runs (1, 2)" in refusal, refusal
-    assert "clear with engine 2 instead of engine 1" in status, status
-    # On chain: exactly MarketParameters.setClearingEngine(2), as the CLI proposes it.
-    pid = _parameters_proposal(m, "setClearingEngine", 2, description)
+    description = "Clear with engine 3"
+    field = "#proposal-clearing-engine"  # 4: no release runs it yet
+    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "4", "3")
+    assert "clearing_engine: 4 is not an engine this runs (1, 2, 3)" in refusal, refusal
+    assert "clear with engine 3 instead of engine 1" in status, status
+    # On chain: exactly MarketParameters.setClearingEngine(3), as the CLI proposes it.
+    pid = _parameters_proposal(m, "setClearingEngine", 3, description)
     assert f"Proposal {pid} created" in status
 
 

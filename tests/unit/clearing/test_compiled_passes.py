@@ -16,7 +16,7 @@ from flowmarket.clearing import SolverOptions, clear, clear_document, newton
 from flowmarket.clearing.curves import decompose
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.parallel import ColumnSplit
-from flowmarket.clearing.passes import ArrayPasses, TrialColumns
+from flowmarket.clearing.passes import ArrayPasses, NearKinks, PassesFactory, TrialColumns
 from flowmarket.clearing.synthetic import random_book, random_network
 from flowmarket.solvers.compiled_passes import CompiledPasses, compiled_passes, group_cuts
 from flowmarket.solvers.highs_projection import MARKET_OPTIONS, market_passes
@@ -85,12 +85,18 @@ def test_each_compiled_pass_is_numpys_bit_for_bit_on_awkward_values(
     c = _columns(threads, size)
     lo, hi, zeta = c["lo"], c["hi"], c["zeta"]
 
-    def stepped(p: ArrayPasses | CompiledPasses) -> list[bytes]:
+    def stepped(p: ArrayPasses | CompiledPasses, near: NearKinks | None = None) -> list[bytes]:
         xi, inside = np.full(size, 7.0), np.zeros(size, dtype=bool)
-        sums, a = p.step(zeta, lo, hi, xi, inside, np.empty(size))
+        sums, a = p.step(zeta, lo, hi, xi, inside, np.empty(size), near)
         return _bits(xi, inside, sums, a)
 
     assert stepped(passes) == stepped(numpy_passes)
+    # Engine 3's band: β awkward too, the last step's t from none to beyond any distance.
+    for t, weight in ((0.0, 0.125), (0.37, 0.125), (1.0, 0.125), (2.0, 1.0), (np.inf, 0.125)):
+        near = NearKinks(c["b"], t, weight)
+        assert stepped(passes, near) == stepped(numpy_passes, near)
+    near = NearKinks(c["b"], 1.0, 0.125)
+    assert stepped(passes, near) != stepped(passes)  # the band changed some weight
 
     per_row = np.random.default_rng(size).standard_normal(400)
     per_row[:40] = AWKWARD[np.arange(40) % AWKWARD.size]
@@ -125,6 +131,30 @@ def test_the_step_by_hand() -> None:
     assert a.tolist() == [4.0, 2.0]  # only the inside orders' 1/slope
 
 
+@pytest.mark.parametrize("passes_for", [compiled_passes, ArrayPasses])
+def test_the_step_with_engine_3s_band_by_hand(passes_for: PassesFactory) -> None:
+    # One group of five orders, bounds [0, 2], 1/slope 1, 2, 4, 8, 16; the last step moved
+    # each ζ by −t·β with t = 0.5, so |β|·t = 0.5, 0.5, 0.5, 0.25, 0.5:
+    # 0: inside (ζ = 1)                                   → 1/slope = 1
+    # 1: above its top by 0.4 < 0.5                       → 2/8 = 0.25
+    # 2: below its bottom by 0.5, not less than 0.5       → 0
+    # 3: below its bottom by 0.3 > 0.25 (β = −0.5)        → 0
+    # 4: on its top (ζ = 2: outside, distance 0 < 0.5)    → 16/8 = 2
+    ops = _with_groups(
+        _ops(0, 5), np.zeros(5, dtype=np.int64), inv_slope=np.array([1.0, 2, 4, 8, 16])
+    )
+    passes = passes_for(ops, ColumnSplit(5, 1))
+    zeta, lo, hi = np.array([1.0, 2.4, -0.5, -0.3, 2.0]), np.zeros(5), np.full(5, 2.0)
+    beta = np.array([1.0, -1.0, 1.0, -0.5, 1.0])
+    xi, inside = np.empty(5), np.empty(5, dtype=bool)
+    sums, a = passes.step(zeta, lo, hi, xi, inside, np.empty(5), NearKinks(beta, 0.5, 0.125))
+    assert inside.tolist() == [True, False, False, False, False]
+    assert sums.tolist() == [1.0 + 2.0 + 0.0 + 0.0 + 2.0]
+    assert a.tolist() == [1.0 + 0.25 + 2.0]
+    _, without = passes.step(zeta, lo, hi, xi, inside, np.empty(5))
+    assert without.tolist() == [1.0]  # engines 1 and 2: the inside order alone
+
+
 @pytest.mark.parametrize("parts", [2, 3, 7])
 def test_the_parts_are_cut_where_a_group_starts(parts: int) -> None:
     group = np.repeat(np.arange(9), [1, 4, 2, 5, 1, 1, 3, 2, 1])
@@ -157,11 +187,13 @@ def _sha(prices: np.ndarray) -> str:
     return hashlib.sha256(prices.tobytes()).hexdigest()
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_a_clearing_with_compiled_passes_has_numpys_prices_bit_for_bit(threads: int) -> None:
+@pytest.mark.parametrize(("threads", "engine"), [(1, 2), (2, 2), (1, 3), (2, 3)])
+def test_a_clearing_with_compiled_passes_has_numpys_prices_bit_for_bit(
+    threads: int, engine: int
+) -> None:
     book = random_book(3_000, 30_000, 2027)
     moved = dataclasses.replace(book, curve_price=book.curve_price * 1.03)
-    numpy_options = SolverOptions(threads=threads, engine=2)
+    numpy_options = SolverOptions(threads=threads, engine=engine)
     options = dataclasses.replace(numpy_options, passes=compiled_passes)
     for hour, prior in ((book, None), (moved, clear(book).prices)):
         ours, theirs = clear(hour, prior, options), clear(hour, prior, numpy_options)

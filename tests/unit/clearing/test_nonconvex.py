@@ -195,6 +195,12 @@ def test_random_books_match_brute_force_over_every_accept_set(seed: int, rule: s
     _check_against_brute_force(_random_book(seed), rule)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_random_books_under_engine_3_match_brute_force(seed: int) -> None:
+    # Each convex subproblem goes through engine 3's Newton stage (its band).
+    _check_against_brute_force({**_random_book(seed), "engine": 3}, "no_loss")
+
+
 def test_paper_example_matches_brute_force_in_both_models() -> None:
     doc = _plant_book("no_loss")
     del doc["nonconvex_rule"]
