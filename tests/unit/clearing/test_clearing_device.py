@@ -71,11 +71,13 @@ def test_segment_matrix_adds_in_bincounts_order() -> None:
     assert (ones @ values)[0] == np.bincount([0, 0, 0], weights=values)[0] == 1e16
 
 
-@pytest.mark.parametrize("seed", [11, 12])
-def test_the_newton_stage_on_a_numpy_device_is_the_cpus_bit_for_bit(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "engine"), [(11, 1), (12, 1), (11, 3), (12, 3)])
+def test_the_newton_stage_on_a_numpy_device_is_the_cpus_bit_for_bit(seed: int, engine: int) -> None:
+    # Engine 3's band runs as array operations on a device (`passes._near_weights`).
     book = random_book(2000, 20_000, seed)
-    cpu = clear(book)
-    device = clear(book, options=SolverOptions(device=_numpy_device))
+    host = SolverOptions(engine=engine)
+    cpu = clear(book, options=host)
+    device = clear(book, options=SolverOptions(device=_numpy_device, engine=engine))
     assert device.stats.on_device and not cpu.stats.on_device
     assert device.prices.tobytes() == cpu.prices.tobytes()
     assert (device.stats.iterations, device.stats.cg_iterations) == (
@@ -83,8 +85,8 @@ def test_the_newton_stage_on_a_numpy_device_is_the_cpus_bit_for_bit(seed: int) -
         cpu.stats.cg_iterations,
     )
     # the next hour, from these prices: the same again
-    moved = clear(book, cpu.prices * 1.01, SolverOptions(device=_numpy_device))
-    assert moved.prices.tobytes() == clear(book, cpu.prices * 1.01).prices.tobytes()
+    moved = clear(book, cpu.prices * 1.01, SolverOptions(device=_numpy_device, engine=engine))
+    assert moved.prices.tobytes() == clear(book, cpu.prices * 1.01, host).prices.tobytes()
 
 
 def test_the_device_operators_group_sums_lone_diagonal_and_gross_flow_are_the_cpus() -> None:
