@@ -30,12 +30,14 @@ for the reference rows (`--limit 0` skips them).
 `--baseline DIR` runs the engine rows again in a subprocess on DIR's `offchain/` (an
 older checkout: the previous main), on the same book, and prints them under the others.
 `--engine N` clears this checkout's rows with clearing engine N (`SolverOptions.engine`,
-docs/engine-versions.md); the baseline always runs its own default, engine 1, so
-`--engine 2 --baseline .` sets the two engines of one checkout side by side.
+docs/engine-versions.md); the baseline runs its own default, engine 1, unless
+`--baseline-engine M` names one, and numpy's passes unless `--baseline-passes compiled`:
+`--engine 3 --baseline . --baseline-engine 2 --baseline-passes compiled` sets two engines
+of one checkout side by side.
 `--passes` picks how the Newton stage's passes over the linear orders run: "compiled"
 (the default, the market's: `flowmarket.solvers.compiled_passes`, numba) or "numpy"
-(`clearing.passes.ArrayPasses`); the prices are the same bits. The baseline always runs
-numpy's, so `--baseline .` sets the two side by side.
+(`clearing.passes.ArrayPasses`); the prices are the same bits. The baseline runs numpy's
+by default, so `--baseline .` sets the two side by side.
 """
 
 from __future__ import annotations
@@ -318,6 +320,14 @@ def main() -> None:
         "--passes", choices=("compiled", "numpy"), default="compiled",
         help="the Newton stage's passes over the linear orders (the baseline's: numpy)",
     )  # fmt: skip
+    parser.add_argument(
+        "--baseline-engine", type=int,
+        help="clearing engine of the baseline's rows (default: the baseline's own default)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline-passes", choices=("compiled", "numpy"), default="numpy",
+        help="the baseline's passes (default numpy, which every checkout since has)",
+    )  # fmt: skip
     args = parser.parse_args()
     device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
     for size in args.size or ["10000x100000"]:
@@ -340,7 +350,10 @@ def main() -> None:
         print_engine("this", rows, title)
         if args.baseline is not None:
             rows = _baseline(args.baseline, size, args)
-            print_engine("baseline", rows, f"{args.baseline}: its default engine, numpy passes")
+            which = args.baseline_engine
+            engine_name = "its default engine" if which is None else f"engine {which}"
+            title = f"{args.baseline}: {engine_name}, {args.baseline_passes} passes"
+            print_engine("baseline", rows, title)
         if args.limit > 0:
             reference_rows(book, prices, args.limit, args.threads)
 
@@ -348,8 +361,10 @@ def main() -> None:
 def _baseline(checkout: Path, size: str, args: argparse.Namespace) -> list[dict[str, object]]:
     env = dict(os.environ, PYTHONPATH=str(checkout.resolve() / "offchain"))
     command = [sys.executable, __file__, "--size", size, "--seed", str(args.seed),
-               "--move", str(args.move), "--json", "--passes", "numpy"]  # fmt: skip
+               "--move", str(args.move), "--json", "--passes", args.baseline_passes]  # fmt: skip
     command += ["--cold-only"] if args.cold_only else []
+    # an older checkout without engine versions takes no --engine: leave it out for it
+    command += [] if args.baseline_engine is None else ["--engine", str(args.baseline_engine)]
     # an older checkout without the flag runs its own default (one thread)
     command += ["--engine-threads", str(args.engine_threads)] if args.engine_threads > 1 else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
