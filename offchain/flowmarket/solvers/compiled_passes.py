@@ -74,6 +74,36 @@ def _consecutive(group: IntArray) -> bool:
     return True
 
 
+@numba.njit(cache=True, inline="always")
+def _zero_groups(group: IntArray, sums: FloatArray, a: FloatArray, start: int, stop: int) -> None:
+    """The sums of the groups of orders start … stop − 1 set to 0.0, as `bincount` starts."""
+    sums[group[start] : group[stop - 1] + 1] = 0.0
+    a[group[start] : group[stop - 1] + 1] = 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _trade(
+    zeta: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    group: IntArray,
+    xi: FloatArray,
+    inside: BoolArray,
+    sums: FloatArray,
+    i: int,
+) -> tuple[int, bool, float, float, float]:
+    """Order i's trade xi = clip(ζ) added to its group's sum, and inside = lo < ζ < hi:
+    (its group, inside, ζ, lo, hi), for the step's Hessian weight."""
+    z, low, high = zeta[i], lo[i], hi[i]
+    x = _clip(z, low, high)
+    xi[i] = x
+    g = group[i]
+    sums[g] += x
+    strictly = (z > low) & (z < high)
+    inside[i] = strictly
+    return g, strictly, z, low, high
+
+
 @_compiled
 def _step(
     zeta: FloatArray,
@@ -93,16 +123,9 @@ def _step(
     # Branch-free, so that the loop vectorises: each sum is bincount's own scatter-add
     # (the group's entries zeroed first), each clip selects (19.7 → 11.3 ms a pass over
     # 2.6·10^6 linear orders with a branch per group change, against numpy's 23.4 ms).
-    sums[group[start] : group[stop - 1] + 1] = 0.0
-    a[group[start] : group[stop - 1] + 1] = 0.0
+    _zero_groups(group, sums, a, start, stop)
     for i in range(start, stop):
-        z, low, high = zeta[i], lo[i], hi[i]
-        x = _clip(z, low, high)
-        xi[i] = x
-        g = group[i]
-        sums[g] += x
-        strictly = (z > low) & (z < high)
-        inside[i] = strictly
+        g, strictly, _, _, _ = _trade(zeta, lo, hi, group, xi, inside, sums, i)
         a[g] += inv_slope[i] * (1.0 if strictly else 0.0)
 
 
@@ -128,16 +151,9 @@ def _step_near(
     `clearing.passes._near_weights` makes it."""
     if stop <= start:
         return
-    sums[group[start] : group[stop - 1] + 1] = 0.0
-    a[group[start] : group[stop - 1] + 1] = 0.0
+    _zero_groups(group, sums, a, start, stop)
     for i in range(start, stop):
-        z, low, high = zeta[i], lo[i], hi[i]
-        x = _clip(z, low, high)
-        xi[i] = x
-        g = group[i]
-        sums[g] += x
-        strictly = (z > low) & (z < high)
-        inside[i] = strictly
+        g, strictly, z, low, high = _trade(zeta, lo, hi, group, xi, inside, sums, i)
         below, above = low - z, z - high
         distance = below if below > above else above  # NaN only when ζ is: never close
         close = (distance < abs(beta[i]) * t) & (not strictly)
