@@ -175,7 +175,7 @@ class SolverOptions:
 # 2: with a prior (any nonzero price), at the prior itself, the linear model only without;
 # 3: as 2, and after each step the orders near a kink join the Hessian (`passes.NearKinks`).
 ENGINES = (1, 2, 3)
-ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2"
+ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2, 3"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ Each iteration, with r = W x(π) the aggregate net demand (GB/h per product):
     (W_A D_A⁻¹ W_Aᵀ + μ I) d = r                        (Jacobi-preconditioned CG)
     π ← π + t d,   t = argmin_t g(π + t d)             (exact, `linesearch`)
 
+Under engine 3 the Hessian's weights also count, at 1/8 of their 1/slope, the orders
+outside their curve's inside that lie within the last step's move of a kink
+(`passes.NearKinks`): fewer steps are cut short by the line search.
+
 The regularisation μ shrinks with ‖r‖ (superlinear local convergence once the
 active set settles) and only decreases. There is no pull toward the prior in
 the iteration: the unique-price stage projects the prior onto the optimal set
@@ -234,8 +238,8 @@ def solve_dual(
         if not np.isfinite(r_max):
             break  # orders beyond double precision: the gate names them
         if r_max <= target:
-            # ζ was updated incrementally (ζ −= t·β); confirm exactly (in z_next and β,
-            # free until the next step's line search and CG).
+            # ζ was updated incrementally (ζ −= t·β); confirm exactly (in z_next and ν,
+            # free until `along`; β still holds the last step for engine 3's band).
             zeta, z_next = box.unclipped(ops, prices, into=(z_next, nu), cols=cols), zeta
             sums, a = passes.step(zeta, box.lo, box.hi, xi, inside, nu, band)
             r = ops.groups @ sums
