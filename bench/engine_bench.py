@@ -318,7 +318,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--passes", choices=("compiled", "numpy"), default="compiled",
-        help="the Newton stage's passes over the linear orders (the baseline's: numpy)",
+        help="the Newton stage's passes over the linear orders (the baseline's: --baseline-passes)",
     )  # fmt: skip
     parser.add_argument(
         "--baseline-engine", type=int,
@@ -326,7 +326,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--baseline-passes", choices=("compiled", "numpy"), default="numpy",
-        help="the baseline's passes (default numpy, which every checkout since has)",
+        help="the baseline's passes (default numpy: a checkout from before the compiled passes)",
     )  # fmt: skip
     args = parser.parse_args()
     device = None if args.backend == "cpu" else with_backend(SolverOptions(), args.backend)
