@@ -34,10 +34,12 @@ docs/engine-versions.md); the baseline runs its own default, engine 1, unless
 `--baseline-engine M` names one, and numpy's passes unless `--baseline-passes compiled`:
 `--engine 3 --baseline . --baseline-engine 2 --baseline-passes compiled` sets two engines
 of one checkout side by side.
-`--passes` picks how the Newton stage's passes over the linear orders run: "compiled"
-(the default, the market's: `flowmarket.solvers.compiled_passes`, numba) or "numpy"
-(`clearing.passes.ArrayPasses`); the prices are the same bits. The baseline runs numpy's
-by default, so `--baseline .` sets the two side by side.
+`--passes` picks how the Newton stage's passes over the linear orders and the
+certificate's order gaps run: "compiled" (the default, the market's:
+`flowmarket.solvers.compiled_passes` and `compiled_curves`, numba; a checkout without
+the compiled gaps, its numpy gaps) or "numpy" (`clearing.passes.ArrayPasses`,
+`clearing.curves.curve_gap`); the prices are the same bits. The baseline runs numpy's by
+default, so `--baseline .` sets the two side by side.
 """
 
 from __future__ import annotations
@@ -233,11 +235,15 @@ def _cpu_options(threads: int, engine: int, passes: str) -> SolverOptions | None
     fields: dict[str, object] = {}
     fields |= {"threads": threads} if threads > 1 else {}
     fields |= {"engine": engine} if engine != 1 else {}
-    has_passes = "passes" in {f.name for f in dataclasses.fields(SolverOptions)}
-    if passes == "compiled" and has_passes:
+    has = {f.name for f in dataclasses.fields(SolverOptions)}
+    if passes == "compiled" and "passes" in has:
         from flowmarket.solvers.compiled_passes import compiled_passes
 
         fields["passes"] = compiled_passes
+    if passes == "compiled" and "order_gaps" in has:
+        from flowmarket.solvers.compiled_curves import curve_gap
+
+        fields["order_gaps"] = curve_gap
     return SolverOptions(**fields) if fields else None  # type: ignore[arg-type]
 
 
@@ -318,7 +324,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--passes", choices=("compiled", "numpy"), default="compiled",
-        help="the Newton stage's passes over the linear orders (the baseline's: --baseline-passes)",
+        help="the Newton stage's passes and the order gaps (the baseline's: --baseline-passes)",
     )  # fmt: skip
     parser.add_argument(
         "--baseline-engine", type=int,

@@ -22,6 +22,7 @@ from flowmarket.clearing.model import (
     FloatArray,
     LinearOrders,
     OrderBook,
+    OrderGaps,
     Residuals,
     SolverStats,
 )
@@ -35,17 +36,22 @@ def order_trades(book: OrderBook, order_quantity: FloatArray) -> sp.csc_array:
 
 
 def certify(
-    book: OrderBook, lin: LinearOrders, ops: DualOperators, prices: FloatArray, exact: bool
+    book: OrderBook,
+    lin: LinearOrders,
+    ops: DualOperators,
+    prices: FloatArray,
+    exact: bool,
+    gaps: OrderGaps = curve_gap,
 ) -> tuple[FloatArray, FloatArray, FloatArray, Certificate, Residuals]:
     """(column prices u (l,), x (l,), order quantities (m,), certificate, its residuals)
-    at `prices`."""
+    at `prices`; gaps: how the orders' gaps are measured (`SolverOptions.order_gaps`)."""
     u = column_prices(ops, prices)
     x = response(lin, u)
     quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders).astype(
         np.float64
     )
     imbalance = net_demand(ops, x)
-    gap = curve_gap(book, book.portfolios.T @ prices, quantity)
+    gap = gaps(book, book.portfolios.T @ prices, quantity, 0.0)
     certificate = Certificate(
         max_imbalance=float(np.max(np.abs(imbalance), initial=0.0)),
         max_order_gap=float(np.max(gap, initial=0.0)),
@@ -76,10 +82,11 @@ def assemble(
     prices: FloatArray,
     exact: bool,
     stats: SolverStats,
+    gaps: OrderGaps = curve_gap,
 ) -> tuple[ClearingResult, Residuals]:
     """Every output of §5 at the final prices, and what its certificate measured (for
-    the gate, `gate.check`)."""
-    u, x, quantity, certificate, residuals = certify(book, lin, ops, prices, exact)
+    the gate, `gate.check`); gaps: as `certify`'s."""
+    u, x, quantity, certificate, residuals = certify(book, lin, ops, prices, exact, gaps)
     trades = order_trades(book, quantity)
     volume = np.bincount(
         trades.indices, weights=np.maximum(trades.data, 0.0), minlength=book.n_products

@@ -20,7 +20,15 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders, NewtonLines, OrderBook
+from flowmarket.clearing.model import (
+    FloatArray,
+    IntArray,
+    LinearOrders,
+    NewtonLines,
+    OrderBook,
+    OrderGaps,
+    SolverOptions,
+)
 from flowmarket.errors import InvalidOrder
 
 
@@ -335,3 +343,9 @@ def curve_quantity(book: OrderBook, portfolio_price: FloatArray) -> FloatArray:
     """
     above = _points_above(book, _point_u(book, portfolio_price))
     return _interpolate(book, portfolio_price, above, upper=False)
+
+
+def order_gaps(options: SolverOptions) -> OrderGaps:
+    """The certificate's order gaps `options` name (`SolverOptions.order_gaps`), else
+    numpy's `curve_gap`."""
+    return options.order_gaps or curve_gap

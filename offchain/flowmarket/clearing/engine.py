@@ -17,7 +17,7 @@ import numpy as np
 
 from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import assemble
-from flowmarket.clearing.curves import decompose, restore, validate_book
+from flowmarket.clearing.curves import decompose, order_gaps, restore, validate_book
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
@@ -106,8 +106,9 @@ def clear(
         stats = SolverStats(
             solution.iterations, solution.cg_iterations, seconds, opts.device is not None
         )
-        result, residuals = assemble(book, lin, ops, prices, exact, stats)
-        gate.check(book, lin, ops, result, opts.gate_tol, residuals=residuals)
+        gaps = order_gaps(opts)
+        result, residuals = assemble(book, lin, ops, prices, exact, stats, gaps)
+        gate.check(book, lin, ops, result, opts.gate_tol, residuals=residuals, gaps=gaps)
     lap("certificate")
     return result
 

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import order_trades, participant_trades
-from flowmarket.clearing.curves import curve_gap
+from flowmarket.clearing.curves import order_gaps
 from flowmarket.clearing.dual import (
     DualOperators,
     column_prices,
@@ -61,6 +61,7 @@ from flowmarket.clearing.model import (
     FloatArray,
     LinearOrders,
     OrderBook,
+    OrderGaps,
     SolverOptions,
     SolverStats,
 )
@@ -308,13 +309,15 @@ def _certificate(
     x: FloatArray,
     exact: bool,
     slack: float,
+    gaps: OrderGaps,
 ) -> tuple[FloatArray, Certificate]:
-    """(order quantities (m,), certificate) of quantities x (l,) at `prices`."""
+    """(order quantities (m,), certificate) of quantities x (l,) at `prices`; gaps: how
+    the orders' gaps are measured (`SolverOptions.order_gaps`)."""
     u = column_prices(ops, prices)
     quantity = np.bincount(lin.parent, weights=lin.sign * x, minlength=book.n_orders).astype(
         np.float64
     )
-    gap = curve_gap(book, book.portfolios.T @ prices, quantity, slack)
+    gap = gaps(book, book.portfolios.T @ prices, quantity, slack)
     imbalance = net_demand(ops, x)
     # dual − primal = Σ_i [max_{0≤y≤q_i} (p_high_i − u_i) y − slope_i y²/2
     #                      − ((p_high_i − u_i) x_i − slope_i x_i²/2)] − π·(W x):
@@ -370,7 +373,8 @@ def clear_flat(
     x = tie_rule(lin, ops, prices, solution.x, options)
     lap("tie_rule")
     slack = tie_tolerance(lin, options)
-    quantity, certificate = _certificate(book, lin, ops, prices, x, exact, slack)
+    gaps = order_gaps(options)
+    quantity, certificate = _certificate(book, lin, ops, prices, x, exact, slack, gaps)
     trades = order_trades(book, quantity)
     volume = np.bincount(
         trades.indices, weights=np.maximum(trades.data, 0.0), minlength=book.n_products
@@ -391,6 +395,6 @@ def clear_flat(
         certificate=certificate,
         stats=stats,
     )
-    gate.check(book, lin, ops, result, options.gate_tol, price_slack=slack)
+    gate.check(book, lin, ops, result, options.gate_tol, price_slack=slack, gaps=gaps)
     lap("certificate")
     return result

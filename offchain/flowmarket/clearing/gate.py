@@ -37,6 +37,7 @@ from flowmarket.clearing.model import (
     FloatArray,
     LinearOrders,
     OrderBook,
+    OrderGaps,
     Residuals,
 )
 from flowmarket.errors import CertificateFailed
@@ -91,6 +92,7 @@ def check(
     gap_allowance: float = 0.0,
     price_slack: float = 0.0,
     residuals: Residuals | None = None,
+    gaps: OrderGaps = curve_gap,
 ) -> None:
     """Raise `CertificateFailed` unless `result` is within the gate's tolerances.
 
@@ -100,7 +102,8 @@ def check(
     how far (tokens per GB) from its portfolio price an order's curve may be read
     (`curves.curve_gap`; `flat`'s tie tolerance, 0 without flat pieces); residuals:
     the imbalance and order gaps the certificate measured of this very result
-    (`certificate.assemble`), read instead of measured again (slack 0 only).
+    (`certificate.assemble`), read instead of measured again (slack 0 only); gaps: how
+    the orders' gaps are measured otherwise (`SolverOptions.order_gaps`).
     """
     x = result.linear_quantity
     prices = result.prices
@@ -113,7 +116,7 @@ def check(
     if residuals is not None and price_slack == 0.0:
         gap = residuals.gap
     else:
-        gap = curve_gap(book, book.portfolios.T @ prices, result.order_quantity, price_slack)
+        gap = gaps(book, book.portfolios.T @ prices, result.order_quantity, price_slack)
     gap_bound = tol * np.maximum(1.0, curve_extent(book))
     bad_products = ~(np.abs(imbalance) <= bound) | ~np.isfinite(prices)
     bad_orders = ~(gap <= gap_bound)

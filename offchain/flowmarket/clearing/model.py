@@ -121,6 +121,10 @@ ProjectionQp = Callable[
     [sp.csc_array, int, FloatArray, FloatArray], Iterator[tuple[FloatArray, FloatArray | None]]
 ]
 
+# The certificate's order gaps (`curves.curve_gap`'s contract): (book, portfolio prices
+# (m,), order quantities (m,), price slack) → each order's gap (m,) GB/h.
+OrderGaps = Callable[[OrderBook, FloatArray, FloatArray, float], FloatArray]
+
 
 @dataclass(frozen=True)
 class SolverOptions:
@@ -153,7 +157,10 @@ class SolverOptions:
     the last bit with the engine that cleared it (docs/engine-versions.md);
     passes: None (numpy's array operations), or the implementation of the Newton stage's
     passes over the linear orders on the CPU (`passes`; the market's options take
-    `solvers.compiled_passes.compiled_passes`): the same bits either way.
+    `solvers.compiled_passes.compiled_passes`): the same bits either way;
+    order_gaps: None (numpy's `curves.curve_gap`), or the implementation of the
+    certificate's order gaps (`OrderGaps`; the market's options take
+    `solvers.compiled_curves.curve_gap`): the same bits either way.
     """
 
     tol: float = 1e-10
@@ -168,6 +175,7 @@ class SolverOptions:
     device: Callable[[DualOperators], Operators] | None = None
     engine: int = 1
     passes: PassesFactory | None = None
+    order_gaps: OrderGaps | None = None
 
 
 # The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):

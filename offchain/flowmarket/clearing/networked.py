@@ -21,6 +21,7 @@ import numpy as np
 from flowmarket.clearing import gate
 from flowmarket.clearing.canonical import canonical_flows, tight_columns
 from flowmarket.clearing.certificate import assemble
+from flowmarket.clearing.curves import order_gaps
 from flowmarket.clearing.dual import DualOperators, dot, net_demand
 from flowmarket.clearing.links import injection, outcome
 from flowmarket.clearing.model import (
@@ -84,7 +85,8 @@ def clear_with_network(
     flows = canonical_flows(problem, solver_flows, priced, tight, options)
     lap("flows")
     stats = SolverStats(proximal.iterations, proximal.cg_iterations, seconds)
-    result = assemble(book, lin, ops, prices[: book.n_products], exact, stats)[0]
+    gaps = order_gaps(options)
+    result = assemble(book, lin, ops, prices[: book.n_products], exact, stats, gaps)[0]
     links = outcome(network, problem, prices, flows, proximal.outer, target, tol_price)
     result = _with_network(result, lin, ops, network, links)
     moved = (
@@ -96,7 +98,7 @@ def clear_with_network(
     # every link's rent
     scale = price_scale(problem.lin, n_lin)
     allowance = options.gate_tol * (scale * float(np.sum(links.flows)) + links.congestion_rent)
-    gate.check(book, lin, ops, result, options.gate_tol, moved, allowance)
+    gate.check(book, lin, ops, result, options.gate_tol, moved, allowance, gaps=gaps)
     lap("certificate")
     return result
 

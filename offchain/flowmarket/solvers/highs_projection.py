@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
 from flowmarket.clearing.dual import DualOperators
-from flowmarket.clearing.model import FloatArray
+from flowmarket.clearing.model import FloatArray, OrderBook
 from flowmarket.clearing.parallel import ColumnSplit
 from flowmarket.clearing.passes import Passes
 from flowmarket.clearing.projection_qp import active_set_projection
@@ -60,7 +60,19 @@ def market_passes(ops: DualOperators, cols: ColumnSplit) -> Passes:
     return compiled_passes(ops, cols)
 
 
-MARKET_OPTIONS = SolverOptions(large_group_qp=market_projection_qp, passes=market_passes)
+def market_order_gaps(
+    book: OrderBook, portfolio_price: FloatArray, quantity: FloatArray, slack: float
+) -> FloatArray:
+    """The certificate's order gaps as one compiled loop (`solvers.compiled_curves`): the
+    same bits as numpy's, in less time; imported on first use, as `market_passes`."""
+    from flowmarket.solvers.compiled_curves import curve_gap
+
+    return curve_gap(book, portfolio_price, quantity, slack)
+
+
+MARKET_OPTIONS = SolverOptions(
+    large_group_qp=market_projection_qp, passes=market_passes, order_gaps=market_order_gaps
+)
 
 
 def clear_market_document(
