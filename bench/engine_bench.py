@@ -34,11 +34,11 @@ docs/engine-versions.md); the baseline runs its own default, engine 1, unless
 `--baseline-engine M` names one, and numpy's passes unless `--baseline-passes compiled`:
 `--engine 3 --baseline . --baseline-engine 2 --baseline-passes compiled` sets two engines
 of one checkout side by side.
-`--passes` picks how the Newton stage's passes over the linear orders and the
-certificate's order gaps run: "compiled" (the default, the market's:
-`flowmarket.solvers.compiled_passes` and `compiled_curves`, numba; a checkout without
-the compiled gaps, its numpy gaps) or "numpy" (`clearing.passes.ArrayPasses`,
-`clearing.curves.curve_gap`); the prices are the same bits. The baseline runs numpy's by
+`--passes` picks how the linear orders are made, the Newton stage's passes over them and
+the certificate's order gaps run: "compiled" (the default, the market's:
+`flowmarket.solvers.compiled_lines`, `compiled_passes` and `compiled_curves`, numba; a
+checkout without some of them, numpy's for those) or "numpy" (`clearing.curves`'s and
+`clearing.passes.ArrayPasses`); the prices are the same bits. The baseline runs numpy's by
 default, so `--baseline .` sets the two side by side.
 """
 
@@ -244,6 +244,10 @@ def _cpu_options(threads: int, engine: int, passes: str) -> SolverOptions | None
         from flowmarket.solvers.compiled_curves import curve_gap
 
         fields["order_gaps"] = curve_gap
+    if passes == "compiled" and "lines" in has:
+        from flowmarket.solvers.compiled_lines import COMPILED_LINES
+
+        fields["lines"] = COMPILED_LINES
     return SolverOptions(**fields) if fields else None  # type: ignore[arg-type]
 
 
@@ -324,7 +328,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--passes", choices=("compiled", "numpy"), default="compiled",
-        help="the Newton stage's passes and the order gaps (the baseline's: --baseline-passes)",
+        help="lines, Newton passes and order gaps (the baseline's: --baseline-passes)",
     )  # fmt: skip
     parser.add_argument(
         "--baseline-engine", type=int,

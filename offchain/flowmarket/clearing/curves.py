@@ -24,6 +24,8 @@ from flowmarket.clearing.model import (
     FloatArray,
     IntArray,
     LinearOrders,
+    LineBuilder,
+    LineColumns,
     NewtonLines,
     OrderBook,
     OrderGaps,
@@ -184,49 +186,70 @@ class _Segments:
         return np.repeat(self.slope, self.count)
 
 
-def decompose(book: OrderBook) -> LinearOrders:
+class ArrayLines:
+    """`LineBuilder` by numpy's array operations over every segment (`_Segments`)."""
+
+    def columns(self, book: OrderBook) -> LineColumns:
+        seg = _Segments.of(book)
+        sell, across, qa, qb = seg.sell, seg.across, seg.qa, seg.qb
+        # In place, as `_Segments.of`: pa − slope·(0 − qa), the price at quantity 0 on
+        # each segment's line; then −(p_zero across 0, else pb) selling and pa buying.
+        p_zero = 0.0 - qa
+        p_zero *= seg.slope
+        np.subtract(seg.pa, p_zero, out=p_zero)
+        high = seg.pb.copy()
+        np.copyto(high, p_zero, where=across)
+        np.negative(high, out=high)
+        np.copyto(high, seg.pa, where=~sell)
+        p_high = seg.spread(high, p_zero[across])
+        del high, p_zero
+        width = qb - qa  # −qa across 0 (its selling half)
+        np.negative(qa, out=width, where=across)
+        quantity = seg.spread(width, qb[across])
+        del width
+        sign = seg.spread(np.where(sell, -1.0, 1.0), np.ones(seg.second.size))
+        parent = np.repeat(_segment_owners(book), seg.count)
+        return LineColumns(p_high, seg.low_prices(), quantity, seg.slopes(), parent, sign)
+
+    def low_and_slope(self, book: OrderBook) -> tuple[FloatArray, FloatArray]:
+        seg = _Segments.of(book)
+        return seg.low_prices(), seg.slopes()
+
+
+ARRAY_LINES = ArrayLines()
+
+
+def line_builder(options: SolverOptions) -> LineBuilder:
+    """How `options` make the linear orders (`SolverOptions.lines`), else numpy's."""
+    return options.lines or ARRAY_LINES
+
+
+def decompose(book: OrderBook, builder: LineBuilder = ARRAY_LINES) -> LinearOrders:
     """Linear orders of every curve (vectorised); `parent`/`sign` map them back.
 
     Segment by segment in curve order: a segment below quantity 0 is one selling
     linear order, one above 0 a buying one, and one across 0 a selling then a
     buying one, split at 0. So the linear orders of an order are contiguous.
+    builder: how (`LineBuilder`; numpy's by default), for a book `validate_book` passed.
     """
-    seg = _Segments.of(book)
-    sell, across, qa, qb = seg.sell, seg.across, seg.qa, seg.qb
-    # In place, as `_Segments.of`: pa − slope·(0 − qa), the price at quantity 0 on each
-    # segment's line; then −(p_zero across 0, else pb) selling and pa buying.
-    p_zero = 0.0 - qa
-    p_zero *= seg.slope
-    np.subtract(seg.pa, p_zero, out=p_zero)
-    high = seg.pb.copy()
-    np.copyto(high, p_zero, where=across)
-    np.negative(high, out=high)
-    np.copyto(high, seg.pa, where=~sell)
-    p_high = seg.spread(high, p_zero[across])
-    del high, p_zero
-    width = qb - qa  # −qa across 0 (its selling half)
-    np.negative(qa, out=width, where=across)
-    quantity = seg.spread(width, qb[across])
-    del width
-    sign = seg.spread(np.where(sell, -1.0, 1.0), np.ones(seg.second.size))
-    parent = np.repeat(_segment_owners(book), seg.count)
+    lines = builder.columns(book)
     return LinearOrders(
-        weights=order_columns(book, parent, sign),
-        p_high=p_high,
-        p_low=seg.low_prices(),
-        q=quantity,
-        slope=seg.slopes(),
-        parent=parent,
-        sign=sign,
+        weights=order_columns(book, lines.parent, lines.sign),
+        p_high=lines.p_high,
+        p_low=lines.p_low,
+        q=lines.q,
+        slope=lines.slope,
+        parent=lines.parent,
+        sign=lines.sign,
     )
 
 
-def restore(book: OrderBook, lines: NewtonLines) -> LinearOrders:
-    """`decompose(book)` from what the engine kept of it through the Newton stage: W,
-    p_low and slope made again by the same operations, so the same bits."""
-    seg = _Segments.of(book)
-    p_low, slope = seg.low_prices(), seg.slopes()
-    del seg  # 50 bytes a segment: not held while W is made
+def restore(
+    book: OrderBook, lines: NewtonLines, builder: LineBuilder = ARRAY_LINES
+) -> LinearOrders:
+    """`decompose(book, builder)` from what the engine kept of it through the Newton
+    stage: W, p_low and slope made again by the same operations, so the same bits."""
+    p_low, slope = builder.low_and_slope(book)  # its segments not held while W is made
     return LinearOrders(
         weights=order_columns(book, lines.parent, lines.sign),
         p_high=lines.p_high,

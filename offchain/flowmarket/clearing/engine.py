@@ -17,7 +17,13 @@ import numpy as np
 
 from flowmarket.clearing import gate
 from flowmarket.clearing.certificate import assemble
-from flowmarket.clearing.curves import decompose, order_gaps, restore, validate_book
+from flowmarket.clearing.curves import (
+    decompose,
+    line_builder,
+    order_gaps,
+    restore,
+    validate_book,
+)
 from flowmarket.clearing.dual import DualOperators
 from flowmarket.clearing.flat import clear_flat
 from flowmarket.clearing.model import (
@@ -71,7 +77,8 @@ def clear(
     # would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         validate_book(book)
-        lin = decompose(book)
+        builder = line_builder(opts)
+        lin = decompose(book, builder)
         gate.check_representable(book, lin)
         if np.any(lin.slope == 0):  # flat pieces: limit prices
             if network is not None:
@@ -97,7 +104,7 @@ def clear(
                 lines, device_ops, start, opts, h_scale=h_scale, cold_start=linear_model
             )
         lap("newton")
-        lin = restore(book, lines)
+        lin = restore(book, lines, builder)
         prices, exact = solution.prices, False
         if solution.converged:
             target = imbalance_target(lin, opts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -113,6 +113,31 @@ class NewtonLines:
     sign: FloatArray
 
 
+class LineColumns(NamedTuple):
+    """`LinearOrders` without W: each linear order's columns, in its order (l,)."""
+
+    p_high: FloatArray
+    p_low: FloatArray
+    q: FloatArray
+    slope: FloatArray
+    parent: IntArray
+    sign: FloatArray
+
+
+class LineBuilder(Protocol):
+    """How a validated book's curves become linear orders (`curves.decompose`): numpy's
+    array operations (`curves.ARRAY_LINES`) or one compiled loop
+    (`solvers.compiled_lines.COMPILED_LINES`), the same bits either way."""
+
+    def columns(self, book: OrderBook) -> LineColumns:
+        """Every column of every linear order."""
+        ...
+
+    def low_and_slope(self, book: OrderBook) -> tuple[FloatArray, FloatArray]:
+        """(p_low, slope) of every linear order: what `curves.restore` makes again."""
+        ...
+
+
 # A sparse QP solver for the unique-price projection of a large group (`sparse_projection`):
 # (rows A (k, m) CSC, number of leading equality rows, right-hand sides of the rest,
 # δ (m,)) → candidate answers of min ½‖d − δ‖² s.t. A_eq d = 0, A_rest d ≤ rhs, best
@@ -160,7 +185,10 @@ class SolverOptions:
     `solvers.compiled_passes.compiled_passes`): the same bits either way;
     order_gaps: None (numpy's `curves.curve_gap`), or the implementation of the
     certificate's order gaps (`OrderGaps`; the market's options take
-    `solvers.compiled_curves.curve_gap`): the same bits either way.
+    `solvers.compiled_curves.curve_gap`): the same bits either way;
+    lines: None (numpy's array operations), or how the book's curves become linear
+    orders (`LineBuilder`; the market's options take
+    `solvers.compiled_lines.COMPILED_LINES`): the same bits either way.
     """
 
     tol: float = 1e-10
@@ -176,6 +204,7 @@ class SolverOptions:
     engine: int = 1
     passes: PassesFactory | None = None
     order_gaps: OrderGaps | None = None
+    lines: LineBuilder | None = None
 
 
 # The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
 from flowmarket.clearing.dual import DualOperators
-from flowmarket.clearing.model import FloatArray, OrderBook
+from flowmarket.clearing.model import FloatArray, LineColumns, OrderBook
 from flowmarket.clearing.parallel import ColumnSplit
 from flowmarket.clearing.passes import Passes
 from flowmarket.clearing.projection_qp import active_set_projection
@@ -70,8 +70,26 @@ def market_order_gaps(
     return curve_gap(book, portfolio_price, quantity, slack)
 
 
+class MarketLines:
+    """The book's linear orders made by compiled loops (`solvers.compiled_lines`): the
+    same bits as numpy's, in less time; imported on first use, as `market_passes`."""
+
+    def columns(self, book: OrderBook) -> LineColumns:
+        from flowmarket.solvers.compiled_lines import COMPILED_LINES
+
+        return COMPILED_LINES.columns(book)
+
+    def low_and_slope(self, book: OrderBook) -> tuple[FloatArray, FloatArray]:
+        from flowmarket.solvers.compiled_lines import COMPILED_LINES
+
+        return COMPILED_LINES.low_and_slope(book)
+
+
 MARKET_OPTIONS = SolverOptions(
-    large_group_qp=market_projection_qp, passes=market_passes, order_gaps=market_order_gaps
+    large_group_qp=market_projection_qp,
+    passes=market_passes,
+    order_gaps=market_order_gaps,
+    lines=MarketLines(),
 )
 
 
