@@ -232,16 +232,8 @@ def decompose(book: OrderBook, builder: LineBuilder = ARRAY_LINES) -> LinearOrde
     buying one, split at 0. So the linear orders of an order are contiguous.
     builder: how (`LineBuilder`; numpy's by default), for a book `validate_book` passed.
     """
-    lines = builder.columns(book)
-    return LinearOrders(
-        weights=order_columns(book, lines.parent, lines.sign),
-        p_high=lines.p_high,
-        p_low=lines.p_low,
-        q=lines.q,
-        slope=lines.slope,
-        parent=lines.parent,
-        sign=lines.sign,
-    )
+    lines = builder.columns(book)  # LinearOrders' fields after W, in their order
+    return LinearOrders(order_columns(book, lines.parent, lines.sign), *lines)
 
 
 def restore(
@@ -250,15 +242,8 @@ def restore(
     """`decompose(book, builder)` from what the engine kept of it through the Newton
     stage: W, p_low and slope made again by the same operations, so the same bits."""
     p_low, slope = builder.low_and_slope(book)  # its segments not held while W is made
-    return LinearOrders(
-        weights=order_columns(book, lines.parent, lines.sign),
-        p_high=lines.p_high,
-        p_low=p_low,
-        q=lines.q,
-        slope=slope,
-        parent=lines.parent,
-        sign=lines.sign,
-    )
+    columns = LineColumns(lines.p_high, p_low, lines.q, slope, lines.parent, lines.sign)
+    return LinearOrders(order_columns(book, lines.parent, lines.sign), *columns)
 
 
 def order_columns(book: OrderBook, parent: IntArray, sign: FloatArray) -> sp.csc_array:

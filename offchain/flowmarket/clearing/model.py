@@ -114,7 +114,8 @@ class NewtonLines:
 
 
 class LineColumns(NamedTuple):
-    """`LinearOrders` without W: each linear order's columns, in its order (l,)."""
+    """`LinearOrders` without W: each linear order's columns (l,), in `LinearOrders`'
+    order of fields after W (so `LinearOrders(W, *columns)`)."""
 
     p_high: FloatArray
     p_low: FloatArray
