@@ -248,6 +248,10 @@ def _cpu_options(threads: int, engine: int, passes: str) -> SolverOptions | None
         from flowmarket.solvers.compiled_lines import COMPILED_LINES
 
         fields["lines"] = COMPILED_LINES
+    if passes == "compiled" and "pair_strengths" in has:
+        from flowmarket.solvers.compiled_pairs import strong_pairs
+
+        fields["pair_strengths"] = strong_pairs
     return SolverOptions(**fields) if fields else None  # type: ignore[arg-type]
 
 

@@ -150,6 +150,14 @@ ProjectionQp = Callable[
 # The certificate's order gaps (`curves.curve_gap`'s contract): (book, portfolio prices
 # (m,), order quantities (m,), price slack) → each order's gap (m,) GB/h.
 OrderGaps = Callable[[OrderBook, FloatArray, FloatArray, float], FloatArray]
+# Engine 4's pairs of products (int32: about 3·10^7 at the paper's size), and its strong
+# pairs from (share (q, m_M) CSR, a_M (m_M,), the Hessian's diagonal (n,), first (q,),
+# second (q,)): `pairs.strong_pairs`.
+PairIndex = npt.NDArray[np.int32]
+PairStrengths = Callable[
+    [sp.csr_array, FloatArray, FloatArray, PairIndex, PairIndex],
+    tuple[IntArray, FloatArray, FloatArray],
+]
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,10 @@ class SolverOptions:
     `solvers.compiled_curves.curve_gap`): the same bits either way;
     lines: None (numpy's array operations), or how the book's curves become linear
     orders (`LineBuilder`; the market's options take
-    `solvers.compiled_lines.COMPILED_LINES`): the same bits either way.
+    `solvers.compiled_lines.COMPILED_LINES`): the same bits either way;
+    pair_strengths: None (numpy's `pairs.strong_pairs`), or how engine 4's preconditioner
+    finds the strongly coupled pairs of products (`PairStrengths`; the market's options
+    take `solvers.compiled_pairs.strong_pairs`): the same bits either way.
     """
 
     tol: float = 1e-10
@@ -206,14 +217,17 @@ class SolverOptions:
     passes: PassesFactory | None = None
     order_gaps: OrderGaps | None = None
     lines: LineBuilder | None = None
+    pair_strengths: PairStrengths | None = None
 
 
 # The clearing engines this package runs, each to its own last bit (docs/engine-versions.md):
 # 1: the Newton stage starts at the better of the prior and the linear model's prices;
 # 2: with a prior (any nonzero price), at the prior itself, the linear model only without;
-# 3: as 2, and after each step the orders near a kink join the Hessian (`passes.NearKinks`).
-ENGINES = (1, 2, 3)
-ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2, 3"
+# 3: as 2, and after each step the orders near a kink join the Hessian (`passes.NearKinks`);
+# 4: as 3, and the CG's preconditioner holds the strongly coupled products' pairs in 2 x 2
+#    blocks (`pairs`).
+ENGINES = (1, 2, 3, 4)
+ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2, 3, 4"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ Each iteration, with r = W x(π) the aggregate net demand (GB/h per product):
 
 Under engine 3 the Hessian's weights also count, at 1/8 of their 1/slope, the orders
 outside their curve's inside that lie within the last step's move of a kink
-(`passes.NearKinks`): fewer steps are cut short by the line search.
+(`passes.NearKinks`): fewer steps are cut short by the line search. Under engine 4 the
+CG's preconditioner also inverts the 2 x 2 blocks of the most strongly coupled pairs of
+products (`pairs`): about half the CG iterations of engine 3.
 
 The regularisation μ shrinks with ‖r‖ (superlinear local convergence once the
 active set settles) and only decreases. There is no pull toward the prior in
@@ -30,10 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from flowmarket.clearing.dual import Operators, dot, largest_abs
+from flowmarket.clearing.dual import DualOperators, Operators, dot, largest_abs
 from flowmarket.clearing.krylov import PreconditionerFactory, pcg
 from flowmarket.clearing.linesearch import Workspace, exact_step
 from flowmarket.clearing.model import FloatArray, Lines, SolverOptions
+from flowmarket.clearing.pairs import pair_preconditioner
 from flowmarket.clearing.parallel import ColumnSplit, RowSplit
 from flowmarket.clearing.passes import NearKinks, passes_for
 
@@ -205,9 +208,13 @@ def solve_dual(
     Hooks for `proximal`: h_scale, the Hessian scale μ is measured against (default
     `hessian_scale` of all orders); cold_start=False starts at the prior itself;
     target, an imbalance to stop at instead (GB/h; the per-product bounds are then
-    left to the caller); preconditioner, for CG (`pcg`).
+    left to the caller); preconditioner, for CG (`pcg`): by default Jacobi, and under
+    engine 4 on the CPU `pairs.pair_preconditioner` (a device's operators keep Jacobi:
+    their prices agree to the certificate's tolerances, never to the bit).
     """
     bounded = target is None
+    if preconditioner is None and options.engine >= 4 and isinstance(ops, DualOperators):
+        preconditioner = pair_preconditioner(ops, options.threads, options.pair_strengths)
     target = imbalance_target(lin, options) if target is None else target
     extra_from = options.max_iter
     box = _Oriented.of(lin, ops)

@@ -40,10 +40,10 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
     j.mine(1)
 
     refusal = j.refused(
-        "governance", "propose", "--clearing-engine", "4", "--description", "engine 4",
+        "governance", "propose", "--clearing-engine", "5", "--description", "engine 5",
         *alice, "--yes",
     )  # fmt: skip
-    assert "clearing_engine: 4 is not an engine this runs (1, 2, 3)" in refusal
+    assert "clearing_engine: 5 is not an engine this runs (1, 2, 3, 4)" in refusal
     out = _enact(j, "--clearing-engine", "2", "--description", "Clear with engine 2")
     assert "clear with engine 2 instead of engine 1" in out
 
@@ -148,11 +148,11 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     j.give_votes("alice", 100_000 * WAD)
     j.mine(1)
     params = j.contract("MarketParameters")
-    calldata = params.encode_abi("setClearingEngine", args=[4])
-    _enact(j, "--raw", params.address, calldata, "--description", "Engine 4")
+    calldata = params.encode_abi("setClearingEngine", args=[5])
+    _enact(j, "--raw", params.address, calldata, "--description", "Engine 5")
     log = params.events.ClearingEngineUpdated().get_logs(from_block=0)[-1]
     from_hour = int(log["args"]["fromHour"])
-    assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 4
+    assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 5
 
     # The operator hears of it at once, and once: the hours before it still clear.
     j.oracle.tick(now=j.clock.now)
@@ -160,12 +160,12 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     with j.oracle.ctx.session() as session:
         warned = [a for a in oracle_repo.recent_alerts(session) if a.kind == "clearing-engine"]
     assert [a.message for a in warned] == [
-        "governance has scheduled clearing engine 4, which this release does not run (1, 2, 3): "
+        "governance has scheduled clearing engine 5, which this release does not run (1, 2, 3, 4): "
         "upgrade the oracle before the first hour it governs closes"
     ]
     j.clock.close(from_hour)
     _chain_at(j, int(j.clock.now))
-    with pytest.raises(InvalidInput, match=r"^engine: 4 is not a clearing engine this version"):
+    with pytest.raises(InvalidInput, match=r"^engine: 5 is not a clearing engine this version"):
         j.oracle.tick(now=j.clock.now)
     ledger = j.contract("ClearingLedger").functions
     assert ledger.nextHour().call() == from_hour  # every hour before it committed
