@@ -20,6 +20,7 @@ from flowmarket.clearing.projection_qp import active_set_projection
 
 if TYPE_CHECKING:  # dual builds on this module's types
     from flowmarket.clearing.dual import DualOperators, Operators
+    from flowmarket.clearing.pairs import ProductPairs
     from flowmarket.clearing.passes import PassesFactory
 
 FloatArray = npt.NDArray[np.float64]
@@ -150,13 +151,12 @@ ProjectionQp = Callable[
 # The certificate's order gaps (`curves.curve_gap`'s contract): (book, portfolio prices
 # (m,), order quantities (m,), price slack) → each order's gap (m,) GB/h.
 OrderGaps = Callable[[OrderBook, FloatArray, FloatArray, float], FloatArray]
-# Engine 4's pairs of products (int32: about 3·10^7 at the paper's size), and its strong
-# pairs from (share (q, m_M) CSR, a_M (m_M,), the Hessian's diagonal (n,), first (q,),
-# second (q,)): `pairs.strong_pairs`.
+# Engine 4's pairs of products and their entries (int32: about 3·10^7 at the paper's
+# size), and its strong pairs from (the pairs, a_M (m_M,), the Hessian's diagonal (n,)):
+# `pairs.strong_pairs`.
 PairIndex = npt.NDArray[np.int32]
 PairStrengths = Callable[
-    [sp.csr_array, FloatArray, FloatArray, PairIndex, PairIndex],
-    tuple[IntArray, FloatArray, FloatArray],
+    ["ProductPairs", FloatArray, FloatArray], tuple[IntArray, FloatArray, FloatArray]
 ]
 
 

@@ -21,9 +21,12 @@ any number of threads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from flowmarket.clearing.dual import DualOperators
@@ -41,74 +44,98 @@ STRONG_PAIR = 0.3
 class ProductPairs:
     """Every pair of products that some multi-product group holds together.
 
-    first, second: (q,) the pair's products (int32), first < second, pairs in order of
-    (first, second); share: (q, m_M) CSR, B_ig B_jg of each coupled group g
-    (`DualOperators.coupled`'s order) holding the pair, so H_ij = share @ a_M.
+    rows: B_Mᵀ (m_M, n) CSR (`DualOperators.coupled_bt`), each row a coupled group's
+    products in ascending order; its entries are the pairs u < v of each row, row by
+    row, in row order (E of them); pair_of: (E,) int32, each entry's pair; first, second:
+    (q,) int32, each pair's products, first < second, pairs in order of (first, second).
+    H_ij = Σ over the entries of the pair, in entry order, of (w_u·w_v)·a_g: every term
+    a product rounded, summed from 0.0 (`strong_pairs`). No (q, m_M) matrix is kept: at
+    the paper's size the entries' pair numbers are a third of its memory.
     """
 
+    rows: sp.csr_array
+    pair_of: PairIndex
     first: PairIndex
     second: PairIndex
-    share: sp.csr_array
+    _entries: dict[str, tuple[IntArray, FloatArray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
-    def of(cls, ops: DualOperators) -> ProductPairs:
-        """The pairs of `ops`' coupled groups (B_Mᵀ's rows, read a size at a time: each
-        size's rows as one block whose columns u < v give its pairs). Each pair's row of
-        `share` holds its groups in group order (`strong_pairs` sums them in that order)."""
-        rows = ops.coupled_bt
-        n, groups = rows.shape[1], rows.shape[0]
-        count = np.diff(rows.indptr).astype(np.int64)
-        sizes = [size for size in np.unique(count).tolist() if size > 1]
-        total = int(np.sum(count * (count - 1) // 2))
-        # One preallocated column each (about 3·10^7 entries at the paper's size): no lists
-        # of parts joined into a second copy.
-        key = np.empty(total, dtype=np.int64)
-        value = np.empty(total)
-        group = np.empty(total, dtype=np.int32 if groups < 2**31 else np.int64)
-        at_entry = 0
-        for size in sizes:
-            at = np.flatnonzero(count == size)
-            entry = rows.indptr[at].astype(np.int64)[:, None] + np.arange(size)
-            index, weight = rows.indices[entry].astype(np.int64), rows.data[entry]
-            for u in range(size):
-                for v in range(u + 1, size):
-                    part = slice(at_entry, at_entry + at.size)
-                    low = np.minimum(index[:, u], index[:, v])
-                    key[part] = low * n + np.maximum(index[:, u], index[:, v])
-                    np.multiply(weight[:, u], weight[:, v], out=value[part])
-                    group[part] = at
-                    at_entry += at.size
-        order = np.argsort(key)
-        key = key[order]
-        starts = np.flatnonzero(np.diff(key, prepend=-1))  # keys ≥ 0: entry 0 starts one
-        index_type = np.int32 if total < 2**31 else np.int64
-        share = sp.csr_array(
-            (value[order], group[order], np.append(starts, total).astype(index_type)),
-            shape=(starts.size, groups),
-        )
-        share.has_sorted_indices = False
-        share.sort_indices()  # each pair's groups in group order, whatever the sort did
-        pairs = key[starts]
-        return cls(
-            (pairs // max(n, 1)).astype(np.int32), (pairs % max(n, 1)).astype(np.int32), share
-        )
+    def of(cls, rows: sp.csr_array) -> ProductPairs:
+        """The pairs of the coupled groups `rows` (B_Mᵀ: see the class)."""
+        n = max(rows.shape[1], 1)
+
+        def key(
+            index: IntArray, weight: FloatArray, u: IntArray, v: IntArray, at: IntArray
+        ) -> IntArray:
+            low, high = np.minimum(index[:, u], index[:, v]), np.maximum(index[:, u], index[:, v])
+            out: IntArray = low * n + high
+            return out
+
+        keys, pair_of = np.unique(_entry_columns(rows, key, np.int64), return_inverse=True)
+        first, second = np.divmod(keys, n)
+        as32 = (pair_of.astype(np.int32), first.astype(np.int32), second.astype(np.int32))
+        return cls(rows, *as32)
+
+    def entries(self) -> tuple[IntArray, FloatArray]:
+        """(group (E,), w_u·w_v (E,)) of each entry, made on the first call and kept (for
+        numpy's `strong_pairs`; the compiled loop reads them from `rows` as it goes)."""
+        if "entries" not in self._entries:
+
+            def group(
+                index: IntArray, weight: FloatArray, u: IntArray, v: IntArray, at: IntArray
+            ) -> IntArray:
+                return np.broadcast_to(at[:, None], (at.size, u.size))
+
+            def value(
+                index: IntArray, weight: FloatArray, u: IntArray, v: IntArray, at: IntArray
+            ) -> FloatArray:
+                return weight[:, u] * weight[:, v]
+
+            self._entries["entries"] = (
+                _entry_columns(self.rows, group, np.int64),
+                _entry_columns(self.rows, value, np.float64),
+            )
+        return self._entries["entries"]
+
+
+def _entry_columns(
+    rows: sp.csr_array,
+    column: Callable[[IntArray, FloatArray, IntArray, IntArray, IntArray], npt.NDArray[Any]],
+    dtype: type,
+) -> npt.NDArray[Any]:
+    """One value per entry (see `ProductPairs`), in entry order: column(index (k, s),
+    weight (k, s), u (P,), v (P,), at (k,)) → (k, P) for the k rows `at` of each size s,
+    whose P = s(s − 1)/2 pairs u < v are read in the order of two nested loops."""
+    count = np.diff(rows.indptr).astype(np.int64)
+    width = count * (count - 1) // 2
+    start = np.concatenate([[0], np.cumsum(width)])  # each row's first entry
+    out: npt.NDArray[Any] = np.empty(int(start[-1]), dtype=dtype)
+    for size in [s for s in np.unique(count).tolist() if s > 1]:
+        at = np.flatnonzero(count == size)
+        entry = rows.indptr[at].astype(np.int64)[:, None] + np.arange(size)
+        u, v = np.triu_indices(size, 1)
+        block = column(rows.indices[entry].astype(np.int64), rows.data[entry], u, v, at)
+        out[(start[at][:, None] + np.arange(u.size)).ravel()] = block.ravel()
+    return out
 
 
 def strong_pairs(
-    share: sp.csr_array,
-    coupled_a: FloatArray,
-    diagonal: FloatArray,
-    first: PairIndex,
-    second: PairIndex,
+    pairs: ProductPairs, coupled_a: FloatArray, diagonal: FloatArray
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """(strong (k,) the pairs stronger than STRONG_PAIR, ascending; their strengths (k,);
-    their H_ij (k,)): H_ij = share @ coupled_a, its row's terms summed in order from 0 as
-    scipy's CSR product sums them, and strength = H_ij·H_ij / (diagonal_i·diagonal_j).
-    numpy's columns; `SolverOptions.pair_strengths` may name a compiled loop with the
-    same bits (`solvers.compiled_pairs`)."""
-    off = share @ coupled_a
+    their H_ij (k,)): H_ij summed over each pair's entries in entry order from 0.0
+    (`np.bincount` adds its weights in order), each term (w_u·w_v)·a_g, and strength =
+    H_ij·H_ij / (diagonal_i·diagonal_j). numpy's columns; `SolverOptions.pair_strengths`
+    may name a compiled loop with the same bits (`solvers.compiled_pairs`)."""
+    group, value = pairs.entries()
+    terms = value * coupled_a[group]
+    off = np.bincount(pairs.pair_of, weights=terms, minlength=pairs.first.size).astype(
+        np.float64, copy=False
+    )
     with np.errstate(all="ignore"):  # d_i·d_j underflowing to 0, H_ij² overflowing
-        strength = off * off / (diagonal[first] * diagonal[second])
+        strength = off * off / (diagonal[pairs.first] * diagonal[pairs.second])
     strong = np.flatnonzero(strength > STRONG_PAIR)
     return strong, strength[strong], off[strong]
 
@@ -136,7 +163,7 @@ def pair_preconditioner(
     """z ↦ M⁻¹ z with M the diagonal of B diag(a) Bᵀ + μ I and, for each matched pair,
     its 2 x 2 block (see the module); the pairs are found once, the blocks per system;
     strengths: how the strong pairs are found (default numpy's `strong_pairs`)."""
-    pairs = ProductPairs.of(ops)
+    pairs = ProductPairs.of(ops.coupled_bt)
     find = strengths or strong_pairs
     n = int(ops.groups.shape[0])
 
@@ -144,7 +171,7 @@ def pair_preconditioner(
         diagonal = RowSplit(ops.groups_sq, threads) @ a + mu
         inverse = 1.0 / diagonal
         coupled_a = gather(a, ops.coupled, threads)
-        strong, strength, off = find(pairs.share, coupled_a, diagonal, pairs.first, pairs.second)
+        strong, strength, off = find(pairs, coupled_a, diagonal)
         kept = matched_pairs(strong, strength, pairs.first, pairs.second, n)
         i, j, off = pairs.first[strong[kept]], pairs.second[strong[kept]], off[kept]
         det = diagonal[i] * diagonal[j] - off * off

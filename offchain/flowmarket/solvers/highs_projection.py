@@ -23,7 +23,8 @@ import scipy.sparse as sp
 
 from flowmarket.clearing import ResultDoc, SolverOptions, clear_document
 from flowmarket.clearing.dual import DualOperators
-from flowmarket.clearing.model import FloatArray, IntArray, LineColumns, OrderBook, PairIndex
+from flowmarket.clearing.model import FloatArray, IntArray, LineColumns, OrderBook
+from flowmarket.clearing.pairs import ProductPairs
 from flowmarket.clearing.parallel import ColumnSplit
 from flowmarket.clearing.passes import Passes
 from flowmarket.clearing.projection_qp import active_set_projection
@@ -86,17 +87,13 @@ class MarketLines:
 
 
 def market_pair_strengths(
-    share: sp.csr_array,
-    coupled_a: FloatArray,
-    diagonal: FloatArray,
-    first: PairIndex,
-    second: PairIndex,
+    pairs: ProductPairs, coupled_a: FloatArray, diagonal: FloatArray
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Engine 4's strong pairs of products as one compiled loop (`solvers.compiled_pairs`):
     the same bits as numpy's, in less time; imported on first use, as `market_passes`."""
     from flowmarket.solvers.compiled_pairs import strong_pairs
 
-    return strong_pairs(share, coupled_a, diagonal, first, second)
+    return strong_pairs(pairs, coupled_a, diagonal)
 
 
 MARKET_OPTIONS = SolverOptions(

@@ -59,40 +59,44 @@ def test_the_pairs_of_a_books_bundles_and_each_groups_share() -> None:
     # order 0 over p0, p1; order 1 over p1, p2, p3; order 2 over p0, p1; order 3 p2 alone
     ops = _ops(4, [{0: 1.0, 1: 2.0}, {1: 1.0, 2: 1.0, 3: -1.0}, {0: 0.5, 1: 4.0}, {2: 1.0}])
     assert ops.coupled.tolist() == [0, 2, 1]  # by size, then first product
-    pairs = ProductPairs.of(ops)
+    pairs = ProductPairs.of(ops.coupled_bt)
     assert pairs.first.tolist() == [0, 1, 1, 2]
     assert pairs.second.tolist() == [1, 2, 3, 3]
-    # H_01 = 1·2 a_0 + 0.5·4 a_2; H_12 = a_1; H_13 = H_23 = −a_1 (columns: ops.coupled's)
-    assert pairs.share.toarray().tolist() == [
-        [2.0, 2.0, 0.0],
-        [0.0, 0.0, 1.0],
-        [0.0, 0.0, -1.0],
-        [0.0, 0.0, -1.0],
-    ]
-    # each pair's groups in group order: the order its H_ij is summed in
-    assert pairs.share.has_sorted_indices
-    assert pairs.share.indices[:2].tolist() == [0, 1]
+    # entries row by row (orders 0, 2, 1): (0,1) twice, then order 1's (1,2), (1,3), (2,3)
+    assert pairs.pair_of.tolist() == [0, 0, 1, 2, 3]
+    group, value = pairs.entries()
+    assert group.tolist() == [0, 1, 2, 2, 2]  # rows of B_Mᵀ (ops.coupled's order)
+    # H_01 = 1·2 a_0 + 0.5·4 a_2; H_12 = a_1; H_13 = H_23 = −a_1
+    assert value.tolist() == [2.0, 2.0, 1.0, -1.0, -1.0]
+    assert pairs.pair_of.dtype == pairs.first.dtype == np.int32
 
 
 def test_a_book_without_bundles_has_no_pairs() -> None:
-    pairs = ProductPairs.of(_ops(2, [{0: 1.0}, {1: 1.0}]))
-    assert pairs.first.size == pairs.second.size == 0
-    assert pairs.share.shape == (0, 0)
+    pairs = ProductPairs.of(_ops(2, [{0: 1.0}, {1: 1.0}]).coupled_bt)
+    assert pairs.first.size == pairs.second.size == pairs.pair_of.size == 0
+    assert [column.size for column in pairs.entries()] == [0, 0]
 
 
-def _hand_share() -> sp.csr_array:
-    return sp.csr_array(np.array([[2.0, 2.0, 0.0], [0, 0, 1.0], [0, 0, -1.0], [0, 0, -1.0]]))
+def _rows(rows: list[dict[int, float]], n: int) -> sp.csr_array:
+    """B_Mᵀ of hand-written groups: each row's products and weights."""
+    dense = np.zeros((len(rows), n))
+    for k, row in enumerate(rows):
+        for product, weight in row.items():
+            dense[k, product] = weight
+    return sp.csr_array(dense)
 
 
+HAND = [{0: 1.0, 1: 2.0}, {0: 0.5, 1: 4.0}, {1: 1.0, 2: 1.0, 3: -1.0}]
 FIRST, SECOND = np.array([0, 1, 1, 2]), np.array([1, 2, 3, 3])
 
 
 @BOTH
 def test_the_strong_pairs_and_their_strengths_by_hand(find: object) -> None:
-    # H = share @ (1, 3, 2) = (8, 2, −2, −2); strength H_ij² / (d_i d_j) with d below:
-    # (0,1) 64/72, (1,2) 4/12, (1,3) 4/28 (weak), (2,3) 4/5.25
+    # a = (1, 3, 2): H = (2·1 + 2·3, 1·2, −1·2, −1·2) = (8, 2, −2, −2); strength
+    # H_ij² / (d_i d_j) with d below: (0,1) 64/72, (1,2) 4/12, (1,3) 4/28 (weak), (2,3) 4/5.25
     diagonal = np.array([9.0, 8.0, 1.5, 3.5])
-    strong, strength, off = find(_hand_share(), np.array([1.0, 3.0, 2.0]), diagonal, FIRST, SECOND)  # type: ignore[operator]
+    pairs = ProductPairs.of(_rows(HAND, 4))
+    strong, strength, off = find(pairs, np.array([1.0, 3.0, 2.0]), diagonal)  # type: ignore[operator]
     assert strong.tolist() == [0, 1, 3]
     assert strength.tolist() == [64.0 / 72.0, 4.0 / 12.0, 4.0 / 5.25]
     assert off.tolist() == [8.0, 2.0, -2.0]
@@ -101,10 +105,9 @@ def test_the_strong_pairs_and_their_strengths_by_hand(find: object) -> None:
 @BOTH
 def test_a_pair_exactly_at_the_threshold_is_not_strong(find: object) -> None:
     # H_01 = 3: 9 / (6·5) is 0.3 to the bit, STRONG_PAIR itself; 9 / (6·4.5) = 1/3 is over
-    one = sp.csr_array(np.array([[3.0]]))
-    a, first, second = np.array([1.0]), np.array([0]), np.array([1])
-    at = find(one, a, np.array([6.0, 5.0]), first, second)  # type: ignore[operator]
-    over = find(one, a, np.array([6.0, 4.5]), first, second)  # type: ignore[operator]
+    one = ProductPairs.of(_rows([{0: 3.0, 1: 1.0}], 2))
+    at = find(one, np.array([1.0]), np.array([6.0, 5.0]))  # type: ignore[operator]
+    over = find(one, np.array([1.0]), np.array([6.0, 4.5]))  # type: ignore[operator]
     assert at[0].tolist() == []
     assert over[0].tolist() == [0]
     assert over[1].tolist() == [9.0 / 27.0]
@@ -152,21 +155,25 @@ def test_a_block_whose_determinant_rounds_to_zero_keeps_the_diagonal() -> None:
     assert apply(np.array([2.0, 3.0])).tolist() == [2.0, 3.0]
 
 
-def _random_case(seed: int) -> tuple[sp.csr_array, FloatArray, FloatArray, IntArray, IntArray]:
+def _random_case(seed: int) -> tuple[ProductPairs, FloatArray, FloatArray]:
+    """300 groups of 2 to 6 of 60 products (pairs held by several groups among them),
+    with awkward weights, group weights a and diagonals."""
     rng = np.random.default_rng(seed)
-    q, groups, n = 400, 300, 60
-    share = sp.random_array((q, groups), density=0.01, rng=rng, format="csr")
-    share.data = rng.choice([0.5, 1.0, -1.0, 2.0, -0.0, 1e-300, 1e150], share.nnz)
-    coupled_a = rng.choice([0.0, -0.0, 1.0, 1.0 / 3.0, 7.0, 1e-160], groups)
-    diagonal = rng.choice([0.1, 1.0, 1.0 / 7.0, 3.0, 1e-300], n)
-    first = rng.integers(0, n - 1, q)
-    second = first + rng.integers(1, n - first)
-    return share, coupled_a, diagonal, first, second
+    rows = []
+    for _ in range(300):
+        products = rng.choice(12 if rng.random() < 0.5 else 60, int(rng.integers(2, 7)), False)
+        rows.append(
+            {int(p): float(rng.choice([0.5, 1.0, -1.0, 2.0, 1e-300, 1e150])) for p in products}
+        )
+    coupled_a = rng.choice([0.0, -0.0, 1.0, 1.0 / 3.0, 7.0, 1e-160], 300)
+    diagonal = rng.choice([0.1, 1.0, 1.0 / 7.0, 3.0, 1e-300], 60)
+    return ProductPairs.of(_rows(rows, 60)), coupled_a, diagonal
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_compiled_strengths_are_numpys_bit_for_bit(seed: int) -> None:
     case = _random_case(seed)
+    assert np.bincount(case[0].pair_of).max() > 1  # some pairs summed over several groups
     theirs = strong_pairs(*case)
     ours = compiled_pairs.strong_pairs(*case)
     assert theirs[0].size > 0
@@ -192,15 +199,10 @@ class _Counting:
         self.calls = 0
 
     def __call__(
-        self,
-        share: sp.csr_array,
-        coupled_a: FloatArray,
-        diagonal: FloatArray,
-        first: IntArray,
-        second: IntArray,
+        self, pairs: ProductPairs, coupled_a: FloatArray, diagonal: FloatArray
     ) -> tuple[IntArray, FloatArray, FloatArray]:
         self.calls += 1
-        return compiled_pairs.strong_pairs(share, coupled_a, diagonal, first, second)
+        return compiled_pairs.strong_pairs(pairs, coupled_a, diagonal)
 
 
 @pytest.mark.parametrize("engine", [3, 4])
