@@ -27,11 +27,17 @@ Preconditioner = Callable[[FloatArray], FloatArray]
 PreconditionerFactory = Callable[[FloatArray, float], Preconditioner]
 
 
+def hessian_diagonal(ops: Operators, a: FloatArray, mu: float, threads: int) -> FloatArray:
+    """diag(B diag(a) Bᵀ) + μ (n,): B∘B's product with a, split over `threads` by rows."""
+    out: FloatArray = RowSplit(ops.groups_sq, threads) @ a + mu
+    return out
+
+
 def _jacobi(ops: Operators, threads: int) -> PreconditionerFactory:
-    """z ↦ z / (diag(B diag(a) Bᵀ) + μ); B∘B's product split over `threads` by rows."""
+    """z ↦ z / (diag(B diag(a) Bᵀ) + μ) (`hessian_diagonal`)."""
 
     def build(a: FloatArray, mu: float) -> Preconditioner:
-        inverse_diagonal = 1.0 / (RowSplit(ops.groups_sq, threads) @ a + mu)
+        inverse_diagonal = 1.0 / hessian_diagonal(ops, a, mu, threads)
 
         def apply(residual: FloatArray) -> FloatArray:
             out: FloatArray = inverse_diagonal * residual

@@ -9,7 +9,7 @@ loop reads B_Mᵀ's rows, adding each entry's term, and a second keeps only the 
 pairs (measured on that book: see `bench/README.md`).
 
 Each value is computed by the same operations as numpy's, value by value, so the pairs
-are the same and their values the same bits (tests/unit/clearing/test_compiled_pairs.py):
+are the same and their values the same bits (tests/unit/clearing/test_pairs.py):
 
 - H_ij is its entries' sum in entry order from 0.0, each term (w_u·w_v)·a_g with both
   products rounded, then the sum rounded, as `np.bincount` adds its weights (numba,
@@ -70,8 +70,9 @@ def strong_pairs(
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """`clearing.pairs.strong_pairs`, its columns in one loop: the same pairs and bits."""
     q = pairs.first.size
-    strong = np.empty(q, dtype=np.int64)
-    off, strength, strong_off = np.empty(q), np.empty(q), np.empty(q)
+    strong = np.empty(q, dtype=np.int64)  # np.empty's pages past the k written stay untouched
+    strength, strong_off = np.empty(q), np.empty(q)
+    off = pairs.scratch()
     rows = pairs.rows
     k = _strong(
         rows.indptr, rows.data, pairs.pair_of, pairs.first, pairs.second, coupled_a, diagonal,

@@ -182,6 +182,20 @@ def test_the_compiled_strengths_are_numpys_bit_for_bit(seed: int) -> None:
         assert _bits(mine) == _bits(numpys)
 
 
+def test_the_compiled_strengths_reuse_one_buffer_and_start_each_system_from_zero() -> None:
+    pairs, coupled_a, diagonal = _random_case(0)
+    first = compiled_pairs.strong_pairs(pairs, coupled_a, diagonal)
+    buffer = pairs.scratch()
+    second_a = coupled_a[::-1].copy()  # another system on the same pairs
+    second = compiled_pairs.strong_pairs(pairs, second_a, diagonal)
+    again = compiled_pairs.strong_pairs(pairs, coupled_a, diagonal)
+    assert pairs.scratch() is buffer
+    for mine, numpys in zip(second, strong_pairs(pairs, second_a, diagonal), strict=True):
+        assert _bits(mine) == _bits(numpys)
+    for mine, before in zip(again, first, strict=True):
+        assert _bits(mine) == _bits(before)
+
+
 def test_engine_4_clears_with_fewer_cg_iterations_and_its_certificate() -> None:
     book = random_book(2000, 20000, 3)
     third = clear(book, options=SolverOptions(engine=3))
