@@ -41,6 +41,8 @@ interface IMarketParameters {
         uint32 challengeWindow;
         uint32 gracePeriod;
         uint32 revenueEpochDuration;
+        /// The clearing engine of every hour until governance names another (from 1).
+        uint16 clearingEngine;
     }
 
     /// @notice The fee rate exceeds `MAX_FEE_BPS`.
@@ -113,6 +115,8 @@ interface IMarketParameters {
     function clearingEngineAt(uint64 hour) external view returns (uint16);
     /// @notice The clearing engine of the hour whose bidding window is open now.
     function clearingEngine() external view returns (uint16);
+    /// @notice The engine the deployment started with: every hour's before the first change.
+    function initialClearingEngine() external view returns (uint16);
     function paused() external view returns (bool);
     /// @notice Seconds the market has spent paused since deployment, the current pause
     /// included. Deadlines that must not run while the market is paused (a challenge window,

@@ -31,9 +31,6 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @notice The shortest clearing interval governance may set: one minute. Every interval
     /// is a whole number of minutes dividing an hour, so each hour holds whole intervals.
     uint32 public constant MIN_CLEARING_INTERVAL = 60;
-    /// @notice The clearing engine of every hour before governance names another: the
-    /// engine whose prices the first published hours hold (docs/engine-versions.md).
-    uint16 public constant DEFAULT_CLEARING_ENGINE = 1;
     uint256 private constant _SECONDS_PER_HOUR = 3600;
 
     uint16 private _feeBps;
@@ -52,9 +49,12 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @dev The clearing schedule in seconds, `fromHour` strictly increasing; the first
     /// entry (hour 0, hourly) is implicit while the array is empty.
     HourSchedule.Change[] private _intervalChanges;
-    /// @dev The clearing engine's schedule, `fromHour` strictly increasing; engine 1 from
-    /// hour 0 is implicit while the array is empty.
+    /// @dev The clearing engine's schedule, `fromHour` strictly increasing; the initial
+    /// engine from hour 0 is implicit while the array is empty.
     HourSchedule.Change[] private _engineChanges;
+    /// @dev The clearing engine of every hour before governance names another: the engine
+    /// whose prices the first published hours hold (docs/engine-versions.md).
+    uint16 private immutable _initialEngine;
 
     constructor(address timelock, InitialParameters memory initial) Ownable(timelock) {
         _setFeeBps(initial.feeBps);
@@ -66,6 +66,11 @@ contract MarketParameters is IMarketParameters, Ownable {
         _setGracePeriod(initial.gracePeriod);
         _setRevenueEpochDuration(initial.revenueEpochDuration);
         _setOrderLimits(OrderLimits(DEFAULT_MAX_ORDER_RATE, DEFAULT_MAX_PARTICIPANT_RATE, DEFAULT_MAX_PRICE));
+        if (initial.clearingEngine == 0) {
+            revert ParametersClearingEngineInvalid(0);
+        }
+        _initialEngine = initial.clearingEngine;
+        emit ClearingEngineUpdated(0, initial.clearingEngine, 0);
     }
 
     /// @inheritdoc IMarketParameters
@@ -131,7 +136,12 @@ contract MarketParameters is IMarketParameters, Ownable {
     /// @inheritdoc IMarketParameters
     function clearingEngineAt(uint64 hour) public view returns (uint16) {
         // Only uint16 values are ever set, so the narrowing keeps every bit.
-        return uint16(HourSchedule.at(_engineChanges, hour, DEFAULT_CLEARING_ENGINE));
+        return uint16(HourSchedule.at(_engineChanges, hour, _initialEngine));
+    }
+
+    /// @inheritdoc IMarketParameters
+    function initialClearingEngine() external view returns (uint16) {
+        return _initialEngine;
     }
 
     /// @inheritdoc IMarketParameters
@@ -214,7 +224,7 @@ contract MarketParameters is IMarketParameters, Ownable {
         }
         // A verifier re-clears every hour with the engine its bidders knew of.
         uint64 fromHour = _nextBoundaryHour();
-        uint32 old = HourSchedule.set(_engineChanges, fromHour, newEngine, DEFAULT_CLEARING_ENGINE);
+        uint32 old = HourSchedule.set(_engineChanges, fromHour, newEngine, _initialEngine);
         emit ClearingEngineUpdated(old, newEngine, fromHour);
     }
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IMarketParameters} from "../interfaces/IMarketParameters.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {MarketParameters} from "../market/MarketParameters.sol";
 
 /// @notice Order limits: any positive, consistent triple within the caps is stored exactly;
 /// every other triple reverts with `ParametersOrderLimitsInvalid` and changes nothing.
@@ -158,5 +159,47 @@ contract MarketParametersClearingEngineTest is MarketFixture {
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSignature("OwnableUnauthorizedAccount(address)", caller));
         params.setClearingEngine(2);
+    }
+}
+
+/// @notice A deployment starts on the engine it names (not necessarily 1): every hour before
+/// the first change is cleared by it, a change replaces it from the next hour only, and a
+/// deployment naming engine 0 is refused.
+contract MarketParametersInitialEngineTest is MarketFixture {
+    function _initial(uint16 engine) private view returns (IMarketParameters.InitialParameters memory) {
+        return IMarketParameters.InitialParameters({
+            feeBps: 10,
+            holderShareBps: 8_000,
+            treasury: address(this),
+            collateral: IMarketParameters.CollateralParams(1_000, 2_000, 2_000),
+            oracle: ORACLE,
+            guardian: GUARDIAN,
+            challengeWindow: CHALLENGE,
+            gracePeriod: GRACE,
+            revenueEpochDuration: 1 hours,
+            clearingEngine: engine
+        });
+    }
+
+    function testFuzz_aDeploymentStartsOnItsOwnEngine(uint16 engine, uint16 next) public {
+        vm.warp(START);
+        if (engine == 0) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IMarketParameters.ParametersClearingEngineInvalid.selector, uint256(0))
+            );
+            new MarketParameters(address(this), _initial(0));
+            return;
+        }
+        MarketParameters started = new MarketParameters(address(this), _initial(engine));
+        uint64 openHour = uint64(START / 3600 + 1);
+        assertEq(started.initialClearingEngine(), engine, "the initial engine");
+        assertEq(started.clearingEngineAt(0), engine, "hour 0");
+        assertEq(started.clearingEngine(), engine, "the open hour");
+        assertEq(started.clearingEngineAt(type(uint64).max), engine, "every hour until a change");
+        next = uint16(bound(next, 1, type(uint16).max));
+        started.setClearingEngine(next);
+        assertEq(started.clearingEngineAt(openHour), engine, "the open hour keeps the initial one");
+        assertEq(started.clearingEngineAt(openHour + 1), next, "the change from the next hour");
+        assertEq(started.initialClearingEngine(), engine, "the initial engine is kept");
     }
 }

@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 import solcx
 from eth_account import Account
-from market_harness import ACCOUNT_KEYS, PARTICIPANTS, TOKEN, Market, make_clients
+from market_harness import (
+    ACCOUNT_KEYS,
+    PARTICIPANTS,
+    TEST_MARKET_ENGINE,
+    TOKEN,
+    Market,
+    make_clients,
+)
 from web3 import Web3
 from web3.contract import Contract
 
@@ -68,7 +75,7 @@ def market_deployment(
         settings,
         compiled,
         rpc_url=rpc_url,
-        profile=get_profile("demo"),
+        profile=dataclasses.replace(get_profile("demo"), clearing_engine=TEST_MARKET_ENGINE),
         genesis=market_genesis(market_keys),
         genesis_hour=now_hour - GENESIS_HOURS_AGO,
         write=False,

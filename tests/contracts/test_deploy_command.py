@@ -102,6 +102,40 @@ def test_production_deploy_allocates_the_genesis_and_leaves_the_deployer_without
     # The guardian is the timelock: no single key can pause the market.
     assert contract("MarketParameters").functions.guardian().call() == timelock
     assert deployment.guardian == timelock
+    # A new market starts on the newest clearing engine (the profile's), and records it.
+    assert contract("MarketParameters").functions.initialClearingEngine().call() == 4
+    assert contract("MarketParameters").functions.clearingEngineAt(480000).call() == 4
+    assert raw["governance"]["clearing_engine"] == 4
+
+
+def test_deploy_starts_the_market_on_the_engine_it_is_given(
+    rpc_url: str,
+    w3: Web3,
+    compiled: ArtifactSet,
+    chain_snapshot: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FLOWMARKET_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLOWMARKET_RPC_URL", rpc_url)
+    genesis = str(write_genesis(tmp_path / "genesis.json", {"allocations": {HOLDER: "1"}}))
+    block = w3.eth.block_number
+    for engine in ("0", "5"):
+        assert main(["deploy", "--genesis", genesis, "--clearing-engine", engine]) == 2
+        err = capsys.readouterr().err
+        assert f"profile.clearing_engine: {engine} is not an engine this release runs" in err
+        assert "(1, 2, 3, 4)" in err
+    assert not (tmp_path / "deployment.json").exists()
+    assert w3.eth.block_number == block  # refused before any transaction
+    assert main(["deploy", "--genesis", genesis, "--clearing-engine", "2"]) == 0
+    assert "clearing engine 2" in capsys.readouterr().out
+    deployment = load_deployment(load_settings())
+    params = w3.eth.contract(
+        address=deployment.addresses["MarketParameters"], abi=compiled["MarketParameters"].abi
+    ).functions
+    assert (params.initialClearingEngine().call(), params.clearingEngine().call()) == (2, 2)
+    assert deployment.governance["clearing_engine"] == 2
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ abstract contract MarketFixture is MiniTest {
                 guardian: GUARDIAN,
                 challengeWindow: CHALLENGE,
                 gracePeriod: GRACE,
-                revenueEpochDuration: 1 hours
+                revenueEpochDuration: 1 hours,
+                clearingEngine: 1
             })
         );
         token = new CapacityToken(address(this), params);

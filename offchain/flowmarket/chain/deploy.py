@@ -23,6 +23,7 @@ from flowmarket.chain.build import ArtifactSet
 from flowmarket.chain.client import ChainClient
 from flowmarket.chain.genesis import TIMELOCK, Genesis
 from flowmarket.chain.wiring import check_wiring, wire_roles
+from flowmarket.clearing.model import ENGINES, ENGINES_TEXT
 from flowmarket.config import Settings
 from flowmarket.errors import ChainError, DeploymentMissing, FieldError, InvalidInput
 from flowmarket.money import WAD
@@ -52,6 +53,9 @@ class Profile:
     grace_period_s: int
     revenue_epoch_s: int
     oracle_bond: int
+    # The clearing engine of every hour until governance names another
+    # (docs/engine-versions.md): a new market starts on the newest this release runs.
+    clearing_engine: int = 4
 
 
 PROFILES: dict[str, Profile] = {
@@ -159,6 +163,11 @@ def deploy_market(
         timeout_s=settings.tx_timeout_s,
     )
     _check_genesis(client, genesis)
+    if profile.clearing_engine not in ENGINES:  # before any contract is deployed
+        raise FieldError(
+            "profile.clearing_engine",
+            f"{profile.clearing_engine} is not an engine this release runs ({ENGINES_TEXT})",
+        )
     oracle = str(Account.from_key(settings.oracle_key).address)
     if genesis_hour is None:
         genesis_hour = int(client.w3.eth.get_block("latest")["timestamp"]) // SECONDS_PER_HOUR
@@ -261,6 +270,7 @@ def _deploy_contracts(
         profile.challenge_window_s,
         profile.grace_period_s,
         profile.revenue_epoch_s,
+        profile.clearing_engine,
     )
     params = deploy("MarketParameters", timelock, initial)
     capacity = deploy("CapacityToken", me, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +39,35 @@ def register(subparsers: Any) -> None:
         "production: realistic defaults (default: demo)",
     )
     parser.add_argument(
+        "--clearing-engine",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the clearing engine every hour starts on until governance names another "
+        "(docs/engine-versions.md); default: the profile's, the newest this release runs",
+    )
+    parser.add_argument(
         "--rpc-url", default=None, help="JSON-RPC URL (default: settings, or the `chain up` node)"
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    profile = get_profile(args.profile)
+    if args.clearing_engine is not None:
+        profile = replace(profile, clearing_engine=args.clearing_engine)
     artifacts = compile_contracts(settings).artifacts
     deployment = deploy_market(
         settings,
         artifacts,
         rpc_url=resolve_rpc_url(settings, args.rpc_url),
-        profile=get_profile(args.profile),
+        profile=profile,
         genesis=load_genesis(args.genesis),
         genesis_hour=args.genesis_hour,
     )
     print(
         f"deployed flowmarket ({deployment.profile} profile) on chain {deployment.chain_id}, "
-        f"genesis hour {deployment.genesis_hour}"
+        f"genesis hour {deployment.genesis_hour}, clearing engine {profile.clearing_engine}"
     )
     for name, address in sorted(deployment.addresses.items()):
         print(f"  {name:<20} {address}")

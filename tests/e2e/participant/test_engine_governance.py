@@ -1,8 +1,9 @@
 """Governance moves the market to clearing engine 2 (docs/engine-versions.md), through the
 CLI, on a local node: an engine this version does not run is refused before anything is
 proposed; the proposal passes, is queued and executes; the change starts with the first
-hour whose bidding opens after it. The oracle clears the hour before it with engine 1 and
-the first hour after it with engine 2, whose published order set names it; anyone
+hour whose bidding opens after it. The market starts on engine 4, the newest (a new
+deployment's default): the oracle clears the hour before the change with engine 4 and the
+first hour after it with engine 2, and each published order set names its engine; anyone
 re-clears both into the committed hours, and an order set published with another engine
 than the chain's is caught.
 
@@ -10,7 +11,7 @@ The book, both hours (curves as (GB/h, tokens/GB) points, straight between them)
 buys up to 3 GB/h of premium paying 10 down to 9 tokens/GB, bob sells up to 3 at 1 up to
 1.1. All 3 GB/h trade at any price in [1.1, 9]: the hour before the change has no earlier
 price, so the rule picks the one closest to 0, 1.1; the first engine-2 hour starts from
-that prior (engine 2 starts the Newton stage at a nonzero prior) and keeps 1.1."""
+that prior (engines from 2 start the Newton stage at a nonzero prior) and keeps 1.1."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from flowmarket.money import WAD
 from flowmarket.oracle.publication import read_publication
 
 A, B = address("alice"), address("bob")
+INITIAL = 4  # the engine a new market starts on (the demo profile's)
 
 
 def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
@@ -45,14 +47,15 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
     )  # fmt: skip
     assert "clearing_engine: 5 is not an engine this runs (1, 2, 3, 4)" in refusal
     out = _enact(j, "--clearing-engine", "2", "--description", "Clear with engine 2")
-    assert "clear with engine 2 instead of engine 1" in out
+    assert f"clear with engine 2 instead of engine {INITIAL}" in out
 
     params = j.contract("MarketParameters")
-    [log] = params.events.ClearingEngineUpdated().get_logs(from_block=0)
+    started, log = params.events.ClearingEngineUpdated().get_logs(from_block=0)
+    assert dict(started["args"]) == {"oldEngine": 0, "newEngine": INITIAL, "fromHour": 0}
     executed_at = int(j.w3.eth.get_block(log["blockNumber"])["timestamp"])
     from_hour = executed_at // 3600 + 2
-    assert dict(log["args"]) == {"oldEngine": 1, "newEngine": 2, "fromHour": from_hour}
-    assert j.view("MarketParameters", "clearingEngineAt", from_hour - 1) == 1
+    assert dict(log["args"]) == {"oldEngine": INITIAL, "newEngine": 2, "fromHour": from_hour}
+    assert j.view("MarketParameters", "clearingEngineAt", from_hour - 1) == INITIAL
     assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 2
 
     for who in ("alice", "bob"):
@@ -68,11 +71,11 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
     assert ledger.nextHour().call() == from_hour + 1
 
     state = j.oracle.ctx.settings.state_dir
-    for hour, engine in ((from_hour - 1, None), (from_hour, 2)):
+    for hour, engine in ((from_hour - 1, INITIAL), (from_hour, 2)):
         with j.oracle.ctx.session() as session:
             row = oracle_repo.journal_hour(session, hour=hour)
             assert row is not None and row.step == "published"
-            assert row.engine_doc.get("engine") == engine  # engine 1 is not named
+            assert row.engine_doc.get("engine") == engine
             assert served.order_set(session, hour=hour).get("engine") == engine  # the API's
         published = json.loads((state / "hours" / f"{hour}.orders.json").read_text())
         assert published.get("engine") == engine
@@ -84,8 +87,8 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
         out = j.ok("verify", "--hour", str(hour), "--files", str(state))
         assert f"hour {hour}: OK (2 entries re-cleared)" in out, out
 
-    # An order set published without the engine the chain governed for its hour, and one
-    # naming engine 2 for an engine-1 hour, are caught.
+    # An order set published without the engine the chain governed for its hour (so naming
+    # engine 1), and one naming engine 2 for an engine-4 hour, are caught.
     forged = tmp_path / "forged"
     shutil.copytree(state / "hours", forged / "hours")
     for hour, named in ((from_hour, None), (from_hour - 1, 2)):
@@ -95,7 +98,7 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
         if named is not None:
             order_set["engine"] = named
         orders_file.write_text(json.dumps(order_set))
-        governed = 2 if named is None else 1
+        governed = 2 if named is None else INITIAL
         problem = (
             f"the order set names clearing engine {named or 1}, the chain governed engine "
             f"{governed} for hour {hour}"

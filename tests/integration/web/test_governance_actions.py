@@ -118,7 +118,7 @@ def test_the_proposal_form_proposes_a_clearing_engine(
     field = "#proposal-clearing-engine"  # 5: no release runs it yet
     refusal, status = _refused_then_proposed(page, m, wallet, description, field, "5", "3")
     assert "clearing_engine: 5 is not an engine this runs (1, 2, 3, 4)" in refusal, refusal
-    assert "clear with engine 3 instead of engine 1" in status, status
+    assert "clear with engine 3 instead of engine 4" in status, status  # a new market: 4
     # On chain: exactly MarketParameters.setClearingEngine(3), as the CLI proposes it.
     pid = _parameters_proposal(m, "setClearingEngine", 3, description)
     assert f"Proposal {pid} created" in status
