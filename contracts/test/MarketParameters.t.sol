@@ -166,31 +166,16 @@ contract MarketParametersClearingEngineTest is MarketFixture {
 /// the first change is cleared by it, a change replaces it from the next hour only, and a
 /// deployment naming engine 0 is refused.
 contract MarketParametersInitialEngineTest is MarketFixture {
-    function _initial(uint16 engine) private view returns (IMarketParameters.InitialParameters memory) {
-        return IMarketParameters.InitialParameters({
-            feeBps: 10,
-            holderShareBps: 8_000,
-            treasury: address(this),
-            collateral: IMarketParameters.CollateralParams(1_000, 2_000, 2_000),
-            oracle: ORACLE,
-            guardian: GUARDIAN,
-            challengeWindow: CHALLENGE,
-            gracePeriod: GRACE,
-            revenueEpochDuration: 1 hours,
-            clearingEngine: engine
-        });
-    }
-
     function testFuzz_aDeploymentStartsOnItsOwnEngine(uint16 engine, uint16 next) public {
         vm.warp(START);
         if (engine == 0) {
             vm.expectRevert(
                 abi.encodeWithSelector(IMarketParameters.ParametersClearingEngineInvalid.selector, uint256(0))
             );
-            new MarketParameters(address(this), _initial(0));
+            new MarketParameters(address(this), _initialParameters(0));
             return;
         }
-        MarketParameters started = new MarketParameters(address(this), _initial(engine));
+        MarketParameters started = new MarketParameters(address(this), _initialParameters(engine));
         uint64 openHour = uint64(START / 3600 + 1);
         assertEq(started.initialClearingEngine(), engine, "the initial engine");
         assertEq(started.clearingEngineAt(0), engine, "hour 0");

@@ -39,23 +39,25 @@ abstract contract MarketFixture is MiniTest {
     /// @notice Chain time of every fixture: 2001-09-09, so Unix hours below 277 777 are closed.
     uint256 internal constant START = 1e9;
 
+    /// @dev The fixture's market parameters, starting on clearing engine `engine`.
+    function _initialParameters(uint16 engine) internal view returns (IMarketParameters.InitialParameters memory) {
+        return IMarketParameters.InitialParameters({
+            feeBps: 10,
+            holderShareBps: 8_000,
+            treasury: address(this),
+            collateral: IMarketParameters.CollateralParams(1_000, 2_000, 2_000),
+            oracle: ORACLE,
+            guardian: GUARDIAN,
+            challengeWindow: CHALLENGE,
+            gracePeriod: GRACE,
+            revenueEpochDuration: 1 hours,
+            clearingEngine: engine
+        });
+    }
+
     function _deployMarket() internal {
         vm.warp(START);
-        params = new MarketParameters(
-            address(this),
-            IMarketParameters.InitialParameters({
-                feeBps: 10,
-                holderShareBps: 8_000,
-                treasury: address(this),
-                collateral: IMarketParameters.CollateralParams(1_000, 2_000, 2_000),
-                oracle: ORACLE,
-                guardian: GUARDIAN,
-                challengeWindow: CHALLENGE,
-                gracePeriod: GRACE,
-                revenueEpochDuration: 1 hours,
-                clearingEngine: 1
-            })
-        );
+        params = new MarketParameters(address(this), _initialParameters(1));
         token = new CapacityToken(address(this), params);
         token.grantRole(token.SUPPLIER_ROLE(), address(this));
         address[] memory holders = new address[](1);
