@@ -67,7 +67,8 @@ def canonical_flows(
     flows: (F',) optimal flows of the solver; priced: (K,) mask of the links whose
     price is positive (their load is kept); tight: (F',) mask from `tight_columns`.
     The injections and loads kept are those of `flows` themselves, so the problem
-    is feasible exactly (the solver's own imbalance stays where it was).
+    is feasible exactly (the solver's own imbalance stays where it was); each is kept
+    to the problem's imbalance target.
     """
     n, n_flow, n_link = problem.n_products, problem.flows.size, problem.active.size
     if n_flow == 0:
@@ -117,7 +118,11 @@ def canonical_flows(
     target = CANONICAL_TARGET * options.tol * scale
     solution = solve_dual(lin, ops, np.zeros(n + n_link), options, target=target)
     x = response(lin, column_prices(ops, solution.prices))
-    if not np.array_equal(x[n_free:], fixed_q):
+    # The kept injections and loads are feasible exactly, but the Newton stage stops at
+    # its target: a kept column may end that little short of full (measured: a priced
+    # link's load 2.7e-12 GB/h short with a target of 2.9e-11, where equality stopped
+    # the oracle). Where it stops earlier, or any further, the flows are not these.
+    if not np.all(np.abs(x[n_free:] - fixed_q) <= target):
         raise ClearingFailed("clearing: canonical flows could not keep the cleared injections")
     out = np.zeros(n_flow)
     out[used] = x[: used.size]

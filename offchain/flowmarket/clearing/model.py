@@ -225,8 +225,11 @@ class SolverOptions:
 # 2: with a prior (any nonzero price), at the prior itself, the linear model only without;
 # 3: as 2, and after each step the orders near a kink join the Hessian (`passes.NearKinks`);
 # 4: as 3, and the CG's preconditioner holds the strongly coupled products' pairs in 2 x 2
-#    blocks (`pairs`).
-ENGINES = (1, 2, 3, 4)
+#    blocks (`pairs`);
+# 5: as 4, and with a network the proximal steps keep the best of a few tries at the last
+#    step (`proximal.EXACT_TRIES`) and the published flows carry the orders' trades
+#    (`canonical.rebalanced_flows`).
+ENGINES = (1, 2, 3, 4, 5)
 ENGINES_TEXT = ", ".join(str(engine) for engine in ENGINES)  # for messages: "1, 2, 3, 4"
 
 

@@ -4,7 +4,8 @@ validate the network → augment the orders with flow and capacity columns and
 link rows (`network`) → proximal Newton steps (`proximal`) → unique prices, the
 projection of the prior nodal and link prices onto the optimal set (`prices`,
 with the exact bound rows of the network columns) → canonical flows
-(`canonical`) → certificate with the link rows (`certificate`, `links`).
+(`canonical`) → from engine 5, the polish of prices and flows on the active set
+(`polish`) → certificate with the link rows (`certificate`, `links`).
 
 Prices: the nodal prices and the link prices together are the point of the
 optimal price set closest to the prior ones (last hour's, 0 where missing);
@@ -35,6 +36,7 @@ from flowmarket.clearing.model import (
 )
 from flowmarket.clearing.network import Network, NetworkProblem, validate_network
 from flowmarket.clearing.newton import imbalance_target
+from flowmarket.clearing.polish import polish
 from flowmarket.clearing.prices import unique_prices
 from flowmarket.clearing.proximal import price_scale, solve_proximal
 from flowmarket.errors import InvalidInput
@@ -83,6 +85,9 @@ def clear_with_network(
     tight = tight_columns(problem, prices, solver_flows, tol_price)
     priced = prices[book.n_products :] > tol_price
     flows = canonical_flows(problem, solver_flows, priced, tight, options)
+    if options.engine >= 5:  # balance exactly on the active set (docs/engine-versions.md)
+        polished = polish(problem, lin, ops, prices, flows, priced, target)
+        prices, flows = polished.prices, polished.flows
     lap("flows")
     stats = SolverStats(proximal.iterations, proximal.cg_iterations, seconds)
     gaps = order_gaps(options)

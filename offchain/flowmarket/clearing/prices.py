@@ -132,9 +132,15 @@ def _clip_singletons(
 
 
 def _project_group(
-    products: IntArray, ps: PriceSet, w_e: sp.csc_array, prices: FloatArray, prior: FloatArray
+    products: IntArray,
+    ps: PriceSet,
+    w_e: sp.csc_array,
+    prices: FloatArray,
+    prior: FloatArray,
+    checked: bool,
 ) -> FloatArray | None:
-    """Exact projection of the prior for one group of free products (dense)."""
+    """Exact projection of the prior for one group of free products (dense); checked: the
+    least-distance solve's own check (`ldp`, engine 5)."""
     rows_e = w_e[products].tocsc()
     eqs = rows_e[:, np.flatnonzero(np.diff(rows_e.indptr))].toarray().T
     if eqs.size:
@@ -149,9 +155,9 @@ def _project_group(
     slack = ps.b[touching] - ps.c[:, touching].T @ prices
     z0 = basis.T @ (prior[products] - prices[products])
     # π̂ may violate a row by rounding; the exact rows first, then π̂'s own slack.
-    z = project(z0, c_dense, slack)
+    z = project(z0, c_dense, slack, checked=checked)
     if z is None:
-        z = project(z0, c_dense, np.maximum(slack, 0.0))
+        z = project(z0, c_dense, np.maximum(slack, 0.0), checked=checked)
     if z is None:
         return None
     out: FloatArray = prices[products] + basis @ z
@@ -240,7 +246,8 @@ def _project_components(
                 None if qp is None else _project_group_sparse(members, ps, w_e, prices, prior, qp)
             )
         else:
-            projected = _project_group(members, ps, w_e, prices, prior)
+            checked = options.engine >= 5
+            projected = _project_group(members, ps, w_e, prices, prior, checked)
         if projected is None:
             exact = False
         else:

@@ -67,9 +67,11 @@ def linear_model_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         (3, 0.0, 1),
         (4, 5.0, 0),
         (4, 0.0, 1),
+        (5, 5.0, 0),
+        (5, 0.0, 1),
     ],
 )
-def test_engines_2_to_4_start_at_a_nonzero_prior_and_all_find_the_hand_price(
+def test_engines_2_to_5_start_at_a_nonzero_prior_and_all_find_the_hand_price(
     engine: int, prior: float, tries: int, linear_model_calls: list[int]
 ) -> None:
     doc = {**BOOK, "engine": engine}
@@ -92,7 +94,7 @@ def test_a_document_without_an_engine_is_engine_1_and_names_win_over_options(
     assert len(linear_model_calls) == 2  # the document's engine 1 wins
 
 
-@pytest.mark.parametrize("bad", [0, 5, -1, "2", 2.0, True, None, [2]])
+@pytest.mark.parametrize("bad", [0, 6, -1, "2", 2.0, True, None, [2]])
 def test_an_engine_this_version_does_not_run_is_refused_naming_the_field(bad: object) -> None:
     with pytest.raises(InvalidInput, match=r"^engine: .* is not a clearing engine this version"):
         clear_document({**BOOK, "engine": bad})
@@ -107,7 +109,7 @@ def test_flowmarket_clear_clears_with_the_engine_its_orders_file_names(
 ) -> None:
     orders, prior = tmp_path / "orders.json", tmp_path / "prior.json"
     prior.write_text(json.dumps({"prices": {"premium": 5.0}}), encoding="utf-8")
-    for engine in (2, 3, 4):
+    for engine in (2, 3, 4, 5):
         orders.write_text(json.dumps({**BOOK, "engine": engine}), encoding="utf-8")
         assert main(["clear", str(orders), "--prior", str(prior)]) == 0
         assert json.loads(capsys.readouterr().out)["prices"]["premium"] == pytest.approx(6.0)
@@ -115,7 +117,7 @@ def test_flowmarket_clear_clears_with_the_engine_its_orders_file_names(
     orders.write_text(json.dumps({**BOOK, "engine": 9}), encoding="utf-8")
     assert main(["clear", str(orders), "--prior", str(prior)]) != 0
     err = capsys.readouterr().err
-    assert "engine: 9 is not a clearing engine this version runs (1, 2, 3, 4)" in err
+    assert "engine: 9 is not a clearing engine this version runs (1, 2, 3, 4, 5)" in err
     assert "Traceback" not in err
 
 

@@ -8,6 +8,7 @@ from network_reference import reference_network_clearing
 
 from flowmarket.clearing import clear
 from flowmarket.clearing.curves import decompose
+from flowmarket.clearing.model import SolverOptions
 from flowmarket.clearing.synthetic import random_book, random_network
 
 # (nodes, links, commodities per node, orders, largest capacity GB/h, seed): congested
@@ -21,13 +22,20 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("engine", [1, 5])  # the first and the newest (polish, `ldp` check)
 @pytest.mark.parametrize(("nodes", "links", "commodities", "orders", "capacity", "seed"), CASES)
 def test_quantities_prices_and_link_rows_agree_with_an_independent_qp(
-    nodes: int, links: int, commodities: int, orders: int, capacity: float, seed: int
+    nodes: int,
+    links: int,
+    commodities: int,
+    orders: int,
+    capacity: float,
+    seed: int,
+    engine: int,
 ) -> None:
     book = random_book(nodes * commodities, orders, seed, locality=commodities)
     network = random_network(nodes, links, book, seed, capacity=(capacity / 10, capacity))
-    result = clear(book, network=network)
+    result = clear(book, options=SolverOptions(engine=engine), network=network)
     x, _, prices, link_prices = reference_network_clearing(decompose(book), network)
     outcome = result.network
     assert outcome is not None
