@@ -103,9 +103,9 @@ def test_production_deploy_allocates_the_genesis_and_leaves_the_deployer_without
     assert contract("MarketParameters").functions.guardian().call() == timelock
     assert deployment.guardian == timelock
     # A new market starts on the newest clearing engine (the profile's), and records it.
-    assert contract("MarketParameters").functions.initialClearingEngine().call() == 4
-    assert contract("MarketParameters").functions.clearingEngineAt(480000).call() == 4
-    assert raw["governance"]["clearing_engine"] == 4
+    assert contract("MarketParameters").functions.initialClearingEngine().call() == 5
+    assert contract("MarketParameters").functions.clearingEngineAt(480000).call() == 5
+    assert raw["governance"]["clearing_engine"] == 5
 
 
 def test_deploy_starts_the_market_on_the_engine_it_is_given(
@@ -121,11 +121,11 @@ def test_deploy_starts_the_market_on_the_engine_it_is_given(
     monkeypatch.setenv("FLOWMARKET_RPC_URL", rpc_url)
     genesis = str(write_genesis(tmp_path / "genesis.json", {"allocations": {HOLDER: "1"}}))
     block = w3.eth.block_number
-    for engine in ("0", "5"):
+    for engine in ("0", "6"):
         assert main(["deploy", "--genesis", genesis, "--clearing-engine", engine]) == 2
         err = capsys.readouterr().err
         assert f"profile.clearing_engine: {engine} is not an engine this release runs" in err
-        assert "(1, 2, 3, 4)" in err
+        assert "(1, 2, 3, 4, 5)" in err
     assert not (tmp_path / "deployment.json").exists()
     assert w3.eth.block_number == block  # refused before any transaction
     assert main(["deploy", "--genesis", genesis, "--clearing-engine", "2"]) == 0

@@ -55,7 +55,7 @@ class Profile:
     oracle_bond: int
     # The clearing engine of every hour until governance names another
     # (docs/engine-versions.md): a new market starts on the newest this release runs.
-    clearing_engine: int = 4
+    clearing_engine: int = ENGINES[-1]
 
 
 PROFILES: dict[str, Profile] = {

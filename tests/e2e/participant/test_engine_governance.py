@@ -1,8 +1,8 @@
 """Governance moves the market to clearing engine 2 (docs/engine-versions.md), through the
 CLI, on a local node: an engine this version does not run is refused before anything is
 proposed; the proposal passes, is queued and executes; the change starts with the first
-hour whose bidding opens after it. The market starts on engine 4, the newest (a new
-deployment's default): the oracle clears the hour before the change with engine 4 and the
+hour whose bidding opens after it. The market starts on engine 5, the newest (a new
+deployment's default): the oracle clears the hour before the change with engine 5 and the
 first hour after it with engine 2, and each published order set names its engine; anyone
 re-clears both into the committed hours, and an order set published with another engine
 than the chain's is caught.
@@ -30,7 +30,7 @@ from flowmarket.money import WAD
 from flowmarket.oracle.publication import read_publication
 
 A, B = address("alice"), address("bob")
-INITIAL = 4  # the engine a new market starts on (the demo profile's)
+INITIAL = 5  # the engine a new market starts on (the demo profile's)
 
 
 def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
@@ -42,10 +42,10 @@ def test_governance_moves_the_market_to_engine_2_and_verify_re_clears_with_it(
     j.mine(1)
 
     refusal = j.refused(
-        "governance", "propose", "--clearing-engine", "5", "--description", "engine 5",
+        "governance", "propose", "--clearing-engine", "6", "--description", "engine 6",
         *alice, "--yes",
     )  # fmt: skip
-    assert "clearing_engine: 5 is not an engine this runs (1, 2, 3, 4)" in refusal
+    assert "clearing_engine: 6 is not an engine this runs (1, 2, 3, 4, 5)" in refusal
     out = _enact(j, "--clearing-engine", "2", "--description", "Clear with engine 2")
     assert f"clear with engine 2 instead of engine {INITIAL}" in out
 
@@ -151,11 +151,11 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     j.give_votes("alice", 100_000 * WAD)
     j.mine(1)
     params = j.contract("MarketParameters")
-    calldata = params.encode_abi("setClearingEngine", args=[5])
-    _enact(j, "--raw", params.address, calldata, "--description", "Engine 5")
+    calldata = params.encode_abi("setClearingEngine", args=[6])
+    _enact(j, "--raw", params.address, calldata, "--description", "Engine 6")
     log = params.events.ClearingEngineUpdated().get_logs(from_block=0)[-1]
     from_hour = int(log["args"]["fromHour"])
-    assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 5
+    assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 6
 
     # The operator hears of it at once, and once: the hours before it still clear.
     j.oracle.tick(now=j.clock.now)
@@ -163,12 +163,12 @@ def test_an_hour_governed_by_an_engine_this_oracle_does_not_run_waits_unjournale
     with j.oracle.ctx.session() as session:
         warned = [a for a in oracle_repo.recent_alerts(session) if a.kind == "clearing-engine"]
     assert [a.message for a in warned] == [
-        "governance has scheduled clearing engine 5, which this release does not run (1, 2, 3, 4): "
-        "upgrade the oracle before the first hour it governs closes"
+        "governance has scheduled clearing engine 6, which this release does not run "
+        "(1, 2, 3, 4, 5): upgrade the oracle before the first hour it governs closes"
     ]
     j.clock.close(from_hour)
     _chain_at(j, int(j.clock.now))
-    with pytest.raises(InvalidInput, match=r"^engine: 5 is not a clearing engine this version"):
+    with pytest.raises(InvalidInput, match=r"^engine: 6 is not a clearing engine this version"):
         j.oracle.tick(now=j.clock.now)
     ledger = j.contract("ClearingLedger").functions
     assert ledger.nextHour().call() == from_hour  # every hour before it committed

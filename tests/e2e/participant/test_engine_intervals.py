@@ -1,7 +1,7 @@
 """Governance moves the market to quarter-hours and to clearing engine 3 from the same hour,
 in one proposal through the CLI on a local node (docs/schedule.md,
 docs/engine-versions.md). Its own module: the market of test_engine_governance.py has
-moved to engine 2 by the time its later tests run, and this one starts from engine 4, the
+moved to engine 2 by the time its later tests run, and this one starts from engine 5, the
 engine a new market starts on (every hour before the change clears with it).
 
 The book is that module's: alice buys up to 3 GB/h of premium paying 10 down to 9
@@ -31,7 +31,7 @@ def test_a_quarter_hourly_hour_under_engine_3_clears_through_the_oracle_and_veri
     journal and in the publication; anyone re-clears them into the committed hour, and a
     quarter published without the engine is caught. The book is the module's: every
     quarter trades 3 GB/h at 1.1 (quarter 0 from no earlier price, quarters 1–3 starting
-    the Newton stage at the previous quarter's 1.1, as engines 2 to 4 do)."""
+    the Newton stage at the previous quarter's 1.1, as engines 2 to 5 do)."""
     j = journey
     j.give_votes("alice", 100_000 * WAD)
     j.mine(1)
@@ -40,13 +40,13 @@ def test_a_quarter_hourly_hour_under_engine_3_clears_through_the_oracle_and_veri
         "--description", "Quarter-hours on engine 3",
     )  # fmt: skip
     assert "clear every 15 minutes instead of every 60" in out
-    assert "clear with engine 3 instead of engine 4" in out
+    assert "clear with engine 3 instead of engine 5" in out
     params = j.contract("MarketParameters")
-    _, engine_log = params.events.ClearingEngineUpdated().get_logs(from_block=0)  # after 0 → 4
+    _, engine_log = params.events.ClearingEngineUpdated().get_logs(from_block=0)  # after 0 → 5
     [interval_log] = params.events.ClearingIntervalUpdated().get_logs(from_block=0)
     from_hour = int(engine_log["args"]["fromHour"])
     assert int(interval_log["args"]["fromHour"]) == from_hour
-    assert j.view("MarketParameters", "clearingEngineAt", from_hour - 1) == 4
+    assert j.view("MarketParameters", "clearingEngineAt", from_hour - 1) == 5
     assert j.view("MarketParameters", "clearingEngineAt", from_hour) == 3
     assert j.view("MarketParameters", "clearingIntervalAt", from_hour) == 900
 

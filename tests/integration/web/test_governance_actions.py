@@ -115,10 +115,10 @@ def test_the_proposal_form_proposes_a_clearing_engine(
 ) -> None:
     m = chain_state
     description = "Clear with engine 3"
-    field = "#proposal-clearing-engine"  # 5: no release runs it yet
-    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "5", "3")
-    assert "clearing_engine: 5 is not an engine this runs (1, 2, 3, 4)" in refusal, refusal
-    assert "clear with engine 3 instead of engine 4" in status, status  # a new market: 4
+    field = "#proposal-clearing-engine"  # 6: no release runs it yet
+    refusal, status = _refused_then_proposed(page, m, wallet, description, field, "6", "3")
+    assert "clearing_engine: 6 is not an engine this runs (1, 2, 3, 4, 5)" in refusal, refusal
+    assert "clear with engine 3 instead of engine 5" in status, status  # a new market: 5
     # On chain: exactly MarketParameters.setClearingEngine(3), as the CLI proposes it.
     pid = _parameters_proposal(m, "setClearingEngine", 3, description)
     assert f"Proposal {pid} created" in status
