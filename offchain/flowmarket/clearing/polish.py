@@ -38,11 +38,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from flowmarket.clearing.dual import DualOperators, column_prices, inside, net_demand, response
-from flowmarket.clearing.model import FloatArray, LinearOrders
+from flowmarket.clearing.model import FloatArray, IntArray, LinearOrders
 from flowmarket.clearing.network import NetworkProblem
 
 # Relative to the system's largest diagonal entry (H's, GB/h per token, or 1): small
@@ -71,7 +72,7 @@ def polish(
     ops: DualOperators,
     prices: FloatArray,
     flows: FloatArray,
-    priced: np.ndarray,
+    priced: npt.NDArray[np.bool_],
     tol_flow: float,
 ) -> Polished:
     """Correct prices (n + K,) and flows (F',) to balance every product on the active set.
@@ -127,7 +128,7 @@ def _solve(
     hessian: sp.csr_array,
     columns: sp.csc_array,
     n: int,
-    held: np.ndarray,
+    held: IntArray,
     residuals: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
     """(δπ (n,), δμ (held,), g (columns,)) of the quasi-definite system in the docstring;

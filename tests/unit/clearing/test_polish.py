@@ -64,6 +64,28 @@ def flows_of(problem: NetworkProblem, columns: tuple[int, int], values: tuple[fl
     return out
 
 
+def dyadic_line(more_links: list[dict[str, Any]]) -> tuple[NetworkProblem, Any, Any]:
+    """(problem, lin, network) of a line in dyadic numbers, so every trade is exact in
+    binary: premium only, A sells 4(p − 1) (curve (−8, 3) … (0, 1)), B buys 2(9 − p)
+    (curve (0, 9) … (8, 5)), one link A→B of 4 GB/h at 1 token/GB, and `more_links`.
+    Unconstrained, 4 GB/h would leave a price difference of 8 − 3·4/4 = 5 > cost, so
+    the link is full: A sells 4 at 2, B buys 4 at 7, μ = 4."""
+    doc = {
+        "orders": [
+            order("s", "premium@A", [[-8, 3], [0, 1]]),
+            order("b", "premium@B", [[0, 9], [8, 5]]),
+        ]
+    }
+    book = parse_orders(doc)
+    raw = {
+        "locations": {p: {"node": p[-1], "commodity": "premium"} for p in book.products},
+        "links": [{"id": "A-B", "from": "A", "to": "B", "capacity": 4, "cost": 1}, *more_links],
+    }
+    network, _ = parse_network(raw, list(book.products))
+    lin = decompose(book)
+    return NetworkProblem.augment(lin, network), lin, network
+
+
 def test_flows_sent_down_the_wrong_commodity_go_back() -> None:
     # Exact prices, but 1e-6 GB/h of premium's trade on regular's column: the orders
     # trade 16/3 and 2/3, so the correction is g = (+1e-6, −1e-6), the load held at 6
@@ -111,25 +133,9 @@ def test_a_balanced_clearing_is_left_as_it_is() -> None:
 
 
 def test_an_exactly_balanced_clearing_is_not_polished() -> None:
-    # Dyadic numbers, so every trade is exact in binary: premium only, A sells 4(p − 1)
-    # (curve (−8, 3) … (0, 1)), B buys 2(9 − p) (curve (0, 9) … (8, 5)), one link A→B
-    # of 4 GB/h at 1 token/GB. Unconstrained, 4 GB/h would leave a price difference of
-    # 8 − 3·4/4 = 5 > cost, so the link is full: A sells 4 at 2, B buys 4 at 7, μ = 4.
-    # Nothing is left to balance, so no correction can lower the imbalance: not kept.
-    doc = {
-        "orders": [
-            order("s", "premium@A", [[-8, 3], [0, 1]]),
-            order("b", "premium@B", [[0, 9], [8, 5]]),
-        ]
-    }
-    book = parse_orders(doc)
-    raw = {
-        "locations": {p: {"node": p[-1], "commodity": "premium"} for p in book.products},
-        "links": [{"id": "A-B", "from": "A", "to": "B", "capacity": 4, "cost": 1}],
-    }
-    network, _ = parse_network(raw, list(book.products))
-    lin = decompose(book)
-    problem = NetworkProblem.augment(lin, network)
+    # The dyadic line balances exactly at its hand prices and flow: nothing is left to
+    # balance, so no correction can lower the imbalance, and none is kept.
+    problem, lin, _ = dyadic_line([])
     prices, flows = np.array([2.0, 7.0, 4.0]), np.array([4.0])
     out = polish(problem, lin, DualOperators.of(lin), prices, flows, PRICED, 1e-9)
     assert not out.kept
@@ -146,23 +152,8 @@ def test_a_flow_at_its_own_bound_is_not_part_of_the_active_set() -> None:
     # held, so A's price rises by 2^-29/4 = 2^-31, B's falls by 2^-29/2 = 2^-30, and the
     # main link's price by the sum of the two, 3·2^-31 (its flow's price difference
     # stays cost + μ).
-    doc = {
-        "orders": [
-            order("s", "premium@A", [[-8, 3], [0, 1]]),
-            order("b", "premium@B", [[0, 9], [8, 5]]),
-        ]
-    }
-    book = parse_orders(doc)
-    raw = {
-        "locations": {p: {"node": p[-1], "commodity": "premium"} for p in book.products},
-        "links": [
-            {"id": "A-B", "from": "A", "to": "B", "capacity": 4, "cost": 1},
-            {"id": "A-B-thin", "from": "A", "to": "B", "capacity": 2.0**-30, "cost": 5.5},
-        ],
-    }
-    network, _ = parse_network(raw, list(book.products))
-    lin = decompose(book)
-    problem = NetworkProblem.augment(lin, network)
+    thin = {"id": "A-B-thin", "from": "A", "to": "B", "capacity": 2.0**-30, "cost": 5.5}
+    problem, lin, network = dyadic_line([thin])
     main, thin = (int(np.flatnonzero(network.flow_link[problem.flows] == k)[0]) for k in (0, 1))
     flows = np.zeros(2)
     flows[main], flows[thin] = 4.0, 2.0**-29
