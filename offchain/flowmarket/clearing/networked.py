@@ -4,8 +4,9 @@ validate the network → augment the orders with flow and capacity columns and
 link rows (`network`) → proximal Newton steps (`proximal`) → unique prices, the
 projection of the prior nodal and link prices onto the optimal set (`prices`,
 with the exact bound rows of the network columns) → canonical flows
-(`canonical`) → from engine 5, the polish of prices and flows on the active set
-(`polish`) → certificate with the link rows (`certificate`, `links`).
+(`canonical`) → certificate with the link rows (`certificate`, `links`); from
+engine 5, where the gate refuses it, the polish of prices and flows on the active set
+(`polish`) and the certificate again.
 
 Prices: the nodal prices and the link prices together are the point of the
 optimal price set closest to the prior ones (last hour's, 0 where missing);
@@ -15,7 +16,7 @@ a link that carries nothing and is not full has price 0.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from flowmarket.clearing.newton import imbalance_target
 from flowmarket.clearing.polish import polish
 from flowmarket.clearing.prices import unique_prices
 from flowmarket.clearing.proximal import price_scale, solve_proximal
-from flowmarket.errors import InvalidInput
+from flowmarket.errors import CertificateFailed, InvalidInput
 
 
 def _link_prior(network: Network, link_prior: FloatArray | None) -> FloatArray:
@@ -85,27 +86,63 @@ def clear_with_network(
     tight = tight_columns(problem, prices, solver_flows, tol_price)
     priced = prices[book.n_products :] > tol_price
     flows = canonical_flows(problem, solver_flows, priced, tight, options)
-    if options.engine >= 5:  # balance exactly on the active set (docs/engine-versions.md)
-        polished = polish(problem, lin, ops, prices, flows, priced, target)
-        prices, flows = polished.prices, polished.flows
     lap("flows")
     stats = SolverStats(proximal.iterations, proximal.cg_iterations, seconds)
-    gaps = order_gaps(options)
-    result = assemble(book, lin, ops, prices[: book.n_products], exact, stats, gaps)[0]
-    links = outcome(network, problem, prices, flows, proximal.outer, target, tol_price)
-    result = _with_network(result, lin, ops, network, links)
-    moved = (
-        injection(network, links.flows, book.n_products),
-        injection(network, links.flows, book.n_products, gross=True),
-    )
-    # the network's part of the duality gap is Σ flow × price gap + Σ μ (capacity − flow):
-    # tolerate the gate's relative tolerance of the price scale on every GB/h moved and of
-    # every link's rent
-    scale = price_scale(problem.lin, n_lin)
-    allowance = options.gate_tol * (scale * float(np.sum(links.flows)) + links.congestion_rent)
-    gate.check(book, lin, ops, result, options.gate_tol, moved, allowance, gaps=gaps)
+    certify = _Certify(book, lin, ops, options, network, problem, (proximal.outer, target))
+    try:
+        result = certify(prices, flows, exact, stats, tol_price)
+    except CertificateFailed:
+        if options.engine < 5:
+            raise
+        # engine 5: the gate refused it, so balance exactly on the active set and certify
+        # again (docs/engine-versions.md); a polish not kept leaves the refusal standing
+        polished = polish(problem, lin, ops, prices, flows, priced, target)
+        if not polished.kept:
+            raise
+        result = certify(polished.prices, polished.flows, exact, stats, tol_price)
     lap("certificate")
     return result
+
+
+@dataclass(frozen=True)
+class _Certify:
+    """The result of a network clearing at given prices (n + K,) and flows (F',), through
+    the certificate gate (`gate.check` raises `CertificateFailed`).
+
+    steps: (the proximal steps taken, the imbalance target of the links' outcome)."""
+
+    book: OrderBook
+    lin: LinearOrders
+    ops: DualOperators
+    options: SolverOptions
+    network: Network
+    problem: NetworkProblem
+    steps: tuple[int, float]
+
+    def __call__(
+        self,
+        prices: FloatArray,
+        flows: FloatArray,
+        exact: bool,
+        stats: SolverStats,
+        tol_price: float,
+    ) -> ClearingResult:
+        book, lin, ops, options, network = self.book, self.lin, self.ops, self.options, self.network
+        gaps = order_gaps(options)
+        result = assemble(book, lin, ops, prices[: book.n_products], exact, stats, gaps)[0]
+        links = outcome(network, self.problem, prices, flows, *self.steps, tol_price)
+        result = _with_network(result, lin, ops, network, links)
+        moved = (
+            injection(network, links.flows, book.n_products),
+            injection(network, links.flows, book.n_products, gross=True),
+        )
+        # the network's part of the duality gap is Σ flow × price gap + Σ μ (capacity −
+        # flow): tolerate the gate's relative tolerance of the price scale on every GB/h
+        # moved and of every link's rent
+        scale = price_scale(self.problem.lin, self.problem.n_linear)
+        allowance = options.gate_tol * (scale * float(np.sum(links.flows)) + links.congestion_rent)
+        gate.check(book, lin, ops, result, options.gate_tol, moved, allowance, gaps=gaps)
+        return result
 
 
 def _with_network(

@@ -1,5 +1,10 @@
 """Engine 5's polish of a clearing with a network: prices and flows that balance exactly.
 
+`networked` polishes only a result the certificate gate refused, and certifies it again:
+the solve forms W D Wᵀ, which bundles make dense (on the network bench's book of 3,000
+products and 10^5 orders of up to 50 products: 4.9 s, against a clearing of 3.4 s that
+the gate accepts as it is).
+
 The proximal steps (`proximal`) end with exact prices in the sense that counts for
 them, max ε|Δf| within `price_tol`, but with flows about a million times more
 responsive to their price differences than the orders are: the prices' last digits
